@@ -1,0 +1,20 @@
+//! Adherence analysis: how well each trade followed the scaling rules.
+//!
+//! Pure functions over [`crate::domain`] values, with no I/O:
+//!
+//! - [`analyze`] walks one trade's events with average-cost arithmetic and
+//!   returns a [`TradeAnalysis`]: P&L, initial risk and R-multiple, adds and
+//!   partial exits, every [`Violation`] of the eight [`Rule`]s with a sentence
+//!   that explains it, the score, and the [`ScaleOut`] counterfactuals.
+//!   [`analyze_with_steps`] also returns the position after every event.
+//! - [`RuleSettings`] holds the penalty weights and the risk tolerance.
+//! - [`format`] writes numbers for people and for files.
+
+pub mod format;
+mod rules;
+mod trade;
+
+pub use rules::{Rule, RuleSettings};
+pub use trade::{
+    ScaleOut, Step, TradeAnalysis, Verdict, Violation, analyze, analyze_with_steps,
+};

@@ -1,0 +1,300 @@
+//! Validation of a trade: what makes a list of events a position from flat to flat.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+use super::{EventKind, Trade};
+
+/// The part of a trade that a [`ValidationError`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// The trade's symbol.
+    Symbol,
+    /// The trade's multiplier.
+    Multiplier,
+    /// The trade's currency.
+    Currency,
+    /// The list of events as a whole.
+    Events,
+    /// An event's time.
+    Time,
+    /// An event's quantity.
+    Qty,
+    /// An event's price.
+    Price,
+    /// An event's fee.
+    Fee,
+    /// An event's kind (entry, exit, stop, target).
+    Kind,
+}
+
+impl Field {
+    /// The field's name as it appears in the JSON format.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Symbol => "symbol",
+            Field::Multiplier => "multiplier",
+            Field::Currency => "currency",
+            Field::Events => "events",
+            Field::Time => "at",
+            Field::Qty => "qty",
+            Field::Price => "price",
+            Field::Fee => "fee",
+            Field::Kind => "type",
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Something wrong with a trade. Event positions are 0-based indexes into
+/// [`Trade::events`]; messages leave them out so that callers can name the
+/// event the way their user knows it (a row in the editor, a line in a file).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidationError {
+    /// The symbol is blank.
+    #[error("the symbol is empty")]
+    EmptySymbol,
+    /// The multiplier is zero or negative.
+    #[error("the multiplier must be positive, not {0}")]
+    NonPositiveMultiplier(Decimal),
+    /// The currency is blank.
+    #[error("the currency is empty")]
+    EmptyCurrency,
+    /// There is no entry at all.
+    #[error("the trade has no entry")]
+    NoEntry,
+    /// An event is earlier than the one before it.
+    #[error("this event is earlier than the event before it")]
+    OutOfOrder {
+        /// The event at fault.
+        event: usize,
+    },
+    /// A fill's quantity is zero or negative.
+    #[error("the quantity must be positive, not {qty}")]
+    NonPositiveQty {
+        /// The event at fault.
+        event: usize,
+        /// The quantity given.
+        qty: Decimal,
+    },
+    /// A price is zero or negative.
+    #[error("the price must be positive, not {price}")]
+    NonPositivePrice {
+        /// The event at fault.
+        event: usize,
+        /// The price given.
+        price: Decimal,
+    },
+    /// A fee is negative.
+    #[error("the fee must be zero or more, not {fee}")]
+    NegativeFee {
+        /// The event at fault.
+        event: usize,
+        /// The fee given.
+        fee: Decimal,
+    },
+    /// An exit comes before any entry.
+    #[error("an exit comes before the first entry")]
+    ExitBeforeEntry {
+        /// The event at fault.
+        event: usize,
+    },
+    /// An exit is larger than the quantity still open.
+    #[error("the exit of {qty} is larger than the open quantity {open}")]
+    ExitExceedsOpen {
+        /// The event at fault.
+        event: usize,
+        /// The exit's quantity.
+        qty: Decimal,
+        /// The quantity open before the exit.
+        open: Decimal,
+    },
+    /// A number is beyond what the journal accepts (see [`MAX_QTY`], [`MAX_PRICE`],
+    /// [`MAX_MULTIPLIER`]).
+    #[error("{value} is larger than the largest accepted {field}, {max}")]
+    TooLarge {
+        /// The event at fault, if the number is an event's.
+        event: Option<usize>,
+        /// The field holding the number.
+        field: Field,
+        /// The number given.
+        value: Decimal,
+        /// The largest accepted value.
+        max: Decimal,
+    },
+    /// An event comes after the position was closed: a new position is a new trade.
+    #[error("this {kind} comes after the position was closed; a new position is a new trade")]
+    AfterClose {
+        /// The event at fault.
+        event: usize,
+        /// The event's kind name.
+        kind: &'static str,
+    },
+}
+
+impl ValidationError {
+    /// The 0-based index of the event at fault, if the error is about one event.
+    pub fn event(&self) -> Option<usize> {
+        match *self {
+            ValidationError::EmptySymbol
+            | ValidationError::NonPositiveMultiplier(_)
+            | ValidationError::EmptyCurrency
+            | ValidationError::NoEntry => None,
+            ValidationError::OutOfOrder { event }
+            | ValidationError::NonPositiveQty { event, .. }
+            | ValidationError::NonPositivePrice { event, .. }
+            | ValidationError::NegativeFee { event, .. }
+            | ValidationError::ExitBeforeEntry { event }
+            | ValidationError::ExitExceedsOpen { event, .. }
+            | ValidationError::AfterClose { event, .. } => Some(event),
+            ValidationError::TooLarge { event, .. } => event,
+        }
+    }
+
+    /// The field at fault.
+    pub fn field(&self) -> Field {
+        match self {
+            ValidationError::EmptySymbol => Field::Symbol,
+            ValidationError::NonPositiveMultiplier(_) => Field::Multiplier,
+            ValidationError::EmptyCurrency => Field::Currency,
+            ValidationError::NoEntry => Field::Events,
+            ValidationError::OutOfOrder { .. } => Field::Time,
+            ValidationError::NonPositiveQty { .. } | ValidationError::ExitExceedsOpen { .. } => {
+                Field::Qty
+            }
+            ValidationError::NonPositivePrice { .. } => Field::Price,
+            ValidationError::NegativeFee { .. } => Field::Fee,
+            ValidationError::ExitBeforeEntry { .. } | ValidationError::AfterClose { .. } => {
+                Field::Kind
+            }
+            ValidationError::TooLarge { field, .. } => *field,
+        }
+    }
+}
+
+/// The largest accepted quantity. Together with [`MAX_PRICE`] and
+/// [`MAX_MULTIPLIER`] it keeps every product of the trade arithmetic well
+/// inside `Decimal`'s range, so the analysis can never overflow.
+pub const MAX_QTY: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0); // 1e12
+/// The largest accepted price or fee.
+pub const MAX_PRICE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0); // 1e9
+/// The largest accepted multiplier.
+pub const MAX_MULTIPLIER: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0); // 1e6
+
+fn check_max(
+    errors: &mut Vec<ValidationError>,
+    event: Option<usize>,
+    field: Field,
+    value: Decimal,
+    max: Decimal,
+) -> bool {
+    if value.abs() > max {
+        errors.push(ValidationError::TooLarge {
+            event,
+            field,
+            value,
+            max,
+        });
+        false
+    } else {
+        true
+    }
+}
+
+/// Every problem with `trade`, in the order of the events.
+pub(super) fn validate(trade: &Trade) -> Vec<ValidationError> {
+    let mut errors = Vec::new();
+    if trade.symbol.trim().is_empty() {
+        errors.push(ValidationError::EmptySymbol);
+    }
+    if trade.multiplier <= Decimal::ZERO {
+        errors.push(ValidationError::NonPositiveMultiplier(trade.multiplier));
+    }
+    check_max(
+        &mut errors,
+        None,
+        Field::Multiplier,
+        trade.multiplier,
+        MAX_MULTIPLIER,
+    );
+    if trade.currency.trim().is_empty() {
+        errors.push(ValidationError::EmptyCurrency);
+    }
+    if !trade
+        .events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::Entry(_)))
+    {
+        errors.push(ValidationError::NoEntry);
+    }
+
+    let mut open = Decimal::ZERO;
+    let mut entered = false;
+    let mut closed = false;
+    for (event, e) in trade.events.iter().enumerate() {
+        if event > 0 && e.at < trade.events[event - 1].at {
+            errors.push(ValidationError::OutOfOrder { event });
+        }
+        if closed {
+            errors.push(ValidationError::AfterClose {
+                event,
+                kind: e.kind.name(),
+            });
+            continue;
+        }
+        let price = e.kind.price();
+        if price <= Decimal::ZERO {
+            errors.push(ValidationError::NonPositivePrice { event, price });
+        }
+        check_max(&mut errors, Some(event), Field::Price, price, MAX_PRICE);
+        let Some(fill) = e.kind.fill() else {
+            continue;
+        };
+        let mut qty_ok = fill.qty > Decimal::ZERO;
+        if !qty_ok {
+            errors.push(ValidationError::NonPositiveQty {
+                event,
+                qty: fill.qty,
+            });
+        }
+        qty_ok &= check_max(&mut errors, Some(event), Field::Qty, fill.qty, MAX_QTY);
+        if fill.fee < Decimal::ZERO {
+            errors.push(ValidationError::NegativeFee {
+                event,
+                fee: fill.fee,
+            });
+        }
+        check_max(&mut errors, Some(event), Field::Fee, fill.fee, MAX_PRICE);
+        match e.kind {
+            EventKind::Entry(_) => {
+                entered = true;
+                if qty_ok {
+                    open += fill.qty;
+                }
+            }
+            EventKind::Exit(_) if !entered => {
+                errors.push(ValidationError::ExitBeforeEntry { event });
+            }
+            EventKind::Exit(_) => {
+                if fill.qty > open {
+                    errors.push(ValidationError::ExitExceedsOpen {
+                        event,
+                        qty: fill.qty,
+                        open,
+                    });
+                } else if qty_ok {
+                    open -= fill.qty;
+                    closed = open.is_zero();
+                }
+            }
+            EventKind::Stop { .. } | EventKind::Target { .. } => {}
+        }
+    }
+    errors
+}

@@ -1,0 +1,8 @@
+//! Tranche: a trade journal that scores how trades were scaled in and out.
+//!
+//! The crate is layered; dependencies point one way, from the top down:
+//!
+//! - [`domain`]: trades, their events and validation. Pure values over `Decimal`.
+//! - [`analysis`]: position arithmetic, the scaling rules, score and scale-out effects. Pure.
+pub mod domain;
+pub mod analysis;
