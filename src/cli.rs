@@ -62,6 +62,10 @@ pub struct ImportArgs {
     /// Check the file and list what would be added, without writing to the journal.
     #[arg(long)]
     pub dry_run: bool,
+    /// Report progress on standard error even when it is not a terminal
+    /// (one line per thousand trades).
+    #[arg(long)]
+    pub progress: bool,
 }
 
 /// The formats `tranche import` reads.
@@ -198,9 +202,11 @@ fn import(args: &ImportArgs, journal_path: &Path, out: &mut dyn Write) -> Result
     }
 
     let mut journal = Journal::open(journal_path)?;
-    let show_progress = io::stderr().is_terminal() && trades.len() >= 1000;
+    let terminal = io::stderr().is_terminal();
     let mut progress = |done: usize, total: usize| {
-        if show_progress {
+        if args.progress {
+            eprintln!("importing: {done} / {total} trades");
+        } else if terminal && total >= 1000 {
             eprint!("\rimporting: {done} / {total} trades");
             if done == total {
                 eprintln!();
