@@ -205,18 +205,21 @@ fn trade_out(trade: &Trade) -> TradeOut<'_> {
 /// Reads a tranche-journal document: every trade, events sorted by time, each
 /// validated. The first problem found is returned with its place in the file.
 pub fn from_json(text: &str) -> Result<Vec<Trade>, InterchangeError> {
-    let root: Value = serde_json::from_str(text).map_err(|e| InterchangeError::Syntax {
-        line: e.line(),
-        column: e.column(),
-        message: syntax_message(&e),
+    // Trades are converted one at a time as the parser reaches them, so a
+    // large file never exists as one big tree of JSON values in memory.
+    let document: Document = serde_json::from_str(text).map_err(|e| {
+        if e.classify() == serde_json::error::Category::Data {
+            file_error(syntax_message(&e))
+        } else {
+            InterchangeError::Syntax {
+                line: e.line(),
+                column: e.column(),
+                message: syntax_message(&e),
+            }
+        }
     })?;
-    let Value::Object(root) = root else {
-        return Err(file_error(format!(
-            "expected a JSON object with \"format\": \"{FORMAT_NAME}\", found {}",
-            describe(&root)
-        )));
-    };
-    match root.get("format") {
+    let Document { fields, trades } = document;
+    match fields.get("format") {
         Some(Value::String(name)) if name == FORMAT_NAME => {}
         Some(other) => {
             return Err(file_error(format!(
@@ -230,7 +233,7 @@ pub fn from_json(text: &str) -> Result<Vec<Trade>, InterchangeError> {
             )));
         }
     }
-    match root.get("version") {
+    match fields.get("version") {
         Some(Value::Number(n)) if n.as_u64() == Some(FORMAT_VERSION) => {}
         Some(Value::Number(n)) if n.as_u64().is_some_and(|v| v > FORMAT_VERSION) => {
             return Err(file_error(format!(
@@ -246,28 +249,97 @@ pub fn from_json(text: &str) -> Result<Vec<Trade>, InterchangeError> {
         }
         None => return Err(file_error("version: missing".to_owned())),
     }
-    for key in root.keys() {
-        if !matches!(key.as_str(), "format" | "version" | "trades") {
-            return Err(file_error(format!(
-                "unknown field {key:?} at the top level"
-            )));
-        }
+    if let Some(key) = fields
+        .keys()
+        .find(|key| !matches!(key.as_str(), "format" | "version"))
+    {
+        return Err(file_error(format!(
+            "unknown field {key:?} at the top level"
+        )));
     }
-    let trades = match root.get("trades") {
-        Some(Value::Array(trades)) => trades,
-        Some(other) => {
-            return Err(file_error(format!(
-                "trades: expected a list, found {}",
-                describe(other)
-            )));
+    trades.unwrap_or_else(|| Err(file_error("trades: missing".to_owned())))
+}
+
+/// The top level of a document: its fields other than `trades`, and the
+/// trades, converted (or the first problem found in them).
+struct Document {
+    fields: Map<String, Value>,
+    trades: Option<Result<Vec<Trade>, InterchangeError>>,
+}
+
+impl<'de> serde::Deserialize<'de> for Document {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(DocumentVisitor)
+    }
+}
+
+struct DocumentVisitor;
+
+impl<'de> serde::de::Visitor<'de> for DocumentVisitor {
+    type Value = Document;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a JSON object with \"format\": \"{FORMAT_NAME}\"")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Document, A::Error> {
+        let mut document = Document {
+            fields: Map::new(),
+            trades: None,
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "trades" {
+                document.trades = Some(map.next_value_seed(TradesSeed)?);
+            } else {
+                let value: Value = map.next_value()?;
+                document.fields.insert(key, value);
+            }
         }
-        None => return Err(file_error("trades: missing".to_owned())),
-    };
-    trades
-        .iter()
-        .enumerate()
-        .map(|(i, value)| read_trade(i + 1, value))
-        .collect()
+        Ok(document)
+    }
+}
+
+/// Reads the `trades` list, converting each trade as soon as it is parsed.
+struct TradesSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for TradesSeed {
+    type Value = Result<Vec<Trade>, InterchangeError>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for TradesSeed {
+    type Value = Result<Vec<Trade>, InterchangeError>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of trades")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut trades = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut first_error = None;
+        while first_error.is_none() {
+            let Some(value) = seq.next_element::<Value>()? else {
+                break;
+            };
+            match read_trade(trades.len() + 1, &value) {
+                Ok(trade) => trades.push(trade),
+                Err(error) => first_error = Some(error),
+            }
+        }
+        // After a bad trade, still read the rest: a syntax error later in the
+        // file is reported as such.
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(match first_error {
+            Some(error) => Err(error),
+            None => Ok(trades),
+        })
+    }
 }
 
 fn syntax_message(e: &serde_json::Error) -> String {

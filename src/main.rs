@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
 use tranche::cli::{self, Cli};
 
@@ -11,7 +10,9 @@ fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("tranche: {error:#}");
+            // The library's errors carry their causes in their messages, so only the
+            // outermost one is printed.
+            eprintln!("tranche: {error}");
             ExitCode::FAILURE
         }
     }
@@ -26,7 +27,7 @@ fn run() -> anyhow::Result<()> {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             cli::run(command, &journal_path, &mut out)?;
-            out.flush().context("cannot write the output")?;
+            out.flush().map_err(cli::CliError::Output)?;
         }
     }
     Ok(())
