@@ -62,21 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let load = started.elapsed();
     assert_eq!(loaded.len(), n);
 
-    // The bare cost of stepping through the event rows, for comparison.
-    let conn = rusqlite::Connection::open(&path)?;
-    conn.pragma_update(None, "mmap_size", 256i64 << 20)?;
-    let started = Instant::now();
-    let mut stmt = conn
-        .prepare("SELECT trade_id, kind, at, qty, price, fee FROM event ORDER BY trade_id, seq")?;
-    let mut rows = stmt.query([])?;
-    let mut bytes = 0;
-    while let Some(row) = rows.next()? {
-        bytes += row.get_ref(2)?.as_bytes()?.len();
-    }
-    let scan = started.elapsed();
-
     println!("{n} trades, {events} events");
-    println!("bare scan of the events: {scan:.2?} ({bytes} bytes of times)");
     println!(
         "insert_trades: {insert:.2?} ({:.0} events/s)",
         events as f64 / insert.as_secs_f64()
