@@ -184,9 +184,9 @@ struct Walk<'a> {
     last_tranche: Option<Decimal>,
     /// Index of the initial entry.
     initial: Option<usize>,
+    /// `R`, known from the start: adds at the initial entry's own time are
+    /// checked against it too.
     initial_risk: Option<Decimal>,
-    /// Whether an initial stop was set at or before the initial entry's time.
-    initial_risk_known: bool,
     last_avg: Option<Decimal>,
     adds: u32,
     partial_exits: u32,
@@ -220,8 +220,7 @@ impl<'a> Walk<'a> {
             run_stop: None,
             last_tranche: None,
             initial: None,
-            initial_risk: None,
-            initial_risk_known: false,
+            initial_risk: initial_risk(trade),
             last_avg: None,
             adds: 0,
             partial_exits: 0,
@@ -265,14 +264,6 @@ impl<'a> Walk<'a> {
             if starts_run {
                 self.run_stop = self.stop;
             }
-            // The initial risk is fixed by the stop in force once every event at
-            // the initial entry's time is applied.
-            if let Some(initial) = self.initial
-                && !self.initial_risk_known
-                && event.at != events[initial].at
-            {
-                self.fix_initial_risk();
-            }
             match event.kind {
                 EventKind::Entry(fill) | EventKind::Exit(fill) => {
                     self.settle_pending();
@@ -312,23 +303,9 @@ impl<'a> Walk<'a> {
                 }
             }
         }
-        if self.initial.is_some() && !self.initial_risk_known {
-            self.fix_initial_risk();
-        }
         self.settle_pending();
         self.check_no_stop();
         self.finish()
-    }
-
-    fn fix_initial_risk(&mut self) {
-        self.initial_risk_known = true;
-        let Some(initial) = self.initial else { return };
-        let EventKind::Entry(fill) = self.trade.events[initial].kind else {
-            return;
-        };
-        self.initial_risk = self
-            .stop
-            .map(|s| fill.qty * (fill.price - s).abs() * self.multiplier);
     }
 
     fn enter(&mut self, i: usize, qty: Decimal, price: Decimal) {
@@ -337,7 +314,8 @@ impl<'a> Walk<'a> {
         } else {
             self.adds += 1;
             // s*(p - A) > 0, multiplied through by Q > 0.
-            if self.qty > Decimal::ZERO && self.sign * (price * self.qty - self.cost) <= Decimal::ZERO
+            if self.qty > Decimal::ZERO
+                && self.sign * (price * self.qty - self.cost) <= Decimal::ZERO
             {
                 let message = format!(
                     "Added {} at {} while the average entry was {}: averaging down.",
@@ -366,7 +344,8 @@ impl<'a> Walk<'a> {
             if self.trade.market_condition == crate::domain::MarketCondition::Range
                 || self.trade.is_scalp()
             {
-                let where_ = if self.trade.market_condition == crate::domain::MarketCondition::Range {
+                let where_ = if self.trade.market_condition == crate::domain::MarketCondition::Range
+                {
                     "in a range-bound market"
                 } else {
                     "on a scalp"
@@ -434,7 +413,13 @@ impl<'a> Walk<'a> {
         }
     }
 
-    fn check_add(&mut self, event: usize, qty: Decimal, price: Decimal, stop_before: Option<Decimal>) {
+    fn check_add(
+        &mut self,
+        event: usize,
+        qty: Decimal,
+        price: Decimal,
+        stop_before: Option<Decimal>,
+    ) {
         let trailed = match (stop_before, self.stop) {
             (Some(before), Some(after)) => self.sign * (after - before) > Decimal::ZERO,
             (None, Some(_)) => true,
@@ -557,6 +542,27 @@ impl<'a> Walk<'a> {
         };
         (analysis, self.steps.unwrap_or_default())
     }
+}
+
+/// The initial risk `R = q0 * |p0 - S0| * m` of a trade with its events in
+/// time order: `S0` is the stop in force once every event at the initial
+/// entry's time is applied, whether logged before or after the entry.
+/// `None` without an initial entry or without such a stop.
+fn initial_risk(trade: &Trade) -> Option<Decimal> {
+    let events = &trade.events;
+    let (entry_at, fill) = events.iter().find_map(|e| match e.kind {
+        EventKind::Entry(fill) => Some((e.at, fill)),
+        _ => None,
+    })?;
+    let stop = events
+        .iter()
+        .take_while(|e| e.at <= entry_at)
+        .filter_map(|e| match e.kind {
+            EventKind::Stop { price } => Some(price),
+            _ => None,
+        })
+        .last()?;
+    Some(fill.qty * (fill.price - stop).abs() * trade.multiplier)
 }
 
 /// The scale-out counterfactuals of a trade's exits `(qty, price)`.
