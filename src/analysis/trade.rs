@@ -2,7 +2,9 @@
 //!
 //! Everything follows RULES.md: average cost, with the cost basis `C = A*Q`
 //! kept exactly so that a closed trade's P&L equals its cash flows to the
-//! last digit. The walk over the events is a single pass; comparisons that
+//! last digit: the exit that closes the position books the cash flows
+//! themselves, `s*(Σ exit proceeds - Σ entry costs)*m`, so the rounding of a
+//! repeating average never reaches a closed trade. The walk over the events is a single pass; comparisons that
 //! involve the average entry are made on `C` and `Q` so that no division is
 //! needed except when a partial exit removes cost.
 
@@ -175,6 +177,10 @@ struct Walk<'a> {
     price_dp: u32,
     qty: Decimal,
     cost: Decimal,
+    /// `Σ p*q` over every entry so far: the cash paid in, before the multiplier.
+    entry_costs: Decimal,
+    /// `Σ p*q` over every exit so far: the cash taken out, before the multiplier.
+    exit_proceeds: Decimal,
     realized: Decimal,
     fees: Decimal,
     stop: Option<Decimal>,
@@ -214,6 +220,8 @@ impl<'a> Walk<'a> {
             price_dp,
             qty: Decimal::ZERO,
             cost: Decimal::ZERO,
+            entry_costs: Decimal::ZERO,
+            exit_proceeds: Decimal::ZERO,
             realized: Decimal::ZERO,
             fees: Decimal::ZERO,
             stop: None,
@@ -368,6 +376,7 @@ impl<'a> Walk<'a> {
         self.last_tranche = Some(qty);
         self.qty += qty;
         self.cost += price * qty;
+        self.entry_costs += price * qty;
         self.last_avg = self.avg();
     }
 
@@ -382,14 +391,19 @@ impl<'a> Walk<'a> {
         } else {
             self.cost * qty / self.qty
         };
-        self.realized += self.sign * (price * qty - removed) * self.multiplier;
+        self.exit_proceeds += price * qty;
         self.cost -= removed;
         self.qty -= qty;
         self.exits.push((qty, price));
         if self.qty.is_zero() {
+            // Closed: the realized P&L is the cash flows, exactly. Summing the
+            // exits one by one would carry the rounding of every partial
+            // exit's share of a repeating cost basis (28 significant digits).
+            self.realized = self.sign * (self.exit_proceeds - self.entry_costs) * self.multiplier;
             self.cost = Decimal::ZERO;
             self.closed_at = Some(self.trade.events[i].at);
         } else {
+            self.realized += self.sign * (price * qty - removed) * self.multiplier;
             self.partial_exits += 1;
             if self.partial_exits == 1 {
                 self.pending.push(Pending::Runner { event: i });
