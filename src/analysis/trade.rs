@@ -4,7 +4,8 @@
 //! kept exactly so that a closed trade's P&L equals its cash flows to the
 //! last digit: the exit that closes the position books the cash flows
 //! themselves, `s*(Σ exit proceeds - Σ entry costs)*m`, so the rounding of a
-//! repeating average never reaches a closed trade. The walk over the events is a single pass; comparisons that
+//! repeating average never reaches a closed trade. The walk over the events
+//! is a single pass that allocates nothing but the violations; comparisons that
 //! involve the average entry are made on `C` and `Q` so that no division is
 //! needed except when a partial exit removes cost.
 
@@ -197,8 +198,11 @@ struct Walk<'a> {
     adds: u32,
     partial_exits: u32,
     closed_at: Option<DateTime<FixedOffset>>,
-    exits: Vec<(Decimal, Decimal)>,
-    pending: Vec<Pending>,
+    /// What the scale-out counterfactuals need of the exits, summed as they come.
+    exits: Exits,
+    /// The check waiting for the next fill. Each fill settles what was
+    /// pending before it and leaves at most one new check.
+    pending: Option<Pending>,
     violations: Vec<Violation>,
     steps: Option<Vec<Step>>,
 }
@@ -233,8 +237,8 @@ impl<'a> Walk<'a> {
             adds: 0,
             partial_exits: 0,
             closed_at: None,
-            exits: Vec::new(),
-            pending: Vec::new(),
+            exits: Exits::default(),
+            pending: None,
             violations: Vec::new(),
             steps: with_steps.then(|| Vec::with_capacity(trade.events.len())),
         }
@@ -366,7 +370,7 @@ impl<'a> Walk<'a> {
                 );
                 self.flag(Rule::ScaledInRange, i, message);
             }
-            self.pending.push(Pending::Add {
+            self.pending = Some(Pending::Add {
                 event: i,
                 qty,
                 price,
@@ -394,7 +398,7 @@ impl<'a> Walk<'a> {
         self.exit_proceeds += price * qty;
         self.cost -= removed;
         self.qty -= qty;
-        self.exits.push((qty, price));
+        self.exits.add(qty, price);
         if self.qty.is_zero() {
             // Closed: the realized P&L is the cash flows, exactly. Summing the
             // exits one by one would carry the rounding of every partial
@@ -406,7 +410,7 @@ impl<'a> Walk<'a> {
             self.realized += self.sign * (price * qty - removed) * self.multiplier;
             self.partial_exits += 1;
             if self.partial_exits == 1 {
-                self.pending.push(Pending::Runner { event: i });
+                self.pending = Some(Pending::Runner { event: i });
             }
         }
     }
@@ -414,7 +418,7 @@ impl<'a> Walk<'a> {
     /// Runs the checks that wait for the stop moves following a fill, now that
     /// the next fill (or the end of the trade) has come.
     fn settle_pending(&mut self) {
-        for pending in std::mem::take(&mut self.pending) {
+        if let Some(pending) = self.pending.take() {
             match pending {
                 Pending::Add {
                     event,
@@ -537,7 +541,12 @@ impl<'a> Walk<'a> {
             .initial_risk
             .filter(|r| !r.is_zero())
             .map(|r| net_pnl / r);
-        let scale_out = scale_out(self.sign, self.multiplier, self.realized, &self.exits);
+        let scale_out = self.exits.scale_out(
+            self.sign,
+            self.multiplier,
+            self.realized,
+            self.exit_proceeds,
+        );
         let analysis = TradeAnalysis {
             opened_at: self.initial.map(|i| self.trade.events[i].at),
             closed_at: self.closed_at,
@@ -579,39 +588,56 @@ fn initial_risk(trade: &Trade) -> Option<Decimal> {
     Some(fill.qty * (fill.price - stop).abs() * trade.multiplier)
 }
 
-/// The scale-out counterfactuals of a trade's exits `(qty, price)`.
-fn scale_out(
-    sign: Decimal,
-    multiplier: Decimal,
-    actual: Decimal,
-    exits: &[(Decimal, Decimal)],
-) -> Option<ScaleOut> {
-    let (&(_, first), &(_, last)) = (exits.first()?, exits.last()?);
-    if exits.len() < 2 {
-        return None;
+/// The exits, as far as the scale-out counterfactuals need them: with exits
+/// `(q_i, p_i)`, `Σ s*(to - p_i)*q_i*m = s*(to*Σq_i - Σp_i*q_i)*m`, so their
+/// count, first and last price and total quantity are enough (the proceeds
+/// `Σp_i*q_i` are kept by the walk). No list, no allocation.
+#[derive(Debug, Clone, Copy, Default)]
+struct Exits {
+    count: u32,
+    first_price: Decimal,
+    last_price: Decimal,
+    qty: Decimal,
+}
+
+impl Exits {
+    fn add(&mut self, qty: Decimal, price: Decimal) {
+        if self.count == 0 {
+            self.first_price = price;
+        }
+        self.count += 1;
+        self.last_price = price;
+        self.qty += qty;
     }
-    let shifted = |to: Decimal| -> Decimal {
-        actual
-            + exits
-                .iter()
-                .map(|&(q, p)| sign * (to - p) * q * multiplier)
-                .sum::<Decimal>()
-    };
-    let held_to_last_exit = shifted(last);
-    let all_out_at_first_exit = shifted(first);
-    let effect = actual - held_to_last_exit;
-    let verdict = if effect > Decimal::ZERO {
-        Verdict::Protected
-    } else if effect < Decimal::ZERO {
-        Verdict::Capped
-    } else {
-        Verdict::Neutral
-    };
-    Some(ScaleOut {
-        actual,
-        held_to_last_exit,
-        all_out_at_first_exit,
-        effect,
-        verdict,
-    })
+
+    /// The counterfactuals, for two exits or more; `proceeds` is `Σp_i*q_i`.
+    fn scale_out(
+        &self,
+        sign: Decimal,
+        multiplier: Decimal,
+        actual: Decimal,
+        proceeds: Decimal,
+    ) -> Option<ScaleOut> {
+        if self.count < 2 {
+            return None;
+        }
+        let shifted = |to: Decimal| actual + sign * (to * self.qty - proceeds) * multiplier;
+        let held_to_last_exit = shifted(self.last_price);
+        let all_out_at_first_exit = shifted(self.first_price);
+        let effect = actual - held_to_last_exit;
+        let verdict = if effect > Decimal::ZERO {
+            Verdict::Protected
+        } else if effect < Decimal::ZERO {
+            Verdict::Capped
+        } else {
+            Verdict::Neutral
+        };
+        Some(ScaleOut {
+            actual,
+            held_to_last_exit,
+            all_out_at_first_exit,
+            effect,
+            verdict,
+        })
+    }
 }
