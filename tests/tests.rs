@@ -1,3 +1,4 @@
 //! Integration tests, compiled as one binary.
 
 mod analysis;
+mod stats;

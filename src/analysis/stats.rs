@@ -1,0 +1,693 @@
+//! Journal statistics over analysed trades: performance, adherence to the
+//! rules, what scaling in and out did, breakdowns and series for charts.
+//!
+//! [`journal_stats`] is pure and makes one pass over the trades (plus a sort
+//! of the closed ones by close time, for the equity curve and drawdown). Its
+//! input is what [`analyze_all`] produces next to the trades; a [`Filter`]
+//! picks the trades by the open date, symbol, setup, market condition, side
+//! or a rule broken.
+//!
+//! Money is never added across currencies: every amount of money is a
+//! [`Money`] map, currency → amount. Groups carry their counts so that a
+//! reader can tell a pattern from a small sample.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::rules::{Rule, RuleSettings};
+use super::trade::{TradeAnalysis, analyze};
+use crate::domain::{MarketCondition, Side, Trade, TradeId};
+
+/// Amounts of money by currency, in a stable order.
+pub type Money = BTreeMap<String, Decimal>;
+
+/// Analyses every trade, on as many threads as the machine has cores (the
+/// trades are split into that many contiguous chunks). The result is in the
+/// order of `trades`.
+pub fn analyze_all(trades: &[(TradeId, Trade)], settings: &RuleSettings) -> Vec<TradeAnalysis> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = trades.len().div_ceil(threads.max(1)).max(1);
+    if threads <= 1 || trades.len() < 1024 {
+        return trades.iter().map(|(_, t)| analyze(t, settings)).collect();
+    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = trades
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(_, t)| analyze(t, settings))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(trades.len());
+        for worker in workers {
+            match worker.join() {
+                Ok(part) => all.extend(part),
+                // A panic in `analyze` is a bug; let it surface as it would
+                // have on this thread.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    })
+}
+
+/// Which trades the statistics are about. Every field left `None` lets all
+/// trades through.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Filter {
+    /// First open date included (the initial entry's date, in its own offset).
+    pub from: Option<NaiveDate>,
+    /// Last open date included.
+    pub to: Option<NaiveDate>,
+    /// Only this symbol (case-insensitive).
+    pub symbol: Option<String>,
+    /// Only this setup (case-insensitive).
+    pub setup: Option<String>,
+    /// Only this market condition.
+    pub condition: Option<MarketCondition>,
+    /// Only this side.
+    pub side: Option<Side>,
+    /// Only trades that broke this rule.
+    pub rule: Option<Rule>,
+}
+
+impl Filter {
+    /// Whether the trade passes the filter.
+    pub fn accepts(&self, trade: &Trade, analysis: &TradeAnalysis) -> bool {
+        let Filter {
+            from,
+            to,
+            symbol,
+            setup,
+            condition,
+            side,
+            rule,
+        } = self;
+        if from.is_some() || to.is_some() {
+            let Some(opened) = analysis.opened_at.map(|at| at.date_naive()) else {
+                return false;
+            };
+            if from.is_some_and(|from| opened < from) || to.is_some_and(|to| opened > to) {
+                return false;
+            }
+        }
+        symbol
+            .as_deref()
+            .is_none_or(|s| trade.symbol.eq_ignore_ascii_case(s.trim()))
+            && setup
+                .as_deref()
+                .is_none_or(|s| trade.setup.trim().eq_ignore_ascii_case(s.trim()))
+            && condition.is_none_or(|c| trade.market_condition == c)
+            && side.is_none_or(|s| trade.side == s)
+            && rule.is_none_or(|r| analysis.broke(r))
+    }
+
+    /// Whether every trade passes.
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+}
+
+/// One analysed trade, as the statistics see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Analysed<'a> {
+    /// The trade's id.
+    pub id: TradeId,
+    /// The trade.
+    pub trade: &'a Trade,
+    /// Its analysis.
+    pub analysis: &'a TradeAnalysis,
+}
+
+/// Pairs trades with their analyses (as [`analyze_all`] returns them, in the same order).
+pub fn pair<'a>(
+    trades: &'a [(TradeId, Trade)],
+    analyses: &'a [TradeAnalysis],
+) -> Vec<Analysed<'a>> {
+    trades
+        .iter()
+        .zip(analyses)
+        .map(|((id, trade), analysis)| Analysed {
+            id: *id,
+            trade,
+            analysis,
+        })
+        .collect()
+}
+
+/// Results over closed trades.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Performance {
+    /// Closed trades.
+    pub closed: usize,
+    /// Closed trades with a positive net P&L.
+    pub wins: usize,
+    /// Closed trades with a negative net P&L.
+    pub losses: usize,
+    /// `wins / closed`; `None` without closed trades.
+    pub win_rate: Option<Decimal>,
+    /// Mean net P&L of the winning trades.
+    pub average_win: Money,
+    /// Mean net P&L of the losing trades (negative).
+    pub average_loss: Money,
+    /// Mean net P&L per closed trade.
+    pub expectancy: Money,
+    /// Closed trades with an R-multiple (an initial stop).
+    pub r_trades: usize,
+    /// Mean R-multiple of the closed trades that have one.
+    pub expectancy_r: Option<Decimal>,
+    /// Sum of wins over the sum of losses (as a positive number); absent for a
+    /// currency without losses.
+    pub profit_factor: BTreeMap<String, Decimal>,
+    /// The largest fall of the closed-trade equity curve (by close time) from
+    /// a peak, as a positive amount; the curve starts at 0.
+    pub max_drawdown: Money,
+}
+
+/// A group of trades and how they did, to compare with another group.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Group {
+    /// Trades in the group.
+    pub trades: usize,
+    /// Closed trades in the group.
+    pub closed: usize,
+    /// `wins / closed`; `None` without closed trades.
+    pub win_rate: Option<Decimal>,
+    /// Closed trades with an R-multiple.
+    pub r_trades: usize,
+    /// Mean R-multiple of those; `None` without any.
+    pub mean_r: Option<Decimal>,
+    /// Mean net P&L per closed trade.
+    pub mean_net_pnl: Money,
+    /// Mean score of every trade in the group; `None` for an empty group.
+    pub mean_score: Option<Decimal>,
+}
+
+/// The trades that broke one rule, next to the clean trades.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleImpact {
+    /// The rule.
+    pub rule: Rule,
+    /// The trades that broke it at least once.
+    pub broke: Group,
+}
+
+/// How well the rules were followed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Adherence {
+    /// Mean score over every trade; `None` without trades.
+    pub mean_score: Option<Decimal>,
+    /// Trades without any violation.
+    pub clean_trades: usize,
+    /// Number of violations of each rule (rules never broken are absent).
+    pub violations_by_rule: BTreeMap<Rule, usize>,
+    /// For each rule broken, the trades that broke it.
+    pub by_rule: Vec<RuleImpact>,
+    /// The trades without any violation, for comparison.
+    pub clean: Group,
+}
+
+/// Scaled-in trades against single-entry ones, and among the scaled-in,
+/// pyramided (never averaged down) against averaged-down.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Scaling {
+    /// Trades with at least one add.
+    pub scaled_in: Group,
+    /// Trades with a single entry.
+    pub single_entry: Group,
+    /// Scaled-in trades without an `averaging-down` violation.
+    pub pyramided: Group,
+    /// Scaled-in trades with one.
+    pub averaged_down: Group,
+}
+
+/// What scaling out did, summed over the trades with two exits or more.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ScaleOutTotals {
+    /// Trades with two exits or more.
+    pub trades: usize,
+    /// Of those, trades where scaling out protected gains.
+    pub protected_trades: usize,
+    /// Of those, trades where scaling out capped gains.
+    pub capped_trades: usize,
+    /// Sum of the positive effects.
+    pub protected: Money,
+    /// Sum of the negative effects (negative): `protected + capped = net_effect`.
+    pub capped: Money,
+    /// Sum of every effect.
+    pub net_effect: Money,
+}
+
+/// How one setup or market condition did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Breakdown {
+    /// Trades.
+    pub trades: usize,
+    /// Closed trades.
+    pub closed: usize,
+    /// `wins / closed`.
+    pub win_rate: Option<Decimal>,
+    /// Closed trades with an R-multiple.
+    pub r_trades: usize,
+    /// Mean R-multiple of the closed trades.
+    pub expectancy_r: Option<Decimal>,
+    /// Mean net P&L per closed trade.
+    pub expectancy: Money,
+    /// Mean score of every trade.
+    pub mean_score: Option<Decimal>,
+}
+
+/// One month of closed trades.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Month {
+    /// `YYYY-MM`, of the close time in its own offset.
+    pub month: String,
+    /// Trades closed that month.
+    pub trades: usize,
+    /// Their mean score.
+    pub mean_score: Decimal,
+    /// Their net P&L.
+    pub net_pnl: Money,
+}
+
+/// One closed trade on the equity curve, in close-time order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EquityPoint {
+    /// The trade.
+    pub id: TradeId,
+    /// When it closed.
+    pub closed_at: DateTime<FixedOffset>,
+    /// Index into [`JournalStats::currencies`] of the trade's currency.
+    pub currency: usize,
+    /// The trade's net P&L.
+    pub net_pnl: Decimal,
+    /// The sum of the net P&L of the closed trades in that currency so far.
+    pub equity: Decimal,
+    /// The trade's R-multiple, if it has one.
+    pub r_multiple: Option<Decimal>,
+    /// The sum of the R-multiples so far (every currency: R has none).
+    pub equity_r: Decimal,
+    /// The most serious rule the trade broke.
+    pub worst_rule: Option<Rule>,
+}
+
+/// What scaling out did on one trade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScaleOutPoint {
+    /// The trade.
+    pub id: TradeId,
+    /// When it opened.
+    pub opened_at: Option<DateTime<FixedOffset>>,
+    /// Index into [`JournalStats::currencies`].
+    pub currency: usize,
+    /// `actual - held_to_last_exit`.
+    pub effect: Decimal,
+}
+
+/// Everything the dashboard and `tranche report` show about a journal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct JournalStats {
+    /// Trades that passed the filter.
+    pub trades: usize,
+    /// Of those, closed.
+    pub closed: usize,
+    /// Of those, still open.
+    pub open: usize,
+    /// The currencies met, in order of first appearance; points refer to them by index.
+    pub currencies: Vec<String>,
+    /// Results over the closed trades.
+    pub performance: Performance,
+    /// Adherence to the rules.
+    pub adherence: Adherence,
+    /// Scaled-in against single-entry trades.
+    pub scaling: Scaling,
+    /// Scale-out totals.
+    pub scale_out: ScaleOutTotals,
+    /// By setup (as written, trimmed; empty for none).
+    pub by_setup: BTreeMap<String, Breakdown>,
+    /// By market condition.
+    pub by_condition: BTreeMap<String, Breakdown>,
+    /// By close month, in order.
+    pub monthly: Vec<Month>,
+    /// The closed trades in close-time order.
+    pub equity_curve: Vec<EquityPoint>,
+    /// Every trade with a scale-out, in input order.
+    pub scale_out_effects: Vec<ScaleOutPoint>,
+}
+
+/// Sum and count of money in one currency.
+#[derive(Debug, Clone, Copy, Default)]
+struct Mean {
+    sum: Decimal,
+    count: usize,
+}
+
+impl Mean {
+    fn add(&mut self, value: Decimal) {
+        self.sum += value;
+        self.count += 1;
+    }
+
+    fn value(self) -> Option<Decimal> {
+        (self.count > 0).then(|| self.sum / Decimal::from(self.count))
+    }
+}
+
+/// A group being summed up. Money is indexed by currency index.
+#[derive(Debug, Clone, Default)]
+struct GroupSum {
+    trades: usize,
+    closed: usize,
+    wins: usize,
+    score: u64,
+    r: Mean,
+    net: Vec<Mean>,
+}
+
+impl GroupSum {
+    fn add(&mut self, t: &TradeFacts) {
+        self.trades += 1;
+        self.score += u64::from(t.score);
+        if t.closed {
+            self.closed += 1;
+            self.wins += usize::from(t.net > Decimal::ZERO);
+            if let Some(r) = t.r {
+                self.r.add(r);
+            }
+            if self.net.len() <= t.currency {
+                self.net.resize(t.currency + 1, Mean::default());
+            }
+            self.net[t.currency].add(t.net);
+        }
+    }
+
+    fn mean_score(&self) -> Option<Decimal> {
+        (self.trades > 0).then(|| Decimal::from(self.score) / Decimal::from(self.trades))
+    }
+
+    fn win_rate(&self) -> Option<Decimal> {
+        (self.closed > 0).then(|| Decimal::from(self.wins) / Decimal::from(self.closed))
+    }
+
+    fn group(&self, currencies: &[String]) -> Group {
+        Group {
+            trades: self.trades,
+            closed: self.closed,
+            win_rate: self.win_rate(),
+            r_trades: self.r.count,
+            mean_r: self.r.value(),
+            mean_net_pnl: means(&self.net, currencies),
+            mean_score: self.mean_score(),
+        }
+    }
+
+    fn breakdown(&self, currencies: &[String]) -> Breakdown {
+        Breakdown {
+            trades: self.trades,
+            closed: self.closed,
+            win_rate: self.win_rate(),
+            r_trades: self.r.count,
+            expectancy_r: self.r.value(),
+            expectancy: means(&self.net, currencies),
+            mean_score: self.mean_score(),
+        }
+    }
+}
+
+fn means(values: &[Mean], currencies: &[String]) -> Money {
+    values
+        .iter()
+        .zip(currencies)
+        .filter_map(|(mean, currency)| Some((currency.clone(), mean.value()?)))
+        .collect()
+}
+
+/// What the statistics need of one trade.
+struct TradeFacts {
+    currency: usize,
+    closed: bool,
+    net: Decimal,
+    r: Option<Decimal>,
+    score: u32,
+}
+
+/// Per-currency sums of the performance section.
+#[derive(Debug, Clone, Copy, Default)]
+struct CurrencySums {
+    wins: Mean,
+    losses: Mean,
+    all: Mean,
+    scale_out_protected: Decimal,
+    scale_out_capped: Decimal,
+    has_scale_out: bool,
+}
+
+/// The statistics of the trades that pass `filter`.
+pub fn journal_stats(
+    trades: &[Analysed<'_>],
+    filter: &Filter,
+    settings: &RuleSettings,
+) -> JournalStats {
+    let filtering = !filter.is_empty();
+    let mut stats = JournalStats::default();
+    let mut currency_names: Vec<&str> = Vec::new();
+    let mut money: Vec<CurrencySums> = Vec::new();
+    let mut all = GroupSum::default();
+    let mut clean = GroupSum::default();
+    let mut by_rule: [GroupSum; 8] = Default::default();
+    let mut violations = [0usize; 8];
+    let (mut scaled_in, mut single_entry) = (GroupSum::default(), GroupSum::default());
+    let (mut pyramided, mut averaged_down) = (GroupSum::default(), GroupSum::default());
+    let mut setups: HashMap<&str, GroupSum> = HashMap::new();
+    let mut conditions: [GroupSum; 3] = Default::default();
+    // (year, month) → (score sum, trades, net P&L by currency index).
+    let mut months: BTreeMap<(i32, u32), (u64, usize, Vec<Mean>)> = BTreeMap::new();
+    // Close time, id, position in `trades`, currency index.
+    let mut closed: Vec<(DateTime<FixedOffset>, TradeId, usize, usize)> = Vec::new();
+    let mut r_total = Mean::default();
+
+    for (index, item) in trades.iter().enumerate() {
+        let (trade, analysis) = (item.trade, item.analysis);
+        if filtering && !filter.accepts(trade, analysis) {
+            continue;
+        }
+        let currency = match currency_names.iter().position(|&c| c == trade.currency) {
+            Some(known) => known,
+            None => {
+                currency_names.push(&trade.currency);
+                money.push(CurrencySums::default());
+                currency_names.len() - 1
+            }
+        };
+        let facts = TradeFacts {
+            currency,
+            closed: analysis.is_closed(),
+            net: analysis.net_pnl,
+            r: analysis.r_multiple,
+            score: analysis.score,
+        };
+        all.add(&facts);
+        let sums = &mut money[currency];
+        if let Some(closed_at) = analysis.closed_at {
+            sums.all.add(facts.net);
+            if facts.net > Decimal::ZERO {
+                sums.wins.add(facts.net);
+            } else if facts.net < Decimal::ZERO {
+                sums.losses.add(facts.net);
+            }
+            if let Some(r) = facts.r {
+                r_total.add(r);
+            }
+            closed.push((closed_at, item.id, index, currency));
+            let month = months
+                .entry((closed_at.year(), closed_at.month()))
+                .or_insert_with(|| (0, 0, Vec::new()));
+            month.0 += u64::from(facts.score);
+            month.1 += 1;
+            if month.2.len() <= currency {
+                month.2.resize(currency + 1, Mean::default());
+            }
+            month.2[currency].add(facts.net);
+        }
+        if let Some(scale_out) = &analysis.scale_out {
+            stats.scale_out.trades += 1;
+            sums.has_scale_out = true;
+            if scale_out.effect > Decimal::ZERO {
+                stats.scale_out.protected_trades += 1;
+                sums.scale_out_protected += scale_out.effect;
+            } else if scale_out.effect < Decimal::ZERO {
+                stats.scale_out.capped_trades += 1;
+                sums.scale_out_capped += scale_out.effect;
+            }
+            stats.scale_out_effects.push(ScaleOutPoint {
+                id: item.id,
+                opened_at: analysis.opened_at,
+                currency,
+                effect: scale_out.effect,
+            });
+        }
+
+        if analysis.violations.is_empty() {
+            clean.add(&facts);
+        } else {
+            let mut broke = [false; 8];
+            for violation in &analysis.violations {
+                let rule = violation.rule.index();
+                violations[rule] += 1;
+                broke[rule] = true;
+            }
+            for (rule, _) in broke.iter().enumerate().filter(|(_, b)| **b) {
+                by_rule[rule].add(&facts);
+            }
+        }
+        if analysis.is_scaled_in() {
+            scaled_in.add(&facts);
+            if analysis.broke(Rule::AveragingDown) {
+                averaged_down.add(&facts);
+            } else {
+                pyramided.add(&facts);
+            }
+        } else {
+            single_entry.add(&facts);
+        }
+        setups.entry(trade.setup.trim()).or_default().add(&facts);
+        let condition = MarketCondition::ALL
+            .iter()
+            .position(|&c| c == trade.market_condition)
+            .unwrap_or(0);
+        conditions[condition].add(&facts);
+    }
+
+    let currencies: Vec<String> = currency_names.iter().map(|&c| c.to_owned()).collect();
+    stats.trades = all.trades;
+    stats.closed = all.closed;
+    stats.open = all.trades - all.closed;
+
+    // The equity curve and drawdown, in close-time order.
+    closed.sort_unstable_by_key(|&(at, id, _, _)| (at, id));
+    let mut equity = vec![Decimal::ZERO; currencies.len()];
+    let mut peak = vec![Decimal::ZERO; currencies.len()];
+    let mut drawdown = vec![Decimal::ZERO; currencies.len()];
+    let mut equity_r = Decimal::ZERO;
+    stats.equity_curve = closed
+        .iter()
+        .map(|&(closed_at, id, index, currency)| {
+            let item = &trades[index];
+            let net = item.analysis.net_pnl;
+            equity[currency] += net;
+            peak[currency] = peak[currency].max(equity[currency]);
+            drawdown[currency] = drawdown[currency].max(peak[currency] - equity[currency]);
+            if let Some(r) = item.analysis.r_multiple {
+                equity_r += r;
+            }
+            EquityPoint {
+                id,
+                closed_at,
+                currency,
+                net_pnl: net,
+                equity: equity[currency],
+                r_multiple: item.analysis.r_multiple,
+                equity_r,
+                worst_rule: item.analysis.worst_rule(settings),
+            }
+        })
+        .collect();
+
+    let performance = &mut stats.performance;
+    performance.closed = all.closed;
+    performance.wins = money.iter().map(|m| m.wins.count).sum();
+    performance.losses = money.iter().map(|m| m.losses.count).sum();
+    performance.win_rate = all.win_rate();
+    for (sums, currency) in money.iter().zip(&currencies) {
+        if let Some(mean) = sums.wins.value() {
+            performance.average_win.insert(currency.clone(), mean);
+        }
+        if let Some(mean) = sums.losses.value() {
+            performance.average_loss.insert(currency.clone(), mean);
+        }
+        if let Some(mean) = sums.all.value() {
+            performance.expectancy.insert(currency.clone(), mean);
+        }
+        if !sums.losses.sum.is_zero() {
+            performance
+                .profit_factor
+                .insert(currency.clone(), sums.wins.sum / -sums.losses.sum);
+        }
+        if sums.has_scale_out {
+            let (protected, capped) = (sums.scale_out_protected, sums.scale_out_capped);
+            stats
+                .scale_out
+                .protected
+                .insert(currency.clone(), protected);
+            stats.scale_out.capped.insert(currency.clone(), capped);
+            stats
+                .scale_out
+                .net_effect
+                .insert(currency.clone(), protected + capped);
+        }
+    }
+    performance.r_trades = r_total.count;
+    performance.expectancy_r = r_total.value();
+    performance.max_drawdown = money
+        .iter()
+        .zip(&currencies)
+        .zip(drawdown)
+        .filter(|((sums, _), _)| sums.all.count > 0)
+        .map(|((_, currency), drawdown)| (currency.clone(), drawdown))
+        .collect();
+
+    let adherence = &mut stats.adherence;
+    adherence.mean_score = all.mean_score();
+    adherence.clean_trades = clean.trades;
+    adherence.clean = clean.group(&currencies);
+    for rule in Rule::ALL {
+        let count = violations[rule.index()];
+        if count > 0 {
+            adherence.violations_by_rule.insert(rule, count);
+            adherence.by_rule.push(RuleImpact {
+                rule,
+                broke: by_rule[rule.index()].group(&currencies),
+            });
+        }
+    }
+
+    stats.scaling = Scaling {
+        scaled_in: scaled_in.group(&currencies),
+        single_entry: single_entry.group(&currencies),
+        pyramided: pyramided.group(&currencies),
+        averaged_down: averaged_down.group(&currencies),
+    };
+    stats.by_setup = setups
+        .into_iter()
+        .map(|(setup, sum)| (setup.to_owned(), sum.breakdown(&currencies)))
+        .collect();
+    stats.by_condition = MarketCondition::ALL
+        .iter()
+        .zip(&conditions)
+        .filter(|(_, sum)| sum.trades > 0)
+        .map(|(condition, sum)| (condition.as_str().to_owned(), sum.breakdown(&currencies)))
+        .collect();
+    stats.monthly = months
+        .into_iter()
+        .map(|((year, month), (score, count, net))| Month {
+            month: format!("{year:04}-{month:02}"),
+            trades: count,
+            mean_score: Decimal::from(score) / Decimal::from(count),
+            net_pnl: net
+                .iter()
+                .zip(&currencies)
+                .filter(|(mean, _)| mean.count > 0)
+                .map(|(mean, currency)| (currency.clone(), mean.sum))
+                .collect(),
+        })
+        .collect();
+    stats.currencies = currencies;
+    stats
+}
