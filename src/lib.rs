@@ -3,6 +3,9 @@
 //! The crate is layered; dependencies point one way, from the top down:
 //!
 //! - [`domain`]: trades, their events and validation. Pure values over `Decimal`.
-//! - [`analysis`]: position arithmetic, the scaling rules, score and scale-out effects. Pure.
-pub mod domain;
+//! - [`analysis`]: position arithmetic, the scaling rules, score and scale-out effects,
+//!   journal statistics. Pure.
+//! - [`report`]: journal statistics as JSON and text for `tranche report`.
 pub mod analysis;
+pub mod domain;
+pub mod report;

@@ -337,3 +337,91 @@ fn parallel_analysis_matches_one_by_one() {
         assert_eq!(&tranche::analysis::analyze(trade, &settings), analysis);
     }
 }
+
+#[test]
+fn report_json_keys_and_number_formats() {
+    let json = tranche::report::report_json(&stats(&Filter::default()));
+    let adherence = &json["adherence"];
+    assert_eq!(adherence["mean_score"], "88");
+    assert_eq!(adherence["clean_trades"], 3);
+    assert_eq!(
+        adherence["violations_by_rule"],
+        serde_json::json!({"averaging-down": 1, "no-stop": 1})
+    );
+    assert_eq!(adherence["by_rule"]["averaging-down"]["mean_r"], "0.4");
+    assert_eq!(
+        json["scale_out"],
+        serde_json::json!({
+            "trades": 1, "protected_trades": 1, "capped_trades": 0,
+            "protected": {"USD": "1000"}, "capped": {"USD": "0"}, "net_effect": {"USD": "1000"}
+        })
+    );
+    let performance = &json["performance"];
+    assert_eq!(performance["win_rate"], "0.75");
+    assert_eq!(performance["expectancy_r"], "0.8833");
+    assert_eq!(
+        performance["average_win"],
+        serde_json::json!({"EUR": "2500", "USD": "1800"})
+    );
+    assert_eq!(
+        performance["profit_factor"],
+        serde_json::json!({"USD": "7.2"})
+    );
+    assert_eq!(
+        performance["max_drawdown"],
+        serde_json::json!({"EUR": "0", "USD": "500"})
+    );
+    assert_eq!(json["monthly"][1]["month"], "2024-04");
+    assert_eq!(json["monthly"][1]["mean_score"], "75");
+    assert_eq!(json["by_condition"]["range"]["expectancy_r"], "2");
+    assert_eq!(json["scaling"]["averaged_down"]["trades"], 1);
+    assert_eq!(
+        (json["trades"].clone(), json["open"].clone()),
+        (5.into(), 1.into())
+    );
+}
+
+#[test]
+fn report_text_reads_like_a_summary() {
+    let text = tranche::report::report_text(&stats(&Filter::default()));
+    assert!(text.starts_with("Trades: 5 (4 closed, 1 open)"), "{text}");
+    assert!(
+        text.contains("win rate       0.75 (3 wins, 1 losses)"),
+        "{text}"
+    );
+    assert!(text.contains("averaging-down       1"), "{text}");
+    assert!(text.contains("net effect     1000 USD"), "{text}");
+    assert!(text.contains("fewer than 20 trades"), "{text}");
+    assert!(text.contains("2024-04"), "{text}");
+}
+
+#[test]
+fn filter_args_become_a_filter() {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        filter: tranche::report::FilterArgs,
+    }
+    let cli = Cli::try_parse_from([
+        "report",
+        "--from",
+        "2024-04-01",
+        "--to",
+        "2024-04-10",
+        "--side",
+        "short",
+        "--condition",
+        "range",
+        "--symbol",
+        "FDAX",
+        "--setup",
+        "reversal",
+    ])
+    .unwrap();
+    let filter = Filter::from(cli.filter);
+    assert_eq!(filter.from, NaiveDate::from_ymd_opt(2024, 4, 1));
+    assert_eq!(filter.side, Some(Side::Short));
+    assert_eq!(stats(&filter).trades, 1);
+    assert!(Cli::try_parse_from(["report", "--side", "sideways"]).is_err());
+}
