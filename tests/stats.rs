@@ -425,3 +425,28 @@ fn filter_args_become_a_filter() {
     assert_eq!(stats(&filter).trades, 1);
     assert!(Cli::try_parse_from(["report", "--side", "sideways"]).is_err());
 }
+
+#[test]
+fn equity_points_name_each_trades_worst_rule() {
+    let settings = RuleSettings::default();
+    let trades = tranche::analysis::generate::journal(2_000, 5);
+    let analyses = analyze_all(&trades, &settings);
+    let stats = journal_stats(&pair(&trades, &analyses), &Filter::default(), &settings);
+    assert_eq!(stats.equity_curve.len(), stats.closed);
+    for point in &stats.equity_curve {
+        let index = trades.iter().position(|(id, _)| *id == point.id).unwrap();
+        assert_eq!(point.worst_rule, analyses[index].worst_rule(&settings));
+        assert_eq!(point.r_multiple, analyses[index].r_multiple);
+    }
+    let last = stats.equity_curve.last().unwrap();
+    let total_r: Decimal = analyses
+        .iter()
+        .filter(|a| a.is_closed())
+        .filter_map(|a| a.r_multiple)
+        .map(|r| r.round_dp(tranche::analysis::stats::R_DP))
+        .sum();
+    assert_eq!(last.equity_r, total_r);
+    for (currency, drawdown) in &stats.performance.max_drawdown {
+        assert!(*drawdown >= Decimal::ZERO, "{currency}");
+    }
+}

@@ -9,11 +9,13 @@
 //! involve the average entry are made on `C` and `Q` so that no division is
 //! needed except when a partial exit removes cost.
 
+use std::cell::Cell;
+use std::fmt;
+
 use chrono::{DateTime, FixedOffset};
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use super::format::{money, num, price};
 use super::rules::{Rule, RuleSettings};
 use crate::domain::{EventKind, Trade};
 
@@ -175,7 +177,10 @@ struct Walk<'a> {
     sign: Decimal,
     multiplier: Decimal,
     /// Decimal places used for prices in messages.
-    price_dp: u32,
+    /// Worked out when the first message needs it: most trades never do.
+    price_dp: Cell<Option<u32>>,
+    /// Why adds are flagged on this trade (range or scalp), once the first add asks.
+    unsuited: Option<Option<&'static str>>,
     qty: Decimal,
     cost: Decimal,
     /// `Σ p*q` over every entry so far: the cash paid in, before the multiplier.
@@ -209,19 +214,13 @@ struct Walk<'a> {
 
 impl<'a> Walk<'a> {
     fn new(trade: &'a Trade, settings: &'a RuleSettings, with_steps: bool) -> Self {
-        let price_dp = trade
-            .events
-            .iter()
-            .map(|e| e.kind.price().normalize().scale())
-            .max()
-            .unwrap_or(0)
-            .clamp(2, 8);
         Walk {
             trade,
             settings,
             sign: trade.side.sign(),
             multiplier: trade.multiplier,
-            price_dp,
+            price_dp: Cell::new(None),
+            unsuited: None,
             qty: Decimal::ZERO,
             cost: Decimal::ZERO,
             entry_costs: Decimal::ZERO,
@@ -241,6 +240,15 @@ impl<'a> Walk<'a> {
             pending: None,
             violations: Vec::new(),
             steps: with_steps.then(|| Vec::with_capacity(trade.events.len())),
+        }
+    }
+
+    /// `s * x` for comparisons with zero: a negation instead of a multiplication.
+    fn in_favour(&self, x: Decimal) -> Decimal {
+        if self.trade.side == crate::domain::Side::Long {
+            x
+        } else {
+            -x
         }
     }
 
@@ -264,8 +272,20 @@ impl<'a> Walk<'a> {
         });
     }
 
-    fn p(&self, value: Decimal) -> String {
-        price(value, self.price_dp)
+    fn p(&self, value: Decimal) -> Price {
+        let dp = self.price_dp.get().unwrap_or_else(|| {
+            let dp = self
+                .trade
+                .events
+                .iter()
+                .map(|e| e.kind.price().normalize().scale())
+                .max()
+                .unwrap_or(0)
+                .clamp(2, 8);
+            self.price_dp.set(Some(dp));
+            dp
+        });
+        Price(value, dp)
     }
 
     fn run(mut self) -> (TradeAnalysis, Vec<Step>) {
@@ -288,7 +308,7 @@ impl<'a> Walk<'a> {
                 }
                 EventKind::Stop { price: new } => {
                     if let Some(old) = self.stop
-                        && self.sign * (new - old) < Decimal::ZERO
+                        && self.in_favour(new - old) < Decimal::ZERO
                     {
                         let message = format!(
                             "Moved the stop from {} to {}, away from the trade: the stop was loosened.",
@@ -327,11 +347,11 @@ impl<'a> Walk<'a> {
             self.adds += 1;
             // s*(p - A) > 0, multiplied through by Q > 0.
             if self.qty > Decimal::ZERO
-                && self.sign * (price * self.qty - self.cost) <= Decimal::ZERO
+                && self.in_favour(price * self.qty - self.cost) <= Decimal::ZERO
             {
                 let message = format!(
                     "Added {} at {} while the average entry was {}: averaging down.",
-                    num(qty),
+                    Num(qty),
                     self.p(price),
                     self.p(self.cost / self.qty)
                 );
@@ -347,24 +367,26 @@ impl<'a> Walk<'a> {
                 };
                 let message = format!(
                     "Added {}, not smaller than {} of {}.",
-                    num(qty),
+                    Num(qty),
                     before,
-                    num(previous)
+                    Num(previous)
                 );
                 self.flag(Rule::AddNotSmaller, i, message);
             }
-            if self.trade.market_condition == crate::domain::MarketCondition::Range
-                || self.trade.is_scalp()
-            {
-                let where_ = if self.trade.market_condition == crate::domain::MarketCondition::Range
-                {
-                    "in a range-bound market"
+            let trade = self.trade;
+            let unsuited = *self.unsuited.get_or_insert_with(|| {
+                if trade.market_condition == crate::domain::MarketCondition::Range {
+                    Some("in a range-bound market")
+                } else if trade.is_scalp() {
+                    Some("on a scalp")
                 } else {
-                    "on a scalp"
-                };
+                    None
+                }
+            });
+            if let Some(where_) = unsuited {
                 let message = format!(
                     "Added {} at {} {}: scaling in suits trends, not ranges or small targets.",
-                    num(qty),
+                    Num(qty),
                     self.p(price),
                     where_
                 );
@@ -439,7 +461,7 @@ impl<'a> Walk<'a> {
         stop_before: Option<Decimal>,
     ) {
         let trailed = match (stop_before, self.stop) {
-            (Some(before), Some(after)) => self.sign * (after - before) > Decimal::ZERO,
+            (Some(before), Some(after)) => self.in_favour(after - before) > Decimal::ZERO,
             (None, Some(_)) => true,
             (_, None) => false,
         };
@@ -447,13 +469,13 @@ impl<'a> Walk<'a> {
             let message = match self.stop {
                 Some(stop) => format!(
                     "Added {} at {} but the stop stayed at {}: it was not trailed before the next fill.",
-                    num(qty),
+                    Num(qty),
                     self.p(price),
                     self.p(stop)
                 ),
                 None => format!(
                     "Added {} at {} with no stop to trail.",
-                    num(qty),
+                    Num(qty),
                     self.p(price)
                 ),
             };
@@ -466,11 +488,11 @@ impl<'a> Walk<'a> {
             if worst < limit {
                 let message = format!(
                     "After adding {} at {}, the stop at {} would end the trade at {}, beyond the initial risk of {}.",
-                    num(qty),
+                    Num(qty),
                     self.p(price),
                     self.p(stop),
-                    money(worst),
-                    money(-risk)
+                    Price::money(worst),
+                    Price::money(-risk)
                 );
                 self.flag(Rule::RiskAboveInitial, event, message);
             }
@@ -481,7 +503,7 @@ impl<'a> Walk<'a> {
         let Some(avg) = self.avg() else { return };
         match self.stop {
             // s*(S - A) >= 0, multiplied through by Q > 0.
-            Some(stop) if self.sign * (stop * self.qty - self.cost) >= Decimal::ZERO => {}
+            Some(stop) if self.in_favour(stop * self.qty - self.cost) >= Decimal::ZERO => {}
             Some(stop) => {
                 let message = format!(
                     "After the first partial exit the stop stayed at {}, short of break-even at {}: the runner was unprotected.",
@@ -520,13 +542,13 @@ impl<'a> Walk<'a> {
         let message = match first_stop {
             Some(stop) => format!(
                 "Entered {} at {} with no stop; the first stop came at {}.",
-                num(fill.qty),
+                Num(fill.qty),
                 self.p(fill.price),
                 stop.at.format("%Y-%m-%d %H:%M")
             ),
             None => format!(
                 "Entered {} at {} and never set a stop.",
-                num(fill.qty),
+                Num(fill.qty),
                 self.p(fill.price)
             ),
         };
@@ -639,5 +661,33 @@ impl Exits {
             effect,
             verdict,
         })
+    }
+}
+
+/// A quantity in a message, written as [`super::format::num`] writes it,
+/// without a string of its own.
+struct Num(Decimal);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.normalize().fmt(f)
+    }
+}
+
+/// A price (or money, at 2 places) in a message, written as
+/// [`super::format::price`] writes it, without a string of its own.
+struct Price(Decimal, u32);
+
+impl Price {
+    fn money(value: Decimal) -> Price {
+        Price(value, 2)
+    }
+}
+
+impl fmt::Display for Price {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Price(value, dp) = *self;
+        let rounded = value.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+        write!(f, "{:.*}", dp as usize, rounded)
     }
 }
