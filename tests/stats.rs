@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use tranche::analysis::format::ratio;
 use tranche::analysis::stats::{Filter, JournalStats, analyze_all, journal_stats, pair};
-use tranche::analysis::{Rule, RuleSettings};
+use tranche::analysis::{Messages, Rule, RuleSettings};
 use tranche::domain::{Event, MarketCondition, Side, Trade, TradeId};
 
 fn at(month: u32, day: u32, hour: u32) -> DateTime<FixedOffset> {
@@ -107,7 +107,7 @@ fn stats(filter: &Filter) -> JournalStats {
     for (_, trade) in &trades {
         trade.validate().unwrap();
     }
-    let analyses = analyze_all(&trades, &settings);
+    let analyses = analyze_all(&trades, &settings, Messages::Write);
     journal_stats(&pair(&trades, &analyses), filter, &settings)
 }
 
@@ -331,10 +331,19 @@ fn filters() {
 fn parallel_analysis_matches_one_by_one() {
     let settings = RuleSettings::default();
     let trades = tranche::analysis::generate::journal(3_000, 11);
-    let parallel = analyze_all(&trades, &settings);
+    let parallel = analyze_all(&trades, &settings, Messages::Write);
     assert_eq!(parallel.len(), trades.len());
-    for ((_, trade), analysis) in trades.iter().zip(&parallel) {
+    let quiet = analyze_all(&trades, &settings, Messages::Skip);
+    for (((_, trade), analysis), quiet) in trades.iter().zip(&parallel).zip(quiet) {
         assert_eq!(&tranche::analysis::analyze(trade, &settings), analysis);
+        // Without messages, everything else is the same.
+        assert!(quiet.violations.iter().all(|v| v.message.is_empty()));
+        let mut silenced = analysis.clone();
+        for violation in &mut silenced.violations {
+            assert!(!violation.message.is_empty());
+            violation.message.clear();
+        }
+        assert_eq!(silenced, quiet);
     }
 }
 
@@ -430,7 +439,7 @@ fn filter_args_become_a_filter() {
 fn equity_points_name_each_trades_worst_rule() {
     let settings = RuleSettings::default();
     let trades = tranche::analysis::generate::journal(2_000, 5);
-    let analyses = analyze_all(&trades, &settings);
+    let analyses = analyze_all(&trades, &settings, Messages::Write);
     let stats = journal_stats(&pair(&trades, &analyses), &Filter::default(), &settings);
     assert_eq!(stats.equity_curve.len(), stats.closed);
     for point in &stats.equity_curve {

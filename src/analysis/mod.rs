@@ -20,4 +20,7 @@ pub mod stats;
 mod trade;
 
 pub use rules::{Rule, RuleSettings};
-pub use trade::{ScaleOut, Step, TradeAnalysis, Verdict, Violation, analyze, analyze_with_steps};
+pub use trade::{
+    Messages, ScaleOut, Step, TradeAnalysis, Verdict, Violation, analyze, analyze_with,
+    analyze_with_steps,
+};

@@ -17,6 +17,13 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use super::rules::{Rule, RuleSettings};
+
+/// A violation's message, written only when messages are wanted.
+macro_rules! say {
+    ($walk:expr, $($format:tt)*) => {
+        if $walk.messages { format!($($format)*) } else { String::new() }
+    };
+}
 use crate::domain::{EventKind, Trade};
 
 /// The position after one event.
@@ -148,12 +155,29 @@ impl TradeAnalysis {
 
 /// Analyses `trade`, a validated trade with its events in time order.
 pub fn analyze(trade: &Trade, settings: &RuleSettings) -> TradeAnalysis {
-    Walk::new(trade, settings, false).run().0
+    Walk::new(trade, settings, false, Messages::Write).run().0
+}
+
+/// Whether violations get their sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Messages {
+    /// Every violation explains itself in words, with the numbers.
+    Write,
+    /// Violations carry an empty message: for statistics over a whole journal,
+    /// which need the rules and events but not the sentences (writing them is
+    /// most of the cost of analysing a trade that breaks rules). Everything
+    /// else is the same as with [`Messages::Write`].
+    Skip,
+}
+
+/// Analyses `trade`, with or without the violations' messages.
+pub fn analyze_with(trade: &Trade, settings: &RuleSettings, messages: Messages) -> TradeAnalysis {
+    Walk::new(trade, settings, false, messages).run().0
 }
 
 /// Analyses `trade` and also returns the position after every event.
 pub fn analyze_with_steps(trade: &Trade, settings: &RuleSettings) -> (TradeAnalysis, Vec<Step>) {
-    Walk::new(trade, settings, true).run()
+    Walk::new(trade, settings, true, Messages::Write).run()
 }
 
 /// A rule check that waits for the stop moves that follow a fill.
@@ -176,8 +200,10 @@ struct Walk<'a> {
     settings: &'a RuleSettings,
     sign: Decimal,
     multiplier: Decimal,
-    /// Decimal places used for prices in messages.
-    /// Worked out when the first message needs it: most trades never do.
+    /// Whether to write the violations' messages.
+    messages: bool,
+    /// Decimal places used for prices in messages, worked out when the first
+    /// message needs them: most trades never do.
     price_dp: Cell<Option<u32>>,
     /// Why adds are flagged on this trade (range or scalp), once the first add asks.
     unsuited: Option<Option<&'static str>>,
@@ -213,12 +239,18 @@ struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    fn new(trade: &'a Trade, settings: &'a RuleSettings, with_steps: bool) -> Self {
+    fn new(
+        trade: &'a Trade,
+        settings: &'a RuleSettings,
+        with_steps: bool,
+        messages: Messages,
+    ) -> Self {
         Walk {
             trade,
             settings,
             sign: trade.side.sign(),
             multiplier: trade.multiplier,
+            messages: messages == Messages::Write,
             price_dp: Cell::new(None),
             unsuited: None,
             qty: Decimal::ZERO,
@@ -310,7 +342,8 @@ impl<'a> Walk<'a> {
                     if let Some(old) = self.stop
                         && self.in_favour(new - old) < Decimal::ZERO
                     {
-                        let message = format!(
+                        let message = say!(
+                            self,
                             "Moved the stop from {} to {}, away from the trade: the stop was loosened.",
                             self.p(old),
                             self.p(new)
@@ -349,7 +382,8 @@ impl<'a> Walk<'a> {
             if self.qty > Decimal::ZERO
                 && self.in_favour(price * self.qty - self.cost) <= Decimal::ZERO
             {
-                let message = format!(
+                let message = say!(
+                    self,
                     "Added {} at {} while the average entry was {}: averaging down.",
                     Num(qty),
                     self.p(price),
@@ -365,7 +399,8 @@ impl<'a> Walk<'a> {
                 } else {
                     "the previous add"
                 };
-                let message = format!(
+                let message = say!(
+                    self,
                     "Added {}, not smaller than {} of {}.",
                     Num(qty),
                     before,
@@ -384,7 +419,8 @@ impl<'a> Walk<'a> {
                 }
             });
             if let Some(where_) = unsuited {
-                let message = format!(
+                let message = say!(
+                    self,
                     "Added {} at {} {}: scaling in suits trends, not ranges or small targets.",
                     Num(qty),
                     self.p(price),
@@ -467,13 +503,15 @@ impl<'a> Walk<'a> {
         };
         if !trailed {
             let message = match self.stop {
-                Some(stop) => format!(
+                Some(stop) => say!(
+                    self,
                     "Added {} at {} but the stop stayed at {}: it was not trailed before the next fill.",
                     Num(qty),
                     self.p(price),
                     self.p(stop)
                 ),
-                None => format!(
+                None => say!(
+                    self,
                     "Added {} at {} with no stop to trail.",
                     Num(qty),
                     self.p(price)
@@ -486,7 +524,8 @@ impl<'a> Walk<'a> {
         {
             let limit = -risk * (Decimal::ONE + self.settings.risk_tolerance);
             if worst < limit {
-                let message = format!(
+                let message = say!(
+                    self,
                     "After adding {} at {}, the stop at {} would end the trade at {}, beyond the initial risk of {}.",
                     Num(qty),
                     self.p(price),
@@ -505,7 +544,8 @@ impl<'a> Walk<'a> {
             // s*(S - A) >= 0, multiplied through by Q > 0.
             Some(stop) if self.in_favour(stop * self.qty - self.cost) >= Decimal::ZERO => {}
             Some(stop) => {
-                let message = format!(
+                let message = say!(
+                    self,
                     "After the first partial exit the stop stayed at {}, short of break-even at {}: the runner was unprotected.",
                     self.p(stop),
                     self.p(avg)
@@ -513,7 +553,8 @@ impl<'a> Walk<'a> {
                 self.flag(Rule::RunnerUnprotected, event, message);
             }
             None => {
-                let message = format!(
+                let message = say!(
+                    self,
                     "After the first partial exit the runner had no stop; break-even was {}.",
                     self.p(avg)
                 );
@@ -540,13 +581,15 @@ impl<'a> Walk<'a> {
             return;
         };
         let message = match first_stop {
-            Some(stop) => format!(
+            Some(stop) => say!(
+                self,
                 "Entered {} at {} with no stop; the first stop came at {}.",
                 Num(fill.qty),
                 self.p(fill.price),
                 stop.at.format("%Y-%m-%d %H:%M")
             ),
-            None => format!(
+            None => say!(
+                self,
                 "Entered {} at {} and never set a stop.",
                 Num(fill.qty),
                 self.p(fill.price)

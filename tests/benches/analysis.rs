@@ -9,7 +9,7 @@ use std::time::Instant;
 use criterion::{Criterion, criterion_group, criterion_main};
 use tranche::analysis::generate::journal;
 use tranche::analysis::stats::{Filter, analyze_all, journal_stats, pair};
-use tranche::analysis::{RuleSettings, analyze};
+use tranche::analysis::{Messages, RuleSettings, analyze, analyze_with};
 
 const TRADES: usize = 100_000;
 
@@ -19,16 +19,24 @@ fn analysis(c: &mut Criterion) {
     let settings = RuleSettings::default();
     let filter = Filter::default();
 
-    // The best of a few timed runs of each phase, to see where the time goes.
+    // The best of a few timed runs of each phase, to see where the time goes,
+    // and the CPU time this thread spent on average (Linux only): on a busy
+    // machine the wall clock says more about the neighbours than about us.
+    let runs = 5;
     let best = |f: &mut dyn FnMut()| {
-        (0..5)
+        let cpu = thread_cpu_ms();
+        let wall = (0..runs)
             .map(|_| {
                 let start = Instant::now();
                 f();
                 start.elapsed()
             })
             .min()
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let cpu = thread_cpu_ms()
+            .zip(cpu)
+            .map(|(after, before)| (after - before) / runs);
+        (wall, cpu)
     };
     let one_thread = best(&mut || {
         black_box(
@@ -38,18 +46,36 @@ fn analysis(c: &mut Criterion) {
                 .collect::<Vec<_>>(),
         );
     });
-    let analysed = best(&mut || {
-        black_box(analyze_all(&trades, &settings));
+    let every_core = best(&mut || {
+        black_box(analyze_all(&trades, &settings, Messages::Write));
     });
-    let analyses = analyze_all(&trades, &settings);
+    let quiet_one_thread = best(&mut || {
+        black_box(
+            trades
+                .iter()
+                .map(|(_, t)| analyze_with(t, &settings, Messages::Skip))
+                .collect::<Vec<_>>(),
+        );
+    });
+    let quiet_every_core = best(&mut || {
+        black_box(analyze_all(&trades, &settings, Messages::Skip));
+    });
+    let analyses = analyze_all(&trades, &settings, Messages::Skip);
     let paired = pair(&trades, &analyses);
     let summed = best(&mut || {
         black_box(journal_stats(&paired, &filter, &settings));
     });
     println!(
-        "{TRADES} trades, {events} events, {} violations. Best of 5: analysis on one thread {one_thread:?}, \
-         on every core {analysed:?}; statistics {summed:?}",
+        "{TRADES} trades, {events} events, {} violations. Best of {runs} (wall clock, mean CPU ms of this thread):\n  \
+         analysis on one thread {:?}\n  analysis on every core {:?}\n  \
+         without messages, on one thread {:?}\n  without messages, on every core {:?}\n  \
+         statistics {:?}",
         analyses.iter().map(|a| a.violations.len()).sum::<usize>(),
+        one_thread,
+        every_core,
+        quiet_one_thread,
+        quiet_every_core,
+        summed,
     );
 
     let mut group = c.benchmark_group("journal");
@@ -57,10 +83,13 @@ fn analysis(c: &mut Criterion) {
     group.throughput(criterion::Throughput::Elements(events as u64));
     group.bench_function("analyse 100k trades and compute statistics", |b| {
         b.iter(|| {
-            let analyses = analyze_all(black_box(&trades), &settings);
+            let analyses = analyze_all(black_box(&trades), &settings, Messages::Skip);
             let stats = journal_stats(&pair(&trades, &analyses), &filter, &settings);
             black_box((analyses, stats))
         })
+    });
+    group.bench_function("analyse 100k trades with messages", |b| {
+        b.iter(|| black_box(analyze_all(black_box(&trades), &settings, Messages::Write)))
     });
     group.bench_function("statistics only", |b| {
         let paired = pair(&trades, &analyses);
@@ -71,3 +100,16 @@ fn analysis(c: &mut Criterion) {
 
 criterion_group!(benches, analysis);
 criterion_main!(benches);
+
+/// CPU time (user + system) spent by the calling thread, in milliseconds,
+/// from /proc/thread-self/stat; `None` where that file does not exist.
+fn thread_cpu_ms() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name, which is in parentheses: state is field 3,
+    // utime and stime are fields 14 and 15, in clock ticks (100 a second).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) * 10)
+}
