@@ -375,6 +375,11 @@ impl Mean {
         self.count += 1;
     }
 
+    fn merge(&mut self, other: Mean) {
+        self.sum += other.sum;
+        self.count += other.count;
+    }
+
     fn value(self) -> Option<Decimal> {
         (self.count > 0).then(|| self.sum / Decimal::from(self.count))
     }
@@ -406,6 +411,15 @@ impl GroupSum {
             }
             self.net[t.currency].add(t.net);
         }
+    }
+
+    fn merge(&mut self, other: GroupSum, remap: &[usize]) {
+        self.trades += other.trades;
+        self.closed += other.closed;
+        self.wins += other.wins;
+        self.score += other.score;
+        self.r.merge(other.r);
+        merge_means(&mut self.net, other.net, remap);
     }
 
     fn mean_score(&self) -> Option<Decimal> {
@@ -469,40 +483,68 @@ struct CurrencySums {
     has_scale_out: bool,
 }
 
-/// The statistics of the trades that pass `filter`.
-pub fn journal_stats(
-    trades: &[Analysed<'_>],
-    filter: &Filter,
-    settings: &RuleSettings,
-) -> JournalStats {
-    let filtering = !filter.is_empty();
-    let mut stats = JournalStats::default();
-    let mut currency_names: Vec<&str> = Vec::new();
-    let mut money: Vec<CurrencySums> = Vec::new();
-    let mut all = GroupSum::default();
-    let mut clean = GroupSum::default();
-    let mut by_rule: [GroupSum; 8] = Default::default();
-    let mut violations = [0usize; 8];
-    let (mut scaled_in, mut single_entry) = (GroupSum::default(), GroupSum::default());
-    let (mut pyramided, mut averaged_down) = (GroupSum::default(), GroupSum::default());
-    let mut setups: HashMap<&str, GroupSum> = HashMap::new();
-    let mut conditions: [GroupSum; 3] = Default::default();
-    // (year, month) → (score sum, trades, net P&L by currency index).
-    let mut months: BTreeMap<(i32, u32), (u64, usize, Vec<Mean>)> = BTreeMap::new();
-    let mut closed: Vec<EquityPoint> = Vec::with_capacity(trades.len());
-    let mut r_total = Mean::default();
+impl CurrencySums {
+    fn merge(&mut self, other: CurrencySums) {
+        self.wins.merge(other.wins);
+        self.losses.merge(other.losses);
+        self.all.merge(other.all);
+        self.scale_out_protected += other.scale_out_protected;
+        self.scale_out_capped += other.scale_out_capped;
+        self.has_scale_out |= other.has_scale_out;
+    }
+}
 
-    for item in trades {
-        let (trade, analysis) = (item.trade, item.analysis);
-        if filtering && !filter.accepts(trade, analysis) {
-            continue;
+/// The sums of one part of the journal; parts are summed on separate
+/// threads and merged.
+#[derive(Debug, Default)]
+struct Partial<'a> {
+    currency_names: Vec<&'a str>,
+    money: Vec<CurrencySums>,
+    all: GroupSum,
+    clean: GroupSum,
+    by_rule: [GroupSum; 8],
+    violations: [usize; 8],
+    scaled_in: GroupSum,
+    single_entry: GroupSum,
+    pyramided: GroupSum,
+    averaged_down: GroupSum,
+    setups: HashMap<&'a str, GroupSum>,
+    conditions: [GroupSum; 3],
+    /// (year, month) → (score sum, trades, net P&L by currency index).
+    months: BTreeMap<(i32, u32), (u64, usize, Vec<Mean>)>,
+    closed: Vec<EquityPoint>,
+    r_total: Mean,
+    scale_out: ScaleOutTotals,
+    scale_out_effects: Vec<ScaleOutPoint>,
+}
+
+impl<'a> Partial<'a> {
+    fn of(trades: &[Analysed<'a>], filter: &Filter, settings: &RuleSettings) -> Partial<'a> {
+        let filtering = !filter.is_empty();
+        let mut partial = Partial {
+            closed: Vec::with_capacity(trades.len()),
+            ..Partial::default()
+        };
+        for item in trades {
+            if !filtering || filter.accepts(item.trade, item.analysis) {
+                partial.add(item, settings);
+            }
         }
-        let currency = match currency_names.iter().position(|&c| c == trade.currency) {
+        partial
+    }
+
+    fn add(&mut self, item: &Analysed<'a>, settings: &RuleSettings) {
+        let (trade, analysis) = (item.trade, item.analysis);
+        let currency = match self
+            .currency_names
+            .iter()
+            .position(|&c| c == trade.currency)
+        {
             Some(known) => known,
             None => {
-                currency_names.push(&trade.currency);
-                money.push(CurrencySums::default());
-                currency_names.len() - 1
+                self.currency_names.push(&trade.currency);
+                self.money.push(CurrencySums::default());
+                self.currency_names.len() - 1
             }
         };
         let facts = TradeFacts {
@@ -512,8 +554,8 @@ pub fn journal_stats(
             r: analysis.r_multiple.map(|r| r.round_dp(R_DP)),
             score: analysis.score,
         };
-        all.add(&facts);
-        let sums = &mut money[currency];
+        self.all.add(&facts);
+        let sums = &mut self.money[currency];
         if let Some(closed_at) = analysis.closed_at {
             sums.all.add(facts.net);
             if facts.net > Decimal::ZERO {
@@ -522,9 +564,9 @@ pub fn journal_stats(
                 sums.losses.add(facts.net);
             }
             if let Some(r) = facts.r {
-                r_total.add(r);
+                self.r_total.add(r);
             }
-            closed.push(EquityPoint {
+            self.closed.push(EquityPoint {
                 id: item.id,
                 closed_at,
                 currency,
@@ -534,7 +576,8 @@ pub fn journal_stats(
                 equity_r: facts.r.unwrap_or_default(),
                 worst_rule: None,
             });
-            let month = months
+            let month = self
+                .months
                 .entry((closed_at.year(), closed_at.month()))
                 .or_insert_with(|| (0, 0, Vec::new()));
             month.0 += u64::from(facts.score);
@@ -545,16 +588,16 @@ pub fn journal_stats(
             month.2[currency].add(facts.net);
         }
         if let Some(scale_out) = &analysis.scale_out {
-            stats.scale_out.trades += 1;
+            self.scale_out.trades += 1;
             sums.has_scale_out = true;
             if scale_out.effect > Decimal::ZERO {
-                stats.scale_out.protected_trades += 1;
+                self.scale_out.protected_trades += 1;
                 sums.scale_out_protected += scale_out.effect;
             } else if scale_out.effect < Decimal::ZERO {
-                stats.scale_out.capped_trades += 1;
+                self.scale_out.capped_trades += 1;
                 sums.scale_out_capped += scale_out.effect;
             }
-            stats.scale_out_effects.push(ScaleOutPoint {
+            self.scale_out_effects.push(ScaleOutPoint {
                 id: item.id,
                 opened_at: analysis.opened_at,
                 currency,
@@ -563,19 +606,19 @@ pub fn journal_stats(
         }
 
         if analysis.violations.is_empty() {
-            clean.add(&facts);
+            self.clean.add(&facts);
         } else {
             let mut broke = [false; 8];
             for violation in &analysis.violations {
                 let rule = violation.rule.index();
-                violations[rule] += 1;
+                self.violations[rule] += 1;
                 broke[rule] = true;
             }
             for (rule, _) in broke.iter().enumerate().filter(|(_, b)| **b) {
-                by_rule[rule].add(&facts);
+                self.by_rule[rule].add(&facts);
             }
             if facts.closed
-                && let Some(point) = closed.last_mut()
+                && let Some(point) = self.closed.last_mut()
             {
                 // As TradeAnalysis::worst_rule: the highest weight, then the first in Rule::ALL.
                 point.worst_rule = Rule::ALL
@@ -585,22 +628,162 @@ pub fn journal_stats(
             }
         }
         if analysis.is_scaled_in() {
-            scaled_in.add(&facts);
+            self.scaled_in.add(&facts);
             if analysis.broke(Rule::AveragingDown) {
-                averaged_down.add(&facts);
+                self.averaged_down.add(&facts);
             } else {
-                pyramided.add(&facts);
+                self.pyramided.add(&facts);
             }
         } else {
-            single_entry.add(&facts);
+            self.single_entry.add(&facts);
         }
-        setups.entry(trade.setup.trim()).or_default().add(&facts);
+        self.setups
+            .entry(trade.setup.trim())
+            .or_default()
+            .add(&facts);
         let condition = MarketCondition::ALL
             .iter()
             .position(|&c| c == trade.market_condition)
             .unwrap_or(0);
-        conditions[condition].add(&facts);
+        self.conditions[condition].add(&facts);
     }
+
+    /// Adds the sums of `other`, a later part of the journal.
+    fn merge(&mut self, other: Partial<'a>) {
+        let remap: Vec<usize> = other
+            .currency_names
+            .iter()
+            .map(
+                |&name| match self.currency_names.iter().position(|&c| c == name) {
+                    Some(known) => known,
+                    None => {
+                        self.currency_names.push(name);
+                        self.money.push(CurrencySums::default());
+                        self.currency_names.len() - 1
+                    }
+                },
+            )
+            .collect();
+        for (index, sums) in other.money.into_iter().enumerate() {
+            self.money[remap[index]].merge(sums);
+        }
+        self.all.merge(other.all, &remap);
+        self.clean.merge(other.clean, &remap);
+        for (mine, theirs) in self.by_rule.iter_mut().zip(other.by_rule) {
+            mine.merge(theirs, &remap);
+        }
+        for (mine, theirs) in self.violations.iter_mut().zip(other.violations) {
+            *mine += theirs;
+        }
+        self.scaled_in.merge(other.scaled_in, &remap);
+        self.single_entry.merge(other.single_entry, &remap);
+        self.pyramided.merge(other.pyramided, &remap);
+        self.averaged_down.merge(other.averaged_down, &remap);
+        for (setup, sum) in other.setups {
+            self.setups.entry(setup).or_default().merge(sum, &remap);
+        }
+        for (mine, theirs) in self.conditions.iter_mut().zip(other.conditions) {
+            mine.merge(theirs, &remap);
+        }
+        for (key, (score, count, net)) in other.months {
+            let month = self.months.entry(key).or_insert_with(|| (0, 0, Vec::new()));
+            month.0 += score;
+            month.1 += count;
+            merge_means(&mut month.2, net, &remap);
+        }
+        self.closed
+            .extend(other.closed.into_iter().map(|point| EquityPoint {
+                currency: remap[point.currency],
+                ..point
+            }));
+        self.r_total.merge(other.r_total);
+        self.scale_out.trades += other.scale_out.trades;
+        self.scale_out.protected_trades += other.scale_out.protected_trades;
+        self.scale_out.capped_trades += other.scale_out.capped_trades;
+        self.scale_out_effects
+            .extend(
+                other
+                    .scale_out_effects
+                    .into_iter()
+                    .map(|point| ScaleOutPoint {
+                        currency: remap[point.currency],
+                        ..point
+                    }),
+            );
+    }
+}
+
+/// Adds means by currency index `i` of `theirs` into `mine` at `remap[i]`.
+fn merge_means(mine: &mut Vec<Mean>, theirs: Vec<Mean>, remap: &[usize]) {
+    for (index, mean) in theirs.into_iter().enumerate() {
+        let to = remap[index];
+        if mine.len() <= to {
+            mine.resize(to + 1, Mean::default());
+        }
+        mine[to].merge(mean);
+    }
+}
+
+/// The statistics of the trades that pass `filter`. A large journal is
+/// summed in parts on every core, then merged.
+pub fn journal_stats(
+    trades: &[Analysed<'_>],
+    filter: &Filter,
+    settings: &RuleSettings,
+) -> JournalStats {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let partial = if threads > 1 && trades.len() >= 8192 {
+        let chunk = trades.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = trades
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || Partial::of(part, filter, settings)))
+                .collect();
+            let mut merged: Option<Partial<'_>> = None;
+            for worker in workers {
+                let part = match worker.join() {
+                    Ok(part) => part,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                };
+                match merged.as_mut() {
+                    Some(merged) => merged.merge(part),
+                    None => merged = Some(part),
+                }
+            }
+            merged.unwrap_or_default()
+        })
+    } else {
+        Partial::of(trades, filter, settings)
+    };
+    finish(partial)
+}
+
+/// The statistics of the summed-up journal.
+fn finish(partial: Partial<'_>) -> JournalStats {
+    let Partial {
+        currency_names,
+        money,
+        all,
+        clean,
+        by_rule,
+        violations,
+        scaled_in,
+        single_entry,
+        pyramided,
+        averaged_down,
+        setups,
+        conditions,
+        months,
+        mut closed,
+        r_total,
+        scale_out,
+        scale_out_effects,
+    } = partial;
+    let mut stats = JournalStats {
+        scale_out,
+        scale_out_effects,
+        ..JournalStats::default()
+    };
 
     let currencies: Vec<String> = currency_names.iter().map(|&c| c.to_owned()).collect();
     stats.trades = all.trades;
@@ -718,4 +901,34 @@ pub fn journal_stats(
         .collect();
     stats.currencies = currencies;
     stats
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::generate::journal;
+    use crate::analysis::stats::analyze_all;
+    use crate::analysis::trade::Messages;
+
+    #[test]
+    fn parts_merge_to_the_whole() {
+        let settings = RuleSettings::default();
+        let trades = journal(3_000, 3);
+        let analyses = analyze_all(&trades, &settings, Messages::Skip);
+        let all = pair(&trades, &analyses);
+        let filter = Filter::default();
+        let whole = finish(Partial::of(&all, &filter, &settings));
+        // Split where the two parts meet their currencies in a different order.
+        let first = &trades[0].1.currency;
+        let split = trades
+            .iter()
+            .position(|(_, t)| &t.currency != first)
+            .unwrap();
+        for at in [1, split, split + 1, 1_500, 2_999] {
+            let mut merged = Partial::of(&all[..at], &filter, &settings);
+            merged.merge(Partial::of(&all[at..], &filter, &settings));
+            assert_eq!(finish(merged), whole, "split at {at}");
+        }
+        assert_eq!(journal_stats(&all, &filter, &settings), whole);
+    }
 }
