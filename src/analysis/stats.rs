@@ -53,7 +53,9 @@ pub fn analyze_all(
             .collect();
     }
     std::thread::scope(|scope| {
-        let workers: Vec<_> = trades
+        // This thread takes the first chunk, straight into the result.
+        let (first, rest) = trades.split_at(chunk.min(trades.len()));
+        let workers: Vec<_> = rest
             .chunks(chunk)
             .map(|part| {
                 scope.spawn(move || {
@@ -64,6 +66,11 @@ pub fn analyze_all(
             })
             .collect();
         let mut all = Vec::with_capacity(trades.len());
+        all.extend(
+            first
+                .iter()
+                .map(|(_, t)| analyze_with(t, settings, messages)),
+        );
         for worker in workers {
             match worker.join() {
                 Ok(part) => all.extend(part),
@@ -530,6 +537,10 @@ impl<'a> Partial<'a> {
                 partial.add(item, settings);
             }
         }
+        // Sorted here, on this part's thread; `finish` merges the sorted parts.
+        partial
+            .closed
+            .sort_unstable_by_key(|point| (point.closed_at, point.id));
         partial
     }
 
@@ -735,22 +746,20 @@ pub fn journal_stats(
     let partial = if threads > 1 && trades.len() >= 8192 {
         let chunk = trades.len().div_ceil(threads);
         std::thread::scope(|scope| {
-            let workers: Vec<_> = trades
+            // This thread takes the first part.
+            let (first, rest) = trades.split_at(chunk.min(trades.len()));
+            let workers: Vec<_> = rest
                 .chunks(chunk)
                 .map(|part| scope.spawn(move || Partial::of(part, filter, settings)))
                 .collect();
-            let mut merged: Option<Partial<'_>> = None;
+            let mut merged = Partial::of(first, filter, settings);
             for worker in workers {
-                let part = match worker.join() {
-                    Ok(part) => part,
+                match worker.join() {
+                    Ok(part) => merged.merge(part),
                     Err(panic) => std::panic::resume_unwind(panic),
-                };
-                match merged.as_mut() {
-                    Some(merged) => merged.merge(part),
-                    None => merged = Some(part),
                 }
             }
-            merged.unwrap_or_default()
+            merged
         })
     } else {
         Partial::of(trades, filter, settings)
@@ -791,7 +800,8 @@ fn finish(partial: Partial<'_>) -> JournalStats {
     stats.open = all.trades - all.closed;
 
     // The equity curve and drawdown, in close-time order.
-    closed.sort_unstable_by_key(|point| (point.closed_at, point.id));
+    // The parts are each sorted already: a stable sort merges such runs in linear time.
+    closed.sort_by_key(|point| (point.closed_at, point.id));
     let mut equity = vec![Decimal::ZERO; currencies.len()];
     let mut peak = vec![Decimal::ZERO; currencies.len()];
     let mut drawdown = vec![Decimal::ZERO; currencies.len()];
