@@ -3,8 +3,8 @@
 //! This module only presents: [`Report`] mirrors
 //! [`JournalStats`] with every number written as a string, so that nothing is
 //! lost to floating point. Money is an exact decimal string per currency
-//! ([`format::exact`]); ratios, R-multiples and mean scores are rounded to 4
-//! places ([`format::ratio`]). Counts stay numbers. [`FilterArgs`] is the
+//! ([`exact`]); ratios, R-multiples and mean scores are rounded to 4
+//! places ([`ratio`]). Counts stay numbers. [`FilterArgs`] is the
 //! command line's view of a [`Filter`].
 
 use std::collections::BTreeMap;
