@@ -225,7 +225,9 @@ struct Walk<'a> {
     /// `R`, known from the start: adds at the initial entry's own time are
     /// checked against it too.
     initial_risk: Option<Decimal>,
-    last_avg: Option<Decimal>,
+    /// `(C, Q)` after the last entry: the average entry of a closed trade,
+    /// divided out only at the end.
+    last_entry_position: (Decimal, Decimal),
     adds: u32,
     partial_exits: u32,
     closed_at: Option<DateTime<FixedOffset>>,
@@ -264,7 +266,7 @@ impl<'a> Walk<'a> {
             last_tranche: None,
             initial: None,
             initial_risk: initial_risk(trade),
-            last_avg: None,
+            last_entry_position: (Decimal::ZERO, Decimal::ZERO),
             adds: 0,
             partial_exits: 0,
             closed_at: None,
@@ -437,9 +439,10 @@ impl<'a> Walk<'a> {
         }
         self.last_tranche = Some(qty);
         self.qty += qty;
-        self.cost += price * qty;
-        self.entry_costs += price * qty;
-        self.last_avg = self.avg();
+        let paid = price * qty;
+        self.cost += paid;
+        self.entry_costs += paid;
+        self.last_entry_position = (self.cost, self.qty);
     }
 
     fn exit(&mut self, i: usize, qty: Decimal, price: Decimal) {
@@ -453,7 +456,8 @@ impl<'a> Walk<'a> {
         } else {
             self.cost * qty / self.qty
         };
-        self.exit_proceeds += price * qty;
+        let proceeds = price * qty;
+        self.exit_proceeds += proceeds;
         self.cost -= removed;
         self.qty -= qty;
         self.exits.add(qty, price);
@@ -465,7 +469,7 @@ impl<'a> Walk<'a> {
             self.cost = Decimal::ZERO;
             self.closed_at = Some(self.trade.events[i].at);
         } else {
-            self.realized += self.sign * (price * qty - removed) * self.multiplier;
+            self.realized += self.sign * (proceeds - removed) * self.multiplier;
             self.partial_exits += 1;
             if self.partial_exits == 1 {
                 self.pending = Some(Pending::Runner { event: i });
@@ -539,7 +543,11 @@ impl<'a> Walk<'a> {
     }
 
     fn check_runner(&mut self, event: usize) {
-        let Some(avg) = self.avg() else { return };
+        if self.qty.is_zero() {
+            return;
+        }
+        // Break-even, for the message only.
+        let avg = || self.cost / self.qty;
         match self.stop {
             // s*(S - A) >= 0, multiplied through by Q > 0.
             Some(stop) if self.in_favour(stop * self.qty - self.cost) >= Decimal::ZERO => {}
@@ -548,7 +556,7 @@ impl<'a> Walk<'a> {
                     self,
                     "After the first partial exit the stop stayed at {}, short of break-even at {}: the runner was unprotected.",
                     self.p(stop),
-                    self.p(avg)
+                    self.p(avg())
                 );
                 self.flag(Rule::RunnerUnprotected, event, message);
             }
@@ -556,7 +564,7 @@ impl<'a> Walk<'a> {
                 let message = say!(
                     self,
                     "After the first partial exit the runner had no stop; break-even was {}.",
-                    self.p(avg)
+                    self.p(avg())
                 );
                 self.flag(Rule::RunnerUnprotected, event, message);
             }
@@ -616,7 +624,10 @@ impl<'a> Walk<'a> {
             opened_at: self.initial.map(|i| self.trade.events[i].at),
             closed_at: self.closed_at,
             open_qty: self.qty,
-            avg_entry: self.avg().or(self.last_avg),
+            avg_entry: self.avg().or_else(|| {
+                let (cost, qty) = self.last_entry_position;
+                (!qty.is_zero()).then(|| cost / qty)
+            }),
             gross_pnl: self.realized,
             fees: self.fees,
             net_pnl,

@@ -91,6 +91,9 @@ fn analysis(c: &mut Criterion) {
     group.bench_function("analyse 100k trades with messages", |b| {
         b.iter(|| black_box(analyze_all(black_box(&trades), &settings, Messages::Write)))
     });
+    group.bench_function("analysis only", |b| {
+        b.iter(|| black_box(analyze_all(black_box(&trades), &settings, Messages::Skip)))
+    });
     group.bench_function("statistics only", |b| {
         let paired = pair(&trades, &analyses);
         b.iter(|| black_box(journal_stats(black_box(&paired), &filter, &settings)))
