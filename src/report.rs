@@ -9,13 +9,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::analysis::Rule;
-use crate::analysis::format::{exact, ratio};
+use crate::analysis::format::{exact, money as money_2dp, ratio};
 use crate::analysis::stats::{Breakdown, Filter, Group, JournalStats, Money};
 use crate::domain::{MarketCondition, Side};
 
@@ -343,14 +344,18 @@ pub fn report_json(stats: &JournalStats) -> serde_json::Value {
     serde_json::to_value(Report::new(stats)).unwrap_or(serde_json::Value::Null)
 }
 
-/// Money for people: `1200.5 USD, -30 EUR`, or `-` for none.
+/// Money for people, to the cent: `1200.50 USD, -30.00 EUR`, or `-` for none.
+/// (Profit factors go through here too, as plain numbers by currency.)
 fn money_text(values: &MoneyText) -> String {
     if values.is_empty() {
         return "-".to_owned();
     }
     values
         .iter()
-        .map(|(currency, value)| format!("{value} {currency}"))
+        .map(|(currency, value)| match Decimal::from_str(value) {
+            Ok(amount) => format!("{} {currency}", money_2dp(amount)),
+            Err(_) => format!("{value} {currency}"),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -399,7 +399,11 @@ fn report_text_reads_like_a_summary() {
         "{text}"
     );
     assert!(text.contains("averaging-down       1"), "{text}");
-    assert!(text.contains("net effect     1000 USD"), "{text}");
+    assert!(text.contains("net effect     1000.00 USD"), "{text}");
+    assert!(
+        text.contains("expectancy     2500.00 EUR, 1033.33 USD"),
+        "{text}"
+    );
     assert!(text.contains("fewer than 20 trades"), "{text}");
     assert!(text.contains("2024-04"), "{text}");
 }
