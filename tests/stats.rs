@@ -463,3 +463,102 @@ fn equity_points_name_each_trades_worst_rule() {
         assert!(*drawdown >= Decimal::ZERO, "{currency}");
     }
 }
+
+#[test]
+fn the_parts_of_a_large_journal_add_up() {
+    let settings = RuleSettings::default();
+    // Large enough to be summed in parts on several threads.
+    let trades = tranche::analysis::generate::journal(12_000, 9);
+    let analyses = analyze_all(&trades, &settings, Messages::Skip);
+    let all = pair(&trades, &analyses);
+    let stats = journal_stats(&all, &Filter::default(), &settings);
+    assert_eq!(stats.trades, trades.len());
+    assert_eq!(stats.closed + stats.open, stats.trades);
+
+    // Counts partition the journal.
+    let a = &stats.adherence;
+    let broke = analyses.iter().filter(|a| !a.violations.is_empty()).count();
+    assert_eq!(a.clean_trades + broke, stats.trades);
+    let violations: usize = analyses.iter().map(|a| a.violations.len()).sum();
+    assert_eq!(a.violations_by_rule.values().sum::<usize>(), violations);
+    let s = &stats.scaling;
+    assert_eq!(s.scaled_in.trades + s.single_entry.trades, stats.trades);
+    assert_eq!(
+        s.pyramided.trades + s.averaged_down.trades,
+        s.scaled_in.trades
+    );
+    assert_eq!(
+        stats.by_setup.values().map(|b| b.trades).sum::<usize>(),
+        stats.trades
+    );
+    assert_eq!(
+        stats.by_condition.values().map(|b| b.trades).sum::<usize>(),
+        stats.trades
+    );
+    assert_eq!(
+        stats.monthly.iter().map(|m| m.trades).sum::<usize>(),
+        stats.closed
+    );
+    let p = &stats.performance;
+    assert_eq!(
+        p.win_rate,
+        Some(Decimal::from(p.wins) / Decimal::from(p.closed))
+    );
+
+    // Money adds up per currency, never across.
+    let mut net: std::collections::BTreeMap<String, Decimal> = Default::default();
+    for ((_, trade), analysis) in trades.iter().zip(&analyses) {
+        if analysis.is_closed() {
+            *net.entry(trade.currency.clone()).or_default() += analysis.net_pnl;
+        }
+    }
+    let mut monthly: std::collections::BTreeMap<String, Decimal> = Default::default();
+    for month in &stats.monthly {
+        for (currency, amount) in &month.net_pnl {
+            *monthly.entry(currency.clone()).or_default() += amount;
+        }
+    }
+    assert_eq!(monthly, net);
+    for (currency, total) in &net {
+        let index = stats.currencies.iter().position(|c| c == currency).unwrap();
+        let last = stats
+            .equity_curve
+            .iter()
+            .rev()
+            .find(|p| p.currency == index)
+            .unwrap();
+        assert_eq!(last.equity, *total, "{currency}");
+    }
+    let o = &stats.scale_out;
+    for (currency, effect) in &o.net_effect {
+        assert_eq!(o.protected[currency] + o.capped[currency], *effect);
+    }
+    assert_eq!(stats.scale_out_effects.len(), o.trades);
+    assert!(o.protected_trades + o.capped_trades <= o.trades);
+
+    // The equity curve is in close-time order.
+    assert!(
+        stats
+            .equity_curve
+            .windows(2)
+            .all(|w| (w[0].closed_at, w[0].id) < (w[1].closed_at, w[1].id))
+    );
+
+    // A filter by side splits the journal in two.
+    let side = |side| {
+        journal_stats(
+            &all,
+            &Filter {
+                side: Some(side),
+                ..Filter::default()
+            },
+            &settings,
+        )
+    };
+    let (long, short) = (side(Side::Long), side(Side::Short));
+    assert_eq!(long.trades + short.trades, stats.trades);
+    assert_eq!(
+        long.adherence.clean_trades + short.adherence.clean_trades,
+        a.clean_trades
+    );
+}
