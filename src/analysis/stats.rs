@@ -369,6 +369,61 @@ pub struct JournalStats {
     pub scale_out_effects: Vec<ScaleOutPoint>,
 }
 
+/// How a trade was scaled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum HowScaled {
+    SingleEntry,
+    Pyramided,
+    AveragedDown,
+}
+
+/// Everything that puts a trade in a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct CellKey<'a> {
+    currency: usize,
+    setup: &'a str,
+    /// Index in [`MarketCondition::ALL`].
+    condition: u8,
+    scaling: HowScaled,
+    /// Bit `i` set: the trade broke `Rule::ALL[i]`.
+    broke: u8,
+}
+
+/// The trades of one cell (all in one currency).
+#[derive(Debug, Clone, Copy, Default)]
+struct Cell {
+    trades: usize,
+    closed: usize,
+    wins: usize,
+    score: u64,
+    r: Mean,
+    net: Mean,
+}
+
+impl Cell {
+    fn add(&mut self, t: &TradeFacts) {
+        self.trades += 1;
+        self.score += u64::from(t.score);
+        if t.closed {
+            self.closed += 1;
+            self.wins += usize::from(t.net > Decimal::ZERO);
+            if let Some(r) = t.r {
+                self.r.add(r);
+            }
+            self.net.add(t.net);
+        }
+    }
+
+    fn merge(&mut self, other: Cell) {
+        self.trades += other.trades;
+        self.closed += other.closed;
+        self.wins += other.wins;
+        self.score += other.score;
+        self.r.merge(other.r);
+        self.net.merge(other.net);
+    }
+}
+
 /// Sum and count of money in one currency.
 #[derive(Debug, Clone, Copy, Default)]
 struct Mean {
@@ -404,29 +459,18 @@ struct GroupSum {
 }
 
 impl GroupSum {
-    fn add(&mut self, t: &TradeFacts) {
-        self.trades += 1;
-        self.score += u64::from(t.score);
-        if t.closed {
-            self.closed += 1;
-            self.wins += usize::from(t.net > Decimal::ZERO);
-            if let Some(r) = t.r {
-                self.r.add(r);
+    fn add_cell(&mut self, cell: &Cell, currency: usize) {
+        self.trades += cell.trades;
+        self.closed += cell.closed;
+        self.wins += cell.wins;
+        self.score += cell.score;
+        self.r.merge(cell.r);
+        if cell.closed > 0 {
+            if self.net.len() <= currency {
+                self.net.resize(currency + 1, Mean::default());
             }
-            if self.net.len() <= t.currency {
-                self.net.resize(t.currency + 1, Mean::default());
-            }
-            self.net[t.currency].add(t.net);
+            self.net[currency].merge(cell.net);
         }
-    }
-
-    fn merge(&mut self, other: GroupSum, remap: &[usize]) {
-        self.trades += other.trades;
-        self.closed += other.closed;
-        self.wins += other.wins;
-        self.score += other.score;
-        self.r.merge(other.r);
-        merge_means(&mut self.net, other.net, remap);
     }
 
     fn mean_score(&self) -> Option<Decimal> {
@@ -472,7 +516,6 @@ fn means(values: &[Mean], currencies: &[String]) -> Money {
 
 /// What the statistics need of one trade.
 struct TradeFacts {
-    currency: usize,
     closed: bool,
     net: Decimal,
     r: Option<Decimal>,
@@ -507,16 +550,11 @@ impl CurrencySums {
 struct Partial<'a> {
     currency_names: Vec<&'a str>,
     money: Vec<CurrencySums>,
-    all: GroupSum,
-    clean: GroupSum,
-    by_rule: [GroupSum; 8],
+    /// The trades summed by everything that puts them in a group: one
+    /// addition per trade instead of one per group; `finish` sums the cells
+    /// up into the groups.
+    cells: HashMap<CellKey<'a>, Cell>,
     violations: [usize; 8],
-    scaled_in: GroupSum,
-    single_entry: GroupSum,
-    pyramided: GroupSum,
-    averaged_down: GroupSum,
-    setups: HashMap<&'a str, GroupSum>,
-    conditions: [GroupSum; 3],
     /// (year, month) → (score sum, trades, net P&L by currency index).
     months: BTreeMap<(i32, u32), (u64, usize, Vec<Mean>)>,
     closed: Vec<EquityPoint>,
@@ -559,13 +597,11 @@ impl<'a> Partial<'a> {
             }
         };
         let facts = TradeFacts {
-            currency,
             closed: analysis.is_closed(),
             net: analysis.net_pnl,
             r: analysis.r_multiple.map(|r| r.round_dp(R_DP)),
             score: analysis.score,
         };
-        self.all.add(&facts);
         let sums = &mut self.money[currency];
         if let Some(closed_at) = analysis.closed_at {
             sums.all.add(facts.net);
@@ -616,47 +652,42 @@ impl<'a> Partial<'a> {
             });
         }
 
-        if analysis.violations.is_empty() {
-            self.clean.add(&facts);
-        } else {
-            let mut broke = [false; 8];
-            for violation in &analysis.violations {
-                let rule = violation.rule.index();
-                self.violations[rule] += 1;
-                broke[rule] = true;
-            }
-            for (rule, _) in broke.iter().enumerate().filter(|(_, b)| **b) {
-                self.by_rule[rule].add(&facts);
-            }
-            if facts.closed
-                && let Some(point) = self.closed.last_mut()
-            {
-                // As TradeAnalysis::worst_rule: the highest weight, then the first in Rule::ALL.
-                point.worst_rule = Rule::ALL
-                    .into_iter()
-                    .filter(|rule| broke[rule.index()])
-                    .max_by_key(|&rule| (settings.weight(rule), std::cmp::Reverse(rule.index())));
-            }
+        let mut broke = 0u8;
+        for violation in &analysis.violations {
+            let rule = violation.rule.index();
+            self.violations[rule] += 1;
+            broke |= 1 << rule;
         }
-        if analysis.is_scaled_in() {
-            self.scaled_in.add(&facts);
-            if analysis.broke(Rule::AveragingDown) {
-                self.averaged_down.add(&facts);
-            } else {
-                self.pyramided.add(&facts);
-            }
-        } else {
-            self.single_entry.add(&facts);
+        if broke != 0
+            && facts.closed
+            && let Some(point) = self.closed.last_mut()
+        {
+            // As TradeAnalysis::worst_rule: the highest weight, then the first in Rule::ALL.
+            point.worst_rule = Rule::ALL
+                .into_iter()
+                .filter(|rule| broke & (1 << rule.index()) != 0)
+                .max_by_key(|&rule| (settings.weight(rule), std::cmp::Reverse(rule.index())));
         }
-        self.setups
-            .entry(trade.setup.trim())
-            .or_default()
-            .add(&facts);
+        let scaling = match (
+            analysis.is_scaled_in(),
+            broke & (1 << Rule::AveragingDown.index()),
+        ) {
+            (false, _) => HowScaled::SingleEntry,
+            (true, 0) => HowScaled::Pyramided,
+            (true, _) => HowScaled::AveragedDown,
+        };
         let condition = MarketCondition::ALL
             .iter()
             .position(|&c| c == trade.market_condition)
-            .unwrap_or(0);
-        self.conditions[condition].add(&facts);
+            .unwrap_or(0) as u8;
+        let key = CellKey {
+            currency,
+            setup: trade.setup.trim(),
+            condition,
+            scaling,
+            broke,
+        };
+        self.cells.entry(key).or_default().add(&facts);
     }
 
     /// Adds the sums of `other`, a later part of the journal.
@@ -678,23 +709,15 @@ impl<'a> Partial<'a> {
         for (index, sums) in other.money.into_iter().enumerate() {
             self.money[remap[index]].merge(sums);
         }
-        self.all.merge(other.all, &remap);
-        self.clean.merge(other.clean, &remap);
-        for (mine, theirs) in self.by_rule.iter_mut().zip(other.by_rule) {
-            mine.merge(theirs, &remap);
+        for (key, cell) in other.cells {
+            let key = CellKey {
+                currency: remap[key.currency],
+                ..key
+            };
+            self.cells.entry(key).or_default().merge(cell);
         }
         for (mine, theirs) in self.violations.iter_mut().zip(other.violations) {
             *mine += theirs;
-        }
-        self.scaled_in.merge(other.scaled_in, &remap);
-        self.single_entry.merge(other.single_entry, &remap);
-        self.pyramided.merge(other.pyramided, &remap);
-        self.averaged_down.merge(other.averaged_down, &remap);
-        for (setup, sum) in other.setups {
-            self.setups.entry(setup).or_default().merge(sum, &remap);
-        }
-        for (mine, theirs) in self.conditions.iter_mut().zip(other.conditions) {
-            mine.merge(theirs, &remap);
         }
         for (key, (score, count, net)) in other.months {
             let month = self.months.entry(key).or_insert_with(|| (0, 0, Vec::new()));
@@ -772,16 +795,8 @@ fn finish(partial: Partial<'_>) -> JournalStats {
     let Partial {
         currency_names,
         money,
-        all,
-        clean,
-        by_rule,
+        cells,
         violations,
-        scaled_in,
-        single_entry,
-        pyramided,
-        averaged_down,
-        setups,
-        conditions,
         months,
         mut closed,
         r_total,
@@ -795,6 +810,42 @@ fn finish(partial: Partial<'_>) -> JournalStats {
     };
 
     let currencies: Vec<String> = currency_names.iter().map(|&c| c.to_owned()).collect();
+
+    let mut all = GroupSum::default();
+    let mut clean = GroupSum::default();
+    let mut by_rule: [GroupSum; 8] = Default::default();
+    let (mut scaled_in, mut single_entry) = (GroupSum::default(), GroupSum::default());
+    let (mut pyramided, mut averaged_down) = (GroupSum::default(), GroupSum::default());
+    let mut setups: HashMap<&str, GroupSum> = HashMap::new();
+    let mut conditions: [GroupSum; 3] = Default::default();
+    for (key, cell) in &cells {
+        let currency = key.currency;
+        all.add_cell(cell, currency);
+        if key.broke == 0 {
+            clean.add_cell(cell, currency);
+        }
+        for (rule, sum) in by_rule.iter_mut().enumerate() {
+            if key.broke & (1 << rule) != 0 {
+                sum.add_cell(cell, currency);
+            }
+        }
+        match key.scaling {
+            HowScaled::SingleEntry => single_entry.add_cell(cell, currency),
+            HowScaled::Pyramided => {
+                scaled_in.add_cell(cell, currency);
+                pyramided.add_cell(cell, currency);
+            }
+            HowScaled::AveragedDown => {
+                scaled_in.add_cell(cell, currency);
+                averaged_down.add_cell(cell, currency);
+            }
+        }
+        setups
+            .entry(key.setup)
+            .or_default()
+            .add_cell(cell, currency);
+        conditions[usize::from(key.condition)].add_cell(cell, currency);
+    }
     stats.trades = all.trades;
     stats.closed = all.closed;
     stats.open = all.trades - all.closed;
