@@ -19,10 +19,10 @@ fn analysis(c: &mut Criterion) {
     let settings = RuleSettings::default();
     let filter = Filter::default();
 
-    // The best of a few timed runs of each phase, to see where the time goes,
+    // The best of ten timed runs of each phase, to see where the time goes,
     // and the CPU time this thread spent on average (Linux only): on a busy
     // machine the wall clock says more about the neighbours than about us.
-    let runs = 5;
+    let runs = 10;
     let best = |f: &mut dyn FnMut()| {
         let cpu = thread_cpu_ms();
         let wall = (0..runs)
@@ -65,6 +65,15 @@ fn analysis(c: &mut Criterion) {
     let summed = best(&mut || {
         black_box(journal_stats(&paired, &filter, &settings));
     });
+    let combined = best(&mut || {
+        let analyses = analyze_all(&trades, &settings, Messages::Skip);
+        black_box(journal_stats(&pair(&trades, &analyses), &filter, &settings));
+    });
+    println!(
+        "analysis without messages and statistics, best of {runs}: {:?} ({:.1} M events/s)",
+        combined.0,
+        events as f64 / combined.0.as_secs_f64() / 1e6,
+    );
     println!(
         "{TRADES} trades, {events} events, {} violations. Best of {runs} (wall clock, mean CPU ms of this thread):\n  \
          analysis on one thread {:?}\n  analysis on every core {:?}\n  \
