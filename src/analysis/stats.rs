@@ -7,6 +7,14 @@
 //! picks the trades by the open date, symbol, setup, market condition, side
 //! or a rule broken.
 //!
+//! Both are made for large journals: a journal is split into one part per
+//! core, each part is analysed or summed on its own thread, and the parts
+//! are merged. A trade is added once, to the cell of everything that groups
+//! it (currency, setup, condition, how it scaled in, rules broken); the
+//! groups are summed from the cells at the end. For statistics, analyse
+//! with [`Messages::Skip`]: the sentences are most of the cost of a trade
+//! that breaks rules, and the statistics never read them.
+//!
 //! Money is never added across currencies: every amount of money is a
 //! [`Money`] map, currency → amount. R-multiples are summed rounded to
 //! [`R_DP`] places. Groups carry their counts so that a
