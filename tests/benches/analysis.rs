@@ -65,12 +65,17 @@ fn analysis(c: &mut Criterion) {
     let summed = best(&mut || {
         black_box(journal_stats(&paired, &filter, &settings));
     });
+    let process_cpu = cpu_ms("/proc/self/stat");
     let combined = best(&mut || {
         let analyses = analyze_all(&trades, &settings, Messages::Skip);
         black_box(journal_stats(&pair(&trades, &analyses), &filter, &settings));
     });
+    let process_cpu = cpu_ms("/proc/self/stat")
+        .zip(process_cpu)
+        .map(|(after, before)| (after - before) / runs);
     println!(
-        "analysis without messages and statistics, best of {runs}: {:?} ({:.1} M events/s)",
+        "analysis without messages and statistics, best of {runs}: {:?} ({:.1} M events/s); \
+         mean CPU time of all threads {process_cpu:?} ms",
         combined.0,
         events as f64 / combined.0.as_secs_f64() / 1e6,
     );
@@ -113,10 +118,15 @@ fn analysis(c: &mut Criterion) {
 criterion_group!(benches, analysis);
 criterion_main!(benches);
 
-/// CPU time (user + system) spent by the calling thread, in milliseconds,
-/// from /proc/thread-self/stat; `None` where that file does not exist.
+/// CPU time (user + system) spent by the calling thread, in milliseconds;
+/// `None` where /proc does not exist.
 fn thread_cpu_ms() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    cpu_ms("/proc/thread-self/stat")
+}
+
+/// CPU time (user + system) in milliseconds from a /proc `stat` file.
+fn cpu_ms(path: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(path).ok()?;
     // Fields after the command name, which is in parentheses: state is field 3,
     // utime and stime are fields 14 and 15, in clock ticks (100 a second).
     let rest = stat.rsplit_once(')')?.1;
