@@ -3,16 +3,19 @@
 //! The crate is layered; dependencies point one way, from the top down:
 //!
 //! - [`domain`]: trades, their events and validation. Pure values over `Decimal`.
-//! - [`analysis`]: position arithmetic, the scaling rules, score and scale-out effects. Pure.
+//! - [`analysis`]: position arithmetic, the scaling rules, score and scale-out effects,
+//!   journal statistics. Pure.
 //! - [`storage`]: the SQLite journal; the only module with SQL.
 //! - [`interchange`]: the lossless tranche-journal JSON format.
 //! - [`views`]: trades with their analysis as the command line prints them.
-//! - [`cli`]: the command line (`tranche import`, `export`, `trades`, `show`).
+//! - [`report`]: journal statistics as JSON and text for `tranche report`.
+//! - [`cli`]: the command line (`tranche import`, `export`, `trades`, `show`, `report`).
 //! - [`app`]: the desktop window.
 pub mod analysis;
 pub mod app;
 pub mod cli;
 pub mod domain;
 pub mod interchange;
+pub mod report;
 pub mod storage;
 pub mod views;

@@ -1,8 +1,10 @@
 //! Integration tests, compiled as one binary. Each module tests one part;
 //! `helpers` holds the trades and files they share.
 
+mod analysis;
 mod cli;
 mod domain;
 mod helpers;
 mod interchange;
+mod stats;
 mod storage;
