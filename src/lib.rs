@@ -4,5 +4,7 @@
 //!
 //! - [`domain`]: trades, their events and validation. Pure values over `Decimal`.
 //! - [`analysis`]: position arithmetic, the scaling rules, score and scale-out effects. Pure.
-pub mod domain;
+//! - [`import`]: broker statements (CSV, XML, HTML) read into fills and grouped into trades. Pure.
 pub mod analysis;
+pub mod domain;
+pub mod import;

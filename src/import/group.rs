@@ -1,0 +1,548 @@
+//! From fills to trades: pure booking, with its results and its warnings as values.
+//!
+//! [`group`] walks the fills of each account and instrument in time order and
+//! cuts them into trades from flat to flat:
+//!
+//! - fills of one order at one instant become one tranche (quantities and fees
+//!   summed, the price the quantity-weighted average; when that average is not
+//!   an exact decimal the fills stay separate events, so P&L stays exact);
+//! - a tranche that takes the position through zero is split into the exit that
+//!   closes the trade and the entry that opens the next one; its fee is split
+//!   pro rata, rounded to the fee's own decimals with the remainder on the
+//!   opening part, so the two parts add up to the fee exactly;
+//! - the multiplier is the user's (by symbol, then by futures root), else the
+//!   file's, else 100 for options and the built-in table for futures, else 1;
+//! - a stop order becomes a stop event in the trade of the same account and
+//!   symbol whose span contains it; a stop up to [`GroupOptions::stop_lead`]
+//!   before a trade's first entry (and after the previous trade ended) is that
+//!   trade's initial stop. A stop order whose side is known must protect the
+//!   trade: a sell stop for a long, a buy stop for a short.
+//!
+//! Every fill is keyed ([`FillKey`]) by the broker's execution id, or by a
+//! fingerprint of its content (FNV-1a 64 of account, symbol, time, side,
+//! quantity, price and order id, plus an occurrence counter for identical rows),
+//! so that a re-import can recognise fills it has seen.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use chrono::{DateTime, Duration, FixedOffset};
+use rust_decimal::Decimal;
+
+use super::instrument::{default_multiplier, futures_root};
+use super::{Fill, FillSide, StopOrder, Warning};
+use crate::domain::{DEFAULT_ACCOUNT, DEFAULT_CURRENCY, Event, EventKind, Side, Trade};
+
+/// The identity of an imported fill, stable across imports of the same file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FillKey(pub String);
+
+impl fmt::Display for FillKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A trade built from a file's fills.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedTrade {
+    /// The trade; it passes [`Trade::validate`].
+    pub trade: Trade,
+    /// For each event of the trade, the keys of the fills it came from (empty
+    /// for stops). A fill split by a flip appears in both trades.
+    pub fill_keys: Vec<Vec<FillKey>>,
+    /// The file lines of each event's fills or stop order.
+    pub lines: Vec<Vec<usize>>,
+    /// Whether the position is still open at the end of the file.
+    pub open: bool,
+}
+
+/// How fills are grouped.
+#[derive(Debug, Clone)]
+pub struct GroupOptions {
+    /// Multipliers the user set, by symbol or futures root (upper case matches).
+    pub multipliers: HashMap<String, Decimal>,
+    /// How long before a trade's first entry a stop order still counts as its
+    /// initial stop.
+    pub stop_lead: Duration,
+}
+
+impl Default for GroupOptions {
+    fn default() -> Self {
+        GroupOptions {
+            multipliers: HashMap::new(),
+            stop_lead: Duration::minutes(5),
+        }
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+fn fnv1a(parts: &[&str]) -> u64 {
+    let mut hash = FNV_OFFSET;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            hash ^= u64::from(b'|');
+            hash = hash.wrapping_mul(FNV_PRIME);
+        }
+        for b in part.bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(FNV_PRIME);
+        }
+    }
+    hash
+}
+
+/// The key of each fill: `x:<execution id>`, or `f:<fingerprint>:<n>` where
+/// `n` counts earlier fills of the file with the same content.
+pub fn fill_keys(fills: &[Fill]) -> Vec<FillKey> {
+    let mut seen: HashMap<u64, u32> = HashMap::new();
+    fills
+        .iter()
+        .map(|f| match f.exec_id.as_deref().map(str::trim) {
+            Some(id) if !id.is_empty() => FillKey(format!("x:{id}")),
+            _ => {
+                let at = f.at.to_rfc3339();
+                let qty = f.qty.normalize().to_string();
+                let price = f.price.normalize().to_string();
+                let hash = fnv1a(&[
+                    &f.account,
+                    &f.symbol,
+                    &at,
+                    f.side.as_str(),
+                    &qty,
+                    &price,
+                    f.order_id.as_deref().unwrap_or(""),
+                ]);
+                let n = seen.entry(hash).or_insert(0);
+                *n += 1;
+                FillKey(format!("f:{hash:016x}:{n}"))
+            }
+        })
+        .collect()
+}
+
+/// Fills of one order at one instant (or one fill).
+struct Tranche {
+    at: DateTime<FixedOffset>,
+    side: FillSide,
+    qty: Decimal,
+    price: Decimal,
+    fee: Decimal,
+    fills: Vec<usize>,
+}
+
+/// A trade while it is being built.
+struct Building {
+    side: Side,
+    open_qty: Decimal,
+    events: Vec<Event>,
+    keys: Vec<Vec<usize>>,
+    lines: Vec<Vec<usize>>,
+    first_at: DateTime<FixedOffset>,
+    closed_at: Option<DateTime<FixedOffset>>,
+}
+
+impl Building {
+    fn new(side: Side, at: DateTime<FixedOffset>) -> Self {
+        Building {
+            side,
+            open_qty: Decimal::ZERO,
+            events: Vec::new(),
+            keys: Vec::new(),
+            lines: Vec::new(),
+            first_at: at,
+            closed_at: None,
+        }
+    }
+
+    fn push(&mut self, event: Event, fills: &[usize], all: &[Fill]) {
+        self.events.push(event);
+        self.keys.push(fills.to_vec());
+        self.lines
+            .push(fills.iter().map(|&i| all[i].line).collect());
+    }
+}
+
+fn side_of(fill_side: FillSide) -> Side {
+    match fill_side {
+        FillSide::Buy => Side::Long,
+        FillSide::Sell => Side::Short,
+    }
+}
+
+/// Merges consecutive fills of one order at one instant; keeps them apart when
+/// the average price would not be exact.
+fn tranches(run: &[usize], fills: &[Fill]) -> Vec<Tranche> {
+    let mut out: Vec<Tranche> = Vec::new();
+    let mut i = 0;
+    while i < run.len() {
+        let first = &fills[run[i]];
+        let mut j = i + 1;
+        if first.order_id.as_deref().is_some_and(|o| !o.is_empty()) {
+            while j < run.len() {
+                let next = &fills[run[j]];
+                if next.at == first.at && next.side == first.side && next.order_id == first.order_id
+                {
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+        }
+        let group = &run[i..j];
+        let merged = if group.len() > 1 {
+            merge(group, fills)
+        } else {
+            None
+        };
+        match merged {
+            Some(t) => out.push(t),
+            None => out.extend(group.iter().map(|&k| {
+                let f = &fills[k];
+                Tranche {
+                    at: f.at,
+                    side: f.side,
+                    qty: f.qty,
+                    price: f.price,
+                    fee: f.fee,
+                    fills: vec![k],
+                }
+            })),
+        }
+        i = j;
+    }
+    out
+}
+
+fn merge(group: &[usize], fills: &[Fill]) -> Option<Tranche> {
+    let mut qty = Decimal::ZERO;
+    let mut notional = Decimal::ZERO;
+    let mut fee = Decimal::ZERO;
+    for &k in group {
+        let f = &fills[k];
+        qty = qty.checked_add(f.qty)?;
+        notional = notional.checked_add(f.qty.checked_mul(f.price)?)?;
+        fee = fee.checked_add(f.fee)?;
+    }
+    let price = notional.checked_div(qty)?.normalize();
+    if price.checked_mul(qty)? != notional {
+        return None;
+    }
+    let first = &fills[group[0]];
+    Some(Tranche {
+        at: first.at,
+        side: first.side,
+        qty,
+        price,
+        fee,
+        fills: group.to_vec(),
+    })
+}
+
+/// Splits `fee` in the ratio `part / whole`, exactly: the first share is
+/// rounded to the fee's decimals (at least cents), the second is the rest.
+pub fn split_fee(fee: Decimal, part: Decimal, whole: Decimal) -> (Decimal, Decimal) {
+    if whole.is_zero() {
+        return (fee, Decimal::ZERO);
+    }
+    let dp = fee.scale().max(2);
+    let first = fee
+        .checked_mul(part)
+        .and_then(|x| x.checked_div(whole))
+        .map(|x| x.round_dp(dp))
+        .unwrap_or(Decimal::ZERO)
+        .clamp(Decimal::ZERO, fee.max(Decimal::ZERO));
+    (first, fee - first)
+}
+
+/// Builds the trades of one account and symbol.
+fn book(run: &[usize], fills: &[Fill]) -> Vec<Building> {
+    let mut trades = Vec::new();
+    let mut current: Option<Building> = None;
+    for t in tranches(run, fills) {
+        let mut qty = t.qty;
+        let mut fee = t.fee;
+        loop {
+            let Some(mut b) = current.take() else {
+                let mut b = Building::new(side_of(t.side), t.at);
+                b.open_qty = qty;
+                b.push(Event::entry(t.at, qty, t.price, fee), &t.fills, fills);
+                current = Some(b);
+                break;
+            };
+            if side_of(t.side) == b.side {
+                b.open_qty += qty;
+                b.push(Event::entry(t.at, qty, t.price, fee), &t.fills, fills);
+                current = Some(b);
+                break;
+            }
+            if qty < b.open_qty {
+                b.open_qty -= qty;
+                b.push(Event::exit(t.at, qty, t.price, fee), &t.fills, fills);
+                current = Some(b);
+                break;
+            }
+            // Closes the position, and maybe opens the other way.
+            let close_qty = b.open_qty;
+            let (close_fee, rest_fee) = split_fee(fee, close_qty, qty);
+            b.push(
+                Event::exit(t.at, close_qty, t.price, close_fee),
+                &t.fills,
+                fills,
+            );
+            b.open_qty = Decimal::ZERO;
+            b.closed_at = Some(t.at);
+            trades.push(b);
+            qty -= close_qty;
+            fee = rest_fee;
+            if qty.is_zero() {
+                break;
+            }
+        }
+    }
+    trades.extend(current);
+    trades
+}
+
+/// Whether a stop order on `side` protects a trade of direction `trade`.
+fn protects(stop: &StopOrder, trade: Side) -> bool {
+    match stop.side {
+        None => true,
+        Some(FillSide::Sell) => trade == Side::Long,
+        Some(FillSide::Buy) => trade == Side::Short,
+    }
+}
+
+/// Puts a stop into the trade that it belongs to; returns whether it found one.
+fn attach(stop: &StopOrder, trades: &mut [Building], lead: Duration) -> bool {
+    if stop.price <= Decimal::ZERO {
+        return false;
+    }
+    let contains = |b: &Building| b.first_at <= stop.at && b.closed_at.is_none_or(|c| stop.at <= c);
+    // A trade starting at the stop's instant wins over one ending then.
+    let index = trades
+        .iter()
+        .position(|b| b.first_at == stop.at && protects(stop, b.side))
+        .or_else(|| {
+            trades
+                .iter()
+                .position(|b| contains(b) && protects(stop, b.side))
+        })
+        .or_else(|| {
+            trades.iter().enumerate().position(|(i, b)| {
+                b.first_at > stop.at
+                    && b.first_at - stop.at <= lead
+                    && protects(stop, b.side)
+                    && (i == 0 || trades[i - 1].closed_at.is_some_and(|c| c <= stop.at))
+            })
+        });
+    let Some(index) = index else {
+        return false;
+    };
+    let b = &mut trades[index];
+    let duplicate = b
+        .events
+        .iter()
+        .any(|e| e.at == stop.at && e.kind == EventKind::Stop { price: stop.price });
+    if duplicate {
+        return true;
+    }
+    // After every event up to its instant, but never after the closing exit.
+    let mut pos = b.events.iter().take_while(|e| e.at <= stop.at).count();
+    if b.closed_at.is_some() && pos == b.events.len() {
+        pos = b
+            .events
+            .iter()
+            .rposition(|e| e.kind.is_fill())
+            .unwrap_or(b.events.len());
+    }
+    b.events.insert(pos, Event::stop(stop.at, stop.price));
+    b.keys.insert(pos, Vec::new());
+    b.lines.insert(pos, vec![stop.line]);
+    true
+}
+
+fn multiplier_for(fill: &Fill, options: &GroupOptions) -> Decimal {
+    let symbol = fill.symbol.trim();
+    let user = options
+        .multipliers
+        .get(symbol)
+        .or_else(|| options.multipliers.get(&symbol.to_ascii_uppercase()))
+        .or_else(|| futures_root(symbol).and_then(|r| options.multipliers.get(r)));
+    if let Some(m) = user {
+        return *m;
+    }
+    match fill.multiplier {
+        Some(m) if m > Decimal::ZERO => m,
+        _ => default_multiplier(fill.kind, symbol),
+    }
+}
+
+/// Groups fills into trades and attaches stop orders. Returns the trades, in
+/// the order of their first entry, and warnings for what could not be used.
+pub fn group(
+    fills: &[Fill],
+    stops: &[StopOrder],
+    options: &GroupOptions,
+) -> (Vec<ImportedTrade>, Vec<Warning>) {
+    let mut warnings = Vec::new();
+    let keys = fill_keys(fills);
+
+    // Drop repeated executions (the same execution id twice).
+    let mut seen = HashSet::new();
+    let mut order: Vec<usize> = Vec::with_capacity(fills.len());
+    for (i, key) in keys.iter().enumerate() {
+        if key.0.starts_with("x:") && !seen.insert(key) {
+            warnings.push(Warning::new(
+                Some(fills[i].line),
+                None,
+                format!(
+                    "execution {} appears again; the repeat is ignored",
+                    &key.0[2..]
+                ),
+            ));
+            continue;
+        }
+        order.push(i);
+    }
+    // Files listed newest first: put them oldest first, so that fills at the
+    // same instant keep their real order.
+    let (mut up, mut down) = (0usize, 0usize);
+    for w in order.windows(2) {
+        match fills[w[0]].at.cmp(&fills[w[1]].at) {
+            std::cmp::Ordering::Less => up += 1,
+            std::cmp::Ordering::Greater => down += 1,
+            std::cmp::Ordering::Equal => {}
+        }
+    }
+    if down > up {
+        order.reverse();
+    }
+    order.sort_by(|&a, &b| {
+        let (fa, fb) = (&fills[a], &fills[b]);
+        (fa.account.as_str(), fa.symbol.as_str(), fa.at).cmp(&(
+            fb.account.as_str(),
+            fb.symbol.as_str(),
+            fb.at,
+        ))
+    });
+
+    let mut stops_by_key: HashMap<(&str, &str), Vec<&StopOrder>> = HashMap::new();
+    for stop in stops {
+        stops_by_key
+            .entry((stop.account.as_str(), stop.symbol.as_str()))
+            .or_default()
+            .push(stop);
+    }
+    for list in stops_by_key.values_mut() {
+        list.sort_by_key(|s| s.at);
+    }
+
+    let mut out = Vec::new();
+    let mut used_stops: HashSet<(&str, &str)> = HashSet::new();
+    let mut start = 0;
+    while start < order.len() {
+        let first = &fills[order[start]];
+        let mut end = start + 1;
+        while end < order.len() {
+            let f = &fills[order[end]];
+            if f.account != first.account || f.symbol != first.symbol {
+                break;
+            }
+            end += 1;
+        }
+        let run = &order[start..end];
+        start = end;
+
+        let mut built = book(run, fills);
+        let key = (first.account.as_str(), first.symbol.as_str());
+        if let Some(list) = stops_by_key.get(&key) {
+            used_stops.insert(key);
+            for stop in list {
+                if !attach(stop, &mut built, options.stop_lead) {
+                    warnings.push(Warning::new(
+                        Some(stop.line),
+                        None,
+                        format!(
+                            "the {} stop at {} ({}) is not within a trade of {}; it is not used",
+                            stop.status.to_lowercase(),
+                            stop.price,
+                            stop.at.to_rfc3339(),
+                            stop.symbol
+                        ),
+                    ));
+                }
+            }
+        }
+
+        let multiplier = multiplier_for(first, options);
+        for b in built {
+            let open = b.closed_at.is_none();
+            let first_fill = &fills[b.keys.iter().flatten().next().copied().unwrap_or(order[0])];
+            let mut trade = Trade::new(first_fill.symbol.trim(), b.side);
+            trade.multiplier = multiplier;
+            if !first_fill.currency.trim().is_empty() {
+                trade.currency = first_fill.currency.trim().to_owned();
+            } else {
+                trade.currency = DEFAULT_CURRENCY.to_owned();
+            }
+            trade.account = if first_fill.account.trim().is_empty() {
+                DEFAULT_ACCOUNT.to_owned()
+            } else {
+                first_fill.account.trim().to_owned()
+            };
+            trade.events = b.events;
+            if let Err(errors) = trade.validate() {
+                for e in errors {
+                    let line = e
+                        .event()
+                        .and_then(|i| b.lines.get(i))
+                        .and_then(|l| l.first().copied())
+                        .or_else(|| b.lines.iter().flatten().next().copied());
+                    warnings.push(Warning::new(
+                        line,
+                        Some(e.field().name()),
+                        format!("a trade of {} is left out: {e}", trade.symbol),
+                    ));
+                }
+                continue;
+            }
+            out.push(ImportedTrade {
+                fill_keys: b
+                    .keys
+                    .iter()
+                    .map(|ks| ks.iter().map(|&k| keys[k].clone()).collect())
+                    .collect(),
+                lines: b.lines,
+                trade,
+                open,
+            });
+        }
+    }
+    for (key, list) in &stops_by_key {
+        if !used_stops.contains(key) {
+            for stop in list {
+                warnings.push(Warning::new(
+                    Some(stop.line),
+                    None,
+                    format!(
+                        "the stop at {} on {} has no fills of {}; it is not used",
+                        stop.price,
+                        stop.at.to_rfc3339(),
+                        stop.symbol
+                    ),
+                ));
+            }
+        }
+    }
+    warnings.sort_by_key(|w| w.line);
+    out.sort_by(|a, b| {
+        a.trade
+            .opened_at()
+            .cmp(&b.trade.opened_at())
+            .then_with(|| a.trade.symbol.cmp(&b.trade.symbol))
+    });
+    (out, warnings)
+}

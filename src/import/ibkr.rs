@@ -1,0 +1,242 @@
+//! Interactive Brokers Flex Query, Trades section, as CSV and as XML.
+//!
+//! The user chooses the columns of a Flex Query and their order, so every
+//! column is found by name. Quantities are signed (negative for sells) and
+//! `IBCommission` is negative for a cost. CSV files may carry `BOF`/`BOS`/
+//! `EOS`/`EOF` wrapper lines, `HEADER`/`DATA` line descriptors with section
+//! codes, several sections and repeated headers. Only executions are read:
+//! rows whose `LevelOfDetail` is `ORDER`, `CLOSED_LOT` or a summary are
+//! skipped, as are sections other than trades (`TRNT`) and cancellations.
+//! In XML, each `<Trade .../>` element is a row; `<Order>`, `<Lot>` and other
+//! elements are not.
+
+use rust_decimal::Decimal;
+
+use super::generic::kind_from_asset;
+use super::html::{Token, tokens};
+use super::instrument::guess_kind;
+use super::table::{Header, Row, csv_rows, opt_number, opt_text, req_number};
+use super::{Fill, FillSide, ImportError, RowError, Sink, text};
+
+const WRAPPERS: &[&str] = &["BOF", "BOA", "BOS", "EOS", "EOA", "EOF"];
+
+fn is_trade_header(header: &Header) -> bool {
+    header.find(&["Symbol"]).is_some()
+        && header.find(&["Quantity"]).is_some()
+        && header.find(&["TradePrice", "Price"]).is_some()
+}
+
+/// Reads one trade row; `None` for rows that are not executions.
+fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, RowError> {
+    let level = opt_text(row, h.find(&["LevelOfDetail"]));
+    if !level.is_empty() && !level.eq_ignore_ascii_case("EXECUTION") {
+        return Ok(None);
+    }
+    let symbol = opt_text(row, h.find(&["Symbol"]));
+    let qty_text = opt_text(row, h.find(&["Quantity"]));
+    if symbol.is_empty() && qty_text.is_empty() {
+        return Ok(None);
+    }
+    let buy_sell = opt_text(row, h.find(&["Buy/Sell", "BuySell"]));
+    if buy_sell.contains("(Ca.)") || buy_sell.to_ascii_uppercase().contains("CANCEL") {
+        sink.warn(
+            Some(row.line),
+            Some("Buy/Sell"),
+            "a cancelled execution is skipped",
+        );
+        return Ok(None);
+    }
+    if symbol.is_empty() {
+        return Err(RowError::new("Symbol", "is empty"));
+    }
+    let qty_col = h
+        .find(&["Quantity"])
+        .ok_or_else(|| RowError::new("Quantity", "no such column"))?;
+    let signed = req_number(row, qty_col, "Quantity")?;
+    let side = match FillSide::parse(buy_sell) {
+        Some(side) => side,
+        None if signed < Decimal::ZERO => FillSide::Sell,
+        None if signed > Decimal::ZERO => FillSide::Buy,
+        None => return Err(RowError::new("Quantity", "is zero")),
+    };
+    let qty = signed.abs();
+    if qty.is_zero() {
+        return Err(RowError::new("Quantity", "is zero"));
+    }
+    let price_col = h
+        .find(&["TradePrice", "Price"])
+        .ok_or_else(|| RowError::new("TradePrice", "no such column"))?;
+    let price = req_number(row, price_col, "TradePrice")?;
+    let commission = opt_number(row, h.find(&["IBCommission", "Commission"]), "IBCommission")?
+        .unwrap_or_default();
+    let fee = if commission > Decimal::ZERO {
+        sink.warn(
+            Some(row.line),
+            Some("IBCommission"),
+            format!("a commission credit of {commission} is not counted as a fee"),
+        );
+        Decimal::ZERO
+    } else {
+        -commission
+    };
+    let tz = sink.options.tz;
+    let datetime = opt_text(row, h.find(&["DateTime", "Date/Time"]));
+    let at = if !datetime.is_empty() {
+        text::datetime(datetime, tz).ok_or_else(|| {
+            RowError::new("DateTime", format!("{datetime:?} is not a date and time"))
+        })?
+    } else {
+        let date = opt_text(row, h.find(&["TradeDate"]));
+        let time = opt_text(row, h.find(&["TradeTime"]));
+        if date.is_empty() {
+            return Err(RowError::new(
+                "DateTime",
+                "neither DateTime nor TradeDate is given",
+            ));
+        }
+        text::date_and_time(date, time, tz).ok_or_else(|| {
+            RowError::new(
+                "TradeDate",
+                format!("{date:?} {time:?} is not a date and time"),
+            )
+        })?
+    };
+    let kind = kind_from_asset(opt_text(row, h.find(&["AssetClass", "AssetCategory"])))
+        .unwrap_or_else(|| guess_kind(symbol));
+    let text_of = |names: &[&str]| {
+        let t = opt_text(row, h.find(names));
+        (!t.is_empty()).then(|| t.to_owned())
+    };
+    Ok(Some(Fill {
+        account: opt_text(row, h.find(&["ClientAccountID", "AccountId", "Account"])).to_owned(),
+        symbol: symbol.split_whitespace().collect::<Vec<_>>().join(" "),
+        kind,
+        side,
+        qty,
+        price,
+        fee,
+        at,
+        currency: opt_text(row, h.find(&["CurrencyPrimary", "Currency"])).to_owned(),
+        multiplier: opt_number(row, h.find(&["Multiplier"]), "Multiplier")?
+            .filter(|m| *m > Decimal::ZERO),
+        order_id: text_of(&["IBOrderID", "OrderID"]),
+        exec_id: text_of(&["IBExecID", "TradeID", "TransactionID"]),
+        line: row.line,
+    }))
+}
+
+/// Reads a Flex Query CSV.
+pub(crate) fn read_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
+    let mut header: Option<Header> = None;
+    let mut in_other_section = false;
+    let mut saw_header = false;
+    for mut row in csv_rows(text) {
+        if row.is_blank() {
+            continue;
+        }
+        let first = row.cell(0).to_ascii_uppercase();
+        if WRAPPERS.contains(&first.as_str()) {
+            match first.as_str() {
+                "BOS" => {
+                    let code = row.cell(1).to_ascii_uppercase();
+                    in_other_section =
+                        !code.is_empty() && code != "TRNT" && !code.starts_with("TRADE");
+                    header = None;
+                }
+                "EOS" => {
+                    in_other_section = false;
+                    header = None;
+                }
+                _ => {}
+            }
+            continue;
+        }
+        // "HEADER","TRNT",... / "DATA","TRNT",...: line descriptors and section codes.
+        let descriptor = matches!(first.as_str(), "HEADER" | "DATA");
+        if descriptor {
+            let code = row.cell(1).to_ascii_uppercase();
+            if code != "TRNT" {
+                continue;
+            }
+            row.cells.drain(..2.min(row.cells.len()));
+        }
+        if in_other_section {
+            continue;
+        }
+        let candidate = Header::new(&row);
+        if is_trade_header(&candidate) {
+            header = Some(candidate);
+            saw_header = true;
+            continue;
+        }
+        let Some(h) = header.as_ref() else { continue };
+        if row.cells.len() < 2 {
+            continue;
+        }
+        let result = fill_from(&row, h, sink).map(|fill| {
+            if let Some(fill) = fill {
+                sink.parsed.fills.push(fill);
+            }
+        });
+        sink.row(row.line, result)?;
+    }
+    if !saw_header {
+        return Err(sink.error(
+            None,
+            None,
+            "no Trades header (Symbol, Quantity, TradePrice) was found",
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a Flex Query XML.
+pub(crate) fn read_xml(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
+    let mut line = 1usize;
+    let mut counted = 0usize;
+    let bytes = text.as_bytes();
+    let mut found_root = false;
+    for token in tokens(text) {
+        let Token::Open {
+            name,
+            attrs,
+            offset,
+        } = token
+        else {
+            continue;
+        };
+        if name == "flexqueryresponse" || name == "flexstatement" || name == "trades" {
+            found_root = true;
+        }
+        if name != "trade" {
+            continue;
+        }
+        found_root = true;
+        let offset = offset.min(bytes.len());
+        line += bytes[counted..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted = offset;
+        let header = Header::from_names(attrs.iter().map(|(n, _)| n.as_str()));
+        let row = Row {
+            line,
+            cells: attrs.into_iter().map(|(_, v)| v).collect(),
+            notes: Vec::new(),
+        };
+        let result = fill_from(&row, &header, sink).map(|fill| {
+            if let Some(fill) = fill {
+                sink.parsed.fills.push(fill);
+            }
+        });
+        sink.row(line, result)?;
+    }
+    if !found_root {
+        return Err(sink.error(
+            None,
+            None,
+            "no FlexQueryResponse or Trade elements were found",
+        ));
+    }
+    Ok(())
+}

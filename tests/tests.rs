@@ -1,0 +1,2 @@
+//! Integration tests, compiled as one binary.
+mod import;
