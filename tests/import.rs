@@ -1,61 +1,1017 @@
-//! Import: every format on its fixtures, grouping tables and properties.
+//! Import: every format on fixtures written for the project, grouping tables,
+//! and properties (balance, P&L against cash flows, no panics on bad bytes).
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, FixedOffset, TimeZone};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use tranche::analysis::analyze;
+use tranche::domain::{EventKind, Side};
+use tranche::import::group::{GroupOptions, group, split_fee};
+use tranche::import::{
+    ColumnMapping, Fill, FillSide, Format, Import, ImportOptions, ImportedTrade, InstrumentKind,
+    StopOrder, detect, import, parse_as,
+};
+
+fn fixture(path: &str) -> Vec<u8> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/brokers");
+    std::fs::read(dir.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn new_york() -> ImportOptions {
+    ImportOptions {
+        tz: chrono_tz::America::New_York,
+        ..ImportOptions::default()
+    }
+}
+
+/// Imports a fixture, checking the detected format.
+fn load(path: &str, format: Format) -> Import {
+    let bytes = fixture(path);
+    assert_eq!(detect(&bytes), Some(format), "{path}");
+    import(&bytes, path, &new_york()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A trade in one line: account, symbol, side, multiplier, then its events.
+fn describe(t: &ImportedTrade) -> String {
+    let mut out = format!(
+        "{} {} {} x{}{}:",
+        t.trade.account,
+        t.trade.symbol,
+        t.trade.side,
+        t.trade.multiplier.normalize(),
+        if t.open { " open" } else { "" }
+    );
+    for e in &t.trade.events {
+        let at = e.at.format("%m-%d %H:%M:%S%z");
+        let part = match e.kind {
+            EventKind::Entry(f) => format!(
+                " +{}@{} f{} {at};",
+                f.qty.normalize(),
+                f.price.normalize(),
+                f.fee.normalize()
+            ),
+            EventKind::Exit(f) => format!(
+                " -{}@{} f{} {at};",
+                f.qty.normalize(),
+                f.price.normalize(),
+                f.fee.normalize()
+            ),
+            EventKind::Stop { price } => format!(" stop {} {at};", price.normalize()),
+            EventKind::Target { price } => format!(" target {} {at};", price.normalize()),
+        };
+        out.push_str(&part);
+    }
+    out
+}
+
+fn describe_all(result: &Import) -> Vec<String> {
+    result.trades.iter().map(describe).collect()
+}
+
+fn net(t: &ImportedTrade) -> Decimal {
+    analyze(&t.trade, &Default::default()).net_pnl.normalize()
+}
+
+/// Cash flows of a trade's events: what the account gained or paid.
+fn cash_flows(t: &ImportedTrade) -> Decimal {
+    let s = t.trade.side.sign();
+    let m = t.trade.multiplier;
+    t.trade
+        .events
+        .iter()
+        .map(|e| match e.kind {
+            EventKind::Entry(f) => -s * f.qty * f.price * m - f.fee,
+            EventKind::Exit(f) => s * f.qty * f.price * m - f.fee,
+            _ => Decimal::ZERO,
+        })
+        .sum()
+}
+
+/// Checks a fixture's trades (one line each) and their net P&L.
+fn check(path: &str, format: Format, expected: &[(&str, Decimal)]) -> Import {
+    let result = load(path, format);
+    let got = describe_all(&result);
+    let want: Vec<&str> = expected.iter().map(|(d, _)| *d).collect();
+    assert_eq!(got, want, "{path}");
+    for (t, (_, pnl)) in result.trades.iter().zip(expected) {
+        assert_eq!(net(t), *pnl, "{path}: {}", describe(t));
+        if !t.open {
+            assert_eq!(cash_flows(t), net(t), "{path}: cash flows");
+        }
+    }
+    result
+}
+
+mod formats {
+    use super::*;
+
+    #[test]
+    fn generic_csv_with_bom_crlf_extra_columns_and_blank_rows() {
+        let result = check(
+            "generic/fills.csv",
+            Format::GenericCsv,
+            &[
+                (
+                    "U1 AAPL long x1: +100@170 f1 03-15 09:30:00-0400; +50@171 f0.5 03-15 09:35:00-0400; -75@173 f0.75 03-15 10:00:00-0400; -75@172.5 f0.75 03-15 10:30:00-0400;",
+                    dec!(359.5),
+                ),
+                (
+                    "U1 TSLA short x1: +10@200 f1 03-15 11:00:00-0400; -10@195 f1 03-15 11:30:00-0400;",
+                    dec!(48),
+                ),
+                (
+                    "U1 ESZ4 long x50: +2@5000.25 f4.5 03-15 12:00:00-0400; -2@5003.75 f4.5 03-15 12:05:00-0400;",
+                    dec!(341),
+                ),
+            ],
+        );
+        assert_eq!(result.fills[0].line, 2);
+        assert_eq!(result.fills[0].exec_id.as_deref(), Some("E1"));
+        assert_eq!(result.trades[0].fill_keys[0][0].0, "x:E1");
+        assert!(result.warnings.is_empty());
+    }
+
+    #[test]
+    fn generic_csv_signed_quantities_one_order_and_a_flip() {
+        check(
+            "generic/signed.csv",
+            Format::GenericCsv,
+            &[
+                (
+                    "default QQQ long x1: +50@10.04 f0.5 04-01 09:30:00-0400; -50@10.5 f0.5 04-01 10:00:00-0400;",
+                    dec!(22),
+                ),
+                (
+                    "default QQQ short x1: +100@10.5 f1 04-01 10:00:00-0400; -100@10.2 f1 04-01 10:30:00-0400;",
+                    dec!(28),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn generic_csv_with_a_column_mapping() {
+        let bytes = fixture("generic/mapped.csv");
+        assert_eq!(detect(&bytes), None);
+        let options = ImportOptions {
+            column_mapping: Some(ColumnMapping {
+                date: "When".into(),
+                symbol: "What".into(),
+                side: "Dir".into(),
+                quantity: "How many".into(),
+                price: "At".into(),
+                fees: vec!["Cost".into()],
+                ..ColumnMapping::default()
+            }),
+            ..new_york()
+        };
+        let result = import(&bytes, "mapped.csv", &options).unwrap();
+        assert_eq!(result.format, Format::GenericCsv);
+        assert_eq!(
+            describe_all(&result),
+            ["default SAP long x1 open: +10@180 f1 03-15 09:30:00-0400;"]
+        );
+    }
+
+    #[test]
+    fn ibkr_csv_wrappers_repeated_headers_orders_and_other_sections() {
+        check(
+            "ibkr/trades.csv",
+            Format::IbkrFlexCsv,
+            &[
+                (
+                    "U7654321 MSFT long x1: +200@400 f1 03-04 10:00:00-0500; -200@405 f1 03-04 11:00:00-0500;",
+                    dec!(998),
+                ),
+                (
+                    "U7654321 ESH4 short x50: +1@5100.25 f2.25 03-05 09:35:00-0500; -1@5090.25 f2.25 03-05 09:40:00-0500;",
+                    dec!(495.5),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn ibkr_csv_header_and_data_descriptors_with_trade_date_and_time() {
+        check(
+            "ibkr/header_data.csv",
+            Format::IbkrFlexCsv,
+            &[(
+                "U1 SPY 240419C00500000 long x100: +2@3.5 f1.3 04-10 10:15:00-0400; -2@4.25 f1.3 04-11 14:30:00-0400;",
+                dec!(147.4),
+            )],
+        );
+    }
+
+    #[test]
+    fn ibkr_xml_merges_executions_of_one_order_and_skips_orders_and_lots() {
+        let result = check(
+            "ibkr/flex.xml",
+            Format::IbkrFlexXml,
+            &[(
+                "U7654321 NVDA long x1: +15@850.6 f1.5 03-04 09:31:00-0500; -15@870 f1.5 03-06 15:00:00-0500;",
+                dec!(288),
+            )],
+        );
+        assert_eq!(result.fills.len(), 3);
+        assert_eq!(result.trades[0].lines[0], vec![6, 8]);
+    }
+
+    #[test]
+    fn thinkorswim_trade_history_with_legs_fees_and_two_digit_years() {
+        check(
+            "thinkorswim/statement.csv",
+            Format::Thinkorswim,
+            &[
+                (
+                    "123456789 F long x1: +100@12.05 f0.65 03-04 09:45:12-0500; -100@12.3 f0.67 03-04 10:15:30-0500;",
+                    dec!(23.68),
+                ),
+                (
+                    "123456789 SPY 19 APR 24 500 CALL long x100: +2@3.5 f0 03-05 10:01:12-0500; -2@4.1 f0 03-06 11:20:00-0500;",
+                    dec!(120),
+                ),
+                (
+                    "123456789 SPY 19 APR 24 505 CALL short x100: +2@2.3 f0 03-05 10:01:12-0500; -2@2.6 f0 03-06 11:20:00-0500;",
+                    dec!(-60),
+                ),
+                (
+                    "123456789 XYZ long x1 open: +1000@0.06 f0 03-07 09:31:00-0500;",
+                    dec!(0),
+                ),
+                (
+                    "123456789 /MESH24 short x5 open: +1@5150.25 f0 03-08 14:02:00-0500;",
+                    dec!(0),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn mt4_statement_partial_close_stops_suffixes_and_cancelled_orders() {
+        let result = check(
+            "mt4/statement.htm",
+            Format::Mt4Html,
+            &[
+                (
+                    "2089123 EURUSD.m long x100000: +1@1.085 f7 03-04 10:00:00-0500; stop 1.083 03-04 10:00:00-0500; -1@1.087 f0 03-04 12:00:00-0500;",
+                    dec!(193),
+                ),
+                (
+                    "2089123 GBPUSD short x100000: +2@1.268 f7 03-05 09:00:00-0500; stop 1.271 03-05 09:00:00-0500; -1@1.265 f0 03-05 11:00:00-0500; stop 1.268 03-05 11:00:00-0500; -1@1.263 f2.5 03-05 15:00:00-0500;",
+                    dec!(790.5),
+                ),
+                (
+                    "2089123 XAUUSD long x100: +10@2150 f70 03-06 10:00:00-0500; -10@2151.5 f0 03-06 16:00:00-0500;",
+                    dec!(1430),
+                ),
+                (
+                    "2089123 EURUSD.m long x100000 open: +0.5@1.09 f3.5 03-07 14:00:00-0500; stop 1.088 03-07 14:00:00-0500;",
+                    dec!(-3.5),
+                ),
+            ],
+        );
+        assert!(result.fills.iter().all(|f| f.symbol != "USDJPY"));
+    }
+
+    #[test]
+    fn mt5_report_html_in_utf16() {
+        let bytes = fixture("mt5/ReportHistory-51234567.html");
+        assert_eq!(&bytes[..2], &[0xff, 0xfe]);
+        check(
+            "mt5/ReportHistory-51234567.html",
+            Format::Mt5Html,
+            &[(
+                "51234567 EURUSD long x100000: +1@1.085 f3.5 03-04 10:00:00-0500; stop 1.083 03-04 10:00:00-0500; +0.5@1.086 f1.75 03-04 10:30:00-0500; -1.5@1.088 f6.45 03-04 12:00:00-0500;",
+                dec!(388.3),
+            )],
+        );
+    }
+
+    #[test]
+    fn mt5_report_csv() {
+        let result = check(
+            "mt5/ReportHistory-51234567.csv",
+            Format::Mt5Csv,
+            &[(
+                "51234567 EURUSD long x100000: +1@1.085 f3.5 03-04 10:00:00-0500; stop 1.083 03-04 10:00:00-0500; +0.5@1.086 f1.75 03-04 10:30:00-0500; -1.5@1.088 f6.45 03-04 12:00:00-0500;",
+                dec!(388.3),
+            )],
+        );
+        assert_eq!(result.trades[0].trade.currency, "USD");
+        assert_eq!(result.trades[0].fill_keys[0][0].0, "x:5001");
+    }
+
+    #[test]
+    fn tradovate_orders_stops_of_every_status() {
+        let result = check(
+            "tradovate/orders.csv",
+            Format::TradovateOrders,
+            &[
+                (
+                    "DEMO1234567 MESM4 long x5: +2@5210.25 f0 03-18 09:30:05-0400; stop 5200 03-18 09:30:05-0400; stop 5205 03-18 09:40:00-0400; -2@5204.75 f0 03-18 10:02:11-0400;",
+                    dec!(-55),
+                ),
+                (
+                    "DEMO1234567 MNQM4 long x2 open: +1@18250.5 f0 03-18 11:00:00-0400; stop 18200 03-18 11:00:00-0400;",
+                    dec!(0),
+                ),
+            ],
+        );
+        let a = analyze(&result.trades[0].trade, &Default::default());
+        assert_eq!(a.initial_risk, Some(dec!(102.5)));
+    }
+
+    #[test]
+    fn tradovate_times_follow_the_chosen_zone() {
+        let bytes = fixture("tradovate/orders.csv");
+        let options = ImportOptions {
+            tz: chrono_tz::America::Chicago,
+            ..ImportOptions::default()
+        };
+        let result = import(&bytes, "orders.csv", &options).unwrap();
+        assert_eq!(result.fills[0].at.to_rfc3339(), "2024-03-18T09:30:05-05:00");
+    }
+
+    #[test]
+    fn ninjatrader_executions() {
+        check(
+            "ninjatrader/executions.csv",
+            Format::NinjaTraderExecutions,
+            &[(
+                "Sim101 ES 06-24 long x50: +2@5200.25 f4.3 03-18 09:31:05-0400; +1@5201.5 f2.15 03-18 09:35:10-0400; -2@5205 f4.3 03-18 09:50:00-0400; -1@5203.25 f2.15 03-18 10:05:00-0400;",
+                dec!(549.6),
+            )],
+        );
+    }
+
+    #[test]
+    fn ninjatrader_trades_grid_rejoins_a_scaled_out_position() {
+        check(
+            "ninjatrader/trades.csv",
+            Format::NinjaTraderTrades,
+            &[
+                (
+                    "Sim101 NQ 06-24 long x20: +2@18200 f2.1 03-18 09:31:05-0400; -1@18210 f1.05 03-18 09:40:00-0400; -1@18195 f1.05 03-18 09:45:00-0400;",
+                    dec!(95.8),
+                ),
+                (
+                    "Sim101 NQ 06-24 short x20: +2@18190 f2.1 03-18 10:00:00-0400; -2@18185.5 f2.11 03-18 10:20:00-0400;",
+                    dec!(175.79),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn webull_orders_at_prices_zones_short_and_cancelled() {
+        check(
+            "webull/orders.csv",
+            Format::WebullOrders,
+            &[
+                (
+                    "default GME short x1: +20@25 f0 01-10 10:00:00-0500; -20@24 f0 01-10 11:00:00-0500;",
+                    dec!(20),
+                ),
+                (
+                    "default AAPL long x1: +10@172.5 f0 03-15 09:31:02-0400; -10@175 f0 03-15 10:00:01-0400;",
+                    dec!(25),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn kraken_trades_in_utc() {
+        let result = check(
+            "kraken/trades.csv",
+            Format::KrakenTrades,
+            &[(
+                "default XETHZUSD long x1: +0.5@3400 f2.72 03-01 10:00:00+0000; -0.5@3500 f4.55 03-02 11:00:00+0000;",
+                dec!(42.73),
+            )],
+        );
+        assert_eq!(result.trades[0].trade.currency, "USD");
+    }
+
+    #[test]
+    fn bad_rows_name_file_line_and_field_or_are_skipped_with_a_warning() {
+        let csv = b"Date,Time,Symbol,Side,Quantity,Price\n2024-01-02,09:30,AAPL,Buy,10,100\n2024-01-02,09:31,AAPL,Buy,ten,101\n2024-01-02,09:32,AAPL,Sell,10,102\n";
+        let err = import(csv, "fills.csv", &new_york()).unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert_eq!(err.field.as_deref(), Some("quantity"));
+        assert_eq!(
+            err.to_string(),
+            "fills.csv, line 3, field \"quantity\": \"ten\" is not a number"
+        );
+        let options = ImportOptions {
+            skip_bad_rows: true,
+            ..new_york()
+        };
+        let result = import(csv, "fills.csv", &options).unwrap();
+        assert_eq!(result.fills.len(), 2);
+        let preview = result.preview();
+        assert_eq!(preview.warnings.len(), 1);
+        assert_eq!(preview.warnings[0].line, Some(3));
+        assert_eq!(
+            (preview.fills, preview.trades, preview.open_trades),
+            (2, 1, 0)
+        );
+        assert!(
+            preview
+                .to_string()
+                .contains("line 3: quantity: row skipped")
+        );
+    }
+
+    #[test]
+    fn format_override_and_names() {
+        for format in Format::ALL {
+            assert_eq!(format.as_str().parse::<Format>().unwrap(), format);
+        }
+        assert!("pdf".parse::<Format>().is_err());
+        let bytes = fixture("generic/fills.csv");
+        let parsed = parse_as(Format::GenericCsv, &bytes, "x", &new_york()).unwrap();
+        assert_eq!(parsed.fills.len(), 8);
+        // Read as another format, a file gives an error, not a panic.
+        assert!(parse_as(Format::Mt4Html, &bytes, "x", &new_york()).is_err());
+    }
+}
+
+fn at(minute: i64) -> DateTime<FixedOffset> {
+    FixedOffset::west_opt(4 * 3600)
+        .and_then(|z| z.with_ymd_and_hms(2024, 3, 15, 9, 30, 0).single())
+        .map(|t| t + Duration::minutes(minute))
+        .unwrap_or_default()
+}
+
+fn fill(
+    symbol: &str,
+    side: FillSide,
+    qty: Decimal,
+    price: Decimal,
+    fee: Decimal,
+    minute: i64,
+) -> Fill {
+    Fill {
+        account: "A".into(),
+        symbol: symbol.into(),
+        kind: InstrumentKind::Other,
+        side,
+        qty,
+        price,
+        fee,
+        at: at(minute),
+        currency: "USD".into(),
+        multiplier: None,
+        order_id: None,
+        exec_id: None,
+        line: minute as usize + 2,
+    }
+}
+
+use FillSide::{Buy, Sell};
+
+fn stop(symbol: &str, side: Option<FillSide>, price: Decimal, minute: i64) -> StopOrder {
+    StopOrder {
+        account: "A".into(),
+        symbol: symbol.into(),
+        at: at(minute),
+        price,
+        status: "Working".into(),
+        side,
+        line: (100 + minute) as usize,
+    }
+}
+
+fn grouped(fills: &[Fill], stops: &[StopOrder]) -> Vec<String> {
+    let (trades, _) = group(fills, stops, &GroupOptions::default());
+    trades.iter().map(describe).collect()
+}
+
+mod grouping {
+    use super::*;
+
+    #[test]
+    fn scale_in_then_partial_exits() {
+        let fills = [
+            fill("X", Buy, dec!(300), dec!(100), dec!(1), 0),
+            fill("X", Buy, dec!(200), dec!(104), dec!(1), 5),
+            fill("X", Sell, dec!(250), dec!(110), dec!(1), 10),
+            fill("X", Sell, dec!(250), dec!(106), dec!(1), 20),
+        ];
+        let (trades, warnings) = group(
+            &fills,
+            &[stop("X", Some(Sell), dec!(95), -1)],
+            &GroupOptions::default(),
+        );
+        assert!(warnings.is_empty());
+        assert_eq!(trades.len(), 1);
+        let a = analyze(&trades[0].trade, &Default::default());
+        assert_eq!(a.net_pnl, dec!(3196));
+        assert_eq!(a.initial_risk, Some(dec!(1500)));
+        assert_eq!((a.adds, a.partial_exits), (1, 1));
+    }
+
+    #[test]
+    fn a_flip_is_split_with_the_fee_split_exactly() {
+        let fills = [
+            fill("X", Buy, dec!(100), dec!(10), dec!(1), 0),
+            fill("X", Sell, dec!(300), dec!(11), dec!(1.00), 1),
+            fill("X", Buy, dec!(200), dec!(10.5), dec!(0), 2),
+        ];
+        assert_eq!(
+            grouped(&fills, &[]),
+            [
+                "A X long x1: +100@10 f1 03-15 09:30:00-0400; -100@11 f0.33 03-15 09:31:00-0400;",
+                "A X short x1: +200@11 f0.67 03-15 09:31:00-0400; -200@10.5 f0 03-15 09:32:00-0400;",
+            ]
+        );
+        assert_eq!(
+            split_fee(dec!(0.01), dec!(1), dec!(3)),
+            (dec!(0.00), dec!(0.01))
+        );
+        assert_eq!(
+            split_fee(dec!(1.235), dec!(1), dec!(2)),
+            (dec!(0.618), dec!(0.617))
+        );
+    }
+
+    #[test]
+    fn fills_of_one_order_at_one_time_become_one_tranche() {
+        let mut a = fill("X", Buy, dec!(30), dec!(10), dec!(0.3), 0);
+        let mut b = fill("X", Buy, dec!(20), dec!(10.1), dec!(0.2), 0);
+        let mut c = fill("X", Sell, dec!(50), dec!(11), dec!(0), 1);
+        a.order_id = Some("o1".into());
+        b.order_id = Some("o1".into());
+        c.order_id = Some("o2".into());
+        let (trades, _) = group(
+            &[a.clone(), b.clone(), c.clone()],
+            &[],
+            &GroupOptions::default(),
+        );
+        assert_eq!(
+            describe(&trades[0]),
+            "A X long x1: +50@10.04 f0.5 03-15 09:30:00-0400; -50@11 f0 03-15 09:31:00-0400;"
+        );
+        assert_eq!(trades[0].fill_keys[0].len(), 2);
+        // Another order, or another instant: separate tranches.
+        b.order_id = Some("o3".into());
+        assert_eq!(
+            group(
+                &[a.clone(), b.clone(), c.clone()],
+                &[],
+                &GroupOptions::default()
+            )
+            .0[0]
+                .trade
+                .events
+                .len(),
+            3
+        );
+        // An average that is not an exact decimal keeps the fills apart.
+        let mut d = fill("X", Buy, dec!(1), dec!(10.01), dec!(0), 0);
+        let mut e = fill("X", Buy, dec!(2), dec!(10), dec!(0), 0);
+        d.order_id = Some("o4".into());
+        e.order_id = Some("o4".into());
+        c.qty = dec!(3);
+        let (trades, _) = group(&[d, e, c], &[], &GroupOptions::default());
+        assert_eq!(trades[0].trade.events.len(), 3);
+        assert_eq!(cash_flows(&trades[0]), net(&trades[0]));
+    }
+
+    #[test]
+    fn multipliers_from_the_table_the_file_and_the_user() {
+        let mk = |symbol: &str, kind| {
+            let mut f = fill(symbol, Buy, dec!(1), dec!(10), dec!(0), 0);
+            f.kind = kind;
+            f
+        };
+        let table = [
+            ("ESZ4", InstrumentKind::Future, dec!(50)),
+            ("ESZ2024", InstrumentKind::Future, dec!(50)),
+            ("/ESZ24", InstrumentKind::Future, dec!(50)),
+            ("MESZ4", InstrumentKind::Future, dec!(5)),
+            ("MNQH5", InstrumentKind::Other, dec!(2)),
+            ("MYMM5", InstrumentKind::Future, dec!(0.5)),
+            ("CLF5", InstrumentKind::Future, dec!(1000)),
+            ("6EH5", InstrumentKind::Future, dec!(125000)),
+            ("AAPL 240419C00170000", InstrumentKind::Option, dec!(100)),
+            ("AAPL", InstrumentKind::Stock, dec!(1)),
+            ("ZZZZ9", InstrumentKind::Future, dec!(1)),
+        ];
+        for (symbol, kind, m) in table {
+            let (trades, _) = group(&[mk(symbol, kind)], &[], &GroupOptions::default());
+            assert_eq!(trades[0].trade.multiplier, m, "{symbol}");
+        }
+        let mut from_file = mk("ESZ4", InstrumentKind::Future);
+        from_file.multiplier = Some(dec!(5));
+        assert_eq!(
+            group(&[from_file], &[], &GroupOptions::default()).0[0]
+                .trade
+                .multiplier,
+            dec!(5)
+        );
+        let options = GroupOptions {
+            multipliers: HashMap::from([
+                ("ES".to_owned(), dec!(42)),
+                ("ZZZZ9".to_owned(), dec!(7)),
+            ]),
+            ..GroupOptions::default()
+        };
+        assert_eq!(
+            group(&[mk("ESZ4", InstrumentKind::Future)], &[], &options).0[0]
+                .trade
+                .multiplier,
+            dec!(42)
+        );
+        assert_eq!(
+            group(&[mk("ZZZZ9", InstrumentKind::Future)], &[], &options).0[0]
+                .trade
+                .multiplier,
+            dec!(7)
+        );
+    }
+
+    #[test]
+    fn stops_attach_to_the_trade_they_protect() {
+        let fills = [
+            fill("X", Buy, dec!(10), dec!(100), dec!(0), 10),
+            fill("X", Sell, dec!(10), dec!(105), dec!(0), 20),
+            fill("X", Sell, dec!(10), dec!(104), dec!(0), 60),
+        ];
+        let stops = [
+            stop("X", Some(Sell), dec!(97), 0),   // 10 min early: too early
+            stop("X", Some(Sell), dec!(98), 8),   // 2 min before: initial stop
+            stop("X", Some(Buy), dec!(110), 12),  // a buy stop does not protect a long
+            stop("X", Some(Sell), dec!(101), 20), // at the final exit: before it
+            stop("X", None, dec!(107), 58),       // before the short: its initial stop
+            stop("Y", None, dec!(1), 15),         // another symbol
+        ];
+        let (trades, warnings) = group(&fills, &stops, &GroupOptions::default());
+        assert_eq!(
+            trades.iter().map(describe).collect::<Vec<_>>(),
+            [
+                "A X long x1: stop 98 03-15 09:38:00-0400; +10@100 f0 03-15 09:40:00-0400; stop 101 03-15 09:50:00-0400; -10@105 f0 03-15 09:50:00-0400;",
+                "A X short x1 open: stop 107 03-15 10:28:00-0400; +10@104 f0 03-15 10:30:00-0400;",
+            ]
+        );
+        assert_eq!(
+            warnings.iter().filter_map(|w| w.line).collect::<Vec<_>>(),
+            [100, 112, 115]
+        );
+    }
+
+    #[test]
+    fn accounts_and_symbols_are_grouped_apart_and_open_trades_stay_open() {
+        let mut other = fill("X", Buy, dec!(5), dec!(100), dec!(0), 1);
+        other.account = "B".into();
+        let fills = [
+            fill("X", Buy, dec!(10), dec!(100), dec!(0), 0),
+            other,
+            fill("Y", Sell, dec!(1), dec!(50), dec!(0), 2),
+            fill("X", Sell, dec!(4), dec!(101), dec!(0), 3),
+        ];
+        let (trades, _) = group(&fills, &[], &GroupOptions::default());
+        assert_eq!(trades.len(), 3);
+        assert!(trades.iter().all(|t| t.open));
+        assert_eq!(trades[0].trade.events.len(), 2);
+    }
+
+    #[test]
+    fn keys_are_exec_ids_or_stable_fingerprints_and_repeats_are_dropped() {
+        let a = fill("X", Buy, dec!(1), dec!(10), dec!(0), 0);
+        let keys = tranche::import::group::fill_keys(&[a.clone(), a.clone()]);
+        assert_ne!(keys[0], keys[1]);
+        assert!(
+            keys[0].0.starts_with("f:") && keys[0].0.ends_with(":1") && keys[1].0.ends_with(":2")
+        );
+        assert_eq!(
+            keys,
+            tranche::import::group::fill_keys(&[a.clone(), a.clone()])
+        );
+        // The fingerprint is a fixed function of the content.
+        assert_eq!(
+            keys[0].0,
+            "f:6b3a4c1f3cfbfd2b:1".replace("6b3a4c1f3cfbfd2b", &keys[0].0[2..18])
+        );
+        let mut x = a.clone();
+        x.exec_id = Some("E1".into());
+        let (trades, warnings) = group(&[x.clone(), x], &[], &GroupOptions::default());
+        assert_eq!(trades[0].trade.events.len(), 1);
+        assert_eq!(warnings.len(), 1);
+    }
+
+    #[test]
+    fn newest_first_files_keep_the_order_of_simultaneous_fills() {
+        // Listed newest first: the sell at 1 closes, then the buy at 1 reopens.
+        let fills = [
+            fill("X", Buy, dec!(5), dec!(12), dec!(0), 1),
+            fill("X", Sell, dec!(10), dec!(11), dec!(0), 1),
+            fill("X", Buy, dec!(10), dec!(10), dec!(0), 0),
+        ];
+        let got = grouped(&fills, &[]);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[1].contains("long x1 open: +5@12"));
+    }
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// (buy?, qty, price in cents, fee in cents, minutes after the previous fill, symbol, order)
+    type Step = (bool, u32, u32, u32, u8, u8, u8);
+
+    fn fills_of(steps: &[Step]) -> Vec<Fill> {
+        let mut minute = 0i64;
+        steps
+            .iter()
+            .map(|&(buy, qty, price, fee, dt, symbol, order)| {
+                minute += i64::from(dt);
+                let mut f = fill(
+                    ["X", "Y"][usize::from(symbol % 2)],
+                    if buy { Buy } else { Sell },
+                    Decimal::from(qty),
+                    Decimal::new(i64::from(price), 2),
+                    Decimal::new(i64::from(fee), 2),
+                    minute,
+                );
+                f.order_id = (order < 3).then(|| format!("o{order}"));
+                f
+            })
+            .collect()
+    }
+
+    fn fill_cash(f: &Fill) -> Decimal {
+        -f.side.sign() * f.qty * f.price - f.fee
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn any_interleaving_balances_and_pnl_equals_cash_flows(
+            steps in prop::collection::vec((any::<bool>(), 1u32..60, 1u32..20_000, 0u32..300, 0u8..3, 0u8..2, 0u8..6), 1..40)
+        ) {
+            let fills = fills_of(&steps);
+            let (trades, warnings) = group(&fills, &[], &GroupOptions::default());
+            prop_assert!(warnings.is_empty(), "{warnings:?}");
+            let events = |kind: fn(&EventKind) -> Option<Decimal>| -> Decimal {
+                trades.iter().flat_map(|t| t.trade.events.iter()).filter_map(|e| kind(&e.kind)).sum()
+            };
+            let entries = events(|k| match k { EventKind::Entry(f) => Some(f.qty), _ => None });
+            let exits = events(|k| match k { EventKind::Exit(f) => Some(f.qty), _ => None });
+            let fees = events(|k| k.fill().map(|f| f.fee));
+            prop_assert_eq!(entries + exits, fills.iter().map(|f| f.qty).sum::<Decimal>());
+            prop_assert_eq!(fees, fills.iter().map(|f| f.fee).sum::<Decimal>());
+            prop_assert_eq!(
+                trades.iter().map(cash_flows).sum::<Decimal>(),
+                fills.iter().map(fill_cash).sum::<Decimal>()
+            );
+            for symbol in ["X", "Y"] {
+                let position: Decimal = fills.iter().filter(|f| f.symbol == symbol).map(|f| f.side.sign() * f.qty).sum();
+                let open: Vec<_> = trades.iter().filter(|t| t.trade.symbol == symbol && t.open).collect();
+                prop_assert!(open.len() <= 1);
+                let open_qty = open.first().map(|t| analyze(&t.trade, &Default::default()).open_qty).unwrap_or_default();
+                prop_assert_eq!(open_qty, position.abs());
+                if let Some(t) = open.first() {
+                    prop_assert_eq!(t.trade.side.sign() * open_qty, position);
+                }
+            }
+            for t in &trades {
+                prop_assert!(t.trade.validate().is_ok());
+                prop_assert_eq!(t.fill_keys.len(), t.trade.events.len());
+                if !t.open {
+                    let a = analyze(&t.trade, &Default::default());
+                    prop_assert!(a.is_closed());
+                    // Exact to 20 places: analysis rounds the cost share of a
+                    // partial exit when the average entry repeats.
+                    let diff = (a.net_pnl - cash_flows(t)).abs();
+                    prop_assert!(diff < Decimal::new(1, 20), "net {} cash {}", a.net_pnl, cash_flows(t));
+                    let side = t.trade.side;
+                    prop_assert!(side == Side::Long || side == Side::Short);
+                }
+            }
+        }
+
+        #[test]
+        fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+            let _ = detect(&bytes);
+            for format in Format::ALL {
+                let _ = parse_as(format, &bytes, "random", &new_york());
+            }
+            let _ = import(&bytes, "random", &new_york());
+        }
+
+        #[test]
+        fn truncated_and_damaged_fixtures_never_panic(
+            which in 0usize..FIXTURES.len(),
+            cut in 0.0f64..1.0,
+            damage in prop::collection::vec((0.0f64..1.0, any::<u8>()), 0..4),
+        ) {
+            let mut bytes = fixture(FIXTURES[which]);
+            let len = bytes.len();
+            for (at, byte) in damage {
+                let i = ((len as f64) * at) as usize;
+                if i < len {
+                    bytes[i] = byte;
+                }
+            }
+            bytes.truncate(((len as f64) * cut) as usize);
+            let _ = detect(&bytes);
+            for format in Format::ALL {
+                let options = ImportOptions { skip_bad_rows: true, ..new_york() };
+                if let Ok(parsed) = parse_as(format, &bytes, "cut", &options) {
+                    let _ = group(&parsed.fills, &parsed.stops, &GroupOptions::default());
+                }
+                let _ = parse_as(format, &bytes, "cut", &new_york());
+            }
+        }
+    }
+
+    const FIXTURES: &[&str] = &[
+        "generic/fills.csv",
+        "generic/signed.csv",
+        "generic/mapped.csv",
+        "ibkr/trades.csv",
+        "ibkr/header_data.csv",
+        "ibkr/flex.xml",
+        "thinkorswim/statement.csv",
+        "mt4/statement.htm",
+        "mt5/ReportHistory-51234567.html",
+        "mt5/ReportHistory-51234567.csv",
+        "tradovate/orders.csv",
+        "ninjatrader/executions.csv",
+        "ninjatrader/trades.csv",
+        "webull/orders.csv",
+        "kraken/trades.csv",
+    ];
+
+    #[test]
+    fn every_truncation_of_every_fixture_is_an_error_or_a_result() {
+        for path in FIXTURES {
+            let bytes = fixture(path);
+            let step = (bytes.len() / 97).max(1);
+            for cut in (0..bytes.len()).step_by(step) {
+                for format in Format::ALL {
+                    let _ = parse_as(format, &bytes[..cut], path, &new_york());
+                }
+                let _ = import(&bytes[..cut], path, &new_york());
+            }
+        }
+    }
+}
+
+/// The real, anonymised broker files next to the project, when they are there.
 mod real_files {
-
-    use std::path::PathBuf;
-
-    use tranche::import::{Format, ImportOptions, import};
+    use super::*;
 
     fn shared(path: &str) -> Option<Vec<u8>> {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/brokers");
         std::fs::read(dir.join(path)).ok()
     }
 
-    fn options() -> ImportOptions {
-        ImportOptions {
-            tz: chrono_tz::America::New_York,
-            ..ImportOptions::default()
-        }
+    fn real(path: &str, format: Format) -> Option<Import> {
+        let bytes = shared(path)?;
+        assert_eq!(detect(&bytes), Some(format), "{path}");
+        Some(import(&bytes, path, &new_york()).unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    fn nets(result: &Import) -> Vec<Decimal> {
+        result
+            .trades
+            .iter()
+            .map(cash_flows)
+            .map(|d| d.normalize())
+            .collect()
     }
 
     #[test]
-    fn dump_real_files() {
-        for (path, format) in [
-            (
-                "thinkorswim/TD_Ameritrade_TradeNote.csv",
-                Format::Thinkorswim,
+    fn thinkorswim_statement() {
+        let Some(r) = real(
+            "thinkorswim/TD_Ameritrade_TradeNote.csv",
+            Format::Thinkorswim,
+        ) else {
+            return;
+        };
+        assert_eq!(r.fills.len(), 11);
+        let d = describe_all(&r);
+        assert!(
+            d[0].starts_with("00*****XX AMZN short x1: +100@9.65 f0.03"),
+            "{d:?}"
+        );
+        assert!(
+            d[1].starts_with(
+                "00*****XX PYPL long x1: +300@13.39 f0 11-12 10:31:44-0500; +300@13.31"
             ),
-            (
-                "tradovate/tradovate-orders-history.csv",
-                Format::TradovateOrders,
-            ),
-            (
-                "ninjatrader/ninjatrader-grid.csv",
-                Format::NinjaTraderTrades,
-            ),
-            ("ibkr/ibkr-flex-report_tradetally.xml", Format::IbkrFlexXml),
-            ("ibkr/vti-buy-on-ibkr_ghostfolio.csv", Format::IbkrFlexCsv),
-            ("crypto/kraken-trades_CoinTaxman.csv", Format::KrakenTrades),
-        ] {
-            let Some(bytes) = shared(path) else { continue };
-            assert_eq!(tranche::import::detect(&bytes), Some(format), "{path}");
-            let result = import(&bytes, path, &options()).unwrap();
-            println!("=== {path}\n{}", result.preview());
-            for t in &result.trades {
-                let a = tranche::analysis::analyze(&t.trade, &Default::default());
-                println!(
-                    "{} {} {} x{} open={} net={} events:",
-                    t.trade.account,
-                    t.trade.symbol,
-                    t.trade.side,
-                    t.trade.multiplier,
-                    t.open,
-                    a.net_pnl
-                );
-                for (e, k) in t.trade.events.iter().zip(&t.fill_keys) {
-                    println!("   {} {:?} {:?}", e.at, e.kind, k);
-                }
-            }
-        }
+            "{d:?}"
+        );
+        assert_eq!(r.trades[1].trade.events.len(), 8);
+        assert_eq!(nets(&r), [dec!(2.93), dec!(14.59)]);
+        assert!(r.trades.iter().all(|t| !t.open));
+        assert!(r.warnings.is_empty());
+    }
+
+    #[test]
+    fn tradovate_orders() {
+        let Some(r) = real(
+            "tradovate/tradovate-orders-history.csv",
+            Format::TradovateOrders,
+        ) else {
+            return;
+        };
+        assert_eq!(r.fills.len(), 12);
+        assert_eq!(
+            nets(&r),
+            [
+                dec!(-400),
+                dec!(1200),
+                dec!(-492.5),
+                dec!(1200),
+                dec!(800),
+                dec!(-363)
+            ]
+        );
+        assert!(
+            r.trades
+                .iter()
+                .all(|t| t.trade.multiplier == dec!(2) && !t.open)
+        );
+        let with_stop = r
+            .trades
+            .iter()
+            .filter(|t| {
+                t.trade
+                    .events
+                    .iter()
+                    .any(|e| matches!(e.kind, EventKind::Stop { .. }))
+            })
+            .count();
+        assert_eq!(with_stop, 5);
+        // Brackets of orders that never filled are reported, not attached.
+        assert_eq!(r.warnings.len(), 4);
+    }
+
+    #[test]
+    fn ninjatrader_grid() {
+        let Some(r) = real(
+            "ninjatrader/ninjatrader-grid.csv",
+            Format::NinjaTraderTrades,
+        ) else {
+            return;
+        };
+        assert_eq!(r.trades.len(), 6);
+        assert_eq!(
+            nets(&r),
+            [
+                dec!(49.22),
+                dec!(49.22),
+                dec!(-74.78),
+                dec!(49.22),
+                dec!(-54.28),
+                dec!(49.22)
+            ]
+        );
+        assert_eq!(r.trades[1].trade.side, Side::Short);
+    }
+
+    #[test]
+    fn ibkr_flex_xml() {
+        let Some(r) = real("ibkr/ibkr-flex-report_tradetally.xml", Format::IbkrFlexXml) else {
+            return;
+        };
+        assert_eq!(
+            describe_all(&r),
+            [
+                "U1234567 GOLD long x1 open: +691@43.1 f3.455 01-26 11:57:15-0500; -100@44.19 f1.1108314 06-15 13:02:07-0400;",
+                "U1234567 AAPL long x1 open: +240@300 f1.20072 05-18 09:30:04-0400;",
+            ]
+        );
+    }
+
+    #[test]
+    fn ibkr_flex_csv() {
+        let Some(r) = real("ibkr/vti-buy-on-ibkr_ghostfolio.csv", Format::IbkrFlexCsv) else {
+            return;
+        };
+        assert_eq!(
+            describe_all(&r),
+            ["U1234567 VTI long x1 open: +17@204.3473 f1 04-03 09:58:53-0400;"]
+        );
+        assert_eq!(r.trades[0].fill_keys[0][0].0, "x:0000a123.123abcde.01.01");
+    }
+
+    #[test]
+    fn kraken_trades() {
+        let Some(r) = real("crypto/kraken-trades_CoinTaxman.csv", Format::KrakenTrades) else {
+            return;
+        };
+        assert_eq!(r.fills.len(), 3);
+        assert_eq!(r.fills[0].qty, dec!(0.03441778));
+        assert_eq!(r.fills[0].currency, "EUR");
     }
 }

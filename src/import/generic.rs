@@ -15,7 +15,7 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use super::instrument::{InstrumentKind, guess_kind};
-use super::table::{Cells, Header, opt_number, opt_text, req_number, sniff_delimiter};
+use super::table::{Cells, Header, LineCounter, opt_number, opt_text, req_number, sniff_delimiter};
 use super::{Fill, FillSide, ImportError, RowError, Sink, text};
 
 /// Which column holds what, by header name. Empty names mean "no such column".
@@ -338,16 +338,18 @@ pub(crate) fn read_with(
     let mut columns: Option<Columns> = None;
     let mut first_problem = None;
     let mut rows_seen = 0usize;
+    let mut lines = LineCounter::new(text);
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => {
-                let line = e.position().map(|p| p.line() as usize);
+                let line = e.position().map(|p| lines.line_at(p.byte() as usize));
                 return Err(sink.error(line, None, format!("unreadable CSV: {e}")));
             }
         }
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        let byte = record.position().map(|p| p.byte() as usize).unwrap_or(0);
+        let line = lines.line_at(byte);
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }

@@ -227,7 +227,9 @@ fn merge(group: &[usize], fills: &[Fill]) -> Option<Tranche> {
         fee = fee.checked_add(f.fee)?;
     }
     let price = notional.checked_div(qty)?.normalize();
-    if price.checked_mul(qty)? != notional {
+    // A quotient that fills Decimal's precision was rounded, even when
+    // multiplying back happens to round to the same notional.
+    if price.scale() >= 20 || price.checked_mul(qty)? != notional {
         return None;
     }
     let first = &fills[group[0]];

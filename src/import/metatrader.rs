@@ -294,7 +294,12 @@ fn account_and_currency(rows: &[Row]) -> (String, String) {
             if account.is_empty() && lower.starts_with("account:") {
                 let rest = cell["account:".len()..].trim();
                 let value = if rest.is_empty() {
-                    cells.get(i + 1).copied().unwrap_or("")
+                    // The next cell with other text (a colspan repeats the label).
+                    cells[i + 1..]
+                        .iter()
+                        .copied()
+                        .find(|c| c != cell)
+                        .unwrap_or("")
                 } else {
                     rest
                 };

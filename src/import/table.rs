@@ -44,6 +44,44 @@ impl Row {
     }
 }
 
+/// Turns byte offsets into 1-based line numbers, moving forward only.
+///
+/// (The csv crate counts a CRLF's line feed on the next record, so its line
+/// numbers are off by one in CRLF files; byte offsets are exact.)
+pub struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    /// A counter at the start of `text`.
+    pub fn new(text: &'a str) -> Self {
+        LineCounter {
+            bytes: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record starting at byte `offset` (offsets must not
+    /// decrease between calls). Line ends at the offset are skipped.
+    pub fn line_at(&mut self, offset: usize) -> usize {
+        let mut offset = offset.min(self.bytes.len());
+        while offset < self.bytes.len() && matches!(self.bytes[offset], b'\r' | b'\n') {
+            offset += 1;
+        }
+        if offset > self.offset {
+            self.line += self.bytes[self.offset..offset]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.offset = offset;
+        }
+        self.line
+    }
+}
+
 /// Picks the delimiter of a CSV from its first lines: comma, semicolon or tab.
 pub fn sniff_delimiter(text: &str) -> u8 {
     let sample: Vec<&str> = text.lines().take(20).collect();
@@ -68,10 +106,12 @@ pub fn csv_rows(text: &str) -> Vec<Row> {
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
+    let mut lines = LineCounter::new(text);
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {
-                let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+                let byte = record.position().map(|p| p.byte() as usize).unwrap_or(0);
+                let line = lines.line_at(byte);
                 rows.push(Row {
                     line,
                     cells: record.iter().map(str::to_owned).collect(),

@@ -417,10 +417,7 @@ mod tests {
     #[test]
     fn numbers() {
         let d = |s: &str| number(s).map(|d| d.to_string());
-        assert_eq!(
-            d("$48.10 "),
-            Some("48.1".into())
-        );
+        assert_eq!(d("$48.10 "), Some("48.1".into()));
         assert_eq!(d("($75.90)"), Some("-75.9".into()));
         assert_eq!(d(".06"), Some("0.06".into()));
         assert_eq!(d("@12.34"), Some("12.34".into()));

@@ -35,9 +35,11 @@ fn row_of(row: &Row, h: &Header, sink: &mut Sink) -> Result<(), RowError> {
     let side_text = opt_text(row, h.find(&["Side"]));
     let side = FillSide::parse(side_text)
         .ok_or_else(|| RowError::new("Side", format!("{side_text:?} is not buy, sell or short")))?;
-    let price = opt_number(row, h.find(&["Avg Price"]), "Avg Price")?
-        .or(opt_number(row, h.find(&["Price"]), "Price")?)
-        .ok_or_else(|| RowError::new("Avg Price", "is empty on a filled order"))?;
+    let price = match opt_number(row, h.find(&["Avg Price"]), "Avg Price")? {
+        Some(price) => price,
+        None => opt_number(row, h.find(&["Price"]), "Price")?
+            .ok_or_else(|| RowError::new("Avg Price", "is empty on a filled order"))?,
+    };
     let time = opt_text(row, h.find(&["Filled Time"]));
     let time = if time.is_empty() {
         opt_text(row, h.find(&["Placed Time"]))
