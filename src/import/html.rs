@@ -5,7 +5,7 @@
 //! gives odd tokens, not errors. [`table_rows`] turns every `<tr>` of a page
 //! into a [`Row`] of cell texts (entities decoded, whitespace collapsed,
 //! `colspan` expanded, `title` attributes kept as notes, cells of class
-//! `hidden` dropped), with the line the row starts on.
+//! `hidden` or `display: none` left out of the cells, their text kept as a note), with the line the row starts on.
 
 use super::table::Row;
 
@@ -245,12 +245,17 @@ pub fn table_rows(text: &str) -> Vec<Row> {
     let mut row: Option<Row> = None;
     let mut cell: Option<(String, usize, bool)> = None; // text, colspan, hidden
     let finish_cell = |row: &mut Option<Row>, cell: &mut Option<(String, usize, bool)>| {
-        if let (Some(r), Some((text, span, hidden))) = (row.as_mut(), cell.take())
-            && !hidden
-        {
+        if let (Some(r), Some((text, span, hidden))) = (row.as_mut(), cell.take()) {
             let text = collapse(&text);
-            for _ in 0..span.max(1) {
-                r.cells.push(text.clone());
+            if hidden {
+                // MT5 keeps a position's comment in a hidden spacer cell.
+                if !text.is_empty() {
+                    r.notes.push(text);
+                }
+            } else {
+                for _ in 0..span.max(1) {
+                    r.cells.push(text.clone());
+                }
             }
         }
     };
@@ -286,7 +291,12 @@ pub fn table_rows(text: &str) -> Vec<Row> {
                         .unwrap_or(1)
                         .clamp(1, 64);
                     let hidden = attr(&attrs, "class")
-                        .is_some_and(|c| c.split_whitespace().any(|w| w == "hidden"));
+                        .is_some_and(|c| c.split_whitespace().any(|w| w == "hidden"))
+                        || attr(&attrs, "style").is_some_and(|s| {
+                            s.to_ascii_lowercase()
+                                .replace(' ', "")
+                                .contains("display:none")
+                        });
                     if let (Some(title), Some(r)) = (attr(&attrs, "title"), row.as_mut())
                         && !title.trim().is_empty()
                     {

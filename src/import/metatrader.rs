@@ -396,6 +396,7 @@ fn read_mt5_rows(rows: &[Row], sink: &mut Sink) -> Result<(), ImportError> {
     let mut header: Option<Header> = None;
     let mut positions: Vec<Position> = Vec::new();
     let mut deals = 0usize;
+    let mut order_stops: Vec<StopOrder> = Vec::new();
     let mut found = false;
     for row in rows {
         if row.is_blank() {
@@ -446,13 +447,14 @@ fn read_mt5_rows(rows: &[Row], sink: &mut Sink) -> Result<(), ImportError> {
                         sink.parsed.fills.push(fill);
                     }
                 });
-                if let Err(e) = &result {
-                    // A swap credit is reported, not fatal.
-                    if e.field.as_deref() == Some("Swap") {
-                        sink.warn(Some(row.line), Some("Swap"), e.message.clone());
-                        continue;
+                sink.row(row.line, result)?;
+            }
+            "orders" => {
+                let result = order_stop(row, h, &account, tz).map(|stop| {
+                    if let Some(stop) = stop {
+                        order_stops.push(stop);
                     }
-                }
+                });
                 sink.row(row.line, result)?;
             }
             _ => {}
@@ -464,20 +466,32 @@ fn read_mt5_rows(rows: &[Row], sink: &mut Sink) -> Result<(), ImportError> {
     if deals == 0 {
         emit(&positions, &account, &currency, sink);
     } else {
-        // Deals are the fills; positions add their stops.
+        // Deals are the fills. The S / L of the orders is the stop each one
+        // was placed with; a position's S / L is where its stop ended up: when
+        // the opening order had another one, the stop was moved before the close.
         for p in &positions {
-            if let Some(stop) = p.stop {
-                sink.parsed.stops.push(StopOrder {
-                    account: account.clone(),
-                    symbol: p.symbol.clone(),
-                    at: p.open_at,
-                    price: stop,
-                    status: "S / L".to_owned(),
-                    side: Some(p.side.opposite()),
-                    line: p.line,
-                });
-            }
+            let Some(stop) = p.stop else { continue };
+            let protects = Some(p.side.opposite());
+            let initial = order_stops
+                .iter()
+                .find(|s| s.symbol == p.symbol && s.side == protects && s.at == p.open_at);
+            let at = match (initial, p.close) {
+                (Some(s), _) if s.price == stop => continue,
+                (Some(_), Some((close_at, _))) => close_at,
+                (Some(_), None) => continue,
+                (None, _) => p.open_at,
+            };
+            sink.parsed.stops.push(StopOrder {
+                account: account.clone(),
+                symbol: p.symbol.clone(),
+                at,
+                price: stop,
+                status: "S / L".to_owned(),
+                side: protects,
+                line: p.line,
+            });
         }
+        sink.parsed.stops.extend(order_stops);
     }
     Ok(())
 }
@@ -540,6 +554,43 @@ fn deal_row(
         multiplier,
         order_id: text_of(&["Order"]),
         exec_id: text_of(&["Deal"]),
+        line: row.line,
+    }))
+}
+
+/// The stop an MT5 order was placed with, at the time it was filled.
+fn order_stop(
+    row: &Row,
+    h: &Header,
+    account: &str,
+    tz: chrono_tz::Tz,
+) -> Result<Option<StopOrder>, RowError> {
+    let state = opt_text(row, h.find(&["State"])).to_ascii_lowercase();
+    if !state.contains("fill") {
+        return Ok(None); // cancelled, expired, rejected, placed
+    }
+    let Some(side) = side_of(opt_text(row, h.find(&["Type"]))) else {
+        return Ok(None);
+    };
+    let Some(stop) = opt_number(row, h.find(&["S / L"]), "S / L")?.filter(|s| *s > Decimal::ZERO)
+    else {
+        return Ok(None);
+    };
+    let done = h
+        .find_nth(&["Time"], 0)
+        .filter(|&c| !row.cell(c).is_empty());
+    let open = h.find(&["Open Time"]);
+    let Some(col) = done.or(open) else {
+        return Ok(None);
+    };
+    let symbol = opt_text(row, h.find(&["Symbol"]));
+    Ok(Some(StopOrder {
+        account: account.to_owned(),
+        symbol: tidy_symbol(symbol),
+        at: req_datetime(row, col, "Time", tz)?,
+        price: stop,
+        status: state,
+        side: Some(side.opposite()),
         line: row.line,
     }))
 }
