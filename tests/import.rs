@@ -130,7 +130,7 @@ mod formats {
         );
         assert_eq!(result.fills[0].line, 2);
         assert_eq!(result.fills[0].exec_id.as_deref(), Some("E1"));
-        assert_eq!(result.trades[0].fill_keys[0][0].0, "x:E1");
+        assert_eq!(result.trades[0].sources[0].key.0, "x:E1");
         assert!(result.warnings.is_empty());
     }
 
@@ -217,7 +217,13 @@ mod formats {
             )],
         );
         assert_eq!(result.fills.len(), 3);
-        assert_eq!(result.trades[0].lines[0], vec![6, 8]);
+        let lines: Vec<usize> = result.trades[0]
+            .sources
+            .iter()
+            .filter(|s| s.event == 0)
+            .map(|s| s.line)
+            .collect();
+        assert_eq!(lines, [6, 8]);
     }
 
     #[test]
@@ -302,7 +308,7 @@ mod formats {
             )],
         );
         assert_eq!(result.trades[0].trade.currency, "USD");
-        assert_eq!(result.trades[0].fill_keys[0][0].0, "x:5001");
+        assert_eq!(result.trades[0].sources[0].key.0, "x:5001");
     }
 
     #[test]
@@ -557,7 +563,7 @@ mod grouping {
             describe(&trades[0]),
             "A X long x1: +50@10.04 f0.5 03-15 09:30:00-0400; -50@11 f0 03-15 09:31:00-0400;"
         );
-        assert_eq!(trades[0].fill_keys[0].len(), 2);
+        assert_eq!(trades[0].keys_of(0).count(), 2);
         // Another order, or another instant: separate tranches.
         b.order_id = Some("o3".into());
         assert_eq!(
@@ -784,7 +790,8 @@ mod properties {
             }
             for t in &trades {
                 prop_assert!(t.trade.validate().is_ok());
-                prop_assert_eq!(t.fill_keys.len(), t.trade.events.len());
+                prop_assert_eq!(t.lines.len(), t.trade.events.len());
+                prop_assert!(t.sources.iter().all(|s| t.trade.events[s.event].kind.is_fill()));
                 if !t.open {
                     let a = analyze(&t.trade, &Default::default());
                     prop_assert!(a.is_closed());
@@ -1002,7 +1009,7 @@ mod real_files {
             describe_all(&r),
             ["U1234567 VTI long x1 open: +17@204.3473 f1 04-03 09:58:53-0400;"]
         );
-        assert_eq!(r.trades[0].fill_keys[0][0].0, "x:0000a123.123abcde.01.01");
+        assert_eq!(r.trades[0].sources[0].key.0, "x:0000a123.123abcde.01.01");
     }
 
     #[test]
@@ -1014,4 +1021,69 @@ mod real_files {
         assert_eq!(r.fills[0].qty, dec!(0.03441778));
         assert_eq!(r.fills[0].currency, "EUR");
     }
+}
+
+mod ibkr_variants {
+    use super::*;
+
+    #[test]
+    fn trade_confirmations_in_xml() {
+        let xml = br#"<FlexQueryResponse queryName="Confirms" type="TC"><FlexStatements count="1"><FlexStatement accountId="U1">
+<TradeConfirms>
+<TradeConfirm accountId="U1" currency="USD" assetCategory="FUT" symbol="MESM4" dateTime="20240318;093000" quantity="2" price="5200.25" commission="-1.24" buySell="BUY" orderID="9" execID="a.1" multiplier="5" levelOfDetail="EXECUTION"/>
+<TradeConfirm accountId="U1" currency="USD" assetCategory="FUT" symbol="MESM4" dateTime="20240318;100000" quantity="-2" price="5210.25" commission="-1.24" buySell="SELL" orderID="10" execID="a.2" multiplier="5" levelOfDetail="EXECUTION"/>
+</TradeConfirms></FlexStatement></FlexStatements></FlexQueryResponse>"#;
+        let r = import(xml, "confirms.xml", &new_york()).unwrap();
+        assert_eq!(r.format, Format::IbkrFlexXml);
+        assert_eq!(
+            describe_all(&r),
+            [
+                "U1 MESM4 long x5: +2@5200.25 f1.24 03-18 09:30:00-0400; -2@5210.25 f1.24 03-18 10:00:00-0400;"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_query_of_orders_only_reads_each_order_as_a_fill() {
+        let csv = b"Symbol,DateTime,Quantity,TradePrice,IBCommission,IBOrderID,LevelOfDetail\nAMD,20240318;093000,10,180,-1,1,ORDER\nAMD,20240318;100000,-10,185,-1,2,ORDER\nAMD,,0,0,0,,SYMBOL_SUMMARY\n";
+        let r = import(csv, "orders.csv", &new_york()).unwrap();
+        assert_eq!(r.format, Format::IbkrFlexCsv);
+        assert_eq!(r.trades.len(), 1);
+        assert_eq!(net(&r.trades[0]), dec!(48));
+        assert_eq!(r.warnings.len(), 1);
+    }
+
+    #[test]
+    fn a_commission_credit_is_not_a_negative_fee() {
+        let csv = b"Symbol,DateTime,Quantity,TradePrice,IBCommission,Buy/Sell\nXYZ,20240318;093000,10,5,0.35,BUY\n";
+        let r = import(csv, "credit.csv", &new_york()).unwrap();
+        assert_eq!(r.fills[0].fee, Decimal::ZERO);
+        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(r.warnings[0].field.as_deref(), Some("IBCommission"));
+    }
+}
+
+#[test]
+fn column_mapping_is_guessed_from_the_header_for_the_user_to_complete() {
+    let bytes = b"\xef\xbb\xbfTrade Date,Exec Time,Ticker,Action,Shares,Fill Price,Comm,ECN Fee,Notes\n2024-03-15,09:30,AAPL,BOT,10,170,1,0.1,x\n";
+    let names = tranche::import::generic::header_names(bytes);
+    assert_eq!(names[0], "Trade Date");
+    let mapping = ColumnMapping::guess(&names);
+    assert!(mapping.is_complete());
+    assert_eq!(
+        (
+            mapping.date.as_str(),
+            mapping.time.as_str(),
+            mapping.side.as_str()
+        ),
+        ("Trade Date", "Exec Time", "Action")
+    );
+    assert_eq!(mapping.fees, ["Comm", "ECN Fee"]);
+    let options = ImportOptions {
+        column_mapping: Some(mapping),
+        ..new_york()
+    };
+    let r = import(bytes, "x.csv", &options).unwrap();
+    assert_eq!(r.fills[0].fee, dec!(1.1));
+    assert_eq!(r.fills[0].side, FillSide::Buy);
 }

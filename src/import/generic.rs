@@ -120,7 +120,29 @@ const COMMISSION: &[&str] = &[
     "Commissions & Fees",
     "Commissions and Fees",
 ];
-const FEES: &[&str] = &["Fees", "Fee", "Misc Fees", "Other Fees", "Reg Fees"];
+/// Fee columns, each summed when present (a file may have several).
+const FEES: &[&str] = &[
+    "Fees",
+    "Fee",
+    "Misc Fees",
+    "Other Fees",
+    "Reg Fees",
+    "Reg Fee",
+    "TransFee",
+    "Transfer Fees",
+    "Transaction Fee",
+    "ECN Fee",
+    "ECNFee",
+    "ECN Fees",
+    "SEC Fee",
+    "TAF Fee",
+    "Clearing Fee",
+    "Clearing Fees",
+    "Exchange Fee",
+    "Exchange Fees",
+    "NFA Fee",
+    "Routing Fee",
+];
 const ACCOUNT: &[&str] = &[
     "Account",
     "Account ID",
@@ -185,7 +207,16 @@ pub(crate) fn common_columns(header: &Header) -> Option<Columns> {
         side: header.find(SIDE),
         qty,
         price,
-        fees: vec![header.find(COMMISSION), header.find(FEES)],
+        fees: {
+            let mut fees = vec![header.find(COMMISSION)];
+            for alias in FEES {
+                let col = header.find(&[alias]);
+                if col.is_some() && !fees.contains(&col) {
+                    fees.push(col);
+                }
+            }
+            fees
+        },
         account: header.find(ACCOUNT),
         exec_id: header.find(EXEC_ID),
         order_id: header.find(ORDER_ID),
@@ -386,4 +417,64 @@ pub(crate) fn read_with(
         ));
     }
     Ok(())
+}
+
+/// The column names of a CSV, for the column-mapping step: the first row
+/// with two filled cells or more, within the first 50 rows.
+pub fn header_names(bytes: &[u8]) -> Vec<String> {
+    let text = text::decode(bytes);
+    let head: String = text.lines().take(50).collect::<Vec<_>>().join("\n");
+    super::table::csv_rows(&head)
+        .into_iter()
+        .find(|row| row.filled().count() >= 2)
+        .map(|row| row.cells.iter().map(|c| c.trim().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+impl ColumnMapping {
+    /// A mapping prefilled from the column names the common layout knows,
+    /// for the user to complete or correct.
+    pub fn guess(names: &[String]) -> ColumnMapping {
+        let header = Header::from_names(names.iter().map(String::as_str));
+        let name = |aliases: &[&str]| {
+            header
+                .find(aliases)
+                .and_then(|i| names.get(i).cloned())
+                .unwrap_or_default()
+        };
+        let (date, time) = match (header.find(DATE), header.find(DATETIME)) {
+            (Some(_), _) => (name(DATE), name(TIME)),
+            (None, Some(_)) => (name(DATETIME), String::new()),
+            (None, None) => (name(TIME), String::new()),
+        };
+        let mut fees: Vec<String> = Vec::new();
+        for alias in COMMISSION.iter().chain(FEES) {
+            let n = name(&[alias]);
+            if !n.is_empty() && !fees.contains(&n) {
+                fees.push(n);
+            }
+        }
+        ColumnMapping {
+            date,
+            time,
+            symbol: name(SYMBOL),
+            side: name(SIDE),
+            quantity: name(QTY),
+            price: name(PRICE),
+            fees,
+            account: name(ACCOUNT),
+            exec_id: name(EXEC_ID),
+            order_id: name(ORDER_ID),
+            currency: name(CURRENCY),
+            multiplier: name(MULTIPLIER),
+        }
+    }
+
+    /// Whether the fields every fill needs are mapped: date, symbol,
+    /// quantity and price.
+    pub fn is_complete(&self) -> bool {
+        [&self.date, &self.symbol, &self.quantity, &self.price]
+            .iter()
+            .all(|f| !f.trim().is_empty())
+    }
 }

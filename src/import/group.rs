@@ -34,7 +34,7 @@ use super::{Fill, FillSide, StopOrder, Warning};
 use crate::domain::{DEFAULT_ACCOUNT, DEFAULT_CURRENCY, Event, EventKind, Side, Trade};
 
 /// The identity of an imported fill, stable across imports of the same file.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FillKey(pub String);
 
 impl fmt::Display for FillKey {
@@ -48,13 +48,36 @@ impl fmt::Display for FillKey {
 pub struct ImportedTrade {
     /// The trade; it passes [`Trade::validate`].
     pub trade: Trade,
-    /// For each event of the trade, the keys of the fills it came from (empty
-    /// for stops). A fill split by a flip appears in both trades.
-    pub fill_keys: Vec<Vec<FillKey>>,
-    /// The file lines of each event's fills or stop order.
-    pub lines: Vec<Vec<usize>>,
+    /// The fills the trade's entries and exits came from, in event order. A
+    /// fill split by a flip appears in both trades; the fills of one tranche
+    /// share an event.
+    pub sources: Vec<Source>,
+    /// For each event, the file line it came from (its first fill's, or the
+    /// stop order's).
+    pub lines: Vec<usize>,
     /// Whether the position is still open at the end of the file.
     pub open: bool,
+}
+
+/// One fill of a file, as part of an event of an imported trade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The event's index in [`Trade::events`].
+    pub event: usize,
+    /// The fill's key.
+    pub key: FillKey,
+    /// The fill's line in the file.
+    pub line: usize,
+}
+
+impl ImportedTrade {
+    /// The keys of the fills an event came from (none for stops).
+    pub fn keys_of(&self, event: usize) -> impl Iterator<Item = &FillKey> {
+        self.sources
+            .iter()
+            .filter(move |s| s.event == event)
+            .map(|s| &s.key)
+    }
 }
 
 /// How fills are grouped.
@@ -79,6 +102,33 @@ impl Default for GroupOptions {
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0100_0000_01b3;
 
+/// FNV-1a as a `Hasher`: fast on the short keys of one file (which is not
+/// an adversary), and the same on every run.
+#[derive(Debug, Clone, Copy)]
+pub struct FnvHasher(u64);
+
+impl Default for FnvHasher {
+    fn default() -> Self {
+        FnvHasher(FNV_OFFSET)
+    }
+}
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(FNV_PRIME);
+        }
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FnvHasher>>;
+type FastSet<K> = HashSet<K, std::hash::BuildHasherDefault<FnvHasher>>;
+
 fn fnv1a(parts: &[&str]) -> u64 {
     let mut hash = FNV_OFFSET;
     for (i, part) in parts.iter().enumerate() {
@@ -97,7 +147,7 @@ fn fnv1a(parts: &[&str]) -> u64 {
 /// The key of each fill: `x:<execution id>`, or `f:<fingerprint>:<n>` where
 /// `n` counts earlier fills of the file with the same content.
 pub fn fill_keys(fills: &[Fill]) -> Vec<FillKey> {
-    let mut seen: HashMap<u64, u32> = HashMap::new();
+    let mut seen: FastMap<u64, u32> = FastMap::default();
     fills
         .iter()
         .map(|f| match f.exec_id.as_deref().map(str::trim) {
@@ -130,7 +180,8 @@ struct Tranche {
     qty: Decimal,
     price: Decimal,
     fee: Decimal,
-    fills: Vec<usize>,
+    /// The positions in the run of the fills it is made of.
+    fills: std::ops::Range<usize>,
 }
 
 /// A trade while it is being built.
@@ -138,8 +189,9 @@ struct Building {
     side: Side,
     open_qty: Decimal,
     events: Vec<Event>,
-    keys: Vec<Vec<usize>>,
-    lines: Vec<Vec<usize>>,
+    lines: Vec<usize>,
+    /// (event, fill index) for every fill of every entry and exit.
+    sources: Vec<(usize, usize)>,
     first_at: DateTime<FixedOffset>,
     closed_at: Option<DateTime<FixedOffset>>,
 }
@@ -150,18 +202,29 @@ impl Building {
             side,
             open_qty: Decimal::ZERO,
             events: Vec::new(),
-            keys: Vec::new(),
             lines: Vec::new(),
+            sources: Vec::new(),
             first_at: at,
             closed_at: None,
         }
     }
 
     fn push(&mut self, event: Event, fills: &[usize], all: &[Fill]) {
+        let index = self.events.len();
         self.events.push(event);
-        self.keys.push(fills.to_vec());
         self.lines
-            .push(fills.iter().map(|&i| all[i].line).collect());
+            .push(fills.first().map(|&i| all[i].line).unwrap_or(0));
+        self.sources.extend(fills.iter().map(|&f| (index, f)));
+    }
+
+    fn insert_stop(&mut self, pos: usize, event: Event, line: usize) {
+        self.events.insert(pos, event);
+        self.lines.insert(pos, line);
+        for source in &mut self.sources {
+            if source.0 >= pos {
+                source.0 += 1;
+            }
+        }
     }
 }
 
@@ -191,23 +254,22 @@ fn tranches(run: &[usize], fills: &[Fill]) -> Vec<Tranche> {
                 }
             }
         }
-        let group = &run[i..j];
-        let merged = if group.len() > 1 {
-            merge(group, fills)
+        let merged = if j - i > 1 {
+            merge(&run[i..j], fills)
         } else {
             None
         };
         match merged {
-            Some(t) => out.push(t),
-            None => out.extend(group.iter().map(|&k| {
-                let f = &fills[k];
+            Some(t) => out.push(Tranche { fills: i..j, ..t }),
+            None => out.extend((i..j).map(|k| {
+                let f = &fills[run[k]];
                 Tranche {
                     at: f.at,
                     side: f.side,
                     qty: f.qty,
                     price: f.price,
                     fee: f.fee,
-                    fills: vec![k],
+                    fills: k..k + 1,
                 }
             })),
         }
@@ -239,7 +301,7 @@ fn merge(group: &[usize], fills: &[Fill]) -> Option<Tranche> {
         qty,
         price,
         fee,
-        fills: group.to_vec(),
+        fills: 0..group.len(),
     })
 }
 
@@ -270,19 +332,31 @@ fn book(run: &[usize], fills: &[Fill]) -> Vec<Building> {
             let Some(mut b) = current.take() else {
                 let mut b = Building::new(side_of(t.side), t.at);
                 b.open_qty = qty;
-                b.push(Event::entry(t.at, qty, t.price, fee), &t.fills, fills);
+                b.push(
+                    Event::entry(t.at, qty, t.price, fee),
+                    &run[t.fills.clone()],
+                    fills,
+                );
                 current = Some(b);
                 break;
             };
             if side_of(t.side) == b.side {
                 b.open_qty += qty;
-                b.push(Event::entry(t.at, qty, t.price, fee), &t.fills, fills);
+                b.push(
+                    Event::entry(t.at, qty, t.price, fee),
+                    &run[t.fills.clone()],
+                    fills,
+                );
                 current = Some(b);
                 break;
             }
             if qty < b.open_qty {
                 b.open_qty -= qty;
-                b.push(Event::exit(t.at, qty, t.price, fee), &t.fills, fills);
+                b.push(
+                    Event::exit(t.at, qty, t.price, fee),
+                    &run[t.fills.clone()],
+                    fills,
+                );
                 current = Some(b);
                 break;
             }
@@ -291,7 +365,7 @@ fn book(run: &[usize], fills: &[Fill]) -> Vec<Building> {
             let (close_fee, rest_fee) = split_fee(fee, close_qty, qty);
             b.push(
                 Event::exit(t.at, close_qty, t.price, close_fee),
-                &t.fills,
+                &run[t.fills.clone()],
                 fills,
             );
             b.open_qty = Decimal::ZERO;
@@ -360,9 +434,7 @@ fn attach(stop: &StopOrder, trades: &mut [Building], lead: Duration) -> bool {
             .rposition(|e| e.kind.is_fill())
             .unwrap_or(b.events.len());
     }
-    b.events.insert(pos, Event::stop(stop.at, stop.price));
-    b.keys.insert(pos, Vec::new());
-    b.lines.insert(pos, vec![stop.line]);
+    b.insert_stop(pos, Event::stop(stop.at, stop.price), stop.line);
     true
 }
 
@@ -390,10 +462,12 @@ pub fn group(
     options: &GroupOptions,
 ) -> (Vec<ImportedTrade>, Vec<Warning>) {
     let mut warnings = Vec::new();
-    let keys = fill_keys(fills);
+    let mut keys = fill_keys(fills);
+    let mut uses = vec![0u8; fills.len()];
 
     // Drop repeated executions (the same execution id twice).
-    let mut seen = HashSet::new();
+    let mut seen: FastSet<&FillKey> =
+        FastSet::with_capacity_and_hasher(fills.len(), Default::default());
     let mut order: Vec<usize> = Vec::with_capacity(fills.len());
     for (i, key) in keys.iter().enumerate() {
         if key.0.starts_with("x:") && !seen.insert(key) {
@@ -422,14 +496,19 @@ pub fn group(
     if down > up {
         order.reverse();
     }
-    order.sort_by(|&a, &b| {
-        let (fa, fb) = (&fills[a], &fills[b]);
-        (fa.account.as_str(), fa.symbol.as_str(), fa.at).cmp(&(
-            fb.account.as_str(),
-            fb.symbol.as_str(),
-            fb.at,
-        ))
-    });
+    // Each account and instrument gets a number, so that sorting compares
+    // numbers and times, not strings.
+    let mut instruments: FastMap<(&str, &str), u32> = FastMap::default();
+    let instrument: Vec<u32> = fills
+        .iter()
+        .map(|f| {
+            let next = instruments.len() as u32;
+            *instruments
+                .entry((f.account.as_str(), f.symbol.as_str()))
+                .or_insert(next)
+        })
+        .collect();
+    order.sort_by_key(|&i| (instrument[i], fills[i].at));
 
     let mut stops_by_key: HashMap<(&str, &str), Vec<&StopOrder>> = HashMap::new();
     for stop in stops {
@@ -449,8 +528,7 @@ pub fn group(
         let first = &fills[order[start]];
         let mut end = start + 1;
         while end < order.len() {
-            let f = &fills[order[end]];
-            if f.account != first.account || f.symbol != first.symbol {
+            if instrument[order[end]] != instrument[order[start]] {
                 break;
             }
             end += 1;
@@ -479,10 +557,15 @@ pub fn group(
             }
         }
 
+        for b in &built {
+            for &(_, f) in &b.sources {
+                uses[f] = uses[f].saturating_add(1);
+            }
+        }
         let multiplier = multiplier_for(first, options);
         for b in built {
             let open = b.closed_at.is_none();
-            let first_fill = &fills[b.keys.iter().flatten().next().copied().unwrap_or(order[0])];
+            let first_fill = &fills[b.sources.first().map(|s| s.1).unwrap_or(order[0])];
             let mut trade = Trade::new(first_fill.symbol.trim(), b.side);
             trade.multiplier = multiplier;
             if !first_fill.currency.trim().is_empty() {
@@ -501,8 +584,8 @@ pub fn group(
                     let line = e
                         .event()
                         .and_then(|i| b.lines.get(i))
-                        .and_then(|l| l.first().copied())
-                        .or_else(|| b.lines.iter().flatten().next().copied());
+                        .or(b.lines.first())
+                        .copied();
                     warnings.push(Warning::new(
                         line,
                         Some(e.field().name()),
@@ -511,12 +594,26 @@ pub fn group(
                 }
                 continue;
             }
+            let sources = b
+                .sources
+                .iter()
+                .map(|&(event, f)| Source {
+                    event,
+                    // A key is moved out on its last use; the first part of
+                    // a flipped fill takes a copy.
+                    key: {
+                        uses[f] -= 1;
+                        if uses[f] == 0 {
+                            std::mem::take(&mut keys[f])
+                        } else {
+                            keys[f].clone()
+                        }
+                    },
+                    line: fills[f].line,
+                })
+                .collect();
             out.push(ImportedTrade {
-                fill_keys: b
-                    .keys
-                    .iter()
-                    .map(|ks| ks.iter().map(|&k| keys[k].clone()).collect())
-                    .collect(),
+                sources,
                 lines: b.lines,
                 trade,
                 open,

@@ -6,9 +6,10 @@
 //! `EOS`/`EOF` wrapper lines, `HEADER`/`DATA` line descriptors with section
 //! codes, several sections and repeated headers. Only executions are read:
 //! rows whose `LevelOfDetail` is `ORDER`, `CLOSED_LOT` or a summary are
-//! skipped, as are sections other than trades (`TRNT`) and cancellations.
-//! In XML, each `<Trade .../>` element is a row; `<Order>`, `<Lot>` and other
-//! elements are not.
+//! skipped, as are sections other than trades (`TRNT`) and cancellations;
+//! a query of orders only is read one fill per order, with a warning.
+//! In XML, each `<Trade .../>` (or `<TradeConfirm .../>`) element is a row;
+//! `<Order>`, `<Lot>` and other elements are not.
 
 use rust_decimal::Decimal;
 
@@ -23,15 +24,57 @@ const WRAPPERS: &[&str] = &["BOF", "BOA", "BOS", "EOS", "EOA", "EOF"];
 fn is_trade_header(header: &Header) -> bool {
     header.find(&["Symbol"]).is_some()
         && header.find(&["Quantity"]).is_some()
-        && header.find(&["TradePrice", "Price"]).is_some()
+        && (header.find(&["TradePrice"]).is_some() || header.has_all(&["Price", "Buy/Sell"]))
 }
 
-/// Reads one trade row; `None` for rows that are not executions.
-fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, RowError> {
-    let level = opt_text(row, h.find(&["LevelOfDetail"]));
-    if !level.is_empty() && !level.eq_ignore_ascii_case("EXECUTION") {
-        return Ok(None);
+/// Executions, and the orders they make up: rows of any other level of
+/// detail (closed lots, summaries) are not fills.
+#[derive(Default)]
+struct Rows {
+    orders: Vec<Fill>,
+    executions: usize,
+}
+
+impl Rows {
+    /// Reads one row into the sink (executions) or aside (orders).
+    fn read(&mut self, row: &Row, h: &Header, sink: &mut Sink) -> Result<(), ImportError> {
+        let level = opt_text(row, h.find(&["LevelOfDetail"])).to_ascii_uppercase();
+        match level.as_str() {
+            "" | "EXECUTION" => {
+                let result = fill_from(row, h, sink).map(|fill| {
+                    if let Some(fill) = fill {
+                        self.executions += 1;
+                        sink.parsed.fills.push(fill);
+                    }
+                });
+                sink.row(row.line, result)
+            }
+            "ORDER" => {
+                // Used only when the query has no executions; errors then too.
+                if let Ok(Some(fill)) = fill_from(row, h, sink) {
+                    self.orders.push(fill);
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
+
+    /// A query of orders only: each order is one fill.
+    fn finish(self, sink: &mut Sink) {
+        if self.executions == 0 && !self.orders.is_empty() {
+            sink.warn(
+                None,
+                Some("LevelOfDetail"),
+                "the query has orders but no executions: each order is read as one fill",
+            );
+            sink.parsed.fills.extend(self.orders);
+        }
+    }
+}
+
+/// Reads one execution (or order) row; `None` for blank and cancelled rows.
+fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, RowError> {
     let symbol = opt_text(row, h.find(&["Symbol"]));
     let qty_text = opt_text(row, h.find(&["Quantity"]));
     if symbol.is_empty() && qty_text.is_empty() {
@@ -120,7 +163,7 @@ fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, Row
         multiplier: opt_number(row, h.find(&["Multiplier"]), "Multiplier")?
             .filter(|m| *m > Decimal::ZERO),
         order_id: text_of(&["IBOrderID", "OrderID"]),
-        exec_id: text_of(&["IBExecID", "TradeID", "TransactionID"]),
+        exec_id: text_of(&["IBExecID", "ExecID", "TradeID", "TransactionID"]),
         line: row.line,
     }))
 }
@@ -130,6 +173,7 @@ pub(crate) fn read_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
     let mut header: Option<Header> = None;
     let mut in_other_section = false;
     let mut saw_header = false;
+    let mut rows = Rows::default();
     for mut row in csv_rows(text) {
         if row.is_blank() {
             continue;
@@ -139,8 +183,9 @@ pub(crate) fn read_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
             match first.as_str() {
                 "BOS" => {
                     let code = row.cell(1).to_ascii_uppercase();
-                    in_other_section =
-                        !code.is_empty() && code != "TRNT" && !code.starts_with("TRADE");
+                    in_other_section = !code.is_empty()
+                        && !matches!(code.as_str(), "TRNT" | "TCNF")
+                        && !code.starts_with("TRADE");
                     header = None;
                 }
                 "EOS" => {
@@ -155,7 +200,7 @@ pub(crate) fn read_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         let descriptor = matches!(first.as_str(), "HEADER" | "DATA");
         if descriptor {
             let code = row.cell(1).to_ascii_uppercase();
-            if code != "TRNT" {
+            if !matches!(code.as_str(), "TRNT" | "TCNF") {
                 continue;
             }
             row.cells.drain(..2.min(row.cells.len()));
@@ -173,13 +218,9 @@ pub(crate) fn read_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         if row.cells.len() < 2 {
             continue;
         }
-        let result = fill_from(&row, h, sink).map(|fill| {
-            if let Some(fill) = fill {
-                sink.parsed.fills.push(fill);
-            }
-        });
-        sink.row(row.line, result)?;
+        rows.read(&row, h, sink)?;
     }
+    rows.finish(sink);
     if !saw_header {
         return Err(sink.error(
             None,
@@ -196,6 +237,7 @@ pub(crate) fn read_xml(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
     let mut counted = 0usize;
     let bytes = text.as_bytes();
     let mut found_root = false;
+    let mut rows = Rows::default();
     for token in tokens(text) {
         let Token::Open {
             name,
@@ -208,7 +250,8 @@ pub(crate) fn read_xml(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         if name == "flexqueryresponse" || name == "flexstatement" || name == "trades" {
             found_root = true;
         }
-        if name != "trade" {
+        // <Trade> in Activity queries, <TradeConfirm> in Trade Confirmation queries.
+        if name != "trade" && name != "tradeconfirm" {
             continue;
         }
         found_root = true;
@@ -224,13 +267,9 @@ pub(crate) fn read_xml(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
             cells: attrs.into_iter().map(|(_, v)| v).collect(),
             notes: Vec::new(),
         };
-        let result = fill_from(&row, &header, sink).map(|fill| {
-            if let Some(fill) = fill {
-                sink.parsed.fills.push(fill);
-            }
-        });
-        sink.row(line, result)?;
+        rows.read(&row, &header, sink)?;
     }
+    rows.finish(sink);
     if !found_root {
         return Err(sink.error(
             None,

@@ -131,16 +131,20 @@ pub fn futures_root(symbol: &str) -> Option<&'static str> {
     let s = s.split(':').next().unwrap_or(s);
     let mut words = s.split_whitespace();
     let first = words.next()?;
-    let upper = first.to_ascii_uppercase();
-    let lookup = |root: &str| FUTURES.iter().find(|(r, _)| *r == root).map(|(r, _)| *r);
+    let lookup = |root: &str| {
+        FUTURES
+            .iter()
+            .find(|(r, _)| r.eq_ignore_ascii_case(root))
+            .map(|(r, _)| *r)
+    };
     // "MNQ SEP26", "ES 12-24": a known root followed by an expiry word.
     if words.next().is_some()
-        && let Some(root) = lookup(&upper)
+        && let Some(root) = lookup(first)
     {
         return Some(root);
     }
     // Root + month code + 1, 2 or 4 year digits.
-    let bytes = upper.as_bytes();
+    let bytes = first.as_bytes();
     let digits = bytes
         .iter()
         .rev()
@@ -149,36 +153,44 @@ pub fn futures_root(symbol: &str) -> Option<&'static str> {
     if !matches!(digits, 1 | 2 | 4) || bytes.len() < digits + 2 {
         return None;
     }
-    let month = bytes[bytes.len() - digits - 1];
+    let month = bytes[bytes.len() - digits - 1].to_ascii_uppercase();
     if !MONTH_CODES.contains(&month) {
         return None;
     }
-    lookup(&upper[..bytes.len() - digits - 1])
+    lookup(&first[..bytes.len() - digits - 1])
 }
 
 /// Whether a symbol looks like an OCC option symbol (`AAPL230120C00150000`,
 /// `AAPL  230120P00150000`) or spells out an expiry and strike with a put or
 /// call (`SPY 21 OCT 22 370 PUT`).
 pub fn looks_like_option(symbol: &str) -> bool {
-    let compact: String = symbol.chars().filter(|c| !c.is_whitespace()).collect();
-    let b = compact.as_bytes();
+    let mut compact = [0u8; 40];
+    let mut len = 0;
+    for b in symbol.bytes().filter(|b| !b.is_ascii_whitespace()) {
+        if len == compact.len() {
+            return false;
+        }
+        compact[len] = b;
+        len += 1;
+    }
+    let b = &compact[..len];
     if b.len() >= 16 {
         let tail = &b[b.len() - 15..];
         if tail[..6].iter().all(u8::is_ascii_digit)
-            && matches!(tail[6], b'C' | b'P')
+            && matches!(tail[6], b'C' | b'P' | b'c' | b'p')
             && tail[7..].iter().all(u8::is_ascii_digit)
             && b[..b.len() - 15].iter().all(u8::is_ascii_alphanumeric)
         {
             return true;
         }
     }
-    let upper = symbol.to_ascii_uppercase();
-    let words: Vec<&str> = upper.split_whitespace().collect();
-    words.len() >= 3
-        && matches!(
-            words.last(),
-            Some(&"PUT") | Some(&"CALL") | Some(&"P") | Some(&"C")
-        )
+    let words = symbol.split_whitespace().count();
+    words >= 3
+        && symbol.split_whitespace().last().is_some_and(|w| {
+            ["PUT", "CALL", "P", "C"]
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(w))
+        })
 }
 
 /// Whether a symbol is a currency pair like `EURUSD`, `EUR/USD`, `EURUSD.m`.

@@ -191,13 +191,41 @@ impl FillSide {
     /// Reads the words brokers use: buy, sell, short, cover, B, S, BOT, SLD,
     /// "Buy to cover", "Sell short", "BUY (Ca.)" is not accepted.
     pub fn parse(text: &str) -> Option<FillSide> {
-        let t = text.trim().to_ascii_lowercase();
-        match t.as_str() {
-            "buy" | "b" | "bot" | "bought" | "cover" | "buy to cover" | "buytocover" | "btc"
-            | "buy to open" | "bto" | "long" | "buy to close" => Some(FillSide::Buy),
-            "sell" | "s" | "sld" | "sold" | "short" | "sell short" | "sellshort" | "ss"
-            | "sell to open" | "sto" | "sell to close" | "stc" => Some(FillSide::Sell),
-            _ => None,
+        const BUY: &[&str] = &[
+            "buy",
+            "b",
+            "bot",
+            "bought",
+            "cover",
+            "buy to cover",
+            "buytocover",
+            "btc",
+            "buy to open",
+            "bto",
+            "long",
+            "buy to close",
+        ];
+        const SELL: &[&str] = &[
+            "sell",
+            "s",
+            "sld",
+            "sold",
+            "short",
+            "sell short",
+            "sellshort",
+            "ss",
+            "sell to open",
+            "sto",
+            "sell to close",
+            "stc",
+        ];
+        let t = text.trim();
+        if BUY.iter().any(|w| w.eq_ignore_ascii_case(t)) {
+            Some(FillSide::Buy)
+        } else if SELL.iter().any(|w| w.eq_ignore_ascii_case(t)) {
+            Some(FillSide::Sell)
+        } else {
+            None
         }
     }
 }

@@ -65,6 +65,21 @@ pub fn number(text: &str) -> Option<Decimal> {
     if t.is_empty() {
         return None;
     }
+    // The common case, without copying: "-1234.5".
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if digits.bytes().next().is_some_and(|b| b.is_ascii_digit())
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && digits.bytes().filter(|&b| b == b'.').count() <= 1
+    {
+        return Decimal::from_str(t).ok().map(|d| d.normalize());
+    }
+    // A trailing currency code: "0.39 USD".
+    if let Some((value, code)) = t.rsplit_once(' ')
+        && code.len() == 3
+        && code.bytes().all(|b| b.is_ascii_uppercase())
+    {
+        t = value.trim_end();
+    }
     let mut negative = false;
     if t.starts_with('(') && t.ends_with(')') && t.len() >= 2 {
         negative = true;
@@ -90,11 +105,12 @@ pub fn number(text: &str) -> Option<Decimal> {
                 }
             }
             ',' | ' ' | '\u{a0}' | '\u{202f}' | '\'' | '_' => {}
-            '@' | '$' | '€' | '£' | '¥' => {
+            '@' => {
                 if !cleaned.is_empty() {
                     return None;
                 }
             }
+            '$' | '€' | '£' | '¥' => {}
             _ => return None,
         }
     }
@@ -193,6 +209,18 @@ fn month_name(text: &str) -> Option<u32> {
 /// `15-Mar-2024`, `15 MAR 24`.
 pub fn date(text: &str) -> Option<NaiveDate> {
     let t = text.trim();
+    // The common case, without allocating: 2024-03-15.
+    let b = t.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        let n = |r: std::ops::Range<usize>| -> Option<u32> {
+            b[r].iter().try_fold(0u32, |acc, &c| {
+                c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+            })
+        };
+        if let (Some(y), Some(m), Some(d)) = (n(0..4), n(5..7), n(8..10)) {
+            return NaiveDate::from_ymd_opt(y as i32, m, d);
+        }
+    }
     if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
         return NaiveDate::from_ymd_opt(
             t[..4].parse().ok()?,
@@ -239,6 +267,23 @@ pub fn date(text: &str) -> Option<NaiveDate> {
 /// Reads a time of day: `9:30`, `09:30:15`, `09:30:15.123`, `093015`, with an
 /// optional `AM`/`PM` (attached or as the next word).
 pub fn time(text: &str) -> Option<NaiveTime> {
+    // The common case, without allocating: 09:30:15 or 9:30.
+    let b = text.trim().as_bytes();
+    let two = |i: usize| -> Option<u32> {
+        let (x, y) = (*b.get(i)?, *b.get(i + 1)?);
+        (x.is_ascii_digit() && y.is_ascii_digit())
+            .then(|| u32::from(x - b'0') * 10 + u32::from(y - b'0'))
+    };
+    let fast = match b.len() {
+        8 if b[2] == b':' && b[5] == b':' => {
+            two(0).zip(two(3)).zip(two(6)).map(|((h, m), s)| (h, m, s))
+        }
+        5 if b[2] == b':' => two(0).zip(two(3)).map(|(h, m)| (h, m, 0)),
+        _ => None,
+    };
+    if let Some((h, m, s)) = fast {
+        return NaiveTime::from_hms_opt(h, m, s);
+    }
     let mut t = text.trim().to_ascii_uppercase();
     let mut pm = None;
     if let Some(rest) = t.strip_suffix("AM") {
@@ -406,6 +451,9 @@ pub fn date_and_time(
 ) -> Option<DateTime<FixedOffset>> {
     if time_text.trim().is_empty() {
         return datetime(date_text, tz);
+    }
+    if let (Some(d), Some(t)) = (date(date_text), time(time_text)) {
+        return Some(localize(d.and_time(t), tz));
     }
     datetime(&format!("{} {}", date_text.trim(), time_text.trim()), tz)
 }
