@@ -11,6 +11,8 @@
 //! A [`ColumnMapping`] names the columns of any other CSV; the import dialog
 //! builds it from the header the user sees.
 
+use std::collections::HashMap;
+
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
@@ -284,6 +286,7 @@ pub(crate) fn fill_from<R: Cells + ?Sized>(
     cols: &Columns,
     flavour: &Flavour,
     line: usize,
+    kinds: &mut HashMap<String, InstrumentKind>,
 ) -> Result<Option<Fill>, RowError> {
     let symbol = row.cell(cols.symbol);
     let date_text = opt_text(row, cols.date);
@@ -321,7 +324,10 @@ pub(crate) fn fill_from<R: Cells + ?Sized>(
     let kind = flavour
         .kind
         .or_else(|| cols.asset.and_then(|c| kind_from_asset(row.cell(c))))
-        .unwrap_or_else(|| guess_kind(symbol));
+        .unwrap_or_else(|| match kinds.get(symbol) {
+            Some(kind) => *kind,
+            None => *kinds.entry(symbol.to_owned()).or_insert(guess_kind(symbol)),
+        });
     let text_of = |c: Option<usize>| {
         let t = opt_text(row, c);
         (!t.is_empty()).then(|| t.to_owned())
@@ -370,6 +376,7 @@ pub(crate) fn read_with(
     let mut first_problem = None;
     let mut rows_seen = 0usize;
     let mut lines = LineCounter::new(text);
+    let mut kinds: HashMap<String, InstrumentKind> = HashMap::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
@@ -400,7 +407,7 @@ pub(crate) fn read_with(
             }
             continue;
         };
-        let result = fill_from(&record, cols, flavour, line).map(|fill| {
+        let result = fill_from(&record, cols, flavour, line, &mut kinds).map(|fill| {
             if let Some(fill) = fill {
                 sink.parsed.fills.push(fill);
             }

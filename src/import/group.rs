@@ -19,7 +19,7 @@
 //!   trade: a sell stop for a long, a buy stop for a short.
 //!
 //! Every fill is keyed ([`FillKey`]) by the broker's execution id, or by a
-//! fingerprint of its content (FNV-1a 64 of account, symbol, time, side,
+//! fingerprint of its content (FNV-1a 64 of account, symbol, instant, side,
 //! quantity, price and order id, plus an occurrence counter for identical rows),
 //! so that a re-import can recognise fills it has seen.
 
@@ -129,42 +129,45 @@ impl std::hash::Hasher for FnvHasher {
 type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FnvHasher>>;
 type FastSet<K> = HashSet<K, std::hash::BuildHasherDefault<FnvHasher>>;
 
-fn fnv1a(parts: &[&str]) -> u64 {
-    let mut hash = FNV_OFFSET;
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            hash ^= u64::from(b'|');
-            hash = hash.wrapping_mul(FNV_PRIME);
-        }
-        for b in part.bytes() {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(FNV_PRIME);
-        }
-    }
-    hash
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(FNV_OFFSET, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(FNV_PRIME)
+    })
 }
 
 /// The key of each fill: `x:<execution id>`, or `f:<fingerprint>:<n>` where
-/// `n` counts earlier fills of the file with the same content.
+/// the fingerprint is FNV-1a 64 of `account|symbol|<unix seconds>.<nanoseconds>|
+/// side|qty|price|order id` (numbers normalized) in hexadecimal, and `n`
+/// counts the fills of the file with the same content so far.
 pub fn fill_keys(fills: &[Fill]) -> Vec<FillKey> {
+    use std::fmt::Write as _;
     let mut seen: FastMap<u64, u32> = FastMap::default();
+    let mut text = String::with_capacity(128);
     fills
         .iter()
         .map(|f| match f.exec_id.as_deref().map(str::trim) {
-            Some(id) if !id.is_empty() => FillKey(format!("x:{id}")),
+            Some(id) if !id.is_empty() => {
+                let mut key = String::with_capacity(id.len() + 2);
+                key.push_str("x:");
+                key.push_str(id);
+                FillKey(key)
+            }
             _ => {
-                let at = f.at.to_rfc3339();
-                let qty = f.qty.normalize().to_string();
-                let price = f.price.normalize().to_string();
-                let hash = fnv1a(&[
-                    &f.account,
-                    &f.symbol,
-                    &at,
+                text.clear();
+                // Writing to a String cannot fail.
+                let _ = write!(
+                    text,
+                    "{}|{}|{}.{:09}|{}|{}|{}|{}",
+                    f.account,
+                    f.symbol,
+                    f.at.timestamp(),
+                    f.at.timestamp_subsec_nanos(),
                     f.side.as_str(),
-                    &qty,
-                    &price,
-                    f.order_id.as_deref().unwrap_or(""),
-                ]);
+                    f.qty.normalize(),
+                    f.price.normalize(),
+                    f.order_id.as_deref().unwrap_or("")
+                );
+                let hash = fnv1a(text.as_bytes());
                 let n = seen.entry(hash).or_insert(0);
                 *n += 1;
                 FillKey(format!("f:{hash:016x}:{n}"))
@@ -508,7 +511,23 @@ pub fn group(
                 .or_insert(next)
         })
         .collect();
-    order.sort_by_key(|&i| (instrument[i], fills[i].at));
+    // Sort compact keys (the position breaks ties, so the sort is stable).
+    let mut sort_keys: Vec<(u32, i64, u32, u32)> = order
+        .iter()
+        .enumerate()
+        .map(|(pos, &i)| {
+            let at = fills[i].at;
+            (
+                instrument[i],
+                at.timestamp(),
+                at.timestamp_subsec_nanos(),
+                pos as u32,
+            )
+        })
+        .collect();
+    sort_keys.sort_unstable();
+    let order: Vec<usize> = sort_keys.iter().map(|k| order[k.3 as usize]).collect();
+    drop(sort_keys);
 
     let mut stops_by_key: HashMap<(&str, &str), Vec<&StopOrder>> = HashMap::new();
     for stop in stops {
