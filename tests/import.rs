@@ -1088,3 +1088,23 @@ fn column_mapping_is_guessed_from_the_header_for_the_user_to_complete() {
     assert_eq!(r.fills[0].fee, dec!(1.1));
     assert_eq!(r.fills[0].side, FillSide::Buy);
 }
+
+#[test]
+fn ibkr_activity_statement_trades_section() {
+    let r = check(
+        "ibkr/activity.csv",
+        Format::IbkrFlexCsv,
+        &[
+            (
+                "U7654321 AMD long x1: +1000@180.25 f5 03-04 09:35:12-0500; -1000@182.5 f5.12 03-04 10:02:40-0500;",
+                dec!(2239.88),
+            ),
+            (
+                "U7654321 AMD 15MAR24 185 C long x100 open: +2@3.1 f1.3 03-04 11:00:00-0500;",
+                dec!(-1.3),
+            ),
+        ],
+    );
+    assert_eq!(r.trades[1].trade.currency, "USD");
+    assert!(r.warnings.is_empty());
+}

@@ -65,6 +65,9 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
                 "ClientAccountID",
             ]) >= 2)
             || (matches!(first.as_str(), "HEADER") && row.cell(1).eq_ignore_ascii_case("TRNT"))
+            || (first == "TRADES"
+                && row.cell(1).eq_ignore_ascii_case("Header")
+                && h.count(&["T. Price", "Comm/Fee", "DataDiscriminator"]) >= 2)
         {
             return Some(Format::IbkrFlexCsv);
         }

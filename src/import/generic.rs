@@ -267,7 +267,14 @@ pub(crate) fn kind_from_asset(text: &str) -> Option<InstrumentKind> {
             InstrumentKind::Stock
         }
         "fut" | "future" | "futures" => InstrumentKind::Future,
-        "opt" | "option" | "options" | "fop" | "call" | "put" => InstrumentKind::Option,
+        "opt"
+        | "option"
+        | "options"
+        | "fop"
+        | "call"
+        | "put"
+        | "equity and index options"
+        | "options on futures" => InstrumentKind::Option,
         "cash" | "fx" | "forex" | "currency" => InstrumentKind::Forex,
         "crypto" | "cryptocurrency" => InstrumentKind::Crypto,
         "" => return None,

@@ -1,4 +1,5 @@
-//! Interactive Brokers Flex Query, Trades section, as CSV and as XML.
+//! Interactive Brokers Flex Query, Trades section, as CSV and as XML (and the
+//! Trades section of a CSV Activity Statement).
 //!
 //! The user chooses the columns of a Flex Query and their order, so every
 //! column is found by name. Quantities are signed (negative for sells) and
@@ -8,6 +9,9 @@
 //! rows whose `LevelOfDetail` is `ORDER`, `CLOSED_LOT` or a summary are
 //! skipped, as are sections other than trades (`TRNT`) and cancellations;
 //! a query of orders only is read one fill per order, with a warning.
+//! An Activity Statement's rows start with `Trades,Header` / `Trades,Data`;
+//! its `DataDiscriminator` says `Order` or `Trade` (an execution), `T. Price`
+//! is the price and `Comm/Fee` the commission.
 //! In XML, each `<Trade .../>` (or `<TradeConfirm .../>`) element is a row;
 //! `<Order>`, `<Lot>` and other elements are not.
 
@@ -24,7 +28,8 @@ const WRAPPERS: &[&str] = &["BOF", "BOA", "BOS", "EOS", "EOA", "EOF"];
 fn is_trade_header(header: &Header) -> bool {
     header.find(&["Symbol"]).is_some()
         && header.find(&["Quantity"]).is_some()
-        && (header.find(&["TradePrice"]).is_some() || header.has_all(&["Price", "Buy/Sell"]))
+        && (header.find(&["TradePrice", "T. Price"]).is_some()
+            || header.has_all(&["Price", "Buy/Sell"]))
 }
 
 /// Executions, and the orders they make up: rows of any other level of
@@ -33,14 +38,20 @@ fn is_trade_header(header: &Header) -> bool {
 struct Rows {
     orders: Vec<Fill>,
     executions: usize,
+    /// Flex queries name the level of detail; Activity Statements list orders.
+    flex_orders: bool,
+    /// The account an Activity Statement names in its heading.
+    account: String,
 }
 
 impl Rows {
     /// Reads one row into the sink (executions) or aside (orders).
     fn read(&mut self, row: &Row, h: &Header, sink: &mut Sink) -> Result<(), ImportError> {
-        let level = opt_text(row, h.find(&["LevelOfDetail"])).to_ascii_uppercase();
+        let level =
+            opt_text(row, h.find(&["LevelOfDetail", "DataDiscriminator"])).to_ascii_uppercase();
         match level.as_str() {
-            "" | "EXECUTION" => {
+            // Activity statements call an execution a "Trade".
+            "" | "EXECUTION" | "TRADE" => {
                 let result = fill_from(row, h, sink).map(|fill| {
                     if let Some(fill) = fill {
                         self.executions += 1;
@@ -50,6 +61,7 @@ impl Rows {
                 sink.row(row.line, result)
             }
             "ORDER" => {
+                self.flex_orders |= h.find(&["LevelOfDetail"]).is_some();
                 // Used only when the query has no executions; errors then too.
                 if let Ok(Some(fill)) = fill_from(row, h, sink) {
                     self.orders.push(fill);
@@ -63,12 +75,24 @@ impl Rows {
     /// A query of orders only: each order is one fill.
     fn finish(self, sink: &mut Sink) {
         if self.executions == 0 && !self.orders.is_empty() {
-            sink.warn(
-                None,
-                Some("LevelOfDetail"),
-                "the query has orders but no executions: each order is read as one fill",
-            );
+            if self.flex_orders {
+                sink.warn(
+                    None,
+                    Some("LevelOfDetail"),
+                    "the query has orders but no executions: each order is read as one fill",
+                );
+            }
             sink.parsed.fills.extend(self.orders);
+        }
+        if !self.account.is_empty() {
+            for fill in sink
+                .parsed
+                .fills
+                .iter_mut()
+                .filter(|f| f.account.is_empty())
+            {
+                fill.account.clone_from(&self.account);
+            }
         }
     }
 }
@@ -107,11 +131,15 @@ fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, Row
         return Err(RowError::new("Quantity", "is zero"));
     }
     let price_col = h
-        .find(&["TradePrice", "Price"])
+        .find(&["TradePrice", "T. Price", "Price"])
         .ok_or_else(|| RowError::new("TradePrice", "no such column"))?;
     let price = req_number(row, price_col, "TradePrice")?;
-    let commission = opt_number(row, h.find(&["IBCommission", "Commission"]), "IBCommission")?
-        .unwrap_or_default();
+    let commission = opt_number(
+        row,
+        h.find(&["IBCommission", "Commission", "Comm/Fee", "Comm in USD"]),
+        "IBCommission",
+    )?
+    .unwrap_or_default();
     let fee = if commission > Decimal::ZERO {
         sink.warn(
             Some(row.line),
@@ -144,8 +172,11 @@ fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, Row
             )
         })?
     };
-    let kind = kind_from_asset(opt_text(row, h.find(&["AssetClass", "AssetCategory"])))
-        .unwrap_or_else(|| guess_kind(symbol));
+    let kind = kind_from_asset(opt_text(
+        row,
+        h.find(&["AssetClass", "AssetCategory", "Asset Category"]),
+    ))
+    .unwrap_or_else(|| guess_kind(symbol));
     let text_of = |names: &[&str]| {
         let t = opt_text(row, h.find(names));
         (!t.is_empty()).then(|| t.to_owned())
@@ -204,6 +235,18 @@ pub(crate) fn read_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
                 continue;
             }
             row.cells.drain(..2.min(row.cells.len()));
+        }
+        // An Activity Statement: "Trades","Header",... / "Trades","Data",...; every
+        // other section, and the subtotals, are not fills.
+        let second = row.cell(1).to_ascii_uppercase();
+        if first == "ACCOUNT INFORMATION" && second == "DATA" && row.cell(2) == "Account" {
+            rows.account = row.cell(3).to_owned();
+        }
+        if !descriptor && matches!(second.as_str(), "HEADER" | "DATA" | "SUBTOTAL" | "TOTAL") {
+            if first != "TRADES" || !matches!(second.as_str(), "HEADER" | "DATA") {
+                continue;
+            }
+            row.cells.drain(..2);
         }
         if in_other_section {
             continue;

@@ -116,7 +116,7 @@ impl Format {
     pub fn title(self) -> &'static str {
         match self {
             Format::GenericCsv => "CSV of fills",
-            Format::IbkrFlexCsv => "Interactive Brokers Flex Query (CSV)",
+            Format::IbkrFlexCsv => "Interactive Brokers Flex Query or Activity Statement (CSV)",
             Format::IbkrFlexXml => "Interactive Brokers Flex Query (XML)",
             Format::Thinkorswim => "thinkorswim Account Statement",
             Format::Mt4Html => "MetaTrader 4 Detailed Statement",

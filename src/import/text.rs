@@ -455,7 +455,13 @@ pub fn date_and_time(
     if let (Some(d), Some(t)) = (date(date_text), time(time_text)) {
         return Some(localize(d.and_time(t), tz));
     }
-    datetime(&format!("{} {}", date_text.trim(), time_text.trim()), tz)
+    // A date field that holds the time as well wins over the time field.
+    datetime(&format!("{} {}", date_text.trim(), time_text.trim()), tz).or_else(|| {
+        date_text
+            .contains(':')
+            .then(|| datetime(date_text, tz))
+            .flatten()
+    })
 }
 
 #[cfg(test)]
