@@ -1108,3 +1108,44 @@ fn ibkr_activity_statement_trades_section() {
     assert_eq!(r.trades[1].trade.currency, "USD");
     assert!(r.warnings.is_empty());
 }
+
+#[test]
+fn progress_is_reported_while_reading() {
+    let mut csv = String::from("Date,Time,Symbol,Side,Quantity,Price\n");
+    for i in 0..40_000 {
+        let side = if i % 2 == 0 { "Buy" } else { "Sell" };
+        csv.push_str(&format!(
+            "2024-03-15,09:{:02}:{:02},X,{side},1,10\n",
+            (i / 60) % 60,
+            i % 60
+        ));
+    }
+    let mut reports = Vec::new();
+    let r = tranche::import::import_with_progress(
+        csv.as_bytes(),
+        "big.csv",
+        &new_york(),
+        &mut |done, total| {
+            reports.push((done, total));
+        },
+    )
+    .unwrap();
+    assert_eq!(r.fills.len(), 40_000);
+    assert!(reports.len() >= 3, "{reports:?}");
+    assert!(reports.windows(2).all(|w| w[0].0 <= w[1].0));
+    assert_eq!(reports.last(), Some(&(csv.len(), csv.len())));
+}
+
+#[test]
+fn a_date_and_time_column_wins_over_a_date_column_alone() {
+    // A Tradovate Fills export read as a generic CSV of fills.
+    let csv = b"Fill ID,Order ID,Timestamp,Date,B/S,Quantity,Price,Contract,commission\n111,9,06/10/2026 16:00:05,6/10/26, Buy,1,28531.75,MNQM6,0.52\n112,10,06/10/2026 16:01:00,6/10/26, Sell,1,28541.75,MNQM6,0.52\n";
+    assert_eq!(detect(csv), Some(Format::GenericCsv));
+    let r = import(csv, "fills.csv", &new_york()).unwrap();
+    assert_eq!(
+        describe_all(&r),
+        [
+            "default MNQM6 long x2: +1@28531.75 f0.52 06-10 16:00:05-0400; -1@28541.75 f0.52 06-10 16:01:00-0400;"
+        ]
+    );
+}

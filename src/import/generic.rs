@@ -196,9 +196,13 @@ pub(crate) fn common_columns(header: &Header) -> Option<Columns> {
     let symbol = header.find(SYMBOL)?;
     let qty = header.find(QTY)?;
     let price = header.find(PRICE)?;
+    // A date with a time column; else one date-and-time column (a date column
+    // alone would put every fill at midnight); else a date; else a time column
+    // that holds the date too.
     let (date, time) = match (header.find(DATE), header.find(DATETIME), header.find(TIME)) {
-        (Some(date), _, time) => (date, time),
-        (None, Some(datetime), _) => (datetime, None),
+        (Some(date), _, Some(time)) => (date, Some(time)),
+        (_, Some(datetime), _) => (datetime, None),
+        (Some(date), None, None) => (date, None),
         (None, None, Some(time)) => (time, None),
         (None, None, None) => return None,
     };
@@ -395,6 +399,9 @@ pub(crate) fn read_with(
         }
         let byte = record.position().map(|p| p.byte() as usize).unwrap_or(0);
         let line = lines.line_at(byte);
+        if line.is_multiple_of(16_384) {
+            sink.report(byte, text.len());
+        }
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }

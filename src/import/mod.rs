@@ -392,6 +392,8 @@ pub(crate) struct Sink<'a> {
     pub(crate) parsed: Parsed,
     pub(crate) file: &'a str,
     pub(crate) options: &'a ImportOptions,
+    /// Told the bytes read so far and the text's length, now and then.
+    pub(crate) progress: Option<&'a mut dyn FnMut(usize, usize)>,
 }
 
 impl<'a> Sink<'a> {
@@ -400,6 +402,7 @@ impl<'a> Sink<'a> {
             parsed: Parsed::default(),
             file,
             options,
+            progress: None,
         }
     }
 
@@ -441,6 +444,13 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// Reports reading progress: `done` of `total` bytes of text.
+    pub(crate) fn report(&mut self, done: usize, total: usize) {
+        if let Some(progress) = self.progress.as_mut() {
+            progress(done, total);
+        }
+    }
+
     pub(crate) fn warn(
         &mut self,
         line: Option<usize>,
@@ -476,8 +486,21 @@ pub fn parse_as(
     file: &str,
     options: &ImportOptions,
 ) -> Result<Parsed, ImportError> {
+    parse_with_progress(format, bytes, file, options, &mut |_, _| {})
+}
+
+/// Reads a file in a given format, telling `progress` how many bytes of its
+/// text were read out of how many, now and then (for a progress bar).
+pub fn parse_with_progress(
+    format: Format,
+    bytes: &[u8],
+    file: &str,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Parsed, ImportError> {
     let text = text::decode(bytes);
     let mut sink = Sink::new(file, options);
+    sink.progress = Some(progress);
     match format {
         Format::GenericCsv => generic::read(&text, &mut sink)?,
         Format::KrakenTrades => kraken::read(&text, &mut sink)?,
@@ -492,6 +515,7 @@ pub fn parse_as(
         Format::NinjaTraderTrades => ninjatrader::read_trades(&text, &mut sink)?,
         Format::WebullOrders => webull::read(&text, &mut sink)?,
     }
+    sink.report(text.len(), text.len());
     Ok(sink.parsed)
 }
 
@@ -500,6 +524,15 @@ pub fn parse(
     bytes: &[u8],
     file: &str,
     options: &ImportOptions,
+) -> Result<(Format, Parsed), ImportError> {
+    parse_detected(bytes, file, options, &mut |_, _| {})
+}
+
+fn parse_detected(
+    bytes: &[u8],
+    file: &str,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<(Format, Parsed), ImportError> {
     let format = match options.format {
         Some(format) => format,
@@ -513,7 +546,7 @@ pub fn parse(
                 .to_owned(),
         })?,
     };
-    let parsed = parse_as(format, bytes, file, options)?;
+    let parsed = parse_with_progress(format, bytes, file, options, progress)?;
     Ok((format, parsed))
 }
 
@@ -581,7 +614,18 @@ impl Import {
 
 /// Detects, reads and groups a file: everything short of committing it.
 pub fn import(bytes: &[u8], file: &str, options: &ImportOptions) -> Result<Import, ImportError> {
-    let (format, parsed) = parse(bytes, file, options)?;
+    import_with_progress(bytes, file, options, &mut |_, _| {})
+}
+
+/// [`import`], telling `progress` how many bytes of the file's text were read
+/// out of how many, now and then; grouping follows the last report.
+pub fn import_with_progress(
+    bytes: &[u8],
+    file: &str,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Import, ImportError> {
+    let (format, parsed) = parse_detected(bytes, file, options, progress)?;
     let Parsed {
         fills,
         stops,
