@@ -1149,3 +1149,28 @@ fn a_date_and_time_column_wins_over_a_date_column_alone() {
         ]
     );
 }
+
+#[test]
+fn ninjatrader_bare_roots_extra_fees_and_french_numbers() {
+    let executions = "Instrument,Action,Quantity,Price,Time,ID,E/X,Position,Order ID,Name,Commission,Rate,Account,Connection,\n\
+        MNQ,Buy,1,\"21000,25\",16/09/2026 15:31:02,e1,Entry,1 L,o1,Entry,\"0,52 $\",1,SIM,Rithmic,\n\
+        MNQ,SellShort,1,\"21010,25\",16/09/2026 15:40:00,e2,Exit,-,o2,Exit,\"0,52 $\",1,SIM,Rithmic,\n";
+    let r = import(executions.as_bytes(), "x.csv", &new_york()).unwrap();
+    assert_eq!(r.format, Format::NinjaTraderExecutions);
+    assert_eq!(
+        describe_all(&r),
+        [
+            "SIM MNQ long x2: +1@21000.25 f0.52 09-16 15:31:02-0400; -1@21010.25 f0.52 09-16 15:40:00-0400;"
+        ]
+    );
+    let grid = "Trade number,Instrument,Account,Strategy,Market pos.,Qty,Entry price,Exit price,Entry time,Exit time,Entry name,Exit name,Profit,Cum. net profit,Commission,Clearing Fee,Exchange Fee,IP Fee,NFA Fee,MAE,MFE,ETD,Bars,\n\
+        1,ES 12-26,Sim101,,Short,1,6000,5990,9/16/2026 9:30:00 AM,9/16/2026 9:45:00 AM,Entry,Exit,$500.00 ,$500.00 ,$2.50 ,$0.20 ,$1.00 ,$0.00 ,$0.02 ,$0.00 ,$0.00 ,$0.00 ,1,\n";
+    let r = import(grid.as_bytes(), "grid.csv", &new_york()).unwrap();
+    assert_eq!(r.format, Format::NinjaTraderTrades);
+    assert_eq!(
+        describe_all(&r),
+        [
+            "Sim101 ES 12-26 short x50: +1@6000 f1.86 09-16 09:30:00-0400; -1@5990 f1.86 09-16 09:45:00-0400;"
+        ]
+    );
+}

@@ -233,8 +233,10 @@ pub fn guess_kind(symbol: &str) -> InstrumentKind {
 pub fn default_multiplier(kind: InstrumentKind, symbol: &str) -> Decimal {
     match kind {
         InstrumentKind::Option => Decimal::ONE_HUNDRED,
+        // A future may be named by its bare root ("MNQ").
         InstrumentKind::Future => futures_root(symbol)
             .and_then(root_multiplier)
+            .or_else(|| symbol.split_whitespace().next().and_then(root_multiplier))
             .unwrap_or(Decimal::ONE),
         InstrumentKind::Other => futures_root(symbol)
             .and_then(root_multiplier)

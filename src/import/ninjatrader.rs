@@ -15,17 +15,32 @@
 use rust_decimal::Decimal;
 
 use super::group::split_fee;
-use super::instrument::{InstrumentKind, guess_kind};
-use super::table::{Header, Row, csv_rows, opt_number, opt_text, req_datetime, req_number};
+use super::instrument::{InstrumentKind, guess_kind, root_multiplier};
+use super::table::{Header, Row, csv_rows, opt_text, req_datetime, req_number};
 use super::{Fill, FillSide, ImportError, RowError, Sink};
 
+/// NinjaTrader names futures `MNQ 09-26` (or by the bare root, `MNQ`) and
+/// stocks by their ticker.
 fn kind_of(instrument: &str) -> InstrumentKind {
     match guess_kind(instrument) {
         InstrumentKind::Other if instrument.contains(' ') => InstrumentKind::Future,
+        InstrumentKind::Other if root_multiplier(instrument.trim()).is_some() => {
+            InstrumentKind::Future
+        }
         InstrumentKind::Other => InstrumentKind::Stock,
         k => k,
     }
 }
+
+/// The fee columns of the trades grid, summed.
+const GRID_FEES: &[&str] = &[
+    "Commission",
+    "Clearing Fee",
+    "Exchange Fee",
+    "IP Fee",
+    "NFA Fee",
+    "Fees",
+];
 
 fn execution(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Result<Option<Fill>, RowError> {
     let instrument = opt_text(row, h.find(&["Instrument"]));
@@ -113,9 +128,8 @@ fn round_trip(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Result<Vec<Fill>, Row
     let exit_price = req_number(row, col(&["Exit price"], "Exit price")?, "Exit price")?;
     let entry_at = req_datetime(row, col(&["Entry time"], "Entry time")?, "Entry time", tz)?;
     let exit_at = req_datetime(row, col(&["Exit time"], "Exit time")?, "Exit time", tz)?;
-    let commission = opt_number(row, h.find(&["Commission"]), "Commission")?
-        .unwrap_or_default()
-        .abs();
+    let fee_columns: Vec<Option<usize>> = GRID_FEES.iter().map(|f| h.find(&[f])).collect();
+    let commission = super::table::fee(row, &fee_columns, "Commission")?;
     let (entry_fee, exit_fee) = split_fee(commission, Decimal::ONE, Decimal::TWO);
     let account = opt_text(row, h.find(&["Account"])).to_owned();
     let entry_name = opt_text(row, h.find(&["Entry name"]));

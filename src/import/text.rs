@@ -85,10 +85,32 @@ pub fn number(text: &str) -> Option<Decimal> {
         negative = true;
         t = t[1..t.len() - 1].trim();
     }
+    // Which of '.' and ',' is the decimal separator: the later one when both
+    // appear ("1.250,50", "1,250.50"); a lone ',' unless three digits follow
+    // it ("0,39" but "1,250"); several of one kind are thousands ("1.250.000").
+    let decimal = match (t.rfind('.'), t.rfind(',')) {
+        (Some(dot), Some(comma)) if comma > dot => ',',
+        (Some(_), Some(_)) => '.',
+        (None, Some(comma)) => {
+            let after = t[comma + 1..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
+            if t.matches(',').count() == 1 && after != 3 {
+                ','
+            } else {
+                '.'
+            }
+        }
+        (Some(_), None) if t.matches('.').count() > 1 => ',',
+        _ => '.',
+    };
     let mut cleaned = String::with_capacity(t.len());
     for c in t.chars() {
         match c {
-            '0'..='9' | '.' | 'e' | 'E' => cleaned.push(c),
+            '.' | ',' if c == decimal => cleaned.push('.'),
+            '.' | ',' => {}
+            '0'..='9' | 'e' | 'E' => cleaned.push(c),
             '-' => {
                 if cleaned.is_empty() {
                     negative = !negative;
@@ -104,7 +126,7 @@ pub fn number(text: &str) -> Option<Decimal> {
                     cleaned.push(c);
                 }
             }
-            ',' | ' ' | '\u{a0}' | '\u{202f}' | '\'' | '_' => {}
+            ' ' | '\u{a0}' | '\u{202f}' | '\'' | '_' => {}
             '@' => {
                 if !cleaned.is_empty() {
                     return None;
@@ -483,6 +505,13 @@ mod tests {
         assert_eq!(d(""), None);
         assert_eq!(d("abc"), None);
         assert_eq!(d("-"), None);
+        assert_eq!(d("0,39"), Some("0.39".into()));
+        assert_eq!(d("1 250,50 $"), Some("1250.5".into()));
+        assert_eq!(d("1.250,50"), Some("1250.5".into()));
+        assert_eq!(d("1,250"), Some("1250".into()));
+        assert_eq!(d("1.250.000"), Some("1250000".into()));
+        assert_eq!(d("0.39 USD"), Some("0.39".into()));
+        assert_eq!(d("12.50-"), Some("-12.5".into()));
     }
 
     #[test]
