@@ -233,7 +233,7 @@ mod formats {
             Format::Thinkorswim,
             &[
                 (
-                    "123456789 F long x1: +100@12.05 f0.65 03-04 09:45:12-0500; -100@12.3 f0.67 03-04 10:15:30-0500;",
+                    "123456789 F long x1: +100@12.05 f0.65 03-04 09:45:12-0500; stop 11.9 03-04 09:46:03-0500; -100@12.3 f0.67 03-04 10:15:30-0500;",
                     dec!(23.68),
                 ),
                 (
@@ -249,7 +249,7 @@ mod formats {
                     dec!(0),
                 ),
                 (
-                    "123456789 /MESH24 short x5 open: +1@5150.25 f0 03-08 14:02:00-0500;",
+                    "123456789 /MESH24 short x5 open: +1@5150.25 f0 03-08 14:02:00-0500; stop 5175 03-08 14:02:30-0500;",
                     dec!(0),
                 ),
             ],
@@ -1173,4 +1173,17 @@ fn ninjatrader_bare_roots_extra_fees_and_french_numbers() {
             "Sim101 ES 12-26 short x50: +1@6000 f1.86 09-16 09:30:00-0400; -1@5990 f1.86 09-16 09:45:00-0400;"
         ]
     );
+}
+
+#[test]
+fn thinkorswim_todays_trade_activity_with_working_and_canceled_stops() {
+    let r = check(
+        "thinkorswim/todays-trade-activity.csv",
+        Format::Thinkorswim,
+        &[(
+            "56037956SCHW OCTO long x1 open: +50@4.33 f0 09-25 09:31:30-0400; +50@4.29 f0 09-25 09:31:36-0400; stop 4.2 09-25 09:39:45-0400; stop 4.4 09-25 09:40:00-0400; -25@4.6 f0 09-25 09:45:10-0400;",
+            dec!(7.25),
+        )],
+    );
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
 }

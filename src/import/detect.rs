@@ -34,7 +34,11 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         }
         return None;
     }
-    if lower.contains("account trade history") {
+    if lower.contains("account trade history")
+        || (lower.contains("filled orders")
+            && lower.contains("exec time")
+            && lower.contains("pos effect"))
+    {
         return Some(Format::Thinkorswim);
     }
     // Only the first lines matter for a CSV header: cut at a line boundary.

@@ -8,6 +8,11 @@
 //! time (and spread) blank: they take the time of the row above. Options are
 //! named `SPY 21 OCT 22 370 PUT`; futures keep their `/ES...` symbol.
 //!
+//! "Today's Trade Activity" (and paperMoney) exports hold the same rows under
+//! "Filled Orders". Stop orders (`STP`, `STP LMT`) in "Account Order History",
+//! "Working Orders" and "Canceled Orders" become stop orders at the time they
+//! were placed; their order type is the unnamed column after `PRICE`.
+//!
 //! The Trade History has no fees and its times may stop at the minute. The
 //! statement's "Cash Balance" and "Futures Statements" sections carry both, on
 //! `TRD` rows described as `BOT +300 PYPL @13.39`: each fill takes the fees (and
@@ -18,7 +23,7 @@ use rust_decimal::Decimal;
 
 use super::instrument::{InstrumentKind, futures_root, root_multiplier};
 use super::table::{Header, Row, csv_rows, opt_text, req_number};
-use super::{Fill, FillSide, ImportError, RowError, Sink, text};
+use super::{Fill, FillSide, ImportError, RowError, Sink, StopOrder, text};
 
 fn title(row: &Row) -> Option<&str> {
     let mut filled = row.filled();
@@ -80,12 +85,22 @@ fn cash_trade(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Option<CashTrade> {
 pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
     let rows = csv_rows(text);
     let tz = sink.options.tz;
+    // "Account Statement for 123 (margin) since ...", "Today's Trade Activity for 123SCHW ..."
     let account = rows
         .iter()
+        .take(5)
         .find_map(|r| {
-            r.cell(0)
-                .strip_prefix("Account Statement for ")
-                .map(|rest| rest.split_whitespace().next().unwrap_or("").to_owned())
+            let first = r.cell(0);
+            let pos = first.find(" for ")?;
+            (first.starts_with("Account Statement") || first.contains("Trade Activity")).then(
+                || {
+                    first[pos + 5..]
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .to_owned()
+                },
+            )
         })
         .unwrap_or_default();
 
@@ -103,6 +118,7 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
             && (header.is_none()
                 || t.ends_with("Statements")
                 || t.ends_with("History")
+                || t.ends_with("Orders")
                 || t == "Cash Balance")
         {
             section = t.to_owned();
@@ -119,7 +135,13 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
                     cash.push(c);
                 }
             }
-            "Account Trade History" => {
+            "Account Order History" | "Working Orders" | "Canceled Orders" => {
+                if let Some(stop) = order_stop(row, h, &account, tz, &section) {
+                    sink.parsed.stops.push(stop);
+                }
+            }
+            // "Filled Orders" in Today's Trade Activity and in paperMoney.
+            "Account Trade History" | "Filled Orders" => {
                 found = true;
                 let result = trade_row(row, h, &account, tz, &mut previous).map(|fill| {
                     if let Some(fill) = fill {
@@ -134,9 +156,13 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
     if !found
         && !rows
             .iter()
-            .any(|r| title(r) == Some("Account Trade History"))
+            .any(|r| matches!(title(r), Some("Account Trade History" | "Filled Orders")))
     {
-        return Err(sink.error(None, None, "no \"Account Trade History\" section was found"));
+        return Err(sink.error(
+            None,
+            None,
+            "no \"Account Trade History\" (or \"Filled Orders\") section was found",
+        ));
     }
     // Fees and seconds from the cash sections.
     for fill in &mut sink.parsed.fills {
@@ -159,6 +185,74 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         }
     }
     Ok(())
+}
+
+/// The instrument of a row: options are named `SPY 21 OCT 22 370 PUT`.
+fn instrument(row: &Row, h: &Header, symbol: &str) -> (String, InstrumentKind, Option<Decimal>) {
+    let kind_text = opt_text(row, h.find(&["Type"])).to_ascii_uppercase();
+    let exp = opt_text(row, h.find(&["Exp"]));
+    let strike = opt_text(row, h.find(&["Strike"]));
+    match kind_text.as_str() {
+        "CALL" | "PUT" => {
+            let name = [symbol, exp, strike, kind_text.as_str()]
+                .iter()
+                .filter(|w| !w.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
+            // Options on futures move with the future's multiplier.
+            let m = if symbol.starts_with('/') {
+                futures_root(symbol).and_then(root_multiplier)
+            } else {
+                Some(Decimal::ONE_HUNDRED)
+            };
+            (name, InstrumentKind::Option, m)
+        }
+        "FUTURE" => (symbol.to_owned(), InstrumentKind::Future, None),
+        "STOCK" | "ETF" | "EQUITY" => (symbol.to_owned(), InstrumentKind::Stock, None),
+        "CRYPTO" => (symbol.to_owned(), InstrumentKind::Crypto, None),
+        _ if symbol.starts_with('/') => (symbol.to_owned(), InstrumentKind::Future, None),
+        _ => (symbol.to_owned(), InstrumentKind::Other, None),
+    }
+}
+
+/// A stop order of an order section (`STP` or `STP LMT` in the order type
+/// column, which has no name: it follows `PRICE`), at the time it was placed.
+fn order_stop(
+    row: &Row,
+    h: &Header,
+    account: &str,
+    tz: chrono_tz::Tz,
+    section: &str,
+) -> Option<StopOrder> {
+    let price_col = h.find(&["PRICE"])?;
+    let order_type = h
+        .find(&["Order Type"])
+        .map(|c| row.cell(c))
+        .unwrap_or_else(|| row.cell(price_col + 1));
+    if !order_type.to_ascii_uppercase().starts_with("STP") {
+        return None;
+    }
+    let price = text::number(row.cell(price_col)).filter(|p| *p > Decimal::ZERO)?;
+    let time = opt_text(row, h.find(&["Time Placed", "Time Canceled", "Exec Time"]));
+    let at = text::datetime(time, tz)?;
+    let symbol = opt_text(row, h.find(&["Symbol"]));
+    if symbol.is_empty() {
+        return None;
+    }
+    let status = match opt_text(row, h.find(&["Status"])) {
+        "" => section.to_owned(),
+        s => s.to_owned(),
+    };
+    Some(StopOrder {
+        account: account.to_owned(),
+        symbol: instrument(row, h, symbol).0,
+        at,
+        price,
+        status,
+        side: FillSide::parse(opt_text(row, h.find(&["Side"]))),
+        line: row.line,
+    })
 }
 
 fn trade_row(
@@ -208,30 +302,7 @@ fn trade_row(
         .find(&["Price"])
         .ok_or_else(|| RowError::new("Price", "no such column"))?;
     let price = req_number(row, price_col, "Price")?;
-    let kind_text = opt_text(row, h.find(&["Type"])).to_ascii_uppercase();
-    let exp = opt_text(row, h.find(&["Exp"]));
-    let strike = opt_text(row, h.find(&["Strike"]));
-    let (symbol, kind, multiplier) = match kind_text.as_str() {
-        "CALL" | "PUT" => {
-            let name = [symbol, exp, strike, kind_text.as_str()]
-                .iter()
-                .filter(|w| !w.is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join(" ");
-            // Options on futures move with the future's multiplier.
-            let m = if symbol.starts_with('/') {
-                futures_root(symbol).and_then(root_multiplier)
-            } else {
-                Some(Decimal::ONE_HUNDRED)
-            };
-            (name, InstrumentKind::Option, m)
-        }
-        "FUTURE" => (symbol.to_owned(), InstrumentKind::Future, None),
-        "STOCK" | "ETF" | "EQUITY" => (symbol.to_owned(), InstrumentKind::Stock, None),
-        _ if symbol.starts_with('/') => (symbol.to_owned(), InstrumentKind::Future, None),
-        _ => (symbol.to_owned(), InstrumentKind::Other, None),
-    };
+    let (symbol, kind, multiplier) = instrument(row, h, symbol);
     Ok(Some(Fill {
         account: account.to_owned(),
         symbol,
