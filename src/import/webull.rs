@@ -6,9 +6,28 @@
 //! cancelled, failed or rejected without a fill are skipped. Option symbols
 //! (`AAPL210319C00125000`) are options.
 
-use super::instrument::guess_kind;
+use super::instrument::{InstrumentKind, guess_kind};
 use super::table::{Header, Row, csv_rows, opt_number, opt_text};
 use super::{Fill, FillSide, ImportError, RowError, Sink, text};
+
+/// Options are named `AAPL 03/19/2021 125.00 Call` and their symbols follow
+/// OCC (`AAPL210319C00125000`), sometimes with a short strike (`TSLA260620C400`).
+fn kind_of(symbol: &str, name: &str) -> InstrumentKind {
+    let last = name.split_whitespace().last().unwrap_or("");
+    if last.eq_ignore_ascii_case("call") || last.eq_ignore_ascii_case("put") {
+        return InstrumentKind::Option;
+    }
+    let b = symbol.trim().as_bytes();
+    let strike = b.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    if strike > 0 && b.len() > strike + 7 {
+        let right = b[b.len() - strike - 1];
+        let date = &b[b.len() - strike - 7..b.len() - strike - 1];
+        if matches!(right, b'C' | b'P') && date.iter().all(u8::is_ascii_digit) {
+            return InstrumentKind::Option;
+        }
+    }
+    guess_kind(symbol)
+}
 
 fn row_of(row: &Row, h: &Header, sink: &mut Sink) -> Result<(), RowError> {
     let symbol = opt_text(row, h.find(&["Symbol"]));
@@ -51,7 +70,7 @@ fn row_of(row: &Row, h: &Header, sink: &mut Sink) -> Result<(), RowError> {
     sink.parsed.fills.push(Fill {
         account: String::new(),
         symbol: symbol.to_owned(),
-        kind: guess_kind(symbol),
+        kind: kind_of(symbol, opt_text(row, h.find(&["Name"]))),
         side,
         qty: filled,
         price,
