@@ -865,6 +865,9 @@ mod properties {
         "ninjatrader/trades.csv",
         "webull/orders.csv",
         "kraken/trades.csv",
+        "ibkr/activity.csv",
+        "thinkorswim/todays-trade-activity.csv",
+        "tradovate/performance.csv",
     ];
 
     #[test]
@@ -1194,4 +1197,22 @@ fn thinkorswim_todays_trade_activity_with_working_and_canceled_stops() {
         )],
     );
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+#[test]
+fn tradovate_performance_pairs_rejoin_shared_fills() {
+    check(
+        "tradovate/performance.csv",
+        Format::TradovatePerformance,
+        &[
+            (
+                "default MNQU6 long x2: +2@20000 f0 09-01 15:30:00-0400; -1@20010 f0 09-01 15:45:00-0400; -1@20020 f0 09-01 15:50:00-0400;",
+                dec!(60),
+            ),
+            (
+                "default MNQU6 short x2: +2@20100 f0 09-02 16:00:00-0400; -2@20130 f0 09-02 16:20:00-0400;",
+                dec!(-120),
+            ),
+        ],
+    );
 }

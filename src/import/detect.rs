@@ -87,6 +87,9 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         {
             return Some(Format::TradovateOrders);
         }
+        if h.has_all(&["buyPrice", "sellPrice", "boughtTimestamp", "soldTimestamp"]) {
+            return Some(Format::TradovatePerformance);
+        }
         if h.has_all(&["Instrument", "Entry price", "Exit price"])
             && h.has_all(&["Entry time", "Exit time"])
         {

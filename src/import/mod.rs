@@ -67,6 +67,8 @@ pub enum Format {
     Mt5Csv,
     /// Tradovate Orders CSV.
     TradovateOrders,
+    /// Tradovate Performance CSV (paired buys and sells).
+    TradovatePerformance,
     /// NinjaTrader 8 executions grid, CSV.
     NinjaTraderExecutions,
     /// NinjaTrader 8 trades grid (round trips), CSV.
@@ -79,7 +81,7 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order the import dialog lists them.
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 13] = [
         Format::GenericCsv,
         Format::IbkrFlexCsv,
         Format::IbkrFlexXml,
@@ -88,6 +90,7 @@ impl Format {
         Format::Mt5Html,
         Format::Mt5Csv,
         Format::TradovateOrders,
+        Format::TradovatePerformance,
         Format::NinjaTraderExecutions,
         Format::NinjaTraderTrades,
         Format::WebullOrders,
@@ -105,6 +108,7 @@ impl Format {
             Format::Mt5Html => "mt5",
             Format::Mt5Csv => "mt5-csv",
             Format::TradovateOrders => "tradovate",
+            Format::TradovatePerformance => "tradovate-performance",
             Format::NinjaTraderExecutions => "ninjatrader-executions",
             Format::NinjaTraderTrades => "ninjatrader-trades",
             Format::WebullOrders => "webull",
@@ -123,6 +127,7 @@ impl Format {
             Format::Mt5Html => "MetaTrader 5 Trade History Report (HTML)",
             Format::Mt5Csv => "MetaTrader 5 Trade History Report (CSV)",
             Format::TradovateOrders => "Tradovate Orders",
+            Format::TradovatePerformance => "Tradovate Performance",
             Format::NinjaTraderExecutions => "NinjaTrader 8 executions",
             Format::NinjaTraderTrades => "NinjaTrader 8 trades",
             Format::WebullOrders => "Webull Orders Records",
@@ -149,7 +154,8 @@ impl FromStr for Format {
                 what: "import format",
                 value: s.to_owned(),
                 expected: "csv, ibkr-csv, ibkr-xml, thinkorswim, mt4, mt5, mt5-csv, tradovate, \
-                           ninjatrader-executions, ninjatrader-trades, webull, kraken",
+                           tradovate-performance, ninjatrader-executions, ninjatrader-trades, \
+                           webull, kraken",
             })
     }
 }
@@ -511,6 +517,7 @@ pub fn parse_with_progress(
         Format::Mt5Html => metatrader::read_mt5_html(&text, &mut sink)?,
         Format::Mt5Csv => metatrader::read_mt5_csv(&text, &mut sink)?,
         Format::TradovateOrders => tradovate::read(&text, &mut sink)?,
+        Format::TradovatePerformance => tradovate::read_performance(&text, &mut sink)?,
         Format::NinjaTraderExecutions => ninjatrader::read_executions(&text, &mut sink)?,
         Format::NinjaTraderTrades => ninjatrader::read_trades(&text, &mut sink)?,
         Format::WebullOrders => webull::read(&text, &mut sink)?,

@@ -9,6 +9,11 @@
 //! orders at their `Timestamp`, so a bracket's stop history is kept; other
 //! cancelled or rejected orders are skipped. There is no commission column
 //! in this report; one is read when present.
+//!
+//! The Performance report pairs fills: `symbol, qty, buyPrice, sellPrice, pnl,
+//! boughtTimestamp, soldTimestamp, buyFillId, sellFillId, ...`. Each row gives a
+//! buy and a sell; rows that share a fill (a fill paired with several others)
+//! share an order id, so that fill becomes one tranche again.
 
 use rust_decimal::Decimal;
 
@@ -129,6 +134,80 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
             None,
             None,
             "no header with B/S and Contract columns was found",
+        ));
+    }
+    Ok(())
+}
+
+fn pair(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Result<Vec<Fill>, RowError> {
+    let symbol = opt_text(row, h.find(&["symbol", "Contract"]));
+    if symbol.is_empty() {
+        if row.filled().count() == 0 {
+            return Ok(Vec::new());
+        }
+        return Err(RowError::new("symbol", "is empty"));
+    }
+    let col = |name: &str| {
+        h.find(&[name])
+            .ok_or_else(|| RowError::new(name, "no such column"))
+    };
+    let qty = super::table::req_number(row, col("qty")?, "qty")?.abs();
+    if qty.is_zero() {
+        return Err(RowError::new("qty", "is zero"));
+    }
+    let mut fills = Vec::with_capacity(2);
+    for (side, price, time, id) in [
+        (FillSide::Buy, "buyPrice", "boughtTimestamp", "buyFillId"),
+        (FillSide::Sell, "sellPrice", "soldTimestamp", "sellFillId"),
+    ] {
+        let price = super::table::req_number(row, col(price)?, price)?;
+        let at = super::table::req_datetime(row, col(time)?, time, tz)?;
+        let fill_id = opt_text(row, h.find(&[id]));
+        fills.push(Fill {
+            account: String::new(),
+            symbol: symbol.to_owned(),
+            kind: match guess_kind(symbol) {
+                InstrumentKind::Other => InstrumentKind::Future,
+                k => k,
+            },
+            side,
+            qty,
+            price,
+            fee: Decimal::ZERO,
+            at,
+            currency: String::new(),
+            multiplier: None,
+            order_id: (!fill_id.is_empty()).then(|| format!("fill {fill_id}")),
+            exec_id: None,
+            line: row.line,
+        });
+    }
+    Ok(fills)
+}
+
+/// Reads a Tradovate Performance CSV.
+pub(crate) fn read_performance(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
+    let mut header: Option<Header> = None;
+    for row in csv_rows(text) {
+        if row.is_blank() {
+            continue;
+        }
+        let Some(h) = header.as_ref() else {
+            let candidate = Header::new(&row);
+            if candidate.has_all(&["buyPrice", "sellPrice", "boughtTimestamp", "soldTimestamp"]) {
+                header = Some(candidate);
+            }
+            continue;
+        };
+        let tz = sink.options.tz;
+        let result = pair(&row, h, tz).map(|fills| sink.parsed.fills.extend(fills));
+        sink.row(row.line, result)?;
+    }
+    if header.is_none() {
+        return Err(sink.error(
+            None,
+            None,
+            "no header with buyPrice, sellPrice, boughtTimestamp and soldTimestamp was found",
         ));
     }
     Ok(())
