@@ -5,8 +5,11 @@
 //! Trades: `Trade number, Instrument, Account, Strategy, Market pos., Qty,
 //! Entry price, Exit price, Entry time, Exit time, Entry name, Exit name,
 //! Profit, Cum. net profit, Commission, ...` (any subset, any order); each row
-//! gives an entry fill and an exit fill, the commission split evenly between
-//! them. Rows that share an entry (a position scaled out in several trades)
+//! gives an entry fill and an exit fill, the fees split evenly between them.
+//! The fees are the commission and fee columns, or, when larger, the gross
+//! P&L minus `Profit`: NinjaTrader's Profit is net of every fee, including
+//! exchange and clearing fees that a reduced column set leaves out, so the
+//! trade's net P&L is the one NinjaTrader reported. Rows that share an entry (a position scaled out in several trades)
 //! share an order id, so their entries become one tranche again. Money is
 //! written `$48.10 ` or `($75.90)`; trailing rows of empty cells are skipped.
 //! Instruments are named `MNQ SEP26` or `MNQ 09-26`; the root gives the
@@ -15,8 +18,8 @@
 use rust_decimal::Decimal;
 
 use super::group::split_fee;
-use super::instrument::{InstrumentKind, guess_kind, root_multiplier};
-use super::table::{Header, Row, csv_rows, opt_text, req_datetime, req_number};
+use super::instrument::{InstrumentKind, default_multiplier, guess_kind, root_multiplier};
+use super::table::{Header, Row, csv_rows, opt_number, opt_text, req_datetime, req_number};
 use super::{Fill, FillSide, ImportError, RowError, Sink};
 
 /// NinjaTrader names futures `MNQ 09-26` (or by the bare root, `MNQ`) and
@@ -97,7 +100,12 @@ fn execution(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Result<Option<Fill>, R
     }))
 }
 
-fn round_trip(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Result<Vec<Fill>, RowError> {
+fn round_trip(
+    row: &Row,
+    h: &Header,
+    tz: chrono_tz::Tz,
+    multipliers: &std::collections::HashMap<String, Decimal>,
+) -> Result<Vec<Fill>, RowError> {
     let instrument = opt_text(row, h.find(&["Instrument"]));
     if instrument.is_empty() {
         if row.filled().count() == 0 {
@@ -130,7 +138,20 @@ fn round_trip(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Result<Vec<Fill>, Row
     let exit_at = req_datetime(row, col(&["Exit time"], "Exit time")?, "Exit time", tz)?;
     let fee_columns: Vec<Option<usize>> = GRID_FEES.iter().map(|f| h.find(&[f])).collect();
     let commission = super::table::fee(row, &fee_columns, "Commission")?;
-    let (entry_fee, exit_fee) = split_fee(commission, Decimal::ONE, Decimal::TWO);
+    // Profit is net of every fee, the exchange and clearing fees the grid may
+    // leave out included: when gross minus Profit is at least the commission,
+    // that difference is what the round trip cost.
+    let multiplier = multipliers
+        .get(instrument)
+        .copied()
+        .unwrap_or_else(|| default_multiplier(kind_of(instrument), instrument));
+    let gross = side.sign() * (exit_price - entry_price) * qty * multiplier;
+    let implied = opt_number(row, h.find(&["Profit"]), "Profit")?.map(|profit| gross - profit);
+    let fees = match implied {
+        Some(cost) if cost >= commission => cost,
+        _ => commission,
+    };
+    let (entry_fee, exit_fee) = split_fee(fees, Decimal::ONE, Decimal::TWO);
     let account = opt_text(row, h.find(&["Account"])).to_owned();
     let entry_name = opt_text(row, h.find(&["Entry name"]));
     let exit_name = opt_text(row, h.find(&["Exit name"]));
@@ -226,7 +247,7 @@ pub(crate) fn read_trades(text: &str, sink: &mut Sink) -> Result<(), ImportError
         },
         |row, h, sink| {
             let tz = sink.options.tz;
-            let fills = round_trip(row, h, tz)?;
+            let fills = round_trip(row, h, tz, &sink.options.multipliers)?;
             sink.parsed.fills.extend(fills);
             Ok(())
         },
