@@ -275,12 +275,22 @@ mod formats {
                     dec!(1430),
                 ),
                 (
+                    "2089123 USDJPY long x100000: +1@149 f1043 03-07 10:00:00-0500; -1@149.5 f0 03-07 11:00:00-0500;",
+                    dec!(48957),
+                ),
+                (
                     "2089123 EURUSD.m long x100000 open: +0.5@1.09 f3.5 03-07 14:00:00-0500; stop 1.088 03-07 14:00:00-0500;",
                     dec!(-3.5),
                 ),
+                (
+                    "2089123 US30.cash short x10: +2@39000 f0 03-07 15:00:00-0500; stop 39100 03-07 15:00:00-0500; -2@38950 f0 03-07 16:00:00-0500;",
+                    dec!(1000),
+                ),
             ],
         );
-        assert!(result.fills.iter().all(|f| f.symbol != "USDJPY"));
+        // The cancelled buy limit on USDJPY (ticket 1004) is not a fill.
+        assert!(result.fills.iter().all(|f| f.line != 24));
+        assert_eq!(result.trades[3].trade.currency, "JPY");
     }
 
     #[test]

@@ -19,6 +19,15 @@
 //! from its positions, like MT4. Times carry no zone: the import time zone
 //! applies. Commissions, taxes and fees are fees; a negative swap is a fee on
 //! the closing fill, a positive swap (a credit) is left out with a warning.
+//!
+//! Contract sizes: currency pairs 100,000 a lot (their P&L is in the quote
+//! currency), gold 100, silver 5,000; for other symbols (index and commodity
+//! CFDs) the size the report's own profits imply, when its closed positions
+//! agree on a usual size. Fees are in the account's currency; for a pair
+//! quoted against it (USDJPY in a USD account) they are converted at the
+//! fill's price.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset};
 use rust_decimal::Decimal;
@@ -103,6 +112,8 @@ struct Position {
     close: Option<(DateTime<FixedOffset>, Decimal)>,
     costs: Decimal,
     swap: Decimal,
+    /// The profit the report gives, in the account's currency.
+    profit: Option<Decimal>,
     from: Option<String>,
 }
 
@@ -168,6 +179,7 @@ fn position_row(
             .abs();
     }
     let swap = opt_number(row, h.find(&["Swap"]), "Swap")?.unwrap_or_default();
+    let profit = opt_number(row, h.find(&["Profit"]), "Profit")?;
     let comment = row.notes.join(" ") + " " + opt_text(row, h.find(&["Comment"]));
     Ok(Some(Position {
         line: row.line,
@@ -181,6 +193,7 @@ fn position_row(
         close,
         costs,
         swap,
+        profit,
         from: link(&comment, "from #"),
     }))
 }
@@ -206,8 +219,70 @@ fn root_of<'a>(ticket: &'a str, positions: &'a [Position]) -> (&'a str, usize) {
     (current, index)
 }
 
+/// Contract sizes the report implies for symbols it does not name one for
+/// (index and commodity CFDs): profit / (price move × lots) over the closed
+/// positions, rounded to a usual size, when the positions agree.
+fn implied_sizes(positions: &[Position]) -> HashMap<String, Decimal> {
+    const USUAL: &[i64] = &[1, 2, 5, 10, 20, 25, 50, 100, 1000, 5000, 10_000, 100_000];
+    let mut found: HashMap<String, Option<Decimal>> = HashMap::new();
+    for p in positions {
+        if instrument(&p.symbol).1.is_some() || looks_like_forex(&p.symbol) {
+            continue;
+        }
+        let (Some((_, close)), Some(profit)) = (p.close, p.profit) else {
+            continue;
+        };
+        let moved = p.side.sign() * (close - p.open_price) * p.size;
+        if moved.is_zero() || profit.is_zero() {
+            continue;
+        }
+        let raw = profit / moved;
+        let usual = USUAL
+            .iter()
+            .map(|&u| Decimal::from(u))
+            .chain([Decimal::new(1, 1), Decimal::new(1, 2)])
+            .find(|u| ((raw - u) / u).abs() <= Decimal::new(2, 2));
+        let entry = found.entry(p.symbol.clone()).or_insert(usual);
+        if *entry != usual {
+            *entry = None;
+        }
+    }
+    found
+        .into_iter()
+        .filter_map(|(symbol, size)| size.map(|s| (symbol, s)))
+        .collect()
+}
+
+/// The currency a symbol's P&L is in: a pair's quote currency, else the account's.
+fn pnl_currency(symbol: &str, account_currency: &str) -> String {
+    let base = base_symbol(symbol).to_ascii_uppercase();
+    if looks_like_forex(symbol) && base.len() >= 6 {
+        base[base.len() - 3..].to_owned()
+    } else {
+        account_currency.to_owned()
+    }
+}
+
+/// A fee charged in the account's currency, in the currency of the symbol's
+/// P&L: for a pair quoted against the account's currency (USDJPY in a USD
+/// account) the fee times the price; otherwise as it is.
+fn fee_in(symbol: &str, account_currency: &str, fee: Decimal, price: Decimal) -> Decimal {
+    let base = base_symbol(symbol).to_ascii_uppercase();
+    let converts = looks_like_forex(symbol)
+        && base.len() >= 6
+        && !account_currency.is_empty()
+        && base[..3] == *account_currency
+        && base[base.len() - 3..] != *account_currency;
+    if converts {
+        fee.checked_mul(price).map(|f| f.round_dp(2)).unwrap_or(fee)
+    } else {
+        fee
+    }
+}
+
 /// Turns position rows into fills and stops.
 fn emit(positions: &[Position], account: &str, currency: &str, sink: &mut Sink) {
+    let sizes = implied_sizes(positions);
     for p in positions {
         let (root, root_index) = root_of(&p.ticket, positions);
         let root_pos = &positions[root_index];
@@ -217,6 +292,8 @@ fn emit(positions: &[Position], account: &str, currency: &str, sink: &mut Sink) 
             (root_pos.open_at, root_pos.open_price)
         };
         let (kind, multiplier) = instrument(&p.symbol);
+        let multiplier = multiplier.or_else(|| sizes.get(&p.symbol).copied());
+        let pnl_currency = pnl_currency(&p.symbol, currency);
         let fill = |side, qty, price, fee, at, order_id: String| Fill {
             account: account.to_owned(),
             symbol: p.symbol.clone(),
@@ -224,9 +301,9 @@ fn emit(positions: &[Position], account: &str, currency: &str, sink: &mut Sink) 
             side,
             qty,
             price,
-            fee,
+            fee: fee_in(&p.symbol, currency, fee, price),
             at,
-            currency: currency.to_owned(),
+            currency: pnl_currency.clone(),
             multiplier,
             order_id: Some(order_id),
             exec_id: None,
@@ -466,6 +543,15 @@ fn read_mt5_rows(rows: &[Row], sink: &mut Sink) -> Result<(), ImportError> {
     if deals == 0 {
         emit(&positions, &account, &currency, sink);
     } else {
+        let sizes = implied_sizes(&positions);
+        for fill in sink
+            .parsed
+            .fills
+            .iter_mut()
+            .filter(|f| f.multiplier.is_none())
+        {
+            fill.multiplier = sizes.get(&fill.symbol).copied();
+        }
         // Deals are the fills. The S / L of the orders is the stop each one
         // was placed with; a position's S / L is where its stop ended up: when
         // the opening order had another one, the stop was moved before the close.
@@ -536,6 +622,8 @@ fn deal_row(
         fee += -swap;
     }
     let symbol = tidy_symbol(symbol);
+    let fee = fee_in(&symbol, currency, fee, price);
+    let currency = pnl_currency(&symbol, currency);
     let (kind, multiplier) = instrument(&symbol);
     let text_of = |names: &[&str]| {
         let t = opt_text(row, h.find(names));
@@ -550,7 +638,7 @@ fn deal_row(
         price,
         fee,
         at,
-        currency: currency.to_owned(),
+        currency,
         multiplier,
         order_id: text_of(&["Order"]),
         exec_id: text_of(&["Deal"]),
