@@ -2,7 +2,7 @@
 //!
 //! Importing runs in three pure steps, none of which touches the journal:
 //!
-//! 1. [`detect`] looks at a file's content (never its name) and names its [`Format`].
+//! 1. [`detect()`] looks at a file's content (never its name) and names its [`Format`].
 //! 2. The format's reader turns the file into [`Fill`]s and [`StopOrder`]s, each
 //!    carrying the line it came from, and collects [`Warning`]s. Columns are matched
 //!    by header name (case and spacing do not matter, common aliases are accepted),
