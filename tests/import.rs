@@ -1230,3 +1230,48 @@ fn tradovate_performance_pairs_rejoin_shared_fills() {
         ],
     );
 }
+
+#[test]
+fn new_fills_continue_an_open_trade_of_the_journal() {
+    use tranche::domain::{Event, Trade};
+    let mut open = Trade::new("X", Side::Long);
+    open.account = "A".into();
+    open.tags = vec!["breakout".into()];
+    open.notes = "by hand".into();
+    open.events = vec![
+        Event::entry(at(-10), dec!(100), dec!(10), dec!(1)),
+        Event::stop(at(-9), dec!(9.5)),
+    ];
+    let fills = [
+        fill("X", Sell, dec!(40), dec!(11), dec!(0.4), 0),
+        fill("X", Sell, dec!(60), dec!(12), dec!(0.6), 1),
+        fill("X", Buy, dec!(10), dec!(12.5), dec!(0.1), 2),
+    ];
+    let options = GroupOptions {
+        open_trades: vec![open.clone()],
+        ..GroupOptions::default()
+    };
+    let (trades, warnings) = group(&fills, &[], &options);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(trades.len(), 2);
+    let continued = &trades[0];
+    assert_eq!(continued.continues, Some(0));
+    assert!(!continued.open);
+    assert_eq!(continued.trade.tags, open.tags);
+    assert_eq!(continued.trade.notes, "by hand");
+    assert_eq!(
+        describe(continued),
+        "A X long x1: +100@10 f1 03-15 09:20:00-0400; stop 9.5 03-15 09:21:00-0400; -40@11 f0.4 03-15 09:30:00-0400; -60@12 f0.6 03-15 09:31:00-0400;"
+    );
+    assert_eq!(
+        continued
+            .sources
+            .iter()
+            .map(|s| s.event)
+            .collect::<Vec<_>>(),
+        [2, 3]
+    );
+    assert_eq!(net(continued), dec!(158));
+    assert_eq!(trades[1].continues, None);
+    assert!(trades[1].open);
+}

@@ -18,6 +18,10 @@
 //!   trade's initial stop. A stop order whose side is known must protect the
 //!   trade: a sell stop for a long, a buy stop for a short.
 //!
+//! Fills of an account and symbol whose trade in the journal is still open
+//! ([`GroupOptions::open_trades`]) continue that trade: its details, tags,
+//! notes and events stay, the new events are added after them.
+//!
 //! Every fill is keyed ([`FillKey`]) by the broker's execution id, or by a
 //! fingerprint of its content (FNV-1a 64 of account, symbol, instant, side,
 //! quantity, price and order id, plus an occurrence counter for identical rows),
@@ -53,10 +57,15 @@ pub struct ImportedTrade {
     /// share an event.
     pub sources: Vec<Source>,
     /// For each event, the file line it came from (its first fill's, or the
-    /// stop order's).
+    /// stop order's); 0 for the events a continued trade already had.
     pub lines: Vec<usize>,
     /// Whether the position is still open at the end of the file.
     pub open: bool,
+    /// When the fills continue one of [`GroupOptions::open_trades`], its index:
+    /// `trade` is then that trade (details, tags, notes and every event it had
+    /// kept) with the new events added, and `sources` and `lines` index its
+    /// events as they are now.
+    pub continues: Option<usize>,
 }
 
 /// One fill of a file, as part of an event of an imported trade.
@@ -88,6 +97,9 @@ pub struct GroupOptions {
     /// How long before a trade's first entry a stop order still counts as its
     /// initial stop.
     pub stop_lead: Duration,
+    /// Trades already in the journal whose positions are still open: new fills
+    /// of the same account and symbol continue them (see [`ImportedTrade::continues`]).
+    pub open_trades: Vec<Trade>,
 }
 
 impl Default for GroupOptions {
@@ -95,6 +107,7 @@ impl Default for GroupOptions {
         GroupOptions {
             multipliers: HashMap::new(),
             stop_lead: Duration::minutes(5),
+            open_trades: Vec::new(),
         }
     }
 }
@@ -197,6 +210,8 @@ struct Building {
     sources: Vec<(usize, usize)>,
     first_at: DateTime<FixedOffset>,
     closed_at: Option<DateTime<FixedOffset>>,
+    /// The open trade of the journal this continues.
+    continues: Option<usize>,
 }
 
 impl Building {
@@ -209,6 +224,30 @@ impl Building {
             sources: Vec::new(),
             first_at: at,
             closed_at: None,
+            continues: None,
+        }
+    }
+
+    /// A trade of the journal whose position is open, to be continued.
+    fn resume(index: usize, trade: &Trade) -> Self {
+        let open_qty = trade
+            .events
+            .iter()
+            .map(|e| match e.kind {
+                EventKind::Entry(f) => f.qty,
+                EventKind::Exit(f) => -f.qty,
+                _ => Decimal::ZERO,
+            })
+            .sum();
+        Building {
+            side: trade.side,
+            open_qty,
+            events: trade.events.clone(),
+            lines: vec![0; trade.events.len()],
+            sources: Vec::new(),
+            first_at: trade.opened_at().unwrap_or_default(),
+            closed_at: None,
+            continues: Some(index),
         }
     }
 
@@ -325,9 +364,9 @@ pub fn split_fee(fee: Decimal, part: Decimal, whole: Decimal) -> (Decimal, Decim
 }
 
 /// Builds the trades of one account and symbol.
-fn book(run: &[usize], fills: &[Fill]) -> Vec<Building> {
+fn book(run: &[usize], fills: &[Fill], resume: Option<Building>) -> Vec<Building> {
     let mut trades = Vec::new();
-    let mut current: Option<Building> = None;
+    let mut current: Option<Building> = resume;
     for t in tranches(run, fills) {
         let mut qty = t.qty;
         let mut fee = t.fee;
@@ -457,6 +496,17 @@ fn multiplier_for(fill: &Fill, options: &GroupOptions) -> Decimal {
     }
 }
 
+/// The account and symbol a fill's trade gets (a blank account is the default one).
+fn trade_key(fill: &Fill) -> (String, String) {
+    let account = fill.account.trim();
+    let account = if account.is_empty() {
+        DEFAULT_ACCOUNT
+    } else {
+        account
+    };
+    (account.to_owned(), fill.symbol.trim().to_owned())
+}
+
 /// Groups fills into trades and attaches stop orders. Returns the trades, in
 /// the order of their first entry, and warnings for what could not be used.
 pub fn group(
@@ -529,6 +579,12 @@ pub fn group(
     let order: Vec<usize> = sort_keys.iter().map(|k| order[k.3 as usize]).collect();
     drop(sort_keys);
 
+    // Open trades of the journal, by the account and symbol a trade gets.
+    let mut open_by_key: HashMap<(String, String), usize> = HashMap::new();
+    for (i, t) in options.open_trades.iter().enumerate() {
+        open_by_key.insert((t.account.clone(), t.symbol.clone()), i);
+    }
+
     let mut stops_by_key: HashMap<(&str, &str), Vec<&StopOrder>> = HashMap::new();
     for stop in stops {
         stops_by_key
@@ -555,7 +611,14 @@ pub fn group(
         let run = &order[start..end];
         start = end;
 
-        let mut built = book(run, fills);
+        let resume = if open_by_key.is_empty() {
+            None
+        } else {
+            open_by_key
+                .get(&trade_key(first))
+                .map(|&i| Building::resume(i, &options.open_trades[i]))
+        };
+        let mut built = book(run, fills, resume);
         let key = (first.account.as_str(), first.symbol.as_str());
         if let Some(list) = stops_by_key.get(&key) {
             used_stops.insert(key);
@@ -585,17 +648,20 @@ pub fn group(
         for b in built {
             let open = b.closed_at.is_none();
             let first_fill = &fills[b.sources.first().map(|s| s.1).unwrap_or(order[0])];
-            let mut trade = Trade::new(first_fill.symbol.trim(), b.side);
-            trade.multiplier = multiplier;
-            if !first_fill.currency.trim().is_empty() {
-                trade.currency = first_fill.currency.trim().to_owned();
-            } else {
-                trade.currency = DEFAULT_CURRENCY.to_owned();
-            }
-            trade.account = if first_fill.account.trim().is_empty() {
-                DEFAULT_ACCOUNT.to_owned()
-            } else {
-                first_fill.account.trim().to_owned()
+            let mut trade = match b.continues {
+                // Details, tags, notes and hand-made events stay as they were.
+                Some(i) => options.open_trades[i].clone(),
+                None => {
+                    let mut trade = Trade::new(first_fill.symbol.trim(), b.side);
+                    trade.multiplier = multiplier;
+                    if !first_fill.currency.trim().is_empty() {
+                        trade.currency = first_fill.currency.trim().to_owned();
+                    } else {
+                        trade.currency = DEFAULT_CURRENCY.to_owned();
+                    }
+                    trade.account = trade_key(first_fill).0;
+                    trade
+                }
             };
             trade.events = b.events;
             if let Err(errors) = trade.validate() {
@@ -636,6 +702,7 @@ pub fn group(
                 lines: b.lines,
                 trade,
                 open,
+                continues: b.continues,
             });
         }
     }

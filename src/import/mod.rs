@@ -564,6 +564,8 @@ pub struct Import {
     pub format: Format,
     /// The fills read.
     pub fills: Vec<Fill>,
+    /// The stop orders read.
+    pub stops: Vec<StopOrder>,
     /// The trades they make.
     pub trades: Vec<ImportedTrade>,
     /// Every warning, from reading and from grouping.
@@ -647,6 +649,7 @@ pub fn import_with_progress(
     Ok(Import {
         format,
         fills,
+        stops,
         trades,
         warnings,
     })
