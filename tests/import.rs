@@ -1275,3 +1275,24 @@ fn new_fills_continue_an_open_trade_of_the_journal() {
     assert_eq!(trades[1].continues, None);
     assert!(trades[1].open);
 }
+
+#[test]
+fn the_new_fills_of_a_file_keep_the_keys_they_have_in_the_whole_file() {
+    let a = fill("X", Buy, dec!(1), dec!(10), dec!(0), 0);
+    let all = [
+        a.clone(),
+        a.clone(),
+        fill("X", Sell, dec!(2), dec!(11), dec!(0), 5),
+    ];
+    let keys = tranche::import::group::fill_keys(&all);
+    // Say the journal knows the first fill: the other two are new.
+    let (trades, _) = tranche::import::group::group_keyed(
+        &all[1..],
+        keys[1..].to_vec(),
+        &[],
+        &GroupOptions::default(),
+    );
+    let used: Vec<&str> = trades[0].sources.iter().map(|s| s.key.0.as_str()).collect();
+    assert_eq!(used, [keys[1].0.as_str(), keys[2].0.as_str()]);
+    assert!(used[0].ends_with(":2"));
+}

@@ -514,8 +514,20 @@ pub fn group(
     stops: &[StopOrder],
     options: &GroupOptions,
 ) -> (Vec<ImportedTrade>, Vec<Warning>) {
+    group_keyed(fills, fill_keys(fills), stops, options)
+}
+
+/// [`group`] with the fills' keys given: for grouping the new fills of a file
+/// (those whose keys the journal does not know yet) under the keys they have
+/// in the whole file. `keys` has one key per fill.
+pub fn group_keyed(
+    fills: &[Fill],
+    mut keys: Vec<FillKey>,
+    stops: &[StopOrder],
+    options: &GroupOptions,
+) -> (Vec<ImportedTrade>, Vec<Warning>) {
     let mut warnings = Vec::new();
-    let mut keys = fill_keys(fills);
+    keys.resize(fills.len(), FillKey::default());
     let mut uses = vec![0u8; fills.len()];
 
     // Drop repeated executions (the same execution id twice).
