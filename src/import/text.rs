@@ -401,6 +401,21 @@ pub fn datetime(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<FixedOffset>> 
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Some(dt);
     }
+    // Unix time: 10 digits of seconds (with a fraction) or 13 of milliseconds.
+    let (whole, fraction) = t.split_once('.').unwrap_or((t, ""));
+    if whole.bytes().all(|b| b.is_ascii_digit()) && fraction.bytes().all(|b| b.is_ascii_digit()) {
+        let utc = FixedOffset::east_opt(0)?;
+        match whole.len() {
+            10 => {
+                let (_, nanos) = seconds(&format!("0.{fraction}")).unwrap_or((0, 0));
+                return utc.timestamp_opt(whole.parse().ok()?, nanos).single();
+            }
+            13 if fraction.is_empty() => {
+                return utc.timestamp_millis_opt(whole.parse().ok()?).single();
+            }
+            _ => {}
+        }
+    }
     // Split into words on the separators brokers use between date and time.
     // ISO's "T" between date and time (only between digits: "EST" keeps its T).
     let bytes = t.as_bytes();
@@ -446,7 +461,11 @@ pub fn datetime(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<FixedOffset>> 
         words[n - 1] = &glued;
     }
     // Date words: "15 MAR 24" has three; others one.
-    let (date_part, rest) = if words.len() >= 3 && month_name(words[1]).is_some() {
+    // "15 MAR 24 ..." and "Mar 15 2024 ...": three words of date.
+    let month_words = words.len() >= 3
+        && (month_name(words[1]).is_some()
+            || (month_name(words[0]).is_some() && words[1].bytes().all(|b| b.is_ascii_digit())));
+    let (date_part, rest) = if month_words {
         (words[..3].join(" "), &words[3..])
     } else if !words.is_empty() {
         (words[0].to_owned(), &words[1..])
@@ -556,5 +575,15 @@ mod tests {
             Some("2024-03-15T09:30:00-04:00".into())
         );
         assert_eq!(s("garbage"), None);
+        assert_eq!(
+            s("Mar 15, 2024 9:30:00 AM"),
+            Some("2024-03-15T09:30:00-04:00".into())
+        );
+        assert_eq!(s("1710509400"), Some("2024-03-15T13:30:00+00:00".into()));
+        assert_eq!(
+            s("1710509400.5"),
+            Some("2024-03-15T13:30:00.500+00:00".into())
+        );
+        assert_eq!(s("1710509400000"), Some("2024-03-15T13:30:00+00:00".into()));
     }
 }
