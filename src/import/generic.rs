@@ -388,6 +388,10 @@ pub(crate) fn read_with(
     let mut rows_seen = 0usize;
     let mut lines = LineCounter::new(text);
     let mut kinds: HashMap<String, InstrumentKind> = HashMap::new();
+    // About one fill a line: room for them all at once.
+    sink.parsed
+        .fills
+        .reserve(text.bytes().filter(|&b| b == b'\n').count());
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}

@@ -219,9 +219,9 @@ impl Building {
         Building {
             side,
             open_qty: Decimal::ZERO,
-            events: Vec::new(),
-            lines: Vec::new(),
-            sources: Vec::new(),
+            events: Vec::with_capacity(4),
+            lines: Vec::with_capacity(4),
+            sources: Vec::with_capacity(4),
             first_at: at,
             closed_at: None,
             continues: None,
@@ -735,11 +735,18 @@ pub fn group_keyed(
         }
     }
     warnings.sort_by_key(|w| w.line);
-    out.sort_by(|a, b| {
-        a.trade
-            .opened_at()
-            .cmp(&b.trade.opened_at())
-            .then_with(|| a.trade.symbol.cmp(&b.trade.symbol))
+    // In the order of their first entry: sort positions, then move each trade once.
+    let mut positions: Vec<usize> = (0..out.len()).collect();
+    positions.sort_by(|&a, &b| {
+        let (a, b) = (&out[a].trade, &out[b].trade);
+        a.opened_at()
+            .cmp(&b.opened_at())
+            .then_with(|| a.symbol.cmp(&b.symbol))
     });
-    (out, warnings)
+    let mut slots: Vec<Option<ImportedTrade>> = out.into_iter().map(Some).collect();
+    let sorted = positions
+        .into_iter()
+        .filter_map(|i| slots[i].take())
+        .collect();
+    (sorted, warnings)
 }
