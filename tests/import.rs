@@ -1347,3 +1347,25 @@ fn reading_a_file_again_gives_the_same_keys_and_a_shorter_copy_a_subset() {
         }
     }
 }
+
+#[test]
+fn mt4_partial_close_written_as_comment_rows_and_plain_space_thousands() {
+    let html = "<html><body><table>\n\
+        <tr><td colspan=2><b>Account: 777</b></td><td colspan=2><b>Currency: USD</b></td></tr>\n\
+        <tr><td colspan=13><b>Closed Transactions:</b></td></tr>\n\
+        <tr><td>Ticket</td><td>Open Time</td><td>Type</td><td>Size</td><td>Item</td><td>Price</td><td>S / L</td><td>T / P</td><td>Close Time</td><td>Price</td><td>Commission</td><td>Taxes</td><td>Swap</td><td>Profit</td></tr>\n\
+        <tr><td>501</td><td>2024.03.11 10:00:00</td><td>buy</td><td>1.00</td><td>xauusd</td><td>2 150.00</td><td>2 140.00</td><td>0.00</td><td>2024.03.11 11:00:00</td><td>2 160.00</td><td>-5.00</td><td>0.00</td><td>0.00</td><td>1 000.00</td></tr>\n\
+        <tr><td colspan=14>to #502</td></tr>\n\
+        <tr><td>502</td><td>2024.03.11 10:00:00</td><td>buy</td><td>1.00</td><td>xauusd</td><td>2 150.00</td><td>2 150.00</td><td>0.00</td><td>2024.03.11 12:00:00</td><td>2 170.00</td><td>-5.00</td><td>0.00</td><td>0.00</td><td>2 000.00</td></tr>\n\
+        <tr><td colspan=14>from #501</td></tr>\n\
+        </table></body></html>";
+    let r = import(html.as_bytes(), "statement.htm", &new_york()).unwrap();
+    assert_eq!(r.format, Format::Mt4Html);
+    assert_eq!(
+        describe_all(&r),
+        [
+            "777 XAUUSD long x100: +2@2150 f10 03-11 10:00:00-0400; stop 2140 03-11 10:00:00-0400; -1@2160 f0 03-11 11:00:00-0400; stop 2150 03-11 11:00:00-0400; -1@2170 f0 03-11 12:00:00-0400;"
+        ]
+    );
+    assert_eq!(net(&r.trades[0]), dec!(2990));
+}
