@@ -5,6 +5,7 @@
 //! - [`domain`]: trades, their events and validation. Pure values over `Decimal`.
 //! - [`analysis`]: position arithmetic, the scaling rules, score and scale-out effects,
 //!   journal statistics. Pure.
+//! - [`import`]: broker statements (CSV, XML, HTML) read into fills and grouped into trades. Pure.
 //! - [`storage`]: the SQLite journal; the only module with SQL.
 //! - [`interchange`]: the lossless tranche-journal JSON format.
 //! - [`views`]: trades with their analysis as the command line prints them.
@@ -15,6 +16,7 @@ pub mod analysis;
 pub mod app;
 pub mod cli;
 pub mod domain;
+pub mod import;
 pub mod interchange;
 pub mod report;
 pub mod storage;

@@ -5,6 +5,7 @@ mod analysis;
 mod cli;
 mod domain;
 mod helpers;
+mod import;
 mod interchange;
 mod stats;
 mod storage;
