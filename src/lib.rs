@@ -4,5 +4,9 @@
 //!
 //! - [`domain`]: trades, their events and validation. Pure values over `Decimal`.
 //! - [`analysis`]: position arithmetic, the scaling rules, score and scale-out effects. Pure.
-pub mod domain;
+//! - [`app`]: the desktop app: the loaded journal, a worker thread for I/O, commands.
+//! - [`ui`]: the app's panels: trade list, editor, chart, detail, settings.
 pub mod analysis;
+pub mod app;
+pub mod domain;
+pub mod ui;

@@ -15,6 +15,4 @@ mod rules;
 mod trade;
 
 pub use rules::{Rule, RuleSettings};
-pub use trade::{
-    ScaleOut, Step, TradeAnalysis, Verdict, Violation, analyze, analyze_with_steps,
-};
+pub use trade::{ScaleOut, Step, TradeAnalysis, Verdict, Violation, analyze, analyze_with_steps};

@@ -337,7 +337,8 @@ impl<'a> Walk<'a> {
         } else {
             self.adds += 1;
             // s*(p - A) > 0, multiplied through by Q > 0.
-            if self.qty > Decimal::ZERO && self.sign * (price * self.qty - self.cost) <= Decimal::ZERO
+            if self.qty > Decimal::ZERO
+                && self.sign * (price * self.qty - self.cost) <= Decimal::ZERO
             {
                 let message = format!(
                     "Added {} at {} while the average entry was {}: averaging down.",
@@ -366,7 +367,8 @@ impl<'a> Walk<'a> {
             if self.trade.market_condition == crate::domain::MarketCondition::Range
                 || self.trade.is_scalp()
             {
-                let where_ = if self.trade.market_condition == crate::domain::MarketCondition::Range {
+                let where_ = if self.trade.market_condition == crate::domain::MarketCondition::Range
+                {
                     "in a range-bound market"
                 } else {
                     "on a scalp"
@@ -434,7 +436,13 @@ impl<'a> Walk<'a> {
         }
     }
 
-    fn check_add(&mut self, event: usize, qty: Decimal, price: Decimal, stop_before: Option<Decimal>) {
+    fn check_add(
+        &mut self,
+        event: usize,
+        qty: Decimal,
+        price: Decimal,
+        stop_before: Option<Decimal>,
+    ) {
         let trailed = match (stop_before, self.stop) {
             (Some(before), Some(after)) => self.sign * (after - before) > Decimal::ZERO,
             (None, Some(_)) => true,

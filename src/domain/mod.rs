@@ -347,6 +347,10 @@ impl Trade {
     /// nothing after the position is closed.
     pub fn validate(&self) -> Result<(), Vec<ValidationError>> {
         let errors = validate::validate(self);
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 }

@@ -1,0 +1,324 @@
+//! A trade on a chart: fills over time, the stop and the average entry as
+//! step lines, targets as dashed levels, and the open quantity below.
+//!
+//! The series are built once per trade ([`ChartData::new`]) and borrowed by
+//! the plot every frame.
+
+use std::collections::HashMap;
+
+use egui::{Color32, Ui};
+use egui_plot::{
+    Corner, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoint, PlotPoints, Points,
+};
+
+use crate::analysis::{Step, format};
+use crate::domain::{EventKind, Trade};
+
+use super::time::Zone;
+
+/// One marker: an initial entry, an add or an exit.
+#[derive(Debug, Clone)]
+pub struct Marker {
+    /// The marker's unique name (legend and hover).
+    pub name: String,
+    /// Where it is.
+    pub at: PlotPoint,
+    /// Its radius in points; adds are sized by quantity.
+    pub radius: f32,
+    /// What kind of fill.
+    pub kind: MarkerKind,
+    /// The event in words, shown on hover.
+    pub description: String,
+}
+
+/// The kind of a chart marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkerKind {
+    /// The initial entry.
+    Initial,
+    /// An add.
+    Add,
+    /// A partial or final exit.
+    Exit,
+}
+
+/// Everything the chart draws, in plot coordinates: x is seconds since the
+/// first event, y is the price (or quantity, below).
+#[derive(Debug, Clone, Default)]
+pub struct ChartData {
+    /// The first event's time, in Unix seconds.
+    pub origin: i64,
+    /// Fill prices in time order.
+    pub fills: Vec<PlotPoint>,
+    /// The stop in force, as a step line.
+    pub stop: Vec<PlotPoint>,
+    /// The average entry, as a step line.
+    pub average: Vec<PlotPoint>,
+    /// Each target as a level from its time to the end.
+    pub targets: Vec<[PlotPoint; 2]>,
+    /// Entries, adds and exits.
+    pub markers: Vec<Marker>,
+    /// The open quantity, as a step line.
+    pub open_qty: Vec<PlotPoint>,
+    /// The right edge of the chart.
+    pub end: f64,
+    /// Marker name → description, for the hover label.
+    descriptions: HashMap<String, String>,
+}
+
+impl ChartData {
+    /// The chart of `trade`, from its events and the steps of its analysis.
+    pub fn new(trade: &Trade, steps: &[Step], zone: &Zone) -> Self {
+        let Some(first) = trade.events.first() else {
+            return ChartData::default();
+        };
+        let origin = first.at.timestamp();
+        let x_of = |at: chrono::DateTime<chrono::FixedOffset>| {
+            (at.timestamp() - origin) as f64 + f64::from(at.timestamp_subsec_millis()) / 1000.0
+        };
+        let last_x = trade.events.last().map_or(0.0, |e| x_of(e.at));
+        let span = last_x.max(60.0);
+        let end = last_x + span * 0.08;
+        let f = |d: rust_decimal::Decimal| -> f64 { d.try_into().unwrap_or(0.0) };
+
+        let initial_qty = trade
+            .initial_entry()
+            .and_then(|(_, e)| e.kind.fill().map(|fill| f(fill.qty)))
+            .unwrap_or(1.0)
+            .max(f64::MIN_POSITIVE);
+
+        let mut data = ChartData {
+            origin,
+            end,
+            ..ChartData::default()
+        };
+        let mut entries = 0;
+        let mut exits = 0;
+        let mut prev_stop: Option<f64> = None;
+        let mut prev_avg: Option<f64> = None;
+        let mut prev_qty = 0.0;
+        data.open_qty.push(PlotPoint::new(0.0, 0.0));
+        for (i, event) in trade.events.iter().enumerate() {
+            let x = x_of(event.at);
+            let time = zone.short(event.at);
+            let step = steps.get(i);
+            match event.kind {
+                EventKind::Entry(fill) | EventKind::Exit(fill) => {
+                    let price = f(fill.price);
+                    data.fills.push(PlotPoint::new(x, price));
+                    let is_entry = matches!(event.kind, EventKind::Entry(_));
+                    let (kind, name, radius) = if is_entry {
+                        entries += 1;
+                        if entries == 1 {
+                            (MarkerKind::Initial, "Initial entry".to_owned(), 7.0)
+                        } else {
+                            let ratio = (f(fill.qty) / initial_qty).sqrt() as f32;
+                            (
+                                MarkerKind::Add,
+                                format!("Add {}", entries - 1),
+                                (7.0 * ratio).clamp(3.0, 14.0),
+                            )
+                        }
+                    } else {
+                        exits += 1;
+                        (MarkerKind::Exit, format!("Exit {exits}"), 6.0)
+                    };
+                    let verb = if is_entry { "bought" } else { "sold" };
+                    let verb = match (trade.side, is_entry) {
+                        (crate::domain::Side::Short, true) => "sold short",
+                        (crate::domain::Side::Short, false) => "bought back",
+                        _ => verb,
+                    };
+                    let mut description = format!(
+                        "{name}: {verb} {} @ {} on {time}",
+                        format::num(fill.qty),
+                        format::exact(fill.price)
+                    );
+                    if !fill.fee.is_zero() {
+                        description.push_str(&format!(", fee {}", format::money(fill.fee)));
+                    }
+                    if let Some(step) = step {
+                        description.push_str(&format!("\nopen {}", format::num(step.open_qty)));
+                        if let Some(avg) = step.avg_entry {
+                            description.push_str(&format!(", average {}", format::price(avg, 2)));
+                        }
+                    }
+                    data.descriptions.insert(name.clone(), description.clone());
+                    data.markers.push(Marker {
+                        name,
+                        at: PlotPoint::new(x, price),
+                        radius,
+                        kind,
+                        description,
+                    });
+                }
+                EventKind::Stop { price } => {
+                    let price = f(price);
+                    if let Some(old) = prev_stop {
+                        data.stop.push(PlotPoint::new(x, old));
+                    }
+                    data.stop.push(PlotPoint::new(x, price));
+                    prev_stop = Some(price);
+                }
+                EventKind::Target { price } => {
+                    let price = f(price);
+                    data.targets
+                        .push([PlotPoint::new(x, price), PlotPoint::new(end, price)]);
+                }
+            }
+            if let Some(step) = step {
+                let avg = step.avg_entry.map(f);
+                if avg != prev_avg {
+                    if let (Some(old), Some(_)) = (prev_avg, avg) {
+                        data.average.push(PlotPoint::new(x, old));
+                    }
+                    if let Some(new) = avg {
+                        data.average.push(PlotPoint::new(x, new));
+                    } else if let Some(old) = prev_avg {
+                        data.average.push(PlotPoint::new(x, old));
+                    }
+                    prev_avg = avg;
+                }
+                let qty = f(step.open_qty);
+                if qty != prev_qty {
+                    data.open_qty.push(PlotPoint::new(x, prev_qty));
+                    data.open_qty.push(PlotPoint::new(x, qty));
+                    prev_qty = qty;
+                }
+            }
+        }
+        if let Some(stop) = prev_stop {
+            let stop_end = if prev_qty == 0.0 { last_x } else { end };
+            data.stop.push(PlotPoint::new(stop_end, stop));
+        }
+        if let Some(avg) = prev_avg {
+            data.average.push(PlotPoint::new(end, avg));
+        }
+        data.open_qty.push(PlotPoint::new(end, prev_qty));
+        data
+    }
+
+    /// What the hover label says for a point of the series named `name`.
+    pub fn describe(&self, name: &str) -> Option<&str> {
+        self.descriptions.get(name).map(String::as_str)
+    }
+}
+
+/// Draws the chart of a trade: the price plot and the open quantity below it.
+pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height: f32) {
+    let origin = data.origin;
+    let zone_for_axis = zone.clone();
+    let x_label = move |x: f64| -> String {
+        let secs = origin + x.round() as i64;
+        chrono::DateTime::from_timestamp(secs, 0)
+            .map(|t| zone_for_axis.short(t.fixed_offset()))
+            .unwrap_or_default()
+    };
+    let x_label_axis = x_label.clone();
+    let link = id.with("link");
+    let dark = ui.visuals().dark_mode;
+    let fill_color = if dark {
+        Color32::from_gray(170)
+    } else {
+        Color32::from_gray(110)
+    };
+    let stop_color = Color32::from_rgb(220, 60, 60);
+    let avg_color = Color32::from_rgb(60, 130, 220);
+    let target_color = Color32::from_rgb(40, 160, 90);
+
+    Plot::new(id.with("price"))
+        .height(height)
+        .legend(Legend::default().position(Corner::LeftTop))
+        .link_axis(link, [true, false])
+        .link_cursor(link, [true, false])
+        .include_x(0.0)
+        .include_x(data.end)
+        .show_x(false)
+        .y_axis_min_width(48.0)
+        .x_axis_formatter(move |mark, _| x_label_axis(mark.value))
+        .label_formatter(|pos| match pos {
+            egui_plot::HoverPosition::NearDataPoint {
+                plot_name,
+                position,
+                ..
+            } => data.describe(plot_name).map(str::to_owned).or_else(|| {
+                Some(format!(
+                    "{plot_name} {:.2}\n{}",
+                    position.y,
+                    x_label(position.x)
+                ))
+            }),
+            egui_plot::HoverPosition::Elsewhere { .. } => None,
+        })
+        .show(ui, |plot| {
+            plot.line(
+                Line::new("Fills", PlotPoints::Borrowed(&data.fills))
+                    .color(fill_color)
+                    .width(1.0),
+            );
+            plot.line(
+                Line::new("Stop", PlotPoints::Borrowed(&data.stop))
+                    .color(stop_color)
+                    .width(2.0),
+            );
+            plot.line(
+                Line::new("Average entry", PlotPoints::Borrowed(&data.average))
+                    .color(avg_color)
+                    .width(1.5),
+            );
+            for target in &data.targets {
+                plot.line(
+                    Line::new("Target", PlotPoints::Borrowed(target))
+                        .color(target_color)
+                        .style(LineStyle::dashed_loose())
+                        .width(1.5),
+                );
+            }
+            for marker in &data.markers {
+                let (shape, color) = match marker.kind {
+                    MarkerKind::Initial => (MarkerShape::Diamond, Color32::from_rgb(40, 110, 230)),
+                    MarkerKind::Add => (MarkerShape::Circle, Color32::from_rgb(40, 170, 200)),
+                    MarkerKind::Exit => (MarkerShape::Square, Color32::from_rgb(230, 150, 30)),
+                };
+                plot.points(
+                    Points::new(
+                        marker.name.as_str(),
+                        PlotPoints::Borrowed(std::slice::from_ref(&marker.at)),
+                    )
+                    .shape(shape)
+                    .filled(true)
+                    .color(color)
+                    .radius(marker.radius),
+                );
+            }
+        });
+
+    Plot::new(id.with("qty"))
+        .height((height * 0.3).max(60.0))
+        .link_axis(link, [true, false])
+        .link_cursor(link, [true, false])
+        .include_x(0.0)
+        .include_x(data.end)
+        .include_y(0.0)
+        .y_axis_min_width(48.0)
+        .x_axis_formatter(move |mark, _| {
+            let secs = origin + mark.value.round() as i64;
+            chrono::DateTime::from_timestamp(secs, 0)
+                .map(|t| zone.short(t.fixed_offset()))
+                .unwrap_or_default()
+        })
+        .label_formatter(|pos| match pos {
+            egui_plot::HoverPosition::NearDataPoint { position, .. } => {
+                Some(format!("open {}", position.y))
+            }
+            egui_plot::HoverPosition::Elsewhere { .. } => None,
+        })
+        .show(ui, |plot| {
+            plot.line(
+                Line::new("Open quantity", PlotPoints::Borrowed(&data.open_qty))
+                    .color(avg_color)
+                    .fill(0.0)
+                    .width(1.5),
+            );
+        });
+}
