@@ -533,7 +533,7 @@ impl TrancheApp {
     fn status_bar(&mut self, ui: &mut Ui, now: f64, commands: &mut Vec<Command>) {
         for (i, error) in self.errors.iter().enumerate() {
             ui.horizontal(|ui| {
-                ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {error}"));
+                ui.colored_label(ui.visuals().error_fg_color, error.as_str());
                 if ui.small_button("Dismiss").clicked() {
                     commands.push(Command::DismissError(i));
                 }

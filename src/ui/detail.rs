@@ -82,7 +82,7 @@ impl TradeDetail {
             let closed = a
                 .closed_at
                 .map_or_else(|| "open".to_owned(), |t| view.zone.short(t));
-            ui.label(format!("{opened} → {closed}"));
+            ui.label(format!("{opened} to {closed}"));
             ui.separator();
             ui.label("Net");
             ui.label(money_text(ui, a.net_pnl).strong());

@@ -389,7 +389,7 @@ impl TradeEditor {
                     );
                     ui.horizontal(|ui| {
                         if ui
-                            .add_enabled(i > 0, egui::Button::new("=↑").small())
+                            .add_enabled(i > 0, egui::Button::new("same").small())
                             .on_hover_text("Same time as the row above")
                             .accessible_name(format!("Row {n} same time as above"))
                             .clicked()
@@ -438,7 +438,7 @@ impl TradeEditor {
                         ui.label("");
                     }
                     if ui
-                        .small_button("✖")
+                        .small_button("×")
                         .on_hover_text("Remove this row")
                         .accessible_name(format!("Remove row {n}"))
                         .clicked()

@@ -466,3 +466,131 @@ impl FromStr for RowKind {
             .ok_or_else(|| format!("{s:?} is not entry, exit, stop or target"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Rule;
+    use rust_decimal_macros::dec;
+
+    fn row(kind: RowKind, at: &str, qty: &str, price: &str) -> EventRow {
+        EventRow {
+            qty: qty.to_owned(),
+            price: price.to_owned(),
+            ..EventRow::new(kind, at)
+        }
+    }
+
+    fn worked_example() -> TradeForm {
+        TradeForm {
+            symbol: "AAPL".to_owned(),
+            rows: vec![
+                row(RowKind::Stop, "2025-03-03 09:35", "", "95"),
+                row(RowKind::Entry, "2025-03-03 09:35", "300", "100"),
+                row(RowKind::Entry, "2025-03-03 10:10", "200", "104"),
+                row(RowKind::Stop, "2025-03-03 10:10", "", "99"),
+                row(RowKind::Exit, "2025-03-04 11:00", "250", "110"),
+                row(RowKind::Stop, "2025-03-04 11:00", "", "102"),
+                row(RowKind::Exit, "2025-03-06 15:10", "250", "106"),
+            ],
+            ..TradeForm::default()
+        }
+    }
+
+    fn zone() -> Zone {
+        Zone::parse("America/New_York").unwrap()
+    }
+
+    #[test]
+    fn the_worked_example_parses_exactly_and_previews_every_row() {
+        let preview = worked_example().preview(&zone(), &RuleSettings::default());
+        assert!(preview.errors.is_empty(), "{:?}", preview.errors);
+        let trade = preview.trade.expect("valid");
+        assert_eq!(trade.events[1].at.to_rfc3339(), "2025-03-03T09:35:00-05:00");
+        let (analysis, steps) = preview.analysis.expect("analysed");
+        assert_eq!(steps.len(), 7);
+        assert_eq!(steps[2].avg_entry, Some(dec!(101.6)));
+        assert_eq!(steps[3].worst_case, Some(dec!(-1300)));
+        assert_eq!(analysis.net_pnl, dec!(3200));
+        assert_eq!(analysis.score, 100);
+    }
+
+    #[test]
+    fn decimals_are_exact_and_bad_text_is_explained() {
+        assert_eq!(parse_decimal(" 0.1 ", "price"), Ok(dec!(0.1)));
+        assert_eq!(
+            parse_decimal("1.0000000000000000000000000001", "price"),
+            Ok(dec!(1.0000000000000000000000000001))
+        );
+        assert!(
+            parse_decimal("1,500.25", "price")
+                .unwrap_err()
+                .contains("without commas")
+        );
+        assert!(
+            parse_decimal("", "quantity")
+                .unwrap_err()
+                .contains("enter the quantity")
+        );
+        assert!(parse_decimal("1e3", "price").is_err());
+    }
+
+    #[test]
+    fn domain_errors_land_on_their_row_and_field() {
+        let mut form = worked_example();
+        form.rows[4].qty = "600".to_owned();
+        form.rows[2].at = "2025-03-03 09:00".to_owned();
+        form.multiplier = "0".to_owned();
+        form.symbol = " ".to_owned();
+        let preview = form.preview(&zone(), &RuleSettings::default());
+        assert!(!preview.is_valid());
+        let errors = &preview.errors;
+        assert!(
+            errors
+                .row(4, RowField::Qty)
+                .unwrap()
+                .contains("larger than the open quantity")
+        );
+        assert!(errors.row(2, RowField::Time).unwrap().contains("earlier"));
+        assert!(
+            errors
+                .field(TradeField::Multiplier)
+                .unwrap()
+                .contains("positive")
+        );
+        assert!(errors.field(TradeField::Symbol).unwrap().contains("empty"));
+    }
+
+    #[test]
+    fn a_half_typed_row_still_previews_the_rows_before_it() {
+        let mut form = worked_example();
+        form.rows[2].price = "98".to_owned();
+        form.rows[4].qty = "25O".to_owned();
+        let preview = form.preview(&zone(), &RuleSettings::default());
+        assert!(!preview.is_valid());
+        assert_eq!(preview.errors.rows.len(), 1);
+        assert!(
+            preview
+                .errors
+                .row(4, RowField::Qty)
+                .unwrap()
+                .contains("not a number")
+        );
+        assert_eq!(preview.analysed_rows, 4);
+        let (analysis, _) = preview.analysis.expect("prefix analysed");
+        assert!(analysis.broke(Rule::AveragingDown));
+        assert_eq!(analysis.violations[0].event, 2);
+    }
+
+    #[test]
+    fn a_saved_trade_round_trips_through_the_form() {
+        let trade = worked_example()
+            .preview(&zone(), &RuleSettings::default())
+            .trade
+            .expect("valid");
+        let form = TradeForm::from_trade(&trade, &Zone::parse("UTC").unwrap());
+        assert_eq!(form.rows[1].at, "2025-03-03 09:35 -05:00");
+        let again = form.preview(&Zone::parse("UTC").unwrap(), &RuleSettings::default());
+        assert_eq!(again.trade, Some(trade));
+    }
+}

@@ -344,6 +344,8 @@ impl TradeList {
         commands: &mut Vec<Command>,
     ) {
         let rows = view.trades.rows();
+        // Rows are clicked to select them: labels must not take the click for text selection.
+        ui.style_mut().interaction.selectable_labels = false;
         let text_height = egui::TextStyle::Body
             .resolve(ui.style())
             .size
@@ -382,17 +384,14 @@ impl TradeList {
                 for column in SortColumn::ALL {
                     header.col(|ui| {
                         let active = prefs.sort == column;
-                        let arrow = match (active, prefs.descending) {
-                            (false, _) => "",
-                            (true, true) => " ⏷",
-                            (true, false) => " ⏶",
-                        };
-                        let label = RichText::new(format!("{}{arrow}", column.title())).strong();
-                        if ui
+                        let label = RichText::new(column.title()).strong();
+                        let response = ui
                             .add(egui::Button::selectable(active, label).frame_when_inactive(false))
-                            .on_hover_text(format!("Sort by {}", column.title().to_lowercase()))
-                            .clicked()
-                        {
+                            .on_hover_text(format!("Sort by {}", column.title().to_lowercase()));
+                        if active {
+                            sort_arrow(ui, &response, prefs.descending);
+                        }
+                        if response.clicked() {
                             if active {
                                 prefs.descending = !prefs.descending;
                             } else {
@@ -465,4 +464,21 @@ impl TradeList {
                 });
             });
     }
+}
+
+/// A small triangle after a sorted column's heading: pointing down when descending.
+fn sort_arrow(ui: &Ui, response: &egui::Response, descending: bool) {
+    let color = ui.visuals().strong_text_color();
+    let center = egui::pos2(response.rect.right() + 6.0, response.rect.center().y);
+    let (tip, base) = if descending { (3.0, -3.0) } else { (-3.0, 3.0) };
+    let points = vec![
+        egui::pos2(center.x - 4.0, center.y + base),
+        egui::pos2(center.x + 4.0, center.y + base),
+        egui::pos2(center.x, center.y + tip),
+    ];
+    ui.painter().add(egui::Shape::convex_polygon(
+        points,
+        color,
+        egui::Stroke::NONE,
+    ));
 }
