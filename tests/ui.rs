@@ -361,3 +361,108 @@ fn the_list_filters_and_sorts() {
         tranche::ui::list::SortColumn::Score
     );
 }
+
+/// Image snapshots: they need a GPU adapter (Mesa's lavapipe is enough).
+/// Regenerate with `UPDATE_SNAPSHOTS=1 cargo test --features snapshots`.
+#[cfg(feature = "snapshots")]
+mod snapshots {
+    use super::*;
+    use tranche::analysis::{RuleSettings, analyze_with_steps};
+    use tranche::app::Preferences;
+    use tranche::app::store::Store;
+    use tranche::ui::chart::{ChartData, chart_ui};
+    use tranche::ui::time::Zone;
+    use tranche::ui::{Command, Theme};
+
+    fn new_york() -> Zone {
+        Zone::parse("America/New_York").expect("a zone")
+    }
+
+    fn snapshot_harness(store: MemoryStore) -> App {
+        let prefs = Preferences {
+            zone: new_york(),
+            theme: Theme::Light,
+            ..Preferences::default()
+        };
+        let mut harness = Harness::builder()
+            .with_size([1280.0, 800.0])
+            .build_eframe(move |cc| {
+                TrancheApp::with_preferences(
+                    &cc.egui_ctx,
+                    Box::new(move || Ok(Box::new(store) as Box<dyn Store>)),
+                    prefs,
+                )
+            });
+        settle(&mut harness);
+        harness
+    }
+
+    #[test]
+    fn main_window_with_sample_trades() {
+        let trades = sample_trades().expect("samples parse");
+        let mut harness = snapshot_harness(MemoryStore::with_trades(trades));
+        let id = harness.state().listed_ids()[3];
+        let ctx = harness.ctx.clone();
+        harness.state_mut().apply(Command::Select(Some(id)), &ctx);
+        settle(&mut harness);
+        harness.snapshot("main_window");
+    }
+
+    #[test]
+    fn editor_with_a_violation() {
+        let mut harness = snapshot_harness(MemoryStore::new());
+        click(&mut harness, "New trade");
+        fill(&mut harness, "Symbol", "TSLA");
+        type_rows(
+            &mut harness,
+            &[
+                ("+ Stop", &[("time", "2025-06-02 09:35"), ("price", "240")]),
+                (
+                    "+ Entry",
+                    &[
+                        ("time", "2025-06-02 09:35"),
+                        ("qty", "200"),
+                        ("price", "250"),
+                    ],
+                ),
+                (
+                    "+ Entry",
+                    &[
+                        ("time", "2025-06-02 10:00"),
+                        ("qty", "200"),
+                        ("price", "245"),
+                    ],
+                ),
+                (
+                    "+ Exit",
+                    &[
+                        ("time", "2025-06-02 11:30"),
+                        ("qty", "400"),
+                        ("price", "238"),
+                    ],
+                ),
+            ],
+        );
+        harness.snapshot("editor_violation");
+    }
+
+    #[test]
+    fn trade_chart() {
+        let trades = sample_trades().expect("samples parse");
+        let trade = trades
+            .iter()
+            .find(|t| t.symbol == "MSFT" && t.events.len() > 8)
+            .expect("the MSFT pyramid");
+        let (_, steps) = analyze_with_steps(trade, &RuleSettings::default());
+        let zone = new_york();
+        let data = ChartData::new(trade, &steps, &zone);
+        let mut harness = Harness::builder()
+            .with_size([720.0, 440.0])
+            .with_theme(egui::Theme::Light)
+            .build_ui(move |ui| {
+                chart_ui(ui, &data, &zone, egui::Id::unique("chart"), 320.0);
+            });
+        harness.run();
+        harness.snapshot("trade_chart");
+    }
+}

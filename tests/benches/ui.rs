@@ -1,0 +1,189 @@
+//! Frame CPU time of the desktop app with 100,000 trades loaded, and the
+//! time from start to the first frame.
+//!
+//! Run with `cargo bench --bench ui`. Each frame is measured as egui's pass
+//! plus tessellation (everything the CPU does before the GPU draws).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset, TimeDelta};
+use criterion::{Criterion, criterion_group, criterion_main};
+use egui_kittest::Harness;
+use rust_decimal::Decimal;
+
+use tranche::app::TrancheApp;
+use tranche::app::store::MemoryStore;
+use tranche::domain::{Event, MarketCondition, Side, Trade};
+use tranche::ui::Command;
+
+const TRADES: usize = 100_000;
+
+/// A small deterministic generator (xorshift) of valid, varied trades.
+struct Generator(u64);
+
+impl Generator {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn trade(&mut self, i: usize) -> Trade {
+        const SYMBOLS: [&str; 12] = [
+            "AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "META", "GOOGL", "AMD", "SPY", "QQQ", "ES",
+            "NQ",
+        ];
+        let symbol = SYMBOLS[self.below(SYMBOLS.len() as u64) as usize];
+        let side = if self.below(3) == 0 {
+            Side::Short
+        } else {
+            Side::Long
+        };
+        let s = side.sign();
+        let mut trade = Trade::new(symbol, side);
+        trade.setup =
+            ["breakout", "pullback", "range fade", "scalp"][self.below(4) as usize].to_owned();
+        trade.market_condition =
+            [MarketCondition::Trending, MarketCondition::Range][self.below(2) as usize];
+        trade.tags = vec![format!("batch{}", i % 50)];
+        let start: DateTime<FixedOffset> =
+            DateTime::parse_from_rfc3339("2020-01-02T09:30:00-05:00").expect("valid time")
+                + TimeDelta::hours(i as i64 * 2);
+        let mut at = start;
+        let mut step = |g: &mut Generator| {
+            at += TimeDelta::minutes(1 + g.below(90) as i64);
+            at
+        };
+        let price = Decimal::from(20 + self.below(500));
+        let qty0 = Decimal::from(100 * (1 + self.below(5)));
+        let stop = price - s * Decimal::from(1 + self.below(5));
+        let t0 = step(self);
+        trade.events.push(Event::stop(t0, stop));
+        trade
+            .events
+            .push(Event::entry(t0, qty0, price, Decimal::ONE));
+        let mut open = qty0;
+        let mut last = price;
+        for _ in 0..self.below(3) {
+            last += s * Decimal::from(self.below(6)) - s * Decimal::from(self.below(3));
+            let qty = Decimal::from(50 * (1 + self.below(3)));
+            let t = step(self);
+            trade
+                .events
+                .push(Event::entry(t, qty, last.max(Decimal::ONE), Decimal::ONE));
+            open += qty;
+            if self.below(2) == 0 {
+                trade
+                    .events
+                    .push(Event::stop(t, stop + s * Decimal::from(self.below(4))));
+            }
+        }
+        if self.below(20) != 0 {
+            let partial = open / Decimal::TWO;
+            let p = (last + s * Decimal::from(self.below(8))).max(Decimal::ONE);
+            trade
+                .events
+                .push(Event::exit(step(self), partial.floor(), p, Decimal::ONE));
+            open -= partial.floor();
+            let p =
+                (last + s * Decimal::from(self.below(10)) - s * Decimal::from(4)).max(Decimal::ONE);
+            trade
+                .events
+                .push(Event::exit(step(self), open, p, Decimal::ONE));
+        }
+        debug_assert!(trade.validate().is_ok());
+        trade
+    }
+}
+
+fn journal() -> MemoryStore {
+    let mut generator = Generator(0x5eed_1234_abcd_ef01);
+    MemoryStore::with_trades((0..TRADES).map(|i| generator.trade(i)))
+}
+
+fn loaded_harness() -> Harness<'static, TrancheApp> {
+    let store = journal();
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| TrancheApp::with_store(&cc.egui_ctx, store));
+    while !harness.state().is_loaded() {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    harness.run_steps(3);
+    harness
+}
+
+/// One frame: the egui pass, then tessellation of what it drew.
+fn frame(harness: &mut Harness<'static, TrancheApp>) {
+    harness.step();
+    let output = harness.output();
+    let ctx = harness.ctx.clone();
+    let primitives = ctx.tessellate(output.shapes.clone(), output.pixels_per_point);
+    black_box(primitives);
+}
+
+fn bench_frames(c: &mut Criterion) {
+    let mut harness = loaded_harness();
+    assert_eq!(harness.state().trades().len(), TRADES);
+    let mut group = c.benchmark_group("frame with 100k trades");
+    group
+        .sample_size(60)
+        .measurement_time(Duration::from_secs(6));
+    group.bench_function("list visible", |b| b.iter(|| frame(&mut harness)));
+
+    let id = harness.state().listed_ids()[0];
+    let ctx = harness.ctx.clone();
+    harness.state_mut().apply(Command::Select(Some(id)), &ctx);
+    harness.run_steps(3);
+    group.bench_function("list and trade chart", |b| b.iter(|| frame(&mut harness)));
+    group.finish();
+}
+
+fn bench_startup(c: &mut Criterion) {
+    let mut group = c.benchmark_group("startup with 100k trades");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    group.bench_function("to first frame", |b| {
+        b.iter_custom(|iterations| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iterations {
+                let store = journal();
+                let started = Instant::now();
+                let mut harness = Harness::builder()
+                    .with_size([1280.0, 800.0])
+                    .build_eframe(move |cc| TrancheApp::with_store(&cc.egui_ctx, store));
+                harness.step();
+                total += started.elapsed();
+                black_box(&harness);
+            }
+            total
+        });
+    });
+    group.finish();
+
+    // Once, for the note: how long until the whole journal is loaded and analysed.
+    let store = journal();
+    let started = Instant::now();
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| TrancheApp::with_store(&cc.egui_ctx, store));
+    while !harness.state().is_loaded() {
+        harness.step();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    println!(
+        "startup: {TRADES} trades loaded and analysed {:.0} ms after start",
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+}
+
+criterion_group!(benches, bench_frames, bench_startup);
+criterion_main!(benches);
