@@ -381,7 +381,7 @@ mod snapshots {
     fn snapshot_harness(store: MemoryStore) -> App {
         let prefs = Preferences {
             zone: new_york(),
-            theme: Theme::Light,
+            theme: Theme::Dark,
             ..Preferences::default()
         };
         let mut harness = Harness::builder()
@@ -458,7 +458,6 @@ mod snapshots {
         let data = ChartData::new(trade, &steps, &zone);
         let mut harness = Harness::builder()
             .with_size([720.0, 440.0])
-            .with_theme(egui::Theme::Light)
             .build_ui(move |ui| {
                 chart_ui(ui, &data, &zone, egui::Id::unique("chart"), 320.0);
             });

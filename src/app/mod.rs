@@ -671,21 +671,24 @@ impl eframe::App for TrancheApp {
             zone: &self.prefs.zone,
             busy: self.worker.is_busy(),
         };
-        egui::Panel::left("trade-list")
-            .resizable(true)
-            .default_size(640.0)
-            .min_size(320.0)
-            .show(ui, |ui| {
-                if self.loaded {
-                    commands.extend(self.list.ui(ui, &view, self.selected));
-                } else {
-                    ui.add_space(40.0);
-                    ui.vertical_centered(|ui| {
-                        ui.spinner();
-                        ui.label("Opening the journal…");
-                    });
-                }
-            });
+        // The editor gets the whole width; the list comes back when it closes.
+        if self.editor.is_none() {
+            egui::Panel::left("trade-list")
+                .resizable(true)
+                .default_size(740.0)
+                .min_size(320.0)
+                .show(ui, |ui| {
+                    if self.loaded {
+                        commands.extend(self.list.ui(ui, &view, self.selected));
+                    } else {
+                        ui.add_space(40.0);
+                        ui.vertical_centered(|ui| {
+                            ui.spinner();
+                            ui.label("Opening the journal…");
+                        });
+                    }
+                });
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             if let Some(editor) = self.editor.as_mut() {
                 commands.extend(editor.ui(ui, &view));

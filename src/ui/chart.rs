@@ -4,8 +4,6 @@
 //! The series are built once per trade ([`ChartData::new`]) and borrowed by
 //! the plot every frame.
 
-use std::collections::HashMap;
-
 use egui::{Color32, Ui};
 use egui_plot::{
     Corner, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoint, PlotPoints, Points,
@@ -19,8 +17,6 @@ use super::time::Zone;
 /// One marker: an initial entry, an add or an exit.
 #[derive(Debug, Clone)]
 pub struct Marker {
-    /// The marker's unique name (legend and hover).
-    pub name: String,
     /// Where it is.
     pub at: PlotPoint,
     /// Its radius in points; adds are sized by quantity.
@@ -40,6 +36,17 @@ pub enum MarkerKind {
     Add,
     /// A partial or final exit.
     Exit,
+}
+
+impl MarkerKind {
+    /// The name of the kind's series in the legend.
+    pub fn legend(self) -> &'static str {
+        match self {
+            MarkerKind::Initial => "Initial entry",
+            MarkerKind::Add => "Adds (sized by quantity)",
+            MarkerKind::Exit => "Exits",
+        }
+    }
 }
 
 /// Everything the chart draws, in plot coordinates: x is seconds since the
@@ -62,8 +69,6 @@ pub struct ChartData {
     pub open_qty: Vec<PlotPoint>,
     /// The right edge of the chart.
     pub end: f64,
-    /// Marker name → description, for the hover label.
-    descriptions: HashMap<String, String>,
 }
 
 impl ChartData {
@@ -107,7 +112,7 @@ impl ChartData {
                     let price = f(fill.price);
                     data.fills.push(PlotPoint::new(x, price));
                     let is_entry = matches!(event.kind, EventKind::Entry(_));
-                    let (kind, name, radius) = if is_entry {
+                    let (kind, title, radius) = if is_entry {
                         entries += 1;
                         if entries == 1 {
                             (MarkerKind::Initial, "Initial entry".to_owned(), 7.0)
@@ -130,7 +135,7 @@ impl ChartData {
                         _ => verb,
                     };
                     let mut description = format!(
-                        "{name}: {verb} {} @ {} on {time}",
+                        "{title}: {verb} {} @ {} on {time}",
                         format::num(fill.qty),
                         format::exact(fill.price)
                     );
@@ -143,9 +148,7 @@ impl ChartData {
                             description.push_str(&format!(", average {}", format::price(avg, 2)));
                         }
                     }
-                    data.descriptions.insert(name.clone(), description.clone());
                     data.markers.push(Marker {
-                        name,
                         at: PlotPoint::new(x, price),
                         radius,
                         kind,
@@ -198,9 +201,12 @@ impl ChartData {
         data
     }
 
-    /// What the hover label says for a point of the series named `name`.
-    pub fn describe(&self, name: &str) -> Option<&str> {
-        self.descriptions.get(name).map(String::as_str)
+    /// What the hover label says for the marker of series `name` at `at`.
+    pub fn describe(&self, name: &str, at: PlotPoint) -> Option<&str> {
+        self.markers
+            .iter()
+            .find(|m| m.kind.legend() == name && m.at.x == at.x && m.at.y == at.y)
+            .map(|m| m.description.as_str())
     }
 }
 
@@ -234,6 +240,7 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
         .include_x(0.0)
         .include_x(data.end)
         .show_x(false)
+        .show_axes([false, true])
         .y_axis_min_width(48.0)
         .x_axis_formatter(move |mark, _| x_label_axis(mark.value))
         .label_formatter(|pos| match pos {
@@ -241,29 +248,35 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
                 plot_name,
                 position,
                 ..
-            } => data.describe(plot_name).map(str::to_owned).or_else(|| {
-                Some(format!(
-                    "{plot_name} {:.2}\n{}",
-                    position.y,
-                    x_label(position.x)
-                ))
-            }),
+            } => data
+                .describe(plot_name, *position)
+                .map(str::to_owned)
+                .or_else(|| {
+                    Some(format!(
+                        "{plot_name} {:.2}\n{}",
+                        position.y,
+                        x_label(position.x)
+                    ))
+                }),
             egui_plot::HoverPosition::Elsewhere { .. } => None,
         })
         .show(ui, |plot| {
             plot.line(
                 Line::new("Fills", PlotPoints::Borrowed(&data.fills))
                     .color(fill_color)
+                    .allow_band(false)
                     .width(1.0),
             );
             plot.line(
                 Line::new("Stop", PlotPoints::Borrowed(&data.stop))
                     .color(stop_color)
+                    .allow_band(false)
                     .width(2.0),
             );
             plot.line(
                 Line::new("Average entry", PlotPoints::Borrowed(&data.average))
                     .color(avg_color)
+                    .allow_band(false)
                     .width(1.5),
             );
             for target in &data.targets {
@@ -271,6 +284,7 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
                     Line::new("Target", PlotPoints::Borrowed(target))
                         .color(target_color)
                         .style(LineStyle::dashed_loose())
+                        .allow_band(false)
                         .width(1.5),
                 );
             }
@@ -282,7 +296,7 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
                 };
                 plot.points(
                     Points::new(
-                        marker.name.as_str(),
+                        marker.kind.legend(),
                         PlotPoints::Borrowed(std::slice::from_ref(&marker.at)),
                     )
                     .shape(shape)
@@ -317,6 +331,7 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
             plot.line(
                 Line::new("Open quantity", PlotPoints::Borrowed(&data.open_qty))
                     .color(avg_color)
+                    .allow_band(false)
                     .fill(0.0)
                     .width(1.5),
             );

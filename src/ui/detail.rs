@@ -139,7 +139,7 @@ impl TradeDetail {
             chart_height,
         );
         ui.add_space(4.0);
-        egui::ScrollArea::vertical()
+        egui::ScrollArea::both()
             .id_salt("detail-timeline")
             .auto_shrink([false, false])
             .show(ui, |ui| {

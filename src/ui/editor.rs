@@ -167,7 +167,7 @@ impl TradeEditor {
         }
         ui.separator();
 
-        egui::ScrollArea::vertical()
+        egui::ScrollArea::both()
             .id_salt("editor-scroll")
             .auto_shrink([false, false])
             .show(ui, |ui| {
@@ -473,7 +473,7 @@ impl TradeEditor {
                     }
 
                     ui.vertical(|ui| {
-                        ui.set_max_width(330.0);
+                        ui.set_max_width(ui.available_width().max(300.0));
                         if let Some((field, message)) = preview.errors.first_in_row(i) {
                             ui.add(
                                 egui::Label::new(
@@ -585,12 +585,9 @@ fn text_cell(
     width: f32,
     error: Option<&str>,
 ) -> egui::Response {
+    let height = ui.spacing().interact_size.y;
     let response = ui
-        .add(
-            TextEdit::singleline(text)
-                .hint_text(hint)
-                .desired_width(width),
-        )
+        .add_sized([width, height], TextEdit::singleline(text).hint_text(hint))
         .accessible_name(name);
     if let Some(error) = error {
         mark_error(ui, &response, error);

@@ -357,14 +357,14 @@ impl TradeList {
             .resizable(true)
             .sense(Sense::click())
             .cell_layout(Layout::left_to_right(Align::Center))
-            .column(Column::initial(118.0).at_least(70.0).clip(true))
-            .column(Column::initial(62.0).at_least(40.0).clip(true))
-            .column(Column::initial(42.0).at_least(30.0))
-            .column(Column::initial(36.0).at_least(24.0))
-            .column(Column::initial(52.0).at_least(24.0))
-            .column(Column::initial(84.0).at_least(50.0))
-            .column(Column::initial(56.0).at_least(36.0))
-            .column(Column::initial(44.0).at_least(30.0))
+            .column(Column::initial(112.0).at_least(70.0).clip(true))
+            .column(Column::initial(56.0).at_least(40.0).clip(true))
+            .column(Column::initial(40.0).at_least(30.0))
+            .column(Column::initial(38.0).at_least(24.0))
+            .column(Column::initial(54.0).at_least(24.0))
+            .column(Column::initial(80.0).at_least(50.0))
+            .column(Column::initial(54.0).at_least(36.0))
+            .column(Column::initial(46.0).at_least(30.0))
             .column(Column::remainder().at_least(80.0).clip(true))
             .min_scrolled_height(0.0)
             .auto_shrink([false, false]);
@@ -443,12 +443,16 @@ impl TradeList {
                         });
                     });
                     table_row.col(|ui| {
-                        let mut seen = [false; 8];
-                        for violation in &a.violations {
-                            let i = violation.rule.index();
-                            if !std::mem::replace(&mut seen[i], true) {
-                                rule_badge(ui, violation.rule);
-                            }
+                        let mut broken: Vec<Rule> = a.violations.iter().map(|v| v.rule).collect();
+                        broken.sort();
+                        broken.dedup();
+                        for &rule in broken.iter().take(2) {
+                            rule_badge(ui, rule);
+                        }
+                        if broken.len() > 2 {
+                            let rest: Vec<&str> = broken[2..].iter().map(|r| r.id()).collect();
+                            ui.weak(format!("+{}", rest.len()))
+                                .on_hover_text(rest.join("\n"));
                         }
                         if !a.is_closed() {
                             ui.weak("open");
