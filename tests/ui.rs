@@ -7,10 +7,13 @@ use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
-use tranche::analysis::Rule;
+use tranche::analysis::{Rule, RuleSettings};
 use tranche::app::TrancheApp;
 use tranche::app::sample::sample_trades;
 use tranche::app::store::MemoryStore;
+use tranche::app::store::StoreError;
+use tranche::domain::{Trade, TradeId};
+use tranche::ui::Command;
 
 type App = Harness<'static, TrancheApp>;
 
@@ -362,6 +365,94 @@ fn the_list_filters_and_sorts() {
     );
 }
 
+/// A journal whose writes all fail, as a full disk or a locked file would.
+struct FailingStore;
+
+impl tranche::app::store::Store for FailingStore {
+    fn trades(&self) -> Result<Vec<(TradeId, Trade)>, StoreError> {
+        Ok(Vec::new())
+    }
+    fn insert_trade(&mut self, _: &Trade) -> Result<TradeId, StoreError> {
+        Err("the disk is full".into())
+    }
+    fn insert_trades(
+        &mut self,
+        _: &[Trade],
+        _: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<TradeId>, StoreError> {
+        Err("the disk is full".into())
+    }
+    fn update_trade(&mut self, _: TradeId, _: &Trade) -> Result<(), StoreError> {
+        Err("the disk is full".into())
+    }
+    fn delete_trade(&mut self, _: TradeId) -> Result<(), StoreError> {
+        Err("the disk is full".into())
+    }
+    fn restore_trade(&mut self, _: TradeId, _: &Trade) -> Result<(), StoreError> {
+        Err("the disk is full".into())
+    }
+    fn rule_settings(&self) -> Result<RuleSettings, StoreError> {
+        Ok(RuleSettings::default())
+    }
+    fn set_rule_settings(&mut self, _: &RuleSettings) -> Result<(), StoreError> {
+        Err("the disk is full".into())
+    }
+    fn location(&self) -> Option<String> {
+        None
+    }
+}
+
+#[test]
+fn a_failed_save_keeps_the_editor_open_and_says_why() {
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(|cc| TrancheApp::with_store(&cc.egui_ctx, FailingStore));
+    settle(&mut harness);
+    // Ctrl+N opens a new trade.
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    settle(&mut harness);
+    assert!(harness.state().editor().is_some());
+    fill(&mut harness, "Symbol", "AAPL");
+    fill(&mut harness, "Row 1 price", "95");
+    fill(&mut harness, "Row 2 qty", "100");
+    fill(&mut harness, "Row 2 price", "100");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    settle(&mut harness);
+    let app = harness.state();
+    assert!(app.trades().is_empty());
+    let editor = app.editor().expect("the editor stays open");
+    assert!(!editor.is_saving());
+    assert_eq!(editor.form().symbol, "AAPL");
+    assert!(app.errors().iter().any(|e| e.contains("the disk is full")));
+    assert!(has_text_containing(&harness, "Not saved: the disk is full"));
+    click(&mut harness, "Dismiss");
+    assert!(harness.state().errors().is_empty());
+}
+
+#[test]
+fn new_rule_weights_rescore_every_trade() {
+    let trades = sample_trades().expect("samples parse");
+    let mut harness = harness_with(MemoryStore::with_trades(trades));
+    click(&mut harness, "Settings");
+    assert!(has_text_containing(&harness, "Rule weights"));
+    let mut settings = RuleSettings::default();
+    settings.weights[Rule::AddNotSmaller.index()] = 30;
+    let ctx = harness.ctx.clone();
+    harness
+        .state_mut()
+        .apply(Command::ApplyRuleSettings(settings.clone()), &ctx);
+    settle(&mut harness);
+    let app = harness.state();
+    assert_eq!(app.rule_settings(), &settings);
+    let googl = app
+        .trades()
+        .rows()
+        .iter()
+        .find(|r| r.trade.symbol == "GOOGL")
+        .expect("GOOGL sample");
+    assert_eq!(googl.analysis.score, 70);
+}
+
 /// Image snapshots: they need a GPU adapter (Mesa's lavapipe is enough).
 /// Regenerate with `UPDATE_SNAPSHOTS=1 cargo test --features snapshots`.
 #[cfg(feature = "snapshots")]
@@ -370,9 +461,9 @@ mod snapshots {
     use tranche::analysis::{RuleSettings, analyze_with_steps};
     use tranche::app::Preferences;
     use tranche::app::store::Store;
+    use tranche::ui::Theme;
     use tranche::ui::chart::{ChartData, chart_ui};
     use tranche::ui::time::Zone;
-    use tranche::ui::{Command, Theme};
 
     fn new_york() -> Zone {
         Zone::parse("America/New_York").expect("a zone")

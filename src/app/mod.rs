@@ -734,3 +734,22 @@ impl eframe::App for TrancheApp {
         eframe::set_value(storage, eframe::APP_KEY, &self.preferences());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preferences_survive_missing_and_unknown_fields() {
+        let prefs: Preferences = serde_json::from_str("{}").expect("empty object");
+        assert_eq!(prefs, Preferences::default());
+        let prefs: Preferences =
+            serde_json::from_str(r#"{"theme":"Dark","list":{"descending":false},"later":1}"#)
+                .expect("partial object");
+        assert_eq!(prefs.theme, Theme::Dark);
+        assert!(!prefs.list.descending);
+        assert_eq!(prefs.list.sort, crate::ui::list::SortColumn::Opened);
+        let text = serde_json::to_string(&prefs).expect("serializes");
+        assert_eq!(serde_json::from_str::<Preferences>(&text).ok(), Some(prefs));
+    }
+}
