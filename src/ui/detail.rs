@@ -139,7 +139,7 @@ impl TradeDetail {
             chart_height,
         );
         ui.add_space(4.0);
-        egui::ScrollArea::both()
+        egui::ScrollArea::vertical()
             .id_salt("detail-timeline")
             .auto_shrink([false, false])
             .show(ui, |ui| {
@@ -154,7 +154,8 @@ impl TradeDetail {
     }
 }
 
-/// The position after every event, with each violation beside its event.
+/// The position after every event, with the rules each event broke beside it,
+/// then every violation in words.
 pub fn timeline_ui(
     ui: &mut Ui,
     trade: &Trade,
@@ -162,6 +163,7 @@ pub fn timeline_ui(
     analysis: &TradeAnalysis,
     zone: &Zone,
 ) {
+    let mut labels = Vec::with_capacity(trade.events.len());
     egui::Grid::new("timeline")
         .striped(true)
         .spacing([10.0, 3.0])
@@ -181,8 +183,15 @@ pub fn timeline_ui(
             }
             ui.end_row();
             let mut entries = 0;
+            let mut last_date = None;
             for (i, event) in trade.events.iter().enumerate() {
-                ui.label(zone.short(event.at));
+                let date = zone.date(event.at);
+                let time = if last_date == Some(date) {
+                    zone.convert(event.at).format("%H:%M").to_string()
+                } else {
+                    zone.short(event.at)
+                };
+                last_date = Some(date);
                 let (kind, qty) = match event.kind {
                     EventKind::Entry(fill) => {
                         entries += 1;
@@ -197,7 +206,9 @@ pub fn timeline_ui(
                     EventKind::Stop { .. } => ("Stop".to_owned(), String::new()),
                     EventKind::Target { .. } => ("Target".to_owned(), String::new()),
                 };
-                ui.label(kind);
+                ui.label(&time);
+                ui.label(&kind);
+                labels.push(format!("{time} {kind}"));
                 ui.label(qty);
                 ui.label(format::exact(event.kind.price()));
                 match steps.get(i) {
@@ -222,19 +233,48 @@ pub fn timeline_ui(
                         }
                     }
                 }
-                ui.vertical(|ui| {
-                    ui.set_max_width(360.0);
-                    for v in analysis.violations.iter().filter(|v| v.event == i) {
-                        ui.add(
-                            egui::Label::new(
-                                RichText::new(format!("{}: {}", v.rule.id(), v.message))
-                                    .color(rule_color(v.rule)),
-                            )
-                            .wrap(),
-                        );
+                let broken: Vec<_> = analysis
+                    .violations
+                    .iter()
+                    .filter(|v| v.event == i)
+                    .map(|v| v.rule)
+                    .collect();
+                match broken.first() {
+                    Some(&first) => {
+                        let text = if broken.len() == 1 {
+                            first.id().to_owned()
+                        } else {
+                            format!("{} +{}", first.id(), broken.len() - 1)
+                        };
+                        ui.label(RichText::new(text).small().color(rule_color(first)))
+                            .on_hover_text(
+                                broken.iter().map(|r| r.id()).collect::<Vec<_>>().join("\n"),
+                            );
                     }
-                });
+                    None => {
+                        ui.label("");
+                    }
+                }
                 ui.end_row();
             }
         });
+    if analysis.violations.is_empty() {
+        ui.add_space(4.0);
+        ui.label(RichText::new("Every scaling rule kept.").color(score_color(ui, 100)));
+        return;
+    }
+    ui.add_space(6.0);
+    ui.label(RichText::new("Violations").strong());
+    for v in &analysis.violations {
+        let at = labels.get(v.event).cloned().unwrap_or_default();
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                RichText::new(v.rule.id())
+                    .color(rule_color(v.rule))
+                    .strong(),
+            );
+            ui.weak(at);
+            ui.label(&v.message);
+        });
+    }
 }

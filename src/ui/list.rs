@@ -288,13 +288,14 @@ impl TradeList {
                     .add(
                         egui::TextEdit::singleline(text)
                             .hint_text(if name == "From date" {
-                                "from YYYY-MM-DD"
+                                "from date"
                             } else {
-                                "to YYYY-MM-DD"
+                                "to date"
                             })
                             .desired_width(104.0),
                     )
-                    .accessible_name(name);
+                    .accessible_name(name)
+                    .on_hover_text("A date like 2025-03-04, inclusive");
                 if let Err(message) = parse_date(text) {
                     ui.painter().rect_stroke(
                         response.rect.expand(1.0),
@@ -358,7 +359,7 @@ impl TradeList {
             .sense(Sense::click())
             .cell_layout(Layout::left_to_right(Align::Center))
             .column(Column::initial(112.0).at_least(70.0).clip(true))
-            .column(Column::initial(56.0).at_least(40.0).clip(true))
+            .column(Column::initial(66.0).at_least(40.0).clip(true))
             .column(Column::initial(40.0).at_least(30.0))
             .column(Column::initial(38.0).at_least(24.0))
             .column(Column::initial(54.0).at_least(24.0))
