@@ -365,6 +365,45 @@ fn the_list_filters_and_sorts() {
     );
 }
 
+#[test]
+fn tab_moves_through_the_event_grid() {
+    let mut harness = harness_with(MemoryStore::new());
+    click(&mut harness, "New trade");
+    let focused = |harness: &App| {
+        harness
+            .root()
+            .children_recursive()
+            .find(|node| node.is_focused())
+            .and_then(|node| node.accesskit_node().label())
+    };
+    fill(&mut harness, "Row 2 qty", "300");
+    harness.key_press(Key::Tab);
+    harness.run();
+    assert_eq!(focused(&harness).as_deref(), Some("Row 2 price"));
+    harness
+        .get_by_role_and_label(Role::TextInput, "Row 2 price")
+        .type_text("100");
+    harness.run();
+    // Typing completes the trade and the preview grows; the field keeps its focus.
+    assert_eq!(focused(&harness).as_deref(), Some("Row 2 price"));
+    harness.key_press(Key::Tab);
+    harness.run();
+    assert_eq!(focused(&harness).as_deref(), Some("Row 2 fee"));
+    harness
+        .get_by_role_and_label(Role::TextInput, "Row 2 fee")
+        .type_text("1.25");
+    harness.run();
+    let form = harness
+        .state()
+        .editor()
+        .expect("editor open")
+        .form()
+        .clone();
+    assert_eq!(form.rows[1].qty, "300");
+    assert_eq!(form.rows[1].price, "100");
+    assert_eq!(form.rows[1].fee, "1.25");
+}
+
 /// A journal whose writes all fail, as a full disk or a locked file would.
 struct FailingStore;
 

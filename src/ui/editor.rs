@@ -271,6 +271,7 @@ impl TradeEditor {
             let label = ui.label("Notes");
             ui.add(
                 TextEdit::multiline(&mut form.notes)
+                    .id_salt("trade-notes")
                     .desired_rows(2)
                     .desired_width(f32::INFINITY),
             )
@@ -563,11 +564,15 @@ fn row_roles(rows: &[EventRow]) -> Vec<String> {
 }
 
 /// A labelled header field with an error outline and reason.
-fn text_field(ui: &mut Ui, label: &str, text: &mut String, width: f32, error: Option<&str>) {
-    let label = ui.label(label);
+fn text_field(ui: &mut Ui, name: &str, text: &mut String, width: f32, error: Option<&str>) {
+    let label = ui.label(name);
     ui.horizontal(|ui| {
         let response = ui
-            .add(TextEdit::singleline(text).desired_width(width))
+            .add(
+                TextEdit::singleline(text)
+                    .id_salt(("trade-field", name))
+                    .desired_width(width),
+            )
             .labelled_by(label.id);
         if let Some(error) = error {
             mark_error(ui, &response, error);
@@ -585,9 +590,14 @@ fn text_cell(
     width: f32,
     error: Option<&str>,
 ) -> egui::Response {
-    let height = ui.spacing().interact_size.y;
     let response = ui
-        .add_sized([width, height], TextEdit::singleline(text).hint_text(hint))
+        .add(
+            TextEdit::singleline(text)
+                .id_salt(name)
+                .hint_text(hint)
+                .desired_width(width)
+                .min_size(egui::vec2(width, 0.0)),
+        )
         .accessible_name(name);
     if let Some(error) = error {
         mark_error(ui, &response, error);
