@@ -337,3 +337,84 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
             );
         });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{RuleSettings, analyze_with_steps};
+    use crate::domain::{Event, Side};
+    use chrono::DateTime;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn the_worked_example_charts_steps_markers_and_hover_text() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap();
+        let mut trade = Trade::new("AAPL", Side::Long);
+        trade.events = vec![
+            Event::stop(at("2025-03-03T09:35:00-05:00"), dec!(95)),
+            Event::entry(
+                at("2025-03-03T09:35:00-05:00"),
+                dec!(300),
+                dec!(100),
+                dec!(0),
+            ),
+            Event::entry(
+                at("2025-03-03T10:10:00-05:00"),
+                dec!(200),
+                dec!(104),
+                dec!(0),
+            ),
+            Event::stop(at("2025-03-03T10:10:00-05:00"), dec!(99)),
+            Event::exit(
+                at("2025-03-04T11:00:00-05:00"),
+                dec!(250),
+                dec!(110),
+                dec!(0),
+            ),
+            Event::stop(at("2025-03-04T11:00:00-05:00"), dec!(102)),
+            Event::exit(
+                at("2025-03-06T15:10:00-05:00"),
+                dec!(250),
+                dec!(106),
+                dec!(0),
+            ),
+        ];
+        let (_, steps) = analyze_with_steps(&trade, &RuleSettings::default());
+        let zone = Zone::parse("America/New_York").unwrap();
+        let data = ChartData::new(&trade, &steps, &zone);
+
+        let kinds: Vec<MarkerKind> = data.markers.iter().map(|m| m.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                MarkerKind::Initial,
+                MarkerKind::Add,
+                MarkerKind::Exit,
+                MarkerKind::Exit
+            ]
+        );
+        assert!(
+            data.markers[1].radius < data.markers[0].radius,
+            "the smaller add is drawn smaller"
+        );
+        // The stop steps up at the add and again after the partial exit.
+        let stops: Vec<f64> = data.stop.iter().map(|p| p.y).collect();
+        assert_eq!(stops, [95.0, 95.0, 99.0, 99.0, 102.0, 102.0]);
+        // Average entry: 100 from the entry, 101.6 from the add, until the close.
+        let averages: Vec<f64> = data.average.iter().map(|p| p.y).collect();
+        assert_eq!(averages, [100.0, 100.0, 101.6, 101.6]);
+        // Open quantity steps 0 → 300 → 500 → 250 → 0.
+        let open: Vec<f64> = data.open_qty.iter().map(|p| p.y).collect();
+        assert_eq!(
+            open,
+            [0.0, 0.0, 300.0, 300.0, 500.0, 500.0, 250.0, 250.0, 0.0, 0.0]
+        );
+        let add = &data.markers[1];
+        let hover = data.describe(MarkerKind::Add.legend(), add.at).unwrap();
+        assert!(
+            hover.starts_with("Add 1: bought 200 @ 104 on 2025-03-03 10:10"),
+            "{hover}"
+        );
+        assert!(hover.contains("open 500, average 101.60"), "{hover}");
+    }
+}
