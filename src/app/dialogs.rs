@@ -15,6 +15,18 @@ pub enum DialogResult {
     Import(PathBuf),
     /// Export to this file.
     Export(PathBuf),
+    /// No file was chosen; `quickly` when the dialog came back at once, which
+    /// usually means no dialog could be shown at all.
+    NoFile {
+        /// Whether the dialog returned within half a second.
+        quickly: bool,
+    },
+}
+
+fn no_file(started: std::time::Instant) -> DialogResult {
+    DialogResult::NoFile {
+        quickly: started.elapsed() < std::time::Duration::from_millis(500),
+    }
 }
 
 /// Asks for a journal file to import; sends the choice (if any) and wakes the UI.
@@ -24,9 +36,12 @@ pub fn pick_import(results: Sender<DialogResult>, ctx: egui::Context) {
             .set_title("Import trades")
             .add_filter("Tranche journal (JSON)", &["json"])
             .add_filter("All files", &["*"]);
-        if let Some(file) = block_on(dialog.pick_file()) {
-            let _ = results.send(DialogResult::Import(file.path().to_path_buf()));
-        }
+        let started = std::time::Instant::now();
+        let result = match block_on(dialog.pick_file()) {
+            Some(file) => DialogResult::Import(file.path().to_path_buf()),
+            None => no_file(started),
+        };
+        let _ = results.send(result);
         ctx.request_repaint();
     });
 }
@@ -38,9 +53,12 @@ pub fn pick_export(results: Sender<DialogResult>, ctx: egui::Context) {
             .set_title("Export the journal")
             .set_file_name("tranche-journal.json")
             .add_filter("Tranche journal (JSON)", &["json"]);
-        if let Some(file) = block_on(dialog.save_file()) {
-            let _ = results.send(DialogResult::Export(file.path().to_path_buf()));
-        }
+        let started = std::time::Instant::now();
+        let result = match block_on(dialog.save_file()) {
+            Some(file) => DialogResult::Export(file.path().to_path_buf()),
+            None => no_file(started),
+        };
+        let _ = results.send(result);
         ctx.request_repaint();
     });
 }

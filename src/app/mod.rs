@@ -118,6 +118,8 @@ pub struct TrancheApp {
     confirm_delete: Option<TradeId>,
     dialog_tx: Sender<DialogResult>,
     dialog_rx: Receiver<DialogResult>,
+    /// A file dialog is open.
+    dialog_open: bool,
     /// Re-score with these settings once the current re-score is back.
     rescore_with: Option<(RuleSettings, u64)>,
     started: bool,
@@ -168,6 +170,7 @@ impl TrancheApp {
             confirm_delete: None,
             dialog_tx,
             dialog_rx,
+            dialog_open: false,
             rescore_with: None,
             started: false,
         }
@@ -387,8 +390,15 @@ impl TrancheApp {
                     });
                 }
             }
-            Command::Import => dialogs::pick_import(self.dialog_tx.clone(), ctx.clone()),
-            Command::Export => dialogs::pick_export(self.dialog_tx.clone(), ctx.clone()),
+            Command::Import if !self.dialog_open => {
+                self.dialog_open = true;
+                dialogs::pick_import(self.dialog_tx.clone(), ctx.clone());
+            }
+            Command::Export if !self.dialog_open => {
+                self.dialog_open = true;
+                dialogs::pick_export(self.dialog_tx.clone(), ctx.clone());
+            }
+            Command::Import | Command::Export => {}
             Command::LoadSamples => self.worker.send(Job::LoadSamples),
             Command::Show(view) => {
                 self.view = view;
@@ -468,15 +478,16 @@ impl TrancheApp {
             {
                 commands.push(Command::NewTrade);
             }
+            let ready_for_dialog = ready && !self.dialog_open;
             if ui
-                .add_enabled(ready, egui::Button::new("Import…"))
+                .add_enabled(ready_for_dialog, egui::Button::new("Import…"))
                 .clicked()
             {
                 commands.push(Command::Import);
             }
             if ui
                 .add_enabled(
-                    ready && !self.trades.is_empty(),
+                    ready_for_dialog && !self.trades.is_empty(),
                     egui::Button::new("Export…"),
                 )
                 .clicked()
@@ -642,9 +653,17 @@ impl eframe::App for TrancheApp {
             self.progress = None;
         }
         while let Ok(result) = self.dialog_rx.try_recv() {
+            self.dialog_open = false;
             match result {
                 DialogResult::Import(path) => self.worker.send(Job::Import { path }),
                 DialogResult::Export(path) => self.worker.send(Job::Export { path }),
+                DialogResult::NoFile { quickly: true } => self.errors.push(
+                    "No file dialog could be shown. Tranche uses the desktop's file chooser \
+                     (xdg-desktop-portal); install it, or use `tranche import` and \
+                     `tranche export` on the command line."
+                        .to_owned(),
+                ),
+                DialogResult::NoFile { quickly: false } => {}
             }
         }
         if self.undo.as_ref().is_some_and(|u| u.until <= now) {
