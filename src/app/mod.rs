@@ -449,6 +449,26 @@ impl TrancheApp {
         if new && self.loaded {
             commands.push(Command::NewTrade);
         }
+        // Up and down move through the list when no field has the keyboard.
+        let typing = ctx.memory(|memory| memory.focused().is_some());
+        if self.editor.is_none() && !modal_open && !typing {
+            let step = ctx.input_mut(|input| {
+                let mut step = 0isize;
+                while input.consume_key(Modifiers::NONE, Key::ArrowDown) {
+                    step += 1;
+                }
+                while input.consume_key(Modifiers::NONE, Key::ArrowUp) {
+                    step -= 1;
+                }
+                step
+            });
+            if step != 0
+                && let Some(id) = self.list.neighbour(&self.trades, self.selected, step)
+            {
+                commands.push(Command::Select(Some(id)));
+                self.list.reveal_selected();
+            }
+        }
         if let Some(editor) = self.editor.as_mut() {
             if save {
                 editor.refresh(&self.prefs.zone, &self.rule_settings);

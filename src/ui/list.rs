@@ -191,6 +191,29 @@ impl TradeList {
             .collect()
     }
 
+    /// The trade `step` rows below (or above, if negative) `from` in the list
+    /// as shown; the first row when nothing is selected.
+    pub fn neighbour(
+        &self,
+        trades: &Trades,
+        from: Option<TradeId>,
+        step: isize,
+    ) -> Option<TradeId> {
+        let rows = trades.rows();
+        let id_at = |pos: usize| self.visible.get(pos).map(|&i| rows[i as usize].id);
+        let Some(from) = from else {
+            return id_at(0);
+        };
+        let pos = self
+            .visible
+            .iter()
+            .position(|&i| rows[i as usize].id == from)?;
+        let target = pos
+            .checked_add_signed(step)?
+            .min(self.visible.len().checked_sub(1)?);
+        id_at(target)
+    }
+
     /// Scrolls the selected trade into view on the next frame.
     pub fn reveal_selected(&mut self) {
         self.scroll_to_selected = true;

@@ -44,7 +44,7 @@ impl SettingsPanel {
                     let label = ui.label(rule.id());
                     ui.add(egui::DragValue::new(&mut self.weights[rule.index()]).range(0..=100))
                         .labelled_by(label.id);
-                    ui.weak(rule.description());
+                    ui.add(egui::Label::new(RichText::new(rule.description()).weak()).wrap());
                     ui.end_row();
                 }
             });
