@@ -299,6 +299,7 @@ impl TrancheApp {
                 if self.selected.is_none() {
                     self.selected = first;
                 }
+                self.list.reveal_selected();
                 self.notice = Some((format!("Added {count} {what}"), now + 4.0));
             }
             Reply::Exported { path, count } => {

@@ -43,7 +43,7 @@ impl MarkerKind {
     pub fn legend(self) -> &'static str {
         match self {
             MarkerKind::Initial => "Initial entry",
-            MarkerKind::Add => "Adds (sized by quantity)",
+            MarkerKind::Add => "Adds",
             MarkerKind::Exit => "Exits",
         }
     }
@@ -201,6 +201,20 @@ impl ChartData {
         data
     }
 
+    /// The lowest and highest price drawn.
+    pub fn price_range(&self) -> (f64, f64) {
+        let prices = self
+            .fills
+            .iter()
+            .chain(&self.stop)
+            .chain(&self.average)
+            .chain(self.targets.iter().flatten())
+            .map(|p| p.y);
+        prices.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| {
+            (lo.min(y), hi.max(y))
+        })
+    }
+
     /// What the hover label says for the marker of series `name` at `at`.
     pub fn describe(&self, name: &str, at: PlotPoint) -> Option<&str> {
         self.markers
@@ -220,7 +234,28 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
             .map(|t| zone_for_axis.short(t.fixed_offset()))
             .unwrap_or_default()
     };
-    let x_label_axis = x_label.clone();
+    // Axis ticks: the time of day for a trade within a day, else month-day and time.
+    let short_ticks = data.end < 20.0 * 3600.0;
+    let zone_for_ticks = zone.clone();
+    let tick = move |x: f64| -> String {
+        let secs = origin + x.round() as i64;
+        chrono::DateTime::from_timestamp(secs, 0)
+            .map(|t| {
+                let t = zone_for_ticks.convert(t.fixed_offset());
+                if short_ticks {
+                    t.format("%H:%M").to_string()
+                } else {
+                    t.format("%m-%d %H:%M").to_string()
+                }
+            })
+            .unwrap_or_default()
+    };
+    let tick_below = tick.clone();
+    let (low, high) = match data.price_range() {
+        (low, high) if low.is_finite() && high.is_finite() => (low, high),
+        _ => (0.0, 1.0),
+    };
+    let span = (high - low).max(high.abs() * 1e-4).max(1e-9);
     let link = id.with("link");
     let dark = ui.visuals().dark_mode;
     let fill_color = if dark {
@@ -234,15 +269,22 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
 
     Plot::new(id.with("price"))
         .height(height)
-        .legend(Legend::default().position(Corner::LeftTop))
+        .legend(
+            Legend::default()
+                .position(Corner::LeftTop)
+                .text_style(egui::TextStyle::Small),
+        )
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
         .include_x(0.0)
         .include_x(data.end)
+        .include_y(low - span * 0.08)
+        // Head room for the legend, top left.
+        .include_y(high + span * 0.7)
         .show_x(false)
         .show_axes([false, true])
         .y_axis_min_width(48.0)
-        .x_axis_formatter(move |mark, _| x_label_axis(mark.value))
+        .x_axis_formatter(move |mark, _| tick(mark.value))
         .label_formatter(|pos| match pos {
             egui_plot::HoverPosition::NearDataPoint {
                 plot_name,
@@ -262,7 +304,7 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
         })
         .show(ui, |plot| {
             plot.line(
-                Line::new("Fills", PlotPoints::Borrowed(&data.fills))
+                Line::new("", PlotPoints::Borrowed(&data.fills))
                     .color(fill_color)
                     .allow_band(false)
                     .width(1.0),
@@ -315,12 +357,7 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
         .include_x(data.end)
         .include_y(0.0)
         .y_axis_min_width(48.0)
-        .x_axis_formatter(move |mark, _| {
-            let secs = origin + mark.value.round() as i64;
-            chrono::DateTime::from_timestamp(secs, 0)
-                .map(|t| zone.short(t.fixed_offset()))
-                .unwrap_or_default()
-        })
+        .x_axis_formatter(move |mark, _| tick_below(mark.value))
         .label_formatter(|pos| match pos {
             egui_plot::HoverPosition::NearDataPoint { position, .. } => {
                 Some(format!("open {}", position.y))
