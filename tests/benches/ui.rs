@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset, TimeDelta};
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 use rust_decimal::Decimal;
 
 use tranche::app::TrancheApp;
@@ -143,6 +144,24 @@ fn bench_frames(c: &mut Criterion) {
     harness.state_mut().apply(Command::Select(Some(id)), &ctx);
     harness.run_steps(3);
     group.bench_function("list and trade chart", |b| b.iter(|| frame(&mut harness)));
+
+    // A keystroke in the search box: the frame that filters and sorts all trades again.
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Search trades")
+        .focus();
+    harness.run_steps(2);
+    let mut typed = false;
+    group.bench_function("keystroke in the search box", |b| {
+        b.iter(|| {
+            if typed {
+                harness.key_press(egui::Key::Backspace);
+            } else {
+                harness.event(egui::Event::Text("a".to_owned()));
+            }
+            typed = !typed;
+            frame(&mut harness);
+        });
+    });
     group.finish();
 }
 
