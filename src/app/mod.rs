@@ -120,8 +120,6 @@ pub struct TrancheApp {
     dialog_rx: Receiver<DialogResult>,
     /// A file dialog is open.
     dialog_open: bool,
-    /// Re-score with these settings once the current re-score is back.
-    rescore_with: Option<(RuleSettings, u64)>,
     started: bool,
 }
 
@@ -171,7 +169,6 @@ impl TrancheApp {
             dialog_tx,
             dialog_rx,
             dialog_open: false,
-            rescore_with: None,
             started: false,
         }
     }
@@ -290,12 +287,10 @@ impl TrancheApp {
             Reply::Inserted { rows, what } => {
                 let count = rows.len();
                 let first = rows.first().map(|(id, ..)| *id);
-                let mut all: Vec<TradeRow> = self.trades.rows().to_vec();
-                all.extend(
+                self.trades.extend(
                     rows.into_iter()
                         .map(|(id, trade, analysis)| TradeRow::new(id, trade, analysis)),
                 );
-                self.trades.replace_all(all);
                 if self.selected.is_none() {
                     self.selected = first;
                 }
@@ -308,13 +303,17 @@ impl TrancheApp {
                     now + 5.0,
                 ));
             }
-            Reply::Reanalysed { settings, analyses } => {
+            Reply::Reanalysed {
+                settings,
+                analyses,
+                revision,
+            } => {
                 self.rule_settings = settings.clone();
-                self.trades.set_analyses(analyses);
-                if let Some((pending, _)) = self.rescore_with.take() {
-                    self.apply_rule_settings(pending);
-                } else if let Some(editor) = self.editor.as_mut() {
-                    editor.refresh(&self.prefs.zone, &self.rule_settings);
+                if revision == self.trades.revision() {
+                    self.trades.set_analyses(analyses);
+                } else {
+                    // Trades changed while they were re-scored: score them again.
+                    self.apply_rule_settings(settings);
                 }
                 self.notice = Some(("Trades re-scored".to_owned(), now + 3.0));
             }
@@ -331,10 +330,15 @@ impl TrancheApp {
 
     fn apply_rule_settings(&mut self, settings: RuleSettings) {
         // Re-scoring sends the trades in row order; the analyses come back in
-        // the same order. A save in between changes the revision, so the
-        // reply is only used if the rows are still the same.
+        // the same order. A change in between changes the revision, and the
+        // reply is then used only to start again with the trades as they are.
         let trades = self.trades.shared_trades();
-        self.worker.send(Job::SetRuleSettings { settings, trades });
+        let revision = self.trades.revision();
+        self.worker.send(Job::SetRuleSettings {
+            settings,
+            trades,
+            revision,
+        });
     }
 
     /// Applies one command. Every change of state the panels ask for goes through here.
@@ -411,14 +415,7 @@ impl TrancheApp {
                     ));
                 }
             }
-            Command::ApplyRuleSettings(settings) => {
-                if self.worker.is_busy() {
-                    let revision = self.trades.revision();
-                    self.rescore_with = Some((settings, revision));
-                } else {
-                    self.apply_rule_settings(settings);
-                }
-            }
+            Command::ApplyRuleSettings(settings) => self.apply_rule_settings(settings),
             Command::SetZone(zone) => self.prefs.zone = zone,
             Command::SetTheme(theme) => {
                 self.prefs.theme = theme;

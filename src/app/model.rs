@@ -82,14 +82,12 @@ impl Trades {
         }
     }
 
-    /// Adds many trades, analysing each.
-    pub fn extend(&mut self, trades: Vec<(TradeId, Arc<Trade>)>, settings: &RuleSettings) {
-        for (id, trade) in trades {
-            let analysis = analyze(&trade, settings);
-            if let Some(&i) = self.positions.get(&id) {
-                self.rows[i] = TradeRow::new(id, trade, analysis);
-            } else {
-                self.rows.push(TradeRow::new(id, trade, analysis));
+    /// Adds many analysed trades (replacing any with the same id).
+    pub fn extend(&mut self, rows: impl IntoIterator<Item = TradeRow>) {
+        for row in rows {
+            match self.positions.get(&row.id) {
+                Some(&i) => self.rows[i] = row,
+                None => self.rows.push(row),
             }
         }
         self.rows.sort_by_key(|row| row.id);

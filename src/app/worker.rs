@@ -69,6 +69,8 @@ pub enum Job {
         settings: RuleSettings,
         /// The trades to re-analyse, in the app's order.
         trades: Vec<Arc<Trade>>,
+        /// The revision of the app's trades the list was taken from.
+        revision: u64,
     },
 }
 
@@ -160,6 +162,8 @@ pub enum Reply {
         settings: RuleSettings,
         /// One analysis per trade sent with the job, in the same order.
         analyses: Vec<TradeAnalysis>,
+        /// The revision the trades were taken from.
+        revision: u64,
     },
     /// A job failed; nothing was changed.
     Failed {
@@ -422,10 +426,18 @@ fn run_job(store: &mut dyn Store, job: Job, send: &(dyn Fn(Reply) + Sync)) {
                 Err(err) => failed(JobKind::Export, &what, err),
             }
         }
-        Job::SetRuleSettings { settings, trades } => match store.set_rule_settings(&settings) {
+        Job::SetRuleSettings {
+            settings,
+            trades,
+            revision,
+        } => match store.set_rule_settings(&settings) {
             Ok(()) => {
                 let analyses = analyze_all(&trades, &settings, &progress("Re-scoring trades"));
-                Reply::Reanalysed { settings, analyses }
+                Reply::Reanalysed {
+                    settings,
+                    analyses,
+                    revision,
+                }
             }
             Err(err) => failed(JobKind::Settings, "Saving the settings", err),
         },
