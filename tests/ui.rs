@@ -8,10 +8,10 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
 use tranche::analysis::{Rule, RuleSettings};
-use tranche::app::TrancheApp;
 use tranche::app::sample::sample_trades;
 use tranche::app::store::MemoryStore;
 use tranche::app::store::StoreError;
+use tranche::app::{Preferences, TrancheApp};
 use tranche::domain::{Trade, TradeId};
 use tranche::ui::Command;
 
@@ -492,13 +492,34 @@ fn new_rule_weights_rescore_every_trade() {
     assert_eq!(googl.analysis.score, 70);
 }
 
+#[test]
+fn a_journal_that_cannot_be_opened_is_explained_in_the_window() {
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(|cc| {
+            TrancheApp::with_preferences(
+                &cc.egui_ctx,
+                Box::new(|| Err("this journal was written by a newer version of Tranche".into())),
+                Preferences::default(),
+            )
+        });
+    settle(&mut harness);
+    let app = harness.state();
+    assert!(!app.is_loaded());
+    assert_eq!(app.errors().len(), 1, "{:?}", app.errors());
+    assert!(has_text_containing(
+        &harness,
+        "The journal could not be opened"
+    ));
+    assert!(has_text_containing(&harness, "newer version of Tranche"));
+}
+
 /// Image snapshots: they need a GPU adapter (Mesa's lavapipe is enough).
 /// Regenerate with `UPDATE_SNAPSHOTS=1 cargo test --features snapshots`.
 #[cfg(feature = "snapshots")]
 mod snapshots {
     use super::*;
     use tranche::analysis::{RuleSettings, analyze_with_steps};
-    use tranche::app::Preferences;
     use tranche::app::store::Store;
     use tranche::ui::Theme;
     use tranche::ui::chart::{ChartData, chart_ui};

@@ -110,6 +110,8 @@ pub struct TrancheApp {
     view: View,
     selected: Option<TradeId>,
     loaded: bool,
+    /// Why the journal could not be opened or read, if it could not.
+    load_error: Option<String>,
     location: Option<String>,
     progress: Option<Progress>,
     errors: Vec<String>,
@@ -160,6 +162,7 @@ impl TrancheApp {
             view: View::Detail,
             selected: None,
             loaded: false,
+            load_error: None,
             location: None,
             progress: None,
             errors: Vec::new(),
@@ -318,6 +321,9 @@ impl TrancheApp {
                 self.notice = Some(("Trades re-scored".to_owned(), now + 3.0));
             }
             Reply::Failed { job, what, message } => {
+                if matches!(job, JobKind::Open | JobKind::Load) {
+                    self.load_error = Some(message.clone());
+                }
                 if job == JobKind::Save
                     && let Some(editor) = self.editor.as_mut()
                 {
@@ -717,6 +723,13 @@ impl eframe::App for TrancheApp {
                 .show(ui, |ui| {
                     if self.loaded {
                         commands.extend(self.list.ui(ui, &view, self.selected));
+                    } else if let Some(error) = &self.load_error {
+                        ui.add_space(40.0);
+                        ui.vertical_centered(|ui| {
+                            ui.heading("The journal could not be opened");
+                            ui.add(egui::Label::new(error.as_str()).wrap());
+                            ui.weak("Nothing was changed. Start Tranche with --journal PATH to open another file.");
+                        });
                     } else {
                         ui.add_space(40.0);
                         ui.vertical_centered(|ui| {

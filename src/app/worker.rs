@@ -242,8 +242,14 @@ impl Worker {
         loop {
             match self.replies.try_recv() {
                 Ok(reply) => {
-                    if !matches!(reply, Reply::Progress { .. }) {
-                        self.busy = self.busy.saturating_sub(1);
+                    match reply {
+                        Reply::Progress { .. } => {}
+                        // The worker stops when the journal cannot be opened:
+                        // the jobs already queued will never run.
+                        Reply::Failed {
+                            job: JobKind::Open, ..
+                        } => self.busy = 0,
+                        _ => self.busy = self.busy.saturating_sub(1),
                     }
                     out.push(reply);
                 }
