@@ -332,7 +332,7 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
             }
             for marker in &data.markers {
                 let (shape, color) = match marker.kind {
-                    MarkerKind::Initial => (MarkerShape::Diamond, Color32::from_rgb(40, 110, 230)),
+                    MarkerKind::Initial => (MarkerShape::Diamond, Color32::from_rgb(170, 110, 240)),
                     MarkerKind::Add => (MarkerShape::Circle, Color32::from_rgb(40, 170, 200)),
                     MarkerKind::Exit => (MarkerShape::Square, Color32::from_rgb(230, 150, 30)),
                 };
