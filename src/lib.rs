@@ -4,9 +4,17 @@
 //!
 //! - [`domain`]: trades, their events and validation. Pure values over `Decimal`.
 //! - [`analysis`]: position arithmetic, the scaling rules, score and scale-out effects. Pure.
+//! - [`storage`]: the SQLite journal; the only module with SQL.
+//! - [`interchange`]: the lossless tranche-journal JSON format.
+//! - [`views`]: trades with their analysis as the command line prints them.
+//! - [`cli`]: the command line (`tranche import`, `export`, `trades`, `show`).
 //! - [`app`]: the desktop app: the loaded journal, a worker thread for I/O, commands.
 //! - [`ui`]: the app's panels: trade list, editor, chart, detail, settings.
 pub mod analysis;
 pub mod app;
+pub mod cli;
 pub mod domain;
+pub mod interchange;
+pub mod storage;
 pub mod ui;
+pub mod views;

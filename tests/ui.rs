@@ -7,6 +7,7 @@ use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
+use rust_decimal_macros::dec;
 use tranche::analysis::{Rule, RuleSettings};
 use tranche::app::sample::sample_trades;
 use tranche::app::store::MemoryStore;
@@ -402,6 +403,95 @@ fn tab_moves_through_the_event_grid() {
     assert_eq!(form.rows[1].qty, "300");
     assert_eq!(form.rows[1].price, "100");
     assert_eq!(form.rows[1].fee, "1.25");
+}
+
+/// The app on the SQLite journal at `path`, as `tranche` opens it.
+fn journal_harness(path: &std::path::Path) -> App {
+    let opener = tranche::app::journal::opener(path.to_path_buf());
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| {
+            TrancheApp::with_preferences(&cc.egui_ctx, opener, Preferences::default())
+        });
+    settle(&mut harness);
+    assert!(
+        harness.state().is_loaded(),
+        "errors: {:?}",
+        harness.state().errors()
+    );
+    harness
+}
+
+fn select_symbol(harness: &mut App, symbol: &str) -> TradeId {
+    fill(harness, "Search trades", symbol);
+    harness.get_by_label(symbol).click();
+    settle(harness);
+    harness.state().selected().expect("a trade is selected")
+}
+
+#[test]
+fn an_edit_survives_a_restart_on_the_same_journal() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("journal.sqlite");
+    let id = {
+        let mut harness = journal_harness(&path);
+        click(&mut harness, "Load sample trades");
+        let id = select_symbol(&mut harness, "NVDA");
+        click(&mut harness, "Edit");
+        fill(&mut harness, "Setup", "pullback to the 10 EMA");
+        // The first add was at 124; it was really filled at 123.5.
+        fill(&mut harness, "Row 3 price", "123.5");
+        click(&mut harness, "Save");
+        assert!(
+            harness.state().editor().is_none(),
+            "{:?}",
+            harness.state().errors()
+        );
+        id
+    };
+
+    let mut harness = journal_harness(&path);
+    let app = harness.state();
+    assert_eq!(app.trades().len(), sample_trades().expect("samples").len());
+    let row = app.trade(id).expect("the edited trade, same id");
+    assert_eq!(row.trade.setup, "pullback to the 10 EMA");
+    assert_eq!(row.trade.events[2].kind.price(), dec!(123.5));
+    // And in the window.
+    select_symbol(&mut harness, "NVDA");
+    assert!(has_text_containing(&harness, "pullback to the 10 EMA"));
+}
+
+#[test]
+fn a_delete_on_the_journal_can_be_undone() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("journal.sqlite");
+    let count = sample_trades().expect("samples").len();
+    {
+        let mut harness = journal_harness(&path);
+        click(&mut harness, "Load sample trades");
+        let id = select_symbol(&mut harness, "GOOGL");
+        click(&mut harness, "Delete…");
+        click(&mut harness, "Delete trade");
+        assert!(harness.state().trade(id).is_none());
+        click(&mut harness, "Undo");
+        assert!(harness.state().trade(id).is_some());
+        // A second trade stays deleted.
+        let gone = select_symbol(&mut harness, "PLTR");
+        click(&mut harness, "Delete…");
+        click(&mut harness, "Delete trade");
+        assert!(harness.state().trade(gone).is_none());
+    }
+    let harness = journal_harness(&path);
+    let symbols: Vec<String> = harness
+        .state()
+        .trades()
+        .rows()
+        .iter()
+        .map(|r| r.trade.symbol.clone())
+        .collect();
+    assert_eq!(symbols.len(), count - 1);
+    assert!(symbols.iter().any(|s| s == "GOOGL"));
+    assert!(!symbols.iter().any(|s| s == "PLTR"));
 }
 
 /// A journal whose writes all fail, as a full disk or a locked file would.

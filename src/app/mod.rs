@@ -13,7 +13,7 @@
 
 mod dialogs;
 mod interchange_io;
-mod journal;
+pub mod journal;
 pub mod model;
 pub mod sample;
 pub mod store;

@@ -157,6 +157,21 @@ impl ValidationError {
         }
     }
 
+    /// The error in words, naming the event and field at fault, e.g.
+    /// `event 2 (exit), qty: the exit of 400 is larger than the open quantity 300`.
+    ///
+    /// `number` turns the 0-based index into [`Trade::events`] into the number
+    /// the user knows the event by (its 1-based row, or its position in a file).
+    pub fn describe(&self, trade: &Trade, number: impl Fn(usize) -> usize) -> String {
+        match self.event() {
+            Some(index) => {
+                let kind = trade.events.get(index).map_or("event", |e| e.kind.name());
+                format!("event {} ({kind}), {}: {self}", number(index), self.field())
+            }
+            None => format!("{}: {self}", self.field()),
+        }
+    }
+
     /// The field at fault.
     pub fn field(&self) -> Field {
         match self {

@@ -1,0 +1,493 @@
+//! The command line: `tranche [--journal PATH] [COMMAND]`.
+//!
+//! Without a command, `tranche` opens the desktop app. The commands are for
+//! scripted use:
+//!
+//! - `import FILE` adds the trades of a tranche-journal JSON file, all or none
+//!   (`--dry-run` only checks the file and lists what it would add);
+//! - `export --format json [--output FILE]` writes the whole journal;
+//! - `trades [--json]` lists every trade with its analysis;
+//! - `show ID` prints one trade's timeline with the position after each event
+//!   and each rule broken next to the event that broke it.
+//!
+//! [`Cli`] is the parsed command line and [`run`] carries out a command,
+//! writing to the given output so that tests can read it.
+
+use std::fs;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::analysis::format::{money, num, price, ratio};
+use crate::analysis::{RuleSettings, analyze, analyze_with_steps};
+use crate::domain::{EventKind, Trade, TradeId};
+use crate::interchange::{self, InterchangeError};
+use crate::storage::{Journal, StorageError};
+use crate::views::TradeView;
+
+/// Tranche: a trade journal that tells you whether you scaled in and out with discipline.
+#[derive(Debug, Parser)]
+#[command(name = "tranche", version, about)]
+pub struct Cli {
+    /// The journal file (default: journal.sqlite in the user's data directory).
+    #[arg(long, global = true, env = "TRANCHE_JOURNAL", value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// What to do; without a command the desktop app opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// A command for scripted use.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add the trades of a file to the journal: all of them, or none if any is wrong.
+    Import(ImportArgs),
+    /// Write the whole journal to a file or to standard output.
+    Export(ExportArgs),
+    /// List every trade with its P&L, R-multiple and score.
+    Trades(TradesArgs),
+    /// Show one trade's timeline, with each rule broken next to the event that broke it.
+    Show(ShowArgs),
+}
+
+/// Arguments of `tranche import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to import.
+    pub file: PathBuf,
+    /// The file's format.
+    #[arg(long, value_enum, default_value_t = ImportFormat::Json)]
+    pub format: ImportFormat,
+    /// Check the file and list what would be added, without writing to the journal.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Report progress on standard error even when it is not a terminal
+    /// (one line per thousand trades).
+    #[arg(long)]
+    pub progress: bool,
+}
+
+/// The formats `tranche import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// The tranche-journal JSON format (as written by `tranche export`).
+    Json,
+}
+
+/// Arguments of `tranche export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The format to write.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+    pub format: ExportFormat,
+    /// The file to write (default: standard output).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The formats `tranche export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// The tranche-journal JSON format: lossless, and read back by `tranche import`.
+    Json,
+}
+
+/// Arguments of `tranche trades`.
+#[derive(Debug, Args)]
+pub struct TradesArgs {
+    /// Write a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `tranche show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The trade's id, as listed by `tranche trades`.
+    pub id: i64,
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The journal could not be opened, read or written.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The file to import is not a valid tranche journal; nothing was written.
+    #[error("cannot import {}: {source}; nothing was imported", file.display())]
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong with it.
+        source: Box<InterchangeError>,
+    },
+    /// A file could not be read or written.
+    #[error("cannot {action} {}: {source}", path.display())]
+    File {
+        /// "read" or "write".
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// Standard output could not be written.
+    #[error("cannot write the output: {0}")]
+    Output(#[from] io::Error),
+    /// No trade has the id given.
+    #[error("there is no trade with id {0}")]
+    NoSuchTrade(TradeId),
+}
+
+impl Cli {
+    /// The journal to use: `--journal` or `TRANCHE_JOURNAL`, else the default
+    /// path in the data directory (which is created if need be).
+    pub fn journal_path(&self) -> Result<PathBuf, CliError> {
+        if let Some(path) = &self.journal {
+            return Ok(path.clone());
+        }
+        let path = Journal::default_path()?;
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|source| CliError::File {
+                action: "create",
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        Ok(path)
+    }
+}
+
+/// Carries out `command` on the journal at `journal_path`, writing its output to `out`.
+pub fn run(command: &Command, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
+    match command {
+        Command::Import(args) => import(args, journal_path, out),
+        Command::Export(args) => export(args, journal_path, out),
+        Command::Trades(args) => trades(args, journal_path, out),
+        Command::Show(args) => show(args, journal_path, out),
+    }
+}
+
+fn import(args: &ImportArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
+    let text = fs::read_to_string(&args.file).map_err(|source| CliError::File {
+        action: "read",
+        path: args.file.clone(),
+        source,
+    })?;
+    let trades = match args.format {
+        ImportFormat::Json => interchange::from_json(&text),
+    }
+    .map_err(|source| CliError::Import {
+        file: args.file.clone(),
+        source: Box::new(source),
+    })?;
+    let events: usize = trades.iter().map(|t| t.events.len()).sum();
+
+    if args.dry_run {
+        writeln!(
+            out,
+            "{}: {} trades with {events} events would be added (dry run: nothing written)",
+            args.file.display(),
+            trades.len()
+        )?;
+        let settings = RuleSettings::default();
+        let rows = trades
+            .iter()
+            .enumerate()
+            .map(|(i, trade)| trade_row(&(i + 1).to_string(), trade, &settings))
+            .collect();
+        write_table(out, &TRADE_COLUMNS_DRY_RUN, rows)?;
+        return Ok(());
+    }
+
+    let mut journal = Journal::open(journal_path)?;
+    let terminal = io::stderr().is_terminal();
+    let mut progress = |done: usize, total: usize| {
+        if args.progress {
+            eprintln!("importing: {done} / {total} trades");
+        } else if terminal && total >= 1000 {
+            eprint!("\rimporting: {done} / {total} trades");
+            if done == total {
+                eprintln!();
+            }
+        }
+    };
+    let ids = journal.insert_trades(&trades, &mut progress)?;
+    match (ids.first(), ids.last()) {
+        (Some(first), Some(last)) => writeln!(
+            out,
+            "added {} trades with {events} events to {} (ids {first} to {last})",
+            ids.len(),
+            journal_path.display()
+        )?,
+        _ => writeln!(out, "the file holds no trades; nothing was added")?,
+    }
+    Ok(())
+}
+
+fn export(args: &ExportArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
+    let journal = Journal::open(journal_path)?;
+    let trades = journal.trades()?;
+    let text = match args.format {
+        ExportFormat::Json => interchange::to_json(&trades),
+    };
+    match &args.output {
+        None => out.write_all(text.as_bytes())?,
+        Some(path) => fs::write(path, text).map_err(|source| CliError::File {
+            action: "write",
+            path: path.clone(),
+            source,
+        })?,
+    }
+    Ok(())
+}
+
+fn trades(args: &TradesArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
+    let journal = Journal::open(journal_path)?;
+    let settings = journal.rule_settings()?;
+    let trades = journal.trades()?;
+    if args.json {
+        let views: Vec<TradeView> = trades
+            .iter()
+            .map(|(id, trade)| TradeView::new(*id, trade, &analyze(trade, &settings)))
+            .collect();
+        // Invariant: the views hold only strings, numbers, lists and options.
+        let json = serde_json::to_string_pretty(&views).unwrap_or_default();
+        writeln!(out, "{json}")?;
+        return Ok(());
+    }
+    let rows = trades
+        .iter()
+        .map(|(id, trade)| trade_row(&id.to_string(), trade, &settings))
+        .collect();
+    write_table(out, &TRADE_COLUMNS, rows)?;
+    Ok(())
+}
+
+/// Columns of `tranche trades`: a name, and whether it is right-aligned.
+const TRADE_COLUMNS: [(&str, bool); 12] = [
+    ("ID", true),
+    ("SYMBOL", false),
+    ("SIDE", false),
+    ("OPENED", false),
+    ("CLOSED", false),
+    ("QTY", true),
+    ("AVG ENTRY", true),
+    ("GROSS", true),
+    ("FEES", true),
+    ("NET", true),
+    ("R", true),
+    ("SCORE", true),
+];
+
+/// The same columns, numbered by position in the file instead of id.
+const TRADE_COLUMNS_DRY_RUN: [(&str, bool); 12] = {
+    let mut columns = TRADE_COLUMNS;
+    columns[0] = ("#", true);
+    columns
+};
+
+fn short_time(at: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    at.format("%Y-%m-%d %H:%M %:z").to_string()
+}
+
+fn trade_row(label: &str, trade: &Trade, settings: &RuleSettings) -> Row {
+    let a = analyze(trade, settings);
+    let cells = vec![
+        label.to_owned(),
+        trade.symbol.clone(),
+        trade.side.as_str().to_owned(),
+        a.opened_at.as_ref().map(short_time).unwrap_or_default(),
+        a.closed_at
+            .as_ref()
+            .map_or_else(|| "open".to_owned(), short_time),
+        num(a.open_qty),
+        a.avg_entry.map(|p| price(p, 2)).unwrap_or_default(),
+        money(a.gross_pnl),
+        money(a.fees),
+        money(a.net_pnl),
+        a.r_multiple.map(|r| price(r, 2)).unwrap_or_default(),
+        a.score.to_string(),
+    ];
+    Row {
+        cells,
+        notes: Vec::new(),
+    }
+}
+
+/// A table row, with lines printed under it.
+struct Row {
+    cells: Vec<String>,
+    notes: Vec<String>,
+}
+
+/// Writes rows under a header, each column as wide as its widest cell.
+fn write_table(out: &mut dyn Write, columns: &[(&str, bool)], rows: Vec<Row>) -> io::Result<()> {
+    let width = |s: &str| s.chars().count();
+    let mut widths: Vec<usize> = columns.iter().map(|(name, _)| width(name)).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(&row.cells) {
+            *w = (*w).max(width(cell));
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| -> String {
+        let mut text = String::new();
+        for ((cell, w), (_, right)) in cells.zip(&widths).zip(columns) {
+            if !text.is_empty() {
+                text.push_str("  ");
+            }
+            let pad = " ".repeat(w.saturating_sub(width(cell)));
+            if *right {
+                text.push_str(&pad);
+                text.push_str(cell);
+            } else {
+                text.push_str(cell);
+                text.push_str(&pad);
+            }
+        }
+        text.trim_end().to_owned()
+    };
+    writeln!(out, "{}", line(&mut columns.iter().map(|(name, _)| *name)))?;
+    for row in &rows {
+        writeln!(out, "{}", line(&mut row.cells.iter().map(String::as_str)))?;
+        for note in &row.notes {
+            writeln!(out, "{note}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Columns of `tranche show`.
+const TIMELINE_COLUMNS: [(&str, bool); 12] = [
+    ("#", true),
+    ("TIME", false),
+    ("EVENT", false),
+    ("QTY", true),
+    ("PRICE", true),
+    ("FEE", true),
+    ("Q", true),
+    ("A", true),
+    ("G", true),
+    ("F", true),
+    ("S", true),
+    ("W", true),
+];
+
+fn show(args: &ShowArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
+    let journal = Journal::open(journal_path)?;
+    let id = TradeId(args.id);
+    let trade = journal.trade(id)?.ok_or(CliError::NoSuchTrade(id))?;
+    let settings = journal.rule_settings()?;
+    let (analysis, steps) = analyze_with_steps(&trade, &settings);
+
+    writeln!(
+        out,
+        "Trade {id}: {} {}, multiplier {}, {}, account {}",
+        trade.symbol,
+        trade.side,
+        num(trade.multiplier),
+        trade.currency,
+        trade.account
+    )?;
+    let setup = if trade.setup.is_empty() {
+        "-"
+    } else {
+        &trade.setup
+    };
+    let tags = if trade.tags.is_empty() {
+        "-".to_owned()
+    } else {
+        trade.tags.join(", ")
+    };
+    writeln!(
+        out,
+        "Setup: {setup}; market: {}; tags: {tags}",
+        trade.market_condition
+    )?;
+    if !trade.notes.is_empty() {
+        writeln!(out, "Notes: {}", trade.notes)?;
+    }
+    writeln!(out)?;
+
+    let optional = |value: Option<rust_decimal::Decimal>, dp: u32| {
+        value
+            .map(|v| price(v, dp))
+            .unwrap_or_else(|| "-".to_owned())
+    };
+    let rows = trade
+        .events
+        .iter()
+        .zip(&steps)
+        .enumerate()
+        .map(|(i, (event, step))| {
+            let (qty, fee) = match event.kind {
+                EventKind::Entry(fill) | EventKind::Exit(fill) => (num(fill.qty), num(fill.fee)),
+                EventKind::Stop { .. } | EventKind::Target { .. } => (String::new(), String::new()),
+            };
+            let cells = vec![
+                (i + 1).to_string(),
+                short_time(&event.at),
+                event.kind.name().to_owned(),
+                qty,
+                num(event.kind.price()),
+                fee,
+                num(step.open_qty),
+                optional(step.avg_entry, 2),
+                money(step.realized),
+                money(step.fees),
+                step.stop.map(num).unwrap_or_else(|| "-".to_owned()),
+                optional(step.worst_case, 2),
+            ];
+            let notes = analysis
+                .violations
+                .iter()
+                .filter(|v| v.event == i)
+                .map(|v| format!("      ! {}: {}", v.rule, v.message))
+                .collect();
+            Row { cells, notes }
+        })
+        .collect();
+    write_table(out, &TIMELINE_COLUMNS, rows)?;
+    writeln!(out)?;
+
+    let status = match &analysis.closed_at {
+        Some(at) => format!("closed {}", short_time(at)),
+        None => format!("open, {} still held", num(analysis.open_qty)),
+    };
+    writeln!(out, "Status: {status}")?;
+    writeln!(
+        out,
+        "P&L: gross {}, fees {}, net {}",
+        money(analysis.gross_pnl),
+        money(analysis.fees),
+        money(analysis.net_pnl)
+    )?;
+    match (analysis.initial_risk, analysis.r_multiple) {
+        (Some(risk), Some(r)) => {
+            writeln!(out, "Initial risk {}; R-multiple {}", money(risk), ratio(r))?
+        }
+        (Some(risk), None) => writeln!(out, "Initial risk {}", money(risk))?,
+        _ => writeln!(out, "No initial stop, so no initial risk or R-multiple")?,
+    }
+    writeln!(
+        out,
+        "Adds: {}; partial exits: {}; score: {}/100; violations: {}",
+        analysis.adds,
+        analysis.partial_exits,
+        analysis.score,
+        analysis.violations.len()
+    )?;
+    if let Some(s) = &analysis.scale_out {
+        writeln!(
+            out,
+            "Scaling out {} {} (actual {}, held to last exit {}, all out at first exit {})",
+            s.verdict.as_str(),
+            money(s.effect.abs()),
+            money(s.actual),
+            money(s.held_to_last_exit),
+            money(s.all_out_at_first_exit)
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,927 @@
+//! The journal on disk: a SQLite database that holds trades, their events and tags,
+//! and the journal's settings.
+//!
+//! [`Journal`] owns the [`rusqlite::Connection`] and every SQL string of the
+//! program; nothing else in the crate sees SQL. It opens a journal with WAL,
+//! foreign keys, `synchronous=NORMAL` and a busy timeout, and brings its schema
+//! up to date with the migrations in `migrations/`:
+//!
+//! - The schema version is `PRAGMA user_version`. Migrations are an
+//!   append-only list; the ones not yet applied run in one transaction.
+//! - A journal whose version is newer than this program knows is refused with
+//!   [`StorageError::TooNew`] before anything is written to it.
+//! - Before an existing journal is migrated, a copy of it is written beside it
+//!   (`journal.sqlite.bak-v1-20240301T093500Z`) with `VACUUM INTO`, which includes
+//!   whatever is still in the write-ahead log.
+//!
+//! Every write (insert, update, delete, restore, a whole import) is one
+//! transaction, and every trade is validated before it is written: the journal
+//! only ever holds trades that pass [`Trade::validate`].
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use rust_decimal::Decimal;
+
+use crate::analysis::RuleSettings;
+use crate::domain::{
+    Event, EventKind, Fill, MarketCondition, Side, Trade, TradeId, ValidationError,
+};
+
+/// The schema migrations, in order. Migration `i` takes the journal from
+/// version `i` to version `i + 1`. Append only: never edit or remove a
+/// migration that has shipped.
+pub const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_journal.sql")];
+
+/// The schema version this program writes: the number of migrations.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long a write waits for another process holding the journal's lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The settings key under which the rule settings are stored.
+const RULE_SETTINGS_KEY: &str = "rule_settings";
+
+/// The most events written by one INSERT statement.
+const EVENTS_PER_INSERT: usize = 16;
+
+/// The INSERT of `rows` events (1 to [`EVENTS_PER_INSERT`]), 8 parameters per event.
+fn insert_events_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (0..=EVENTS_PER_INSERT)
+            .map(|n| {
+                let values: Vec<String> = (0..n)
+                    .map(|i| {
+                        let p = i * 8;
+                        format!(
+                            "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+                            p + 1,
+                            p + 2,
+                            p + 3,
+                            p + 4,
+                            p + 5,
+                            p + 6,
+                            p + 7,
+                            p + 8
+                        )
+                    })
+                    .collect();
+                format!(
+                    "INSERT INTO event (trade_id, seq, kind, at, at_utc, qty, price, fee) VALUES {}",
+                    values.join(", ")
+                )
+            })
+            .collect()
+    });
+    &all[rows.min(EVENTS_PER_INSERT)]
+}
+
+/// How many trades an import writes between two progress reports.
+const PROGRESS_EVERY: usize = 1000;
+
+/// Something that went wrong reading or writing the journal.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The database file could not be opened or read.
+    #[error("cannot open the journal {path}: {source}")]
+    Open {
+        /// The journal's path.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// The journal was written by a newer version of the program.
+    #[error(
+        "the journal {path} was written by a newer version of Tranche (schema version {found}; \
+         this version knows up to {known}). It was left untouched: upgrade Tranche to open it"
+    )]
+    TooNew {
+        /// The journal's path.
+        path: PathBuf,
+        /// The journal's schema version.
+        found: i64,
+        /// The newest schema version this program knows.
+        known: i64,
+    },
+    /// The file is a SQLite database, but not a Tranche journal.
+    #[error(
+        "{path} is a SQLite database but not a Tranche journal (it has tables and no schema \
+         version); it was left untouched"
+    )]
+    NotAJournal {
+        /// The file's path.
+        path: PathBuf,
+    },
+    /// The copy made before a migration could not be written; the journal was not migrated.
+    #[error(
+        "could not back up the journal to {backup} before upgrading it, so it was not upgraded: \
+         {source}"
+    )]
+    Backup {
+        /// Where the copy was to be written.
+        backup: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// A migration failed; the journal was left at its old version.
+    #[error("could not upgrade the journal from schema version {from} to {to}: {source}")]
+    Migration {
+        /// The version before.
+        from: i64,
+        /// The version aimed for.
+        to: i64,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// A trade failed validation and was not written.
+    #[error("{}", invalid_message(*index, symbol, described))]
+    InvalidTrade {
+        /// The 0-based position of the trade in the batch, for [`Journal::insert_trades`].
+        index: Option<usize>,
+        /// The trade's symbol.
+        symbol: String,
+        /// The problems found.
+        errors: Vec<ValidationError>,
+        /// Each problem in words, naming the (1-based) event and field.
+        described: Vec<String>,
+    },
+    /// No trade has this id.
+    #[error("there is no trade with id {0}")]
+    NotFound(TradeId),
+    /// A deleted trade cannot be restored because its id is in use.
+    #[error("cannot restore trade {0}: a trade with that id already exists")]
+    IdTaken(TradeId),
+    /// A value stored in the journal cannot be read back.
+    #[error("the journal holds a value it cannot read ({what}: {value:?})")]
+    Corrupt {
+        /// What the value is, e.g. "event price".
+        what: &'static str,
+        /// The stored text.
+        value: String,
+    },
+    /// A setting's stored JSON cannot be read or written.
+    #[error("the setting {key:?} in the journal cannot be read: {source}")]
+    Setting {
+        /// The setting's key.
+        key: String,
+        /// What serde_json said.
+        source: serde_json::Error,
+    },
+    /// The user's data directory cannot be determined.
+    #[error("cannot find a data directory for the journal; name one with --journal PATH")]
+    NoDataDirectory,
+    /// A path that is not valid UTF-8 where SQLite needs text.
+    #[error("the path {0} is not valid UTF-8")]
+    PathNotUtf8(PathBuf),
+    /// Any other database error.
+    #[error("journal database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+fn invalid_message(index: Option<usize>, symbol: &str, described: &[String]) -> String {
+    let which = match index {
+        Some(i) => format!("trade {} ({symbol})", i + 1),
+        None => format!("the trade ({symbol})"),
+    };
+    format!("{which} is invalid: {}", described.join("; "))
+}
+
+impl StorageError {
+    /// The error for an invalid trade, with its problems in words.
+    fn invalid(index: Option<usize>, trade: &Trade, errors: Vec<ValidationError>) -> Self {
+        let described = errors
+            .iter()
+            .map(|e| e.describe(trade, |i| i + 1))
+            .collect();
+        StorageError::InvalidTrade {
+            index,
+            symbol: trade.symbol.clone(),
+            errors,
+            described,
+        }
+    }
+}
+
+/// A trade journal: the connection to its SQLite database.
+pub struct Journal {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal").field("path", &self.path).finish()
+    }
+}
+
+impl Journal {
+    /// Opens the journal at `path`, creating it if it does not exist and
+    /// migrating it (after a backup) if its schema is older than this program's.
+    pub fn open(path: &Path) -> Result<Journal, StorageError> {
+        Journal::open_with_migrations(path, MIGRATIONS)
+    }
+
+    /// [`Journal::open`] with another list of migrations. This exists so that
+    /// tests can exercise the upgrade path (backup, then migrate) with a
+    /// migration that has not shipped; the program itself uses [`MIGRATIONS`].
+    #[doc(hidden)]
+    pub fn open_with_migrations(path: &Path, migrations: &[&str]) -> Result<Journal, StorageError> {
+        let open_error = |source| StorageError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+
+        // Look before writing anything: a newer or foreign database is left as it is.
+        let known = migrations.len() as i64;
+        let found = user_version(&conn).map_err(open_error)?;
+        if found > known {
+            return Err(StorageError::TooNew {
+                path: path.to_owned(),
+                found,
+                known,
+            });
+        }
+        if found == 0 && has_tables(&conn).map_err(open_error)? {
+            return Err(StorageError::NotAJournal {
+                path: path.to_owned(),
+            });
+        }
+        if found > 0 && found < known {
+            backup(&conn, path, found)?;
+        }
+
+        configure(&conn).map_err(open_error)?;
+        let mut journal = Journal {
+            conn,
+            path: Some(path.to_owned()),
+        };
+        journal.migrate(migrations)?;
+        Ok(journal)
+    }
+
+    /// A journal that lives in memory only, for tests and previews.
+    pub fn open_in_memory() -> Result<Journal, StorageError> {
+        let conn = Connection::open_in_memory()?;
+        configure(&conn)?;
+        let mut journal = Journal { conn, path: None };
+        journal.migrate(MIGRATIONS)?;
+        Ok(journal)
+    }
+
+    /// Where the journal lives by default: `journal.sqlite` in the user's data
+    /// directory for Tranche (on Linux `~/.local/share/tranche/`).
+    pub fn default_path() -> Result<PathBuf, StorageError> {
+        let dirs = directories::ProjectDirs::from("", "", "Tranche")
+            .ok_or(StorageError::NoDataDirectory)?;
+        Ok(dirs.data_dir().join("journal.sqlite"))
+    }
+
+    /// The journal's file, or `None` for an in-memory journal.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The journal's schema version.
+    pub fn schema_version(&self) -> Result<i64, StorageError> {
+        Ok(user_version(&self.conn)?)
+    }
+
+    /// Applies the migrations not yet applied, all in one transaction.
+    fn migrate(&mut self, migrations: &[&str]) -> Result<(), StorageError> {
+        let to = migrations.len() as i64;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Read again inside the write lock: another process may have migrated meanwhile.
+        let from = user_version(&tx)?;
+        if from >= to {
+            return Ok(());
+        }
+        let migration_error = |source| StorageError::Migration { from, to, source };
+        for migration in &migrations[from as usize..] {
+            tx.execute_batch(migration).map_err(migration_error)?;
+        }
+        tx.pragma_update(None, "user_version", to)
+            .map_err(migration_error)?;
+        tx.commit().map_err(migration_error)?;
+        Ok(())
+    }
+
+    /// Every trade, in the order of their ids.
+    pub fn trades(&self) -> Result<Vec<(TradeId, Trade)>, StorageError> {
+        let mut trades = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, symbol, side, multiplier, currency, account, setup, market_condition, notes
+             FROM trade ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            trades.push(read_trade_row(row)?);
+        }
+
+        // Events and tags come sorted by trade id, like the trades: merge them in one pass.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT trade_id, kind, at, qty, price, fee FROM event ORDER BY trade_id, seq",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut cursor = 0;
+        while let Some(row) = rows.next()? {
+            let trade = find_from(&mut trades, &mut cursor, TradeId(row.get(0)?))?;
+            trade.events.push(read_event_row(row, 1)?);
+        }
+
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT trade_id, tag FROM trade_tag ORDER BY trade_id, position")?;
+        let mut rows = stmt.query([])?;
+        let mut cursor = 0;
+        while let Some(row) = rows.next()? {
+            let trade = find_from(&mut trades, &mut cursor, TradeId(row.get(0)?))?;
+            trade.tags.push(row.get(1)?);
+        }
+        Ok(trades)
+    }
+
+    /// The trade with this id, if there is one.
+    pub fn trade(&self, id: TradeId) -> Result<Option<Trade>, StorageError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, symbol, side, multiplier, currency, account, setup, market_condition, notes
+             FROM trade WHERE id = ?1",
+        )?;
+        let mut rows = stmt.query([id.0])?;
+        let Some(row) = rows.next()? else {
+            return Ok(None);
+        };
+        let (_, mut trade) = read_trade_row(row)?;
+
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT kind, at, qty, price, fee FROM event WHERE trade_id = ?1 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([id.0])?;
+        while let Some(row) = rows.next()? {
+            trade.events.push(read_event_row(row, 0)?);
+        }
+
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT tag FROM trade_tag WHERE trade_id = ?1 ORDER BY position")?;
+        trade.tags = stmt
+            .query_map([id.0], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(Some(trade))
+    }
+
+    /// The number of trades in the journal.
+    pub fn trade_count(&self) -> Result<usize, StorageError> {
+        let mut stmt = self.conn.prepare_cached("SELECT count(*) FROM trade")?;
+        let count: i64 = stmt.query_row([], |row| row.get(0))?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+
+    /// Validates `trade` and adds it to the journal, in one transaction.
+    pub fn insert_trade(&mut self, trade: &Trade) -> Result<TradeId, StorageError> {
+        trade
+            .validate()
+            .map_err(|errors| StorageError::invalid(None, trade, errors))?;
+        let tx = self.conn.transaction()?;
+        let id = write_trade(&tx, None, trade)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Validates every trade, then adds them all in one transaction: either
+    /// all are written or none is. `progress(done, total)` is called as the
+    /// trades are written (at the start, every thousand trades, and at the end).
+    pub fn insert_trades(
+        &mut self,
+        trades: &[Trade],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<TradeId>, StorageError> {
+        for (index, trade) in trades.iter().enumerate() {
+            trade
+                .validate()
+                .map_err(|errors| StorageError::invalid(Some(index), trade, errors))?;
+        }
+        let total = trades.len();
+        progress(0, total);
+        let tx = self.conn.transaction()?;
+        let mut ids = Vec::with_capacity(total);
+        for (index, trade) in trades.iter().enumerate() {
+            ids.push(write_trade(&tx, None, trade)?);
+            if (index + 1) % PROGRESS_EVERY == 0 {
+                progress(index + 1, total);
+            }
+        }
+        tx.commit()?;
+        progress(total, total);
+        Ok(ids)
+    }
+
+    /// Validates `trade` and replaces the trade `id` with it, in one transaction.
+    pub fn update_trade(&mut self, id: TradeId, trade: &Trade) -> Result<(), StorageError> {
+        trade
+            .validate()
+            .map_err(|errors| StorageError::invalid(None, trade, errors))?;
+        let tx = self.conn.transaction()?;
+        let changed = tx
+            .prepare_cached(
+                "UPDATE trade SET symbol = ?2, side = ?3, multiplier = ?4, currency = ?5,
+                 account = ?6, setup = ?7, market_condition = ?8, notes = ?9 WHERE id = ?1",
+            )?
+            .execute(params![
+                id.0,
+                trade.symbol,
+                trade.side.as_str(),
+                trade.multiplier.to_string(),
+                trade.currency,
+                trade.account,
+                trade.setup,
+                trade.market_condition.as_str(),
+                trade.notes,
+            ])?;
+        if changed == 0 {
+            return Err(StorageError::NotFound(id));
+        }
+        tx.prepare_cached("DELETE FROM event WHERE trade_id = ?1")?
+            .execute([id.0])?;
+        tx.prepare_cached("DELETE FROM trade_tag WHERE trade_id = ?1")?
+            .execute([id.0])?;
+        write_events_and_tags(&tx, id, trade)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Deletes the trade `id` with its events and tags, in one transaction.
+    pub fn delete_trade(&mut self, id: TradeId) -> Result<(), StorageError> {
+        let tx = self.conn.transaction()?;
+        // Events and tags go with it: ON DELETE CASCADE.
+        let changed = tx
+            .prepare_cached("DELETE FROM trade WHERE id = ?1")?
+            .execute([id.0])?;
+        if changed == 0 {
+            return Err(StorageError::NotFound(id));
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Puts a deleted trade back under its old id (the undo of
+    /// [`Journal::delete_trade`]). Ids are never reused, so the id is free
+    /// unless the trade was restored already.
+    pub fn restore_trade(&mut self, id: TradeId, trade: &Trade) -> Result<(), StorageError> {
+        trade
+            .validate()
+            .map_err(|errors| StorageError::invalid(None, trade, errors))?;
+        let tx = self.conn.transaction()?;
+        let taken = tx
+            .prepare_cached("SELECT 1 FROM trade WHERE id = ?1")?
+            .query_row([id.0], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if taken {
+            return Err(StorageError::IdTaken(id));
+        }
+        write_trade(&tx, Some(id), trade)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The rule weights and risk tolerance stored in the journal, or the
+    /// defaults when none are stored.
+    pub fn rule_settings(&self) -> Result<RuleSettings, StorageError> {
+        match self.setting(RULE_SETTINGS_KEY)? {
+            None => Ok(RuleSettings::default()),
+            Some(json) => serde_json::from_str(&json).map_err(|source| StorageError::Setting {
+                key: RULE_SETTINGS_KEY.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// Stores the rule weights and risk tolerance.
+    pub fn set_rule_settings(&mut self, settings: &RuleSettings) -> Result<(), StorageError> {
+        let json = serde_json::to_string(settings).map_err(|source| StorageError::Setting {
+            key: RULE_SETTINGS_KEY.to_owned(),
+            source,
+        })?;
+        self.set_setting(RULE_SETTINGS_KEY, &json)
+    }
+
+    /// Another journal setting (its JSON text), if set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StorageError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT value FROM setting WHERE key = ?1")?;
+        Ok(stmt.query_row([key], |row| row.get(0)).optional()?)
+    }
+
+    /// Sets a journal setting to `value` (JSON text).
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StorageError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([key, value])?;
+        Ok(())
+    }
+
+    /// Runs `PRAGMA integrity_check` and returns its report: `["ok"]` when
+    /// the database is sound.
+    pub fn integrity_check(&self) -> Result<Vec<String>, StorageError> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        Ok(stmt
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?)
+    }
+}
+
+/// The connection settings of every journal.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    // journal_mode returns the mode in force ("memory" for an in-memory journal).
+    let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    // Reads of a large journal go through memory-mapped pages instead of a
+    // system call per page, and a large import keeps its pages in memory
+    // rather than spilling them to the WAL before it commits.
+    conn.pragma_update(None, "mmap_size", 256i64 << 20)?;
+    conn.pragma_update(None, "cache_size", -(64i64 << 10))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+fn has_tables(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT count(*) > 0 FROM sqlite_master", [], |row| {
+        row.get(0)
+    })
+}
+
+/// Copies the journal at `path` (schema version `version`) to a new file beside it.
+fn backup(conn: &Connection, path: &Path, version: i64) -> Result<PathBuf, StorageError> {
+    let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+    let name = path
+        .file_name()
+        .map_or_else(|| "journal".into(), |n| n.to_string_lossy().into_owned());
+    let base = path.with_file_name(format!("{name}.bak-v{version}-{stamp}"));
+    let mut backup = base.clone();
+    let mut n = 1;
+    while backup.exists() {
+        n += 1;
+        backup = PathBuf::from(format!("{}-{n}", base.display()));
+    }
+    let target = backup
+        .to_str()
+        .ok_or_else(|| StorageError::PathNotUtf8(backup.clone()))?;
+    conn.execute("VACUUM INTO ?1", [target])
+        .map_err(|source| StorageError::Backup {
+            backup: backup.clone(),
+            source,
+        })?;
+    Ok(backup)
+}
+
+/// The trade `id` in `trades`, looking forward from `cursor` (both are sorted by id).
+fn find_from<'a>(
+    trades: &'a mut [(TradeId, Trade)],
+    cursor: &mut usize,
+    id: TradeId,
+) -> Result<&'a mut Trade, StorageError> {
+    while *cursor < trades.len() && trades[*cursor].0 < id {
+        *cursor += 1;
+    }
+    match trades.get_mut(*cursor) {
+        Some((found, trade)) if *found == id => Ok(trade),
+        _ => Err(StorageError::Corrupt {
+            what: "event or tag of a missing trade",
+            value: id.to_string(),
+        }),
+    }
+}
+
+fn text<'r>(row: &'r rusqlite::Row<'_>, column: usize) -> rusqlite::Result<&'r str> {
+    Ok(row.get_ref(column)?.as_str()?)
+}
+
+fn decimal(what: &'static str, value: &str) -> Result<Decimal, StorageError> {
+    if let Some(fast) = fast_decimal(value.as_bytes()) {
+        return Ok(fast);
+    }
+    Decimal::from_str(value).map_err(|_| StorageError::Corrupt {
+        what,
+        value: value.to_owned(),
+    })
+}
+
+fn optional_decimal(
+    row: &rusqlite::Row<'_>,
+    column: usize,
+    what: &'static str,
+) -> Result<Decimal, StorageError> {
+    match row
+        .get_ref(column)?
+        .as_str_or_null()
+        .map_err(rusqlite::Error::from)?
+    {
+        Some(value) => decimal(what, value),
+        None => Err(StorageError::Corrupt {
+            what,
+            value: "NULL".to_owned(),
+        }),
+    }
+}
+
+/// Reads `id, symbol, side, multiplier, currency, account, setup, market_condition, notes`.
+fn read_trade_row(row: &rusqlite::Row<'_>) -> Result<(TradeId, Trade), StorageError> {
+    let side = text(row, 2)?;
+    let side = Side::from_str(side).map_err(|_| StorageError::Corrupt {
+        what: "side",
+        value: side.to_owned(),
+    })?;
+    let condition = text(row, 7)?;
+    let market_condition =
+        MarketCondition::from_str(condition).map_err(|_| StorageError::Corrupt {
+            what: "market condition",
+            value: condition.to_owned(),
+        })?;
+    let trade = Trade {
+        symbol: row.get(1)?,
+        side,
+        multiplier: decimal("multiplier", text(row, 3)?)?,
+        currency: row.get(4)?,
+        account: row.get(5)?,
+        setup: row.get(6)?,
+        market_condition,
+        tags: Vec::new(),
+        notes: row.get(8)?,
+        events: Vec::new(),
+    };
+    Ok((TradeId(row.get(0)?), trade))
+}
+
+/// Parses a plain decimal of up to 18 digits (`-12.50`) as the journal
+/// writes them, without the general parser's cost; `None` for anything else.
+fn fast_decimal(b: &[u8]) -> Option<Decimal> {
+    let (negative, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut scale = None;
+    let mut count = 0;
+    for (i, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + i64::from(c - b'0');
+                count += 1;
+            }
+            b'.' if scale.is_none() && i > 0 && i + 1 < digits.len() => {
+                scale = Some((digits.len() - i - 1) as u32);
+            }
+            _ => return None,
+        }
+    }
+    if count > 18 {
+        return None;
+    }
+    let mut value = Decimal::new(mantissa, scale.unwrap_or(0));
+    value.set_sign_negative(negative && mantissa != 0);
+    Some(value)
+}
+
+/// Parses a time as the journal writes it (`2024-03-01T09:35:00.25-05:00`).
+/// A fast path reads the fixed layout directly; anything else goes through
+/// chrono's RFC 3339 parser.
+fn parse_stored_time(text: &str) -> Option<DateTime<FixedOffset>> {
+    fast_time(text.as_bytes()).or_else(|| DateTime::parse_from_rfc3339(text).ok())
+}
+
+fn fast_time(b: &[u8]) -> Option<DateTime<FixedOffset>> {
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        let mut value = 0u32;
+        for &c in b.get(range)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + u32::from(c - b'0');
+        }
+        Some(value)
+    };
+    if b.len() < 25
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let date =
+        chrono::NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)?;
+    let mut i = 19;
+    let mut nanos = 0u32;
+    if b[i] == b'.' {
+        let start = i + 1;
+        i = start;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let len = i - start;
+        if len == 0 || len > 9 {
+            return None;
+        }
+        nanos = digits(start..i)? * 10u32.pow((9 - len) as u32);
+    }
+    let time = chrono::NaiveTime::from_hms_nano_opt(
+        digits(11..13)?,
+        digits(14..16)?,
+        digits(17..19)?,
+        nanos,
+    )?;
+    let rest = b.get(i..)?;
+    if rest.len() != 6 || rest[3] != b':' {
+        return None;
+    }
+    let sign = match rest[0] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let offset = (digits(i + 1..i + 3)? * 3600 + digits(i + 4..i + 6)? * 60) as i32;
+    let offset = FixedOffset::east_opt(sign * offset)?;
+    date.and_time(time).and_local_timezone(offset).single()
+}
+
+/// Reads `kind, at, qty, price, fee` starting at column `first`.
+fn read_event_row(row: &rusqlite::Row<'_>, first: usize) -> Result<Event, StorageError> {
+    let at_text = text(row, first + 1)?;
+    let at = parse_stored_time(at_text).ok_or_else(|| StorageError::Corrupt {
+        what: "event time",
+        value: at_text.to_owned(),
+    })?;
+    let price = decimal("event price", text(row, first + 3)?)?;
+    let fill = || -> Result<Fill, StorageError> {
+        Ok(Fill {
+            qty: optional_decimal(row, first + 2, "event quantity")?,
+            price,
+            fee: optional_decimal(row, first + 4, "event fee")?,
+        })
+    };
+    let kind = match text(row, first)? {
+        "entry" => EventKind::Entry(fill()?),
+        "exit" => EventKind::Exit(fill()?),
+        "stop" => EventKind::Stop { price },
+        "target" => EventKind::Target { price },
+        other => {
+            return Err(StorageError::Corrupt {
+                what: "event kind",
+                value: other.to_owned(),
+            });
+        }
+    };
+    Ok(Event { at, kind })
+}
+
+/// Inserts the trade row (under `id`, or a new id) and its events and tags.
+fn write_trade(
+    tx: &Transaction<'_>,
+    id: Option<TradeId>,
+    trade: &Trade,
+) -> Result<TradeId, StorageError> {
+    tx.prepare_cached(
+        "INSERT INTO trade (id, symbol, side, multiplier, currency, account, setup,
+         market_condition, notes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        id.map(|id| id.0),
+        trade.symbol,
+        trade.side.as_str(),
+        trade.multiplier.to_string(),
+        trade.currency,
+        trade.account,
+        trade.setup,
+        trade.market_condition.as_str(),
+        trade.notes,
+    ])?;
+    let id = TradeId(tx.last_insert_rowid());
+    write_events_and_tags(tx, id, trade)?;
+    Ok(id)
+}
+
+fn write_events_and_tags(
+    tx: &Transaction<'_>,
+    id: TradeId,
+    trade: &Trade,
+) -> Result<(), StorageError> {
+    // Events go in by chunks of up to EVENTS_PER_INSERT rows per statement:
+    // far fewer statement executions than one per event.
+    for (chunk_index, chunk) in trade.events.chunks(EVENTS_PER_INSERT).enumerate() {
+        let mut insert = tx.prepare_cached(insert_events_sql(chunk.len()))?;
+        let mut param = 0;
+        let mut bind = |value: &dyn rusqlite::ToSql| -> rusqlite::Result<()> {
+            param += 1;
+            insert.raw_bind_parameter(param, value)
+        };
+        for (offset, event) in chunk.iter().enumerate() {
+            let seq = (chunk_index * EVENTS_PER_INSERT + offset) as i64;
+            let fill = event.kind.fill();
+            bind(&id.0)?;
+            bind(&seq)?;
+            bind(&event.kind.name())?;
+            bind(&event.at.to_rfc3339())?;
+            bind(&event.at.timestamp_millis())?;
+            bind(&fill.map(|f| f.qty.to_string()))?;
+            bind(&event.kind.price().to_string())?;
+            bind(&fill.map(|f| f.fee.to_string()))?;
+        }
+        insert.raw_execute()?;
+    }
+    let mut insert_tag =
+        tx.prepare_cached("INSERT INTO trade_tag (trade_id, position, tag) VALUES (?1, ?2, ?3)")?;
+    for (position, tag) in trade.tags.iter().enumerate() {
+        insert_tag.execute(params![id.0, position as i64, tag])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_decimal_parser_agrees_with_rust_decimal() {
+        for text in [
+            "0",
+            "1",
+            "-3",
+            "1.50",
+            "0.001",
+            "-0.5",
+            "123456789012345678",
+            "5812.25",
+            "-0",
+        ] {
+            let fast = fast_decimal(text.as_bytes()).unwrap();
+            let expected = Decimal::from_str(text).unwrap();
+            assert_eq!(fast, expected, "{text}");
+            assert_eq!(fast.to_string(), expected.to_string(), "{text}");
+        }
+        for text in [
+            "",
+            "-",
+            "1.",
+            ".5",
+            "1e5",
+            "+1",
+            "1.2.3",
+            "1234567890123456789",
+        ] {
+            assert_eq!(fast_decimal(text.as_bytes()), None, "{text}");
+        }
+        assert_eq!(
+            decimal("x", "12345678901234567890.5").unwrap().to_string(),
+            "12345678901234567890.5"
+        );
+    }
+
+    #[test]
+    fn the_fast_time_parser_agrees_with_chrono() {
+        for text in [
+            "2024-03-01T09:35:00-05:00",
+            "2024-03-01T09:35:00+00:00",
+            "2024-11-06T14:20:30.250+01:00",
+            "2024-11-06T14:20:30.123456789+05:45",
+            "1999-12-31T23:59:59-12:00",
+        ] {
+            let expected = DateTime::parse_from_rfc3339(text).unwrap();
+            let fast = fast_time(text.as_bytes()).unwrap();
+            assert_eq!(fast, expected, "{text}");
+            assert_eq!(fast.offset(), expected.offset(), "{text}");
+            assert_eq!(fast.to_rfc3339(), expected.to_rfc3339(), "{text}");
+        }
+        for text in [
+            "2024-03-01T09:35:00Z",
+            "2024-02-30T09:35:00+00:00",
+            "2024-03-01T09:35:00",
+        ] {
+            assert_eq!(fast_time(text.as_bytes()), None, "{text}");
+        }
+        assert!(parse_stored_time("2024-03-01T09:35:00Z").is_some());
+    }
+}

@@ -1,0 +1,130 @@
+//! What the command line prints about trades, as plain serializable values.
+//!
+//! [`TradeView`] is one element of `tranche trades --json`, the contract that
+//! outside checks read: money as exact decimal strings, ratios and R-multiples
+//! as strings rounded to 4 places, times in RFC 3339 with their offset, event
+//! numbers 1-based in the trade's time-ordered events.
+
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::format::{exact, ratio};
+use crate::analysis::{ScaleOut, TradeAnalysis, Violation};
+use crate::domain::{Trade, TradeId};
+use crate::interchange::format_time;
+
+/// One trade with its analysis, as `tranche trades --json` writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TradeView {
+    /// The trade's id in the journal.
+    pub id: i64,
+    /// The instrument.
+    pub symbol: String,
+    /// `long` or `short`.
+    pub side: String,
+    /// Time of the initial entry.
+    pub opened_at: Option<String>,
+    /// Time of the closing exit; `null` while open.
+    pub closed_at: Option<String>,
+    /// Quantity still open.
+    pub open_qty: String,
+    /// Average entry price (see [`TradeAnalysis::avg_entry`]).
+    pub avg_entry: Option<String>,
+    /// Realized gross P&L.
+    pub gross_pnl: String,
+    /// Fees paid.
+    pub fees: String,
+    /// Gross P&L minus fees.
+    pub net_pnl: String,
+    /// Initial risk; `null` without an initial stop.
+    pub initial_risk: Option<String>,
+    /// Net P&L over initial risk, 4 places; `null` without an initial risk.
+    pub r_multiple: Option<String>,
+    /// Number of adds.
+    pub adds: u32,
+    /// Number of partial exits.
+    pub partial_exits: u32,
+    /// Adherence score, 0 to 100.
+    pub score: u32,
+    /// Every rule broken.
+    pub violations: Vec<ViolationView>,
+    /// What scaling out did, for trades with two exits or more.
+    pub scale_out: Option<ScaleOutView>,
+}
+
+/// A rule broken, as written in [`TradeView::violations`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViolationView {
+    /// The rule's stable id.
+    pub rule: String,
+    /// The 1-based number of the event that broke it.
+    pub event: usize,
+    /// That event's time.
+    pub at: String,
+    /// The violation in words.
+    pub message: String,
+}
+
+/// Scale-out counterfactuals, as written in [`TradeView::scale_out`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScaleOutView {
+    /// Actual gross P&L.
+    pub actual: String,
+    /// Gross P&L had everything been held to the last exit.
+    pub held_to_last_exit: String,
+    /// Gross P&L had everything been sold at the first exit.
+    pub all_out_at_first_exit: String,
+    /// Actual minus held-to-last-exit.
+    pub effect: String,
+    /// `protected`, `capped` or `neutral`.
+    pub verdict: String,
+}
+
+impl TradeView {
+    /// The view of trade `id` and its analysis.
+    pub fn new(id: TradeId, trade: &Trade, analysis: &TradeAnalysis) -> Self {
+        TradeView {
+            id: id.0,
+            symbol: trade.symbol.clone(),
+            side: trade.side.as_str().to_owned(),
+            opened_at: analysis.opened_at.as_ref().map(format_time),
+            closed_at: analysis.closed_at.as_ref().map(format_time),
+            open_qty: exact(analysis.open_qty),
+            avg_entry: analysis.avg_entry.map(exact),
+            gross_pnl: exact(analysis.gross_pnl),
+            fees: exact(analysis.fees),
+            net_pnl: exact(analysis.net_pnl),
+            initial_risk: analysis.initial_risk.map(exact),
+            r_multiple: analysis.r_multiple.map(ratio),
+            adds: analysis.adds,
+            partial_exits: analysis.partial_exits,
+            score: analysis.score,
+            violations: analysis.violations.iter().map(ViolationView::new).collect(),
+            scale_out: analysis.scale_out.as_ref().map(ScaleOutView::new),
+        }
+    }
+}
+
+impl ViolationView {
+    /// The view of one violation.
+    pub fn new(violation: &Violation) -> Self {
+        ViolationView {
+            rule: violation.rule.id().to_owned(),
+            event: violation.event + 1,
+            at: format_time(&violation.at),
+            message: violation.message.clone(),
+        }
+    }
+}
+
+impl ScaleOutView {
+    /// The view of the scale-out counterfactuals.
+    pub fn new(scale_out: &ScaleOut) -> Self {
+        ScaleOutView {
+            actual: exact(scale_out.actual),
+            held_to_last_exit: exact(scale_out.held_to_last_exit),
+            all_out_at_first_exit: exact(scale_out.all_out_at_first_exit),
+            effect: exact(scale_out.effect),
+            verdict: scale_out.verdict.as_str().to_owned(),
+        }
+    }
+}

@@ -1,0 +1,398 @@
+//! The `tranche` binary: global options, import/export round trip, the
+//! `trades --json` contract, `show`, refusals that write nothing, and a
+//! crash in the middle of an import.
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use tranche::domain::Trade;
+use tranche::interchange::to_json;
+use tranche::storage::Journal;
+use tranche::views::TradeView;
+
+use crate::helpers::{generated_trades, sample_trades, worked_example};
+
+fn tranche() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tranche"));
+    command.env_remove("TRANCHE_JOURNAL");
+    command
+}
+
+fn run(args: &[&str]) -> Output {
+    tranche().args(args).output().expect("run tranche")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "tranche failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+fn write_file(path: &Path, trades: &[Trade]) {
+    let numbered: Vec<_> = trades
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, t)| (tranche::domain::TradeId(i as i64 + 1), t))
+        .collect();
+    fs::write(path, to_json(&numbered)).unwrap();
+}
+
+#[test]
+fn journal_option_works_before_and_after_the_command_and_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.sqlite");
+    let file = dir.path().join("trades.json");
+    write_file(&file, &sample_trades());
+    let j = journal.to_str().unwrap();
+    let f = file.to_str().unwrap();
+
+    let added = stdout(&run(&["--journal", j, "import", f]));
+    assert!(added.contains("added 4 trades"), "{added}");
+    let before = stdout(&run(&["--journal", j, "trades"]));
+    let after = stdout(&run(&["trades", "--journal", j]));
+    let from_env = stdout(
+        &tranche()
+            .env("TRANCHE_JOURNAL", j)
+            .arg("trades")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(before, after);
+    assert_eq!(before, from_env);
+    assert_eq!(before.lines().count(), 5, "{before}");
+    assert!(before.starts_with("ID  SYMBOL"), "{before}");
+}
+
+#[test]
+fn export_import_export_through_the_command_line_is_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let first_journal = dir.path().join("a.sqlite");
+    let second_journal = dir.path().join("b.sqlite");
+    let mut journal = Journal::open(&first_journal).unwrap();
+    journal
+        .insert_trades(&sample_trades(), &mut |_, _| {})
+        .unwrap();
+    drop(journal);
+
+    let a = first_journal.to_str().unwrap();
+    let exported = dir.path().join("export.json");
+    let out = run(&[
+        "--journal",
+        a,
+        "export",
+        "--format",
+        "json",
+        "--output",
+        exported.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let first = fs::read_to_string(&exported).unwrap();
+    assert_eq!(
+        first,
+        stdout(&run(&["--journal", a, "export", "--format", "json"]))
+    );
+
+    let b = second_journal.to_str().unwrap();
+    stdout(&run(&[
+        "--journal",
+        b,
+        "import",
+        exported.to_str().unwrap(),
+    ]));
+    let second = stdout(&run(&["--journal", b, "export", "--format", "json"]));
+    assert_eq!(first, second);
+}
+
+#[test]
+fn trades_json_follows_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let mut journal = Journal::open(&path).unwrap();
+    journal
+        .insert_trades(&sample_trades(), &mut |_, _| {})
+        .unwrap();
+    drop(journal);
+    let text = stdout(&run(&[
+        "--journal",
+        path.to_str().unwrap(),
+        "trades",
+        "--json",
+    ]));
+    let views: Vec<TradeView> = serde_json::from_str(&text).unwrap();
+    assert_eq!(views.len(), 4);
+
+    // RULES.md's worked example.
+    let worked = &views[0];
+    assert_eq!(worked.id, 1);
+    assert_eq!(worked.side, "long");
+    assert_eq!(
+        worked.opened_at.as_deref(),
+        Some("2024-03-01T09:35:00-05:00")
+    );
+    assert_eq!(
+        worked.closed_at.as_deref(),
+        Some("2024-03-05T15:10:00-05:00")
+    );
+    assert_eq!(worked.open_qty, "0");
+    assert_eq!(worked.avg_entry.as_deref(), Some("101.6"));
+    assert_eq!(worked.gross_pnl, "3200");
+    assert_eq!(worked.net_pnl, "3200");
+    assert_eq!(worked.initial_risk.as_deref(), Some("1500"));
+    assert_eq!(worked.r_multiple.as_deref(), Some("2.1333"));
+    assert_eq!(
+        (worked.adds, worked.partial_exits, worked.score),
+        (1, 1, 100)
+    );
+    assert!(worked.violations.is_empty());
+    let scale_out = worked.scale_out.as_ref().unwrap();
+    assert_eq!(scale_out.held_to_last_exit, "2200");
+    assert_eq!(scale_out.all_out_at_first_exit, "4200");
+    assert_eq!(scale_out.effect, "1000");
+    assert_eq!(scale_out.verdict, "protected");
+
+    // The averaging-down trade: violations with 1-based events.
+    let averaging = &views[2];
+    let rule = averaging
+        .violations
+        .iter()
+        .find(|v| v.rule == "averaging-down")
+        .unwrap();
+    assert_eq!(rule.event, 2);
+    assert_eq!(rule.at, "2024-05-01T06:00:00+00:00");
+    assert!(averaging.score < 50);
+    assert_eq!(averaging.initial_risk, None);
+    assert_eq!(averaging.r_multiple, None);
+
+    // The open trade.
+    assert_eq!(views[3].closed_at, None);
+    assert_eq!(views[3].open_qty, "6");
+
+    // Keys exactly as the contract names them.
+    let raw: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let keys: Vec<&str> = raw[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = vec![
+        "id",
+        "symbol",
+        "side",
+        "opened_at",
+        "closed_at",
+        "open_qty",
+        "avg_entry",
+        "gross_pnl",
+        "fees",
+        "net_pnl",
+        "initial_risk",
+        "r_multiple",
+        "adds",
+        "partial_exits",
+        "score",
+        "violations",
+        "scale_out",
+    ];
+    expected.sort();
+    let mut keys = keys;
+    keys.sort();
+    assert_eq!(keys, expected);
+    assert!(raw[0]["score"].is_u64());
+}
+
+#[test]
+fn show_prints_the_timeline_with_violations_next_to_their_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let mut journal = Journal::open(&path).unwrap();
+    journal
+        .insert_trades(&sample_trades(), &mut |_, _| {})
+        .unwrap();
+    drop(journal);
+    let text = stdout(&run(&["--journal", path.to_str().unwrap(), "show", "3"]));
+    let lines: Vec<&str> = text.lines().collect();
+    let add = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("2 "))
+        .unwrap();
+    assert!(lines[add].contains("entry"), "{text}");
+    assert!(lines[add + 1].contains("! averaging-down:"), "{text}");
+    assert!(text.contains("Trade 3: BTC-USD long"), "{text}");
+
+    let worked = stdout(&run(&["--journal", path.to_str().unwrap(), "show", "1"]));
+    assert!(worked.contains("R-multiple 2.1333"), "{worked}");
+    assert!(worked.contains("Scaling out protected 1000.00"), "{worked}");
+    assert!(!worked.contains(" ! "), "{worked}");
+
+    let missing = run(&["--journal", path.to_str().unwrap(), "show", "99"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no trade with id 99"));
+}
+
+#[test]
+fn bad_imports_fail_with_the_place_of_the_problem_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    Journal::open(&path)
+        .unwrap()
+        .insert_trade(&worked_example())
+        .unwrap();
+    let j = path.to_str().unwrap();
+    let before = stdout(&run(&["--journal", j, "export"]));
+
+    for (name, text, expected) in crate::interchange::bad_inputs() {
+        let file = dir.path().join("bad.json");
+        fs::write(&file, text).unwrap();
+        let out = run(&["--journal", j, "import", file.to_str().unwrap()]);
+        assert!(!out.status.success(), "{name}: import succeeded");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert!(stderr.contains("nothing was imported"), "{name}: {stderr}");
+        assert_eq!(stdout(&run(&["--journal", j, "export"])), before, "{name}");
+    }
+}
+
+#[test]
+fn a_dry_run_lists_the_trades_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("never.sqlite");
+    let file = dir.path().join("trades.json");
+    write_file(&file, &sample_trades());
+    let text = stdout(&run(&[
+        "--journal",
+        path.to_str().unwrap(),
+        "import",
+        "--dry-run",
+        file.to_str().unwrap(),
+    ]));
+    assert!(
+        text.contains("4 trades with 20 events would be added"),
+        "{text}"
+    );
+    assert!(text.contains("ESZ4"), "{text}");
+    assert!(!path.exists(), "a dry run must not create the journal");
+}
+
+fn count_trades(path: &Path) -> (Vec<String>, usize) {
+    let journal = Journal::open(path).unwrap();
+    (
+        journal.integrity_check().unwrap(),
+        journal.trade_count().unwrap(),
+    )
+}
+
+/// A child imports a large file and is killed with SIGKILL part way through.
+/// Afterwards the journal is sound and holds all of the import or none of it.
+/// Kills come at fractions of a full import's duration, and just after the
+/// child reports (`--progress`) that it has written 1000 trades inside
+/// the import's transaction; at least one kill must land inside that transaction.
+#[test]
+fn an_import_killed_part_way_leaves_none_or_all_of_it() {
+    const TRADES: usize = 2000;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("large.json");
+    write_file(&file, &generated_trades(TRADES));
+    let template = dir.path().join("template.sqlite");
+    let mut journal = Journal::open(&template).unwrap();
+    journal.insert_trade(&worked_example()).unwrap();
+    drop(journal);
+    let fresh_copy = |name: &str| {
+        let path = dir.path().join(name);
+        fs::copy(&template, &path).unwrap();
+        path
+    };
+    let spawn = |journal: &Path| {
+        let mut child = tranche()
+            .args([
+                "--journal",
+                journal.to_str().unwrap(),
+                "import",
+                "--progress",
+            ])
+            .arg(&file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Collect the progress lines as they come.
+        let (sender, receiver) = mpsc::channel::<String>();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        (child, receiver)
+    };
+
+    // A full import, to time it.
+    let full = fresh_copy("full.sqlite");
+    let started = Instant::now();
+    assert!(spawn(&full).0.wait().unwrap().success());
+    let duration = started.elapsed();
+    assert_eq!(count_trades(&full), (vec!["ok".to_owned()], TRADES + 1));
+
+    enum KillAt {
+        Time(Duration),
+        Progress(usize),
+    }
+    let mut points: Vec<KillAt> = [0.4, 0.8]
+        .iter()
+        .map(|f| KillAt::Time(duration.mul_f64(*f)))
+        .collect();
+    points.push(KillAt::Progress(1000));
+
+    let mut inside_transaction = 0;
+    for (n, point) in points.iter().enumerate() {
+        let journal = fresh_copy(&format!("killed-{n}.sqlite"));
+        let (mut child, progress) = spawn(&journal);
+        let started = Instant::now();
+        let mut written = 0;
+        loop {
+            while let Ok(line) = progress.try_recv() {
+                if let Some(done) = line
+                    .strip_prefix("importing: ")
+                    .and_then(|rest| rest.split(' ').next())
+                    .and_then(|done| done.parse::<usize>().ok())
+                {
+                    written = done;
+                }
+            }
+            let due = match point {
+                KillAt::Time(after) => started.elapsed() >= *after,
+                KillAt::Progress(trades) => written >= *trades,
+            };
+            if due || child.try_wait().unwrap().is_some() || started.elapsed() > duration * 3 {
+                break;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        let _ = child.kill(); // SIGKILL on Unix; an error only if it has already exited
+        child.wait().unwrap();
+
+        let (integrity, count) = count_trades(&journal);
+        assert_eq!(integrity, vec!["ok".to_owned()], "kill point {n}");
+        assert!(
+            count == 1 || count == TRADES + 1,
+            "kill point {n}: the journal holds {count} trades, neither none nor all of the import"
+        );
+        if count == 1 && written > 0 {
+            inside_transaction += 1;
+        }
+    }
+    assert!(
+        inside_transaction > 0,
+        "no kill landed while the import was writing (full import took {duration:?})"
+    );
+}

@@ -1,0 +1,179 @@
+//! Trades and files shared by the tests.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, FixedOffset};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use tranche::domain::{Event, MarketCondition, Side, Trade};
+
+/// Parses an RFC 3339 time.
+pub fn t(text: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(text).expect("test time")
+}
+
+/// RULES.md's worked example: long 300 @ 100 with a stop at 95, an add of
+/// 200 @ 104, stop trailed to 99, half out at 110, stop to 102, rest out at 106.
+pub fn worked_example() -> Trade {
+    let mut trade = Trade::new("AAPL", Side::Long);
+    trade.account = "main".into();
+    trade.setup = "breakout".into();
+    trade.market_condition = MarketCondition::Trending;
+    trade.tags = vec!["earnings".into(), "pyramid".into()];
+    trade.notes = "Clean pyramid.".into();
+    trade.events = vec![
+        Event::stop(t("2024-03-01T09:35:00-05:00"), dec!(95)),
+        Event::entry(
+            t("2024-03-01T09:35:00-05:00"),
+            dec!(300),
+            dec!(100),
+            dec!(0),
+        ),
+        Event::entry(
+            t("2024-03-01T10:05:00-05:00"),
+            dec!(200),
+            dec!(104),
+            dec!(0),
+        ),
+        Event::stop(t("2024-03-01T10:05:00-05:00"), dec!(99)),
+        Event::exit(
+            t("2024-03-04T11:00:00-05:00"),
+            dec!(250),
+            dec!(110),
+            dec!(0),
+        ),
+        Event::stop(t("2024-03-04T11:00:00-05:00"), dec!(102)),
+        Event::exit(
+            t("2024-03-05T15:10:00-05:00"),
+            dec!(250),
+            dec!(106),
+            dec!(0),
+        ),
+    ];
+    trade
+}
+
+/// A journal's worth of varied trades: long and short, fees, multipliers,
+/// targets, stops, same-timestamp events, a trade still open, non-ASCII text.
+pub fn sample_trades() -> Vec<Trade> {
+    let mut short = Trade::new("ESZ4", Side::Short);
+    short.multiplier = dec!(50);
+    short.account = "futures".into();
+    short.setup = "failed breakout".into();
+    short.market_condition = MarketCondition::Range;
+    short.notes = "Sortie précipitée — 早すぎた 📉\nsecond line, \"quoted\"".into();
+    short.tags = vec!["fomc".into(), "größe".into()];
+    short.events = vec![
+        Event::entry(
+            t("2024-11-06T14:00:00+01:00"),
+            dec!(2),
+            dec!(5812.25),
+            dec!(2.10),
+        ),
+        Event::stop(t("2024-11-06T14:00:00+01:00"), dec!(5820)),
+        Event::target(t("2024-11-06T14:00:00+01:00"), dec!(5790.5)),
+        Event::entry(
+            t("2024-11-06T14:20:30.250+01:00"),
+            dec!(1),
+            dec!(5805.00),
+            dec!(1.05),
+        ),
+        Event::stop(t("2024-11-06T14:20:30.250+01:00"), dec!(5812)),
+        Event::exit(
+            t("2024-11-06T15:00:00+01:00"),
+            dec!(1),
+            dec!(5795.75),
+            dec!(1.05),
+        ),
+        Event::exit(
+            t("2024-11-06T15:45:00+01:00"),
+            dec!(2),
+            dec!(5799.00),
+            dec!(2.10),
+        ),
+    ];
+
+    // Averaging down, in UTC, with fractional shares.
+    let mut averaging = Trade::new("BTC-USD", Side::Long);
+    averaging.currency = "USD".into();
+    averaging.tags = vec!["crypto".into()];
+    averaging.events = vec![
+        Event::entry(
+            t("2024-05-01T00:00:00+00:00"),
+            dec!(0.5),
+            dec!(60000),
+            dec!(12.5),
+        ),
+        Event::entry(
+            t("2024-05-01T06:00:00+00:00"),
+            dec!(0.25),
+            dec!(58000.5),
+            dec!(6.25),
+        ),
+        Event::exit(
+            t("2024-05-02T00:00:00+00:00"),
+            dec!(0.75),
+            dec!(61000),
+            dec!(18.75),
+        ),
+    ];
+
+    // Options, still open, in another currency.
+    let mut open = Trade::new("SAP 250C", Side::Long);
+    open.multiplier = dec!(100);
+    open.currency = "EUR".into();
+    open.events = vec![
+        Event::stop(t("2024-06-03T09:00:00+02:00"), dec!(1.2)),
+        Event::entry(
+            t("2024-06-03T09:01:00+02:00"),
+            dec!(10),
+            dec!(2.35),
+            dec!(7),
+        ),
+        Event::exit(t("2024-06-04T10:00:00+02:00"), dec!(4), dec!(3.1), dec!(3)),
+    ];
+
+    vec![worked_example(), short, averaging, open]
+}
+
+/// `n` generated trades of ten events each, all valid.
+pub fn generated_trades(n: usize) -> Vec<Trade> {
+    (0..n)
+        .map(|i| {
+            let side = if i % 3 == 0 { Side::Short } else { Side::Long };
+            let s = side.sign();
+            let base = Decimal::from(100 + (i % 400) as i64) + dec!(0.25);
+            let day = t("2020-01-02T09:30:00-05:00") + chrono::Duration::hours(i as i64);
+            let at = |minutes: i64| day + chrono::Duration::minutes(minutes);
+            let mut trade = Trade::new(format!("SYM{}", i % 500), side);
+            trade.setup = "generated".into();
+            trade.tags = vec![format!("batch{}", i % 7)];
+            trade.events = vec![
+                Event::stop(at(0), base - s * dec!(2)),
+                Event::entry(at(0), dec!(300), base, dec!(1)),
+                Event::entry(at(5), dec!(200), base + s * dec!(1), dec!(1)),
+                Event::stop(at(5), base - s * dec!(1)),
+                Event::entry(at(10), dec!(100), base + s * dec!(2), dec!(1)),
+                Event::stop(at(10), base),
+                Event::exit(at(20), dec!(300), base + s * dec!(3), dec!(1)),
+                Event::stop(at(20), base + s * dec!(1.5)),
+                Event::exit(at(30), dec!(200), base + s * dec!(2.5), dec!(1)),
+                Event::exit(at(40), dec!(100), base + s * dec!(4), dec!(1)),
+            ];
+            trade
+        })
+        .collect()
+}
+
+/// A tranche-journal document holding `trades` (JSON objects, already written).
+pub fn journal_json(trades: &[&str]) -> String {
+    let mut text = String::from(r#"{"format": "tranche-journal", "version": 1, "trades": ["#);
+    for (i, trade) in trades.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        write!(text, "\n{trade}").expect("write to string");
+    }
+    text.push_str("]}");
+    text
+}
