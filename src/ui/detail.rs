@@ -139,11 +139,13 @@ impl TradeDetail {
             chart_height,
         );
         ui.add_space(4.0);
+        let width = ui.available_width();
         egui::ScrollArea::vertical()
             .id_salt("detail-timeline")
             .auto_shrink([false, false])
             .show(ui, |ui| {
-                timeline_ui(ui, trade, &cached.steps, a, view.zone);
+                // Sentences wrap at the panel's edge even when the grid is wider.
+                timeline_ui(ui, trade, &cached.steps, a, view.zone, width - 16.0);
                 if !trade.notes.is_empty() {
                     ui.add_space(6.0);
                     ui.label(RichText::new("Notes").strong());
@@ -162,6 +164,7 @@ pub fn timeline_ui(
     steps: &[Step],
     analysis: &TradeAnalysis,
     zone: &Zone,
+    wrap_width: f32,
 ) {
     let mut labels = Vec::with_capacity(trade.events.len());
     egui::Grid::new("timeline")
@@ -265,16 +268,18 @@ pub fn timeline_ui(
     }
     ui.add_space(6.0);
     ui.label(RichText::new("Violations").strong());
-    for v in &analysis.violations {
-        let at = labels.get(v.event).cloned().unwrap_or_default();
-        ui.horizontal_wrapped(|ui| {
-            ui.label(
-                RichText::new(v.rule.id())
-                    .color(rule_color(v.rule))
-                    .strong(),
-            );
-            ui.weak(at);
-            ui.label(&v.message);
-        });
-    }
+    ui.allocate_ui(egui::vec2(wrap_width.max(200.0), 0.0), |ui| {
+        for v in &analysis.violations {
+            let at = labels.get(v.event).cloned().unwrap_or_default();
+            let mut job = egui::text::LayoutJob::default();
+            let body = egui::TextStyle::Body.resolve(ui.style());
+            let strong = egui::TextFormat::simple(body.clone(), rule_color(v.rule));
+            let weak = egui::TextFormat::simple(body.clone(), ui.visuals().weak_text_color());
+            let plain = egui::TextFormat::simple(body, ui.visuals().text_color());
+            job.append(v.rule.id(), 0.0, strong);
+            job.append(&at, 8.0, weak);
+            job.append(&v.message, 8.0, plain);
+            ui.add(egui::Label::new(job).wrap());
+        }
+    });
 }
