@@ -7,106 +7,31 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, FixedOffset, TimeDelta};
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use rust_decimal::Decimal;
 
+use tranche::analysis::generate;
 use tranche::app::store::MemoryStore;
 use tranche::app::{Preferences, TrancheApp};
-use tranche::domain::{Event, MarketCondition, Side, Trade};
+use tranche::domain::Trade;
 use tranche::storage::Journal;
 use tranche::ui::Command;
 
 const TRADES: usize = 100_000;
 
-/// A small deterministic generator (xorshift) of valid, varied trades.
-struct Generator(u64);
+const SEED: u64 = 0x5eed_1234_abcd_ef01;
 
-impl Generator {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn trade(&mut self, i: usize) -> Trade {
-        const SYMBOLS: [&str; 12] = [
-            "AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "META", "GOOGL", "AMD", "SPY", "QQQ", "ES",
-            "NQ",
-        ];
-        let symbol = SYMBOLS[self.below(SYMBOLS.len() as u64) as usize];
-        let side = if self.below(3) == 0 {
-            Side::Short
-        } else {
-            Side::Long
-        };
-        let s = side.sign();
-        let mut trade = Trade::new(symbol, side);
-        trade.setup =
-            ["breakout", "pullback", "range fade", "scalp"][self.below(4) as usize].to_owned();
-        trade.market_condition =
-            [MarketCondition::Trending, MarketCondition::Range][self.below(2) as usize];
-        trade.tags = vec![format!("batch{}", i % 50)];
-        let start: DateTime<FixedOffset> =
-            DateTime::parse_from_rfc3339("2020-01-02T09:30:00-05:00").expect("valid time")
-                + TimeDelta::hours(i as i64 * 2);
-        let mut at = start;
-        let mut step = |g: &mut Generator| {
-            at += TimeDelta::minutes(1 + g.below(90) as i64);
-            at
-        };
-        let price = Decimal::from(20 + self.below(500));
-        let qty0 = Decimal::from(100 * (1 + self.below(5)));
-        let stop = price - s * Decimal::from(1 + self.below(5));
-        let t0 = step(self);
-        trade.events.push(Event::stop(t0, stop));
-        trade
-            .events
-            .push(Event::entry(t0, qty0, price, Decimal::ONE));
-        let mut open = qty0;
-        let mut last = price;
-        for _ in 0..self.below(3) {
-            last += s * Decimal::from(self.below(6)) - s * Decimal::from(self.below(3));
-            let qty = Decimal::from(50 * (1 + self.below(3)));
-            let t = step(self);
-            trade
-                .events
-                .push(Event::entry(t, qty, last.max(Decimal::ONE), Decimal::ONE));
-            open += qty;
-            if self.below(2) == 0 {
-                trade
-                    .events
-                    .push(Event::stop(t, stop + s * Decimal::from(self.below(4))));
-            }
-        }
-        if self.below(20) != 0 {
-            let partial = open / Decimal::TWO;
-            let p = (last + s * Decimal::from(self.below(8))).max(Decimal::ONE);
-            trade
-                .events
-                .push(Event::exit(step(self), partial.floor(), p, Decimal::ONE));
-            open -= partial.floor();
-            let p =
-                (last + s * Decimal::from(self.below(10)) - s * Decimal::from(4)).max(Decimal::ONE);
-            trade
-                .events
-                .push(Event::exit(step(self), open, p, Decimal::ONE));
-        }
-        debug_assert!(trade.validate().is_ok());
-        trade
-    }
+/// The trades of the benchmark journal: the project's deterministic generator.
+fn trades() -> Vec<Trade> {
+    generate::journal(TRADES, SEED)
+        .into_iter()
+        .map(|(_, trade)| trade)
+        .collect()
 }
 
 fn journal() -> MemoryStore {
-    let mut generator = Generator(0x5eed_1234_abcd_ef01);
-    MemoryStore::with_trades((0..TRADES).map(|i| generator.trade(i)))
+    MemoryStore::with_trades(trades())
 }
 
 fn loaded_harness() -> Harness<'static, TrancheApp> {
@@ -194,8 +119,7 @@ fn bench_startup(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("journal.sqlite");
     {
-        let mut generator = Generator(0x5eed_1234_abcd_ef01);
-        let trades: Vec<Trade> = (0..TRADES).map(|i| generator.trade(i)).collect();
+        let trades = trades();
         let mut journal = Journal::open(&path).expect("a journal");
         journal
             .insert_trades(&trades, &mut |_, _| {})
