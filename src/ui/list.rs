@@ -4,8 +4,6 @@
 //! Only the rows on screen are drawn, and the order of the visible rows is
 //! computed again only when the trades, the sort or a filter change.
 
-use std::cmp::Ordering;
-
 use egui::{Align, Layout, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 use serde::{Deserialize, Serialize};
@@ -70,20 +68,52 @@ impl SortColumn {
         }
     }
 
-    fn compare(self, a: &TradeRow, b: &TradeRow) -> Ordering {
-        let (x, y) = (&a.analysis, &b.analysis);
+    /// Sorts `visible` (positions in `rows`) by this column, ties by id.
+    fn sort(self, visible: &mut Vec<u32>, rows: &[TradeRow], descending: bool) {
         match self {
-            SortColumn::Opened => x.opened_at.cmp(&y.opened_at),
-            SortColumn::Symbol => a.trade.symbol.cmp(&b.trade.symbol),
-            SortColumn::Side => a.trade.side.as_str().cmp(b.trade.side.as_str()),
-            SortColumn::Adds => x.adds.cmp(&y.adds),
-            SortColumn::PartialExits => x.partial_exits.cmp(&y.partial_exits),
-            SortColumn::NetPnl => x.net_pnl.cmp(&y.net_pnl),
-            SortColumn::RMultiple => x.r_multiple.cmp(&y.r_multiple),
-            SortColumn::Score => x.score.cmp(&y.score),
-            SortColumn::Violations => x.violations.len().cmp(&y.violations.len()),
+            SortColumn::Opened => sort_by_key(visible, rows, descending, |r| {
+                r.analysis.opened_at.map(|t| t.timestamp_micros())
+            }),
+            SortColumn::Symbol => {
+                sort_by_key(visible, rows, descending, |r| r.trade.symbol.as_str())
+            }
+            SortColumn::Side => sort_by_key(visible, rows, descending, |r| r.trade.side.as_str()),
+            SortColumn::Adds => sort_by_key(visible, rows, descending, |r| r.analysis.adds),
+            SortColumn::PartialExits => {
+                sort_by_key(visible, rows, descending, |r| r.analysis.partial_exits)
+            }
+            SortColumn::NetPnl => sort_by_key(visible, rows, descending, |r| r.analysis.net_pnl),
+            SortColumn::RMultiple => {
+                sort_by_key(visible, rows, descending, |r| r.analysis.r_multiple)
+            }
+            SortColumn::Score => sort_by_key(visible, rows, descending, |r| r.analysis.score),
+            SortColumn::Violations => {
+                sort_by_key(visible, rows, descending, |r| r.analysis.violations.len())
+            }
         }
     }
+}
+
+/// Sorts by a key read once per row: the rows are large and scattered in
+/// memory, so comparing them directly would be slow with 100,000 trades.
+fn sort_by_key<'a, K: Ord>(
+    visible: &mut Vec<u32>,
+    rows: &'a [TradeRow],
+    descending: bool,
+    key: impl Fn(&'a TradeRow) -> K,
+) {
+    let mut keyed: Vec<(K, TradeId, u32)> = visible
+        .iter()
+        .map(|&i| {
+            let row = &rows[i as usize];
+            (key(row), row.id, i)
+        })
+        .collect();
+    keyed.sort_unstable_by(|a, b| {
+        let order = a.0.cmp(&b.0).then(a.1.cmp(&b.1));
+        if descending { order.reverse() } else { order }
+    });
+    *visible = keyed.into_iter().map(|(_, _, i)| i).collect();
 }
 
 /// Which sides to show.
@@ -264,13 +294,9 @@ impl TradeList {
                 true
             })
             .collect();
-        let column = self.prefs.sort;
-        let descending = self.prefs.descending;
-        visible.sort_by(|&a, &b| {
-            let (ra, rb) = (&rows[a as usize], &rows[b as usize]);
-            let order = column.compare(ra, rb).then(ra.id.cmp(&rb.id));
-            if descending { order.reverse() } else { order }
-        });
+        self.prefs
+            .sort
+            .sort(&mut visible, rows, self.prefs.descending);
         self.visible = visible;
         self.computed_for = Some((trades.revision(), self.prefs.clone(), zone.clone()));
     }
