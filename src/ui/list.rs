@@ -200,6 +200,10 @@ pub struct TradeList {
     visible: Vec<u32>,
     /// What `visible` was computed from.
     computed_for: Option<(u64, ListPrefs, Zone)>,
+    /// Every row in the current sort order, and the (revision, column,
+    /// descending) it was sorted for: a new filter only filters this again.
+    sorted: Vec<u32>,
+    sorted_for: Option<(u64, SortColumn, bool)>,
     /// Scroll the selected trade into view on the next frame.
     scroll_to_selected: bool,
 }
@@ -262,7 +266,17 @@ impl TradeList {
         let from = parse_date(&filter.from).ok().flatten();
         let to = parse_date(&filter.to).ok().flatten();
         let rows = trades.rows();
-        let mut visible: Vec<u32> = (0..rows.len() as u32)
+        let sort_key = (trades.revision(), self.prefs.sort, self.prefs.descending);
+        if self.sorted_for != Some(sort_key) {
+            let mut all: Vec<u32> = (0..rows.len() as u32).collect();
+            self.prefs.sort.sort(&mut all, rows, self.prefs.descending);
+            self.sorted = all;
+            self.sorted_for = Some(sort_key);
+        }
+        let visible: Vec<u32> = self
+            .sorted
+            .iter()
+            .copied()
             .filter(|&i| {
                 let row = &rows[i as usize];
                 let a = &row.analysis;
@@ -294,9 +308,6 @@ impl TradeList {
                 true
             })
             .collect();
-        self.prefs
-            .sort
-            .sort(&mut visible, rows, self.prefs.descending);
         self.visible = visible;
         self.computed_for = Some((trades.revision(), self.prefs.clone(), zone.clone()));
     }
