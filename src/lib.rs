@@ -11,7 +11,8 @@
 //! - [`views`]: trades with their analysis as the command line prints them.
 //! - [`report`]: journal statistics as JSON and text for `tranche report`.
 //! - [`cli`]: the command line (`tranche import`, `export`, `trades`, `show`, `report`).
-//! - [`app`]: the desktop window.
+//! - [`app`]: the desktop app: the loaded journal, a worker thread for I/O, commands.
+//! - [`ui`]: the app's panels: trade list, editor, chart, detail, settings.
 pub mod analysis;
 pub mod app;
 pub mod cli;
@@ -20,4 +21,5 @@ pub mod import;
 pub mod interchange;
 pub mod report;
 pub mod storage;
+pub mod ui;
 pub mod views;

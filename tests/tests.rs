@@ -9,3 +9,4 @@ mod import;
 mod interchange;
 mod stats;
 mod storage;
+mod ui;

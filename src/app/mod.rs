@@ -1,55 +1,805 @@
-//! The desktop window: for now a plain window that shows which journal is open
-//! and how many trades it holds.
+//! The desktop app: the window, the loaded journal, and the one place where
+//! the panels' commands are applied.
+//!
+//! [`TrancheApp`] holds every loaded trade with its analysis ([`model::Trades`]),
+//! recomputed only when the journal or the rule settings change. The journal
+//! itself lives on a background thread ([`worker`]): opening, loading, saving,
+//! importing and exporting never block a frame. Panels from [`crate::ui`] draw
+//! themselves and return [`Command`]s, applied after the frame by
+//! [`TrancheApp::apply`].
+//!
+//! Window size, panel sizes, the list's sort and filters, the time zone and the
+//! theme are remembered by eframe; the journal's data never goes there.
+
+mod dialogs;
+mod interchange_io;
+pub mod journal;
+pub mod model;
+pub mod sample;
+pub mod store;
+pub mod worker;
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
 
-use crate::storage::{Journal, StorageError};
+use egui::{Align, Key, KeyboardShortcut, Layout, Modifiers, RichText, Ui};
+use serde::{Deserialize, Serialize};
 
-/// Why the desktop app could not start or run.
+use crate::analysis::RuleSettings;
+use crate::domain::{Trade, TradeId};
+use crate::ui::detail::TradeDetail;
+use crate::ui::editor::TradeEditor;
+use crate::ui::list::{ListPrefs, TradeList};
+use crate::ui::settings::SettingsPanel;
+use crate::ui::time::Zone;
+use crate::ui::{Command, Theme, View, ViewContext};
+
+use dialogs::DialogResult;
+use model::{TradeRow, Trades};
+use store::Store;
+use worker::{Job, JobKind, Opener, Reply, Worker};
+
+/// How long a deleted trade can be brought back from the toast, in seconds.
+pub const UNDO_SECONDS: f64 = 10.0;
+
+/// Why the app could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// The journal could not be opened.
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-    /// The window could not be created or failed while running.
-    #[error("the window failed: {0}")]
+    /// The window could not be created.
+    #[error("could not open the window: {0}")]
     Window(String),
 }
 
-/// Opens the journal at `journal_path` and shows the main window until it is closed.
+/// Opens the window on the journal at `journal_path` and runs until it is closed.
 pub fn run(journal_path: PathBuf) -> Result<(), AppError> {
-    let journal = Journal::open(&journal_path)?;
-    let trade_count = journal.trade_count()?;
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Tranche")
-            .with_inner_size([640.0, 400.0]),
+            .with_app_id("tranche")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([760.0, 480.0]),
         ..Default::default()
     };
-    let app = TrancheApp {
-        journal_path,
-        trade_count,
-    };
-    eframe::run_native("Tranche", options, Box::new(|_cc| Ok(Box::new(app))))
-        .map_err(|e| AppError::Window(e.to_string()))
+    eframe::run_native(
+        "Tranche",
+        options,
+        Box::new(move |cc| Ok(Box::new(TrancheApp::new(cc, journal::opener(journal_path))))),
+    )
+    .map_err(|err| AppError::Window(err.to_string()))
 }
 
-/// The window's state.
-struct TrancheApp {
-    journal_path: PathBuf,
-    trade_count: usize,
+/// What eframe remembers between runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Preferences {
+    /// The list's sort and filters.
+    pub list: ListPrefs,
+    /// The zone times are shown and typed in.
+    pub zone: Zone,
+    /// The colour theme.
+    pub theme: Theme,
+}
+
+/// A long job's progress, for the progress bar.
+#[derive(Debug, Clone)]
+struct Progress {
+    label: String,
+    done: usize,
+    total: usize,
+}
+
+/// A deleted trade that can still be brought back.
+#[derive(Debug, Clone)]
+struct Undo {
+    id: TradeId,
+    trade: Arc<Trade>,
+    until: f64,
+}
+
+/// The app.
+pub struct TrancheApp {
+    worker: Worker,
+    trades: Trades,
+    rule_settings: RuleSettings,
+    prefs: Preferences,
+    list: TradeList,
+    detail: TradeDetail,
+    editor: Option<TradeEditor>,
+    settings_panel: Option<SettingsPanel>,
+    view: View,
+    selected: Option<TradeId>,
+    loaded: bool,
+    /// Why the journal could not be opened or read, if it could not.
+    load_error: Option<String>,
+    location: Option<String>,
+    progress: Option<Progress>,
+    errors: Vec<String>,
+    notice: Option<(String, f64)>,
+    undo: Option<Undo>,
+    confirm_delete: Option<TradeId>,
+    dialog_tx: Sender<DialogResult>,
+    dialog_rx: Receiver<DialogResult>,
+    /// A file dialog is open.
+    dialog_open: bool,
+    started: bool,
+}
+
+impl TrancheApp {
+    /// The app on the journal that `open` opens (on the worker thread).
+    pub fn new(cc: &eframe::CreationContext<'_>, open: Opener) -> Self {
+        let prefs: Preferences = cc
+            .storage
+            .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
+            .unwrap_or_default();
+        Self::with_preferences(&cc.egui_ctx, open, prefs)
+    }
+
+    /// The app on an in-memory store, with default preferences (for tests and demos).
+    pub fn with_store(ctx: &egui::Context, store: impl Store + 'static) -> Self {
+        Self::with_preferences(
+            ctx,
+            Box::new(move || Ok(Box::new(store) as Box<dyn Store>)),
+            Preferences::default(),
+        )
+    }
+
+    /// The app on the journal that `open` opens, with these preferences.
+    pub fn with_preferences(ctx: &egui::Context, open: Opener, prefs: Preferences) -> Self {
+        ctx.set_theme(prefs.theme.preference());
+        let mut worker = Worker::spawn(open, ctx.clone());
+        worker.send(Job::Load);
+        let (dialog_tx, dialog_rx) = channel();
+        TrancheApp {
+            worker,
+            trades: Trades::default(),
+            rule_settings: RuleSettings::default(),
+            list: TradeList::new(prefs.list.clone()),
+            prefs,
+            detail: TradeDetail::default(),
+            editor: None,
+            settings_panel: None,
+            view: View::Detail,
+            selected: None,
+            loaded: false,
+            load_error: None,
+            location: None,
+            progress: None,
+            errors: Vec::new(),
+            notice: None,
+            undo: None,
+            confirm_delete: None,
+            dialog_tx,
+            dialog_rx,
+            dialog_open: false,
+            started: false,
+        }
+    }
+
+    /// Every loaded trade with its analysis.
+    pub fn trades(&self) -> &Trades {
+        &self.trades
+    }
+
+    /// The loaded trade with this id.
+    pub fn trade(&self, id: TradeId) -> Option<&TradeRow> {
+        self.trades.row(id)
+    }
+
+    /// The selected trade.
+    pub fn selected(&self) -> Option<TradeId> {
+        self.selected
+    }
+
+    /// The open editor, if any.
+    pub fn editor(&self) -> Option<&TradeEditor> {
+        self.editor.as_ref()
+    }
+
+    /// The open editor, to change it.
+    pub fn editor_mut(&mut self) -> Option<&mut TradeEditor> {
+        self.editor.as_mut()
+    }
+
+    /// Whether the journal has been loaded.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded
+    }
+
+    /// Whether a job is under way on the worker.
+    pub fn is_busy(&self) -> bool {
+        self.worker.is_busy()
+    }
+
+    /// The error messages showing.
+    pub fn errors(&self) -> &[String] {
+        &self.errors
+    }
+
+    /// The rule settings in use.
+    pub fn rule_settings(&self) -> &RuleSettings {
+        &self.rule_settings
+    }
+
+    /// The ids of the trades in the list, in the order shown.
+    pub fn listed_ids(&self) -> Vec<TradeId> {
+        self.list.visible_ids(&self.trades)
+    }
+
+    /// The preferences eframe remembers.
+    pub fn preferences(&self) -> Preferences {
+        Preferences {
+            list: self.list.prefs.clone(),
+            ..self.prefs.clone()
+        }
+    }
+
+    /// Whether a deleted trade can still be brought back.
+    pub fn can_undo_delete(&self) -> bool {
+        self.undo.is_some()
+    }
+
+    fn handle_reply(&mut self, reply: Reply, now: f64) {
+        match reply {
+            Reply::Opened { location } => self.location = location,
+            Reply::Progress { label, done, total } => {
+                self.progress = Some(Progress { label, done, total });
+            }
+            Reply::Loaded { rows, settings } => {
+                self.rule_settings = settings;
+                self.trades.replace_all(
+                    rows.into_iter()
+                        .map(|(id, trade, analysis)| TradeRow::new(id, trade, analysis))
+                        .collect(),
+                );
+                self.loaded = true;
+            }
+            Reply::Saved { id, trade, created } => {
+                self.trades.upsert(id, trade, &self.rule_settings);
+                self.editor = None;
+                self.selected = Some(id);
+                self.view = View::Detail;
+                self.list.reveal_selected();
+                let message = if created {
+                    "Trade saved"
+                } else {
+                    "Changes saved"
+                };
+                self.notice = Some((message.to_owned(), now + 3.0));
+            }
+            Reply::Deleted { id, trade } => {
+                self.trades.remove(id);
+                if self.selected == Some(id) {
+                    self.selected = None;
+                }
+                if self.editor.as_ref().is_some_and(|e| e.id() == Some(id)) {
+                    self.editor = None;
+                }
+                self.undo = Some(Undo {
+                    id,
+                    trade,
+                    until: now + UNDO_SECONDS,
+                });
+            }
+            Reply::Restored { id, trade } => {
+                self.trades.upsert(id, trade, &self.rule_settings);
+                self.selected = Some(id);
+                self.list.reveal_selected();
+                self.notice = Some(("Trade restored".to_owned(), now + 3.0));
+            }
+            Reply::Inserted { rows, what } => {
+                let count = rows.len();
+                let first = rows.first().map(|(id, ..)| *id);
+                self.trades.extend(
+                    rows.into_iter()
+                        .map(|(id, trade, analysis)| TradeRow::new(id, trade, analysis)),
+                );
+                if self.selected.is_none() {
+                    self.selected = first;
+                }
+                self.list.reveal_selected();
+                self.notice = Some((format!("Added {count} {what}"), now + 4.0));
+            }
+            Reply::Exported { path, count } => {
+                self.notice = Some((
+                    format!("Exported {count} trades to {}", path.display()),
+                    now + 5.0,
+                ));
+            }
+            Reply::Reanalysed {
+                settings,
+                analyses,
+                revision,
+            } => {
+                self.rule_settings = settings.clone();
+                if revision == self.trades.revision() {
+                    self.trades.set_analyses(analyses);
+                } else {
+                    // Trades changed while they were re-scored: score them again.
+                    self.apply_rule_settings(settings);
+                }
+                self.notice = Some(("Trades re-scored".to_owned(), now + 3.0));
+            }
+            Reply::Failed { job, what, message } => {
+                if matches!(job, JobKind::Open | JobKind::Load) {
+                    self.load_error = Some(message.clone());
+                }
+                if job == JobKind::Save
+                    && let Some(editor) = self.editor.as_mut()
+                {
+                    editor.set_saving(false, Some(message.clone()));
+                }
+                self.errors.push(format!("{what} failed: {message}"));
+            }
+        }
+    }
+
+    fn apply_rule_settings(&mut self, settings: RuleSettings) {
+        // Re-scoring sends the trades in row order; the analyses come back in
+        // the same order. A change in between changes the revision, and the
+        // reply is then used only to start again with the trades as they are.
+        let trades = self.trades.shared_trades();
+        let revision = self.trades.revision();
+        self.worker.send(Job::SetRuleSettings {
+            settings,
+            trades,
+            revision,
+        });
+    }
+
+    /// Applies one command. Every change of state the panels ask for goes through here.
+    pub fn apply(&mut self, command: Command, ctx: &egui::Context) {
+        let now = ctx.input(|i| i.time);
+        match command {
+            Command::NewTrade => {
+                if self.editor.is_none() {
+                    self.editor = Some(TradeEditor::new_trade(&self.prefs.zone));
+                }
+            }
+            Command::Edit(id) => {
+                if self.editor.as_ref().is_some_and(TradeEditor::is_dirty) {
+                    if let Some(editor) = self.editor.as_mut() {
+                        let _ = editor.cancel();
+                    }
+                } else if let Some(row) = self.trades.row(id) {
+                    self.editor = Some(TradeEditor::edit(id, &row.trade, &self.prefs.zone));
+                    self.selected = Some(id);
+                }
+            }
+            Command::Select(id) => {
+                match self.editor.as_mut() {
+                    Some(editor) if editor.is_dirty() => {
+                        let _ = editor.cancel();
+                        return;
+                    }
+                    Some(_) => self.editor = None,
+                    None => {}
+                }
+                self.selected = id;
+                self.view = View::Detail;
+            }
+            Command::Save { id, trade } => {
+                if let Some(editor) = self.editor.as_mut() {
+                    editor.set_saving(true, None);
+                }
+                self.worker.send(Job::Save { id, trade });
+            }
+            Command::CloseEditor => self.editor = None,
+            Command::AskDelete(id) => self.confirm_delete = Some(id),
+            Command::Delete(id) => {
+                self.confirm_delete = None;
+                if let Some(row) = self.trades.row(id) {
+                    let trade = Arc::clone(&row.trade);
+                    self.worker.send(Job::Delete { id, trade });
+                }
+            }
+            Command::UndoDelete => {
+                if let Some(undo) = self.undo.take() {
+                    self.worker.send(Job::Restore {
+                        id: undo.id,
+                        trade: undo.trade,
+                    });
+                }
+            }
+            Command::Import if !self.dialog_open => {
+                self.dialog_open = true;
+                dialogs::pick_import(self.dialog_tx.clone(), ctx.clone());
+            }
+            Command::Export if !self.dialog_open => {
+                self.dialog_open = true;
+                dialogs::pick_export(self.dialog_tx.clone(), ctx.clone());
+            }
+            Command::Import | Command::Export => {}
+            Command::LoadSamples => self.worker.send(Job::LoadSamples),
+            Command::Show(view) => {
+                self.view = view;
+                if view == View::Settings {
+                    self.settings_panel = Some(SettingsPanel::new(
+                        &self.rule_settings,
+                        &self.prefs.zone,
+                        self.prefs.theme,
+                    ));
+                }
+            }
+            Command::ApplyRuleSettings(settings) => self.apply_rule_settings(settings),
+            Command::SetZone(zone) => self.prefs.zone = zone,
+            Command::SetTheme(theme) => {
+                self.prefs.theme = theme;
+                ctx.set_theme(theme.preference());
+            }
+            Command::DismissError(i) => {
+                if i < self.errors.len() {
+                    self.errors.remove(i);
+                }
+            }
+        }
+        let _ = now;
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) -> Vec<Command> {
+        let mut commands = Vec::new();
+        let modal_open = self.confirm_delete.is_some()
+            || self
+                .editor
+                .as_ref()
+                .is_some_and(TradeEditor::is_asking_to_discard);
+        let (new, save, escape) = ctx.input_mut(|input| {
+            (
+                input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::N)),
+                input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::S)),
+                !modal_open && input.consume_key(Modifiers::NONE, Key::Escape),
+            )
+        });
+        if new && self.loaded {
+            commands.push(Command::NewTrade);
+        }
+        // Up and down move through the list when no field has the keyboard.
+        let typing = ctx.memory(|memory| memory.focused().is_some());
+        if self.editor.is_none() && !modal_open && !typing {
+            let step = ctx.input_mut(|input| {
+                let mut step = 0isize;
+                while input.consume_key(Modifiers::NONE, Key::ArrowDown) {
+                    step += 1;
+                }
+                while input.consume_key(Modifiers::NONE, Key::ArrowUp) {
+                    step -= 1;
+                }
+                step
+            });
+            if step != 0
+                && let Some(id) = self.list.neighbour(&self.trades, self.selected, step)
+            {
+                commands.push(Command::Select(Some(id)));
+                self.list.reveal_selected();
+            }
+        }
+        if let Some(editor) = self.editor.as_mut() {
+            if save {
+                editor.refresh(&self.prefs.zone, &self.rule_settings);
+                commands.extend(editor.save_command());
+            }
+            if escape {
+                commands.extend(editor.cancel());
+            }
+        } else if escape && self.view != View::Detail {
+            commands.push(Command::Show(View::Detail));
+        }
+        commands
+    }
+
+    fn top_bar(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Tranche").heading().strong());
+            ui.separator();
+            let ready = self.loaded;
+            if ui
+                .add_enabled(
+                    ready && self.editor.is_none(),
+                    egui::Button::new("New trade"),
+                )
+                .on_hover_text("Ctrl+N")
+                .clicked()
+            {
+                commands.push(Command::NewTrade);
+            }
+            let ready_for_dialog = ready && !self.dialog_open;
+            if ui
+                .add_enabled(ready_for_dialog, egui::Button::new("Import…"))
+                .clicked()
+            {
+                commands.push(Command::Import);
+            }
+            if ui
+                .add_enabled(
+                    ready_for_dialog && !self.trades.is_empty(),
+                    egui::Button::new("Export…"),
+                )
+                .clicked()
+            {
+                commands.push(Command::Export);
+            }
+            if ui
+                .selectable_label(self.view == View::Settings, "Settings")
+                .clicked()
+            {
+                commands.push(Command::Show(if self.view == View::Settings {
+                    View::Detail
+                } else {
+                    View::Settings
+                }));
+            }
+            if ui
+                .selectable_label(self.view == View::Review, "Review")
+                .clicked()
+            {
+                commands.push(Command::Show(if self.view == View::Review {
+                    View::Detail
+                } else {
+                    View::Review
+                }));
+            }
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                if let Some(location) = &self.location {
+                    ui.weak(location).on_hover_text("The journal file");
+                } else if self.loaded {
+                    ui.weak("in-memory journal");
+                }
+                if self.worker.is_busy() {
+                    let progress = self.progress.clone().unwrap_or(Progress {
+                        label: "Opening the journal".to_owned(),
+                        done: 0,
+                        total: 0,
+                    });
+                    let bar = if progress.total > 0 {
+                        egui::ProgressBar::new(progress.done as f32 / progress.total as f32).text(
+                            format!("{} {}/{}", progress.label, progress.done, progress.total),
+                        )
+                    } else {
+                        egui::ProgressBar::new(0.0)
+                            .animate(true)
+                            .text(progress.label)
+                    };
+                    ui.add(bar.desired_width(260.0));
+                }
+            });
+        });
+    }
+
+    fn status_bar(&mut self, ui: &mut Ui, now: f64, commands: &mut Vec<Command>) {
+        for (i, error) in self.errors.iter().enumerate() {
+            ui.horizontal(|ui| {
+                ui.colored_label(ui.visuals().error_fg_color, error.as_str());
+                if ui.small_button("Dismiss").clicked() {
+                    commands.push(Command::DismissError(i));
+                }
+            });
+        }
+        ui.horizontal(|ui| {
+            if let Some(undo) = &self.undo {
+                let left = (undo.until - now).max(0.0);
+                ui.label(format!("Deleted the {} trade.", undo.trade.symbol));
+                if ui.button("Undo").clicked() {
+                    commands.push(Command::UndoDelete);
+                }
+                ui.weak(format!("{left:.0} s"));
+                ui.separator();
+            }
+            if let Some((notice, _)) = &self.notice {
+                ui.label(notice);
+            } else if self.loaded {
+                let broken = self.trades.rows().len();
+                ui.weak(format!("{broken} trades in the journal"));
+            }
+        });
+    }
+
+    fn empty_journal_ui(ui: &mut Ui, commands: &mut Vec<Command>) {
+        ui.add_space(60.0);
+        ui.vertical_centered(|ui| {
+            ui.heading("Your journal is empty");
+            ui.add_space(6.0);
+            ui.label("Log your first trade, import a journal, or look around with sample trades.");
+            ui.add_space(12.0);
+            if ui
+                .button(RichText::new("Load sample trades").strong())
+                .clicked()
+            {
+                commands.push(Command::LoadSamples);
+            }
+            ui.add_space(4.0);
+            if ui.button("Log a trade").clicked() {
+                commands.push(Command::NewTrade);
+            }
+            if ui.button("Import a journal…").clicked() {
+                commands.push(Command::Import);
+            }
+        });
+    }
+
+    fn review_ui(ui: &mut Ui) {
+        ui.heading("Review");
+        ui.add_space(8.0);
+        ui.label("The review dashboard will summarise your scaling across trades here: score over time, the rules broken most often, and whether taking partial profits paid.");
+    }
+
+    fn delete_modal(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        let Some(id) = self.confirm_delete else {
+            return;
+        };
+        let description = self.trades.row(id).map_or_else(
+            || format!("trade #{id}"),
+            |row| {
+                let opened = row
+                    .analysis
+                    .opened_at
+                    .map(|t| self.prefs.zone.short(t))
+                    .unwrap_or_default();
+                format!(
+                    "the {} {} trade opened {opened}",
+                    row.trade.symbol, row.trade.side
+                )
+            },
+        );
+        let modal = egui::Modal::new(egui::Id::unique("confirm-delete")).show(ctx, |ui| {
+            ui.set_width(340.0);
+            ui.heading("Delete this trade?");
+            ui.label(format!(
+                "This deletes {description}. You can undo it for a few seconds."
+            ));
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button("Delete trade").clicked() {
+                    commands.push(Command::Delete(id));
+                }
+                if ui.button("Keep it").clicked() {
+                    self.confirm_delete = None;
+                }
+            });
+        });
+        if modal.should_close() {
+            self.confirm_delete = None;
+        }
+    }
 }
 
 impl eframe::App for TrancheApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        let Self {
-            journal_path,
-            trade_count,
-        } = self;
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.heading("Tranche");
-            ui.label(format!("Journal: {}", journal_path.display()));
-            ui.label(format!("Trades: {trade_count}"));
+    fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let now = ctx.input(|i| i.time);
+        if !self.started {
+            self.started = true;
+        }
+
+        for reply in self.worker.poll() {
+            self.handle_reply(reply, now);
+        }
+        if !self.worker.is_busy() {
+            self.progress = None;
+        }
+        while let Ok(result) = self.dialog_rx.try_recv() {
+            self.dialog_open = false;
+            match result {
+                DialogResult::Import(path) => self.worker.send(Job::Import { path }),
+                DialogResult::Export(path) => self.worker.send(Job::Export { path }),
+                DialogResult::NoFile { quickly: true } => self.errors.push(
+                    "No file dialog could be shown. Tranche uses the desktop's file chooser \
+                     (xdg-desktop-portal); install it, or use `tranche import` and \
+                     `tranche export` on the command line."
+                        .to_owned(),
+                ),
+                DialogResult::NoFile { quickly: false } => {}
+            }
+        }
+        if self.undo.as_ref().is_some_and(|u| u.until <= now) {
+            self.undo = None;
+        }
+        if self.notice.as_ref().is_some_and(|(_, until)| *until <= now) {
+            self.notice = None;
+        }
+
+        let mut commands = self.shortcuts(&ctx);
+
+        egui::Panel::top("top-bar").show(ui, |ui| {
+            ui.add_space(2.0);
+            self.top_bar(ui, &mut commands);
+            ui.add_space(2.0);
         });
+        egui::Panel::bottom("status-bar").show(ui, |ui| {
+            self.status_bar(ui, now, &mut commands);
+        });
+
+        let view = ViewContext {
+            trades: &self.trades,
+            rule_settings: &self.rule_settings,
+            zone: &self.prefs.zone,
+            busy: self.worker.is_busy(),
+        };
+        // The editor gets the whole width; the list comes back when it closes.
+        if self.editor.is_none() {
+            egui::Panel::left("trade-list")
+                .resizable(true)
+                .default_size(740.0)
+                .min_size(320.0)
+                .show(ui, |ui| {
+                    if self.loaded {
+                        commands.extend(self.list.ui(ui, &view, self.selected));
+                    } else if let Some(error) = &self.load_error {
+                        ui.add_space(40.0);
+                        ui.vertical_centered(|ui| {
+                            ui.heading("The journal could not be opened");
+                            ui.add(egui::Label::new(error.as_str()).wrap());
+                            ui.weak("Nothing was changed. Start Tranche with --journal PATH to open another file.");
+                        });
+                    } else {
+                        ui.add_space(40.0);
+                        ui.vertical_centered(|ui| {
+                            ui.spinner();
+                            ui.label("Opening the journal…");
+                        });
+                    }
+                });
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(editor) = self.editor.as_mut() {
+                commands.extend(editor.ui(ui, &view));
+                return;
+            }
+            match self.view {
+                View::Settings => {
+                    if let Some(panel) = self.settings_panel.as_mut() {
+                        commands.extend(panel.ui(ui, view.rule_settings));
+                    }
+                }
+                View::Review => Self::review_ui(ui),
+                View::Detail => {
+                    if self.loaded && self.trades.is_empty() {
+                        Self::empty_journal_ui(ui, &mut commands);
+                    } else {
+                        commands.extend(self.detail.ui(ui, &view, self.selected));
+                    }
+                }
+            }
+        });
+
+        self.delete_modal(&ctx, &mut commands);
+
+        for command in commands {
+            self.apply(command, &ctx);
+        }
+
+        // Wake up to expire the undo toast and notices.
+        let next = [
+            self.undo.as_ref().map(|u| u.until),
+            self.notice.as_ref().map(|(_, until)| *until),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(f64::INFINITY, f64::min);
+        if next.is_finite() {
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64((next - now).max(0.05)));
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.preferences());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preferences_survive_missing_and_unknown_fields() {
+        let prefs: Preferences = serde_json::from_str("{}").expect("empty object");
+        assert_eq!(prefs, Preferences::default());
+        let prefs: Preferences =
+            serde_json::from_str(r#"{"theme":"Dark","list":{"descending":false},"later":1}"#)
+                .expect("partial object");
+        assert_eq!(prefs.theme, Theme::Dark);
+        assert!(!prefs.list.descending);
+        assert_eq!(prefs.list.sort, crate::ui::list::SortColumn::Opened);
+        let text = serde_json::to_string(&prefs).expect("serializes");
+        assert_eq!(serde_json::from_str::<Preferences>(&text).ok(), Some(prefs));
     }
 }

@@ -1,0 +1,15 @@
+//! Reading and writing tranche-journal JSON for the app's import, export and
+//! sample trades, with errors written for the window.
+
+use crate::domain::{Trade, TradeId};
+use crate::interchange;
+
+/// Reads the trades of a tranche-journal JSON document.
+pub fn parse(text: &str) -> Result<Vec<Trade>, String> {
+    interchange::from_json(text).map_err(|err| err.to_string())
+}
+
+/// Writes trades as a tranche-journal JSON document.
+pub fn write(trades: &[(TradeId, Trade)]) -> String {
+    interchange::to_json(trades)
+}

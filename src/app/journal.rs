@@ -1,0 +1,57 @@
+//! The SQLite journal as the app's [`Store`], opened on the worker thread.
+
+use std::path::PathBuf;
+
+use crate::analysis::RuleSettings;
+use crate::domain::{Trade, TradeId};
+use crate::storage::Journal;
+
+use super::store::{Store, StoreError};
+use super::worker::Opener;
+
+/// Opens (creating or migrating) the journal at `path`, on the worker thread.
+pub fn opener(path: PathBuf) -> Opener {
+    Box::new(move || Ok(Box::new(Journal::open(&path)?) as Box<dyn Store>))
+}
+
+impl Store for Journal {
+    fn trades(&self) -> Result<Vec<(TradeId, Trade)>, StoreError> {
+        Ok(Journal::trades(self)?)
+    }
+
+    fn insert_trade(&mut self, trade: &Trade) -> Result<TradeId, StoreError> {
+        Ok(Journal::insert_trade(self, trade)?)
+    }
+
+    fn insert_trades(
+        &mut self,
+        trades: &[Trade],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<TradeId>, StoreError> {
+        Ok(Journal::insert_trades(self, trades, progress)?)
+    }
+
+    fn update_trade(&mut self, id: TradeId, trade: &Trade) -> Result<(), StoreError> {
+        Ok(Journal::update_trade(self, id, trade)?)
+    }
+
+    fn delete_trade(&mut self, id: TradeId) -> Result<(), StoreError> {
+        Ok(Journal::delete_trade(self, id)?)
+    }
+
+    fn restore_trade(&mut self, id: TradeId, trade: &Trade) -> Result<(), StoreError> {
+        Ok(Journal::restore_trade(self, id, trade)?)
+    }
+
+    fn rule_settings(&self) -> Result<RuleSettings, StoreError> {
+        Ok(Journal::rule_settings(self)?)
+    }
+
+    fn set_rule_settings(&mut self, settings: &RuleSettings) -> Result<(), StoreError> {
+        Ok(Journal::set_rule_settings(self, settings)?)
+    }
+
+    fn location(&self) -> Option<String> {
+        self.path().map(|path| path.display().to_string())
+    }
+}

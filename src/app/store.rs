@@ -1,0 +1,145 @@
+//! What the app needs from a journal, as a trait the background worker drives.
+//!
+//! [`Store`] is the slice of the journal's API that the desktop app uses. The
+//! SQLite journal implements it; [`MemoryStore`] keeps trades in memory, for
+//! tests and for trying the app without touching a file.
+
+use std::collections::BTreeMap;
+
+use crate::analysis::RuleSettings;
+use crate::domain::{Trade, TradeId};
+
+/// An error from a store, already written for a person to read.
+pub type StoreError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A journal of trades that the app can load from and write to.
+///
+/// Every call may do I/O: the app calls these only on its worker thread.
+pub trait Store: Send {
+    /// Every trade, by id.
+    fn trades(&self) -> Result<Vec<(TradeId, Trade)>, StoreError>;
+    /// Saves a new trade in one transaction and returns its id.
+    fn insert_trade(&mut self, trade: &Trade) -> Result<TradeId, StoreError>;
+    /// Saves many trades, all or nothing, reporting `(done, total)` as it goes.
+    fn insert_trades(
+        &mut self,
+        trades: &[Trade],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<TradeId>, StoreError>;
+    /// Replaces a saved trade in one transaction.
+    fn update_trade(&mut self, id: TradeId, trade: &Trade) -> Result<(), StoreError>;
+    /// Deletes a trade.
+    fn delete_trade(&mut self, id: TradeId) -> Result<(), StoreError>;
+    /// Puts a deleted trade back under its old id.
+    fn restore_trade(&mut self, id: TradeId, trade: &Trade) -> Result<(), StoreError>;
+    /// The journal's rule weights and risk tolerance.
+    fn rule_settings(&self) -> Result<RuleSettings, StoreError>;
+    /// Saves the journal's rule weights and risk tolerance.
+    fn set_rule_settings(&mut self, settings: &RuleSettings) -> Result<(), StoreError>;
+    /// Where the journal lives, for the title bar; `None` for an in-memory journal.
+    fn location(&self) -> Option<String>;
+}
+
+/// A journal held in memory: nothing is written anywhere.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryStore {
+    trades: BTreeMap<TradeId, Trade>,
+    next_id: i64,
+    settings: RuleSettings,
+}
+
+impl MemoryStore {
+    /// An empty journal.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A journal holding `trades`, numbered from 1.
+    pub fn with_trades(trades: impl IntoIterator<Item = Trade>) -> Self {
+        let mut store = Self::new();
+        for trade in trades {
+            store.next_id += 1;
+            store.trades.insert(TradeId(store.next_id), trade);
+        }
+        store
+    }
+
+    fn check(trade: &Trade) -> Result<(), StoreError> {
+        trade.validate().map_err(|errors| {
+            let first = errors.first().map_or_else(String::new, ToString::to_string);
+            StoreError::from(format!("the trade is not valid: {first}"))
+        })
+    }
+}
+
+impl Store for MemoryStore {
+    fn trades(&self) -> Result<Vec<(TradeId, Trade)>, StoreError> {
+        Ok(self
+            .trades
+            .iter()
+            .map(|(&id, trade)| (id, trade.clone()))
+            .collect())
+    }
+
+    fn insert_trade(&mut self, trade: &Trade) -> Result<TradeId, StoreError> {
+        Self::check(trade)?;
+        self.next_id += 1;
+        let id = TradeId(self.next_id);
+        self.trades.insert(id, trade.clone());
+        Ok(id)
+    }
+
+    fn insert_trades(
+        &mut self,
+        trades: &[Trade],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<TradeId>, StoreError> {
+        for trade in trades {
+            Self::check(trade)?;
+        }
+        let mut ids = Vec::with_capacity(trades.len());
+        for (done, trade) in trades.iter().enumerate() {
+            ids.push(self.insert_trade(trade)?);
+            progress(done + 1, trades.len());
+        }
+        Ok(ids)
+    }
+
+    fn update_trade(&mut self, id: TradeId, trade: &Trade) -> Result<(), StoreError> {
+        Self::check(trade)?;
+        match self.trades.get_mut(&id) {
+            Some(slot) => {
+                *slot = trade.clone();
+                Ok(())
+            }
+            None => Err(format!("trade {id} is not in the journal").into()),
+        }
+    }
+
+    fn delete_trade(&mut self, id: TradeId) -> Result<(), StoreError> {
+        self.trades
+            .remove(&id)
+            .map(|_| ())
+            .ok_or_else(|| format!("trade {id} is not in the journal").into())
+    }
+
+    fn restore_trade(&mut self, id: TradeId, trade: &Trade) -> Result<(), StoreError> {
+        Self::check(trade)?;
+        self.trades.insert(id, trade.clone());
+        self.next_id = self.next_id.max(id.0);
+        Ok(())
+    }
+
+    fn rule_settings(&self) -> Result<RuleSettings, StoreError> {
+        Ok(self.settings.clone())
+    }
+
+    fn set_rule_settings(&mut self, settings: &RuleSettings) -> Result<(), StoreError> {
+        self.settings = settings.clone();
+        Ok(())
+    }
+
+    fn location(&self) -> Option<String> {
+        None
+    }
+}

@@ -1,0 +1,508 @@
+//! The background worker: the only thread that touches the journal.
+//!
+//! The app sends [`Job`]s through a channel and drains [`Reply`]s once per
+//! frame, so the window never waits for a disk, a file or a long analysis.
+//! Each reply wakes the UI with [`egui::Context::request_repaint`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::thread;
+
+use crate::analysis::{RuleSettings, TradeAnalysis, analyze};
+use crate::domain::{Trade, TradeId};
+
+use super::interchange_io;
+use super::store::{Store, StoreError};
+
+/// Opens the journal; runs on the worker thread.
+pub type Opener = Box<dyn FnOnce() -> Result<Box<dyn Store>, StoreError> + Send>;
+
+/// Work for the worker thread.
+#[derive(Debug)]
+pub enum Job {
+    /// Read every trade and the rule settings, and analyse the trades.
+    Load,
+    /// Save a new trade (`id` is `None`) or replace a saved one.
+    Save {
+        /// The trade being replaced, if any.
+        id: Option<TradeId>,
+        /// The trade to save.
+        trade: Trade,
+    },
+    /// Delete a trade.
+    Delete {
+        /// The trade to delete.
+        id: TradeId,
+        /// Its content, handed back so that the delete can be undone.
+        trade: Arc<Trade>,
+    },
+    /// Put a deleted trade back.
+    Restore {
+        /// Its old id.
+        id: TradeId,
+        /// Its content.
+        trade: Arc<Trade>,
+    },
+    /// Add many trades at once, all or nothing.
+    InsertMany {
+        /// The trades.
+        trades: Vec<Trade>,
+        /// What they are, for messages ("sample trades").
+        what: String,
+    },
+    /// Add the embedded sample trades.
+    LoadSamples,
+    /// Read a tranche-journal JSON file and add its trades.
+    Import {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Write every trade to a tranche-journal JSON file.
+    Export {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Save new rule settings and re-analyse the given trades with them.
+    SetRuleSettings {
+        /// The new settings.
+        settings: RuleSettings,
+        /// The trades to re-analyse, in the app's order.
+        trades: Vec<Arc<Trade>>,
+        /// The revision of the app's trades the list was taken from.
+        revision: u64,
+    },
+}
+
+/// Which job a failure belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// Opening the journal.
+    Open,
+    /// Loading the trades.
+    Load,
+    /// Saving a trade.
+    Save,
+    /// Deleting a trade.
+    Delete,
+    /// Undoing a delete.
+    Restore,
+    /// Adding trades in bulk (samples, imports).
+    Insert,
+    /// Exporting.
+    Export,
+    /// Saving the rule settings.
+    Settings,
+}
+
+/// What the worker reports back.
+#[derive(Debug)]
+pub enum Reply {
+    /// The journal is open.
+    Opened {
+        /// Where it lives, if on disk.
+        location: Option<String>,
+    },
+    /// A long job is under way.
+    Progress {
+        /// What is being done.
+        label: String,
+        /// Units done.
+        done: usize,
+        /// Units in all; 0 when unknown.
+        total: usize,
+    },
+    /// Every trade, analysed.
+    Loaded {
+        /// The trades by id with their analyses.
+        rows: Vec<(TradeId, Arc<Trade>, TradeAnalysis)>,
+        /// The rule settings the analyses used.
+        settings: RuleSettings,
+    },
+    /// A trade was saved.
+    Saved {
+        /// Its id.
+        id: TradeId,
+        /// Its content.
+        trade: Arc<Trade>,
+        /// Whether it is a new trade.
+        created: bool,
+    },
+    /// A trade was deleted.
+    Deleted {
+        /// Its id.
+        id: TradeId,
+        /// Its content, for undo.
+        trade: Arc<Trade>,
+    },
+    /// A deleted trade was put back.
+    Restored {
+        /// Its id.
+        id: TradeId,
+        /// Its content.
+        trade: Arc<Trade>,
+    },
+    /// Trades were added in bulk.
+    Inserted {
+        /// The new trades with their ids and analyses.
+        rows: Vec<(TradeId, Arc<Trade>, TradeAnalysis)>,
+        /// What they were.
+        what: String,
+    },
+    /// The journal was written to a file.
+    Exported {
+        /// The file.
+        path: PathBuf,
+        /// How many trades.
+        count: usize,
+    },
+    /// Rule settings were saved and the trades re-analysed.
+    Reanalysed {
+        /// The new settings.
+        settings: RuleSettings,
+        /// One analysis per trade sent with the job, in the same order.
+        analyses: Vec<TradeAnalysis>,
+        /// The revision the trades were taken from.
+        revision: u64,
+    },
+    /// A job failed; nothing was changed.
+    Failed {
+        /// Which job.
+        job: JobKind,
+        /// What was being done.
+        what: String,
+        /// Why it failed, for a person.
+        message: String,
+    },
+}
+
+/// The UI's handle on the worker thread.
+pub struct Worker {
+    jobs: Sender<Job>,
+    replies: Receiver<Reply>,
+    busy: usize,
+}
+
+impl Worker {
+    /// Starts the worker: it opens the journal with `open`, then waits for jobs.
+    /// Every reply wakes `ctx`.
+    pub fn spawn(open: Opener, ctx: egui::Context) -> Self {
+        let (jobs, job_rx) = channel::<Job>();
+        let (reply_tx, replies) = channel::<Reply>();
+        let spawned = thread::Builder::new()
+            .name("journal".to_owned())
+            .spawn(move || {
+                let send = |reply: Reply| {
+                    // The UI may be gone when the window closes; nothing to report to then.
+                    let _ = reply_tx.send(reply);
+                    ctx.request_repaint();
+                };
+                let mut store = match open() {
+                    Ok(store) => store,
+                    Err(err) => {
+                        send(Reply::Failed {
+                            job: JobKind::Open,
+                            what: "Opening the journal".to_owned(),
+                            message: err.to_string(),
+                        });
+                        return;
+                    }
+                };
+                send(Reply::Opened {
+                    location: store.location(),
+                });
+                while let Ok(job) = job_rx.recv() {
+                    run_job(store.as_mut(), job, &send);
+                }
+            });
+        // Without a thread the replies channel simply closes; `poll` then reports it.
+        let busy = usize::from(spawned.is_ok());
+        Worker {
+            jobs,
+            replies,
+            busy,
+        }
+    }
+
+    /// Queues a job.
+    pub fn send(&mut self, job: Job) {
+        if self.jobs.send(job).is_ok() {
+            self.busy += 1;
+        }
+    }
+
+    /// Whether jobs are still running (including the opening of the journal).
+    pub fn is_busy(&self) -> bool {
+        self.busy > 0
+    }
+
+    /// The replies that have arrived since the last call.
+    pub fn poll(&mut self) -> Vec<Reply> {
+        let mut out = Vec::new();
+        loop {
+            match self.replies.try_recv() {
+                Ok(reply) => {
+                    match reply {
+                        Reply::Progress { .. } => {}
+                        // The worker stops when the journal cannot be opened:
+                        // the jobs already queued will never run.
+                        Reply::Failed {
+                            job: JobKind::Open, ..
+                        } => self.busy = 0,
+                        _ => self.busy = self.busy.saturating_sub(1),
+                    }
+                    out.push(reply);
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    if self.busy > 0 {
+                        self.busy = 0;
+                        out.push(Reply::Failed {
+                            job: JobKind::Load,
+                            what: "The journal".to_owned(),
+                            message: "the journal worker stopped; restart Tranche".to_owned(),
+                        });
+                    }
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+fn failed(job: JobKind, what: &str, err: impl std::fmt::Display) -> Reply {
+    Reply::Failed {
+        job,
+        what: what.to_owned(),
+        message: err.to_string(),
+    }
+}
+
+/// Analyses trades on all cores, reporting progress.
+pub fn analyze_all(
+    trades: &[Arc<Trade>],
+    settings: &RuleSettings,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<TradeAnalysis> {
+    let threads = thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = trades.len().div_ceil(threads).max(1);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let total = trades.len();
+    thread::scope(|scope| {
+        let handles: Vec<_> = trades
+            .chunks(chunk)
+            .map(|part| {
+                let done = &done;
+                scope.spawn(move || {
+                    let mut out = Vec::with_capacity(part.len());
+                    for (i, trade) in part.iter().enumerate() {
+                        out.push(analyze(trade, settings));
+                        if i % 4096 == 4095 {
+                            let now = done.fetch_add(4096, std::sync::atomic::Ordering::Relaxed);
+                            progress(now + 4096, total);
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| match handle.join() {
+                Ok(part) => part,
+                // A panic in the analysis is a bug; resume it on this thread so it is reported.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+fn run_job(store: &mut dyn Store, job: Job, send: &(dyn Fn(Reply) + Sync)) {
+    let progress = |label: &'static str| {
+        move |done: usize, total: usize| {
+            send(Reply::Progress {
+                label: label.to_owned(),
+                done,
+                total,
+            });
+        }
+    };
+    let reply = match job {
+        Job::Load => {
+            send(Reply::Progress {
+                label: "Reading the journal".to_owned(),
+                done: 0,
+                total: 0,
+            });
+            match store
+                .trades()
+                .and_then(|trades| Ok((trades, store.rule_settings()?)))
+            {
+                Ok((trades, settings)) => {
+                    let (ids, trades): (Vec<TradeId>, Vec<Arc<Trade>>) = trades
+                        .into_iter()
+                        .map(|(id, trade)| (id, Arc::new(trade)))
+                        .unzip();
+                    let analyses = analyze_all(&trades, &settings, &progress("Analysing trades"));
+                    let rows = ids
+                        .into_iter()
+                        .zip(trades)
+                        .zip(analyses)
+                        .map(|((id, trade), analysis)| (id, trade, analysis))
+                        .collect();
+                    Reply::Loaded { rows, settings }
+                }
+                Err(err) => failed(JobKind::Load, "Reading the journal", err),
+            }
+        }
+        Job::Save { id, trade } => {
+            let result = match id {
+                Some(id) => store.update_trade(id, &trade).map(|()| (id, false)),
+                None => store.insert_trade(&trade).map(|id| (id, true)),
+            };
+            match result {
+                Ok((id, created)) => Reply::Saved {
+                    id,
+                    trade: Arc::new(trade),
+                    created,
+                },
+                Err(err) => failed(JobKind::Save, "Saving the trade", err),
+            }
+        }
+        Job::Delete { id, trade } => match store.delete_trade(id) {
+            Ok(()) => Reply::Deleted { id, trade },
+            Err(err) => failed(JobKind::Delete, "Deleting the trade", err),
+        },
+        Job::Restore { id, trade } => match store.restore_trade(id, &trade) {
+            Ok(()) => Reply::Restored { id, trade },
+            Err(err) => failed(JobKind::Restore, "Undoing the delete", err),
+        },
+        Job::InsertMany { trades, what } => insert_many(store, trades, what, send),
+        Job::LoadSamples => match super::sample::sample_trades() {
+            Ok(trades) => insert_many(store, trades, "sample trades".to_owned(), send),
+            Err(message) => Reply::Failed {
+                job: JobKind::Insert,
+                what: "Loading the sample trades".to_owned(),
+                message,
+            },
+        },
+        Job::Import { path } => {
+            let what = format!("Importing {}", path.display());
+            send(Reply::Progress {
+                label: format!("Reading {}", path.display()),
+                done: 0,
+                total: 0,
+            });
+            match std::fs::read_to_string(&path)
+                .map_err(|err| err.to_string())
+                .and_then(|text| interchange_io::parse(&text))
+            {
+                Ok(trades) => {
+                    let name = path
+                        .file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                    insert_many(store, trades, format!("trades from {name}"), send)
+                }
+                Err(message) => Reply::Failed {
+                    job: JobKind::Insert,
+                    what,
+                    message,
+                },
+            }
+        }
+        Job::Export { path } => {
+            let what = format!("Exporting to {}", path.display());
+            send(Reply::Progress {
+                label: what.clone(),
+                done: 0,
+                total: 0,
+            });
+            match store.trades() {
+                Ok(trades) => {
+                    let count = trades.len();
+                    let text = interchange_io::write(&trades);
+                    match write_atomically(&path, text.as_bytes()) {
+                        Ok(()) => Reply::Exported { path, count },
+                        Err(err) => failed(JobKind::Export, &what, err),
+                    }
+                }
+                Err(err) => failed(JobKind::Export, &what, err),
+            }
+        }
+        Job::SetRuleSettings {
+            settings,
+            trades,
+            revision,
+        } => match store.set_rule_settings(&settings) {
+            Ok(()) => {
+                let analyses = analyze_all(&trades, &settings, &progress("Re-scoring trades"));
+                Reply::Reanalysed {
+                    settings,
+                    analyses,
+                    revision,
+                }
+            }
+            Err(err) => failed(JobKind::Settings, "Saving the settings", err),
+        },
+    };
+    send(reply);
+}
+
+fn insert_many(
+    store: &mut dyn Store,
+    trades: Vec<Trade>,
+    what: String,
+    send: &(dyn Fn(Reply) + Sync),
+) -> Reply {
+    let label = format!("Adding {what}");
+    let mut last_sent = 0;
+    let mut progress = |done: usize, total: usize| {
+        // Report about a hundred times at most, however many trades there are.
+        if done == total || done - last_sent >= total.div_ceil(100) {
+            last_sent = done;
+            send(Reply::Progress {
+                label: label.clone(),
+                done,
+                total,
+            });
+        }
+    };
+    let ids = match store.insert_trades(&trades, &mut progress) {
+        Ok(ids) => ids,
+        Err(err) => return failed(JobKind::Insert, &format!("Adding {what}"), err),
+    };
+    let settings = match store.rule_settings() {
+        Ok(settings) => settings,
+        Err(err) => return failed(JobKind::Insert, &format!("Adding {what}"), err),
+    };
+    let trades: Vec<Arc<Trade>> = trades.into_iter().map(Arc::new).collect();
+    let analyses = analyze_all(&trades, &settings, &|done, total| {
+        send(Reply::Progress {
+            label: "Analysing trades".to_owned(),
+            done,
+            total,
+        });
+    });
+    Reply::Inserted {
+        rows: ids
+            .into_iter()
+            .zip(trades)
+            .zip(analyses)
+            .map(|((id, trade), analysis)| (id, trade, analysis))
+            .collect(),
+        what,
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`,
+/// so that a failed export never leaves half a file.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(".partial");
+    let temp = PathBuf::from(temp);
+    std::fs::write(&temp, bytes)?;
+    std::fs::rename(&temp, path)
+}

@@ -1,0 +1,203 @@
+//! The desktop app's panels. Each panel owns its state, draws itself with
+//! `ui(&mut self, ...)`, and returns the [`Command`]s the user asked for;
+//! the app applies them after the frame, in one place.
+//!
+//! - [`list`]: the trade list: a virtualized table, sorted and filtered.
+//! - [`editor`]: the trade editor with its live preview; [`form`] is its
+//!   text form, parsed exactly and validated without a window.
+//! - [`detail`]: a trade's chart, timeline and violations; [`chart`] draws
+//!   the trade on a price/time plot.
+//! - [`settings`]: rule weights, risk tolerance, time zone and theme.
+//! - [`time`]: times in the chosen zone, as shown and typed.
+
+pub mod chart;
+pub mod detail;
+pub mod editor;
+pub mod form;
+pub mod list;
+pub mod settings;
+pub mod time;
+
+use egui::{Color32, RichText};
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::{Rule, RuleSettings, format};
+use crate::app::model::Trades;
+use crate::domain::{Trade, TradeId};
+use rust_decimal::Decimal;
+
+use time::Zone;
+
+/// What the user asked for, applied by the app after the frame.
+#[must_use]
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Open the editor on a new trade.
+    NewTrade,
+    /// Open the editor on a saved trade.
+    Edit(TradeId),
+    /// Select a trade (or none) and show its detail.
+    Select(Option<TradeId>),
+    /// Save the trade in the editor (`id` is `None` for a new trade).
+    Save {
+        /// The trade being replaced, if any.
+        id: Option<TradeId>,
+        /// The trade.
+        trade: Trade,
+    },
+    /// Close the editor without saving (changes already confirmed lost).
+    CloseEditor,
+    /// Ask whether to delete a trade.
+    AskDelete(TradeId),
+    /// Delete a trade (already confirmed).
+    Delete(TradeId),
+    /// Undo the last delete.
+    UndoDelete,
+    /// Choose a file and import it.
+    Import,
+    /// Choose a file and export the journal to it.
+    Export,
+    /// Add the embedded sample trades to the journal.
+    LoadSamples,
+    /// Show a view in the main area.
+    Show(View),
+    /// Save new rule settings and re-score every trade.
+    ApplyRuleSettings(RuleSettings),
+    /// Change the time zone in which times are shown and typed.
+    SetZone(Zone),
+    /// Change the colour theme.
+    SetTheme(Theme),
+    /// Dismiss the error message at this position.
+    DismissError(usize),
+}
+
+/// What the main area shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The selected trade.
+    Detail,
+    /// Settings.
+    Settings,
+    /// The review dashboard.
+    Review,
+}
+
+/// The colour theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Theme {
+    /// Follow the system.
+    #[default]
+    System,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+impl Theme {
+    /// Every theme, in menu order.
+    pub const ALL: [Theme; 3] = [Theme::System, Theme::Light, Theme::Dark];
+
+    /// The theme's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::System => "System",
+            Theme::Light => "Light",
+            Theme::Dark => "Dark",
+        }
+    }
+
+    /// egui's preference for this theme.
+    pub fn preference(self) -> egui::ThemePreference {
+        match self {
+            Theme::System => egui::ThemePreference::System,
+            Theme::Light => egui::ThemePreference::Light,
+            Theme::Dark => egui::ThemePreference::Dark,
+        }
+    }
+}
+
+/// What panels may read while they draw: borrowed, never owned.
+pub struct ViewContext<'a> {
+    /// Every loaded trade with its analysis.
+    pub trades: &'a Trades,
+    /// The rule settings the analyses use.
+    pub rule_settings: &'a RuleSettings,
+    /// The zone times are shown and typed in.
+    pub zone: &'a Zone,
+    /// Whether the journal is busy (a save or import under way).
+    pub busy: bool,
+}
+
+/// The colour for a score: green when clean, amber, then red.
+pub fn score_color(ui: &egui::Ui, score: u32) -> Color32 {
+    let dark = ui.visuals().dark_mode;
+    match score {
+        90.. if dark => Color32::from_rgb(110, 200, 120),
+        90.. => Color32::from_rgb(20, 130, 40),
+        60..=89 if dark => Color32::from_rgb(230, 180, 80),
+        60..=89 => Color32::from_rgb(170, 110, 0),
+        _ if dark => Color32::from_rgb(240, 110, 100),
+        _ => Color32::from_rgb(190, 30, 30),
+    }
+}
+
+/// The colour for money: green for a gain, red for a loss.
+pub fn pnl_color(ui: &egui::Ui, value: Decimal) -> Color32 {
+    let dark = ui.visuals().dark_mode;
+    if value.is_sign_negative() && !value.is_zero() {
+        if dark {
+            Color32::from_rgb(240, 110, 100)
+        } else {
+            Color32::from_rgb(190, 30, 30)
+        }
+    } else if value.is_zero() {
+        ui.visuals().text_color()
+    } else if dark {
+        Color32::from_rgb(110, 200, 120)
+    } else {
+        Color32::from_rgb(20, 130, 40)
+    }
+}
+
+/// The colour that marks a rule's violations.
+pub fn rule_color(rule: Rule) -> Color32 {
+    match rule {
+        Rule::AveragingDown => Color32::from_rgb(200, 40, 40),
+        Rule::RiskAboveInitial | Rule::StopLoosened | Rule::NoStop => {
+            Color32::from_rgb(205, 95, 20)
+        }
+        Rule::AddNotSmaller | Rule::StopNotTrailed | Rule::RunnerUnprotected => {
+            Color32::from_rgb(170, 130, 0)
+        }
+        Rule::ScaledInRange => Color32::from_rgb(110, 110, 150),
+    }
+}
+
+/// A small badge naming a broken rule, with its description on hover.
+pub fn rule_badge(ui: &mut egui::Ui, rule: Rule) -> egui::Response {
+    egui::Frame::new()
+        .fill(rule_color(rule))
+        .corner_radius(4.0)
+        .inner_margin(egui::Margin::symmetric(4, 0))
+        .show(ui, |ui| {
+            ui.label(RichText::new(rule.id()).small().color(Color32::WHITE))
+        })
+        .inner
+        .on_hover_text(rule.description())
+}
+
+/// Money with two decimals and a sign colour.
+pub fn money_text(ui: &egui::Ui, value: Decimal) -> RichText {
+    RichText::new(format::money(value)).color(pnl_color(ui, value))
+}
+
+/// An R-multiple with two decimals, or a dash when undefined.
+pub fn r_text(value: Option<Decimal>) -> String {
+    value.map_or_else(|| "–".to_owned(), |r| format!("{}R", format::price(r, 2)))
+}
+
+/// A message that something went wrong, for an error field.
+pub fn error_color(ui: &egui::Ui) -> Color32 {
+    ui.visuals().error_fg_color
+}
