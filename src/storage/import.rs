@@ -1,0 +1,370 @@
+//! Committing an import: every imported fill is remembered by its key, so
+//! that importing the same file again adds nothing and a later file that
+//! overlaps an earlier one adds only its new fills.
+//!
+//! [`Journal::commit_import`] runs in one transaction, which it takes before
+//! reading anything:
+//!
+//! 1. the keys of the file's fills are looked up in `imported_fill`; the fills
+//!    the journal knows are left alone;
+//! 2. the new fills are grouped ([`group_keyed`]) under the keys they have in
+//!    the whole file, continuing the journal's open imported trades of the
+//!    same account and symbol;
+//! 3. new trades are written; a continued trade gets its new events, and its
+//!    details, tags, notes and hand-made events stay. Trades the new fills do
+//!    not touch are not written at all, so whatever the user changed in them
+//!    stays as it is;
+//! 4. each new fill is recorded with its key, its trade and the event it became.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{Transaction, TransactionBehavior};
+use rust_decimal::Decimal;
+
+use super::{Journal, PROGRESS_EVERY, StorageError, write_events_and_tags, write_trade};
+use crate::domain::{DEFAULT_ACCOUNT, EventKind, Trade, TradeId};
+use crate::import::group::{FillKey, GroupOptions, ImportedTrade, fill_keys, group_keyed};
+use crate::import::{Fill, Import, Warning};
+
+/// The most imported fills written by one INSERT statement.
+const FILLS_PER_INSERT: usize = 64;
+
+/// What an import added to the journal (or would add, for a dry run).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOutcome {
+    /// Fills the journal had not seen, now added.
+    pub new_fills: usize,
+    /// Fills skipped because an earlier import added them.
+    pub known_fills: usize,
+    /// Trades added.
+    pub added: Vec<TradeId>,
+    /// Open trades that new fills continued.
+    pub extended: Vec<TradeId>,
+    /// Warnings from grouping the new fills.
+    pub warnings: Vec<Warning>,
+}
+
+/// The account a fill is recorded under (a blank account is the default one,
+/// as in the trade it becomes part of).
+fn account_of(fill: &Fill) -> &str {
+    let account = fill.account.trim();
+    if account.is_empty() {
+        DEFAULT_ACCOUNT
+    } else {
+        account
+    }
+}
+
+/// The position a trade leaves open: entries minus exits.
+fn open_qty(trade: &Trade) -> Decimal {
+    trade
+        .events
+        .iter()
+        .map(|e| match e.kind {
+            EventKind::Entry(f) => f.qty,
+            EventKind::Exit(f) => -f.qty,
+            _ => Decimal::ZERO,
+        })
+        .sum()
+}
+
+/// The INSERT of `rows` imported fills (1 to [`FILLS_PER_INSERT`]), 5 parameters each.
+fn insert_fills_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (0..=FILLS_PER_INSERT)
+            .map(|n| {
+                let values: Vec<String> = (0..n)
+                    .map(|i| {
+                        let p = i * 5;
+                        format!("(?{}, ?{}, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3, p + 4, p + 5)
+                    })
+                    .collect();
+                // OR IGNORE: a fill split by a flip is part of two trades; it
+                // is recorded once, with the trade it closes.
+                format!(
+                    "INSERT OR IGNORE INTO imported_fill (account, key, trade_id, seq, symbol) VALUES {}",
+                    values.join(", ")
+                )
+            })
+            .collect()
+    });
+    &all[rows]
+}
+
+impl Journal {
+    /// Commits an import in one transaction (see the module documentation):
+    /// only the fills the journal has not seen are added, fills that continue
+    /// an open imported trade extend it. `options` carries the user's
+    /// multipliers; its open trades are ignored (the journal's are used).
+    /// `progress(done, total)` is told how many trades were written. With
+    /// `dry_run`, everything is done and then rolled back: the outcome says
+    /// what the import would add.
+    pub fn commit_import(
+        &mut self,
+        import: &Import,
+        options: &GroupOptions,
+        dry_run: bool,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportOutcome, StorageError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let keys = fill_keys(&import.fills);
+        let known = known_fills(&tx, &import.fills, &keys)?;
+        let mut new_fills =
+            Vec::with_capacity(import.fills.len() - known.len().min(import.fills.len()));
+        let mut new_keys = Vec::with_capacity(new_fills.capacity());
+        for (i, (fill, key)) in import.fills.iter().zip(keys).enumerate() {
+            if !known.contains(&i) {
+                new_fills.push(fill.clone());
+                new_keys.push(key);
+            }
+        }
+        let mut outcome = ImportOutcome {
+            new_fills: new_fills.len(),
+            known_fills: import.fills.len() - new_fills.len(),
+            ..ImportOutcome::default()
+        };
+        if new_fills.is_empty() {
+            progress(0, 0);
+            return Ok(outcome);
+        }
+
+        let (open_ids, open_trades) = open_imported_trades(&tx, &new_fills)?;
+        let options = GroupOptions {
+            open_trades,
+            ..options.clone()
+        };
+        let (mut trades, warnings) = group_keyed(&new_fills, new_keys, &import.stops, &options);
+        outcome.warnings = warnings;
+        // Fills left out by grouping (a trade that would not be valid) are not
+        // recorded, so a corrected file can bring them in later.
+        outcome.new_fills = trades
+            .iter()
+            .flat_map(|t| t.sources.iter().map(|s| &s.key))
+            .collect::<HashSet<_>>()
+            .len();
+
+        let total = trades.len();
+        progress(0, total);
+        let mut rows: Vec<(&str, FillKey, i64, i64, &str)> = Vec::with_capacity(FILLS_PER_INSERT);
+        for (index, imported) in trades.iter_mut().enumerate() {
+            if imported.continues.is_some() {
+                drop_repeated_stops(imported);
+            }
+            let trade = &imported.trade;
+            trade
+                .validate()
+                .map_err(|errors| StorageError::invalid(Some(index), trade, errors))?;
+            let id = match imported.continues {
+                Some(i) => {
+                    let id = open_ids[i];
+                    tx.prepare_cached("DELETE FROM event WHERE trade_id = ?1")?
+                        .execute([id.0])?;
+                    tx.prepare_cached("DELETE FROM trade_tag WHERE trade_id = ?1")?
+                        .execute([id.0])?;
+                    write_events_and_tags(&tx, id, trade)?;
+                    outcome.extended.push(id);
+                    id
+                }
+                None => {
+                    let id = write_trade(&tx, None, trade)?;
+                    outcome.added.push(id);
+                    id
+                }
+            };
+            for source in &imported.sources {
+                rows.push((
+                    trade.account.as_str(),
+                    source.key.clone(),
+                    id.0,
+                    source.event as i64,
+                    trade.symbol.as_str(),
+                ));
+                if rows.len() == FILLS_PER_INSERT {
+                    record_fills(&tx, &mut rows)?;
+                }
+            }
+            record_fills(&tx, &mut rows)?;
+            if (index + 1) % PROGRESS_EVERY == 0 {
+                progress(index + 1, total);
+            }
+        }
+        if dry_run {
+            tx.rollback()?;
+        } else {
+            tx.commit()?;
+        }
+        progress(total, total);
+        Ok(outcome)
+    }
+
+    /// The number of fills the journal remembers from imports.
+    pub fn imported_fill_count(&self) -> Result<usize, StorageError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM imported_fill")?;
+        let count: i64 = stmt.query_row([], |row| row.get(0))?;
+        Ok(usize::try_from(count).unwrap_or(0))
+    }
+}
+
+/// Writes the rows gathered so far, in one statement, and empties the list.
+fn record_fills(
+    tx: &Transaction<'_>,
+    rows: &mut Vec<(&str, FillKey, i64, i64, &str)>,
+) -> Result<(), StorageError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut insert = tx.prepare_cached(insert_fills_sql(rows.len()))?;
+    let mut param = 0;
+    for (account, key, trade_id, seq, symbol) in rows.iter() {
+        for value in [
+            account as &dyn rusqlite::ToSql,
+            &key.0,
+            trade_id,
+            seq,
+            symbol,
+        ] {
+            param += 1;
+            insert.raw_bind_parameter(param, value)?;
+        }
+    }
+    insert.raw_execute()?;
+    rows.clear();
+    Ok(())
+}
+
+/// The positions (in `fills`) of the fills the journal already has.
+fn known_fills(
+    tx: &Transaction<'_>,
+    fills: &[Fill],
+    keys: &[FillKey],
+) -> Result<HashSet<usize>, StorageError> {
+    let stored: i64 = tx
+        .prepare_cached("SELECT count(*) FROM imported_fill")?
+        .query_row([], |row| row.get(0))?;
+    let mut known = HashSet::new();
+    if stored == 0 {
+        return Ok(known);
+    }
+    if (stored as usize) < fills.len().saturating_mul(8) {
+        // Reading every key is quicker than looking each up.
+        let mut by_account: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut stmt = tx.prepare_cached("SELECT account, key FROM imported_fill")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            by_account
+                .entry(row.get(0)?)
+                .or_default()
+                .insert(row.get(1)?);
+        }
+        for (i, (fill, key)) in fills.iter().zip(keys).enumerate() {
+            if by_account
+                .get(account_of(fill))
+                .is_some_and(|keys| keys.contains(&key.0))
+            {
+                known.insert(i);
+            }
+        }
+    } else {
+        let mut stmt =
+            tx.prepare_cached("SELECT 1 FROM imported_fill WHERE account = ?1 AND key = ?2")?;
+        for (i, (fill, key)) in fills.iter().zip(keys).enumerate() {
+            if stmt.exists((account_of(fill), &key.0))? {
+                known.insert(i);
+            }
+        }
+    }
+    Ok(known)
+}
+
+/// The imported trades whose positions are still open, for the accounts and
+/// symbols of `fills`: the latest imported trade of each, when it is open.
+fn open_imported_trades(
+    tx: &Transaction<'_>,
+    fills: &[Fill],
+) -> Result<(Vec<TradeId>, Vec<Trade>), StorageError> {
+    let wanted: HashSet<(&str, &str)> = fills
+        .iter()
+        .map(|f| (account_of(f), f.symbol.trim()))
+        .collect();
+    let mut latest = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT account, symbol, max(trade_id) FROM imported_fill GROUP BY account, symbol",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let account: String = row.get(0)?;
+            let symbol: String = row.get(1)?;
+            if wanted.contains(&(account.as_str(), symbol.as_str())) {
+                latest.push(TradeId(row.get(2)?));
+            }
+        }
+    }
+    let (mut ids, mut trades) = (Vec::new(), Vec::new());
+    for id in latest {
+        let Some(trade) = super::load_trade(tx, id)? else {
+            continue;
+        };
+        if open_qty(&trade) > Decimal::ZERO {
+            ids.push(id);
+            trades.push(trade);
+        }
+    }
+    Ok((ids, trades))
+}
+
+/// In a continued trade, removes the stops the file brought that the trade
+/// already has (same time and price): a file overlapping an earlier one
+/// lists the same stop orders again.
+fn drop_repeated_stops(imported: &mut ImportedTrade) {
+    let events = &imported.trade.events;
+    let old: HashSet<_> = events
+        .iter()
+        .zip(&imported.lines)
+        .filter(|(_, line)| **line == 0)
+        .filter_map(|(e, _)| match e.kind {
+            EventKind::Stop { price } => Some((e.at, price)),
+            _ => None,
+        })
+        .collect();
+    if old.is_empty() {
+        return;
+    }
+    let keep: Vec<bool> = events
+        .iter()
+        .zip(&imported.lines)
+        .map(|(e, &line)| match e.kind {
+            EventKind::Stop { price } if line != 0 => !old.contains(&(e.at, price)),
+            _ => true,
+        })
+        .collect();
+    if keep.iter().all(|&k| k) {
+        return;
+    }
+    let mut new_index = Vec::with_capacity(keep.len());
+    let mut next = 0;
+    for &k in &keep {
+        new_index.push(next);
+        if k {
+            next += 1;
+        }
+    }
+    let mut i = 0;
+    imported.trade.events.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    let mut i = 0;
+    imported.lines.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    for source in &mut imported.sources {
+        source.event = new_index[source.event];
+    }
+}
