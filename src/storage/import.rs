@@ -107,37 +107,56 @@ impl Journal {
         dry_run: bool,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<ImportOutcome, StorageError> {
+        let mut open_ids = Vec::new();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let keys = fill_keys(&import.fills);
-        let known = known_fills(&tx, &import.fills, &keys)?;
-        let mut new_fills =
-            Vec::with_capacity(import.fills.len() - known.len().min(import.fills.len()));
-        let mut new_keys = Vec::with_capacity(new_fills.capacity());
-        for (i, (fill, key)) in import.fills.iter().zip(keys).enumerate() {
-            if !known.contains(&i) {
-                new_fills.push(fill.clone());
-                new_keys.push(key);
+        let stored: i64 = tx
+            .prepare_cached("SELECT count(*) FROM imported_fill")?
+            .query_row([], |row| row.get(0))?;
+        let mut outcome = ImportOutcome::default();
+        let grouped: Vec<ImportedTrade>;
+        // The file's trades continue none of the journal's (they were grouped
+        // without them) unless a caller grouped them otherwise.
+        let standalone = import.trades.iter().all(|t| t.continues.is_none());
+        let trades: &[ImportedTrade] = if stored == 0 && standalone {
+            // A journal with no imported fills: nothing is known and nothing
+            // continues, so the file's own grouping is the one to write.
+            outcome.known_fills = 0;
+            &import.trades
+        } else {
+            let keys = fill_keys(&import.fills);
+            let known = known_fills(&tx, stored, &import.fills, &keys)?;
+            let mut new_fills = Vec::with_capacity(import.fills.len() - known.len());
+            let mut new_keys = Vec::with_capacity(new_fills.capacity());
+            for (i, (fill, key)) in import.fills.iter().zip(keys).enumerate() {
+                if !known.contains(&i) {
+                    new_fills.push(fill.clone());
+                    new_keys.push(key);
+                }
             }
-        }
-        let mut outcome = ImportOutcome {
-            new_fills: new_fills.len(),
-            known_fills: import.fills.len() - new_fills.len(),
-            ..ImportOutcome::default()
+            outcome.known_fills = import.fills.len() - new_fills.len();
+            let (open_ids_found, open_trades) = open_imported_trades(&tx, &new_fills)?;
+            if known.is_empty() && open_trades.is_empty() && standalone {
+                &import.trades
+            } else {
+                open_ids = open_ids_found;
+                let options = GroupOptions {
+                    open_trades,
+                    ..options.clone()
+                };
+                let (mut regrouped, warnings) =
+                    group_keyed(&new_fills, new_keys, &import.stops, &options);
+                for imported in &mut regrouped {
+                    if imported.continues.is_some() {
+                        drop_repeated_stops(imported);
+                    }
+                }
+                outcome.warnings = warnings;
+                grouped = regrouped;
+                &grouped
+            }
         };
-        if new_fills.is_empty() {
-            progress(0, 0);
-            return Ok(outcome);
-        }
-
-        let (open_ids, open_trades) = open_imported_trades(&tx, &new_fills)?;
-        let options = GroupOptions {
-            open_trades,
-            ..options.clone()
-        };
-        let (mut trades, warnings) = group_keyed(&new_fills, new_keys, &import.stops, &options);
-        outcome.warnings = warnings;
         // Fills left out by grouping (a trade that would not be valid) are not
         // recorded, so a corrected file can bring them in later.
         outcome.new_fills = trades
@@ -149,10 +168,7 @@ impl Journal {
         let total = trades.len();
         progress(0, total);
         let mut rows: Vec<(&str, FillKey, i64, i64, &str)> = Vec::with_capacity(FILLS_PER_INSERT);
-        for (index, imported) in trades.iter_mut().enumerate() {
-            if imported.continues.is_some() {
-                drop_repeated_stops(imported);
-            }
+        for (index, imported) in trades.iter().enumerate() {
             let trade = &imported.trade;
             trade
                 .validate()
@@ -191,6 +207,7 @@ impl Journal {
                 progress(index + 1, total);
             }
         }
+        drop(rows);
         if dry_run {
             tx.rollback()?;
         } else {
@@ -240,16 +257,11 @@ fn record_fills(
 /// The positions (in `fills`) of the fills the journal already has.
 fn known_fills(
     tx: &Transaction<'_>,
+    stored: i64,
     fills: &[Fill],
     keys: &[FillKey],
 ) -> Result<HashSet<usize>, StorageError> {
-    let stored: i64 = tx
-        .prepare_cached("SELECT count(*) FROM imported_fill")?
-        .query_row([], |row| row.get(0))?;
     let mut known = HashSet::new();
-    if stored == 0 {
-        return Ok(known);
-    }
     if (stored as usize) < fills.len().saturating_mul(8) {
         // Reading every key is quicker than looking each up.
         let mut by_account: HashMap<String, HashSet<String>> = HashMap::new();
