@@ -167,7 +167,8 @@ impl Journal {
 
         let total = trades.len();
         progress(0, total);
-        let mut rows: Vec<(&str, FillKey, i64, i64, &str)> = Vec::with_capacity(FILLS_PER_INSERT);
+        let mut rows: Vec<(&str, &FillKey, i64, i64, &str)> =
+            Vec::with_capacity(trades.iter().map(|t| t.sources.len()).sum());
         for (index, imported) in trades.iter().enumerate() {
             let trade = &imported.trade;
             trade
@@ -193,19 +194,22 @@ impl Journal {
             for source in &imported.sources {
                 rows.push((
                     trade.account.as_str(),
-                    source.key.clone(),
+                    &source.key,
                     id.0,
                     source.event as i64,
                     trade.symbol.as_str(),
                 ));
-                if rows.len() == FILLS_PER_INSERT {
-                    record_fills(&tx, &mut rows)?;
-                }
             }
-            record_fills(&tx, &mut rows)?;
             if (index + 1) % PROGRESS_EVERY == 0 {
                 progress(index + 1, total);
             }
+        }
+        // In key order, the rows go into the table's B-tree one after another
+        // rather than all over it. A fill split by a flip comes twice: the
+        // stable sort keeps the part that closes a trade first.
+        rows.sort_by(|a, b| (a.0, &a.1.0).cmp(&(b.0, &b.1.0)));
+        for chunk in rows.chunks(FILLS_PER_INSERT) {
+            record_fills(&tx, chunk)?;
         }
         drop(rows);
         if dry_run {
@@ -227,10 +231,10 @@ impl Journal {
     }
 }
 
-/// Writes the rows gathered so far, in one statement, and empties the list.
+/// Writes up to [`FILLS_PER_INSERT`] imported fills in one statement.
 fn record_fills(
     tx: &Transaction<'_>,
-    rows: &mut Vec<(&str, FillKey, i64, i64, &str)>,
+    rows: &[(&str, &FillKey, i64, i64, &str)],
 ) -> Result<(), StorageError> {
     if rows.is_empty() {
         return Ok(());
@@ -250,7 +254,6 @@ fn record_fills(
         }
     }
     insert.raw_execute()?;
-    rows.clear();
     Ok(())
 }
 
