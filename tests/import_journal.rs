@@ -352,3 +352,55 @@ fn journal_files_are_told_from_broker_files_by_their_content() {
     );
     assert!(text.contains("added 3 trades"), "{text}");
 }
+
+#[test]
+fn stop_orders_listed_again_by_an_overlapping_file_are_not_added_twice() {
+    let orders = std::fs::read_to_string(fixture("tradovate/orders.csv")).unwrap();
+    let lines: Vec<&str> = orders.lines().collect();
+    let (header, entry, stop, exit) = (lines[0], lines[1], lines[3], lines[4]);
+    let first = [header, entry, stop].join("\n");
+    let second = [header, entry, stop, exit].join("\n");
+    let options = ImportOptions {
+        tz: chrono_tz::America::Chicago,
+        ..ImportOptions::default()
+    };
+    let read = |text: &str| import(text.as_bytes(), "orders.csv", &options).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let mut journal = open(&path);
+    let outcome = journal
+        .commit_import(
+            &read(&first),
+            &GroupOptions::default(),
+            false,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    let id = outcome.added[0];
+    let stops_at_5200 = |journal: &Journal| {
+        journal
+            .trade(id)
+            .unwrap()
+            .unwrap()
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Stop { price } if price == rust_decimal::Decimal::from(5200)))
+            .count()
+    };
+    assert_eq!(stops_at_5200(&journal), 1);
+
+    let outcome = journal
+        .commit_import(
+            &read(&second),
+            &GroupOptions::default(),
+            false,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert_eq!(outcome.extended, vec![id]);
+    assert_eq!(stops_at_5200(&journal), 1);
+    let trade = journal.trade(id).unwrap().unwrap();
+    assert_eq!(trade.events.last().unwrap().kind.name(), "exit");
+    assert!(trade.validate().is_ok());
+}

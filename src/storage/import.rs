@@ -145,13 +145,10 @@ impl Journal {
                     open_trades,
                     ..options.clone()
                 };
-                let (mut regrouped, warnings) =
+                // A stop order the trade already has is not added again
+                // (grouping leaves out a stop equal to one of the trade's).
+                let (regrouped, warnings) =
                     group_keyed(&new_fills, new_keys, &import.stops, &options);
-                for imported in &mut regrouped {
-                    if imported.continues.is_some() {
-                        drop_repeated_stops(imported);
-                    }
-                }
                 outcome.warnings = warnings;
                 grouped = regrouped;
                 &grouped
@@ -331,55 +328,4 @@ fn open_imported_trades(
         }
     }
     Ok((ids, trades))
-}
-
-/// In a continued trade, removes the stops the file brought that the trade
-/// already has (same time and price): a file overlapping an earlier one
-/// lists the same stop orders again.
-fn drop_repeated_stops(imported: &mut ImportedTrade) {
-    let events = &imported.trade.events;
-    let old: HashSet<_> = events
-        .iter()
-        .zip(&imported.lines)
-        .filter(|(_, line)| **line == 0)
-        .filter_map(|(e, _)| match e.kind {
-            EventKind::Stop { price } => Some((e.at, price)),
-            _ => None,
-        })
-        .collect();
-    if old.is_empty() {
-        return;
-    }
-    let keep: Vec<bool> = events
-        .iter()
-        .zip(&imported.lines)
-        .map(|(e, &line)| match e.kind {
-            EventKind::Stop { price } if line != 0 => !old.contains(&(e.at, price)),
-            _ => true,
-        })
-        .collect();
-    if keep.iter().all(|&k| k) {
-        return;
-    }
-    let mut new_index = Vec::with_capacity(keep.len());
-    let mut next = 0;
-    for &k in &keep {
-        new_index.push(next);
-        if k {
-            next += 1;
-        }
-    }
-    let mut i = 0;
-    imported.trade.events.retain(|_| {
-        i += 1;
-        keep[i - 1]
-    });
-    let mut i = 0;
-    imported.lines.retain(|_| {
-        i += 1;
-        keep[i - 1]
-    });
-    for source in &mut imported.sources {
-        source.event = new_index[source.event];
-    }
 }
