@@ -404,3 +404,28 @@ fn stop_orders_listed_again_by_an_overlapping_file_are_not_added_twice() {
     assert_eq!(trade.events.last().unwrap().kind.name(), "exit");
     assert!(trade.validate().is_ok());
 }
+
+#[test]
+fn imported_trades_never_take_the_id_of_a_deleted_trade() {
+    let mut journal = Journal::open_in_memory().unwrap();
+    let first = commit(&mut journal, &csv(&[AAPL_IN, AAPL_OUT]));
+    let hand_made = journal
+        .insert_trade(&crate::helpers::worked_example())
+        .unwrap();
+    journal.delete_trade(hand_made).unwrap();
+    let later = commit(&mut journal, &csv(&[MSFT_IN, MSFT_OUT, TSLA_IN, TSLA_OUT]));
+    assert!(later.added.iter().all(|id| id.0 > hand_made.0), "{later:?}");
+    assert!(hand_made.0 > first.added[0].0);
+    let ids: Vec<TradeId> = journal
+        .trades()
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids, [vec![first.added[0]], later.added.clone()].concat());
+    // A trade added by hand afterwards gets the next id too.
+    let next = journal
+        .insert_trade(&crate::helpers::worked_example())
+        .unwrap();
+    assert!(next.0 > later.added[1].0);
+}

@@ -21,7 +21,10 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::{Transaction, TransactionBehavior};
 use rust_decimal::Decimal;
 
-use super::{Journal, PROGRESS_EVERY, StorageError, write_events_and_tags, write_trade};
+use super::{
+    EVENTS_PER_INSERT, Journal, PROGRESS_EVERY, StorageError, insert_events_sql,
+    write_events_and_tags,
+};
 use crate::domain::{DEFAULT_ACCOUNT, EventKind, Trade, TradeId};
 use crate::import::group::{FillKey, GroupOptions, ImportedTrade, fill_keys, group_keyed};
 use crate::import::{Fill, Import, Warning};
@@ -164,6 +167,13 @@ impl Journal {
 
         let total = trades.len();
         progress(0, total);
+        let mut next_id: i64 = tx
+            .prepare_cached(
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'trade'), 0),
+                            coalesce((SELECT max(id) FROM trade), 0)) + 1",
+            )?
+            .query_row([], |row| row.get(0))?;
+        let mut new_trades: Vec<(TradeId, &Trade)> = Vec::with_capacity(total);
         let mut rows: Vec<(&str, &FillKey, i64, i64, &str)> =
             Vec::with_capacity(trades.iter().map(|t| t.sources.len()).sum());
         for (index, imported) in trades.iter().enumerate() {
@@ -183,7 +193,12 @@ impl Journal {
                     id
                 }
                 None => {
-                    let id = write_trade(&tx, None, trade)?;
+                    // Ids are handed out as AUTOINCREMENT would: after the
+                    // largest ever used. The trades are written below, many
+                    // to a statement.
+                    let id = TradeId(next_id);
+                    next_id += 1;
+                    new_trades.push((id, trade));
                     outcome.added.push(id);
                     id
                 }
@@ -201,6 +216,8 @@ impl Journal {
                 progress(index + 1, total);
             }
         }
+        write_new_trades(&tx, &new_trades)?;
+        drop(new_trades);
         // In key order, the rows go into the table's B-tree one after another
         // rather than all over it. A fill split by a flip comes twice: the
         // stable sort keeps the part that closes a trade first.
@@ -226,6 +243,114 @@ impl Journal {
         let count: i64 = stmt.query_row([], |row| row.get(0))?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
+}
+
+/// The most trades written by one INSERT statement.
+const TRADES_PER_INSERT: usize = 16;
+
+/// The INSERT of `rows` trades (1 to [`TRADES_PER_INSERT`]), 9 parameters each.
+fn insert_trades_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (0..=TRADES_PER_INSERT)
+            .map(|n| {
+                let values: Vec<String> = (0..n)
+                    .map(|i| {
+                        let params: Vec<String> =
+                            (1..=9).map(|k| format!("?{}", i * 9 + k)).collect();
+                        format!("({})", params.join(", "))
+                    })
+                    .collect();
+                format!(
+                    "INSERT INTO trade (id, symbol, side, multiplier, currency, account, setup,
+                     market_condition, notes) VALUES {}",
+                    values.join(", ")
+                )
+            })
+            .collect()
+    });
+    &all[rows]
+}
+
+/// Writes new trades under the ids given, with their events and tags: many
+/// rows to a statement, the trades first so that their events find them.
+fn write_new_trades(
+    tx: &Transaction<'_>,
+    trades: &[(TradeId, &Trade)],
+) -> Result<(), StorageError> {
+    for chunk in trades.chunks(TRADES_PER_INSERT) {
+        let mut insert = tx.prepare_cached(insert_trades_sql(chunk.len()))?;
+        let mut param = 0;
+        for (id, trade) in chunk {
+            let multiplier = trade.multiplier.to_string();
+            for value in [
+                &id.0 as &dyn rusqlite::ToSql,
+                &trade.symbol,
+                &trade.side.as_str(),
+                &multiplier,
+                &trade.currency,
+                &trade.account,
+                &trade.setup,
+                &trade.market_condition.as_str(),
+                &trade.notes,
+            ] {
+                param += 1;
+                insert.raw_bind_parameter(param, value)?;
+            }
+        }
+        insert.raw_execute()?;
+    }
+
+    let events = trades.iter().flat_map(|(id, trade)| {
+        trade
+            .events
+            .iter()
+            .enumerate()
+            .map(move |(seq, event)| (*id, seq as i64, event))
+    });
+    let mut pending = Vec::with_capacity(EVENTS_PER_INSERT);
+    let flush = |pending: &mut Vec<(TradeId, i64, &crate::domain::Event)>| {
+        if pending.is_empty() {
+            return Ok::<(), StorageError>(());
+        }
+        let mut insert = tx.prepare_cached(insert_events_sql(pending.len()))?;
+        let mut param = 0;
+        for (id, seq, event) in pending.iter() {
+            let fill = event.kind.fill();
+            for value in [
+                &id.0 as &dyn rusqlite::ToSql,
+                seq,
+                &event.kind.name(),
+                &event.at.to_rfc3339(),
+                &event.at.timestamp_millis(),
+                &fill.map(|f| f.qty.to_string()),
+                &event.kind.price().to_string(),
+                &fill.map(|f| f.fee.to_string()),
+            ] {
+                param += 1;
+                insert.raw_bind_parameter(param, value)?;
+            }
+        }
+        insert.raw_execute()?;
+        pending.clear();
+        Ok(())
+    };
+    for event in events {
+        pending.push(event);
+        if pending.len() == EVENTS_PER_INSERT {
+            flush(&mut pending)?;
+        }
+    }
+    flush(&mut pending)?;
+
+    let mut insert_tag =
+        tx.prepare_cached("INSERT INTO trade_tag (trade_id, position, tag) VALUES (?1, ?2, ?3)")?;
+    for (id, trade) in trades {
+        for (position, tag) in trade.tags.iter().enumerate() {
+            insert_tag.execute(rusqlite::params![id.0, position as i64, tag])?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes up to [`FILLS_PER_INSERT`] imported fills in one statement.
