@@ -218,10 +218,8 @@ impl Journal {
         }
         write_new_trades(&tx, &new_trades)?;
         drop(new_trades);
-        // In key order, the rows go into the table's B-tree one after another
-        // rather than all over it. A fill split by a flip comes twice: the
-        // stable sort keeps the part that closes a trade first.
-        rows.sort_by(|a, b| (a.0, &a.1.0).cmp(&(b.0, &b.1.0)));
+        // In trade order, the index by trade grows at its end. A fill split
+        // by a flip comes twice: the part that closes a trade comes first.
         for chunk in rows.chunks(FILLS_PER_INSERT) {
             record_fills(&tx, chunk)?;
         }
