@@ -130,17 +130,18 @@ impl Journal {
         } else {
             let keys = fill_keys(&import.fills);
             let known = known_fills(&tx, stored, &import.fills, &keys)?;
-            let mut new_fills = Vec::with_capacity(import.fills.len() - known.len());
+            let known_count = known.iter().filter(|&&k| k).count();
+            let mut new_fills = Vec::with_capacity(import.fills.len() - known_count);
             let mut new_keys = Vec::with_capacity(new_fills.capacity());
             for (i, (fill, key)) in import.fills.iter().zip(keys).enumerate() {
-                if !known.contains(&i) {
+                if !known[i] {
                     new_fills.push(fill.clone());
                     new_keys.push(key);
                 }
             }
             outcome.known_fills = import.fills.len() - new_fills.len();
             let (open_ids_found, open_trades) = open_imported_trades(&tx, &new_fills)?;
-            if known.is_empty() && open_trades.is_empty() && standalone {
+            if known_count == 0 && open_trades.is_empty() && standalone {
                 &import.trades
             } else {
                 open_ids = open_ids_found;
@@ -157,14 +158,6 @@ impl Journal {
                 &grouped
             }
         };
-        // Fills left out by grouping (a trade that would not be valid) are not
-        // recorded, so a corrected file can bring them in later.
-        outcome.new_fills = trades
-            .iter()
-            .flat_map(|t| t.sources.iter().map(|s| &s.key))
-            .collect::<HashSet<_>>()
-            .len();
-
         let total = trades.len();
         progress(0, total);
         let mut next_id: i64 = tx
@@ -220,8 +213,11 @@ impl Journal {
         drop(new_trades);
         // In trade order, the index by trade grows at its end. A fill split
         // by a flip comes twice: the part that closes a trade comes first.
+        // Fills left out by grouping (a trade that would not be valid) are not
+        // recorded, so a corrected file can bring them in later.
+        outcome.new_fills = 0;
         for chunk in rows.chunks(FILLS_PER_INSERT) {
-            record_fills(&tx, chunk)?;
+            outcome.new_fills += record_fills(&tx, chunk)?;
         }
         drop(rows);
         if dry_run {
@@ -351,13 +347,14 @@ fn write_new_trades(
     Ok(())
 }
 
-/// Writes up to [`FILLS_PER_INSERT`] imported fills in one statement.
+/// Writes up to [`FILLS_PER_INSERT`] imported fills in one statement;
+/// returns how many were new.
 fn record_fills(
     tx: &Transaction<'_>,
     rows: &[(&str, &FillKey, i64, i64, &str)],
-) -> Result<(), StorageError> {
+) -> Result<usize, StorageError> {
     if rows.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let mut insert = tx.prepare_cached(insert_fills_sql(rows.len()))?;
     let mut param = 0;
@@ -373,18 +370,17 @@ fn record_fills(
             insert.raw_bind_parameter(param, value)?;
         }
     }
-    insert.raw_execute()?;
-    Ok(())
+    Ok(insert.raw_execute()?)
 }
 
-/// The positions (in `fills`) of the fills the journal already has.
+/// For each fill, whether the journal already has it.
 fn known_fills(
     tx: &Transaction<'_>,
     stored: i64,
     fills: &[Fill],
     keys: &[FillKey],
-) -> Result<HashSet<usize>, StorageError> {
-    let mut known = HashSet::new();
+) -> Result<Vec<bool>, StorageError> {
+    let mut known = vec![false; fills.len()];
     if (stored as usize) < fills.len().saturating_mul(8) {
         // Reading every key is quicker than looking each up.
         let mut by_account: HashMap<String, HashSet<String>> = HashMap::new();
@@ -401,7 +397,7 @@ fn known_fills(
                 .get(account_of(fill))
                 .is_some_and(|keys| keys.contains(&key.0))
             {
-                known.insert(i);
+                known[i] = true;
             }
         }
     } else {
@@ -409,7 +405,7 @@ fn known_fills(
             tx.prepare_cached("SELECT 1 FROM imported_fill WHERE account = ?1 AND key = ?2")?;
         for (i, (fill, key)) in fills.iter().zip(keys).enumerate() {
             if stmt.exists((account_of(fill), &key.0))? {
-                known.insert(i);
+                known[i] = true;
             }
         }
     }
