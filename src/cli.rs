@@ -4,7 +4,9 @@
 //! scripted use:
 //!
 //! - `import FILE` adds the trades of a tranche-journal JSON file, all or none
-//!   (`--dry-run` only checks the file and lists what it would add);
+//!   (`--dry-run` only checks the file and lists what it would add), or the
+//!   fills of a broker statement: it prints the preview (format, fills, trades,
+//!   date range, warnings) and then what was added, extended and skipped;
 //! - `export --format json [--output FILE]` writes the whole journal;
 //! - `trades [--json]` lists every trade with its analysis;
 //! - `show ID` prints one trade's timeline with the position after each event
@@ -71,9 +73,20 @@ pub struct ReportArgs {
 pub struct ImportArgs {
     /// The file to import.
     pub file: PathBuf,
-    /// The file's format.
-    #[arg(long, value_enum, default_value_t = ImportFormat::Json)]
-    pub format: ImportFormat,
+    /// The file's format: `json` (a tranche-journal file) or a broker format
+    /// (csv, ibkr-csv, ibkr-xml, thinkorswim, mt4, mt5, mt5-csv, tradovate,
+    /// tradovate-performance, ninjatrader-executions, ninjatrader-trades,
+    /// webull, kraken). By default it is detected from the file's content.
+    #[arg(long, value_name = "NAME")]
+    pub format: Option<String>,
+    /// The time zone of times a broker file gives without one (default: the
+    /// local zone), as an IANA name such as America/New_York.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Skip the rows of a broker file that cannot be read, with a warning for
+    /// each, instead of importing nothing.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
     /// Check the file and list what would be added, without writing to the journal.
     #[arg(long)]
     pub dry_run: bool,
@@ -81,13 +94,6 @@ pub struct ImportArgs {
     /// (one line per thousand trades).
     #[arg(long)]
     pub progress: bool,
-}
-
-/// The formats `tranche import` reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ImportFormat {
-    /// The tranche-journal JSON format (as written by `tranche export`).
-    Json,
 }
 
 /// Arguments of `tranche export`.
@@ -137,6 +143,12 @@ pub enum CliError {
         /// What is wrong with it.
         source: Box<InterchangeError>,
     },
+    /// A broker statement could not be read; nothing was written.
+    #[error("{0}; nothing was imported")]
+    BrokerFile(#[from] crate::import::ImportError),
+    /// An option was given a value that means nothing.
+    #[error("{0}")]
+    Usage(String),
     /// A file could not be read or written.
     #[error("cannot {action} {}: {source}", path.display())]
     File {
@@ -204,16 +216,151 @@ fn report(args: &ReportArgs, journal_path: &Path, out: &mut dyn Write) -> Result
     Ok(())
 }
 
+/// Whether a file is a tranche-journal file: a JSON object (broker files
+/// never start with a brace).
+fn is_journal_json(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{')
+}
+
 fn import(args: &ImportArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
-    let text = fs::read_to_string(&args.file).map_err(|source| CliError::File {
+    let bytes = fs::read(&args.file).map_err(|source| CliError::File {
         action: "read",
         path: args.file.clone(),
         source,
     })?;
-    let trades = match args.format {
-        ImportFormat::Json => interchange::from_json(&text),
+    let format = match args.format.as_deref().map(str::trim) {
+        Some(name) if name.eq_ignore_ascii_case("json") => None,
+        Some(name) => Some(
+            name.parse::<crate::import::Format>()
+                .map_err(|e| CliError::Usage(e.to_string()))?,
+        ),
+        None if is_journal_json(&bytes) => None,
+        None => match crate::import::detect(&bytes) {
+            Some(format) => Some(format),
+            None => {
+                return Err(CliError::BrokerFile(crate::import::ImportError {
+                    file: args.file.display().to_string(),
+                    line: None,
+                    field: None,
+                    message: "this is neither a tranche journal nor a broker statement \
+                              Tranche knows; choose the format with --format"
+                        .to_owned(),
+                }));
+            }
+        },
+    };
+    match format {
+        Some(format) => import_statement(args, format, &bytes, journal_path, out),
+        None => import_json(args, &bytes, journal_path, out),
     }
-    .map_err(|source| CliError::Import {
+}
+
+/// Writes progress to standard error: a line each time with `--progress`, an
+/// updating line on a terminal, nothing otherwise.
+fn progress_printer(always: bool, what: &'static str) -> impl FnMut(usize, usize) {
+    let terminal = io::stderr().is_terminal();
+    let mut last = usize::MAX;
+    move |done: usize, total: usize| {
+        let percent = (done * 100).checked_div(total).unwrap_or(100);
+        if percent == last {
+            return;
+        }
+        last = percent;
+        if always {
+            eprintln!("{what}: {percent}%");
+        } else if terminal {
+            eprint!("\r{what}: {percent}%");
+            if done >= total {
+                eprintln!();
+            }
+        }
+    }
+}
+
+fn import_statement(
+    args: &ImportArgs,
+    format: crate::import::Format,
+    bytes: &[u8],
+    journal_path: &Path,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    use crate::import::{GroupOptions, ImportOptions, import_with_progress};
+    let tz = match &args.tz {
+        Some(zone) => zone
+            .trim()
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| CliError::Usage(format!("unknown time zone {zone:?}")))?,
+        None => crate::import::local_zone(),
+    };
+    let options = ImportOptions {
+        format: Some(format),
+        tz,
+        skip_bad_rows: args.skip_bad_rows,
+        ..ImportOptions::default()
+    };
+    let file = args.file.display().to_string();
+    let import = import_with_progress(
+        bytes,
+        &file,
+        &options,
+        &mut progress_printer(args.progress, "reading"),
+    )?;
+    write!(out, "{}", import.preview())?;
+
+    let mut journal = if args.dry_run && !journal_path.exists() {
+        Journal::open_in_memory()?
+    } else {
+        Journal::open(journal_path)?
+    };
+    let group_options = GroupOptions {
+        multipliers: options.multipliers.clone(),
+        ..GroupOptions::default()
+    };
+    let outcome = journal.commit_import(
+        &import,
+        &group_options,
+        args.dry_run,
+        &mut progress_printer(args.progress, "writing"),
+    )?;
+    for warning in &outcome.warnings {
+        if !import.warnings.contains(warning) {
+            writeln!(out, "  {warning}")?;
+        }
+    }
+    let verb = if args.dry_run { "would be" } else { "were" };
+    writeln!(
+        out,
+        "{} trades {verb} added, {} trades {verb} extended, {} new fills; \
+         {} fills skipped as already imported{}",
+        outcome.added.len(),
+        outcome.extended.len(),
+        outcome.new_fills,
+        outcome.known_fills,
+        if args.dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        }
+    )?;
+    Ok(())
+}
+
+fn import_json(
+    args: &ImportArgs,
+    bytes: &[u8],
+    journal_path: &Path,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| CliError::File {
+        action: "read",
+        path: args.file.clone(),
+        source: io::Error::new(io::ErrorKind::InvalidData, e),
+    })?;
+    let trades = interchange::from_json(text).map_err(|source| CliError::Import {
         file: args.file.clone(),
         source: Box::new(source),
     })?;

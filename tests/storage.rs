@@ -128,11 +128,11 @@ fn a_sqlite_file_that_is_not_a_journal_is_refused_and_left_alone() {
     assert_eq!(fs::read(&path).unwrap(), before);
 }
 
-/// The upgrade path, run for real: a journal at version 1 is opened by a
-/// program whose migration list has a second migration (one that has not
-/// shipped, given through the test hook). The copy must be written first,
-/// hold the version-1 journal including what was still in the write-ahead
-/// log, and the journal must end at version 2.
+/// The upgrade path, run for real: a journal at the current version is
+/// opened by a program whose migration list has one more migration (one that
+/// has not shipped, given through the test hook). The copy must be written
+/// first, hold the journal as it was including what was still in the
+/// write-ahead log, and the journal must end at the next version.
 #[test]
 fn an_older_journal_is_backed_up_before_it_is_migrated() {
     let dir = tempfile::tempdir().unwrap();
@@ -148,7 +148,7 @@ fn an_older_journal_is_backed_up_before_it_is_migrated() {
     );
 
     let mut next: Vec<&str> = MIGRATIONS.to_vec();
-    next.push("CREATE TABLE imported_fill (id INTEGER PRIMARY KEY, raw TEXT NOT NULL) STRICT;");
+    next.push("CREATE TABLE next_table (id INTEGER PRIMARY KEY, raw TEXT NOT NULL) STRICT;");
     let v2 = Journal::open_with_migrations(&path, &next).unwrap();
     assert_eq!(v2.schema_version().unwrap(), SCHEMA_VERSION + 1);
     assert_eq!(v2.trade_count().unwrap(), 1);
@@ -157,19 +157,22 @@ fn an_older_journal_is_backed_up_before_it_is_migrated() {
     let found = backups(dir.path());
     assert_eq!(found.len(), 1, "{found:?}");
     let name = found[0].file_name().unwrap().to_string_lossy().into_owned();
-    assert!(name.starts_with("journal.sqlite.bak-v1-"), "{name}");
+    assert!(
+        name.starts_with(&format!("journal.sqlite.bak-v{SCHEMA_VERSION}-")),
+        "{name}"
+    );
     let backup = raw(&found[0]);
     let version: i64 = backup
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 1);
+    assert_eq!(version, SCHEMA_VERSION);
     let trades: i64 = backup
         .query_row("SELECT count(*) FROM trade", [], |r| r.get(0))
         .unwrap();
     assert_eq!(trades, 1, "the backup must include the WAL's content");
     let has_new_table: bool = backup
         .query_row(
-            "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'imported_fill'",
+            "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'next_table'",
             [],
             |r| r.get(0),
         )
@@ -184,6 +187,21 @@ fn an_older_journal_is_backed_up_before_it_is_migrated() {
 }
 
 #[test]
+fn a_version_1_journal_is_brought_up_to_date_with_its_trades() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = journal_file(&dir);
+    Journal::open_with_migrations(&path, &MIGRATIONS[..1])
+        .unwrap()
+        .insert_trade(&worked_example())
+        .unwrap();
+    let journal = Journal::open(&path).unwrap();
+    assert_eq!(journal.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(journal.trade_count().unwrap(), 1);
+    assert_eq!(journal.imported_fill_count().unwrap(), 0);
+    assert_eq!(backups(dir.path()).len(), 1);
+}
+
+#[test]
 fn a_failed_migration_leaves_the_journal_at_its_old_version() {
     let dir = tempfile::tempdir().unwrap();
     let path = journal_file(&dir);
@@ -195,10 +213,10 @@ fn a_failed_migration_leaves_the_journal_at_its_old_version() {
     next.push("CREATE TABLE half_done (x TEXT) STRICT; THIS IS NOT SQL;");
     let error = Journal::open_with_migrations(&path, &next).unwrap_err();
     assert!(
-        matches!(error, StorageError::Migration { from: 1, to: 2, .. }),
+        matches!(error, StorageError::Migration { from, to, .. } if from == SCHEMA_VERSION && to == SCHEMA_VERSION + 1),
         "{error:?}"
     );
-    assert_eq!(user_version(&path), 1);
+    assert_eq!(user_version(&path), SCHEMA_VERSION);
     let half_done: bool = raw(&path)
         .query_row(
             "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'half_done'",

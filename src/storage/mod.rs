@@ -18,6 +18,10 @@
 //! transaction, and every trade is validated before it is written: the journal
 //! only ever holds trades that pass [`Trade::validate`].
 
+mod import;
+
+pub use import::ImportOutcome;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -34,7 +38,10 @@ use crate::domain::{
 /// The schema migrations, in order. Migration `i` takes the journal from
 /// version `i` to version `i + 1`. Append only: never edit or remove a
 /// migration that has shipped.
-pub const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_journal.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_journal.sql"),
+    include_str!("../../migrations/0002_imported_fills.sql"),
+];
 
 /// The schema version this program writes: the number of migrations.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -353,31 +360,7 @@ impl Journal {
 
     /// The trade with this id, if there is one.
     pub fn trade(&self, id: TradeId) -> Result<Option<Trade>, StorageError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, symbol, side, multiplier, currency, account, setup, market_condition, notes
-             FROM trade WHERE id = ?1",
-        )?;
-        let mut rows = stmt.query([id.0])?;
-        let Some(row) = rows.next()? else {
-            return Ok(None);
-        };
-        let (_, mut trade) = read_trade_row(row)?;
-
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT kind, at, qty, price, fee FROM event WHERE trade_id = ?1 ORDER BY seq",
-        )?;
-        let mut rows = stmt.query([id.0])?;
-        while let Some(row) = rows.next()? {
-            trade.events.push(read_event_row(row, 0)?);
-        }
-
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT tag FROM trade_tag WHERE trade_id = ?1 ORDER BY position")?;
-        trade.tags = stmt
-            .query_map([id.0], |row| row.get(0))?
-            .collect::<Result<_, _>>()?;
-        Ok(Some(trade))
+        load_trade(&self.conn, id)
     }
 
     /// The number of trades in the journal.
@@ -796,6 +779,34 @@ fn read_event_row(row: &rusqlite::Row<'_>, first: usize) -> Result<Event, Storag
         }
     };
     Ok(Event { at, kind })
+}
+
+/// The trade with this id, if there is one.
+fn load_trade(conn: &Connection, id: TradeId) -> Result<Option<Trade>, StorageError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, symbol, side, multiplier, currency, account, setup, market_condition, notes
+         FROM trade WHERE id = ?1",
+    )?;
+    let mut rows = stmt.query([id.0])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let (_, mut trade) = read_trade_row(row)?;
+
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, at, qty, price, fee FROM event WHERE trade_id = ?1 ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([id.0])?;
+    while let Some(row) = rows.next()? {
+        trade.events.push(read_event_row(row, 0)?);
+    }
+
+    let mut stmt =
+        conn.prepare_cached("SELECT tag FROM trade_tag WHERE trade_id = ?1 ORDER BY position")?;
+    trade.tags = stmt
+        .query_map([id.0], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(trade))
 }
 
 /// Inserts the trade row (under `id`, or a new id) and its events and tags.

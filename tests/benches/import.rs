@@ -1,6 +1,8 @@
 //! Import speed: a generated CSV of 1,000,000 fills, read and grouped into
-//! trades, against `sqlite3 .import` of the same file into a plain table,
-//! measured in the same run.
+//! trades and committed into a new journal on disk, against `sqlite3 .import`
+//! of the same file into a plain table, measured in the same run. A second
+//! import of the same file into that journal (which adds nothing) is timed
+//! too.
 //!
 //! Run with `cargo bench --bench import` (set `TRANCHE_BENCH_FILLS` for
 //! another size). The `sqlite3` command-line shell must be on the PATH for the
@@ -10,7 +12,8 @@ use std::fmt::Write as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use tranche::import::{ImportOptions, import};
+use tranche::import::{GroupOptions, ImportOptions, import};
+use tranche::storage::Journal;
 
 /// A generic CSV of `n` fills: 50 symbols, each scaling in and out.
 fn generate(n: usize) -> String {
@@ -89,6 +92,31 @@ fn main() {
         );
     }
 
+    // The whole import into a journal: read, group, commit.
+    let journal_path = dir.path().join("journal.sqlite");
+    let commit_into_journal = || {
+        let bytes = std::fs::read(&path).expect("the generated file is read");
+        let file = import(&bytes, "fills.csv", &options).expect("the generated file imports");
+        let mut journal = Journal::open(&journal_path).expect("the journal opens");
+        journal
+            .commit_import(&file, &GroupOptions::default(), false, &mut |_, _| {})
+            .expect("the import commits")
+    };
+    let (outcome, journal_time) = time(commit_into_journal);
+    println!(
+        "import into a journal: {} fills, {} trades added in {:.3} s",
+        outcome.new_fills,
+        outcome.added.len(),
+        journal_time.as_secs_f64()
+    );
+    let (again, again_time) = time(commit_into_journal);
+    println!(
+        "the same file again: {} fills skipped, {} added in {:.3} s",
+        again.known_fills,
+        again.new_fills,
+        again_time.as_secs_f64()
+    );
+
     let db = dir.path().join("plain.sqlite");
     let (status, sqlite_time) = time(|| {
         Command::new("sqlite3")
@@ -99,8 +127,10 @@ fn main() {
     match status {
         Ok(s) if s.success() => {
             let ratio = import_time.as_secs_f64() / sqlite_time.as_secs_f64();
+            let journal_ratio = journal_time.as_secs_f64() / sqlite_time.as_secs_f64();
             println!(
-                "sqlite3 .import: {:.3} s; import / sqlite3 = {ratio:.2}",
+                "sqlite3 .import: {:.3} s; read and group / sqlite3 = {ratio:.2}; \
+                 into a journal / sqlite3 = {journal_ratio:.2}",
                 sqlite_time.as_secs_f64()
             );
         }

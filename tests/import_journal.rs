@@ -1,0 +1,431 @@
+//! Importing broker files into a journal on disk: re-imports add nothing,
+//! overlapping files add only their new fills, open trades are extended,
+//! what the user added by hand survives, a failed import writes nothing, and
+//! `tranche import` end to end.
+
+use std::path::Path;
+use std::process::Command;
+
+use tranche::domain::{Event, EventKind, TradeId};
+use tranche::import::{GroupOptions, Import, ImportOptions, import};
+use tranche::storage::{ImportOutcome, Journal};
+
+use crate::helpers::t;
+
+const HEADER: &str = "Account,Date,Time,Symbol,Side,Quantity,Price,Commission,Execution ID\n";
+
+/// A generic CSV of fills, with the header.
+fn csv(rows: &[&str]) -> String {
+    let mut text = HEADER.to_owned();
+    for row in rows {
+        text.push_str(row);
+        text.push('\n');
+    }
+    text
+}
+
+const AAPL_IN: &str = "U1,2024-03-15,09:30:00,AAPL,Buy,100,170.00,1.00,E1";
+const AAPL_OUT: &str = "U1,2024-03-15,10:00:00,AAPL,Sell,100,172.00,1.00,E2";
+const TSLA_IN: &str = "U1,2024-03-15,11:00:00,TSLA,Buy,10,200.00,1.00,E3";
+const TSLA_OUT: &str = "U1,2024-03-18,09:45:00,TSLA,Sell,10,210.00,1.00,E4";
+const MSFT_IN: &str = "U1,2024-03-18,10:00:00,MSFT,Buy,5,400.00,0.50,E5";
+const MSFT_OUT: &str = "U1,2024-03-18,10:30:00,MSFT,Sell,5,405.00,0.50,E6";
+
+fn read(text: &str) -> Import {
+    let options = ImportOptions {
+        tz: chrono_tz::Tz::UTC,
+        ..ImportOptions::default()
+    };
+    import(text.as_bytes(), "fills.csv", &options).expect("the file reads")
+}
+
+fn commit(journal: &mut Journal, text: &str) -> ImportOutcome {
+    journal
+        .commit_import(&read(text), &GroupOptions::default(), false, &mut |_, _| {})
+        .expect("the import commits")
+}
+
+fn open(path: &Path) -> Journal {
+    Journal::open(path).expect("the journal opens")
+}
+
+fn symbols(journal: &Journal) -> Vec<String> {
+    journal
+        .trades()
+        .unwrap()
+        .into_iter()
+        .map(|(_, t)| t.symbol)
+        .collect()
+}
+
+#[test]
+fn importing_the_same_file_twice_adds_nothing_the_second_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let file = csv(&[AAPL_IN, AAPL_OUT, TSLA_IN]);
+
+    let first = commit(&mut open(&path), &file);
+    assert_eq!(
+        (first.added.len(), first.new_fills, first.known_fills),
+        (2, 3, 0)
+    );
+    let before = open(&path).trades().unwrap();
+
+    let second = commit(&mut open(&path), &file);
+    assert_eq!(second.added, Vec::<TradeId>::new());
+    assert_eq!(second.extended, Vec::<TradeId>::new());
+    assert_eq!((second.new_fills, second.known_fills), (0, 3));
+    let journal = open(&path);
+    assert_eq!(journal.trades().unwrap(), before);
+    assert_eq!(journal.imported_fill_count().unwrap(), 3);
+}
+
+#[test]
+fn fills_without_execution_ids_are_known_by_their_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let file = "Date,Time,Symbol,Side,Quantity,Price,Commission\n\
+                2024-03-15,09:30:00,AAPL,Buy,100,170.00,1.00\n\
+                2024-03-15,09:30:00,AAPL,Buy,100,170.00,1.00\n\
+                2024-03-15,10:00:00,AAPL,Sell,200,172.00,2.00\n";
+    assert_eq!(commit(&mut open(&path), file).new_fills, 3);
+    let again = commit(&mut open(&path), file);
+    assert_eq!((again.new_fills, again.known_fills), (0, 3));
+    assert_eq!(open(&path).trade_count().unwrap(), 1);
+}
+
+#[test]
+fn an_overlapping_file_adds_only_new_fills_and_extends_the_open_trade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let first = commit(&mut open(&path), &csv(&[AAPL_IN, AAPL_OUT, TSLA_IN]));
+    let tsla = first.added[1];
+
+    let second = commit(
+        &mut open(&path),
+        &csv(&[AAPL_OUT, TSLA_IN, TSLA_OUT, MSFT_IN, MSFT_OUT]),
+    );
+    assert_eq!(second.known_fills, 2);
+    assert_eq!(second.new_fills, 3);
+    assert_eq!(second.extended, vec![tsla]);
+    assert_eq!(second.added.len(), 1);
+
+    let journal = open(&path);
+    assert_eq!(symbols(&journal), ["AAPL", "TSLA", "MSFT"]);
+    let trade = journal.trade(tsla).unwrap().unwrap();
+    let kinds: Vec<&str> = trade.events.iter().map(|e| e.kind.name()).collect();
+    assert_eq!(kinds, ["entry", "exit"]);
+    assert_eq!(trade.events[1].at, t("2024-03-18T09:45:00Z"));
+    assert_eq!(journal.imported_fill_count().unwrap(), 6);
+}
+
+#[test]
+fn stops_notes_and_tags_added_by_hand_survive_reimports_and_extensions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let first_file = csv(&[AAPL_IN, AAPL_OUT, TSLA_IN]);
+    let outcome = commit(&mut open(&path), &first_file);
+    let (aapl, tsla) = (outcome.added[0], outcome.added[1]);
+
+    let mut journal = open(&path);
+    for id in [aapl, tsla] {
+        let mut trade = journal.trade(id).unwrap().unwrap();
+        let stop = trade.events[0].kind.price() - rust_decimal::Decimal::from(5);
+        trade.events.insert(
+            1,
+            Event {
+                at: trade.events[0].at,
+                kind: EventKind::Stop { price: stop },
+            },
+        );
+        trade.notes = "waited for the open".to_owned();
+        trade.tags = vec!["gap".to_owned(), "a+".to_owned()];
+        trade.setup = "breakout".to_owned();
+        journal.update_trade(id, &trade).unwrap();
+    }
+    let edited_aapl = journal.trade(aapl).unwrap().unwrap();
+    let edited_tsla = journal.trade(tsla).unwrap().unwrap();
+    drop(journal);
+
+    let again = commit(&mut open(&path), &first_file);
+    assert_eq!(again.new_fills, 0);
+    let journal = open(&path);
+    assert_eq!(journal.trade(aapl).unwrap().unwrap(), edited_aapl);
+    assert_eq!(journal.trade(tsla).unwrap().unwrap(), edited_tsla);
+    drop(journal);
+
+    let later = commit(&mut open(&path), &csv(&[TSLA_IN, TSLA_OUT]));
+    assert_eq!(later.extended, vec![tsla]);
+    let journal = open(&path);
+    assert_eq!(journal.trade(aapl).unwrap().unwrap(), edited_aapl);
+    let extended = journal.trade(tsla).unwrap().unwrap();
+    assert_eq!(extended.notes, "waited for the open");
+    assert_eq!(extended.tags, ["gap", "a+"]);
+    assert_eq!(extended.setup, "breakout");
+    assert_eq!(extended.events[..2], edited_tsla.events[..]);
+    assert_eq!(extended.events.len(), 3);
+    assert_eq!(extended.events[2].kind.name(), "exit");
+}
+
+#[test]
+fn a_failed_import_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    commit(&mut open(&path), &csv(&[TSLA_IN]));
+    let before = open(&path).trades().unwrap();
+    {
+        // Make the journal refuse one trade, as a full disk or a lock would
+        // fail a write part way through.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON trade WHEN NEW.symbol = 'MSFT'
+             BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+        )
+        .unwrap();
+    }
+    let file = csv(&[AAPL_IN, AAPL_OUT, TSLA_OUT, MSFT_IN, MSFT_OUT]);
+    let error = open(&path)
+        .commit_import(
+            &read(&file),
+            &GroupOptions::default(),
+            false,
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+    assert!(error.to_string().contains("refused"), "{error}");
+    let journal = open(&path);
+    assert_eq!(journal.trades().unwrap(), before);
+    assert_eq!(journal.imported_fill_count().unwrap(), 1);
+}
+
+#[test]
+fn a_dry_run_reports_the_outcome_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    commit(&mut open(&path), &csv(&[TSLA_IN]));
+    let outcome = open(&path)
+        .commit_import(
+            &read(&csv(&[TSLA_IN, TSLA_OUT, MSFT_IN, MSFT_OUT])),
+            &GroupOptions::default(),
+            true,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert_eq!((outcome.added.len(), outcome.extended.len()), (1, 1));
+    assert_eq!((outcome.new_fills, outcome.known_fills), (3, 1));
+    let journal = open(&path);
+    assert_eq!(symbols(&journal), ["TSLA"]);
+    assert_eq!(journal.imported_fill_count().unwrap(), 1);
+}
+
+fn tranche(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tranche"))
+        .env_remove("TRANCHE_JOURNAL")
+        .args(args)
+        .output()
+        .expect("run tranche")
+}
+
+fn fixture(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/brokers")
+        .join(path)
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn the_command_line_previews_imports_and_reimports_a_broker_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let j = path.to_str().unwrap();
+    let file = fixture("generic/fills.csv");
+    let args = ["--journal", j, "import", &file, "--tz", "America/New_York"];
+
+    let dry = tranche(&[&args[..], &["--dry-run"]].concat());
+    let text = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(text.contains("dry run"), "{text}");
+    assert!(!path.exists(), "a dry run must not create the journal");
+
+    let first = tranche(&args);
+    let text = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(text.contains("format: CSV of fills (csv)"), "{text}");
+    assert!(text.contains("fills: 8"), "{text}");
+    assert!(text.contains("trades: 3 (0 open)"), "{text}");
+    assert!(text.contains("from 2024-03-15T09:30:00-04:00"), "{text}");
+    assert!(
+        text.contains("3 trades were added, 0 trades were extended"),
+        "{text}"
+    );
+    assert!(
+        text.contains("0 fills skipped as already imported"),
+        "{text}"
+    );
+
+    let second = tranche(&args);
+    let text = String::from_utf8_lossy(&second.stdout);
+    assert!(text.contains("0 trades were added"), "{text}");
+    assert!(
+        text.contains("8 fills skipped as already imported"),
+        "{text}"
+    );
+    let journal = open(&path);
+    assert_eq!(symbols(&journal), ["AAPL", "TSLA", "ESZ4"]);
+}
+
+#[test]
+fn the_command_line_names_the_file_line_and_field_of_a_bad_row_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let j = path.to_str().unwrap();
+    let file = dir.path().join("bad.csv");
+    std::fs::write(
+        &file,
+        csv(&[
+            AAPL_IN,
+            "U1,2024-03-15,10:00:00,AAPL,Sell,lots,172.00,1.00,E2",
+        ]),
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+
+    let failed = tranche(&["--journal", j, "import", f, "--tz", "UTC"]);
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(!failed.status.success());
+    assert!(stderr.contains("bad.csv, line 3"), "{stderr}");
+    assert!(stderr.contains("field \"quantity\""), "{stderr}");
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    assert!(!path.exists() || open(&path).trade_count().unwrap() == 0);
+
+    let skipped = tranche(&[
+        "--journal",
+        j,
+        "import",
+        f,
+        "--tz",
+        "UTC",
+        "--skip-bad-rows",
+    ]);
+    let text = String::from_utf8_lossy(&skipped.stdout);
+    assert!(
+        skipped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&skipped.stderr)
+    );
+    assert!(text.contains("line 3"), "{text}");
+    assert!(text.contains("1 trades were added"), "{text}");
+}
+
+#[test]
+fn journal_files_are_told_from_broker_files_by_their_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let j = path.to_str().unwrap();
+    let exported = dir.path().join("journal.txt");
+    assert!(
+        tranche(&["--journal", j, "import", &fixture("generic/fills.csv")])
+            .status
+            .success()
+    );
+    let out = tranche(&["--journal", j, "export", "-o", exported.to_str().unwrap()]);
+    assert!(out.status.success());
+
+    let other = dir.path().join("other.sqlite");
+    let o = other.to_str().unwrap();
+    let imported = tranche(&["--journal", o, "import", exported.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&imported.stdout);
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    assert!(text.contains("added 3 trades"), "{text}");
+}
+
+#[test]
+fn stop_orders_listed_again_by_an_overlapping_file_are_not_added_twice() {
+    let orders = std::fs::read_to_string(fixture("tradovate/orders.csv")).unwrap();
+    let lines: Vec<&str> = orders.lines().collect();
+    let (header, entry, stop, exit) = (lines[0], lines[1], lines[3], lines[4]);
+    let first = [header, entry, stop].join("\n");
+    let second = [header, entry, stop, exit].join("\n");
+    let options = ImportOptions {
+        tz: chrono_tz::America::Chicago,
+        ..ImportOptions::default()
+    };
+    let read = |text: &str| import(text.as_bytes(), "orders.csv", &options).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let mut journal = open(&path);
+    let outcome = journal
+        .commit_import(
+            &read(&first),
+            &GroupOptions::default(),
+            false,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    let id = outcome.added[0];
+    let stops_at_5200 = |journal: &Journal| {
+        journal
+            .trade(id)
+            .unwrap()
+            .unwrap()
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Stop { price } if price == rust_decimal::Decimal::from(5200)))
+            .count()
+    };
+    assert_eq!(stops_at_5200(&journal), 1);
+
+    let outcome = journal
+        .commit_import(
+            &read(&second),
+            &GroupOptions::default(),
+            false,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert_eq!(outcome.extended, vec![id]);
+    assert_eq!(stops_at_5200(&journal), 1);
+    let trade = journal.trade(id).unwrap().unwrap();
+    assert_eq!(trade.events.last().unwrap().kind.name(), "exit");
+    assert!(trade.validate().is_ok());
+}
+
+#[test]
+fn imported_trades_never_take_the_id_of_a_deleted_trade() {
+    let mut journal = Journal::open_in_memory().unwrap();
+    let first = commit(&mut journal, &csv(&[AAPL_IN, AAPL_OUT]));
+    let hand_made = journal
+        .insert_trade(&crate::helpers::worked_example())
+        .unwrap();
+    journal.delete_trade(hand_made).unwrap();
+    let later = commit(&mut journal, &csv(&[MSFT_IN, MSFT_OUT, TSLA_IN, TSLA_OUT]));
+    assert!(later.added.iter().all(|id| id.0 > hand_made.0), "{later:?}");
+    assert!(hand_made.0 > first.added[0].0);
+    let ids: Vec<TradeId> = journal
+        .trades()
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids, [vec![first.added[0]], later.added.clone()].concat());
+    // A trade added by hand afterwards gets the next id too.
+    let next = journal
+        .insert_trade(&crate::helpers::worked_example())
+        .unwrap();
+    assert!(next.0 > later.added[1].0);
+}
