@@ -331,15 +331,13 @@ fn import_statement(
             writeln!(out, "  {warning}")?;
         }
     }
-    let verb = if args.dry_run { "would be" } else { "were" };
     writeln!(
         out,
-        "{} trades {verb} added, {} trades {verb} extended, {} new fills; \
-         {} fills skipped as already imported{}",
-        outcome.added.len(),
-        outcome.extended.len(),
-        outcome.new_fills,
-        outcome.known_fills,
+        "{} added, {} extended, {}; {} skipped as already imported{}",
+        counted(outcome.added.len(), "trade"),
+        counted(outcome.extended.len(), "trade"),
+        counted(outcome.new_fills, "new fill"),
+        counted(outcome.known_fills, "fill"),
         if args.dry_run {
             " (dry run: nothing written)"
         } else {
@@ -672,4 +670,13 @@ fn show(args: &ShowArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(),
         )?;
     }
     Ok(())
+}
+
+/// `count` and `noun`, with the noun in the plural unless the count is one.
+fn counted(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }

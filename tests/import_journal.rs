@@ -264,10 +264,7 @@ fn the_command_line_previews_imports_and_reimports_a_broker_file() {
     assert!(text.contains("fills: 8"), "{text}");
     assert!(text.contains("trades: 3 (0 open)"), "{text}");
     assert!(text.contains("from 2024-03-15T09:30:00-04:00"), "{text}");
-    assert!(
-        text.contains("3 trades were added, 0 trades were extended"),
-        "{text}"
-    );
+    assert!(text.contains("3 trades added, 0 trades extended"), "{text}");
     assert!(
         text.contains("0 fills skipped as already imported"),
         "{text}"
@@ -275,7 +272,7 @@ fn the_command_line_previews_imports_and_reimports_a_broker_file() {
 
     let second = tranche(&args);
     let text = String::from_utf8_lossy(&second.stdout);
-    assert!(text.contains("0 trades were added"), "{text}");
+    assert!(text.contains("0 trades added"), "{text}");
     assert!(
         text.contains("8 fills skipped as already imported"),
         "{text}"
@@ -324,7 +321,7 @@ fn the_command_line_names_the_file_line_and_field_of_a_bad_row_and_writes_nothin
         String::from_utf8_lossy(&skipped.stderr)
     );
     assert!(text.contains("line 3"), "{text}");
-    assert!(text.contains("1 trades were added"), "{text}");
+    assert!(text.contains("1 trade added"), "{text}");
 }
 
 #[test]
