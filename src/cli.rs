@@ -20,9 +20,11 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::analysis::format::{money, num, price, ratio};
-use crate::analysis::{RuleSettings, analyze, analyze_with_steps};
+use crate::analysis::stats::{self, Filter};
+use crate::analysis::{Messages, RuleSettings, analyze, analyze_with_steps};
 use crate::domain::{EventKind, Trade, TradeId};
 use crate::interchange::{self, InterchangeError};
+use crate::report::{self, FilterArgs};
 use crate::storage::{Journal, StorageError};
 use crate::views::TradeView;
 
@@ -49,6 +51,19 @@ pub enum Command {
     Trades(TradesArgs),
     /// Show one trade's timeline, with each rule broken next to the event that broke it.
     Show(ShowArgs),
+    /// Journal statistics: performance, rule adherence, scale-out effects.
+    Report(ReportArgs),
+}
+
+/// Arguments of `tranche report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Which trades to count.
+    #[command(flatten)]
+    pub filter: FilterArgs,
 }
 
 /// Arguments of `tranche import`.
@@ -166,7 +181,27 @@ pub fn run(command: &Command, journal_path: &Path, out: &mut dyn Write) -> Resul
         Command::Export(args) => export(args, journal_path, out),
         Command::Trades(args) => trades(args, journal_path, out),
         Command::Show(args) => show(args, journal_path, out),
+        Command::Report(args) => report(args, journal_path, out),
     }
+}
+
+fn report(args: &ReportArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
+    let journal = Journal::open(journal_path)?;
+    let settings = journal.rule_settings()?;
+    let trades = journal.trades()?;
+    let analyses = stats::analyze_all(&trades, &settings, Messages::Skip);
+    let analysed = stats::pair(&trades, &analyses);
+    let filter = Filter::from(args.filter.clone());
+    let journal_stats = stats::journal_stats(&analysed, &filter, &settings);
+    if args.json {
+        let json = report::report_json(&journal_stats);
+        // Serializing a `serde_json::Value` to a string cannot fail.
+        let text = serde_json::to_string_pretty(&json).unwrap_or_default();
+        writeln!(out, "{text}")?;
+    } else {
+        write!(out, "{}", report::report_text(&journal_stats))?;
+    }
+    Ok(())
 }
 
 fn import(args: &ImportArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {

@@ -3,18 +3,23 @@
 //! The crate is layered; dependencies point one way, from the top down:
 //!
 //! - [`domain`]: trades, their events and validation. Pure values over `Decimal`.
-//! - [`analysis`]: position arithmetic, the scaling rules, score and scale-out effects. Pure.
+//! - [`analysis`]: position arithmetic, the scaling rules, score and scale-out effects,
+//!   journal statistics. Pure.
+//! - [`import`]: broker statements (CSV, XML, HTML) read into fills and grouped into trades. Pure.
 //! - [`storage`]: the SQLite journal; the only module with SQL.
 //! - [`interchange`]: the lossless tranche-journal JSON format.
 //! - [`views`]: trades with their analysis as the command line prints them.
-//! - [`cli`]: the command line (`tranche import`, `export`, `trades`, `show`).
+//! - [`report`]: journal statistics as JSON and text for `tranche report`.
+//! - [`cli`]: the command line (`tranche import`, `export`, `trades`, `show`, `report`).
 //! - [`app`]: the desktop app: the loaded journal, a worker thread for I/O, commands.
 //! - [`ui`]: the app's panels: trade list, editor, chart, detail, settings.
 pub mod analysis;
 pub mod app;
 pub mod cli;
 pub mod domain;
+pub mod import;
 pub mod interchange;
+pub mod report;
 pub mod storage;
 pub mod ui;
 pub mod views;

@@ -1,9 +1,12 @@
 //! Integration tests, compiled as one binary. Each module tests one part;
 //! `helpers` holds the trades and files they share.
 
+mod analysis;
 mod cli;
 mod domain;
 mod helpers;
+mod import;
 mod interchange;
+mod stats;
 mod storage;
 mod ui;

@@ -8,11 +8,19 @@
 //!   that explains it, the score, and the [`ScaleOut`] counterfactuals.
 //!   [`analyze_with_steps`] also returns the position after every event.
 //! - [`RuleSettings`] holds the penalty weights and the risk tolerance.
-//! - [`format`] writes numbers for people and for files.
+//! - [`format`](mod@format) writes numbers for people and for files.
+//! - [`stats`] sums analysed trades up into journal statistics;
+//!   [`stats::analyze_all`] analyses a whole journal in parallel.
+//! - [`generate`] makes up a deterministic journal for benchmarks and demos.
 
 pub mod format;
+pub mod generate;
 mod rules;
+pub mod stats;
 mod trade;
 
 pub use rules::{Rule, RuleSettings};
-pub use trade::{ScaleOut, Step, TradeAnalysis, Verdict, Violation, analyze, analyze_with_steps};
+pub use trade::{
+    Messages, ScaleOut, Step, TradeAnalysis, Verdict, Violation, analyze, analyze_with,
+    analyze_with_steps,
+};

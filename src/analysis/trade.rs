@@ -2,16 +2,28 @@
 //!
 //! Everything follows RULES.md: average cost, with the cost basis `C = A*Q`
 //! kept exactly so that a closed trade's P&L equals its cash flows to the
-//! last digit. The walk over the events is a single pass; comparisons that
+//! last digit: the exit that closes the position books the cash flows
+//! themselves, `s*(Σ exit proceeds - Σ entry costs)*m`, so the rounding of a
+//! repeating average never reaches a closed trade. The walk over the events
+//! is a single pass that allocates nothing but the violations; comparisons that
 //! involve the average entry are made on `C` and `Q` so that no division is
 //! needed except when a partial exit removes cost.
 
+use std::cell::Cell;
+use std::fmt;
+
 use chrono::{DateTime, FixedOffset};
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use super::format::{money, num, price};
 use super::rules::{Rule, RuleSettings};
+
+/// A violation's message, written only when messages are wanted.
+macro_rules! say {
+    ($walk:expr, $($format:tt)*) => {
+        if $walk.messages { format!($($format)*) } else { String::new() }
+    };
+}
 use crate::domain::{EventKind, Trade};
 
 /// The position after one event.
@@ -143,12 +155,29 @@ impl TradeAnalysis {
 
 /// Analyses `trade`, a validated trade with its events in time order.
 pub fn analyze(trade: &Trade, settings: &RuleSettings) -> TradeAnalysis {
-    Walk::new(trade, settings, false).run().0
+    Walk::new(trade, settings, false, Messages::Write).run().0
+}
+
+/// Whether violations get their sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Messages {
+    /// Every violation explains itself in words, with the numbers.
+    Write,
+    /// Violations carry an empty message: for statistics over a whole journal,
+    /// which need the rules and events but not the sentences (writing them is
+    /// most of the cost of analysing a trade that breaks rules). Everything
+    /// else is the same as with [`Messages::Write`].
+    Skip,
+}
+
+/// Analyses `trade`, with or without the violations' messages.
+pub fn analyze_with(trade: &Trade, settings: &RuleSettings, messages: Messages) -> TradeAnalysis {
+    Walk::new(trade, settings, false, messages).run().0
 }
 
 /// Analyses `trade` and also returns the position after every event.
 pub fn analyze_with_steps(trade: &Trade, settings: &RuleSettings) -> (TradeAnalysis, Vec<Step>) {
-    Walk::new(trade, settings, true).run()
+    Walk::new(trade, settings, true, Messages::Write).run()
 }
 
 /// A rule check that waits for the stop moves that follow a fill.
@@ -171,10 +200,19 @@ struct Walk<'a> {
     settings: &'a RuleSettings,
     sign: Decimal,
     multiplier: Decimal,
-    /// Decimal places used for prices in messages.
-    price_dp: u32,
+    /// Whether to write the violations' messages.
+    messages: bool,
+    /// Decimal places used for prices in messages, worked out when the first
+    /// message needs them: most trades never do.
+    price_dp: Cell<Option<u32>>,
+    /// Why adds are flagged on this trade (range or scalp), once the first add asks.
+    unsuited: Option<Option<&'static str>>,
     qty: Decimal,
     cost: Decimal,
+    /// `Σ p*q` over every entry so far: the cash paid in, before the multiplier.
+    entry_costs: Decimal,
+    /// `Σ p*q` over every exit so far: the cash taken out, before the multiplier.
+    exit_proceeds: Decimal,
     realized: Decimal,
     fees: Decimal,
     stop: Option<Decimal>,
@@ -184,52 +222,67 @@ struct Walk<'a> {
     last_tranche: Option<Decimal>,
     /// Index of the initial entry.
     initial: Option<usize>,
+    /// `R`, known from the start: adds at the initial entry's own time are
+    /// checked against it too.
     initial_risk: Option<Decimal>,
-    /// Whether an initial stop was set at or before the initial entry's time.
-    initial_risk_known: bool,
-    last_avg: Option<Decimal>,
+    /// `(C, Q)` after the last entry: the average entry of a closed trade,
+    /// divided out only at the end.
+    last_entry_position: (Decimal, Decimal),
     adds: u32,
     partial_exits: u32,
     closed_at: Option<DateTime<FixedOffset>>,
-    exits: Vec<(Decimal, Decimal)>,
-    pending: Vec<Pending>,
+    /// What the scale-out counterfactuals need of the exits, summed as they come.
+    exits: Exits,
+    /// The check waiting for the next fill. Each fill settles what was
+    /// pending before it and leaves at most one new check.
+    pending: Option<Pending>,
     violations: Vec<Violation>,
     steps: Option<Vec<Step>>,
 }
 
 impl<'a> Walk<'a> {
-    fn new(trade: &'a Trade, settings: &'a RuleSettings, with_steps: bool) -> Self {
-        let price_dp = trade
-            .events
-            .iter()
-            .map(|e| e.kind.price().normalize().scale())
-            .max()
-            .unwrap_or(0)
-            .clamp(2, 8);
+    fn new(
+        trade: &'a Trade,
+        settings: &'a RuleSettings,
+        with_steps: bool,
+        messages: Messages,
+    ) -> Self {
         Walk {
             trade,
             settings,
             sign: trade.side.sign(),
             multiplier: trade.multiplier,
-            price_dp,
+            messages: messages == Messages::Write,
+            price_dp: Cell::new(None),
+            unsuited: None,
             qty: Decimal::ZERO,
             cost: Decimal::ZERO,
+            entry_costs: Decimal::ZERO,
+            exit_proceeds: Decimal::ZERO,
             realized: Decimal::ZERO,
             fees: Decimal::ZERO,
             stop: None,
             run_stop: None,
             last_tranche: None,
             initial: None,
-            initial_risk: None,
-            initial_risk_known: false,
-            last_avg: None,
+            initial_risk: initial_risk(trade),
+            last_entry_position: (Decimal::ZERO, Decimal::ZERO),
             adds: 0,
             partial_exits: 0,
             closed_at: None,
-            exits: Vec::new(),
-            pending: Vec::new(),
+            exits: Exits::default(),
+            pending: None,
             violations: Vec::new(),
             steps: with_steps.then(|| Vec::with_capacity(trade.events.len())),
+        }
+    }
+
+    /// `s * x` for comparisons with zero: a negation instead of a multiplication.
+    fn in_favour(&self, x: Decimal) -> Decimal {
+        if self.trade.side == crate::domain::Side::Long {
+            x
+        } else {
+            -x
         }
     }
 
@@ -253,8 +306,20 @@ impl<'a> Walk<'a> {
         });
     }
 
-    fn p(&self, value: Decimal) -> String {
-        price(value, self.price_dp)
+    fn p(&self, value: Decimal) -> Price {
+        let dp = self.price_dp.get().unwrap_or_else(|| {
+            let dp = self
+                .trade
+                .events
+                .iter()
+                .map(|e| e.kind.price().normalize().scale())
+                .max()
+                .unwrap_or(0)
+                .clamp(2, 8);
+            self.price_dp.set(Some(dp));
+            dp
+        });
+        Price(value, dp)
     }
 
     fn run(mut self) -> (TradeAnalysis, Vec<Step>) {
@@ -264,14 +329,6 @@ impl<'a> Walk<'a> {
             let starts_run = i == 0 || events[i - 1].kind.is_fill() || events[i - 1].at != event.at;
             if starts_run {
                 self.run_stop = self.stop;
-            }
-            // The initial risk is fixed by the stop in force once every event at
-            // the initial entry's time is applied.
-            if let Some(initial) = self.initial
-                && !self.initial_risk_known
-                && event.at != events[initial].at
-            {
-                self.fix_initial_risk();
             }
             match event.kind {
                 EventKind::Entry(fill) | EventKind::Exit(fill) => {
@@ -285,9 +342,10 @@ impl<'a> Walk<'a> {
                 }
                 EventKind::Stop { price: new } => {
                     if let Some(old) = self.stop
-                        && self.sign * (new - old) < Decimal::ZERO
+                        && self.in_favour(new - old) < Decimal::ZERO
                     {
-                        let message = format!(
+                        let message = say!(
+                            self,
                             "Moved the stop from {} to {}, away from the trade: the stop was loosened.",
                             self.p(old),
                             self.p(new)
@@ -312,23 +370,9 @@ impl<'a> Walk<'a> {
                 }
             }
         }
-        if self.initial.is_some() && !self.initial_risk_known {
-            self.fix_initial_risk();
-        }
         self.settle_pending();
         self.check_no_stop();
         self.finish()
-    }
-
-    fn fix_initial_risk(&mut self) {
-        self.initial_risk_known = true;
-        let Some(initial) = self.initial else { return };
-        let EventKind::Entry(fill) = self.trade.events[initial].kind else {
-            return;
-        };
-        self.initial_risk = self
-            .stop
-            .map(|s| fill.qty * (fill.price - s).abs() * self.multiplier);
     }
 
     fn enter(&mut self, i: usize, qty: Decimal, price: Decimal) {
@@ -338,11 +382,12 @@ impl<'a> Walk<'a> {
             self.adds += 1;
             // s*(p - A) > 0, multiplied through by Q > 0.
             if self.qty > Decimal::ZERO
-                && self.sign * (price * self.qty - self.cost) <= Decimal::ZERO
+                && self.in_favour(price * self.qty - self.cost) <= Decimal::ZERO
             {
-                let message = format!(
+                let message = say!(
+                    self,
                     "Added {} at {} while the average entry was {}: averaging down.",
-                    num(qty),
+                    Num(qty),
                     self.p(price),
                     self.p(self.cost / self.qty)
                 );
@@ -356,32 +401,36 @@ impl<'a> Walk<'a> {
                 } else {
                     "the previous add"
                 };
-                let message = format!(
+                let message = say!(
+                    self,
                     "Added {}, not smaller than {} of {}.",
-                    num(qty),
+                    Num(qty),
                     before,
-                    num(previous)
+                    Num(previous)
                 );
                 self.flag(Rule::AddNotSmaller, i, message);
             }
-            if self.trade.market_condition == crate::domain::MarketCondition::Range
-                || self.trade.is_scalp()
-            {
-                let where_ = if self.trade.market_condition == crate::domain::MarketCondition::Range
-                {
-                    "in a range-bound market"
+            let trade = self.trade;
+            let unsuited = *self.unsuited.get_or_insert_with(|| {
+                if trade.market_condition == crate::domain::MarketCondition::Range {
+                    Some("in a range-bound market")
+                } else if trade.is_scalp() {
+                    Some("on a scalp")
                 } else {
-                    "on a scalp"
-                };
-                let message = format!(
+                    None
+                }
+            });
+            if let Some(where_) = unsuited {
+                let message = say!(
+                    self,
                     "Added {} at {} {}: scaling in suits trends, not ranges or small targets.",
-                    num(qty),
+                    Num(qty),
                     self.p(price),
                     where_
                 );
                 self.flag(Rule::ScaledInRange, i, message);
             }
-            self.pending.push(Pending::Add {
+            self.pending = Some(Pending::Add {
                 event: i,
                 qty,
                 price,
@@ -390,8 +439,10 @@ impl<'a> Walk<'a> {
         }
         self.last_tranche = Some(qty);
         self.qty += qty;
-        self.cost += price * qty;
-        self.last_avg = self.avg();
+        let paid = price * qty;
+        self.cost += paid;
+        self.entry_costs += paid;
+        self.last_entry_position = (self.cost, self.qty);
     }
 
     fn exit(&mut self, i: usize, qty: Decimal, price: Decimal) {
@@ -405,17 +456,23 @@ impl<'a> Walk<'a> {
         } else {
             self.cost * qty / self.qty
         };
-        self.realized += self.sign * (price * qty - removed) * self.multiplier;
+        let proceeds = price * qty;
+        self.exit_proceeds += proceeds;
         self.cost -= removed;
         self.qty -= qty;
-        self.exits.push((qty, price));
+        self.exits.add(qty, price);
         if self.qty.is_zero() {
+            // Closed: the realized P&L is the cash flows, exactly. Summing the
+            // exits one by one would carry the rounding of every partial
+            // exit's share of a repeating cost basis (28 significant digits).
+            self.realized = self.sign * (self.exit_proceeds - self.entry_costs) * self.multiplier;
             self.cost = Decimal::ZERO;
             self.closed_at = Some(self.trade.events[i].at);
         } else {
+            self.realized += self.sign * (proceeds - removed) * self.multiplier;
             self.partial_exits += 1;
             if self.partial_exits == 1 {
-                self.pending.push(Pending::Runner { event: i });
+                self.pending = Some(Pending::Runner { event: i });
             }
         }
     }
@@ -423,7 +480,7 @@ impl<'a> Walk<'a> {
     /// Runs the checks that wait for the stop moves following a fill, now that
     /// the next fill (or the end of the trade) has come.
     fn settle_pending(&mut self) {
-        for pending in std::mem::take(&mut self.pending) {
+        if let Some(pending) = self.pending.take() {
             match pending {
                 Pending::Add {
                     event,
@@ -444,21 +501,23 @@ impl<'a> Walk<'a> {
         stop_before: Option<Decimal>,
     ) {
         let trailed = match (stop_before, self.stop) {
-            (Some(before), Some(after)) => self.sign * (after - before) > Decimal::ZERO,
+            (Some(before), Some(after)) => self.in_favour(after - before) > Decimal::ZERO,
             (None, Some(_)) => true,
             (_, None) => false,
         };
         if !trailed {
             let message = match self.stop {
-                Some(stop) => format!(
+                Some(stop) => say!(
+                    self,
                     "Added {} at {} but the stop stayed at {}: it was not trailed before the next fill.",
-                    num(qty),
+                    Num(qty),
                     self.p(price),
                     self.p(stop)
                 ),
-                None => format!(
+                None => say!(
+                    self,
                     "Added {} at {} with no stop to trail.",
-                    num(qty),
+                    Num(qty),
                     self.p(price)
                 ),
             };
@@ -469,13 +528,14 @@ impl<'a> Walk<'a> {
         {
             let limit = -risk * (Decimal::ONE + self.settings.risk_tolerance);
             if worst < limit {
-                let message = format!(
+                let message = say!(
+                    self,
                     "After adding {} at {}, the stop at {} would end the trade at {}, beyond the initial risk of {}.",
-                    num(qty),
+                    Num(qty),
                     self.p(price),
                     self.p(stop),
-                    money(worst),
-                    money(-risk)
+                    Price::money(worst),
+                    Price::money(-risk)
                 );
                 self.flag(Rule::RiskAboveInitial, event, message);
             }
@@ -483,22 +543,28 @@ impl<'a> Walk<'a> {
     }
 
     fn check_runner(&mut self, event: usize) {
-        let Some(avg) = self.avg() else { return };
+        if self.qty.is_zero() {
+            return;
+        }
+        // Break-even, for the message only.
+        let avg = || self.cost / self.qty;
         match self.stop {
             // s*(S - A) >= 0, multiplied through by Q > 0.
-            Some(stop) if self.sign * (stop * self.qty - self.cost) >= Decimal::ZERO => {}
+            Some(stop) if self.in_favour(stop * self.qty - self.cost) >= Decimal::ZERO => {}
             Some(stop) => {
-                let message = format!(
+                let message = say!(
+                    self,
                     "After the first partial exit the stop stayed at {}, short of break-even at {}: the runner was unprotected.",
                     self.p(stop),
-                    self.p(avg)
+                    self.p(avg())
                 );
                 self.flag(Rule::RunnerUnprotected, event, message);
             }
             None => {
-                let message = format!(
+                let message = say!(
+                    self,
                     "After the first partial exit the runner had no stop; break-even was {}.",
-                    self.p(avg)
+                    self.p(avg())
                 );
                 self.flag(Rule::RunnerUnprotected, event, message);
             }
@@ -523,15 +589,17 @@ impl<'a> Walk<'a> {
             return;
         };
         let message = match first_stop {
-            Some(stop) => format!(
+            Some(stop) => say!(
+                self,
                 "Entered {} at {} with no stop; the first stop came at {}.",
-                num(fill.qty),
+                Num(fill.qty),
                 self.p(fill.price),
                 stop.at.format("%Y-%m-%d %H:%M")
             ),
-            None => format!(
+            None => say!(
+                self,
                 "Entered {} at {} and never set a stop.",
-                num(fill.qty),
+                Num(fill.qty),
                 self.p(fill.price)
             ),
         };
@@ -546,12 +614,20 @@ impl<'a> Walk<'a> {
             .initial_risk
             .filter(|r| !r.is_zero())
             .map(|r| net_pnl / r);
-        let scale_out = scale_out(self.sign, self.multiplier, self.realized, &self.exits);
+        let scale_out = self.exits.scale_out(
+            self.sign,
+            self.multiplier,
+            self.realized,
+            self.exit_proceeds,
+        );
         let analysis = TradeAnalysis {
             opened_at: self.initial.map(|i| self.trade.events[i].at),
             closed_at: self.closed_at,
             open_qty: self.qty,
-            avg_entry: self.avg().or(self.last_avg),
+            avg_entry: self.avg().or_else(|| {
+                let (cost, qty) = self.last_entry_position;
+                (!qty.is_zero()).then(|| cost / qty)
+            }),
             gross_pnl: self.realized,
             fees: self.fees,
             net_pnl,
@@ -567,39 +643,105 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// The scale-out counterfactuals of a trade's exits `(qty, price)`.
-fn scale_out(
-    sign: Decimal,
-    multiplier: Decimal,
-    actual: Decimal,
-    exits: &[(Decimal, Decimal)],
-) -> Option<ScaleOut> {
-    let (&(_, first), &(_, last)) = (exits.first()?, exits.last()?);
-    if exits.len() < 2 {
-        return None;
+/// The initial risk `R = q0 * |p0 - S0| * m` of a trade with its events in
+/// time order: `S0` is the stop in force once every event at the initial
+/// entry's time is applied, whether logged before or after the entry.
+/// `None` without an initial entry or without such a stop.
+fn initial_risk(trade: &Trade) -> Option<Decimal> {
+    let events = &trade.events;
+    let (entry_at, fill) = events.iter().find_map(|e| match e.kind {
+        EventKind::Entry(fill) => Some((e.at, fill)),
+        _ => None,
+    })?;
+    let stop = events
+        .iter()
+        .take_while(|e| e.at <= entry_at)
+        .filter_map(|e| match e.kind {
+            EventKind::Stop { price } => Some(price),
+            _ => None,
+        })
+        .last()?;
+    Some(fill.qty * (fill.price - stop).abs() * trade.multiplier)
+}
+
+/// The exits, as far as the scale-out counterfactuals need them: with exits
+/// `(q_i, p_i)`, `Σ s*(to - p_i)*q_i*m = s*(to*Σq_i - Σp_i*q_i)*m`, so their
+/// count, first and last price and total quantity are enough (the proceeds
+/// `Σp_i*q_i` are kept by the walk). No list, no allocation.
+#[derive(Debug, Clone, Copy, Default)]
+struct Exits {
+    count: u32,
+    first_price: Decimal,
+    last_price: Decimal,
+    qty: Decimal,
+}
+
+impl Exits {
+    fn add(&mut self, qty: Decimal, price: Decimal) {
+        if self.count == 0 {
+            self.first_price = price;
+        }
+        self.count += 1;
+        self.last_price = price;
+        self.qty += qty;
     }
-    let shifted = |to: Decimal| -> Decimal {
-        actual
-            + exits
-                .iter()
-                .map(|&(q, p)| sign * (to - p) * q * multiplier)
-                .sum::<Decimal>()
-    };
-    let held_to_last_exit = shifted(last);
-    let all_out_at_first_exit = shifted(first);
-    let effect = actual - held_to_last_exit;
-    let verdict = if effect > Decimal::ZERO {
-        Verdict::Protected
-    } else if effect < Decimal::ZERO {
-        Verdict::Capped
-    } else {
-        Verdict::Neutral
-    };
-    Some(ScaleOut {
-        actual,
-        held_to_last_exit,
-        all_out_at_first_exit,
-        effect,
-        verdict,
-    })
+
+    /// The counterfactuals, for two exits or more; `proceeds` is `Σp_i*q_i`.
+    fn scale_out(
+        &self,
+        sign: Decimal,
+        multiplier: Decimal,
+        actual: Decimal,
+        proceeds: Decimal,
+    ) -> Option<ScaleOut> {
+        if self.count < 2 {
+            return None;
+        }
+        let shifted = |to: Decimal| actual + sign * (to * self.qty - proceeds) * multiplier;
+        let held_to_last_exit = shifted(self.last_price);
+        let all_out_at_first_exit = shifted(self.first_price);
+        let effect = actual - held_to_last_exit;
+        let verdict = if effect > Decimal::ZERO {
+            Verdict::Protected
+        } else if effect < Decimal::ZERO {
+            Verdict::Capped
+        } else {
+            Verdict::Neutral
+        };
+        Some(ScaleOut {
+            actual,
+            held_to_last_exit,
+            all_out_at_first_exit,
+            effect,
+            verdict,
+        })
+    }
+}
+
+/// A quantity in a message, written as [`super::format::num`] writes it,
+/// without a string of its own.
+struct Num(Decimal);
+
+impl fmt::Display for Num {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.normalize().fmt(f)
+    }
+}
+
+/// A price (or money, at 2 places) in a message, written as
+/// [`super::format::price`] writes it, without a string of its own.
+struct Price(Decimal, u32);
+
+impl Price {
+    fn money(value: Decimal) -> Price {
+        Price(value, 2)
+    }
+}
+
+impl fmt::Display for Price {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Price(value, dp) = *self;
+        let rounded = value.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+        write!(f, "{:.*}", dp as usize, rounded)
+    }
 }

@@ -1,7 +1,7 @@
 //! Times the journal on a large generated journal: inserting N trades of ten
 //! events each in one transaction, then loading them all back.
 //!
-//! `cargo run --release --example journal_bench -- 100000`
+//! `cargo bench --bench journal -- 100000`
 
 use std::time::Instant;
 

@@ -1,0 +1,122 @@
+//! Which format a file is in, from its content alone (never its name).
+//!
+//! Markup is told apart by its markers (`<FlexQueryResponse>` or `<Trade`
+//! elements with `tradePrice`; MT4's "Closed Transactions"; MT5's "Trade
+//! History Report", "Deals" and "Positions"). A CSV is recognised by the
+//! header names of one of its first rows, compared without regard to case,
+//! spacing or punctuation.
+
+use super::Format;
+use super::generic::common_columns;
+use super::table::{Header, csv_rows};
+use super::text::decode;
+
+/// The format of a file, or `None` when it is not one Tranche knows.
+pub fn detect(bytes: &[u8]) -> Option<Format> {
+    let text = decode(bytes);
+    let head: String = text.chars().take(200_000).collect();
+    let lower = head.to_ascii_lowercase();
+    let trimmed = lower.trim_start();
+    if trimmed.starts_with('<') {
+        if lower.contains("<flexqueryresponse")
+            || (lower.contains("<trade ") && lower.contains("tradeprice"))
+        {
+            return Some(Format::IbkrFlexXml);
+        }
+        if lower.contains("closed transactions") {
+            return Some(Format::Mt4Html);
+        }
+        if lower.contains("trade history report")
+            || (lower.contains(">deals<") && lower.contains(">positions<"))
+            || lower.contains("<b>deals</b>")
+        {
+            return Some(Format::Mt5Html);
+        }
+        return None;
+    }
+    if lower.contains("account trade history")
+        || (lower.contains("filled orders")
+            && lower.contains("exec time")
+            && lower.contains("pos effect"))
+    {
+        return Some(Format::Thinkorswim);
+    }
+    // Only the first lines matter for a CSV header: cut at a line boundary.
+    let sample: String = head.lines().take(300).collect::<Vec<_>>().join("\n");
+    let rows = csv_rows(&sample);
+    let mut generic = false;
+    let mut mt5_sections = 0;
+    for row in rows.iter().take(300) {
+        let first = row.cell(0).to_ascii_uppercase();
+        if matches!(first.as_str(), "BOF" | "BOS") {
+            return Some(Format::IbkrFlexCsv);
+        }
+        if row.filled().count() == 1 {
+            let t = row.filled().next().unwrap_or("").to_ascii_lowercase();
+            if matches!(t.as_str(), "deals" | "positions" | "trade history report") {
+                mt5_sections += 1;
+            }
+            continue;
+        }
+        let h = Header::new(row);
+        if (h.has_all(&["Symbol", "Quantity"])
+            && h.count(&[
+                "TradePrice",
+                "IBCommission",
+                "Buy/Sell",
+                "IBExecID",
+                "AssetClass",
+                "ClientAccountID",
+            ]) >= 2)
+            || (matches!(first.as_str(), "HEADER") && row.cell(1).eq_ignore_ascii_case("TRNT"))
+            || (first == "TRADES"
+                && row.cell(1).eq_ignore_ascii_case("Header")
+                && h.count(&["T. Price", "Comm/Fee", "DataDiscriminator"]) >= 2)
+        {
+            return Some(Format::IbkrFlexCsv);
+        }
+        if h.has_all(&["B/S", "Contract"])
+            && h.count(&[
+                "Fill Time",
+                "avgPrice",
+                "Filled Qty",
+                "filledQty",
+                "Stop Price",
+                "Status",
+            ]) >= 2
+        {
+            return Some(Format::TradovateOrders);
+        }
+        if h.has_all(&["buyPrice", "sellPrice", "boughtTimestamp", "soldTimestamp"]) {
+            return Some(Format::TradovatePerformance);
+        }
+        if h.has_all(&["Instrument", "Entry price", "Exit price"])
+            && h.has_all(&["Entry time", "Exit time"])
+        {
+            return Some(Format::NinjaTraderTrades);
+        }
+        if h.has_all(&["Instrument", "Action", "Quantity", "Price", "Time"])
+            && h.count(&["E/X", "Position", "Order ID", "ID", "Rate", "Connection"]) >= 2
+        {
+            return Some(Format::NinjaTraderExecutions);
+        }
+        if h.has_all(&["Symbol", "Side", "Status", "Filled"])
+            && h.count(&["Placed Time", "Filled Time", "Avg Price", "Total Qty"]) >= 2
+        {
+            return Some(Format::WebullOrders);
+        }
+        if h.has_all(&["txid", "ordertxid", "pair", "vol"]) {
+            return Some(Format::KrakenTrades);
+        }
+        if mt5_sections > 0 && h.has_all(&["Deal", "Symbol", "Type", "Direction"]) {
+            return Some(Format::Mt5Csv);
+        }
+        if mt5_sections > 0 && h.has_all(&["Position", "Symbol", "Type", "Volume"]) {
+            return Some(Format::Mt5Csv);
+        }
+        if !generic && common_columns(&h).is_some() {
+            generic = true;
+        }
+    }
+    generic.then_some(Format::GenericCsv)
+}

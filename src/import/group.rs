@@ -1,0 +1,752 @@
+//! From fills to trades: pure booking, with its results and its warnings as values.
+//!
+//! [`group`] walks the fills of each account and instrument in time order and
+//! cuts them into trades from flat to flat:
+//!
+//! - fills of one order at one instant become one tranche (quantities and fees
+//!   summed, the price the quantity-weighted average; when that average is not
+//!   an exact decimal the fills stay separate events, so P&L stays exact);
+//! - a tranche that takes the position through zero is split into the exit that
+//!   closes the trade and the entry that opens the next one; its fee is split
+//!   pro rata, rounded to the fee's own decimals with the remainder on the
+//!   opening part, so the two parts add up to the fee exactly;
+//! - the multiplier is the user's (by symbol, then by futures root), else the
+//!   file's, else 100 for options and the built-in table for futures, else 1;
+//! - a stop order becomes a stop event in the trade of the same account and
+//!   symbol whose span contains it; a stop up to [`GroupOptions::stop_lead`]
+//!   before a trade's first entry (and after the previous trade ended) is that
+//!   trade's initial stop. A stop order whose side is known must protect the
+//!   trade: a sell stop for a long, a buy stop for a short.
+//!
+//! Fills of an account and symbol whose trade in the journal is still open
+//! ([`GroupOptions::open_trades`]) continue that trade: its details, tags,
+//! notes and events stay, the new events are added after them.
+//!
+//! Every fill is keyed ([`FillKey`]) by the broker's execution id, or by a
+//! fingerprint of its content (FNV-1a 64 of account, symbol, instant, side,
+//! quantity, price and order id, plus an occurrence counter for identical rows),
+//! so that a re-import can recognise fills it has seen.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use chrono::{DateTime, Duration, FixedOffset};
+use rust_decimal::Decimal;
+
+use super::instrument::{default_multiplier, futures_root};
+use super::{Fill, FillSide, StopOrder, Warning};
+use crate::domain::{DEFAULT_ACCOUNT, DEFAULT_CURRENCY, Event, EventKind, Side, Trade};
+
+/// The identity of an imported fill, stable across imports of the same file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FillKey(pub String);
+
+impl fmt::Display for FillKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A trade built from a file's fills.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedTrade {
+    /// The trade; it passes [`Trade::validate`].
+    pub trade: Trade,
+    /// The fills the trade's entries and exits came from, in event order. A
+    /// fill split by a flip appears in both trades; the fills of one tranche
+    /// share an event.
+    pub sources: Vec<Source>,
+    /// For each event, the file line it came from (its first fill's, or the
+    /// stop order's); 0 for the events a continued trade already had.
+    pub lines: Vec<usize>,
+    /// Whether the position is still open at the end of the file.
+    pub open: bool,
+    /// When the fills continue one of [`GroupOptions::open_trades`], its index:
+    /// `trade` is then that trade (details, tags, notes and every event it had
+    /// kept) with the new events added, and `sources` and `lines` index its
+    /// events as they are now.
+    pub continues: Option<usize>,
+}
+
+/// One fill of a file, as part of an event of an imported trade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The event's index in [`Trade::events`].
+    pub event: usize,
+    /// The fill's key.
+    pub key: FillKey,
+    /// The fill's line in the file.
+    pub line: usize,
+}
+
+impl ImportedTrade {
+    /// The keys of the fills an event came from (none for stops).
+    pub fn keys_of(&self, event: usize) -> impl Iterator<Item = &FillKey> {
+        self.sources
+            .iter()
+            .filter(move |s| s.event == event)
+            .map(|s| &s.key)
+    }
+}
+
+/// How fills are grouped.
+#[derive(Debug, Clone)]
+pub struct GroupOptions {
+    /// Multipliers the user set, by symbol or futures root (upper case matches).
+    pub multipliers: HashMap<String, Decimal>,
+    /// How long before a trade's first entry a stop order still counts as its
+    /// initial stop.
+    pub stop_lead: Duration,
+    /// Trades already in the journal whose positions are still open: new fills
+    /// of the same account and symbol continue them (see [`ImportedTrade::continues`]).
+    pub open_trades: Vec<Trade>,
+}
+
+impl Default for GroupOptions {
+    fn default() -> Self {
+        GroupOptions {
+            multipliers: HashMap::new(),
+            stop_lead: Duration::minutes(5),
+            open_trades: Vec::new(),
+        }
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+/// FNV-1a as a `Hasher`: fast on the short keys of one file (which is not
+/// an adversary), and the same on every run.
+#[derive(Debug, Clone, Copy)]
+pub struct FnvHasher(u64);
+
+impl Default for FnvHasher {
+    fn default() -> Self {
+        FnvHasher(FNV_OFFSET)
+    }
+}
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(FNV_PRIME);
+        }
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FnvHasher>>;
+type FastSet<K> = HashSet<K, std::hash::BuildHasherDefault<FnvHasher>>;
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(FNV_OFFSET, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(FNV_PRIME)
+    })
+}
+
+/// The key of each fill: `x:<execution id>`, or `f:<fingerprint>:<n>` where
+/// the fingerprint is FNV-1a 64 of `account|symbol|<unix seconds>.<nanoseconds>|
+/// side|qty|price|order id` (numbers normalized) in hexadecimal, and `n`
+/// counts the fills of the file with the same content so far.
+pub fn fill_keys(fills: &[Fill]) -> Vec<FillKey> {
+    use std::fmt::Write as _;
+    let mut seen: FastMap<u64, u32> = FastMap::default();
+    let mut text = String::with_capacity(128);
+    fills
+        .iter()
+        .map(|f| match f.exec_id.as_deref().map(str::trim) {
+            Some(id) if !id.is_empty() => {
+                let mut key = String::with_capacity(id.len() + 2);
+                key.push_str("x:");
+                key.push_str(id);
+                FillKey(key)
+            }
+            _ => {
+                text.clear();
+                // Writing to a String cannot fail.
+                let _ = write!(
+                    text,
+                    "{}|{}|{}.{:09}|{}|{}|{}|{}",
+                    f.account,
+                    f.symbol,
+                    f.at.timestamp(),
+                    f.at.timestamp_subsec_nanos(),
+                    f.side.as_str(),
+                    f.qty.normalize(),
+                    f.price.normalize(),
+                    f.order_id.as_deref().unwrap_or("")
+                );
+                let hash = fnv1a(text.as_bytes());
+                let n = seen.entry(hash).or_insert(0);
+                *n += 1;
+                FillKey(format!("f:{hash:016x}:{n}"))
+            }
+        })
+        .collect()
+}
+
+/// Fills of one order at one instant (or one fill).
+struct Tranche {
+    at: DateTime<FixedOffset>,
+    side: FillSide,
+    qty: Decimal,
+    price: Decimal,
+    fee: Decimal,
+    /// The positions in the run of the fills it is made of.
+    fills: std::ops::Range<usize>,
+}
+
+/// A trade while it is being built.
+struct Building {
+    side: Side,
+    open_qty: Decimal,
+    events: Vec<Event>,
+    lines: Vec<usize>,
+    /// (event, fill index) for every fill of every entry and exit.
+    sources: Vec<(usize, usize)>,
+    first_at: DateTime<FixedOffset>,
+    closed_at: Option<DateTime<FixedOffset>>,
+    /// The open trade of the journal this continues.
+    continues: Option<usize>,
+}
+
+impl Building {
+    fn new(side: Side, at: DateTime<FixedOffset>) -> Self {
+        Building {
+            side,
+            open_qty: Decimal::ZERO,
+            events: Vec::with_capacity(4),
+            lines: Vec::with_capacity(4),
+            sources: Vec::with_capacity(4),
+            first_at: at,
+            closed_at: None,
+            continues: None,
+        }
+    }
+
+    /// A trade of the journal whose position is open, to be continued.
+    fn resume(index: usize, trade: &Trade) -> Self {
+        let open_qty = trade
+            .events
+            .iter()
+            .map(|e| match e.kind {
+                EventKind::Entry(f) => f.qty,
+                EventKind::Exit(f) => -f.qty,
+                _ => Decimal::ZERO,
+            })
+            .sum();
+        Building {
+            side: trade.side,
+            open_qty,
+            events: trade.events.clone(),
+            lines: vec![0; trade.events.len()],
+            sources: Vec::new(),
+            first_at: trade.opened_at().unwrap_or_default(),
+            closed_at: None,
+            continues: Some(index),
+        }
+    }
+
+    fn push(&mut self, event: Event, fills: &[usize], all: &[Fill]) {
+        let index = self.events.len();
+        self.events.push(event);
+        self.lines
+            .push(fills.first().map(|&i| all[i].line).unwrap_or(0));
+        self.sources.extend(fills.iter().map(|&f| (index, f)));
+    }
+
+    fn insert_stop(&mut self, pos: usize, event: Event, line: usize) {
+        self.events.insert(pos, event);
+        self.lines.insert(pos, line);
+        for source in &mut self.sources {
+            if source.0 >= pos {
+                source.0 += 1;
+            }
+        }
+    }
+}
+
+fn side_of(fill_side: FillSide) -> Side {
+    match fill_side {
+        FillSide::Buy => Side::Long,
+        FillSide::Sell => Side::Short,
+    }
+}
+
+/// Merges consecutive fills of one order at one instant; keeps them apart when
+/// the average price would not be exact.
+fn tranches(run: &[usize], fills: &[Fill]) -> Vec<Tranche> {
+    let mut out: Vec<Tranche> = Vec::new();
+    let mut i = 0;
+    while i < run.len() {
+        let first = &fills[run[i]];
+        let mut j = i + 1;
+        if first.order_id.as_deref().is_some_and(|o| !o.is_empty()) {
+            while j < run.len() {
+                let next = &fills[run[j]];
+                if next.at == first.at && next.side == first.side && next.order_id == first.order_id
+                {
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+        }
+        let merged = if j - i > 1 {
+            merge(&run[i..j], fills)
+        } else {
+            None
+        };
+        match merged {
+            Some(t) => out.push(Tranche { fills: i..j, ..t }),
+            None => out.extend((i..j).map(|k| {
+                let f = &fills[run[k]];
+                Tranche {
+                    at: f.at,
+                    side: f.side,
+                    qty: f.qty,
+                    price: f.price,
+                    fee: f.fee,
+                    fills: k..k + 1,
+                }
+            })),
+        }
+        i = j;
+    }
+    out
+}
+
+fn merge(group: &[usize], fills: &[Fill]) -> Option<Tranche> {
+    let mut qty = Decimal::ZERO;
+    let mut notional = Decimal::ZERO;
+    let mut fee = Decimal::ZERO;
+    for &k in group {
+        let f = &fills[k];
+        qty = qty.checked_add(f.qty)?;
+        notional = notional.checked_add(f.qty.checked_mul(f.price)?)?;
+        fee = fee.checked_add(f.fee)?;
+    }
+    let price = notional.checked_div(qty)?.normalize();
+    // A quotient that fills Decimal's precision was rounded, even when
+    // multiplying back happens to round to the same notional.
+    if price.scale() >= 20 || price.checked_mul(qty)? != notional {
+        return None;
+    }
+    let first = &fills[group[0]];
+    Some(Tranche {
+        at: first.at,
+        side: first.side,
+        qty,
+        price,
+        fee,
+        fills: 0..group.len(),
+    })
+}
+
+/// Splits `fee` in the ratio `part / whole`, exactly: the first share is
+/// rounded to the fee's decimals (at least cents), the second is the rest.
+pub fn split_fee(fee: Decimal, part: Decimal, whole: Decimal) -> (Decimal, Decimal) {
+    if whole.is_zero() {
+        return (fee, Decimal::ZERO);
+    }
+    let dp = fee.scale().max(2);
+    let first = fee
+        .checked_mul(part)
+        .and_then(|x| x.checked_div(whole))
+        .map(|x| x.round_dp(dp))
+        .unwrap_or(Decimal::ZERO)
+        .clamp(Decimal::ZERO, fee.max(Decimal::ZERO));
+    (first, fee - first)
+}
+
+/// Builds the trades of one account and symbol.
+fn book(run: &[usize], fills: &[Fill], resume: Option<Building>) -> Vec<Building> {
+    let mut trades = Vec::new();
+    let mut current: Option<Building> = resume;
+    for t in tranches(run, fills) {
+        let mut qty = t.qty;
+        let mut fee = t.fee;
+        loop {
+            let Some(mut b) = current.take() else {
+                let mut b = Building::new(side_of(t.side), t.at);
+                b.open_qty = qty;
+                b.push(
+                    Event::entry(t.at, qty, t.price, fee),
+                    &run[t.fills.clone()],
+                    fills,
+                );
+                current = Some(b);
+                break;
+            };
+            if side_of(t.side) == b.side {
+                b.open_qty += qty;
+                b.push(
+                    Event::entry(t.at, qty, t.price, fee),
+                    &run[t.fills.clone()],
+                    fills,
+                );
+                current = Some(b);
+                break;
+            }
+            if qty < b.open_qty {
+                b.open_qty -= qty;
+                b.push(
+                    Event::exit(t.at, qty, t.price, fee),
+                    &run[t.fills.clone()],
+                    fills,
+                );
+                current = Some(b);
+                break;
+            }
+            // Closes the position, and maybe opens the other way.
+            let close_qty = b.open_qty;
+            let (close_fee, rest_fee) = split_fee(fee, close_qty, qty);
+            b.push(
+                Event::exit(t.at, close_qty, t.price, close_fee),
+                &run[t.fills.clone()],
+                fills,
+            );
+            b.open_qty = Decimal::ZERO;
+            b.closed_at = Some(t.at);
+            trades.push(b);
+            qty -= close_qty;
+            fee = rest_fee;
+            if qty.is_zero() {
+                break;
+            }
+        }
+    }
+    trades.extend(current);
+    trades
+}
+
+/// Whether a stop order on `side` protects a trade of direction `trade`.
+fn protects(stop: &StopOrder, trade: Side) -> bool {
+    match stop.side {
+        None => true,
+        Some(FillSide::Sell) => trade == Side::Long,
+        Some(FillSide::Buy) => trade == Side::Short,
+    }
+}
+
+/// Puts a stop into the trade that it belongs to; returns whether it found one.
+fn attach(stop: &StopOrder, trades: &mut [Building], lead: Duration) -> bool {
+    if stop.price <= Decimal::ZERO {
+        return false;
+    }
+    let contains = |b: &Building| b.first_at <= stop.at && b.closed_at.is_none_or(|c| stop.at <= c);
+    // A trade starting at the stop's instant wins over one ending then.
+    let index = trades
+        .iter()
+        .position(|b| b.first_at == stop.at && protects(stop, b.side))
+        .or_else(|| {
+            trades
+                .iter()
+                .position(|b| contains(b) && protects(stop, b.side))
+        })
+        .or_else(|| {
+            trades.iter().enumerate().position(|(i, b)| {
+                b.first_at > stop.at
+                    && b.first_at - stop.at <= lead
+                    && protects(stop, b.side)
+                    && (i == 0 || trades[i - 1].closed_at.is_some_and(|c| c <= stop.at))
+            })
+        });
+    let Some(index) = index else {
+        return false;
+    };
+    let b = &mut trades[index];
+    let duplicate = b
+        .events
+        .iter()
+        .any(|e| e.at == stop.at && e.kind == EventKind::Stop { price: stop.price });
+    if duplicate {
+        return true;
+    }
+    // After every event up to its instant, but never after the closing exit.
+    let mut pos = b.events.iter().take_while(|e| e.at <= stop.at).count();
+    if b.closed_at.is_some() && pos == b.events.len() {
+        pos = b
+            .events
+            .iter()
+            .rposition(|e| e.kind.is_fill())
+            .unwrap_or(b.events.len());
+    }
+    b.insert_stop(pos, Event::stop(stop.at, stop.price), stop.line);
+    true
+}
+
+fn multiplier_for(fill: &Fill, options: &GroupOptions) -> Decimal {
+    let symbol = fill.symbol.trim();
+    let user = options
+        .multipliers
+        .get(symbol)
+        .or_else(|| options.multipliers.get(&symbol.to_ascii_uppercase()))
+        .or_else(|| futures_root(symbol).and_then(|r| options.multipliers.get(r)));
+    if let Some(m) = user {
+        return *m;
+    }
+    match fill.multiplier {
+        Some(m) if m > Decimal::ZERO => m,
+        _ => default_multiplier(fill.kind, symbol),
+    }
+}
+
+/// The account and symbol a fill's trade gets (a blank account is the default one).
+fn trade_key(fill: &Fill) -> (String, String) {
+    let account = fill.account.trim();
+    let account = if account.is_empty() {
+        DEFAULT_ACCOUNT
+    } else {
+        account
+    };
+    (account.to_owned(), fill.symbol.trim().to_owned())
+}
+
+/// Groups fills into trades and attaches stop orders. Returns the trades, in
+/// the order of their first entry, and warnings for what could not be used.
+pub fn group(
+    fills: &[Fill],
+    stops: &[StopOrder],
+    options: &GroupOptions,
+) -> (Vec<ImportedTrade>, Vec<Warning>) {
+    group_keyed(fills, fill_keys(fills), stops, options)
+}
+
+/// [`group`] with the fills' keys given: for grouping the new fills of a file
+/// (those whose keys the journal does not know yet) under the keys they have
+/// in the whole file. `keys` has one key per fill.
+pub fn group_keyed(
+    fills: &[Fill],
+    mut keys: Vec<FillKey>,
+    stops: &[StopOrder],
+    options: &GroupOptions,
+) -> (Vec<ImportedTrade>, Vec<Warning>) {
+    let mut warnings = Vec::new();
+    keys.resize(fills.len(), FillKey::default());
+    let mut uses = vec![0u8; fills.len()];
+
+    // Drop repeated executions (the same execution id twice).
+    let mut seen: FastSet<&FillKey> =
+        FastSet::with_capacity_and_hasher(fills.len(), Default::default());
+    let mut order: Vec<usize> = Vec::with_capacity(fills.len());
+    for (i, key) in keys.iter().enumerate() {
+        if key.0.starts_with("x:") && !seen.insert(key) {
+            warnings.push(Warning::new(
+                Some(fills[i].line),
+                None,
+                format!(
+                    "execution {} appears again; the repeat is ignored",
+                    &key.0[2..]
+                ),
+            ));
+            continue;
+        }
+        order.push(i);
+    }
+    // Files listed newest first: put them oldest first, so that fills at the
+    // same instant keep their real order.
+    let (mut up, mut down) = (0usize, 0usize);
+    for w in order.windows(2) {
+        match fills[w[0]].at.cmp(&fills[w[1]].at) {
+            std::cmp::Ordering::Less => up += 1,
+            std::cmp::Ordering::Greater => down += 1,
+            std::cmp::Ordering::Equal => {}
+        }
+    }
+    if down > up {
+        order.reverse();
+    }
+    // Each account and instrument gets a number, so that sorting compares
+    // numbers and times, not strings.
+    let mut instruments: FastMap<(&str, &str), u32> = FastMap::default();
+    let instrument: Vec<u32> = fills
+        .iter()
+        .map(|f| {
+            let next = instruments.len() as u32;
+            *instruments
+                .entry((f.account.as_str(), f.symbol.as_str()))
+                .or_insert(next)
+        })
+        .collect();
+    // Sort compact keys (the position breaks ties, so the sort is stable).
+    let mut sort_keys: Vec<(u32, i64, u32, u32)> = order
+        .iter()
+        .enumerate()
+        .map(|(pos, &i)| {
+            let at = fills[i].at;
+            (
+                instrument[i],
+                at.timestamp(),
+                at.timestamp_subsec_nanos(),
+                pos as u32,
+            )
+        })
+        .collect();
+    sort_keys.sort_unstable();
+    let order: Vec<usize> = sort_keys.iter().map(|k| order[k.3 as usize]).collect();
+    drop(sort_keys);
+
+    // Open trades of the journal, by the account and symbol a trade gets.
+    let mut open_by_key: HashMap<(String, String), usize> = HashMap::new();
+    for (i, t) in options.open_trades.iter().enumerate() {
+        open_by_key.insert((t.account.clone(), t.symbol.clone()), i);
+    }
+
+    let mut stops_by_key: HashMap<(&str, &str), Vec<&StopOrder>> = HashMap::new();
+    for stop in stops {
+        stops_by_key
+            .entry((stop.account.as_str(), stop.symbol.as_str()))
+            .or_default()
+            .push(stop);
+    }
+    for list in stops_by_key.values_mut() {
+        list.sort_by_key(|s| s.at);
+    }
+
+    let mut out = Vec::new();
+    let mut used_stops: HashSet<(&str, &str)> = HashSet::new();
+    let mut start = 0;
+    while start < order.len() {
+        let first = &fills[order[start]];
+        let mut end = start + 1;
+        while end < order.len() {
+            if instrument[order[end]] != instrument[order[start]] {
+                break;
+            }
+            end += 1;
+        }
+        let run = &order[start..end];
+        start = end;
+
+        let resume = if open_by_key.is_empty() {
+            None
+        } else {
+            open_by_key
+                .get(&trade_key(first))
+                .map(|&i| Building::resume(i, &options.open_trades[i]))
+        };
+        let mut built = book(run, fills, resume);
+        let key = (first.account.as_str(), first.symbol.as_str());
+        if let Some(list) = stops_by_key.get(&key) {
+            used_stops.insert(key);
+            for stop in list {
+                if !attach(stop, &mut built, options.stop_lead) {
+                    warnings.push(Warning::new(
+                        Some(stop.line),
+                        None,
+                        format!(
+                            "the {} stop at {} ({}) is not within a trade of {}; it is not used",
+                            stop.status.to_lowercase(),
+                            stop.price,
+                            stop.at.to_rfc3339(),
+                            stop.symbol
+                        ),
+                    ));
+                }
+            }
+        }
+
+        for b in &built {
+            for &(_, f) in &b.sources {
+                uses[f] = uses[f].saturating_add(1);
+            }
+        }
+        let multiplier = multiplier_for(first, options);
+        for b in built {
+            let open = b.closed_at.is_none();
+            let first_fill = &fills[b.sources.first().map(|s| s.1).unwrap_or(order[0])];
+            let mut trade = match b.continues {
+                // Details, tags, notes and hand-made events stay as they were.
+                Some(i) => options.open_trades[i].clone(),
+                None => {
+                    let mut trade = Trade::new(first_fill.symbol.trim(), b.side);
+                    trade.multiplier = multiplier;
+                    if !first_fill.currency.trim().is_empty() {
+                        trade.currency = first_fill.currency.trim().to_owned();
+                    } else {
+                        trade.currency = DEFAULT_CURRENCY.to_owned();
+                    }
+                    trade.account = trade_key(first_fill).0;
+                    trade
+                }
+            };
+            trade.events = b.events;
+            if let Err(errors) = trade.validate() {
+                for e in errors {
+                    let line = e
+                        .event()
+                        .and_then(|i| b.lines.get(i))
+                        .or(b.lines.first())
+                        .copied();
+                    warnings.push(Warning::new(
+                        line,
+                        Some(e.field().name()),
+                        format!("a trade of {} is left out: {e}", trade.symbol),
+                    ));
+                }
+                continue;
+            }
+            let sources = b
+                .sources
+                .iter()
+                .map(|&(event, f)| Source {
+                    event,
+                    // A key is moved out on its last use; the first part of
+                    // a flipped fill takes a copy.
+                    key: {
+                        uses[f] -= 1;
+                        if uses[f] == 0 {
+                            std::mem::take(&mut keys[f])
+                        } else {
+                            keys[f].clone()
+                        }
+                    },
+                    line: fills[f].line,
+                })
+                .collect();
+            out.push(ImportedTrade {
+                sources,
+                lines: b.lines,
+                trade,
+                open,
+                continues: b.continues,
+            });
+        }
+    }
+    for (key, list) in &stops_by_key {
+        if !used_stops.contains(key) {
+            for stop in list {
+                warnings.push(Warning::new(
+                    Some(stop.line),
+                    None,
+                    format!(
+                        "the stop at {} on {} has no fills of {}; it is not used",
+                        stop.price,
+                        stop.at.to_rfc3339(),
+                        stop.symbol
+                    ),
+                ));
+            }
+        }
+    }
+    warnings.sort_by_key(|w| w.line);
+    // In the order of their first entry: sort positions, then move each trade once.
+    let mut positions: Vec<usize> = (0..out.len()).collect();
+    positions.sort_by(|&a, &b| {
+        let (a, b) = (&out[a].trade, &out[b].trade);
+        a.opened_at()
+            .cmp(&b.opened_at())
+            .then_with(|| a.symbol.cmp(&b.symbol))
+    });
+    let mut slots: Vec<Option<ImportedTrade>> = out.into_iter().map(Some).collect();
+    let sorted = positions
+        .into_iter()
+        .filter_map(|i| slots[i].take())
+        .collect();
+    (sorted, warnings)
+}

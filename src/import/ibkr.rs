@@ -1,0 +1,324 @@
+//! Interactive Brokers Flex Query, Trades section, as CSV and as XML (and the
+//! Trades section of a CSV Activity Statement).
+//!
+//! The user chooses the columns of a Flex Query and their order, so every
+//! column is found by name. Quantities are signed (negative for sells) and
+//! `IBCommission` is negative for a cost. CSV files may carry `BOF`/`BOS`/
+//! `EOS`/`EOF` wrapper lines, `HEADER`/`DATA` line descriptors with section
+//! codes, several sections and repeated headers. Only executions are read:
+//! rows whose `LevelOfDetail` is `ORDER`, `CLOSED_LOT` or a summary are
+//! skipped, as are sections other than trades (`TRNT`) and cancellations;
+//! a query of orders only is read one fill per order, with a warning.
+//! An Activity Statement's rows start with `Trades,Header` / `Trades,Data`;
+//! its `DataDiscriminator` says `Order` or `Trade` (an execution), `T. Price`
+//! is the price and `Comm/Fee` the commission.
+//! In XML, each `<Trade .../>` (or `<TradeConfirm .../>`) element is a row;
+//! `<Order>`, `<Lot>` and other elements are not.
+
+use rust_decimal::Decimal;
+
+use super::generic::kind_from_asset;
+use super::html::{Token, tokens};
+use super::instrument::guess_kind;
+use super::table::{Header, Row, csv_rows, opt_number, opt_text, req_number};
+use super::{Fill, FillSide, ImportError, RowError, Sink, text};
+
+const WRAPPERS: &[&str] = &["BOF", "BOA", "BOS", "EOS", "EOA", "EOF"];
+
+fn is_trade_header(header: &Header) -> bool {
+    header.find(&["Symbol"]).is_some()
+        && header.find(&["Quantity"]).is_some()
+        && (header.find(&["TradePrice", "T. Price"]).is_some()
+            || header.has_all(&["Price", "Buy/Sell"]))
+}
+
+/// Executions, and the orders they make up: rows of any other level of
+/// detail (closed lots, summaries) are not fills.
+#[derive(Default)]
+struct Rows {
+    orders: Vec<Fill>,
+    executions: usize,
+    /// Flex queries name the level of detail; Activity Statements list orders.
+    flex_orders: bool,
+    /// The account an Activity Statement names in its heading.
+    account: String,
+}
+
+impl Rows {
+    /// Reads one row into the sink (executions) or aside (orders).
+    fn read(&mut self, row: &Row, h: &Header, sink: &mut Sink) -> Result<(), ImportError> {
+        let level =
+            opt_text(row, h.find(&["LevelOfDetail", "DataDiscriminator"])).to_ascii_uppercase();
+        match level.as_str() {
+            // Activity statements call an execution a "Trade".
+            "" | "EXECUTION" | "TRADE" => {
+                let result = fill_from(row, h, sink).map(|fill| {
+                    if let Some(fill) = fill {
+                        self.executions += 1;
+                        sink.parsed.fills.push(fill);
+                    }
+                });
+                sink.row(row.line, result)
+            }
+            "ORDER" => {
+                self.flex_orders |= h.find(&["LevelOfDetail"]).is_some();
+                // Used only when the query has no executions; errors then too.
+                if let Ok(Some(fill)) = fill_from(row, h, sink) {
+                    self.orders.push(fill);
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A query of orders only: each order is one fill.
+    fn finish(self, sink: &mut Sink) {
+        if self.executions == 0 && !self.orders.is_empty() {
+            if self.flex_orders {
+                sink.warn(
+                    None,
+                    Some("LevelOfDetail"),
+                    "the query has orders but no executions: each order is read as one fill",
+                );
+            }
+            sink.parsed.fills.extend(self.orders);
+        }
+        if !self.account.is_empty() {
+            for fill in sink
+                .parsed
+                .fills
+                .iter_mut()
+                .filter(|f| f.account.is_empty())
+            {
+                fill.account.clone_from(&self.account);
+            }
+        }
+    }
+}
+
+/// Reads one execution (or order) row; `None` for blank and cancelled rows.
+fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, RowError> {
+    let symbol = opt_text(row, h.find(&["Symbol"]));
+    let qty_text = opt_text(row, h.find(&["Quantity"]));
+    if symbol.is_empty() && qty_text.is_empty() {
+        return Ok(None);
+    }
+    let buy_sell = opt_text(row, h.find(&["Buy/Sell", "BuySell"]));
+    if buy_sell.contains("(Ca.)") || buy_sell.to_ascii_uppercase().contains("CANCEL") {
+        sink.warn(
+            Some(row.line),
+            Some("Buy/Sell"),
+            "a cancelled execution is skipped",
+        );
+        return Ok(None);
+    }
+    if symbol.is_empty() {
+        return Err(RowError::new("Symbol", "is empty"));
+    }
+    let qty_col = h
+        .find(&["Quantity"])
+        .ok_or_else(|| RowError::new("Quantity", "no such column"))?;
+    let signed = req_number(row, qty_col, "Quantity")?;
+    let side = match FillSide::parse(buy_sell) {
+        Some(side) => side,
+        None if signed < Decimal::ZERO => FillSide::Sell,
+        None if signed > Decimal::ZERO => FillSide::Buy,
+        None => return Err(RowError::new("Quantity", "is zero")),
+    };
+    let qty = signed.abs();
+    if qty.is_zero() {
+        return Err(RowError::new("Quantity", "is zero"));
+    }
+    let price_col = h
+        .find(&["TradePrice", "T. Price", "Price"])
+        .ok_or_else(|| RowError::new("TradePrice", "no such column"))?;
+    let price = req_number(row, price_col, "TradePrice")?;
+    let commission = opt_number(
+        row,
+        h.find(&["IBCommission", "Commission", "Comm/Fee", "Comm in USD"]),
+        "IBCommission",
+    )?
+    .unwrap_or_default();
+    let fee = if commission > Decimal::ZERO {
+        sink.warn(
+            Some(row.line),
+            Some("IBCommission"),
+            format!("a commission credit of {commission} is not counted as a fee"),
+        );
+        Decimal::ZERO
+    } else {
+        -commission
+    };
+    let tz = sink.options.tz;
+    let datetime = opt_text(row, h.find(&["DateTime", "Date/Time"]));
+    let at = if !datetime.is_empty() {
+        text::datetime(datetime, tz).ok_or_else(|| {
+            RowError::new("DateTime", format!("{datetime:?} is not a date and time"))
+        })?
+    } else {
+        let date = opt_text(row, h.find(&["TradeDate"]));
+        let time = opt_text(row, h.find(&["TradeTime"]));
+        if date.is_empty() {
+            return Err(RowError::new(
+                "DateTime",
+                "neither DateTime nor TradeDate is given",
+            ));
+        }
+        text::date_and_time(date, time, tz).ok_or_else(|| {
+            RowError::new(
+                "TradeDate",
+                format!("{date:?} {time:?} is not a date and time"),
+            )
+        })?
+    };
+    let kind = kind_from_asset(opt_text(
+        row,
+        h.find(&["AssetClass", "AssetCategory", "Asset Category"]),
+    ))
+    .unwrap_or_else(|| guess_kind(symbol));
+    let text_of = |names: &[&str]| {
+        let t = opt_text(row, h.find(names));
+        (!t.is_empty()).then(|| t.to_owned())
+    };
+    Ok(Some(Fill {
+        account: opt_text(row, h.find(&["ClientAccountID", "AccountId", "Account"])).to_owned(),
+        symbol: symbol.split_whitespace().collect::<Vec<_>>().join(" "),
+        kind,
+        side,
+        qty,
+        price,
+        fee,
+        at,
+        currency: opt_text(row, h.find(&["CurrencyPrimary", "Currency"])).to_owned(),
+        multiplier: opt_number(row, h.find(&["Multiplier"]), "Multiplier")?
+            .filter(|m| *m > Decimal::ZERO),
+        order_id: text_of(&["IBOrderID", "OrderID"]),
+        exec_id: text_of(&["IBExecID", "ExecID", "TradeID", "TransactionID"]),
+        line: row.line,
+    }))
+}
+
+/// Reads a Flex Query CSV.
+pub(crate) fn read_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
+    let mut header: Option<Header> = None;
+    let mut in_other_section = false;
+    let mut saw_header = false;
+    let mut rows = Rows::default();
+    for mut row in csv_rows(text) {
+        if row.is_blank() {
+            continue;
+        }
+        let first = row.cell(0).to_ascii_uppercase();
+        if WRAPPERS.contains(&first.as_str()) {
+            match first.as_str() {
+                "BOS" => {
+                    let code = row.cell(1).to_ascii_uppercase();
+                    in_other_section = !code.is_empty()
+                        && !matches!(code.as_str(), "TRNT" | "TCNF")
+                        && !code.starts_with("TRADE");
+                    header = None;
+                }
+                "EOS" => {
+                    in_other_section = false;
+                    header = None;
+                }
+                _ => {}
+            }
+            continue;
+        }
+        // "HEADER","TRNT",... / "DATA","TRNT",...: line descriptors and section codes.
+        let descriptor = matches!(first.as_str(), "HEADER" | "DATA");
+        if descriptor {
+            let code = row.cell(1).to_ascii_uppercase();
+            if !matches!(code.as_str(), "TRNT" | "TCNF") {
+                continue;
+            }
+            row.cells.drain(..2.min(row.cells.len()));
+        }
+        // An Activity Statement: "Trades","Header",... / "Trades","Data",...; every
+        // other section, and the subtotals, are not fills.
+        let second = row.cell(1).to_ascii_uppercase();
+        if first == "ACCOUNT INFORMATION" && second == "DATA" && row.cell(2) == "Account" {
+            rows.account = row.cell(3).to_owned();
+        }
+        if !descriptor && matches!(second.as_str(), "HEADER" | "DATA" | "SUBTOTAL" | "TOTAL") {
+            if first != "TRADES" || !matches!(second.as_str(), "HEADER" | "DATA") {
+                continue;
+            }
+            row.cells.drain(..2);
+        }
+        if in_other_section {
+            continue;
+        }
+        let candidate = Header::new(&row);
+        if is_trade_header(&candidate) {
+            header = Some(candidate);
+            saw_header = true;
+            continue;
+        }
+        let Some(h) = header.as_ref() else { continue };
+        if row.cells.len() < 2 {
+            continue;
+        }
+        rows.read(&row, h, sink)?;
+    }
+    rows.finish(sink);
+    if !saw_header {
+        return Err(sink.error(
+            None,
+            None,
+            "no Trades header (Symbol, Quantity, TradePrice) was found",
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a Flex Query XML.
+pub(crate) fn read_xml(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
+    let mut line = 1usize;
+    let mut counted = 0usize;
+    let bytes = text.as_bytes();
+    let mut found_root = false;
+    let mut rows = Rows::default();
+    for token in tokens(text) {
+        let Token::Open {
+            name,
+            attrs,
+            offset,
+        } = token
+        else {
+            continue;
+        };
+        if name == "flexqueryresponse" || name == "flexstatement" || name == "trades" {
+            found_root = true;
+        }
+        // <Trade> in Activity queries, <TradeConfirm> in Trade Confirmation queries.
+        if name != "trade" && name != "tradeconfirm" {
+            continue;
+        }
+        found_root = true;
+        let offset = offset.min(bytes.len());
+        line += bytes[counted..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted = offset;
+        let header = Header::from_names(attrs.iter().map(|(n, _)| n.as_str()));
+        let row = Row {
+            line,
+            cells: attrs.into_iter().map(|(_, v)| v).collect(),
+            notes: Vec::new(),
+        };
+        rows.read(&row, &header, sink)?;
+    }
+    rows.finish(sink);
+    if !found_root {
+        return Err(sink.error(
+            None,
+            None,
+            "no FlexQueryResponse or Trade elements were found",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,278 @@
+//! Instruments: their kind, futures roots and the built-in multiplier table.
+//!
+//! A futures symbol is a root, a month code and a year: `ESZ4`, `ESZ24`,
+//! `ESZ2024`, `/ESZ24`, `MNQH5`, or the root and an expiry word as NinjaTrader
+//! writes it (`MNQ SEP26`, `ES 12-24`). [`futures_root`] finds the root,
+//! [`FUTURES`] gives its multiplier. Options are 100 (US equity options).
+
+use rust_decimal::Decimal;
+
+/// What kind of instrument a symbol is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum InstrumentKind {
+    /// Shares or ETFs.
+    Stock,
+    /// A futures contract.
+    Future,
+    /// An option (on shares or on a future).
+    Option,
+    /// A currency pair.
+    Forex,
+    /// A crypto currency.
+    Crypto,
+    /// Anything else, or not known.
+    #[default]
+    Other,
+}
+
+impl InstrumentKind {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstrumentKind::Stock => "stock",
+            InstrumentKind::Future => "future",
+            InstrumentKind::Option => "option",
+            InstrumentKind::Forex => "forex",
+            InstrumentKind::Crypto => "crypto",
+            InstrumentKind::Other => "other",
+        }
+    }
+}
+
+/// Common futures roots and their multipliers (money per point per contract).
+pub const FUTURES: &[(&str, &str)] = &[
+    // CME equity index
+    ("ES", "50"),
+    ("MES", "5"),
+    ("NQ", "20"),
+    ("MNQ", "2"),
+    ("YM", "5"),
+    ("MYM", "0.5"),
+    ("RTY", "50"),
+    ("M2K", "5"),
+    ("EMD", "100"),
+    ("NKD", "5"),
+    // energy
+    ("CL", "1000"),
+    ("MCL", "100"),
+    ("QM", "500"),
+    ("NG", "10000"),
+    ("QG", "2500"),
+    ("RB", "42000"),
+    ("HO", "42000"),
+    ("BZ", "1000"),
+    // metals
+    ("GC", "100"),
+    ("MGC", "10"),
+    ("SI", "5000"),
+    ("SIL", "1000"),
+    ("HG", "25000"),
+    ("MHG", "2500"),
+    ("PL", "50"),
+    ("PA", "100"),
+    // rates
+    ("ZB", "1000"),
+    ("UB", "1000"),
+    ("ZN", "1000"),
+    ("TN", "1000"),
+    ("ZF", "1000"),
+    ("ZT", "2000"),
+    ("SR3", "2500"),
+    // currencies
+    ("6E", "125000"),
+    ("M6E", "12500"),
+    ("6B", "62500"),
+    ("M6B", "6250"),
+    ("6J", "12500000"),
+    ("6A", "100000"),
+    ("M6A", "10000"),
+    ("6C", "100000"),
+    ("6S", "125000"),
+    ("6N", "100000"),
+    ("6M", "500000"),
+    // grains and softs
+    ("ZC", "50"),
+    ("ZS", "50"),
+    ("ZW", "50"),
+    ("ZM", "100"),
+    ("ZL", "600"),
+    ("KE", "50"),
+    ("LE", "400"),
+    ("HE", "400"),
+    ("GF", "500"),
+    // crypto
+    ("BTC", "5"),
+    ("MBT", "0.1"),
+    ("ETH", "50"),
+    ("MET", "0.1"),
+    // volatility and Eurex
+    ("VX", "1000"),
+    ("FDAX", "25"),
+    ("FDXM", "5"),
+    ("FESX", "10"),
+];
+
+/// The multiplier of a futures root in the built-in table.
+pub fn root_multiplier(root: &str) -> Option<Decimal> {
+    let root = root.to_ascii_uppercase();
+    FUTURES
+        .iter()
+        .find(|(r, _)| *r == root)
+        .and_then(|(_, m)| m.parse().ok())
+}
+
+const MONTH_CODES: &[u8] = b"FGHJKMNQUVXZ";
+
+/// The futures root of a symbol, when it looks like a futures contract whose
+/// root is in the table: `ESZ4`, `/ESZ24`, `ESZ2024`, `MNQ SEP26`, `ES 12-24`,
+/// `/ESZ24:XCME`.
+pub fn futures_root(symbol: &str) -> Option<&'static str> {
+    let s = symbol.trim().trim_start_matches('/');
+    let s = s.split(':').next().unwrap_or(s);
+    let mut words = s.split_whitespace();
+    let first = words.next()?;
+    let lookup = |root: &str| {
+        FUTURES
+            .iter()
+            .find(|(r, _)| r.eq_ignore_ascii_case(root))
+            .map(|(r, _)| *r)
+    };
+    // "MNQ SEP26", "ES 12-24": a known root followed by an expiry word.
+    if words.next().is_some()
+        && let Some(root) = lookup(first)
+    {
+        return Some(root);
+    }
+    // Root + month code + 1, 2 or 4 year digits.
+    let bytes = first.as_bytes();
+    let digits = bytes
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if !matches!(digits, 1 | 2 | 4) || bytes.len() < digits + 2 {
+        return None;
+    }
+    let month = bytes[bytes.len() - digits - 1].to_ascii_uppercase();
+    if !MONTH_CODES.contains(&month) {
+        return None;
+    }
+    lookup(&first[..bytes.len() - digits - 1])
+}
+
+/// Whether a symbol looks like an OCC option symbol (`AAPL230120C00150000`,
+/// `AAPL  230120P00150000`) or spells out an expiry and strike with a put or
+/// call (`SPY 21 OCT 22 370 PUT`).
+pub fn looks_like_option(symbol: &str) -> bool {
+    let mut compact = [0u8; 40];
+    let mut len = 0;
+    for b in symbol.bytes().filter(|b| !b.is_ascii_whitespace()) {
+        if len == compact.len() {
+            return false;
+        }
+        compact[len] = b;
+        len += 1;
+    }
+    let b = &compact[..len];
+    if b.len() >= 16 {
+        let tail = &b[b.len() - 15..];
+        if tail[..6].iter().all(u8::is_ascii_digit)
+            && matches!(tail[6], b'C' | b'P' | b'c' | b'p')
+            && tail[7..].iter().all(u8::is_ascii_digit)
+            && b[..b.len() - 15].iter().all(u8::is_ascii_alphanumeric)
+        {
+            return true;
+        }
+    }
+    let words = symbol.split_whitespace().count();
+    words >= 3
+        && symbol.split_whitespace().last().is_some_and(|w| {
+            ["PUT", "CALL", "P", "C"]
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(w))
+        })
+}
+
+/// Whether a symbol is a currency pair like `EURUSD`, `EUR/USD`, `EURUSD.m`.
+pub fn looks_like_forex(symbol: &str) -> bool {
+    const CURRENCIES: &[&str] = &[
+        "USD", "EUR", "GBP", "JPY", "CHF", "AUD", "NZD", "CAD", "SEK", "NOK", "DKK", "HKD", "SGD",
+        "MXN", "ZAR", "TRY", "PLN", "CNH", "HUF", "CZK",
+    ];
+    let core: String = base_symbol(symbol)
+        .chars()
+        .filter(|c| c.is_ascii_alphabetic())
+        .collect();
+    let core = core.to_ascii_uppercase();
+    core.len() == 6 && CURRENCIES.contains(&&core[..3]) && CURRENCIES.contains(&&core[3..])
+}
+
+/// A symbol without a broker's suffix: `EURUSD.m` → `EURUSD`, `XAUUSD-ECN` → `XAUUSD`,
+/// `GBPJPY_i` → `GBPJPY`.
+pub fn base_symbol(symbol: &str) -> &str {
+    let s = symbol.trim();
+    match s.find(['.', '-', '_', '#']) {
+        Some(pos) if pos >= 3 => &s[..pos],
+        _ => s,
+    }
+}
+
+/// The kind a symbol suggests when the file does not say.
+pub fn guess_kind(symbol: &str) -> InstrumentKind {
+    if futures_root(symbol).is_some() {
+        InstrumentKind::Future
+    } else if looks_like_option(symbol) {
+        InstrumentKind::Option
+    } else {
+        InstrumentKind::Other
+    }
+}
+
+/// The multiplier a kind and symbol imply without the file or user saying:
+/// 100 for options, the table for futures, 1 otherwise.
+pub fn default_multiplier(kind: InstrumentKind, symbol: &str) -> Decimal {
+    match kind {
+        InstrumentKind::Option => Decimal::ONE_HUNDRED,
+        // A future may be named by its bare root ("MNQ").
+        InstrumentKind::Future => futures_root(symbol)
+            .and_then(root_multiplier)
+            .or_else(|| symbol.split_whitespace().next().and_then(root_multiplier))
+            .unwrap_or(Decimal::ONE),
+        InstrumentKind::Other => futures_root(symbol)
+            .and_then(root_multiplier)
+            .unwrap_or(Decimal::ONE),
+        _ => Decimal::ONE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roots() {
+        for (symbol, root) in [
+            ("ESZ4", Some("ES")),
+            ("ESZ24", Some("ES")),
+            ("ESZ2024", Some("ES")),
+            ("/ESZ24", Some("ES")),
+            ("/ESZ24:XCME", Some("ES")),
+            ("MNQH5", Some("MNQ")),
+            ("MNQM6", Some("MNQ")),
+            ("MNQ SEP26", Some("MNQ")),
+            ("ES 12-24", Some("ES")),
+            ("M2KZ4", Some("M2K")),
+            ("6EH25", Some("6E")),
+            ("AAPL", None),
+            ("ES", None),
+            ("SPY", None),
+        ] {
+            assert_eq!(futures_root(symbol), root, "{symbol}");
+        }
+        assert!(looks_like_option("AAPL  230120C00150000"));
+        assert!(looks_like_option("SPY 21 OCT 22 370 PUT"));
+        assert!(!looks_like_option("AAPL"));
+        assert!(looks_like_forex("EURUSD.m"));
+        assert!(!looks_like_forex("XAUUSD"));
+    }
+}

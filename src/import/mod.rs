@@ -1,0 +1,659 @@
+//! Broker statements into trades: detect the format, read the fills, group them.
+//!
+//! Importing runs in three pure steps, none of which touches the journal:
+//!
+//! 1. [`detect()`] looks at a file's content (never its name) and names its [`Format`].
+//! 2. The format's reader turns the file into [`Fill`]s and [`StopOrder`]s, each
+//!    carrying the line it came from, and collects [`Warning`]s. Columns are matched
+//!    by header name (case and spacing do not matter, common aliases are accepted),
+//!    so a user-chosen column set or order is fine. A row that cannot be read is an
+//!    [`ImportError`] naming the file, line and field, or, with
+//!    [`ImportOptions::skip_bad_rows`], a warning.
+//! 3. [`group::group`] builds trades from flat to flat per account and instrument,
+//!    splitting fills that flip the position, merging the fills of one order at one
+//!    time into one tranche, and attaching stop orders as stop events.
+//!
+//! [`import`] runs all three and returns an [`Import`] whose [`Import::preview`]
+//! is what the user sees before anything is committed.
+//!
+//! One module per format: [`generic`] (any CSV of fills, with a [`ColumnMapping`]),
+//! [`ibkr`] (Flex Query CSV and XML), [`thinkorswim`], [`metatrader`] (MT4 and MT5
+//! HTML, MT5 CSV), [`tradovate`], [`ninjatrader`] (executions and trades grid),
+//! [`webull`] and [`kraken`].
+//!
+//! `src/import/FORMATS.md` records, per format, what is read and the choices made
+//! where a broker file is ambiguous.
+
+pub mod detect;
+pub mod generic;
+pub mod group;
+pub(crate) mod html;
+pub mod ibkr;
+pub mod instrument;
+pub mod kraken;
+pub mod metatrader;
+pub mod ninjatrader;
+pub(crate) mod table;
+pub mod text;
+pub mod thinkorswim;
+pub mod tradovate;
+pub mod webull;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, FixedOffset};
+use rust_decimal::Decimal;
+
+pub use detect::detect;
+pub use generic::ColumnMapping;
+pub use group::{FillKey, GroupOptions, ImportedTrade};
+pub use instrument::InstrumentKind;
+
+/// A file format the importer reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Any CSV of fills: the common journal layout, or a user's column mapping.
+    GenericCsv,
+    /// Interactive Brokers Flex Query, Trades section, as CSV.
+    IbkrFlexCsv,
+    /// Interactive Brokers Flex Query, as XML.
+    IbkrFlexXml,
+    /// thinkorswim (TD Ameritrade, Schwab) Account Statement CSV.
+    Thinkorswim,
+    /// MetaTrader 4 Detailed Statement, HTML.
+    Mt4Html,
+    /// MetaTrader 5 Trade History Report, HTML (usually UTF-16LE).
+    Mt5Html,
+    /// MetaTrader 5 Trade History Report, CSV.
+    Mt5Csv,
+    /// Tradovate Orders CSV.
+    TradovateOrders,
+    /// Tradovate Performance CSV (paired buys and sells).
+    TradovatePerformance,
+    /// NinjaTrader 8 executions grid, CSV.
+    NinjaTraderExecutions,
+    /// NinjaTrader 8 trades grid (round trips), CSV.
+    NinjaTraderTrades,
+    /// Webull Orders Records CSV.
+    WebullOrders,
+    /// Kraken trades export CSV.
+    KrakenTrades,
+}
+
+impl Format {
+    /// Every format, in the order the import dialog lists them.
+    pub const ALL: [Format; 13] = [
+        Format::GenericCsv,
+        Format::IbkrFlexCsv,
+        Format::IbkrFlexXml,
+        Format::Thinkorswim,
+        Format::Mt4Html,
+        Format::Mt5Html,
+        Format::Mt5Csv,
+        Format::TradovateOrders,
+        Format::TradovatePerformance,
+        Format::NinjaTraderExecutions,
+        Format::NinjaTraderTrades,
+        Format::WebullOrders,
+        Format::KrakenTrades,
+    ];
+
+    /// The short name used on the command line (`--format NAME`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::GenericCsv => "csv",
+            Format::IbkrFlexCsv => "ibkr-csv",
+            Format::IbkrFlexXml => "ibkr-xml",
+            Format::Thinkorswim => "thinkorswim",
+            Format::Mt4Html => "mt4",
+            Format::Mt5Html => "mt5",
+            Format::Mt5Csv => "mt5-csv",
+            Format::TradovateOrders => "tradovate",
+            Format::TradovatePerformance => "tradovate-performance",
+            Format::NinjaTraderExecutions => "ninjatrader-executions",
+            Format::NinjaTraderTrades => "ninjatrader-trades",
+            Format::WebullOrders => "webull",
+            Format::KrakenTrades => "kraken",
+        }
+    }
+
+    /// A name for people.
+    pub fn title(self) -> &'static str {
+        match self {
+            Format::GenericCsv => "CSV of fills",
+            Format::IbkrFlexCsv => "Interactive Brokers Flex Query or Activity Statement (CSV)",
+            Format::IbkrFlexXml => "Interactive Brokers Flex Query (XML)",
+            Format::Thinkorswim => "thinkorswim Account Statement",
+            Format::Mt4Html => "MetaTrader 4 Detailed Statement",
+            Format::Mt5Html => "MetaTrader 5 Trade History Report (HTML)",
+            Format::Mt5Csv => "MetaTrader 5 Trade History Report (CSV)",
+            Format::TradovateOrders => "Tradovate Orders",
+            Format::TradovatePerformance => "Tradovate Performance",
+            Format::NinjaTraderExecutions => "NinjaTrader 8 executions",
+            Format::NinjaTraderTrades => "NinjaTrader 8 trades",
+            Format::WebullOrders => "Webull Orders Records",
+            Format::KrakenTrades => "Kraken trades",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = crate::domain::UnknownName;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase();
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == wanted)
+            .ok_or(crate::domain::UnknownName {
+                what: "import format",
+                value: s.to_owned(),
+                expected: "csv, ibkr-csv, ibkr-xml, thinkorswim, mt4, mt5, mt5-csv, tradovate, \
+                           tradovate-performance, ninjatrader-executions, ninjatrader-trades, \
+                           webull, kraken",
+            })
+    }
+}
+
+/// Buy or sell: the direction of one fill (not of a trade).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FillSide {
+    /// Bought (to open a long or to cover a short).
+    Buy,
+    /// Sold (to close a long or to open a short).
+    Sell,
+}
+
+impl FillSide {
+    /// `+1` for a buy, `-1` for a sell.
+    pub fn sign(self) -> Decimal {
+        match self {
+            FillSide::Buy => Decimal::ONE,
+            FillSide::Sell => Decimal::NEGATIVE_ONE,
+        }
+    }
+
+    /// `buy` or `sell`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FillSide::Buy => "buy",
+            FillSide::Sell => "sell",
+        }
+    }
+
+    /// The other side.
+    pub fn opposite(self) -> FillSide {
+        match self {
+            FillSide::Buy => FillSide::Sell,
+            FillSide::Sell => FillSide::Buy,
+        }
+    }
+
+    /// Reads the words brokers use: buy, sell, short, cover, B, S, BOT, SLD,
+    /// "Buy to cover", "Sell short", "BUY (Ca.)" is not accepted.
+    pub fn parse(text: &str) -> Option<FillSide> {
+        const BUY: &[&str] = &[
+            "buy",
+            "b",
+            "bot",
+            "bought",
+            "cover",
+            "buy to cover",
+            "buytocover",
+            "btc",
+            "buy to open",
+            "bto",
+            "long",
+            "buy to close",
+        ];
+        const SELL: &[&str] = &[
+            "sell",
+            "s",
+            "sld",
+            "sold",
+            "short",
+            "sell short",
+            "sellshort",
+            "ss",
+            "sell to open",
+            "sto",
+            "sell to close",
+            "stc",
+        ];
+        let t = text.trim();
+        if BUY.iter().any(|w| w.eq_ignore_ascii_case(t)) {
+            Some(FillSide::Buy)
+        } else if SELL.iter().any(|w| w.eq_ignore_ascii_case(t)) {
+            Some(FillSide::Sell)
+        } else {
+            None
+        }
+    }
+}
+
+/// One execution read from a broker file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fill {
+    /// The brokerage account; empty when the file does not say.
+    pub account: String,
+    /// The instrument as the broker names it (trimmed).
+    pub symbol: String,
+    /// What kind of instrument it is.
+    pub kind: InstrumentKind,
+    /// Bought or sold.
+    pub side: FillSide,
+    /// Quantity, always positive.
+    pub qty: Decimal,
+    /// Price per unit.
+    pub price: Decimal,
+    /// Commissions and fees paid, zero or more.
+    pub fee: Decimal,
+    /// When it was filled.
+    pub at: DateTime<FixedOffset>,
+    /// The currency of price and fee; empty when the file does not say.
+    pub currency: String,
+    /// The multiplier the file states, if any.
+    pub multiplier: Option<Decimal>,
+    /// The broker's order id: fills of one order at one time become one tranche.
+    pub order_id: Option<String>,
+    /// The broker's execution id: the key that makes re-imports idempotent.
+    pub exec_id: Option<String>,
+    /// The 1-based line of the file the fill was read from.
+    pub line: usize,
+}
+
+/// A stop order seen in a file: it becomes a stop event in the matching trade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StopOrder {
+    /// The brokerage account; empty when the file does not say.
+    pub account: String,
+    /// The instrument as the broker names it.
+    pub symbol: String,
+    /// When the stop was placed (or moved).
+    pub at: DateTime<FixedOffset>,
+    /// The stop price.
+    pub price: Decimal,
+    /// The order's status as the file gives it: working, cancelled, filled...
+    pub status: String,
+    /// The side of the stop order itself, when known: a sell stop protects a
+    /// long position, a buy stop a short one.
+    pub side: Option<FillSide>,
+    /// The 1-based line of the file.
+    pub line: usize,
+}
+
+/// A problem that did not stop the import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The 1-based line of the file, when the warning is about one.
+    pub line: Option<usize>,
+    /// The field (column) concerned, if any.
+    pub field: Option<String>,
+    /// What happened, in a sentence.
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning about a line and field.
+    pub fn new(line: Option<usize>, field: Option<&str>, message: impl Into<String>) -> Self {
+        Warning {
+            line,
+            field: field.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// A file or row that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}{}: {message}", line.map(|l| format!(", line {l}")).unwrap_or_default(), field.as_ref().map(|f| format!(", field {f:?}")).unwrap_or_default())]
+pub struct ImportError {
+    /// The file being imported, as the user named it.
+    pub file: String,
+    /// The 1-based line, when the error is about one.
+    pub line: Option<usize>,
+    /// The field (column) at fault, if any.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ImportError {
+    /// The same problem, as a warning (for skipped rows).
+    pub fn to_warning(&self) -> Warning {
+        Warning {
+            line: self.line,
+            field: self.field.clone(),
+            message: format!("row skipped: {}", self.message),
+        }
+    }
+}
+
+/// How to read a file.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// The format, when the user overrides detection.
+    pub format: Option<Format>,
+    /// The zone of times the file gives without one.
+    pub tz: chrono_tz::Tz,
+    /// Skip rows that cannot be read, with a warning for each, instead of failing.
+    pub skip_bad_rows: bool,
+    /// Which column holds what, for a CSV in no known layout.
+    pub column_mapping: Option<ColumnMapping>,
+    /// Multipliers the user set, by symbol or by futures root; they win over
+    /// the file and the built-in table.
+    pub multipliers: HashMap<String, Decimal>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            format: None,
+            tz: local_zone(),
+            skip_bad_rows: false,
+            column_mapping: None,
+            multipliers: HashMap::new(),
+        }
+    }
+}
+
+/// The machine's time zone, or UTC when it cannot be found.
+pub fn local_zone() -> chrono_tz::Tz {
+    iana_time_zone::get_timezone()
+        .ok()
+        .and_then(|name| name.parse().ok())
+        .unwrap_or(chrono_tz::Tz::UTC)
+}
+
+/// What a format's reader found in a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    /// The fills, in file order.
+    pub fills: Vec<Fill>,
+    /// The stop orders, in file order.
+    pub stops: Vec<StopOrder>,
+    /// Problems that did not stop the reading.
+    pub warnings: Vec<Warning>,
+}
+
+/// The state a format reader writes into: results, and the bad-row policy.
+pub(crate) struct Sink<'a> {
+    pub(crate) parsed: Parsed,
+    pub(crate) file: &'a str,
+    pub(crate) options: &'a ImportOptions,
+    /// Told the bytes read so far and the text's length, now and then.
+    pub(crate) progress: Option<&'a mut dyn FnMut(usize, usize)>,
+}
+
+impl<'a> Sink<'a> {
+    pub(crate) fn new(file: &'a str, options: &'a ImportOptions) -> Self {
+        Sink {
+            parsed: Parsed::default(),
+            file,
+            options,
+            progress: None,
+        }
+    }
+
+    /// An error about a line and field of this file.
+    pub(crate) fn error(
+        &self,
+        line: Option<usize>,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> ImportError {
+        ImportError {
+            file: self.file.to_owned(),
+            line,
+            field: field.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+
+    /// A bad row: a warning when skipping bad rows, else the error.
+    pub(crate) fn bad_row(&mut self, error: RowError, line: usize) -> Result<(), ImportError> {
+        let err = self.error(Some(line), error.field.as_deref(), error.message);
+        if self.options.skip_bad_rows {
+            self.parsed.warnings.push(err.to_warning());
+            Ok(())
+        } else {
+            Err(err)
+        }
+    }
+
+    /// Records a row's outcome.
+    pub(crate) fn row(
+        &mut self,
+        line: usize,
+        result: Result<(), RowError>,
+    ) -> Result<(), ImportError> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) => self.bad_row(e, line),
+        }
+    }
+
+    /// Reports reading progress: `done` of `total` bytes of text.
+    pub(crate) fn report(&mut self, done: usize, total: usize) {
+        if let Some(progress) = self.progress.as_mut() {
+            progress(done, total);
+        }
+    }
+
+    pub(crate) fn warn(
+        &mut self,
+        line: Option<usize>,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) {
+        self.parsed
+            .warnings
+            .push(Warning::new(line, field, message));
+    }
+}
+
+/// Why one row could not be read: the field and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RowError {
+    pub(crate) field: Option<String>,
+    pub(crate) message: String,
+}
+
+impl RowError {
+    pub(crate) fn new(field: &str, message: impl Into<String>) -> Self {
+        RowError {
+            field: Some(field.to_owned()),
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads a file in a given format (no detection).
+pub fn parse_as(
+    format: Format,
+    bytes: &[u8],
+    file: &str,
+    options: &ImportOptions,
+) -> Result<Parsed, ImportError> {
+    parse_with_progress(format, bytes, file, options, &mut |_, _| {})
+}
+
+/// Reads a file in a given format, telling `progress` how many bytes of its
+/// text were read out of how many, now and then (for a progress bar).
+pub fn parse_with_progress(
+    format: Format,
+    bytes: &[u8],
+    file: &str,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Parsed, ImportError> {
+    let text = text::decode(bytes);
+    let mut sink = Sink::new(file, options);
+    sink.progress = Some(progress);
+    match format {
+        Format::GenericCsv => generic::read(&text, &mut sink)?,
+        Format::KrakenTrades => kraken::read(&text, &mut sink)?,
+        Format::IbkrFlexCsv => ibkr::read_csv(&text, &mut sink)?,
+        Format::IbkrFlexXml => ibkr::read_xml(&text, &mut sink)?,
+        Format::Thinkorswim => thinkorswim::read(&text, &mut sink)?,
+        Format::Mt4Html => metatrader::read_mt4(&text, &mut sink)?,
+        Format::Mt5Html => metatrader::read_mt5_html(&text, &mut sink)?,
+        Format::Mt5Csv => metatrader::read_mt5_csv(&text, &mut sink)?,
+        Format::TradovateOrders => tradovate::read(&text, &mut sink)?,
+        Format::TradovatePerformance => tradovate::read_performance(&text, &mut sink)?,
+        Format::NinjaTraderExecutions => ninjatrader::read_executions(&text, &mut sink)?,
+        Format::NinjaTraderTrades => ninjatrader::read_trades(&text, &mut sink)?,
+        Format::WebullOrders => webull::read(&text, &mut sink)?,
+    }
+    sink.report(text.len(), text.len());
+    Ok(sink.parsed)
+}
+
+/// Detects the format (unless the options name one) and reads the file.
+pub fn parse(
+    bytes: &[u8],
+    file: &str,
+    options: &ImportOptions,
+) -> Result<(Format, Parsed), ImportError> {
+    parse_detected(bytes, file, options, &mut |_, _| {})
+}
+
+fn parse_detected(
+    bytes: &[u8],
+    file: &str,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<(Format, Parsed), ImportError> {
+    let format = match options.format {
+        Some(format) => format,
+        None if options.column_mapping.is_some() => Format::GenericCsv,
+        None => detect(bytes).ok_or_else(|| ImportError {
+            file: file.to_owned(),
+            line: None,
+            field: None,
+            message: "this is not a broker statement Tranche knows; \
+                      choose the format, or map the columns of a CSV"
+                .to_owned(),
+        })?,
+    };
+    let parsed = parse_with_progress(format, bytes, file, options, progress)?;
+    Ok((format, parsed))
+}
+
+/// A file read and grouped into trades, ready to be previewed and committed.
+#[derive(Debug, Clone)]
+pub struct Import {
+    /// The format the file was read as.
+    pub format: Format,
+    /// The fills read.
+    pub fills: Vec<Fill>,
+    /// The stop orders read.
+    pub stops: Vec<StopOrder>,
+    /// The trades they make.
+    pub trades: Vec<ImportedTrade>,
+    /// Every warning, from reading and from grouping.
+    pub warnings: Vec<Warning>,
+}
+
+/// What the user sees before an import is committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    /// The format the file was read as.
+    pub format: Format,
+    /// Number of fills read.
+    pub fills: usize,
+    /// Number of trades they make.
+    pub trades: usize,
+    /// How many of those are still open at the end of the file.
+    pub open_trades: usize,
+    /// The first and last fill times.
+    pub date_range: Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)>,
+    /// Warnings with their file line numbers.
+    pub warnings: Vec<Warning>,
+}
+
+impl fmt::Display for Preview {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "format: {} ({})", self.format.title(), self.format)?;
+        writeln!(f, "fills: {}", self.fills)?;
+        writeln!(f, "trades: {} ({} open)", self.trades, self.open_trades)?;
+        if let Some((first, last)) = self.date_range {
+            writeln!(f, "from {} to {}", first.to_rfc3339(), last.to_rfc3339())?;
+        }
+        writeln!(f, "warnings: {}", self.warnings.len())?;
+        for w in &self.warnings {
+            writeln!(f, "  {w}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Import {
+    /// The preview: format, counts, date range and warnings.
+    pub fn preview(&self) -> Preview {
+        let first = self.fills.iter().map(|f| f.at).min();
+        let last = self.fills.iter().map(|f| f.at).max();
+        Preview {
+            format: self.format,
+            fills: self.fills.len(),
+            trades: self.trades.len(),
+            open_trades: self.trades.iter().filter(|t| t.open).count(),
+            date_range: first.zip(last),
+            warnings: self.warnings.clone(),
+        }
+    }
+}
+
+/// Detects, reads and groups a file: everything short of committing it.
+pub fn import(bytes: &[u8], file: &str, options: &ImportOptions) -> Result<Import, ImportError> {
+    import_with_progress(bytes, file, options, &mut |_, _| {})
+}
+
+/// [`import`], telling `progress` how many bytes of the file's text were read
+/// out of how many, now and then; grouping follows the last report.
+pub fn import_with_progress(
+    bytes: &[u8],
+    file: &str,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Import, ImportError> {
+    let (format, parsed) = parse_detected(bytes, file, options, progress)?;
+    let Parsed {
+        fills,
+        stops,
+        mut warnings,
+    } = parsed;
+    let group_options = GroupOptions {
+        multipliers: options.multipliers.clone(),
+        ..GroupOptions::default()
+    };
+    let (trades, group_warnings) = group::group(&fills, &stops, &group_options);
+    warnings.extend(group_warnings);
+    Ok(Import {
+        format,
+        fills,
+        stops,
+        trades,
+        warnings,
+    })
+}

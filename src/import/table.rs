@@ -1,0 +1,268 @@
+//! Rows of cells with their line numbers, and headers matched by name.
+//!
+//! Every tabular format (CSV, the tables of an HTML report) is read into [`Row`]s.
+//! A [`Header`] finds columns by name: case, spaces and punctuation do not
+//! matter, and each field is looked up under several aliases, so a column set
+//! chosen by the user, in any order, with extra columns, is fine.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset};
+use rust_decimal::Decimal;
+
+use super::RowError;
+use super::text::{self, normalize_header};
+
+/// One row of a table: its 1-based line in the file and its cells.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Row {
+    /// The 1-based line where the row starts.
+    pub line: usize,
+    /// The cells, untrimmed.
+    pub cells: Vec<String>,
+    /// Extra text attached to the row (HTML `title` attributes), if any.
+    pub notes: Vec<String>,
+}
+
+impl Row {
+    /// The trimmed cell at `index`, or `""`.
+    pub fn cell(&self, index: usize) -> &str {
+        self.cells.get(index).map(|c| c.trim()).unwrap_or("")
+    }
+
+    /// Whether every cell is blank.
+    pub fn is_blank(&self) -> bool {
+        self.cells.iter().all(|c| c.trim().is_empty())
+    }
+
+    /// The non-blank cells, trimmed.
+    pub fn filled(&self) -> impl Iterator<Item = &str> {
+        self.cells
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+    }
+}
+
+/// Turns byte offsets into 1-based line numbers, moving forward only.
+///
+/// (The csv crate counts a CRLF's line feed on the next record, so its line
+/// numbers are off by one in CRLF files; byte offsets are exact.)
+pub struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    /// A counter at the start of `text`.
+    pub fn new(text: &'a str) -> Self {
+        LineCounter {
+            bytes: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record starting at byte `offset` (offsets must not
+    /// decrease between calls). Line ends at the offset are skipped.
+    pub fn line_at(&mut self, offset: usize) -> usize {
+        let mut offset = offset.min(self.bytes.len());
+        while offset < self.bytes.len() && matches!(self.bytes[offset], b'\r' | b'\n') {
+            offset += 1;
+        }
+        if offset > self.offset {
+            self.line += self.bytes[self.offset..offset]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.offset = offset;
+        }
+        self.line
+    }
+}
+
+/// Picks the delimiter of a CSV from its first lines: comma, semicolon or tab.
+pub fn sniff_delimiter(text: &str) -> u8 {
+    let sample: Vec<&str> = text.lines().take(20).collect();
+    let count = |d: char| sample.iter().map(|l| l.matches(d).count()).sum::<usize>();
+    let (comma, semicolon, tab) = (count(','), count(';'), count('\t'));
+    if tab > comma && tab >= semicolon {
+        b'\t'
+    } else if semicolon > comma {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// Reads every row of a CSV text (rows may have any number of cells).
+pub fn csv_rows(text: &str) -> Vec<Row> {
+    let delimiter = sniff_delimiter(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    let mut lines = LineCounter::new(text);
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {
+                let byte = record.position().map(|p| p.byte() as usize).unwrap_or(0);
+                let line = lines.line_at(byte);
+                rows.push(Row {
+                    line,
+                    cells: record.iter().map(str::to_owned).collect(),
+                    notes: Vec::new(),
+                });
+            }
+            Ok(false) => break,
+            // Invalid UTF-8 cannot happen on a &str; other errors end the table.
+            Err(_) => break,
+        }
+    }
+    rows
+}
+
+/// Column positions by normalized header name.
+#[derive(Debug, Clone, Default)]
+pub struct Header {
+    positions: HashMap<String, Vec<usize>>,
+}
+
+impl Header {
+    /// The header of a row of column names.
+    pub fn new(row: &Row) -> Self {
+        Header::from_names(row.cells.iter().map(String::as_str))
+    }
+
+    /// The header of a list of column names.
+    pub fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut positions: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, name) in names.into_iter().enumerate() {
+            let key = normalize_header(name);
+            if !key.is_empty() {
+                positions.entry(key).or_default().push(i);
+            }
+        }
+        Header { positions }
+    }
+
+    /// The first column named by any of `aliases` (tried in order).
+    pub fn find(&self, aliases: &[&str]) -> Option<usize> {
+        self.find_nth(aliases, 0)
+    }
+
+    /// The `n`th (0-based) column named by any of `aliases`, for headers that
+    /// repeat a name (MetaTrader's two `Price` columns).
+    pub fn find_nth(&self, aliases: &[&str], n: usize) -> Option<usize> {
+        aliases
+            .iter()
+            .find_map(|a| {
+                self.positions
+                    .get(&normalize_header(a))
+                    .and_then(|v| v.get(n))
+            })
+            .copied()
+    }
+
+    /// Whether every one of `names` is a column.
+    pub fn has_all(&self, names: &[&str]) -> bool {
+        names
+            .iter()
+            .all(|n| self.positions.contains_key(&normalize_header(n)))
+    }
+
+    /// How many of `names` are columns.
+    pub fn count(&self, names: &[&str]) -> usize {
+        names
+            .iter()
+            .filter(|n| self.positions.contains_key(&normalize_header(n)))
+            .count()
+    }
+}
+
+/// Anything with cells by index: a [`Row`] or a CSV record.
+pub trait Cells {
+    /// The trimmed cell at `index`, or `""`.
+    fn cell(&self, index: usize) -> &str;
+}
+
+impl Cells for Row {
+    fn cell(&self, index: usize) -> &str {
+        Row::cell(self, index)
+    }
+}
+
+impl Cells for csv::StringRecord {
+    fn cell(&self, index: usize) -> &str {
+        self.get(index).map(str::trim).unwrap_or("")
+    }
+}
+
+/// The text of an optional column.
+pub fn opt_text<R: Cells + ?Sized>(row: &R, col: Option<usize>) -> &str {
+    col.map(|c| row.cell(c)).unwrap_or("")
+}
+
+/// A required number.
+pub fn req_number<R: Cells + ?Sized>(
+    row: &R,
+    col: usize,
+    field: &str,
+) -> Result<Decimal, RowError> {
+    let cell = row.cell(col);
+    if cell.is_empty() {
+        return Err(RowError::new(field, "is empty"));
+    }
+    text::number(cell).ok_or_else(|| RowError::new(field, format!("{cell:?} is not a number")))
+}
+
+/// An optional number: empty is `None`, unreadable is an error.
+pub fn opt_number<R: Cells + ?Sized>(
+    row: &R,
+    col: Option<usize>,
+    field: &str,
+) -> Result<Option<Decimal>, RowError> {
+    let Some(col) = col else { return Ok(None) };
+    let cell = row.cell(col);
+    if cell.is_empty() || cell == "-" || cell.eq_ignore_ascii_case("n/a") || cell == "--" {
+        return Ok(None);
+    }
+    text::number(cell)
+        .map(Some)
+        .ok_or_else(|| RowError::new(field, format!("{cell:?} is not a number")))
+}
+
+/// A required date and time.
+pub fn req_datetime<R: Cells + ?Sized>(
+    row: &R,
+    col: usize,
+    field: &str,
+    tz: chrono_tz::Tz,
+) -> Result<DateTime<FixedOffset>, RowError> {
+    let cell = row.cell(col);
+    if cell.is_empty() {
+        return Err(RowError::new(field, "is empty"));
+    }
+    text::datetime(cell, tz)
+        .ok_or_else(|| RowError::new(field, format!("{cell:?} is not a date and time")))
+}
+
+/// A fee: commissions are often written negative; the fee is the cost, so
+/// its magnitude. Empty is zero.
+pub fn fee<R: Cells + ?Sized>(
+    row: &R,
+    cols: &[Option<usize>],
+    field: &str,
+) -> Result<Decimal, RowError> {
+    let mut total = Decimal::ZERO;
+    for col in cols {
+        if let Some(v) = opt_number(row, *col, field)? {
+            total += v.abs();
+        }
+    }
+    Ok(total)
+}

@@ -1,0 +1,589 @@
+//! Text as brokers write it: encodings, numbers with money signs, dates and times.
+//!
+//! - [`decode`] turns bytes into text, by BOM (UTF-8, UTF-16LE/BE) or by guess
+//!   (UTF-16 without BOM, else UTF-8 with Windows-1252 as the fallback).
+//! - [`number`] reads `1,234.50`, `$48.10 `, `($75.90)`, `@12.3`, `.06`, `1 000.00`.
+//! - [`datetime`] reads the many date and time layouts of broker files, with an
+//!   optional zone (`EDT`, `+01:00`, `Z`); times without one are read in the
+//!   import time zone.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use rust_decimal::Decimal;
+
+/// Decodes a file's bytes to text, dropping any byte order mark.
+pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        return text;
+    }
+    // UTF-16 without a BOM: many zero bytes at odd (LE) or even (BE) positions.
+    if bytes.len() >= 4 {
+        let sample = &bytes[..bytes.len().min(512)];
+        let odd_zeros = sample
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count();
+        let even_zeros = sample.iter().step_by(2).filter(|&&b| b == 0).count();
+        let half = sample.len() / 2;
+        if odd_zeros * 10 > half * 8 && even_zeros * 10 < half {
+            return encoding_rs::UTF_16LE.decode_without_bom_handling(bytes).0;
+        }
+        if even_zeros * 10 > half * 8 && odd_zeros * 10 < half {
+            return encoding_rs::UTF_16BE.decode_without_bom_handling(bytes).0;
+        }
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => {
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+        }
+    }
+}
+
+/// A header name reduced for matching: lowercase, without spaces, punctuation
+/// or a BOM. `"Buy/Sell"`, `" buy sell "` and `"BUY_SELL"` all give `buysell`.
+pub fn normalize_header(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric() || *c == '#')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Reads a number as brokers write it. Accepts thousands separators (`,`,
+/// spaces, non-breaking spaces, `'`), a leading `@`, currency signs, a
+/// trailing space, parentheses or a trailing `-` for negatives, and `.06`.
+/// Returns `None` for empty or unreadable text.
+pub fn number(text: &str) -> Option<Decimal> {
+    let mut t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    // The common case, without copying: "-1234.5".
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if digits.bytes().next().is_some_and(|b| b.is_ascii_digit())
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && digits.bytes().filter(|&b| b == b'.').count() <= 1
+    {
+        return Decimal::from_str(t).ok().map(|d| d.normalize());
+    }
+    // A trailing currency code: "0.39 USD".
+    if let Some((value, code)) = t.rsplit_once(' ')
+        && code.len() == 3
+        && code.bytes().all(|b| b.is_ascii_uppercase())
+    {
+        t = value.trim_end();
+    }
+    let mut negative = false;
+    if t.starts_with('(') && t.ends_with(')') && t.len() >= 2 {
+        negative = true;
+        t = t[1..t.len() - 1].trim();
+    }
+    // Which of '.' and ',' is the decimal separator: the later one when both
+    // appear ("1.250,50", "1,250.50"); a lone ',' unless three digits follow
+    // it ("0,39" but "1,250"); several of one kind are thousands ("1.250.000").
+    let decimal = match (t.rfind('.'), t.rfind(',')) {
+        (Some(dot), Some(comma)) if comma > dot => ',',
+        (Some(_), Some(_)) => '.',
+        (None, Some(comma)) => {
+            let after = t[comma + 1..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
+            if t.matches(',').count() == 1 && after != 3 {
+                ','
+            } else {
+                '.'
+            }
+        }
+        (Some(_), None) if t.matches('.').count() > 1 => ',',
+        _ => '.',
+    };
+    let mut cleaned = String::with_capacity(t.len());
+    for c in t.chars() {
+        match c {
+            '.' | ',' if c == decimal => cleaned.push('.'),
+            '.' | ',' => {}
+            '0'..='9' | 'e' | 'E' => cleaned.push(c),
+            '-' => {
+                if cleaned.is_empty() {
+                    negative = !negative;
+                } else if cleaned.ends_with(['e', 'E']) {
+                    cleaned.push(c);
+                } else {
+                    // A trailing minus: "12.50-".
+                    negative = !negative;
+                }
+            }
+            '+' => {
+                if cleaned.ends_with(['e', 'E']) {
+                    cleaned.push(c);
+                }
+            }
+            ' ' | '\u{a0}' | '\u{202f}' | '\'' | '_' => {}
+            '@' => {
+                if !cleaned.is_empty() {
+                    return None;
+                }
+            }
+            '$' | '€' | '£' | '¥' => {}
+            _ => return None,
+        }
+    }
+    if cleaned.is_empty() || !cleaned.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if cleaned.starts_with('.') {
+        cleaned.insert(0, '0');
+    }
+    let value = if cleaned.contains(['e', 'E']) {
+        Decimal::from_scientific(&cleaned).ok()?
+    } else {
+        Decimal::from_str(&cleaned).ok()?
+    };
+    Some(if negative { -value } else { value }.normalize())
+}
+
+/// A time zone given in the text itself.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Zone {
+    Fixed(FixedOffset),
+    Named(chrono_tz::Tz),
+}
+
+fn zone_abbreviation(word: &str) -> Option<Zone> {
+    let hours = match word.to_ascii_uppercase().as_str() {
+        "UTC" | "GMT" | "Z" => 0,
+        "EDT" => -4,
+        "EST" => -5,
+        "CDT" => -5,
+        "CST" => -6,
+        "MDT" => -6,
+        "MST" => -7,
+        "PDT" => -7,
+        "PST" => -8,
+        "BST" => 1,
+        "CET" => 1,
+        "CEST" => 2,
+        "ET" => return Some(Zone::Named(chrono_tz::America::New_York)),
+        "CT" => return Some(Zone::Named(chrono_tz::America::Chicago)),
+        "PT" => return Some(Zone::Named(chrono_tz::America::Los_Angeles)),
+        _ => return None,
+    };
+    FixedOffset::east_opt(hours * 3600).map(Zone::Fixed)
+}
+
+fn numeric_offset(word: &str) -> Option<FixedOffset> {
+    let (sign, rest) = match word.as_bytes().first()? {
+        b'+' => (1, &word[1..]),
+        b'-' => (-1, &word[1..]),
+        _ => return None,
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m) = match digits.len() {
+        2 => (digits.parse::<i32>().ok()?, 0),
+        4 => (
+            digits[..2].parse::<i32>().ok()?,
+            digits[2..].parse::<i32>().ok()?,
+        ),
+        _ => return None,
+    };
+    if h > 14 || m > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+fn year_of(text: &str) -> Option<i32> {
+    let y: i32 = text.parse().ok()?;
+    match text.len() {
+        2 => Some(if y < 70 { 2000 + y } else { 1900 + y }),
+        4 => Some(y),
+        _ => None,
+    }
+}
+
+fn month_name(text: &str) -> Option<u32> {
+    let t = text.to_ascii_lowercase();
+    let names = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    if t.len() < 3 {
+        return None;
+    }
+    names
+        .iter()
+        .position(|n| t.starts_with(n))
+        .map(|i| i as u32 + 1)
+}
+
+/// Reads a date: `2024-03-15`, `2024/03/15`, `2024.03.15`, `20240315`,
+/// `03/15/2024`, `3/15/24` (US order; day first when the first part is over 12),
+/// `15-Mar-2024`, `15 MAR 24`.
+pub fn date(text: &str) -> Option<NaiveDate> {
+    let t = text.trim();
+    // The common case, without allocating: 2024-03-15.
+    let b = t.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        let n = |r: std::ops::Range<usize>| -> Option<u32> {
+            b[r].iter().try_fold(0u32, |acc, &c| {
+                c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+            })
+        };
+        if let (Some(y), Some(m), Some(d)) = (n(0..4), n(5..7), n(8..10)) {
+            return NaiveDate::from_ymd_opt(y as i32, m, d);
+        }
+    }
+    if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
+        return NaiveDate::from_ymd_opt(
+            t[..4].parse().ok()?,
+            t[4..6].parse().ok()?,
+            t[6..].parse().ok()?,
+        );
+    }
+    let parts: Vec<&str> = t
+        .split(['-', '/', '.', ' '])
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() != 3 {
+        return None;
+    }
+    if let Some(m) = month_name(parts[1]) {
+        let d: u32 = parts[0].parse().ok()?;
+        return NaiveDate::from_ymd_opt(year_of(parts[2])?, m, d);
+    }
+    if let Some(m) = month_name(parts[0]) {
+        let d: u32 = parts[1].parse().ok()?;
+        return NaiveDate::from_ymd_opt(year_of(parts[2])?, m, d);
+    }
+    let nums: Vec<u32> = parts
+        .iter()
+        .map(|p| {
+            if p.bytes().all(|b| b.is_ascii_digit()) && p.len() <= 4 {
+                p.parse().ok()
+            } else {
+                None
+            }
+        })
+        .collect::<Option<_>>()?;
+    if parts[0].len() == 4 {
+        return NaiveDate::from_ymd_opt(nums[0] as i32, nums[1], nums[2]);
+    }
+    let year = year_of(parts[2])?;
+    if nums[0] > 12 && nums[1] <= 12 {
+        NaiveDate::from_ymd_opt(year, nums[1], nums[0])
+    } else {
+        NaiveDate::from_ymd_opt(year, nums[0], nums[1])
+    }
+}
+
+/// Reads a time of day: `9:30`, `09:30:15`, `09:30:15.123`, `093015`, with an
+/// optional `AM`/`PM` (attached or as the next word).
+pub fn time(text: &str) -> Option<NaiveTime> {
+    // The common case, without allocating: 09:30:15 or 9:30.
+    let b = text.trim().as_bytes();
+    let two = |i: usize| -> Option<u32> {
+        let (x, y) = (*b.get(i)?, *b.get(i + 1)?);
+        (x.is_ascii_digit() && y.is_ascii_digit())
+            .then(|| u32::from(x - b'0') * 10 + u32::from(y - b'0'))
+    };
+    let fast = match b.len() {
+        8 if b[2] == b':' && b[5] == b':' => {
+            two(0).zip(two(3)).zip(two(6)).map(|((h, m), s)| (h, m, s))
+        }
+        5 if b[2] == b':' => two(0).zip(two(3)).map(|(h, m)| (h, m, 0)),
+        _ => None,
+    };
+    if let Some((h, m, s)) = fast {
+        return NaiveTime::from_hms_opt(h, m, s);
+    }
+    let mut t = text.trim().to_ascii_uppercase();
+    let mut pm = None;
+    if let Some(rest) = t.strip_suffix("AM") {
+        pm = Some(false);
+        t = rest.trim().to_owned();
+    } else if let Some(rest) = t.strip_suffix("PM") {
+        pm = Some(true);
+        t = rest.trim().to_owned();
+    }
+    let (mut h, m, s, nanos) = if t.contains(':') {
+        let mut it = t.split(':');
+        let h: u32 = it.next()?.trim().parse().ok()?;
+        let m: u32 = it.next()?.trim().parse().ok()?;
+        let (s, nanos) = match it.next() {
+            Some(sec) => seconds(sec)?,
+            None => (0, 0),
+        };
+        if it.next().is_some() {
+            return None;
+        }
+        (h, m, s, nanos)
+    } else if (t.len() == 6 || t.len() == 4) && t.bytes().all(|b| b.is_ascii_digit()) {
+        let h = t[..2].parse().ok()?;
+        let m = t[2..4].parse().ok()?;
+        let s = if t.len() == 6 {
+            t[4..].parse().ok()?
+        } else {
+            0
+        };
+        (h, m, s, 0)
+    } else {
+        return None;
+    };
+    match pm {
+        Some(true) if h < 12 => h += 12,
+        Some(false) if h == 12 => h = 0,
+        Some(_) if h > 12 => return None,
+        _ => {}
+    }
+    NaiveTime::from_hms_nano_opt(h, m, s, nanos)
+}
+
+fn seconds(text: &str) -> Option<(u32, u32)> {
+    let text = text.trim();
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    let s: u32 = whole.parse().ok()?;
+    if frac.is_empty() {
+        return Some((s, 0));
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits: String = frac.chars().chain(std::iter::repeat('0')).take(9).collect();
+    Some((s, digits.parse().ok()?))
+}
+
+/// Places a local time in a zone; in a DST gap the time moves forward an hour,
+/// in an overlap the earlier instant is taken.
+pub fn localize(naive: NaiveDateTime, tz: chrono_tz::Tz) -> DateTime<FixedOffset> {
+    match tz.from_local_datetime(&naive).earliest() {
+        Some(t) => t.fixed_offset(),
+        None => match tz
+            .from_local_datetime(&(naive + Duration::hours(1)))
+            .earliest()
+        {
+            Some(t) => t.fixed_offset(),
+            None => naive.and_utc().fixed_offset(),
+        },
+    }
+}
+
+fn with_zone(
+    naive: NaiveDateTime,
+    zone: Option<Zone>,
+    tz: chrono_tz::Tz,
+) -> Option<DateTime<FixedOffset>> {
+    match zone {
+        Some(Zone::Fixed(offset)) => offset.from_local_datetime(&naive).single(),
+        Some(Zone::Named(named)) => Some(localize(naive, named)),
+        None => Some(localize(naive, tz)),
+    }
+}
+
+/// Reads a date and time in one field: ISO 8601 (`2024-03-15T09:30:00-04:00`),
+/// IBKR (`20240315;093000`), `03/15/2024 09:30:00 EDT`, `2024.03.15 09:30`,
+/// `7/2/2026 9:12 AM`, `11/12/22 11:27:19`. A date alone is midnight. A time
+/// without a zone is read in `tz`.
+pub fn datetime(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<FixedOffset>> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Some(dt);
+    }
+    // Unix time: 10 digits of seconds (with a fraction) or 13 of milliseconds.
+    let (whole, fraction) = t.split_once('.').unwrap_or((t, ""));
+    if whole.bytes().all(|b| b.is_ascii_digit()) && fraction.bytes().all(|b| b.is_ascii_digit()) {
+        let utc = FixedOffset::east_opt(0)?;
+        match whole.len() {
+            10 => {
+                let (_, nanos) = seconds(&format!("0.{fraction}")).unwrap_or((0, 0));
+                return utc.timestamp_opt(whole.parse().ok()?, nanos).single();
+            }
+            13 if fraction.is_empty() => {
+                return utc.timestamp_millis_opt(whole.parse().ok()?).single();
+            }
+            _ => {}
+        }
+    }
+    // Split into words on the separators brokers use between date and time.
+    // ISO's "T" between date and time (only between digits: "EST" keeps its T).
+    let bytes = t.as_bytes();
+    let iso: String = t
+        .char_indices()
+        .map(|(i, c)| {
+            let between_digits = i > 0
+                && bytes[i - 1].is_ascii_digit()
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+            if c == 'T' && between_digits { ' ' } else { c }
+        })
+        .collect();
+    let mut words: Vec<&str> = iso
+        .split([' ', ';', ',', '\t'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    // A zone at the end: a name, a numeric offset, or glued to the time.
+    let mut zone = None;
+    if let Some(last) = words.last().copied() {
+        if let Some(z) = zone_abbreviation(last) {
+            zone = Some(z);
+            words.pop();
+        } else if let Some(offset) = numeric_offset(last).filter(|_| words.len() > 2) {
+            zone = Some(Zone::Fixed(offset));
+            words.pop();
+        }
+    }
+    let mut glued = String::new();
+    if zone.is_none() && words.len() >= 2 {
+        let last = words[words.len() - 1];
+        if let Some(stripped) = last.strip_suffix('Z') {
+            zone = Some(Zone::Fixed(FixedOffset::east_opt(0)?));
+            glued = stripped.to_owned();
+        } else if let Some(pos) = last.rfind(['+', '-']).filter(|&p| p > 0)
+            && let Some(offset) = numeric_offset(&last[pos..])
+        {
+            zone = Some(Zone::Fixed(offset));
+            glued = last[..pos].to_owned();
+        }
+    }
+    if !glued.is_empty() {
+        let n = words.len();
+        words[n - 1] = &glued;
+    }
+    // Date words: "15 MAR 24" has three; others one.
+    // "15 MAR 24 ..." and "Mar 15 2024 ...": three words of date.
+    let month_words = words.len() >= 3
+        && (month_name(words[1]).is_some()
+            || (month_name(words[0]).is_some() && words[1].bytes().all(|b| b.is_ascii_digit())));
+    let (date_part, rest) = if month_words {
+        (words[..3].join(" "), &words[3..])
+    } else if !words.is_empty() {
+        (words[0].to_owned(), &words[1..])
+    } else {
+        return None;
+    };
+    let day = date(&date_part)?;
+    let time_of_day = match rest {
+        [] => NaiveTime::MIN,
+        [t] => time(t)?,
+        [t, ampm] if ampm.eq_ignore_ascii_case("am") || ampm.eq_ignore_ascii_case("pm") => {
+            time(&format!("{t} {ampm}"))?
+        }
+        _ => return None,
+    };
+    with_zone(day.and_time(time_of_day), zone, tz)
+}
+
+/// Reads a date and a time given in two fields; the zone may follow the time.
+pub fn date_and_time(
+    date_text: &str,
+    time_text: &str,
+    tz: chrono_tz::Tz,
+) -> Option<DateTime<FixedOffset>> {
+    if time_text.trim().is_empty() {
+        return datetime(date_text, tz);
+    }
+    if let (Some(d), Some(t)) = (date(date_text), time(time_text)) {
+        return Some(localize(d.and_time(t), tz));
+    }
+    // A date field that holds the time as well wins over the time field.
+    datetime(&format!("{} {}", date_text.trim(), time_text.trim()), tz).or_else(|| {
+        date_text
+            .contains(':')
+            .then(|| datetime(date_text, tz))
+            .flatten()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        let d = |s: &str| number(s).map(|d| d.to_string());
+        assert_eq!(d("$48.10 "), Some("48.1".into()));
+        assert_eq!(d("($75.90)"), Some("-75.9".into()));
+        assert_eq!(d(".06"), Some("0.06".into()));
+        assert_eq!(d("@12.34"), Some("12.34".into()));
+        assert_eq!(d("1 000.50"), Some("1000.5".into()));
+        assert_eq!(d("\"1,930.00\""), None);
+        assert_eq!(d("1,930.00"), Some("1930".into()));
+        assert_eq!(d("-0.03"), Some("-0.03".into()));
+        assert_eq!(d("+300"), Some("300".into()));
+        assert_eq!(d(""), None);
+        assert_eq!(d("abc"), None);
+        assert_eq!(d("-"), None);
+        assert_eq!(d("0,39"), Some("0.39".into()));
+        assert_eq!(d("1 250,50 $"), Some("1250.5".into()));
+        assert_eq!(d("1.250,50"), Some("1250.5".into()));
+        assert_eq!(d("1,250"), Some("1250".into()));
+        assert_eq!(d("1.250.000"), Some("1250000".into()));
+        assert_eq!(d("0.39 USD"), Some("0.39".into()));
+        assert_eq!(d("12.50-"), Some("-12.5".into()));
+    }
+
+    #[test]
+    fn datetimes() {
+        let ny = chrono_tz::America::New_York;
+        let s = |t: &str| datetime(t, ny).map(|d| d.to_rfc3339());
+        assert_eq!(
+            s("20260126;115715"),
+            Some("2026-01-26T11:57:15-05:00".into())
+        );
+        assert_eq!(
+            s("11/12/22 11:27:19"),
+            Some("2022-11-12T11:27:19-05:00".into())
+        );
+        assert_eq!(s("7/2/2026 9:12"), Some("2026-07-02T09:12:00-04:00".into()));
+        assert_eq!(
+            s("7/2/2026 9:12:03 PM"),
+            Some("2026-07-02T21:12:03-04:00".into())
+        );
+        assert_eq!(
+            s("03/15/2021 09:31:05 EST"),
+            Some("2021-03-15T09:31:05-05:00".into())
+        );
+        assert_eq!(
+            s("2023.01.05 10:15:22"),
+            Some("2023-01-05T10:15:22-05:00".into())
+        );
+        assert_eq!(
+            s("2024-03-15T09:30:00Z"),
+            Some("2024-03-15T09:30:00+00:00".into())
+        );
+        assert_eq!(
+            s("2024-03-15 09:30:00+01:00"),
+            Some("2024-03-15T09:30:00+01:00".into())
+        );
+        assert_eq!(
+            s("2021-02-02 13:30:51.7025"),
+            Some("2021-02-02T13:30:51.702500-05:00".into())
+        );
+        assert_eq!(
+            s("2024-03-15, 09:30:00"),
+            Some("2024-03-15T09:30:00-04:00".into())
+        );
+        assert_eq!(s("garbage"), None);
+        assert_eq!(
+            s("Mar 15, 2024 9:30:00 AM"),
+            Some("2024-03-15T09:30:00-04:00".into())
+        );
+        assert_eq!(s("1710509400"), Some("2024-03-15T13:30:00+00:00".into()));
+        assert_eq!(
+            s("1710509400.5"),
+            Some("2024-03-15T13:30:00.500+00:00".into())
+        );
+        assert_eq!(s("1710509400000"), Some("2024-03-15T13:30:00+00:00".into()));
+    }
+}

@@ -1,0 +1,321 @@
+//! thinkorswim (TD Ameritrade, Schwab) Account Statement CSV.
+//!
+//! The statement is a stack of sections; the fills are in "Account Trade
+//! History": `,Exec Time,Spread,Side,Qty,Pos Effect,Symbol,Exp,Strike,Type,
+//! Price,Net Price,Order Type`. Quirks handled: a UTF-8 BOM, CRLF, trailing
+//! commas, 2- or 4-digit years, signed quantities (`+300`, `-12`), prices like
+//! `.06`, and the legs of a multi-leg order after the first, which leave the
+//! time (and spread) blank: they take the time of the row above. Options are
+//! named `SPY 21 OCT 22 370 PUT`; futures keep their `/ES...` symbol.
+//!
+//! "Today's Trade Activity" (and paperMoney) exports hold the same rows under
+//! "Filled Orders". Stop orders (`STP`, `STP LMT`) in "Account Order History",
+//! "Working Orders" and "Canceled Orders" become stop orders at the time they
+//! were placed; their order type is the unnamed column after `PRICE`.
+//!
+//! The Trade History has no fees and its times may stop at the minute. The
+//! statement's "Cash Balance" and "Futures Statements" sections carry both, on
+//! `TRD` rows described as `BOT +300 PYPL @13.39`: each fill takes the fees (and
+//! the time to the second) of the matching row there, when one is found.
+
+use chrono::{DateTime, FixedOffset, Timelike};
+use rust_decimal::Decimal;
+
+use super::instrument::{InstrumentKind, futures_root, root_multiplier};
+use super::table::{Header, Row, csv_rows, opt_text, req_number};
+use super::{Fill, FillSide, ImportError, RowError, Sink, StopOrder, text};
+
+fn title(row: &Row) -> Option<&str> {
+    let mut filled = row.filled();
+    let first = filled.next()?;
+    filled.next().is_none().then_some(first)
+}
+
+/// A row of the cash or futures section describing a fill.
+struct CashTrade {
+    at: DateTime<FixedOffset>,
+    side: FillSide,
+    qty: Decimal,
+    symbol: String,
+    price: Option<Decimal>,
+    fee: Decimal,
+    used: bool,
+}
+
+fn cash_trade(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Option<CashTrade> {
+    if !opt_text(row, h.find(&["TYPE"])).eq_ignore_ascii_case("TRD") {
+        return None;
+    }
+    let date = opt_text(row, h.find(&["Exec Date", "DATE"]));
+    let time = opt_text(row, h.find(&["Exec Time", "TIME"]));
+    let at = text::date_and_time(date, time, tz)?;
+    let description = opt_text(row, h.find(&["DESCRIPTION"]));
+    let words: Vec<&str> = description.split_whitespace().collect();
+    let pos = words.iter().position(|w| matches!(*w, "BOT" | "SOLD"))?;
+    let side = if words[pos] == "BOT" {
+        FillSide::Buy
+    } else {
+        FillSide::Sell
+    };
+    let qty = text::number(words.get(pos + 1)?)?.abs();
+    let symbol = (*words.get(pos + 2)?).to_owned();
+    let price = words
+        .iter()
+        .rev()
+        .find_map(|w| w.strip_prefix('@'))
+        .and_then(text::number);
+    let mut fee = Decimal::ZERO;
+    for col in [h.find(&["Misc Fees"]), h.find(&["Commissions & Fees"])] {
+        if let Some(v) = col.and_then(|c| text::number(row.cell(c))) {
+            fee += v.abs();
+        }
+    }
+    Some(CashTrade {
+        at,
+        side,
+        qty,
+        symbol,
+        price,
+        fee,
+        used: false,
+    })
+}
+
+/// Reads the Account Trade History of a statement.
+pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
+    let rows = csv_rows(text);
+    let tz = sink.options.tz;
+    // "Account Statement for 123 (margin) since ...", "Today's Trade Activity for 123SCHW ..."
+    let account = rows
+        .iter()
+        .take(5)
+        .find_map(|r| {
+            let first = r.cell(0);
+            let pos = first.find(" for ")?;
+            (first.starts_with("Account Statement") || first.contains("Trade Activity")).then(
+                || {
+                    first[pos + 5..]
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .to_owned()
+                },
+            )
+        })
+        .unwrap_or_default();
+
+    let mut cash: Vec<CashTrade> = Vec::new();
+    let mut section = String::new();
+    let mut header: Option<Header> = None;
+    let mut found = false;
+    let mut previous: Option<(String, String)> = None; // exec time, spread
+    for row in &rows {
+        if row.is_blank() {
+            header = None;
+            continue;
+        }
+        if let Some(t) = title(row)
+            && (header.is_none()
+                || t.ends_with("Statements")
+                || t.ends_with("History")
+                || t.ends_with("Orders")
+                || t == "Cash Balance")
+        {
+            section = t.to_owned();
+            header = None;
+            continue;
+        }
+        let Some(h) = header.as_ref() else {
+            header = Some(Header::new(row));
+            continue;
+        };
+        match section.as_str() {
+            "Cash Balance" | "Futures Statements" => {
+                if let Some(c) = cash_trade(row, h, tz) {
+                    cash.push(c);
+                }
+            }
+            "Account Order History" | "Working Orders" | "Canceled Orders" => {
+                if let Some(stop) = order_stop(row, h, &account, tz, &section) {
+                    sink.parsed.stops.push(stop);
+                }
+            }
+            // "Filled Orders" in Today's Trade Activity and in paperMoney.
+            "Account Trade History" | "Filled Orders" => {
+                found = true;
+                let result = trade_row(row, h, &account, tz, &mut previous).map(|fill| {
+                    if let Some(fill) = fill {
+                        sink.parsed.fills.push(fill);
+                    }
+                });
+                sink.row(row.line, result)?;
+            }
+            _ => {}
+        }
+    }
+    if !found
+        && !rows
+            .iter()
+            .any(|r| matches!(title(r), Some("Account Trade History" | "Filled Orders")))
+    {
+        return Err(sink.error(
+            None,
+            None,
+            "no \"Account Trade History\" (or \"Filled Orders\") section was found",
+        ));
+    }
+    // Fees and seconds from the cash sections.
+    for fill in &mut sink.parsed.fills {
+        let minute = |t: DateTime<FixedOffset>| t.with_second(0).and_then(|t| t.with_nanosecond(0));
+        let base = fill.symbol.split_whitespace().next().unwrap_or("");
+        let matched = cash.iter_mut().find(|c| {
+            !c.used
+                && c.side == fill.side
+                && c.qty == fill.qty
+                && c.symbol.eq_ignore_ascii_case(base)
+                && c.price.is_none_or(|p| p == fill.price)
+                && minute(c.at) == minute(fill.at)
+        });
+        if let Some(c) = matched {
+            c.used = true;
+            fill.fee = c.fee;
+            if fill.at.second() == 0 {
+                fill.at = c.at;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The instrument of a row: options are named `SPY 21 OCT 22 370 PUT`.
+fn instrument(row: &Row, h: &Header, symbol: &str) -> (String, InstrumentKind, Option<Decimal>) {
+    let kind_text = opt_text(row, h.find(&["Type"])).to_ascii_uppercase();
+    let exp = opt_text(row, h.find(&["Exp"]));
+    let strike = opt_text(row, h.find(&["Strike"]));
+    match kind_text.as_str() {
+        "CALL" | "PUT" => {
+            let name = [symbol, exp, strike, kind_text.as_str()]
+                .iter()
+                .filter(|w| !w.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
+            // Options on futures move with the future's multiplier.
+            let m = if symbol.starts_with('/') {
+                futures_root(symbol).and_then(root_multiplier)
+            } else {
+                Some(Decimal::ONE_HUNDRED)
+            };
+            (name, InstrumentKind::Option, m)
+        }
+        "FUTURE" => (symbol.to_owned(), InstrumentKind::Future, None),
+        "STOCK" | "ETF" | "EQUITY" => (symbol.to_owned(), InstrumentKind::Stock, None),
+        "CRYPTO" => (symbol.to_owned(), InstrumentKind::Crypto, None),
+        _ if symbol.starts_with('/') => (symbol.to_owned(), InstrumentKind::Future, None),
+        _ => (symbol.to_owned(), InstrumentKind::Other, None),
+    }
+}
+
+/// A stop order of an order section (`STP` or `STP LMT` in the order type
+/// column, which has no name: it follows `PRICE`), at the time it was placed.
+fn order_stop(
+    row: &Row,
+    h: &Header,
+    account: &str,
+    tz: chrono_tz::Tz,
+    section: &str,
+) -> Option<StopOrder> {
+    let price_col = h.find(&["PRICE"])?;
+    let order_type = h
+        .find(&["Order Type"])
+        .map(|c| row.cell(c))
+        .unwrap_or_else(|| row.cell(price_col + 1));
+    if !order_type.to_ascii_uppercase().starts_with("STP") {
+        return None;
+    }
+    let price = text::number(row.cell(price_col)).filter(|p| *p > Decimal::ZERO)?;
+    let time = opt_text(row, h.find(&["Time Placed", "Time Canceled", "Exec Time"]));
+    let at = text::datetime(time, tz)?;
+    let symbol = opt_text(row, h.find(&["Symbol"]));
+    if symbol.is_empty() {
+        return None;
+    }
+    let status = match opt_text(row, h.find(&["Status"])) {
+        "" => section.to_owned(),
+        s => s.to_owned(),
+    };
+    Some(StopOrder {
+        account: account.to_owned(),
+        symbol: instrument(row, h, symbol).0,
+        at,
+        price,
+        status,
+        side: FillSide::parse(opt_text(row, h.find(&["Side"]))),
+        line: row.line,
+    })
+}
+
+fn trade_row(
+    row: &Row,
+    h: &Header,
+    account: &str,
+    tz: chrono_tz::Tz,
+    previous: &mut Option<(String, String)>,
+) -> Result<Option<Fill>, RowError> {
+    let symbol = opt_text(row, h.find(&["Symbol"]));
+    let qty_col = h
+        .find(&["Qty"])
+        .ok_or_else(|| RowError::new("Qty", "no such column"))?;
+    if symbol.is_empty() && row.cell(qty_col).is_empty() {
+        return Ok(None);
+    }
+    let mut exec_time = opt_text(row, h.find(&["Exec Time"])).to_owned();
+    let mut spread = opt_text(row, h.find(&["Spread"])).to_owned();
+    if exec_time.is_empty() {
+        // A further leg of a multi-leg order: same time as the row above.
+        let (t, s) = previous
+            .clone()
+            .ok_or_else(|| RowError::new("Exec Time", "is empty on the first row"))?;
+        exec_time = t;
+        if spread.is_empty() {
+            spread = s;
+        }
+    }
+    *previous = Some((exec_time.clone(), spread));
+    let at = text::datetime(&exec_time, tz).ok_or_else(|| {
+        RowError::new("Exec Time", format!("{exec_time:?} is not a date and time"))
+    })?;
+    if symbol.is_empty() {
+        return Err(RowError::new("Symbol", "is empty"));
+    }
+    let signed = req_number(row, qty_col, "Qty")?;
+    let side = match FillSide::parse(opt_text(row, h.find(&["Side"]))) {
+        Some(s) => s,
+        None if signed < Decimal::ZERO => FillSide::Sell,
+        None => FillSide::Buy,
+    };
+    let qty = signed.abs();
+    if qty.is_zero() {
+        return Err(RowError::new("Qty", "is zero"));
+    }
+    let price_col = h
+        .find(&["Price"])
+        .ok_or_else(|| RowError::new("Price", "no such column"))?;
+    let price = req_number(row, price_col, "Price")?;
+    let (symbol, kind, multiplier) = instrument(row, h, symbol);
+    Ok(Some(Fill {
+        account: account.to_owned(),
+        symbol,
+        kind,
+        side,
+        qty,
+        price,
+        fee: Decimal::ZERO,
+        at,
+        currency: "USD".to_owned(),
+        multiplier,
+        order_id: None,
+        exec_id: None,
+        line: row.line,
+    }))
+}

@@ -1,0 +1,499 @@
+//! `tranche report`: journal statistics for programs (JSON) and for people (text).
+//!
+//! This module only presents: [`Report`] mirrors
+//! [`JournalStats`] with every number written as a string, so that nothing is
+//! lost to floating point. Money is an exact decimal string per currency
+//! ([`exact`]); ratios, R-multiples and mean scores are rounded to 4
+//! places ([`ratio`]). Counts stay numbers. [`FilterArgs`] is the
+//! command line's view of a [`Filter`].
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::analysis::Rule;
+use crate::analysis::format::{exact, money as money_2dp, ratio};
+use crate::analysis::stats::{Breakdown, Filter, Group, JournalStats, Money};
+use crate::domain::{MarketCondition, Side};
+
+/// Below this many trades a group is a small sample, and the text says so.
+pub const SMALL_SAMPLE: usize = 20;
+
+/// The filter flags of `tranche report`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub struct FilterArgs {
+    /// Only trades opened on or after this date (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<NaiveDate>,
+    /// Only trades opened on or before this date (YYYY-MM-DD).
+    #[arg(long)]
+    pub to: Option<NaiveDate>,
+    /// Only this symbol.
+    #[arg(long)]
+    pub symbol: Option<String>,
+    /// Only this setup.
+    #[arg(long)]
+    pub setup: Option<String>,
+    /// Only this market condition: trending, range or unknown.
+    #[arg(long)]
+    pub condition: Option<MarketCondition>,
+    /// Only this side: long or short.
+    #[arg(long)]
+    pub side: Option<Side>,
+    /// Only trades that broke this rule (e.g. averaging-down).
+    #[arg(long)]
+    pub rule: Option<Rule>,
+}
+
+impl From<FilterArgs> for Filter {
+    fn from(args: FilterArgs) -> Filter {
+        let FilterArgs {
+            from,
+            to,
+            symbol,
+            setup,
+            condition,
+            side,
+            rule,
+        } = args;
+        Filter {
+            from,
+            to,
+            symbol,
+            setup,
+            condition,
+            side,
+            rule,
+        }
+    }
+}
+
+/// Money as exact strings, by currency.
+pub type MoneyText = BTreeMap<String, String>;
+
+/// The whole report, as `tranche report --json` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Trades that passed the filter.
+    pub trades: usize,
+    /// Of those, closed.
+    pub closed: usize,
+    /// Of those, open.
+    pub open: usize,
+    /// Results over closed trades.
+    pub performance: PerformanceReport,
+    /// Adherence to the rules.
+    pub adherence: AdherenceReport,
+    /// Scaled-in against single-entry trades.
+    pub scaling: ScalingReport,
+    /// What scaling out did.
+    pub scale_out: ScaleOutReport,
+    /// By setup.
+    pub by_setup: BTreeMap<String, BreakdownReport>,
+    /// By market condition.
+    pub by_condition: BTreeMap<String, BreakdownReport>,
+    /// By close month.
+    pub monthly: Vec<MonthReport>,
+}
+
+/// Results over closed trades.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PerformanceReport {
+    /// Closed trades.
+    pub closed: usize,
+    /// Winners.
+    pub wins: usize,
+    /// Losers.
+    pub losses: usize,
+    /// Winners over closed trades.
+    pub win_rate: Option<String>,
+    /// Mean winner.
+    pub average_win: MoneyText,
+    /// Mean loser (negative).
+    pub average_loss: MoneyText,
+    /// Mean net P&L per closed trade.
+    pub expectancy: MoneyText,
+    /// Closed trades with an R-multiple.
+    pub r_trades: usize,
+    /// Mean R-multiple.
+    pub expectancy_r: Option<String>,
+    /// Gross wins over gross losses, per currency with losses.
+    pub profit_factor: BTreeMap<String, String>,
+    /// Largest fall of the closed-trade equity from a peak (positive).
+    pub max_drawdown: MoneyText,
+}
+
+/// A group of trades.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupReport {
+    /// Trades.
+    pub trades: usize,
+    /// Closed trades.
+    pub closed: usize,
+    /// Winners over closed trades.
+    pub win_rate: Option<String>,
+    /// Closed trades with an R-multiple.
+    pub r_trades: usize,
+    /// Mean R-multiple.
+    pub mean_r: Option<String>,
+    /// Mean net P&L per closed trade.
+    pub mean_net_pnl: MoneyText,
+    /// Mean score.
+    pub mean_score: Option<String>,
+}
+
+/// Adherence to the rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdherenceReport {
+    /// Mean score of every trade.
+    pub mean_score: Option<String>,
+    /// Trades without a violation.
+    pub clean_trades: usize,
+    /// Rule id → number of violations.
+    pub violations_by_rule: BTreeMap<String, usize>,
+    /// Rule id → the trades that broke it.
+    pub by_rule: BTreeMap<String, GroupReport>,
+    /// The trades without a violation.
+    pub clean: GroupReport,
+}
+
+/// Scaled-in against single-entry, pyramided against averaged-down.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScalingReport {
+    /// Trades with adds.
+    pub scaled_in: GroupReport,
+    /// Trades with one entry.
+    pub single_entry: GroupReport,
+    /// Scaled in without averaging down.
+    pub pyramided: GroupReport,
+    /// Scaled in, averaging down.
+    pub averaged_down: GroupReport,
+}
+
+/// What scaling out did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScaleOutReport {
+    /// Trades with two exits or more.
+    pub trades: usize,
+    /// Of those, protected.
+    pub protected_trades: usize,
+    /// Of those, capped.
+    pub capped_trades: usize,
+    /// Sum of positive effects.
+    pub protected: MoneyText,
+    /// Sum of negative effects (negative).
+    pub capped: MoneyText,
+    /// `protected + capped`.
+    pub net_effect: MoneyText,
+}
+
+/// One setup or market condition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BreakdownReport {
+    /// Trades.
+    pub trades: usize,
+    /// Closed trades.
+    pub closed: usize,
+    /// Winners over closed trades.
+    pub win_rate: Option<String>,
+    /// Closed trades with an R-multiple.
+    pub r_trades: usize,
+    /// Mean R-multiple.
+    pub expectancy_r: Option<String>,
+    /// Mean net P&L per closed trade.
+    pub expectancy: MoneyText,
+    /// Mean score.
+    pub mean_score: Option<String>,
+}
+
+/// One month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthReport {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Trades closed in the month.
+    pub trades: usize,
+    /// Their mean score.
+    pub mean_score: String,
+    /// Their net P&L.
+    pub net_pnl: MoneyText,
+}
+
+fn money(values: &Money) -> MoneyText {
+    values
+        .iter()
+        .map(|(currency, value)| (currency.clone(), exact(*value)))
+        .collect()
+}
+
+fn ratio_of(value: Option<Decimal>) -> Option<String> {
+    value.map(ratio)
+}
+
+fn group(g: &Group) -> GroupReport {
+    GroupReport {
+        trades: g.trades,
+        closed: g.closed,
+        win_rate: ratio_of(g.win_rate),
+        r_trades: g.r_trades,
+        mean_r: ratio_of(g.mean_r),
+        mean_net_pnl: money(&g.mean_net_pnl),
+        mean_score: ratio_of(g.mean_score),
+    }
+}
+
+fn breakdown(b: &Breakdown) -> BreakdownReport {
+    BreakdownReport {
+        trades: b.trades,
+        closed: b.closed,
+        win_rate: ratio_of(b.win_rate),
+        r_trades: b.r_trades,
+        expectancy_r: ratio_of(b.expectancy_r),
+        expectancy: money(&b.expectancy),
+        mean_score: ratio_of(b.mean_score),
+    }
+}
+
+impl Report {
+    /// The report of `stats`.
+    pub fn new(stats: &JournalStats) -> Report {
+        let p = &stats.performance;
+        let a = &stats.adherence;
+        let s = &stats.scale_out;
+        Report {
+            trades: stats.trades,
+            closed: stats.closed,
+            open: stats.open,
+            performance: PerformanceReport {
+                closed: p.closed,
+                wins: p.wins,
+                losses: p.losses,
+                win_rate: ratio_of(p.win_rate),
+                average_win: money(&p.average_win),
+                average_loss: money(&p.average_loss),
+                expectancy: money(&p.expectancy),
+                r_trades: p.r_trades,
+                expectancy_r: ratio_of(p.expectancy_r),
+                profit_factor: p
+                    .profit_factor
+                    .iter()
+                    .map(|(c, v)| (c.clone(), ratio(*v)))
+                    .collect(),
+                max_drawdown: money(&p.max_drawdown),
+            },
+            adherence: AdherenceReport {
+                mean_score: ratio_of(a.mean_score),
+                clean_trades: a.clean_trades,
+                violations_by_rule: a
+                    .violations_by_rule
+                    .iter()
+                    .map(|(rule, n)| (rule.id().to_owned(), *n))
+                    .collect(),
+                by_rule: a
+                    .by_rule
+                    .iter()
+                    .map(|impact| (impact.rule.id().to_owned(), group(&impact.broke)))
+                    .collect(),
+                clean: group(&a.clean),
+            },
+            scaling: ScalingReport {
+                scaled_in: group(&stats.scaling.scaled_in),
+                single_entry: group(&stats.scaling.single_entry),
+                pyramided: group(&stats.scaling.pyramided),
+                averaged_down: group(&stats.scaling.averaged_down),
+            },
+            scale_out: ScaleOutReport {
+                trades: s.trades,
+                protected_trades: s.protected_trades,
+                capped_trades: s.capped_trades,
+                protected: money(&s.protected),
+                capped: money(&s.capped),
+                net_effect: money(&s.net_effect),
+            },
+            by_setup: stats
+                .by_setup
+                .iter()
+                .map(|(k, v)| (k.clone(), breakdown(v)))
+                .collect(),
+            by_condition: stats
+                .by_condition
+                .iter()
+                .map(|(k, v)| (k.clone(), breakdown(v)))
+                .collect(),
+            monthly: stats
+                .monthly
+                .iter()
+                .map(|m| MonthReport {
+                    month: m.month.clone(),
+                    trades: m.trades,
+                    mean_score: ratio(m.mean_score),
+                    net_pnl: money(&m.net_pnl),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The report of `stats` as JSON, for `tranche report --json`.
+pub fn report_json(stats: &JournalStats) -> serde_json::Value {
+    // Serializing plain structs of strings, counts and maps cannot fail.
+    serde_json::to_value(Report::new(stats)).unwrap_or(serde_json::Value::Null)
+}
+
+/// Money for people, to the cent: `1200.50 USD, -30.00 EUR`, or `-` for none.
+/// (Profit factors go through here too, as plain numbers by currency.)
+fn money_text(values: &MoneyText) -> String {
+    if values.is_empty() {
+        return "-".to_owned();
+    }
+    values
+        .iter()
+        .map(|(currency, value)| match Decimal::from_str(value) {
+            Ok(amount) => format!("{} {currency}", money_2dp(amount)),
+            Err(_) => format!("{value} {currency}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn or_dash(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("-")
+}
+
+fn sample_note(trades: usize) -> &'static str {
+    if trades < SMALL_SAMPLE {
+        "  (fewer than 20 trades)"
+    } else {
+        ""
+    }
+}
+
+fn group_line(out: &mut String, name: &str, g: &GroupReport) {
+    let _ = writeln!(
+        out,
+        "  {name:<22} {:>6} trades  win rate {:<7} mean R {:<8} mean score {:<8} mean net {}{}",
+        g.trades,
+        or_dash(&g.win_rate),
+        or_dash(&g.mean_r),
+        or_dash(&g.mean_score),
+        money_text(&g.mean_net_pnl),
+        sample_note(g.trades),
+    );
+}
+
+fn breakdown_line(out: &mut String, name: &str, b: &BreakdownReport) {
+    let _ = writeln!(
+        out,
+        "  {name:<22} {:>6} trades  win rate {:<7} expectancy {:<8} R, {}  mean score {}{}",
+        b.trades,
+        or_dash(&b.win_rate),
+        or_dash(&b.expectancy_r),
+        money_text(&b.expectancy),
+        or_dash(&b.mean_score),
+        sample_note(b.trades),
+    );
+}
+
+/// The report of `stats` as text, for `tranche report`.
+pub fn report_text(stats: &JournalStats) -> String {
+    let r = Report::new(stats);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Trades: {} ({} closed, {} open)",
+        r.trades, r.closed, r.open
+    );
+    let p = &r.performance;
+    let _ = writeln!(out, "\nPerformance (closed trades)");
+    let _ = writeln!(
+        out,
+        "  win rate       {} ({} wins, {} losses)",
+        or_dash(&p.win_rate),
+        p.wins,
+        p.losses
+    );
+    let _ = writeln!(out, "  average win    {}", money_text(&p.average_win));
+    let _ = writeln!(out, "  average loss   {}", money_text(&p.average_loss));
+    let _ = writeln!(out, "  expectancy     {}", money_text(&p.expectancy));
+    let _ = writeln!(
+        out,
+        "  expectancy R   {} (over {} trades with a stop)",
+        or_dash(&p.expectancy_r),
+        p.r_trades
+    );
+    let _ = writeln!(out, "  profit factor  {}", money_text(&p.profit_factor));
+    let _ = writeln!(out, "  max drawdown   {}", money_text(&p.max_drawdown));
+
+    let a = &r.adherence;
+    let _ = writeln!(out, "\nAdherence");
+    let _ = writeln!(out, "  mean score     {}", or_dash(&a.mean_score));
+    let _ = writeln!(out, "  clean trades   {}", a.clean_trades);
+    if !a.violations_by_rule.is_empty() {
+        let _ = writeln!(out, "  violations by rule");
+        for rule in Rule::ALL {
+            if let Some(n) = a.violations_by_rule.get(rule.id()) {
+                let _ = writeln!(out, "    {:<20} {n}", rule.id());
+            }
+        }
+        let _ = writeln!(out, "  trades that broke each rule, against clean trades");
+        for rule in Rule::ALL {
+            if let Some(g) = a.by_rule.get(rule.id()) {
+                group_line(&mut out, rule.id(), g);
+            }
+        }
+    }
+    group_line(&mut out, "clean", &a.clean);
+
+    let s = &r.scaling;
+    let _ = writeln!(out, "\nScaling in");
+    group_line(&mut out, "scaled in", &s.scaled_in);
+    group_line(&mut out, "single entry", &s.single_entry);
+    group_line(&mut out, "pyramided", &s.pyramided);
+    group_line(&mut out, "averaged down", &s.averaged_down);
+
+    let o = &r.scale_out;
+    let _ = writeln!(
+        out,
+        "\nScaling out ({} trades with two exits or more)",
+        o.trades
+    );
+    let _ = writeln!(
+        out,
+        "  protected      {} ({} trades)",
+        money_text(&o.protected),
+        o.protected_trades
+    );
+    let _ = writeln!(
+        out,
+        "  capped         {} ({} trades)",
+        money_text(&o.capped),
+        o.capped_trades
+    );
+    let _ = writeln!(out, "  net effect     {}", money_text(&o.net_effect));
+
+    let _ = writeln!(out, "\nBy setup");
+    for (setup, b) in &r.by_setup {
+        let name = if setup.is_empty() { "(none)" } else { setup };
+        breakdown_line(&mut out, name, b);
+    }
+    let _ = writeln!(out, "\nBy market condition");
+    for (condition, b) in &r.by_condition {
+        breakdown_line(&mut out, condition, b);
+    }
+    let _ = writeln!(out, "\nBy month (closed trades)");
+    for m in &r.monthly {
+        let _ = writeln!(
+            out,
+            "  {}  {:>6} trades  mean score {:<8}  net {}",
+            m.month,
+            m.trades,
+            m.mean_score,
+            money_text(&m.net_pnl)
+        );
+    }
+    out
+}

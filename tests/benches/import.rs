@@ -1,0 +1,109 @@
+//! Import speed: a generated CSV of 1,000,000 fills, read and grouped into
+//! trades, against `sqlite3 .import` of the same file into a plain table,
+//! measured in the same run.
+//!
+//! Run with `cargo bench --bench import` (set `TRANCHE_BENCH_FILLS` for
+//! another size). The `sqlite3` command-line shell must be on the PATH for the
+//! comparison; without it only the import is timed.
+
+use std::fmt::Write as _;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use tranche::import::{ImportOptions, import};
+
+/// A generic CSV of `n` fills: 50 symbols, each scaling in and out.
+fn generate(n: usize) -> String {
+    let mut out = String::with_capacity(n * 80);
+    out.push_str("Date,Time,Symbol,Side,Quantity,Price,Commission,Account,Execution ID\n");
+    let symbols: Vec<String> = (0..50).map(|i| format!("SYM{i:02}")).collect();
+    let mut positions = [0i64; 50];
+    for i in 0..n {
+        let s = i % 50;
+        let seconds = i / 50;
+        let (day, rest) = (seconds / 23_400, seconds % 23_400);
+        let (h, m, sec) = (
+            9 + (rest + 1800) / 3600,
+            ((rest + 1800) / 60) % 60,
+            rest % 60,
+        );
+        // Scale in twice, then out twice: every symbol goes flat every 4 fills.
+        let buy = positions[s] < 200 && (i / 50) % 4 < 2;
+        let qty = 100;
+        positions[s] += if buy { qty } else { -qty };
+        let price = 100 + (i % 97) as i64;
+        let _ = writeln!(
+            out,
+            "2024-{:02}-{:02},{h:02}:{m:02}:{sec:02},{},{},{qty},{price}.{:02},1.25,U1,E{i}",
+            1 + (day / 28) % 12,
+            1 + day % 28,
+            symbols[s],
+            if buy { "Buy" } else { "Sell" },
+            i % 100,
+        );
+    }
+    out
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let start = Instant::now();
+    let value = f();
+    (value, start.elapsed())
+}
+
+fn main() {
+    let n: usize = std::env::var("TRANCHE_BENCH_FILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("fills.csv");
+    std::fs::write(&path, generate(n)).expect("the generated file is written");
+
+    let options = ImportOptions {
+        tz: chrono_tz::UTC,
+        ..ImportOptions::default()
+    };
+    let (result, import_time) = time(|| {
+        let bytes = std::fs::read(&path).expect("the generated file is read");
+        import(&bytes, "fills.csv", &options).expect("the generated file imports")
+    });
+    println!(
+        "import: {} fills, {} trades in {:.3} s",
+        result.fills.len(),
+        result.trades.len(),
+        import_time.as_secs_f64()
+    );
+
+    if std::env::var("TRANCHE_BENCH_PHASES").is_ok() {
+        let bytes = std::fs::read(&path).expect("the generated file is read");
+        let ((_, parsed), parse_time) =
+            time(|| tranche::import::parse(&bytes, "fills.csv", &options).expect("parses"));
+        let (_, group_time) = time(|| {
+            tranche::import::group::group(&parsed.fills, &parsed.stops, &Default::default())
+        });
+        println!(
+            "  of which reading {:.3} s, grouping {:.3} s",
+            parse_time.as_secs_f64(),
+            group_time.as_secs_f64()
+        );
+    }
+
+    let db = dir.path().join("plain.sqlite");
+    let (status, sqlite_time) = time(|| {
+        Command::new("sqlite3")
+            .arg(&db)
+            .arg(format!(".import --csv {} fills", path.display()))
+            .status()
+    });
+    match status {
+        Ok(s) if s.success() => {
+            let ratio = import_time.as_secs_f64() / sqlite_time.as_secs_f64();
+            println!(
+                "sqlite3 .import: {:.3} s; import / sqlite3 = {ratio:.2}",
+                sqlite_time.as_secs_f64()
+            );
+        }
+        _ => println!("sqlite3 .import: not run (no sqlite3 shell)"),
+    }
+}
