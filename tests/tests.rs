@@ -7,6 +7,7 @@ mod domain;
 mod helpers;
 mod import;
 mod interchange;
+mod review;
 mod stats;
 mod storage;
 mod ui;

@@ -841,18 +841,21 @@ fn monthly_chart(ui: &mut Ui, cache: &Cache) {
                     .width(2.0),
             );
         });
-    ui.horizontal_wrapped(|ui| {
-        for m in months.iter().filter(|m| m.trades < SMALL_SAMPLE).take(1) {
-            let _ = m;
-            ui.weak("Months with fewer than 20 trades are small samples:");
-            let few: Vec<&str> = months
-                .iter()
-                .filter(|m| m.trades < SMALL_SAMPLE)
-                .map(|m| m.month.as_str())
-                .collect();
-            ui.weak(few.join(", "));
-        }
-    });
+    let few: Vec<&str> = months
+        .iter()
+        .filter(|m| m.trades < SMALL_SAMPLE)
+        .map(|m| m.month.as_str())
+        .collect();
+    if !few.is_empty() {
+        ui.label(
+            RichText::new(format!(
+                "Small samples (fewer than {SMALL_SAMPLE} trades): {}",
+                few.join(", ")
+            ))
+            .small()
+            .color(ui.visuals().warn_fg_color),
+        );
+    }
 }
 
 fn rule_cost_chart(ui: &mut Ui, cache: &Cache) {
@@ -883,7 +886,7 @@ fn rule_cost_chart(ui: &mut Ui, cache: &Cache) {
                     impact.broke.trades,
                     impact.broke.r_trades,
                     if impact.broke.trades < SMALL_SAMPLE {
-                        " — small sample"
+                        " (small sample)"
                     } else {
                         ""
                     }
@@ -966,9 +969,11 @@ fn scale_out_chart(ui: &mut Ui, panel: &ReviewPanel, cache: &Cache) -> Vec<Comma
     let protected = Color32::from_rgb(40, 160, 90);
     let capped = Color32::from_rgb(205, 95, 20);
     ui.horizontal_wrapped(|ui| {
-        ui.colored_label(protected, "■ protected");
+        swatch(ui, protected);
+        ui.colored_label(protected, "protected");
         ui.weak("(taking partial profits beat holding everything to the last exit)");
-        ui.colored_label(capped, "■ capped");
+        swatch(ui, capped);
+        ui.colored_label(capped, "capped");
         ui.weak(format!(
             "(it cost profit). One bar per scaled-out trade, by open time, in {currency}; the line is the running net effect. Click a bar to open the trade."
         ));
@@ -1029,6 +1034,12 @@ fn scale_out_chart(ui: &mut Ui, panel: &ReviewPanel, cache: &Cache) -> Vec<Comma
     plot_click(&response, panel, Chart::ScaleOut)
         .into_iter()
         .collect()
+}
+
+/// A small square of colour, for a legend.
+fn swatch(ui: &mut Ui, color: Color32) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+    ui.painter().rect_filled(rect, 2.0, color);
 }
 
 fn distributions(ui: &mut Ui, cache: &Cache) {
