@@ -452,6 +452,26 @@ impl ReviewPanel {
         String::from_utf8(writer.into_inner().ok()?).ok()
     }
 
+    /// Asks for a screenshot of the window; when it comes, asks where to
+    /// save the dashboard's part of it (`rect`, in points) as a PNG image.
+    fn start_screenshot(&mut self, ctx: &egui::Context, rect: egui::Rect) {
+        let (tx, rx) = channel();
+        self.export = Some(rx);
+        let repaint = ctx.clone();
+        ctx.request_screenshot(move |image| {
+            // The callback runs where the frame was drawn: hand the work to a thread.
+            let _ = std::thread::Builder::new()
+                .name("review-png".to_owned())
+                .spawn(move || {
+                    let ppp = repaint.pixels_per_point();
+                    let part = image.region(&rect, Some(ppp));
+                    let message = save_png(&part);
+                    let _ = tx.send(message);
+                    repaint.request_repaint();
+                });
+        });
+    }
+
     fn start_export(&mut self, ctx: &egui::Context) {
         let Some(text) = self.csv() else {
             return;
@@ -486,6 +506,8 @@ impl ReviewPanel {
     /// Draws the dashboard; returns what the user asked for.
     pub fn ui(&mut self, ui: &mut Ui, view: &ViewContext<'_>) -> Vec<Command> {
         let mut commands = Vec::new();
+        // What "Save PNG" keeps: the dashboard, not the list beside it.
+        let dashboard_rect = ui.max_rect();
         if let Some(rx) = &self.export
             && let Ok(message) = rx.try_recv()
         {
@@ -502,6 +524,13 @@ impl ReviewPanel {
                 .clicked()
             {
                 self.start_export(ui.ctx());
+            }
+            if ui
+                .add_enabled(self.export.is_none(), egui::Button::new("Save PNG…"))
+                .on_hover_text("Save a picture of the dashboard")
+                .clicked()
+            {
+                self.start_screenshot(ui.ctx(), dashboard_rect);
             }
             if let Some(message) = &self.message {
                 ui.weak(message);
@@ -628,6 +657,31 @@ impl ReviewPanel {
                 *prefs = typed;
             }
         });
+    }
+}
+
+/// Asks where to save `image` and writes it as PNG; returns what happened
+/// (empty when the user chose no file).
+fn save_png(image: &egui::ColorImage) -> String {
+    let Some(path) = rfd::FileDialog::new()
+        .set_title("Save the dashboard as an image")
+        .set_file_name("tranche-review.png")
+        .add_filter("PNG image", &["png"])
+        .save_file()
+    else {
+        return String::new();
+    };
+    let [width, height] = image.size;
+    let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+    let written = u32::try_from(width)
+        .ok()
+        .zip(u32::try_from(height).ok())
+        .and_then(|(w, h)| image::RgbaImage::from_raw(w, h, rgba))
+        .map(|picture| picture.save_with_format(&path, image::ImageFormat::Png));
+    match written {
+        Some(Ok(())) => format!("Dashboard saved to {}", path.display()),
+        Some(Err(err)) => format!("Could not write {}: {err}", path.display()),
+        None => "The screenshot had no pixels".to_owned(),
     }
 }
 
