@@ -203,3 +203,34 @@ fn the_statistics_export_as_csv() {
     let win_rate = expected["performance"]["win_rate"].as_str().unwrap_or("");
     assert!(csv.contains(&format!("performance.win_rate,{win_rate}")));
 }
+
+#[cfg(feature = "snapshots")]
+mod snapshots {
+    use super::*;
+    use tranche::app::Preferences;
+    use tranche::app::store::Store;
+    use tranche::ui::{Theme, View};
+
+    #[test]
+    fn review_dashboard_with_sample_trades() {
+        let store = MemoryStore::with_trades(samples().into_iter().map(|(_, t)| t));
+        let prefs = Preferences {
+            theme: Theme::Dark,
+            ..Preferences::default()
+        };
+        let mut harness = Harness::builder()
+            .with_size([1600.0, 1000.0])
+            .build_eframe(move |cc| {
+                TrancheApp::with_preferences(
+                    &cc.egui_ctx,
+                    Box::new(move || Ok(Box::new(store) as Box<dyn Store>)),
+                    prefs,
+                )
+            });
+        settle(&mut harness);
+        let ctx = harness.ctx.clone();
+        harness.state_mut().apply(Command::Show(View::Review), &ctx);
+        settle(&mut harness);
+        harness.snapshot("review_dashboard");
+    }
+}

@@ -19,7 +19,6 @@ use egui_plot::{
     PlotPoints, Points,
 };
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::stats::{Analysed, Breakdown, Filter, JournalStats, journal_stats};
@@ -148,7 +147,10 @@ struct Cache {
     took_ms: f64,
     equity_r: Curve,
     equity_money: Curve,
+    /// The scale-out bars drawn, each with its trade.
     scale_out: Series,
+    /// How many trades one scale-out bar stands for.
+    scale_out_run: usize,
     scale_out_cumulative: Vec<PlotPoint>,
     single_entry: Distribution,
     scaled_in: Distribution,
@@ -166,8 +168,27 @@ pub struct ReviewPanel {
     message: Option<String>,
 }
 
+/// At most this many scale-out bars are drawn; beyond it, each bar stands
+/// for a run of trades and shows the run's extremes.
+const MAX_BARS: usize = 1000;
+
+/// At most this many violation dots are drawn per rule and curve; beyond it,
+/// every n-th is shown (the curve itself keeps every trade).
+const MAX_MARKS: usize = 2000;
+
+/// A decimal as a float for a chart: the mantissa over a power of ten
+/// (`to_f64` is several times slower on the 28-digit quotients of R).
 fn f(value: Decimal) -> f64 {
-    value.to_f64().unwrap_or(0.0)
+    value.mantissa() as f64 / 10f64.powi(value.scale() as i32)
+}
+
+/// Keeps every n-th point when there are more than [`MAX_MARKS`].
+fn thin(series: &mut Series) {
+    let step = series.points.len().div_ceil(MAX_MARKS).max(1);
+    if step > 1 {
+        series.points = series.points.iter().step_by(step).copied().collect();
+        series.ids = series.ids.iter().step_by(step).copied().collect();
+    }
 }
 
 fn seconds(at: DateTime<chrono::FixedOffset>) -> f64 {
@@ -294,13 +315,27 @@ impl ReviewPanel {
             .collect();
         effects.sort_by_key(|p| (p.opened_at, p.id));
         let mut scale_out = Series::default();
-        let mut scale_out_cumulative = Vec::with_capacity(effects.len());
+        let run = effects.len().div_ceil(MAX_BARS).max(1);
+        let mut scale_out_cumulative = Vec::with_capacity(effects.len() / run + 1);
         let mut total = Decimal::ZERO;
-        for (i, p) in effects.iter().enumerate() {
-            let x = (i + 1) as f64;
-            scale_out.push(x, f(p.effect), p.id);
-            total += p.effect;
-            scale_out_cumulative.push(PlotPoint::new(x, f(total)));
+        for (chunk, trades) in effects.chunks(run).enumerate() {
+            // Ordinals of the trades, from 1; a run's bar sits at its middle.
+            let first = chunk * run + 1;
+            let x = first as f64 + (trades.len() as f64 - 1.0) / 2.0;
+            if run == 1 {
+                scale_out.push(x, f(trades[0].effect), trades[0].id);
+            } else {
+                let low = trades.iter().min_by_key(|p| p.effect);
+                let high = trades.iter().max_by_key(|p| p.effect);
+                if let Some(p) = low.filter(|p| p.effect < Decimal::ZERO) {
+                    scale_out.push(x, f(p.effect), p.id);
+                }
+                if let Some(p) = high.filter(|p| p.effect > Decimal::ZERO) {
+                    scale_out.push(x, f(p.effect), p.id);
+                }
+            }
+            total += trades.iter().map(|p| p.effect).sum::<Decimal>();
+            scale_out_cumulative.push(PlotPoint::new((first + trades.len() - 1) as f64, f(total)));
         }
 
         let mut single_entry = Distribution::default();
@@ -336,6 +371,9 @@ impl ReviewPanel {
             d.r.sort_by(f64::total_cmp);
         }
 
+        for curve in [&mut equity_r, &mut equity_money] {
+            curve.marks.values_mut().for_each(thin);
+        }
         let report = Report::new(&stats);
         self.cache = Some(Cache {
             revision,
@@ -348,6 +386,7 @@ impl ReviewPanel {
             equity_r,
             equity_money,
             scale_out,
+            scale_out_run: run,
             scale_out_cumulative,
             single_entry,
             scaled_in,
@@ -373,19 +412,24 @@ impl ReviewPanel {
             Chart::EquityR => &cache.equity_r.line,
             Chart::ScaleOut => {
                 // A bar is hit anywhere between zero and its top.
-                let i = x.round();
-                if (x - i).abs() > 0.4 || i < 1.0 {
-                    return None;
-                }
-                let at = i as usize - 1;
-                let bar = cache.scale_out.points.get(at)?;
-                let (low, high) = if bar.y < 0.0 {
-                    (bar.y, 0.0)
-                } else {
-                    (0.0, bar.y)
-                };
-                return (y >= low - y_tolerance && y <= high + y_tolerance)
-                    .then(|| cache.scale_out.ids[at]);
+                let half = bar_width(cache.scale_out_run) / 2.0 + x_tolerance;
+                return cache
+                    .scale_out
+                    .points
+                    .iter()
+                    .zip(&cache.scale_out.ids)
+                    .find(|(bar, _)| {
+                        let (low, high) = if bar.y < 0.0 {
+                            (bar.y, 0.0)
+                        } else {
+                            (0.0, bar.y)
+                        };
+                        (bar.x - x).abs() <= half
+                            && y >= low - y_tolerance
+                            && y <= high + y_tolerance
+                            && (y == 0.0 || (y < 0.0) == (bar.y < 0.0))
+                    })
+                    .map(|(_, id)| *id);
             }
         };
         let x_tolerance = x_tolerance.max(f64::MIN_POSITIVE);
@@ -777,11 +821,23 @@ fn curve_plot(ui: &mut Ui, id: &str, curve: &Curve, unit: &str) -> egui_plot::Pl
                 plot_name,
                 position,
                 ..
-            } => Some(format!(
-                "{plot_name}\n{:.2} {unit_label}\nclosed {}",
-                position.y,
-                date_tick(position.x)
-            )),
+            } => {
+                // The trade closed at this point, found by its close time.
+                let points = &curve.line.points;
+                let at = points.partition_point(|p| p.x < position.x);
+                let trade = points[at..]
+                    .iter()
+                    .zip(&curve.line.ids[at..])
+                    .take_while(|(p, _)| p.x == position.x)
+                    .find(|(p, _)| p.y == position.y)
+                    .map(|(_, id)| format!("trade #{id}, "))
+                    .unwrap_or_default();
+                Some(format!(
+                    "{plot_name}\n{trade}equity {:.2} {unit_label}\nclosed {}",
+                    position.y,
+                    date_tick(position.x)
+                ))
+            }
             egui_plot::HoverPosition::Elsewhere { .. } => None,
         })
         .show(ui, |plot| {
@@ -1043,18 +1099,25 @@ fn scale_out_chart(ui: &mut Ui, panel: &ReviewPanel, cache: &Cache) -> Vec<Comma
         ));
         small_sample(ui, s.trades);
     });
+    let width = bar_width(cache.scale_out_run);
     let bars: Vec<Bar> = cache
         .scale_out
         .points
         .iter()
-        .zip(&cache.scale_out.ids)
-        .map(|(p, id)| {
+        .map(|p| {
             Bar::new(p.x, p.y)
-                .name(format!("trade #{id}: {:+.2} {currency}", p.y))
                 .fill(if p.y < 0.0 { capped } else { protected })
-                .width(0.8)
+                .width(width)
         })
         .collect();
+    let run = cache.scale_out_run;
+    if run > 1 {
+        ui.weak(format!(
+            "{} trades: each bar pair shows the most protective and the most capping of {run} trades in a row.",
+            cache.stats.scale_out.trades
+        ));
+    }
+    let bar_currency = currency.clone();
     let response = Plot::new("review-scale-out")
         .height(200.0)
         .legend(Legend::default().position(Corner::LeftTop))
@@ -1074,7 +1137,18 @@ fn scale_out_chart(ui: &mut Ui, panel: &ReviewPanel, cache: &Cache) -> Vec<Comma
             plot.bar_chart(
                 BarChart::new("Effect per trade", bars)
                     .color(protected)
-                    .element_formatter(Box::new(|bar, _| bar.name.clone())),
+                    .element_formatter(Box::new(move |bar, _| {
+                        let what = if bar.value < 0.0 {
+                            "capped"
+                        } else {
+                            "protected"
+                        };
+                        format!(
+                            "trade {:.0} by open time: {what} {:.2} {bar_currency}",
+                            bar.argument,
+                            bar.value.abs()
+                        )
+                    })),
             );
             plot.line(
                 Line::new(
@@ -1088,6 +1162,11 @@ fn scale_out_chart(ui: &mut Ui, panel: &ReviewPanel, cache: &Cache) -> Vec<Comma
     plot_click(&response, panel, Chart::ScaleOut)
         .into_iter()
         .collect()
+}
+
+/// The width of a scale-out bar that stands for `run` trades.
+fn bar_width(run: usize) -> f64 {
+    run as f64 * 0.8
 }
 
 /// A small square of colour, for a legend.
