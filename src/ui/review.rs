@@ -95,7 +95,10 @@ impl Series {
 /// One equity curve with its violating trades, by worst rule.
 #[derive(Debug, Clone, Default)]
 struct Curve {
+    /// Every trade's point, for picking and hovering.
     line: Series,
+    /// What the line draws: [`line`](Self::line) decimated.
+    drawn: Vec<PlotPoint>,
     marks: BTreeMap<Rule, Series>,
 }
 
@@ -180,6 +183,54 @@ const MAX_MARKS: usize = 2000;
 /// (`to_f64` is several times slower on the 28-digit quotients of R).
 fn f(value: Decimal) -> f64 {
     value.mantissa() as f64 / 10f64.powi(value.scale() as i32)
+}
+
+/// At most about this many points of an equity curve are drawn.
+const MAX_LINE_POINTS: usize = 4000;
+
+/// The points of a line to draw: all of them when there are few; otherwise,
+/// in runs of consecutive points, each run's first, lowest, highest and last
+/// point (in order), which keeps the line's shape at any zoom that shows the
+/// whole curve.
+fn decimate(points: &[PlotPoint]) -> Vec<PlotPoint> {
+    let run = points.len().div_ceil(MAX_LINE_POINTS / 4).max(1);
+    if run <= 4 {
+        return points.to_vec();
+    }
+    let mut drawn = Vec::with_capacity(points.len() / run * 4 + 4);
+    for chunk in points.chunks(run) {
+        let mut keep = [0, 0, 0, chunk.len() - 1];
+        for (i, p) in chunk.iter().enumerate() {
+            if p.y < chunk[keep[1]].y {
+                keep[1] = i;
+            }
+            if p.y > chunk[keep[2]].y {
+                keep[2] = i;
+            }
+        }
+        keep.sort_unstable();
+        let mut last = None;
+        for i in keep {
+            if last != Some(i) {
+                drawn.push(chunk[i]);
+                last = Some(i);
+            }
+        }
+    }
+    drawn
+}
+
+/// Whether a chart `height` tall placed next would be on screen. If not, its
+/// space is taken without drawing it (a plot works through all its points
+/// even where nobody sees it).
+fn on_screen(ui: &mut Ui, height: f32) -> bool {
+    let size = egui::vec2(ui.available_width(), height);
+    if ui.is_rect_visible(egui::Rect::from_min_size(ui.cursor().min, size)) {
+        true
+    } else {
+        ui.allocate_space(size);
+        false
+    }
 }
 
 /// Keeps every n-th point when there are more than [`MAX_MARKS`].
@@ -373,6 +424,7 @@ impl ReviewPanel {
 
         for curve in [&mut equity_r, &mut equity_money] {
             curve.marks.values_mut().for_each(thin);
+            curve.drawn = decimate(&curve.line.points);
         }
         let report = Report::new(&stats);
         self.cache = Some(Cache {
@@ -842,7 +894,7 @@ fn curve_plot(ui: &mut Ui, id: &str, curve: &Curve, unit: &str) -> egui_plot::Pl
         })
         .show(ui, |plot| {
             plot.line(
-                Line::new("Equity", PlotPoints::Borrowed(&curve.line.points))
+                Line::new("Equity", PlotPoints::Borrowed(&curve.drawn))
                     .color(Color32::from_rgb(60, 130, 220))
                     .width(1.5),
             );
@@ -867,12 +919,16 @@ fn equity_charts(ui: &mut Ui, panel: &ReviewPanel, cache: &Cache) -> Vec<Command
     ui.weak("By close time. Dots are trades that broke a rule, coloured by the worst one; click a dot or the curve to open the trade.");
     if let Some(currency) = &cache.currency {
         ui.label(format!("In money ({currency})"));
-        let response = curve_plot(ui, "review-equity-money", &cache.equity_money, currency);
-        commands.extend(plot_click(&response, panel, Chart::EquityMoney));
+        if on_screen(ui, 220.0) {
+            let response = curve_plot(ui, "review-equity-money", &cache.equity_money, currency);
+            commands.extend(plot_click(&response, panel, Chart::EquityMoney));
+        }
     }
     ui.label("In R");
-    let response = curve_plot(ui, "review-equity-r", &cache.equity_r, "R");
-    commands.extend(plot_click(&response, panel, Chart::EquityR));
+    if on_screen(ui, 220.0) {
+        let response = curve_plot(ui, "review-equity-r", &cache.equity_r, "R");
+        commands.extend(plot_click(&response, panel, Chart::EquityR));
+    }
     commands
 }
 
@@ -1099,6 +1155,9 @@ fn scale_out_chart(ui: &mut Ui, panel: &ReviewPanel, cache: &Cache) -> Vec<Comma
         ));
         small_sample(ui, s.trades);
     });
+    if !on_screen(ui, 200.0) {
+        return Vec::new();
+    }
     let width = bar_width(cache.scale_out_run);
     let bars: Vec<Bar> = cache
         .scale_out
