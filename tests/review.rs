@@ -9,8 +9,9 @@ use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
+use rust_decimal::Decimal;
 use tranche::analysis::stats::{Filter, analyze_all, journal_stats, pair};
-use tranche::analysis::{Messages, RuleSettings};
+use tranche::analysis::{Messages, RuleSettings, format};
 use tranche::app::TrancheApp;
 use tranche::app::sample::sample_trades;
 use tranche::app::store::MemoryStore;
@@ -85,7 +86,8 @@ fn has_label(harness: &App, text: &str) -> bool {
     harness.query_all_by_label(text).next().is_some()
 }
 
-/// The figures the cards show, as `tranche report --json` writes them.
+/// The figures the cards show: those of `tranche report --json`, money to the
+/// cent as `tranche report` writes it for people.
 fn card_figures(report: &serde_json::Value) -> Vec<String> {
     let p = &report["performance"];
     let mut figures = vec![report["trades"].to_string()];
@@ -96,7 +98,8 @@ fn card_figures(report: &serde_json::Value) -> Vec<String> {
     }
     for key in ["expectancy", "profit_factor", "max_drawdown"] {
         for (currency, value) in p[key].as_object().expect("money map") {
-            figures.push(format!("{} {currency}", value.as_str().expect("string")));
+            let exact: Decimal = value.as_str().expect("string").parse().expect("a number");
+            figures.push(format!("{} {currency}", format::money(exact)));
         }
     }
     if let Some(s) = report["adherence"]["mean_score"].as_str() {

@@ -645,6 +645,8 @@ impl ReviewPanel {
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .show(ui, |ui| {
+                // Everything wraps to the panel; nothing scrolls sideways.
+                ui.set_max_width(ui.available_width());
                 cards(ui, cache);
                 ui.separator();
                 commands.extend(equity_charts(ui, self, cache));
@@ -781,11 +783,14 @@ fn save_png(image: &egui::ColorImage) -> String {
     }
 }
 
+/// The width of a headline card's contents.
+const CARD_WIDTH: f32 = 150.0;
+
 fn card(ui: &mut Ui, title: &str, values: &[String], trades_for_note: Option<usize>) {
     egui::Frame::group(ui.style())
         .inner_margin(egui::Margin::symmetric(10, 6))
         .show(ui, |ui| {
-            ui.set_min_width(120.0);
+            ui.set_width(CARD_WIDTH);
             ui.vertical(|ui| {
                 ui.label(RichText::new(title).small().weak());
                 if values.is_empty() {
@@ -801,8 +806,15 @@ fn card(ui: &mut Ui, title: &str, values: &[String], trades_for_note: Option<usi
         });
 }
 
+/// Amounts as `tranche report` writes them for people: to the cent, with the currency.
 fn money_lines(values: &BTreeMap<String, String>) -> Vec<String> {
-    values.iter().map(|(c, v)| format!("{v} {c}")).collect()
+    values
+        .iter()
+        .map(|(c, v)| match v.parse::<Decimal>() {
+            Ok(amount) => format!("{} {c}", crate::analysis::format::money(amount)),
+            Err(_) => format!("{v} {c}"),
+        })
+        .collect()
 }
 
 fn cards(ui: &mut Ui, cache: &Cache) {
@@ -813,30 +825,40 @@ fn cards(ui: &mut Ui, cache: &Cache) {
             Decimal::from(r.adherence.clean_trades) / Decimal::from(r.trades),
         )
     });
-    ui.horizontal_wrapped(|ui| {
-        card(
-            ui,
+    let cards: [(&str, Vec<String>, Option<usize>); 8] = [
+        (
             "Trades",
-            &[r.trades.to_string()],
+            vec![r.trades.to_string()],
             Some(r.trades).filter(|_| r.trades < SMALL_SAMPLE),
-        );
-        card(ui, "Win rate", &[or_dash(&p.win_rate)], Some(p.closed));
-        card(
-            ui,
+        ),
+        ("Win rate", vec![or_dash(&p.win_rate)], Some(p.closed)),
+        (
             "Expectancy (R)",
-            &[or_dash(&p.expectancy_r)],
+            vec![or_dash(&p.expectancy_r)],
             Some(p.r_trades),
-        );
-        card(ui, "Expectancy", &money_lines(&p.expectancy), None);
-        card(ui, "Profit factor", &money_lines(&p.profit_factor), None);
-        card(ui, "Max drawdown", &money_lines(&p.max_drawdown), None);
-        card(ui, "Mean score", &[or_dash(&r.adherence.mean_score)], None);
-        card(ui, "Clean trades", &[or_dash(&clean_share)], None);
-    });
-    ui.weak(format!(
-        "{} closed, {} open; {} of {} trades broke no rule. Win rate and shares are fractions of 1; money is exact, per currency.",
-        r.closed, r.open, r.adherence.clean_trades, r.trades
-    ));
+        ),
+        ("Expectancy", money_lines(&p.expectancy), None),
+        ("Profit factor", money_lines(&p.profit_factor), None),
+        ("Max drawdown", money_lines(&p.max_drawdown), None),
+        ("Mean score", vec![or_dash(&r.adherence.mean_score)], None),
+        ("Clean trades", vec![or_dash(&clean_share)], None),
+    ];
+    // Frames do not wrap by themselves: lay the cards out in rows that fit.
+    let per_row = ((ui.available_width() / (CARD_WIDTH + 28.0)) as usize).clamp(1, cards.len());
+    for row in cards.chunks(per_row) {
+        ui.horizontal(|ui| {
+            for (title, values, note) in row {
+                card(ui, title, values, *note);
+            }
+        });
+    }
+    ui.add(
+        egui::Label::new(RichText::new(format!(
+            "{} closed, {} open; {} of {} trades broke no rule. Win rate and shares are fractions of 1; money is to the cent, per currency (Export CSV has it exact).",
+            r.closed, r.open, r.adherence.clean_trades, r.trades
+        )).weak())
+        .wrap(),
+    );
 }
 
 fn plot_click(
@@ -1145,7 +1167,7 @@ fn scale_out_chart(ui: &mut Ui, panel: &ReviewPanel, cache: &Cache) -> Vec<Comma
         ));
     });
     let s = &cache.stats.scale_out;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label(format!(
             "{} trades scaled out: {} protected, {} capped; net effect {}",
             s.trades,
