@@ -1095,19 +1095,29 @@ fn rule_cost_chart(ui: &mut Ui, cache: &Cache) {
                 .width(0.9),
         );
     }
-    let names: Vec<String> = impacts.iter().map(|i| i.rule.id().to_owned()).collect();
+    // Each pair is named below the lowest bar.
+    let floor = broke_bars
+        .iter()
+        .chain(&clean_bars)
+        .map(|b| b.value)
+        .fold(0.0_f64, f64::min);
+    let names: Vec<(PlotPoint, String)> = impacts
+        .iter()
+        .enumerate()
+        .map(|(i, impact)| {
+            (
+                PlotPoint::new(i as f64 * 3.0 + 0.5, floor - 0.15),
+                format!("{} ({})", impact.rule.id(), impact.broke.trades),
+            )
+        })
+        .collect();
     Plot::new("review-rule-cost")
         .height(200.0)
         .legend(Legend::default().position(Corner::RightTop))
         .allow_scroll(false)
-        .x_axis_formatter(move |mark, _| {
-            let i = mark.value / 3.0;
-            if (i - i.round()).abs() < 1e-6 && i >= 0.0 {
-                names.get(i.round() as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .show_x(false)
+        .x_axis_formatter(|_, _| String::new())
+        .include_y(floor - 0.5)
         .label_formatter(|_| None)
         .show(ui, |plot| {
             plot.bar_chart(
@@ -1120,6 +1130,12 @@ fn rule_cost_chart(ui: &mut Ui, cache: &Cache) {
                     .color(Color32::from_gray(150))
                     .element_formatter(Box::new(|bar, _| bar.name.clone())),
             );
+            for (at, name) in names {
+                plot.text(
+                    egui_plot::Text::new("", at, RichText::new(name).small())
+                        .anchor(egui::Align2::CENTER_TOP),
+                );
+            }
         });
     egui::Grid::new("review-rule-counts")
         .striped(true)
@@ -1148,7 +1164,10 @@ fn rule_cost_chart(ui: &mut Ui, cache: &Cache) {
                 ui.end_row();
             }
         });
-    small_sample(ui, clean.trades);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(format!("Clean trades: {}", clean.trades));
+        small_sample(ui, clean.trades);
+    });
 }
 
 fn scale_out_chart(ui: &mut Ui, panel: &ReviewPanel, cache: &Cache) -> Vec<Command> {
