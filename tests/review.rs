@@ -9,6 +9,7 @@ use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
+use egui_plot::PlotPoint;
 use rust_decimal::Decimal;
 use tranche::analysis::stats::{Filter, analyze_all, journal_stats, pair};
 use tranche::analysis::{Messages, RuleSettings, format};
@@ -18,7 +19,7 @@ use tranche::app::store::MemoryStore;
 use tranche::domain::{Trade, TradeId};
 use tranche::report::report_json;
 use tranche::ui::Command;
-use tranche::ui::review::Chart;
+use tranche::ui::review::{Chart, scale_out_plot_id};
 
 type App = Harness<'static, TrancheApp>;
 
@@ -194,6 +195,43 @@ fn the_worst_scale_out_bar_opens_its_trade() {
         .symbol
         .clone();
     assert!(has_label(&harness, &symbol));
+}
+
+#[test]
+fn clicking_the_worst_scale_out_bar_opens_its_trade() {
+    let trades = samples().into_iter().map(|(_, t)| t);
+    // Tall enough that the scale-out chart is on screen.
+    let mut harness = Harness::builder()
+        .with_size([1600.0, 2600.0])
+        .build_eframe(move |cc| {
+            TrancheApp::with_store(&cc.egui_ctx, MemoryStore::with_trades(trades))
+        });
+    settle(&mut harness);
+    harness.get_by_label("Review").click();
+    settle(&mut harness);
+    let (bar, id) = harness
+        .state()
+        .review()
+        .most_capped_bar()
+        .expect("a scaled-out trade");
+    let memory = egui_plot::PlotMemory::load(&harness.ctx, scale_out_plot_id())
+        .expect("the scale-out chart was drawn");
+    let pos = memory
+        .transform()
+        .position_from_point(&PlotPoint::new(bar.x, bar.y / 2.0));
+    harness.hover_at(pos);
+    harness.run();
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+        harness.run();
+    }
+    settle(&mut harness);
+    assert_eq!(harness.state().selected(), Some(id));
 }
 
 #[test]

@@ -67,6 +67,12 @@ impl ReviewPrefs {
     }
 }
 
+/// The id of the scale-out chart's plot (its [`egui_plot::PlotMemory`] holds
+/// where it was last drawn).
+pub fn scale_out_plot_id() -> egui::Id {
+    egui::Id::unique("review-scale-out")
+}
+
 /// Which chart a point was picked on, for [`ReviewPanel::trade_at`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chart {
@@ -1219,6 +1225,7 @@ fn scale_out_chart(ui: &mut Ui, panel: &ReviewPanel, cache: &Cache) -> Vec<Comma
     }
     let bar_currency = currency.clone();
     let response = Plot::new("review-scale-out")
+        .id(scale_out_plot_id())
         .height(200.0)
         .legend(Legend::default().position(Corner::LeftTop))
         .allow_scroll(false)
