@@ -8,6 +8,7 @@ mod helpers;
 mod import;
 mod import_journal;
 mod interchange;
+mod review;
 mod stats;
 mod storage;
 mod ui;

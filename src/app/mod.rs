@@ -31,6 +31,7 @@ use crate::domain::{Trade, TradeId};
 use crate::ui::detail::TradeDetail;
 use crate::ui::editor::TradeEditor;
 use crate::ui::list::{ListPrefs, TradeList};
+use crate::ui::review::{ReviewPanel, ReviewPrefs};
 use crate::ui::settings::SettingsPanel;
 use crate::ui::time::Zone;
 use crate::ui::{Command, Theme, View, ViewContext};
@@ -79,6 +80,8 @@ pub struct Preferences {
     pub zone: Zone,
     /// The colour theme.
     pub theme: Theme,
+    /// The review dashboard's filter.
+    pub review: ReviewPrefs,
 }
 
 /// A long job's progress, for the progress bar.
@@ -107,6 +110,7 @@ pub struct TrancheApp {
     detail: TradeDetail,
     editor: Option<TradeEditor>,
     settings_panel: Option<SettingsPanel>,
+    review: ReviewPanel,
     view: View,
     selected: Option<TradeId>,
     loaded: bool,
@@ -155,6 +159,7 @@ impl TrancheApp {
             trades: Trades::default(),
             rule_settings: RuleSettings::default(),
             list: TradeList::new(prefs.list.clone()),
+            review: ReviewPanel::new(prefs.review.clone()),
             prefs,
             detail: TradeDetail::default(),
             editor: None,
@@ -230,8 +235,19 @@ impl TrancheApp {
     pub fn preferences(&self) -> Preferences {
         Preferences {
             list: self.list.prefs.clone(),
+            review: self.review.prefs.clone(),
             ..self.prefs.clone()
         }
+    }
+
+    /// The review dashboard.
+    pub fn review(&self) -> &ReviewPanel {
+        &self.review
+    }
+
+    /// The review dashboard, to change its filter.
+    pub fn review_mut(&mut self) -> &mut ReviewPanel {
+        &mut self.review
     }
 
     /// Whether a deleted trade can still be brought back.
@@ -616,12 +632,6 @@ impl TrancheApp {
         });
     }
 
-    fn review_ui(ui: &mut Ui) {
-        ui.heading("Review");
-        ui.add_space(8.0);
-        ui.label("The review dashboard will summarise your scaling across trades here: score over time, the rules broken most often, and whether taking partial profits paid.");
-    }
-
     fn delete_modal(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
         let Some(id) = self.confirm_delete else {
             return;
@@ -750,7 +760,7 @@ impl eframe::App for TrancheApp {
                         commands.extend(panel.ui(ui, view.rule_settings));
                     }
                 }
-                View::Review => Self::review_ui(ui),
+                View::Review => commands.extend(self.review.ui(ui, &view)),
                 View::Detail => {
                     if self.loaded && self.trades.is_empty() {
                         Self::empty_journal_ui(ui, &mut commands);

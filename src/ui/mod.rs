@@ -7,6 +7,7 @@
 //!   text form, parsed exactly and validated without a window.
 //! - [`detail`]: a trade's chart, timeline and violations; [`chart`] draws
 //!   the trade on a price/time plot.
+//! - [`review`]: the review dashboard over the journal statistics.
 //! - [`settings`]: rule weights, risk tolerance, time zone and theme.
 //! - [`time`]: times in the chosen zone, as shown and typed.
 
@@ -15,6 +16,7 @@ pub mod detail;
 pub mod editor;
 pub mod form;
 pub mod list;
+pub mod review;
 pub mod settings;
 pub mod time;
 

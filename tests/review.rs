@@ -1,0 +1,277 @@
+//! The review dashboard driven with egui_kittest over the sample journal: its
+//! cards agree with `tranche report --json`, follow the filter, and a bar opens
+//! its trade.
+
+use std::time::Duration;
+
+use egui::accesskit::Role;
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+use egui_plot::PlotPoint;
+use rust_decimal::Decimal;
+use tranche::analysis::stats::{Filter, analyze_all, journal_stats, pair};
+use tranche::analysis::{Messages, RuleSettings, format};
+use tranche::app::TrancheApp;
+use tranche::app::sample::sample_trades;
+use tranche::app::store::MemoryStore;
+use tranche::domain::{Trade, TradeId};
+use tranche::report::report_json;
+use tranche::ui::Command;
+use tranche::ui::review::{Chart, scale_out_plot_id};
+
+type App = Harness<'static, TrancheApp>;
+
+fn settle(harness: &mut App) {
+    for _ in 0..2000 {
+        harness.step();
+        if !harness.state().is_busy() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(
+        !harness.state().is_busy(),
+        "the journal worker did not finish"
+    );
+    harness.run();
+}
+
+fn fill(harness: &mut App, label: &str, text: &str) {
+    harness
+        .get_by_role_and_label(Role::TextInput, label)
+        .focus();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.key_press(Key::Backspace);
+    harness.run();
+    if !text.is_empty() {
+        harness
+            .get_by_role_and_label(Role::TextInput, label)
+            .type_text(text);
+        harness.run();
+    }
+}
+
+/// The sample trades with the ids the in-memory store gives them.
+fn samples() -> Vec<(TradeId, Trade)> {
+    sample_trades()
+        .expect("samples parse")
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| (TradeId(i as i64 + 1), t))
+        .collect()
+}
+
+fn expected_report(trades: &[(TradeId, Trade)], filter: &Filter) -> serde_json::Value {
+    let settings = RuleSettings::default();
+    let analyses = analyze_all(trades, &settings, Messages::Skip);
+    report_json(&journal_stats(&pair(trades, &analyses), filter, &settings))
+}
+
+fn review_harness() -> App {
+    let trades = samples().into_iter().map(|(_, t)| t);
+    let mut harness = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_eframe(move |cc| {
+            TrancheApp::with_store(&cc.egui_ctx, MemoryStore::with_trades(trades))
+        });
+    settle(&mut harness);
+    harness.get_by_label("Review").click();
+    settle(&mut harness);
+    harness
+}
+
+fn has_label(harness: &App, text: &str) -> bool {
+    harness.query_all_by_label(text).next().is_some()
+}
+
+/// The figures the cards show: those of `tranche report --json`, money to the
+/// cent as `tranche report` writes it for people.
+fn card_figures(report: &serde_json::Value) -> Vec<String> {
+    let p = &report["performance"];
+    let mut figures = vec![report["trades"].to_string()];
+    for key in ["win_rate", "expectancy_r"] {
+        if let Some(s) = p[key].as_str() {
+            figures.push(s.to_owned());
+        }
+    }
+    for key in ["expectancy", "profit_factor", "max_drawdown"] {
+        for (currency, value) in p[key].as_object().expect("money map") {
+            let exact: Decimal = value.as_str().expect("string").parse().expect("a number");
+            figures.push(format!("{} {currency}", format::money(exact)));
+        }
+    }
+    if let Some(s) = report["adherence"]["mean_score"].as_str() {
+        figures.push(s.to_owned());
+    }
+    figures
+}
+
+fn assert_cards_match(harness: &App, expected: &serde_json::Value) {
+    let shown = harness.state().review().report_json().expect("computed");
+    assert_eq!(&shown, expected, "the dashboard's statistics");
+    for figure in card_figures(expected) {
+        assert!(has_label(harness, &figure), "no card shows {figure}");
+    }
+}
+
+#[test]
+fn the_cards_show_the_report_figures() {
+    let harness = review_harness();
+    let expected = expected_report(&samples(), &Filter::default());
+    assert_cards_match(&harness, &expected);
+    assert!(
+        harness
+            .query_all_by_label_contains("Max drawdown")
+            .next()
+            .is_some()
+    );
+}
+
+#[test]
+fn the_filter_changes_the_cards_consistently() {
+    let trades = samples();
+    let mut harness = review_harness();
+    let symbol = trades[0].1.symbol.clone();
+    fill(&mut harness, "Review symbol", &symbol);
+    harness.run();
+    let filter = Filter {
+        symbol: Some(symbol.clone()),
+        ..Filter::default()
+    };
+    let expected = expected_report(&trades, &filter);
+    assert_ne!(expected, expected_report(&trades, &Filter::default()));
+    assert_cards_match(&harness, &expected);
+    assert!(
+        harness
+            .query_all_by_label_contains("small sample")
+            .next()
+            .is_some(),
+        "a filtered sample says it is small"
+    );
+
+    // Clearing the filter brings back every trade.
+    harness.get_by_label("Clear review filter").click();
+    harness.run();
+    assert_cards_match(&harness, &expected_report(&trades, &Filter::default()));
+}
+
+#[test]
+fn the_statistics_are_not_recomputed_without_a_change() {
+    let mut harness = review_harness();
+    let before = harness.state().review().report_json();
+    // A frame with nothing changed keeps the same cache (and the same timing).
+    let took = harness.state().review().last_refresh_ms();
+    harness.run();
+    assert_eq!(harness.state().review().last_refresh_ms(), took);
+    assert_eq!(harness.state().review().report_json(), before);
+}
+
+#[test]
+fn the_worst_scale_out_bar_opens_its_trade() {
+    let mut harness = review_harness();
+    let review = harness.state().review();
+    let (bar, id) = review.most_capped_bar().expect("a scaled-out trade");
+    assert!(bar.y < 0.0, "the worst bar capped a profit");
+    // A click halfway down the bar hits it; beside it, nothing.
+    let hit = review.trade_at(Chart::ScaleOut, bar.x, bar.y / 2.0, 0.0, 0.0);
+    assert_eq!(hit, Some(id));
+    assert_eq!(
+        review.trade_at(Chart::ScaleOut, bar.x + 0.5, bar.y / 2.0, 0.0, 0.0),
+        None
+    );
+    // The click emits the list's select command, which opens the trade.
+    let ctx = harness.ctx.clone();
+    harness.state_mut().apply(Command::Select(Some(id)), &ctx);
+    settle(&mut harness);
+    assert_eq!(harness.state().selected(), Some(id));
+    let symbol = harness
+        .state()
+        .trade(id)
+        .expect("loaded")
+        .trade
+        .symbol
+        .clone();
+    assert!(has_label(&harness, &symbol));
+}
+
+#[test]
+fn clicking_the_worst_scale_out_bar_opens_its_trade() {
+    let trades = samples().into_iter().map(|(_, t)| t);
+    // Tall enough that the scale-out chart is on screen.
+    let mut harness = Harness::builder()
+        .with_size([1600.0, 2600.0])
+        .build_eframe(move |cc| {
+            TrancheApp::with_store(&cc.egui_ctx, MemoryStore::with_trades(trades))
+        });
+    settle(&mut harness);
+    harness.get_by_label("Review").click();
+    settle(&mut harness);
+    let (bar, id) = harness
+        .state()
+        .review()
+        .most_capped_bar()
+        .expect("a scaled-out trade");
+    let memory = egui_plot::PlotMemory::load(&harness.ctx, scale_out_plot_id())
+        .expect("the scale-out chart was drawn");
+    let pos = memory
+        .transform()
+        .position_from_point(&PlotPoint::new(bar.x, bar.y / 2.0));
+    harness.hover_at(pos);
+    harness.run();
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::NONE,
+        });
+        harness.run();
+    }
+    settle(&mut harness);
+    assert_eq!(harness.state().selected(), Some(id));
+}
+
+#[test]
+fn the_statistics_export_as_csv() {
+    let harness = review_harness();
+    let csv = harness.state().review().csv().expect("computed");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("figure,value"));
+    let expected = expected_report(&samples(), &Filter::default());
+    let win_rate = expected["performance"]["win_rate"].as_str().unwrap_or("");
+    assert!(csv.contains(&format!("performance.win_rate,{win_rate}")));
+}
+
+#[cfg(feature = "snapshots")]
+mod snapshots {
+    use super::*;
+    use tranche::app::Preferences;
+    use tranche::app::store::Store;
+    use tranche::ui::{Theme, View};
+
+    #[test]
+    fn review_dashboard_with_sample_trades() {
+        let store = MemoryStore::with_trades(samples().into_iter().map(|(_, t)| t));
+        let prefs = Preferences {
+            theme: Theme::Dark,
+            ..Preferences::default()
+        };
+        let mut harness = Harness::builder()
+            .with_size([1600.0, 1000.0])
+            .build_eframe(move |cc| {
+                TrancheApp::with_preferences(
+                    &cc.egui_ctx,
+                    Box::new(move || Ok(Box::new(store) as Box<dyn Store>)),
+                    prefs,
+                )
+            });
+        settle(&mut harness);
+        let ctx = harness.ctx.clone();
+        harness.state_mut().apply(Command::Show(View::Review), &ctx);
+        settle(&mut harness);
+        harness.snapshot("review_dashboard");
+    }
+}
