@@ -8,7 +8,9 @@ use crate::domain::{EventKind, Trade, TradeId};
 
 use super::chart::{ChartData, chart_ui};
 use super::time::Zone;
-use super::{Command, ViewContext, money_text, r_text, rule_badge, rule_color, score_color};
+use super::{
+    Command, ViewContext, money_text, r_text, rule_badge, rule_color, score_color, step_cells,
+};
 
 /// The detail panel: caches the selected trade's steps and chart.
 #[derive(Default)]
@@ -214,28 +216,7 @@ pub fn timeline_ui(
                 labels.push(format!("{time} {kind}"));
                 ui.label(qty);
                 ui.label(format::exact(event.kind.price()));
-                match steps.get(i) {
-                    Some(step) => {
-                        ui.label(format::num(step.open_qty));
-                        ui.label(
-                            step.avg_entry
-                                .map_or_else(|| "–".to_owned(), |a| format::price(a, 2)),
-                        );
-                        ui.label(
-                            step.stop
-                                .map_or_else(|| "–".to_owned(), |s| format::price(s, 2)),
-                        );
-                        match step.worst_case {
-                            Some(w) => ui.label(money_text(ui, w)),
-                            None => ui.label("–"),
-                        };
-                    }
-                    None => {
-                        for _ in 0..4 {
-                            ui.label("");
-                        }
-                    }
-                }
+                step_cells(ui, steps.get(i));
                 let broken: Vec<_> = analysis
                     .violations
                     .iter()

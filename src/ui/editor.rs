@@ -12,7 +12,9 @@ use crate::domain::{MarketCondition, Side, Trade, TradeId};
 
 use super::form::{EventRow, Preview, RowField, RowKind, TradeField, TradeForm};
 use super::time::Zone;
-use super::{Command, ViewContext, error_color, money_text, r_text, rule_color, score_color};
+use super::{
+    Command, ViewContext, error_color, money_text, r_text, rule_color, score_color, step_cells,
+};
 
 /// The editor's state: the form, the form as it was opened, and the preview.
 pub struct TradeEditor {
@@ -447,31 +449,12 @@ impl TradeEditor {
                         remove = Some(i);
                     }
 
-                    match steps
-                        .and_then(|s| s.get(i))
-                        .filter(|_| i < preview.analysed_rows)
-                    {
-                        Some(step) => {
-                            ui.label(format::num(step.open_qty));
-                            ui.label(
-                                step.avg_entry
-                                    .map_or_else(|| "–".to_owned(), |a| format::price(a, 2)),
-                            );
-                            ui.label(
-                                step.stop
-                                    .map_or_else(|| "–".to_owned(), |s| format::price(s, 2)),
-                            );
-                            match step.worst_case {
-                                Some(w) => ui.label(money_text(ui, w)),
-                                None => ui.label("–"),
-                            };
-                        }
-                        None => {
-                            for _ in 0..4 {
-                                ui.label("");
-                            }
-                        }
-                    }
+                    step_cells(
+                        ui,
+                        steps
+                            .and_then(|s| s.get(i))
+                            .filter(|_| i < preview.analysed_rows),
+                    );
 
                     ui.vertical(|ui| {
                         ui.set_max_width(ui.available_width().max(300.0));

@@ -23,7 +23,7 @@ pub mod time;
 use egui::{Color32, RichText};
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{Rule, RuleSettings, format};
+use crate::analysis::{Rule, RuleSettings, Step, format};
 use crate::app::model::Trades;
 use crate::domain::{Trade, TradeId};
 use rust_decimal::Decimal;
@@ -187,6 +187,26 @@ pub fn rule_badge(ui: &mut egui::Ui, rule: Rule) -> egui::Response {
         })
         .inner
         .on_hover_text(rule.description())
+}
+
+/// The position after one event, as four grid cells: open quantity, average
+/// entry, stop and worst case; four empty cells when there is no step.
+pub fn step_cells(ui: &mut egui::Ui, step: Option<&Step>) {
+    let Some(step) = step else {
+        for _ in 0..4 {
+            ui.label("");
+        }
+        return;
+    };
+    let or_dash =
+        |value: Option<Decimal>| value.map_or_else(|| "–".to_owned(), |v| format::price(v, 2));
+    ui.label(format::num(step.open_qty));
+    ui.label(or_dash(step.avg_entry));
+    ui.label(or_dash(step.stop));
+    match step.worst_case {
+        Some(w) => ui.label(money_text(ui, w)),
+        None => ui.label("–"),
+    };
 }
 
 /// Money with two decimals and a sign colour.
