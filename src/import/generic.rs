@@ -11,8 +11,6 @@
 //! A [`ColumnMapping`] names the columns of any other CSV; the import dialog
 //! builds it from the header the user sees.
 
-use std::collections::HashMap;
-
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
@@ -297,7 +295,7 @@ pub(crate) fn fill_from<R: Cells + ?Sized>(
     cols: &Columns,
     flavour: &Flavour,
     line: usize,
-    kinds: &mut HashMap<String, InstrumentKind>,
+    kinds: &mut super::group::FastMap<String, InstrumentKind>,
 ) -> Result<Option<Fill>, RowError> {
     let symbol = row.cell(cols.symbol);
     let date_text = opt_text(row, cols.date);
@@ -371,28 +369,38 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
 }
 
 /// Reads a CSV of fills; the header is the first row whose columns fit.
+///
+/// A large file's rows are read in parts, side by side: the text after the
+/// header is cut at line ends, and each part is read from its cut to the
+/// first record that starts at or after the next cut. A cut is only kept if
+/// the part before it, reading on, starts a record exactly where the next
+/// part started reading (a quoted field can hold a line end); where it does
+/// not, the rest of the file is read on from there, as if in one part.
 pub(crate) fn read_with(
     text: &str,
     sink: &mut Sink,
     mapping: Option<&ColumnMapping>,
     flavour: &Flavour,
 ) -> Result<(), ImportError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(sniff_delimiter(text))
-        .from_reader(text.as_bytes());
+    read_in_parts(text, sink, mapping, flavour, None)
+}
+
+/// [`read_with`] in `parts` parts, or as many as the file's size is worth.
+fn read_in_parts(
+    text: &str,
+    sink: &mut Sink,
+    mapping: Option<&ColumnMapping>,
+    flavour: &Flavour,
+    parts: Option<usize>,
+) -> Result<(), ImportError> {
+    let delimiter = sniff_delimiter(text);
+    let mut reader = csv_reader(text.as_bytes(), delimiter);
     let mut record = csv::StringRecord::new();
     let mut columns: Option<Columns> = None;
     let mut first_problem = None;
     let mut rows_seen = 0usize;
     let mut lines = LineCounter::new(text);
-    let mut kinds: HashMap<String, InstrumentKind> = HashMap::new();
-    // About one fill a line: room for them all at once.
-    sink.parsed
-        .fills
-        .reserve(text.bytes().filter(|&b| b == b'\n').count());
-    loop {
+    while columns.is_none() {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
@@ -401,38 +409,24 @@ pub(crate) fn read_with(
                 return Err(sink.error(line, None, format!("unreadable CSV: {e}")));
             }
         }
-        let byte = record.position().map(|p| p.byte() as usize).unwrap_or(0);
-        let line = lines.line_at(byte);
-        if line.is_multiple_of(16_384) {
-            sink.report(byte, text.len());
-        }
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let Some(cols) = columns.as_ref() else {
-            rows_seen += 1;
-            let header = Header::from_names(record.iter());
-            let found = match mapping {
-                Some(m) => mapped_columns(&header, m).map_err(|e| {
-                    first_problem.get_or_insert(e);
-                }),
-                None => common_columns(&header).ok_or(()),
-            };
-            if let Ok(cols) = found {
-                columns = Some(cols);
-            } else if rows_seen > 50 {
-                break;
-            }
-            continue;
+        rows_seen += 1;
+        let header = Header::from_names(record.iter());
+        let found = match mapping {
+            Some(m) => mapped_columns(&header, m).map_err(|e| {
+                first_problem.get_or_insert(e);
+            }),
+            None => common_columns(&header).ok_or(()),
         };
-        let result = fill_from(&record, cols, flavour, line, &mut kinds).map(|fill| {
-            if let Some(fill) = fill {
-                sink.parsed.fills.push(fill);
-            }
-        });
-        sink.row(line, result)?;
+        if let Ok(cols) = found {
+            columns = Some(cols);
+        } else if rows_seen > 50 {
+            break;
+        }
     }
-    if columns.is_none() {
+    let Some(cols) = columns else {
         return Err(sink.error(
             None,
             None,
@@ -440,8 +434,233 @@ pub(crate) fn read_with(
                 "no header with date, symbol, quantity and price columns was found".to_owned()
             }),
         ));
+    };
+    let body = reader.position().byte() as usize;
+    let rows = RowReader {
+        text,
+        delimiter,
+        cols: &cols,
+        flavour,
+        file: sink.file,
+        options: sink.options,
+    };
+    let parts = parts.unwrap_or_else(|| super::parallel::parts_for((text.len() - body) / 64));
+    let mut from = body;
+    if parts > 1 {
+        from = rows.read_in_parts(body, parts, sink)?;
+    }
+    if from < text.len() {
+        let total = text.len();
+        let read = rows.read(from, None, total, &mut |done| sink.report(done, total));
+        if sink.parsed.fills.is_empty() {
+            sink.parsed.fills = read.fills;
+        } else {
+            sink.parsed.fills.extend(read.fills);
+        }
+        sink.parsed.warnings.extend(read.warnings);
+        if let Some(error) = read.error {
+            return Err(error);
+        }
     }
     Ok(())
+}
+
+fn csv_reader(bytes: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(bytes)
+}
+
+/// Reads the rows of fills after a CSV's header.
+struct RowReader<'a> {
+    text: &'a str,
+    delimiter: u8,
+    cols: &'a Columns,
+    flavour: &'a Flavour,
+    file: &'a str,
+    options: &'a super::ImportOptions,
+}
+
+/// What reading a stretch of rows gave.
+struct Rows {
+    fills: Vec<super::Fill>,
+    warnings: Vec<super::Warning>,
+    /// The row (or CSV) error that stopped the reading, if one did.
+    error: Option<ImportError>,
+    /// Where the first record read starts.
+    first: Option<usize>,
+    /// Where reading stopped: the start of the first record at or after
+    /// `until`, or `None` at the end of the text (or at an error).
+    stop: Option<usize>,
+}
+
+impl RowReader<'_> {
+    /// Where the record at `offset` starts: after any line ends there.
+    fn record_start(&self, offset: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let mut offset = offset.min(bytes.len());
+        while offset < bytes.len() && matches!(bytes[offset], b'\r' | b'\n') {
+            offset += 1;
+        }
+        offset
+    }
+
+    /// Reads the rows from byte `from` (the start of a line) to the end of the
+    /// text, or to the first record that starts at or after `until`, with
+    /// room for the fills of the lines up to `room` (about one a line).
+    /// `progress(done)` is told the offset reached now and then.
+    fn read(
+        &self,
+        from: usize,
+        until: Option<usize>,
+        room: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Rows {
+        let text = &self.text[from..];
+        let mut sink = Sink::new(self.file, self.options);
+        let lines_ahead = self.text.as_bytes()[from..room.max(from)]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        sink.parsed.fills.reserve(lines_ahead);
+        let mut reader = csv_reader(text.as_bytes(), self.delimiter);
+        let mut record = csv::StringRecord::new();
+        let mut lines = LineCounter::new(self.text);
+        let mut kinds = super::group::FastMap::default();
+        let (mut first, mut stop, mut error) = (None, None, None);
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    let line = e
+                        .position()
+                        .map(|p| lines.line_at(from + p.byte() as usize));
+                    error = Some(sink.error(line, None, format!("unreadable CSV: {e}")));
+                    break;
+                }
+            }
+            let byte = from + record.position().map_or(0, |p| p.byte() as usize);
+            let start = self.record_start(byte);
+            if until.is_some_and(|until| start >= until) {
+                stop = Some(start);
+                break;
+            }
+            first.get_or_insert(start);
+            let line = lines.line_at(byte);
+            if line.is_multiple_of(16_384) {
+                progress(byte);
+            }
+            if record.iter().all(|c| super::table::trim(c).is_empty()) {
+                continue;
+            }
+            let result =
+                fill_from(&record, self.cols, self.flavour, line, &mut kinds).map(|fill| {
+                    if let Some(fill) = fill {
+                        sink.parsed.fills.push(fill);
+                    }
+                });
+            if let Err(e) = sink.row(line, result) {
+                error = Some(e);
+                break;
+            }
+        }
+        Rows {
+            fills: sink.parsed.fills,
+            warnings: sink.parsed.warnings,
+            error,
+            first,
+            stop,
+        }
+    }
+
+    /// Reads the rows from `body` on in `parts` parts side by side, into
+    /// `sink`; returns where the rest is to be read from (the end of the
+    /// text when every cut held).
+    fn read_in_parts(
+        &self,
+        body: usize,
+        parts: usize,
+        sink: &mut Sink,
+    ) -> Result<usize, ImportError> {
+        let bytes = self.text.as_bytes();
+        let mut cuts = vec![body];
+        for k in 1..parts {
+            let aim = body + (bytes.len() - body) * k / parts;
+            let Some(newline) = bytes[aim..].iter().position(|&b| b == b'\n') else {
+                break;
+            };
+            let cut = aim + newline + 1;
+            if cut > *cuts.last().unwrap_or(&body) && cut < bytes.len() {
+                cuts.push(cut);
+            }
+        }
+        if cuts.len() < 2 {
+            return Ok(body);
+        }
+        let done: Vec<std::sync::atomic::AtomicUsize> = cuts
+            .iter()
+            .map(|_| std::sync::atomic::AtomicUsize::new(0))
+            .collect();
+        let total = bytes.len();
+        let results: Vec<Rows> = std::thread::scope(|scope| {
+            let others: Vec<_> = (1..cuts.len())
+                .map(|k| {
+                    let (from, until) = (cuts[k], cuts.get(k + 1).copied());
+                    let done = &done[k];
+                    scope.spawn(move || {
+                        self.read(from, until, until.unwrap_or(total), &mut |at| {
+                            done.store(at - from, std::sync::atomic::Ordering::Relaxed);
+                        })
+                    })
+                })
+                .collect();
+            let mut results = Vec::with_capacity(cuts.len());
+            // The first part makes room for the fills of all the parts,
+            // which are then added to its own.
+            results.push(self.read(body, Some(cuts[1]), total, &mut |at| {
+                let others: usize = done
+                    .iter()
+                    .map(|d| d.load(std::sync::atomic::Ordering::Relaxed))
+                    .sum();
+                sink.report(at + others, total);
+            }));
+            for other in others {
+                results.push(match other.join() {
+                    Ok(rows) => rows,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                });
+            }
+            results
+        });
+        let mut results = results.into_iter();
+        let mut next_first = None;
+        for (k, rows) in (&mut results).enumerate() {
+            if k > 0 && rows.first != next_first {
+                // The previous part read on past this cut: the rest is read
+                // from where that part stopped.
+                return Ok(next_first.unwrap_or(cuts[k]));
+            }
+            if sink.parsed.fills.is_empty() {
+                sink.parsed.fills = rows.fills;
+            } else {
+                sink.parsed.fills.extend(rows.fills);
+            }
+            sink.parsed.warnings.extend(rows.warnings);
+            if let Some(error) = rows.error {
+                return Err(error);
+            }
+            match rows.stop {
+                Some(stop) => next_first = Some(stop),
+                // The end of the text: a part after a cut always stops at
+                // the next cut or reads to the end.
+                None => return Ok(bytes.len()),
+            }
+        }
+        Ok(bytes.len())
+    }
 }
 
 /// The column names of a CSV, for the column-mapping step: the first row
@@ -501,5 +720,117 @@ impl ColumnMapping {
         [&self.date, &self.symbol, &self.quantity, &self.price]
             .iter()
             .all(|f| !f.trim().is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::{ImportOptions, Parsed};
+
+    fn read(text: &str, parts: usize, skip_bad_rows: bool) -> (Result<(), ImportError>, Parsed) {
+        let options = ImportOptions {
+            tz: chrono_tz::UTC,
+            skip_bad_rows,
+            ..ImportOptions::default()
+        };
+        let mut sink = Sink::new("f.csv", &options);
+        let flavour = Flavour {
+            tz: options.tz,
+            kind: None,
+        };
+        let result = read_in_parts(text, &mut sink, None, &flavour, Some(parts));
+        (result, sink.parsed)
+    }
+
+    /// A CSV of `rows` fills after a title line; `odd(i)` may change row `i`.
+    fn csv(rows: usize, line_end: &str, odd: impl Fn(usize) -> Option<String>) -> String {
+        let mut text = format!("Fills export{line_end}{line_end}");
+        text.push_str("Date,Time,Symbol,Side,Quantity,Price,Commission,Execution ID,Note");
+        text.push_str(line_end);
+        for i in 0..rows {
+            let row = odd(i).unwrap_or_else(|| {
+                format!(
+                    "2024-03-{:02},09:{:02}:{:02},SYM{},{},{},{}.25,1.00,E{i},",
+                    1 + i % 28,
+                    i / 60 % 60,
+                    i % 60,
+                    i % 7,
+                    if i % 3 == 0 { "Sell" } else { "Buy" },
+                    1 + i % 9,
+                    100 + i % 50
+                )
+            });
+            text.push_str(&row);
+            text.push_str(line_end);
+        }
+        text
+    }
+
+    fn assert_same_in_parts(text: &str, skip_bad_rows: bool) -> (Result<(), ImportError>, Parsed) {
+        let whole = read(text, 1, skip_bad_rows);
+        for parts in [2, 3, 5, 16] {
+            let split = read(text, parts, skip_bad_rows);
+            assert_eq!(split.0, whole.0, "{parts} parts");
+            assert!(split.1 == whole.1, "{parts} parts");
+        }
+        whole
+    }
+
+    #[test]
+    fn reading_in_parts_gives_what_reading_in_one_gives() {
+        let (result, parsed) = assert_same_in_parts(&csv(500, "\n", |_| None), false);
+        assert_eq!(result, Ok(()));
+        assert_eq!(parsed.fills.len(), 500);
+        assert_eq!(parsed.fills[499].line, 503);
+        assert_eq!(parsed.fills[499].exec_id.as_deref(), Some("E499"));
+
+        let (result, parsed) = assert_same_in_parts(&csv(400, "\r\n", |_| None), false);
+        assert_eq!(result, Ok(()));
+        assert_eq!(parsed.fills[399].line, 403);
+
+        // Blank lines and rows of empty cells anywhere.
+        let blanks = csv(300, "\n", |i| (i % 37 == 5).then(|| ",,,\n\n".to_owned()));
+        let (result, parsed) = assert_same_in_parts(&blanks, false);
+        assert_eq!(result, Ok(()));
+        assert_eq!(parsed.fills.len(), 292);
+    }
+
+    #[test]
+    fn a_quoted_line_end_where_the_file_is_cut_is_read_as_one_row() {
+        // Notes over several lines everywhere: some part starts inside one.
+        for every in [1, 2, 7, 40] {
+            let text = csv(300, "\n", |i| {
+                (i % every == 0).then(|| {
+                    format!(
+                        "2024-03-01,10:00:{:02},SYM1,Buy,1,100,1,Q{i},\"a note\n\nover, lines\nand \"\"quotes\"\"\"",
+                        i % 60
+                    )
+                })
+            });
+            let (result, parsed) = assert_same_in_parts(&text, false);
+            assert_eq!(result, Ok(()));
+            assert_eq!(parsed.fills.len(), 300, "every {every}");
+        }
+    }
+
+    #[test]
+    fn bad_rows_are_reported_at_their_line_whatever_part_reads_them() {
+        let text = csv(600, "\n", |i| {
+            [150, 450, 451]
+                .contains(&i)
+                .then(|| format!("2024-03-01,10:00:00,SYM1,Buy,lots,100,1,B{i},"))
+        });
+        let (result, parsed) = assert_same_in_parts(&text, false);
+        let error = result.unwrap_err();
+        assert_eq!(error.line, Some(154));
+        assert_eq!(error.field.as_deref(), Some("quantity"));
+        assert!(parsed.fills.len() < 600);
+
+        let (result, parsed) = assert_same_in_parts(&text, true);
+        assert_eq!(result, Ok(()));
+        assert_eq!(parsed.fills.len(), 597);
+        let lines: Vec<Option<usize>> = parsed.warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines, [Some(154), Some(454), Some(455)]);
     }
 }

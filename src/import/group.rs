@@ -26,6 +26,11 @@
 //! fingerprint of its content (FNV-1a 64 of account, symbol, instant, side,
 //! quantity, price and order id, plus an occurrence counter for identical rows),
 //! so that a re-import can recognise fills it has seen.
+//!
+//! A large file is grouped on every core: the runs of one account and
+//! instrument are booked in parts side by side, and the parts' trades put
+//! back in order (see `parallel.rs`); the result is the one a single
+//! part gives.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -139,7 +144,8 @@ impl std::hash::Hasher for FnvHasher {
     }
 }
 
-type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FnvHasher>>;
+/// A hash map for the short keys of one file (which is not an adversary).
+pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FnvHasher>>;
 type FastSet<K> = HashSet<K, std::hash::BuildHasherDefault<FnvHasher>>;
 
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -153,40 +159,94 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// side|qty|price|order id` (numbers normalized) in hexadecimal, and `n`
 /// counts the fills of the file with the same content so far.
 pub fn fill_keys(fills: &[Fill]) -> Vec<FillKey> {
+    fills
+        .iter()
+        .zip(fingerprints(fills))
+        .map(|(fill, fingerprint)| key_of(fill, fingerprint))
+        .collect()
+}
+
+/// The execution id of a fill, when it has one.
+fn execution_id(fill: &Fill) -> Option<&str> {
+    fill.exec_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+}
+
+/// For each fill without an execution id, its fingerprint and how many
+/// fills of the file up to it have the same (see [`fill_keys`]); `(0, 0)`
+/// for the others.
+fn fingerprints(fills: &[Fill]) -> Vec<(u64, u32)> {
     use std::fmt::Write as _;
     let mut seen: FastMap<u64, u32> = FastMap::default();
     let mut text = String::with_capacity(128);
     fills
         .iter()
-        .map(|f| match f.exec_id.as_deref().map(str::trim) {
-            Some(id) if !id.is_empty() => {
-                let mut key = String::with_capacity(id.len() + 2);
-                key.push_str("x:");
-                key.push_str(id);
-                FillKey(key)
+        .map(|f| {
+            if execution_id(f).is_some() {
+                return (0, 0);
             }
-            _ => {
-                text.clear();
-                // Writing to a String cannot fail.
-                let _ = write!(
-                    text,
-                    "{}|{}|{}.{:09}|{}|{}|{}|{}",
-                    f.account,
-                    f.symbol,
-                    f.at.timestamp(),
-                    f.at.timestamp_subsec_nanos(),
-                    f.side.as_str(),
-                    f.qty.normalize(),
-                    f.price.normalize(),
-                    f.order_id.as_deref().unwrap_or("")
-                );
-                let hash = fnv1a(text.as_bytes());
-                let n = seen.entry(hash).or_insert(0);
-                *n += 1;
-                FillKey(format!("f:{hash:016x}:{n}"))
-            }
+            text.clear();
+            // Writing to a String cannot fail.
+            let _ = write!(
+                text,
+                "{}|{}|{}.{:09}|{}|{}|{}|{}",
+                f.account,
+                f.symbol,
+                f.at.timestamp(),
+                f.at.timestamp_subsec_nanos(),
+                f.side.as_str(),
+                f.qty.normalize(),
+                f.price.normalize(),
+                f.order_id.as_deref().unwrap_or("")
+            );
+            let hash = fnv1a(text.as_bytes());
+            let n = seen.entry(hash).or_insert(0);
+            *n += 1;
+            (hash, *n)
         })
         .collect()
+}
+
+/// The key of a fill, given its fingerprint (see [`fingerprints`]).
+fn key_of(fill: &Fill, (hash, n): (u64, u32)) -> FillKey {
+    match execution_id(fill) {
+        Some(id) => {
+            let mut key = String::with_capacity(id.len() + 2);
+            key.push_str("x:");
+            key.push_str(id);
+            FillKey(key)
+        }
+        None => FillKey(format!("f:{hash:016x}:{n}")),
+    }
+}
+
+/// The keys of the fills being grouped: given by the caller, or made from
+/// the fills as they are needed.
+enum Keys {
+    /// One key per fill.
+    Given(Vec<FillKey>),
+    /// Each fill's fingerprint (see [`fingerprints`]).
+    Made(Vec<(u64, u32)>),
+}
+
+impl Keys {
+    /// The execution id the key of fill `i` holds, if it holds one.
+    fn execution_id<'k>(&'k self, fills: &'k [Fill], i: usize) -> Option<&'k str> {
+        match self {
+            Keys::Given(keys) => keys[i].0.strip_prefix("x:"),
+            Keys::Made(_) => execution_id(&fills[i]),
+        }
+    }
+
+    /// The key of fill `i`.
+    fn key(&self, fills: &[Fill], i: usize) -> FillKey {
+        match self {
+            Keys::Given(keys) => keys[i].clone(),
+            Keys::Made(fingerprints) => key_of(&fills[i], fingerprints[i]),
+        }
+    }
 }
 
 /// Fills of one order at one instant (or one fill).
@@ -507,6 +567,148 @@ fn trade_key(fill: &Fill) -> (String, String) {
     (account.to_owned(), fill.symbol.trim().to_owned())
 }
 
+/// The fills whose execution id an earlier fill of the file has, in order.
+fn repeated_executions(fills: &[Fill], keys: &Keys) -> Vec<usize> {
+    let mut seen: FastSet<&str> =
+        FastSet::with_capacity_and_hasher(fills.len(), Default::default());
+    (0..fills.len())
+        .filter(|&i| {
+            keys.execution_id(fills, i)
+                .is_some_and(|id| !seen.insert(id))
+        })
+        .collect()
+}
+
+/// A number for each fill's account and instrument, in the order they first
+/// appear, and how many there are.
+fn instrument_numbers(fills: &[Fill]) -> (Vec<u32>, usize) {
+    let mut instruments: FastMap<(&str, &str), u32> = FastMap::default();
+    let numbers = fills
+        .iter()
+        .map(|f| {
+            let next = instruments.len() as u32;
+            *instruments
+                .entry((f.account.as_str(), f.symbol.as_str()))
+                .or_insert(next)
+        })
+        .collect();
+    (numbers, instruments.len())
+}
+
+/// What booking the runs of one account and instrument needs.
+struct Booking<'a> {
+    fills: &'a [Fill],
+    /// The fills in the order they are booked: by account and instrument,
+    /// then by time.
+    order: &'a [usize],
+    keys: &'a Keys,
+    options: &'a GroupOptions,
+    open_by_key: &'a HashMap<(String, String), usize>,
+    stops_by_key: &'a HashMap<(&'a str, &'a str), Vec<&'a StopOrder>>,
+}
+
+/// The trades booked from some runs.
+#[derive(Default)]
+struct Booked<'a> {
+    trades: Vec<ImportedTrade>,
+    warnings: Vec<Warning>,
+    /// The accounts and symbols whose stop orders were looked at.
+    used_stops: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Booking<'a> {
+    /// Books runs (ranges of `order`, each one account and instrument).
+    fn book(&self, runs: &[std::ops::Range<usize>]) -> Booked<'a> {
+        let (fills, options) = (self.fills, self.options);
+        let mut booked = Booked::default();
+        for run in runs {
+            let run = &self.order[run.clone()];
+            let first = &fills[run[0]];
+            let resume = if self.open_by_key.is_empty() {
+                None
+            } else {
+                self.open_by_key
+                    .get(&trade_key(first))
+                    .map(|&i| Building::resume(i, &options.open_trades[i]))
+            };
+            let mut built = book(run, fills, resume);
+            let key = (first.account.as_str(), first.symbol.as_str());
+            if let Some(list) = self.stops_by_key.get(&key) {
+                booked.used_stops.push(key);
+                for stop in list {
+                    if !attach(stop, &mut built, options.stop_lead) {
+                        booked.warnings.push(Warning::new(
+                            Some(stop.line),
+                            None,
+                            format!(
+                                "the {} stop at {} ({}) is not within a trade of {}; it is not used",
+                                stop.status.to_lowercase(),
+                                stop.price,
+                                stop.at.to_rfc3339(),
+                                stop.symbol
+                            ),
+                        ));
+                    }
+                }
+            }
+
+            let multiplier = multiplier_for(first, options);
+            for b in built {
+                let open = b.closed_at.is_none();
+                let first_fill = &fills[b.sources.first().map_or(run[0], |s| s.1)];
+                let mut trade = match b.continues {
+                    // Details, tags, notes and hand-made events stay as they were.
+                    Some(i) => options.open_trades[i].clone(),
+                    None => {
+                        let mut trade = Trade::new(first_fill.symbol.trim(), b.side);
+                        trade.multiplier = multiplier;
+                        if !first_fill.currency.trim().is_empty() {
+                            trade.currency = first_fill.currency.trim().to_owned();
+                        } else {
+                            trade.currency = DEFAULT_CURRENCY.to_owned();
+                        }
+                        trade.account = trade_key(first_fill).0;
+                        trade
+                    }
+                };
+                trade.events = b.events;
+                if let Err(errors) = trade.validate() {
+                    for e in errors {
+                        let line = e
+                            .event()
+                            .and_then(|i| b.lines.get(i))
+                            .or(b.lines.first())
+                            .copied();
+                        booked.warnings.push(Warning::new(
+                            line,
+                            Some(e.field().name()),
+                            format!("a trade of {} is left out: {e}", trade.symbol),
+                        ));
+                    }
+                    continue;
+                }
+                let sources = b
+                    .sources
+                    .iter()
+                    .map(|&(event, f)| Source {
+                        event,
+                        key: self.keys.key(fills, f),
+                        line: fills[f].line,
+                    })
+                    .collect();
+                booked.trades.push(ImportedTrade {
+                    sources,
+                    lines: b.lines,
+                    trade,
+                    open,
+                    continues: b.continues,
+                });
+            }
+        }
+        booked
+    }
+}
+
 /// Groups fills into trades and attaches stop orders. Returns the trades, in
 /// the order of their first entry, and warnings for what could not be used.
 pub fn group(
@@ -514,40 +716,68 @@ pub fn group(
     stops: &[StopOrder],
     options: &GroupOptions,
 ) -> (Vec<ImportedTrade>, Vec<Warning>) {
-    group_keyed(fills, fill_keys(fills), stops, options)
+    let parts = super::parallel::parts_for(fills.len());
+    group_in_parts(
+        fills,
+        Keys::Made(fingerprints(fills)),
+        stops,
+        options,
+        parts,
+    )
 }
 
 /// [`group`] with the fills' keys given: for grouping the new fills of a file
 /// (those whose keys the journal does not know yet) under the keys they have
 /// in the whole file. `keys` has one key per fill.
+///
+/// A large file's runs of one account and instrument are booked in parts,
+/// side by side; the result is the same.
 pub fn group_keyed(
     fills: &[Fill],
     mut keys: Vec<FillKey>,
     stops: &[StopOrder],
     options: &GroupOptions,
 ) -> (Vec<ImportedTrade>, Vec<Warning>) {
-    let mut warnings = Vec::new();
     keys.resize(fills.len(), FillKey::default());
-    let mut uses = vec![0u8; fills.len()];
+    let parts = super::parallel::parts_for(fills.len());
+    group_in_parts(fills, Keys::Given(keys), stops, options, parts)
+}
 
-    // Drop repeated executions (the same execution id twice).
-    let mut seen: FastSet<&FillKey> =
-        FastSet::with_capacity_and_hasher(fills.len(), Default::default());
-    let mut order: Vec<usize> = Vec::with_capacity(fills.len());
-    for (i, key) in keys.iter().enumerate() {
-        if key.0.starts_with("x:") && !seen.insert(key) {
-            warnings.push(Warning::new(
-                Some(fills[i].line),
-                None,
-                format!(
-                    "execution {} appears again; the repeat is ignored",
-                    &key.0[2..]
-                ),
-            ));
-            continue;
-        }
-        order.push(i);
+/// Groups fills with their keys, working in up to `parts` parts side by side.
+fn group_in_parts(
+    fills: &[Fill],
+    keys: Keys,
+    stops: &[StopOrder],
+    options: &GroupOptions,
+    parts: usize,
+) -> (Vec<ImportedTrade>, Vec<Warning>) {
+    let mut warnings = Vec::new();
+
+    // Repeated executions (the same execution id twice) are dropped. They
+    // are found (on a thread of their own, for a large file) while each
+    // account and instrument gets a number, so that ordering the fills
+    // compares numbers and times, not strings.
+    let (repeats, (instrument, instruments)) = if parts > 1 {
+        super::parallel::join(
+            || repeated_executions(fills, &keys),
+            || instrument_numbers(fills),
+        )
+    } else {
+        (repeated_executions(fills, &keys), instrument_numbers(fills))
+    };
+    let mut dropped = vec![false; fills.len()];
+    for i in repeats {
+        dropped[i] = true;
+        warnings.push(Warning::new(
+            Some(fills[i].line),
+            None,
+            format!(
+                "execution {} appears again; the repeat is ignored",
+                keys.execution_id(fills, i).unwrap_or_default()
+            ),
+        ));
     }
+    let mut order: Vec<usize> = (0..fills.len()).filter(|&i| !dropped[i]).collect();
     // Files listed newest first: put them oldest first, so that fills at the
     // same instant keep their real order.
     let (mut up, mut down) = (0usize, 0usize);
@@ -561,35 +791,30 @@ pub fn group_keyed(
     if down > up {
         order.reverse();
     }
-    // Each account and instrument gets a number, so that sorting compares
-    // numbers and times, not strings.
-    let mut instruments: FastMap<(&str, &str), u32> = FastMap::default();
-    let instrument: Vec<u32> = fills
-        .iter()
-        .map(|f| {
-            let next = instruments.len() as u32;
-            *instruments
-                .entry((f.account.as_str(), f.symbol.as_str()))
-                .or_insert(next)
-        })
-        .collect();
-    // Sort compact keys (the position breaks ties, so the sort is stable).
-    let mut sort_keys: Vec<(u32, i64, u32, u32)> = order
-        .iter()
-        .enumerate()
-        .map(|(pos, &i)| {
-            let at = fills[i].at;
-            (
-                instrument[i],
-                at.timestamp(),
-                at.timestamp_subsec_nanos(),
-                pos as u32,
-            )
-        })
-        .collect();
-    sort_keys.sort_unstable();
-    let order: Vec<usize> = sort_keys.iter().map(|k| order[k.3 as usize]).collect();
-    drop(sort_keys);
+    // By account and instrument (in the order they first appear), keeping
+    // the order of the fills of each; then by time, where a file is not in
+    // time order already. A stable order: fills at one instant keep theirs.
+    let mut starts = vec![0usize; instruments + 1];
+    for &i in &order {
+        starts[instrument[i] as usize + 1] += 1;
+    }
+    for n in 1..starts.len() {
+        starts[n] += starts[n - 1];
+    }
+    let mut by_instrument = vec![0usize; order.len()];
+    let mut next = starts.clone();
+    for &i in &order {
+        let slot = &mut next[instrument[i] as usize];
+        by_instrument[*slot] = i;
+        *slot += 1;
+    }
+    let mut order = by_instrument;
+    for range in starts.windows(2) {
+        let run = &mut order[range[0]..range[1]];
+        if !run.windows(2).all(|w| fills[w[0]].at <= fills[w[1]].at) {
+            run.sort_by_key(|&i| fills[i].at);
+        }
+    }
 
     // Open trades of the journal, by the account and symbol a trade gets.
     let mut open_by_key: HashMap<(String, String), usize> = HashMap::new();
@@ -608,115 +833,40 @@ pub fn group_keyed(
         list.sort_by_key(|s| s.at);
     }
 
-    let mut out = Vec::new();
-    let mut used_stops: HashSet<(&str, &str)> = HashSet::new();
+    // The runs of one account and instrument, booked in parts that run side
+    // by side; the parts are consecutive runs, so their results put end to
+    // end are in the order the runs come.
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
     let mut start = 0;
     while start < order.len() {
-        let first = &fills[order[start]];
         let mut end = start + 1;
-        while end < order.len() {
-            if instrument[order[end]] != instrument[order[start]] {
-                break;
-            }
+        while end < order.len() && instrument[order[end]] == instrument[order[start]] {
             end += 1;
         }
-        let run = &order[start..end];
+        runs.push(start..end);
         start = end;
+    }
+    let booking = Booking {
+        fills,
+        keys: &keys,
+        order: &order,
+        options,
+        open_by_key: &open_by_key,
+        stops_by_key: &stops_by_key,
+    };
+    let parts = super::parallel::split(&runs, |run| run.len(), parts);
+    let booked = super::parallel::map(&parts, |runs| booking.book(runs));
 
-        let resume = if open_by_key.is_empty() {
-            None
+    let mut used_stops: HashSet<(&str, &str)> = HashSet::new();
+    let mut out: Vec<ImportedTrade> = Vec::new();
+    for part in booked {
+        if out.is_empty() {
+            out = part.trades;
         } else {
-            open_by_key
-                .get(&trade_key(first))
-                .map(|&i| Building::resume(i, &options.open_trades[i]))
-        };
-        let mut built = book(run, fills, resume);
-        let key = (first.account.as_str(), first.symbol.as_str());
-        if let Some(list) = stops_by_key.get(&key) {
-            used_stops.insert(key);
-            for stop in list {
-                if !attach(stop, &mut built, options.stop_lead) {
-                    warnings.push(Warning::new(
-                        Some(stop.line),
-                        None,
-                        format!(
-                            "the {} stop at {} ({}) is not within a trade of {}; it is not used",
-                            stop.status.to_lowercase(),
-                            stop.price,
-                            stop.at.to_rfc3339(),
-                            stop.symbol
-                        ),
-                    ));
-                }
-            }
+            out.extend(part.trades);
         }
-
-        for b in &built {
-            for &(_, f) in &b.sources {
-                uses[f] = uses[f].saturating_add(1);
-            }
-        }
-        let multiplier = multiplier_for(first, options);
-        for b in built {
-            let open = b.closed_at.is_none();
-            let first_fill = &fills[b.sources.first().map(|s| s.1).unwrap_or(order[0])];
-            let mut trade = match b.continues {
-                // Details, tags, notes and hand-made events stay as they were.
-                Some(i) => options.open_trades[i].clone(),
-                None => {
-                    let mut trade = Trade::new(first_fill.symbol.trim(), b.side);
-                    trade.multiplier = multiplier;
-                    if !first_fill.currency.trim().is_empty() {
-                        trade.currency = first_fill.currency.trim().to_owned();
-                    } else {
-                        trade.currency = DEFAULT_CURRENCY.to_owned();
-                    }
-                    trade.account = trade_key(first_fill).0;
-                    trade
-                }
-            };
-            trade.events = b.events;
-            if let Err(errors) = trade.validate() {
-                for e in errors {
-                    let line = e
-                        .event()
-                        .and_then(|i| b.lines.get(i))
-                        .or(b.lines.first())
-                        .copied();
-                    warnings.push(Warning::new(
-                        line,
-                        Some(e.field().name()),
-                        format!("a trade of {} is left out: {e}", trade.symbol),
-                    ));
-                }
-                continue;
-            }
-            let sources = b
-                .sources
-                .iter()
-                .map(|&(event, f)| Source {
-                    event,
-                    // A key is moved out on its last use; the first part of
-                    // a flipped fill takes a copy.
-                    key: {
-                        uses[f] -= 1;
-                        if uses[f] == 0 {
-                            std::mem::take(&mut keys[f])
-                        } else {
-                            keys[f].clone()
-                        }
-                    },
-                    line: fills[f].line,
-                })
-                .collect();
-            out.push(ImportedTrade {
-                sources,
-                lines: b.lines,
-                trade,
-                open,
-                continues: b.continues,
-            });
-        }
+        warnings.extend(part.warnings);
+        used_stops.extend(part.used_stops);
     }
     for (key, list) in &stops_by_key {
         if !used_stops.contains(key) {
@@ -735,18 +885,127 @@ pub fn group_keyed(
         }
     }
     warnings.sort_by_key(|w| w.line);
-    // In the order of their first entry: sort positions, then move each trade once.
-    let mut positions: Vec<usize> = (0..out.len()).collect();
-    positions.sort_by(|&a, &b| {
-        let (a, b) = (&out[a].trade, &out[b].trade);
-        a.opened_at()
-            .cmp(&b.opened_at())
-            .then_with(|| a.symbol.cmp(&b.symbol))
-    });
-    let mut slots: Vec<Option<ImportedTrade>> = out.into_iter().map(Some).collect();
-    let sorted = positions
-        .into_iter()
-        .filter_map(|i| slots[i].take())
+    // In the order of their first entry, then of their symbol; trades that
+    // tie keep their order (the sort is stable, its keys computed once).
+    let mut symbols: Vec<&str> = out.iter().map(|t| t.trade.symbol.as_str()).collect();
+    symbols.sort_unstable();
+    symbols.dedup();
+    let rank: FastMap<String, u32> = symbols
+        .iter()
+        .enumerate()
+        .map(|(rank, &symbol)| (symbol.to_owned(), rank as u32))
         .collect();
+    out.sort_by_cached_key(|t| {
+        let opened = t
+            .trade
+            .opened_at()
+            .map(|at| (at.timestamp(), at.timestamp_subsec_nanos()));
+        (opened, rank[t.trade.symbol.as_str()])
+    });
+    let sorted = out;
     (sorted, warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::InstrumentKind;
+    use chrono::TimeZone;
+
+    /// A varied stream of fills: three accounts (one blank), four symbols,
+    /// orders filled in several fills at one instant, flips, repeated
+    /// execution ids, fills without an id (some identical), stop orders.
+    fn stream(n: usize, newest_first: bool) -> (Vec<Fill>, Vec<StopOrder>) {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        };
+        let zone = FixedOffset::east_opt(-5 * 3600).unwrap();
+        let start = zone.with_ymd_and_hms(2024, 3, 1, 9, 30, 0).unwrap();
+        let (mut fills, mut stops) = (Vec::new(), Vec::new());
+        let mut seconds = 0;
+        while fills.len() < n {
+            seconds += next(3) as i64;
+            let at = start + Duration::seconds(seconds);
+            let account = ["U1", "U2", ""][next(3) as usize].to_owned();
+            let symbol = ["AAPL", "ESZ4", "MSFT", "NQZ4"][next(4) as usize].to_owned();
+            let side = if next(2) == 0 {
+                FillSide::Buy
+            } else {
+                FillSide::Sell
+            };
+            let order = format!("O{}", fills.len());
+            for _ in 0..=next(3) {
+                let line = fills.len() + 2;
+                let exec_id = match next(10) {
+                    0 => None,
+                    1 if line > 10 => Some(format!("E{}", line - 5)),
+                    _ => Some(format!("E{line}")),
+                };
+                fills.push(Fill {
+                    account: account.clone(),
+                    symbol: symbol.clone(),
+                    kind: InstrumentKind::Stock,
+                    side,
+                    qty: Decimal::from(1 + next(5)),
+                    price: Decimal::new(10_000 + next(500) as i64, 2),
+                    fee: Decimal::new(next(300) as i64, 2),
+                    at,
+                    currency: String::new(),
+                    multiplier: None,
+                    order_id: (next(4) > 0).then(|| order.clone()),
+                    exec_id,
+                    line,
+                });
+            }
+            if next(8) == 0 {
+                stops.push(StopOrder {
+                    account: account.clone(),
+                    symbol: symbol.clone(),
+                    at: at + Duration::seconds(1),
+                    price: Decimal::new(9_000 + next(2_000) as i64, 2),
+                    status: "Working".to_owned(),
+                    side: None,
+                    line: n + stops.len() + 2,
+                });
+            }
+        }
+        if newest_first {
+            fills.reverse();
+        }
+        (fills, stops)
+    }
+
+    #[test]
+    fn booking_in_parts_gives_what_booking_in_one_gives() {
+        for newest_first in [false, true] {
+            let (fills, stops) = stream(3_000, newest_first);
+            let options = GroupOptions::default();
+            let whole = group_in_parts(&fills, Keys::Given(fill_keys(&fills)), &stops, &options, 1);
+            assert!(whole.0.len() > 50, "{}", whole.0.len());
+            assert!(whole.1.iter().any(|w| w.message.contains("appears again")));
+            for parts in [2, 3, 7] {
+                let split = group_in_parts(
+                    &fills,
+                    Keys::Given(fill_keys(&fills)),
+                    &stops,
+                    &options,
+                    parts,
+                );
+                assert!(
+                    split == whole,
+                    "{parts} parts, newest first: {newest_first}"
+                );
+                let made = Keys::Made(fingerprints(&fills));
+                let split = group_in_parts(&fills, made, &stops, &options, parts);
+                assert!(
+                    split == whole,
+                    "{parts} parts, newest first: {newest_first}"
+                );
+            }
+        }
+    }
 }

@@ -33,6 +33,7 @@ pub mod instrument;
 pub mod kraken;
 pub mod metatrader;
 pub mod ninjatrader;
+pub(crate) mod parallel;
 pub(crate) mod table;
 pub mod text;
 pub mod thinkorswim;

@@ -27,7 +27,7 @@ pub struct Row {
 impl Row {
     /// The trimmed cell at `index`, or `""`.
     pub fn cell(&self, index: usize) -> &str {
-        self.cells.get(index).map(|c| c.trim()).unwrap_or("")
+        self.cells.get(index).map(|c| trim(c)).unwrap_or("")
     }
 
     /// Whether every cell is blank.
@@ -198,7 +198,17 @@ impl Cells for Row {
 
 impl Cells for csv::StringRecord {
     fn cell(&self, index: usize) -> &str {
-        self.get(index).map(str::trim).unwrap_or("")
+        self.get(index).map(trim).unwrap_or("")
+    }
+}
+
+/// `text` without leading and trailing whitespace, as `str::trim` gives it,
+/// with a shortcut for the usual cell that starts and ends with a visible
+/// ASCII character.
+pub fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
     }
 }
 

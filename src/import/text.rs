@@ -71,7 +71,7 @@ pub fn number(text: &str) -> Option<Decimal> {
         && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         && digits.bytes().filter(|&b| b == b'.').count() <= 1
     {
-        return Decimal::from_str(t).ok().map(|d| d.normalize());
+        return plain_number(t).or_else(|| Decimal::from_str(t).ok().map(|d| d.normalize()));
     }
     // A trailing currency code: "0.39 USD".
     if let Some((value, code)) = t.rsplit_once(' ')
@@ -148,6 +148,48 @@ pub fn number(text: &str) -> Option<Decimal> {
         Decimal::from_str(&cleaned).ok()?
     };
     Some(if negative { -value } else { value }.normalize())
+}
+
+/// A number of up to 18 digits with an optional sign and point (`-12.50`),
+/// normalized as `Decimal::normalize` does (`-12.5`), read without the
+/// general parser; `None` for anything else.
+fn plain_number(text: &str) -> Option<Decimal> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    if digits.ends_with('.') {
+        return None;
+    }
+    let (mut mantissa, mut scale, mut count, mut point) = (0i64, 0u32, 0, false);
+    for b in digits.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                count += 1;
+                if count > 18 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + i64::from(b - b'0');
+                scale += u32::from(point);
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+    }
+    if count == 0 {
+        return None;
+    }
+    if mantissa == 0 {
+        return Some(Decimal::ZERO);
+    }
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    Some(Decimal::new(
+        if negative { -mantissa } else { mantissa },
+        scale,
+    ))
 }
 
 /// A time zone given in the text itself.
@@ -531,6 +573,38 @@ mod tests {
         assert_eq!(d("1.250.000"), Some("1250000".into()));
         assert_eq!(d("0.39 USD"), Some("0.39".into()));
         assert_eq!(d("12.50-"), Some("-12.5".into()));
+    }
+
+    #[test]
+    fn plain_numbers_read_as_the_general_parser_reads_them() {
+        for text in [
+            "0",
+            "00",
+            "-0",
+            "-0.00",
+            "1",
+            "007",
+            "12.50",
+            "-12.50",
+            "0.001",
+            "100",
+            "1.000",
+            "123456789012345678",
+            "1234567890123456789",
+            "12345678901234.5678",
+            "0.10",
+            "5.",
+            "99999999999999999.9",
+            "-1",
+        ] {
+            let general = Decimal::from_str(text).ok().map(|d| d.normalize());
+            let plain = plain_number(text);
+            if let Some(plain) = plain {
+                assert_eq!(Some(plain), general, "{text}");
+                assert_eq!(plain.to_string(), general.unwrap().to_string(), "{text}");
+            }
+            assert_eq!(number(text), general, "{text}");
+        }
     }
 
     #[test]
