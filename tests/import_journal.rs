@@ -426,3 +426,192 @@ fn imported_trades_never_take_the_id_of_a_deleted_trade() {
         .unwrap();
     assert!(next.0 > later.added[1].0);
 }
+
+#[test]
+fn a_deleted_imported_trade_comes_back_once_when_its_file_is_imported_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let file = csv(&[AAPL_IN, AAPL_OUT, TSLA_IN]);
+    let first = commit(&mut open(&path), &file);
+    let (aapl, tsla) = (first.added[0], first.added[1]);
+    let trade = open(&path).trade(aapl).unwrap().unwrap();
+
+    open(&path).delete_trade(aapl).unwrap();
+    assert_eq!(open(&path).imported_fill_count().unwrap(), 1);
+    let again = commit(&mut open(&path), &file);
+    assert_eq!((again.new_fills, again.known_fills), (2, 1));
+    assert_eq!(again.extended, Vec::<TradeId>::new());
+    assert_eq!(again.added.len(), 1);
+    assert!(again.added[0].0 > tsla.0);
+    let journal = open(&path);
+    assert_eq!(symbols(&journal), ["TSLA", "AAPL"]);
+    assert_eq!(journal.trade(again.added[0]).unwrap().unwrap(), trade);
+    assert_eq!(journal.imported_fill_count().unwrap(), 3);
+    drop(journal);
+
+    let third = commit(&mut open(&path), &file);
+    assert_eq!((third.new_fills, third.known_fills), (0, 3));
+    assert_eq!(open(&path).trade_count().unwrap(), 2);
+}
+
+#[test]
+fn undoing_the_delete_of_an_imported_trade_brings_its_fills_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let file = csv(&[AAPL_IN, AAPL_OUT, TSLA_IN]);
+    let first = commit(&mut open(&path), &file);
+    let aapl = first.added[0];
+    let mut journal = open(&path);
+    let trade = journal.trade(aapl).unwrap().unwrap();
+    journal.delete_trade(aapl).unwrap();
+    journal.restore_trade(aapl, &trade).unwrap();
+    assert_eq!(journal.imported_fill_count().unwrap(), 3);
+    drop(journal);
+
+    let again = commit(&mut open(&path), &file);
+    assert_eq!((again.new_fills, again.known_fills), (0, 3));
+    assert_eq!(again.added, Vec::<TradeId>::new());
+    let journal = open(&path);
+    assert_eq!(symbols(&journal), ["AAPL", "TSLA"]);
+    assert_eq!(journal.trade(aapl).unwrap().unwrap(), trade);
+
+    // Undoing a delete after the trade was imported again leaves the
+    // imported copy with the fills, and the restored one without.
+    let mut journal = open(&path);
+    journal.delete_trade(aapl).unwrap();
+    let reimported = commit(&mut journal, &file).added[0];
+    journal.restore_trade(aapl, &trade).unwrap();
+    assert_eq!(symbols(&journal), ["AAPL", "TSLA", "AAPL"]);
+    assert_eq!(journal.imported_fill_count().unwrap(), 3);
+    let later = commit(&mut journal, &file);
+    assert_eq!((later.new_fills, later.known_fills), (0, 3));
+    journal.delete_trade(reimported).unwrap();
+    assert_eq!(commit(&mut journal, &file).added.len(), 1);
+}
+
+#[test]
+fn fills_of_a_deleted_open_trade_start_a_new_trade_instead_of_extending_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let tsla = commit(&mut open(&path), &csv(&[AAPL_IN, AAPL_OUT, TSLA_IN])).added[1];
+    open(&path).delete_trade(tsla).unwrap();
+
+    let later = commit(&mut open(&path), &csv(&[TSLA_IN, TSLA_OUT]));
+    assert_eq!(later.extended, Vec::<TradeId>::new());
+    assert_eq!(
+        (later.added.len(), later.new_fills, later.known_fills),
+        (1, 2, 0)
+    );
+    let trade = open(&path).trade(later.added[0]).unwrap().unwrap();
+    let kinds: Vec<&str> = trade.events.iter().map(|e| e.kind.name()).collect();
+    assert_eq!(kinds, ["entry", "exit"]);
+}
+
+#[test]
+fn a_version_2_journal_keeps_its_imported_fills_when_it_is_upgraded() {
+    use tranche::storage::MIGRATIONS;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let file = csv(&[AAPL_IN, AAPL_OUT, TSLA_IN]);
+    // A journal as version 2 wrote it: trades, and their fills with symbols.
+    {
+        let mut journal = Journal::open_with_migrations(&path, &MIGRATIONS[..2]).unwrap();
+        for imported in &read(&file).trades {
+            let id = journal.insert_trade(&imported.trade).unwrap();
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for source in &imported.sources {
+                conn.execute(
+                    "INSERT INTO imported_fill (account, key, trade_id, seq, symbol)
+                     VALUES ('U1', ?1, ?2, ?3, ?4)",
+                    rusqlite::params![
+                        source.key.0,
+                        id.0,
+                        source.event as i64,
+                        imported.trade.symbol
+                    ],
+                )
+                .unwrap();
+            }
+        }
+    }
+    let journal = open(&path);
+    assert_eq!(journal.imported_fill_count().unwrap(), 3);
+    assert_eq!(journal.integrity_check().unwrap(), ["ok"]);
+    drop(journal);
+    let again = commit(&mut open(&path), &file);
+    assert_eq!((again.new_fills, again.known_fills), (0, 3));
+    // The open TSLA trade is still the one its later fills extend.
+    let later = commit(&mut open(&path), &csv(&[TSLA_IN, TSLA_OUT]));
+    assert_eq!((later.extended.len(), later.added.len()), (1, 0));
+}
+
+/// A generic CSV of `n` fills over 20 symbols, scaling in and out.
+fn generated_csv(n: usize) -> String {
+    let mut text = HEADER.to_owned();
+    let mut positions = [0i64; 20];
+    for i in 0..n {
+        let s = i % 20;
+        let buy = positions[s] < 200 && (i / 20) % 4 < 2;
+        positions[s] += if buy { 100 } else { -100 };
+        text.push_str(&format!(
+            "U1,2024-03-{:02},{:02}:{:02}:{:02},S{s},{},100,{}.{:02},1.25,G{i}\n",
+            1 + i / 200_000,
+            9 + (i / 20) / 3600 % 8,
+            (i / 20) / 60 % 60,
+            (i / 20) % 60,
+            if buy { "Buy" } else { "Sell" },
+            100 + i % 97,
+            i % 100
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_large_import_keeps_every_constraint_of_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let text = generated_csv(45_000);
+    let file = read(&text);
+    assert_eq!(file.fills.len(), 45_000);
+    assert_eq!(file.fills[44_999].line, 45_001);
+    let mut reported = Vec::new();
+    let outcome = open(&path)
+        .commit_import(
+            &file,
+            &GroupOptions::default(),
+            false,
+            &mut |done, total| reported.push((done, total)),
+        )
+        .unwrap();
+    assert_eq!(outcome.added.len(), file.trades.len());
+    assert_eq!(outcome.new_fills, 45_000);
+    assert_eq!(
+        reported.last(),
+        Some(&(file.trades.len(), file.trades.len()))
+    );
+
+    let journal = open(&path);
+    assert_eq!(journal.integrity_check().unwrap(), ["ok"]);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let orphans: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(orphans, 0);
+    let stored: Vec<_> = journal
+        .trades()
+        .unwrap()
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    let expected: Vec<_> = file.trades.iter().map(|t| t.trade.clone()).collect();
+    assert!(stored == expected);
+    drop(journal);
+
+    let again = open(&path)
+        .commit_import(&file, &GroupOptions::default(), false, &mut |_, _| {})
+        .unwrap();
+    assert_eq!((again.new_fills, again.known_fills), (0, 45_000));
+}

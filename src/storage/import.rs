@@ -5,8 +5,11 @@
 //! [`Journal::commit_import`] runs in one transaction, which it takes before
 //! reading anything:
 //!
-//! 1. the keys of the file's fills are looked up in `imported_fill`; the fills
-//!    the journal knows are left alone;
+//! 1. the journal's imported fills are read once, in key order, and merged
+//!    with the file's keys sorted the same way. A fill the journal has, in a
+//!    trade the journal still holds, is known and left alone; a fill of a
+//!    deleted trade is not (see `migrations/0003_fills_outlive_trades.sql`).
+//!    The same pass finds the latest imported trade of each account and symbol;
 //! 2. the new fills are grouped ([`group_keyed`]) under the keys they have in
 //!    the whole file, continuing the journal's open imported trades of the
 //!    same account and symbol;
@@ -14,23 +17,57 @@
 //!    details, tags, notes and hand-made events stay. Trades the new fills do
 //!    not touch are not written at all, so whatever the user changed in them
 //!    stays as it is;
-//! 4. each new fill is recorded with its key, its trade and the event it became.
+//! 4. each new fill is recorded with its key, its trade and the event it
+//!    became, replacing the record of a deleted trade's fill.
+//!
+//! A journal with no imported fills skips steps 1 and 2: the file's own
+//! grouping is written as it is.
+//!
+//! Writing runs on two threads. A helper thread validates the trades, turns
+//! their numbers and times into the text the journal stores, and then sorts
+//! the fills by key; the calling thread hands the rows to SQLite as they come,
+//! many to a statement, binding their text without copying it
+//! ([`super::bulk`]) and names as numbers. While an import runs, the page
+//! cache is made large enough to hold what it writes, and SQLite does not
+//! check CHECK constraints and foreign keys (see [`Journal::commit_import`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::hash::BuildHasherDefault;
+use std::sync::{OnceLock, mpsc};
 
 use rusqlite::{Transaction, TransactionBehavior};
 use rust_decimal::Decimal;
 
-use super::{
-    EVENTS_PER_INSERT, Journal, PROGRESS_EVERY, StorageError, insert_events_sql,
-    write_events_and_tags,
-};
-use crate::domain::{DEFAULT_ACCOUNT, EventKind, Trade, TradeId};
-use crate::import::group::{FillKey, GroupOptions, ImportedTrade, fill_keys, group_keyed};
+use super::bulk::{BulkInsert, Value};
+use super::{CACHE_KIB, Journal, StorageError, text, write_events_and_tags};
+use crate::domain::{DEFAULT_ACCOUNT, EventKind, MarketCondition, Side, Trade, TradeId};
+use crate::import::group::{FnvHasher, GroupOptions, ImportedTrade, fill_keys, group_keyed};
 use crate::import::{Fill, Import, Warning};
 
-/// The most imported fills written by one INSERT statement.
+/// The most trades written by one INSERT statement (9 parameters each).
+const TRADES_PER_INSERT: usize = 64;
+
+/// The most events written by one INSERT statement (8 parameters each).
+const EVENTS_PER_INSERT: usize = 64;
+
+/// The most imported fills written by one INSERT statement (3 parameters
+/// each, and the account).
 const FILLS_PER_INSERT: usize = 64;
+
+/// How many trades the helper thread prepares at a time; progress is
+/// reported after each such batch is written.
+const TRADES_PER_BATCH: usize = 1024;
+
+/// Imports of more fills than this get a larger page cache while they run.
+const LARGE_IMPORT_FILLS: usize = 10_000;
+
+/// The page cache of a large import, in KiB: about what a fill takes in the
+/// journal (its event, its record and a share of its trade), within limits.
+fn import_cache_kib(fills: usize) -> i64 {
+    let wanted = i64::try_from(fills).unwrap_or(i64::MAX).saturating_mul(160) / 1024;
+    wanted.clamp(CACHE_KIB, 1 << 20)
+}
 
 /// What an import added to the journal (or would add, for a dry run).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,28 +108,136 @@ fn open_qty(trade: &Trade) -> Decimal {
         .sum()
 }
 
-/// The INSERT of `rows` imported fills (1 to [`FILLS_PER_INSERT`]), 5 parameters each.
-fn insert_fills_sql(rows: usize) -> &'static str {
-    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let all = SQL.get_or_init(|| {
-        (0..=FILLS_PER_INSERT)
-            .map(|n| {
-                let values: Vec<String> = (0..n)
-                    .map(|i| {
-                        let p = i * 5;
-                        format!("(?{}, ?{}, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3, p + 4, p + 5)
-                    })
-                    .collect();
-                // OR IGNORE: a fill split by a flip is part of two trades; it
-                // is recorded once, with the trade it closes.
+/// `INSERT` statements of 0 to `max` rows: element `n` is `head` with the
+/// `VALUES` of rows `0..n`, each written by `row`.
+fn multi_row_inserts(head: &str, max: usize, row: impl Fn(usize) -> String) -> Vec<String> {
+    (0..=max)
+        .map(|rows| {
+            let values: Vec<String> = (0..rows).map(&row).collect();
+            format!("{head} VALUES {}", values.join(", "))
+        })
+        .collect()
+}
+
+/// An SQL expression for the name that parameter `param` gives by its
+/// position in `names` (NULL for any other number, which the schema refuses).
+/// Names are bound as these numbers: binding text costs SQLite a copy.
+fn name_of_code(param: usize, names: &[&str]) -> String {
+    let mut sql = format!("CASE ?{param}");
+    for (code, name) in names.iter().enumerate() {
+        // Writing to a String cannot fail.
+        let _ = write!(sql, " WHEN {code} THEN '{name}'");
+    }
+    sql.push_str(" END");
+    sql
+}
+
+/// Event kinds as stored, by their code ([`kind_code`]).
+const KINDS: [&str; 4] = ["entry", "exit", "stop", "target"];
+
+fn kind_code(kind: &EventKind) -> i64 {
+    match kind {
+        EventKind::Entry(_) => 0,
+        EventKind::Exit(_) => 1,
+        EventKind::Stop { .. } => 2,
+        EventKind::Target { .. } => 3,
+    }
+}
+
+/// Sides as stored, by their code ([`side_code`]).
+const SIDES: [&str; 2] = ["long", "short"];
+
+fn side_code(side: Side) -> i64 {
+    match side {
+        Side::Long => 0,
+        Side::Short => 1,
+    }
+}
+
+/// Market conditions as stored, by their code ([`condition_code`]).
+const CONDITIONS: [&str; 3] = ["trending", "range", "unknown"];
+
+fn condition_code(condition: MarketCondition) -> i64 {
+    match condition {
+        MarketCondition::Trending => 0,
+        MarketCondition::Range => 1,
+        MarketCondition::Unknown => 2,
+    }
+}
+
+/// The INSERT of `rows` trades (1 to [`TRADES_PER_INSERT`]) under given ids,
+/// 9 parameters each: id, symbol, side code, multiplier, currency, account,
+/// setup, market condition code, notes.
+fn insert_trades_sql(rows: usize) -> &'static str {
+    static SQL: OnceLock<Vec<String>> = OnceLock::new();
+    &SQL.get_or_init(|| {
+        multi_row_inserts(
+            "INSERT INTO trade (id, symbol, side, multiplier, currency, account, setup, \
+             market_condition, notes)",
+            TRADES_PER_INSERT,
+            |row| {
+                let p = row * 9;
                 format!(
-                    "INSERT OR IGNORE INTO imported_fill (account, key, trade_id, seq, symbol) VALUES {}",
-                    values.join(", ")
+                    "(?{}, ?{}, {}, ?{}, ?{}, ?{}, ?{}, {}, ?{})",
+                    p + 1,
+                    p + 2,
+                    name_of_code(p + 3, &SIDES),
+                    p + 4,
+                    p + 5,
+                    p + 6,
+                    p + 7,
+                    name_of_code(p + 8, &CONDITIONS),
+                    p + 9
                 )
-            })
-            .collect()
-    });
-    &all[rows]
+            },
+        )
+    })[rows]
+}
+
+/// The INSERT of `rows` events (1 to [`EVENTS_PER_INSERT`]), 8 parameters
+/// each: trade id, seq, kind code, time, time in UTC milliseconds, quantity,
+/// price, fee.
+fn insert_events_sql(rows: usize) -> &'static str {
+    static SQL: OnceLock<Vec<String>> = OnceLock::new();
+    &SQL.get_or_init(|| {
+        multi_row_inserts(
+            "INSERT INTO event (trade_id, seq, kind, at, at_utc, qty, price, fee)",
+            EVENTS_PER_INSERT,
+            |row| {
+                let p = row * 8;
+                format!(
+                    "(?{}, ?{}, {}, ?{}, ?{}, ?{}, ?{}, ?{})",
+                    p + 1,
+                    p + 2,
+                    name_of_code(p + 3, &KINDS),
+                    p + 4,
+                    p + 5,
+                    p + 6,
+                    p + 7,
+                    p + 8
+                )
+            },
+        )
+    })[rows]
+}
+
+/// The INSERT of `rows` imported fills of one account (1 to
+/// [`FILLS_PER_INSERT`]): the account is parameter 1, then key, trade id and
+/// seq of each fill. A fill recorded for a trade that was deleted since is
+/// taken over (the fills of trades the journal holds are never among those
+/// written).
+fn insert_fills_sql(rows: usize) -> &'static str {
+    static SQL: OnceLock<Vec<String>> = OnceLock::new();
+    &SQL.get_or_init(|| {
+        multi_row_inserts(
+            "INSERT OR REPLACE INTO imported_fill (account, key, trade_id, seq)",
+            FILLS_PER_INSERT,
+            |row| {
+                let p = row * 3 + 1;
+                format!("(?1, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3)
+            },
+        )
+    })[rows]
 }
 
 impl Journal {
@@ -100,10 +245,54 @@ impl Journal {
     /// only the fills the journal has not seen are added, fills that continue
     /// an open imported trade extend it. `options` carries the user's
     /// multipliers; its open trades are ignored (the journal's are used).
-    /// `progress(done, total)` is told how many trades were written. With
+    /// `progress(done, total)` is told how many trades were written: from
+    /// `(0, total)` on, `(total, total)` once everything is written, and
+    /// once more when the transaction is committed. With
     /// `dry_run`, everything is done and then rolled back: the outcome says
     /// what the import would add.
     pub fn commit_import(
+        &mut self,
+        import: &Import,
+        options: &GroupOptions,
+        dry_run: bool,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportOutcome, StorageError> {
+        let large = import.fills.len() > LARGE_IMPORT_FILLS;
+        if large {
+            self.conn
+                .pragma_update(None, "cache_size", -import_cache_kib(import.fills.len()))?;
+        }
+        // While an import runs, SQLite does not check the rows it writes
+        // against the schema's CHECK constraints and foreign keys, which
+        // cost more than the rest of writing an event (a CHECK with an IN
+        // list of more than two values builds a table for each row). The
+        // rows are written here from validated trades: every value a CHECK
+        // limits comes from a closed list (`KINDS`, `SIDES`, `CONDITIONS`,
+        // positions counted from 0), and a trade is written before its
+        // events, tags and fills. Every other write keeps the checks, and
+        // changing these settings makes SQLite compile its statements again.
+        self.conn.pragma_update(None, "foreign_keys", false)?;
+        self.conn
+            .pragma_update(None, "ignore_check_constraints", true)?;
+        let result = self.commit_import_in_one_transaction(import, options, dry_run, progress);
+        let restored = self
+            .conn
+            .pragma_update(None, "ignore_check_constraints", false)
+            .and_then(|()| self.conn.pragma_update(None, "foreign_keys", true))
+            .and_then(|()| {
+                if large {
+                    // Back to the usual size, which lets the extra pages go.
+                    self.conn.pragma_update(None, "cache_size", -CACHE_KIB)
+                } else {
+                    Ok(())
+                }
+            });
+        let outcome = result?;
+        restored?;
+        Ok(outcome)
+    }
+
+    fn commit_import_in_one_transaction(
         &mut self,
         import: &Import,
         options: &GroupOptions,
@@ -114,34 +303,32 @@ impl Journal {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let stored: i64 = tx
-            .prepare_cached("SELECT count(*) FROM imported_fill")?
+        let any_stored: bool = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM imported_fill)")?
             .query_row([], |row| row.get(0))?;
         let mut outcome = ImportOutcome::default();
         let grouped: Vec<ImportedTrade>;
         // The file's trades continue none of the journal's (they were grouped
         // without them) unless a caller grouped them otherwise.
         let standalone = import.trades.iter().all(|t| t.continues.is_none());
-        let trades: &[ImportedTrade] = if stored == 0 && standalone {
+        let trades: &[ImportedTrade] = if !any_stored && standalone {
             // A journal with no imported fills: nothing is known and nothing
             // continues, so the file's own grouping is the one to write.
-            outcome.known_fills = 0;
             &import.trades
         } else {
             let keys = fill_keys(&import.fills);
-            let known = known_fills(&tx, stored, &import.fills, &keys)?;
-            let known_count = known.iter().filter(|&&k| k).count();
-            let mut new_fills = Vec::with_capacity(import.fills.len() - known_count);
-            let mut new_keys = Vec::with_capacity(new_fills.capacity());
-            for (i, (fill, key)) in import.fills.iter().zip(keys).enumerate() {
-                if !known[i] {
+            let journal = JournalFills::read(&tx, &import.fills, &keys)?;
+            let mut new_fills = Vec::new();
+            let mut new_keys = Vec::new();
+            for ((fill, key), known) in import.fills.iter().zip(keys).zip(&journal.known) {
+                if !known {
                     new_fills.push(fill.clone());
                     new_keys.push(key);
                 }
             }
             outcome.known_fills = import.fills.len() - new_fills.len();
-            let (open_ids_found, open_trades) = open_imported_trades(&tx, &new_fills)?;
-            if known_count == 0 && open_trades.is_empty() && standalone {
+            let (open_ids_found, open_trades) = journal.open_trades(&tx, &new_fills)?;
+            if outcome.known_fills == 0 && open_trades.is_empty() && standalone {
                 &import.trades
             } else {
                 open_ids = open_ids_found;
@@ -158,68 +345,38 @@ impl Journal {
                 &grouped
             }
         };
+
         let total = trades.len();
         progress(0, total);
+        // Ids are handed out as AUTOINCREMENT would: after the largest ever
+        // used.
         let mut next_id: i64 = tx
             .prepare_cached(
                 "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'trade'), 0),
                             coalesce((SELECT max(id) FROM trade), 0)) + 1",
             )?
             .query_row([], |row| row.get(0))?;
-        let mut new_trades: Vec<(TradeId, &Trade)> = Vec::with_capacity(total);
-        let mut rows: Vec<(&str, &FillKey, i64, i64, &str)> =
-            Vec::with_capacity(trades.iter().map(|t| t.sources.len()).sum());
-        for (index, imported) in trades.iter().enumerate() {
-            let trade = &imported.trade;
-            trade
-                .validate()
-                .map_err(|errors| StorageError::invalid(Some(index), trade, errors))?;
+        let mut ids = Vec::with_capacity(total);
+        for imported in trades {
             let id = match imported.continues {
                 Some(i) => {
                     let id = open_ids[i];
-                    tx.prepare_cached("DELETE FROM event WHERE trade_id = ?1")?
-                        .execute([id.0])?;
-                    tx.prepare_cached("DELETE FROM trade_tag WHERE trade_id = ?1")?
-                        .execute([id.0])?;
-                    write_events_and_tags(&tx, id, trade)?;
                     outcome.extended.push(id);
                     id
                 }
                 None => {
-                    // Ids are handed out as AUTOINCREMENT would: after the
-                    // largest ever used. The trades are written below, many
-                    // to a statement.
                     let id = TradeId(next_id);
                     next_id += 1;
-                    new_trades.push((id, trade));
                     outcome.added.push(id);
                     id
                 }
             };
-            for source in &imported.sources {
-                rows.push((
-                    trade.account.as_str(),
-                    &source.key,
-                    id.0,
-                    source.event as i64,
-                    trade.symbol.as_str(),
-                ));
-            }
-            if (index + 1) % PROGRESS_EVERY == 0 {
-                progress(index + 1, total);
-            }
+            ids.push(id);
         }
-        write_new_trades(&tx, &new_trades)?;
-        drop(new_trades);
-        // In trade order, the index by trade grows at its end. A fill split
-        // by a flip comes twice: the part that closes a trade comes first.
-        // Fills left out by grouping (a trade that would not be valid) are not
-        // recorded, so a corrected file can bring them in later.
-        outcome.new_fills = 0;
-        for chunk in rows.chunks(FILLS_PER_INSERT) {
-            outcome.new_fills += record_fills(&tx, chunk)?;
-        }
-        drop(rows);
+        outcome.new_fills = write_trades_and_fills(&tx, trades, &ids, progress)?;
+        // Everything is written; what is left is to commit it (and once
+        // that is done, `progress` hears it again).
+        progress(total, total);
         if dry_run {
             tx.rollback()?;
         } else {
@@ -229,222 +386,640 @@ impl Journal {
         Ok(outcome)
     }
 
-    /// The number of fills the journal remembers from imports.
+    /// The number of fills the journal remembers from imports, in the trades
+    /// it holds (the fills of deleted trades are not counted).
     pub fn imported_fill_count(&self) -> Result<usize, StorageError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT count(*) FROM imported_fill")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT count(*) FROM imported_fill WHERE trade_id IN (SELECT id FROM trade)",
+        )?;
         let count: i64 = stmt.query_row([], |row| row.get(0))?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
 }
 
-/// The most trades written by one INSERT statement.
-const TRADES_PER_INSERT: usize = 16;
+/// A hash map for short keys of the journal's own making.
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FnvHasher>>;
 
-/// The INSERT of `rows` trades (1 to [`TRADES_PER_INSERT`]), 9 parameters each.
-fn insert_trades_sql(rows: usize) -> &'static str {
-    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let all = SQL.get_or_init(|| {
-        (0..=TRADES_PER_INSERT)
-            .map(|n| {
-                let values: Vec<String> = (0..n)
-                    .map(|i| {
-                        let params: Vec<String> =
-                            (1..=9).map(|k| format!("?{}", i * 9 + k)).collect();
-                        format!("({})", params.join(", "))
-                    })
-                    .collect();
-                format!(
-                    "INSERT INTO trade (id, symbol, side, multiplier, currency, account, setup,
-                     market_condition, notes) VALUES {}",
-                    values.join(", ")
-                )
-            })
-            .collect()
-    });
-    &all[rows]
+/// What the journal holds of a file's fills, read in one pass over the
+/// imported fills.
+struct JournalFills {
+    /// For each fill of the file, whether the journal has it, in a trade it
+    /// still holds.
+    known: Vec<bool>,
+    /// The latest trade (the largest id) with imported fills, by the
+    /// trade's account and then its symbol.
+    latest: FastMap<String, FastMap<String, i64>>,
 }
 
-/// Writes new trades under the ids given, with their events and tags: many
-/// rows to a statement, the trades first so that their events find them.
-fn write_new_trades(
-    tx: &Transaction<'_>,
-    trades: &[(TradeId, &Trade)],
-) -> Result<(), StorageError> {
-    for chunk in trades.chunks(TRADES_PER_INSERT) {
-        let mut insert = tx.prepare_cached(insert_trades_sql(chunk.len()))?;
-        let mut param = 0;
-        for (id, trade) in chunk {
-            let multiplier = trade.multiplier.to_string();
-            for value in [
-                &id.0 as &dyn rusqlite::ToSql,
-                &trade.symbol,
-                &trade.side.as_str(),
-                &multiplier,
-                &trade.currency,
-                &trade.account,
-                &trade.setup,
-                &trade.market_condition.as_str(),
-                &trade.notes,
-            ] {
-                param += 1;
-                insert.raw_bind_parameter(param, value)?;
+impl JournalFills {
+    fn read(
+        tx: &Transaction<'_>,
+        fills: &[Fill],
+        keys: &[crate::import::FillKey],
+    ) -> Result<JournalFills, StorageError> {
+        let mut held = HeldTrades::read(tx)?;
+        // The file's keys in the order of the table's primary key, so that
+        // the two lists are merged in one pass.
+        let accounts: Vec<&str> = fills.iter().map(account_of).collect();
+        let wanted = |i: usize| (accounts[i], keys[i].0.as_str());
+        let mut order: Vec<usize> = (0..fills.len()).collect();
+        order.sort_unstable_by(|&a, &b| wanted(a).cmp(&wanted(b)));
+
+        let mut known = vec![false; fills.len()];
+        let mut stmt = tx.prepare_cached(
+            "SELECT account, key, trade_id FROM imported_fill ORDER BY account, key",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut next = 0;
+        while let Some(row) = rows.next()? {
+            if !held.mark_imported(row.get(2)?) {
+                continue;
+            }
+            let stored = (text(row, 0)?, text(row, 1)?);
+            while let Some(&i) = order.get(next) {
+                match wanted(i).cmp(&stored) {
+                    std::cmp::Ordering::Less => next += 1,
+                    std::cmp::Ordering::Equal => {
+                        known[i] = true;
+                        next += 1;
+                    }
+                    std::cmp::Ordering::Greater => break,
+                }
             }
         }
-        insert.raw_execute()?;
+        Ok(JournalFills {
+            known,
+            latest: held.latest_imported(),
+        })
     }
 
-    let events = trades.iter().flat_map(|(id, trade)| {
-        trade
-            .events
+    /// The imported trades whose positions are still open, for the accounts
+    /// and symbols of `fills`: the latest imported trade of each, when it is
+    /// open.
+    fn open_trades(
+        &self,
+        tx: &Transaction<'_>,
+        fills: &[Fill],
+    ) -> Result<(Vec<TradeId>, Vec<Trade>), StorageError> {
+        let wanted: BTreeSet<(&str, &str)> = fills
             .iter()
-            .enumerate()
-            .map(move |(seq, event)| (*id, seq as i64, event))
-    });
-    let mut pending = Vec::with_capacity(EVENTS_PER_INSERT);
-    let flush = |pending: &mut Vec<(TradeId, i64, &crate::domain::Event)>| {
-        if pending.is_empty() {
-            return Ok::<(), StorageError>(());
+            .map(|f| (account_of(f), f.symbol.trim()))
+            .collect();
+        let (mut ids, mut trades) = (Vec::new(), Vec::new());
+        for (account, symbol) in wanted {
+            let Some(&id) = self.latest.get(account).and_then(|m| m.get(symbol)) else {
+                continue;
+            };
+            let Some(trade) = super::load_trade(tx, TradeId(id))? else {
+                continue;
+            };
+            if open_qty(&trade) > Decimal::ZERO {
+                ids.push(TradeId(id));
+                trades.push(trade);
+            }
         }
-        let mut insert = tx.prepare_cached(insert_events_sql(pending.len()))?;
-        let mut param = 0;
-        for (id, seq, event) in pending.iter() {
+        Ok((ids, trades))
+    }
+}
+
+/// The trades a journal holds: their ids in order, the account and symbol
+/// of each, and whether it has imported fills.
+struct HeldTrades {
+    ids: Vec<i64>,
+    /// For each trade, its account and symbol as an index into `names`.
+    names_of: Vec<u32>,
+    names: Vec<(String, String)>,
+    imported: Vec<bool>,
+}
+
+impl HeldTrades {
+    fn read(tx: &Transaction<'_>) -> Result<HeldTrades, StorageError> {
+        let mut held = HeldTrades {
+            ids: Vec::new(),
+            names_of: Vec::new(),
+            names: Vec::new(),
+            imported: Vec::new(),
+        };
+        let mut index: FastMap<String, FastMap<String, u32>> = FastMap::default();
+        let mut stmt = tx.prepare_cached("SELECT id, account, symbol FROM trade ORDER BY id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let (account, symbol) = (text(row, 1)?, text(row, 2)?);
+            let names = match index.get(account).and_then(|m| m.get(symbol)) {
+                Some(&names) => names,
+                None => {
+                    let names = held.names.len() as u32;
+                    held.names.push((account.to_owned(), symbol.to_owned()));
+                    index
+                        .entry(account.to_owned())
+                        .or_default()
+                        .insert(symbol.to_owned(), names);
+                    names
+                }
+            };
+            held.ids.push(row.get(0)?);
+            held.names_of.push(names);
+        }
+        held.imported = vec![false; held.ids.len()];
+        Ok(held)
+    }
+
+    /// Notes that the trade `id` has an imported fill; returns whether the
+    /// journal holds the trade.
+    fn mark_imported(&mut self, id: i64) -> bool {
+        match self.ids.binary_search(&id) {
+            Ok(position) => {
+                self.imported[position] = true;
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The latest trade with imported fills, by account and then symbol.
+    fn latest_imported(self) -> FastMap<String, FastMap<String, i64>> {
+        let mut latest: Vec<Option<i64>> = vec![None; self.names.len()];
+        for ((id, names), imported) in self.ids.iter().zip(&self.names_of).zip(&self.imported) {
+            if *imported {
+                // Ids come in order: the last one seen is the largest.
+                latest[*names as usize] = Some(*id);
+            }
+        }
+        let mut by_name: FastMap<String, FastMap<String, i64>> = FastMap::default();
+        for ((account, symbol), id) in self.names.into_iter().zip(latest) {
+            if let Some(id) = id {
+                by_name.entry(account).or_default().insert(symbol, id);
+            }
+        }
+        by_name
+    }
+}
+
+/// A value's place in the text of a [`Batch`].
+#[derive(Debug, Clone, Copy)]
+struct Span(u32, u32);
+
+/// Rows of a run of trades, ready to be handed to SQLite: the values that
+/// are stored as text were written into `text`.
+#[derive(Default)]
+struct Batch<'a> {
+    /// How many of the import's trades are prepared once this batch is in.
+    done: usize,
+    text: String,
+    /// Continued trades, with their ids.
+    continued: Vec<(TradeId, &'a Trade)>,
+    trades: Vec<TradeRow<'a>>,
+    events: Vec<EventRow>,
+    tags: Vec<(i64, i64, &'a str)>,
+}
+
+struct TradeRow<'a> {
+    id: i64,
+    trade: &'a Trade,
+    multiplier: Span,
+}
+
+struct EventRow {
+    trade_id: i64,
+    seq: i64,
+    kind: i64,
+    at: Span,
+    at_utc: i64,
+    qty: Option<Span>,
+    price: Span,
+    fee: Option<Span>,
+}
+
+/// One imported fill to record.
+#[derive(Clone, Copy)]
+struct FillRow<'a> {
+    account: &'a str,
+    key: &'a str,
+    trade_id: i64,
+    seq: i64,
+}
+
+/// What the helper thread sends: the rows of a run of trades, then the fills.
+enum Prepared<'a> {
+    Trades(Batch<'a>),
+    Fills(Vec<FillRow<'a>>),
+}
+
+impl<'a> Batch<'a> {
+    /// Appends `value` to the text, as the journal writes decimals, and
+    /// returns its place.
+    fn push(&mut self, value: Decimal) -> Span {
+        let start = self.text.len();
+        super::write_decimal(&mut self.text, value);
+        Span(start as u32, self.text.len() as u32)
+    }
+
+    /// Appends `at` to the text, as the journal writes times, and returns
+    /// its place.
+    fn push_time(&mut self, at: &chrono::DateTime<chrono::FixedOffset>) -> Span {
+        let start = self.text.len();
+        super::write_time(&mut self.text, at);
+        Span(start as u32, self.text.len() as u32)
+    }
+
+    fn value(&self, span: Span) -> &str {
+        &self.text[span.0 as usize..span.1 as usize]
+    }
+
+    /// Adds a new trade's rows.
+    fn add(&mut self, id: TradeId, trade: &'a Trade) {
+        let multiplier = self.push(trade.multiplier);
+        self.trades.push(TradeRow {
+            id: id.0,
+            trade,
+            multiplier,
+        });
+        for (seq, event) in trade.events.iter().enumerate() {
             let fill = event.kind.fill();
-            for value in [
-                &id.0 as &dyn rusqlite::ToSql,
-                seq,
-                &event.kind.name(),
-                &event.at.to_rfc3339(),
-                &event.at.timestamp_millis(),
-                &fill.map(|f| f.qty.to_string()),
-                &event.kind.price().to_string(),
-                &fill.map(|f| f.fee.to_string()),
-            ] {
-                param += 1;
-                insert.raw_bind_parameter(param, value)?;
+            let at = self.push_time(&event.at);
+            let qty = fill.map(|f| self.push(f.qty));
+            let price = self.push(event.kind.price());
+            let fee = fill.map(|f| self.push(f.fee));
+            self.events.push(EventRow {
+                trade_id: id.0,
+                seq: seq as i64,
+                kind: kind_code(&event.kind),
+                at,
+                at_utc: event.at.timestamp_millis(),
+                qty,
+                price,
+                fee,
+            });
+        }
+        for (position, tag) in trade.tags.iter().enumerate() {
+            self.tags.push((id.0, position as i64, tag));
+        }
+    }
+}
+
+/// Validates the trades and prepares their rows, in batches, then the rows
+/// of their fills sorted by key. Stops at the first invalid trade, or when
+/// the receiver is gone.
+fn prepare<'a>(
+    trades: &'a [ImportedTrade],
+    ids: &[TradeId],
+    sender: &mpsc::Sender<Result<Prepared<'a>, StorageError>>,
+) {
+    let mut batch = Batch::default();
+    for (index, (imported, &id)) in trades.iter().zip(ids).enumerate() {
+        let trade = &imported.trade;
+        if let Err(errors) = trade.validate() {
+            let _ = sender.send(Err(StorageError::invalid(Some(index), trade, errors)));
+            return;
+        }
+        if imported.continues.is_some() {
+            batch.continued.push((id, trade));
+        } else {
+            batch.add(id, trade);
+        }
+        if batch.trades.len() + batch.continued.len() == TRADES_PER_BATCH {
+            batch.done = index + 1;
+            let full = std::mem::take(&mut batch);
+            if sender.send(Ok(Prepared::Trades(full))).is_err() {
+                return;
+            }
+        }
+    }
+    batch.done = trades.len();
+    if sender.send(Ok(Prepared::Trades(batch))).is_err() {
+        return;
+    }
+    let _ = sender.send(Ok(Prepared::Fills(fill_rows(trades, ids))));
+}
+
+/// The fills of the trades to record, in key order: each once, with the
+/// first trade it is part of (a fill split by a flip closes one trade and
+/// opens the next; it is recorded with the one it closes).
+fn fill_rows<'a>(trades: &'a [ImportedTrade], ids: &[TradeId]) -> Vec<FillRow<'a>> {
+    let mut rows = Vec::with_capacity(trades.iter().map(|t| t.sources.len()).sum());
+    for (imported, id) in trades.iter().zip(ids) {
+        for source in &imported.sources {
+            rows.push(FillRow {
+                account: &imported.trade.account,
+                key: &source.key.0,
+                trade_id: id.0,
+                seq: source.event as i64,
+            });
+        }
+    }
+    // Sorted by account (few), then key, then trade order. Sorting compares
+    // numbers first: the account's rank, then the key's first eight bytes,
+    // which order keys as their text does wherever they differ.
+    let mut accounts: Vec<&str> = Vec::new();
+    let mut last: Option<(&str, u32)> = None;
+    let mut order: Vec<(u32, u64, u32)> = Vec::with_capacity(rows.len());
+    for (index, row) in rows.iter().enumerate() {
+        let rank = match last {
+            Some((account, rank)) if account == row.account => rank,
+            _ => {
+                let rank = match accounts.iter().position(|a| *a == row.account) {
+                    Some(rank) => rank,
+                    None => {
+                        accounts.push(row.account);
+                        accounts.len() - 1
+                    }
+                } as u32;
+                last = Some((row.account, rank));
+                rank
+            }
+        };
+        let mut prefix = [0u8; 8];
+        let bytes = row.key.as_bytes();
+        let length = bytes.len().min(8);
+        prefix[..length].copy_from_slice(&bytes[..length]);
+        order.push((rank, u64::from_be_bytes(prefix), index as u32));
+    }
+    // Ranks in the order of the accounts' names.
+    let mut by_name: Vec<u32> = (0..accounts.len() as u32).collect();
+    by_name.sort_unstable_by_key(|&rank| accounts[rank as usize]);
+    let mut place = vec![0u32; accounts.len()];
+    for (position, &rank) in by_name.iter().enumerate() {
+        place[rank as usize] = position as u32;
+    }
+    for entry in &mut order {
+        entry.0 = place[entry.0 as usize];
+    }
+    order.sort_unstable_by(|a, b| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| rows[a.2 as usize].key.cmp(rows[b.2 as usize].key))
+            .then(a.2.cmp(&b.2))
+    });
+    let mut sorted: Vec<FillRow<'a>> = Vec::with_capacity(rows.len());
+    for (_, _, index) in order {
+        let row = &rows[index as usize];
+        if sorted
+            .last()
+            .is_some_and(|kept| kept.account == row.account && kept.key == row.key)
+        {
+            continue;
+        }
+        sorted.push(*row);
+    }
+    sorted
+}
+
+/// Writes the trades (new ones under `ids`, continued ones in place) and
+/// records their fills; returns how many fills were recorded. Rows are
+/// prepared on a helper thread while this one writes them.
+fn write_trades_and_fills(
+    tx: &Transaction<'_>,
+    trades: &[ImportedTrade],
+    ids: &[TradeId],
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<usize, StorageError> {
+    let total = trades.len();
+    let mut inserts = Inserts::prepare(tx)?;
+    let (sender, receiver) = mpsc::channel();
+    std::thread::scope(|scope| {
+        scope.spawn(move || prepare(trades, ids, &sender));
+        // The receiver is dropped when this returns, early or not, which
+        // tells the helper thread to stop.
+        let receiver = receiver;
+        let mut recorded = 0;
+        for prepared in receiver.iter() {
+            match prepared? {
+                Prepared::Trades(batch) => {
+                    inserts.write_batch(tx, &batch)?;
+                    progress(batch.done, total);
+                }
+                Prepared::Fills(rows) => {
+                    inserts.record_fills(tx, &rows)?;
+                    recorded = rows.len();
+                }
+            }
+        }
+        Ok(recorded)
+    })
+}
+
+/// The INSERT statements of full chunks of rows, prepared once for a whole
+/// import (a shorter chunk, at most one a batch, goes through the cache).
+struct Inserts<'c> {
+    trades: BulkInsert<'c>,
+    events: BulkInsert<'c>,
+    fills: BulkInsert<'c>,
+}
+
+/// Inserts the rows whose parameters are `values`: with `full` when there
+/// are `max` rows, else with the cached statement `sql(rows)`.
+fn insert_rows(
+    tx: &Transaction<'_>,
+    full: &mut BulkInsert<'_>,
+    max: usize,
+    rows: usize,
+    sql: fn(usize) -> &'static str,
+    values: &[Value<'_>],
+) -> Result<(), StorageError> {
+    if rows == max {
+        full.execute(values)?;
+    } else {
+        let mut insert = tx.prepare_cached(sql(rows))?;
+        for (index, value) in values.iter().enumerate() {
+            match *value {
+                Value::Integer(n) => insert.raw_bind_parameter(index + 1, n)?,
+                Value::Text(text) => insert.raw_bind_parameter(index + 1, text)?,
+                Value::Null => insert.raw_bind_parameter(index + 1, rusqlite::types::Null)?,
             }
         }
         insert.raw_execute()?;
-        pending.clear();
-        Ok(())
-    };
-    for event in events {
-        pending.push(event);
-        if pending.len() == EVENTS_PER_INSERT {
-            flush(&mut pending)?;
-        }
-    }
-    flush(&mut pending)?;
-
-    let mut insert_tag =
-        tx.prepare_cached("INSERT INTO trade_tag (trade_id, position, tag) VALUES (?1, ?2, ?3)")?;
-    for (id, trade) in trades {
-        for (position, tag) in trade.tags.iter().enumerate() {
-            insert_tag.execute(rusqlite::params![id.0, position as i64, tag])?;
-        }
     }
     Ok(())
 }
 
-/// Writes up to [`FILLS_PER_INSERT`] imported fills in one statement;
-/// returns how many were new.
-fn record_fills(
-    tx: &Transaction<'_>,
-    rows: &[(&str, &FillKey, i64, i64, &str)],
-) -> Result<usize, StorageError> {
-    if rows.is_empty() {
-        return Ok(0);
+impl<'c> Inserts<'c> {
+    fn prepare(tx: &'c Transaction<'_>) -> Result<Inserts<'c>, StorageError> {
+        Ok(Inserts {
+            trades: BulkInsert::prepare(tx, insert_trades_sql(TRADES_PER_INSERT))?,
+            events: BulkInsert::prepare(tx, insert_events_sql(EVENTS_PER_INSERT))?,
+            fills: BulkInsert::prepare(tx, insert_fills_sql(FILLS_PER_INSERT))?,
+        })
     }
-    let mut insert = tx.prepare_cached(insert_fills_sql(rows.len()))?;
-    let mut param = 0;
-    for (account, key, trade_id, seq, symbol) in rows.iter() {
-        for value in [
-            account as &dyn rusqlite::ToSql,
-            &key.0,
-            trade_id,
-            seq,
-            symbol,
-        ] {
-            param += 1;
-            insert.raw_bind_parameter(param, value)?;
+
+    /// Writes the rows of a batch: the continued trades' events and tags,
+    /// then the new trades, their events and their tags.
+    fn write_batch(&mut self, tx: &Transaction<'_>, batch: &Batch<'_>) -> Result<(), StorageError> {
+        for (id, trade) in &batch.continued {
+            tx.prepare_cached("DELETE FROM event WHERE trade_id = ?1")?
+                .execute([id.0])?;
+            tx.prepare_cached("DELETE FROM trade_tag WHERE trade_id = ?1")?
+                .execute([id.0])?;
+            write_events_and_tags(tx, *id, trade)?;
         }
+        let mut values = Vec::with_capacity((TRADES_PER_INSERT * 9).max(EVENTS_PER_INSERT * 8));
+        for chunk in batch.trades.chunks(TRADES_PER_INSERT) {
+            values.clear();
+            for row in chunk {
+                let trade = row.trade;
+                values.extend([
+                    Value::Integer(row.id),
+                    Value::Text(&trade.symbol),
+                    Value::Integer(side_code(trade.side)),
+                    Value::Text(batch.value(row.multiplier)),
+                    Value::Text(&trade.currency),
+                    Value::Text(&trade.account),
+                    Value::Text(&trade.setup),
+                    Value::Integer(condition_code(trade.market_condition)),
+                    Value::Text(&trade.notes),
+                ]);
+            }
+            let (max, rows) = (TRADES_PER_INSERT, chunk.len());
+            insert_rows(tx, &mut self.trades, max, rows, insert_trades_sql, &values)?;
+        }
+        for chunk in batch.events.chunks(EVENTS_PER_INSERT) {
+            values.clear();
+            for row in chunk {
+                values.extend([
+                    Value::Integer(row.trade_id),
+                    Value::Integer(row.seq),
+                    Value::Integer(row.kind),
+                    Value::Text(batch.value(row.at)),
+                    Value::Integer(row.at_utc),
+                    Value::from(row.qty.map(|s| batch.value(s))),
+                    Value::Text(batch.value(row.price)),
+                    Value::from(row.fee.map(|s| batch.value(s))),
+                ]);
+            }
+            let (max, rows) = (EVENTS_PER_INSERT, chunk.len());
+            insert_rows(tx, &mut self.events, max, rows, insert_events_sql, &values)?;
+        }
+        if !batch.tags.is_empty() {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO trade_tag (trade_id, position, tag) VALUES (?1, ?2, ?3)",
+            )?;
+            for (id, position, tag) in &batch.tags {
+                insert.execute(rusqlite::params![id, position, tag])?;
+            }
+        }
+        Ok(())
     }
-    Ok(insert.raw_execute()?)
+
+    /// Records imported fills, many of one account to a statement.
+    fn record_fills(
+        &mut self,
+        tx: &Transaction<'_>,
+        rows: &[FillRow<'_>],
+    ) -> Result<(), StorageError> {
+        let mut values = Vec::with_capacity(1 + FILLS_PER_INSERT * 3);
+        for same_account in rows.chunk_by(|a, b| a.account == b.account) {
+            for chunk in same_account.chunks(FILLS_PER_INSERT) {
+                values.clear();
+                values.push(Value::Text(chunk[0].account));
+                for row in chunk {
+                    values.extend([
+                        Value::Text(row.key),
+                        Value::Integer(row.trade_id),
+                        Value::Integer(row.seq),
+                    ]);
+                }
+                let (max, count) = (FILLS_PER_INSERT, chunk.len());
+                insert_rows(tx, &mut self.fills, max, count, insert_fills_sql, &values)?;
+            }
+        }
+        Ok(())
+    }
 }
 
-/// For each fill, whether the journal already has it.
-fn known_fills(
-    tx: &Transaction<'_>,
-    stored: i64,
-    fills: &[Fill],
-    keys: &[FillKey],
-) -> Result<Vec<bool>, StorageError> {
-    let mut known = vec![false; fills.len()];
-    if (stored as usize) < fills.len().saturating_mul(8) {
-        // Reading every key is quicker than looking each up.
-        let mut by_account: HashMap<String, HashSet<String>> = HashMap::new();
-        let mut stmt = tx.prepare_cached("SELECT account, key FROM imported_fill")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            by_account
-                .entry(row.get(0)?)
-                .or_default()
-                .insert(row.get(1)?);
-        }
-        for (i, (fill, key)) in fills.iter().zip(keys).enumerate() {
-            if by_account
-                .get(account_of(fill))
-                .is_some_and(|keys| keys.contains(&key.0))
-            {
-                known[i] = true;
-            }
-        }
-    } else {
-        let mut stmt =
-            tx.prepare_cached("SELECT 1 FROM imported_fill WHERE account = ?1 AND key = ?2")?;
-        for (i, (fill, key)) in fills.iter().zip(keys).enumerate() {
-            if stmt.exists((account_of(fill), &key.0))? {
-                known[i] = true;
-            }
-        }
-    }
-    Ok(known)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Fill as Execution;
 
-/// The imported trades whose positions are still open, for the accounts and
-/// symbols of `fills`: the latest imported trade of each, when it is open.
-fn open_imported_trades(
-    tx: &Transaction<'_>,
-    fills: &[Fill],
-) -> Result<(Vec<TradeId>, Vec<Trade>), StorageError> {
-    let wanted: HashSet<(&str, &str)> = fills
-        .iter()
-        .map(|f| (account_of(f), f.symbol.trim()))
-        .collect();
-    let mut latest = Vec::new();
-    {
-        let mut stmt = tx.prepare_cached(
-            "SELECT account, symbol, max(trade_id) FROM imported_fill GROUP BY account, symbol",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let account: String = row.get(0)?;
-            let symbol: String = row.get(1)?;
-            if wanted.contains(&(account.as_str(), symbol.as_str())) {
-                latest.push(TradeId(row.get(2)?));
-            }
-        }
-    }
-    let (mut ids, mut trades) = (Vec::new(), Vec::new());
-    for id in latest {
-        let Some(trade) = super::load_trade(tx, id)? else {
-            continue;
+    #[test]
+    fn codes_name_what_the_domain_names() {
+        let fill = Execution {
+            qty: Decimal::ONE,
+            price: Decimal::ONE,
+            fee: Decimal::ZERO,
         };
-        if open_qty(&trade) > Decimal::ZERO {
-            ids.push(id);
-            trades.push(trade);
+        for kind in [
+            EventKind::Entry(fill),
+            EventKind::Exit(fill),
+            EventKind::Stop {
+                price: Decimal::ONE,
+            },
+            EventKind::Target {
+                price: Decimal::ONE,
+            },
+        ] {
+            assert_eq!(KINDS[kind_code(&kind) as usize], kind.name());
+        }
+        for side in [Side::Long, Side::Short] {
+            assert_eq!(SIDES[side_code(side) as usize], side.as_str());
+        }
+        for condition in MarketCondition::ALL {
+            assert_eq!(
+                CONDITIONS[condition_code(condition) as usize],
+                condition.as_str()
+            );
         }
     }
-    Ok((ids, trades))
+
+    #[test]
+    fn every_check_and_foreign_key_holds_again_after_an_import() {
+        use crate::import::{ImportOptions, import};
+        let options = ImportOptions {
+            tz: chrono_tz::UTC,
+            ..ImportOptions::default()
+        };
+        let read = |text: &str| import(text.as_bytes(), "f.csv", &options).unwrap();
+        let header = "Date,Time,Symbol,Side,Quantity,Price,Commission,Execution ID\n";
+        let mut journal = Journal::open_in_memory().unwrap();
+        let opened = format!("{header}2024-03-15,09:30:00,AAPL,Buy,100,170,1,E1\n");
+        let closed = format!("{opened}2024-03-15,10:00:00,AAPL,Sell,100,172,1,E2\n");
+        let commit = |journal: &mut Journal, text: &str| {
+            journal
+                .commit_import(&read(text), &GroupOptions::default(), false, &mut |_, _| {})
+                .unwrap()
+        };
+        let id = commit(&mut journal, &opened).added[0];
+        // Extending the open trade writes its events with the statements
+        // every other write uses, which SQLite keeps in its cache.
+        assert_eq!(commit(&mut journal, &closed).extended, [id]);
+
+        let conn = &journal.conn;
+        let setting = |name: &str| -> bool {
+            conn.pragma_query_value(None, name, |row| row.get(0))
+                .unwrap()
+        };
+        assert!(setting("foreign_keys"));
+        assert!(!setting("ignore_check_constraints"));
+        let mut insert = conn
+            .prepare_cached(super::super::insert_events_sql(1))
+            .unwrap();
+        let mut event = |trade: i64, kind: &str| {
+            insert.execute(rusqlite::params![
+                trade,
+                7,
+                kind,
+                "2024-03-15T11:00:00+00:00",
+                0,
+                "1",
+                "1",
+                "0"
+            ])
+        };
+        let error = event(id.0, "bogus").unwrap_err();
+        assert!(error.to_string().contains("CHECK"), "{error}");
+        let error = event(id.0 + 100, "exit").unwrap_err();
+        assert!(error.to_string().contains("FOREIGN KEY"), "{error}");
+    }
+
+    #[test]
+    fn several_rows_go_in_one_statement() {
+        assert_eq!(
+            insert_fills_sql(2),
+            "INSERT OR REPLACE INTO imported_fill (account, key, trade_id, seq) VALUES \
+             (?1, ?2, ?3, ?4), (?1, ?5, ?6, ?7)"
+        );
+        assert!(insert_events_sql(1).ends_with(
+            "VALUES (?1, ?2, CASE ?3 WHEN 0 THEN 'entry' WHEN 1 THEN 'exit' WHEN 2 THEN 'stop' \
+             WHEN 3 THEN 'target' END, ?4, ?5, ?6, ?7, ?8)"
+        ));
+    }
 }

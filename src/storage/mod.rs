@@ -18,10 +18,12 @@
 //! transaction, and every trade is validated before it is written: the journal
 //! only ever holds trades that pass [`Trade::validate`].
 
+mod bulk;
 mod import;
 
 pub use import::ImportOutcome;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -41,6 +43,7 @@ use crate::domain::{
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_journal.sql"),
     include_str!("../../migrations/0002_imported_fills.sql"),
+    include_str!("../../migrations/0003_fills_outlive_trades.sql"),
 ];
 
 /// The schema version this program writes: the number of migrations.
@@ -48,6 +51,10 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// How long a write waits for another process holding the journal's lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The page cache of a journal, in KiB (an import of many fills makes it
+/// larger while it runs).
+const CACHE_KIB: i64 = 64 << 10;
 
 /// The settings key under which the rule settings are stored.
 const RULE_SETTINGS_KEY: &str = "rule_settings";
@@ -444,9 +451,13 @@ impl Journal {
     }
 
     /// Deletes the trade `id` with its events and tags, in one transaction.
+    /// The record of the fills it was imported from stays, but no longer
+    /// counts: importing them again brings the trade back, and
+    /// [`Journal::restore_trade`] makes them count again.
     pub fn delete_trade(&mut self, id: TradeId) -> Result<(), StorageError> {
         let tx = self.conn.transaction()?;
-        // Events and tags go with it: ON DELETE CASCADE.
+        // Events and tags go with it: ON DELETE CASCADE. Imported fills
+        // point at trades without a foreign key, and stay.
         let changed = tx
             .prepare_cached("DELETE FROM trade WHERE id = ?1")?
             .execute([id.0])?;
@@ -459,7 +470,9 @@ impl Journal {
 
     /// Puts a deleted trade back under its old id (the undo of
     /// [`Journal::delete_trade`]). Ids are never reused, so the id is free
-    /// unless the trade was restored already.
+    /// unless the trade was restored already. The imported fills recorded for
+    /// the trade count again, so importing their file again adds nothing
+    /// (unless they were imported again meanwhile, into another trade).
     pub fn restore_trade(&mut self, id: TradeId, trade: &Trade) -> Result<(), StorageError> {
         trade
             .validate()
@@ -538,7 +551,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // system call per page, and a large import keeps its pages in memory
     // rather than spilling them to the WAL before it commits.
     conn.pragma_update(None, "mmap_size", 256i64 << 20)?;
-    conn.pragma_update(None, "cache_size", -(64i64 << 10))?;
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }
@@ -686,6 +699,91 @@ fn fast_decimal(b: &[u8]) -> Option<Decimal> {
     let mut value = Decimal::new(mantissa, scale.unwrap_or(0));
     value.set_sign_negative(negative && mantissa != 0);
     Some(value)
+}
+
+/// Appends `value` as the journal writes it: as `Decimal`'s `Display` does
+/// (`-12.50`), without its general machinery for the common case of a
+/// mantissa of up to 19 digits.
+fn write_decimal(out: &mut String, value: Decimal) {
+    let Ok(mut magnitude) = u64::try_from(value.mantissa().unsigned_abs()) else {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{value}");
+        return;
+    };
+    let scale = value.scale() as usize;
+    // The digits, least significant first: at least one, and one more than
+    // the scale, so that there is a digit before the point.
+    let mut digits = [b'0'; 40];
+    let mut count = 0;
+    loop {
+        digits[count] = b'0' + (magnitude % 10) as u8;
+        magnitude /= 10;
+        count += 1;
+        if magnitude == 0 {
+            break;
+        }
+    }
+    let width = count.max(scale + 1).min(digits.len());
+    if value.is_sign_negative() {
+        out.push('-');
+    }
+    for position in (0..width).rev() {
+        out.push(char::from(digits[position]));
+        if position == scale && scale > 0 {
+            out.push('.');
+        }
+    }
+}
+
+/// Appends `at` as the journal writes times: as chrono's `to_rfc3339` does
+/// (`2024-03-01T09:35:00.250-05:00`), without building a `String` for the
+/// common case of a year of four digits and an offset in whole minutes.
+fn write_time(out: &mut String, at: &DateTime<FixedOffset>) {
+    use chrono::{Datelike, Timelike};
+    let local = at.naive_local();
+    let year = local.year();
+    let nanos = local.nanosecond();
+    let offset = at.offset().local_minus_utc();
+    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 || offset % 60 != 0 {
+        out.push_str(&at.to_rfc3339());
+        return;
+    }
+    push_digits(out, year as u32, 4);
+    out.push('-');
+    push_digits(out, local.month(), 2);
+    out.push('-');
+    push_digits(out, local.day(), 2);
+    out.push('T');
+    push_digits(out, local.hour(), 2);
+    out.push(':');
+    push_digits(out, local.minute(), 2);
+    out.push(':');
+    push_digits(out, local.second(), 2);
+    let (fraction, digits) = if nanos == 0 {
+        (0, 0)
+    } else if nanos.is_multiple_of(1_000_000) {
+        (nanos / 1_000_000, 3)
+    } else if nanos.is_multiple_of(1_000) {
+        (nanos / 1_000, 6)
+    } else {
+        (nanos, 9)
+    };
+    if digits > 0 {
+        out.push('.');
+        push_digits(out, fraction, digits);
+    }
+    out.push(if offset < 0 { '-' } else { '+' });
+    let minutes = offset.unsigned_abs() / 60;
+    push_digits(out, minutes / 60, 2);
+    out.push(':');
+    push_digits(out, minutes % 60, 2);
+}
+
+/// Appends the last `width` decimal digits of `n`, with leading zeros.
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    for place in (0..width).rev() {
+        out.push(char::from(b'0' + (n / 10u32.pow(place) % 10) as u8));
+    }
 }
 
 /// Parses a time as the journal writes it (`2024-03-01T09:35:00.25-05:00`).
@@ -909,6 +1007,80 @@ mod tests {
             decimal("x", "12345678901234567890.5").unwrap().to_string(),
             "12345678901234567890.5"
         );
+    }
+
+    #[test]
+    fn decimals_are_written_as_display_writes_them() {
+        let mut values: Vec<Decimal> = [
+            "0",
+            "1",
+            "-3",
+            "1.50",
+            "0.001",
+            "-0.5",
+            "5812.25",
+            "0.00",
+            "-0.00",
+            "100",
+            "123456789012345678",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-18446744073709551615.5",
+            "0.0000000000000000000000000001",
+            "79228162514264337593543950335",
+        ]
+        .iter()
+        .map(|t| Decimal::from_str(t).unwrap())
+        .collect();
+        let mut next = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2000 {
+            next ^= next << 13;
+            next ^= next >> 7;
+            next ^= next << 17;
+            let mantissa =
+                (next >> (next % 40)) as i64 * if next.is_multiple_of(3) { -1 } else { 1 };
+            values.push(Decimal::new(mantissa, (next % 29) as u32));
+        }
+        for value in values {
+            let mut written = String::new();
+            write_decimal(&mut written, value);
+            assert_eq!(written, value.to_string(), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn times_are_written_as_chrono_writes_them() {
+        let mut next = 0x9e37_79b9_7f4a_7c15u64;
+        let mut count = 0;
+        for offset in [0, 3600, -18000, 19800, -1800, 45900, -43200, 50400, 3601] {
+            let zone = FixedOffset::east_opt(offset).unwrap();
+            for _ in 0..500 {
+                next ^= next << 13;
+                next ^= next >> 7;
+                next ^= next << 17;
+                let seconds = (next % 400_000_000_000) as i64 - 62_000_000_000;
+                let nanos = match next % 5 {
+                    0 => 0,
+                    1 => (next % 1000) as u32 * 1_000_000,
+                    2 => (next % 1_000_000) as u32 * 1_000,
+                    3 => (next % 1_000_000_000) as u32,
+                    _ => 1_000_000_000 + (next % 1000) as u32,
+                };
+                // A leap second (nanoseconds past one second) only ends a minute.
+                let seconds = if nanos >= 1_000_000_000 {
+                    seconds - seconds.rem_euclid(60) + 59
+                } else {
+                    seconds
+                };
+                let at = DateTime::from_timestamp(seconds, nanos).unwrap();
+                let at = at.with_timezone(&zone);
+                let mut written = String::new();
+                write_time(&mut written, &at);
+                assert_eq!(written, at.to_rfc3339(), "{at:?}");
+                count += 1;
+            }
+        }
+        assert_eq!(count, 4500);
     }
 
     #[test]
