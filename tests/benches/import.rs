@@ -2,7 +2,9 @@
 //! trades and committed into a new journal on disk, against `sqlite3 .import`
 //! of the same file into a plain table, measured in the same run. A second
 //! import of the same file into that journal (which adds nothing) is timed
-//! too.
+//! too. Each import into the journal is timed from reading the file until the
+//! journal is committed and closed, and its phases are printed below it:
+//! read and group, open and look up the known fills, write, commit, close.
 //!
 //! Run with `cargo bench --bench import` (set `TRANCHE_BENCH_FILLS` for
 //! another size). The `sqlite3` command-line shell must be on the PATH for the
@@ -92,30 +94,60 @@ fn main() {
         );
     }
 
-    // The whole import into a journal: read, group, commit.
+    // The whole import into a journal: read, group, commit, close. Progress
+    // reports tell writing from committing: the last two come once
+    // everything is written and once it is committed. The file as read is
+    // freed once the clock has stopped, as the program does once it has
+    // told the user the outcome.
     let journal_path = dir.path().join("journal.sqlite");
     let commit_into_journal = || {
+        let started = Instant::now();
         let bytes = std::fs::read(&path).expect("the generated file is read");
         let file = import(&bytes, "fills.csv", &options).expect("the generated file imports");
+        let imported = Instant::now();
         let mut journal = Journal::open(&journal_path).expect("the journal opens");
-        journal
-            .commit_import(&file, &GroupOptions::default(), false, &mut |_, _| {})
-            .expect("the import commits")
+        let opened = Instant::now();
+        let mut reports = Vec::new();
+        let outcome = journal
+            .commit_import(&file, &GroupOptions::default(), false, &mut |_, _| {
+                reports.push(Instant::now())
+            })
+            .expect("the import commits");
+        drop(journal);
+        let closed = Instant::now();
+        let (first, written, committed) = match reports[..] {
+            [first, .., written, committed] => (first, written, committed),
+            _ => (opened, opened, opened),
+        };
+        let phases = format!(
+            "read and group {:.3} s, open and look up {:.3} s, write {:.3} s, \
+             commit {:.3} s, close {:.3} s",
+            (imported - started).as_secs_f64(),
+            (first - imported).as_secs_f64(),
+            (written - first).as_secs_f64(),
+            (committed - written).as_secs_f64(),
+            (closed - committed).as_secs_f64()
+        );
+        (outcome, phases, file)
     };
-    let (outcome, journal_time) = time(commit_into_journal);
+    let ((outcome, phases, file), journal_time) = time(commit_into_journal);
+    drop(file);
     println!(
         "import into a journal: {} fills, {} trades added in {:.3} s",
         outcome.new_fills,
         outcome.added.len(),
         journal_time.as_secs_f64()
     );
-    let (again, again_time) = time(commit_into_journal);
+    println!("  {phases}");
+    let ((again, phases, file), again_time) = time(commit_into_journal);
+    drop(file);
     println!(
         "the same file again: {} fills skipped, {} added in {:.3} s",
         again.known_fills,
         again.new_fills,
         again_time.as_secs_f64()
     );
+    println!("  {phases}");
 
     let db = dir.path().join("plain.sqlite");
     let (status, sqlite_time) = time(|| {
