@@ -46,14 +46,14 @@ use crate::import::group::{FnvHasher, GroupOptions, ImportedTrade, fill_keys, gr
 use crate::import::{Fill, Import, Warning};
 
 /// The most trades written by one INSERT statement (9 parameters each).
-const TRADES_PER_INSERT: usize = 64;
+const TRADES_PER_INSERT: usize = 32;
 
 /// The most events written by one INSERT statement (8 parameters each).
-const EVENTS_PER_INSERT: usize = 64;
+const EVENTS_PER_INSERT: usize = 32;
 
 /// The most imported fills written by one INSERT statement (3 parameters
 /// each, and the account).
-const FILLS_PER_INSERT: usize = 64;
+const FILLS_PER_INSERT: usize = 32;
 
 /// How many trades the helper thread prepares at a time; progress is
 /// reported after each such batch is written.
