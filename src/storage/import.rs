@@ -420,10 +420,8 @@ impl JournalFills {
         let mut held = HeldTrades::read(tx)?;
         // The file's keys in the order of the table's primary key, so that
         // the two lists are merged in one pass.
-        let accounts: Vec<&str> = fills.iter().map(account_of).collect();
-        let wanted = |i: usize| (accounts[i], keys[i].0.as_str());
-        let mut order: Vec<usize> = (0..fills.len()).collect();
-        order.sort_unstable_by(|&a, &b| wanted(a).cmp(&wanted(b)));
+        let wanted = |i: usize| (account_of(&fills[i]), keys[i].0.as_str());
+        let order = key_order(fills.len(), wanted);
 
         let mut known = vec![false; fills.len()];
         let mut stmt = tx.prepare_cached(
@@ -707,29 +705,48 @@ fn fill_rows<'a>(trades: &'a [ImportedTrade], ids: &[TradeId]) -> Vec<FillRow<'a
             });
         }
     }
-    // Sorted by account (few), then key, then trade order. Sorting compares
-    // numbers first: the account's rank, then the key's first eight bytes,
-    // which order keys as their text does wherever they differ.
+    let order = key_order(rows.len(), |i| (rows[i].account, rows[i].key));
+    let mut sorted: Vec<FillRow<'a>> = Vec::with_capacity(rows.len());
+    for index in order {
+        let row = &rows[index];
+        if sorted
+            .last()
+            .is_some_and(|kept| kept.account == row.account && kept.key == row.key)
+        {
+            continue;
+        }
+        sorted.push(*row);
+    }
+    sorted
+}
+
+/// The positions `0..count` in the order of their account and key (by
+/// `names`), then of position: the order of the imported fills' primary key.
+/// Sorting compares numbers first: the account's rank among the accounts
+/// (there are few), then the key's first eight bytes, which order keys as
+/// their text does wherever they differ.
+fn key_order<'n>(count: usize, names: impl Fn(usize) -> (&'n str, &'n str)) -> Vec<usize> {
     let mut accounts: Vec<&str> = Vec::new();
     let mut last: Option<(&str, u32)> = None;
-    let mut order: Vec<(u32, u64, u32)> = Vec::with_capacity(rows.len());
-    for (index, row) in rows.iter().enumerate() {
+    let mut order: Vec<(u32, u64, u32)> = Vec::with_capacity(count);
+    for index in 0..count {
+        let (account, key) = names(index);
         let rank = match last {
-            Some((account, rank)) if account == row.account => rank,
+            Some((seen, rank)) if seen == account => rank,
             _ => {
-                let rank = match accounts.iter().position(|a| *a == row.account) {
+                let rank = match accounts.iter().position(|a| *a == account) {
                     Some(rank) => rank,
                     None => {
-                        accounts.push(row.account);
+                        accounts.push(account);
                         accounts.len() - 1
                     }
                 } as u32;
-                last = Some((row.account, rank));
+                last = Some((account, rank));
                 rank
             }
         };
         let mut prefix = [0u8; 8];
-        let bytes = row.key.as_bytes();
+        let bytes = key.as_bytes();
         let length = bytes.len().min(8);
         prefix[..length].copy_from_slice(&bytes[..length]);
         order.push((rank, u64::from_be_bytes(prefix), index as u32));
@@ -747,21 +764,13 @@ fn fill_rows<'a>(trades: &'a [ImportedTrade], ids: &[TradeId]) -> Vec<FillRow<'a
     order.sort_unstable_by(|a, b| {
         (a.0, a.1)
             .cmp(&(b.0, b.1))
-            .then_with(|| rows[a.2 as usize].key.cmp(rows[b.2 as usize].key))
+            .then_with(|| names(a.2 as usize).1.cmp(names(b.2 as usize).1))
             .then(a.2.cmp(&b.2))
     });
-    let mut sorted: Vec<FillRow<'a>> = Vec::with_capacity(rows.len());
-    for (_, _, index) in order {
-        let row = &rows[index as usize];
-        if sorted
-            .last()
-            .is_some_and(|kept| kept.account == row.account && kept.key == row.key)
-        {
-            continue;
-        }
-        sorted.push(*row);
-    }
-    sorted
+    order
+        .into_iter()
+        .map(|(_, _, index)| index as usize)
+        .collect()
 }
 
 /// Writes the trades (new ones under `ids`, continued ones in place) and
@@ -1008,6 +1017,26 @@ mod tests {
         assert!(error.to_string().contains("CHECK"), "{error}");
         let error = event(id.0 + 100, "exit").unwrap_err();
         assert!(error.to_string().contains("FOREIGN KEY"), "{error}");
+    }
+
+    #[test]
+    fn fills_are_put_in_the_order_of_their_account_and_key() {
+        let names = [
+            ("U2", "x:E10"),
+            ("U1", "x:E2"),
+            ("U1", "x:E10"),
+            ("U2", "x:E1"),
+            ("", "f:00ff:2"),
+            ("U1", "x:E10"),
+            ("U1", "x:E100000000"),
+            ("U1", "x:E10000000"),
+            ("U1", "x:E1000000\u{0}"),
+            ("U1", "x:E1000000"),
+        ];
+        let order = key_order(names.len(), |i| names[i]);
+        let mut expected: Vec<usize> = (0..names.len()).collect();
+        expected.sort_by_key(|&i| (names[i], i));
+        assert_eq!(order, expected);
     }
 
     #[test]
