@@ -4,6 +4,10 @@
 //! `ESZ2024`, `/ESZ24`, `MNQH5`, or the root and an expiry word as NinjaTrader
 //! writes it (`MNQ SEP26`, `ES 12-24`). [`futures_root`] finds the root,
 //! [`FUTURES`] gives its multiplier. Options are 100 (US equity options).
+//! [`user_multiplier`] looks a symbol up in the multipliers the user set, by
+//! the symbol or by its root, whether or not the table knows the root.
+
+use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
@@ -160,6 +164,52 @@ pub fn futures_root(symbol: &str) -> Option<&'static str> {
     lookup(&first[..bytes.len() - digits - 1])
 }
 
+/// The root a futures symbol spells, whether or not the built-in table knows
+/// it: `KC` for `KCH5`, `/KCH25` or `KCH2025`, and the first word of `KC 03-25`
+/// or `KC MAR25` (an expiry word has digits). `None` for anything else.
+pub fn contract_root(symbol: &str) -> Option<&str> {
+    let s = symbol.trim().trim_start_matches('/');
+    let s = s.split(':').next().unwrap_or(s);
+    let mut words = s.split_whitespace();
+    let first = words.next()?;
+    if let Some(expiry) = words.next() {
+        let is_expiry = expiry.bytes().any(|b| b.is_ascii_digit());
+        return (is_expiry && words.next().is_none() && !looks_like_option(symbol))
+            .then_some(first);
+    }
+    let bytes = first.as_bytes();
+    let digits = bytes
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if !matches!(digits, 1 | 2 | 4) || bytes.len() < digits + 2 {
+        return None;
+    }
+    let month = bytes[bytes.len() - digits - 1].to_ascii_uppercase();
+    let root = &first[..bytes.len() - digits - 1];
+    (MONTH_CODES.contains(&month) && root.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then_some(root)
+}
+
+/// The multiplier the user set for `symbol`: by the symbol (as written or in
+/// upper case), else by its futures root (`ES` covers `ESZ4`, and `KC` covers
+/// `KCH5` though the built-in table has no `KC`).
+pub fn user_multiplier(symbol: &str, multipliers: &HashMap<String, Decimal>) -> Option<Decimal> {
+    if multipliers.is_empty() {
+        return None;
+    }
+    let symbol = symbol.trim();
+    multipliers
+        .get(symbol)
+        .or_else(|| multipliers.get(&symbol.to_ascii_uppercase()))
+        .or_else(|| futures_root(symbol).and_then(|root| multipliers.get(root)))
+        .or_else(|| {
+            contract_root(symbol).and_then(|root| multipliers.get(&root.to_ascii_uppercase()))
+        })
+        .copied()
+}
+
 /// Whether a symbol looks like an OCC option symbol (`AAPL230120C00150000`,
 /// `AAPL  230120P00150000`) or spells out an expiry and strike with a put or
 /// call (`SPY 21 OCT 22 370 PUT`).
@@ -272,6 +322,29 @@ mod tests {
         assert!(looks_like_option("AAPL  230120C00150000"));
         assert!(looks_like_option("SPY 21 OCT 22 370 PUT"));
         assert!(!looks_like_option("AAPL"));
+        for (symbol, root) in [
+            ("KCH5", Some("KC")),
+            ("/KCH25:IFUS", Some("KC")),
+            ("KC 03-25", Some("KC")),
+            ("ESZ4", Some("ES")),
+            ("AAPL", None),
+            ("AAPL 240419C00170000", None),
+            ("SPY 21 OCT 22 370 PUT", None),
+            ("BRK B", None),
+            ("X9", None),
+        ] {
+            assert_eq!(contract_root(symbol), root, "{symbol}");
+        }
+        let user = HashMap::from([
+            ("KC".to_owned(), Decimal::from(37500)),
+            ("ES".to_owned(), Decimal::from(42)),
+            ("AAPL".to_owned(), Decimal::from(3)),
+        ]);
+        assert_eq!(user_multiplier("kch5", &user), Some(Decimal::from(37500)));
+        assert_eq!(user_multiplier("/ESZ24", &user), Some(Decimal::from(42)));
+        assert_eq!(user_multiplier(" AAPL ", &user), Some(Decimal::from(3)));
+        assert_eq!(user_multiplier("AAPL 240419C00170000", &user), None);
+        assert_eq!(user_multiplier("CLF5", &user), None);
         assert!(looks_like_forex("EURUSD.m"));
         assert!(!looks_like_forex("XAUUSD"));
     }

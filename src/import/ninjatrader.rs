@@ -141,9 +141,7 @@ fn round_trip(
     // Profit is net of every fee, the exchange and clearing fees the grid may
     // leave out included: when gross minus Profit is at least the commission,
     // that difference is what the round trip cost.
-    let multiplier = multipliers
-        .get(instrument)
-        .copied()
+    let multiplier = super::instrument::user_multiplier(instrument, multipliers)
         .unwrap_or_else(|| default_multiplier(kind_of(instrument), instrument));
     let gross = side.sign() * (exit_price - entry_price) * qty * multiplier;
     let implied = opt_number(row, h.find(&["Profit"]), "Profit")?.map(|profit| gross - profit);
