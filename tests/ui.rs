@@ -529,6 +529,24 @@ impl tranche::app::store::Store for FailingStore {
     fn location(&self) -> Option<String> {
         None
     }
+    fn commit_import(
+        &mut self,
+        _: &tranche::import::Import,
+        _: &tranche::import::GroupOptions,
+        _: bool,
+        _: &mut dyn FnMut(usize, usize),
+    ) -> Result<tranche::storage::ImportOutcome, StoreError> {
+        Err("the disk is full".into())
+    }
+    fn import_multipliers(&self) -> Result<tranche::app::store::Multipliers, StoreError> {
+        Ok(Default::default())
+    }
+    fn set_import_multipliers(
+        &mut self,
+        _: &tranche::app::store::Multipliers,
+    ) -> Result<(), StoreError> {
+        Err("the disk is full".into())
+    }
 }
 
 #[test]

@@ -29,12 +29,16 @@ fn no_file(started: std::time::Instant) -> DialogResult {
     }
 }
 
-/// Asks for a journal file to import; sends the choice (if any) and wakes the UI.
+/// Asks for a file to import (a journal or a broker statement); sends the
+/// choice (if any) and wakes the UI.
 pub fn pick_import(results: Sender<DialogResult>, ctx: egui::Context) {
     spawn(move || {
         let dialog = rfd::AsyncFileDialog::new()
             .set_title("Import trades")
-            .add_filter("Tranche journal (JSON)", &["json"])
+            .add_filter(
+                "Journals and broker statements",
+                &["json", "csv", "txt", "xml", "htm", "html"],
+            )
             .add_filter("All files", &["*"]);
         let started = std::time::Instant::now();
         let result = match block_on(dialog.pick_file()) {

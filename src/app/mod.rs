@@ -16,6 +16,7 @@ mod interchange_io;
 pub mod journal;
 pub mod model;
 pub mod sample;
+pub mod statement;
 pub mod store;
 pub mod worker;
 
@@ -30,6 +31,7 @@ use crate::analysis::RuleSettings;
 use crate::domain::{Trade, TradeId};
 use crate::ui::detail::TradeDetail;
 use crate::ui::editor::TradeEditor;
+use crate::ui::import::{ImportDialog, ProgressView};
 use crate::ui::list::{ListPrefs, TradeList};
 use crate::ui::review::{ReviewPanel, ReviewPrefs};
 use crate::ui::settings::SettingsPanel;
@@ -38,7 +40,8 @@ use crate::ui::{Command, Theme, View, ViewContext};
 
 use dialogs::DialogResult;
 use model::{TradeRow, Trades};
-use store::Store;
+use statement::{StatementJob, StatementReply};
+use store::{Multipliers, Store};
 use worker::{Job, JobKind, Opener, Reply, Worker};
 
 /// How long a deleted trade can be brought back from the toast, in seconds.
@@ -127,6 +130,10 @@ pub struct TrancheApp {
     /// A file dialog is open.
     dialog_open: bool,
     started: bool,
+    /// The import dialog for a broker statement, while it is open.
+    import_dialog: Option<ImportDialog>,
+    /// The multipliers imports use, as stored in the journal.
+    multipliers: Multipliers,
 }
 
 impl TrancheApp {
@@ -153,6 +160,7 @@ impl TrancheApp {
         ctx.set_theme(prefs.theme.preference());
         let mut worker = Worker::spawn(open, ctx.clone());
         worker.send(Job::Load);
+        worker.send(Job::LoadMultipliers);
         let (dialog_tx, dialog_rx) = channel();
         TrancheApp {
             worker,
@@ -178,7 +186,26 @@ impl TrancheApp {
             dialog_rx,
             dialog_open: false,
             started: false,
+            import_dialog: None,
+            multipliers: Multipliers::new(),
         }
+    }
+
+    /// Imports the file at `path` as if the user had chosen it in the file
+    /// dialog: a journal is added at once, a broker statement opens the
+    /// import dialog.
+    pub fn import_file(&mut self, path: PathBuf) {
+        self.worker.send(Job::Import { path });
+    }
+
+    /// The import dialog, while it is open.
+    pub fn import_dialog(&self) -> Option<&ImportDialog> {
+        self.import_dialog.as_ref()
+    }
+
+    /// The multipliers imports use, as stored in the journal.
+    pub fn multipliers(&self) -> &Multipliers {
+        &self.multipliers
     }
 
     /// Every loaded trade with its analysis.
@@ -336,6 +363,16 @@ impl TrancheApp {
                 }
                 self.notice = Some(("Trades re-scored".to_owned(), now + 3.0));
             }
+            Reply::Statement(reply) => self.statement_reply(reply, now),
+            Reply::Multipliers { multipliers, saved } => {
+                if let Some(panel) = self.settings_panel.as_mut() {
+                    panel.set_saved_multipliers(&multipliers);
+                }
+                self.multipliers = multipliers;
+                if saved {
+                    self.notice = Some(("Multipliers saved".to_owned(), now + 3.0));
+                }
+            }
             Reply::Failed { job, what, message } => {
                 if matches!(job, JobKind::Open | JobKind::Load) {
                     self.load_error = Some(message.clone());
@@ -346,6 +383,38 @@ impl TrancheApp {
                     editor.set_saving(false, Some(message.clone()));
                 }
                 self.errors.push(format!("{what} failed: {message}"));
+            }
+        }
+    }
+
+    fn statement_reply(&mut self, reply: StatementReply, now: f64) {
+        match reply {
+            StatementReply::Opened(file) => {
+                self.import_dialog = Some(ImportDialog::new(file));
+            }
+            StatementReply::Committed {
+                id: _,
+                file,
+                summary,
+                rows,
+                settings,
+            } => {
+                self.import_dialog = None;
+                self.handle_reply(Reply::Loaded { rows, settings }, now);
+                if self.selected.is_none() {
+                    self.selected = summary.first_added;
+                }
+                self.list.reveal_selected();
+                let message = format!(
+                    "Imported {file}: {}",
+                    crate::ui::import::outcome_text(&summary)
+                );
+                self.notice = Some((message, now + 6.0));
+            }
+            reply => {
+                if let Some(dialog) = self.import_dialog.as_mut() {
+                    dialog.on_reply(reply);
+                }
             }
         }
     }
@@ -430,11 +499,10 @@ impl TrancheApp {
             Command::Show(view) => {
                 self.view = view;
                 if view == View::Settings {
-                    self.settings_panel = Some(SettingsPanel::new(
-                        &self.rule_settings,
-                        &self.prefs.zone,
-                        self.prefs.theme,
-                    ));
+                    self.settings_panel = Some(
+                        SettingsPanel::new(&self.rule_settings, &self.prefs.zone, self.prefs.theme)
+                            .with_multipliers(&self.multipliers),
+                    );
                 }
             }
             Command::ApplyRuleSettings(settings) => self.apply_rule_settings(settings),
@@ -448,6 +516,23 @@ impl TrancheApp {
                     self.errors.remove(i);
                 }
             }
+            Command::PreviewImport(request) => self
+                .worker
+                .send(Job::Statement(StatementJob::Preview(Box::new(request)))),
+            Command::CheckImport(id) => {
+                self.worker.send(Job::Statement(StatementJob::Check { id }))
+            }
+            Command::CommitImport(id) => self
+                .worker
+                .send(Job::Statement(StatementJob::Commit { id })),
+            Command::CloseImport => {
+                self.import_dialog = None;
+                // The worker frees what it read; nothing was written.
+                self.worker.send(Job::Statement(StatementJob::Discard));
+            }
+            Command::SetMultipliers(multipliers) => {
+                self.worker.send(Job::SetMultipliers(multipliers));
+            }
         }
         let _ = now;
     }
@@ -455,6 +540,7 @@ impl TrancheApp {
     fn shortcuts(&mut self, ctx: &egui::Context) -> Vec<Command> {
         let mut commands = Vec::new();
         let modal_open = self.confirm_delete.is_some()
+            || self.import_dialog.is_some()
             || self
                 .editor
                 .as_ref()
@@ -466,7 +552,7 @@ impl TrancheApp {
                 !modal_open && input.consume_key(Modifiers::NONE, Key::Escape),
             )
         });
-        if new && self.loaded {
+        if new && self.loaded && self.import_dialog.is_none() {
             commands.push(Command::NewTrade);
         }
         // Up and down move through the list when no field has the keyboard.
@@ -772,6 +858,14 @@ impl eframe::App for TrancheApp {
         });
 
         self.delete_modal(&ctx, &mut commands);
+        if let Some(dialog) = self.import_dialog.as_mut() {
+            let progress = self.progress.as_ref().map(|p| ProgressView {
+                label: &p.label,
+                done: p.done,
+                total: p.total,
+            });
+            commands.extend(dialog.show(&ctx, &self.prefs.zone, progress));
+        }
 
         for command in commands {
             self.apply(command, &ctx);

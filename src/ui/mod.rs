@@ -8,13 +8,16 @@
 //! - [`detail`]: a trade's chart, timeline and violations; [`chart`] draws
 //!   the trade on a price/time plot.
 //! - [`review`]: the review dashboard over the journal statistics.
-//! - [`settings`]: rule weights, risk tolerance, time zone and theme.
+//! - [`import`]: the import dialog for broker statements.
+//! - [`settings`]: rule weights, risk tolerance, time zone, theme and the
+//!   multipliers imports use.
 //! - [`time`]: times in the chosen zone, as shown and typed.
 
 pub mod chart;
 pub mod detail;
 pub mod editor;
 pub mod form;
+pub mod import;
 pub mod list;
 pub mod review;
 pub mod settings;
@@ -25,6 +28,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Rule, RuleSettings, Step, format};
 use crate::app::model::Trades;
+use crate::app::statement::PreviewRequest;
+use crate::app::store::Multipliers;
 use crate::domain::{Trade, TradeId};
 use rust_decimal::Decimal;
 
@@ -71,6 +76,16 @@ pub enum Command {
     SetTheme(Theme),
     /// Dismiss the error message at this position.
     DismissError(usize),
+    /// Read a broker statement with the import dialog's options.
+    PreviewImport(PreviewRequest),
+    /// Say what committing this preview would add, writing nothing.
+    CheckImport(u64),
+    /// Commit this preview to the journal.
+    CommitImport(u64),
+    /// Close the import dialog without importing.
+    CloseImport,
+    /// Save the multipliers imports use, by symbol or futures root.
+    SetMultipliers(Multipliers),
 }
 
 /// What the main area shows.
