@@ -339,11 +339,14 @@ fn a_csv_in_no_known_layout_is_imported_through_the_column_mapping() {
     assert!(has_text(&harness, "Columns"));
     assert!(has_text(
         &harness,
-        "Choose the column for: date, or date and time, symbol."
+        "Choose the column for: date and time, symbol."
     ));
     assert!(!is_enabled(&harness, "Import"));
 
-    map_column(&mut harness, "Date, or date and time", "When");
+    map_column(&mut harness, "Date and time", "When");
+    // Beside each choice, what the first row holds there.
+    assert!(has_text(&harness, "e.g. 2025-03-10 14:30:00"));
+    assert!(has_text(&harness, "e.g. 40"));
     assert!(has_text(&harness, "Choose the column for: symbol."));
     assert!(!is_enabled(&harness, "Import"));
     map_column(&mut harness, "Symbol", "Instrument code");

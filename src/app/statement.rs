@@ -47,11 +47,13 @@ pub struct ImportFile {
     /// The names in its header row, for the column-mapping step (empty when
     /// the file has no CSV header).
     pub headers: Vec<String>,
+    /// The first rows under that header, to show what each column holds.
+    pub samples: Vec<Vec<String>>,
 }
 
 impl ImportFile {
     /// Looks at a file's content: which format it is in and, for a CSV, the
-    /// names of its columns.
+    /// names of its columns and its first row.
     pub fn new(path: PathBuf, bytes: Vec<u8>) -> Self {
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
@@ -59,12 +61,14 @@ impl ImportFile {
         );
         let detected = detect(&bytes);
         let headers = generic::header_names(&bytes);
+        let samples = generic::sample_rows(&bytes, 1);
         ImportFile {
             path,
             name,
             bytes: Arc::new(bytes),
             detected,
             headers,
+            samples,
         }
     }
 }

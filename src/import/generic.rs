@@ -456,6 +456,21 @@ pub fn header_names(bytes: &[u8]) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Up to `count` rows that follow the header [`header_names`] finds, trimmed,
+/// for the column-mapping step to show what each column holds.
+pub fn sample_rows(bytes: &[u8], count: usize) -> Vec<Vec<String>> {
+    let text = text::decode(bytes);
+    let head: String = text.lines().take(50 + count).collect::<Vec<_>>().join("\n");
+    super::table::csv_rows(&head)
+        .into_iter()
+        .skip_while(|row| row.filled().count() < 2)
+        .skip(1)
+        .filter(|row| row.filled().count() >= 2)
+        .take(count)
+        .map(|row| row.cells.iter().map(|c| c.trim().to_owned()).collect())
+        .collect()
+}
+
 impl ColumnMapping {
     /// A mapping prefilled from the column names the common layout knows,
     /// for the user to complete or correct.

@@ -103,7 +103,7 @@ impl Field {
     /// The field's name, which also names its combo box.
     fn name(self) -> &'static str {
         match self {
-            Field::Date => "Date, or date and time",
+            Field::Date => "Date and time",
             Field::Time => "Time of day",
             Field::Symbol => "Symbol",
             Field::Side => "Side",
@@ -127,7 +127,8 @@ impl Field {
 
     fn hint(self) -> &'static str {
         match self {
-            Field::Date | Field::Symbol | Field::Quantity | Field::Price => "required",
+            Field::Date => "required; or the date alone, with a time-of-day column",
+            Field::Symbol | Field::Quantity | Field::Price => "required",
             Field::Time => "when the date column holds no time",
             Field::Side => "without it, a negative quantity is a sell",
             Field::ExecId => "makes re-imports exact",
@@ -472,8 +473,10 @@ impl ImportDialog {
             }
         });
         ui.separator();
-        self.preview_ui(ui, zone, commands);
-        self.progress_ui(ui, progress);
+        self.preview_ui(ui, zone, progress);
+        if self.committing.is_some() {
+            progress_bar(ui, progress);
+        }
         if let Some(message) = &self.commit_error {
             ui.colored_label(error_color(ui), format!("Nothing was imported: {message}"));
         }
@@ -549,14 +552,16 @@ impl ImportDialog {
                 .selected_text(selected)
                 .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside)
                 .show_ui(ui, |ui| {
-                    ui.add(
-                        egui::TextEdit::singleline(&mut self.zone_search)
-                            .id(search_id)
-                            .hint_text("Search: new york, tokyo, utc…")
-                            .desired_width(240.0),
-                    )
-                    .accessible_name("Search time zones");
+                    let search = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut self.zone_search)
+                                .id(search_id)
+                                .hint_text("Search: new york, tokyo, utc…")
+                                .desired_width(240.0),
+                        )
+                        .accessible_name("Search time zones");
                     let matches = matching_zones(&self.zone_search, self.local);
+                    let enter = search.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
                     if matches.is_empty() {
                         ui.weak("No zone matches");
                     }
@@ -572,6 +577,10 @@ impl ImportDialog {
                                 }
                             }
                         });
+                    if enter && picked.is_none() {
+                        // Enter takes the first zone that matches.
+                        picked = matches.first().copied();
+                    }
                     if let Some(tz) = picked {
                         self.tz = tz;
                         self.zone_search.clear();
@@ -599,17 +608,24 @@ impl ImportDialog {
             .filter(|h| !h.trim().is_empty())
             .cloned()
             .collect();
+        let file = Arc::clone(&self.file);
+        // What the first row holds in a column, to check the choice by eye.
+        let sample = |name: &str| -> Option<String> {
+            let index = file.headers.iter().position(|h| h == name)?;
+            let value = file.samples.first()?.get(index)?;
+            Some(format!("e.g. {value}"))
+        };
         egui::Grid::new("import-mapping")
             .num_columns(3)
             .spacing([10.0, 4.0])
             .show(ui, |ui| {
                 for field in Field::ALL {
-                    let label = ui.label(field.name());
+                    let label = ui.label(field.name()).on_hover_text(field.hint());
                     let current = field.column(&self.mapping);
-                    let shown = if current.is_empty() {
-                        NO_COLUMN.to_owned()
-                    } else {
-                        current.clone()
+                    let shown = match (current.is_empty(), field.required()) {
+                        (false, _) => current.clone(),
+                        (true, true) => "(choose a column)".to_owned(),
+                        (true, false) => NO_COLUMN.to_owned(),
                     };
                     let mut choice = None;
                     egui::ComboBox::from_id_salt(("import-column", field.name()))
@@ -632,39 +648,45 @@ impl ImportDialog {
                     if let Some(choice) = choice {
                         field.set_column(&mut self.mapping, choice);
                     }
-                    ui.weak(field.hint());
+                    let first_column = self.mapping_first_column(field);
+                    match first_column.as_deref().and_then(sample) {
+                        Some(example) => ui.label(example),
+                        None => ui.weak(field.hint()),
+                    };
                     ui.end_row();
                 }
             });
     }
 
-    fn preview_ui(&mut self, ui: &mut Ui, zone: &Zone, commands: &mut Vec<Command>) {
+    /// The (first) column chosen for `field`, if any.
+    fn mapping_first_column(&self, field: Field) -> Option<String> {
+        match field {
+            Field::Fee => self.mapping.fees.first().cloned(),
+            _ => Some(field.column(&self.mapping)).filter(|c| !c.is_empty()),
+        }
+    }
+
+    fn preview_ui(&mut self, ui: &mut Ui, zone: &Zone, progress: Option<ProgressView<'_>>) {
         match &self.preview {
             PreviewState::Reading => {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.label(format!("Reading {}…", self.file.name));
-                });
+                if !progress_bar(ui, progress) {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label(format!("Reading {}…", self.file.name));
+                    });
+                }
             }
             PreviewState::Incomplete(message) => {
                 ui.label(message.as_str());
             }
             PreviewState::Failed(err) => {
                 ui.colored_label(error_color(ui), format!("Cannot read {err}"));
-                if err.line.is_some() {
-                    ui.horizontal_wrapped(|ui| {
-                        ui.label("Skip the rows that cannot be read, with a warning for each, or cancel the import.");
-                    });
+                if err.line.is_some() && !self.skip_bad_rows {
                     ui.horizontal(|ui| {
-                        if ui
-                            .add_enabled(!self.skip_bad_rows, egui::Button::new("Skip bad rows"))
-                            .clicked()
-                        {
+                        if ui.button("Skip bad rows").clicked() {
                             self.skip_bad_rows = true;
                         }
-                        if ui.button("Cancel import").clicked() {
-                            commands.push(Command::CloseImport);
-                        }
+                        ui.label("with a warning for each, or cancel the import.");
                     });
                 }
             }
@@ -684,12 +706,14 @@ impl ImportDialog {
                         ui.label(format!(
                             "{}, {} still open",
                             counted(preview.trades, "trade", "trades"),
-                            preview.open_trades
+                            grouped(preview.open_trades)
                         ));
                         ui.end_row();
                         ui.weak("Dates");
-                        ui.label(date_range(preview.date_range, zone))
-                            .on_hover_text(format!("Shown in your display zone ({})", zone.name()));
+                        ui.horizontal(|ui| {
+                            ui.label(date_range(preview.date_range, zone));
+                            ui.weak(format!("in your display zone, {}", zone.name()));
+                        });
                         ui.end_row();
                     });
                 warnings_ui(
@@ -699,18 +723,21 @@ impl ImportDialog {
                     "file-warnings",
                 );
                 ui.add_space(4.0);
-                self.check_ui(ui);
+                self.check_ui(ui, progress);
             }
         }
     }
 
-    fn check_ui(&self, ui: &mut Ui) {
+    fn check_ui(&self, ui: &mut Ui, progress: Option<ProgressView<'_>>) {
         match &self.check {
             CheckState::NotYet | CheckState::Wanted | CheckState::Checking => {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.weak("Comparing with the journal…");
-                });
+                let checking = matches!(self.check, CheckState::Checking);
+                if !(checking && progress_bar(ui, progress)) {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.weak("Comparing with the journal…");
+                    });
+                }
             }
             CheckState::Failed(message) => {
                 ui.colored_label(
@@ -729,27 +756,26 @@ impl ImportDialog {
             }
         }
     }
+}
 
-    fn progress_ui(&self, ui: &mut Ui, progress: Option<ProgressView<'_>>) {
-        let waiting = self.in_flight.is_some()
-            || self.committing.is_some()
-            || matches!(self.check, CheckState::Checking);
-        let Some(progress) = progress.filter(|_| waiting) else {
-            return;
-        };
-        let bar = if progress.total > 0 {
-            egui::ProgressBar::new(progress.done as f32 / progress.total as f32).text(format!(
-                "{} {}%",
-                progress.label,
-                progress.done * 100 / progress.total
-            ))
-        } else {
-            egui::ProgressBar::new(0.0)
-                .animate(true)
-                .text(progress.label)
-        };
-        ui.add(bar);
-    }
+/// The progress of the worker's job as a bar; `false` when there is none.
+fn progress_bar(ui: &mut Ui, progress: Option<ProgressView<'_>>) -> bool {
+    let Some(progress) = progress else {
+        return false;
+    };
+    let bar = if progress.total > 0 {
+        egui::ProgressBar::new(progress.done as f32 / progress.total as f32).text(format!(
+            "{} {}%",
+            progress.label,
+            progress.done * 100 / progress.total
+        ))
+    } else {
+        egui::ProgressBar::new(0.0)
+            .animate(true)
+            .text(progress.label)
+    };
+    ui.add(bar);
+    true
 }
 
 /// What committing would add, in a sentence.
@@ -757,13 +783,19 @@ pub fn outcome_text(summary: &CommitSummary) -> String {
     let known = match summary.known_fills {
         0 => String::new(),
         1 => " 1 fill was imported before and is skipped.".to_owned(),
-        n => format!(" {n} fills were imported before and are skipped."),
+        n => format!(
+            " {} fills were imported before and are skipped.",
+            grouped(n)
+        ),
     };
     if summary.new_fills == 0 {
         return match summary.known_fills {
             0 => "Nothing to add: the file holds no fills.".to_owned(),
             1 => "Nothing new: its only fill was imported before.".to_owned(),
-            n => format!("Nothing new: all {n} fills were imported before."),
+            n => format!(
+                "Nothing new: all {} fills were imported before.",
+                grouped(n)
+            ),
         };
     }
     format!(
@@ -807,13 +839,26 @@ fn date_range(
     }
 }
 
-/// `count` and the noun that fits it.
+/// `count` and the noun that fits it, the count in groups of three digits.
 fn counted(count: usize, one: &str, many: &str) -> String {
     if count == 1 {
         format!("1 {one}")
     } else {
-        format!("{count} {many}")
+        format!("{} {many}", grouped(count))
     }
+}
+
+/// `1234567` as `1,234,567`.
+fn grouped(count: usize) -> String {
+    let digits = count.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// The zones whose names contain every word of `query` (spaces match
@@ -852,6 +897,16 @@ mod tests {
         assert_eq!(zones.first(), Some(&Tz::Asia__Tokyo));
         assert_eq!(zones.len(), chrono_tz::TZ_VARIANTS.len());
         assert!(matching_zones("nowhere at all", Tz::UTC).is_empty());
+    }
+
+    #[test]
+    fn counts_are_grouped_in_thousands() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(200_000), "200,000");
+        assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(counted(1_000_000, "fill", "fills"), "1,000,000 fills");
     }
 
     #[test]
