@@ -24,6 +24,8 @@ pub struct SettingsPanel {
     multipliers: Vec<(String, String)>,
     /// The multipliers as stored in the journal.
     saved_multipliers: Multipliers,
+    /// A row was just added: its symbol field takes the keyboard.
+    focus_new_multiplier: bool,
 }
 
 /// One row of the multiplier table, checked: the symbol and the multiplier,
@@ -96,6 +98,7 @@ impl SettingsPanel {
             theme,
             multipliers: Vec::new(),
             saved_multipliers: Multipliers::new(),
+            focus_new_multiplier: false,
         }
     }
 
@@ -232,6 +235,8 @@ impl SettingsPanel {
         );
         let checked = check_multipliers(&self.multipliers);
         let mut remove = None;
+        let count = self.multipliers.len();
+        let focus_new = std::mem::take(&mut self.focus_new_multiplier);
         if !self.multipliers.is_empty() {
             egui::Grid::new("multipliers")
                 .num_columns(3)
@@ -246,18 +251,21 @@ impl SettingsPanel {
                         let n = i + 1;
                         let symbol_error = row.as_ref().and_then(|r| r.symbol.as_ref().err());
                         let value_error = row.as_ref().and_then(|r| r.multiplier.as_ref().err());
-                        multiplier_cell(
+                        let symbol_cell = multiplier_cell(
                             ui,
                             symbol,
                             &format!("Multiplier {n} symbol"),
-                            120.0,
+                            ("ES", 120.0),
                             symbol_error,
                         );
+                        if n == count && focus_new {
+                            symbol_cell.request_focus();
+                        }
                         multiplier_cell(
                             ui,
                             multiplier,
                             &format!("Multiplier {n} value"),
-                            90.0,
+                            ("50", 90.0),
                             value_error,
                         );
                         ui.horizontal(|ui| {
@@ -283,6 +291,8 @@ impl SettingsPanel {
         ui.horizontal(|ui| {
             if ui.button("Add multiplier").clicked() {
                 self.multipliers.push((String::new(), String::new()));
+                // Typing goes to the new row's symbol, drawn next frame.
+                self.focus_new_multiplier = true;
             }
             let changed = valid.as_ref().is_some_and(|m| *m != self.saved_multipliers);
             if ui
@@ -299,11 +309,18 @@ impl SettingsPanel {
 
 /// A text cell of the multiplier table, named for screen readers and tests,
 /// outlined when its text is wrong.
-fn multiplier_cell(ui: &mut Ui, text: &mut String, name: &str, width: f32, error: Option<&String>) {
+fn multiplier_cell(
+    ui: &mut Ui,
+    text: &mut String,
+    name: &str,
+    (hint, width): (&str, f32),
+    error: Option<&String>,
+) -> egui::Response {
     let response = ui
         .add(
             egui::TextEdit::singleline(text)
-                .id_salt(name)
+                .id(egui::Id::unique(name))
+                .hint_text(hint)
                 .desired_width(width),
         )
         .accessible_name(name);
@@ -315,6 +332,7 @@ fn multiplier_cell(ui: &mut Ui, text: &mut String, name: &str, width: f32, error
             egui::StrokeKind::Outside,
         );
     }
+    response
 }
 
 #[cfg(test)]
