@@ -2,6 +2,7 @@
 //! `ui(&mut self, ...)`, and returns the [`Command`]s the user asked for;
 //! the app applies them after the frame, in one place.
 //!
+//! - [`filter`]: the filter the list and the review share.
 //! - [`list`]: the trade list: a virtualized table, sorted and filtered.
 //! - [`editor`]: the trade editor with its live preview; [`form`] is its
 //!   text form, parsed exactly and validated without a window.
@@ -14,6 +15,7 @@
 pub mod chart;
 pub mod detail;
 pub mod editor;
+pub mod filter;
 pub mod form;
 pub mod list;
 pub mod review;
@@ -71,6 +73,8 @@ pub enum Command {
     SetTheme(Theme),
     /// Dismiss the error message at this position.
     DismissError(usize),
+    /// Change the filter the list and the review share.
+    SetFilter(filter::TradeFilter),
 }
 
 /// What the main area shows.
@@ -127,6 +131,8 @@ pub struct ViewContext<'a> {
     pub rule_settings: &'a RuleSettings,
     /// The zone times are shown and typed in.
     pub zone: &'a Zone,
+    /// The filter the list and the review share.
+    pub filter: &'a filter::TradeFilter,
     /// Whether the journal is busy (a save or import under way).
     pub busy: bool,
 }
