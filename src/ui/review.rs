@@ -9,8 +9,9 @@
 //! A group of fewer than [`SMALL_SAMPLE`] trades says so next to its figure.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::DateTime;
 use egui::{Color32, RichText, Ui};
@@ -582,7 +583,9 @@ impl ReviewPanel {
                 .spawn(move || {
                     let ppp = repaint.pixels_per_point();
                     let part = image.region(&rect, Some(ppp));
-                    let message = save_png(&part);
+                    let message = save_with_dialog(SaveKind::Png, "tranche-review", |path| {
+                        write_png(&part, path)
+                    });
                     let _ = tx.send(message);
                     repaint.request_repaint();
                 });
@@ -600,18 +603,9 @@ impl ReviewPanel {
         let spawned = std::thread::Builder::new()
             .name("review-export".to_owned())
             .spawn(move || {
-                let message = match rfd::FileDialog::new()
-                    .set_title("Export the statistics")
-                    .set_file_name("tranche-statistics.csv")
-                    .add_filter("CSV", &["csv"])
-                    .save_file()
-                {
-                    Some(path) => match std::fs::write(&path, text) {
-                        Ok(()) => format!("Statistics saved to {}", path.display()),
-                        Err(err) => format!("Could not write {}: {err}", path.display()),
-                    },
-                    None => String::new(),
-                };
+                let message = save_with_dialog(SaveKind::Csv, "tranche-statistics", |path| {
+                    std::fs::write(path, &text).map_err(|e| e.to_string())
+                });
                 let _ = tx.send(message);
                 ctx.request_repaint();
             });
@@ -727,29 +721,98 @@ impl ReviewPanel {
     }
 }
 
-/// Asks where to save `image` and writes it as PNG; returns what happened
-/// (empty when the user chose no file).
-fn save_png(image: &egui::ColorImage) -> String {
-    let Some(path) = rfd::FileDialog::new()
-        .set_title("Save the dashboard as an image")
-        .set_file_name("tranche-review.png")
-        .add_filter("PNG image", &["png"])
-        .save_file()
-    else {
-        return String::new();
+/// What the dashboard saves, and how its file dialog asks for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SaveKind {
+    /// The statistics as CSV.
+    Csv,
+    /// The dashboard as a PNG image.
+    Png,
+}
+
+impl SaveKind {
+    fn extension(self) -> &'static str {
+        match self {
+            SaveKind::Csv => "csv",
+            SaveKind::Png => "png",
+        }
+    }
+}
+
+/// Asks where to save, with the desktop's file dialog, and saves there with
+/// `write`; returns what happened, for the dashboard to say (empty when the
+/// user chose no file).
+///
+/// When no dialog can be shown at all (it comes back at once, as it does
+/// without xdg-desktop-portal), the file is saved under a name with the time
+/// in [`fallback_dir`] instead, and the message says where.
+fn save_with_dialog(
+    kind: SaveKind,
+    stem: &str,
+    write: impl FnOnce(&Path) -> Result<(), String>,
+) -> String {
+    let extension = kind.extension();
+    let (title, filter) = match kind {
+        SaveKind::Csv => ("Export the statistics", "CSV"),
+        SaveKind::Png => ("Save the dashboard as an image", "PNG image"),
     };
+    let started = Instant::now();
+    let chosen = rfd::FileDialog::new()
+        .set_title(title)
+        .set_file_name(format!("{stem}.{extension}"))
+        .add_filter(filter, &[extension])
+        .save_file();
+    let (path, note) = match chosen {
+        Some(path) => (path, ""),
+        None if started.elapsed() < Duration::from_millis(500) => {
+            let Some(dir) = fallback_dir(kind) else {
+                return "No file dialog could be shown, and no folder to save in was found."
+                    .to_owned();
+            };
+            let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+            (
+                dir.join(format!("{stem}-{stamp}.{extension}")),
+                "No file dialog could be shown; ",
+            )
+        }
+        None => return String::new(),
+    };
+    match write(&path) {
+        Ok(()) if note.is_empty() => format!("Saved to {}", path.display()),
+        Ok(()) => format!("{note}saved to {}", path.display()),
+        Err(err) => format!("Could not write {}: {err}", path.display()),
+    }
+}
+
+/// Where a file is saved when no file dialog can be shown: the user's
+/// pictures folder for an image, documents for a CSV, else the home folder.
+fn fallback_dir(kind: SaveKind) -> Option<PathBuf> {
+    let dirs = directories::UserDirs::new()?;
+    let preferred = match kind {
+        SaveKind::Png => dirs.picture_dir(),
+        SaveKind::Csv => dirs.document_dir(),
+    };
+    Some(
+        preferred
+            .filter(|dir| dir.is_dir())
+            .unwrap_or_else(|| dirs.home_dir())
+            .to_path_buf(),
+    )
+}
+
+/// Writes `image` to `path` as a PNG file.
+pub fn write_png(image: &egui::ColorImage, path: &Path) -> Result<(), String> {
     let [width, height] = image.size;
     let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
-    let written = u32::try_from(width)
+    let picture = u32::try_from(width)
         .ok()
         .zip(u32::try_from(height).ok())
         .and_then(|(w, h)| image::RgbaImage::from_raw(w, h, rgba))
-        .map(|picture| picture.save_with_format(&path, image::ImageFormat::Png));
-    match written {
-        Some(Ok(())) => format!("Dashboard saved to {}", path.display()),
-        Some(Err(err)) => format!("Could not write {}: {err}", path.display()),
-        None => "The screenshot had no pixels".to_owned(),
-    }
+        .filter(|_| width > 0 && height > 0)
+        .ok_or_else(|| "the screenshot had no pixels".to_owned())?;
+    picture
+        .save_with_format(path, image::ImageFormat::Png)
+        .map_err(|err| err.to_string())
 }
 
 /// The width of a headline card's contents.
@@ -1359,4 +1422,28 @@ fn breakdown_tables(ui: &mut Ui, cache: &Cache) {
         "By market condition",
         &cache.stats.by_condition,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_screenshot_region_is_written_as_png() {
+        let pixels: Vec<Color32> = (0..12u8)
+            .map(|i| Color32::from_rgba_unmultiplied(i * 20, 255 - i, i, 255))
+            .collect();
+        let image = egui::ColorImage::new([4, 3], pixels.clone());
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("dashboard.png");
+        write_png(&image, &path).expect("written");
+        let read = image::open(&path).expect("a PNG").to_rgba8();
+        assert_eq!(read.dimensions(), (4, 3));
+        let read: Vec<[u8; 4]> = read.pixels().map(|p| p.0).collect();
+        let expected: Vec<[u8; 4]> = pixels.iter().map(|c| c.to_array()).collect();
+        assert_eq!(read, expected);
+
+        let empty = egui::ColorImage::new([0, 0], Vec::new());
+        assert!(write_png(&empty, &dir.path().join("empty.png")).is_err());
+    }
 }
