@@ -261,10 +261,28 @@ impl TradeList {
             self.sorted = all;
             self.sorted_for = Some(sort_key);
         }
-        let visible: Vec<u32> = self
-            .sorted
-            .iter()
-            .copied()
+        // Typing more of the search text only narrows what is shown: when
+        // nothing else changed, the rows shown are the only ones to look at.
+        let narrowing = self
+            .computed_for
+            .as_ref()
+            .is_some_and(|(rev, prefs, f, z)| {
+                let old = prefs.filter.text.trim().to_lowercase();
+                *rev == trades.revision()
+                    && f == shared
+                    && z == zone
+                    && prefs.sort == self.prefs.sort
+                    && prefs.descending == self.prefs.descending
+                    && prefs.filter.rule == filter.rule
+                    && needle.contains(old.as_str())
+            });
+        let candidates = if narrowing {
+            std::mem::take(&mut self.visible)
+        } else {
+            self.sorted.clone()
+        };
+        let visible: Vec<u32> = candidates
+            .into_iter()
             .filter(|&i| {
                 let row = &rows[i as usize];
                 let a = &row.analysis;
