@@ -96,7 +96,7 @@ pub fn analyze_all(
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Filter {
-    /// First open date included (the initial entry's date, in its own offset).
+    /// First open date included: the initial entry's date in [`zone`](Self::zone).
     pub from: Option<NaiveDate>,
     /// Last open date included.
     pub to: Option<NaiveDate>,
@@ -110,6 +110,11 @@ pub struct Filter {
     pub side: Option<Side>,
     /// Only trades that broke this rule.
     pub rule: Option<Rule>,
+    /// The zone whose calendar `from` and `to` are dates of; `None` reads
+    /// each trade's open date in the offset it was recorded in. Not part of
+    /// a report's JSON: the command line always reads dates as recorded.
+    #[serde(skip)]
+    pub zone: Option<chrono_tz::Tz>,
 }
 
 impl Filter {
@@ -123,9 +128,13 @@ impl Filter {
             condition,
             side,
             rule,
+            zone,
         } = self;
         if from.is_some() || to.is_some() {
-            let Some(opened) = analysis.opened_at.map(|at| at.date_naive()) else {
+            let Some(opened) = analysis.opened_at.map(|at| match zone {
+                Some(zone) => at.with_timezone(zone).date_naive(),
+                None => at.date_naive(),
+            }) else {
                 return false;
             };
             if from.is_some_and(|from| opened < from) || to.is_some_and(|to| opened > to) {

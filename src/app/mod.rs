@@ -31,6 +31,7 @@ use crate::analysis::RuleSettings;
 use crate::domain::{Trade, TradeId};
 use crate::ui::detail::TradeDetail;
 use crate::ui::editor::TradeEditor;
+use crate::ui::filter::TradeFilter;
 use crate::ui::import::{ImportDialog, ProgressView};
 use crate::ui::list::{ListPrefs, TradeList};
 use crate::ui::review::{ReviewPanel, ReviewPrefs};
@@ -83,7 +84,9 @@ pub struct Preferences {
     pub zone: Zone,
     /// The colour theme.
     pub theme: Theme,
-    /// The review dashboard's filter.
+    /// The filter the list and the review share.
+    pub filter: TradeFilter,
+    /// The review dashboard's own choices.
     pub review: ReviewPrefs,
 }
 
@@ -238,9 +241,10 @@ impl TrancheApp {
         self.loaded
     }
 
-    /// Whether a job is under way on the worker.
+    /// Whether work is under way: a job on the worker, or the statistics
+    /// of the review on show.
     pub fn is_busy(&self) -> bool {
-        self.worker.is_busy()
+        self.worker.is_busy() || (self.view == View::Review && self.review.is_computing())
     }
 
     /// The error messages showing.
@@ -272,7 +276,12 @@ impl TrancheApp {
         &self.review
     }
 
-    /// The review dashboard, to change its filter.
+    /// The filter the list and the review share.
+    pub fn filter(&self) -> &TradeFilter {
+        &self.prefs.filter
+    }
+
+    /// The review dashboard, to change its choices.
     pub fn review_mut(&mut self) -> &mut ReviewPanel {
         &mut self.review
     }
@@ -533,6 +542,7 @@ impl TrancheApp {
             Command::SetMultipliers(multipliers) => {
                 self.worker.send(Job::SetMultipliers(multipliers));
             }
+            Command::SetFilter(filter) => self.prefs.filter = filter,
         }
         let _ = now;
     }
@@ -804,10 +814,19 @@ impl eframe::App for TrancheApp {
             self.status_bar(ui, now, &mut commands);
         });
 
+        // The shared filter, over the list and the review alike.
+        if self.editor.is_none() && self.loaded && !self.trades.is_empty() {
+            egui::Panel::top("filter-bar").show(ui, |ui| {
+                ui.add_space(2.0);
+                commands.extend(self.prefs.filter.ui(ui));
+                ui.add_space(2.0);
+            });
+        }
         let view = ViewContext {
             trades: &self.trades,
             rule_settings: &self.rule_settings,
             zone: &self.prefs.zone,
+            filter: &self.prefs.filter,
             busy: self.worker.is_busy(),
         };
         // The editor gets the whole width; the list comes back when it closes.

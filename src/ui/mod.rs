@@ -2,6 +2,7 @@
 //! `ui(&mut self, ...)`, and returns the [`Command`]s the user asked for;
 //! the app applies them after the frame, in one place.
 //!
+//! - [`filter`]: the filter the list and the review share.
 //! - [`list`]: the trade list: a virtualized table, sorted and filtered.
 //! - [`editor`]: the trade editor with its live preview; [`form`] is its
 //!   text form, parsed exactly and validated without a window.
@@ -16,6 +17,7 @@
 pub mod chart;
 pub mod detail;
 pub mod editor;
+pub mod filter;
 pub mod form;
 pub mod import;
 pub mod list;
@@ -86,6 +88,8 @@ pub enum Command {
     CloseImport,
     /// Save the multipliers imports use, by symbol or futures root.
     SetMultipliers(Multipliers),
+    /// Change the filter the list and the review share.
+    SetFilter(filter::TradeFilter),
 }
 
 /// What the main area shows.
@@ -142,6 +146,8 @@ pub struct ViewContext<'a> {
     pub rule_settings: &'a RuleSettings,
     /// The zone times are shown and typed in.
     pub zone: &'a Zone,
+    /// The filter the list and the review share.
+    pub filter: &'a filter::TradeFilter,
     /// Whether the journal is busy (a save or import under way).
     pub busy: bool,
 }
