@@ -484,3 +484,55 @@ fn the_in_memory_journal_previews_but_says_it_cannot_import() {
     assert!(harness.state().trades().is_empty());
     assert!(harness.state().errors().is_empty());
 }
+
+#[test]
+fn a_later_file_extends_the_trade_left_open() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("journal.sqlite");
+    let mut harness = journal_harness(&path);
+    open_file(&mut harness, &fixture("tradovate_orders.csv"));
+    pick_zone(&mut harness, "America/Chicago");
+    click(&mut harness, "Import");
+    let open = harness
+        .state()
+        .trades()
+        .rows()
+        .iter()
+        .find(|row| row.analysis.closed_at.is_none())
+        .map(|row| row.id)
+        .expect("the MNQ trade left open");
+
+    // The next file lists the last fill again, then the exit.
+    open_file(&mut harness, &fixture("tradovate_orders_next_day.csv"));
+    pick_zone(&mut harness, "America/Chicago");
+    assert!(has_text(
+        &harness,
+        "Adds 1 new fill: 0 new trades, 1 open trade extended. \
+         1 fill was imported before and is skipped."
+    ));
+    click(&mut harness, "Import");
+    let app = harness.state();
+    assert_eq!(app.trades().len(), 3, "no trade added");
+    let row = app.trade(open).expect("the same trade, extended");
+    assert!(row.analysis.closed_at.is_some(), "now closed");
+    // 1 MNQ bought at 21100 and sold at 21122.75, at 2 a point.
+    assert_eq!(row.analysis.net_pnl, dec!(45.50));
+    assert_eq!(stored_trades(&path).len(), 3);
+}
+
+#[test]
+fn a_file_that_cannot_be_read_is_explained() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("journal.sqlite");
+    let mut harness = journal_harness(&path);
+    open_file(&mut harness, &dir.path().join("missing.csv"));
+    let app = harness.state();
+    assert!(app.import_dialog().is_none());
+    assert_eq!(app.errors().len(), 1, "{:?}", app.errors());
+    assert!(
+        app.errors()[0].contains("missing.csv"),
+        "{:?}",
+        app.errors()
+    );
+    assert!(has_text_containing(&harness, "missing.csv failed"));
+}
