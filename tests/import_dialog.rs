@@ -12,10 +12,12 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use rust_decimal_macros::dec;
 
-use tranche::app::store::MemoryStore;
+use tranche::analysis::RuleSettings;
+use tranche::app::store::{MemoryStore, Multipliers, Store, StoreError};
 use tranche::app::{Preferences, TrancheApp, journal};
 use tranche::domain::{EventKind, Trade, TradeId};
-use tranche::storage::Journal;
+use tranche::import::{GroupOptions, Import};
+use tranche::storage::{ImportOutcome, Journal};
 use tranche::ui::time::Zone;
 
 type App = Harness<'static, TrancheApp>;
@@ -535,4 +537,97 @@ fn a_file_that_cannot_be_read_is_explained() {
         app.errors()
     );
     assert!(has_text_containing(&harness, "missing.csv failed"));
+}
+
+/// The SQLite journal, except that committing an import fails as a full disk would.
+struct FullDisk(Journal);
+
+impl Store for FullDisk {
+    fn trades(&self) -> Result<Vec<(TradeId, Trade)>, StoreError> {
+        Store::trades(&self.0)
+    }
+    fn insert_trade(&mut self, trade: &Trade) -> Result<TradeId, StoreError> {
+        Store::insert_trade(&mut self.0, trade)
+    }
+    fn insert_trades(
+        &mut self,
+        trades: &[Trade],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<TradeId>, StoreError> {
+        Store::insert_trades(&mut self.0, trades, progress)
+    }
+    fn update_trade(&mut self, id: TradeId, trade: &Trade) -> Result<(), StoreError> {
+        Store::update_trade(&mut self.0, id, trade)
+    }
+    fn delete_trade(&mut self, id: TradeId) -> Result<(), StoreError> {
+        Store::delete_trade(&mut self.0, id)
+    }
+    fn restore_trade(&mut self, id: TradeId, trade: &Trade) -> Result<(), StoreError> {
+        Store::restore_trade(&mut self.0, id, trade)
+    }
+    fn rule_settings(&self) -> Result<RuleSettings, StoreError> {
+        Store::rule_settings(&self.0)
+    }
+    fn set_rule_settings(&mut self, settings: &RuleSettings) -> Result<(), StoreError> {
+        Store::set_rule_settings(&mut self.0, settings)
+    }
+    fn location(&self) -> Option<String> {
+        Store::location(&self.0)
+    }
+    fn commit_import(
+        &mut self,
+        import: &Import,
+        options: &GroupOptions,
+        dry_run: bool,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportOutcome, StoreError> {
+        if dry_run {
+            Store::commit_import(&mut self.0, import, options, dry_run, progress)
+        } else {
+            Err("database or disk is full".into())
+        }
+    }
+    fn import_multipliers(&self) -> Result<Multipliers, StoreError> {
+        Store::import_multipliers(&self.0)
+    }
+    fn set_import_multipliers(&mut self, multipliers: &Multipliers) -> Result<(), StoreError> {
+        Store::set_import_multipliers(&mut self.0, multipliers)
+    }
+}
+
+#[test]
+fn a_failed_commit_is_shown_in_the_dialog_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("journal.sqlite");
+    let journal = Journal::open(&path).expect("the journal opens");
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| {
+            TrancheApp::with_preferences(
+                &cc.egui_ctx,
+                Box::new(move || Ok(Box::new(FullDisk(journal)) as Box<dyn Store>)),
+                preferences(),
+            )
+        });
+    settle(&mut harness);
+    open_file(&mut harness, &fixture("tradovate_orders.csv"));
+    assert!(has_text(
+        &harness,
+        "Adds 5 new fills: 3 new trades, 0 open trades extended."
+    ));
+    click(&mut harness, "Import");
+    let dialog = harness
+        .state()
+        .import_dialog()
+        .expect("the dialog stays open");
+    assert!(!dialog.is_committing());
+    assert!(has_text(
+        &harness,
+        "Nothing was imported: database or disk is full"
+    ));
+    // Import can be tried again, or the dialog cancelled.
+    assert!(is_enabled(&harness, "Import"));
+    click(&mut harness, "Cancel");
+    assert!(harness.state().trades().is_empty());
+    assert!(stored_trades(&path).is_empty());
 }
