@@ -722,7 +722,10 @@ impl TrancheApp {
             if ui.button("Log a trade").clicked() {
                 commands.push(Command::NewTrade);
             }
-            if ui.button("Import a journal…").clicked() {
+            if ui
+                .button("Import a journal or a broker statement…")
+                .clicked()
+            {
                 commands.push(Command::Import);
             }
         });
