@@ -433,7 +433,10 @@ impl ImportDialog {
         {
             commands.push(Command::CloseImport);
         }
-        self.request_work(&mut commands);
+        let closing = commands.iter().any(|c| matches!(c, Command::CloseImport));
+        if !closing {
+            self.request_work(&mut commands);
+        }
         if !commands.is_empty() {
             ctx.request_repaint();
         }
