@@ -631,3 +631,83 @@ fn a_failed_commit_is_shown_in_the_dialog_and_writes_nothing() {
     assert!(harness.state().trades().is_empty());
     assert!(stored_trades(&path).is_empty());
 }
+
+/// A file dropped on the window, as the windowing layer hands it over.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn a_file_dropped_on_the_window_opens_the_import_dialog() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("journal.sqlite");
+    let mut harness = journal_harness(&path);
+    harness
+        .input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(fixture(
+            "tradovate_orders.csv",
+        ))));
+    settle(&mut harness);
+    let dialog = harness.state().import_dialog().expect("the dialog opens");
+    assert_eq!(dialog.file().name, "tradovate_orders.csv");
+    assert!(has_text(&harness, "5 fills"));
+
+    // A second drop while the dialog is open is refused, and says why.
+    harness
+        .input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(fixture(
+            "tradovate_orders.csv",
+        ))));
+    settle(&mut harness);
+    assert!(
+        harness
+            .state()
+            .errors()
+            .iter()
+            .any(|e| e.contains("finish what is open first")),
+        "{:?}",
+        harness.state().errors()
+    );
+}
+
+#[test]
+fn without_a_file_dialog_a_path_can_be_typed() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("journal.sqlite");
+    let mut harness = journal_harness(&path);
+    harness.state_mut().ask_for_path(false);
+    harness.run();
+    assert!(has_text_containing(
+        &harness,
+        "No file dialog could be shown"
+    ));
+    assert!(!is_enabled(&harness, "Import"), "nothing typed yet");
+    let typed = format!("  \"{}\" ", fixture("tradovate_orders.csv").display());
+    fill(&mut harness, "File path", &typed);
+    click(&mut harness, "Import");
+    let dialog = harness.state().import_dialog().expect("the dialog opens");
+    assert_eq!(dialog.file().name, "tradovate_orders.csv");
+
+    // Exporting to a typed path writes the journal there.
+    click(&mut harness, "Import");
+    assert!(harness.state().import_dialog().is_none());
+    let export = dir.path().join("out.json");
+    harness.state_mut().ask_for_path(true);
+    harness.run();
+    fill(&mut harness, "File path", &export.display().to_string());
+    harness.key_press(Key::Enter);
+    settle(&mut harness);
+    let written = std::fs::read_to_string(&export).expect("exported");
+    assert!(written.contains("MNQH5"), "{written}");
+}

@@ -98,6 +98,35 @@ struct Progress {
     total: usize,
 }
 
+/// A file's path typed by hand, when no file dialog could be shown.
+#[derive(Debug, Clone)]
+struct PathPrompt {
+    /// Whether the journal is to be exported to the file (else the file imported).
+    export: bool,
+    text: String,
+}
+
+/// A path as typed: trimmed, quotes around it dropped, and a leading `~`
+/// standing for the home folder.
+fn typed_path(text: &str) -> PathBuf {
+    let text = text.trim();
+    let text = text
+        .strip_prefix(['"', '\''])
+        .and_then(|t| t.strip_suffix(['"', '\'']))
+        .unwrap_or(text);
+    let home = || directories::UserDirs::new().map(|dirs| dirs.home_dir().to_path_buf());
+    if text == "~" {
+        if let Some(home) = home() {
+            return home;
+        }
+    } else if let Some(rest) = text.strip_prefix("~/")
+        && let Some(home) = home()
+    {
+        return home.join(rest);
+    }
+    PathBuf::from(text)
+}
+
 /// A deleted trade that can still be brought back.
 #[derive(Debug, Clone)]
 struct Undo {
@@ -135,6 +164,8 @@ pub struct TrancheApp {
     started: bool,
     /// The import dialog for a broker statement, while it is open.
     import_dialog: Option<ImportDialog>,
+    /// The path being typed when no file dialog could be shown.
+    path_prompt: Option<PathPrompt>,
     /// The multipliers imports use, as stored in the journal.
     multipliers: Multipliers,
 }
@@ -190,6 +221,7 @@ impl TrancheApp {
             dialog_open: false,
             started: false,
             import_dialog: None,
+            path_prompt: None,
             multipliers: Multipliers::new(),
         }
     }
@@ -199,6 +231,15 @@ impl TrancheApp {
     /// import dialog.
     pub fn import_file(&mut self, path: PathBuf) {
         self.worker.send(Job::Import { path });
+    }
+
+    /// Asks for a file's path in a text field, as when no file dialog can be
+    /// shown: the file to import, or (with `export`) the file to export to.
+    pub fn ask_for_path(&mut self, export: bool) {
+        self.path_prompt = Some(PathPrompt {
+            export,
+            text: String::new(),
+        });
     }
 
     /// The import dialog, while it is open.
@@ -705,6 +746,111 @@ impl TrancheApp {
         });
     }
 
+    /// The text field for a file's path, when no file dialog could be shown.
+    fn path_modal(&mut self, ctx: &egui::Context) {
+        let Some(prompt) = self.path_prompt.as_mut() else {
+            return;
+        };
+        let (title, action) = if prompt.export {
+            ("Export the journal", "Export")
+        } else {
+            ("Import a file", "Import")
+        };
+        let mut submit = false;
+        let mut cancel = false;
+        let modal = egui::Modal::new(egui::Id::unique("path-prompt")).show(ctx, |ui| {
+            ui.set_width(460.0);
+            ui.heading(title);
+            ui.label(
+                "No file dialog could be shown (the desktop's file chooser, \
+                 xdg-desktop-portal, is missing). Type the file's path instead.",
+            );
+            if !prompt.export {
+                ui.weak("You can also drop a file on the window to import it.");
+            }
+            ui.add_space(6.0);
+            let response = ui
+                .add(
+                    egui::TextEdit::singleline(&mut prompt.text)
+                        .hint_text(if prompt.export {
+                            "~/tranche-journal.json"
+                        } else {
+                            "~/Downloads/statement.csv"
+                        })
+                        .desired_width(f32::INFINITY),
+                )
+                .accessible_name("File path");
+            if !response.has_focus() && prompt.text.is_empty() {
+                response.request_focus();
+            }
+            let entered = response.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                let ready = !prompt.text.trim().is_empty();
+                submit = ui.add_enabled(ready, egui::Button::new(action)).clicked()
+                    || (ready && entered);
+                cancel = ui.button("Cancel").clicked();
+            });
+        });
+        if submit {
+            let path = typed_path(&prompt.text);
+            let job = if prompt.export {
+                Job::Export { path }
+            } else {
+                Job::Import { path }
+            };
+            self.worker.send(job);
+            self.path_prompt = None;
+        } else if cancel || modal.should_close() {
+            self.path_prompt = None;
+        }
+    }
+
+    /// Imports a file dropped on the window, as if it had been chosen in the
+    /// file dialog; while one is dragged over the window, says so.
+    fn dropped_files(&mut self, ctx: &egui::Context) {
+        let ready = self.loaded
+            && self.editor.is_none()
+            && self.import_dialog.is_none()
+            && self.path_prompt.is_none()
+            && !self.worker.is_busy();
+        let (hovering, dropped) = ctx.input(|i| {
+            (
+                !i.raw.hovered_files.is_empty(),
+                i.raw
+                    .dropped_files
+                    .iter()
+                    .map(|f| f.path().to_path_buf())
+                    .find(|path| !path.as_os_str().is_empty()),
+            )
+        });
+        if hovering {
+            let text = if ready {
+                "Drop the file to import it"
+            } else {
+                "Finish what is open first, then drop the file"
+            };
+            egui::Area::new(egui::Id::unique("drop-hint"))
+                .order(egui::Order::Foreground)
+                .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+                .show(ctx, |ui| {
+                    egui::Frame::popup(ui.style()).show(ui, |ui| {
+                        ui.heading(text);
+                    });
+                });
+        }
+        if let Some(path) = dropped {
+            if ready {
+                self.worker.send(Job::Import { path });
+            } else {
+                self.errors.push(format!(
+                    "{} was not imported: finish what is open first, then drop it again.",
+                    path.display()
+                ));
+            }
+        }
+    }
+
     fn empty_journal_ui(ui: &mut Ui, commands: &mut Vec<Command>) {
         ui.add_space(60.0);
         ui.vertical_centered(|ui| {
@@ -790,13 +936,11 @@ impl eframe::App for TrancheApp {
             match result {
                 DialogResult::Import(path) => self.worker.send(Job::Import { path }),
                 DialogResult::Export(path) => self.worker.send(Job::Export { path }),
-                DialogResult::NoFile { quickly: true } => self.errors.push(
-                    "No file dialog could be shown. Tranche uses the desktop's file chooser \
-                     (xdg-desktop-portal); install it, or use `tranche import` and \
-                     `tranche export` on the command line."
-                        .to_owned(),
-                ),
-                DialogResult::NoFile { quickly: false } => {}
+                DialogResult::NoFile {
+                    quickly: true,
+                    export,
+                } => self.ask_for_path(export),
+                DialogResult::NoFile { quickly: false, .. } => {}
             }
         }
         if self.undo.as_ref().is_some_and(|u| u.until <= now) {
@@ -880,6 +1024,8 @@ impl eframe::App for TrancheApp {
         });
 
         self.delete_modal(&ctx, &mut commands);
+        self.path_modal(&ctx);
+        self.dropped_files(&ctx);
         if let Some(dialog) = self.import_dialog.as_mut() {
             let progress = self.progress.as_ref().map(|p| ProgressView {
                 label: &p.label,
