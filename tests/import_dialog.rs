@@ -200,7 +200,7 @@ fn a_broker_statement_is_previewed_then_imported_into_the_list_and_the_file() {
     assert_eq!(symbols(&harness), ["MNQH5", "MESH5", "MNQH5"]);
     assert!(has_text_containing(
         &harness,
-        "Imported tradovate_orders.csv: Adds 5 new fills"
+        "Imported tradovate_orders.csv: Added 5 new fills"
     ));
     // In the list.
     assert!(harness.query_all_by_label("MESH5").next().is_some());

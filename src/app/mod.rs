@@ -457,7 +457,7 @@ impl TrancheApp {
                 self.list.reveal_selected();
                 let message = format!(
                     "Imported {file}: {}",
-                    crate::ui::import::outcome_text(&summary)
+                    crate::ui::import::added_text(&summary)
                 );
                 self.notice = Some((message, now + 6.0));
             }

@@ -783,6 +783,15 @@ fn progress_bar(ui: &mut Ui, progress: Option<ProgressView<'_>>) -> bool {
 
 /// What committing would add, in a sentence.
 pub fn outcome_text(summary: &CommitSummary) -> String {
+    outcome_sentence(summary, "Adds")
+}
+
+/// What committing added, in a sentence.
+pub fn added_text(summary: &CommitSummary) -> String {
+    outcome_sentence(summary, "Added")
+}
+
+fn outcome_sentence(summary: &CommitSummary, verb: &str) -> String {
     let known = match summary.known_fills {
         0 => String::new(),
         1 => " 1 fill was imported before and is skipped.".to_owned(),
@@ -802,7 +811,7 @@ pub fn outcome_text(summary: &CommitSummary) -> String {
         };
     }
     format!(
-        "Adds {}: {}, {} extended.{known}",
+        "{verb} {}: {}, {} extended.{known}",
         counted(summary.new_fills, "new fill", "new fills"),
         counted(summary.added, "new trade", "new trades"),
         counted(summary.extended, "open trade", "open trades"),
