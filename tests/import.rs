@@ -1369,3 +1369,50 @@ fn mt4_partial_close_written_as_comment_rows_and_plain_space_thousands() {
     );
     assert_eq!(net(&r.trades[0]), dec!(2990));
 }
+
+/// Layouts real broker files take beyond the plain ones above.
+mod variants {
+    use super::*;
+
+    #[test]
+    fn ibkr_flex_dates_written_day_first_follow_the_unambiguous_ones() {
+        check(
+            "ibkr/day-first.csv",
+            Format::IbkrFlexCsv,
+            &[
+                (
+                    "U2468 KO long x1: +300@60.1 f1.5 03-05 09:30:00-0500; -300@61.35 f1.52 03-11 10:05:00-0400;",
+                    dec!(371.98),
+                ),
+                (
+                    "U2468 PEP short x1: +50@168.4 f1 03-14 11:15:00-0400; -50@167.9 f1 03-14 14:15:00-0400;",
+                    dec!(23),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn ibkr_flex_xml_with_no_separator_between_date_and_time() {
+        check(
+            "ibkr/no-separator.xml",
+            Format::IbkrFlexXml,
+            &[(
+                "U1357 MNQM4 long x2: +3@18210.25 f1.86 03-18 14:02:10-0400; -3@18231.75 f1.86 03-18 14:20:45-0400;",
+                dec!(125.28),
+            )],
+        );
+    }
+
+    #[test]
+    fn ninjatrader_dotted_day_first_dates_and_decimal_commas() {
+        check(
+            "ninjatrader/executions-dotted-dates.csv",
+            Format::NinjaTraderExecutions,
+            &[(
+                "Sim101 MES 12-26 long x5: +2@6012.25 f1.24 10-05 15:31:02-0400; -1@6015.75 f0.62 10-05 15:40:10-0400; -1@6009.5 f0.62 10-05 15:52:44-0400;",
+                dec!(1.27),
+            )],
+        );
+    }
+}

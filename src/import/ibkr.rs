@@ -42,6 +42,8 @@ struct Rows {
     flex_orders: bool,
     /// The account an Activity Statement names in its heading.
     account: String,
+    /// Whether the file writes its dates day first (`dd/MM/yyyy`).
+    day_first: bool,
 }
 
 impl Rows {
@@ -52,7 +54,7 @@ impl Rows {
         match level.as_str() {
             // Activity statements call an execution a "Trade".
             "" | "EXECUTION" | "TRADE" => {
-                let result = fill_from(row, h, sink).map(|fill| {
+                let result = fill_from(row, h, self.day_first, sink).map(|fill| {
                     if let Some(fill) = fill {
                         self.executions += 1;
                         sink.parsed.fills.push(fill);
@@ -63,7 +65,7 @@ impl Rows {
             "ORDER" => {
                 self.flex_orders |= h.find(&["LevelOfDetail"]).is_some();
                 // Used only when the query has no executions; errors then too.
-                if let Ok(Some(fill)) = fill_from(row, h, sink) {
+                if let Ok(Some(fill)) = fill_from(row, h, self.day_first, sink) {
                     self.orders.push(fill);
                 }
                 Ok(())
@@ -98,7 +100,12 @@ impl Rows {
 }
 
 /// Reads one execution (or order) row; `None` for blank and cancelled rows.
-fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, RowError> {
+fn fill_from(
+    row: &Row,
+    h: &Header,
+    day_first: bool,
+    sink: &mut Sink,
+) -> Result<Option<Fill>, RowError> {
     let symbol = opt_text(row, h.find(&["Symbol"]));
     let qty_text = opt_text(row, h.find(&["Quantity"]));
     if symbol.is_empty() && qty_text.is_empty() {
@@ -153,7 +160,7 @@ fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, Row
     let tz = sink.options.tz;
     let datetime = opt_text(row, h.find(&["DateTime", "Date/Time"]));
     let at = if !datetime.is_empty() {
-        text::datetime(datetime, tz).ok_or_else(|| {
+        text::datetime_with(datetime, tz, day_first).ok_or_else(|| {
             RowError::new("DateTime", format!("{datetime:?} is not a date and time"))
         })?
     } else {
@@ -165,7 +172,7 @@ fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, Row
                 "neither DateTime nor TradeDate is given",
             ));
         }
-        text::date_and_time(date, time, tz).ok_or_else(|| {
+        text::date_and_time_with(date, time, tz, day_first).ok_or_else(|| {
             RowError::new(
                 "TradeDate",
                 format!("{date:?} {time:?} is not a date and time"),
@@ -204,8 +211,12 @@ pub(crate) fn read_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
     let mut header: Option<Header> = None;
     let mut in_other_section = false;
     let mut saw_header = false;
-    let mut rows = Rows::default();
-    for mut row in csv_rows(text) {
+    let all = csv_rows(text);
+    let mut rows = Rows {
+        day_first: text::day_first(all.iter().flat_map(|r| r.cells.iter().map(String::as_str))),
+        ..Rows::default()
+    };
+    for mut row in all {
         if row.is_blank() {
             continue;
         }
@@ -280,8 +291,15 @@ pub(crate) fn read_xml(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
     let mut counted = 0usize;
     let bytes = text.as_bytes();
     let mut found_root = false;
-    let mut rows = Rows::default();
-    for token in tokens(text) {
+    let all = tokens(text);
+    let mut rows = Rows {
+        day_first: text::day_first(all.iter().flat_map(|t| match t {
+            Token::Open { attrs, .. } => attrs.iter().map(|(_, v)| v.as_str()).collect(),
+            _ => Vec::new(),
+        })),
+        ..Rows::default()
+    };
+    for token in all {
         let Token::Open {
             name,
             attrs,
