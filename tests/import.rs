@@ -1416,3 +1416,26 @@ mod variants {
         );
     }
 }
+
+#[test]
+fn thinkorswim_order_groups_empty_line_sections_futures_fees_and_futures_options() {
+    let r = check(
+        "thinkorswim/order-groups.csv",
+        Format::Thinkorswim,
+        &[
+            (
+                "99887766 ACME long x1: +40@25.1 f0 06-02 09:41:07-0400; stop 23.5 06-02 09:41:07-0400; stop 23.8 06-02 15:30:12-0400; stop 24.2 06-03 10:12:55-0400; -40@24.2 f0.02 06-03 10:12:55-0400;",
+                dec!(-36.02),
+            ),
+            (
+                "99887766 /MESM26 long x5: +2@6020.25 f3.2 06-02 11:00:03-0400; -2@6031.5 f3.2 06-02 11:25:40-0400;",
+                dec!(106.1),
+            ),
+            (
+                "99887766 /OGQ26 28 JUL 26 2400 CALL long x100: +1@31.5 f0 06-04 10:30:00-0400; -1@36.2 f0 06-05 14:00:00-0400;",
+                dec!(470),
+            ),
+        ],
+    );
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}

@@ -8,15 +8,26 @@
 //! time (and spread) blank: they take the time of the row above. Options are
 //! named `SPY 21 OCT 22 370 PUT`; futures keep their `/ES...` symbol.
 //!
+//! Sections are separated by rows of empty cells or, in newer statements, by
+//! empty lines: a title in the first column (one filled cell) starts a new
+//! section either way. Options on futures name the future, its multiplier as
+//! `1/<m>` and the expiry in the Symbol column and the option's root in Exp
+//! (`/GCQ26 1/100 28 JUL 26 (American) (AUG 26)`, `/OGQ26`): they become
+//! `/OGQ26 28 JUL 26 2400 CALL` with that multiplier.
+//!
 //! "Today's Trade Activity" (and paperMoney) exports hold the same rows under
 //! "Filled Orders". Stop orders (`STP`, `STP LMT`) in "Account Order History",
 //! "Working Orders" and "Canceled Orders" become stop orders at the time they
-//! were placed; their order type is the unnamed column after `PRICE`.
+//! were placed; their order type is the unnamed column after `PRICE`. An
+//! order may take several rows: Schwab writes a stop as `~ MKT` on the row
+//! with the time, and the trigger (`24.20 STP`, after a trailing stop's
+//! `BASE-1.60`) on rows below it that leave the time blank.
 //!
 //! The Trade History has no fees and its times may stop at the minute. The
 //! statement's "Cash Balance" and "Futures Statements" sections carry both, on
-//! `TRD` rows described as `BOT +300 PYPL @13.39`: each fill takes the fees (and
-//! the time to the second) of the matching row there, when one is found.
+//! `TRD` rows described as `BOT +300 PYPL @13.39` (futures with their exchange,
+//! `/MESM26:XCME`): each fill takes the fees (and the time to the second) of
+//! the matching row there, when one is found.
 
 use chrono::{DateTime, FixedOffset, Timelike};
 use rust_decimal::Decimal;
@@ -25,10 +36,13 @@ use super::instrument::{InstrumentKind, futures_root, root_multiplier};
 use super::table::{Header, Row, csv_rows, opt_text, req_number};
 use super::{Fill, FillSide, ImportError, RowError, Sink, StopOrder, text};
 
+/// A section title: one filled cell, in the first column. (A row whose only
+/// filled cell is further right, like `,,,TRG BY #123,,,` under an order, is
+/// part of the section.)
 fn title(row: &Row) -> Option<&str> {
     let mut filled = row.filled();
     let first = filled.next()?;
-    filled.next().is_none().then_some(first)
+    (filled.next().is_none() && !row.cell(0).is_empty()).then_some(first)
 }
 
 /// A row of the cash or futures section describing a fill.
@@ -58,7 +72,8 @@ fn cash_trade(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Option<CashTrade> {
         FillSide::Sell
     };
     let qty = text::number(words.get(pos + 1)?)?.abs();
-    let symbol = (*words.get(pos + 2)?).to_owned();
+    // Futures carry their exchange: "/MESM26:XCME".
+    let symbol = words.get(pos + 2)?.split(':').next()?.to_owned();
     let price = words
         .iter()
         .rev()
@@ -109,20 +124,18 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
     let mut header: Option<Header> = None;
     let mut found = false;
     let mut previous: Option<(String, String)> = None; // exec time, spread
+    let mut order_head: Option<Row> = None; // the first row of the order being read
     for row in &rows {
         if row.is_blank() {
             header = None;
             continue;
         }
-        if let Some(t) = title(row)
-            && (header.is_none()
-                || t.ends_with("Statements")
-                || t.ends_with("History")
-                || t.ends_with("Orders")
-                || t == "Cash Balance")
-        {
+        // Newer statements separate sections by empty lines, which the CSV
+        // reader drops: a title ends the section above it.
+        if let Some(t) = title(row) {
             section = t.to_owned();
             header = None;
+            order_head = None;
             continue;
         }
         let Some(h) = header.as_ref() else {
@@ -136,7 +149,14 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
                 }
             }
             "Account Order History" | "Working Orders" | "Canceled Orders" => {
-                if let Some(stop) = order_stop(row, h, &account, tz, &section) {
+                // An order takes several rows: the first has the time, the
+                // others (time blank) its stop trigger, `RE #` or `TRG BY #`.
+                let time_col = h.find(&["Time Placed", "Time Canceled", "Exec Time"]);
+                if !opt_text(row, time_col).is_empty() {
+                    order_head = Some(row.clone());
+                }
+                let head = order_head.as_ref().unwrap_or(row);
+                if let Some(stop) = order_stop(row, head, h, &account, tz, &section) {
                     sink.parsed.stops.push(stop);
                 }
             }
@@ -193,6 +213,9 @@ fn instrument(row: &Row, h: &Header, symbol: &str) -> (String, InstrumentKind, O
     let exp = opt_text(row, h.find(&["Exp"]));
     let strike = opt_text(row, h.find(&["Strike"]));
     match kind_text.as_str() {
+        "CALL" | "PUT" if symbol.starts_with('/') && exp.starts_with('/') => {
+            futures_option(symbol, exp, strike, &kind_text)
+        }
         "CALL" | "PUT" => {
             let name = [symbol, exp, strike, kind_text.as_str()]
                 .iter()
@@ -216,10 +239,49 @@ fn instrument(row: &Row, h: &Header, symbol: &str) -> (String, InstrumentKind, O
     }
 }
 
+/// An option on a future, as the Trade History writes it: the Symbol column
+/// holds the future, the multiplier as `1/<m>`, the expiry and notes
+/// (`/GCQ26 1/100 28 JUL 26 (American) (AUG 26)`), the Exp column the
+/// option's own root (`/OGQ26`). It is named `/OGQ26 28 JUL 26 2400 CALL`.
+fn futures_option(
+    symbol: &str,
+    root: &str,
+    strike: &str,
+    right: &str,
+) -> (String, InstrumentKind, Option<Decimal>) {
+    let mut words = symbol.split_whitespace();
+    let future = words.next().unwrap_or(symbol);
+    let mut multiplier = None;
+    let mut expiry = Vec::new();
+    for word in words.by_ref() {
+        if word.starts_with('(') {
+            break;
+        }
+        match word.strip_prefix("1/") {
+            Some(m) if multiplier.is_none() => multiplier = text::number(m),
+            _ => expiry.push(word),
+        }
+    }
+    let name = [root, &expiry.join(" "), strike, right]
+        .iter()
+        .filter(|w| !w.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let multiplier = multiplier
+        .filter(|m| *m > Decimal::ZERO)
+        .or_else(|| futures_root(future).and_then(root_multiplier));
+    (name, InstrumentKind::Option, multiplier)
+}
+
 /// A stop order of an order section (`STP` or `STP LMT` in the order type
 /// column, which has no name: it follows `PRICE`), at the time it was placed.
+/// The trigger may be on a later row of the order (`head` is its first row,
+/// with the time, side and symbol): `~ MKT` on the first, `24.20 STP` below.
+/// A trailing stop's `BASE-1.60` is not a price; the row with the price is.
 fn order_stop(
     row: &Row,
+    head: &Row,
     h: &Header,
     account: &str,
     tz: chrono_tz::Tz,
@@ -234,23 +296,33 @@ fn order_stop(
         return None;
     }
     let price = text::number(row.cell(price_col)).filter(|p| *p > Decimal::ZERO)?;
-    let time = opt_text(row, h.find(&["Time Placed", "Time Canceled", "Exec Time"]));
+    // Fields the row leaves blank are the order's first row's.
+    let field = |names: &[&str]| match opt_text(row, h.find(names)) {
+        "" => opt_text(head, h.find(names)),
+        own => own,
+    };
+    let time = field(&["Time Placed", "Time Canceled", "Exec Time"]);
     let at = text::datetime(time, tz)?;
-    let symbol = opt_text(row, h.find(&["Symbol"]));
+    let symbol = field(&["Symbol"]);
     if symbol.is_empty() {
         return None;
     }
-    let status = match opt_text(row, h.find(&["Status"])) {
+    let status = match field(&["Status"]) {
         "" => section.to_owned(),
         s => s.to_owned(),
     };
+    let described = if opt_text(row, h.find(&["Symbol"])).is_empty() {
+        head
+    } else {
+        row
+    };
     Some(StopOrder {
         account: account.to_owned(),
-        symbol: instrument(row, h, symbol).0,
+        symbol: instrument(described, h, symbol).0,
         at,
         price,
         status,
-        side: FillSide::parse(opt_text(row, h.find(&["Side"]))),
+        side: FillSide::parse(field(&["Side"])),
         line: row.line,
     })
 }
