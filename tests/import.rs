@@ -1439,3 +1439,32 @@ fn thinkorswim_order_groups_empty_line_sections_futures_fees_and_futures_options
     );
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
 }
+
+#[test]
+fn mt5_report_in_russian_is_read_by_the_shape_of_its_tables() {
+    let bytes = fixture("mt5/ReportHistory-60817263-ru.html");
+    assert_eq!(&bytes[..2], &[0xff, 0xfe]);
+    let r = check(
+        "mt5/ReportHistory-60817263-ru.html",
+        Format::Mt5Html,
+        &[(
+            "60817263 GBPUSD short x100000: +0.3@1.2645 f2.1 02-10 09:15:00-0500; stop 1.269 02-10 09:15:00-0500; +0.2@1.26325 f1.4 02-10 10:05:00-0500; stop 1.269 02-10 10:05:00-0500; stop 1.267 02-10 16:40:00-0500; -0.5@1.258 f3.5 02-10 16:40:00-0500;",
+            dec!(293),
+        )],
+    );
+    assert_eq!(r.trades[0].trade.currency, "USD");
+    assert_eq!(r.trades[0].sources[0].key.0, "x:990001");
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+#[test]
+fn mt4_numbered_statement_with_account_number_label_and_short_column_names() {
+    check(
+        "mt4/numbered.htm",
+        Format::Mt4Html,
+        &[(
+            "3317 AUDUSD long x100000: +3@0.642 f14 05-06 08:30:00-0400; stop 0.639 05-06 08:30:00-0400; -2@0.6445 f0 05-06 14:10:00-0400; stop 0.642 05-06 14:10:00-0400; -1@0.647 f1.3 05-07 09:45:00-0400;",
+            dec!(984.7),
+        )],
+    );
+}

@@ -2,12 +2,15 @@
 //!
 //! Markup is told apart by its markers (`<FlexQueryResponse>` or `<Trade`
 //! elements with `tradePrice`; MT4's "Closed Transactions"; MT5's "Trade
-//! History Report", "Deals" and "Positions"). A CSV is recognised by the
+//! History Report", "Deals" and "Positions", or, in a report in another
+//! language, the shape of its Positions header). A CSV is recognised by the
 //! header names of one of its first rows, compared without regard to case,
 //! spacing or punctuation.
 
 use super::Format;
 use super::generic::common_columns;
+use super::html::table_rows;
+use super::metatrader::mt5_table_by_shape;
 use super::table::{Header, csv_rows};
 use super::text::decode;
 
@@ -32,7 +35,11 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         {
             return Some(Format::Mt5Html);
         }
-        return None;
+        // A report in another language: the shape of its Positions header.
+        let positions = table_rows(&head)
+            .iter()
+            .any(|row| matches!(mt5_table_by_shape(row), Some(("positions", _))));
+        return positions.then_some(Format::Mt5Html);
     }
     if lower.contains("account trade history")
         || (lower.contains("filled orders")
