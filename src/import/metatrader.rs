@@ -24,7 +24,7 @@
 //! истории", "Позиции", "Сделки", "Символ"...) but keeps the order of the
 //! columns, the `S / L` and `T / P` headers and the `buy`/`sell` and
 //! `in`/`out` values: a header in another language is read by its shape
-//! (see [`mt5_table_by_shape`]), an order is filled when its volume's filled
+//! (see `mt5_table_by_shape`), an order is filled when its volume's filled
 //! part (`0.3 / 0.3`) is, and the account comes from `12345678 (USD, ...)`
 //! whatever its label. MT4 statements of other builds number their rows and
 //! shorten their names (`N`, `Lots`, `Symbol`, `Commis`, `Trade P/L`,
