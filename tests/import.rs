@@ -1468,3 +1468,35 @@ fn mt4_numbered_statement_with_account_number_label_and_short_column_names() {
         )],
     );
 }
+
+#[test]
+fn ibkr_activity_statement_in_german() {
+    let r = check(
+        "ibkr/activity-de.csv",
+        Format::IbkrFlexCsv,
+        &[
+            (
+                "U9753 SAP long x1: +40@215.3 f3 03-03 09:05:12-0500; -40@219.8 f3 03-05 15:40:00-0500;",
+                dec!(174),
+            ),
+            (
+                "U9753 SAP 21MAR25 220 C long x100: +2@4.1 f1.8 03-06 10:30:00-0500; -2@5 f1.8 03-07 11:45:30-0500;",
+                dec!(176.4),
+            ),
+        ],
+    );
+    assert_eq!(r.trades[0].trade.currency, "EUR");
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+#[test]
+fn ibkr_activity_statement_multipliers_from_the_instrument_list() {
+    check(
+        "ibkr/activity-instruments.csv",
+        Format::IbkrFlexCsv,
+        &[(
+            "U8642 EW3H5 C6000 long x50: +1@42.25 f2.47 03-10 10:00:00-0400; -1@55.75 f2.47 03-12 14:00:00-0400;",
+            dec!(670.06),
+        )],
+    );
+}

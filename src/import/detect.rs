@@ -79,6 +79,9 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
             || (first == "TRADES"
                 && row.cell(1).eq_ignore_ascii_case("Header")
                 && h.count(&["T. Price", "Comm/Fee", "DataDiscriminator"]) >= 2)
+            || (first == "TRANSAKTIONEN"
+                && row.cell(1).eq_ignore_ascii_case("Header")
+                && h.count(&["T.-Kurs", "Prov./Gebühr", "DataDiscriminator"]) >= 2)
         {
             return Some(Format::IbkrFlexCsv);
         }
