@@ -1500,3 +1500,16 @@ fn ibkr_activity_statement_multipliers_from_the_instrument_list() {
         )],
     );
 }
+
+#[test]
+fn webull_newer_layout_with_b_s_filled_qty_dollar_prices_and_fee_columns() {
+    let r = check(
+        "webull/orders-new-layout.csv",
+        Format::WebullOrders,
+        &[(
+            "default QQQ260417P00540000 long x100: +3@4.35 f0.18 04-06 10:14:52-0400; -3@3.9 f0.21 04-06 13:40:03-0400;",
+            dec!(-135.39),
+        )],
+    );
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}

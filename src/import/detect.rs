@@ -115,6 +115,18 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         {
             return Some(Format::WebullOrders);
         }
+        // Webull's newer layout: B/S, Side Type, Filled Qty, Filled Avg Price.
+        if h.has_all(&["Symbol", "Side Type", "Filled Qty"])
+            && h.count(&[
+                "Filled Avg Price",
+                "Filled Time",
+                "Fill Time",
+                "Place Time",
+                "B/S",
+            ]) >= 2
+        {
+            return Some(Format::WebullOrders);
+        }
         if h.has_all(&["txid", "ordertxid", "pair", "vol"]) {
             return Some(Format::KrakenTrades);
         }
