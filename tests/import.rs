@@ -1513,3 +1513,21 @@ fn webull_newer_layout_with_b_s_filled_qty_dollar_prices_and_fee_columns() {
     );
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
 }
+
+#[test]
+fn tradovate_performance_with_spelled_out_column_names() {
+    check(
+        "tradovate/performance-paired.csv",
+        Format::TradovatePerformance,
+        &[
+            (
+                "default MESU6 short x5: +2@6447.5 f0 09-08 09:58:40-0400; -2@6450.25 f0 09-08 10:02:15-0400;",
+                dec!(-27.5),
+            ),
+            (
+                "default MESU6 long x5: +1@6452 f0 09-08 11:15:00-0400; -1@6458.75 f0 09-08 11:31:20-0400;",
+                dec!(33.75),
+            ),
+        ],
+    );
+}
