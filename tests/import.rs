@@ -1531,3 +1531,17 @@ fn tradovate_performance_with_spelled_out_column_names() {
         ],
     );
 }
+
+#[test]
+fn mt5_report_csv_in_italian_with_semicolons_and_decimal_commas() {
+    let r = check(
+        "mt5/ReportHistory-60112233-it.csv",
+        Format::Mt5Csv,
+        &[(
+            "60112233 USDJPY long x100000: +0.5@144.25 f1.75 06-02 09:00:00-0400; stop 143.75 06-02 09:00:00-0400; -0.5@144.91 f2.15 06-02 15:30:00-0400;",
+            dec!(32996.1),
+        )],
+    );
+    assert_eq!(r.trades[0].trade.currency, "JPY");
+    assert_eq!(r.trades[0].sources[0].key.0, "x:900101");
+}

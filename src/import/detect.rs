@@ -58,6 +58,10 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         if matches!(first.as_str(), "BOF" | "BOS") {
             return Some(Format::IbkrFlexCsv);
         }
+        // An MT5 report in another language: its Positions header's shape.
+        if matches!(mt5_table_by_shape(row), Some(("positions", _))) {
+            return Some(Format::Mt5Csv);
+        }
         if row.filled().count() == 1 {
             let t = row.filled().next().unwrap_or("").to_ascii_lowercase();
             if matches!(t.as_str(), "deals" | "positions" | "trade history report") {

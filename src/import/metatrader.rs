@@ -28,7 +28,8 @@
 //! part (`0.3 / 0.3`) is, and the account comes from `12345678 (USD, ...)`
 //! whatever its label. MT4 statements of other builds number their rows and
 //! shorten their names (`N`, `Lots`, `Symbol`, `Commis`, `Trade P/L`,
-//! `A/C No:`).
+//! `A/C No:`). A CSV report in such a language may use `;` and decimal
+//! commas, which are read as such for the whole file (`144,250` is 144.25).
 //!
 //! Contract sizes: currency pairs 100,000 a lot (their P&L is in the quote
 //! currency), gold 100, silver 5,000; for other symbols (index and commodity
@@ -825,5 +826,56 @@ pub(crate) fn read_mt5_html(text: &str, sink: &mut Sink) -> Result<(), ImportErr
 
 /// Reads an MT5 Trade History Report saved as CSV.
 pub(crate) fn read_mt5_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
-    read_mt5_rows(&csv_rows(text), sink)
+    let mut rows = csv_rows(text);
+    if writes_decimal_commas(&rows) {
+        for cell in rows.iter_mut().flat_map(|r| r.cells.iter_mut()) {
+            if let Some(number) = comma_number(cell) {
+                *cell = number;
+            }
+        }
+    }
+    read_mt5_rows(&rows, sink)
+}
+
+/// `144,250` as a number with a decimal point (`144.250`), spaces between
+/// thousands dropped; `None` for a cell that is not such a number.
+fn comma_number(cell: &str) -> Option<String> {
+    let t = cell.trim();
+    let (whole, fraction) = t.split_once(',')?;
+    let whole: String = whole
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .collect();
+    let digits = whole.strip_prefix('-').unwrap_or(&whole);
+    (!digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !fraction.is_empty()
+        && fraction.bytes().all(|b| b.is_ascii_digit()))
+    .then(|| format!("{whole}.{fraction}"))
+}
+
+/// Whether a report saved in a language that writes decimal commas: its
+/// numbers have one comma and no point, and some comma is not followed by
+/// exactly three digits (which could be thousands). There `144,250`, a
+/// yen pair's price, is 144.25, not 144250.
+fn writes_decimal_commas(rows: &[Row]) -> bool {
+    let mut commas = false;
+    for cell in rows.iter().flat_map(|r| r.cells.iter()) {
+        let t = cell.trim();
+        if t.contains(':') {
+            continue; // times
+        }
+        if comma_number(t).is_some() {
+            let after = t.rsplit(',').next().unwrap_or("");
+            commas |= after.len() != 3;
+        } else if t.contains('.')
+            && t.bytes().any(|b| b.is_ascii_digit())
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b' '))
+            && t.matches('.').count() == 1
+        {
+            return false; // a decimal point: the file writes points
+        }
+    }
+    commas
 }
