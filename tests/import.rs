@@ -1545,3 +1545,16 @@ fn mt5_report_csv_in_italian_with_semicolons_and_decimal_commas() {
     assert_eq!(r.trades[0].trade.currency, "JPY");
     assert_eq!(r.trades[0].sources[0].key.0, "x:900101");
 }
+
+#[test]
+fn kraken_export_with_asset_class_and_position_columns_and_slashed_pairs() {
+    let r = check(
+        "kraken/trades-new-columns.csv",
+        Format::KrakenTrades,
+        &[(
+            "default SOL/EUR long x1: +10@120.5 f3.133 04-02 09:10:11+0000; -10@126 f3.276 04-03 15:00:00+0000;",
+            dec!(48.591),
+        )],
+    );
+    assert_eq!(r.trades[0].trade.currency, "EUR");
+}
