@@ -1558,3 +1558,21 @@ fn kraken_export_with_asset_class_and_position_columns_and_slashed_pairs() {
     );
     assert_eq!(r.trades[0].trade.currency, "EUR");
 }
+
+#[test]
+fn thinkorswim_fee_of_a_vertical_is_shared_by_its_legs() {
+    check(
+        "thinkorswim/spread-fees.csv",
+        Format::Thinkorswim,
+        &[
+            (
+                "44556677 IWM 27 MAR 26 200 PUT long x100: +5@1.1 f3.43 03-17 10:05:41-0400; -5@0.25 f3.4 03-19 14:31:07-0400;",
+                dec!(-431.83),
+            ),
+            (
+                "44556677 IWM 27 MAR 26 205 PUT short x100: +5@1.95 f3.43 03-17 10:05:41-0400; -5@0.55 f3.41 03-19 14:31:07-0400;",
+                dec!(693.16),
+            ),
+        ],
+    );
+}

@@ -27,10 +27,13 @@
 //! statement's "Cash Balance" and "Futures Statements" sections carry both, on
 //! `TRD` rows described as `BOT +300 PYPL @13.39` (futures with their exchange,
 //! `/MESM26:XCME`): each fill takes the fees (and the time to the second) of
-//! the matching row there, when one is found.
+//! the matching row there, when one is found. A multi-leg order has one row
+//! for all its legs (`SOLD -5 VERTICAL IWM 100 (Weeklys) 27 MAR 26 205/200
+//! PUT @.85`): its fee is shared by the legs in proportion to their
+//! quantities.
 
 use chrono::{DateTime, FixedOffset, Timelike};
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::instrument::{InstrumentKind, futures_root, root_multiplier};
 use super::table::{Header, Row, csv_rows, opt_text, req_number};
@@ -54,7 +57,33 @@ struct CashTrade {
     price: Option<Decimal>,
     fee: Decimal,
     used: bool,
+    /// An order of several legs (`SOLD -5 VERTICAL IWM ...`): its fee is the
+    /// whole order's, `symbol` the underlying.
+    spread: bool,
 }
+
+/// The words thinkorswim names multi-leg orders with in cash descriptions.
+const SPREAD_WORDS: &[&str] = &[
+    "VERTICAL",
+    "IRON",
+    "CONDOR",
+    "BUTTERFLY",
+    "STRADDLE",
+    "STRANGLE",
+    "CALENDAR",
+    "DIAGONAL",
+    "COVERED",
+    "COLLAR",
+    "CUSTOM",
+    "COMBO",
+    "BACKRATIO",
+    "VERT",
+    "ROLL",
+    "UNBALANCED",
+    "~BUTTERFLY",
+    "~CONDOR",
+    "~IRON",
+];
 
 fn cash_trade(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Option<CashTrade> {
     if !opt_text(row, h.find(&["TYPE"])).eq_ignore_ascii_case("TRD") {
@@ -72,8 +101,16 @@ fn cash_trade(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Option<CashTrade> {
         FillSide::Sell
     };
     let qty = text::number(words.get(pos + 1)?)?.abs();
+    let mut next = pos + 2;
+    while words
+        .get(next)
+        .is_some_and(|w| SPREAD_WORDS.contains(&w.to_ascii_uppercase().as_str()))
+    {
+        next += 1;
+    }
+    let spread = next > pos + 2;
     // Futures carry their exchange: "/MESM26:XCME".
-    let symbol = words.get(pos + 2)?.split(':').next()?.to_owned();
+    let symbol = words.get(next)?.split(':').next()?.to_owned();
     let price = words
         .iter()
         .rev()
@@ -93,6 +130,7 @@ fn cash_trade(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Option<CashTrade> {
         price,
         fee,
         used: false,
+        spread,
     })
 }
 
@@ -185,11 +223,13 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         ));
     }
     // Fees and seconds from the cash sections.
-    for fill in &mut sink.parsed.fills {
-        let minute = |t: DateTime<FixedOffset>| t.with_second(0).and_then(|t| t.with_nanosecond(0));
+    let minute = |t: DateTime<FixedOffset>| t.with_second(0).and_then(|t| t.with_nanosecond(0));
+    let mut priced = vec![false; sink.parsed.fills.len()];
+    for (fill, priced) in sink.parsed.fills.iter_mut().zip(&mut priced) {
         let base = fill.symbol.split_whitespace().next().unwrap_or("");
         let matched = cash.iter_mut().find(|c| {
             !c.used
+                && !c.spread
                 && c.side == fill.side
                 && c.qty == fill.qty
                 && c.symbol.eq_ignore_ascii_case(base)
@@ -198,7 +238,46 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         });
         if let Some(c) = matched {
             c.used = true;
+            *priced = true;
             fill.fee = c.fee;
+            if fill.at.second() == 0 {
+                fill.at = c.at;
+            }
+        }
+    }
+    // A multi-leg order's fee is on one cash row: shared by its legs (the
+    // fills of that underlying in that minute) in proportion to their
+    // quantities, in cents, the remainder on the last leg.
+    for c in cash.iter_mut().filter(|c| c.spread && !c.used) {
+        let legs: Vec<usize> = (0..sink.parsed.fills.len())
+            .filter(|&i| {
+                let f = &sink.parsed.fills[i];
+                !priced[i]
+                    && f.kind == InstrumentKind::Option
+                    && f.symbol
+                        .split_whitespace()
+                        .next()
+                        .is_some_and(|u| u.eq_ignore_ascii_case(&c.symbol))
+                    && minute(f.at) == minute(c.at)
+            })
+            .collect();
+        let total: Decimal = legs.iter().map(|&i| sink.parsed.fills[i].qty).sum();
+        if legs.is_empty() || total.is_zero() {
+            continue;
+        }
+        c.used = true;
+        let mut left = c.fee;
+        for (n, &i) in legs.iter().enumerate() {
+            let fill = &mut sink.parsed.fills[i];
+            let share = if n + 1 == legs.len() {
+                left
+            } else {
+                (c.fee * fill.qty / total)
+                    .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+            };
+            left -= share;
+            fill.fee = share;
+            priced[i] = true;
             if fill.at.second() == 0 {
                 fill.at = c.at;
             }
