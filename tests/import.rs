@@ -1576,3 +1576,21 @@ fn thinkorswim_fee_of_a_vertical_is_shared_by_its_legs() {
         ],
     );
 }
+
+#[test]
+fn ninjatrader_semicolons_and_decimal_commas_with_three_decimals() {
+    let bytes = fixture("ninjatrader/executions-decimal-commas.csv");
+    assert_eq!(detect(&bytes), Some(Format::NinjaTraderExecutions));
+    let options = ImportOptions {
+        tz: chrono_tz::Europe::Berlin,
+        ..ImportOptions::default()
+    };
+    let r = import(&bytes, "executions.csv", &options).unwrap();
+    assert_eq!(
+        describe_all(&r),
+        [
+            "Sim101 SI 07-26 long x5000: +1@30.125 f2.36 06-08 14:02:11+0200; -1@30.2 f2.36 06-08 14:47:30+0200;"
+        ]
+    );
+    assert_eq!(net(&r.trades[0]), dec!(370.28));
+}

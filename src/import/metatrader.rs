@@ -45,7 +45,10 @@ use rust_decimal::Decimal;
 
 use super::html::table_rows;
 use super::instrument::{InstrumentKind, base_symbol, looks_like_forex};
-use super::table::{Header, Row, csv_rows, opt_number, opt_text, req_datetime, req_number};
+use super::table::{
+    Header, Row, csv_rows, opt_number, opt_text, req_datetime, req_number, to_decimal_points,
+    writes_decimal_commas,
+};
 use super::text::normalize_header;
 use super::{Fill, FillSide, ImportError, RowError, Sink, StopOrder};
 
@@ -828,54 +831,7 @@ pub(crate) fn read_mt5_html(text: &str, sink: &mut Sink) -> Result<(), ImportErr
 pub(crate) fn read_mt5_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
     let mut rows = csv_rows(text);
     if writes_decimal_commas(&rows) {
-        for cell in rows.iter_mut().flat_map(|r| r.cells.iter_mut()) {
-            if let Some(number) = comma_number(cell) {
-                *cell = number;
-            }
-        }
+        to_decimal_points(&mut rows);
     }
     read_mt5_rows(&rows, sink)
-}
-
-/// `144,250` as a number with a decimal point (`144.250`), spaces between
-/// thousands dropped; `None` for a cell that is not such a number.
-fn comma_number(cell: &str) -> Option<String> {
-    let t = cell.trim();
-    let (whole, fraction) = t.split_once(',')?;
-    let whole: String = whole
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
-        .collect();
-    let digits = whole.strip_prefix('-').unwrap_or(&whole);
-    (!digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !fraction.is_empty()
-        && fraction.bytes().all(|b| b.is_ascii_digit()))
-    .then(|| format!("{whole}.{fraction}"))
-}
-
-/// Whether a report saved in a language that writes decimal commas: its
-/// numbers have one comma and no point, and some comma is not followed by
-/// exactly three digits (which could be thousands). There `144,250`, a
-/// yen pair's price, is 144.25, not 144250.
-fn writes_decimal_commas(rows: &[Row]) -> bool {
-    let mut commas = false;
-    for cell in rows.iter().flat_map(|r| r.cells.iter()) {
-        let t = cell.trim();
-        if t.contains(':') {
-            continue; // times
-        }
-        if comma_number(t).is_some() {
-            let after = t.rsplit(',').next().unwrap_or("");
-            commas |= after.len() != 3;
-        } else if t.contains('.')
-            && t.bytes().any(|b| b.is_ascii_digit())
-            && t.bytes()
-                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b' '))
-            && t.matches('.').count() == 1
-        {
-            return false; // a decimal point: the file writes points
-        }
-    }
-    commas
 }

@@ -13,13 +13,18 @@
 //! share an order id, so their entries become one tranche again. Money is
 //! written `$48.10 ` or `($75.90)`; trailing rows of empty cells are skipped.
 //! Instruments are named `MNQ SEP26` or `MNQ 09-26`; the root gives the
-//! multiplier.
+//! multiplier. In cultures that write them, dates are day first
+//! (`16/09/2026`, `05.10.2026`) and numbers have decimal commas (`6012,25`,
+//! and `30,125` is thirty and an eighth), separated by `;` or `,`.
 
 use rust_decimal::Decimal;
 
 use super::group::split_fee;
 use super::instrument::{InstrumentKind, default_multiplier, guess_kind, root_multiplier};
-use super::table::{Header, Row, csv_rows, opt_number, opt_text, req_number};
+use super::table::{
+    Header, Row, csv_rows, opt_number, opt_text, req_number, to_decimal_points,
+    writes_decimal_commas,
+};
 use super::text::{datetime_with, day_first};
 use super::{Fill, FillSide, ImportError, RowError, Sink};
 
@@ -231,7 +236,12 @@ fn read_table(
     mut each: impl FnMut(&Row, &Header, bool, &mut Sink) -> Result<(), RowError>,
 ) -> Result<(), ImportError> {
     let mut header: Option<Header> = None;
-    let rows = csv_rows(text);
+    let mut rows = csv_rows(text);
+    // A culture with decimal commas writes them everywhere: "30,125" is a
+    // price, not thirty thousand.
+    if writes_decimal_commas(&rows) {
+        to_decimal_points(&mut rows);
+    }
     // A culture that writes the day first does so on every row.
     let day_first = day_first(rows.iter().flat_map(|r| r.cells.iter().map(String::as_str)));
     for row in rows {
