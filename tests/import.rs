@@ -1594,3 +1594,43 @@ fn ninjatrader_semicolons_and_decimal_commas_with_three_decimals() {
     );
     assert_eq!(net(&r.trades[0]), dec!(370.28));
 }
+
+#[test]
+fn statements_whose_trades_come_after_long_sections_are_detected_by_how_they_begin() {
+    // A year of thinkorswim cash rows puts the trade history past the part of
+    // the file detection reads.
+    let mut tos = String::from(
+        "Account Statement for 123 (margin) since 1/1/24 through 12/31/24\n\nCash Balance\n\
+         DATE,TIME,TYPE,REF #,DESCRIPTION,Misc Fees,Commissions & Fees,AMOUNT,BALANCE\n",
+    );
+    for i in 0..4000 {
+        tos.push_str(&format!(
+            "1/{}/24,10:00:{:02},TRD,=\"{}\",BOT +1 ABCD @1.00,,,-1.00,\"1,000.00\"\n",
+            i % 28 + 1,
+            i % 60,
+            100_000 + i
+        ));
+    }
+    tos.push_str(
+        "\nAccount Trade History\n,Exec Time,Spread,Side,Qty,Pos Effect,Symbol,Exp,Strike,Type,Price,Net Price,Order Type\n\
+         ,1/2/24 10:00:09,STOCK,BUY,+1,TO OPEN,ABCD,,,STOCK,1.00,1.00,LMT\n",
+    );
+    assert_eq!(detect(tos.as_bytes()), Some(Format::Thinkorswim));
+    // An Activity Statement lists its open positions before its trades.
+    let mut ibkr = String::from(
+        "Statement,Header,Field Name,Field Value\nStatement,Data,BrokerName,Interactive Brokers LLC\n\
+         Open Positions,Header,DataDiscriminator,Asset Category,Currency,Symbol,Quantity,Mult,Cost Price,Cost Basis,Close Price,Value,Unrealized P/L,Code\n",
+    );
+    for i in 0..500 {
+        ibkr.push_str(&format!(
+            "Open Positions,Data,Summary,Stocks,USD,S{i},10,1,5,50,5,50,0,\n"
+        ));
+    }
+    ibkr.push_str(
+        "Trades,Header,DataDiscriminator,Asset Category,Currency,Symbol,Date/Time,Quantity,T. Price,C. Price,Proceeds,Comm/Fee,Basis,Realized P/L,MTM P/L,Code\n\
+         Trades,Data,Order,Stocks,USD,AMD,\"2024-03-04, 09:35:12\",10,180,181,-1800,-1,1801,0,10,O\n",
+    );
+    assert_eq!(detect(ibkr.as_bytes()), Some(Format::IbkrFlexCsv));
+    let r = import(ibkr.as_bytes(), "statement.csv", &new_york()).unwrap();
+    assert_eq!(r.fills.len(), 1);
+}

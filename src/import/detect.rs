@@ -5,7 +5,9 @@
 //! History Report", "Deals" and "Positions", or, in a report in another
 //! language, the shape of its Positions header). A CSV is recognised by the
 //! header names of one of its first rows, compared without regard to case,
-//! spacing or punctuation.
+//! spacing or punctuation. Statements whose trades may come after hundreds of
+//! rows of other sections (IBKR Activity Statements, thinkorswim Account
+//! Statements) are also told by how they begin.
 
 use super::Format;
 use super::generic::common_columns;
@@ -47,6 +49,38 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
             && lower.contains("pos effect"))
     {
         return Some(Format::Thinkorswim);
+    }
+    // Statements whose trades come after hundreds of rows of other sections:
+    // they are told by how they begin.
+    let opening: Vec<&str> = lower
+        .lines()
+        .map(|l| l.trim().trim_start_matches('\u{feff}'))
+        .filter(|l| !l.trim_matches(',').is_empty())
+        .take(3)
+        .collect();
+    // thinkorswim: "Account Statement for 123 (margin) since ...", after a
+    // paperMoney notice, then "Cash Balance".
+    if opening.iter().any(|l| {
+        l.starts_with("account statement for") || l.starts_with("today's trade activity for")
+    }) && lower.lines().any(|l| {
+        let l = l.trim().trim_end_matches(',');
+        matches!(
+            l,
+            "cash balance" | "account order history" | "working orders"
+        )
+    }) {
+        return Some(Format::Thinkorswim);
+    }
+    // IBKR Activity Statement: "Statement,Header,Field Name,Field Value" first.
+    if opening.first().is_some_and(|l| {
+        let l = l.replace('"', "");
+        l.starts_with("statement,header,")
+    }) || lower.lines().any(|l| {
+        let l = l.replace('"', "");
+        l.starts_with("trades,header,datadiscriminator")
+            || l.starts_with("transaktionen,header,datadiscriminator")
+    }) {
+        return Some(Format::IbkrFlexCsv);
     }
     // Only the first lines matter for a CSV header: cut at a line boundary.
     let sample: String = head.lines().take(300).collect::<Vec<_>>().join("\n");
