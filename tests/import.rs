@@ -882,6 +882,20 @@ mod properties {
         "ibkr/activity.csv",
         "thinkorswim/todays-trade-activity.csv",
         "tradovate/performance.csv",
+        "ibkr/day-first.csv",
+        "ibkr/no-separator.xml",
+        "ibkr/activity-de.csv",
+        "ibkr/activity-instruments.csv",
+        "thinkorswim/order-groups.csv",
+        "thinkorswim/spread-fees.csv",
+        "mt4/numbered.htm",
+        "mt5/ReportHistory-60817263-ru.html",
+        "mt5/ReportHistory-60112233-it.csv",
+        "ninjatrader/executions-dotted-dates.csv",
+        "ninjatrader/executions-decimal-commas.csv",
+        "webull/orders-new-layout.csv",
+        "tradovate/performance-paired.csv",
+        "kraken/trades-new-columns.csv",
     ];
 
     #[test]

@@ -272,8 +272,11 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
             let share = if n + 1 == legs.len() {
                 left
             } else {
-                (c.fee * fill.qty / total)
-                    .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+                c.fee
+                    .checked_mul(fill.qty)
+                    .and_then(|f| f.checked_div(total))
+                    .map(|f| f.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+                    .unwrap_or(Decimal::ZERO)
             };
             left -= share;
             fill.fee = share;
