@@ -896,6 +896,7 @@ mod properties {
         "webull/orders-new-layout.csv",
         "tradovate/performance-paired.csv",
         "kraken/trades-new-columns.csv",
+        "ibkr/trade-confirm.csv",
     ];
 
     #[test]
@@ -1647,4 +1648,16 @@ fn statements_whose_trades_come_after_long_sections_are_detected_by_how_they_beg
     assert_eq!(detect(ibkr.as_bytes()), Some(Format::IbkrFlexCsv));
     let r = import(ibkr.as_bytes(), "statement.csv", &new_york()).unwrap();
     assert_eq!(r.fills.len(), 1);
+}
+
+#[test]
+fn ibkr_trade_confirmation_query_with_order_time_and_commission_breakdown() {
+    check(
+        "ibkr/trade-confirm.csv",
+        Format::IbkrFlexCsv,
+        &[(
+            "U3141 TSLA long x1: +50@176.4 f0.35 05-20 09:45:12-0400; -50@178.1 f0.41 05-20 10:30:15-0400;",
+            dec!(84.24),
+        )],
+    );
 }

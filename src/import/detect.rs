@@ -112,6 +112,12 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
                 "IBExecID",
                 "AssetClass",
                 "ClientAccountID",
+                "UnderlyingSymbol",
+                "OrderTime",
+                "NetCash",
+                "BrokerExecutionCommission",
+                "CurrencyPrimary",
+                "IBOrderID",
             ]) >= 2)
             || (matches!(first.as_str(), "HEADER") && row.cell(1).eq_ignore_ascii_case("TRNT"))
             || (first == "TRADES"

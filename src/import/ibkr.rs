@@ -16,6 +16,9 @@
 //! and `Vermögenswertkategorie` (`Aktien`, `Aktien- und Indexoptionen`).
 //! Its Trades rows give no multiplier: the "Financial Instrument
 //! Information" section does, by symbol (options on futures are not 100).
+//! The time of a fill is `DateTime`, else `TradeDate` and `TradeTime`, else
+//! (a Trade Confirmation query with `Price`, `Commission` and `OrderTime`)
+//! the order's time.
 //! In XML, each `<Trade .../>` (or `<TradeConfirm .../>`) element is a row;
 //! `<Order>`, `<Lot>` and other elements are not.
 
@@ -213,6 +216,18 @@ fn fill_from(
     let at = if !datetime.is_empty() {
         text::datetime_with(datetime, tz, day_first).ok_or_else(|| {
             RowError::new("DateTime", format!("{datetime:?} is not a date and time"))
+        })?
+    } else if opt_text(row, h.find(&["TradeTime"])).is_empty()
+        && !opt_text(row, h.find(&["OrderTime"])).is_empty()
+    {
+        // A Trade Confirmation query with the order's time but not the
+        // execution's: the order time, not midnight of the trade date.
+        let order_time = opt_text(row, h.find(&["OrderTime"]));
+        text::datetime_with(order_time, tz, day_first).ok_or_else(|| {
+            RowError::new(
+                "OrderTime",
+                format!("{order_time:?} is not a date and time"),
+            )
         })?
     } else {
         let date = opt_text(row, h.find(&["TradeDate"]));
