@@ -151,7 +151,10 @@ fn comma_number(cell: &str) -> Option<String> {
 pub fn writes_decimal_commas(rows: &[Row]) -> bool {
     let mut commas = false;
     for cell in rows.iter().flat_map(|r| r.cells.iter()) {
-        let t = cell.trim();
+        // Money counts too: "2,36 €", "($4,30)".
+        let t = cell.trim().trim_matches(|c: char| {
+            matches!(c, '$' | '€' | '£' | '¥' | '(' | ')') || c.is_whitespace()
+        });
         if t.contains(':') {
             continue; // times
         }
@@ -318,4 +321,48 @@ pub fn fee<R: Cells + ?Sized>(
         }
     }
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(cells: &[&[&str]]) -> Vec<Row> {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Row {
+                line: i + 1,
+                cells: r.iter().map(|c| (*c).to_owned()).collect(),
+                notes: Vec::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn decimal_commas_are_told_by_the_whole_file() {
+        // Three-decimal prices alone could be thousands; the money says not.
+        let german = rows(&[
+            &["SI 07-26", "30,125", "2,36 €"],
+            &["SI 07-26", "30,250", "(2,36 €)"],
+        ]);
+        assert!(writes_decimal_commas(&german));
+        let mut converted = german.clone();
+        to_decimal_points(&mut converted);
+        assert_eq!(converted[0].cells[1], "30.125");
+        assert_eq!(converted[0].cells[2], "2,36 €");
+        // Thousands separators and decimal points.
+        assert!(!writes_decimal_commas(&rows(&[&[
+            "NQ",
+            "18,200",
+            "$1,250.00"
+        ]])));
+        assert!(!writes_decimal_commas(&rows(&[&[
+            "EURUSD", "1,5", "1.08533"
+        ]])));
+        assert!(!writes_decimal_commas(&rows(&[&[
+            "2024.03.04 10:00:00",
+            "1 000"
+        ]])));
+    }
 }
