@@ -897,6 +897,7 @@ mod properties {
         "tradovate/performance-paired.csv",
         "kraken/trades-new-columns.csv",
         "ibkr/trade-confirm.csv",
+        "thinkorswim/seconds-apart.csv",
     ];
 
     #[test]
@@ -1658,6 +1659,18 @@ fn ibkr_trade_confirmation_query_with_order_time_and_commission_breakdown() {
         &[(
             "U3141 TSLA long x1: +50@176.4 f0.35 05-20 09:45:12-0400; -50@178.1 f0.41 05-20 10:30:15-0400;",
             dec!(84.24),
+        )],
+    );
+}
+
+#[test]
+fn thinkorswim_cash_rows_a_second_or_two_from_the_trade_history_still_give_the_fees() {
+    check(
+        "thinkorswim/seconds-apart.csv",
+        Format::Thinkorswim,
+        &[(
+            "31415926 KLM long x1: +100@5.1 f0.65 05-23 10:02:13-0400; -100@5.4 f0.03 05-23 10:31:01-0400;",
+            dec!(29.32),
         )],
     );
 }

@@ -27,7 +27,8 @@
 //! statement's "Cash Balance" and "Futures Statements" sections carry both, on
 //! `TRD` rows described as `BOT +300 PYPL @13.39` (futures with their exchange,
 //! `/MESM26:XCME`): each fill takes the fees (and the time to the second) of
-//! the matching row there, when one is found. A multi-leg order has one row
+//! the matching row there (its time within two seconds of the trade's: the
+//! two sections sometimes disagree by that much), when one is found. A multi-leg order has one row
 //! for all its legs (`SOLD -5 VERTICAL IWM 100 (Weeklys) 27 MAR 26 205/200
 //! PUT @.85`): its fee is shared by the legs in proportion to their
 //! quantities.
@@ -223,19 +224,21 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         ));
     }
     // Fees and seconds from the cash sections.
-    let minute = |t: DateTime<FixedOffset>| t.with_second(0).and_then(|t| t.with_nanosecond(0));
     let mut priced = vec![false; sink.parsed.fills.len()];
     for (fill, priced) in sink.parsed.fills.iter_mut().zip(&mut priced) {
         let base = fill.symbol.split_whitespace().next().unwrap_or("");
-        let matched = cash.iter_mut().find(|c| {
-            !c.used
-                && !c.spread
-                && c.side == fill.side
-                && c.qty == fill.qty
-                && c.symbol.eq_ignore_ascii_case(base)
-                && c.price.is_none_or(|p| p == fill.price)
-                && minute(c.at) == minute(fill.at)
-        });
+        let matched = cash
+            .iter_mut()
+            .filter(|c| {
+                !c.used
+                    && !c.spread
+                    && c.side == fill.side
+                    && c.qty == fill.qty
+                    && c.symbol.eq_ignore_ascii_case(base)
+                    && c.price.is_none_or(|p| p == fill.price)
+                    && same_execution_time(c.at, fill.at)
+            })
+            .min_by_key(|c| (c.at - fill.at).num_milliseconds().abs());
         if let Some(c) = matched {
             c.used = true;
             *priced = true;
@@ -258,7 +261,7 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
                         .split_whitespace()
                         .next()
                         .is_some_and(|u| u.eq_ignore_ascii_case(&c.symbol))
-                    && minute(f.at) == minute(c.at)
+                    && same_execution_time(c.at, f.at)
             })
             .collect();
         let total: Decimal = legs.iter().map(|&i| sink.parsed.fills[i].qty).sum();
@@ -287,6 +290,18 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         }
     }
     Ok(())
+}
+
+/// Whether a cash row's time is a trade's: the cash sections give the
+/// second, the trade history the second or only the minute, and the two
+/// may differ by a second or two (a known thinkorswim quirk).
+fn same_execution_time(cash: DateTime<FixedOffset>, trade: DateTime<FixedOffset>) -> bool {
+    let apart = (cash - trade).num_milliseconds();
+    if trade.second() == 0 && trade.nanosecond() == 0 {
+        (-2_000..62_000).contains(&apart)
+    } else {
+        apart.abs() <= 2_000
+    }
 }
 
 /// The instrument of a row: options are named `SPY 21 OCT 22 370 PUT`.
