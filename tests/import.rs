@@ -898,6 +898,7 @@ mod properties {
         "kraken/trades-new-columns.csv",
         "ibkr/trade-confirm.csv",
         "thinkorswim/seconds-apart.csv",
+        "ibkr/activity-es.csv",
     ];
 
     #[test]
@@ -1673,4 +1674,21 @@ fn thinkorswim_cash_rows_a_second_or_two_from_the_trade_history_still_give_the_f
             dec!(29.32),
         )],
     );
+}
+
+#[test]
+fn ibkr_activity_statement_in_spanish() {
+    let bytes = fixture("ibkr/activity-es.csv");
+    assert_eq!(detect(&bytes), Some(Format::IbkrFlexCsv));
+    let options = ImportOptions {
+        tz: chrono_tz::Europe::Madrid,
+        ..ImportOptions::default()
+    };
+    let r = import(&bytes, "activity-es.csv", &options).unwrap();
+    assert_eq!(
+        describe_all(&r),
+        ["U4455 ITX long x1: +100@44.1 f3 04-07 09:12:40+0200; -100@46.25 f3 04-09 16:05:00+0200;"]
+    );
+    assert_eq!(net(&r.trades[0]), dec!(209));
+    assert_eq!(r.trades[0].trade.currency, "EUR");
 }

@@ -79,6 +79,7 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         let l = l.replace('"', "");
         l.starts_with("trades,header,datadiscriminator")
             || l.starts_with("transaktionen,header,datadiscriminator")
+            || l.starts_with("operaciones,header,datadiscriminator")
     }) {
         return Some(Format::IbkrFlexCsv);
     }

@@ -13,7 +13,9 @@
 //! its `DataDiscriminator` says `Order` or `Trade` (an execution), `T. Price`
 //! is the price and `Comm/Fee` the commission. A statement in German has
 //! `Transaktionen` rows with `Datum/Zeit`, `Menge`, `T.-Kurs`, `Prov./Gebühr`
-//! and `Vermögenswertkategorie` (`Aktien`, `Aktien- und Indexoptionen`).
+//! and `Vermögenswertkategorie` (`Aktien`, `Aktien- und Indexoptionen`); one
+//! in Spanish `Operaciones` rows with `Fecha/Hora`, `Cantidad`, `Precio
+//! trans.`, `Tarifa/com.`.
 //! Its Trades rows give no multiplier: the "Financial Instrument
 //! Information" section does, by symbol (options on futures are not 100).
 //! The time of a fill is `DateTime`, else `TradeDate` and `TradeTime`, else
@@ -34,9 +36,16 @@ use super::{Fill, FillSide, ImportError, RowError, Sink, text};
 
 const WRAPPERS: &[&str] = &["BOF", "BOA", "BOS", "EOS", "EOA", "EOF"];
 
-// Column names, in English and as statements in German name them.
-const QUANTITY: &[&str] = &["Quantity", "Menge"];
-const TRADE_PRICE: &[&str] = &["TradePrice", "T. Price", "T.-Kurs"];
+// Column names, in English and as statements in German (and Spanish) name them.
+const SYMBOL: &[&str] = &["Symbol", "Símbolo"];
+const QUANTITY: &[&str] = &["Quantity", "Menge", "Cantidad"];
+const TRADE_PRICE: &[&str] = &[
+    "TradePrice",
+    "T. Price",
+    "T.-Kurs",
+    "Precio trans.",
+    "T. Precio",
+];
 const COMMISSION: &[&str] = &[
     "IBCommission",
     "Commission",
@@ -44,37 +53,40 @@ const COMMISSION: &[&str] = &[
     "Comm in USD",
     "Prov./Gebühr",
     "Provision/Gebühr",
+    "Tarifa/com.",
 ];
-const DATE_TIME: &[&str] = &["DateTime", "Date/Time", "Datum/Zeit"];
+const DATE_TIME: &[&str] = &["DateTime", "Date/Time", "Datum/Zeit", "Fecha/Hora"];
 const ASSET: &[&str] = &[
     "AssetClass",
     "AssetCategory",
     "Asset Category",
     "Vermögenswertkategorie",
     "Anlagekategorie",
+    "Categoría de activo",
 ];
-const CURRENCY: &[&str] = &["CurrencyPrimary", "Currency", "Währung"];
-const ACCOUNT: &[&str] = &["ClientAccountID", "AccountId", "Account", "Konto"];
+const CURRENCY: &[&str] = &["CurrencyPrimary", "Currency", "Währung", "Divisa"];
+const ACCOUNT: &[&str] = &["ClientAccountID", "AccountId", "Account", "Konto", "Cuenta"];
 
 /// The section of an Activity Statement that holds the trades, by language.
 fn is_trades_section(name: &str) -> bool {
-    matches!(name, "TRADES" | "TRANSAKTIONEN")
+    matches!(name, "TRADES" | "TRANSAKTIONEN" | "OPERACIONES")
 }
 
 /// An asset category as IBKR names it, in English or German.
 fn asset_kind(text: &str) -> Option<InstrumentKind> {
     match text.trim().to_lowercase().as_str() {
-        "aktien" => Some(InstrumentKind::Stock),
-        "aktien- und indexoptionen" | "optionen" | "optionen auf futures" => {
-            Some(InstrumentKind::Option)
-        }
+        "aktien" | "acciones" => Some(InstrumentKind::Stock),
+        "aktien- und indexoptionen"
+        | "optionen"
+        | "optionen auf futures"
+        | "opciones sobre acciones e índices" => Some(InstrumentKind::Option),
         "devisen" => Some(InstrumentKind::Forex),
         other => kind_from_asset(other),
     }
 }
 
 fn is_trade_header(header: &Header) -> bool {
-    header.find(&["Symbol"]).is_some()
+    header.find(SYMBOL).is_some()
         && header.find(QUANTITY).is_some()
         && (header.find(TRADE_PRICE).is_some() || header.has_all(&["Price", "Buy/Sell"]))
 }
@@ -164,7 +176,7 @@ fn fill_from(
     day_first: bool,
     sink: &mut Sink,
 ) -> Result<Option<Fill>, RowError> {
-    let symbol = opt_text(row, h.find(&["Symbol"]));
+    let symbol = opt_text(row, h.find(SYMBOL));
     let qty_text = opt_text(row, h.find(QUANTITY));
     if symbol.is_empty() && qty_text.is_empty() {
         return Ok(None);
@@ -283,7 +295,7 @@ pub(crate) fn read_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         if row.is_blank() {
             continue;
         }
-        let first = row.cell(0).to_ascii_uppercase();
+        let first = row.cell(0).to_uppercase();
         if WRAPPERS.contains(&first.as_str()) {
             match first.as_str() {
                 "BOS" => {
@@ -313,9 +325,11 @@ pub(crate) fn read_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         // An Activity Statement: "Trades","Header",... / "Trades","Data",...; every
         // other section, and the subtotals, are not fills.
         let second = row.cell(1).to_ascii_uppercase();
-        if matches!(first.as_str(), "ACCOUNT INFORMATION" | "KONTOINFORMATIONEN")
-            && second == "DATA"
-            && matches!(row.cell(2), "Account" | "Konto")
+        if matches!(
+            first.as_str(),
+            "ACCOUNT INFORMATION" | "KONTOINFORMATIONEN" | "INFORMACIÓN SOBRE LA CUENTA"
+        ) && second == "DATA"
+            && matches!(row.cell(2), "Account" | "Konto" | "Cuenta")
         {
             rows.account = row.cell(3).to_owned();
         }
