@@ -40,13 +40,17 @@ use super::instrument::{InstrumentKind, futures_root, root_multiplier};
 use super::table::{Header, Row, csv_rows, opt_text, req_number};
 use super::{Fill, FillSide, ImportError, RowError, Sink, StopOrder, text};
 
-/// A section title: one filled cell, in the first column. (A row whose only
-/// filled cell is further right, like `,,,TRG BY #123,,,` under an order, is
-/// part of the section.)
+/// A section title: one filled cell, in the first column. A row whose only
+/// filled cell is further right (`,,,TRG BY #123,,,` under an order) is part
+/// of the section, and so is a note in the first column (`RE #123`, `1st
+/// trgs OCO`), which has a `#` or starts with a digit, as no title does but
+/// "... Statements".
 fn title(row: &Row) -> Option<&str> {
     let mut filled = row.filled();
     let first = filled.next()?;
-    (filled.next().is_none() && !row.cell(0).is_empty()).then_some(first)
+    let note = (first.contains('#') && !first.ends_with("Statements"))
+        || first.starts_with(|c: char| c.is_ascii_digit());
+    (filled.next().is_none() && !row.cell(0).is_empty() && !note).then_some(first)
 }
 
 /// A row of the cash or futures section describing a fill.
@@ -487,4 +491,37 @@ fn trade_row(
         exec_id: None,
         line: row.line,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> Row {
+        Row {
+            line: 1,
+            cells: cells.iter().map(|c| (*c).to_owned()).collect(),
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn titles_and_notes() {
+        assert_eq!(
+            title(&row(&["Account Trade History", "", ""])),
+            Some("Account Trade History")
+        );
+        assert_eq!(
+            title(&row(&["Total Cash $5,540.08"])),
+            Some("Total Cash $5,540.08")
+        );
+        assert_eq!(
+            title(&row(&["Crypto # (Crypto offered by a bank) Statements"])),
+            Some("Crypto # (Crypto offered by a bank) Statements")
+        );
+        assert_eq!(title(&row(&["", "", "", "TRG BY #7000", ""])), None);
+        assert_eq!(title(&row(&["RE #7001", "", ""])), None);
+        assert_eq!(title(&row(&["1st trgs OCO", "", ""])), None);
+        assert_eq!(title(&row(&["Symbol", "Description"])), None);
+    }
 }
