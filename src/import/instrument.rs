@@ -61,6 +61,7 @@ pub const FUTURES: &[(&str, &str)] = &[
     ("MCL", "100"),
     ("QM", "500"),
     ("NG", "10000"),
+    ("MNG", "1000"),
     ("QG", "2500"),
     ("RB", "42000"),
     ("HO", "42000"),
@@ -74,6 +75,8 @@ pub const FUTURES: &[(&str, &str)] = &[
     ("MHG", "2500"),
     ("PL", "50"),
     ("PA", "100"),
+    ("QO", "50"),
+    ("QI", "2500"),
     // rates
     ("ZB", "1000"),
     ("UB", "1000"),
@@ -94,6 +97,8 @@ pub const FUTURES: &[(&str, &str)] = &[
     ("6S", "125000"),
     ("6N", "100000"),
     ("6M", "500000"),
+    ("E7", "62500"),
+    ("J7", "6250000"),
     // grains and softs
     ("ZC", "50"),
     ("ZS", "50"),
@@ -104,6 +109,8 @@ pub const FUTURES: &[(&str, &str)] = &[
     ("LE", "400"),
     ("HE", "400"),
     ("GF", "500"),
+    ("ZO", "50"),
+    ("ZR", "2000"),
     // crypto
     ("BTC", "5"),
     ("MBT", "0.1"),
@@ -111,9 +118,14 @@ pub const FUTURES: &[(&str, &str)] = &[
     ("MET", "0.1"),
     // volatility and Eurex
     ("VX", "1000"),
+    ("VXM", "100"),
     ("FDAX", "25"),
     ("FDXM", "5"),
     ("FESX", "10"),
+    ("FDXS", "1"),
+    ("FGBL", "1000"),
+    ("FGBM", "1000"),
+    ("FGBS", "1000"),
 ];
 
 /// The multiplier of a futures root in the built-in table.
@@ -313,6 +325,9 @@ mod tests {
             ("ES 12-24", Some("ES")),
             ("M2KZ4", Some("M2K")),
             ("6EH25", Some("6E")),
+            ("/VXMJ26", Some("VXM")),
+            ("/VXK26", Some("VX")),
+            ("FGBLM5", Some("FGBL")),
             ("AAPL", None),
             ("ES", None),
             ("SPY", None),
