@@ -1692,3 +1692,16 @@ fn ibkr_activity_statement_in_spanish() {
     assert_eq!(net(&r.trades[0]), dec!(209));
     assert_eq!(r.trades[0].trade.currency, "EUR");
 }
+
+#[test]
+fn an_option_that_expired_worthless_closes_at_zero() {
+    let r = check(
+        "ibkr/option-expired.csv",
+        Format::IbkrFlexCsv,
+        &[(
+            "U2468 QQQ 240419P00420000 long x100: +3@1.35 f1.95 04-12 10:15:00-0400; -3@0 f0 04-19 16:20:00-0400;",
+            dec!(-406.95),
+        )],
+    );
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
