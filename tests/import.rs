@@ -1705,3 +1705,23 @@ fn an_option_that_expired_worthless_closes_at_zero() {
     );
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
 }
+
+#[test]
+fn generic_csv_with_a_trade_date_column_short_and_cover_codes_and_fee_columns() {
+    // KO: sold short 300 at 60.10, covered 100 at 59.80 and 200 at 59.95;
+    // fees are the commission and every fee column of the row.
+    check(
+        "generic/trade-date-layout.csv",
+        Format::GenericCsv,
+        &[
+            (
+                "TR881 KO short x1: +300@60.1 f2.47 03-12 09:41:07-0400; -100@59.8 f0.7 03-12 10:05:44-0400; -200@59.95 f1.6 03-12 10:20:13-0400;",
+                dec!(55.23),
+            ),
+            (
+                "TR881 PEP long x1: +50@168.4 f0.4 03-12 11:02:31-0400; -50@169 f0.38 03-12 11:30:02-0400;",
+                dec!(29.22),
+            ),
+        ],
+    );
+}

@@ -56,6 +56,7 @@ const DATE: &[&str] = &[
     "Execution Date",
     "Fill Date",
     "Transaction Date",
+    "T/D",
 ];
 const TIME: &[&str] = &[
     "Time",
@@ -144,6 +145,12 @@ const FEES: &[&str] = &[
     "Exchange Fees",
     "NFA Fee",
     "Routing Fee",
+    "SEC",
+    "TAF",
+    "NSCC",
+    "Nasdaq",
+    "ECN Remove",
+    "ECN Add",
 ];
 const ACCOUNT: &[&str] = &[
     "Account",
