@@ -325,3 +325,39 @@ mod snapshots {
         harness.snapshot("review_dashboard");
     }
 }
+
+#[test]
+fn the_window_reopens_on_the_review_it_was_left_on() {
+    let harness = review_harness();
+    let prefs = harness.state().preferences();
+    assert_eq!(prefs.view, tranche::ui::View::Review);
+
+    let reopen = |prefs: tranche::app::Preferences| {
+        let store = MemoryStore::with_trades(samples().into_iter().map(|(_, t)| t));
+        let mut harness = Harness::builder()
+            .with_size([1600.0, 1000.0])
+            .build_eframe(move |cc| {
+                TrancheApp::with_preferences(
+                    &cc.egui_ctx,
+                    Box::new(move || Ok(Box::new(store) as Box<dyn tranche::app::store::Store>)),
+                    prefs,
+                )
+            });
+        settle(&mut harness);
+        harness
+    };
+    let again = reopen(prefs.clone());
+    assert!(has_label(&again, "Export CSV…"), "the review is showing");
+    assert!(again.state().review().stats().is_some());
+
+    // Settings are never reopened: the window opens on the trades instead.
+    let settings = reopen(tranche::app::Preferences {
+        view: tranche::ui::View::Settings,
+        ..prefs
+    });
+    assert_eq!(
+        settings.state().preferences().view,
+        tranche::ui::View::Detail
+    );
+    assert!(!has_label(&settings, "Export CSV…"));
+}

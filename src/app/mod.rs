@@ -88,6 +88,9 @@ pub struct Preferences {
     pub filter: TradeFilter,
     /// The review dashboard's own choices.
     pub review: ReviewPrefs,
+    /// The view the window showed, the trade or the review (settings are
+    /// never reopened).
+    pub view: View,
 }
 
 /// A long job's progress, for the progress bar.
@@ -196,6 +199,10 @@ impl TrancheApp {
         worker.send(Job::Load);
         worker.send(Job::LoadMultipliers);
         let (dialog_tx, dialog_rx) = channel();
+        let view = match prefs.view {
+            View::Review => View::Review,
+            View::Detail | View::Settings => View::Detail,
+        };
         TrancheApp {
             worker,
             trades: Trades::default(),
@@ -206,7 +213,7 @@ impl TrancheApp {
             detail: TradeDetail::default(),
             editor: None,
             settings_panel: None,
-            view: View::Detail,
+            view,
             selected: None,
             loaded: false,
             load_error: None,
@@ -308,6 +315,10 @@ impl TrancheApp {
         Preferences {
             list: self.list.prefs.clone(),
             review: self.review.prefs.clone(),
+            view: match self.view {
+                View::Review => View::Review,
+                View::Detail | View::Settings => View::Detail,
+            },
             ..self.prefs.clone()
         }
     }

@@ -93,9 +93,10 @@ pub enum Command {
 }
 
 /// What the main area shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum View {
     /// The selected trade.
+    #[default]
     Detail,
     /// Settings.
     Settings,
