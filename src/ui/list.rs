@@ -253,6 +253,7 @@ impl TradeList {
         let needle = filter.text.trim().to_lowercase();
         let shared_filter = shared.to_filter(zone);
         let check_shared = !shared_filter.is_empty();
+        let shared_matcher = shared_filter.matcher();
         let rows = trades.rows();
         let sort_key = (trades.revision(), self.prefs.sort, self.prefs.descending);
         if self.sorted_for != Some(sort_key) {
@@ -296,7 +297,7 @@ impl TradeList {
                     RuleFilter::Broke(rule) if !a.broke(rule) => return false,
                     _ => {}
                 }
-                !check_shared || shared_filter.accepts(&row.trade, a)
+                !check_shared || shared_matcher.accepts(&row.trade, a)
             })
             .collect();
         self.visible = visible;

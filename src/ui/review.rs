@@ -270,6 +270,7 @@ fn compute(rows: &[TradeRow], inputs: Inputs) -> Cache {
         })
         .collect();
     let filter = &inputs.filter;
+    let matcher = filter.matcher();
     let stats = journal_stats(&analysed, filter, &inputs.settings);
     let currency = inputs
         .currency
@@ -343,7 +344,7 @@ fn compute(rows: &[TradeRow], inputs: Inputs) -> Cache {
         let (Some(_), Some(r)) = (a.closed_at, a.r_multiple) else {
             continue;
         };
-        if !filter.accepts(&row.trade, a) {
+        if !matcher.accepts(&row.trade, a) {
             continue;
         }
         let r = f(r);
