@@ -219,11 +219,7 @@ fn report(args: &ReportArgs, journal_path: &Path, out: &mut dyn Write) -> Result
 /// Whether a file is a tranche-journal file: a JSON object (broker files
 /// never start with a brace).
 fn is_journal_json(bytes: &[u8]) -> bool {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    bytes
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_some_and(|&b| b == b'{')
+    interchange::looks_like_journal(bytes)
 }
 
 fn import(args: &ImportArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
@@ -296,10 +292,23 @@ fn import_statement(
             .map_err(|_| CliError::Usage(format!("unknown time zone {zone:?}")))?,
         None => crate::import::local_zone(),
     };
+    // The multipliers the user set for imports (in the app's Settings) are
+    // kept in the journal the file is imported into; a journal that does not
+    // exist yet has none, and is only created once the file reads.
+    let existing = if journal_path.exists() {
+        Some(Journal::open(journal_path)?)
+    } else {
+        None
+    };
+    let multipliers = match &existing {
+        Some(journal) => journal.import_multipliers()?.into_iter().collect(),
+        None => Default::default(),
+    };
     let options = ImportOptions {
         format: Some(format),
         tz,
         skip_bad_rows: args.skip_bad_rows,
+        multipliers,
         ..ImportOptions::default()
     };
     let file = args.file.display().to_string();
@@ -311,10 +320,10 @@ fn import_statement(
     )?;
     write!(out, "{}", import.preview())?;
 
-    let mut journal = if args.dry_run && !journal_path.exists() {
-        Journal::open_in_memory()?
-    } else {
-        Journal::open(journal_path)?
+    let mut journal = match existing {
+        Some(journal) => journal,
+        None if args.dry_run => Journal::open_in_memory()?,
+        None => Journal::open(journal_path)?,
     };
     let group_options = GroupOptions {
         multipliers: options.multipliers.clone(),

@@ -202,6 +202,16 @@ fn trade_out(trade: &Trade) -> TradeOut<'_> {
 // ---------------------------------------------------------------------------
 // Import
 
+/// Whether a file's content is a tranche-journal document rather than a
+/// broker statement: a JSON object (no broker file starts with a brace).
+pub fn looks_like_journal(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{')
+}
+
 /// Reads a tranche-journal document: every trade, events sorted by time, each
 /// validated. The first problem found is returned with its place in the file.
 pub fn from_json(text: &str) -> Result<Vec<Trade>, InterchangeError> {

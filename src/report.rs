@@ -68,6 +68,7 @@ impl From<FilterArgs> for Filter {
             condition,
             side,
             rule,
+            zone: None,
         }
     }
 }

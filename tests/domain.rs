@@ -31,6 +31,25 @@ fn validation_table() {
             trade(vec![entry(0, dec!(10), dec!(5))]),
             vec![],
         ),
+        (
+            "an option that expired worthless exits at zero",
+            trade(vec![
+                entry(0, dec!(2), dec!(1.35)),
+                exit(1, dec!(2), dec!(0)),
+            ]),
+            vec![],
+        ),
+        (
+            "negative exit price",
+            trade(vec![
+                entry(0, dec!(2), dec!(1.35)),
+                exit(1, dec!(2), dec!(-0.01)),
+            ]),
+            vec![ValidationError::NegativeExitPrice {
+                event: 1,
+                price: dec!(-0.01),
+            }],
+        ),
         ("no events", trade(vec![]), vec![ValidationError::NoEntry]),
         (
             "only a stop",

@@ -882,6 +882,23 @@ mod properties {
         "ibkr/activity.csv",
         "thinkorswim/todays-trade-activity.csv",
         "tradovate/performance.csv",
+        "ibkr/day-first.csv",
+        "ibkr/no-separator.xml",
+        "ibkr/activity-de.csv",
+        "ibkr/activity-instruments.csv",
+        "thinkorswim/order-groups.csv",
+        "thinkorswim/spread-fees.csv",
+        "mt4/numbered.htm",
+        "mt5/ReportHistory-60817263-ru.html",
+        "mt5/ReportHistory-60112233-it.csv",
+        "ninjatrader/executions-dotted-dates.csv",
+        "ninjatrader/executions-decimal-commas.csv",
+        "webull/orders-new-layout.csv",
+        "tradovate/performance-paired.csv",
+        "kraken/trades-new-columns.csv",
+        "ibkr/trade-confirm.csv",
+        "thinkorswim/seconds-apart.csv",
+        "ibkr/activity-es.csv",
     ];
 
     #[test]
@@ -1368,4 +1385,343 @@ fn mt4_partial_close_written_as_comment_rows_and_plain_space_thousands() {
         ]
     );
     assert_eq!(net(&r.trades[0]), dec!(2990));
+}
+
+/// Layouts real broker files take beyond the plain ones above.
+mod variants {
+    use super::*;
+
+    #[test]
+    fn ibkr_flex_dates_written_day_first_follow_the_unambiguous_ones() {
+        check(
+            "ibkr/day-first.csv",
+            Format::IbkrFlexCsv,
+            &[
+                (
+                    "U2468 KO long x1: +300@60.1 f1.5 03-05 09:30:00-0500; -300@61.35 f1.52 03-11 10:05:00-0400;",
+                    dec!(371.98),
+                ),
+                (
+                    "U2468 PEP short x1: +50@168.4 f1 03-14 11:15:00-0400; -50@167.9 f1 03-14 14:15:00-0400;",
+                    dec!(23),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn ibkr_flex_xml_with_no_separator_between_date_and_time() {
+        check(
+            "ibkr/no-separator.xml",
+            Format::IbkrFlexXml,
+            &[(
+                "U1357 MNQM4 long x2: +3@18210.25 f1.86 03-18 14:02:10-0400; -3@18231.75 f1.86 03-18 14:20:45-0400;",
+                dec!(125.28),
+            )],
+        );
+    }
+
+    #[test]
+    fn ninjatrader_dotted_day_first_dates_and_decimal_commas() {
+        check(
+            "ninjatrader/executions-dotted-dates.csv",
+            Format::NinjaTraderExecutions,
+            &[(
+                "Sim101 MES 12-26 long x5: +2@6012.25 f1.24 10-05 15:31:02-0400; -1@6015.75 f0.62 10-05 15:40:10-0400; -1@6009.5 f0.62 10-05 15:52:44-0400;",
+                dec!(1.27),
+            )],
+        );
+    }
+}
+
+#[test]
+fn thinkorswim_order_groups_empty_line_sections_futures_fees_and_futures_options() {
+    let r = check(
+        "thinkorswim/order-groups.csv",
+        Format::Thinkorswim,
+        &[
+            (
+                "99887766 ACME long x1: +40@25.1 f0 06-02 09:41:07-0400; stop 23.5 06-02 09:41:07-0400; stop 23.8 06-02 15:30:12-0400; stop 24.2 06-03 10:12:55-0400; -40@24.2 f0.02 06-03 10:12:55-0400;",
+                dec!(-36.02),
+            ),
+            (
+                "99887766 /MESM26 long x5: +2@6020.25 f3.2 06-02 11:00:03-0400; -2@6031.5 f3.2 06-02 11:25:40-0400;",
+                dec!(106.1),
+            ),
+            (
+                "99887766 /OGQ26 28 JUL 26 2400 CALL long x100: +1@31.5 f0 06-04 10:30:00-0400; -1@36.2 f0 06-05 14:00:00-0400;",
+                dec!(470),
+            ),
+        ],
+    );
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+#[test]
+fn mt5_report_in_russian_is_read_by_the_shape_of_its_tables() {
+    let bytes = fixture("mt5/ReportHistory-60817263-ru.html");
+    assert_eq!(&bytes[..2], &[0xff, 0xfe]);
+    let r = check(
+        "mt5/ReportHistory-60817263-ru.html",
+        Format::Mt5Html,
+        &[(
+            "60817263 GBPUSD short x100000: +0.3@1.2645 f2.1 02-10 09:15:00-0500; stop 1.269 02-10 09:15:00-0500; +0.2@1.26325 f1.4 02-10 10:05:00-0500; stop 1.269 02-10 10:05:00-0500; stop 1.267 02-10 16:40:00-0500; -0.5@1.258 f3.5 02-10 16:40:00-0500;",
+            dec!(293),
+        )],
+    );
+    assert_eq!(r.trades[0].trade.currency, "USD");
+    assert_eq!(r.trades[0].sources[0].key.0, "x:990001");
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+#[test]
+fn mt4_numbered_statement_with_account_number_label_and_short_column_names() {
+    check(
+        "mt4/numbered.htm",
+        Format::Mt4Html,
+        &[(
+            "3317 AUDUSD long x100000: +3@0.642 f14 05-06 08:30:00-0400; stop 0.639 05-06 08:30:00-0400; -2@0.6445 f0 05-06 14:10:00-0400; stop 0.642 05-06 14:10:00-0400; -1@0.647 f1.3 05-07 09:45:00-0400;",
+            dec!(984.7),
+        )],
+    );
+}
+
+#[test]
+fn ibkr_activity_statement_in_german() {
+    let r = check(
+        "ibkr/activity-de.csv",
+        Format::IbkrFlexCsv,
+        &[
+            (
+                "U9753 SAP long x1: +40@215.3 f3 03-03 09:05:12-0500; -40@219.8 f3 03-05 15:40:00-0500;",
+                dec!(174),
+            ),
+            (
+                "U9753 SAP 21MAR25 220 C long x100: +2@4.1 f1.8 03-06 10:30:00-0500; -2@5 f1.8 03-07 11:45:30-0500;",
+                dec!(176.4),
+            ),
+        ],
+    );
+    assert_eq!(r.trades[0].trade.currency, "EUR");
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+#[test]
+fn ibkr_activity_statement_multipliers_from_the_instrument_list() {
+    check(
+        "ibkr/activity-instruments.csv",
+        Format::IbkrFlexCsv,
+        &[(
+            "U8642 EW3H5 C6000 long x50: +1@42.25 f2.47 03-10 10:00:00-0400; -1@55.75 f2.47 03-12 14:00:00-0400;",
+            dec!(670.06),
+        )],
+    );
+}
+
+#[test]
+fn webull_newer_layout_with_b_s_filled_qty_dollar_prices_and_fee_columns() {
+    let r = check(
+        "webull/orders-new-layout.csv",
+        Format::WebullOrders,
+        &[(
+            "default QQQ260417P00540000 long x100: +3@4.35 f0.18 04-06 10:14:52-0400; -3@3.9 f0.21 04-06 13:40:03-0400;",
+            dec!(-135.39),
+        )],
+    );
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+#[test]
+fn tradovate_performance_with_spelled_out_column_names() {
+    check(
+        "tradovate/performance-paired.csv",
+        Format::TradovatePerformance,
+        &[
+            (
+                "default MESU6 short x5: +2@6447.5 f0 09-08 09:58:40-0400; -2@6450.25 f0 09-08 10:02:15-0400;",
+                dec!(-27.5),
+            ),
+            (
+                "default MESU6 long x5: +1@6452 f0 09-08 11:15:00-0400; -1@6458.75 f0 09-08 11:31:20-0400;",
+                dec!(33.75),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn mt5_report_csv_in_italian_with_semicolons_and_decimal_commas() {
+    let r = check(
+        "mt5/ReportHistory-60112233-it.csv",
+        Format::Mt5Csv,
+        &[(
+            "60112233 USDJPY long x100000: +0.5@144.25 f1.75 06-02 09:00:00-0400; stop 143.75 06-02 09:00:00-0400; -0.5@144.91 f2.15 06-02 15:30:00-0400;",
+            dec!(32996.1),
+        )],
+    );
+    assert_eq!(r.trades[0].trade.currency, "JPY");
+    assert_eq!(r.trades[0].sources[0].key.0, "x:900101");
+}
+
+#[test]
+fn kraken_export_with_asset_class_and_position_columns_and_slashed_pairs() {
+    let r = check(
+        "kraken/trades-new-columns.csv",
+        Format::KrakenTrades,
+        &[(
+            "default SOL/EUR long x1: +10@120.5 f3.133 04-02 09:10:11+0000; -10@126 f3.276 04-03 15:00:00+0000;",
+            dec!(48.591),
+        )],
+    );
+    assert_eq!(r.trades[0].trade.currency, "EUR");
+}
+
+#[test]
+fn thinkorswim_fee_of_a_vertical_is_shared_by_its_legs() {
+    check(
+        "thinkorswim/spread-fees.csv",
+        Format::Thinkorswim,
+        &[
+            (
+                "44556677 IWM 27 MAR 26 200 PUT long x100: +5@1.1 f3.43 03-17 10:05:41-0400; -5@0.25 f3.4 03-19 14:31:07-0400;",
+                dec!(-431.83),
+            ),
+            (
+                "44556677 IWM 27 MAR 26 205 PUT short x100: +5@1.95 f3.43 03-17 10:05:41-0400; -5@0.55 f3.41 03-19 14:31:07-0400;",
+                dec!(693.16),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn ninjatrader_semicolons_and_decimal_commas_with_three_decimals() {
+    let bytes = fixture("ninjatrader/executions-decimal-commas.csv");
+    assert_eq!(detect(&bytes), Some(Format::NinjaTraderExecutions));
+    let options = ImportOptions {
+        tz: chrono_tz::Europe::Berlin,
+        ..ImportOptions::default()
+    };
+    let r = import(&bytes, "executions.csv", &options).unwrap();
+    assert_eq!(
+        describe_all(&r),
+        [
+            "Sim101 SI 07-26 long x5000: +1@30.125 f2.36 06-08 14:02:11+0200; -1@30.2 f2.36 06-08 14:47:30+0200;"
+        ]
+    );
+    assert_eq!(net(&r.trades[0]), dec!(370.28));
+}
+
+#[test]
+fn statements_whose_trades_come_after_long_sections_are_detected_by_how_they_begin() {
+    // A year of thinkorswim cash rows puts the trade history past the part of
+    // the file detection reads.
+    let mut tos = String::from(
+        "Account Statement for 123 (margin) since 1/1/24 through 12/31/24\n\nCash Balance\n\
+         DATE,TIME,TYPE,REF #,DESCRIPTION,Misc Fees,Commissions & Fees,AMOUNT,BALANCE\n",
+    );
+    for i in 0..4000 {
+        tos.push_str(&format!(
+            "1/{}/24,10:00:{:02},TRD,=\"{}\",BOT +1 ABCD @1.00,,,-1.00,\"1,000.00\"\n",
+            i % 28 + 1,
+            i % 60,
+            100_000 + i
+        ));
+    }
+    tos.push_str(
+        "\nAccount Trade History\n,Exec Time,Spread,Side,Qty,Pos Effect,Symbol,Exp,Strike,Type,Price,Net Price,Order Type\n\
+         ,1/2/24 10:00:09,STOCK,BUY,+1,TO OPEN,ABCD,,,STOCK,1.00,1.00,LMT\n",
+    );
+    assert_eq!(detect(tos.as_bytes()), Some(Format::Thinkorswim));
+    // An Activity Statement lists its open positions before its trades.
+    let mut ibkr = String::from(
+        "Statement,Header,Field Name,Field Value\nStatement,Data,BrokerName,Interactive Brokers LLC\n\
+         Open Positions,Header,DataDiscriminator,Asset Category,Currency,Symbol,Quantity,Mult,Cost Price,Cost Basis,Close Price,Value,Unrealized P/L,Code\n",
+    );
+    for i in 0..500 {
+        ibkr.push_str(&format!(
+            "Open Positions,Data,Summary,Stocks,USD,S{i},10,1,5,50,5,50,0,\n"
+        ));
+    }
+    ibkr.push_str(
+        "Trades,Header,DataDiscriminator,Asset Category,Currency,Symbol,Date/Time,Quantity,T. Price,C. Price,Proceeds,Comm/Fee,Basis,Realized P/L,MTM P/L,Code\n\
+         Trades,Data,Order,Stocks,USD,AMD,\"2024-03-04, 09:35:12\",10,180,181,-1800,-1,1801,0,10,O\n",
+    );
+    assert_eq!(detect(ibkr.as_bytes()), Some(Format::IbkrFlexCsv));
+    let r = import(ibkr.as_bytes(), "statement.csv", &new_york()).unwrap();
+    assert_eq!(r.fills.len(), 1);
+}
+
+#[test]
+fn ibkr_trade_confirmation_query_with_order_time_and_commission_breakdown() {
+    check(
+        "ibkr/trade-confirm.csv",
+        Format::IbkrFlexCsv,
+        &[(
+            "U3141 TSLA long x1: +50@176.4 f0.35 05-20 09:45:12-0400; -50@178.1 f0.41 05-20 10:30:15-0400;",
+            dec!(84.24),
+        )],
+    );
+}
+
+#[test]
+fn thinkorswim_cash_rows_a_second_or_two_from_the_trade_history_still_give_the_fees() {
+    check(
+        "thinkorswim/seconds-apart.csv",
+        Format::Thinkorswim,
+        &[(
+            "31415926 KLM long x1: +100@5.1 f0.65 05-23 10:02:13-0400; -100@5.4 f0.03 05-23 10:31:01-0400;",
+            dec!(29.32),
+        )],
+    );
+}
+
+#[test]
+fn ibkr_activity_statement_in_spanish() {
+    let bytes = fixture("ibkr/activity-es.csv");
+    assert_eq!(detect(&bytes), Some(Format::IbkrFlexCsv));
+    let options = ImportOptions {
+        tz: chrono_tz::Europe::Madrid,
+        ..ImportOptions::default()
+    };
+    let r = import(&bytes, "activity-es.csv", &options).unwrap();
+    assert_eq!(
+        describe_all(&r),
+        ["U4455 ITX long x1: +100@44.1 f3 04-07 09:12:40+0200; -100@46.25 f3 04-09 16:05:00+0200;"]
+    );
+    assert_eq!(net(&r.trades[0]), dec!(209));
+    assert_eq!(r.trades[0].trade.currency, "EUR");
+}
+
+#[test]
+fn an_option_that_expired_worthless_closes_at_zero() {
+    let r = check(
+        "ibkr/option-expired.csv",
+        Format::IbkrFlexCsv,
+        &[(
+            "U2468 QQQ 240419P00420000 long x100: +3@1.35 f1.95 04-12 10:15:00-0400; -3@0 f0 04-19 16:20:00-0400;",
+            dec!(-406.95),
+        )],
+    );
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+#[test]
+fn generic_csv_with_a_trade_date_column_short_and_cover_codes_and_fee_columns() {
+    // KO: sold short 300 at 60.10, covered 100 at 59.80 and 200 at 59.95;
+    // fees are the commission and every fee column of the row.
+    check(
+        "generic/trade-date-layout.csv",
+        Format::GenericCsv,
+        &[
+            (
+                "TR881 KO short x1: +300@60.1 f2.47 03-12 09:41:07-0400; -100@59.8 f0.7 03-12 10:05:44-0400; -200@59.95 f1.6 03-12 10:20:13-0400;",
+                dec!(55.23),
+            ),
+            (
+                "TR881 PEP long x1: +50@168.4 f0.4 03-12 11:02:31-0400; -50@169 f0.38 03-12 11:30:02-0400;",
+                dec!(29.22),
+            ),
+        ],
+    );
 }

@@ -16,10 +16,12 @@ use tranche::analysis::{Messages, RuleSettings, format};
 use tranche::app::TrancheApp;
 use tranche::app::sample::sample_trades;
 use tranche::app::store::MemoryStore;
-use tranche::domain::{Trade, TradeId};
+use tranche::domain::{Side, Trade, TradeId};
 use tranche::report::report_json;
 use tranche::ui::Command;
+use tranche::ui::filter::TradeFilter;
 use tranche::ui::review::{Chart, scale_out_plot_id};
+use tranche::ui::time::Zone;
 
 type App = Harness<'static, TrancheApp>;
 
@@ -135,8 +137,8 @@ fn the_filter_changes_the_cards_consistently() {
     let trades = samples();
     let mut harness = review_harness();
     let symbol = trades[0].1.symbol.clone();
-    fill(&mut harness, "Review symbol", &symbol);
-    harness.run();
+    fill(&mut harness, "Symbol filter", &symbol);
+    settle(&mut harness);
     let filter = Filter {
         symbol: Some(symbol.clone()),
         ..Filter::default()
@@ -153,9 +155,57 @@ fn the_filter_changes_the_cards_consistently() {
     );
 
     // Clearing the filter brings back every trade.
-    harness.get_by_label("Clear review filter").click();
-    harness.run();
+    harness.get_by_label("Clear filter").click();
+    settle(&mut harness);
     assert_cards_match(&harness, &expected_report(&trades, &Filter::default()));
+}
+
+#[test]
+fn the_list_and_the_review_share_one_filter() {
+    let trades = samples();
+    let mut harness = review_harness();
+    let all = harness.state().listed_ids().len();
+    assert_eq!(all, trades.len());
+    // A date range and a side, typed once, filter both.
+    let middle = trades[trades.len() / 2]
+        .1
+        .events
+        .first()
+        .expect("an event")
+        .at
+        .date_naive();
+    fill(&mut harness, "From date", &middle.to_string());
+    harness.get_by_label("Side filter").click();
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "long").click();
+    settle(&mut harness);
+
+    let typed = TradeFilter {
+        from: middle.to_string(),
+        side: Some(Side::Long),
+        ..TradeFilter::default()
+    };
+    assert_eq!(harness.state().filter(), &typed);
+    let filter = typed.to_filter(&Zone::Local);
+    let settings = RuleSettings::default();
+    let analyses = analyze_all(&trades, &settings, Messages::Skip);
+    let mut passing: Vec<TradeId> = trades
+        .iter()
+        .zip(&analyses)
+        .filter(|((_, trade), analysis)| filter.accepts(trade, analysis))
+        .map(|((id, _), _)| *id)
+        .collect();
+    assert!(!passing.is_empty() && passing.len() < all, "{passing:?}");
+    let mut listed = harness.state().listed_ids();
+    listed.sort();
+    passing.sort();
+    assert_eq!(listed, passing, "the list shows the trades that pass");
+    assert_cards_match(&harness, &expected_report(&trades, &filter));
+    assert_eq!(
+        harness.state().preferences().filter,
+        typed,
+        "the filter is remembered between runs"
+    );
 }
 
 #[test]
@@ -274,4 +324,40 @@ mod snapshots {
         settle(&mut harness);
         harness.snapshot("review_dashboard");
     }
+}
+
+#[test]
+fn the_window_reopens_on_the_review_it_was_left_on() {
+    let harness = review_harness();
+    let prefs = harness.state().preferences();
+    assert_eq!(prefs.view, tranche::ui::View::Review);
+
+    let reopen = |prefs: tranche::app::Preferences| {
+        let store = MemoryStore::with_trades(samples().into_iter().map(|(_, t)| t));
+        let mut harness = Harness::builder()
+            .with_size([1600.0, 1000.0])
+            .build_eframe(move |cc| {
+                TrancheApp::with_preferences(
+                    &cc.egui_ctx,
+                    Box::new(move || Ok(Box::new(store) as Box<dyn tranche::app::store::Store>)),
+                    prefs,
+                )
+            });
+        settle(&mut harness);
+        harness
+    };
+    let again = reopen(prefs.clone());
+    assert!(has_label(&again, "Export CSV…"), "the review is showing");
+    assert!(again.state().review().stats().is_some());
+
+    // Settings are never reopened: the window opens on the trades instead.
+    let settings = reopen(tranche::app::Preferences {
+        view: tranche::ui::View::Settings,
+        ..prefs
+    });
+    assert_eq!(
+        settings.state().preferences().view,
+        tranche::ui::View::Detail
+    );
+    assert!(!has_label(&settings, "Export CSV…"));
 }

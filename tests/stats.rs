@@ -562,3 +562,56 @@ fn the_parts_of_a_large_journal_add_up() {
         a.clean_trades
     );
 }
+
+mod zone_dates {
+    use super::*;
+    use proptest::prelude::*;
+    use tranche::analysis::analyze;
+
+    const ZONES: [chrono_tz::Tz; 4] = [
+        chrono_tz::America::New_York,
+        chrono_tz::Australia::Lord_Howe,
+        chrono_tz::America::Santiago,
+        chrono_tz::UTC,
+    ];
+
+    proptest! {
+        /// The open date in a zone is inside the range exactly when the
+        /// filter accepts the trade: bounds found once per filter agree with
+        /// the calendar, across clock changes (Santiago's skip midnight).
+        #[test]
+        fn dates_in_a_zone_match_the_calendar(
+            minutes in 0i64..(3 * 366 * 24 * 60),
+            offset_quarters in -48i32..=56,
+            zone in 0usize..ZONES.len(),
+            from_day in proptest::option::of(0i64..(3 * 366)),
+            span in proptest::option::of(0i64..40),
+        ) {
+            let zone = ZONES[zone];
+            let offset = FixedOffset::east_opt(offset_quarters * 900).expect("an offset");
+            let base = NaiveDate::from_ymd_opt(2023, 1, 1).expect("a date");
+            let opened = (base.and_hms_opt(0, 0, 0).expect("midnight")
+                + chrono::Duration::minutes(minutes))
+                .and_utc()
+                .with_timezone(&offset);
+            let from = from_day.map(|d| base + chrono::Duration::days(d));
+            let to = span.map(|s| from.unwrap_or(base) + chrono::Duration::days(s));
+            let trade = trade(
+                "T",
+                Side::Long,
+                "",
+                vec![entry(opened, dec!(1), dec!(10))],
+            );
+            let analysis = analyze(&trade, &RuleSettings::default());
+            let filter = Filter {
+                from,
+                to,
+                zone: Some(zone),
+                ..Filter::default()
+            };
+            let day = opened.with_timezone(&zone).date_naive();
+            let expected = from.is_none_or(|f| day >= f) && to.is_none_or(|t| day <= t);
+            prop_assert_eq!(filter.accepts(&trade, &analysis), expected, "{} in {}", opened, zone);
+        }
+    }
+}

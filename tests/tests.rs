@@ -6,6 +6,7 @@ mod cli;
 mod domain;
 mod helpers;
 mod import;
+mod import_dialog;
 mod import_journal;
 mod interchange;
 mod review;

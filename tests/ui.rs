@@ -367,6 +367,49 @@ fn the_list_filters_and_sorts() {
 }
 
 #[test]
+fn typing_narrows_the_search_and_deleting_widens_it_again() {
+    let trades = sample_trades().expect("samples parse");
+    let mut harness = harness_with(MemoryStore::with_trades(trades.clone()));
+    let matching = |needle: &str| {
+        trades
+            .iter()
+            .filter(|t| {
+                let mut hay = format!("{} {}", t.symbol, t.setup);
+                for tag in &t.tags {
+                    hay.push(' ');
+                    hay.push_str(tag);
+                }
+                hay.to_lowercase().contains(needle)
+            })
+            .count()
+    };
+    // One key at a time, as a person types.
+    harness
+        .get_by_role_and_label(Role::TextInput, "Search trades")
+        .focus();
+    harness.run();
+    for (typed, needle) in [("b", "b"), ("r", "br"), ("e", "bre")] {
+        harness
+            .get_by_role_and_label(Role::TextInput, "Search trades")
+            .type_text(typed);
+        harness.run();
+        assert_eq!(
+            harness.state().listed_ids().len(),
+            matching(needle),
+            "{needle}"
+        );
+    }
+    assert!(matching("bre") < matching("b"));
+    harness.key_press(Key::Backspace);
+    harness.key_press(Key::Backspace);
+    harness.run();
+    assert_eq!(harness.state().listed_ids().len(), matching("b"));
+    // Another filter after a search starts from every trade again.
+    click(&mut harness, "Score");
+    assert_eq!(harness.state().listed_ids().len(), matching("b"));
+}
+
+#[test]
 fn tab_moves_through_the_event_grid() {
     let mut harness = harness_with(MemoryStore::new());
     click(&mut harness, "New trade");
@@ -528,6 +571,24 @@ impl tranche::app::store::Store for FailingStore {
     }
     fn location(&self) -> Option<String> {
         None
+    }
+    fn commit_import(
+        &mut self,
+        _: &tranche::import::Import,
+        _: &tranche::import::GroupOptions,
+        _: bool,
+        _: &mut dyn FnMut(usize, usize),
+    ) -> Result<tranche::storage::ImportOutcome, StoreError> {
+        Err("the disk is full".into())
+    }
+    fn import_multipliers(&self) -> Result<tranche::app::store::Multipliers, StoreError> {
+        Ok(Default::default())
+    }
+    fn set_import_multipliers(
+        &mut self,
+        _: &tranche::app::store::Multipliers,
+    ) -> Result<(), StoreError> {
+        Err("the disk is full".into())
     }
 }
 

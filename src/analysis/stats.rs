@@ -96,7 +96,7 @@ pub fn analyze_all(
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Filter {
-    /// First open date included (the initial entry's date, in its own offset).
+    /// First open date included: the initial entry's date in [`zone`](Self::zone).
     pub from: Option<NaiveDate>,
     /// Last open date included.
     pub to: Option<NaiveDate>,
@@ -110,9 +110,68 @@ pub struct Filter {
     pub side: Option<Side>,
     /// Only trades that broke this rule.
     pub rule: Option<Rule>,
+    /// The zone whose calendar `from` and `to` are dates of; `None` reads
+    /// each trade's open date in the offset it was recorded in. Not part of
+    /// a report's JSON: the command line always reads dates as recorded.
+    #[serde(skip)]
+    pub zone: Option<chrono_tz::Tz>,
 }
 
 impl Filter {
+    /// Whether the trade passes the filter. To test many trades, make a
+    /// [`Matcher`] once with [`Filter::matcher`].
+    pub fn accepts(&self, trade: &Trade, analysis: &TradeAnalysis) -> bool {
+        self.matcher().accepts(trade, analysis)
+    }
+
+    /// The filter made ready to test many trades: dates in a zone become the
+    /// instants their days begin, found once rather than once per trade.
+    pub fn matcher(&self) -> Matcher<'_> {
+        let bounds = self.zone.map(|zone| {
+            (
+                self.from.and_then(|day| day_start(zone, day)),
+                self.to
+                    .and_then(|day| day.succ_opt())
+                    .and_then(|day| day_start(zone, day)),
+            )
+        });
+        Matcher {
+            filter: self,
+            bounds,
+        }
+    }
+
+    /// Whether every trade passes.
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
+}
+
+/// The first instant of `day` in `zone` (the first that exists, where clocks
+/// skip midnight).
+fn day_start(zone: chrono_tz::Tz, day: NaiveDate) -> Option<DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    (0..=3).find_map(|hour| {
+        let local = day.and_hms_opt(hour, 0, 0)?;
+        zone.from_local_datetime(&local)
+            .earliest()
+            .map(|at| at.with_timezone(&chrono::Utc))
+    })
+}
+
+/// The instants a range of days begins and ends at (open ends are `None`).
+type DayBounds = (Option<DateTime<chrono::Utc>>, Option<DateTime<chrono::Utc>>);
+
+/// A [`Filter`] ready to test many trades ([`Filter::matcher`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Matcher<'a> {
+    filter: &'a Filter,
+    /// With a zone: the instants the first day begins and the day after the
+    /// last begins.
+    bounds: Option<DayBounds>,
+}
+
+impl Matcher<'_> {
     /// Whether the trade passes the filter.
     pub fn accepts(&self, trade: &Trade, analysis: &TradeAnalysis) -> bool {
         let Filter {
@@ -123,12 +182,22 @@ impl Filter {
             condition,
             side,
             rule,
-        } = self;
+            zone: _,
+        } = self.filter;
         if from.is_some() || to.is_some() {
-            let Some(opened) = analysis.opened_at.map(|at| at.date_naive()) else {
+            let Some(opened) = analysis.opened_at else {
                 return false;
             };
-            if from.is_some_and(|from| opened < from) || to.is_some_and(|to| opened > to) {
+            let inside = match self.bounds {
+                Some((start, end)) => {
+                    start.is_none_or(|start| opened >= start) && end.is_none_or(|end| opened < end)
+                }
+                None => {
+                    let day = opened.date_naive();
+                    from.is_none_or(|from| day >= from) && to.is_none_or(|to| day <= to)
+                }
+            };
+            if !inside {
                 return false;
             }
         }
@@ -141,11 +210,6 @@ impl Filter {
             && condition.is_none_or(|c| trade.market_condition == c)
             && side.is_none_or(|s| trade.side == s)
             && rule.is_none_or(|r| analysis.broke(r))
-    }
-
-    /// Whether every trade passes.
-    pub fn is_empty(&self) -> bool {
-        *self == Filter::default()
     }
 }
 
@@ -574,12 +638,13 @@ struct Partial<'a> {
 impl<'a> Partial<'a> {
     fn of(trades: &[Analysed<'a>], filter: &Filter, settings: &RuleSettings) -> Partial<'a> {
         let filtering = !filter.is_empty();
+        let matcher = filter.matcher();
         let mut partial = Partial {
             closed: Vec::with_capacity(trades.len()),
             ..Partial::default()
         };
         for item in trades {
-            if !filtering || filter.accepts(item.trade, item.analysis) {
+            if !filtering || matcher.accepts(item.trade, item.analysis) {
                 partial.add(item, settings);
             }
         }

@@ -20,26 +20,33 @@ pub enum DialogResult {
     NoFile {
         /// Whether the dialog returned within half a second.
         quickly: bool,
+        /// Whether the file was to be exported to (else imported).
+        export: bool,
     },
 }
 
-fn no_file(started: std::time::Instant) -> DialogResult {
+fn no_file(started: std::time::Instant, export: bool) -> DialogResult {
     DialogResult::NoFile {
         quickly: started.elapsed() < std::time::Duration::from_millis(500),
+        export,
     }
 }
 
-/// Asks for a journal file to import; sends the choice (if any) and wakes the UI.
+/// Asks for a file to import (a journal or a broker statement); sends the
+/// choice (if any) and wakes the UI.
 pub fn pick_import(results: Sender<DialogResult>, ctx: egui::Context) {
     spawn(move || {
         let dialog = rfd::AsyncFileDialog::new()
             .set_title("Import trades")
-            .add_filter("Tranche journal (JSON)", &["json"])
+            .add_filter(
+                "Journals and broker statements",
+                &["json", "csv", "txt", "xml", "htm", "html"],
+            )
             .add_filter("All files", &["*"]);
         let started = std::time::Instant::now();
         let result = match block_on(dialog.pick_file()) {
             Some(file) => DialogResult::Import(file.path().to_path_buf()),
-            None => no_file(started),
+            None => no_file(started, false),
         };
         let _ = results.send(result);
         ctx.request_repaint();
@@ -56,7 +63,7 @@ pub fn pick_export(results: Sender<DialogResult>, ctx: egui::Context) {
         let started = std::time::Instant::now();
         let result = match block_on(dialog.save_file()) {
             Some(file) => DialogResult::Export(file.path().to_path_buf()),
-            None => no_file(started),
+            None => no_file(started, true),
         };
         let _ = results.send(result);
         ctx.request_repaint();

@@ -4,6 +4,11 @@
 use crate::domain::{Trade, TradeId};
 use crate::interchange;
 
+/// Whether a file's content is a tranche-journal document (not a broker statement).
+pub fn is_journal(bytes: &[u8]) -> bool {
+    interchange::looks_like_journal(bytes)
+}
+
 /// Reads the trades of a tranche-journal JSON document.
 pub fn parse(text: &str) -> Result<Vec<Trade>, String> {
     interchange::from_json(text).map_err(|err| err.to_string())

@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use crate::analysis::RuleSettings;
 use crate::domain::{Trade, TradeId};
-use crate::storage::Journal;
+use crate::import::{GroupOptions, Import};
+use crate::storage::{ImportOutcome, Journal};
 
-use super::store::{Store, StoreError};
+use super::store::{Multipliers, Store, StoreError};
 use super::worker::Opener;
 
 /// Opens (creating or migrating) the journal at `path`, on the worker thread.
@@ -53,5 +54,25 @@ impl Store for Journal {
 
     fn location(&self) -> Option<String> {
         self.path().map(|path| path.display().to_string())
+    }
+
+    fn commit_import(
+        &mut self,
+        import: &Import,
+        options: &GroupOptions,
+        dry_run: bool,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportOutcome, StoreError> {
+        Ok(Journal::commit_import(
+            self, import, options, dry_run, progress,
+        )?)
+    }
+
+    fn import_multipliers(&self) -> Result<Multipliers, StoreError> {
+        Ok(Journal::import_multipliers(self)?)
+    }
+
+    fn set_import_multipliers(&mut self, multipliers: &Multipliers) -> Result<(), StoreError> {
+        Ok(Journal::set_import_multipliers(self, multipliers)?)
     }
 }

@@ -16,6 +16,7 @@ mod interchange_io;
 pub mod journal;
 pub mod model;
 pub mod sample;
+pub mod statement;
 pub mod store;
 pub mod worker;
 
@@ -30,6 +31,8 @@ use crate::analysis::RuleSettings;
 use crate::domain::{Trade, TradeId};
 use crate::ui::detail::TradeDetail;
 use crate::ui::editor::TradeEditor;
+use crate::ui::filter::TradeFilter;
+use crate::ui::import::{ImportDialog, ProgressView};
 use crate::ui::list::{ListPrefs, TradeList};
 use crate::ui::review::{ReviewPanel, ReviewPrefs};
 use crate::ui::settings::SettingsPanel;
@@ -38,7 +41,8 @@ use crate::ui::{Command, Theme, View, ViewContext};
 
 use dialogs::DialogResult;
 use model::{TradeRow, Trades};
-use store::Store;
+use statement::{StatementJob, StatementReply};
+use store::{Multipliers, Store};
 use worker::{Job, JobKind, Opener, Reply, Worker};
 
 /// How long a deleted trade can be brought back from the toast, in seconds.
@@ -80,8 +84,13 @@ pub struct Preferences {
     pub zone: Zone,
     /// The colour theme.
     pub theme: Theme,
-    /// The review dashboard's filter.
+    /// The filter the list and the review share.
+    pub filter: TradeFilter,
+    /// The review dashboard's own choices.
     pub review: ReviewPrefs,
+    /// The view the window showed, the trade or the review (settings are
+    /// never reopened).
+    pub view: View,
 }
 
 /// A long job's progress, for the progress bar.
@@ -90,6 +99,35 @@ struct Progress {
     label: String,
     done: usize,
     total: usize,
+}
+
+/// A file's path typed by hand, when no file dialog could be shown.
+#[derive(Debug, Clone)]
+struct PathPrompt {
+    /// Whether the journal is to be exported to the file (else the file imported).
+    export: bool,
+    text: String,
+}
+
+/// A path as typed: trimmed, quotes around it dropped, and a leading `~`
+/// standing for the home folder.
+fn typed_path(text: &str) -> PathBuf {
+    let text = text.trim();
+    let text = text
+        .strip_prefix(['"', '\''])
+        .and_then(|t| t.strip_suffix(['"', '\'']))
+        .unwrap_or(text);
+    let home = || directories::UserDirs::new().map(|dirs| dirs.home_dir().to_path_buf());
+    if text == "~" {
+        if let Some(home) = home() {
+            return home;
+        }
+    } else if let Some(rest) = text.strip_prefix("~/")
+        && let Some(home) = home()
+    {
+        return home.join(rest);
+    }
+    PathBuf::from(text)
 }
 
 /// A deleted trade that can still be brought back.
@@ -127,6 +165,12 @@ pub struct TrancheApp {
     /// A file dialog is open.
     dialog_open: bool,
     started: bool,
+    /// The import dialog for a broker statement, while it is open.
+    import_dialog: Option<ImportDialog>,
+    /// The path being typed when no file dialog could be shown.
+    path_prompt: Option<PathPrompt>,
+    /// The multipliers imports use, as stored in the journal.
+    multipliers: Multipliers,
 }
 
 impl TrancheApp {
@@ -153,7 +197,12 @@ impl TrancheApp {
         ctx.set_theme(prefs.theme.preference());
         let mut worker = Worker::spawn(open, ctx.clone());
         worker.send(Job::Load);
+        worker.send(Job::LoadMultipliers);
         let (dialog_tx, dialog_rx) = channel();
+        let view = match prefs.view {
+            View::Review => View::Review,
+            View::Detail | View::Settings => View::Detail,
+        };
         TrancheApp {
             worker,
             trades: Trades::default(),
@@ -164,7 +213,7 @@ impl TrancheApp {
             detail: TradeDetail::default(),
             editor: None,
             settings_panel: None,
-            view: View::Detail,
+            view,
             selected: None,
             loaded: false,
             load_error: None,
@@ -178,7 +227,36 @@ impl TrancheApp {
             dialog_rx,
             dialog_open: false,
             started: false,
+            import_dialog: None,
+            path_prompt: None,
+            multipliers: Multipliers::new(),
         }
+    }
+
+    /// Imports the file at `path` as if the user had chosen it in the file
+    /// dialog: a journal is added at once, a broker statement opens the
+    /// import dialog.
+    pub fn import_file(&mut self, path: PathBuf) {
+        self.worker.send(Job::Import { path });
+    }
+
+    /// Asks for a file's path in a text field, as when no file dialog can be
+    /// shown: the file to import, or (with `export`) the file to export to.
+    pub fn ask_for_path(&mut self, export: bool) {
+        self.path_prompt = Some(PathPrompt {
+            export,
+            text: String::new(),
+        });
+    }
+
+    /// The import dialog, while it is open.
+    pub fn import_dialog(&self) -> Option<&ImportDialog> {
+        self.import_dialog.as_ref()
+    }
+
+    /// The multipliers imports use, as stored in the journal.
+    pub fn multipliers(&self) -> &Multipliers {
+        &self.multipliers
     }
 
     /// Every loaded trade with its analysis.
@@ -211,9 +289,10 @@ impl TrancheApp {
         self.loaded
     }
 
-    /// Whether a job is under way on the worker.
+    /// Whether work is under way: a job on the worker, or the statistics
+    /// of the review on show.
     pub fn is_busy(&self) -> bool {
-        self.worker.is_busy()
+        self.worker.is_busy() || (self.view == View::Review && self.review.is_computing())
     }
 
     /// The error messages showing.
@@ -236,6 +315,10 @@ impl TrancheApp {
         Preferences {
             list: self.list.prefs.clone(),
             review: self.review.prefs.clone(),
+            view: match self.view {
+                View::Review => View::Review,
+                View::Detail | View::Settings => View::Detail,
+            },
             ..self.prefs.clone()
         }
     }
@@ -245,7 +328,12 @@ impl TrancheApp {
         &self.review
     }
 
-    /// The review dashboard, to change its filter.
+    /// The filter the list and the review share.
+    pub fn filter(&self) -> &TradeFilter {
+        &self.prefs.filter
+    }
+
+    /// The review dashboard, to change its choices.
     pub fn review_mut(&mut self) -> &mut ReviewPanel {
         &mut self.review
     }
@@ -336,6 +424,16 @@ impl TrancheApp {
                 }
                 self.notice = Some(("Trades re-scored".to_owned(), now + 3.0));
             }
+            Reply::Statement(reply) => self.statement_reply(reply, now),
+            Reply::Multipliers { multipliers, saved } => {
+                if let Some(panel) = self.settings_panel.as_mut() {
+                    panel.set_saved_multipliers(&multipliers);
+                }
+                self.multipliers = multipliers;
+                if saved {
+                    self.notice = Some(("Multipliers saved".to_owned(), now + 3.0));
+                }
+            }
             Reply::Failed { job, what, message } => {
                 if matches!(job, JobKind::Open | JobKind::Load) {
                     self.load_error = Some(message.clone());
@@ -346,6 +444,38 @@ impl TrancheApp {
                     editor.set_saving(false, Some(message.clone()));
                 }
                 self.errors.push(format!("{what} failed: {message}"));
+            }
+        }
+    }
+
+    fn statement_reply(&mut self, reply: StatementReply, now: f64) {
+        match reply {
+            StatementReply::Opened(file) => {
+                self.import_dialog = Some(ImportDialog::new(file));
+            }
+            StatementReply::Committed {
+                id: _,
+                file,
+                summary,
+                rows,
+                settings,
+            } => {
+                self.import_dialog = None;
+                self.handle_reply(Reply::Loaded { rows, settings }, now);
+                if self.selected.is_none() {
+                    self.selected = summary.first_added;
+                }
+                self.list.reveal_selected();
+                let message = format!(
+                    "Imported {file}: {}",
+                    crate::ui::import::added_text(&summary)
+                );
+                self.notice = Some((message, now + 6.0));
+            }
+            reply => {
+                if let Some(dialog) = self.import_dialog.as_mut() {
+                    dialog.on_reply(reply);
+                }
             }
         }
     }
@@ -430,11 +560,10 @@ impl TrancheApp {
             Command::Show(view) => {
                 self.view = view;
                 if view == View::Settings {
-                    self.settings_panel = Some(SettingsPanel::new(
-                        &self.rule_settings,
-                        &self.prefs.zone,
-                        self.prefs.theme,
-                    ));
+                    self.settings_panel = Some(
+                        SettingsPanel::new(&self.rule_settings, &self.prefs.zone, self.prefs.theme)
+                            .with_multipliers(&self.multipliers),
+                    );
                 }
             }
             Command::ApplyRuleSettings(settings) => self.apply_rule_settings(settings),
@@ -448,6 +577,24 @@ impl TrancheApp {
                     self.errors.remove(i);
                 }
             }
+            Command::PreviewImport(request) => self
+                .worker
+                .send(Job::Statement(StatementJob::Preview(Box::new(request)))),
+            Command::CheckImport(id) => {
+                self.worker.send(Job::Statement(StatementJob::Check { id }))
+            }
+            Command::CommitImport(id) => self
+                .worker
+                .send(Job::Statement(StatementJob::Commit { id })),
+            Command::CloseImport => {
+                self.import_dialog = None;
+                // The worker frees what it read; nothing was written.
+                self.worker.send(Job::Statement(StatementJob::Discard));
+            }
+            Command::SetMultipliers(multipliers) => {
+                self.worker.send(Job::SetMultipliers(multipliers));
+            }
+            Command::SetFilter(filter) => self.prefs.filter = filter,
         }
         let _ = now;
     }
@@ -455,6 +602,7 @@ impl TrancheApp {
     fn shortcuts(&mut self, ctx: &egui::Context) -> Vec<Command> {
         let mut commands = Vec::new();
         let modal_open = self.confirm_delete.is_some()
+            || self.import_dialog.is_some()
             || self
                 .editor
                 .as_ref()
@@ -466,7 +614,7 @@ impl TrancheApp {
                 !modal_open && input.consume_key(Modifiers::NONE, Key::Escape),
             )
         });
-        if new && self.loaded {
+        if new && self.loaded && self.import_dialog.is_none() {
             commands.push(Command::NewTrade);
         }
         // Up and down move through the list when no field has the keyboard.
@@ -609,6 +757,111 @@ impl TrancheApp {
         });
     }
 
+    /// The text field for a file's path, when no file dialog could be shown.
+    fn path_modal(&mut self, ctx: &egui::Context) {
+        let Some(prompt) = self.path_prompt.as_mut() else {
+            return;
+        };
+        let (title, action) = if prompt.export {
+            ("Export the journal", "Export")
+        } else {
+            ("Import a file", "Import")
+        };
+        let mut submit = false;
+        let mut cancel = false;
+        let modal = egui::Modal::new(egui::Id::unique("path-prompt")).show(ctx, |ui| {
+            ui.set_width(460.0);
+            ui.heading(title);
+            ui.label(
+                "No file dialog could be shown (the desktop's file chooser, \
+                 xdg-desktop-portal, is missing). Type the file's path instead.",
+            );
+            if !prompt.export {
+                ui.weak("You can also drop a file on the window to import it.");
+            }
+            ui.add_space(6.0);
+            let response = ui
+                .add(
+                    egui::TextEdit::singleline(&mut prompt.text)
+                        .hint_text(if prompt.export {
+                            "~/tranche-journal.json"
+                        } else {
+                            "~/Downloads/statement.csv"
+                        })
+                        .desired_width(f32::INFINITY),
+                )
+                .accessible_name("File path");
+            if !response.has_focus() && prompt.text.is_empty() {
+                response.request_focus();
+            }
+            let entered = response.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                let ready = !prompt.text.trim().is_empty();
+                submit = ui.add_enabled(ready, egui::Button::new(action)).clicked()
+                    || (ready && entered);
+                cancel = ui.button("Cancel").clicked();
+            });
+        });
+        if submit {
+            let path = typed_path(&prompt.text);
+            let job = if prompt.export {
+                Job::Export { path }
+            } else {
+                Job::Import { path }
+            };
+            self.worker.send(job);
+            self.path_prompt = None;
+        } else if cancel || modal.should_close() {
+            self.path_prompt = None;
+        }
+    }
+
+    /// Imports a file dropped on the window, as if it had been chosen in the
+    /// file dialog; while one is dragged over the window, says so.
+    fn dropped_files(&mut self, ctx: &egui::Context) {
+        let ready = self.loaded
+            && self.editor.is_none()
+            && self.import_dialog.is_none()
+            && self.path_prompt.is_none()
+            && !self.worker.is_busy();
+        let (hovering, dropped) = ctx.input(|i| {
+            (
+                !i.raw.hovered_files.is_empty(),
+                i.raw
+                    .dropped_files
+                    .iter()
+                    .map(|f| f.path().to_path_buf())
+                    .find(|path| !path.as_os_str().is_empty()),
+            )
+        });
+        if hovering {
+            let text = if ready {
+                "Drop the file to import it"
+            } else {
+                "Finish what is open first, then drop the file"
+            };
+            egui::Area::new(egui::Id::unique("drop-hint"))
+                .order(egui::Order::Foreground)
+                .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+                .show(ctx, |ui| {
+                    egui::Frame::popup(ui.style()).show(ui, |ui| {
+                        ui.heading(text);
+                    });
+                });
+        }
+        if let Some(path) = dropped {
+            if ready {
+                self.worker.send(Job::Import { path });
+            } else {
+                self.errors.push(format!(
+                    "{} was not imported: finish what is open first, then drop it again.",
+                    path.display()
+                ));
+            }
+        }
+    }
+
     fn empty_journal_ui(ui: &mut Ui, commands: &mut Vec<Command>) {
         ui.add_space(60.0);
         ui.vertical_centered(|ui| {
@@ -626,7 +879,10 @@ impl TrancheApp {
             if ui.button("Log a trade").clicked() {
                 commands.push(Command::NewTrade);
             }
-            if ui.button("Import a journal…").clicked() {
+            if ui
+                .button("Import a journal or a broker statement…")
+                .clicked()
+            {
                 commands.push(Command::Import);
             }
         });
@@ -691,13 +947,11 @@ impl eframe::App for TrancheApp {
             match result {
                 DialogResult::Import(path) => self.worker.send(Job::Import { path }),
                 DialogResult::Export(path) => self.worker.send(Job::Export { path }),
-                DialogResult::NoFile { quickly: true } => self.errors.push(
-                    "No file dialog could be shown. Tranche uses the desktop's file chooser \
-                     (xdg-desktop-portal); install it, or use `tranche import` and \
-                     `tranche export` on the command line."
-                        .to_owned(),
-                ),
-                DialogResult::NoFile { quickly: false } => {}
+                DialogResult::NoFile {
+                    quickly: true,
+                    export,
+                } => self.ask_for_path(export),
+                DialogResult::NoFile { quickly: false, .. } => {}
             }
         }
         if self.undo.as_ref().is_some_and(|u| u.until <= now) {
@@ -718,10 +972,19 @@ impl eframe::App for TrancheApp {
             self.status_bar(ui, now, &mut commands);
         });
 
+        // The shared filter, over the list and the review alike.
+        if self.editor.is_none() && self.loaded && !self.trades.is_empty() {
+            egui::Panel::top("filter-bar").show(ui, |ui| {
+                ui.add_space(2.0);
+                commands.extend(self.prefs.filter.ui(ui));
+                ui.add_space(2.0);
+            });
+        }
         let view = ViewContext {
             trades: &self.trades,
             rule_settings: &self.rule_settings,
             zone: &self.prefs.zone,
+            filter: &self.prefs.filter,
             busy: self.worker.is_busy(),
         };
         // The editor gets the whole width; the list comes back when it closes.
@@ -772,6 +1035,16 @@ impl eframe::App for TrancheApp {
         });
 
         self.delete_modal(&ctx, &mut commands);
+        self.path_modal(&ctx);
+        self.dropped_files(&ctx);
+        if let Some(dialog) = self.import_dialog.as_mut() {
+            let progress = self.progress.as_ref().map(|p| ProgressView {
+                label: &p.label,
+                done: p.done,
+                total: p.total,
+            });
+            commands.extend(dialog.show(&ctx, &self.prefs.zone, progress));
+        }
 
         for command in commands {
             self.apply(command, &ctx);

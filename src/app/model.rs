@@ -40,9 +40,13 @@ impl TradeRow {
 }
 
 /// Every loaded trade, in id order, with a revision that changes on every edit.
+///
+/// The rows are shared ([`Trades::shared_rows`]) with work done off the UI
+/// thread, such as the review's statistics; an edit while such work holds
+/// them copies them first, so that work sees the rows it started with.
 #[derive(Debug, Default)]
 pub struct Trades {
-    rows: Vec<TradeRow>,
+    rows: Arc<Vec<TradeRow>>,
     positions: HashMap<TradeId, usize>,
     revision: u64,
 }
@@ -51,7 +55,7 @@ impl Trades {
     /// Replaces everything.
     pub fn replace_all(&mut self, mut rows: Vec<TradeRow>) {
         rows.sort_by_key(|row| row.id);
-        self.rows = rows;
+        self.rows = Arc::new(rows);
         self.reindex();
     }
 
@@ -71,12 +75,12 @@ impl Trades {
         let row = TradeRow::new(id, trade, analysis);
         match self.positions.get(&id) {
             Some(&i) => {
-                self.rows[i] = row;
+                Arc::make_mut(&mut self.rows)[i] = row;
                 self.revision += 1;
             }
             None => {
                 let at = self.rows.partition_point(|r| r.id < id);
-                self.rows.insert(at, row);
+                Arc::make_mut(&mut self.rows).insert(at, row);
                 self.reindex();
             }
         }
@@ -84,20 +88,21 @@ impl Trades {
 
     /// Adds many analysed trades (replacing any with the same id).
     pub fn extend(&mut self, rows: impl IntoIterator<Item = TradeRow>) {
+        let all = Arc::make_mut(&mut self.rows);
         for row in rows {
             match self.positions.get(&row.id) {
-                Some(&i) => self.rows[i] = row,
-                None => self.rows.push(row),
+                Some(&i) => all[i] = row,
+                None => all.push(row),
             }
         }
-        self.rows.sort_by_key(|row| row.id);
+        all.sort_by_key(|row| row.id);
         self.reindex();
     }
 
     /// Removes a trade; returns it.
     pub fn remove(&mut self, id: TradeId) -> Option<TradeRow> {
         let i = *self.positions.get(&id)?;
-        let row = self.rows.remove(i);
+        let row = Arc::make_mut(&mut self.rows).remove(i);
         self.reindex();
         Some(row)
     }
@@ -107,7 +112,7 @@ impl Trades {
         if analyses.len() != self.rows.len() {
             return;
         }
-        for (row, analysis) in self.rows.iter_mut().zip(analyses) {
+        for (row, analysis) in Arc::make_mut(&mut self.rows).iter_mut().zip(analyses) {
             row.analysis = analysis;
         }
         self.revision += 1;
@@ -136,6 +141,11 @@ impl Trades {
     /// A number that changes whenever the trades or their analyses change.
     pub fn revision(&self) -> u64 {
         self.revision
+    }
+
+    /// The rows themselves, shared, for work off the UI thread.
+    pub fn shared_rows(&self) -> Arc<Vec<TradeRow>> {
+        Arc::clone(&self.rows)
     }
 
     /// The trades themselves, shared, in row order.

@@ -2,15 +2,28 @@
 //!
 //! [`Store`] is the slice of the journal's API that the desktop app uses. The
 //! SQLite journal implements it; [`MemoryStore`] keeps trades in memory, for
-//! tests and for trying the app without touching a file.
+//! tests and for trying the app without touching a file. It cannot import
+//! broker statements: that needs the journal's record of imported fills, and
+//! it says so rather than pretend.
 
 use std::collections::BTreeMap;
 
+use rust_decimal::Decimal;
+
 use crate::analysis::RuleSettings;
 use crate::domain::{Trade, TradeId};
+use crate::import::{GroupOptions, Import};
+use crate::storage::ImportOutcome;
 
 /// An error from a store, already written for a person to read.
 pub type StoreError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The multipliers the user set for imports, by symbol or futures root (upper case).
+pub type Multipliers = BTreeMap<String, Decimal>;
+
+/// Why the in-memory journal refuses a broker import.
+pub const MEMORY_CANNOT_IMPORT: &str = "the in-memory journal cannot import broker statements: \
+     they need a journal file, which remembers every imported fill so that a re-import adds nothing";
 
 /// A journal of trades that the app can load from and write to.
 ///
@@ -38,6 +51,21 @@ pub trait Store: Send {
     fn set_rule_settings(&mut self, settings: &RuleSettings) -> Result<(), StoreError>;
     /// Where the journal lives, for the title bar; `None` for an in-memory journal.
     fn location(&self) -> Option<String>;
+    /// Commits a broker import in one transaction: fills the journal has seen
+    /// are skipped, fills that continue an open imported trade extend it.
+    /// With `dry_run` nothing is kept, and the outcome says what would be
+    /// added. `progress(done, total)` counts trades written.
+    fn commit_import(
+        &mut self,
+        import: &Import,
+        options: &GroupOptions,
+        dry_run: bool,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportOutcome, StoreError>;
+    /// The multipliers the user set for imports.
+    fn import_multipliers(&self) -> Result<Multipliers, StoreError>;
+    /// Saves the multipliers the user set for imports.
+    fn set_import_multipliers(&mut self, multipliers: &Multipliers) -> Result<(), StoreError>;
 }
 
 /// A journal held in memory: nothing is written anywhere.
@@ -46,6 +74,7 @@ pub struct MemoryStore {
     trades: BTreeMap<TradeId, Trade>,
     next_id: i64,
     settings: RuleSettings,
+    multipliers: Multipliers,
 }
 
 impl MemoryStore {
@@ -141,5 +170,24 @@ impl Store for MemoryStore {
 
     fn location(&self) -> Option<String> {
         None
+    }
+
+    fn commit_import(
+        &mut self,
+        _import: &Import,
+        _options: &GroupOptions,
+        _dry_run: bool,
+        _progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportOutcome, StoreError> {
+        Err(MEMORY_CANNOT_IMPORT.into())
+    }
+
+    fn import_multipliers(&self) -> Result<Multipliers, StoreError> {
+        Ok(self.multipliers.clone())
+    }
+
+    fn set_import_multipliers(&mut self, multipliers: &Multipliers) -> Result<(), StoreError> {
+        self.multipliers = multipliers.clone();
+        Ok(())
     }
 }

@@ -13,7 +13,8 @@ use crate::analysis::{RuleSettings, TradeAnalysis, analyze};
 use crate::domain::{Trade, TradeId};
 
 use super::interchange_io;
-use super::store::{Store, StoreError};
+use super::statement::{self, ImportFile, Staged, StatementJob, StatementReply};
+use super::store::{Multipliers, Store, StoreError};
 
 /// Opens the journal; runs on the worker thread.
 pub type Opener = Box<dyn FnOnce() -> Result<Box<dyn Store>, StoreError> + Send>;
@@ -53,11 +54,18 @@ pub enum Job {
     },
     /// Add the embedded sample trades.
     LoadSamples,
-    /// Read a tranche-journal JSON file and add its trades.
+    /// Read a file: a tranche-journal JSON file has its trades added; any
+    /// other file is handed to the import dialog as a broker statement.
     Import {
         /// The file.
         path: PathBuf,
     },
+    /// Work on a broker statement for the import dialog.
+    Statement(StatementJob),
+    /// Read the multipliers the user set for imports.
+    LoadMultipliers,
+    /// Save the multipliers the user set for imports.
+    SetMultipliers(Multipliers),
     /// Write every trade to a tranche-journal JSON file.
     Export {
         /// The file.
@@ -156,6 +164,15 @@ pub enum Reply {
         /// How many trades.
         count: usize,
     },
+    /// About a broker statement being imported.
+    Statement(StatementReply),
+    /// The multipliers the user set for imports, read or just saved.
+    Multipliers {
+        /// The multipliers.
+        multipliers: Multipliers,
+        /// Whether they were just saved (else read with the journal).
+        saved: bool,
+    },
     /// Rule settings were saved and the trades re-analysed.
     Reanalysed {
         /// The new settings.
@@ -211,8 +228,9 @@ impl Worker {
                 send(Reply::Opened {
                     location: store.location(),
                 });
+                let mut staged = Staged::default();
                 while let Ok(job) = job_rx.recv() {
-                    run_job(store.as_mut(), job, &send);
+                    run_job(store.as_mut(), &mut staged, job, &send);
                 }
             });
         // Without a thread the replies channel simply closes; `poll` then reports it.
@@ -320,7 +338,43 @@ pub fn analyze_all(
     })
 }
 
-fn run_job(store: &mut dyn Store, job: Job, send: &(dyn Fn(Reply) + Sync)) {
+/// Every trade with its analysis, and the rule settings the analyses used.
+pub type Loaded = (Vec<(TradeId, Arc<Trade>, TradeAnalysis)>, RuleSettings);
+
+/// Reads every trade and the rule settings, and analyses the trades,
+/// reporting progress.
+pub fn load_all(
+    store: &mut dyn Store,
+    send: &(dyn Fn(Reply) + Sync),
+) -> Result<Loaded, StoreError> {
+    send(Reply::Progress {
+        label: "Reading the journal".to_owned(),
+        done: 0,
+        total: 0,
+    });
+    let trades = store.trades()?;
+    let settings = store.rule_settings()?;
+    let (ids, trades): (Vec<TradeId>, Vec<Arc<Trade>>) = trades
+        .into_iter()
+        .map(|(id, trade)| (id, Arc::new(trade)))
+        .unzip();
+    let analyses = analyze_all(&trades, &settings, &|done, total| {
+        send(Reply::Progress {
+            label: "Analysing trades".to_owned(),
+            done,
+            total,
+        });
+    });
+    let rows = ids
+        .into_iter()
+        .zip(trades)
+        .zip(analyses)
+        .map(|((id, trade), analysis)| (id, trade, analysis))
+        .collect();
+    Ok((rows, settings))
+}
+
+fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(Reply) + Sync)) {
     let progress = |label: &'static str| {
         move |done: usize, total: usize| {
             send(Reply::Progress {
@@ -331,33 +385,10 @@ fn run_job(store: &mut dyn Store, job: Job, send: &(dyn Fn(Reply) + Sync)) {
         }
     };
     let reply = match job {
-        Job::Load => {
-            send(Reply::Progress {
-                label: "Reading the journal".to_owned(),
-                done: 0,
-                total: 0,
-            });
-            match store
-                .trades()
-                .and_then(|trades| Ok((trades, store.rule_settings()?)))
-            {
-                Ok((trades, settings)) => {
-                    let (ids, trades): (Vec<TradeId>, Vec<Arc<Trade>>) = trades
-                        .into_iter()
-                        .map(|(id, trade)| (id, Arc::new(trade)))
-                        .unzip();
-                    let analyses = analyze_all(&trades, &settings, &progress("Analysing trades"));
-                    let rows = ids
-                        .into_iter()
-                        .zip(trades)
-                        .zip(analyses)
-                        .map(|((id, trade), analysis)| (id, trade, analysis))
-                        .collect();
-                    Reply::Loaded { rows, settings }
-                }
-                Err(err) => failed(JobKind::Load, "Reading the journal", err),
-            }
-        }
+        Job::Load => match load_all(store, send) {
+            Ok((rows, settings)) => Reply::Loaded { rows, settings },
+            Err(err) => failed(JobKind::Load, "Reading the journal", err),
+        },
         Job::Save { id, trade } => {
             let result = match id {
                 Some(id) => store.update_trade(id, &trade).map(|()| (id, false)),
@@ -396,23 +427,48 @@ fn run_job(store: &mut dyn Store, job: Job, send: &(dyn Fn(Reply) + Sync)) {
                 done: 0,
                 total: 0,
             });
-            match std::fs::read_to_string(&path)
-                .map_err(|err| err.to_string())
-                .and_then(|text| interchange_io::parse(&text))
-            {
-                Ok(trades) => {
-                    let name = path
-                        .file_name()
-                        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-                    insert_many(store, trades, format!("trades from {name}"), send)
+            match std::fs::read(&path) {
+                // Told apart by content: a journal is a JSON object; anything
+                // else goes to the import dialog as a broker statement.
+                Ok(bytes) if interchange_io::is_journal(&bytes) => {
+                    match String::from_utf8(bytes)
+                        .map_err(|err| err.to_string())
+                        .and_then(|text| interchange_io::parse(&text))
+                    {
+                        Ok(trades) => {
+                            let name = path
+                                .file_name()
+                                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                            insert_many(store, trades, format!("trades from {name}"), send)
+                        }
+                        Err(message) => Reply::Failed {
+                            job: JobKind::Insert,
+                            what,
+                            message,
+                        },
+                    }
                 }
-                Err(message) => Reply::Failed {
-                    job: JobKind::Insert,
-                    what,
-                    message,
-                },
+                Ok(bytes) => Reply::Statement(StatementReply::Opened(Arc::new(ImportFile::new(
+                    path, bytes,
+                )))),
+                Err(err) => failed(JobKind::Insert, &what, err),
             }
         }
+        Job::Statement(job) => statement::run(store, staged, job, send),
+        Job::LoadMultipliers => match store.import_multipliers() {
+            Ok(multipliers) => Reply::Multipliers {
+                multipliers,
+                saved: false,
+            },
+            Err(err) => failed(JobKind::Settings, "Reading the import multipliers", err),
+        },
+        Job::SetMultipliers(multipliers) => match store.set_import_multipliers(&multipliers) {
+            Ok(()) => Reply::Multipliers {
+                multipliers,
+                saved: true,
+            },
+            Err(err) => failed(JobKind::Settings, "Saving the import multipliers", err),
+        },
         Job::Export { path } => {
             let what = format!("Exporting to {}", path.display());
             send(Reply::Progress {

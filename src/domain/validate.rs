@@ -91,6 +91,15 @@ pub enum ValidationError {
         /// The price given.
         price: Decimal,
     },
+    /// An exit's price is negative (an exit at zero is an option that
+    /// expired worthless).
+    #[error("the exit price must be zero or more, not {price}")]
+    NegativeExitPrice {
+        /// The event at fault.
+        event: usize,
+        /// The price given.
+        price: Decimal,
+    },
     /// A fee is negative.
     #[error("the fee must be zero or more, not {fee}")]
     NegativeFee {
@@ -149,6 +158,7 @@ impl ValidationError {
             ValidationError::OutOfOrder { event }
             | ValidationError::NonPositiveQty { event, .. }
             | ValidationError::NonPositivePrice { event, .. }
+            | ValidationError::NegativeExitPrice { event, .. }
             | ValidationError::NegativeFee { event, .. }
             | ValidationError::ExitBeforeEntry { event }
             | ValidationError::ExitExceedsOpen { event, .. }
@@ -183,7 +193,8 @@ impl ValidationError {
             ValidationError::NonPositiveQty { .. } | ValidationError::ExitExceedsOpen { .. } => {
                 Field::Qty
             }
-            ValidationError::NonPositivePrice { .. } => Field::Price,
+            ValidationError::NonPositivePrice { .. }
+            | ValidationError::NegativeExitPrice { .. } => Field::Price,
             ValidationError::NegativeFee { .. } => Field::Fee,
             ValidationError::ExitBeforeEntry { .. } | ValidationError::AfterClose { .. } => {
                 Field::Kind
@@ -264,7 +275,12 @@ pub(super) fn validate(trade: &Trade) -> Vec<ValidationError> {
             continue;
         }
         let price = e.kind.price();
-        if price <= Decimal::ZERO {
+        if matches!(e.kind, EventKind::Exit(_)) {
+            // An option that expired worthless leaves at zero.
+            if price < Decimal::ZERO {
+                errors.push(ValidationError::NegativeExitPrice { event, price });
+            }
+        } else if price <= Decimal::ZERO {
             errors.push(ValidationError::NonPositivePrice { event, price });
         }
         check_max(&mut errors, Some(event), Field::Price, price, MAX_PRICE);

@@ -2,12 +2,17 @@
 //!
 //! Markup is told apart by its markers (`<FlexQueryResponse>` or `<Trade`
 //! elements with `tradePrice`; MT4's "Closed Transactions"; MT5's "Trade
-//! History Report", "Deals" and "Positions"). A CSV is recognised by the
+//! History Report", "Deals" and "Positions", or, in a report in another
+//! language, the shape of its Positions header). A CSV is recognised by the
 //! header names of one of its first rows, compared without regard to case,
-//! spacing or punctuation.
+//! spacing or punctuation. Statements whose trades may come after hundreds of
+//! rows of other sections (IBKR Activity Statements, thinkorswim Account
+//! Statements) are also told by how they begin.
 
 use super::Format;
 use super::generic::common_columns;
+use super::html::table_rows;
+use super::metatrader::mt5_table_by_shape;
 use super::table::{Header, csv_rows};
 use super::text::decode;
 
@@ -32,7 +37,11 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         {
             return Some(Format::Mt5Html);
         }
-        return None;
+        // A report in another language: the shape of its Positions header.
+        let positions = table_rows(&head)
+            .iter()
+            .any(|row| matches!(mt5_table_by_shape(row), Some(("positions", _))));
+        return positions.then_some(Format::Mt5Html);
     }
     if lower.contains("account trade history")
         || (lower.contains("filled orders")
@@ -40,6 +49,39 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
             && lower.contains("pos effect"))
     {
         return Some(Format::Thinkorswim);
+    }
+    // Statements whose trades come after hundreds of rows of other sections:
+    // they are told by how they begin.
+    let opening: Vec<&str> = lower
+        .lines()
+        .map(|l| l.trim().trim_start_matches('\u{feff}'))
+        .filter(|l| !l.trim_matches(',').is_empty())
+        .take(3)
+        .collect();
+    // thinkorswim: "Account Statement for 123 (margin) since ...", after a
+    // paperMoney notice, then "Cash Balance".
+    if opening.iter().any(|l| {
+        l.starts_with("account statement for") || l.starts_with("today's trade activity for")
+    }) && lower.lines().any(|l| {
+        let l = l.trim().trim_end_matches(',');
+        matches!(
+            l,
+            "cash balance" | "account order history" | "working orders"
+        )
+    }) {
+        return Some(Format::Thinkorswim);
+    }
+    // IBKR Activity Statement: "Statement,Header,Field Name,Field Value" first.
+    if opening.first().is_some_and(|l| {
+        let l = l.replace('"', "");
+        l.starts_with("statement,header,")
+    }) || lower.lines().any(|l| {
+        let l = l.replace('"', "");
+        l.starts_with("trades,header,datadiscriminator")
+            || l.starts_with("transaktionen,header,datadiscriminator")
+            || l.starts_with("operaciones,header,datadiscriminator")
+    }) {
+        return Some(Format::IbkrFlexCsv);
     }
     // Only the first lines matter for a CSV header: cut at a line boundary.
     let sample: String = head.lines().take(300).collect::<Vec<_>>().join("\n");
@@ -50,6 +92,10 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         let first = row.cell(0).to_ascii_uppercase();
         if matches!(first.as_str(), "BOF" | "BOS") {
             return Some(Format::IbkrFlexCsv);
+        }
+        // An MT5 report in another language: its Positions header's shape.
+        if matches!(mt5_table_by_shape(row), Some(("positions", _))) {
+            return Some(Format::Mt5Csv);
         }
         if row.filled().count() == 1 {
             let t = row.filled().next().unwrap_or("").to_ascii_lowercase();
@@ -67,11 +113,20 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
                 "IBExecID",
                 "AssetClass",
                 "ClientAccountID",
+                "UnderlyingSymbol",
+                "OrderTime",
+                "NetCash",
+                "BrokerExecutionCommission",
+                "CurrencyPrimary",
+                "IBOrderID",
             ]) >= 2)
             || (matches!(first.as_str(), "HEADER") && row.cell(1).eq_ignore_ascii_case("TRNT"))
             || (first == "TRADES"
                 && row.cell(1).eq_ignore_ascii_case("Header")
                 && h.count(&["T. Price", "Comm/Fee", "DataDiscriminator"]) >= 2)
+            || (first == "TRANSAKTIONEN"
+                && row.cell(1).eq_ignore_ascii_case("Header")
+                && h.count(&["T.-Kurs", "Prov./Gebühr", "DataDiscriminator"]) >= 2)
         {
             return Some(Format::IbkrFlexCsv);
         }
@@ -102,6 +157,18 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         }
         if h.has_all(&["Symbol", "Side", "Status", "Filled"])
             && h.count(&["Placed Time", "Filled Time", "Avg Price", "Total Qty"]) >= 2
+        {
+            return Some(Format::WebullOrders);
+        }
+        // Webull's newer layout: B/S, Side Type, Filled Qty, Filled Avg Price.
+        if h.has_all(&["Symbol", "Side Type", "Filled Qty"])
+            && h.count(&[
+                "Filled Avg Price",
+                "Filled Time",
+                "Fill Time",
+                "Place Time",
+                "B/S",
+            ]) >= 2
         {
             return Some(Format::WebullOrders);
         }

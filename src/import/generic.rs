@@ -54,6 +54,7 @@ const DATE: &[&str] = &[
     "Execution Date",
     "Fill Date",
     "Transaction Date",
+    "T/D",
 ];
 const TIME: &[&str] = &[
     "Time",
@@ -142,6 +143,12 @@ const FEES: &[&str] = &[
     "Exchange Fees",
     "NFA Fee",
     "Routing Fee",
+    "SEC",
+    "TAF",
+    "NSCC",
+    "Nasdaq",
+    "ECN Remove",
+    "ECN Add",
 ];
 const ACCOUNT: &[&str] = &[
     "Account",
@@ -673,6 +680,21 @@ pub fn header_names(bytes: &[u8]) -> Vec<String> {
         .find(|row| row.filled().count() >= 2)
         .map(|row| row.cells.iter().map(|c| c.trim().to_owned()).collect())
         .unwrap_or_default()
+}
+
+/// Up to `count` rows that follow the header [`header_names`] finds, trimmed,
+/// for the column-mapping step to show what each column holds.
+pub fn sample_rows(bytes: &[u8], count: usize) -> Vec<Vec<String>> {
+    let text = text::decode(bytes);
+    let head: String = text.lines().take(50 + count).collect::<Vec<_>>().join("\n");
+    super::table::csv_rows(&head)
+        .into_iter()
+        .skip_while(|row| row.filled().count() < 2)
+        .skip(1)
+        .filter(|row| row.filled().count() >= 2)
+        .take(count)
+        .map(|row| row.cells.iter().map(|c| c.trim().to_owned()).collect())
+        .collect()
 }
 
 impl ColumnMapping {

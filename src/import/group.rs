@@ -38,7 +38,7 @@ use std::fmt;
 use chrono::{DateTime, Duration, FixedOffset};
 use rust_decimal::Decimal;
 
-use super::instrument::{default_multiplier, futures_root};
+use super::instrument::{default_multiplier, user_multiplier};
 use super::{Fill, FillSide, StopOrder, Warning};
 use crate::domain::{DEFAULT_ACCOUNT, DEFAULT_CURRENCY, Event, EventKind, Side, Trade};
 
@@ -542,13 +542,8 @@ fn attach(stop: &StopOrder, trades: &mut [Building], lead: Duration) -> bool {
 
 fn multiplier_for(fill: &Fill, options: &GroupOptions) -> Decimal {
     let symbol = fill.symbol.trim();
-    let user = options
-        .multipliers
-        .get(symbol)
-        .or_else(|| options.multipliers.get(&symbol.to_ascii_uppercase()))
-        .or_else(|| futures_root(symbol).and_then(|r| options.multipliers.get(r)));
-    if let Some(m) = user {
-        return *m;
+    if let Some(m) = user_multiplier(symbol, &options.multipliers) {
+        return m;
     }
     match fill.multiplier {
         Some(m) if m > Decimal::ZERO => m,

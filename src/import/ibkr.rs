@@ -11,25 +11,84 @@
 //! a query of orders only is read one fill per order, with a warning.
 //! An Activity Statement's rows start with `Trades,Header` / `Trades,Data`;
 //! its `DataDiscriminator` says `Order` or `Trade` (an execution), `T. Price`
-//! is the price and `Comm/Fee` the commission.
+//! is the price and `Comm/Fee` the commission. A statement in German has
+//! `Transaktionen` rows with `Datum/Zeit`, `Menge`, `T.-Kurs`, `Prov./Gebühr`
+//! and `Vermögenswertkategorie` (`Aktien`, `Aktien- und Indexoptionen`); one
+//! in Spanish `Operaciones` rows with `Fecha/Hora`, `Cantidad`, `Precio
+//! trans.`, `Tarifa/com.`.
+//! Its Trades rows give no multiplier: the "Financial Instrument
+//! Information" section does, by symbol (options on futures are not 100).
+//! The time of a fill is `DateTime`, else `TradeDate` and `TradeTime`, else
+//! (a Trade Confirmation query with `Price`, `Commission` and `OrderTime`)
+//! the order's time.
 //! In XML, each `<Trade .../>` (or `<TradeConfirm .../>`) element is a row;
 //! `<Order>`, `<Lot>` and other elements are not.
+
+use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
 use super::generic::kind_from_asset;
 use super::html::{Token, tokens};
-use super::instrument::guess_kind;
+use super::instrument::{InstrumentKind, guess_kind};
 use super::table::{Header, Row, csv_rows, opt_number, opt_text, req_number};
 use super::{Fill, FillSide, ImportError, RowError, Sink, text};
 
 const WRAPPERS: &[&str] = &["BOF", "BOA", "BOS", "EOS", "EOA", "EOF"];
 
+// Column names, in English and as statements in German (and Spanish) name them.
+const SYMBOL: &[&str] = &["Symbol", "Símbolo"];
+const QUANTITY: &[&str] = &["Quantity", "Menge", "Cantidad"];
+const TRADE_PRICE: &[&str] = &[
+    "TradePrice",
+    "T. Price",
+    "T.-Kurs",
+    "Precio trans.",
+    "T. Precio",
+];
+const COMMISSION: &[&str] = &[
+    "IBCommission",
+    "Commission",
+    "Comm/Fee",
+    "Comm in USD",
+    "Prov./Gebühr",
+    "Provision/Gebühr",
+    "Tarifa/com.",
+];
+const DATE_TIME: &[&str] = &["DateTime", "Date/Time", "Datum/Zeit", "Fecha/Hora"];
+const ASSET: &[&str] = &[
+    "AssetClass",
+    "AssetCategory",
+    "Asset Category",
+    "Vermögenswertkategorie",
+    "Anlagekategorie",
+    "Categoría de activo",
+];
+const CURRENCY: &[&str] = &["CurrencyPrimary", "Currency", "Währung", "Divisa"];
+const ACCOUNT: &[&str] = &["ClientAccountID", "AccountId", "Account", "Konto", "Cuenta"];
+
+/// The section of an Activity Statement that holds the trades, by language.
+fn is_trades_section(name: &str) -> bool {
+    matches!(name, "TRADES" | "TRANSAKTIONEN" | "OPERACIONES")
+}
+
+/// An asset category as IBKR names it, in English or German.
+fn asset_kind(text: &str) -> Option<InstrumentKind> {
+    match text.trim().to_lowercase().as_str() {
+        "aktien" | "acciones" => Some(InstrumentKind::Stock),
+        "aktien- und indexoptionen"
+        | "optionen"
+        | "optionen auf futures"
+        | "opciones sobre acciones e índices" => Some(InstrumentKind::Option),
+        "devisen" => Some(InstrumentKind::Forex),
+        other => kind_from_asset(other),
+    }
+}
+
 fn is_trade_header(header: &Header) -> bool {
-    header.find(&["Symbol"]).is_some()
-        && header.find(&["Quantity"]).is_some()
-        && (header.find(&["TradePrice", "T. Price"]).is_some()
-            || header.has_all(&["Price", "Buy/Sell"]))
+    header.find(SYMBOL).is_some()
+        && header.find(QUANTITY).is_some()
+        && (header.find(TRADE_PRICE).is_some() || header.has_all(&["Price", "Buy/Sell"]))
 }
 
 /// Executions, and the orders they make up: rows of any other level of
@@ -42,6 +101,11 @@ struct Rows {
     flex_orders: bool,
     /// The account an Activity Statement names in its heading.
     account: String,
+    /// Whether the file writes its dates day first (`dd/MM/yyyy`).
+    day_first: bool,
+    /// Multipliers by symbol from an Activity Statement's "Financial
+    /// Instrument Information" (its Trades rows do not give them).
+    multipliers: HashMap<String, Decimal>,
 }
 
 impl Rows {
@@ -52,7 +116,7 @@ impl Rows {
         match level.as_str() {
             // Activity statements call an execution a "Trade".
             "" | "EXECUTION" | "TRADE" => {
-                let result = fill_from(row, h, sink).map(|fill| {
+                let result = fill_from(row, h, self.day_first, sink).map(|fill| {
                     if let Some(fill) = fill {
                         self.executions += 1;
                         sink.parsed.fills.push(fill);
@@ -63,7 +127,7 @@ impl Rows {
             "ORDER" => {
                 self.flex_orders |= h.find(&["LevelOfDetail"]).is_some();
                 // Used only when the query has no executions; errors then too.
-                if let Ok(Some(fill)) = fill_from(row, h, sink) {
+                if let Ok(Some(fill)) = fill_from(row, h, self.day_first, sink) {
                     self.orders.push(fill);
                 }
                 Ok(())
@@ -84,6 +148,14 @@ impl Rows {
             }
             sink.parsed.fills.extend(self.orders);
         }
+        for fill in sink
+            .parsed
+            .fills
+            .iter_mut()
+            .filter(|f| f.multiplier.is_none())
+        {
+            fill.multiplier = self.multipliers.get(&fill.symbol).copied();
+        }
         if !self.account.is_empty() {
             for fill in sink
                 .parsed
@@ -98,9 +170,14 @@ impl Rows {
 }
 
 /// Reads one execution (or order) row; `None` for blank and cancelled rows.
-fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, RowError> {
-    let symbol = opt_text(row, h.find(&["Symbol"]));
-    let qty_text = opt_text(row, h.find(&["Quantity"]));
+fn fill_from(
+    row: &Row,
+    h: &Header,
+    day_first: bool,
+    sink: &mut Sink,
+) -> Result<Option<Fill>, RowError> {
+    let symbol = opt_text(row, h.find(SYMBOL));
+    let qty_text = opt_text(row, h.find(QUANTITY));
     if symbol.is_empty() && qty_text.is_empty() {
         return Ok(None);
     }
@@ -117,7 +194,7 @@ fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, Row
         return Err(RowError::new("Symbol", "is empty"));
     }
     let qty_col = h
-        .find(&["Quantity"])
+        .find(QUANTITY)
         .ok_or_else(|| RowError::new("Quantity", "no such column"))?;
     let signed = req_number(row, qty_col, "Quantity")?;
     let side = match FillSide::parse(buy_sell) {
@@ -131,15 +208,11 @@ fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, Row
         return Err(RowError::new("Quantity", "is zero"));
     }
     let price_col = h
-        .find(&["TradePrice", "T. Price", "Price"])
+        .find(TRADE_PRICE)
+        .or_else(|| h.find(&["Price"]))
         .ok_or_else(|| RowError::new("TradePrice", "no such column"))?;
     let price = req_number(row, price_col, "TradePrice")?;
-    let commission = opt_number(
-        row,
-        h.find(&["IBCommission", "Commission", "Comm/Fee", "Comm in USD"]),
-        "IBCommission",
-    )?
-    .unwrap_or_default();
+    let commission = opt_number(row, h.find(COMMISSION), "IBCommission")?.unwrap_or_default();
     let fee = if commission > Decimal::ZERO {
         sink.warn(
             Some(row.line),
@@ -151,10 +224,22 @@ fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, Row
         -commission
     };
     let tz = sink.options.tz;
-    let datetime = opt_text(row, h.find(&["DateTime", "Date/Time"]));
+    let datetime = opt_text(row, h.find(DATE_TIME));
     let at = if !datetime.is_empty() {
-        text::datetime(datetime, tz).ok_or_else(|| {
+        text::datetime_with(datetime, tz, day_first).ok_or_else(|| {
             RowError::new("DateTime", format!("{datetime:?} is not a date and time"))
+        })?
+    } else if opt_text(row, h.find(&["TradeTime"])).is_empty()
+        && !opt_text(row, h.find(&["OrderTime"])).is_empty()
+    {
+        // A Trade Confirmation query with the order's time but not the
+        // execution's: the order time, not midnight of the trade date.
+        let order_time = opt_text(row, h.find(&["OrderTime"]));
+        text::datetime_with(order_time, tz, day_first).ok_or_else(|| {
+            RowError::new(
+                "OrderTime",
+                format!("{order_time:?} is not a date and time"),
+            )
         })?
     } else {
         let date = opt_text(row, h.find(&["TradeDate"]));
@@ -165,24 +250,20 @@ fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, Row
                 "neither DateTime nor TradeDate is given",
             ));
         }
-        text::date_and_time(date, time, tz).ok_or_else(|| {
+        text::date_and_time_with(date, time, tz, day_first).ok_or_else(|| {
             RowError::new(
                 "TradeDate",
                 format!("{date:?} {time:?} is not a date and time"),
             )
         })?
     };
-    let kind = kind_from_asset(opt_text(
-        row,
-        h.find(&["AssetClass", "AssetCategory", "Asset Category"]),
-    ))
-    .unwrap_or_else(|| guess_kind(symbol));
+    let kind = asset_kind(opt_text(row, h.find(ASSET))).unwrap_or_else(|| guess_kind(symbol));
     let text_of = |names: &[&str]| {
         let t = opt_text(row, h.find(names));
         (!t.is_empty()).then(|| t.to_owned())
     };
     Ok(Some(Fill {
-        account: opt_text(row, h.find(&["ClientAccountID", "AccountId", "Account"])).to_owned(),
+        account: opt_text(row, h.find(ACCOUNT)).to_owned(),
         symbol: symbol.split_whitespace().collect::<Vec<_>>().join(" "),
         kind,
         side,
@@ -190,7 +271,7 @@ fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, Row
         price,
         fee,
         at,
-        currency: opt_text(row, h.find(&["CurrencyPrimary", "Currency"])).to_owned(),
+        currency: opt_text(row, h.find(CURRENCY)).to_owned(),
         multiplier: opt_number(row, h.find(&["Multiplier"]), "Multiplier")?
             .filter(|m| *m > Decimal::ZERO),
         order_id: text_of(&["IBOrderID", "OrderID"]),
@@ -203,13 +284,18 @@ fn fill_from(row: &Row, h: &Header, sink: &mut Sink) -> Result<Option<Fill>, Row
 pub(crate) fn read_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
     let mut header: Option<Header> = None;
     let mut in_other_section = false;
+    let mut instruments: Option<Header> = None;
     let mut saw_header = false;
-    let mut rows = Rows::default();
-    for mut row in csv_rows(text) {
+    let all = csv_rows(text);
+    let mut rows = Rows {
+        day_first: text::day_first(all.iter().flat_map(|r| r.cells.iter().map(String::as_str))),
+        ..Rows::default()
+    };
+    for mut row in all {
         if row.is_blank() {
             continue;
         }
-        let first = row.cell(0).to_ascii_uppercase();
+        let first = row.cell(0).to_uppercase();
         if WRAPPERS.contains(&first.as_str()) {
             match first.as_str() {
                 "BOS" => {
@@ -239,11 +325,43 @@ pub(crate) fn read_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         // An Activity Statement: "Trades","Header",... / "Trades","Data",...; every
         // other section, and the subtotals, are not fills.
         let second = row.cell(1).to_ascii_uppercase();
-        if first == "ACCOUNT INFORMATION" && second == "DATA" && row.cell(2) == "Account" {
+        if matches!(
+            first.as_str(),
+            "ACCOUNT INFORMATION" | "KONTOINFORMATIONEN" | "INFORMACIÓN SOBRE LA CUENTA"
+        ) && second == "DATA"
+            && matches!(row.cell(2), "Account" | "Konto" | "Cuenta")
+        {
             rows.account = row.cell(3).to_owned();
         }
+        if first == "FINANCIAL INSTRUMENT INFORMATION" {
+            match second.as_str() {
+                "HEADER" => {
+                    instruments = Some(Header::from_names(
+                        row.cells.iter().skip(2).map(String::as_str),
+                    ))
+                }
+                "DATA" => {
+                    if let Some(h) = instruments.as_ref() {
+                        let cells = Row {
+                            cells: row.cells[2..].to_vec(),
+                            ..row.clone()
+                        };
+                        let symbol = opt_text(&cells, h.find(&["Symbol"]));
+                        let multiplier = text::number(opt_text(&cells, h.find(&["Multiplier"])));
+                        if let Some(m) = multiplier.filter(|m| *m > Decimal::ZERO)
+                            && !symbol.is_empty()
+                        {
+                            rows.multipliers
+                                .insert(symbol.split_whitespace().collect::<Vec<_>>().join(" "), m);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
         if !descriptor && matches!(second.as_str(), "HEADER" | "DATA" | "SUBTOTAL" | "TOTAL") {
-            if first != "TRADES" || !matches!(second.as_str(), "HEADER" | "DATA") {
+            if !is_trades_section(&first) || !matches!(second.as_str(), "HEADER" | "DATA") {
                 continue;
             }
             row.cells.drain(..2);
@@ -280,8 +398,15 @@ pub(crate) fn read_xml(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
     let mut counted = 0usize;
     let bytes = text.as_bytes();
     let mut found_root = false;
-    let mut rows = Rows::default();
-    for token in tokens(text) {
+    let all = tokens(text);
+    let mut rows = Rows {
+        day_first: text::day_first(all.iter().flat_map(|t| match t {
+            Token::Open { attrs, .. } => attrs.iter().map(|(_, v)| v.as_str()).collect(),
+            _ => Vec::new(),
+        })),
+        ..Rows::default()
+    };
+    for token in all {
         let Token::Open {
             name,
             attrs,

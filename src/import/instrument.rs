@@ -4,6 +4,10 @@
 //! `ESZ2024`, `/ESZ24`, `MNQH5`, or the root and an expiry word as NinjaTrader
 //! writes it (`MNQ SEP26`, `ES 12-24`). [`futures_root`] finds the root,
 //! [`FUTURES`] gives its multiplier. Options are 100 (US equity options).
+//! [`user_multiplier`] looks a symbol up in the multipliers the user set, by
+//! the symbol or by its root, whether or not the table knows the root.
+
+use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
@@ -57,6 +61,7 @@ pub const FUTURES: &[(&str, &str)] = &[
     ("MCL", "100"),
     ("QM", "500"),
     ("NG", "10000"),
+    ("MNG", "1000"),
     ("QG", "2500"),
     ("RB", "42000"),
     ("HO", "42000"),
@@ -70,6 +75,8 @@ pub const FUTURES: &[(&str, &str)] = &[
     ("MHG", "2500"),
     ("PL", "50"),
     ("PA", "100"),
+    ("QO", "50"),
+    ("QI", "2500"),
     // rates
     ("ZB", "1000"),
     ("UB", "1000"),
@@ -90,6 +97,8 @@ pub const FUTURES: &[(&str, &str)] = &[
     ("6S", "125000"),
     ("6N", "100000"),
     ("6M", "500000"),
+    ("E7", "62500"),
+    ("J7", "6250000"),
     // grains and softs
     ("ZC", "50"),
     ("ZS", "50"),
@@ -100,6 +109,8 @@ pub const FUTURES: &[(&str, &str)] = &[
     ("LE", "400"),
     ("HE", "400"),
     ("GF", "500"),
+    ("ZO", "50"),
+    ("ZR", "2000"),
     // crypto
     ("BTC", "5"),
     ("MBT", "0.1"),
@@ -107,9 +118,14 @@ pub const FUTURES: &[(&str, &str)] = &[
     ("MET", "0.1"),
     // volatility and Eurex
     ("VX", "1000"),
+    ("VXM", "100"),
     ("FDAX", "25"),
     ("FDXM", "5"),
     ("FESX", "10"),
+    ("FDXS", "1"),
+    ("FGBL", "1000"),
+    ("FGBM", "1000"),
+    ("FGBS", "1000"),
 ];
 
 /// The multiplier of a futures root in the built-in table.
@@ -158,6 +174,52 @@ pub fn futures_root(symbol: &str) -> Option<&'static str> {
         return None;
     }
     lookup(&first[..bytes.len() - digits - 1])
+}
+
+/// The root a futures symbol spells, whether or not the built-in table knows
+/// it: `KC` for `KCH5`, `/KCH25` or `KCH2025`, and the first word of `KC 03-25`
+/// or `KC MAR25` (an expiry word has digits). `None` for anything else.
+pub fn contract_root(symbol: &str) -> Option<&str> {
+    let s = symbol.trim().trim_start_matches('/');
+    let s = s.split(':').next().unwrap_or(s);
+    let mut words = s.split_whitespace();
+    let first = words.next()?;
+    if let Some(expiry) = words.next() {
+        let is_expiry = expiry.bytes().any(|b| b.is_ascii_digit());
+        return (is_expiry && words.next().is_none() && !looks_like_option(symbol))
+            .then_some(first);
+    }
+    let bytes = first.as_bytes();
+    let digits = bytes
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if !matches!(digits, 1 | 2 | 4) || bytes.len() < digits + 2 {
+        return None;
+    }
+    let month = bytes[bytes.len() - digits - 1].to_ascii_uppercase();
+    let root = &first[..bytes.len() - digits - 1];
+    (MONTH_CODES.contains(&month) && root.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then_some(root)
+}
+
+/// The multiplier the user set for `symbol`: by the symbol (as written or in
+/// upper case), else by its futures root (`ES` covers `ESZ4`, and `KC` covers
+/// `KCH5` though the built-in table has no `KC`).
+pub fn user_multiplier(symbol: &str, multipliers: &HashMap<String, Decimal>) -> Option<Decimal> {
+    if multipliers.is_empty() {
+        return None;
+    }
+    let symbol = symbol.trim();
+    multipliers
+        .get(symbol)
+        .or_else(|| multipliers.get(&symbol.to_ascii_uppercase()))
+        .or_else(|| futures_root(symbol).and_then(|root| multipliers.get(root)))
+        .or_else(|| {
+            contract_root(symbol).and_then(|root| multipliers.get(&root.to_ascii_uppercase()))
+        })
+        .copied()
 }
 
 /// Whether a symbol looks like an OCC option symbol (`AAPL230120C00150000`,
@@ -263,6 +325,9 @@ mod tests {
             ("ES 12-24", Some("ES")),
             ("M2KZ4", Some("M2K")),
             ("6EH25", Some("6E")),
+            ("/VXMJ26", Some("VXM")),
+            ("/VXK26", Some("VX")),
+            ("FGBLM5", Some("FGBL")),
             ("AAPL", None),
             ("ES", None),
             ("SPY", None),
@@ -272,6 +337,29 @@ mod tests {
         assert!(looks_like_option("AAPL  230120C00150000"));
         assert!(looks_like_option("SPY 21 OCT 22 370 PUT"));
         assert!(!looks_like_option("AAPL"));
+        for (symbol, root) in [
+            ("KCH5", Some("KC")),
+            ("/KCH25:IFUS", Some("KC")),
+            ("KC 03-25", Some("KC")),
+            ("ESZ4", Some("ES")),
+            ("AAPL", None),
+            ("AAPL 240419C00170000", None),
+            ("SPY 21 OCT 22 370 PUT", None),
+            ("BRK B", None),
+            ("X9", None),
+        ] {
+            assert_eq!(contract_root(symbol), root, "{symbol}");
+        }
+        let user = HashMap::from([
+            ("KC".to_owned(), Decimal::from(37500)),
+            ("ES".to_owned(), Decimal::from(42)),
+            ("AAPL".to_owned(), Decimal::from(3)),
+        ]);
+        assert_eq!(user_multiplier("kch5", &user), Some(Decimal::from(37500)));
+        assert_eq!(user_multiplier("/ESZ24", &user), Some(Decimal::from(42)));
+        assert_eq!(user_multiplier(" AAPL ", &user), Some(Decimal::from(3)));
+        assert_eq!(user_multiplier("AAPL 240419C00170000", &user), None);
+        assert_eq!(user_multiplier("CLF5", &user), None);
         assert!(looks_like_forex("EURUSD.m"));
         assert!(!looks_like_forex("XAUUSD"));
     }

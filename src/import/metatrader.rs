@@ -20,6 +20,17 @@
 //! applies. Commissions, taxes and fees are fees; a negative swap is a fee on
 //! the closing fill, a positive swap (a credit) is left out with a warning.
 //!
+//! The terminal writes the report in its own language ("Отчет торговой
+//! истории", "Позиции", "Сделки", "Символ"...) but keeps the order of the
+//! columns, the `S / L` and `T / P` headers and the `buy`/`sell` and
+//! `in`/`out` values: a header in another language is read by its shape
+//! (see `mt5_table_by_shape`), an order is filled when its volume's filled
+//! part (`0.3 / 0.3`) is, and the account comes from `12345678 (USD, ...)`
+//! whatever its label. MT4 statements of other builds number their rows and
+//! shorten their names (`N`, `Lots`, `Symbol`, `Commis`, `Trade P/L`,
+//! `A/C No:`). A CSV report in such a language may use `;` and decimal
+//! commas, which are read as such for the whole file (`144,250` is 144.25).
+//!
 //! Contract sizes: currency pairs 100,000 a lot (their P&L is in the quote
 //! currency), gold 100, silver 5,000; for other symbols (index and commodity
 //! CFDs) the size the report's own profits imply, when its closed positions
@@ -34,7 +45,11 @@ use rust_decimal::Decimal;
 
 use super::html::table_rows;
 use super::instrument::{InstrumentKind, base_symbol, looks_like_forex};
-use super::table::{Header, Row, csv_rows, opt_number, opt_text, req_datetime, req_number};
+use super::table::{
+    Header, Row, csv_rows, opt_number, opt_text, req_datetime, req_number, to_decimal_points,
+    writes_decimal_commas,
+};
+use super::text::normalize_header;
 use super::{Fill, FillSide, ImportError, RowError, Sink, StopOrder};
 
 /// The kind and contract size of a MetaTrader symbol.
@@ -173,13 +188,13 @@ fn position_row(
         ))
     };
     let mut costs = Decimal::ZERO;
-    for name in ["Commission", "Taxes", "Fee"] {
+    for name in ["Commission", "Commis", "Taxes", "Fee"] {
         costs += opt_number(row, h.find(&[name]), name)?
             .unwrap_or_default()
             .abs();
     }
     let swap = opt_number(row, h.find(&["Swap"]), "Swap")?.unwrap_or_default();
-    let profit = opt_number(row, h.find(&["Profit"]), "Profit")?;
+    let profit = opt_number(row, h.find(&["Profit", "Trade P/L"]), "Profit")?;
     let comment = row.notes.join(" ") + " " + opt_text(row, h.find(&["Comment"]));
     Ok(Some(Position {
         line: row.line,
@@ -360,6 +375,22 @@ fn emit(positions: &[Position], account: &str, currency: &str, sink: &mut Sink) 
     }
 }
 
+/// How reports label the account, in the languages the terminals speak
+/// (MT4's "A/C No:" included).
+const ACCOUNT_LABELS: &[&str] = &[
+    "Account:",
+    "A/C No:",
+    "Счет:",
+    "Счёт:",
+    "Compte:",
+    "Cuenta:",
+    "Konto:",
+    "Conta:",
+    "Conto:",
+    "Rekening:",
+    "Hesap:",
+];
+
 /// The account number and currency from the report's heading.
 fn account_and_currency(rows: &[Row]) -> (String, String) {
     let mut account = String::new();
@@ -367,9 +398,15 @@ fn account_and_currency(rows: &[Row]) -> (String, String) {
     for row in rows.iter().take(40) {
         let cells: Vec<&str> = row.filled().collect();
         for (i, cell) in cells.iter().enumerate() {
-            let lower = cell.to_ascii_lowercase();
-            if account.is_empty() && lower.starts_with("account:") {
-                let rest = cell["account:".len()..].trim();
+            let lower = cell.to_lowercase();
+            let label = ACCOUNT_LABELS
+                .iter()
+                .find(|l| lower.starts_with(&l.to_lowercase()))
+                .map(|l| l.len());
+            if account.is_empty()
+                && let Some(label_len) = label
+            {
+                let rest = cell.get(label_len..).unwrap_or("").trim();
                 let value = if rest.is_empty() {
                     // The next cell with other text (a colspan repeats the label).
                     cells[i + 1..]
@@ -396,6 +433,30 @@ fn account_and_currency(rows: &[Row]) -> (String, String) {
             }
             if currency.is_empty() && lower.starts_with("currency:") {
                 currency = cell["currency:".len()..].trim().to_owned();
+            }
+        }
+    }
+    if account.is_empty() {
+        // MT5 writes "12345678 (USD, Server, real, Hedge)" in every language.
+        let found = rows
+            .iter()
+            .take(40)
+            .flat_map(|r| r.filled())
+            .find_map(|cell| {
+                let (login, rest) = cell.split_once('(')?;
+                let login = login.trim_matches(|c: char| c.is_whitespace() || c == '\u{a0}');
+                let code = rest.split(',').next()?.trim();
+                (login.len() >= 4
+                    && login.bytes().all(|b| b.is_ascii_digit())
+                    && rest.contains(',')
+                    && code.len() == 3
+                    && code.chars().all(|c| c.is_ascii_alphabetic()))
+                .then(|| (login.to_owned(), code.to_ascii_uppercase()))
+            });
+        if let Some((login, code)) = found {
+            account = login;
+            if currency.is_empty() {
+                currency = code;
             }
         }
     }
@@ -466,6 +527,78 @@ pub(crate) fn read_mt4(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
     Ok(())
 }
 
+/// The English names of the columns of MT5's three tables, in their order.
+const MT5_POSITIONS: &[&str] = &[
+    "Time",
+    "Position",
+    "Symbol",
+    "Type",
+    "Volume",
+    "Price",
+    "S / L",
+    "T / P",
+    "Time",
+    "Price",
+    "Commission",
+    "Swap",
+    "Profit",
+];
+const MT5_ORDERS: &[&str] = &[
+    "Open Time",
+    "Order",
+    "Symbol",
+    "Type",
+    "Volume",
+    "Price",
+    "S / L",
+    "T / P",
+    "Time",
+    "State",
+    "Comment",
+];
+const MT5_DEALS: &[&str] = &[
+    "Time",
+    "Deal",
+    "Symbol",
+    "Type",
+    "Direction",
+    "Volume",
+    "Price",
+    "Order",
+    "Commission",
+    "Fee",
+    "Swap",
+    "Profit",
+    "Balance",
+    "Comment",
+];
+
+/// Which MT5 table a header row in any language heads, told by its shape:
+/// the terminal translates the column names but keeps `S / L` and `T / P`,
+/// and the order of the columns. Positions start and end with the same
+/// name (Time ... Time), Orders with Open Time ... Time; Deals have no
+/// S / L. Returns the section and its English header.
+pub(crate) fn mt5_table_by_shape(row: &Row) -> Option<(&'static str, Header)> {
+    let cells: Vec<&str> = row.cells.iter().map(|c| c.trim()).collect();
+    let key = |i: usize| {
+        cells
+            .get(i)
+            .map(|c| normalize_header(c))
+            .unwrap_or_default()
+    };
+    let english = |names: &[&str]| Header::from_names(names.iter().copied());
+    if key(6) == "sl" && key(7) == "tp" && cells.len() >= 11 {
+        if cells[0] == cells[8] && cells.len() >= 13 {
+            return Some(("positions", english(MT5_POSITIONS)));
+        }
+        return Some(("orders", english(MT5_ORDERS)));
+    }
+    if cells.len() >= 13 && !cells.iter().any(|c| normalize_header(c) == "sl") {
+        return Some(("deals", english(MT5_DEALS)));
+    }
+    None
+}
+
 fn read_mt5_rows(rows: &[Row], sink: &mut Sink) -> Result<(), ImportError> {
     let (account, currency) = account_and_currency(rows);
     let tz = sink.options.tz;
@@ -480,21 +613,16 @@ fn read_mt5_rows(rows: &[Row], sink: &mut Sink) -> Result<(), ImportError> {
             continue;
         }
         if let Some(t) = title(row) {
-            let lower = t.to_ascii_lowercase();
-            if matches!(
-                lower.as_str(),
-                "positions"
-                    | "orders"
-                    | "deals"
-                    | "open positions"
-                    | "working orders"
-                    | "summary"
-                    | "results"
-            ) {
-                section = lower;
-                header = None;
-                found |= section == "deals" || section == "positions";
-            }
+            // Any title ends the table above it: reports in other languages
+            // name their sections in those languages.
+            let lower = t.to_lowercase();
+            section = match lower.as_str() {
+                "positions" | "orders" | "deals" | "open positions" | "working orders"
+                | "summary" | "results" => lower,
+                _ => "other".to_owned(),
+            };
+            header = None;
+            found |= section == "deals" || section == "positions";
             continue;
         }
         if section.is_empty() {
@@ -504,6 +632,11 @@ fn read_mt5_rows(rows: &[Row], sink: &mut Sink) -> Result<(), ImportError> {
             let h = Header::new(row);
             if h.has_all(&["Symbol", "Type"]) {
                 header = Some(h);
+            } else if let Some((table, english)) = mt5_table_by_shape(row) {
+                // A translated header: its columns, in English, by position.
+                section = table.to_owned();
+                header = Some(english);
+                found |= table == "deals" || table == "positions";
             }
             continue;
         }
@@ -653,8 +786,14 @@ fn order_stop(
     account: &str,
     tz: chrono_tz::Tz,
 ) -> Result<Option<StopOrder>, RowError> {
-    let state = opt_text(row, h.find(&["State"])).to_ascii_lowercase();
-    if !state.contains("fill") {
+    let state = opt_text(row, h.find(&["State"])).to_lowercase();
+    // "1 / 0.5": volume ordered / filled. Its filled part tells a filled
+    // order in any language; the state says it in English.
+    let filled_volume = opt_text(row, h.find(&["Volume"]))
+        .split_once('/')
+        .and_then(|(_, filled)| crate::import::text::number(filled))
+        .is_some_and(|v| v > Decimal::ZERO);
+    if !state.contains("fill") && !filled_volume {
         return Ok(None); // cancelled, expired, rejected, placed
     }
     let Some(side) = side_of(opt_text(row, h.find(&["Type"]))) else {
@@ -690,5 +829,9 @@ pub(crate) fn read_mt5_html(text: &str, sink: &mut Sink) -> Result<(), ImportErr
 
 /// Reads an MT5 Trade History Report saved as CSV.
 pub(crate) fn read_mt5_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
-    read_mt5_rows(&csv_rows(text), sink)
+    let mut rows = csv_rows(text);
+    if writes_decimal_commas(&rows) {
+        to_decimal_points(&mut rows);
+    }
+    read_mt5_rows(&rows, sink)
 }

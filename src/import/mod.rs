@@ -210,6 +210,7 @@ impl FillSide {
             "buy to cover",
             "buytocover",
             "btc",
+            "bc",
             "buy to open",
             "bto",
             "long",

@@ -13,14 +13,36 @@
 //! share an order id, so their entries become one tranche again. Money is
 //! written `$48.10 ` or `($75.90)`; trailing rows of empty cells are skipped.
 //! Instruments are named `MNQ SEP26` or `MNQ 09-26`; the root gives the
-//! multiplier.
+//! multiplier. In cultures that write them, dates are day first
+//! (`16/09/2026`, `05.10.2026`) and numbers have decimal commas (`6012,25`,
+//! and `30,125` is thirty and an eighth), separated by `;` or `,`.
 
 use rust_decimal::Decimal;
 
 use super::group::split_fee;
 use super::instrument::{InstrumentKind, default_multiplier, guess_kind, root_multiplier};
-use super::table::{Header, Row, csv_rows, opt_number, opt_text, req_datetime, req_number};
+use super::table::{
+    Header, Row, csv_rows, opt_number, opt_text, req_number, to_decimal_points,
+    writes_decimal_commas,
+};
+use super::text::{datetime_with, day_first};
 use super::{Fill, FillSide, ImportError, RowError, Sink};
+
+/// A required date and time, read in the file's order of day and month.
+fn datetime_of(
+    row: &Row,
+    col: usize,
+    field: &str,
+    tz: chrono_tz::Tz,
+    day_first: bool,
+) -> Result<chrono::DateTime<chrono::FixedOffset>, RowError> {
+    let cell = row.cell(col);
+    if cell.is_empty() {
+        return Err(RowError::new(field, "is empty"));
+    }
+    datetime_with(cell, tz, day_first)
+        .ok_or_else(|| RowError::new(field, format!("{cell:?} is not a date and time")))
+}
 
 /// NinjaTrader names futures `MNQ 09-26` (or by the bare root, `MNQ`) and
 /// stocks by their ticker.
@@ -45,7 +67,12 @@ const GRID_FEES: &[&str] = &[
     "Fees",
 ];
 
-fn execution(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Result<Option<Fill>, RowError> {
+fn execution(
+    row: &Row,
+    h: &Header,
+    tz: chrono_tz::Tz,
+    day_first: bool,
+) -> Result<Option<Fill>, RowError> {
     let instrument = opt_text(row, h.find(&["Instrument"]));
     if instrument.is_empty() {
         if row.filled().count() == 0 {
@@ -72,12 +99,13 @@ fn execution(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Result<Option<Fill>, R
             .ok_or_else(|| RowError::new("Price", "no such column"))?,
         "Price",
     )?;
-    let at = req_datetime(
+    let at = datetime_of(
         row,
         h.find(&["Time"])
             .ok_or_else(|| RowError::new("Time", "no such column"))?,
         "Time",
         tz,
+        day_first,
     )?;
     let text_of = |names: &[&str]| {
         let t = opt_text(row, h.find(names));
@@ -104,6 +132,7 @@ fn round_trip(
     row: &Row,
     h: &Header,
     tz: chrono_tz::Tz,
+    day_first: bool,
     multipliers: &std::collections::HashMap<String, Decimal>,
 ) -> Result<Vec<Fill>, RowError> {
     let instrument = opt_text(row, h.find(&["Instrument"]));
@@ -134,16 +163,26 @@ fn round_trip(
     }
     let entry_price = req_number(row, col(&["Entry price"], "Entry price")?, "Entry price")?;
     let exit_price = req_number(row, col(&["Exit price"], "Exit price")?, "Exit price")?;
-    let entry_at = req_datetime(row, col(&["Entry time"], "Entry time")?, "Entry time", tz)?;
-    let exit_at = req_datetime(row, col(&["Exit time"], "Exit time")?, "Exit time", tz)?;
+    let entry_at = datetime_of(
+        row,
+        col(&["Entry time"], "Entry time")?,
+        "Entry time",
+        tz,
+        day_first,
+    )?;
+    let exit_at = datetime_of(
+        row,
+        col(&["Exit time"], "Exit time")?,
+        "Exit time",
+        tz,
+        day_first,
+    )?;
     let fee_columns: Vec<Option<usize>> = GRID_FEES.iter().map(|f| h.find(&[f])).collect();
     let commission = super::table::fee(row, &fee_columns, "Commission")?;
     // Profit is net of every fee, the exchange and clearing fees the grid may
     // leave out included: when gross minus Profit is at least the commission,
     // that difference is what the round trip cost.
-    let multiplier = multipliers
-        .get(instrument)
-        .copied()
+    let multiplier = super::instrument::user_multiplier(instrument, multipliers)
         .unwrap_or_else(|| default_multiplier(kind_of(instrument), instrument));
     let gross = side.sign() * (exit_price - entry_price) * qty * multiplier;
     let implied = opt_number(row, h.find(&["Profit"]), "Profit")?.map(|profit| gross - profit);
@@ -192,10 +231,18 @@ fn read_table(
     text: &str,
     sink: &mut Sink,
     is_header: fn(&Header) -> bool,
-    mut each: impl FnMut(&Row, &Header, &mut Sink) -> Result<(), RowError>,
+    mut each: impl FnMut(&Row, &Header, bool, &mut Sink) -> Result<(), RowError>,
 ) -> Result<(), ImportError> {
     let mut header: Option<Header> = None;
-    for row in csv_rows(text) {
+    let mut rows = csv_rows(text);
+    // A culture with decimal commas writes them everywhere: "30,125" is a
+    // price, not thirty thousand.
+    if writes_decimal_commas(&rows) {
+        to_decimal_points(&mut rows);
+    }
+    // A culture that writes the day first does so on every row.
+    let day_first = day_first(rows.iter().flat_map(|r| r.cells.iter().map(String::as_str)));
+    for row in rows {
         if row.is_blank() {
             continue;
         }
@@ -206,7 +253,7 @@ fn read_table(
             }
             continue;
         };
-        let result = each(&row, h, sink);
+        let result = each(&row, h, day_first, sink);
         sink.row(row.line, result)?;
     }
     if header.is_none() {
@@ -221,9 +268,9 @@ pub(crate) fn read_executions(text: &str, sink: &mut Sink) -> Result<(), ImportE
         text,
         sink,
         |h| h.has_all(&["Instrument", "Action", "Price", "Time"]),
-        |row, h, sink| {
+        |row, h, day_first, sink| {
             let tz = sink.options.tz;
-            if let Some(fill) = execution(row, h, tz)? {
+            if let Some(fill) = execution(row, h, tz, day_first)? {
                 sink.parsed.fills.push(fill);
             }
             Ok(())
@@ -245,9 +292,9 @@ pub(crate) fn read_trades(text: &str, sink: &mut Sink) -> Result<(), ImportError
                 "Exit time",
             ])
         },
-        |row, h, sink| {
+        |row, h, day_first, sink| {
             let tz = sink.options.tz;
-            let fills = round_trip(row, h, tz, &sink.options.multipliers)?;
+            let fills = round_trip(row, h, tz, day_first, &sink.options.multipliers)?;
             sink.parsed.fills.extend(fills);
             Ok(())
         },

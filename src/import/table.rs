@@ -126,6 +126,62 @@ pub fn csv_rows(text: &str) -> Vec<Row> {
     rows
 }
 
+/// `144,250` as a number with a decimal point (`144.250`), spaces between
+/// thousands dropped; `None` for a cell that is not such a number.
+fn comma_number(cell: &str) -> Option<String> {
+    let t = cell.trim();
+    let (whole, fraction) = t.split_once(',')?;
+    let whole: String = whole
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .collect();
+    let digits = whole.strip_prefix('-').unwrap_or(&whole);
+    (!digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !fraction.is_empty()
+        && fraction.bytes().all(|b| b.is_ascii_digit()))
+    .then(|| format!("{whole}.{fraction}"))
+}
+
+/// Whether a file writes decimal commas, as programs do in the languages
+/// that write numbers so: its plain numbers have commas and no decimal
+/// points, and some comma is not followed by exactly three digits (which
+/// could be a thousands separator). There `30,125`, a silver price, is
+/// 30.125, not 30125.
+pub fn writes_decimal_commas(rows: &[Row]) -> bool {
+    let mut commas = false;
+    for cell in rows.iter().flat_map(|r| r.cells.iter()) {
+        // Money counts too: "2,36 €", "($4,30)".
+        let t = cell.trim().trim_matches(|c: char| {
+            matches!(c, '$' | '€' | '£' | '¥' | '(' | ')') || c.is_whitespace()
+        });
+        if t.contains(':') {
+            continue; // times
+        }
+        if comma_number(t).is_some() {
+            let after = t.rsplit(',').next().unwrap_or("");
+            commas |= after.len() != 3;
+        } else if t.matches('.').count() == 1
+            && t.bytes().any(|b| b.is_ascii_digit())
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b' '))
+        {
+            return false; // a decimal point: the file writes points
+        }
+    }
+    commas
+}
+
+/// Rewrites every plain number with a decimal comma (`30,125`) with a
+/// decimal point, for a file that [`writes_decimal_commas`].
+pub fn to_decimal_points(rows: &mut [Row]) {
+    for cell in rows.iter_mut().flat_map(|r| r.cells.iter_mut()) {
+        if let Some(number) = comma_number(cell) {
+            *cell = number;
+        }
+    }
+}
+
 /// Column positions by normalized header name.
 #[derive(Debug, Clone, Default)]
 pub struct Header {
@@ -275,4 +331,48 @@ pub fn fee<R: Cells + ?Sized>(
         }
     }
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(cells: &[&[&str]]) -> Vec<Row> {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Row {
+                line: i + 1,
+                cells: r.iter().map(|c| (*c).to_owned()).collect(),
+                notes: Vec::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn decimal_commas_are_told_by_the_whole_file() {
+        // Three-decimal prices alone could be thousands; the money says not.
+        let german = rows(&[
+            &["SI 07-26", "30,125", "2,36 €"],
+            &["SI 07-26", "30,250", "(2,36 €)"],
+        ]);
+        assert!(writes_decimal_commas(&german));
+        let mut converted = german.clone();
+        to_decimal_points(&mut converted);
+        assert_eq!(converted[0].cells[1], "30.125");
+        assert_eq!(converted[0].cells[2], "2,36 €");
+        // Thousands separators and decimal points.
+        assert!(!writes_decimal_commas(&rows(&[&[
+            "NQ",
+            "18,200",
+            "$1,250.00"
+        ]])));
+        assert!(!writes_decimal_commas(&rows(&[&[
+            "EURUSD", "1,5", "1.08533"
+        ]])));
+        assert!(!writes_decimal_commas(&rows(&[&[
+            "2024.03.04 10:00:00",
+            "1 000"
+        ]])));
+    }
 }

@@ -213,6 +213,20 @@ fn zone_abbreviation(word: &str) -> Option<Zone> {
         "BST" => 1,
         "CET" => 1,
         "CEST" => 2,
+        "WET" => 0,
+        "WEST" => 1,
+        "EET" => 2,
+        "EEST" => 3,
+        "MSK" => 3,
+        "AKST" => -9,
+        "AKDT" => -8,
+        "HST" => -10,
+        "HKT" | "SGT" | "AWST" => 8,
+        "JST" | "KST" => 9,
+        "AEST" => 10,
+        "AEDT" => 11,
+        "NZST" => 12,
+        "NZDT" => 13,
         "ET" => return Some(Zone::Named(chrono_tz::America::New_York)),
         "CT" => return Some(Zone::Named(chrono_tz::America::Chicago)),
         "PT" => return Some(Zone::Named(chrono_tz::America::Los_Angeles)),
@@ -270,8 +284,15 @@ fn month_name(text: &str) -> Option<u32> {
 
 /// Reads a date: `2024-03-15`, `2024/03/15`, `2024.03.15`, `20240315`,
 /// `03/15/2024`, `3/15/24` (US order; day first when the first part is over 12),
-/// `15-Mar-2024`, `15 MAR 24`.
+/// `15.03.2024` (with dots and the year last, always day first), `15-Mar-2024`,
+/// `15 MAR 24`.
 pub fn date(text: &str) -> Option<NaiveDate> {
+    date_with(text, false)
+}
+
+/// Reads a date like [`date`], with `day_first` deciding the order of an
+/// ambiguous `05/03/2024` (the file's other dates tell; see [`day_first`]).
+pub fn date_with(text: &str, day_first: bool) -> Option<NaiveDate> {
     let t = text.trim();
     // The common case, without allocating: 2024-03-15.
     let b = t.as_bytes();
@@ -321,11 +342,40 @@ pub fn date(text: &str) -> Option<NaiveDate> {
         return NaiveDate::from_ymd_opt(nums[0] as i32, nums[1], nums[2]);
     }
     let year = year_of(parts[2])?;
-    if nums[0] > 12 && nums[1] <= 12 {
+    // Dots with the year last are European: day first ("05.09.2026").
+    let dotted = t.contains('.') && !t.contains(['/', '-']);
+    if nums[1] <= 12 && (nums[0] > 12 || day_first || dotted) {
         NaiveDate::from_ymd_opt(year, nums[1], nums[0])
     } else {
         NaiveDate::from_ymd_opt(year, nums[0], nums[1])
     }
+}
+
+/// Whether the numeric dates of a file put the day first: true when one of
+/// them can only be read that way (`16/09/2026`) and none only the other way
+/// (`09/16/2026`). A file writes all its dates in one order, so its
+/// ambiguous `05/09/2026` follow the unambiguous ones.
+pub fn day_first<'a>(samples: impl IntoIterator<Item = &'a str>) -> bool {
+    let mut day = false;
+    for sample in samples {
+        let Some(word) = sample.split_whitespace().next() else {
+            continue;
+        };
+        let word = word.split([';', ',', 'T']).next().unwrap_or(word);
+        let parts: Vec<&str> = word.split(['/', '-', '.']).collect();
+        if parts.len() != 3 || parts[0].len() > 2 || parts[1].len() > 2 {
+            continue;
+        }
+        let (Ok(first), Ok(second)) = (parts[0].parse::<u32>(), parts[1].parse::<u32>()) else {
+            continue;
+        };
+        if first > 12 && second <= 12 {
+            day = true;
+        } else if second > 12 && first <= 12 {
+            return false;
+        }
+    }
+    day
 }
 
 /// Reads a time of day: `9:30`, `09:30:15`, `09:30:15.123`, `093015`, with an
@@ -436,6 +486,16 @@ fn with_zone(
 /// `7/2/2026 9:12 AM`, `11/12/22 11:27:19`. A date alone is midnight. A time
 /// without a zone is read in `tz`.
 pub fn datetime(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<FixedOffset>> {
+    datetime_with(text, tz, false)
+}
+
+/// Reads a date and time like [`datetime`], with `day_first` deciding the
+/// order of an ambiguous date (see [`day_first`]).
+pub fn datetime_with(
+    text: &str,
+    tz: chrono_tz::Tz,
+    day_first: bool,
+) -> Option<DateTime<FixedOffset>> {
     let t = text.trim();
     if t.is_empty() {
         return None;
@@ -514,9 +574,17 @@ pub fn datetime(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<FixedOffset>> 
     } else {
         return None;
     };
-    let day = date(&date_part)?;
+    let (day, time_of_day) = match (date_with(&date_part, day_first), rest) {
+        (Some(day), _) => (day, None),
+        // A date glued to its time: "20240315093000", "2024-03-1509:30:00".
+        (None, []) => {
+            let (day, time_of_day) = date_glued_to_time(&date_part, day_first)?;
+            (day, Some(time_of_day))
+        }
+        (None, _) => return None,
+    };
     let time_of_day = match rest {
-        [] => NaiveTime::MIN,
+        [] => time_of_day.unwrap_or(NaiveTime::MIN),
         [t] => time(t)?,
         [t, ampm] if ampm.eq_ignore_ascii_case("am") || ampm.eq_ignore_ascii_case("pm") => {
             time(&format!("{t} {ampm}"))?
@@ -526,23 +594,53 @@ pub fn datetime(text: &str, tz: chrono_tz::Tz) -> Option<DateTime<FixedOffset>> 
     with_zone(day.and_time(time_of_day), zone, tz)
 }
 
+/// A date and a time of day written without a separator between them
+/// (IBKR's Flex queries allow it): the time is the last 6 (`093000`) or 8
+/// (`09:30:00`) characters.
+fn date_glued_to_time(text: &str, day_first: bool) -> Option<(NaiveDate, NaiveTime)> {
+    [6, 8].into_iter().find_map(|len| {
+        let split = text.len().checked_sub(len).filter(|&s| s >= 6)?;
+        let (d, t) = (text.get(..split)?, text.get(split..)?);
+        if len == 6 && !t.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some((date_with(d, day_first)?, time(t)?))
+    })
+}
+
 /// Reads a date and a time given in two fields; the zone may follow the time.
 pub fn date_and_time(
     date_text: &str,
     time_text: &str,
     tz: chrono_tz::Tz,
 ) -> Option<DateTime<FixedOffset>> {
+    date_and_time_with(date_text, time_text, tz, false)
+}
+
+/// Reads a date and a time given in two fields like [`date_and_time`], with
+/// `day_first` deciding the order of an ambiguous date (see [`day_first`]).
+pub fn date_and_time_with(
+    date_text: &str,
+    time_text: &str,
+    tz: chrono_tz::Tz,
+    day_first: bool,
+) -> Option<DateTime<FixedOffset>> {
     if time_text.trim().is_empty() {
-        return datetime(date_text, tz);
+        return datetime_with(date_text, tz, day_first);
     }
-    if let (Some(d), Some(t)) = (date(date_text), time(time_text)) {
+    if let (Some(d), Some(t)) = (date_with(date_text, day_first), time(time_text)) {
         return Some(localize(d.and_time(t), tz));
     }
     // A date field that holds the time as well wins over the time field.
-    datetime(&format!("{} {}", date_text.trim(), time_text.trim()), tz).or_else(|| {
+    datetime_with(
+        &format!("{} {}", date_text.trim(), time_text.trim()),
+        tz,
+        day_first,
+    )
+    .or_else(|| {
         date_text
             .contains(':')
-            .then(|| datetime(date_text, tz))
+            .then(|| datetime_with(date_text, tz, day_first))
             .flatten()
     })
 }
@@ -659,5 +757,69 @@ mod tests {
             Some("2024-03-15T13:30:00.500+00:00".into())
         );
         assert_eq!(s("1710509400000"), Some("2024-03-15T13:30:00+00:00".into()));
+    }
+
+    #[test]
+    fn ibkr_date_and_time_layouts() {
+        let ny = chrono_tz::America::New_York;
+        let s = |t: &str| datetime(t, ny).map(|d| d.to_rfc3339());
+        let want = Some("2024-01-15T09:30:00-05:00".to_owned());
+        for t in [
+            "20240115;093000",
+            "2024-01-15;09:30:00",
+            "20240115 093000",
+            "20240115,093000",
+            "2024-01-15, 09:30:00",
+            "01/15/2024;093000",
+            "01/15/24;09:30:00",
+            "15-Jan-24;09:30:00",
+            // No separator at all.
+            "20240115093000",
+            "2024-01-1509:30:00",
+            "01/15/2024093000",
+            // Old files: a "T" and the offset.
+            "20240115T093000-0500",
+        ] {
+            assert_eq!(s(t), want, "{t}");
+        }
+        // Day first, as the whole file says.
+        assert_eq!(
+            datetime_with("05/01/2024;093000", ny, true).map(|d| d.to_rfc3339()),
+            Some("2024-01-05T09:30:00-05:00".into())
+        );
+        assert_eq!(
+            datetime_with("05/01/2024093000", ny, true).map(|d| d.to_rfc3339()),
+            Some("2024-01-05T09:30:00-05:00".into())
+        );
+    }
+
+    #[test]
+    fn dotted_dates_put_the_day_first_and_files_tell_their_order() {
+        assert_eq!(date("05.09.2026"), NaiveDate::from_ymd_opt(2026, 9, 5));
+        assert_eq!(date("2026.09.05"), NaiveDate::from_ymd_opt(2026, 9, 5));
+        assert_eq!(date("05/09/2026"), NaiveDate::from_ymd_opt(2026, 5, 9));
+        assert_eq!(
+            date_with("05/09/2026", true),
+            NaiveDate::from_ymd_opt(2026, 9, 5)
+        );
+        assert!(day_first(["05/09/2026 10:00", "16/09/2026 09:00"]));
+        assert!(!day_first(["05/09/2026 10:00", "09/16/2026 09:00"]));
+        assert!(!day_first(["05/09/2026", "2026-09-16"]));
+        assert!(day_first(["16/01/2024;093000"]));
+        assert!(!day_first(["20240116;093000"]));
+    }
+
+    #[test]
+    fn zones_of_other_markets() {
+        let ny = chrono_tz::America::New_York;
+        let s = |t: &str| datetime(t, ny).map(|d| d.to_rfc3339());
+        assert_eq!(
+            s("06/01/2026 09:21:32 HKT"),
+            Some("2026-06-01T09:21:32+08:00".into())
+        );
+        assert_eq!(
+            s("06/01/2026 09:21:32 AEST"),
+            Some("2026-06-01T09:21:32+10:00".into())
+        );
     }
 }

@@ -8,27 +8,49 @@
 //! time (and spread) blank: they take the time of the row above. Options are
 //! named `SPY 21 OCT 22 370 PUT`; futures keep their `/ES...` symbol.
 //!
+//! Sections are separated by rows of empty cells or, in newer statements, by
+//! empty lines: a title in the first column (one filled cell) starts a new
+//! section either way. Options on futures name the future, its multiplier as
+//! `1/<m>` and the expiry in the Symbol column and the option's root in Exp
+//! (`/GCQ26 1/100 28 JUL 26 (American) (AUG 26)`, `/OGQ26`): they become
+//! `/OGQ26 28 JUL 26 2400 CALL` with that multiplier.
+//!
 //! "Today's Trade Activity" (and paperMoney) exports hold the same rows under
 //! "Filled Orders". Stop orders (`STP`, `STP LMT`) in "Account Order History",
 //! "Working Orders" and "Canceled Orders" become stop orders at the time they
-//! were placed; their order type is the unnamed column after `PRICE`.
+//! were placed; their order type is the unnamed column after `PRICE`. An
+//! order may take several rows: Schwab writes a stop as `~ MKT` on the row
+//! with the time, and the trigger (`24.20 STP`, after a trailing stop's
+//! `BASE-1.60`) on rows below it that leave the time blank.
 //!
 //! The Trade History has no fees and its times may stop at the minute. The
 //! statement's "Cash Balance" and "Futures Statements" sections carry both, on
-//! `TRD` rows described as `BOT +300 PYPL @13.39`: each fill takes the fees (and
-//! the time to the second) of the matching row there, when one is found.
+//! `TRD` rows described as `BOT +300 PYPL @13.39` (futures with their exchange,
+//! `/MESM26:XCME`): each fill takes the fees (and the time to the second) of
+//! the matching row there (its time within two seconds of the trade's: the
+//! two sections sometimes disagree by that much), when one is found. A multi-leg order has one row
+//! for all its legs (`SOLD -5 VERTICAL IWM 100 (Weeklys) 27 MAR 26 205/200
+//! PUT @.85`): its fee is shared by the legs in proportion to their
+//! quantities.
 
 use chrono::{DateTime, FixedOffset, Timelike};
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::instrument::{InstrumentKind, futures_root, root_multiplier};
 use super::table::{Header, Row, csv_rows, opt_text, req_number};
 use super::{Fill, FillSide, ImportError, RowError, Sink, StopOrder, text};
 
+/// A section title: one filled cell, in the first column. A row whose only
+/// filled cell is further right (`,,,TRG BY #123,,,` under an order) is part
+/// of the section, and so is a note in the first column (`RE #123`, `1st
+/// trgs OCO`), which has a `#` or starts with a digit, as no title does but
+/// "... Statements".
 fn title(row: &Row) -> Option<&str> {
     let mut filled = row.filled();
     let first = filled.next()?;
-    filled.next().is_none().then_some(first)
+    let note = (first.contains('#') && !first.ends_with("Statements"))
+        || first.starts_with(|c: char| c.is_ascii_digit());
+    (filled.next().is_none() && !row.cell(0).is_empty() && !note).then_some(first)
 }
 
 /// A row of the cash or futures section describing a fill.
@@ -40,7 +62,33 @@ struct CashTrade {
     price: Option<Decimal>,
     fee: Decimal,
     used: bool,
+    /// An order of several legs (`SOLD -5 VERTICAL IWM ...`): its fee is the
+    /// whole order's, `symbol` the underlying.
+    spread: bool,
 }
+
+/// The words thinkorswim names multi-leg orders with in cash descriptions.
+const SPREAD_WORDS: &[&str] = &[
+    "VERTICAL",
+    "IRON",
+    "CONDOR",
+    "BUTTERFLY",
+    "STRADDLE",
+    "STRANGLE",
+    "CALENDAR",
+    "DIAGONAL",
+    "COVERED",
+    "COLLAR",
+    "CUSTOM",
+    "COMBO",
+    "BACKRATIO",
+    "VERT",
+    "ROLL",
+    "UNBALANCED",
+    "~BUTTERFLY",
+    "~CONDOR",
+    "~IRON",
+];
 
 fn cash_trade(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Option<CashTrade> {
     if !opt_text(row, h.find(&["TYPE"])).eq_ignore_ascii_case("TRD") {
@@ -58,7 +106,16 @@ fn cash_trade(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Option<CashTrade> {
         FillSide::Sell
     };
     let qty = text::number(words.get(pos + 1)?)?.abs();
-    let symbol = (*words.get(pos + 2)?).to_owned();
+    let mut next = pos + 2;
+    while words
+        .get(next)
+        .is_some_and(|w| SPREAD_WORDS.contains(&w.to_ascii_uppercase().as_str()))
+    {
+        next += 1;
+    }
+    let spread = next > pos + 2;
+    // Futures carry their exchange: "/MESM26:XCME".
+    let symbol = words.get(next)?.split(':').next()?.to_owned();
     let price = words
         .iter()
         .rev()
@@ -78,6 +135,7 @@ fn cash_trade(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Option<CashTrade> {
         price,
         fee,
         used: false,
+        spread,
     })
 }
 
@@ -109,20 +167,18 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
     let mut header: Option<Header> = None;
     let mut found = false;
     let mut previous: Option<(String, String)> = None; // exec time, spread
+    let mut order_head: Option<Row> = None; // the first row of the order being read
     for row in &rows {
         if row.is_blank() {
             header = None;
             continue;
         }
-        if let Some(t) = title(row)
-            && (header.is_none()
-                || t.ends_with("Statements")
-                || t.ends_with("History")
-                || t.ends_with("Orders")
-                || t == "Cash Balance")
-        {
+        // Newer statements separate sections by empty lines, which the CSV
+        // reader drops: a title ends the section above it.
+        if let Some(t) = title(row) {
             section = t.to_owned();
             header = None;
+            order_head = None;
             continue;
         }
         let Some(h) = header.as_ref() else {
@@ -136,7 +192,14 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
                 }
             }
             "Account Order History" | "Working Orders" | "Canceled Orders" => {
-                if let Some(stop) = order_stop(row, h, &account, tz, &section) {
+                // An order takes several rows: the first has the time, the
+                // others (time blank) its stop trigger, `RE #` or `TRG BY #`.
+                let time_col = h.find(&["Time Placed", "Time Canceled", "Exec Time"]);
+                if !opt_text(row, time_col).is_empty() {
+                    order_head = Some(row.clone());
+                }
+                let head = order_head.as_ref().unwrap_or(row);
+                if let Some(stop) = order_stop(row, head, h, &account, tz, &section) {
                     sink.parsed.stops.push(stop);
                 }
             }
@@ -165,20 +228,66 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         ));
     }
     // Fees and seconds from the cash sections.
-    for fill in &mut sink.parsed.fills {
-        let minute = |t: DateTime<FixedOffset>| t.with_second(0).and_then(|t| t.with_nanosecond(0));
+    let mut priced = vec![false; sink.parsed.fills.len()];
+    for (fill, priced) in sink.parsed.fills.iter_mut().zip(&mut priced) {
         let base = fill.symbol.split_whitespace().next().unwrap_or("");
-        let matched = cash.iter_mut().find(|c| {
-            !c.used
-                && c.side == fill.side
-                && c.qty == fill.qty
-                && c.symbol.eq_ignore_ascii_case(base)
-                && c.price.is_none_or(|p| p == fill.price)
-                && minute(c.at) == minute(fill.at)
-        });
+        let matched = cash
+            .iter_mut()
+            .filter(|c| {
+                !c.used
+                    && !c.spread
+                    && c.side == fill.side
+                    && c.qty == fill.qty
+                    && c.symbol.eq_ignore_ascii_case(base)
+                    && c.price.is_none_or(|p| p == fill.price)
+                    && same_execution_time(c.at, fill.at)
+            })
+            .min_by_key(|c| (c.at - fill.at).num_milliseconds().abs());
         if let Some(c) = matched {
             c.used = true;
+            *priced = true;
             fill.fee = c.fee;
+            if fill.at.second() == 0 {
+                fill.at = c.at;
+            }
+        }
+    }
+    // A multi-leg order's fee is on one cash row: shared by its legs (the
+    // fills of that underlying in that minute) in proportion to their
+    // quantities, in cents, the remainder on the last leg.
+    for c in cash.iter_mut().filter(|c| c.spread && !c.used) {
+        let legs: Vec<usize> = (0..sink.parsed.fills.len())
+            .filter(|&i| {
+                let f = &sink.parsed.fills[i];
+                !priced[i]
+                    && f.kind == InstrumentKind::Option
+                    && f.symbol
+                        .split_whitespace()
+                        .next()
+                        .is_some_and(|u| u.eq_ignore_ascii_case(&c.symbol))
+                    && same_execution_time(c.at, f.at)
+            })
+            .collect();
+        let total: Decimal = legs.iter().map(|&i| sink.parsed.fills[i].qty).sum();
+        if legs.is_empty() || total.is_zero() {
+            continue;
+        }
+        c.used = true;
+        let mut left = c.fee;
+        for (n, &i) in legs.iter().enumerate() {
+            let fill = &mut sink.parsed.fills[i];
+            let share = if n + 1 == legs.len() {
+                left
+            } else {
+                c.fee
+                    .checked_mul(fill.qty)
+                    .and_then(|f| f.checked_div(total))
+                    .map(|f| f.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+                    .unwrap_or(Decimal::ZERO)
+            };
+            left -= share;
+            fill.fee = share;
+            priced[i] = true;
             if fill.at.second() == 0 {
                 fill.at = c.at;
             }
@@ -187,12 +296,27 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
     Ok(())
 }
 
+/// Whether a cash row's time is a trade's: the cash sections give the
+/// second, the trade history the second or only the minute, and the two
+/// may differ by a second or two (a known thinkorswim quirk).
+fn same_execution_time(cash: DateTime<FixedOffset>, trade: DateTime<FixedOffset>) -> bool {
+    let apart = (cash - trade).num_milliseconds();
+    if trade.second() == 0 && trade.nanosecond() == 0 {
+        (-2_000..62_000).contains(&apart)
+    } else {
+        apart.abs() <= 2_000
+    }
+}
+
 /// The instrument of a row: options are named `SPY 21 OCT 22 370 PUT`.
 fn instrument(row: &Row, h: &Header, symbol: &str) -> (String, InstrumentKind, Option<Decimal>) {
     let kind_text = opt_text(row, h.find(&["Type"])).to_ascii_uppercase();
     let exp = opt_text(row, h.find(&["Exp"]));
     let strike = opt_text(row, h.find(&["Strike"]));
     match kind_text.as_str() {
+        "CALL" | "PUT" if symbol.starts_with('/') && exp.starts_with('/') => {
+            futures_option(symbol, exp, strike, &kind_text)
+        }
         "CALL" | "PUT" => {
             let name = [symbol, exp, strike, kind_text.as_str()]
                 .iter()
@@ -216,10 +340,49 @@ fn instrument(row: &Row, h: &Header, symbol: &str) -> (String, InstrumentKind, O
     }
 }
 
+/// An option on a future, as the Trade History writes it: the Symbol column
+/// holds the future, the multiplier as `1/<m>`, the expiry and notes
+/// (`/GCQ26 1/100 28 JUL 26 (American) (AUG 26)`), the Exp column the
+/// option's own root (`/OGQ26`). It is named `/OGQ26 28 JUL 26 2400 CALL`.
+fn futures_option(
+    symbol: &str,
+    root: &str,
+    strike: &str,
+    right: &str,
+) -> (String, InstrumentKind, Option<Decimal>) {
+    let mut words = symbol.split_whitespace();
+    let future = words.next().unwrap_or(symbol);
+    let mut multiplier = None;
+    let mut expiry = Vec::new();
+    for word in words.by_ref() {
+        if word.starts_with('(') {
+            break;
+        }
+        match word.strip_prefix("1/") {
+            Some(m) if multiplier.is_none() => multiplier = text::number(m),
+            _ => expiry.push(word),
+        }
+    }
+    let name = [root, &expiry.join(" "), strike, right]
+        .iter()
+        .filter(|w| !w.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let multiplier = multiplier
+        .filter(|m| *m > Decimal::ZERO)
+        .or_else(|| futures_root(future).and_then(root_multiplier));
+    (name, InstrumentKind::Option, multiplier)
+}
+
 /// A stop order of an order section (`STP` or `STP LMT` in the order type
 /// column, which has no name: it follows `PRICE`), at the time it was placed.
+/// The trigger may be on a later row of the order (`head` is its first row,
+/// with the time, side and symbol): `~ MKT` on the first, `24.20 STP` below.
+/// A trailing stop's `BASE-1.60` is not a price; the row with the price is.
 fn order_stop(
     row: &Row,
+    head: &Row,
     h: &Header,
     account: &str,
     tz: chrono_tz::Tz,
@@ -234,23 +397,33 @@ fn order_stop(
         return None;
     }
     let price = text::number(row.cell(price_col)).filter(|p| *p > Decimal::ZERO)?;
-    let time = opt_text(row, h.find(&["Time Placed", "Time Canceled", "Exec Time"]));
+    // Fields the row leaves blank are the order's first row's.
+    let field = |names: &[&str]| match opt_text(row, h.find(names)) {
+        "" => opt_text(head, h.find(names)),
+        own => own,
+    };
+    let time = field(&["Time Placed", "Time Canceled", "Exec Time"]);
     let at = text::datetime(time, tz)?;
-    let symbol = opt_text(row, h.find(&["Symbol"]));
+    let symbol = field(&["Symbol"]);
     if symbol.is_empty() {
         return None;
     }
-    let status = match opt_text(row, h.find(&["Status"])) {
+    let status = match field(&["Status"]) {
         "" => section.to_owned(),
         s => s.to_owned(),
     };
+    let described = if opt_text(row, h.find(&["Symbol"])).is_empty() {
+        head
+    } else {
+        row
+    };
     Some(StopOrder {
         account: account.to_owned(),
-        symbol: instrument(row, h, symbol).0,
+        symbol: instrument(described, h, symbol).0,
         at,
         price,
         status,
-        side: FillSide::parse(opt_text(row, h.find(&["Side"]))),
+        side: FillSide::parse(field(&["Side"])),
         line: row.line,
     })
 }
@@ -318,4 +491,37 @@ fn trade_row(
         exec_id: None,
         line: row.line,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> Row {
+        Row {
+            line: 1,
+            cells: cells.iter().map(|c| (*c).to_owned()).collect(),
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn titles_and_notes() {
+        assert_eq!(
+            title(&row(&["Account Trade History", "", ""])),
+            Some("Account Trade History")
+        );
+        assert_eq!(
+            title(&row(&["Total Cash $5,540.08"])),
+            Some("Total Cash $5,540.08")
+        );
+        assert_eq!(
+            title(&row(&["Crypto # (Crypto offered by a bank) Statements"])),
+            Some("Crypto # (Crypto offered by a bank) Statements")
+        );
+        assert_eq!(title(&row(&["", "", "", "TRG BY #7000", ""])), None);
+        assert_eq!(title(&row(&["RE #7001", "", ""])), None);
+        assert_eq!(title(&row(&["1st trgs OCO", "", ""])), None);
+        assert_eq!(title(&row(&["Symbol", "Description"])), None);
+    }
 }

@@ -13,7 +13,9 @@
 //! The Performance report pairs fills: `symbol, qty, buyPrice, sellPrice, pnl,
 //! boughtTimestamp, soldTimestamp, buyFillId, sellFillId, ...`. Each row gives a
 //! buy and a sell; rows that share a fill (a fill paired with several others)
-//! share an order id, so that fill becomes one tranche again.
+//! share an order id, so that fill becomes one tranche again. The same report
+//! also comes with spelled-out names (`Contract, Paired Qty, Buy Price, Sell
+//! Price, Bought Timestamp, Sold Timestamp`).
 
 use rust_decimal::Decimal;
 
@@ -151,7 +153,10 @@ fn pair(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Result<Vec<Fill>, RowError>
         h.find(&[name])
             .ok_or_else(|| RowError::new(name, "no such column"))
     };
-    let qty = super::table::req_number(row, col("qty")?, "qty")?.abs();
+    let qty_col = h
+        .find(&["qty", "Paired Qty"])
+        .ok_or_else(|| RowError::new("qty", "no such column"))?;
+    let qty = super::table::req_number(row, qty_col, "qty")?.abs();
     if qty.is_zero() {
         return Err(RowError::new("qty", "is zero"));
     }

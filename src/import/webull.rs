@@ -5,6 +5,12 @@
 //! times end in `EDT` or `EST`, the side may be `Short`, and orders that were
 //! cancelled, failed or rejected without a fill are skipped. Option symbols
 //! (`AAPL210319C00125000`) are options.
+//!
+//! Newer exports name the columns otherwise and have no status: `Symbol,
+//! Place Time, Filled Time, B/S, Side Type, Order Type, Option Type, Filled
+//! Avg Price, Filled Qty, Commission, Fee, ...`, with money as `$4.35`. An
+//! order with no filled quantity was not filled. Every fee column there is
+//! (`Commission`, `Fee`, `Platform Fee`, `GST`) is summed.
 
 use super::instrument::{InstrumentKind, guess_kind};
 use super::table::{Header, Row, csv_rows, opt_number, opt_text};
@@ -51,17 +57,17 @@ fn row_of(row: &Row, h: &Header, sink: &mut Sink) -> Result<(), RowError> {
     if filled.is_zero() {
         return Ok(()); // cancelled, failed, pending
     }
-    let side_text = opt_text(row, h.find(&["Side"]));
+    let side_text = opt_text(row, h.find(&["Side", "B/S"]));
     let side = FillSide::parse(side_text)
         .ok_or_else(|| RowError::new("Side", format!("{side_text:?} is not buy, sell or short")))?;
-    let price = match opt_number(row, h.find(&["Avg Price"]), "Avg Price")? {
+    let price = match opt_number(row, h.find(&["Avg Price", "Filled Avg Price"]), "Avg Price")? {
         Some(price) => price,
         None => opt_number(row, h.find(&["Price"]), "Price")?
             .ok_or_else(|| RowError::new("Avg Price", "is empty on a filled order"))?,
     };
-    let time = opt_text(row, h.find(&["Filled Time"]));
+    let time = opt_text(row, h.find(&["Filled Time", "Fill Time"]));
     let time = if time.is_empty() {
-        opt_text(row, h.find(&["Placed Time"]))
+        opt_text(row, h.find(&["Placed Time", "Place Time"]))
     } else {
         time
     };
@@ -70,11 +76,26 @@ fn row_of(row: &Row, h: &Header, sink: &mut Sink) -> Result<(), RowError> {
     sink.parsed.fills.push(Fill {
         account: String::new(),
         symbol: symbol.to_owned(),
-        kind: kind_of(symbol, opt_text(row, h.find(&["Name"]))),
+        kind: match opt_text(row, h.find(&["Option Type"]))
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "call" | "put" => InstrumentKind::Option,
+            _ => kind_of(symbol, opt_text(row, h.find(&["Name"]))),
+        },
         side,
         qty: filled,
         price,
-        fee: super::table::fee(row, &[h.find(&["Commission", "Fees"])], "Commission")?,
+        fee: super::table::fee(
+            row,
+            &[
+                h.find(&["Commission", "Commissions"]),
+                h.find(&["Fee", "Fees"]),
+                h.find(&["Platform Fee"]),
+                h.find(&["GST"]),
+            ],
+            "Commission",
+        )?,
         at,
         currency: "USD".to_owned(),
         multiplier: None,
@@ -94,7 +115,10 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         }
         let Some(h) = header.as_ref() else {
             let candidate = Header::new(&row);
-            if candidate.has_all(&["Symbol", "Side", "Status"]) {
+            if candidate.has_all(&["Symbol", "Side", "Status"])
+                || (candidate.has_all(&["Symbol", "Filled Qty"])
+                    && candidate.count(&["Side", "B/S"]) > 0)
+            {
                 header = Some(candidate);
             }
             continue;
@@ -106,7 +130,7 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         return Err(sink.error(
             None,
             None,
-            "no header with Symbol, Side and Status columns was found",
+            "no header with Symbol, Side and Status (or B/S and Filled Qty) columns was found",
         ));
     }
     Ok(())

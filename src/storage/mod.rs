@@ -969,6 +969,37 @@ fn write_events_and_tags(
     Ok(())
 }
 
+/// The settings key under which the user's import multipliers are stored.
+const IMPORT_MULTIPLIERS_KEY: &str = "import_multipliers";
+
+impl Journal {
+    /// The multipliers the user set for imports, by symbol or futures root
+    /// (`{"ES": "50"}` in the journal's settings); empty when none are set.
+    pub fn import_multipliers(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, Decimal>, StorageError> {
+        match self.setting(IMPORT_MULTIPLIERS_KEY)? {
+            None => Ok(std::collections::BTreeMap::new()),
+            Some(json) => serde_json::from_str(&json).map_err(|source| StorageError::Setting {
+                key: IMPORT_MULTIPLIERS_KEY.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// Stores the multipliers the user set for imports, replacing the old ones.
+    pub fn set_import_multipliers(
+        &mut self,
+        multipliers: &std::collections::BTreeMap<String, Decimal>,
+    ) -> Result<(), StorageError> {
+        let json = serde_json::to_string(multipliers).map_err(|source| StorageError::Setting {
+            key: IMPORT_MULTIPLIERS_KEY.to_owned(),
+            source,
+        })?;
+        self.set_setting(IMPORT_MULTIPLIERS_KEY, &json)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
-//! The trade list: a virtualized table of every trade, sorted by any column
-//! and filtered by text, dates, side and broken rule.
+//! The trade list: a virtualized table of every trade, sorted by any column,
+//! filtered by the filter it shares with the review ([`TradeFilter`]) and by
+//! its own text search and broken rule.
 //!
 //! Only the rows on screen are drawn, and the order of the visible rows is
 //! computed again only when the trades, the sort or a filter change.
@@ -10,10 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::Rule;
 use crate::app::model::{TradeRow, Trades};
-use crate::domain::{Side, TradeId};
+use crate::domain::TradeId;
 
-use super::time::{Zone, parse_date};
-use super::{Command, ViewContext, error_color, money_text, r_text, rule_badge, score_color};
+use super::filter::TradeFilter;
+use super::time::Zone;
+use super::{Command, ViewContext, money_text, r_text, rule_badge, score_color};
 
 /// A column the list can sort by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -116,18 +118,6 @@ fn sort_by_key<'a, K: Ord>(
     *visible = keyed.into_iter().map(|(_, _, i)| i).collect();
 }
 
-/// Which sides to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum SideFilter {
-    /// Both.
-    #[default]
-    Both,
-    /// Long trades only.
-    Long,
-    /// Short trades only.
-    Short,
-}
-
 /// Which trades to show by the rules they broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum RuleFilter {
@@ -153,18 +143,13 @@ impl RuleFilter {
     }
 }
 
-/// The list's filters, remembered between runs.
+/// The list's own filters (beside the shared [`TradeFilter`]), remembered
+/// between runs.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ListFilter {
     /// Text searched in symbol, setup and tags, case-insensitive.
     pub text: String,
-    /// First opening date shown, `YYYY-MM-DD`, inclusive.
-    pub from: String,
-    /// Last opening date shown, `YYYY-MM-DD`, inclusive.
-    pub to: String,
-    /// Sides shown.
-    pub side: SideFilter,
     /// Rules.
     pub rule: RuleFilter,
 }
@@ -199,7 +184,7 @@ pub struct TradeList {
     /// Positions in [`Trades::rows`] of the rows shown, in order.
     visible: Vec<u32>,
     /// What `visible` was computed from.
-    computed_for: Option<(u64, ListPrefs, Zone)>,
+    computed_for: Option<(u64, ListPrefs, TradeFilter, Zone)>,
     /// Every row in the current sort order, and the (revision, column,
     /// descending) it was sorted for: a new filter only filters this again.
     sorted: Vec<u32>,
@@ -254,17 +239,21 @@ impl TradeList {
     }
 
     /// Recomputes the visible rows if the trades, the sort or the filters changed.
-    pub fn refresh(&mut self, trades: &Trades, zone: &Zone) {
-        let fresh = self.computed_for.as_ref().is_some_and(|(rev, prefs, z)| {
-            *rev == trades.revision() && prefs == &self.prefs && z == zone
-        });
+    pub fn refresh(&mut self, trades: &Trades, shared: &TradeFilter, zone: &Zone) {
+        let fresh = self
+            .computed_for
+            .as_ref()
+            .is_some_and(|(rev, prefs, f, z)| {
+                *rev == trades.revision() && prefs == &self.prefs && f == shared && z == zone
+            });
         if fresh {
             return;
         }
         let filter = &self.prefs.filter;
         let needle = filter.text.trim().to_lowercase();
-        let from = parse_date(&filter.from).ok().flatten();
-        let to = parse_date(&filter.to).ok().flatten();
+        let shared_filter = shared.to_filter(zone);
+        let check_shared = !shared_filter.is_empty();
+        let shared_matcher = shared_filter.matcher();
         let rows = trades.rows();
         let sort_key = (trades.revision(), self.prefs.sort, self.prefs.descending);
         if self.sorted_for != Some(sort_key) {
@@ -273,21 +262,33 @@ impl TradeList {
             self.sorted = all;
             self.sorted_for = Some(sort_key);
         }
-        let visible: Vec<u32> = self
-            .sorted
-            .iter()
-            .copied()
+        // Typing more of the search text only narrows what is shown: when
+        // nothing else changed, the rows shown are the only ones to look at.
+        let narrowing = self
+            .computed_for
+            .as_ref()
+            .is_some_and(|(rev, prefs, f, z)| {
+                let old = prefs.filter.text.trim().to_lowercase();
+                *rev == trades.revision()
+                    && f == shared
+                    && z == zone
+                    && prefs.sort == self.prefs.sort
+                    && prefs.descending == self.prefs.descending
+                    && prefs.filter.rule == filter.rule
+                    && needle.contains(old.as_str())
+            });
+        let candidates = if narrowing {
+            std::mem::take(&mut self.visible)
+        } else {
+            self.sorted.clone()
+        };
+        let visible: Vec<u32> = candidates
+            .into_iter()
             .filter(|&i| {
                 let row = &rows[i as usize];
                 let a = &row.analysis;
                 if !needle.is_empty() && !row.haystack.contains(&needle) {
                     return false;
-                }
-                match filter.side {
-                    SideFilter::Both => {}
-                    SideFilter::Long if row.trade.side != Side::Long => return false,
-                    SideFilter::Short if row.trade.side != Side::Short => return false,
-                    _ => {}
                 }
                 match filter.rule {
                     RuleFilter::Any => {}
@@ -296,20 +297,16 @@ impl TradeList {
                     RuleFilter::Broke(rule) if !a.broke(rule) => return false,
                     _ => {}
                 }
-                if from.is_some() || to.is_some() {
-                    let Some(opened) = a.opened_at else {
-                        return false;
-                    };
-                    let date = zone.date(opened);
-                    if from.is_some_and(|f| date < f) || to.is_some_and(|t| date > t) {
-                        return false;
-                    }
-                }
-                true
+                !check_shared || shared_matcher.accepts(&row.trade, a)
             })
             .collect();
         self.visible = visible;
-        self.computed_for = Some((trades.revision(), self.prefs.clone(), zone.clone()));
+        self.computed_for = Some((
+            trades.revision(),
+            self.prefs.clone(),
+            shared.clone(),
+            zone.clone(),
+        ));
     }
 
     /// Draws the filters and the table.
@@ -321,7 +318,7 @@ impl TradeList {
     ) -> Vec<Command> {
         let mut commands = Vec::new();
         self.filters_ui(ui);
-        self.refresh(view.trades, view.zone);
+        self.refresh(view.trades, view.filter, view.zone);
         ui.horizontal(|ui| {
             ui.weak(format!(
                 "{} of {} trades",
@@ -343,42 +340,6 @@ impl TradeList {
                     .desired_width(170.0),
             )
             .accessible_name("Search trades");
-            for (text, name) in [(&mut filter.from, "From date"), (&mut filter.to, "To date")] {
-                let response = ui
-                    .add(
-                        egui::TextEdit::singleline(text)
-                            .hint_text(if name == "From date" {
-                                "from date"
-                            } else {
-                                "to date"
-                            })
-                            .desired_width(104.0),
-                    )
-                    .accessible_name(name)
-                    .on_hover_text("A date like 2025-03-04, inclusive");
-                if let Err(message) = parse_date(text) {
-                    ui.painter().rect_stroke(
-                        response.rect.expand(1.0),
-                        3.0,
-                        egui::Stroke::new(1.5, error_color(ui)),
-                        egui::StrokeKind::Outside,
-                    );
-                    let _ = response.on_hover_text(message);
-                }
-            }
-            egui::ComboBox::from_id_salt("side-filter")
-                .selected_text(match filter.side {
-                    SideFilter::Both => "long & short",
-                    SideFilter::Long => "long",
-                    SideFilter::Short => "short",
-                })
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut filter.side, SideFilter::Both, "long & short");
-                    ui.selectable_value(&mut filter.side, SideFilter::Long, "long");
-                    ui.selectable_value(&mut filter.side, SideFilter::Short, "short");
-                })
-                .response
-                .accessible_name("Side filter");
             egui::ComboBox::from_id_salt("rule-filter")
                 .selected_text(filter.rule.name())
                 .show_ui(ui, |ui| {
@@ -391,7 +352,7 @@ impl TradeList {
                 })
                 .response
                 .accessible_name("Rule filter");
-            if *filter != ListFilter::default() && ui.button("Clear filters").clicked() {
+            if *filter != ListFilter::default() && ui.button("Clear search").clicked() {
                 *filter = ListFilter::default();
             }
         });

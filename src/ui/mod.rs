@@ -2,19 +2,24 @@
 //! `ui(&mut self, ...)`, and returns the [`Command`]s the user asked for;
 //! the app applies them after the frame, in one place.
 //!
+//! - [`filter`]: the filter the list and the review share.
 //! - [`list`]: the trade list: a virtualized table, sorted and filtered.
 //! - [`editor`]: the trade editor with its live preview; [`form`] is its
 //!   text form, parsed exactly and validated without a window.
 //! - [`detail`]: a trade's chart, timeline and violations; [`chart`] draws
 //!   the trade on a price/time plot.
 //! - [`review`]: the review dashboard over the journal statistics.
-//! - [`settings`]: rule weights, risk tolerance, time zone and theme.
+//! - [`import`]: the import dialog for broker statements.
+//! - [`settings`]: rule weights, risk tolerance, time zone, theme and the
+//!   multipliers imports use.
 //! - [`time`]: times in the chosen zone, as shown and typed.
 
 pub mod chart;
 pub mod detail;
 pub mod editor;
+pub mod filter;
 pub mod form;
+pub mod import;
 pub mod list;
 pub mod review;
 pub mod settings;
@@ -25,6 +30,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Rule, RuleSettings, Step, format};
 use crate::app::model::Trades;
+use crate::app::statement::PreviewRequest;
+use crate::app::store::Multipliers;
 use crate::domain::{Trade, TradeId};
 use rust_decimal::Decimal;
 
@@ -71,12 +78,25 @@ pub enum Command {
     SetTheme(Theme),
     /// Dismiss the error message at this position.
     DismissError(usize),
+    /// Read a broker statement with the import dialog's options.
+    PreviewImport(PreviewRequest),
+    /// Say what committing this preview would add, writing nothing.
+    CheckImport(u64),
+    /// Commit this preview to the journal.
+    CommitImport(u64),
+    /// Close the import dialog without importing.
+    CloseImport,
+    /// Save the multipliers imports use, by symbol or futures root.
+    SetMultipliers(Multipliers),
+    /// Change the filter the list and the review share.
+    SetFilter(filter::TradeFilter),
 }
 
 /// What the main area shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum View {
     /// The selected trade.
+    #[default]
     Detail,
     /// Settings.
     Settings,
@@ -127,6 +147,8 @@ pub struct ViewContext<'a> {
     pub rule_settings: &'a RuleSettings,
     /// The zone times are shown and typed in.
     pub zone: &'a Zone,
+    /// The filter the list and the review share.
+    pub filter: &'a filter::TradeFilter,
     /// Whether the journal is busy (a save or import under way).
     pub busy: bool,
 }

@@ -9,8 +9,9 @@
 //! A group of fewer than [`SMALL_SAMPLE`] trades says so next to its figure.
 
 use std::collections::BTreeMap;
-use std::sync::mpsc::{Receiver, channel};
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
+use std::time::{Duration, Instant};
 
 use chrono::DateTime;
 use egui::{Color32, RichText, Ui};
@@ -23,48 +24,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::stats::{Analysed, Breakdown, Filter, JournalStats, journal_stats};
 use crate::analysis::{Rule, RuleSettings};
-use crate::domain::{MarketCondition, Side, TradeId};
+use crate::app::model::TradeRow;
+use crate::domain::TradeId;
 use crate::report::{Report, SMALL_SAMPLE, report_json};
-use crate::ui::time::parse_date;
 use crate::ui::{Command, ViewContext, rule_color};
 
-/// The dashboard's filter as typed, remembered between runs.
+/// What the dashboard remembers between runs (its filter is the one it
+/// shares with the trade list, [`crate::ui::filter::TradeFilter`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ReviewPrefs {
-    /// First open date, as typed (YYYY-MM-DD, empty for none).
-    pub from: String,
-    /// Last open date, as typed.
-    pub to: String,
-    /// Symbol, as typed (empty for any).
-    pub symbol: String,
-    /// Setup, as typed (empty for any).
-    pub setup: String,
-    /// Market condition, if one is chosen.
-    pub condition: Option<MarketCondition>,
-    /// Side, if one is chosen.
-    pub side: Option<Side>,
     /// The currency the money charts show (the first one when unset or gone).
     pub currency: Option<String>,
-}
-
-impl ReviewPrefs {
-    /// The statistics' filter for what is typed; a date that does not parse is ignored.
-    pub fn filter(&self) -> Filter {
-        let text = |s: &str| {
-            let s = s.trim();
-            (!s.is_empty()).then(|| s.to_owned())
-        };
-        Filter {
-            from: parse_date(&self.from).ok().flatten(),
-            to: parse_date(&self.to).ok().flatten(),
-            symbol: text(&self.symbol),
-            setup: text(&self.setup),
-            condition: self.condition,
-            side: self.side,
-            rule: None,
-        }
-    }
 }
 
 /// The id of the scale-out chart's plot (its [`egui_plot::PlotMemory`] holds
@@ -144,11 +115,22 @@ impl Distribution {
     }
 }
 
-/// Everything the dashboard draws, computed once per change.
-struct Cache {
+/// What the statistics are computed for: when any of it changes, they are
+/// computed again.
+#[derive(Debug, Clone, PartialEq)]
+struct Inputs {
+    /// The trades' revision.
     revision: u64,
     settings: RuleSettings,
     filter: Filter,
+    /// The currency asked for (the first one when `None` or gone).
+    currency: Option<String>,
+}
+
+/// Everything the dashboard draws, computed once per change.
+struct Cache {
+    inputs: Inputs,
+    /// The currency the money charts show.
     currency: Option<String>,
     stats: JournalStats,
     report: Report,
@@ -170,9 +152,11 @@ struct Cache {
 /// The review dashboard.
 #[derive(Default)]
 pub struct ReviewPanel {
-    /// The filter as typed and the chosen currency.
+    /// The chosen currency.
     pub prefs: ReviewPrefs,
     cache: Option<Cache>,
+    /// Statistics being computed on another thread, and for what.
+    pending: Option<(Inputs, Receiver<Cache>)>,
     export: Option<Receiver<String>>,
     message: Option<String>,
 }
@@ -273,6 +257,140 @@ fn or_dash(value: &Option<String>) -> String {
     value.clone().unwrap_or_else(|| "-".to_owned())
 }
 
+/// Computes everything the dashboard draws for `inputs`, from the trades'
+/// rows (on the statistics thread).
+fn compute(rows: &[TradeRow], inputs: Inputs) -> Cache {
+    let started = Instant::now();
+    let analysed: Vec<Analysed<'_>> = rows
+        .iter()
+        .map(|row| Analysed {
+            id: row.id,
+            trade: &row.trade,
+            analysis: &row.analysis,
+        })
+        .collect();
+    let filter = &inputs.filter;
+    let matcher = filter.matcher();
+    let stats = journal_stats(&analysed, filter, &inputs.settings);
+    let currency = inputs
+        .currency
+        .clone()
+        .filter(|c| stats.currencies.contains(c))
+        .or_else(|| stats.currencies.first().cloned());
+    let currency_index = currency
+        .as_ref()
+        .and_then(|c| stats.currencies.iter().position(|x| x == c));
+
+    let mut equity_r = Curve::default();
+    let mut equity_money = Curve::default();
+    for p in &stats.equity_curve {
+        let x = seconds(p.closed_at);
+        equity_r.line.push(x, f(p.equity_r), p.id);
+        if let Some(rule) = p.worst_rule {
+            equity_r
+                .marks
+                .entry(rule)
+                .or_default()
+                .push(x, f(p.equity_r), p.id);
+        }
+        if Some(p.currency) == currency_index {
+            equity_money.line.push(x, f(p.equity), p.id);
+            if let Some(rule) = p.worst_rule {
+                equity_money
+                    .marks
+                    .entry(rule)
+                    .or_default()
+                    .push(x, f(p.equity), p.id);
+            }
+        }
+    }
+
+    let mut effects: Vec<_> = stats
+        .scale_out_effects
+        .iter()
+        .filter(|p| Some(p.currency) == currency_index)
+        .collect();
+    effects.sort_by_key(|p| (p.opened_at, p.id));
+    let mut scale_out = Series::default();
+    let run = effects.len().div_ceil(MAX_BARS).max(1);
+    let mut scale_out_cumulative = Vec::with_capacity(effects.len() / run + 1);
+    let mut total = Decimal::ZERO;
+    for (chunk, trades) in effects.chunks(run).enumerate() {
+        // Ordinals of the trades, from 1; a run's bar sits at its middle.
+        let first = chunk * run + 1;
+        let x = first as f64 + (trades.len() as f64 - 1.0) / 2.0;
+        if run == 1 {
+            scale_out.push(x, f(trades[0].effect), trades[0].id);
+        } else {
+            let low = trades.iter().min_by_key(|p| p.effect);
+            let high = trades.iter().max_by_key(|p| p.effect);
+            if let Some(p) = low.filter(|p| p.effect < Decimal::ZERO) {
+                scale_out.push(x, f(p.effect), p.id);
+            }
+            if let Some(p) = high.filter(|p| p.effect > Decimal::ZERO) {
+                scale_out.push(x, f(p.effect), p.id);
+            }
+        }
+        total += trades.iter().map(|p| p.effect).sum::<Decimal>();
+        scale_out_cumulative.push(PlotPoint::new((first + trades.len() - 1) as f64, f(total)));
+    }
+
+    let mut single_entry = Distribution::default();
+    let mut scaled_in = Distribution::default();
+    let mut pyramided = Distribution::default();
+    let mut averaged_down = Distribution::default();
+    for row in rows {
+        let a = &row.analysis;
+        let (Some(_), Some(r)) = (a.closed_at, a.r_multiple) else {
+            continue;
+        };
+        if !matcher.accepts(&row.trade, a) {
+            continue;
+        }
+        let r = f(r);
+        if a.is_scaled_in() {
+            scaled_in.r.push(r);
+            if a.broke(Rule::AveragingDown) {
+                averaged_down.r.push(r);
+            } else {
+                pyramided.r.push(r);
+            }
+        } else {
+            single_entry.r.push(r);
+        }
+    }
+    for d in [
+        &mut single_entry,
+        &mut scaled_in,
+        &mut pyramided,
+        &mut averaged_down,
+    ] {
+        d.r.sort_by(f64::total_cmp);
+    }
+
+    for curve in [&mut equity_r, &mut equity_money] {
+        curve.marks.values_mut().for_each(thin);
+        curve.drawn = decimate(&curve.line.points);
+    }
+    let report = Report::new(&stats);
+    Cache {
+        inputs,
+        currency,
+        report,
+        took_ms: started.elapsed().as_secs_f64() * 1000.0,
+        stats,
+        equity_r,
+        equity_money,
+        scale_out,
+        scale_out_run: run,
+        scale_out_cumulative,
+        single_entry,
+        scaled_in,
+        pyramided,
+        averaged_down,
+    }
+}
+
 impl ReviewPanel {
     /// A dashboard with a remembered filter.
     pub fn new(prefs: ReviewPrefs) -> Self {
@@ -302,155 +420,54 @@ impl ReviewPanel {
         self.cache.as_ref().and_then(|c| c.currency.as_deref())
     }
 
-    /// Recomputes the statistics if the trades, the settings or the filter
-    /// changed since the last time; otherwise does nothing.
-    pub fn refresh(&mut self, view: &ViewContext<'_>) {
-        let filter = self.prefs.filter();
-        let revision = view.trades.revision();
-        if let Some(cache) = &self.cache
-            && cache.revision == revision
-            && cache.settings == *view.rule_settings
-            && cache.filter == filter
-            && cache.currency.as_deref()
-                == self.prefs.currency.as_deref().or(cache
-                    .stats
-                    .currencies
-                    .first()
-                    .map(String::as_str))
-        {
+    /// Whether statistics are being computed (the dashboard shows the last
+    /// ones until they come).
+    pub fn is_computing(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Takes statistics that have been computed, and starts computing them
+    /// again on another thread if the trades, the settings, the filter or
+    /// the currency changed since; the frame draws whatever is cached.
+    pub fn refresh(&mut self, view: &ViewContext<'_>, ctx: &egui::Context) {
+        if let Some((_, rx)) = &self.pending {
+            match rx.try_recv() {
+                Ok(cache) => {
+                    self.cache = Some(cache);
+                    self.pending = None;
+                }
+                Err(TryRecvError::Empty) => return,
+                Err(TryRecvError::Disconnected) => {
+                    self.pending = None;
+                    self.message = Some("The statistics could not be computed.".to_owned());
+                    return;
+                }
+            }
+        }
+        let inputs = Inputs {
+            revision: view.trades.revision(),
+            settings: view.rule_settings.clone(),
+            filter: view.filter.to_filter(view.zone),
+            currency: self.prefs.currency.clone(),
+        };
+        if self.cache.as_ref().is_some_and(|c| c.inputs == inputs) {
             return;
         }
-        let started = Instant::now();
-        let rows = view.trades.rows();
-        let analysed: Vec<Analysed<'_>> = rows
-            .iter()
-            .map(|row| Analysed {
-                id: row.id,
-                trade: &row.trade,
-                analysis: &row.analysis,
-            })
-            .collect();
-        let stats = journal_stats(&analysed, &filter, view.rule_settings);
-        let currency = self
-            .prefs
-            .currency
-            .clone()
-            .filter(|c| stats.currencies.contains(c))
-            .or_else(|| stats.currencies.first().cloned());
-        let currency_index = currency
-            .as_ref()
-            .and_then(|c| stats.currencies.iter().position(|x| x == c));
-
-        let mut equity_r = Curve::default();
-        let mut equity_money = Curve::default();
-        for p in &stats.equity_curve {
-            let x = seconds(p.closed_at);
-            equity_r.line.push(x, f(p.equity_r), p.id);
-            if let Some(rule) = p.worst_rule {
-                equity_r
-                    .marks
-                    .entry(rule)
-                    .or_default()
-                    .push(x, f(p.equity_r), p.id);
-            }
-            if Some(p.currency) == currency_index {
-                equity_money.line.push(x, f(p.equity), p.id);
-                if let Some(rule) = p.worst_rule {
-                    equity_money
-                        .marks
-                        .entry(rule)
-                        .or_default()
-                        .push(x, f(p.equity), p.id);
-                }
-            }
+        let rows = view.trades.shared_rows();
+        let (tx, rx) = channel();
+        let job = inputs.clone();
+        let repaint = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("review-statistics".to_owned())
+            .spawn(move || {
+                let _ = tx.send(compute(&rows, job));
+                repaint.request_repaint();
+            });
+        match spawned {
+            Ok(_) => self.pending = Some((inputs, rx)),
+            // No thread to be had: compute here, in this frame.
+            Err(_) => self.cache = Some(compute(&view.trades.shared_rows(), inputs)),
         }
-
-        let mut effects: Vec<_> = stats
-            .scale_out_effects
-            .iter()
-            .filter(|p| Some(p.currency) == currency_index)
-            .collect();
-        effects.sort_by_key(|p| (p.opened_at, p.id));
-        let mut scale_out = Series::default();
-        let run = effects.len().div_ceil(MAX_BARS).max(1);
-        let mut scale_out_cumulative = Vec::with_capacity(effects.len() / run + 1);
-        let mut total = Decimal::ZERO;
-        for (chunk, trades) in effects.chunks(run).enumerate() {
-            // Ordinals of the trades, from 1; a run's bar sits at its middle.
-            let first = chunk * run + 1;
-            let x = first as f64 + (trades.len() as f64 - 1.0) / 2.0;
-            if run == 1 {
-                scale_out.push(x, f(trades[0].effect), trades[0].id);
-            } else {
-                let low = trades.iter().min_by_key(|p| p.effect);
-                let high = trades.iter().max_by_key(|p| p.effect);
-                if let Some(p) = low.filter(|p| p.effect < Decimal::ZERO) {
-                    scale_out.push(x, f(p.effect), p.id);
-                }
-                if let Some(p) = high.filter(|p| p.effect > Decimal::ZERO) {
-                    scale_out.push(x, f(p.effect), p.id);
-                }
-            }
-            total += trades.iter().map(|p| p.effect).sum::<Decimal>();
-            scale_out_cumulative.push(PlotPoint::new((first + trades.len() - 1) as f64, f(total)));
-        }
-
-        let mut single_entry = Distribution::default();
-        let mut scaled_in = Distribution::default();
-        let mut pyramided = Distribution::default();
-        let mut averaged_down = Distribution::default();
-        for row in rows {
-            let a = &row.analysis;
-            let (Some(_), Some(r)) = (a.closed_at, a.r_multiple) else {
-                continue;
-            };
-            if !filter.accepts(&row.trade, a) {
-                continue;
-            }
-            let r = f(r);
-            if a.is_scaled_in() {
-                scaled_in.r.push(r);
-                if a.broke(Rule::AveragingDown) {
-                    averaged_down.r.push(r);
-                } else {
-                    pyramided.r.push(r);
-                }
-            } else {
-                single_entry.r.push(r);
-            }
-        }
-        for d in [
-            &mut single_entry,
-            &mut scaled_in,
-            &mut pyramided,
-            &mut averaged_down,
-        ] {
-            d.r.sort_by(f64::total_cmp);
-        }
-
-        for curve in [&mut equity_r, &mut equity_money] {
-            curve.marks.values_mut().for_each(thin);
-            curve.drawn = decimate(&curve.line.points);
-        }
-        let report = Report::new(&stats);
-        self.cache = Some(Cache {
-            revision,
-            settings: view.rule_settings.clone(),
-            filter,
-            currency,
-            report,
-            took_ms: started.elapsed().as_secs_f64() * 1000.0,
-            stats,
-            equity_r,
-            equity_money,
-            scale_out,
-            scale_out_run: run,
-            scale_out_cumulative,
-            single_entry,
-            scaled_in,
-            pyramided,
-            averaged_down,
-        });
     }
 
     /// The trade drawn nearest to plot position (`x`, `y`) on `chart`, if
@@ -567,7 +584,9 @@ impl ReviewPanel {
                 .spawn(move || {
                     let ppp = repaint.pixels_per_point();
                     let part = image.region(&rect, Some(ppp));
-                    let message = save_png(&part);
+                    let message = save_with_dialog(SaveKind::Png, "tranche-review", |path| {
+                        write_png(&part, path)
+                    });
                     let _ = tx.send(message);
                     repaint.request_repaint();
                 });
@@ -585,18 +604,9 @@ impl ReviewPanel {
         let spawned = std::thread::Builder::new()
             .name("review-export".to_owned())
             .spawn(move || {
-                let message = match rfd::FileDialog::new()
-                    .set_title("Export the statistics")
-                    .set_file_name("tranche-statistics.csv")
-                    .add_filter("CSV", &["csv"])
-                    .save_file()
-                {
-                    Some(path) => match std::fs::write(&path, text) {
-                        Ok(()) => format!("Statistics saved to {}", path.display()),
-                        Err(err) => format!("Could not write {}: {err}", path.display()),
-                    },
-                    None => String::new(),
-                };
+                let message = save_with_dialog(SaveKind::Csv, "tranche-statistics", |path| {
+                    std::fs::write(path, &text).map_err(|e| e.to_string())
+                });
                 let _ = tx.send(message);
                 ctx.request_repaint();
             });
@@ -634,13 +644,21 @@ impl ReviewPanel {
             {
                 self.start_screenshot(ui.ctx(), dashboard_rect);
             }
+            self.currency_ui(ui);
+            if self.pending.is_some() && self.cache.is_some() {
+                ui.spinner().on_hover_text("Updating the statistics");
+            }
             if let Some(message) = &self.message {
                 ui.weak(message);
             }
         });
-        self.filter_ui(ui);
-        self.refresh(view);
+        self.refresh(view, ui.ctx());
         let Some(cache) = self.cache.as_ref() else {
+            ui.add_space(20.0);
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Computing the statistics…");
+            });
             return commands;
         };
         if cache.stats.trades == 0 {
@@ -674,119 +692,128 @@ impl ReviewPanel {
         commands
     }
 
-    fn filter_ui(&mut self, ui: &mut Ui) {
-        let currencies = self
+    /// The choice of currency for the money charts, when there is more than one.
+    fn currency_ui(&mut self, ui: &mut Ui) {
+        let Some(currencies) = self
             .cache
             .as_ref()
-            .map(|c| c.stats.currencies.clone())
-            .unwrap_or_default();
+            .map(|c| &c.stats.currencies)
+            .filter(|c| c.len() > 1)
+        else {
+            return;
+        };
         let prefs = &mut self.prefs;
-        ui.horizontal_wrapped(|ui| {
-            for (text, name, hint) in [
-                (&mut prefs.from, "Review from date", "from date"),
-                (&mut prefs.to, "Review to date", "to date"),
-            ] {
-                let response = ui
-                    .add(
-                        egui::TextEdit::singleline(text)
-                            .hint_text(hint)
-                            .desired_width(96.0),
-                    )
-                    .accessible_name(name)
-                    .on_hover_text("The open date, like 2025-03-04, inclusive");
-                if let Err(message) = parse_date(text) {
-                    ui.painter().rect_stroke(
-                        response.rect.expand(1.0),
-                        3.0,
-                        egui::Stroke::new(1.5, ui.visuals().error_fg_color),
-                        egui::StrokeKind::Outside,
-                    );
-                    let _ = response.on_hover_text(message);
+        let shown = prefs
+            .currency
+            .clone()
+            .filter(|c| currencies.contains(c))
+            .or_else(|| currencies.first().cloned())
+            .unwrap_or_default();
+        egui::ComboBox::from_id_salt("review-currency")
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                for c in currencies {
+                    ui.selectable_value(&mut prefs.currency, Some(c.clone()), c);
                 }
-            }
-            for (text, name, hint) in [
-                (&mut prefs.symbol, "Review symbol", "symbol"),
-                (&mut prefs.setup, "Review setup", "setup"),
-            ] {
-                ui.add(
-                    egui::TextEdit::singleline(text)
-                        .hint_text(hint)
-                        .desired_width(80.0),
-                )
-                .accessible_name(name);
-            }
-            egui::ComboBox::from_id_salt("review-condition")
-                .selected_text(prefs.condition.map_or("any condition", |c| c.as_str()))
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut prefs.condition, None, "any condition");
-                    for c in MarketCondition::ALL {
-                        ui.selectable_value(&mut prefs.condition, Some(c), c.as_str());
-                    }
-                })
-                .response
-                .accessible_name("Review condition");
-            egui::ComboBox::from_id_salt("review-side")
-                .selected_text(prefs.side.map_or("long & short", |s| s.as_str()))
-                .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut prefs.side, None, "long & short");
-                    for s in Side::ALL {
-                        ui.selectable_value(&mut prefs.side, Some(s), s.as_str());
-                    }
-                })
-                .response
-                .accessible_name("Review side");
-            if currencies.len() > 1 {
-                let shown = prefs
-                    .currency
-                    .clone()
-                    .filter(|c| currencies.contains(c))
-                    .or_else(|| currencies.first().cloned())
-                    .unwrap_or_default();
-                egui::ComboBox::from_id_salt("review-currency")
-                    .selected_text(shown)
-                    .show_ui(ui, |ui| {
-                        for c in &currencies {
-                            ui.selectable_value(&mut prefs.currency, Some(c.clone()), c);
-                        }
-                    })
-                    .response
-                    .accessible_name("Review currency")
-                    .on_hover_text("The currency of the money charts");
-            }
-            let typed = ReviewPrefs {
-                currency: prefs.currency.clone(),
-                ..ReviewPrefs::default()
-            };
-            if *prefs != typed && ui.button("Clear review filter").clicked() {
-                *prefs = typed;
-            }
-        });
+            })
+            .response
+            .accessible_name("Review currency")
+            .on_hover_text("The currency of the money charts");
     }
 }
 
-/// Asks where to save `image` and writes it as PNG; returns what happened
-/// (empty when the user chose no file).
-fn save_png(image: &egui::ColorImage) -> String {
-    let Some(path) = rfd::FileDialog::new()
-        .set_title("Save the dashboard as an image")
-        .set_file_name("tranche-review.png")
-        .add_filter("PNG image", &["png"])
-        .save_file()
-    else {
-        return String::new();
+/// What the dashboard saves, and how its file dialog asks for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SaveKind {
+    /// The statistics as CSV.
+    Csv,
+    /// The dashboard as a PNG image.
+    Png,
+}
+
+impl SaveKind {
+    fn extension(self) -> &'static str {
+        match self {
+            SaveKind::Csv => "csv",
+            SaveKind::Png => "png",
+        }
+    }
+}
+
+/// Asks where to save, with the desktop's file dialog, and saves there with
+/// `write`; returns what happened, for the dashboard to say (empty when the
+/// user chose no file).
+///
+/// When no dialog can be shown at all (it comes back at once, as it does
+/// without xdg-desktop-portal), the file is saved under a name with the time
+/// in [`fallback_dir`] instead, and the message says where.
+fn save_with_dialog(
+    kind: SaveKind,
+    stem: &str,
+    write: impl FnOnce(&Path) -> Result<(), String>,
+) -> String {
+    let extension = kind.extension();
+    let (title, filter) = match kind {
+        SaveKind::Csv => ("Export the statistics", "CSV"),
+        SaveKind::Png => ("Save the dashboard as an image", "PNG image"),
     };
+    let started = Instant::now();
+    let chosen = rfd::FileDialog::new()
+        .set_title(title)
+        .set_file_name(format!("{stem}.{extension}"))
+        .add_filter(filter, &[extension])
+        .save_file();
+    let (path, note) = match chosen {
+        Some(path) => (path, ""),
+        None if started.elapsed() < Duration::from_millis(500) => {
+            let Some(dir) = fallback_dir(kind) else {
+                return "No file dialog could be shown, and no folder to save in was found."
+                    .to_owned();
+            };
+            let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+            (
+                dir.join(format!("{stem}-{stamp}.{extension}")),
+                "No file dialog could be shown; ",
+            )
+        }
+        None => return String::new(),
+    };
+    match write(&path) {
+        Ok(()) if note.is_empty() => format!("Saved to {}", path.display()),
+        Ok(()) => format!("{note}saved to {}", path.display()),
+        Err(err) => format!("Could not write {}: {err}", path.display()),
+    }
+}
+
+/// Where a file is saved when no file dialog can be shown: the user's
+/// pictures folder for an image, documents for a CSV, else the home folder.
+fn fallback_dir(kind: SaveKind) -> Option<PathBuf> {
+    let dirs = directories::UserDirs::new()?;
+    let preferred = match kind {
+        SaveKind::Png => dirs.picture_dir(),
+        SaveKind::Csv => dirs.document_dir(),
+    };
+    Some(
+        preferred
+            .filter(|dir| dir.is_dir())
+            .unwrap_or_else(|| dirs.home_dir())
+            .to_path_buf(),
+    )
+}
+
+/// Writes `image` to `path` as a PNG file.
+pub fn write_png(image: &egui::ColorImage, path: &Path) -> Result<(), String> {
     let [width, height] = image.size;
     let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
-    let written = u32::try_from(width)
+    let picture = u32::try_from(width)
         .ok()
         .zip(u32::try_from(height).ok())
         .and_then(|(w, h)| image::RgbaImage::from_raw(w, h, rgba))
-        .map(|picture| picture.save_with_format(&path, image::ImageFormat::Png));
-    match written {
-        Some(Ok(())) => format!("Dashboard saved to {}", path.display()),
-        Some(Err(err)) => format!("Could not write {}: {err}", path.display()),
-        None => "The screenshot had no pixels".to_owned(),
-    }
+        .filter(|_| width > 0 && height > 0)
+        .ok_or_else(|| "the screenshot had no pixels".to_owned())?;
+    picture
+        .save_with_format(path, image::ImageFormat::Png)
+        .map_err(|err| err.to_string())
 }
 
 /// The width of a headline card's contents.
@@ -1396,4 +1423,28 @@ fn breakdown_tables(ui: &mut Ui, cache: &Cache) {
         "By market condition",
         &cache.stats.by_condition,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_screenshot_region_is_written_as_png() {
+        let pixels: Vec<Color32> = (0..12u8)
+            .map(|i| Color32::from_rgba_unmultiplied(i * 20, 255 - i, i, 255))
+            .collect();
+        let image = egui::ColorImage::new([4, 3], pixels.clone());
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("dashboard.png");
+        write_png(&image, &path).expect("written");
+        let read = image::open(&path).expect("a PNG").to_rgba8();
+        assert_eq!(read.dimensions(), (4, 3));
+        let read: Vec<[u8; 4]> = read.pixels().map(|p| p.0).collect();
+        let expected: Vec<[u8; 4]> = pixels.iter().map(|c| c.to_array()).collect();
+        assert_eq!(read, expected);
+
+        let empty = egui::ColorImage::new([0, 0], Vec::new());
+        assert!(write_png(&empty, &dir.path().join("empty.png")).is_err());
+    }
 }

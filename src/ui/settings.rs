@@ -1,10 +1,14 @@
 //! Settings: the rule weights and risk tolerance (kept in the journal), the
-//! time zone and the theme (kept with the window's preferences).
+//! time zone and the theme (kept with the window's preferences), and the
+//! multipliers broker imports use, by symbol or futures root (kept in the
+//! journal).
 
 use egui::{RichText, Ui};
 use rust_decimal::Decimal;
 
 use crate::analysis::{Rule, RuleSettings, format};
+use crate::app::store::Multipliers;
+use crate::domain::MAX_MULTIPLIER;
 
 use super::form::parse_decimal;
 use super::time::Zone;
@@ -16,6 +20,72 @@ pub struct SettingsPanel {
     tolerance: String,
     zone: String,
     theme: Theme,
+    /// The multiplier table as typed: symbol or root, and multiplier.
+    multipliers: Vec<(String, String)>,
+    /// The multipliers as stored in the journal.
+    saved_multipliers: Multipliers,
+    /// A row was just added: its symbol field takes the keyboard.
+    focus_new_multiplier: bool,
+}
+
+/// One row of the multiplier table, checked: the symbol and the multiplier,
+/// or the reason each is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultiplierRow {
+    /// The symbol or futures root, in upper case, or why it is not one.
+    pub symbol: Result<String, String>,
+    /// The multiplier, or why it is not one.
+    pub multiplier: Result<Decimal, String>,
+}
+
+/// Checks the multiplier table as typed. Rows left entirely blank are
+/// ignored; symbols are trimmed and upper-cased (imports look them up in
+/// upper case), and a symbol listed twice is an error on its second row.
+pub fn check_multipliers(rows: &[(String, String)]) -> Vec<Option<MultiplierRow>> {
+    let mut seen = std::collections::HashSet::new();
+    rows.iter()
+        .map(|(symbol, multiplier)| {
+            if symbol.trim().is_empty() && multiplier.trim().is_empty() {
+                return None;
+            }
+            let symbol = symbol.trim().to_uppercase();
+            let symbol = if symbol.is_empty() {
+                Err("enter a symbol or a futures root such as ES".to_owned())
+            } else if !seen.insert(symbol.clone()) {
+                Err(format!("{symbol} is listed twice"))
+            } else {
+                Ok(symbol)
+            };
+            let multiplier = parse_decimal(multiplier, "multiplier").and_then(|m| {
+                if m <= Decimal::ZERO {
+                    Err("the multiplier must be more than 0".to_owned())
+                } else if m > MAX_MULTIPLIER {
+                    Err(format!("the multiplier must be at most {MAX_MULTIPLIER}"))
+                } else {
+                    Ok(m.normalize())
+                }
+            });
+            Some(MultiplierRow { symbol, multiplier })
+        })
+        .collect()
+}
+
+/// The multipliers of a checked table, if every row is right.
+pub fn multipliers_of(rows: &[Option<MultiplierRow>]) -> Option<Multipliers> {
+    rows.iter()
+        .flatten()
+        .map(|row| match (&row.symbol, &row.multiplier) {
+            (Ok(symbol), Ok(multiplier)) => Some((symbol.clone(), *multiplier)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn multiplier_rows(multipliers: &Multipliers) -> Vec<(String, String)> {
+    multipliers
+        .iter()
+        .map(|(symbol, m)| (symbol.clone(), format::exact(*m)))
+        .collect()
 }
 
 impl SettingsPanel {
@@ -26,11 +96,33 @@ impl SettingsPanel {
             tolerance: format::exact(rules.risk_tolerance * Decimal::ONE_HUNDRED),
             zone: zone.name().to_owned(),
             theme,
+            multipliers: Vec::new(),
+            saved_multipliers: Multipliers::new(),
+            focus_new_multiplier: false,
         }
+    }
+
+    /// The panel with the journal's import multipliers in its table.
+    pub fn with_multipliers(mut self, multipliers: &Multipliers) -> Self {
+        self.set_saved_multipliers(multipliers);
+        self
+    }
+
+    /// The journal's import multipliers were read or saved: the table shows them.
+    pub fn set_saved_multipliers(&mut self, multipliers: &Multipliers) {
+        self.saved_multipliers = multipliers.clone();
+        self.multipliers = multiplier_rows(multipliers);
     }
 
     /// Draws the panel.
     pub fn ui(&mut self, ui: &mut Ui, current: &RuleSettings) -> Vec<Command> {
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| self.contents(ui, current))
+            .inner
+    }
+
+    fn contents(&mut self, ui: &mut Ui, current: &RuleSettings) -> Vec<Command> {
         let mut commands = Vec::new();
         ui.heading("Settings");
         ui.add_space(6.0);
@@ -125,10 +217,177 @@ impl SettingsPanel {
                 }
             }
         });
+        ui.separator();
+        self.multipliers_ui(ui, &mut commands);
         ui.add_space(10.0);
         if ui.button("Close settings").clicked() {
             commands.push(Command::Show(super::View::Detail));
         }
         commands
+    }
+
+    fn multipliers_ui(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
+        ui.label(RichText::new("Import multipliers").strong());
+        ui.weak(
+            "Broker imports use these instead of the file's multiplier or the built-in table. \
+             A futures root such as ES covers every ES contract (ESZ4, ESH5); a full symbol \
+             covers only itself.",
+        );
+        let checked = check_multipliers(&self.multipliers);
+        let mut remove = None;
+        let count = self.multipliers.len();
+        let focus_new = std::mem::take(&mut self.focus_new_multiplier);
+        if !self.multipliers.is_empty() {
+            egui::Grid::new("multipliers")
+                .num_columns(3)
+                .spacing([10.0, 4.0])
+                .show(ui, |ui| {
+                    ui.weak("Symbol or root");
+                    ui.weak("Multiplier");
+                    ui.end_row();
+                    for (i, ((symbol, multiplier), row)) in
+                        self.multipliers.iter_mut().zip(&checked).enumerate()
+                    {
+                        let n = i + 1;
+                        let symbol_error = row.as_ref().and_then(|r| r.symbol.as_ref().err());
+                        let value_error = row.as_ref().and_then(|r| r.multiplier.as_ref().err());
+                        let symbol_cell = multiplier_cell(
+                            ui,
+                            symbol,
+                            &format!("Multiplier {n} symbol"),
+                            ("ES", 120.0),
+                            symbol_error,
+                        );
+                        if n == count && focus_new {
+                            symbol_cell.request_focus();
+                        }
+                        multiplier_cell(
+                            ui,
+                            multiplier,
+                            &format!("Multiplier {n} value"),
+                            ("50", 90.0),
+                            value_error,
+                        );
+                        ui.horizontal(|ui| {
+                            if ui
+                                .small_button("Remove")
+                                .on_hover_text("Remove this multiplier")
+                                .clicked()
+                            {
+                                remove = Some(i);
+                            }
+                            for error in [symbol_error, value_error].into_iter().flatten() {
+                                ui.colored_label(error_color(ui), error);
+                            }
+                        });
+                        ui.end_row();
+                    }
+                });
+        }
+        if let Some(i) = remove {
+            self.multipliers.remove(i);
+        }
+        let valid = multipliers_of(&checked);
+        ui.horizontal(|ui| {
+            if ui.button("Add multiplier").clicked() {
+                self.multipliers.push((String::new(), String::new()));
+                // Typing goes to the new row's symbol, drawn next frame.
+                self.focus_new_multiplier = true;
+            }
+            let changed = valid.as_ref().is_some_and(|m| *m != self.saved_multipliers);
+            if ui
+                .add_enabled(changed, egui::Button::new("Save multipliers"))
+                .clicked()
+                && let Some(multipliers) = valid
+            {
+                commands.push(Command::SetMultipliers(multipliers));
+            }
+        });
+        ui.weak("They apply to the next import; trades already imported keep their multiplier.");
+    }
+}
+
+/// A text cell of the multiplier table, named for screen readers and tests,
+/// outlined when its text is wrong.
+fn multiplier_cell(
+    ui: &mut Ui,
+    text: &mut String,
+    name: &str,
+    (hint, width): (&str, f32),
+    error: Option<&String>,
+) -> egui::Response {
+    let response = ui
+        .add(
+            egui::TextEdit::singleline(text)
+                .id(egui::Id::unique(name))
+                .hint_text(hint)
+                .desired_width(width),
+        )
+        .accessible_name(name);
+    if error.is_some() {
+        ui.painter().rect_stroke(
+            response.rect.expand(1.0),
+            2.0,
+            egui::Stroke::new(1.0, error_color(ui)),
+            egui::StrokeKind::Outside,
+        );
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(rows: &[(&str, &str)]) -> Vec<(String, String)> {
+        rows.iter()
+            .map(|(s, m)| ((*s).to_owned(), (*m).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn multipliers_are_checked_field_by_field() {
+        let checked = check_multipliers(&rows(&[
+            (" es ", "50"),
+            ("", ""),
+            ("ES", "20"),
+            ("MNQ", "0"),
+            ("", "2"),
+            ("CL", "1,000"),
+            ("GC", "2000000"),
+        ]));
+        assert_eq!(
+            checked[0].as_ref().map(|r| r.symbol.clone()),
+            Some(Ok("ES".to_owned()))
+        );
+        assert!(checked[1].is_none(), "a blank row is ignored");
+        let row = |i: usize| checked[i].clone().expect("a checked row");
+        assert_eq!(row(2).symbol, Err("ES is listed twice".to_owned()));
+        assert_eq!(
+            row(3).multiplier,
+            Err("the multiplier must be more than 0".to_owned())
+        );
+        assert!(row(4).symbol.is_err());
+        assert!(
+            row(5)
+                .multiplier
+                .is_err_and(|e| e.contains("without commas"))
+        );
+        assert!(
+            row(6)
+                .multiplier
+                .is_err_and(|e| e.contains("at most 1000000"))
+        );
+        assert_eq!(multipliers_of(&checked), None);
+
+        let good = check_multipliers(&rows(&[("es", "50.0"), ("MESZ4", "5")]));
+        let multipliers = multipliers_of(&good).expect("valid");
+        assert_eq!(
+            multipliers.into_iter().collect::<Vec<_>>(),
+            [
+                ("ES".to_owned(), Decimal::from(50)),
+                ("MESZ4".to_owned(), Decimal::from(5))
+            ]
+        );
     }
 }

@@ -41,6 +41,20 @@ impl Zone {
         }
     }
 
+    /// The zone as an IANA zone, for the filters' calendar dates: a named
+    /// zone, or the computer's zone when its name can be found.
+    pub fn calendar(&self) -> Option<chrono_tz::Tz> {
+        static LOCAL: std::sync::OnceLock<Option<chrono_tz::Tz>> = std::sync::OnceLock::new();
+        match self {
+            Zone::Local => *LOCAL.get_or_init(|| {
+                iana_time_zone::get_timezone()
+                    .ok()
+                    .and_then(|name| name.parse().ok())
+            }),
+            Zone::Named(_) => self.tz(),
+        }
+    }
+
     /// The zone's UTC offset at the instant `utc`.
     pub fn offset_at(&self, utc: NaiveDateTime) -> FixedOffset {
         match self.tz() {
