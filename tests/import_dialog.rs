@@ -4,10 +4,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
+use egui::Key;
 use egui::accesskit::Role;
-use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use rust_decimal_macros::dec;
@@ -20,7 +19,7 @@ use tranche::import::{GroupOptions, Import};
 use tranche::storage::{ImportOutcome, Journal};
 use tranche::ui::time::Zone;
 
-type App = Harness<'static, TrancheApp>;
+use crate::harness::{App, click, fill, has_text_containing, settle};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -51,48 +50,8 @@ fn journal_harness(path: &Path) -> App {
     harness
 }
 
-/// Steps until the journal worker has answered everything, then until the UI is still.
-fn settle(harness: &mut App) {
-    for _ in 0..5000 {
-        harness.step();
-        if !harness.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    assert!(
-        !harness.state().is_busy(),
-        "the journal worker did not finish"
-    );
-    harness.run();
-}
-
-fn click(harness: &mut App, label: &str) {
-    harness.get_by_label(label).click();
-    settle(harness);
-}
-
-/// Replaces the text of the field named `label` with `text`, as a user would.
-fn fill(harness: &mut App, label: &str, text: &str) {
-    harness
-        .get_by_role_and_label(Role::TextInput, label)
-        .focus();
-    harness.run();
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    harness.key_press(Key::Backspace);
-    harness.run();
-    harness
-        .get_by_role_and_label(Role::TextInput, label)
-        .type_text(text);
-    settle(harness);
-}
-
 fn has_text(harness: &App, text: &str) -> bool {
     harness.query_by_label(text).is_some()
-}
-
-fn has_text_containing(harness: &App, text: &str) -> bool {
-    harness.query_all_by_label_contains(text).next().is_some()
 }
 
 fn is_enabled(harness: &App, label: &str) -> bool {

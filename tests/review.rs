@@ -2,10 +2,8 @@
 //! cards agree with `tranche report --json`, follow the filter, and a bar opens
 //! its trade.
 
-use std::time::Duration;
-
+use egui::Modifiers;
 use egui::accesskit::Role;
-use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
@@ -23,38 +21,7 @@ use tranche::ui::filter::TradeFilter;
 use tranche::ui::review::{Chart, scale_out_plot_id};
 use tranche::ui::time::Zone;
 
-type App = Harness<'static, TrancheApp>;
-
-fn settle(harness: &mut App) {
-    for _ in 0..2000 {
-        harness.step();
-        if !harness.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    assert!(
-        !harness.state().is_busy(),
-        "the journal worker did not finish"
-    );
-    harness.run();
-}
-
-fn fill(harness: &mut App, label: &str, text: &str) {
-    harness
-        .get_by_role_and_label(Role::TextInput, label)
-        .focus();
-    harness.run();
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    harness.key_press(Key::Backspace);
-    harness.run();
-    if !text.is_empty() {
-        harness
-            .get_by_role_and_label(Role::TextInput, label)
-            .type_text(text);
-        harness.run();
-    }
-}
+use crate::harness::{App, fill, settle};
 
 /// The sample trades with the ids the in-memory store gives them.
 fn samples() -> Vec<(TradeId, Trade)> {

@@ -1,7 +1,5 @@
 //! The desktop app driven through its widgets with egui_kittest: no GPU, no display.
 
-use std::time::Duration;
-
 use egui::accesskit::Role;
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
@@ -16,7 +14,7 @@ use tranche::app::{Preferences, TrancheApp};
 use tranche::domain::{Trade, TradeId};
 use tranche::ui::Command;
 
-type App = Harness<'static, TrancheApp>;
+use crate::harness::{App, click, fill, has_text_containing, settle};
 
 fn harness_with(store: MemoryStore) -> App {
     let mut harness = Harness::builder()
@@ -24,48 +22,6 @@ fn harness_with(store: MemoryStore) -> App {
         .build_eframe(move |cc| TrancheApp::with_store(&cc.egui_ctx, store));
     settle(&mut harness);
     harness
-}
-
-/// Steps until the journal worker has answered everything, then until the UI is still.
-fn settle(harness: &mut App) {
-    for _ in 0..2000 {
-        harness.step();
-        if !harness.state().is_busy() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    assert!(
-        !harness.state().is_busy(),
-        "the journal worker did not finish"
-    );
-    harness.run();
-}
-
-fn click(harness: &mut App, label: &str) {
-    harness.get_by_label(label).click();
-    settle(harness);
-}
-
-/// Replaces the text of the field named `label` with `text`, as a user would.
-fn fill(harness: &mut App, label: &str, text: &str) {
-    harness
-        .get_by_role_and_label(Role::TextInput, label)
-        .focus();
-    harness.run();
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    harness.key_press(Key::Backspace);
-    harness.run();
-    if !text.is_empty() {
-        harness
-            .get_by_role_and_label(Role::TextInput, label)
-            .type_text(text);
-        harness.run();
-    }
-}
-
-fn has_text_containing(harness: &App, text: &str) -> bool {
-    harness.query_all_by_label_contains(text).next().is_some()
 }
 
 /// Types the rows of a trade into a new-trade editor: `(row, kind button, fields)`.

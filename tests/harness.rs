@@ -1,0 +1,56 @@
+//! Driving the app with egui_kittest, shared by the app's tests: wait for its
+//! work to finish, click, and type as a user would.
+
+use std::time::Duration;
+
+use egui::accesskit::Role;
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use tranche::app::TrancheApp;
+
+/// The app in a test harness.
+pub type App = Harness<'static, TrancheApp>;
+
+/// Steps until the app's work (the journal worker, the review's statistics)
+/// is done, then until the UI is still.
+pub fn settle(harness: &mut App) {
+    for _ in 0..5000 {
+        harness.step();
+        if !harness.state().is_busy() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(!harness.state().is_busy(), "the app's work did not finish");
+    harness.run();
+}
+
+/// Clicks the widget labelled `label`, then settles.
+pub fn click(harness: &mut App, label: &str) {
+    harness.get_by_label(label).click();
+    settle(harness);
+}
+
+/// Replaces the text of the field named `label` with `text`, as a user would,
+/// then settles.
+pub fn fill(harness: &mut App, label: &str, text: &str) {
+    harness
+        .get_by_role_and_label(Role::TextInput, label)
+        .focus();
+    harness.run();
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    harness.key_press(Key::Backspace);
+    harness.run();
+    if !text.is_empty() {
+        harness
+            .get_by_role_and_label(Role::TextInput, label)
+            .type_text(text);
+    }
+    settle(harness);
+}
+
+/// Whether some widget's label contains `text`.
+pub fn has_text_containing(harness: &App, text: &str) -> bool {
+    harness.query_all_by_label_contains(text).next().is_some()
+}
