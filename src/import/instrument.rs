@@ -159,8 +159,13 @@ pub fn futures_root(symbol: &str) -> Option<&'static str> {
     {
         return Some(root);
     }
-    // Root + month code + 1, 2 or 4 year digits.
-    let bytes = first.as_bytes();
+    lookup(dated_root(first)?)
+}
+
+/// The root of a word spelled root + month code + 1, 2 or 4 year digits
+/// (`KC` of `KCH5`, `KCH25` or `KCH2025`).
+fn dated_root(word: &str) -> Option<&str> {
+    let bytes = word.as_bytes();
     let digits = bytes
         .iter()
         .rev()
@@ -170,10 +175,9 @@ pub fn futures_root(symbol: &str) -> Option<&'static str> {
         return None;
     }
     let month = bytes[bytes.len() - digits - 1].to_ascii_uppercase();
-    if !MONTH_CODES.contains(&month) {
-        return None;
-    }
-    lookup(&first[..bytes.len() - digits - 1])
+    MONTH_CODES
+        .contains(&month)
+        .then(|| &word[..bytes.len() - digits - 1])
 }
 
 /// The root a futures symbol spells, whether or not the built-in table knows
@@ -189,19 +193,7 @@ pub fn contract_root(symbol: &str) -> Option<&str> {
         return (is_expiry && words.next().is_none() && !looks_like_option(symbol))
             .then_some(first);
     }
-    let bytes = first.as_bytes();
-    let digits = bytes
-        .iter()
-        .rev()
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    if !matches!(digits, 1 | 2 | 4) || bytes.len() < digits + 2 {
-        return None;
-    }
-    let month = bytes[bytes.len() - digits - 1].to_ascii_uppercase();
-    let root = &first[..bytes.len() - digits - 1];
-    (MONTH_CODES.contains(&month) && root.bytes().all(|b| b.is_ascii_alphanumeric()))
-        .then_some(root)
+    dated_root(first).filter(|root| root.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// The multiplier the user set for `symbol`: by the symbol (as written or in
