@@ -15,7 +15,9 @@
 //!   expected is an error, because a number may already have been rounded
 //!   through a float by whatever wrote the file.
 //! - Times are RFC 3339 with an offset; a time without one is an error.
-//! - Optional fields: `multiplier` (1), `currency` (USD), `account` (default),
+//! - Optional fields: `multiplier` (1), `currency` (USD), `rate` (1: units of
+//!   the currency per unit of the price currency), `stops_known` (true; false
+//!   when the stop at the initial entry is not known), `account` (default),
 //!   `setup` (""), `market_condition` (unknown), `tags` ([]), `notes` (""), and an
 //!   event's `fee` (0). An `id` on a trade is accepted and ignored. Any other
 //!   unknown field is an error, so that a misspelt `"fees"` is not silently lost.
@@ -130,11 +132,15 @@ struct TradeOut<'a> {
     side: &'static str,
     multiplier: String,
     currency: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rate: Option<String>,
     account: &'a str,
     setup: &'a str,
     market_condition: &'static str,
     tags: &'a [String],
     notes: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stops_known: Option<bool>,
     events: Vec<EventOut>,
 }
 
@@ -178,11 +184,13 @@ fn trade_out(trade: &Trade) -> TradeOut<'_> {
         side: trade.side.as_str(),
         multiplier: exact(trade.multiplier),
         currency: &trade.currency,
+        rate: (trade.rate != Decimal::ONE).then(|| exact(trade.rate)),
         account: &trade.account,
         setup: &trade.setup,
         market_condition: trade.market_condition.as_str(),
         tags: &trade.tags,
         notes: &trade.notes,
+        stops_known: (!trade.stops_known).then_some(false),
         events: order
             .into_iter()
             .map(|e| {
@@ -492,6 +500,8 @@ fn read_trade(number: usize, value: &Value) -> Result<Trade, InterchangeError> {
                 | "side"
                 | "multiplier"
                 | "currency"
+                | "rate"
+                | "stops_known"
                 | "account"
                 | "setup"
                 | "market_condition"
@@ -514,6 +524,19 @@ fn read_trade(number: usize, value: &Value) -> Result<Trade, InterchangeError> {
         .string(object, "currency")?
         .unwrap_or(DEFAULT_CURRENCY)
         .to_owned();
+    if let Some(rate) = place.decimal(object, "rate")? {
+        trade.rate = rate;
+    }
+    match object.get("stops_known") {
+        None => {}
+        Some(Value::Bool(known)) => trade.stops_known = *known,
+        Some(other) => {
+            return Err(place.error(
+                Some("stops_known"),
+                format!("expected true or false, found {}", describe(other)),
+            ));
+        }
+    }
     trade.account = place
         .string(object, "account")?
         .unwrap_or(DEFAULT_ACCOUNT)

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::format::{exact, ratio};
-use crate::analysis::{ScaleOut, TradeAnalysis, Violation};
+use crate::analysis::{STOPS_NOT_JUDGED, ScaleOut, TradeAnalysis, Violation};
 use crate::domain::{Trade, TradeId};
 use crate::interchange::format_time;
 
@@ -21,6 +21,12 @@ pub struct TradeView {
     pub symbol: String,
     /// `long` or `short`.
     pub side: String,
+    /// The currency of the trade's money (for an imported trade, the account's).
+    pub currency: String,
+    /// Units of `currency` per unit of the price currency, where one is set
+    /// (not 1); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<String>,
     /// Time of the initial entry.
     pub opened_at: Option<String>,
     /// Time of the closing exit; `null` while open.
@@ -47,6 +53,12 @@ pub struct TradeView {
     pub score: u32,
     /// Every rule broken.
     pub violations: Vec<ViolationView>,
+    /// Whether the rules that read the stop history were judged: false when
+    /// the stop at the initial entry is not known.
+    pub stops_judged: bool,
+    /// Why the stop rules were not judged; absent when they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_judged: Option<String>,
     /// What scaling out did, for trades with two exits or more.
     pub scale_out: Option<ScaleOutView>,
 }
@@ -86,6 +98,8 @@ impl TradeView {
             id: id.0,
             symbol: trade.symbol.clone(),
             side: trade.side.as_str().to_owned(),
+            currency: trade.currency.clone(),
+            rate: (trade.rate != rust_decimal::Decimal::ONE).then(|| exact(trade.rate)),
             opened_at: analysis.opened_at.as_ref().map(format_time),
             closed_at: analysis.closed_at.as_ref().map(format_time),
             open_qty: exact(analysis.open_qty),
@@ -99,6 +113,8 @@ impl TradeView {
             partial_exits: analysis.partial_exits,
             score: analysis.score,
             violations: analysis.violations.iter().map(ViolationView::new).collect(),
+            stops_judged: analysis.stops_judged,
+            not_judged: (!analysis.stops_judged).then(|| STOPS_NOT_JUDGED.to_owned()),
             scale_out: analysis.scale_out.as_ref().map(ScaleOutView::new),
         }
     }

@@ -187,6 +187,7 @@ fn trades_json_follows_the_contract() {
         "id",
         "symbol",
         "side",
+        "currency",
         "opened_at",
         "closed_at",
         "open_qty",
@@ -200,6 +201,7 @@ fn trades_json_follows_the_contract() {
         "partial_exits",
         "score",
         "violations",
+        "stops_judged",
         "scale_out",
     ];
     expected.sort();

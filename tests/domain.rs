@@ -92,14 +92,6 @@ fn validation_table() {
             }],
         ),
         (
-            "negative fee",
-            trade(vec![Event::entry(at(0), dec!(1), dec!(2), dec!(-0.5))]),
-            vec![ValidationError::NegativeFee {
-                event: 0,
-                fee: dec!(-0.5),
-            }],
-        ),
-        (
             "exit before the first entry",
             trade(vec![exit(0, dec!(1), dec!(2)), entry(1, dec!(1), dec!(2))]),
             vec![ValidationError::ExitBeforeEntry { event: 0 }],
@@ -195,4 +187,39 @@ fn sorting_keeps_same_time_events_in_their_logged_order() {
         expected
     });
     assert_eq!(order, vec![5, 6, 3, 4, 1, 2, 0]);
+}
+
+#[test]
+fn a_negative_fee_is_a_credit_and_the_rate_is_checked() {
+    let mut trade = worked_example();
+    // A positive swap or a rebate: a credit to the account.
+    trade.events[2] = Event::entry(
+        t("2024-03-01T10:05:00-05:00"),
+        dec!(200),
+        dec!(104),
+        dec!(-0.75),
+    );
+    assert_eq!(trade.validate(), Ok(()));
+
+    trade.rate = dec!(0);
+    let errors = trade.validate().unwrap_err();
+    assert_eq!(errors, vec![ValidationError::NonPositiveRate(dec!(0))]);
+    assert_eq!(
+        errors[0].describe(&trade, |i| i + 1),
+        "rate: the rate must be positive, not 0"
+    );
+
+    // Each number within its limit, the product beyond what can be exact.
+    trade.rate = dec!(1000);
+    trade.multiplier = dec!(1000000);
+    trade.events = vec![Event::entry(
+        t("2024-03-01T10:00:00Z"),
+        dec!(1000000000000),
+        dec!(1000000000),
+        dec!(0),
+    )];
+    assert!(matches!(
+        trade.validate().unwrap_err()[..],
+        [ValidationError::TradeTooLarge { .. }]
+    ));
 }

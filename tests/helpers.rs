@@ -177,3 +177,52 @@ pub fn journal_json(trades: &[&str]) -> String {
     text.push_str("]}");
     text
 }
+
+/// Writes `trade` into a journal file of an older schema (version 1 to 3:
+/// trades without a rate), as that version of Tranche wrote it. Returns its id.
+pub fn insert_trade_before_v4(path: &std::path::Path, trade: &Trade) -> i64 {
+    use tranche::interchange::format_time;
+    let conn = rusqlite::Connection::open(path).expect("journal file");
+    conn.execute(
+        "INSERT INTO trade (symbol, side, multiplier, currency, account, setup,
+         market_condition, notes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        rusqlite::params![
+            trade.symbol,
+            trade.side.as_str(),
+            trade.multiplier.to_string(),
+            trade.currency,
+            trade.account,
+            trade.setup,
+            trade.market_condition.as_str(),
+            trade.notes
+        ],
+    )
+    .expect("trade row");
+    let id = conn.last_insert_rowid();
+    for (seq, event) in trade.events.iter().enumerate() {
+        let fill = event.kind.fill();
+        conn.execute(
+            "INSERT INTO event (trade_id, seq, kind, at, at_utc, qty, price, fee)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            rusqlite::params![
+                id,
+                seq as i64,
+                event.kind.name(),
+                format_time(&event.at),
+                event.at.timestamp_millis(),
+                fill.map(|f| f.qty.to_string()),
+                event.kind.price().to_string(),
+                fill.map(|f| f.fee.to_string())
+            ],
+        )
+        .expect("event row");
+    }
+    for (position, tag) in trade.tags.iter().enumerate() {
+        conn.execute(
+            "INSERT INTO trade_tag (trade_id, position, tag) VALUES (?1, ?2, ?3)",
+            rusqlite::params![id, position as i64, tag],
+        )
+        .expect("tag row");
+    }
+    id
+}

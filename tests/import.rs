@@ -497,6 +497,8 @@ fn fill(
         multiplier: None,
         order_id: None,
         exec_id: None,
+        profit: None,
+        position: None,
         line: minute as usize + 2,
     }
 }

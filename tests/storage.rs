@@ -190,13 +190,13 @@ fn an_older_journal_is_backed_up_before_it_is_migrated() {
 fn a_version_1_journal_is_brought_up_to_date_with_its_trades() {
     let dir = tempfile::tempdir().unwrap();
     let path = journal_file(&dir);
-    Journal::open_with_migrations(&path, &MIGRATIONS[..1])
-        .unwrap()
-        .insert_trade(&worked_example())
-        .unwrap();
+    drop(Journal::open_with_migrations(&path, &MIGRATIONS[..1]).unwrap());
+    crate::helpers::insert_trade_before_v4(&path, &worked_example());
     let journal = Journal::open(&path).unwrap();
     assert_eq!(journal.schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(journal.trade_count().unwrap(), 1);
+    // Its money is in its own currency, its stops known: as it always was.
+    assert_eq!(journal.trades().unwrap()[0].1, worked_example());
     assert_eq!(journal.imported_fill_count().unwrap(), 0);
     assert_eq!(backups(dir.path()).len(), 1);
 }

@@ -21,6 +21,6 @@ mod trade;
 
 pub use rules::{Rule, RuleSettings};
 pub use trade::{
-    Messages, ScaleOut, Step, TradeAnalysis, Verdict, Violation, analyze, analyze_with,
-    analyze_with_steps,
+    Messages, STOPS_NOT_JUDGED, ScaleOut, Step, TradeAnalysis, Verdict, Violation, analyze,
+    analyze_with, analyze_with_steps, net_pnl,
 };

@@ -112,7 +112,7 @@ pub struct TradeAnalysis {
     pub fees: Decimal,
     /// `gross_pnl - fees`.
     pub net_pnl: Decimal,
-    /// Initial risk `R = q0 * |p0 - S0| * m`; `None` without an initial stop.
+    /// Initial risk `R = q0 * |p0 - S0| * m * rate`; `None` without a known initial stop.
     pub initial_risk: Option<Decimal>,
     /// `net_pnl / R`, unrounded; `None` without `R` (or with `R = 0`).
     pub r_multiple: Option<Decimal>,
@@ -126,7 +126,16 @@ pub struct TradeAnalysis {
     pub score: u32,
     /// Present for trades with two exits or more.
     pub scale_out: Option<ScaleOut>,
+    /// Whether the rules that read the stop history were judged: `false` when
+    /// the stop in force at the initial entry is not known (see
+    /// [`STOPS_NOT_JUDGED`]). Such a trade has no R either.
+    pub stops_judged: bool,
 }
+
+/// Why a trade's stop rules are not judged, in a trader's words.
+pub const STOPS_NOT_JUDGED: &str = "Stop rules not judged: the statement does not say where the \
+     stop was when the trade was opened (a stop it shows is the one in force at the close). \
+     Add the initial stop to judge them and to get an R.";
 
 impl TradeAnalysis {
     /// Whether the position is closed.
@@ -156,6 +165,12 @@ impl TradeAnalysis {
 /// Analyses `trade`, a validated trade with its events in time order.
 pub fn analyze(trade: &Trade, settings: &RuleSettings) -> TradeAnalysis {
     Walk::new(trade, settings, false, Messages::Write).run().0
+}
+
+/// A trade's net P&L, `G - F` in its currency (realized: for an open trade,
+/// what its exits booked less every fee paid so far).
+pub fn net_pnl(trade: &Trade) -> Decimal {
+    analyze_with(trade, &RuleSettings::default(), Messages::Skip).net_pnl
 }
 
 /// Whether violations get their sentence.
@@ -251,7 +266,7 @@ impl<'a> Walk<'a> {
             trade,
             settings,
             sign: trade.side.sign(),
-            multiplier: trade.multiplier,
+            multiplier: trade.money_multiplier(),
             messages: messages == Messages::Write,
             price_dp: Cell::new(None),
             unsuited: None,
@@ -342,6 +357,7 @@ impl<'a> Walk<'a> {
                 }
                 EventKind::Stop { price: new } => {
                     if let Some(old) = self.stop
+                        && trade.stops_known
                         && self.in_favour(new - old) < Decimal::ZERO
                     {
                         let message = say!(
@@ -500,6 +516,9 @@ impl<'a> Walk<'a> {
         price: Decimal,
         stop_before: Option<Decimal>,
     ) {
+        if !self.trade.stops_known {
+            return;
+        }
         let trailed = match (stop_before, self.stop) {
             (Some(before), Some(after)) => self.in_favour(after - before) > Decimal::ZERO,
             (None, Some(_)) => true,
@@ -543,7 +562,7 @@ impl<'a> Walk<'a> {
     }
 
     fn check_runner(&mut self, event: usize) {
-        if self.qty.is_zero() {
+        if self.qty.is_zero() || !self.trade.stops_known {
             return;
         }
         // Break-even, for the message only.
@@ -572,6 +591,9 @@ impl<'a> Walk<'a> {
     }
 
     fn check_no_stop(&mut self) {
+        if !self.trade.stops_known {
+            return;
+        }
         let Some(initial) = self.initial else { return };
         let events = &self.trade.events;
         let entry_at = events[initial].at;
@@ -638,6 +660,7 @@ impl<'a> Walk<'a> {
             violations: self.violations,
             score,
             scale_out,
+            stops_judged: self.trade.stops_known,
         };
         (analysis, self.steps.unwrap_or_default())
     }
@@ -646,8 +669,12 @@ impl<'a> Walk<'a> {
 /// The initial risk `R = q0 * |p0 - S0| * m` of a trade with its events in
 /// time order: `S0` is the stop in force once every event at the initial
 /// entry's time is applied, whether logged before or after the entry.
-/// `None` without an initial entry or without such a stop.
+/// `None` without an initial entry or without such a stop, and when the
+/// trade's stops are not known (a stop it shows is not the initial one).
 fn initial_risk(trade: &Trade) -> Option<Decimal> {
+    if !trade.stops_known {
+        return None;
+    }
     let events = &trade.events;
     let (entry_at, fill) = events.iter().find_map(|e| match e.kind {
         EventKind::Entry(fill) => Some((e.at, fill)),
@@ -661,7 +688,7 @@ fn initial_risk(trade: &Trade) -> Option<Decimal> {
             _ => None,
         })
         .last()?;
-    Some(fill.qty * (fill.price - stop).abs() * trade.multiplier)
+    Some(fill.qty * (fill.price - stop).abs() * trade.money_multiplier())
 }
 
 /// The exits, as far as the scale-out counterfactuals need them: with exits

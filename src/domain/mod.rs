@@ -19,7 +19,9 @@ use chrono::{DateTime, FixedOffset};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-pub use validate::{Field, MAX_MULTIPLIER, MAX_PRICE, MAX_QTY, ValidationError};
+pub use validate::{
+    Field, MAX_MULTIPLIER, MAX_PRICE, MAX_QTY, MAX_RATE, MAX_TRADE_SIZE, ValidationError,
+};
 
 /// The identity of a trade stored in a journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -269,10 +271,21 @@ pub struct Trade {
     pub symbol: String,
     /// Long or short.
     pub side: Side,
-    /// Money per point per unit: 1 for shares, 50 for ES futures, 100 for options.
+    /// Money per point per unit: 1 for shares, 50 for ES futures, 100 for options,
+    /// 100,000 for a standard FX lot.
     pub multiplier: Decimal,
-    /// The currency that prices and fees are in, e.g. `USD`.
+    /// The currency the trade's money (P&L, fees, risk) is in, e.g. `USD`: for
+    /// an imported trade, the account's currency.
     pub currency: String,
+    /// Units of [`Trade::currency`] per unit of the price currency, as the
+    /// broker applied it (RULES.md, "Money in the account's currency"); 1 when
+    /// prices and money are in the same currency. Every money term built from
+    /// prices is multiplied by it.
+    pub rate: Decimal,
+    /// Whether the stop in force at the initial entry is known. A statement
+    /// that shows only the stop at the close does not say it: then the trade
+    /// has no R and the rules that read the stop history are not judged.
+    pub stops_known: bool,
     /// The brokerage account, free text.
     pub account: String,
     /// The setup the trader took, free text (e.g. "breakout").
@@ -300,6 +313,8 @@ impl Trade {
             side,
             multiplier: Decimal::ONE,
             currency: DEFAULT_CURRENCY.to_owned(),
+            rate: Decimal::ONE,
+            stops_known: true,
             account: DEFAULT_ACCOUNT.to_owned(),
             setup: String::new(),
             market_condition: MarketCondition::Unknown,
@@ -333,6 +348,22 @@ impl Trade {
         self.initial_entry().map(|(_, e)| e.at)
     }
 
+    /// `multiplier × rate`: the trade's money per unit of price per unit of quantity.
+    pub fn money_multiplier(&self) -> Decimal {
+        self.multiplier * self.rate
+    }
+
+    /// Whether a stop was logged at or before the initial entry's time.
+    pub fn has_initial_stop(&self) -> bool {
+        let Some(entry_at) = self.opened_at() else {
+            return false;
+        };
+        self.events
+            .iter()
+            .take_while(|e| e.at <= entry_at)
+            .any(|e| matches!(e.kind, EventKind::Stop { .. }))
+    }
+
     /// Whether the setup or a tag marks the trade as a scalp.
     pub fn is_scalp(&self) -> bool {
         let mentions = |text: &str| text.to_lowercase().contains("scalp");
@@ -341,9 +372,9 @@ impl Trade {
 
     /// Checks the trade and returns every problem found, in event order.
     ///
-    /// A valid trade has a symbol, a positive multiplier, at least one entry,
-    /// events in time order, positive quantities and prices, fees of zero or
-    /// more, no exit before the first entry or beyond the open quantity, and
+    /// A valid trade has a symbol, a positive multiplier and rate, at least one
+    /// entry, events in time order, positive quantities and prices (an exit may
+    /// be at zero), fees of any sign (a negative fee is a credit), no exit before the first entry or beyond the open quantity, and
     /// nothing after the position is closed.
     pub fn validate(&self) -> Result<(), Vec<ValidationError>> {
         let errors = validate::validate(self);

@@ -13,6 +13,8 @@ pub enum Field {
     Symbol,
     /// The trade's multiplier.
     Multiplier,
+    /// The trade's rate (money currency per price currency).
+    Rate,
     /// The trade's currency.
     Currency,
     /// The list of events as a whole.
@@ -35,6 +37,7 @@ impl Field {
         match self {
             Field::Symbol => "symbol",
             Field::Multiplier => "multiplier",
+            Field::Rate => "rate",
             Field::Currency => "currency",
             Field::Events => "events",
             Field::Time => "at",
@@ -100,13 +103,15 @@ pub enum ValidationError {
         /// The price given.
         price: Decimal,
     },
-    /// A fee is negative.
-    #[error("the fee must be zero or more, not {fee}")]
-    NegativeFee {
-        /// The event at fault.
-        event: usize,
-        /// The fee given.
-        fee: Decimal,
+    /// The rate is zero or negative.
+    #[error("the rate must be positive, not {0}")]
+    NonPositiveRate(Decimal),
+    /// The trade's prices, quantities, multiplier and rate together are too
+    /// large for its money to be worked out exactly.
+    #[error("the trade is too large: its prices × quantity × multiplier × rate pass {max}")]
+    TradeTooLarge {
+        /// The largest accepted product.
+        max: Decimal,
     },
     /// An exit comes before any entry.
     #[error("an exit comes before the first entry")]
@@ -153,13 +158,14 @@ impl ValidationError {
         match *self {
             ValidationError::EmptySymbol
             | ValidationError::NonPositiveMultiplier(_)
+            | ValidationError::NonPositiveRate(_)
+            | ValidationError::TradeTooLarge { .. }
             | ValidationError::EmptyCurrency
             | ValidationError::NoEntry => None,
             ValidationError::OutOfOrder { event }
             | ValidationError::NonPositiveQty { event, .. }
             | ValidationError::NonPositivePrice { event, .. }
             | ValidationError::NegativeExitPrice { event, .. }
-            | ValidationError::NegativeFee { event, .. }
             | ValidationError::ExitBeforeEntry { event }
             | ValidationError::ExitExceedsOpen { event, .. }
             | ValidationError::AfterClose { event, .. } => Some(event),
@@ -195,7 +201,8 @@ impl ValidationError {
             }
             ValidationError::NonPositivePrice { .. }
             | ValidationError::NegativeExitPrice { .. } => Field::Price,
-            ValidationError::NegativeFee { .. } => Field::Fee,
+            ValidationError::NonPositiveRate(_) => Field::Rate,
+            ValidationError::TradeTooLarge { .. } => Field::Events,
             ValidationError::ExitBeforeEntry { .. } | ValidationError::AfterClose { .. } => {
                 Field::Kind
             }
@@ -212,6 +219,13 @@ pub const MAX_QTY: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0)
 pub const MAX_PRICE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0); // 1e9
 /// The largest accepted multiplier.
 pub const MAX_MULTIPLIER: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0); // 1e6
+/// The largest accepted rate (money currency per price currency).
+pub const MAX_RATE: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0); // 1e6
+/// The largest accepted `highest price × total entered quantity × multiplier ×
+/// rate` of a trade: every product and sum of the trade arithmetic stays
+/// below it, well inside `Decimal`'s range (about 7.9e28).
+pub const MAX_TRADE_SIZE: Decimal =
+    Decimal::from_parts(0xE800_0000, 0x9FD0_803C, 0x033B_2E3C, false, 0); // 1e27
 
 fn check_max(
     errors: &mut Vec<ValidationError>,
@@ -249,6 +263,10 @@ pub(super) fn validate(trade: &Trade) -> Vec<ValidationError> {
         trade.multiplier,
         MAX_MULTIPLIER,
     );
+    if trade.rate <= Decimal::ZERO {
+        errors.push(ValidationError::NonPositiveRate(trade.rate));
+    }
+    check_max(&mut errors, None, Field::Rate, trade.rate, MAX_RATE);
     if trade.currency.trim().is_empty() {
         errors.push(ValidationError::EmptyCurrency);
     }
@@ -295,12 +313,6 @@ pub(super) fn validate(trade: &Trade) -> Vec<ValidationError> {
             });
         }
         qty_ok &= check_max(&mut errors, Some(event), Field::Qty, fill.qty, MAX_QTY);
-        if fill.fee < Decimal::ZERO {
-            errors.push(ValidationError::NegativeFee {
-                event,
-                fee: fill.fee,
-            });
-        }
         check_max(&mut errors, Some(event), Field::Fee, fill.fee, MAX_PRICE);
         match e.kind {
             EventKind::Entry(_) => {
@@ -327,5 +339,35 @@ pub(super) fn validate(trade: &Trade) -> Vec<ValidationError> {
             EventKind::Stop { .. } | EventKind::Target { .. } => {}
         }
     }
+    if errors.is_empty() && !size_fits(trade) {
+        errors.push(ValidationError::TradeTooLarge {
+            max: MAX_TRADE_SIZE,
+        });
+    }
     errors
+}
+
+/// Whether `highest price × entered quantity × multiplier × rate` stays
+/// within [`MAX_TRADE_SIZE`], for a trade whose numbers are each within
+/// their own limits.
+fn size_fits(trade: &Trade) -> bool {
+    let highest = trade
+        .events
+        .iter()
+        .map(|e| e.kind.price().abs())
+        .max()
+        .unwrap_or_default();
+    let entered: Decimal = trade
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Entry(fill) => Some(fill.qty),
+            _ => None,
+        })
+        .fold(Decimal::ZERO, |sum, q| sum.saturating_add(q));
+    highest
+        .checked_mul(entered)
+        .and_then(|x| x.checked_mul(trade.multiplier))
+        .and_then(|x| x.checked_mul(trade.rate))
+        .is_some_and(|size| size <= MAX_TRADE_SIZE)
 }

@@ -361,6 +361,8 @@ pub(crate) fn fill_from<R: Cells + ?Sized>(
         multiplier: opt_number(row, cols.multiplier, "multiplier")?,
         order_id: text_of(cols.order_id),
         exec_id: text_of(cols.exec_id),
+        profit: None,
+        position: None,
         line,
     }))
 }

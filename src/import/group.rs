@@ -105,6 +105,13 @@ pub struct GroupOptions {
     /// Trades already in the journal whose positions are still open: new fills
     /// of the same account and symbol continue them (see [`ImportedTrade::continues`]).
     pub open_trades: Vec<Trade>,
+    /// Whether the fills' file records every stop order: when not, a trade's
+    /// stops are known only if a stop lies at or before its initial entry
+    /// (see [`super::Parsed::stops_recorded`]).
+    pub stops_recorded: bool,
+    /// Price currencies by symbol, for trades whose rate cannot be found
+    /// (see [`super::Parsed::price_currencies`]).
+    pub price_currencies: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for GroupOptions {
@@ -113,6 +120,8 @@ impl Default for GroupOptions {
             multipliers: HashMap::new(),
             stop_lead: Duration::minutes(5),
             open_trades: Vec::new(),
+            stops_recorded: true,
+            price_currencies: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -423,14 +432,42 @@ pub fn split_fee(fee: Decimal, part: Decimal, whole: Decimal) -> (Decimal, Decim
     (first, fee - first)
 }
 
-/// Builds the trades of one account and symbol.
-fn book(run: &[usize], fills: &[Fill], resume: Option<Building>) -> Vec<Building> {
+/// Builds the trades of one account and symbol (and, on a hedging account,
+/// one direction: `direction`). On a hedging account a fill that would open
+/// the other way closes a position opened before the file begins: it is left
+/// out, with a warning.
+fn book(
+    run: &[usize],
+    fills: &[Fill],
+    resume: Option<Building>,
+    direction: Option<Side>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<Building> {
     let mut trades = Vec::new();
     let mut current: Option<Building> = resume;
     for t in tranches(run, fills) {
         let mut qty = t.qty;
         let mut fee = t.fee;
         loop {
+            if current.is_none()
+                && let Some(direction) = direction
+                && side_of(t.side) != direction
+            {
+                let first = &fills[run[t.fills.start]];
+                warnings.push(Warning::new(
+                    Some(first.line),
+                    None,
+                    format!(
+                        "the {} of {} {} closes a {} position opened before the file begins; \
+                         it is left out",
+                        t.side.as_str(),
+                        crate::analysis::format::num(qty),
+                        first.symbol,
+                        direction
+                    ),
+                ));
+                break;
+            }
             let Some(mut b) = current.take() else {
                 let mut b = Building::new(side_of(t.side), t.at);
                 b.open_qty = qty;
@@ -574,16 +611,16 @@ fn repeated_executions(fills: &[Fill], keys: &Keys) -> Vec<usize> {
         .collect()
 }
 
-/// A number for each fill's account and instrument, in the order they first
-/// appear, and how many there are.
+/// A number for each fill's account and instrument (and position direction,
+/// on a hedging account), in the order they first appear, and how many there are.
 fn instrument_numbers(fills: &[Fill]) -> (Vec<u32>, usize) {
-    let mut instruments: FastMap<(&str, &str), u32> = FastMap::default();
+    let mut instruments: FastMap<(&str, &str, Option<Side>), u32> = FastMap::default();
     let numbers = fills
         .iter()
         .map(|f| {
             let next = instruments.len() as u32;
             *instruments
-                .entry((f.account.as_str(), f.symbol.as_str()))
+                .entry((f.account.as_str(), f.symbol.as_str(), f.position))
                 .or_insert(next)
         })
         .collect();
@@ -598,7 +635,7 @@ struct Booking<'a> {
     order: &'a [usize],
     keys: &'a Keys,
     options: &'a GroupOptions,
-    open_by_key: &'a HashMap<(String, String), usize>,
+    open_by_key: &'a HashMap<(String, String, Side), usize>,
     stops_by_key: &'a HashMap<(&'a str, &'a str), Vec<&'a StopOrder>>,
 }
 
@@ -606,6 +643,8 @@ struct Booking<'a> {
 #[derive(Default)]
 struct Booked<'a> {
     trades: Vec<ImportedTrade>,
+    /// For each trade, where its rate comes from.
+    rates: Vec<RateFound>,
     warnings: Vec<Warning>,
     /// The accounts and symbols whose stop orders were looked at.
     used_stops: Vec<(&'a str, &'a str)>,
@@ -619,18 +658,32 @@ impl<'a> Booking<'a> {
         for run in runs {
             let run = &self.order[run.clone()];
             let first = &fills[run[0]];
+            let direction = first.position;
             let resume = if self.open_by_key.is_empty() {
                 None
             } else {
-                self.open_by_key
-                    .get(&trade_key(first))
+                let (account, symbol) = trade_key(first);
+                let sides = match direction {
+                    Some(side) => vec![side],
+                    None => Side::ALL.to_vec(),
+                };
+                sides
+                    .into_iter()
+                    .find_map(|side| {
+                        self.open_by_key
+                            .get(&(account.clone(), symbol.clone(), side))
+                    })
                     .map(|&i| Building::resume(i, &options.open_trades[i]))
             };
-            let mut built = book(run, fills, resume);
+            let mut built = book(run, fills, resume, direction, &mut booked.warnings);
             let key = (first.account.as_str(), first.symbol.as_str());
             if let Some(list) = self.stops_by_key.get(&key) {
                 booked.used_stops.push(key);
-                for stop in list {
+                // On a hedging account, the stops of this direction's positions.
+                let ours = list
+                    .iter()
+                    .filter(|stop| direction.is_none_or(|side| protects(stop, side)));
+                for stop in ours {
                     if !attach(stop, &mut built, options.stop_lead) {
                         booked.warnings.push(Warning::new(
                             Some(stop.line),
@@ -667,6 +720,35 @@ impl<'a> Booking<'a> {
                     }
                 };
                 trade.events = b.events;
+                trade.stops_known = trade.has_initial_stop()
+                    || match b.continues {
+                        Some(i) => options.open_trades[i].stops_known,
+                        None => options.stops_recorded,
+                    };
+                // The broker's profit on the trade's exits, which sets its rate.
+                let profit = b
+                    .sources
+                    .iter()
+                    .filter(|(event, _)| matches!(trade.events[*event].kind, EventKind::Exit(_)))
+                    .filter_map(|&(_, f)| fills[f].profit)
+                    .fold(None, |sum: Option<Decimal>, p| {
+                        Some(sum.unwrap_or_default().saturating_add(p))
+                    });
+                let rate = match profit {
+                    Some(profit) if b.continues.is_none() => {
+                        let rate = own_rate(&trade, profit);
+                        if let Some(rate) = rate {
+                            trade.rate = rate;
+                        }
+                        if open || rate.is_none() {
+                            RateFound::Wanted { own: rate }
+                        } else {
+                            RateFound::Own
+                        }
+                    }
+                    Some(_) => RateFound::Wanted { own: None },
+                    None => RateFound::NotNeeded,
+                };
                 if let Err(errors) = trade.validate() {
                     for e in errors {
                         let line = e
@@ -691,6 +773,7 @@ impl<'a> Booking<'a> {
                         line: fills[f].line,
                     })
                     .collect();
+                booked.rates.push(rate);
                 booked.trades.push(ImportedTrade {
                     sources,
                     lines: b.lines,
@@ -701,6 +784,107 @@ impl<'a> Booking<'a> {
             }
         }
         booked
+    }
+}
+
+/// Where a trade's rate comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RateFound {
+    /// Its fills carry no broker profit: prices and money are in one currency.
+    NotNeeded,
+    /// From its own closed positions' profit.
+    Own,
+    /// Open, continued, or with no price move to divide by: the latest rate
+    /// of the same instrument in the file, else `own` (from the profit of
+    /// the exits it has), else none.
+    Wanted { own: Option<Decimal> },
+}
+
+/// The rate that turns a trade's gross P&L at rate 1 into the broker's
+/// `profit` for it (RULES.md: `rate = Σ profit / Σ s*(p_close - p_open)*q*m`);
+/// `None` when the trade has not moved.
+fn own_rate(trade: &Trade, profit: Decimal) -> Option<Decimal> {
+    let mut at_one = Trade {
+        events: Vec::new(),
+        tags: Vec::new(),
+        ..trade.clone()
+    };
+    at_one.events.clone_from(&trade.events);
+    at_one.rate = Decimal::ONE;
+    at_one.stops_known = false;
+    let gross = crate::analysis::analyze_with(
+        &at_one,
+        &crate::analysis::RuleSettings::default(),
+        crate::analysis::Messages::Skip,
+    )
+    .gross_pnl;
+    if gross.is_zero() {
+        return None;
+    }
+    let rate = profit.checked_div(gross)?.normalize();
+    (rate > Decimal::ZERO).then_some(rate)
+}
+
+/// Gives the trades that want a rate the latest one of their instrument in
+/// the file (by close), else their own, else none: the price currency, at 1.
+fn settle_rates(
+    trades: &mut [ImportedTrade],
+    rates: &[RateFound],
+    options: &GroupOptions,
+    warnings: &mut Vec<Warning>,
+) {
+    let mut latest: HashMap<(&str, &str), (DateTime<FixedOffset>, Decimal)> = HashMap::new();
+    for (t, rate) in trades.iter().zip(rates) {
+        if *rate != RateFound::Own {
+            continue;
+        }
+        let closed = t.trade.events.last().map(|e| e.at).unwrap_or_default();
+        let key = (
+            t.trade.account.as_str(),
+            crate::import::instrument::base_symbol(&t.trade.symbol),
+        );
+        let entry = latest.entry(key).or_insert((closed, t.trade.rate));
+        if closed >= entry.0 {
+            *entry = (closed, t.trade.rate);
+        }
+    }
+    let latest: HashMap<(String, String), Decimal> = latest
+        .into_iter()
+        .map(|((a, s), (_, r))| ((a.to_owned(), s.to_owned()), r))
+        .collect();
+    for (t, rate) in trades.iter_mut().zip(rates) {
+        let RateFound::Wanted { own } = *rate else {
+            continue;
+        };
+        let key = (
+            t.trade.account.clone(),
+            crate::import::instrument::base_symbol(&t.trade.symbol).to_owned(),
+        );
+        match latest.get(&key).copied().or(own) {
+            Some(rate) => t.trade.rate = rate,
+            None if t.continues.is_some() => {}
+            None => {
+                if let Some(currency) = options.price_currencies.get(t.trade.symbol.as_str()) {
+                    t.trade.currency.clone_from(currency);
+                }
+                t.trade.rate = Decimal::ONE;
+            }
+        }
+        if let Err(errors) = t.trade.validate() {
+            // A rate beyond what the journal takes: the price currency, at 1.
+            t.trade.rate = Decimal::ONE;
+            let line = t.lines.first().copied();
+            for e in errors {
+                warnings.push(Warning::new(
+                    line,
+                    Some(e.field().name()),
+                    format!(
+                        "{}: {e}; its money is left in the price currency",
+                        t.trade.symbol
+                    ),
+                ));
+            }
+        }
     }
 }
 
@@ -812,9 +996,9 @@ fn group_in_parts(
     }
 
     // Open trades of the journal, by the account and symbol a trade gets.
-    let mut open_by_key: HashMap<(String, String), usize> = HashMap::new();
+    let mut open_by_key: HashMap<(String, String, Side), usize> = HashMap::new();
     for (i, t) in options.open_trades.iter().enumerate() {
-        open_by_key.insert((t.account.clone(), t.symbol.clone()), i);
+        open_by_key.insert((t.account.clone(), t.symbol.clone(), t.side), i);
     }
 
     let mut stops_by_key: HashMap<(&str, &str), Vec<&StopOrder>> = HashMap::new();
@@ -854,14 +1038,20 @@ fn group_in_parts(
 
     let mut used_stops: HashSet<(&str, &str)> = HashSet::new();
     let mut out: Vec<ImportedTrade> = Vec::new();
+    let mut rates: Vec<RateFound> = Vec::new();
     for part in booked {
         if out.is_empty() {
             out = part.trades;
+            rates = part.rates;
         } else {
             out.extend(part.trades);
+            rates.extend(part.rates);
         }
         warnings.extend(part.warnings);
         used_stops.extend(part.used_stops);
+    }
+    if rates.iter().any(|r| matches!(r, RateFound::Wanted { .. })) {
+        settle_rates(&mut out, &rates, options, &mut warnings);
     }
     for (key, list) in &stops_by_key {
         if !used_stops.contains(key) {
@@ -953,6 +1143,8 @@ mod tests {
                     multiplier: None,
                     order_id: (next(4) > 0).then(|| order.clone()),
                     exec_id,
+                    profit: None,
+                    position: None,
                     line,
                 });
             }

@@ -276,6 +276,8 @@ fn fill_from(
             .filter(|m| *m > Decimal::ZERO),
         order_id: text_of(&["IBOrderID", "OrderID"]),
         exec_id: text_of(&["IBExecID", "ExecID", "TradeID", "TransactionID"]),
+        profit: None,
+        position: None,
         line: row.line,
     }))
 }

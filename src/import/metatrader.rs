@@ -322,6 +322,8 @@ fn emit(positions: &[Position], account: &str, currency: &str, sink: &mut Sink) 
             multiplier,
             order_id: Some(order_id),
             exec_id: None,
+            profit: None,
+            position: None,
             line: p.line,
         };
         sink.parsed.fills.push(fill(
@@ -775,6 +777,8 @@ fn deal_row(
         multiplier,
         order_id: text_of(&["Order"]),
         exec_id: text_of(&["Deal"]),
+        profit: None,
+        position: None,
         line: row.line,
     }))
 }

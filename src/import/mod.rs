@@ -268,6 +268,15 @@ pub struct Fill {
     pub order_id: Option<String>,
     /// The broker's execution id: the key that makes re-imports idempotent.
     pub exec_id: Option<String>,
+    /// For a fill that closes (part of) a position: the profit the broker
+    /// booked for what it closed, in `currency`, before fees (MetaTrader's
+    /// Profit). The trades' rates are worked out from it (RULES.md, "Money in
+    /// the account's currency").
+    pub profit: Option<Decimal>,
+    /// The direction of the position the fill opens or closes, where the
+    /// account is hedging (long and short positions held at once): fills are
+    /// then grouped into trades per direction. `None` on netting accounts.
+    pub position: Option<crate::domain::Side>,
     /// The 1-based line of the file the fill was read from.
     pub line: usize,
 }
@@ -396,6 +405,94 @@ pub struct Parsed {
     pub stops: Vec<StopOrder>,
     /// Problems that did not stop the reading.
     pub warnings: Vec<Warning>,
+    /// Whether the file records every stop order with its time (Tradovate
+    /// Orders, thinkorswim's order history, MetaTrader 5 Orders): then a
+    /// trade without a stop in the file had none, and its stops are known.
+    /// Otherwise the stop in force at each trade's initial entry is not known
+    /// (RULES.md, "What a statement does not say about stops").
+    pub stops_recorded: bool,
+    /// For symbols whose prices are in another currency than the fills'
+    /// money (a pair quoted in JPY in a USD account): the price currency, the
+    /// currency a trade of the symbol is in when no rate can be found for it.
+    pub price_currencies: std::collections::BTreeMap<String, String>,
+    /// The figure the file states for its own trades, if it states one.
+    pub total: Option<StatementTotal>,
+}
+
+/// A total a statement states about its trades, to be compared with the
+/// journal's figure for the same trades (see [`Reconciliation`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementTotal {
+    /// What the statement calls it: "Closed Trade P/L", "Total Net Profit".
+    pub label: String,
+    /// The account's currency.
+    pub currency: String,
+    /// The figure as the statement prints it.
+    pub amount: Decimal,
+    /// The part of `amount` that is not the file's trades (rows the reader
+    /// left out, such as archive summary rows): `amount - excluded` is what
+    /// the journal's figure is compared with.
+    pub excluded: Decimal,
+    /// Whether the figure counts open positions' costs (commissions charged
+    /// at the open): when not, only closed trades are summed.
+    pub counts_open: bool,
+}
+
+impl StatementTotal {
+    /// The statement's figure for the trades the file holds.
+    pub fn for_trades(&self) -> Decimal {
+        self.amount - self.excluded
+    }
+}
+
+/// A statement's own total beside the journal's figure for the same trades.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconciliation {
+    /// What the statement calls its figure.
+    pub label: String,
+    /// The account's currency.
+    pub currency: String,
+    /// The statement's figure, as printed.
+    pub statement: Decimal,
+    /// What the statement's figure includes that is not a trade (left out).
+    pub excluded: Decimal,
+    /// The journal's net P&L for the same trades.
+    pub journal: Decimal,
+}
+
+impl Reconciliation {
+    /// Whether the two figures agree to the cent.
+    pub fn agrees(&self) -> bool {
+        (self.statement - self.excluded - self.journal).abs() < Decimal::new(5, 3)
+    }
+}
+
+impl fmt::Display for Reconciliation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let money = |d: Decimal| crate::analysis::format::money(d);
+        write!(f, "statement {} {}", money(self.statement), self.currency)?;
+        if !self.excluded.is_zero() {
+            write!(
+                f,
+                " less {} {} of rows that are not trades, {} {}",
+                money(self.excluded),
+                self.currency,
+                money(self.statement - self.excluded),
+                self.currency
+            )?;
+        }
+        write!(
+            f,
+            "; journal {} {}: {}",
+            money(self.journal),
+            self.currency,
+            if self.agrees() {
+                "agrees"
+            } else {
+                "does not agree"
+            }
+        )
+    }
 }
 
 /// The state a format reader writes into: results, and the bad-row policy.
@@ -575,6 +672,12 @@ pub struct Import {
     pub trades: Vec<ImportedTrade>,
     /// Every warning, from reading and from grouping.
     pub warnings: Vec<Warning>,
+    /// Whether the file records stop orders (see [`Parsed::stops_recorded`]).
+    pub stops_recorded: bool,
+    /// Price currencies by symbol (see [`Parsed::price_currencies`]).
+    pub price_currencies: std::collections::BTreeMap<String, String>,
+    /// The figure the file states for its own trades, if any.
+    pub total: Option<StatementTotal>,
 }
 
 /// What the user sees before an import is committed.
@@ -592,6 +695,8 @@ pub struct Preview {
     pub date_range: Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)>,
     /// Warnings with their file line numbers.
     pub warnings: Vec<Warning>,
+    /// The statement's own total beside the journal's figure for its trades.
+    pub reconciliation: Option<Reconciliation>,
 }
 
 impl fmt::Display for Preview {
@@ -601,6 +706,9 @@ impl fmt::Display for Preview {
         writeln!(f, "trades: {} ({} open)", self.trades, self.open_trades)?;
         if let Some((first, last)) = self.date_range {
             writeln!(f, "from {} to {}", first.to_rfc3339(), last.to_rfc3339())?;
+        }
+        if let Some(check) = &self.reconciliation {
+            writeln!(f, "{check}")?;
         }
         writeln!(f, "warnings: {}", self.warnings.len())?;
         for w in &self.warnings {
@@ -622,7 +730,38 @@ impl Import {
             open_trades: self.trades.iter().filter(|t| t.open).count(),
             date_range: first.zip(last),
             warnings: self.warnings.clone(),
+            reconciliation: self.reconciliation(),
         }
+    }
+
+    /// The options grouping this file's fills takes, on top of `base` (the
+    /// user's multipliers and the journal's open trades).
+    pub fn group_options(&self, base: &GroupOptions) -> GroupOptions {
+        GroupOptions {
+            stops_recorded: self.stops_recorded,
+            price_currencies: self.price_currencies.clone(),
+            ..base.clone()
+        }
+    }
+
+    /// The file's own total beside the journal's net P&L for the file's
+    /// trades (closed trades only, when the total counts only those).
+    pub fn reconciliation(&self) -> Option<Reconciliation> {
+        let total = self.total.as_ref()?;
+        let journal = self
+            .trades
+            .iter()
+            .filter(|t| total.counts_open || !t.open)
+            .filter(|t| t.trade.currency == total.currency)
+            .map(|t| crate::analysis::net_pnl(&t.trade))
+            .sum();
+        Some(Reconciliation {
+            label: total.label.clone(),
+            currency: total.currency.clone(),
+            statement: total.amount,
+            excluded: total.excluded,
+            journal,
+        })
     }
 }
 
@@ -644,9 +783,14 @@ pub fn import_with_progress(
         fills,
         stops,
         mut warnings,
+        stops_recorded,
+        price_currencies,
+        total,
     } = parsed;
     let group_options = GroupOptions {
         multipliers: options.multipliers.clone(),
+        stops_recorded,
+        price_currencies: price_currencies.clone(),
         ..GroupOptions::default()
     };
     let (trades, group_warnings) = group::group(&fills, &stops, &group_options);
@@ -657,5 +801,8 @@ pub fn import_with_progress(
         stops,
         trades,
         warnings,
+        stops_recorded,
+        price_currencies,
+        total,
     })
 }

@@ -124,6 +124,8 @@ fn execution(
         multiplier: None,
         order_id: text_of(&["Order ID"]),
         exec_id: text_of(&["ID", "Execution ID"]),
+        profit: None,
+        position: None,
         line: row.line,
     }))
 }
@@ -207,6 +209,8 @@ fn round_trip(
         multiplier: None,
         order_id: Some(order),
         exec_id: None,
+        profit: None,
+        position: None,
         line: row.line,
     };
     Ok(vec![

@@ -489,6 +489,8 @@ fn trade_row(
         multiplier,
         order_id: None,
         exec_id: None,
+        profit: None,
+        position: None,
         line: row.line,
     }))
 }

@@ -109,6 +109,8 @@ fn row_of(row: &Row, h: &Header, sink: &mut Sink) -> Result<(), RowError> {
         multiplier: None,
         order_id,
         exec_id: None,
+        profit: None,
+        position: None,
         line: row.line,
     });
     Ok(())
@@ -184,6 +186,8 @@ fn pair(row: &Row, h: &Header, tz: chrono_tz::Tz) -> Result<Vec<Fill>, RowError>
             multiplier: None,
             order_id: (!fill_id.is_empty()).then(|| format!("fill {fill_id}")),
             exec_id: None,
+            profit: None,
+            position: None,
             line: row.line,
         });
     }

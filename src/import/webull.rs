@@ -101,6 +101,8 @@ fn row_of(row: &Row, h: &Header, sink: &mut Sink) -> Result<(), RowError> {
         multiplier: None,
         order_id: None,
         exec_id: None,
+        profit: None,
+        position: None,
         line: row.line,
     });
     Ok(())

@@ -47,6 +47,8 @@ use crate::import::{Fill, Import, Warning};
 
 /// The most trades written by one INSERT statement (9 parameters each).
 const TRADES_PER_INSERT: usize = 32;
+/// The parameters of one trade row (see [`insert_trades_sql`]).
+const TRADE_PARAMS: usize = 11;
 
 /// The most events written by one INSERT statement (8 parameters each).
 const EVENTS_PER_INSERT: usize = 32;
@@ -166,19 +168,19 @@ fn condition_code(condition: MarketCondition) -> i64 {
 }
 
 /// The INSERT of `rows` trades (1 to [`TRADES_PER_INSERT`]) under given ids,
-/// 9 parameters each: id, symbol, side code, multiplier, currency, account,
-/// setup, market condition code, notes.
+/// 11 parameters each: id, symbol, side code, multiplier, currency, account,
+/// setup, market condition code, notes, rate, stops known.
 fn insert_trades_sql(rows: usize) -> &'static str {
     static SQL: OnceLock<Vec<String>> = OnceLock::new();
     &SQL.get_or_init(|| {
         multi_row_inserts(
             "INSERT INTO trade (id, symbol, side, multiplier, currency, account, setup, \
-             market_condition, notes)",
+             market_condition, notes, rate, stops_known)",
             TRADES_PER_INSERT,
             |row| {
-                let p = row * 9;
+                let p = row * TRADE_PARAMS;
                 format!(
-                    "(?{}, ?{}, {}, ?{}, ?{}, ?{}, ?{}, {}, ?{})",
+                    "(?{}, ?{}, {}, ?{}, ?{}, ?{}, ?{}, {}, ?{}, ?{}, ?{})",
                     p + 1,
                     p + 2,
                     name_of_code(p + 3, &SIDES),
@@ -187,7 +189,9 @@ fn insert_trades_sql(rows: usize) -> &'static str {
                     p + 6,
                     p + 7,
                     name_of_code(p + 8, &CONDITIONS),
-                    p + 9
+                    p + 9,
+                    p + 10,
+                    p + 11
                 )
             },
         )
@@ -334,7 +338,7 @@ impl Journal {
                 open_ids = open_ids_found;
                 let options = GroupOptions {
                     open_trades,
-                    ..options.clone()
+                    ..import.group_options(options)
                 };
                 // A stop order the trade already has is not added again
                 // (grouping leaves out a stop equal to one of the trade's).
@@ -575,6 +579,7 @@ struct TradeRow<'a> {
     id: i64,
     trade: &'a Trade,
     multiplier: Span,
+    rate: Span,
 }
 
 struct EventRow {
@@ -627,10 +632,12 @@ impl<'a> Batch<'a> {
     /// Adds a new trade's rows.
     fn add(&mut self, id: TradeId, trade: &'a Trade) {
         let multiplier = self.push(trade.multiplier);
+        let rate = self.push(trade.rate);
         self.trades.push(TradeRow {
             id: id.0,
             trade,
             multiplier,
+            rate,
         });
         for (seq, event) in trade.events.iter().enumerate() {
             let fill = event.kind.fill();
@@ -859,8 +866,19 @@ impl<'c> Inserts<'c> {
             tx.prepare_cached("DELETE FROM trade_tag WHERE trade_id = ?1")?
                 .execute([id.0])?;
             write_events_and_tags(tx, *id, trade)?;
+            // New fills may change the trade's rate, and bring the stops' history.
+            tx.prepare_cached(
+                "UPDATE trade SET currency = ?2, rate = ?3, stops_known = ?4 WHERE id = ?1",
+            )?
+            .execute(rusqlite::params![
+                id.0,
+                trade.currency,
+                trade.rate.to_string(),
+                trade.stops_known
+            ])?;
         }
-        let mut values = Vec::with_capacity((TRADES_PER_INSERT * 9).max(EVENTS_PER_INSERT * 8));
+        let mut values =
+            Vec::with_capacity((TRADES_PER_INSERT * TRADE_PARAMS).max(EVENTS_PER_INSERT * 8));
         for chunk in batch.trades.chunks(TRADES_PER_INSERT) {
             values.clear();
             for row in chunk {
@@ -875,6 +893,8 @@ impl<'c> Inserts<'c> {
                     Value::Text(&trade.setup),
                     Value::Integer(condition_code(trade.market_condition)),
                     Value::Text(&trade.notes),
+                    Value::Text(batch.value(row.rate)),
+                    Value::Integer(i64::from(trade.stops_known)),
                 ]);
             }
             let (max, rows) = (TRADES_PER_INSERT, chunk.len());

@@ -44,6 +44,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_journal.sql"),
     include_str!("../../migrations/0002_imported_fills.sql"),
     include_str!("../../migrations/0003_fills_outlive_trades.sql"),
+    include_str!("../../migrations/0004_money_and_stops.sql"),
 ];
 
 /// The schema version this program writes: the number of migrations.
@@ -334,7 +335,8 @@ impl Journal {
     pub fn trades(&self) -> Result<Vec<(TradeId, Trade)>, StorageError> {
         let mut trades = Vec::new();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, symbol, side, multiplier, currency, account, setup, market_condition, notes
+            "SELECT id, symbol, side, multiplier, currency, account, setup, market_condition, notes,
+                    rate, stops_known
              FROM trade ORDER BY id",
         )?;
         let mut rows = stmt.query([])?;
@@ -425,7 +427,8 @@ impl Journal {
         let changed = tx
             .prepare_cached(
                 "UPDATE trade SET symbol = ?2, side = ?3, multiplier = ?4, currency = ?5,
-                 account = ?6, setup = ?7, market_condition = ?8, notes = ?9 WHERE id = ?1",
+                 account = ?6, setup = ?7, market_condition = ?8, notes = ?9, rate = ?10,
+                 stops_known = ?11 WHERE id = ?1",
             )?
             .execute(params![
                 id.0,
@@ -437,6 +440,8 @@ impl Journal {
                 trade.setup,
                 trade.market_condition.as_str(),
                 trade.notes,
+                trade.rate.to_string(),
+                trade.stops_known,
             ])?;
         if changed == 0 {
             return Err(StorageError::NotFound(id));
@@ -640,7 +645,8 @@ fn optional_decimal(
     }
 }
 
-/// Reads `id, symbol, side, multiplier, currency, account, setup, market_condition, notes`.
+/// Reads `id, symbol, side, multiplier, currency, account, setup, market_condition, notes,
+/// rate, stops_known`.
 fn read_trade_row(row: &rusqlite::Row<'_>) -> Result<(TradeId, Trade), StorageError> {
     let side = text(row, 2)?;
     let side = Side::from_str(side).map_err(|_| StorageError::Corrupt {
@@ -664,6 +670,8 @@ fn read_trade_row(row: &rusqlite::Row<'_>) -> Result<(TradeId, Trade), StorageEr
         tags: Vec::new(),
         notes: row.get(8)?,
         events: Vec::new(),
+        rate: decimal("rate", text(row, 9)?)?,
+        stops_known: row.get::<_, i64>(10)? != 0,
     };
     Ok((TradeId(row.get(0)?), trade))
 }
@@ -882,7 +890,8 @@ fn read_event_row(row: &rusqlite::Row<'_>, first: usize) -> Result<Event, Storag
 /// The trade with this id, if there is one.
 fn load_trade(conn: &Connection, id: TradeId) -> Result<Option<Trade>, StorageError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, symbol, side, multiplier, currency, account, setup, market_condition, notes
+        "SELECT id, symbol, side, multiplier, currency, account, setup, market_condition, notes,
+                    rate, stops_known
          FROM trade WHERE id = ?1",
     )?;
     let mut rows = stmt.query([id.0])?;
@@ -915,7 +924,8 @@ fn write_trade(
 ) -> Result<TradeId, StorageError> {
     tx.prepare_cached(
         "INSERT INTO trade (id, symbol, side, multiplier, currency, account, setup,
-         market_condition, notes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         market_condition, notes, rate, stops_known)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         id.map(|id| id.0),
@@ -927,6 +937,8 @@ fn write_trade(
         trade.setup,
         trade.market_condition.as_str(),
         trade.notes,
+        trade.rate.to_string(),
+        trade.stops_known,
     ])?;
     let id = TradeId(tx.last_insert_rowid());
     write_events_and_tags(tx, id, trade)?;

@@ -146,6 +146,14 @@ pub struct TradeForm {
     pub notes: String,
     /// The events, in the order they are shown and saved.
     pub rows: Vec<EventRow>,
+    /// The trade's rate (money per unit of the price currency), kept as loaded.
+    pub rate: Decimal,
+    /// Whether the trade's stop at the initial entry was known when loaded.
+    pub stops_known: bool,
+    /// For a trade whose stops were not known: how many stops it had at or
+    /// before its initial entry when loaded. A stop added there makes the
+    /// stops known (the trader has said where the initial stop was).
+    pub initial_stops_loaded: usize,
 }
 
 impl Default for TradeForm {
@@ -161,8 +169,24 @@ impl Default for TradeForm {
             tags: String::new(),
             notes: String::new(),
             rows: Vec::new(),
+            rate: Decimal::ONE,
+            stops_known: true,
+            initial_stops_loaded: 0,
         }
     }
+}
+
+/// The stops logged at or before a trade's initial entry.
+fn initial_stops(trade: &Trade) -> usize {
+    let Some(entry_at) = trade.opened_at() else {
+        return 0;
+    };
+    trade
+        .events
+        .iter()
+        .take_while(|e| e.at <= entry_at)
+        .filter(|e| matches!(e.kind, EventKind::Stop { .. }))
+        .count()
 }
 
 /// Everything wrong with a form, by field.
@@ -214,6 +238,7 @@ impl FormErrors {
                 return self.add_trade(TradeField::Multiplier, message);
             }
             Field::Currency => return self.add_trade(TradeField::Currency, message),
+            Field::Rate => return self.add_trade(TradeField::Events, message),
             Field::Events => return self.add_trade(TradeField::Events, message),
             Field::Time => RowField::Time,
             Field::Qty => RowField::Qty,
@@ -312,6 +337,9 @@ impl TradeForm {
             tags: trade.tags.join(", "),
             notes: trade.notes.clone(),
             rows,
+            rate: trade.rate,
+            stops_known: trade.stops_known,
+            initial_stops_loaded: initial_stops(trade),
         }
     }
 
@@ -339,6 +367,7 @@ impl TradeForm {
             .map(str::to_owned)
             .collect();
         trade.notes = self.notes.clone();
+        trade.rate = self.rate;
 
         // Parse every row; remember the first row that did not parse.
         let mut first_bad_row = None;
@@ -368,6 +397,7 @@ impl TradeForm {
             );
         }
 
+        trade.stops_known = self.stops_known || initial_stops(&trade) > self.initial_stops_loaded;
         let parse_ok = first_bad_row.is_none() && errors.is_empty();
         let rows_not_parsed: std::collections::BTreeSet<usize> =
             errors.rows.keys().map(|&(row, _)| row).collect();
