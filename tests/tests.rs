@@ -11,6 +11,7 @@ mod import;
 mod import_dialog;
 mod import_journal;
 mod interchange;
+mod money;
 mod review;
 mod stats;
 mod storage;

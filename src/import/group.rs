@@ -636,6 +636,9 @@ struct Booking<'a> {
     keys: &'a Keys,
     options: &'a GroupOptions,
     open_by_key: &'a HashMap<(String, String, Side), usize>,
+    /// Whether the file gives the broker's profit on its fills: its money may
+    /// be in another currency than its prices, so every trade wants a rate.
+    priced_apart: bool,
     stops_by_key: &'a HashMap<(&'a str, &'a str), Vec<&'a StopOrder>>,
 }
 
@@ -747,6 +750,12 @@ impl<'a> Booking<'a> {
                         }
                     }
                     Some(_) => RateFound::Wanted { own: None },
+                    // No exit yet, in a file that gives the broker's profit.
+                    None if self.priced_apart
+                        || options.price_currencies.contains_key(trade.symbol.as_str()) =>
+                    {
+                        RateFound::Wanted { own: None }
+                    }
                     None => RateFound::NotNeeded,
                 };
                 if let Err(errors) = trade.validate() {
@@ -1031,6 +1040,7 @@ fn group_in_parts(
         order: &order,
         options,
         open_by_key: &open_by_key,
+        priced_apart: fills.iter().any(|f| f.profit.is_some()),
         stops_by_key: &stops_by_key,
     };
     let parts = super::parallel::split(&runs, |run| run.len(), parts);
