@@ -142,6 +142,21 @@ pub enum StorageError {
         /// What SQLite said.
         source: rusqlite::Error,
     },
+    /// A journal that cannot be written is older than this program's schema.
+    #[error(
+        "the journal {path} is at schema version {found} and needs an upgrade to version \
+         {known}, which cannot be done here (it cannot be written, or this is a dry run); \
+         open it once without --dry-run, from a folder Tranche can write to, to upgrade it \
+         (a backup is made first)"
+    )]
+    NeedsUpgrade {
+        /// The journal's path.
+        path: PathBuf,
+        /// The journal's schema version.
+        found: i64,
+        /// This program's schema version.
+        known: i64,
+    },
     /// A migration failed; the journal was left at its old version.
     #[error("could not upgrade the journal from schema version {from} to {to}: {source}")]
     Migration {
@@ -225,6 +240,8 @@ impl StorageError {
 pub struct Journal {
     conn: Connection,
     path: Option<PathBuf>,
+    /// Opened read-only, its folder not being writable.
+    read_only: bool,
 }
 
 impl std::fmt::Debug for Journal {
@@ -249,15 +266,21 @@ impl Journal {
             path: path.to_owned(),
             source,
         };
+        remove_stale_backups(path);
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
 
-        // Look before writing anything: a newer or foreign database is left as it is.
+        // Look before writing anything, and without a write lock: a journal
+        // that is up to date is only read here, so readers never wait for a
+        // writer; a newer or foreign database is left as it is.
         let known = migrations.len() as i64;
-        let found = user_version(&conn).map_err(open_error)?;
+        // The version and the tables from one snapshot, so that a journal
+        // another process is creating right now is never taken for a foreign
+        // database.
+        let (found, tables) = version_and_tables(&conn).map_err(open_error)?;
         if found > known {
             return Err(StorageError::TooNew {
                 path: path.to_owned(),
@@ -265,7 +288,7 @@ impl Journal {
                 known,
             });
         }
-        if found == 0 && has_tables(&conn).map_err(open_error)? {
+        if found == 0 && tables {
             return Err(StorageError::NotAJournal {
                 path: path.to_owned(),
             });
@@ -273,21 +296,119 @@ impl Journal {
         if found > 0 && found < known {
             backup(&conn, path, found)?;
         }
-
         configure(&conn).map_err(open_error)?;
         let mut journal = Journal {
             conn,
             path: Some(path.to_owned()),
+            read_only: false,
         };
-        journal.migrate(migrations)?;
+        if found < known {
+            // Creating the journal, or upgrading it: under the write lock,
+            // which other processes wait for, the version and the tables are
+            // read again and judged together.
+            journal.migrate(migrations)?;
+        }
         Ok(journal)
+    }
+
+    /// Opens the journal at `path` for reading. Like [`Journal::open`], except
+    /// that a journal whose folder (or file) cannot be written is opened
+    /// read-only instead of failing: [`Journal::is_read_only`] then says so,
+    /// and writes fail. An up-to-date journal is read without taking the
+    /// write lock, so a reader never waits for an import in progress.
+    pub fn open_for_reading(path: &Path) -> Result<Journal, StorageError> {
+        match Journal::open(path) {
+            Ok(journal) => Ok(journal),
+            Err(error @ (StorageError::Open { .. } | StorageError::Sqlite(_))) if path.exists() => {
+                Journal::open_read_only(path).map_err(|_| error)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Opens an up-to-date journal read-only, for a folder that cannot be
+    /// written (where SQLite cannot create the WAL's shared-memory file).
+    fn open_read_only(path: &Path) -> Result<Journal, StorageError> {
+        let open_error = |source| StorageError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let text = path
+            .to_str()
+            .ok_or_else(|| StorageError::PathNotUtf8(path.to_owned()))?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let uri = |extra: &str| {
+            let escaped = text
+                .replace('%', "%25")
+                .replace('?', "%3f")
+                .replace('#', "%23");
+            format!("file:{escaped}?mode=ro{extra}")
+        };
+        // Read-only with the WAL if SQLite can use it, else as an immutable
+        // file (nothing can write to it without a writable folder either).
+        let conn = Connection::open_with_flags(uri(""), flags)
+            .and_then(|conn| user_version(&conn).map(|_| conn))
+            .or_else(|_| Connection::open_with_flags(uri("&immutable=1"), flags))
+            .map_err(open_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+        let found = user_version(&conn).map_err(open_error)?;
+        let known = SCHEMA_VERSION;
+        if found > known {
+            return Err(StorageError::TooNew {
+                path: path.to_owned(),
+                found,
+                known,
+            });
+        }
+        if found < known {
+            return Err(StorageError::NeedsUpgrade {
+                path: path.to_owned(),
+                found,
+                known,
+            });
+        }
+        Ok(Journal {
+            conn,
+            path: Some(path.to_owned()),
+            read_only: true,
+        })
+    }
+
+    /// Whether the journal was opened read-only (see [`Journal::open_for_reading`]).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Whether the journal file at `path` exists and is older than this
+    /// program's schema: opening it would back it up and upgrade it.
+    pub fn needs_upgrade(path: &Path) -> Result<Option<i64>, StorageError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let open_error = |source| StorageError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_error)?;
+        let found = user_version(&conn).map_err(open_error)?;
+        Ok((found > 0 && found < SCHEMA_VERSION).then_some(found))
     }
 
     /// A journal that lives in memory only, for tests and previews.
     pub fn open_in_memory() -> Result<Journal, StorageError> {
         let conn = Connection::open_in_memory()?;
         configure(&conn)?;
-        let mut journal = Journal { conn, path: None };
+        let mut journal = Journal {
+            conn,
+            path: None,
+            read_only: false,
+        };
         journal.migrate(MIGRATIONS)?;
         Ok(journal)
     }
@@ -316,8 +437,15 @@ impl Journal {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        // Read again inside the write lock: another process may have migrated meanwhile.
+        // Read again inside the write lock: another process may have created
+        // or migrated the journal meanwhile. Tables without a version are
+        // another program's database, judged here under the same lock.
         let from = user_version(&tx)?;
+        if from == 0 && has_tables(&tx)? {
+            return Err(StorageError::NotAJournal {
+                path: self.path.clone().unwrap_or_default(),
+            });
+        }
         if from >= to {
             return Ok(());
         }
@@ -565,13 +693,28 @@ fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.pragma_query_value(None, "user_version", |row| row.get(0))
 }
 
+/// The schema version and whether there are tables, read in one transaction.
+fn version_and_tables(conn: &Connection) -> rusqlite::Result<(i64, bool)> {
+    conn.execute_batch("BEGIN DEFERRED")?;
+    let read = user_version(conn).and_then(|v| has_tables(conn).map(|t| (v, t)));
+    let end = conn.execute_batch("COMMIT");
+    let read = read?;
+    end?;
+    Ok(read)
+}
+
 fn has_tables(conn: &Connection) -> rusqlite::Result<bool> {
     conn.query_row("SELECT count(*) > 0 FROM sqlite_master", [], |row| {
         row.get(0)
     })
 }
 
-/// Copies the journal at `path` (schema version `version`) to a new file beside it.
+/// The suffix of a backup being written: renamed away once it is complete.
+const BACKUP_PARTIAL: &str = ".partial";
+
+/// Copies the journal at `path` (schema version `version`) to a new file beside
+/// it. The copy is written under a temporary name and renamed to its own only
+/// once it is complete and checked, so a backup file is never half written.
 fn backup(conn: &Connection, path: &Path, version: i64) -> Result<PathBuf, StorageError> {
     let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
     let name = path
@@ -584,15 +727,72 @@ fn backup(conn: &Connection, path: &Path, version: i64) -> Result<PathBuf, Stora
         n += 1;
         backup = PathBuf::from(format!("{}-{n}", base.display()));
     }
-    let target = backup
+    let partial = PathBuf::from(format!("{}{BACKUP_PARTIAL}", backup.display()));
+    let failed = |source| StorageError::Backup {
+        backup: backup.clone(),
+        source,
+    };
+    let target = partial
         .to_str()
-        .ok_or_else(|| StorageError::PathNotUtf8(backup.clone()))?;
-    conn.execute("VACUUM INTO ?1", [target])
-        .map_err(|source| StorageError::Backup {
-            backup: backup.clone(),
-            source,
-        })?;
+        .ok_or_else(|| StorageError::PathNotUtf8(partial.clone()))?;
+    remove_stale_backups(path);
+    let written = conn
+        .execute("VACUUM INTO ?1", [target])
+        .and_then(|_| check_backup(&partial, version));
+    if let Err(source) = written {
+        let _ = std::fs::remove_file(&partial);
+        return Err(failed(source));
+    }
+    std::fs::rename(&partial, &backup).map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        failed(rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+    })?;
     Ok(backup)
+}
+
+/// Checks a backup just written: a sound database at the journal's version.
+fn check_backup(file: &Path, version: i64) -> rusqlite::Result<()> {
+    let conn = Connection::open_with_flags(
+        file,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let integrity: String = conn.query_row("PRAGMA quick_check", [], |row| row.get(0))?;
+    let found = user_version(&conn)?;
+    if integrity == "ok" && found == version {
+        Ok(())
+    } else {
+        Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+            Some(format!(
+                "the copy did not check out (quick_check: {integrity}, version {found})"
+            )),
+        ))
+    }
+}
+
+/// Removes backups of the journal at `path` that an earlier run left half
+/// written (killed during the copy).
+fn remove_stale_backups(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let prefix = format!("{}.bak-v", name.to_string_lossy());
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        // The copy, and the rollback journal SQLite keeps beside it while writing.
+        if file.starts_with(&prefix) && file.contains(BACKUP_PARTIAL) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// The trade `id` in `trades`, looking forward from `cursor` (both are sorted by id).
