@@ -165,6 +165,18 @@ pub enum CliError {
     /// No trade has the id given.
     #[error("there is no trade with id {0}")]
     NoSuchTrade(TradeId),
+    /// A file was read but none of its rows made a trade.
+    #[error(
+        "nothing was imported from {}: none of its rows made a trade{}",
+        file.display(),
+        if *warnings > 0 { format!(" (the {warnings} warnings above say why)") } else { String::new() }
+    )]
+    NothingImported {
+        /// The file.
+        file: PathBuf,
+        /// How many warnings the reading gave.
+        warnings: usize,
+    },
 }
 
 impl Cli {
@@ -197,8 +209,22 @@ pub fn run(command: &Command, journal_path: &Path, out: &mut dyn Write) -> Resul
     }
 }
 
+/// Opens the journal for a command that only reads it: without the write
+/// lock when it is up to date, and read-only (with a note) where it cannot be
+/// written.
+fn open_for_reading(journal_path: &Path) -> Result<Journal, CliError> {
+    let journal = Journal::open_for_reading(journal_path)?;
+    if journal.is_read_only() {
+        eprintln!(
+            "note: {} cannot be written here; it was opened read-only",
+            journal_path.display()
+        );
+    }
+    Ok(journal)
+}
+
 fn report(args: &ReportArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
-    let journal = Journal::open(journal_path)?;
+    let journal = open_for_reading(journal_path)?;
     let settings = journal.rule_settings()?;
     let trades = journal.trades()?;
     let analyses = stats::analyze_all(&trades, &settings, Messages::Skip);
@@ -296,7 +322,20 @@ fn import_statement(
     // kept in the journal the file is imported into; a journal that does not
     // exist yet has none, and is only created once the file reads.
     let existing = if journal_path.exists() {
-        Some(Journal::open(journal_path)?)
+        if args.dry_run {
+            // A dry run never upgrades (nor backs up) an older journal.
+            if let Some(found) = Journal::needs_upgrade(journal_path)? {
+                return Err(StorageError::NeedsUpgrade {
+                    path: journal_path.to_owned(),
+                    found,
+                    known: crate::storage::SCHEMA_VERSION,
+                }
+                .into());
+            }
+            Some(Journal::open_for_reading(journal_path)?)
+        } else {
+            Some(Journal::open(journal_path)?)
+        }
     } else {
         None
     };
@@ -319,6 +358,12 @@ fn import_statement(
         &mut progress_printer(args.progress, "reading"),
     )?;
     write!(out, "{}", import.preview())?;
+    if import.trades.is_empty() {
+        return Err(CliError::NothingImported {
+            file: args.file.clone(),
+            warnings: import.warnings.len(),
+        });
+    }
 
     let mut journal = match existing {
         Some(journal) => journal,
@@ -416,24 +461,26 @@ fn import_json(
 }
 
 fn export(args: &ExportArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
-    let journal = Journal::open(journal_path)?;
+    let journal = open_for_reading(journal_path)?;
     let trades = journal.trades()?;
     let text = match args.format {
         ExportFormat::Json => interchange::to_json(&trades),
     };
     match &args.output {
         None => out.write_all(text.as_bytes())?,
-        Some(path) => fs::write(path, text).map_err(|source| CliError::File {
-            action: "write",
-            path: path.clone(),
-            source,
+        Some(path) => crate::files::write_atomically(path, text.as_bytes()).map_err(|source| {
+            CliError::File {
+                action: "write",
+                path: path.clone(),
+                source,
+            }
         })?,
     }
     Ok(())
 }
 
 fn trades(args: &TradesArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
-    let journal = Journal::open(journal_path)?;
+    let journal = open_for_reading(journal_path)?;
     let settings = journal.rule_settings()?;
     let trades = journal.trades()?;
     if args.json {
@@ -564,7 +611,7 @@ const TIMELINE_COLUMNS: [(&str, bool); 12] = [
 ];
 
 fn show(args: &ShowArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
-    let journal = Journal::open(journal_path)?;
+    let journal = open_for_reading(journal_path)?;
     let id = TradeId(args.id);
     let trade = journal.trade(id)?.ok_or(CliError::NoSuchTrade(id))?;
     let settings = journal.rule_settings()?;

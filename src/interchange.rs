@@ -223,6 +223,8 @@ pub fn looks_like_journal(bytes: &[u8]) -> bool {
 /// Reads a tranche-journal document: every trade, events sorted by time, each
 /// validated. The first problem found is returned with its place in the file.
 pub fn from_json(text: &str) -> Result<Vec<Trade>, InterchangeError> {
+    // A byte-order mark, as some editors write one, is not part of the JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Trades are converted one at a time as the parser reaches them, so a
     // large file never exists as one big tree of JSON values in memory.
     let document: Document = serde_json::from_str(text).map_err(|e| {

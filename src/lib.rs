@@ -8,6 +8,7 @@
 //! - [`import`]: broker statements (CSV, XML, HTML) read into fills and grouped into trades. Pure.
 //! - [`storage`]: the SQLite journal; the only module with SQL.
 //! - [`interchange`]: the lossless tranche-journal JSON format.
+//! - [`files`]: writing files atomically (exports, saved reports).
 //! - [`views`]: trades with their analysis as the command line prints them.
 //! - [`report`]: journal statistics as JSON and text for `tranche report`.
 //! - [`cli`]: the command line (`tranche import`, `export`, `trades`, `show`, `report`).
@@ -17,6 +18,7 @@ pub mod analysis;
 pub mod app;
 pub mod cli;
 pub mod domain;
+pub mod files;
 pub mod import;
 pub mod interchange;
 pub mod report;

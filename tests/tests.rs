@@ -5,6 +5,7 @@
 mod analysis;
 mod cli;
 mod domain;
+mod durability;
 mod harness;
 mod helpers;
 mod import;

@@ -480,7 +480,7 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
                 Ok(trades) => {
                     let count = trades.len();
                     let text = interchange_io::write(&trades);
-                    match write_atomically(&path, text.as_bytes()) {
+                    match crate::files::write_atomically(&path, text.as_bytes()) {
                         Ok(()) => Reply::Exported { path, count },
                         Err(err) => failed(JobKind::Export, &what, err),
                     }
@@ -551,14 +551,4 @@ fn insert_many(
             .collect(),
         what,
     }
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`,
-/// so that a failed export never leaves half a file.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut temp = path.as_os_str().to_owned();
-    temp.push(".partial");
-    let temp = PathBuf::from(temp);
-    std::fs::write(&temp, bytes)?;
-    std::fs::rename(&temp, path)
 }

@@ -1,0 +1,342 @@
+//! Nothing lost, never locked out: atomic exports, backups that are never
+//! half written, readers that never wait for a writer, journals created by
+//! several processes at once, and imports that say when nothing was imported.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Instant;
+
+use tranche::domain::TradeId;
+use tranche::interchange::to_json;
+use tranche::storage::{Journal, SCHEMA_VERSION};
+
+use crate::helpers::{generated_trades, sample_trades, worked_example};
+
+fn tranche() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tranche"));
+    command.env_remove("TRANCHE_JOURNAL");
+    command
+}
+
+fn run(args: &[&str]) -> Output {
+    tranche().args(args).output().expect("run tranche")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn json_of(trades: &[tranche::domain::Trade]) -> String {
+    let numbered: Vec<_> = trades
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, t)| (TradeId(i as i64 + 1), t))
+        .collect();
+    to_json(&numbered)
+}
+
+/// A journal as schema version 3 wrote it, holding `trades` generated trades:
+/// written now, then taken back to version 3 (no rate, no statement checks).
+fn version_3_journal(path: &Path, trades: usize) {
+    let mut journal = Journal::open(path).unwrap();
+    journal
+        .insert_trades(&generated_trades(trades), &mut |_, _| {})
+        .unwrap();
+    drop(journal);
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "ALTER TABLE trade DROP COLUMN rate;
+         ALTER TABLE trade DROP COLUMN stops_known;
+         DROP TABLE statement_check_trade;
+         DROP TABLE statement_check;
+         PRAGMA user_version = 3;",
+    )
+    .unwrap();
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// An upgrade is killed at moments through its backup and migration. Every
+/// file named like a backup is a whole journal of the old version; a half
+/// written copy keeps its temporary name and is removed at the next open;
+/// the journal itself is sound, at the old version or the new.
+#[test]
+fn a_killed_upgrade_never_leaves_an_empty_backup() {
+    const TRADES: usize = 10_000;
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("template.sqlite");
+    version_3_journal(&template, TRADES);
+
+    // One whole upgrade, to time it.
+    let timing = tempfile::tempdir().unwrap();
+    let full = timing.path().join("j.sqlite");
+    fs::copy(&template, &full).unwrap();
+    let started = Instant::now();
+    let output = run(&["--journal", full.to_str().unwrap(), "report"]);
+    let duration = started.elapsed();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+
+    let mut killed_with_a_partial_copy = 0;
+    for (n, fraction) in [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5].iter().enumerate() {
+        let round = tempfile::tempdir().unwrap();
+        let path = round.path().join("j.sqlite");
+        fs::copy(&template, &path).unwrap();
+        let mut child = tranche()
+            .args(["--journal", path.to_str().unwrap(), "report"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(duration.mul_f64(*fraction));
+        let _ = child.kill(); // SIGKILL; an error only if it has already exited
+        child.wait().unwrap();
+
+        let names = files_in(round.path());
+        if names.iter().any(|name| name.contains(".partial")) {
+            killed_with_a_partial_copy += 1;
+        }
+        for name in names.iter().filter(|n| n.contains(".bak-v3-")) {
+            if name.contains(".partial") {
+                continue;
+            }
+            // A backup is a whole version-3 journal: this version reads it
+            // (upgrading a copy of it, as it would any old journal).
+            let copy = round.path().join(format!("check-{n}.sqlite"));
+            fs::copy(round.path().join(name), &copy).unwrap();
+            let version: i64 = rusqlite::Connection::open(&copy)
+                .unwrap()
+                .query_row("PRAGMA user_version", [], |row| row.get(0))
+                .unwrap();
+            assert_eq!(version, 3, "{name}");
+            let journal = Journal::open(&copy).unwrap();
+            assert_eq!(journal.trade_count().unwrap(), TRADES, "{name}");
+            assert_eq!(journal.integrity_check().unwrap(), ["ok"]);
+        }
+        // The next open removes a half-written copy and finishes the job.
+        let journal = Journal::open(&path).unwrap();
+        assert_eq!(journal.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(journal.trade_count().unwrap(), TRADES);
+        assert_eq!(journal.integrity_check().unwrap(), ["ok"]);
+        drop(journal);
+        assert!(
+            !files_in(round.path())
+                .iter()
+                .any(|name| name.contains(".partial")),
+            "kill point {n}: {:?}",
+            files_in(round.path())
+        );
+    }
+    // Not an assertion on timing: the machine may be too fast or too slow
+    // for a kill to land inside the copy. The checks above hold either way.
+    eprintln!(
+        "upgrade of {TRADES} trades took {duration:?}; {killed_with_a_partial_copy} kills left a partial copy"
+    );
+}
+
+/// A reader does not wait for a writer holding the journal's write lock: it
+/// sees the last committed state at once (WAL), where it used to fail after
+/// five seconds with "database is locked".
+#[test]
+fn readers_do_not_wait_for_a_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    Journal::open(&path)
+        .unwrap()
+        .insert_trade(&worked_example())
+        .unwrap();
+    let writer = rusqlite::Connection::open(&path).unwrap();
+    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    writer
+        .execute("UPDATE trade SET notes = 'uncommitted'", [])
+        .unwrap();
+    let j = path.to_str().unwrap();
+    for command in [
+        vec!["trades", "--json"],
+        vec!["show", "1"],
+        vec!["report", "--json"],
+        vec!["export", "--format", "json"],
+    ] {
+        let output = run(&[&["--journal", j][..], &command].concat());
+        assert!(
+            output.status.success(),
+            "{command:?}: {}",
+            text(&output.stderr)
+        );
+        assert!(!text(&output.stdout).contains("uncommitted"));
+    }
+    writer.execute_batch("ROLLBACK").unwrap();
+}
+
+/// Three processes import into a journal that does not exist yet, at the
+/// same moment: every one of them succeeds, and the journal holds all three
+/// imports.
+#[test]
+fn processes_creating_one_journal_at_once_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trades.json");
+    fs::write(&file, json_of(&sample_trades())).unwrap();
+    for round in 0..8 {
+        let path: PathBuf = dir.path().join(format!("j{round}.sqlite"));
+        let children: Vec<_> = (0..3)
+            .map(|_| {
+                tranche()
+                    .args(["--journal", path.to_str().unwrap(), "import"])
+                    .arg(&file)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let output = child.wait_with_output().unwrap();
+            assert!(
+                output.status.success(),
+                "round {round}: {}",
+                text(&output.stderr)
+            );
+        }
+        let journal = Journal::open(&path).unwrap();
+        assert_eq!(journal.trade_count().unwrap(), 3 * sample_trades().len());
+    }
+}
+
+#[test]
+fn export_replaces_its_file_whole_and_leaves_nothing_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    Journal::open(&path)
+        .unwrap()
+        .insert_trade(&worked_example())
+        .unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir(&out).unwrap();
+    let target = out.join("export.json");
+    fs::write(&target, "the previous export").unwrap();
+    let output = run(&[
+        "--journal",
+        path.to_str().unwrap(),
+        "export",
+        "--output",
+        target.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(fs::read_to_string(&target).unwrap().starts_with('{'));
+    assert_eq!(files_in(&out), ["export.json"]);
+
+    // A target that cannot be replaced: an error, and nothing left behind.
+    let taken = out.join("taken");
+    fs::create_dir(&taken).unwrap();
+    let output = run(&[
+        "--journal",
+        path.to_str().unwrap(),
+        "export",
+        "--output",
+        taken.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert_eq!(files_in(&out), ["export.json", "taken"]);
+}
+
+#[test]
+fn a_journal_file_with_a_byte_order_mark_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bom.json");
+    fs::write(&file, format!("\u{feff}{}", json_of(&[worked_example()]))).unwrap();
+    let j = dir.path().join("j.sqlite");
+    let output = run(&["--journal", j.to_str().unwrap(), "import"]);
+    assert!(!output.status.success(), "no file given is an error");
+    let output = tranche()
+        .args(["--journal", j.to_str().unwrap(), "import"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("added 1 trades"));
+}
+
+#[test]
+fn a_dry_run_never_upgrades_an_older_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    version_3_journal(&path, 3);
+    let before = fs::read(&path).unwrap();
+    let file = dir.path().join("trades.json");
+    fs::write(&file, json_of(&sample_trades())).unwrap();
+    let statement = dir.path().join("fills.csv");
+    fs::write(
+        &statement,
+        "Account,Date,Time,Symbol,Side,Qty,Price,Fee\n\
+         U1,2024-03-01,09:30:00,AAPL,Buy,100,170.25,1\n\
+         U1,2024-03-01,10:30:00,AAPL,Sell,100,171.25,1\n",
+    )
+    .unwrap();
+    let output = tranche()
+        .args(["--journal", path.to_str().unwrap(), "import", "--dry-run"])
+        .arg(&statement)
+        .output()
+        .unwrap();
+    let said = text(&output.stderr);
+    assert!(!output.status.success());
+    assert!(said.contains("needs an upgrade"), "{said}");
+    assert_eq!(fs::read(&path).unwrap(), before, "the journal is untouched");
+    assert!(
+        !files_in(dir.path())
+            .iter()
+            .any(|name| name.contains(".bak-")),
+        "no backup was made: {:?}",
+        files_in(dir.path())
+    );
+}
+
+#[test]
+fn an_import_that_adds_nothing_because_every_row_was_left_out_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let j = path.to_str().unwrap();
+    let statement = dir.path().join("fills.csv");
+    fs::write(
+        &statement,
+        "Account,Date,Time,Symbol,Side,Qty,Price,Fee\n\
+         U1,2024-03-01,09:30:00,AAPL,Buy,lots,170.25,1\n\
+         U1,2024-03-01,10:30:00,AAPL,Sell,100,not a price,1\n",
+    )
+    .unwrap();
+    let output = tranche()
+        .args(["--journal", j, "import", "--skip-bad-rows"])
+        .arg(&statement)
+        .output()
+        .unwrap();
+    let said = text(&output.stderr);
+    assert!(!output.status.success(), "{}", text(&output.stdout));
+    assert!(said.contains("nothing was imported"), "{said}");
+    assert!(said.contains("none of its rows made a trade"), "{said}");
+
+    // A file whose fills are all known already adds nothing, and that is fine.
+    let good = dir.path().join("good.csv");
+    fs::write(
+        &good,
+        "Account,Date,Time,Symbol,Side,Qty,Price,Fee\n\
+         U1,2024-03-01,09:30:00,AAPL,Buy,100,170.25,1\n\
+         U1,2024-03-01,10:30:00,AAPL,Sell,100,171.25,1\n",
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let output = tranche()
+            .args(["--journal", j, "import"])
+            .arg(&good)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    }
+    assert_eq!(Journal::open(&path).unwrap().trade_count().unwrap(), 1);
+}
