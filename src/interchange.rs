@@ -274,7 +274,8 @@ pub fn from_json(text: &str) -> Result<Vec<Trade>, InterchangeError> {
         .find(|key| !matches!(key.as_str(), "format" | "version"))
     {
         return Err(file_error(format!(
-            "unknown field {key:?} at the top level"
+            "unknown field {} at the top level",
+            crate::import::text::quoted(key)
         )));
     }
     trades.unwrap_or_else(|| Err(file_error("trades: missing".to_owned())))
@@ -381,7 +382,7 @@ fn describe(value: &Value) -> String {
         Value::Null => "null".to_owned(),
         Value::Bool(b) => format!("the boolean {b}"),
         Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => format!("the string {s:?}"),
+        Value::String(s) => format!("the string {}", crate::import::text::quoted(s)),
         Value::Array(_) => "a list".to_owned(),
         Value::Object(_) => "an object".to_owned(),
     }
@@ -472,11 +473,18 @@ fn parse_decimal(text: &str) -> Result<Decimal, String> {
         && (fraction.is_empty() != digits.contains('.'));
     if !plain {
         return Err(format!(
-            "{text:?} is not a decimal number such as \"12.50\""
+            "{} is not a decimal number such as \"12.50\"",
+            crate::import::text::quoted(text)
         ));
     }
-    Decimal::from_str(text)
-        .map_err(|_| format!("{text:?} has too many digits for an exact decimal"))
+    // Exactly, or not at all: a value is never rounded on input.
+    Decimal::from_str_exact(text).map_err(|_| {
+        format!(
+            "{} has more than 28 significant digits, which cannot be held exactly; it is not \
+             rounded",
+            crate::import::text::quoted(text)
+        )
+    })
 }
 
 fn read_trade(number: usize, value: &Value) -> Result<Trade, InterchangeError> {
@@ -511,7 +519,10 @@ fn read_trade(number: usize, value: &Value) -> Result<Trade, InterchangeError> {
                 | "notes"
                 | "events"
         ) {
-            return Err(place.error(None, format!("unknown field {key:?}")));
+            return Err(place.error(
+                None,
+                format!("unknown field {}", crate::import::text::quoted(key)),
+            ));
         }
     }
 
@@ -628,7 +639,13 @@ fn read_event(
             _ => false,
         };
         if !known {
-            return Err(place.error(None, format!("unknown field {key:?} for a {kind}")));
+            return Err(place.error(
+                None,
+                format!(
+                    "unknown field {} for a {kind}",
+                    crate::import::text::quoted(key)
+                ),
+            ));
         }
     }
     let at_text = place.required_string(object, "at")?;
@@ -661,11 +678,15 @@ pub fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, String> {
             || chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").is_ok();
         if without_offset {
             format!(
-                "{text:?} has no UTC offset; write the time with one, e.g. \
-                 \"2024-03-01T09:35:00-05:00\" or \"2024-03-01T14:35:00Z\""
+                "{} has no UTC offset; write the time with one, e.g. \
+                 \"2024-03-01T09:35:00-05:00\" or \"2024-03-01T14:35:00Z\"",
+                crate::import::text::quoted(text)
             )
         } else {
-            format!("{text:?} is not an RFC 3339 time such as \"2024-03-01T09:35:00-05:00\"")
+            format!(
+                "{} is not an RFC 3339 time such as \"2024-03-01T09:35:00-05:00\"",
+                crate::import::text::quoted(text)
+            )
         }
     })
 }

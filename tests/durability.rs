@@ -340,3 +340,114 @@ fn an_import_that_adds_nothing_because_every_row_was_left_out_fails() {
     }
     assert_eq!(Journal::open(&path).unwrap().trade_count().unwrap(), 1);
 }
+
+/// Reads a generic CSV with `rows` under the common header; the error, if any.
+fn read_error(rows: &str) -> Option<String> {
+    let file = format!("Account,Date,Time,Symbol,Side,Qty,Price,Fee\n{rows}");
+    let options = tranche::import::ImportOptions {
+        tz: chrono_tz::Tz::UTC,
+        ..Default::default()
+    };
+    tranche::import::import(file.as_bytes(), "fills.csv", &options)
+        .err()
+        .map(|e| e.to_string())
+}
+
+#[test]
+fn what_a_file_says_is_honoured_or_refused() {
+    let good = "U1,2024-03-01,09:30:00,AAPL,Buy,100,170.25,1\n";
+    assert_eq!(read_error(good), None);
+    let cases = [
+        (
+            "a price longer than a decimal holds",
+            "U1,2024-03-01,09:30:00,AAPL,Buy,100,100.1234567890123456789012345678901234567891,1\n",
+            "line 2, field \"price\": \"100.1234567890123456789012345678901234567891\" has more than 28 significant digits",
+        ),
+        (
+            "a quantity of 29 decimals",
+            "U1,2024-03-01,09:30:00,AAPL,Buy,0.00000000000000000000000000001,170.25,1\n",
+            "field \"quantity\": \"0.00000000000000000000000000001\" has more than 28 significant digits",
+        ),
+        (
+            "a negative quantity on a buy row",
+            "U1,2024-03-01,09:30:00,AAPL,Buy,-100,170.25,1\n",
+            "field \"quantity\": -100 is negative on a \"Buy\" row",
+        ),
+        (
+            "a NUL inside a symbol",
+            "U1,2024-03-01,09:30:00,AA\0PL,Buy,100,170.25,1\n",
+            "field \"symbol\": \"AA\\0PL\" holds a control character",
+        ),
+        (
+            "a line break inside a quoted symbol",
+            "U1,2024-03-01,09:30:00,\"AA\nPL\",Buy,100,170.25,1\n",
+            "holds a control character",
+        ),
+        (
+            "a year before 1900",
+            "U1,1899-03-01,09:30:00,AAPL,Buy,100,170.25,1\n",
+            "field \"date\": the year 1899 is before 1900",
+        ),
+    ];
+    for (what, row, expected) in cases {
+        let error = read_error(row).unwrap_or_else(|| panic!("{what}: accepted"));
+        assert!(error.contains(expected), "{what}: {error}");
+        assert!(error.starts_with("fills.csv, line 2"), "{what}: {error}");
+    }
+    // A sell written negative, as IBKR writes it, is a sell.
+    assert_eq!(
+        read_error("U1,2024-03-01,09:30:00,AAPL,Sell,-100,170.25,1\n"),
+        None
+    );
+}
+
+#[test]
+fn a_column_the_reader_uses_twice_is_refused_naming_both() {
+    let file = "Date,Time,Symbol,Side,Qty,Price,Price\n2024-03-01,09:30:00,AAPL,Buy,100,1,2\n";
+    let options = tranche::import::ImportOptions {
+        tz: chrono_tz::Tz::UTC,
+        ..Default::default()
+    };
+    let error = tranche::import::import(file.as_bytes(), "fills.csv", &options)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("the columns 6 and 7 are both named \"Price\""),
+        "{error}"
+    );
+    assert!(error.starts_with("fills.csv, line 1"), "{error}");
+}
+
+#[test]
+fn a_huge_field_makes_a_short_message() {
+    let huge = "9".repeat(50_000) + "x";
+    let error = read_error(&format!("U1,2024-03-01,09:30:00,AAPL,Buy,100,{huge},1\n")).unwrap();
+    assert!(error.len() < 400, "{} characters", error.len());
+    assert!(error.contains("(50001 characters)"), "{error}");
+
+    let json = format!(
+        "{{\"format\": \"tranche-journal\", \"version\": 1, \"trades\": [{{\"symbol\": \"A\", \
+         \"side\": \"long\", \"events\": [{{\"type\": \"entry\", \"at\": \"2024-03-01T09:30:00Z\", \
+         \"qty\": \"1\", \"price\": \"{huge}\"}}]}}]}}"
+    );
+    let error = tranche::interchange::from_json(&json)
+        .unwrap_err()
+        .to_string();
+    assert!(error.len() < 400, "{} characters", error.len());
+}
+
+#[test]
+fn a_journal_decimal_that_cannot_be_held_exactly_is_refused() {
+    let json = json_of(&[worked_example()]).replacen(
+        "\"price\": \"100\"",
+        "\"price\": \"100.1234567890123456789012345678901234567891\"",
+        1,
+    );
+    let error = tranche::interchange::from_json(&json)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("price: \"100.1234567890123456789012345678901234567891\" has more than 28 significant digits"),
+        "{error}"
+    );
+}

@@ -268,6 +268,39 @@ fn mapped_columns(header: &Header, m: &ColumnMapping) -> Result<Columns, String>
     })
 }
 
+/// A column the reader would use whose name the header repeats: which value
+/// is meant cannot be known, so the file is refused, naming both columns.
+fn repeated_column(header: &Header, names: &csv::StringRecord, cols: &Columns) -> Option<String> {
+    let used = [
+        cols.date,
+        cols.time,
+        Some(cols.symbol),
+        cols.side,
+        Some(cols.qty),
+        Some(cols.price),
+        cols.account,
+        cols.exec_id,
+        cols.order_id,
+        cols.currency,
+        cols.multiplier,
+        cols.asset,
+    ];
+    used.into_iter()
+        .chain(cols.fees.iter().copied())
+        .flatten()
+        .find_map(|col| {
+            let other = header.same_name_as(col)?;
+            let name = names.get(col).unwrap_or("").trim();
+            Some(format!(
+                "the columns {} and {} are both named {}; which one to read cannot be \
+                 known: rename or remove one",
+                col.min(other) + 1,
+                col.max(other) + 1,
+                text::quoted(name)
+            ))
+        })
+}
+
 /// An asset class as brokers name it.
 pub(crate) fn kind_from_asset(text: &str) -> Option<InstrumentKind> {
     let t = text.trim().to_ascii_lowercase();
@@ -315,19 +348,44 @@ pub(crate) fn fill_from<R: Cells + ?Sized>(
     if symbol.is_empty() {
         return Err(RowError::new("symbol", "is empty"));
     }
+    if let Some(bad) = symbol.chars().find(|c| c.is_control()) {
+        return Err(RowError::new(
+            "symbol",
+            format!(
+                "{} holds a control character ({:?}); a symbol is one line of text",
+                text::quoted(symbol),
+                bad
+            ),
+        ));
+    }
     let at = text::date_and_time(date_text, time_text, flavour.tz).ok_or_else(|| {
         RowError::new(
             "date",
             format!(
-                "{:?} is not a date and time",
-                format!("{date_text} {time_text}").trim()
+                "{} is not a date and time",
+                text::quoted(format!("{date_text} {time_text}").trim())
             ),
         )
     })?;
+    let at = text::plausible_year(at).map_err(|message| RowError::new("date", message))?;
     let signed = req_number(row, cols.qty, "quantity")?;
     let side = match cols.side.map(|c| row.cell(c)) {
-        Some(s) if !s.is_empty() => FillSide::parse(s)
-            .ok_or_else(|| RowError::new("side", format!("{s:?} is not buy or sell")))?,
+        Some(s) if !s.is_empty() => {
+            let side = FillSide::parse(s).ok_or_else(|| {
+                RowError::new("side", format!("{} is not buy or sell", text::quoted(s)))
+            })?;
+            // A sell may be written negative (as IBKR does); a buy may not.
+            if side == FillSide::Buy && signed < Decimal::ZERO {
+                return Err(RowError::new(
+                    "quantity",
+                    format!(
+                        "{signed} is negative on a {} row: a buy is a positive quantity",
+                        text::quoted(s)
+                    ),
+                ));
+            }
+            side
+        }
         _ if signed < Decimal::ZERO => FillSide::Sell,
         _ => FillSide::Buy,
     };
@@ -430,6 +488,10 @@ fn read_in_parts(
             None => common_columns(&header).ok_or(()),
         };
         if let Ok(cols) = found {
+            if let Some(problem) = repeated_column(&header, &record, &cols) {
+                let line = record.position().map(|p| lines.line_at(p.byte() as usize));
+                return Err(sink.error(line, None, problem));
+            }
             columns = Some(cols);
         } else if rows_seen > 50 {
             break;

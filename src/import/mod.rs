@@ -318,7 +318,7 @@ impl Warning {
         Warning {
             line,
             field: field.map(str::to_owned),
-            message: message.into(),
+            message: bounded(message.into()),
         }
     }
 }
@@ -333,6 +333,28 @@ impl fmt::Display for Warning {
         }
         f.write_str(&self.message)
     }
+}
+
+/// The longest message an error or warning carries: one that quotes a
+/// huge field is cut in the middle (fields are quoted with
+/// [`text::quoted`], which already keeps them short).
+const MESSAGE_LIMIT: usize = 600;
+
+fn bounded(message: String) -> String {
+    if message.len() <= MESSAGE_LIMIT {
+        return message;
+    }
+    let head: String = message.chars().take(MESSAGE_LIMIT / 2).collect();
+    let tail_start = message
+        .char_indices()
+        .map(|(i, _)| i)
+        .find(|&i| i >= message.len() - MESSAGE_LIMIT / 4)
+        .unwrap_or(message.len());
+    format!(
+        "{head}… ({} characters left out) …{}",
+        message.len() - head.len() - (message.len() - tail_start),
+        &message[tail_start..]
+    )
 }
 
 /// A file or row that could not be read.
@@ -525,7 +547,7 @@ impl<'a> Sink<'a> {
             file: self.file.to_owned(),
             line,
             field: field.map(str::to_owned),
-            message: message.into(),
+            message: bounded(message.into()),
         }
     }
 

@@ -41,7 +41,13 @@ fn datetime_of(
         return Err(RowError::new(field, "is empty"));
     }
     datetime_with(cell, tz, day_first)
-        .ok_or_else(|| RowError::new(field, format!("{cell:?} is not a date and time")))
+        .ok_or_else(|| {
+            RowError::new(
+                field,
+                format!("{} is not a date and time", super::text::quoted(cell)),
+            )
+        })
+        .and_then(|at| super::text::plausible_year(at).map_err(|m| RowError::new(field, m)))
 }
 
 /// NinjaTrader names futures `MNQ 09-26` (or by the bare root, `MNQ`) and

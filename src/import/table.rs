@@ -224,6 +224,15 @@ impl Header {
             .copied()
     }
 
+    /// Another column with the same (normalized) name as column `col`, if
+    /// the header repeats it.
+    pub fn same_name_as(&self, col: usize) -> Option<usize> {
+        self.positions
+            .values()
+            .find(|positions| positions.contains(&col))
+            .and_then(|positions| positions.iter().copied().find(|&p| p != col))
+    }
+
     /// Whether every one of `names` is a column.
     pub fn has_all(&self, names: &[&str]) -> bool {
         names
@@ -283,7 +292,7 @@ pub fn req_number<R: Cells + ?Sized>(
     if cell.is_empty() {
         return Err(RowError::new(field, "is empty"));
     }
-    text::number(cell).ok_or_else(|| RowError::new(field, format!("{cell:?} is not a number")))
+    text::number(cell).ok_or_else(|| RowError::new(field, text::not_a_number(cell)))
 }
 
 /// An optional number: empty is `None`, unreadable is an error.
@@ -299,7 +308,7 @@ pub fn opt_number<R: Cells + ?Sized>(
     }
     text::number(cell)
         .map(Some)
-        .ok_or_else(|| RowError::new(field, format!("{cell:?} is not a number")))
+        .ok_or_else(|| RowError::new(field, text::not_a_number(cell)))
 }
 
 /// A required date and time.
@@ -313,8 +322,13 @@ pub fn req_datetime<R: Cells + ?Sized>(
     if cell.is_empty() {
         return Err(RowError::new(field, "is empty"));
     }
-    text::datetime(cell, tz)
-        .ok_or_else(|| RowError::new(field, format!("{cell:?} is not a date and time")))
+    let at = text::datetime(cell, tz).ok_or_else(|| {
+        RowError::new(
+            field,
+            format!("{} is not a date and time", text::quoted(cell)),
+        )
+    })?;
+    text::plausible_year(at).map_err(|message| RowError::new(field, message))
 }
 
 /// A fee: commissions are often written negative; the fee is the cost, so

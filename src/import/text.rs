@@ -8,7 +8,6 @@
 //!   import time zone.
 
 use std::borrow::Cow;
-use std::str::FromStr;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use rust_decimal::Decimal;
@@ -71,7 +70,7 @@ pub fn number(text: &str) -> Option<Decimal> {
         && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         && digits.bytes().filter(|&b| b == b'.').count() <= 1
     {
-        return plain_number(t).or_else(|| Decimal::from_str(t).ok().map(|d| d.normalize()));
+        return plain_number(t).or_else(|| Decimal::from_str_exact(t).ok().map(|d| d.normalize()));
     }
     // A trailing currency code: "0.39 USD".
     if let Some((value, code)) = t.rsplit_once(' ')
@@ -145,9 +144,73 @@ pub fn number(text: &str) -> Option<Decimal> {
     let value = if cleaned.contains(['e', 'E']) {
         Decimal::from_scientific(&cleaned).ok()?
     } else {
-        Decimal::from_str(&cleaned).ok()?
+        Decimal::from_str_exact(&cleaned).ok()?
     };
     Some(if negative { -value } else { value }.normalize())
+}
+
+/// Why `text` is not read as a number, for an error message: it has more
+/// digits than a decimal holds exactly (never rounded on input), or it is
+/// not a number at all. The text is quoted as [`quoted`] quotes it.
+pub fn not_a_number(text: &str) -> String {
+    let digits = text
+        .trim()
+        .trim_start_matches(['-', '+', '0', '.', ','])
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .count();
+    let looks_numeric = text
+        .trim()
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b',' | b'-' | b'+' | b' ' | b'\''));
+    if looks_numeric && (digits > 28 || fraction_digits(text) > 28) {
+        format!(
+            "{} has more than 28 significant digits, which cannot be held exactly; \
+             it is not rounded",
+            quoted(text)
+        )
+    } else {
+        format!("{} is not a number", quoted(text))
+    }
+}
+
+/// The digits after the last `.` of a number's text.
+fn fraction_digits(text: &str) -> usize {
+    text.trim().rsplit_once('.').map_or(0, |(_, fraction)| {
+        fraction.bytes().filter(u8::is_ascii_digit).count()
+    })
+}
+
+/// The earliest year a date in a file may have: anything before is a typo
+/// or a placeholder, never a trade.
+pub const EARLIEST_YEAR: i32 = 1900;
+
+/// `at`, or why its year cannot be a trade's.
+pub fn plausible_year(at: DateTime<FixedOffset>) -> Result<DateTime<FixedOffset>, String> {
+    use chrono::Datelike;
+    if at.year() < EARLIEST_YEAR {
+        Err(format!(
+            "the year {} is before {EARLIEST_YEAR}; no trade is that old",
+            at.year()
+        ))
+    } else {
+        Ok(at)
+    }
+}
+
+/// The longest text quoted whole in a message; longer text is cut.
+pub const QUOTE_LIMIT: usize = 80;
+
+/// `text` quoted for a message (as `{:?}` would), cut to about
+/// [`QUOTE_LIMIT`] characters with the full length said, so that a huge field
+/// never makes a huge message.
+pub fn quoted(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= QUOTE_LIMIT {
+        return format!("{text:?}");
+    }
+    let head: String = text.chars().take(QUOTE_LIMIT).collect();
+    format!("{head:?}… ({count} characters)")
 }
 
 /// A number of up to 18 digits with an optional sign and point (`-12.50`),
@@ -695,7 +758,7 @@ mod tests {
             "99999999999999999.9",
             "-1",
         ] {
-            let general = Decimal::from_str(text).ok().map(|d| d.normalize());
+            let general = Decimal::from_str_exact(text).ok().map(|d| d.normalize());
             let plain = plain_number(text);
             if let Some(plain) = plain {
                 assert_eq!(Some(plain), general, "{text}");
