@@ -451,3 +451,74 @@ fn a_journal_decimal_that_cannot_be_held_exactly_is_refused() {
         "{error}"
     );
 }
+
+/// Reads a generic CSV of fills in New York time.
+fn read_in_new_york(rows: &str) -> tranche::import::Import {
+    let file = format!("Account,Date,Time,Symbol,Side,Qty,Price,Fee\n{rows}");
+    let options = tranche::import::ImportOptions {
+        tz: chrono_tz::America::New_York,
+        ..Default::default()
+    };
+    tranche::import::import(file.as_bytes(), "fills.csv", &options).unwrap()
+}
+
+#[test]
+fn a_time_the_clocks_skipped_keeps_the_files_order_with_a_warning() {
+    // 02:30 on 2024-03-10 does not exist in New York: the clocks went from
+    // 02:00 EST to 03:00 EDT. Read an hour later it would land after the
+    // 03:10 exit and make a short that never happened.
+    let import = read_in_new_york(
+        "U1,2024-03-10,01:55:00,AAPL,Buy,100,170,0\n\
+         U1,2024-03-10,02:30:00,AAPL,Buy,50,171,0\n\
+         U1,2024-03-10,03:10:00,AAPL,Sell,150,172,0\n",
+    );
+    assert_eq!(import.trades.len(), 1, "{:?}", import.warnings);
+    let trade = &import.trades[0].trade;
+    assert_eq!(trade.side, tranche::domain::Side::Long);
+    let times: Vec<String> = trade.events.iter().map(|e| e.at.to_rfc3339()).collect();
+    assert_eq!(
+        times,
+        [
+            "2024-03-10T01:55:00-05:00",
+            "2024-03-10T03:00:00-04:00",
+            "2024-03-10T03:10:00-04:00"
+        ]
+    );
+    let warning = &import.warnings[0];
+    assert_eq!(warning.line, Some(3));
+    assert!(
+        warning
+            .message
+            .contains("does not exist in the import time zone"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn a_time_the_clocks_showed_twice_keeps_the_files_order_with_a_warning() {
+    // 01:00 to 01:59 on 2024-11-03 happens twice in New York (EDT, then EST).
+    // The file goes 01:50 (the first time round), 01:10 (the second).
+    let import = read_in_new_york(
+        "U1,2024-11-03,01:20:00,AAPL,Buy,100,170,0\n\
+         U1,2024-11-03,01:50:00,AAPL,Buy,50,171,0\n\
+         U1,2024-11-03,01:10:00,AAPL,Sell,150,172,0\n",
+    );
+    assert_eq!(import.trades.len(), 1, "{:?}", import.warnings);
+    let times: Vec<String> = import.trades[0]
+        .trade
+        .events
+        .iter()
+        .map(|e| e.at.to_rfc3339())
+        .collect();
+    assert_eq!(
+        times,
+        [
+            "2024-11-03T01:20:00-04:00",
+            "2024-11-03T01:50:00-04:00",
+            "2024-11-03T01:10:00-05:00"
+        ]
+    );
+    let lines: Vec<Option<usize>> = import.warnings.iter().map(|w| w.line).collect();
+    assert_eq!(lines, [Some(2), Some(3), Some(4)]);
+    assert!(import.warnings[2].message.contains("happens twice"));
+}

@@ -529,6 +529,7 @@ fn read_in_parts(
             sink.parsed.fills.extend(read.fills);
         }
         sink.parsed.warnings.extend(read.warnings);
+        sink.parsed.repeated_times.extend(read.repeated_times);
         if let Some(error) = read.error {
             return Err(error);
         }
@@ -558,6 +559,8 @@ struct RowReader<'a> {
 struct Rows {
     fills: Vec<super::Fill>,
     warnings: Vec<super::Warning>,
+    /// Lines whose time the clocks showed twice (see `Parsed::repeated_times`).
+    repeated_times: Vec<(usize, chrono::DateTime<chrono::FixedOffset>)>,
     /// The row (or CSV) error that stopped the reading, if one did.
     error: Option<ImportError>,
     /// Where the first record read starts.
@@ -641,6 +644,7 @@ impl RowReader<'_> {
         Rows {
             fills: sink.parsed.fills,
             warnings: sink.parsed.warnings,
+            repeated_times: sink.parsed.repeated_times,
             error,
             first,
             stop,
@@ -720,6 +724,7 @@ impl RowReader<'_> {
                 sink.parsed.fills.extend(rows.fills);
             }
             sink.parsed.warnings.extend(rows.warnings);
+            sink.parsed.repeated_times.extend(rows.repeated_times);
             if let Some(error) = rows.error {
                 return Err(error);
             }

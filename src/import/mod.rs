@@ -439,6 +439,48 @@ pub struct Parsed {
     pub price_currencies: std::collections::BTreeMap<String, String>,
     /// The figure the file states for its own trades, if it states one.
     pub total: Option<StatementTotal>,
+    /// Lines whose time the clocks showed twice, each with the second of
+    /// the two instants (the first was taken; see [`keep_file_order`]).
+    pub repeated_times: Vec<(usize, DateTime<FixedOffset>)>,
+}
+
+/// Where a time of the repeated autumn hour read as its first occurrence
+/// puts a fill before the fill above it in the file (of the same account
+/// and symbol), reads it as the second: the fills keep the file's order.
+/// Files listed newest first are read the other way round.
+pub fn keep_file_order(fills: &mut [Fill], repeated: &[(usize, DateTime<FixedOffset>)]) {
+    if repeated.is_empty() {
+        return;
+    }
+    let later: HashMap<usize, DateTime<FixedOffset>> = repeated.iter().copied().collect();
+    let (mut up, mut down) = (0usize, 0usize);
+    for pair in fills.windows(2) {
+        match pair[0].at.cmp(&pair[1].at) {
+            std::cmp::Ordering::Less => up += 1,
+            std::cmp::Ordering::Greater => down += 1,
+            std::cmp::Ordering::Equal => {}
+        }
+    }
+    let newest_first = down > up;
+    let mut last: HashMap<(String, String), DateTime<FixedOffset>> = HashMap::new();
+    let order: Vec<usize> = if newest_first {
+        (0..fills.len()).rev().collect()
+    } else {
+        (0..fills.len()).collect()
+    };
+    for i in order {
+        let key = (fills[i].account.clone(), fills[i].symbol.clone());
+        if let (Some(&second), Some(&before)) = (later.get(&fills[i].line), last.get(&key))
+            && fills[i].at < before
+            && second >= before
+        {
+            fills[i].at = second;
+        }
+        let at = fills[i].at;
+        last.entry(key)
+            .and_modify(|t| *t = (*t).max(at))
+            .or_insert(at);
+    }
 }
 
 /// A total a statement states about its trades, to be compared with the
@@ -568,9 +610,37 @@ impl<'a> Sink<'a> {
         line: usize,
         result: Result<(), RowError>,
     ) -> Result<(), ImportError> {
+        self.note_clock_changes(line);
         match result {
             Ok(()) => Ok(()),
             Err(e) => self.bad_row(e, line),
+        }
+    }
+
+    /// Warns of the times of a row that a clock change made ambiguous or
+    /// skipped, and remembers the repeated ones for [`keep_file_order`].
+    pub(crate) fn note_clock_changes(&mut self, line: usize) {
+        for (naive, change) in text::take_clock_changes() {
+            let message = match change {
+                text::ClockChange::Skipped { read_as } => format!(
+                    "{naive} does not exist in the import time zone (the clocks went forward \
+                     over it); it is read as {}, when they did, so the fills keep the file's order",
+                    read_as.to_rfc3339()
+                ),
+                text::ClockChange::Repeated { read_as, later } => {
+                    self.parsed.repeated_times.push((line, later));
+                    format!(
+                        "{naive} happens twice in the import time zone (the clocks went back \
+                         over it); it is read as the first, {}, unless that would put it before \
+                         the fill above it in the file, then as the second, {}",
+                        read_as.to_rfc3339(),
+                        later.to_rfc3339()
+                    )
+                }
+            };
+            self.parsed
+                .warnings
+                .push(Warning::new(Some(line), None, message));
         }
     }
 
@@ -808,7 +878,10 @@ pub fn import_with_progress(
         stops_recorded,
         price_currencies,
         total,
+        repeated_times,
     } = parsed;
+    let mut fills = fills;
+    keep_file_order(&mut fills, &repeated_times);
     let group_options = GroupOptions {
         multipliers: options.multipliers.clone(),
         stops_recorded,

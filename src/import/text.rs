@@ -517,18 +517,78 @@ fn seconds(text: &str) -> Option<(u32, u32)> {
     Some((s, digits.parse().ok()?))
 }
 
-/// Places a local time in a zone; in a DST gap the time moves forward an hour,
-/// in an overlap the earlier instant is taken.
+/// What a local time without a zone meant, where the zone's clock changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockChange {
+    /// The time does not exist: the clocks went forward over it. It is read
+    /// as the instant they did (the first moment after the gap), so that
+    /// fills on either side of the gap keep their order.
+    Skipped {
+        /// The instant it was read as.
+        read_as: DateTime<FixedOffset>,
+    },
+    /// The time exists twice: the clocks went back over it. It is read as
+    /// the first; `later` is the second, which a reader takes where the
+    /// first would put a fill before the one above it in the file.
+    Repeated {
+        /// The instant it was read as (the first).
+        read_as: DateTime<FixedOffset>,
+        /// The second instant the time names.
+        later: DateTime<FixedOffset>,
+    },
+}
+
+thread_local! {
+    /// The clock changes met while reading the current row (see
+    /// [`take_clock_changes`]).
+    static CLOCK_CHANGES: std::cell::RefCell<Vec<(NaiveDateTime, ClockChange)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The clock changes [`localize`] met on this thread since the last call:
+/// readers turn them into warnings naming the row's line.
+pub(crate) fn take_clock_changes() -> Vec<(NaiveDateTime, ClockChange)> {
+    CLOCK_CHANGES.with(|changes| std::mem::take(&mut *changes.borrow_mut()))
+}
+
+fn note_clock_change(naive: NaiveDateTime, change: ClockChange) {
+    CLOCK_CHANGES.with(|changes| changes.borrow_mut().push((naive, change)));
+}
+
+/// Places a local time in a zone. A time the clocks skipped (a daylight-saving
+/// gap) is read as the instant they went forward; a time they showed twice is
+/// read as its first occurrence. Both are noted (see [`ClockChange`]).
 pub fn localize(naive: NaiveDateTime, tz: chrono_tz::Tz) -> DateTime<FixedOffset> {
-    match tz.from_local_datetime(&naive).earliest() {
-        Some(t) => t.fixed_offset(),
-        None => match tz
-            .from_local_datetime(&(naive + Duration::hours(1)))
-            .earliest()
-        {
-            Some(t) => t.fixed_offset(),
-            None => naive.and_utc().fixed_offset(),
-        },
+    use chrono::Timelike;
+    use chrono::offset::LocalResult;
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(t) => t.fixed_offset(),
+        LocalResult::Ambiguous(first, second) => {
+            let read_as = first.fixed_offset();
+            note_clock_change(
+                naive,
+                ClockChange::Repeated {
+                    read_as,
+                    later: second.fixed_offset(),
+                },
+            );
+            read_as
+        }
+        LocalResult::None => {
+            // Clocks change on a whole minute: step a minute at a time from
+            // the minute the time is in to the first one that exists.
+            let mut probe = naive - Duration::seconds(i64::from(naive.second()));
+            probe -= Duration::nanoseconds(i64::from(naive.nanosecond()));
+            for _ in 0..=24 * 60 {
+                probe += Duration::minutes(1);
+                if let Some(t) = tz.from_local_datetime(&probe).earliest() {
+                    let read_as = t.fixed_offset();
+                    note_clock_change(naive, ClockChange::Skipped { read_as });
+                    return read_as;
+                }
+            }
+            naive.and_utc().fixed_offset()
+        }
     }
 }
 
