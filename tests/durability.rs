@@ -522,3 +522,31 @@ fn a_time_the_clocks_showed_twice_keeps_the_files_order_with_a_warning() {
     assert_eq!(lines, [Some(2), Some(3), Some(4)]);
     assert!(import.warnings[2].message.contains("happens twice"));
 }
+
+/// A journal whose folder cannot be written opens read-only for reading
+/// commands, with a note. (The tests may run as root, whom permissions do not
+/// stop: folders standing where SQLite's write-ahead log and shared-memory
+/// files must go stop SQLite all the same.)
+#[test]
+fn a_journal_that_cannot_be_written_opens_read_only_for_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    Journal::open(&path)
+        .unwrap()
+        .insert_trade(&worked_example())
+        .unwrap();
+    assert!(!dir.path().join("j.sqlite-shm").exists());
+    fs::create_dir(dir.path().join("j.sqlite-shm")).unwrap();
+    fs::create_dir(dir.path().join("j.sqlite-wal")).unwrap();
+    let output = run(&["--journal", path.to_str().unwrap(), "trades", "--json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("\"symbol\": \"AAPL\""));
+    assert!(
+        text(&output.stderr).contains("it was opened read-only"),
+        "{}",
+        text(&output.stderr)
+    );
+    let journal = Journal::open_for_reading(&path).unwrap();
+    assert!(journal.is_read_only());
+    assert_eq!(journal.trade_count().unwrap(), 1);
+}
