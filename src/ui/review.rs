@@ -605,7 +605,7 @@ impl ReviewPanel {
             .name("review-export".to_owned())
             .spawn(move || {
                 let message = save_with_dialog(SaveKind::Csv, "tranche-statistics", |path| {
-                    std::fs::write(path, &text).map_err(|e| e.to_string())
+                    crate::files::write_atomically(path, text.as_bytes()).map_err(|e| e.to_string())
                 });
                 let _ = tx.send(message);
                 ctx.request_repaint();
@@ -801,7 +801,7 @@ fn fallback_dir(kind: SaveKind) -> Option<PathBuf> {
     )
 }
 
-/// Writes `image` to `path` as a PNG file.
+/// Writes `image` to `path` as a PNG file, atomically.
 pub fn write_png(image: &egui::ColorImage, path: &Path) -> Result<(), String> {
     let [width, height] = image.size;
     let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
@@ -811,9 +811,11 @@ pub fn write_png(image: &egui::ColorImage, path: &Path) -> Result<(), String> {
         .and_then(|(w, h)| image::RgbaImage::from_raw(w, h, rgba))
         .filter(|_| width > 0 && height > 0)
         .ok_or_else(|| "the screenshot had no pixels".to_owned())?;
+    let mut bytes = std::io::Cursor::new(Vec::new());
     picture
-        .save_with_format(path, image::ImageFormat::Png)
-        .map_err(|err| err.to_string())
+        .write_to(&mut bytes, image::ImageFormat::Png)
+        .map_err(|err| err.to_string())?;
+    crate::files::write_atomically(path, bytes.get_ref()).map_err(|err| err.to_string())
 }
 
 /// The width of a headline card's contents.
