@@ -7,13 +7,14 @@
 
 use egui::{Align, Layout, RichText, Stroke, StrokeKind, TextEdit, Ui};
 
-use crate::analysis::{RuleSettings, Violation, format};
+use crate::analysis::{RuleSettings, STOPS_NOT_JUDGED, Violation, format};
 use crate::domain::{MarketCondition, Side, Trade, TradeId};
 
 use super::form::{EventRow, Preview, RowField, RowKind, TradeField, TradeForm};
 use super::time::Zone;
 use super::{
-    Command, ViewContext, error_color, money_text, r_text, rule_color, score_color, step_cells,
+    Command, NOT_JUDGED_R, ViewContext, error_color, money_text, r_text, rule_color, score_color,
+    step_cells,
 };
 
 /// The editor's state: the form, the form as it was opened, and the preview.
@@ -299,11 +300,15 @@ impl TradeEditor {
             );
             ui.separator();
             ui.label("R");
-            ui.strong(
-                analysis
-                    .initial_risk
-                    .map_or_else(|| "no initial stop".to_owned(), format::money),
-            );
+            if analysis.stops_judged {
+                ui.strong(
+                    analysis
+                        .initial_risk
+                        .map_or_else(|| "no initial stop".to_owned(), format::money),
+                );
+            } else {
+                ui.strong(NOT_JUDGED_R);
+            }
             ui.separator();
             ui.label("Net P&L");
             ui.label(money_text(ui, analysis.net_pnl).strong());
@@ -338,6 +343,9 @@ impl TradeEditor {
                 ));
             }
         });
+        if !analysis.stops_judged {
+            ui.add(egui::Label::new(RichText::new(STOPS_NOT_JUDGED).weak()).wrap());
+        }
     }
 
     fn grid_ui(&mut self, ui: &mut Ui, zone: &Zone) {
@@ -454,6 +462,7 @@ impl TradeEditor {
                         steps
                             .and_then(|s| s.get(i))
                             .filter(|_| i < preview.analysed_rows),
+                        preview.price_dp,
                     );
 
                     ui.vertical(|ui| {
