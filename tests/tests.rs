@@ -4,6 +4,7 @@
 
 mod analysis;
 mod cli;
+mod currencies;
 mod domain;
 mod harness;
 mod helpers;
@@ -14,4 +15,5 @@ mod interchange;
 mod review;
 mod stats;
 mod storage;
+mod trade_views;
 mod ui;
