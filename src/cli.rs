@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::analysis::format::{money, num, price, ratio};
+use crate::analysis::format::{money, num, price, price_dp, ratio};
 use crate::analysis::stats::{self, Filter};
-use crate::analysis::{Messages, RuleSettings, analyze, analyze_with_steps};
+use crate::analysis::{Messages, RuleSettings, STOPS_NOT_JUDGED, analyze, analyze_with_steps};
 use crate::domain::{EventKind, Trade, TradeId};
 use crate::interchange::{self, InterchangeError};
 use crate::report::{self, FilterArgs};
@@ -539,7 +539,9 @@ fn trade_row(label: &str, trade: &Trade, settings: &RuleSettings) -> Row {
             .as_ref()
             .map_or_else(|| "open".to_owned(), short_time),
         num(a.open_qty),
-        a.avg_entry.map(|p| price(p, 2)).unwrap_or_default(),
+        a.avg_entry
+            .map(|p| price(p, price_dp(trade)))
+            .unwrap_or_default(),
         money(a.gross_pnl),
         money(a.fees),
         money(a.net_pnl),
@@ -646,6 +648,7 @@ fn show(args: &ShowArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(),
     }
     writeln!(out)?;
 
+    let dp = price_dp(&trade);
     let optional = |value: Option<rust_decimal::Decimal>, dp: u32| {
         value
             .map(|v| price(v, dp))
@@ -666,13 +669,13 @@ fn show(args: &ShowArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(),
                 short_time(&event.at),
                 event.kind.name().to_owned(),
                 qty,
-                num(event.kind.price()),
+                price(event.kind.price(), dp),
                 fee,
                 num(step.open_qty),
-                optional(step.avg_entry, 2),
+                optional(step.avg_entry, dp),
                 money(step.realized),
                 money(step.fees),
-                step.stop.map(num).unwrap_or_else(|| "-".to_owned()),
+                optional(step.stop, dp),
                 optional(step.worst_case, 2),
             ];
             let notes = analysis
@@ -704,7 +707,14 @@ fn show(args: &ShowArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(),
             writeln!(out, "Initial risk {}; R-multiple {}", money(risk), ratio(r))?
         }
         (Some(risk), None) => writeln!(out, "Initial risk {}", money(risk))?,
+        _ if !analysis.stops_judged => writeln!(
+            out,
+            "Initial stop not known, so no initial risk or R-multiple"
+        )?,
         _ => writeln!(out, "No initial stop, so no initial risk or R-multiple")?,
+    }
+    if !analysis.stops_judged {
+        writeln!(out, "{STOPS_NOT_JUDGED}")?;
     }
     writeln!(
         out,

@@ -6,6 +6,11 @@
 //! ([`exact`]); ratios, R-multiples and mean scores are rounded to 4
 //! places ([`ratio`]). Counts stay numbers. [`FilterArgs`] is the
 //! command line's view of a [`Filter`].
+//!
+//! The report leads with the journal's main currency
+//! ([`PerformanceReport::main_currency`]: the one with the most closed
+//! trades) and its total net P&L ([`PerformanceReport::net_pnl`]); the text
+//! report writes every amount of that line main currency first.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -126,6 +131,11 @@ pub struct PerformanceReport {
     pub profit_factor: BTreeMap<String, String>,
     /// Largest fall of the closed-trade equity from a peak (positive).
     pub max_drawdown: MoneyText,
+    /// Total net P&L of the closed trades, per currency.
+    pub net_pnl: MoneyText,
+    /// The main currency: the one with the most closed trades (ties: the
+    /// larger absolute total net P&L, then the name); `null` without trades.
+    pub main_currency: Option<String>,
 }
 
 /// A group of trades.
@@ -152,8 +162,11 @@ pub struct GroupReport {
 pub struct AdherenceReport {
     /// Mean score of every trade.
     pub mean_score: Option<String>,
-    /// Trades without a violation.
+    /// Trades without a violation whose stop rules were judged.
     pub clean_trades: usize,
+    /// Trades whose stop rules were not judged (initial stop not known):
+    /// neither clean nor counted as breaking a stop rule.
+    pub stops_not_judged: usize,
     /// Rule id → number of violations.
     pub violations_by_rule: BTreeMap<String, usize>,
     /// Rule id → the trades that broke it.
@@ -285,10 +298,13 @@ impl Report {
                     .map(|(c, v)| (c.clone(), ratio(*v)))
                     .collect(),
                 max_drawdown: money(&p.max_drawdown),
+                net_pnl: money(&p.net_pnl),
+                main_currency: p.main_currency.clone(),
             },
             adherence: AdherenceReport {
                 mean_score: ratio_of(a.mean_score),
                 clean_trades: a.clean_trades,
+                stops_not_judged: a.stops_not_judged,
                 violations_by_rule: a
                     .violations_by_rule
                     .iter()
@@ -348,11 +364,19 @@ pub fn report_json(stats: &JournalStats) -> serde_json::Value {
 /// Money for people, to the cent: `1200.50 USD, -30.00 EUR`, or `-` for none.
 /// (Profit factors go through here too, as plain numbers by currency.)
 fn money_text(values: &MoneyText) -> String {
+    money_text_first(values, None)
+}
+
+/// Money for people as [`money_text`] writes it, with `first` (the main
+/// currency) leading: `3100.00 USD, 2500.00 EUR`.
+pub fn money_text_first(values: &MoneyText, first: Option<&str>) -> String {
     if values.is_empty() {
         return "-".to_owned();
     }
-    values
-        .iter()
+    let leading = first.and_then(|c| values.get_key_value(c));
+    leading
+        .into_iter()
+        .chain(values.iter().filter(|(c, _)| Some(c.as_str()) != first))
         .map(|(currency, value)| match Decimal::from_str(value) {
             Ok(amount) => format!("{} {currency}", money_2dp(amount)),
             Err(_) => format!("{value} {currency}"),
@@ -412,6 +436,14 @@ pub fn report_text(stats: &JournalStats) -> String {
     let _ = writeln!(out, "\nPerformance (closed trades)");
     let _ = writeln!(
         out,
+        "  net P&L        {}",
+        money_text_first(&p.net_pnl, p.main_currency.as_deref())
+    );
+    if let Some(main) = &p.main_currency {
+        let _ = writeln!(out, "  main currency  {main} (the most closed trades)");
+    }
+    let _ = writeln!(
+        out,
         "  win rate       {} ({} wins, {} losses)",
         or_dash(&p.win_rate),
         p.wins,
@@ -433,6 +465,13 @@ pub fn report_text(stats: &JournalStats) -> String {
     let _ = writeln!(out, "\nAdherence");
     let _ = writeln!(out, "  mean score     {}", or_dash(&a.mean_score));
     let _ = writeln!(out, "  clean trades   {}", a.clean_trades);
+    if a.stops_not_judged > 0 {
+        let _ = writeln!(
+            out,
+            "  stops not judged {} (initial stop not known: stop rules neither kept nor broken)",
+            a.stops_not_judged
+        );
+    }
     if !a.violations_by_rule.is_empty() {
         let _ = writeln!(out, "  violations by rule");
         for rule in Rule::ALL {

@@ -8,9 +8,19 @@ use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use tranche::app::TrancheApp;
+use tranche::app::store::MemoryStore;
 
 /// The app in a test harness.
 pub type App = Harness<'static, TrancheApp>;
+
+/// The app over an in-memory journal, in a 1280×800 window, settled.
+pub fn app_with(store: MemoryStore) -> App {
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| TrancheApp::with_store(&cc.egui_ctx, store));
+    settle(&mut harness);
+    harness
+}
 
 /// Steps until the app's work (the journal worker, the review's statistics)
 /// is done, then until the UI is still.

@@ -4,6 +4,7 @@
 
 mod analysis;
 mod cli;
+mod currencies;
 mod domain;
 mod durability;
 mod harness;
@@ -16,4 +17,5 @@ mod money;
 mod review;
 mod stats;
 mod storage;
+mod trade_views;
 mod ui;

@@ -267,6 +267,12 @@ pub struct Performance {
     /// The largest fall of the closed-trade equity curve (by close time) from
     /// a peak, as a positive amount; the curve starts at 0.
     pub max_drawdown: Money,
+    /// The total net P&L of the closed trades, per currency.
+    pub net_pnl: Money,
+    /// The journal's main currency: the one with the most closed trades;
+    /// ties go to the larger absolute total net P&L, then to the name in
+    /// alphabetical order. `None` without trades.
+    pub main_currency: Option<String>,
 }
 
 /// A group of trades and how they did, to compare with another group.
@@ -302,13 +308,18 @@ pub struct RuleImpact {
 pub struct Adherence {
     /// Mean score over every trade; `None` without trades.
     pub mean_score: Option<Decimal>,
-    /// Trades without any violation.
+    /// Trades without any violation whose stop rules were judged: a trade
+    /// whose initial stop is not known is not counted as clean, since its
+    /// stop rules were neither kept nor broken.
     pub clean_trades: usize,
+    /// Trades whose stop rules were not judged (the initial stop is not
+    /// known): they break none of the stop rules and keep none of them.
+    pub stops_not_judged: usize,
     /// Number of violations of each rule (rules never broken are absent).
     pub violations_by_rule: BTreeMap<Rule, usize>,
     /// For each rule broken, the trades that broke it.
     pub by_rule: Vec<RuleImpact>,
-    /// The trades without any violation, for comparison.
+    /// The clean trades ([`Adherence::clean_trades`]), for comparison.
     pub clean: Group,
 }
 
@@ -459,6 +470,8 @@ struct CellKey<'a> {
     scaling: HowScaled,
     /// Bit `i` set: the trade broke `Rule::ALL[i]`.
     broke: u8,
+    /// Whether the trade's stop rules were judged.
+    stops_judged: bool,
 }
 
 /// The trades of one cell (all in one currency).
@@ -759,6 +772,7 @@ impl<'a> Partial<'a> {
             condition,
             scaling,
             broke,
+            stops_judged: analysis.stops_judged,
         };
         self.cells.entry(key).or_default().add(&facts);
     }
@@ -886,6 +900,7 @@ fn finish(partial: Partial<'_>) -> JournalStats {
 
     let mut all = GroupSum::default();
     let mut clean = GroupSum::default();
+    let mut stops_not_judged = 0;
     let mut by_rule: [GroupSum; 8] = Default::default();
     let (mut scaled_in, mut single_entry) = (GroupSum::default(), GroupSum::default());
     let (mut pyramided, mut averaged_down) = (GroupSum::default(), GroupSum::default());
@@ -894,7 +909,9 @@ fn finish(partial: Partial<'_>) -> JournalStats {
     for (key, cell) in &cells {
         let currency = key.currency;
         all.add_cell(cell, currency);
-        if key.broke == 0 {
+        if !key.stops_judged {
+            stops_not_judged += cell.trades;
+        } else if key.broke == 0 {
             clean.add_cell(cell, currency);
         }
         for (rule, sum) in by_rule.iter_mut().enumerate() {
@@ -960,6 +977,9 @@ fn finish(partial: Partial<'_>) -> JournalStats {
         if let Some(mean) = sums.all.value() {
             performance.expectancy.insert(currency.clone(), mean);
         }
+        if sums.all.count > 0 {
+            performance.net_pnl.insert(currency.clone(), sums.all.sum);
+        }
         if !sums.losses.sum.is_zero() {
             performance
                 .profit_factor
@@ -978,6 +998,17 @@ fn finish(partial: Partial<'_>) -> JournalStats {
                 .insert(currency.clone(), protected + capped);
         }
     }
+    performance.main_currency = money
+        .iter()
+        .zip(&currencies)
+        .min_by(|(a, x), (b, y)| {
+            b.all
+                .count
+                .cmp(&a.all.count)
+                .then(b.all.sum.abs().cmp(&a.all.sum.abs()))
+                .then(x.cmp(y))
+        })
+        .map(|(_, currency)| currency.clone());
     performance.r_trades = r_total.count;
     performance.expectancy_r = r_total.value();
     performance.max_drawdown = money
@@ -991,6 +1022,7 @@ fn finish(partial: Partial<'_>) -> JournalStats {
     let adherence = &mut stats.adherence;
     adherence.mean_score = all.mean_score();
     adherence.clean_trades = clean.trades;
+    adherence.stops_not_judged = stops_not_judged;
     adherence.clean = clean.group(&currencies);
     for rule in Rule::ALL {
         let count = violations[rule.index()];

@@ -323,14 +323,7 @@ impl<'a> Walk<'a> {
 
     fn p(&self, value: Decimal) -> Price {
         let dp = self.price_dp.get().unwrap_or_else(|| {
-            let dp = self
-                .trade
-                .events
-                .iter()
-                .map(|e| e.kind.price().normalize().scale())
-                .max()
-                .unwrap_or(0)
-                .clamp(2, 8);
+            let dp = super::format::price_dp(self.trade);
             self.price_dp.set(Some(dp));
             dp
         });

@@ -299,6 +299,61 @@ pub fn default_multiplier(kind: InstrumentKind, symbol: &str) -> Decimal {
     }
 }
 
+/// The kind and contract size of a spot or CFD symbol as forex and CFD
+/// brokers (MetaTrader) quote them: a currency pair is 100,000 a standard lot,
+/// gold (`XAUUSD`, `GOLD`) 100 ounces, silver (`XAGUSD`, `SILVER`) 5,000
+/// ounces; crypto pairs and anything else have no usual size (`None`).
+pub fn spot_contract(symbol: &str) -> (InstrumentKind, Option<Decimal>) {
+    let base = base_symbol(symbol).to_ascii_uppercase();
+    if looks_like_forex(symbol) {
+        (InstrumentKind::Forex, Some(Decimal::from(100_000)))
+    } else if base.starts_with("XAU") || base.starts_with("GOLD") {
+        (InstrumentKind::Other, Some(Decimal::ONE_HUNDRED))
+    } else if base.starts_with("XAG") || base.starts_with("SILVER") {
+        (InstrumentKind::Other, Some(Decimal::from(5000)))
+    } else if base.ends_with("USD")
+        && ["BTC", "ETH", "LTC", "XRP"]
+            .iter()
+            .any(|c| base.starts_with(c))
+    {
+        (InstrumentKind::Crypto, None)
+    } else {
+        (InstrumentKind::Other, None)
+    }
+}
+
+/// The multiplier a symbol usually has, and what one unit of quantity is,
+/// for a trade typed by hand: a currency pair or metal 100,000 / 100 / 5,000
+/// "per lot" ([`spot_contract`]), a futures contract its root's multiplier
+/// "per point" (`ESZ4`, `/ESZ24`, `MNQ SEP26`, or the root after a slash,
+/// `/ES`), an option 100 "per contract". Anything else is `None` (1): a bare
+/// root such as `CL` or `ES` is also a stock ticker (Colgate, Eversource), so
+/// it is not taken for a future.
+pub fn usual_multiplier(symbol: &str) -> Option<(Decimal, &'static str)> {
+    if let (_, Some(size)) = spot_contract(symbol) {
+        return Some((size, "per lot"));
+    }
+    let slashed_root = symbol
+        .trim()
+        .strip_prefix('/')
+        .and_then(|rest| root_multiplier(rest.trim()));
+    let kind = match guess_kind(symbol) {
+        InstrumentKind::Other if slashed_root.is_some() => InstrumentKind::Future,
+        kind => kind,
+    };
+    let multiplier = match kind {
+        InstrumentKind::Future => slashed_root.unwrap_or(default_multiplier(kind, symbol)),
+        InstrumentKind::Option => default_multiplier(kind, symbol),
+        _ => return None,
+    };
+    let unit = if kind == InstrumentKind::Option {
+        "per contract"
+    } else {
+        "per point"
+    };
+    (multiplier != Decimal::ONE).then_some((multiplier, unit))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,5 +409,28 @@ mod tests {
         assert_eq!(user_multiplier("CLF5", &user), None);
         assert!(looks_like_forex("EURUSD.m"));
         assert!(!looks_like_forex("XAUUSD"));
+    }
+
+    #[test]
+    fn usual_multipliers_for_a_trade_typed_by_hand() {
+        let d = |n: i64| Decimal::from(n);
+        for (symbol, expected) in [
+            ("EURUSD", Some((d(100_000), "per lot"))),
+            ("usdjpy", Some((d(100_000), "per lot"))),
+            ("EURUSD.m", Some((d(100_000), "per lot"))),
+            ("XAUUSD", Some((d(100), "per lot"))),
+            ("ESZ4", Some((d(50), "per point"))),
+            ("/ES", Some((d(50), "per point"))),
+            ("/NQH25", Some((d(20), "per point"))),
+            ("MNQ SEP26", Some((d(2), "per point"))),
+            ("AAPL 240419C00170000", Some((d(100), "per contract"))),
+            ("AAPL", None),
+            ("ES", None),
+            ("CL", None),
+            ("BTCUSD", None),
+            ("", None),
+        ] {
+            assert_eq!(usual_multiplier(symbol), expected, "{symbol}");
+        }
     }
 }

@@ -44,33 +44,13 @@ use chrono::{DateTime, FixedOffset};
 use rust_decimal::Decimal;
 
 use super::html::table_rows;
-use super::instrument::{InstrumentKind, base_symbol, looks_like_forex};
+use super::instrument::{base_symbol, looks_like_forex, spot_contract};
 use super::table::{
     Header, Row, csv_rows, opt_number, opt_text, req_datetime, req_number, to_decimal_points,
     writes_decimal_commas,
 };
 use super::text::normalize_header;
 use super::{Fill, FillSide, ImportError, RowError, Sink, StopOrder};
-
-/// The kind and contract size of a MetaTrader symbol.
-fn instrument(symbol: &str) -> (InstrumentKind, Option<Decimal>) {
-    let base = base_symbol(symbol).to_ascii_uppercase();
-    if looks_like_forex(symbol) {
-        (InstrumentKind::Forex, Some(Decimal::from(100_000)))
-    } else if base.starts_with("XAU") || base.starts_with("GOLD") {
-        (InstrumentKind::Other, Some(Decimal::ONE_HUNDRED))
-    } else if base.starts_with("XAG") || base.starts_with("SILVER") {
-        (InstrumentKind::Other, Some(Decimal::from(5000)))
-    } else if base.ends_with("USD")
-        && ["BTC", "ETH", "LTC", "XRP"]
-            .iter()
-            .any(|c| base.starts_with(c))
-    {
-        (InstrumentKind::Crypto, None)
-    } else {
-        (InstrumentKind::Other, None)
-    }
-}
 
 /// `eurusd.m` → `EURUSD.m`: the base upper case, the suffix as written.
 fn tidy_symbol(symbol: &str) -> String {
@@ -241,7 +221,7 @@ fn implied_sizes(positions: &[Position]) -> HashMap<String, Decimal> {
     const USUAL: &[i64] = &[1, 2, 5, 10, 20, 25, 50, 100, 1000, 5000, 10_000, 100_000];
     let mut found: HashMap<String, Option<Decimal>> = HashMap::new();
     for p in positions {
-        if instrument(&p.symbol).1.is_some() || looks_like_forex(&p.symbol) {
+        if spot_contract(&p.symbol).1.is_some() || looks_like_forex(&p.symbol) {
             continue;
         }
         let (Some((_, close)), Some(profit)) = (p.close, p.profit) else {
@@ -306,7 +286,7 @@ fn emit(positions: &[Position], account: &str, currency: &str, sink: &mut Sink) 
         } else {
             (root_pos.open_at, root_pos.open_price)
         };
-        let (kind, multiplier) = instrument(&p.symbol);
+        let (kind, multiplier) = spot_contract(&p.symbol);
         let multiplier = multiplier.or_else(|| sizes.get(&p.symbol).copied());
         let pnl_currency = pnl_currency(&p.symbol, currency);
         let fill = |side, qty, price, fee, at, order_id: String| Fill {
@@ -759,7 +739,7 @@ fn deal_row(
     let symbol = tidy_symbol(symbol);
     let fee = fee_in(&symbol, currency, fee, price);
     let currency = pnl_currency(&symbol, currency);
-    let (kind, multiplier) = instrument(&symbol);
+    let (kind, multiplier) = spot_contract(&symbol);
     let text_of = |names: &[&str]| {
         let t = opt_text(row, h.find(names));
         (!t.is_empty()).then(|| t.to_owned())

@@ -69,6 +69,9 @@ pub struct ChartData {
     pub open_qty: Vec<PlotPoint>,
     /// The right edge of the chart.
     pub end: f64,
+    /// Decimal places of the trade's prices ([`format::price_dp`]), for the
+    /// labels.
+    pub price_dp: u32,
 }
 
 impl ChartData {
@@ -92,9 +95,11 @@ impl ChartData {
             .unwrap_or(1.0)
             .max(f64::MIN_POSITIVE);
 
+        let dp = format::price_dp(trade);
         let mut data = ChartData {
             origin,
             end,
+            price_dp: dp,
             ..ChartData::default()
         };
         let mut entries = 0;
@@ -137,7 +142,7 @@ impl ChartData {
                     let mut description = format!(
                         "{title}: {verb} {} @ {} on {time}",
                         format::num(fill.qty),
-                        format::exact(fill.price)
+                        format::price(fill.price, dp)
                     );
                     if !fill.fee.is_zero() {
                         description.push_str(&format!(", fee {}", format::money(fill.fee)));
@@ -145,7 +150,7 @@ impl ChartData {
                     if let Some(step) = step {
                         description.push_str(&format!("\nopen {}", format::num(step.open_qty)));
                         if let Some(avg) = step.avg_entry {
-                            description.push_str(&format!(", average {}", format::price(avg, 2)));
+                            description.push_str(&format!(", average {}", format::price(avg, dp)));
                         }
                     }
                     data.markers.push(Marker {
@@ -251,6 +256,7 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
             .unwrap_or_default()
     };
     let tick_below = tick.clone();
+    let dp = data.price_dp as usize;
     let (low, high) = match data.price_range() {
         (low, high) if low.is_finite() && high.is_finite() => (low, high),
         _ => (0.0, 1.0),
@@ -295,7 +301,7 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
                 .map(str::to_owned)
                 .or_else(|| {
                     Some(format!(
-                        "{plot_name} {:.2}\n{}",
+                        "{plot_name} {:.dp$}\n{}",
                         position.y,
                         x_label(position.x)
                     ))
@@ -449,7 +455,7 @@ mod tests {
         let add = &data.markers[1];
         let hover = data.describe(MarkerKind::Add.legend(), add.at).unwrap();
         assert!(
-            hover.starts_with("Add 1: bought 200 @ 104 on 2025-03-03 10:10"),
+            hover.starts_with("Add 1: bought 200 @ 104.00 on 2025-03-03 10:10"),
             "{hover}"
         );
         assert!(hover.contains("open 500, average 101.60"), "{hover}");

@@ -1,16 +1,22 @@
 //! A trade's detail: the verdict, the chart, the timeline of the position
-//! after every event, and each violation in words.
+//! after every event, and each violation in words. Prices are written at the
+//! trade's own precision ([`format::price_dp`]). A trade whose initial stop is
+//! not known says that its stop rules were not judged, and how to judge them.
 
 use egui::{RichText, Ui};
 
-use crate::analysis::{Step, TradeAnalysis, analyze_with_steps, format};
+use crate::analysis::{STOPS_NOT_JUDGED, Step, TradeAnalysis, analyze_with_steps, format};
 use crate::domain::{EventKind, Trade, TradeId};
 
 use super::chart::{ChartData, chart_ui};
 use super::time::Zone;
 use super::{
-    Command, ViewContext, money_text, r_text, rule_badge, rule_color, score_color, step_cells,
+    Command, NOT_JUDGED_R, STOPS_NOT_JUDGED_SHORT, ViewContext, money_text, r_text, rule_badge,
+    rule_color, score_color, step_cells,
 };
+
+/// What the detail adds to [`STOPS_NOT_JUDGED`]: where the trader adds the stop.
+pub const JUDGE_STOPS_HINT: &str = "Edit the trade and add a stop row at the initial entry's time: the stop rules are then judged.";
 
 /// The detail panel: caches the selected trade's steps and chart.
 #[derive(Default)]
@@ -90,11 +96,16 @@ impl TradeDetail {
             ui.label(money_text(ui, a.net_pnl).strong());
             ui.label(&trade.currency);
             ui.separator();
-            ui.label(format!(
-                "R {}",
-                a.initial_risk.map_or_else(|| "–".to_owned(), format::money)
-            ));
-            ui.strong(r_text(a.r_multiple));
+            if a.stops_judged {
+                ui.label(format!(
+                    "R {}",
+                    a.initial_risk.map_or_else(|| "–".to_owned(), format::money)
+                ));
+                ui.strong(r_text(a.r_multiple));
+            } else {
+                ui.label(format!("R {NOT_JUDGED_R}"))
+                    .on_hover_text("No R: the initial stop is not known");
+            }
             if let Some(scale) = &a.scale_out {
                 ui.separator();
                 ui.label(format!(
@@ -120,13 +131,16 @@ impl TradeDetail {
             ui.separator();
             ui.weak(details.join(" · "));
         });
-        if !a.violations.is_empty() {
+        if !a.violations.is_empty() || !a.stops_judged {
             ui.horizontal_wrapped(|ui| {
                 let mut seen = [false; 8];
                 for v in &a.violations {
                     if !std::mem::replace(&mut seen[v.rule.index()], true) {
                         rule_badge(ui, v.rule);
                     }
+                }
+                if !a.stops_judged {
+                    ui.weak(STOPS_NOT_JUDGED_SHORT);
                 }
             });
         }
@@ -169,6 +183,7 @@ pub fn timeline_ui(
     wrap_width: f32,
 ) {
     let mut labels = Vec::with_capacity(trade.events.len());
+    let dp = format::price_dp(trade);
     egui::Grid::new("timeline")
         .striped(true)
         .spacing([10.0, 3.0])
@@ -215,8 +230,8 @@ pub fn timeline_ui(
                 ui.label(&kind);
                 labels.push(format!("{time} {kind}"));
                 ui.label(qty);
-                ui.label(format::exact(event.kind.price()));
-                step_cells(ui, steps.get(i));
+                ui.label(format::price(event.kind.price(), dp));
+                step_cells(ui, steps.get(i), dp);
                 let broken: Vec<_> = analysis
                     .violations
                     .iter()
@@ -242,9 +257,21 @@ pub fn timeline_ui(
                 ui.end_row();
             }
         });
+    if !analysis.stops_judged {
+        ui.add_space(4.0);
+        ui.allocate_ui(egui::vec2(wrap_width.max(200.0), 0.0), |ui| {
+            ui.add(egui::Label::new(RichText::new(STOPS_NOT_JUDGED).strong()).wrap());
+            ui.add(egui::Label::new(RichText::new(JUDGE_STOPS_HINT).weak()).wrap());
+        });
+    }
     if analysis.violations.is_empty() {
         ui.add_space(4.0);
-        ui.label(RichText::new("Every scaling rule kept.").color(score_color(ui, 100)));
+        let kept = if analysis.stops_judged {
+            "Every scaling rule kept."
+        } else {
+            "Every rule judged was kept."
+        };
+        ui.label(RichText::new(kept).color(score_color(ui, 100)));
         return;
     }
     ui.add_space(6.0);

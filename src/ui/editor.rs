@@ -4,16 +4,22 @@
 //! Every field is text, parsed exactly by [`TradeForm::preview`]; a field that
 //! does not parse, or that the domain's validation rejects, is outlined with
 //! the reason beside it, and Save stays disabled until the trade is valid.
+//!
+//! On a new trade the multiplier follows the symbol ([`usual_multiplier`]:
+//! 100,000 a lot for EURUSD, 50 a point for ESZ4, 100 for an option) until
+//! the trader types a multiplier of their own, which is then kept.
 
 use egui::{Align, Layout, RichText, Stroke, StrokeKind, TextEdit, Ui};
 
-use crate::analysis::{RuleSettings, Violation, format};
+use crate::analysis::{RuleSettings, STOPS_NOT_JUDGED, Violation, format};
 use crate::domain::{MarketCondition, Side, Trade, TradeId};
+use crate::import::instrument::usual_multiplier;
 
 use super::form::{EventRow, Preview, RowField, RowKind, TradeField, TradeForm};
 use super::time::Zone;
 use super::{
-    Command, ViewContext, error_color, money_text, r_text, rule_color, score_color, step_cells,
+    Command, NOT_JUDGED_R, ViewContext, error_color, money_text, r_text, rule_color, score_color,
+    step_cells,
 };
 
 /// The editor's state: the form, the form as it was opened, and the preview.
@@ -27,6 +33,21 @@ pub struct TradeEditor {
     confirm_discard: bool,
     saving: bool,
     error: Option<String>,
+    multiplier: MultiplierProposal,
+}
+
+/// The multiplier the editor proposes from the symbol of a new trade.
+#[derive(Debug, Clone, Default)]
+struct MultiplierProposal {
+    /// Whether proposals are made: on a new trade, until the trader types a
+    /// multiplier of their own.
+    active: bool,
+    /// The symbol the multiplier field was last filled for.
+    symbol: String,
+    /// The multiplier text as the editor last left it; any other text was typed.
+    written: String,
+    /// What the proposed multiplier is, for the hint beside the field.
+    hint: Option<String>,
 }
 
 impl TradeEditor {
@@ -36,7 +57,14 @@ impl TradeEditor {
         let now = zone.editable(zone.now());
         form.rows.push(EventRow::new(RowKind::Stop, now.clone()));
         form.rows.push(EventRow::new(RowKind::Entry, now));
-        Self::with_form(None, form.clone(), form)
+        let mut editor = Self::with_form(None, form.clone(), form);
+        editor.multiplier = MultiplierProposal {
+            active: true,
+            symbol: editor.form.symbol.clone(),
+            written: editor.form.multiplier.clone(),
+            hint: None,
+        };
+        editor
     }
 
     /// An editor on a saved trade.
@@ -55,7 +83,39 @@ impl TradeEditor {
             confirm_discard: false,
             saving: false,
             error: None,
+            multiplier: MultiplierProposal::default(),
         }
+    }
+
+    /// What the multiplier field's hint says: the proposal from the symbol
+    /// in force (`100,000 per lot, from the symbol`), if any.
+    pub fn multiplier_hint(&self) -> Option<&str> {
+        self.multiplier.hint.as_deref()
+    }
+
+    /// Fills the multiplier of a new trade from its symbol, unless the trader
+    /// typed one: each new symbol gets its usual multiplier, or 1.
+    pub fn propose_multiplier(&mut self) {
+        let proposal = &mut self.multiplier;
+        if !proposal.active {
+            return;
+        }
+        if self.form.multiplier != proposal.written {
+            // The trader typed a multiplier: theirs stays.
+            proposal.active = false;
+            proposal.hint = None;
+            return;
+        }
+        if self.form.symbol == proposal.symbol {
+            return;
+        }
+        proposal.symbol = self.form.symbol.clone();
+        let usual = usual_multiplier(&self.form.symbol);
+        proposal.hint = usual.map(|(multiplier, unit)| {
+            format!("{} {unit}, from the symbol", format::grouped(multiplier))
+        });
+        proposal.written = usual.map_or_else(|| "1".to_owned(), |(m, _)| format::exact(m));
+        self.form.multiplier = proposal.written.clone();
     }
 
     /// The trade being edited, `None` for a new one.
@@ -96,6 +156,7 @@ impl TradeEditor {
 
     /// Recomputes the preview if the form, the zone or the settings changed.
     pub fn refresh(&mut self, zone: &Zone, settings: &RuleSettings) {
+        self.propose_multiplier();
         let stale = match &self.preview_of {
             Some((form, z, s)) => form != &self.form || z != zone || s != settings,
             None => true,
@@ -208,6 +269,7 @@ impl TradeEditor {
 
     fn header_ui(&mut self, ui: &mut Ui) {
         let errors = self.preview.errors.clone();
+        let multiplier_hint = self.multiplier.hint.clone();
         let form = &mut self.form;
         egui::Grid::new("trade-header")
             .num_columns(4)
@@ -219,6 +281,7 @@ impl TradeEditor {
                     &mut form.symbol,
                     110.0,
                     errors.field(TradeField::Symbol),
+                    None,
                 );
                 let label = ui.label("Side");
                 egui::ComboBox::from_id_salt("side")
@@ -238,6 +301,7 @@ impl TradeEditor {
                     &mut form.multiplier,
                     110.0,
                     errors.field(TradeField::Multiplier),
+                    multiplier_hint.as_deref(),
                 );
                 let label = ui.label("Market");
                 egui::ComboBox::from_id_salt("market")
@@ -261,12 +325,13 @@ impl TradeEditor {
                     &mut form.currency,
                     110.0,
                     errors.field(TradeField::Currency),
+                    None,
                 );
-                text_field(ui, "Setup", &mut form.setup, 160.0, None);
+                text_field(ui, "Setup", &mut form.setup, 160.0, None, None);
                 ui.end_row();
 
-                text_field(ui, "Account", &mut form.account, 110.0, None);
-                text_field(ui, "Tags", &mut form.tags, 160.0, None);
+                text_field(ui, "Account", &mut form.account, 110.0, None, None);
+                text_field(ui, "Tags", &mut form.tags, 160.0, None, None);
                 ui.end_row();
             });
         ui.horizontal(|ui| {
@@ -299,11 +364,15 @@ impl TradeEditor {
             );
             ui.separator();
             ui.label("R");
-            ui.strong(
-                analysis
-                    .initial_risk
-                    .map_or_else(|| "no initial stop".to_owned(), format::money),
-            );
+            if analysis.stops_judged {
+                ui.strong(
+                    analysis
+                        .initial_risk
+                        .map_or_else(|| "no initial stop".to_owned(), format::money),
+                );
+            } else {
+                ui.strong(NOT_JUDGED_R);
+            }
             ui.separator();
             ui.label("Net P&L");
             ui.label(money_text(ui, analysis.net_pnl).strong());
@@ -338,6 +407,9 @@ impl TradeEditor {
                 ));
             }
         });
+        if !analysis.stops_judged {
+            ui.add(egui::Label::new(RichText::new(STOPS_NOT_JUDGED).weak()).wrap());
+        }
     }
 
     fn grid_ui(&mut self, ui: &mut Ui, zone: &Zone) {
@@ -454,6 +526,7 @@ impl TradeEditor {
                         steps
                             .and_then(|s| s.get(i))
                             .filter(|_| i < preview.analysed_rows),
+                        preview.price_dp,
                     );
 
                     ui.vertical(|ui| {
@@ -546,8 +619,15 @@ fn row_roles(rows: &[EventRow]) -> Vec<String> {
         .collect()
 }
 
-/// A labelled header field with an error outline and reason.
-fn text_field(ui: &mut Ui, name: &str, text: &mut String, width: f32, error: Option<&str>) {
+/// A labelled header field with an error outline and reason, or else a note.
+fn text_field(
+    ui: &mut Ui,
+    name: &str,
+    text: &mut String,
+    width: f32,
+    error: Option<&str>,
+    note: Option<&str>,
+) {
     let label = ui.label(name);
     ui.horizontal(|ui| {
         let response = ui
@@ -560,6 +640,8 @@ fn text_field(ui: &mut Ui, name: &str, text: &mut String, width: f32, error: Opt
         if let Some(error) = error {
             mark_error(ui, &response, error);
             ui.colored_label(error_color(ui), error);
+        } else if let Some(note) = note {
+            ui.weak(note);
         }
     });
 }

@@ -266,6 +266,9 @@ pub struct Preview {
     pub analysis: Option<(TradeAnalysis, Vec<Step>)>,
     /// How many rows the analysis covers.
     pub analysed_rows: usize,
+    /// Decimal places the trade's prices are shown with
+    /// ([`format::price_dp`] of the rows that parse).
+    pub price_dp: u32,
 }
 
 impl Preview {
@@ -401,6 +404,7 @@ impl TradeForm {
         let parse_ok = first_bad_row.is_none() && errors.is_empty();
         let rows_not_parsed: std::collections::BTreeSet<usize> =
             errors.rows.keys().map(|&(row, _)| row).collect();
+        let price_dp = format::price_dp(&trade);
         let validation = trade.validate();
         if let Err(found) = &validation {
             for error in found {
@@ -420,6 +424,7 @@ impl TradeForm {
                 errors,
                 analysis: Some(analysis),
                 analysed_rows,
+                price_dp,
             };
         }
 
@@ -447,6 +452,7 @@ impl TradeForm {
             errors,
             analysed_rows: if analysis.is_some() { prefix_len } else { 0 },
             analysis,
+            price_dp,
         }
     }
 }

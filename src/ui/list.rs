@@ -4,18 +4,26 @@
 //!
 //! Only the rows on screen are drawn, and the order of the visible rows is
 //! computed again only when the trades, the sort or a filter change.
+//!
+//! Prices are written at each trade's own precision
+//! ([`format::price_dp`]); a P&L carries its currency whenever the journal
+//! holds more than one. A trade whose stop rules were not judged says so in
+//! place of their badges, and has no R.
 
 use egui::{Align, Layout, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::Rule;
+use crate::analysis::{Rule, format};
 use crate::app::model::{TradeRow, Trades};
 use crate::domain::TradeId;
 
 use super::filter::TradeFilter;
 use super::time::Zone;
-use super::{Command, ViewContext, money_text, r_text, rule_badge, score_color};
+use super::{
+    Command, NOT_JUDGED_R, ViewContext, money_text, money_text_in, not_judged_badge, r_text,
+    rule_badge, score_color,
+};
 
 /// A column the list can sort by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -31,6 +39,8 @@ pub enum SortColumn {
     Adds,
     /// Number of partial exits.
     PartialExits,
+    /// Average entry price.
+    AvgEntry,
     /// Net P&L.
     NetPnl,
     /// R-multiple.
@@ -43,12 +53,13 @@ pub enum SortColumn {
 
 impl SortColumn {
     /// Every column, in table order.
-    pub const ALL: [SortColumn; 9] = [
+    pub const ALL: [SortColumn; 10] = [
         SortColumn::Opened,
         SortColumn::Symbol,
         SortColumn::Side,
         SortColumn::Adds,
         SortColumn::PartialExits,
+        SortColumn::AvgEntry,
         SortColumn::NetPnl,
         SortColumn::RMultiple,
         SortColumn::Score,
@@ -63,6 +74,7 @@ impl SortColumn {
             SortColumn::Side => "Side",
             SortColumn::Adds => "Adds",
             SortColumn::PartialExits => "Partials",
+            SortColumn::AvgEntry => "Avg entry",
             SortColumn::NetPnl => "Net P&L",
             SortColumn::RMultiple => "R",
             SortColumn::Score => "Score",
@@ -83,6 +95,9 @@ impl SortColumn {
             SortColumn::Adds => sort_by_key(visible, rows, descending, |r| r.analysis.adds),
             SortColumn::PartialExits => {
                 sort_by_key(visible, rows, descending, |r| r.analysis.partial_exits)
+            }
+            SortColumn::AvgEntry => {
+                sort_by_key(visible, rows, descending, |r| r.analysis.avg_entry)
             }
             SortColumn::NetPnl => sort_by_key(visible, rows, descending, |r| r.analysis.net_pnl),
             SortColumn::RMultiple => {
@@ -189,6 +204,9 @@ pub struct TradeList {
     /// descending) it was sorted for: a new filter only filters this again.
     sorted: Vec<u32>,
     sorted_for: Option<(u64, SortColumn, bool)>,
+    /// Whether the trades are in more than one currency, and the revision
+    /// of the trades that was found for.
+    multi_currency: Option<(u64, bool)>,
     /// Scroll the selected trade into view on the next frame.
     scroll_to_selected: bool,
 }
@@ -233,6 +251,12 @@ impl TradeList {
         id_at(target)
     }
 
+    /// Whether the list writes each P&L with its currency: when the trades
+    /// are in more than one (as of the last [`TradeList::refresh`]).
+    pub fn shows_currencies(&self) -> bool {
+        self.multi_currency.is_some_and(|(_, multi)| multi)
+    }
+
     /// Scrolls the selected trade into view on the next frame.
     pub fn reveal_selected(&mut self) {
         self.scroll_to_selected = true;
@@ -255,6 +279,16 @@ impl TradeList {
         let check_shared = !shared_filter.is_empty();
         let shared_matcher = shared_filter.matcher();
         let rows = trades.rows();
+        if self
+            .multi_currency
+            .is_none_or(|(rev, _)| rev != trades.revision())
+        {
+            let multi = rows.first().is_some_and(|first| {
+                rows.iter()
+                    .any(|r| r.trade.currency != first.trade.currency)
+            });
+            self.multi_currency = Some((trades.revision(), multi));
+        }
         let sort_key = (trades.revision(), self.prefs.sort, self.prefs.descending);
         if self.sorted_for != Some(sort_key) {
             let mut all: Vec<u32> = (0..rows.len() as u32).collect();
@@ -373,8 +407,11 @@ impl TradeList {
             .size
             .max(ui.spacing().interact_size.y);
         let row_height = text_height + 4.0;
+        let currencies = self.shows_currencies();
+        // A P&L with its currency needs a wider column; a table of its own
+        // keeps the widths the user chose for each layout.
         let mut table = TableBuilder::new(ui)
-            .id_salt("trade-table")
+            .id_salt(("trade-table", currencies))
             .striped(true)
             .resizable(true)
             .sense(Sense::click())
@@ -384,7 +421,8 @@ impl TradeList {
             .column(Column::initial(40.0).at_least(30.0))
             .column(Column::initial(38.0).at_least(24.0))
             .column(Column::initial(54.0).at_least(24.0))
-            .column(Column::initial(80.0).at_least(50.0))
+            .column(Column::initial(72.0).at_least(40.0).clip(true))
+            .column(Column::initial(if currencies { 112.0 } else { 80.0 }).at_least(50.0))
             .column(Column::initial(54.0).at_least(36.0))
             .column(Column::initial(46.0).at_least(30.0))
             .column(Column::remainder().at_least(80.0).clip(true))
@@ -447,12 +485,28 @@ impl TradeList {
                     });
                     table_row.col(|ui| {
                         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                            ui.label(money_text(ui, a.net_pnl));
+                            if let Some(avg) = a.avg_entry {
+                                ui.label(format::price(avg, format::price_dp(&row.trade)));
+                            }
                         });
                     });
                     table_row.col(|ui| {
                         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                            ui.label(r_text(a.r_multiple));
+                            if currencies {
+                                ui.label(money_text_in(ui, a.net_pnl, &row.trade.currency));
+                            } else {
+                                ui.label(money_text(ui, a.net_pnl));
+                            }
+                        });
+                    });
+                    table_row.col(|ui| {
+                        ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                            if a.stops_judged {
+                                ui.label(r_text(a.r_multiple));
+                            } else {
+                                ui.weak(NOT_JUDGED_R)
+                                    .on_hover_text("No R: the initial stop is not known");
+                            }
                         });
                     });
                     table_row.col(|ui| {
@@ -475,6 +529,9 @@ impl TradeList {
                             let rest: Vec<&str> = broken[2..].iter().map(|r| r.id()).collect();
                             ui.weak(format!("+{}", rest.len()))
                                 .on_hover_text(rest.join("\n"));
+                        }
+                        if !a.stops_judged {
+                            not_judged_badge(ui);
                         }
                         if !a.is_closed() {
                             ui.weak("open");

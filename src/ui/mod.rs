@@ -213,15 +213,17 @@ pub fn rule_badge(ui: &mut egui::Ui, rule: Rule) -> egui::Response {
 
 /// The position after one event, as four grid cells: open quantity, average
 /// entry, stop and worst case; four empty cells when there is no step.
-pub fn step_cells(ui: &mut egui::Ui, step: Option<&Step>) {
+/// Prices are written to `price_dp` places ([`format::price_dp`]).
+pub fn step_cells(ui: &mut egui::Ui, step: Option<&Step>, price_dp: u32) {
     let Some(step) = step else {
         for _ in 0..4 {
             ui.label("");
         }
         return;
     };
-    let or_dash =
-        |value: Option<Decimal>| value.map_or_else(|| "–".to_owned(), |v| format::price(v, 2));
+    let or_dash = |value: Option<Decimal>| {
+        value.map_or_else(|| "–".to_owned(), |v| format::price(v, price_dp))
+    };
     ui.label(format::num(step.open_qty));
     ui.label(or_dash(step.avg_entry));
     ui.label(or_dash(step.stop));
@@ -234,6 +236,24 @@ pub fn step_cells(ui: &mut egui::Ui, step: Option<&Step>) {
 /// Money with two decimals and a sign colour.
 pub fn money_text(ui: &egui::Ui, value: Decimal) -> RichText {
     RichText::new(format::money(value)).color(pnl_color(ui, value))
+}
+
+/// Money with two decimals, its currency after it, and a sign colour
+/// (`-348604.00 JPY`).
+pub fn money_text_in(ui: &egui::Ui, value: Decimal, currency: &str) -> RichText {
+    RichText::new(format::money_in(value, currency)).color(pnl_color(ui, value))
+}
+
+/// What a trade whose stop rules were not judged shows in place of them.
+pub const STOPS_NOT_JUDGED_SHORT: &str = "stops not judged";
+
+/// Where a trade whose stop rules were not judged has an R-multiple.
+pub const NOT_JUDGED_R: &str = "—";
+
+/// A muted note that a trade's stop rules were not judged, explained on hover.
+pub fn not_judged_badge(ui: &mut egui::Ui) -> egui::Response {
+    ui.label(RichText::new(STOPS_NOT_JUDGED_SHORT).small().weak())
+        .on_hover_text(crate::analysis::STOPS_NOT_JUDGED)
 }
 
 /// An R-multiple with two decimals, or a dash when undefined.

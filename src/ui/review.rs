@@ -7,6 +7,11 @@
 //! A frame only draws from the cache. The figures on the cards are the
 //! strings of `tranche report --json` ([`Report`]), so the two always agree.
 //! A group of fewer than [`SMALL_SAMPLE`] trades says so next to its figure.
+//!
+//! The dashboard leads with the journal's main currency (the one with the
+//! most closed trades): the first card is its total net P&L, with the other
+//! currencies' totals smaller beneath, and the money charts show it until
+//! another currency is chosen.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,7 +39,7 @@ use crate::ui::{Command, ViewContext, rule_color};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ReviewPrefs {
-    /// The currency the money charts show (the first one when unset or gone).
+    /// The currency the money charts show (the main one when unset or gone).
     pub currency: Option<String>,
 }
 
@@ -276,6 +281,7 @@ fn compute(rows: &[TradeRow], inputs: Inputs) -> Cache {
         .currency
         .clone()
         .filter(|c| stats.currencies.contains(c))
+        .or_else(|| stats.performance.main_currency.clone())
         .or_else(|| stats.currencies.first().cloned());
     let currency_index = currency
         .as_ref()
@@ -703,10 +709,15 @@ impl ReviewPanel {
             return;
         };
         let prefs = &mut self.prefs;
+        let main = self
+            .cache
+            .as_ref()
+            .and_then(|c| c.stats.performance.main_currency.clone());
         let shown = prefs
             .currency
             .clone()
             .filter(|c| currencies.contains(c))
+            .or(main)
             .or_else(|| currencies.first().cloned())
             .unwrap_or_default();
         egui::ComboBox::from_id_salt("review-currency")
@@ -852,45 +863,105 @@ fn money_lines(values: &BTreeMap<String, String>) -> Vec<String> {
         .collect()
 }
 
+/// A headline card's title, its figures, and the size of its sample when
+/// small samples are to be noted.
+type Figures<'a> = (&'a str, Vec<String>, Option<usize>);
+
+/// The headline card of the total net P&L: the main currency's large, every
+/// other currency's smaller beneath it.
+fn net_pnl_card(ui: &mut Ui, performance: &crate::report::PerformanceReport) {
+    let main = performance.main_currency.as_deref();
+    let amount = |currency: &str, value: &String| match value.parse::<Decimal>() {
+        Ok(amount) => (
+            format!("{} {currency}", crate::analysis::format::money(amount)),
+            Some(amount),
+        ),
+        Err(_) => (format!("{value} {currency}"), None),
+    };
+    egui::Frame::group(ui.style())
+        .inner_margin(egui::Margin::symmetric(10, 6))
+        .show(ui, |ui| {
+            ui.set_width(CARD_WIDTH);
+            ui.vertical(|ui| {
+                ui.label(RichText::new("Net P&L").small().weak());
+                match main.and_then(|c| performance.net_pnl.get_key_value(c)) {
+                    Some((currency, value)) => {
+                        let (text, value) = amount(currency, value);
+                        let mut text = RichText::new(text).heading();
+                        if let Some(value) = value {
+                            text = text.color(crate::ui::pnl_color(ui, value));
+                        }
+                        ui.label(text);
+                    }
+                    None => {
+                        ui.label(RichText::new("-").heading());
+                    }
+                }
+                for (currency, value) in &performance.net_pnl {
+                    if Some(currency.as_str()) != main {
+                        ui.label(RichText::new(amount(currency, value).0).small());
+                    }
+                }
+            });
+        })
+        .response
+        .on_hover_text(
+            "The total net P&L of the closed trades, in the main currency (the one with the \
+             most closed trades); other currencies are never added to it.",
+        );
+}
+
 fn cards(ui: &mut Ui, cache: &Cache) {
     let r = &cache.report;
     let p = &r.performance;
-    let clean_share = (r.trades > 0).then(|| {
+    // Trades whose stop rules were not judged are neither clean nor not.
+    let judged = r.trades - r.adherence.stops_not_judged.min(r.trades);
+    let clean_share = (judged > 0).then(|| {
         crate::analysis::format::ratio(
-            Decimal::from(r.adherence.clean_trades) / Decimal::from(r.trades),
+            Decimal::from(r.adherence.clean_trades) / Decimal::from(judged),
         )
     });
-    let cards: [(&str, Vec<String>, Option<usize>); 8] = [
-        (
+    // The net P&L card (`None`) leads; then title, figures, sample size.
+    let cards: [Option<Figures<'_>>; 9] = [
+        None,
+        Some((
             "Trades",
             vec![r.trades.to_string()],
             Some(r.trades).filter(|_| r.trades < SMALL_SAMPLE),
-        ),
-        ("Win rate", vec![or_dash(&p.win_rate)], Some(p.closed)),
-        (
+        )),
+        Some(("Win rate", vec![or_dash(&p.win_rate)], Some(p.closed))),
+        Some((
             "Expectancy (R)",
             vec![or_dash(&p.expectancy_r)],
             Some(p.r_trades),
-        ),
-        ("Expectancy", money_lines(&p.expectancy), None),
-        ("Profit factor", money_lines(&p.profit_factor), None),
-        ("Max drawdown", money_lines(&p.max_drawdown), None),
-        ("Mean score", vec![or_dash(&r.adherence.mean_score)], None),
-        ("Clean trades", vec![or_dash(&clean_share)], None),
+        )),
+        Some(("Expectancy", money_lines(&p.expectancy), None)),
+        Some(("Profit factor", money_lines(&p.profit_factor), None)),
+        Some(("Max drawdown", money_lines(&p.max_drawdown), None)),
+        Some(("Mean score", vec![or_dash(&r.adherence.mean_score)], None)),
+        Some(("Clean trades", vec![or_dash(&clean_share)], None)),
     ];
     // Frames do not wrap by themselves: lay the cards out in rows that fit.
     let per_row = ((ui.available_width() / (CARD_WIDTH + 28.0)) as usize).clamp(1, cards.len());
     for row in cards.chunks(per_row) {
         ui.horizontal(|ui| {
-            for (title, values, note) in row {
-                card(ui, title, values, *note);
+            for figures in row {
+                match figures {
+                    Some((title, values, note)) => card(ui, title, values, *note),
+                    None => net_pnl_card(ui, p),
+                }
             }
         });
     }
+    let not_judged = match r.adherence.stops_not_judged {
+        0 => String::new(),
+        1 => " 1 trade's stop rules were not judged (its initial stop is not known): it is neither clean nor counted as breaking them.".to_owned(),
+        n => format!(" {n} trades' stop rules were not judged (their initial stop is not known): they are neither clean nor counted as breaking them."),
+    };
     ui.add(
         egui::Label::new(RichText::new(format!(
-            "{} closed, {} open; {} of {} trades broke no rule. Win rate and shares are fractions of 1; money is to the cent, per currency (Export CSV has it exact).",
-            r.closed, r.open, r.adherence.clean_trades, r.trades
+            "{} closed, {} open; {} of {} judged trades broke no rule.{not_judged} Win rate and shares are fractions of 1; money is to the cent, per currency (Export CSV has it exact).",
+            r.closed, r.open, r.adherence.clean_trades, judged
         )).weak())
         .wrap(),
     );
