@@ -21,7 +21,9 @@
 //! were placed; their order type is the unnamed column after `PRICE`. An
 //! order may take several rows: Schwab writes a stop as `~ MKT` on the row
 //! with the time, and the trigger (`24.20 STP`, after a trailing stop's
-//! `BASE-1.60`) on rows below it that leave the time blank.
+//! `BASE-1.60`) on rows below it that leave the time blank. A statement with
+//! its "Account Order History" records every stop, so a trade without one had
+//! none: its stops are known (RULES.md); without that section they are not.
 //!
 //! The Trade History has no fees and its times may stop at the minute. The
 //! statement's "Cash Balance" and "Futures Statements" sections carry both, on
@@ -192,6 +194,9 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
                 }
             }
             "Account Order History" | "Working Orders" | "Canceled Orders" => {
+                // The order history lists every order, stops included: a
+                // trade with no stop in it had none.
+                sink.parsed.stops_recorded |= section == "Account Order History";
                 // An order takes several rows: the first has the time, the
                 // others (time blank) its stop trigger, `RE #` or `TRG BY #`.
                 let time_col = h.find(&["Time Placed", "Time Canceled", "Exec Time"]);

@@ -8,7 +8,9 @@
 //! time. Stop orders of any status (working, cancelled, filled) become stop
 //! orders at their `Timestamp`, so a bracket's stop history is kept; other
 //! cancelled or rejected orders are skipped. There is no commission column
-//! in this report; one is read when present.
+//! in this report; one is read when present. With its Stop Price column the
+//! report records every stop, so a trade without one had none: its stops
+//! are known (RULES.md, "What a statement does not say about stops").
 //!
 //! The Performance report pairs fills: `symbol, qty, buyPrice, sellPrice, pnl,
 //! boughtTimestamp, soldTimestamp, buyFillId, sellFillId, ...`. Each row gives a
@@ -126,6 +128,11 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         let Some(h) = header.as_ref() else {
             let candidate = Header::new(&row);
             if candidate.has_all(&["B/S", "Contract"]) || candidate.has_all(&["B/S", "Status"]) {
+                // The Orders report lists every order, stops included (with
+                // their price and time), cancelled or not: a trade with no
+                // stop in it had none.
+                sink.parsed.stops_recorded =
+                    candidate.find(&["Stop Price", "decimalStop"]).is_some();
                 header = Some(candidate);
             }
             continue;
