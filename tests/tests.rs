@@ -12,6 +12,7 @@ mod import_dialog;
 mod import_journal;
 mod interchange;
 mod review;
+mod statement_checks;
 mod stats;
 mod storage;
 mod ui;
