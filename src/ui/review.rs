@@ -7,9 +7,15 @@
 //! A frame only draws from the cache. The figures on the cards are the
 //! strings of `tranche report --json` ([`Report`]), so the two always agree.
 //! A group of fewer than [`SMALL_SAMPLE`] trades says so next to its figure.
+//!
+//! Its Statements section lists the checks kept with imports of files that
+//! state their own total: the statement's figure, the journal's as at the
+//! import, and the journal's for the same trades as it holds them now
+//! ([`StatementNow`], computed with the statistics, whatever the filter).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::time::{Duration, Instant};
 
@@ -26,8 +32,11 @@ use crate::analysis::stats::{Analysed, Breakdown, Filter, JournalStats, journal_
 use crate::analysis::{Rule, RuleSettings};
 use crate::app::model::TradeRow;
 use crate::domain::TradeId;
+use crate::import::{Format, Reconciliation};
 use crate::report::{Report, SMALL_SAMPLE, report_json};
-use crate::ui::{Command, ViewContext, rule_color};
+use crate::storage::StatementCheck;
+use crate::ui::time::Zone;
+use crate::ui::{Command, ViewContext, agreement_color, rule_color};
 
 /// What the dashboard remembers between runs (its filter is the one it
 /// shares with the trade list, [`crate::ui::filter::TradeFilter`]).
@@ -125,6 +134,48 @@ struct Inputs {
     filter: Filter,
     /// The currency asked for (the first one when `None` or gone).
     currency: Option<String>,
+    /// The statement checks kept with imports.
+    checks: Arc<Vec<StatementCheck>>,
+}
+
+/// A statement check beside the journal's figure for its trades as the
+/// journal holds them now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementNow {
+    /// The check's figures with the journal's replaced by the net P&L, now,
+    /// of the check's trades that are still in the journal and in the
+    /// check's currency.
+    pub reconciliation: Reconciliation,
+    /// How many of the check's trades are no longer in the journal.
+    pub gone: usize,
+}
+
+/// The journal's figure now for each check's trades (`rows` in id order).
+fn statements_now(rows: &[TradeRow], checks: &[StatementCheck]) -> Vec<StatementNow> {
+    checks
+        .iter()
+        .map(|check| {
+            let currency = &check.reconciliation.currency;
+            let mut journal = Decimal::ZERO;
+            let mut gone = 0;
+            for id in &check.trades {
+                match rows.binary_search_by_key(id, |row| row.id) {
+                    Ok(at) if rows[at].trade.currency == *currency => {
+                        journal += rows[at].analysis.net_pnl;
+                    }
+                    Ok(_) => {}
+                    Err(_) => gone += 1,
+                }
+            }
+            StatementNow {
+                reconciliation: Reconciliation {
+                    journal,
+                    ..check.reconciliation.clone()
+                },
+                gone,
+            }
+        })
+        .collect()
 }
 
 /// Everything the dashboard draws, computed once per change.
@@ -147,6 +198,8 @@ struct Cache {
     scaled_in: Distribution,
     pyramided: Distribution,
     averaged_down: Distribution,
+    /// For each of `inputs.checks`, the journal's figure now.
+    statements: Vec<StatementNow>,
 }
 
 /// The review dashboard.
@@ -373,6 +426,7 @@ fn compute(rows: &[TradeRow], inputs: Inputs) -> Cache {
         curve.drawn = decimate(&curve.line.points);
     }
     let report = Report::new(&stats);
+    let statements = statements_now(rows, &inputs.checks);
     Cache {
         inputs,
         currency,
@@ -388,6 +442,7 @@ fn compute(rows: &[TradeRow], inputs: Inputs) -> Cache {
         scaled_in,
         pyramided,
         averaged_down,
+        statements,
     }
 }
 
@@ -408,6 +463,13 @@ impl ReviewPanel {
     /// The statistics shown, as `tranche report --json` would print them.
     pub fn report_json(&self) -> Option<serde_json::Value> {
         self.stats().map(report_json)
+    }
+
+    /// The statement checks shown, each with the journal's figure for its
+    /// trades now, once computed.
+    pub fn statements(&self) -> Option<Vec<(&StatementCheck, &StatementNow)>> {
+        let cache = self.cache.as_ref()?;
+        Some(cache.inputs.checks.iter().zip(&cache.statements).collect())
     }
 
     /// How long the last recomputation took, in milliseconds.
@@ -449,6 +511,7 @@ impl ReviewPanel {
             settings: view.rule_settings.clone(),
             filter: view.filter.to_filter(view.zone),
             currency: self.prefs.currency.clone(),
+            checks: Arc::clone(view.statement_checks),
         };
         if self.cache.as_ref().is_some_and(|c| c.inputs == inputs) {
             return;
@@ -664,6 +727,10 @@ impl ReviewPanel {
         if cache.stats.trades == 0 {
             ui.add_space(20.0);
             ui.label("No trades pass this filter.");
+            if !cache.statements.is_empty() {
+                ui.separator();
+                statements_table(ui, cache, view.zone);
+            }
             return commands;
         }
         egui::ScrollArea::vertical()
@@ -684,6 +751,10 @@ impl ReviewPanel {
                 distributions(ui, cache);
                 ui.separator();
                 breakdown_tables(ui, cache);
+                if !cache.statements.is_empty() {
+                    ui.separator();
+                    statements_table(ui, cache, view.zone);
+                }
                 ui.weak(format!(
                     "Statistics of {} trades computed in {:.1} ms.",
                     cache.stats.trades, cache.took_ms
@@ -1423,6 +1494,78 @@ fn breakdown_tables(ui: &mut Ui, cache: &Cache) {
         "By market condition",
         &cache.stats.by_condition,
     );
+}
+
+/// A figure with its currency, and whether it agrees with the statement's.
+fn agreement_cell(ui: &mut Ui, check: &Reconciliation) {
+    let agrees = check.agrees();
+    ui.label(
+        RichText::new(format!(
+            "{} {}: {}",
+            crate::analysis::format::money(check.journal),
+            check.currency,
+            if agrees { "agrees" } else { "does not agree" }
+        ))
+        .color(agreement_color(ui, agrees)),
+    );
+}
+
+fn statements_table(ui: &mut Ui, cache: &Cache, zone: &Zone) {
+    ui.heading("Statements");
+    ui.weak(
+        "Where an imported file states its own total, that figure beside the journal's \
+         net P&L for the same trades: as at the import, and as the journal holds those \
+         trades now (whatever the filter).",
+    );
+    let money = crate::analysis::format::money;
+    egui::Grid::new("review-statements")
+        .striped(true)
+        .show(ui, |ui| {
+            for h in [
+                "File",
+                "Imported",
+                "Statement",
+                "Journal at import",
+                "Journal now",
+            ] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for (check, now) in cache.inputs.checks.iter().zip(&cache.statements) {
+                let r = &check.reconciliation;
+                let format = check
+                    .format
+                    .parse::<Format>()
+                    .map_or_else(|_| check.format.clone(), |f| f.title().to_owned());
+                ui.label(&check.file)
+                    .on_hover_text(format!("{format}; {}", r.label));
+                ui.label(zone.short(check.imported_at.fixed_offset()));
+                let statement = if r.excluded.is_zero() {
+                    format!("{} {}", money(r.statement), r.currency)
+                } else {
+                    format!(
+                        "{} less {} not trades: {} {}",
+                        money(r.statement),
+                        money(r.excluded),
+                        money(r.statement - r.excluded),
+                        r.currency
+                    )
+                };
+                ui.label(statement).on_hover_text(r.label.as_str());
+                agreement_cell(ui, r);
+                ui.horizontal(|ui| {
+                    agreement_cell(ui, &now.reconciliation);
+                    if now.gone > 0 {
+                        ui.weak(format!(
+                            "{} of {} trades deleted",
+                            now.gone,
+                            check.trades.len()
+                        ));
+                    }
+                });
+                ui.end_row();
+            }
+        });
 }
 
 #[cfg(test)]
