@@ -1496,18 +1496,35 @@ fn breakdown_tables(ui: &mut Ui, cache: &Cache) {
     );
 }
 
-/// A figure with its currency, and whether it agrees with the statement's.
-fn agreement_cell(ui: &mut Ui, check: &Reconciliation) {
+/// The journal's figure of a check with its currency, and whether it agrees
+/// with the statement's, after `what` (`now`), in one label that moves to
+/// the next line whole in a wrapping row.
+fn agreement_cell(ui: &mut Ui, what: &str, check: &Reconciliation) {
     let agrees = check.agrees();
-    ui.label(
-        RichText::new(format!(
-            "{} {}: {}",
-            crate::analysis::format::money(check.journal),
-            check.currency,
-            if agrees { "agrees" } else { "does not agree" }
-        ))
-        .color(agreement_color(ui, agrees)),
+    let figure = RichText::new(format!(
+        "{} {}: {}",
+        crate::analysis::format::money(check.journal),
+        check.currency,
+        if agrees { "agrees" } else { "does not agree" }
+    ))
+    .color(agreement_color(ui, agrees));
+    let style = ui.style().clone();
+    let mut job = egui::text::LayoutJob::default();
+    RichText::new(format!("{what} "))
+        .color(ui.visuals().weak_text_color())
+        .append_to(
+            &mut job,
+            &style,
+            egui::FontSelection::Default,
+            egui::Align::Center,
+        );
+    figure.append_to(
+        &mut job,
+        &style,
+        egui::FontSelection::Default,
+        egui::Align::Center,
     );
+    ui.add(egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend));
 }
 
 fn statements_table(ui: &mut Ui, cache: &Cache, zone: &Zone) {
@@ -1518,54 +1535,61 @@ fn statements_table(ui: &mut Ui, cache: &Cache, zone: &Zone) {
          trades now (whatever the filter).",
     );
     let money = crate::analysis::format::money;
-    egui::Grid::new("review-statements")
-        .striped(true)
-        .show(ui, |ui| {
-            for h in [
-                "File",
-                "Imported",
-                "Statement",
-                "Journal at import",
-                "Journal now",
-            ] {
-                ui.strong(h);
-            }
-            ui.end_row();
-            for (check, now) in cache.inputs.checks.iter().zip(&cache.statements) {
-                let r = &check.reconciliation;
-                let format = check
-                    .format
-                    .parse::<Format>()
-                    .map_or_else(|_| check.format.clone(), |f| f.title().to_owned());
-                ui.label(&check.file)
-                    .on_hover_text(format!("{format}; {}", r.label));
-                ui.label(zone.short(check.imported_at.fixed_offset()));
-                let statement = if r.excluded.is_zero() {
-                    format!("{} {}", money(r.statement), r.currency)
-                } else {
-                    format!(
-                        "{} less {} not trades: {} {}",
-                        money(r.statement),
-                        money(r.excluded),
-                        money(r.statement - r.excluded),
-                        r.currency
-                    )
-                };
-                ui.label(statement).on_hover_text(r.label.as_str());
-                agreement_cell(ui, r);
-                ui.horizontal(|ui| {
-                    agreement_cell(ui, &now.reconciliation);
-                    if now.gone > 0 {
-                        ui.weak(format!(
-                            "{} of {} trades deleted",
-                            now.gone,
-                            check.trades.len()
-                        ));
-                    }
-                });
-                ui.end_row();
+    for (index, (check, now)) in cache
+        .inputs
+        .checks
+        .iter()
+        .zip(&cache.statements)
+        .enumerate()
+    {
+        if index > 0 {
+            ui.add_space(4.0);
+        }
+        let r = &check.reconciliation;
+        let format = check
+            .format
+            .parse::<Format>()
+            .map_or_else(|_| check.format.clone(), |f| f.title().to_owned());
+        // The file's name; the path it was imported from, when it was given
+        // one, on hover.
+        let name = Path::new(&check.file)
+            .file_name()
+            .map_or_else(|| check.file.clone(), |n| n.to_string_lossy().into_owned());
+        ui.horizontal_wrapped(|ui| {
+            ui.strong(name)
+                .on_hover_text(format!("{}\n{format}", check.file));
+            ui.weak(format!(
+                "imported {}",
+                zone.short(check.imported_at.fixed_offset())
+            ));
+        });
+        ui.horizontal_wrapped(|ui| {
+            let statement = if r.excluded.is_zero() {
+                format!("{} {}", money(r.statement), r.currency)
+            } else {
+                format!(
+                    "{} less {} not trades: {} {}",
+                    money(r.statement),
+                    money(r.excluded),
+                    money(r.statement - r.excluded),
+                    r.currency
+                )
+            };
+            ui.weak(format!("{}:", r.label));
+            ui.label(statement);
+            ui.separator();
+            agreement_cell(ui, "journal at import", r);
+            ui.separator();
+            agreement_cell(ui, "now", &now.reconciliation);
+            if now.gone > 0 {
+                ui.weak(format!(
+                    "({} of {} trades deleted)",
+                    now.gone,
+                    check.trades.len()
+                ));
             }
         });
+    }
 }
 
 #[cfg(test)]
