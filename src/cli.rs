@@ -6,7 +6,9 @@
 //! - `import FILE` adds the trades of a tranche-journal JSON file, all or none
 //!   (`--dry-run` only checks the file and lists what it would add), or the
 //!   fills of a broker statement: it prints the preview (format, fills, trades,
-//!   date range, warnings) and then what was added, extended and skipped;
+//!   date range, warnings, and the file's own total beside the journal's
+//!   figure for the same trades where the file states one) and then what was
+//!   added, extended and skipped, and that comparison again;
 //! - `export --format json [--output FILE]` writes the whole journal;
 //! - `trades [--json]` lists every trade with its analysis;
 //! - `show ID` prints one trade's timeline with the position after each event
@@ -398,6 +400,27 @@ fn import_statement(
             ""
         }
     )?;
+    // The file's own total beside the journal's figure, once more after the
+    // result; a disagreement is said, and is not a failure.
+    if let Some(check) = import.reconciliation() {
+        writeln!(
+            out,
+            "{}: {check} ({})",
+            check.label,
+            if args.dry_run {
+                "dry run: not kept"
+            } else {
+                "kept with the import"
+            }
+        )?;
+        if !check.agrees() {
+            eprintln!(
+                "warning: the journal's figure for the trades of {} does not agree with the \
+                 statement's {}; the warnings above may say why",
+                import.file, check.label
+            );
+        }
+    }
     Ok(())
 }
 

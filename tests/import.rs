@@ -365,6 +365,29 @@ mod formats {
     }
 
     #[test]
+    fn ninjatrader_trades_grid_states_its_cumulative_net_profit() {
+        let result = load("ninjatrader/trades.csv", Format::NinjaTraderTrades);
+        let check = result.reconciliation().expect("the grid states a total");
+        assert_eq!(check.label, "Cum. net profit");
+        assert_eq!(check.currency, "USD");
+        assert_eq!(check.statement, dec!(289.69));
+        assert_eq!(check.journal, dec!(289.69));
+        assert!(check.agrees());
+        assert_eq!(
+            check.to_string(),
+            "statement 289.69 USD; journal 289.69 USD: agrees"
+        );
+        // In another currency the figure cannot be compared with the
+        // trades', which are in dollars.
+        let euros = String::from_utf8(fixture("ninjatrader/trades.csv"))
+            .expect("text")
+            .replace("$289.69 ", "€289.69 ");
+        let options = new_york();
+        let read = import(euros.as_bytes(), "trades.csv", &options).expect("reads");
+        assert_eq!(read.total, None);
+    }
+
+    #[test]
     fn ninjatrader_trades_grid_rejoins_a_scaled_out_position() {
         check(
             "ninjatrader/trades.csv",

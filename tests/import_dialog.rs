@@ -670,3 +670,54 @@ fn without_a_file_dialog_a_path_can_be_typed() {
     let written = std::fs::read_to_string(&export).expect("exported");
     assert!(written.contains("MNQH5"), "{written}");
 }
+
+fn broker_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/brokers")
+        .join(name)
+}
+
+#[test]
+fn a_statement_with_its_own_total_says_whether_the_journal_agrees() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("journal.sqlite");
+    let mut harness = journal_harness(&path);
+    open_file(&mut harness, &broker_fixture("ninjatrader/trades.csv"));
+    let line = "Cum. net profit: statement 289.69 USD; journal 289.69 USD: agrees";
+    assert!(has_text(&harness, line), "the preview shows the comparison");
+    let preview = harness
+        .state()
+        .import_dialog()
+        .and_then(|d| d.preview().cloned())
+        .expect("a preview");
+    assert!(preview.preview.reconciliation.is_some_and(|r| r.agrees()));
+
+    click(&mut harness, "Import");
+    assert!(
+        harness.state().errors().is_empty(),
+        "{:?}",
+        harness.state().errors()
+    );
+    assert!(
+        has_text_containing(&harness, &format!("{line}.")),
+        "the result says it too"
+    );
+    assert_eq!(harness.state().statement_checks().len(), 1);
+
+    // The same trades under a total they do not make: said, and importable.
+    let text = std::fs::read_to_string(broker_fixture("ninjatrader/trades.csv"))
+        .expect("the fixture")
+        .replace("$289.69 ", "$300.00 ");
+    let other = dir.path().join("trades-300.csv");
+    std::fs::write(&other, text).expect("written");
+    open_file(&mut harness, &other);
+    let line = "Cum. net profit: statement 300.00 USD; journal 289.69 USD: does not agree";
+    assert!(has_text(&harness, line));
+    assert!(is_enabled(&harness, "Import"));
+    click(&mut harness, "Import");
+    assert!(has_text_containing(&harness, &format!("{line}.")));
+    let checks = harness.state().statement_checks();
+    assert_eq!(checks.len(), 2);
+    assert_eq!(checks[1].file, "trades-300.csv");
+    assert_eq!(checks[1].trades, checks[0].trades, "the same trades");
+}

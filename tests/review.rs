@@ -328,3 +328,67 @@ fn the_window_reopens_on_the_review_it_was_left_on() {
     );
     assert!(!has_label(&settings, "Export CSV…"));
 }
+
+#[test]
+fn the_statements_section_compares_each_check_with_the_trades_as_they_are_now() {
+    use tranche::app::{Preferences, journal};
+    use tranche::import::{GroupOptions, ImportOptions, import};
+    use tranche::storage::Journal;
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("journal.sqlite");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/brokers/ninjatrader/trades.csv");
+    let bytes = std::fs::read(fixture).expect("the fixture");
+    let options = ImportOptions {
+        tz: chrono_tz::America::New_York,
+        ..ImportOptions::default()
+    };
+    let file = import(&bytes, "trades.csv", &options).expect("the file reads");
+    Journal::open(&path)
+        .and_then(|mut j| j.commit_import(&file, &GroupOptions::default(), false, &mut |_, _| {}))
+        .expect("imported");
+
+    let opener = journal::opener(path.clone());
+    let prefs = Preferences {
+        zone: Zone::parse("UTC").expect("UTC"),
+        ..Preferences::default()
+    };
+    let mut harness = Harness::builder()
+        .with_size([1600.0, 1000.0])
+        .build_eframe(move |cc| TrancheApp::with_preferences(&cc.egui_ctx, opener, prefs));
+    settle(&mut harness);
+    harness.get_by_label("Review").click();
+    settle(&mut harness);
+
+    assert!(has_label(&harness, "Statements"));
+    assert!(has_label(&harness, "trades.csv"));
+    assert!(has_label(&harness, "289.69 USD"), "the statement's figure");
+    // At the import and now, the journal's figure agrees.
+    assert!(has_label(&harness, "journal at import 289.69 USD: agrees"));
+    assert!(has_label(&harness, "now 289.69 USD: agrees"));
+    let statements = harness.state().review().statements().expect("computed");
+    assert_eq!(statements.len(), 1);
+    let (check, now) = statements[0];
+    assert_eq!(now.reconciliation, check.reconciliation);
+    assert_eq!((check.trades.len(), now.gone), (3, 0));
+
+    // Deleting a trade changes the figure now, not the one at the import.
+    let mnq = harness
+        .state()
+        .trades()
+        .rows()
+        .iter()
+        .find(|row| row.trade.symbol == "MNQ 06-24")
+        .map(|row| row.id)
+        .expect("the MNQ trade");
+    let ctx = harness.ctx.clone();
+    harness.state_mut().apply(Command::Delete(mnq), &ctx);
+    settle(&mut harness);
+    assert_eq!(harness.state().trades().len(), 2);
+    assert!(has_label(&harness, "journal at import 289.69 USD: agrees"));
+    assert!(has_label(&harness, "now 271.59 USD: does not agree"));
+    assert!(has_label(&harness, "(1 of 3 trades deleted)"));
+    let statements = harness.state().review().statements().expect("computed");
+    assert_eq!(statements[0].1.gone, 1);
+}

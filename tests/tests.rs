@@ -15,6 +15,7 @@ mod import_journal;
 mod interchange;
 mod money;
 mod review;
+mod statement_checks;
 mod stats;
 mod storage;
 mod trade_views;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use crate::analysis::RuleSettings;
 use crate::domain::{Trade, TradeId};
 use crate::import::{GroupOptions, Import};
-use crate::storage::{ImportOutcome, Journal};
+use crate::storage::{ImportOutcome, Journal, StatementCheck};
 
 use super::store::{Multipliers, Store, StoreError};
 use super::worker::Opener;
@@ -66,6 +66,10 @@ impl Store for Journal {
         Ok(Journal::commit_import(
             self, import, options, dry_run, progress,
         )?)
+    }
+
+    fn statement_checks(&self) -> Result<Vec<StatementCheck>, StoreError> {
+        Ok(Journal::statement_checks(self)?)
     }
 
     fn import_multipliers(&self) -> Result<Multipliers, StoreError> {

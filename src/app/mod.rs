@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::RuleSettings;
 use crate::domain::{Trade, TradeId};
+use crate::storage::StatementCheck;
 use crate::ui::detail::TradeDetail;
 use crate::ui::editor::TradeEditor;
 use crate::ui::filter::TradeFilter;
@@ -171,6 +172,9 @@ pub struct TrancheApp {
     path_prompt: Option<PathPrompt>,
     /// The multipliers imports use, as stored in the journal.
     multipliers: Multipliers,
+    /// The checks of statements' totals kept with imports, loaded with the
+    /// journal (the review compares them with the trades as they are now).
+    statement_checks: Arc<Vec<StatementCheck>>,
 }
 
 impl TrancheApp {
@@ -230,6 +234,7 @@ impl TrancheApp {
             import_dialog: None,
             path_prompt: None,
             multipliers: Multipliers::new(),
+            statement_checks: Arc::default(),
         }
     }
 
@@ -257,6 +262,11 @@ impl TrancheApp {
     /// The multipliers imports use, as stored in the journal.
     pub fn multipliers(&self) -> &Multipliers {
         &self.multipliers
+    }
+
+    /// The checks of statements' totals kept with imports, as loaded.
+    pub fn statement_checks(&self) -> &[StatementCheck] {
+        &self.statement_checks
     }
 
     /// Every loaded trade with its analysis.
@@ -349,8 +359,13 @@ impl TrancheApp {
             Reply::Progress { label, done, total } => {
                 self.progress = Some(Progress { label, done, total });
             }
-            Reply::Loaded { rows, settings } => {
+            Reply::Loaded(worker::Loaded {
+                rows,
+                settings,
+                checks,
+            }) => {
                 self.rule_settings = settings;
+                self.statement_checks = Arc::new(checks);
                 self.trades.replace_all(
                     rows.into_iter()
                         .map(|(id, trade, analysis)| TradeRow::new(id, trade, analysis))
@@ -457,20 +472,26 @@ impl TrancheApp {
                 id: _,
                 file,
                 summary,
-                rows,
-                settings,
+                loaded,
             } => {
                 self.import_dialog = None;
-                self.handle_reply(Reply::Loaded { rows, settings }, now);
+                self.handle_reply(Reply::Loaded(loaded), now);
                 if self.selected.is_none() {
                     self.selected = summary.first_added;
                 }
                 self.list.reveal_selected();
-                let message = format!(
+                let mut message = format!(
                     "Imported {file}: {}",
                     crate::ui::import::added_text(&summary)
                 );
-                self.notice = Some((message, now + 6.0));
+                // The file's own total beside the journal's figure: read
+                // for longer, as it says whether the two agree.
+                let mut seconds = 6.0;
+                if let Some(check) = &summary.reconciliation {
+                    message.push_str(&format!(" {}: {check}.", check.label));
+                    seconds = 12.0;
+                }
+                self.notice = Some((message, now + seconds));
             }
             reply => {
                 if let Some(dialog) = self.import_dialog.as_mut() {
@@ -985,6 +1006,7 @@ impl eframe::App for TrancheApp {
             rule_settings: &self.rule_settings,
             zone: &self.prefs.zone,
             filter: &self.prefs.filter,
+            statement_checks: &self.statement_checks,
             busy: self.worker.is_busy(),
         };
         // The editor gets the whole width; the list comes back when it closes.

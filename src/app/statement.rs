@@ -20,16 +20,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::analysis::{RuleSettings, TradeAnalysis};
-use crate::domain::{Trade, TradeId};
+use crate::domain::TradeId;
 use crate::import::{
-    ColumnMapping, Format, GroupOptions, Import, ImportError, ImportOptions, Preview, Warning,
-    detect, generic, import_with_progress,
+    ColumnMapping, Format, GroupOptions, Import, ImportError, ImportOptions, Preview,
+    Reconciliation, Warning, detect, generic, import_with_progress,
 };
 use crate::storage::ImportOutcome;
 
 use super::store::Store;
-use super::worker::{Reply, load_all};
+use super::worker::{Loaded, Reply, load_all};
 
 /// The most warnings sent to the window; the rest are counted.
 pub const MAX_WARNINGS_SHOWN: usize = 500;
@@ -140,12 +139,16 @@ pub struct CommitSummary {
     /// Warnings that fitting the new fills into the journal raised, beyond the
     /// preview's (at most [`MAX_WARNINGS_SHOWN`]).
     pub warnings: Vec<Warning>,
+    /// The file's own total beside the journal's figure for its trades, when
+    /// the file states one (kept with a committed import).
+    pub reconciliation: Option<Reconciliation>,
 }
 
 impl CommitSummary {
-    fn new(outcome: &ImportOutcome, preview_warnings: &[Warning]) -> Self {
-        let seen: HashSet<String> = preview_warnings.iter().map(ToString::to_string).collect();
+    fn new(outcome: &ImportOutcome, import: &Import) -> Self {
+        let seen: HashSet<String> = import.warnings.iter().map(ToString::to_string).collect();
         CommitSummary {
+            reconciliation: import.reconciliation(),
             new_fills: outcome.new_fills,
             known_fills: outcome.known_fills,
             added: outcome.added.len(),
@@ -208,10 +211,8 @@ pub enum StatementReply {
         file: String,
         /// What was added.
         summary: CommitSummary,
-        /// Every trade of the journal, analysed.
-        rows: Vec<(TradeId, Arc<Trade>, TradeAnalysis)>,
-        /// The rule settings the analyses used.
-        settings: RuleSettings,
+        /// The journal read again: every trade analysed, and the checks.
+        loaded: Loaded,
     },
     /// The commit failed; nothing was written.
     CommitFailed {
@@ -258,7 +259,7 @@ pub fn run(
                 let label = "Checking against the journal";
                 let result = store
                     .commit_import(import, options, true, &mut progress(label, send))
-                    .map(|outcome| CommitSummary::new(&outcome, &import.warnings))
+                    .map(|outcome| CommitSummary::new(&outcome, import))
                     .map_err(|err| err.to_string());
                 StatementReply::Checked { id, result }
             }
@@ -389,16 +390,15 @@ fn commit(
             };
         }
     };
-    let summary = CommitSummary::new(&outcome, &import.warnings);
+    let summary = CommitSummary::new(&outcome, import);
     // Written: the import is not needed any more; free it before reloading.
     staged.current = None;
     match load_all(store, send) {
-        Ok((rows, settings)) => StatementReply::Committed {
+        Ok(loaded) => StatementReply::Committed {
             id,
             file,
             summary,
-            rows,
-            settings,
+            loaded,
         },
         Err(err) => StatementReply::CommitFailed {
             id,

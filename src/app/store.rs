@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use crate::analysis::RuleSettings;
 use crate::domain::{Trade, TradeId};
 use crate::import::{GroupOptions, Import};
-use crate::storage::ImportOutcome;
+use crate::storage::{ImportOutcome, StatementCheck};
 
 /// An error from a store, already written for a person to read.
 pub type StoreError = Box<dyn std::error::Error + Send + Sync>;
@@ -62,6 +62,11 @@ pub trait Store: Send {
         dry_run: bool,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<ImportOutcome, StoreError>;
+    /// The checks of statements' own totals kept with imports, in the order
+    /// they were committed. A store that cannot import has none.
+    fn statement_checks(&self) -> Result<Vec<StatementCheck>, StoreError> {
+        Ok(Vec::new())
+    }
     /// The multipliers the user set for imports.
     fn import_multipliers(&self) -> Result<Multipliers, StoreError>;
     /// Saves the multipliers the user set for imports.

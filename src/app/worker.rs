@@ -11,6 +11,7 @@ use std::thread;
 
 use crate::analysis::{RuleSettings, TradeAnalysis, analyze};
 use crate::domain::{Trade, TradeId};
+use crate::storage::StatementCheck;
 
 use super::interchange_io;
 use super::statement::{self, ImportFile, Staged, StatementJob, StatementReply};
@@ -121,12 +122,7 @@ pub enum Reply {
         total: usize,
     },
     /// Every trade, analysed.
-    Loaded {
-        /// The trades by id with their analyses.
-        rows: Vec<(TradeId, Arc<Trade>, TradeAnalysis)>,
-        /// The rule settings the analyses used.
-        settings: RuleSettings,
-    },
+    Loaded(Loaded),
     /// A trade was saved.
     Saved {
         /// Its id.
@@ -338,11 +334,20 @@ pub fn analyze_all(
     })
 }
 
-/// Every trade with its analysis, and the rule settings the analyses used.
-pub type Loaded = (Vec<(TradeId, Arc<Trade>, TradeAnalysis)>, RuleSettings);
+/// The journal as the app holds it: every trade with its analysis, the rule
+/// settings the analyses used, and the checks kept of statements' totals.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The trades by id with their analyses.
+    pub rows: Vec<(TradeId, Arc<Trade>, TradeAnalysis)>,
+    /// The rule settings the analyses used.
+    pub settings: RuleSettings,
+    /// The statement checks, in the order they were kept.
+    pub checks: Vec<StatementCheck>,
+}
 
-/// Reads every trade and the rule settings, and analyses the trades,
-/// reporting progress.
+/// Reads every trade, the rule settings and the statement checks, and
+/// analyses the trades, reporting progress.
 pub fn load_all(
     store: &mut dyn Store,
     send: &(dyn Fn(Reply) + Sync),
@@ -354,6 +359,7 @@ pub fn load_all(
     });
     let trades = store.trades()?;
     let settings = store.rule_settings()?;
+    let checks = store.statement_checks()?;
     let (ids, trades): (Vec<TradeId>, Vec<Arc<Trade>>) = trades
         .into_iter()
         .map(|(id, trade)| (id, Arc::new(trade)))
@@ -371,7 +377,11 @@ pub fn load_all(
         .zip(analyses)
         .map(|((id, trade), analysis)| (id, trade, analysis))
         .collect();
-    Ok((rows, settings))
+    Ok(Loaded {
+        rows,
+        settings,
+        checks,
+    })
 }
 
 fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(Reply) + Sync)) {
@@ -386,7 +396,7 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
     };
     let reply = match job {
         Job::Load => match load_all(store, send) {
-            Ok((rows, settings)) => Reply::Loaded { rows, settings },
+            Ok(loaded) => Reply::Loaded(loaded),
             Err(err) => failed(JobKind::Load, "Reading the journal", err),
         },
         Job::Save { id, trade } => {

@@ -754,6 +754,9 @@ fn parse_detected(
 /// A file read and grouped into trades, ready to be previewed and committed.
 #[derive(Debug, Clone)]
 pub struct Import {
+    /// The file as the user named it (a path or a file name), for messages
+    /// and for the check a committed import keeps of the file's own total.
+    pub file: String,
     /// The format the file was read as.
     pub format: Format,
     /// The fills read.
@@ -836,15 +839,27 @@ impl Import {
         }
     }
 
+    /// The trades the file's total covers: those in its currency, and only
+    /// the closed ones unless the total counts open positions (none without
+    /// a total).
+    pub fn reconciled_trades(&self) -> impl Iterator<Item = &ImportedTrade> {
+        self.trades.iter().filter(|t| self.reconciles(t))
+    }
+
+    /// Whether the file's total covers `trade` (see
+    /// [`Import::reconciled_trades`]).
+    pub fn reconciles(&self, trade: &ImportedTrade) -> bool {
+        self.total.as_ref().is_some_and(|total| {
+            (total.counts_open || !trade.open) && trade.trade.currency == total.currency
+        })
+    }
+
     /// The file's own total beside the journal's net P&L for the file's
     /// trades (closed trades only, when the total counts only those).
     pub fn reconciliation(&self) -> Option<Reconciliation> {
         let total = self.total.as_ref()?;
         let journal = self
-            .trades
-            .iter()
-            .filter(|t| total.counts_open || !t.open)
-            .filter(|t| t.trade.currency == total.currency)
+            .reconciled_trades()
             .map(|t| crate::analysis::net_pnl(&t.trade))
             .sum();
         Some(Reconciliation {
@@ -891,6 +906,7 @@ pub fn import_with_progress(
     let (trades, group_warnings) = group::group(&fills, &stops, &group_options);
     warnings.extend(group_warnings);
     Ok(Import {
+        file: file.to_owned(),
         format,
         fills,
         stops,

@@ -16,6 +16,8 @@
 //! multiplier. In cultures that write them, dates are day first
 //! (`16/09/2026`, `05.10.2026`) and numbers have decimal commas (`6012,25`,
 //! and `30,125` is thirty and an eighth), separated by `;` or `,`.
+//! The trades grid's `Cum. net profit` of its last trade is the file's own
+//! total ([`super::StatementTotal`]), in dollars.
 
 use rust_decimal::Decimal;
 
@@ -26,7 +28,8 @@ use super::table::{
     writes_decimal_commas,
 };
 use super::text::{datetime_with, day_first};
-use super::{Fill, FillSide, ImportError, RowError, Sink};
+use super::{Fill, FillSide, ImportError, RowError, Sink, StatementTotal};
+use crate::domain::DEFAULT_CURRENCY;
 
 /// A required date and time, read in the file's order of day and month.
 fn datetime_of(
@@ -290,6 +293,7 @@ pub(crate) fn read_executions(text: &str, sink: &mut Sink) -> Result<(), ImportE
 
 /// Reads a NinjaTrader 8 trades grid.
 pub(crate) fn read_trades(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
+    let mut cumulative = Cumulative::default();
     read_table(
         text,
         sink,
@@ -305,8 +309,63 @@ pub(crate) fn read_trades(text: &str, sink: &mut Sink) -> Result<(), ImportError
         |row, h, day_first, sink| {
             let tz = sink.options.tz;
             let fills = round_trip(row, h, tz, day_first, &sink.options.multipliers)?;
+            if !fills.is_empty() {
+                cumulative.see(row, h);
+            }
             sink.parsed.fills.extend(fills);
             Ok(())
         },
-    )
+    )?;
+    sink.parsed.total = cumulative.total();
+    Ok(())
+}
+
+/// The trades grid's `Cum. net profit` of its last trade: the net profit of
+/// every trade in the grid, which the journal's figure for them should match.
+#[derive(Default)]
+struct Cumulative {
+    /// The trade number of the latest trade read, and its figure when it is
+    /// in dollars (or shows no currency) and can be read.
+    latest: Option<(Option<Decimal>, Option<Decimal>)>,
+}
+
+impl Cumulative {
+    /// Notes the figure of a row read: the one with the largest trade number
+    /// (or, without the column, the last one) is the grid's total.
+    fn see(&mut self, row: &Row, h: &Header) {
+        let Some(column) = h.find(&["Cum. net profit", "Cum net profit"]) else {
+            return;
+        };
+        let number = opt_number(row, h.find(&["Trade number", "Trade #"]), "Trade number")
+            .ok()
+            .flatten();
+        // The trades get the journal's default currency: a figure in
+        // another one (`12,50 €`) cannot be compared with theirs.
+        let dollars = row
+            .cell(column)
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_whitespace() || ".,()-$".contains(c));
+        let value = opt_number(row, Some(column), "Cum. net profit")
+            .ok()
+            .flatten()
+            .filter(|_| dollars);
+        let later = match (&self.latest, number) {
+            (Some((Some(seen), _)), Some(number)) => number >= *seen,
+            _ => true,
+        };
+        if later {
+            self.latest = Some((number, value));
+        }
+    }
+
+    fn total(&self) -> Option<StatementTotal> {
+        let (_, amount) = self.latest?;
+        Some(StatementTotal {
+            label: "Cum. net profit".to_owned(),
+            currency: DEFAULT_CURRENCY.to_owned(),
+            amount: amount?,
+            excluded: Decimal::ZERO,
+            counts_open: false,
+        })
+    }
 }

@@ -18,7 +18,10 @@
 //!    not touch are not written at all, so whatever the user changed in them
 //!    stays as it is;
 //! 4. each new fill is recorded with its key, its trade and the event it
-//!    became, replacing the record of a deleted trade's fill.
+//!    became, replacing the record of a deleted trade's fill;
+//! 5. where the file states its own total, the check of it is kept
+//!    ([`super::check`]): the statement's figure, the journal's, and the
+//!    trades that hold the fills the total covers, new or known.
 //!
 //! A journal with no imported fills skips steps 1 and 2: the file's own
 //! grouping is written as it is.
@@ -40,9 +43,12 @@ use rusqlite::{Transaction, TransactionBehavior};
 use rust_decimal::Decimal;
 
 use super::bulk::{BulkInsert, Value};
+use super::check::{checked_trades, write_check};
 use super::{CACHE_KIB, Journal, StorageError, text, write_events_and_tags};
 use crate::domain::{DEFAULT_ACCOUNT, EventKind, MarketCondition, Side, Trade, TradeId};
-use crate::import::group::{FnvHasher, GroupOptions, ImportedTrade, fill_keys, group_keyed};
+use crate::import::group::{
+    FillKey, FnvHasher, GroupOptions, ImportedTrade, fill_keys, group_keyed,
+};
 use crate::import::{Fill, Import, Warning};
 
 /// The most trades written by one INSERT statement (9 parameters each).
@@ -88,7 +94,7 @@ pub struct ImportOutcome {
 
 /// The account a fill is recorded under (a blank account is the default one,
 /// as in the trade it becomes part of).
-fn account_of(fill: &Fill) -> &str {
+pub(super) fn account_of(fill: &Fill) -> &str {
     let account = fill.account.trim();
     if account.is_empty() {
         DEFAULT_ACCOUNT
@@ -312,6 +318,14 @@ impl Journal {
             .query_row([], |row| row.get(0))?;
         let mut outcome = ImportOutcome::default();
         let grouped: Vec<ImportedTrade>;
+        // The file's total, when it states one and the import is to be kept:
+        // the check of it names the trades that hold the fills it covers.
+        let check = import.reconciliation().filter(|_| !dry_run);
+        // The file's keys and the trades the journal held its fills in,
+        // when a check needs them (the keys of new fills are taken out).
+        let mut known: Option<(Vec<FillKey>, Vec<i64>)> = None;
+        // Whether the trades written are the file's own grouping.
+        let mut own_grouping = true;
         // The file's trades continue none of the journal's (they were grouped
         // without them) unless a caller grouped them otherwise.
         let standalone = import.trades.iter().all(|t| t.continues.is_none());
@@ -320,21 +334,25 @@ impl Journal {
             // continues, so the file's own grouping is the one to write.
             &import.trades
         } else {
-            let keys = fill_keys(&import.fills);
-            let journal = JournalFills::read(&tx, &import.fills, &keys)?;
+            let mut keys = fill_keys(&import.fills);
+            let journal = JournalFills::read(&tx, &import.fills, &keys, check.is_some())?;
             let mut new_fills = Vec::new();
             let mut new_keys = Vec::new();
-            for ((fill, key), known) in import.fills.iter().zip(keys).zip(&journal.known) {
+            for ((fill, key), known) in import.fills.iter().zip(&mut keys).zip(&journal.known) {
                 if !known {
                     new_fills.push(fill.clone());
-                    new_keys.push(key);
+                    new_keys.push(FillKey(std::mem::take(&mut key.0)));
                 }
             }
             outcome.known_fills = import.fills.len() - new_fills.len();
             let (open_ids_found, open_trades) = journal.open_trades(&tx, &new_fills)?;
+            if check.is_some() {
+                known = Some((keys, journal.holders));
+            }
             if outcome.known_fills == 0 && open_trades.is_empty() && standalone {
                 &import.trades
             } else {
+                own_grouping = false;
                 open_ids = open_ids_found;
                 let options = GroupOptions {
                     open_trades,
@@ -378,6 +396,13 @@ impl Journal {
             ids.push(id);
         }
         outcome.new_fills = write_trades_and_fills(&tx, trades, &ids, progress)?;
+        if let Some(check) = &check {
+            let known = known
+                .as_ref()
+                .map(|(keys, holders)| (keys.as_slice(), holders.as_slice()));
+            let checked = checked_trades(import, trades, &ids, own_grouping, known);
+            write_check(&tx, import, check, &checked, chrono::Utc::now())?;
+        }
         // Everything is written; what is left is to commit it (and once
         // that is done, `progress` hears it again).
         progress(total, total);
@@ -410,6 +435,9 @@ struct JournalFills {
     /// For each fill of the file, whether the journal has it, in a trade it
     /// still holds.
     known: Vec<bool>,
+    /// When asked for, for each fill of the file, the trade that holds it
+    /// (0 for none); else empty.
+    holders: Vec<i64>,
     /// The latest trade (the largest id) with imported fills, by the
     /// trade's account and then its symbol.
     latest: FastMap<String, FastMap<String, i64>>,
@@ -419,7 +447,8 @@ impl JournalFills {
     fn read(
         tx: &Transaction<'_>,
         fills: &[Fill],
-        keys: &[crate::import::FillKey],
+        keys: &[FillKey],
+        with_holders: bool,
     ) -> Result<JournalFills, StorageError> {
         let mut held = HeldTrades::read(tx)?;
         // The file's keys in the order of the table's primary key, so that
@@ -428,13 +457,19 @@ impl JournalFills {
         let order = key_order(fills.len(), wanted);
 
         let mut known = vec![false; fills.len()];
+        let mut holders = if with_holders {
+            vec![0; fills.len()]
+        } else {
+            Vec::new()
+        };
         let mut stmt = tx.prepare_cached(
             "SELECT account, key, trade_id FROM imported_fill ORDER BY account, key",
         )?;
         let mut rows = stmt.query([])?;
         let mut next = 0;
         while let Some(row) = rows.next()? {
-            if !held.mark_imported(row.get(2)?) {
+            let trade_id: i64 = row.get(2)?;
+            if !held.mark_imported(trade_id) {
                 continue;
             }
             let stored = (text(row, 0)?, text(row, 1)?);
@@ -443,6 +478,9 @@ impl JournalFills {
                     std::cmp::Ordering::Less => next += 1,
                     std::cmp::Ordering::Equal => {
                         known[i] = true;
+                        if let Some(holder) = holders.get_mut(i) {
+                            *holder = trade_id;
+                        }
                         next += 1;
                     }
                     std::cmp::Ordering::Greater => break,
@@ -451,6 +489,7 @@ impl JournalFills {
         }
         Ok(JournalFills {
             known,
+            holders,
             latest: held.latest_imported(),
         })
     }

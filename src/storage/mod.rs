@@ -19,8 +19,10 @@
 //! only ever holds trades that pass [`Trade::validate`].
 
 mod bulk;
+mod check;
 mod import;
 
+pub use check::StatementCheck;
 pub use import::ImportOutcome;
 
 use std::fmt::Write as _;

@@ -719,6 +719,10 @@ impl ImportDialog {
                         });
                         ui.end_row();
                     });
+                if let Some(check) = &preview.reconciliation {
+                    ui.add_space(2.0);
+                    super::reconciliation_label(ui, check);
+                }
                 warnings_ui(
                     ui,
                     &preview.warnings,

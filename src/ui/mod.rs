@@ -33,6 +33,7 @@ use crate::app::model::Trades;
 use crate::app::statement::PreviewRequest;
 use crate::app::store::Multipliers;
 use crate::domain::{Trade, TradeId};
+use crate::import::Reconciliation;
 use rust_decimal::Decimal;
 
 use time::Zone;
@@ -149,6 +150,9 @@ pub struct ViewContext<'a> {
     pub zone: &'a Zone,
     /// The filter the list and the review share.
     pub filter: &'a filter::TradeFilter,
+    /// The checks of statements' totals kept with imports, shared with
+    /// work off the UI thread.
+    pub statement_checks: &'a std::sync::Arc<Vec<crate::storage::StatementCheck>>,
     /// Whether the journal is busy (a save or import under way).
     pub busy: bool,
 }
@@ -259,6 +263,33 @@ pub fn not_judged_badge(ui: &mut egui::Ui) -> egui::Response {
 /// An R-multiple with two decimals, or a dash when undefined.
 pub fn r_text(value: Option<Decimal>) -> String {
     value.map_or_else(|| "–".to_owned(), |r| format!("{}R", format::price(r, 2)))
+}
+
+/// The colour of a statement's total beside the journal's figure: green when
+/// they agree, the warning colour when not.
+pub fn agreement_color(ui: &egui::Ui, agrees: bool) -> Color32 {
+    match (agrees, ui.visuals().dark_mode) {
+        (true, true) => Color32::from_rgb(110, 200, 120),
+        (true, false) => Color32::from_rgb(20, 130, 40),
+        (false, _) => ui.visuals().warn_fg_color,
+    }
+}
+
+/// A statement's own total beside the journal's figure for the same trades,
+/// in one strong line coloured by whether they agree:
+/// `Closed Trade P/L: statement -868.25 EUR; journal -868.25 EUR: agrees`.
+pub fn reconciliation_label(ui: &mut egui::Ui, check: &Reconciliation) -> egui::Response {
+    let text = format!("{}: {check}", check.label);
+    ui.label(
+        RichText::new(text)
+            .strong()
+            .color(agreement_color(ui, check.agrees())),
+    )
+    .on_hover_text(
+        "The figure the file states for its own trades, beside the journal's net P&L \
+         for the same trades. Where they differ, a row was left out or read otherwise: \
+         the warnings may say which.",
+    )
 }
 
 /// A message that something went wrong, for an error field.

@@ -12,9 +12,15 @@
 //! most closed trades): the first card is its total net P&L, with the other
 //! currencies' totals smaller beneath, and the money charts show it until
 //! another currency is chosen.
+//!
+//! Its Statements section lists the checks kept with imports of files that
+//! state their own total: the statement's figure, the journal's as at the
+//! import, and the journal's for the same trades as it holds them now
+//! ([`StatementNow`], computed with the statistics, whatever the filter).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::time::{Duration, Instant};
 
@@ -31,8 +37,11 @@ use crate::analysis::stats::{Analysed, Breakdown, Filter, JournalStats, journal_
 use crate::analysis::{Rule, RuleSettings};
 use crate::app::model::TradeRow;
 use crate::domain::TradeId;
+use crate::import::{Format, Reconciliation};
 use crate::report::{Report, SMALL_SAMPLE, report_json};
-use crate::ui::{Command, ViewContext, rule_color};
+use crate::storage::StatementCheck;
+use crate::ui::time::Zone;
+use crate::ui::{Command, ViewContext, agreement_color, rule_color};
 
 /// What the dashboard remembers between runs (its filter is the one it
 /// shares with the trade list, [`crate::ui::filter::TradeFilter`]).
@@ -130,6 +139,48 @@ struct Inputs {
     filter: Filter,
     /// The currency asked for (the first one when `None` or gone).
     currency: Option<String>,
+    /// The statement checks kept with imports.
+    checks: Arc<Vec<StatementCheck>>,
+}
+
+/// A statement check beside the journal's figure for its trades as the
+/// journal holds them now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementNow {
+    /// The check's figures with the journal's replaced by the net P&L, now,
+    /// of the check's trades that are still in the journal and in the
+    /// check's currency.
+    pub reconciliation: Reconciliation,
+    /// How many of the check's trades are no longer in the journal.
+    pub gone: usize,
+}
+
+/// The journal's figure now for each check's trades (`rows` in id order).
+fn statements_now(rows: &[TradeRow], checks: &[StatementCheck]) -> Vec<StatementNow> {
+    checks
+        .iter()
+        .map(|check| {
+            let currency = &check.reconciliation.currency;
+            let mut journal = Decimal::ZERO;
+            let mut gone = 0;
+            for id in &check.trades {
+                match rows.binary_search_by_key(id, |row| row.id) {
+                    Ok(at) if rows[at].trade.currency == *currency => {
+                        journal += rows[at].analysis.net_pnl;
+                    }
+                    Ok(_) => {}
+                    Err(_) => gone += 1,
+                }
+            }
+            StatementNow {
+                reconciliation: Reconciliation {
+                    journal,
+                    ..check.reconciliation.clone()
+                },
+                gone,
+            }
+        })
+        .collect()
 }
 
 /// Everything the dashboard draws, computed once per change.
@@ -152,6 +203,8 @@ struct Cache {
     scaled_in: Distribution,
     pyramided: Distribution,
     averaged_down: Distribution,
+    /// For each of `inputs.checks`, the journal's figure now.
+    statements: Vec<StatementNow>,
 }
 
 /// The review dashboard.
@@ -379,6 +432,7 @@ fn compute(rows: &[TradeRow], inputs: Inputs) -> Cache {
         curve.drawn = decimate(&curve.line.points);
     }
     let report = Report::new(&stats);
+    let statements = statements_now(rows, &inputs.checks);
     Cache {
         inputs,
         currency,
@@ -394,6 +448,7 @@ fn compute(rows: &[TradeRow], inputs: Inputs) -> Cache {
         scaled_in,
         pyramided,
         averaged_down,
+        statements,
     }
 }
 
@@ -414,6 +469,13 @@ impl ReviewPanel {
     /// The statistics shown, as `tranche report --json` would print them.
     pub fn report_json(&self) -> Option<serde_json::Value> {
         self.stats().map(report_json)
+    }
+
+    /// The statement checks shown, each with the journal's figure for its
+    /// trades now, once computed.
+    pub fn statements(&self) -> Option<Vec<(&StatementCheck, &StatementNow)>> {
+        let cache = self.cache.as_ref()?;
+        Some(cache.inputs.checks.iter().zip(&cache.statements).collect())
     }
 
     /// How long the last recomputation took, in milliseconds.
@@ -455,6 +517,7 @@ impl ReviewPanel {
             settings: view.rule_settings.clone(),
             filter: view.filter.to_filter(view.zone),
             currency: self.prefs.currency.clone(),
+            checks: Arc::clone(view.statement_checks),
         };
         if self.cache.as_ref().is_some_and(|c| c.inputs == inputs) {
             return;
@@ -670,6 +733,10 @@ impl ReviewPanel {
         if cache.stats.trades == 0 {
             ui.add_space(20.0);
             ui.label("No trades pass this filter.");
+            if !cache.statements.is_empty() {
+                ui.separator();
+                statements_table(ui, cache, view.zone);
+            }
             return commands;
         }
         egui::ScrollArea::vertical()
@@ -690,6 +757,10 @@ impl ReviewPanel {
                 distributions(ui, cache);
                 ui.separator();
                 breakdown_tables(ui, cache);
+                if !cache.statements.is_empty() {
+                    ui.separator();
+                    statements_table(ui, cache, view.zone);
+                }
                 ui.weak(format!(
                     "Statistics of {} trades computed in {:.1} ms.",
                     cache.stats.trades, cache.took_ms
@@ -1496,6 +1567,102 @@ fn breakdown_tables(ui: &mut Ui, cache: &Cache) {
         "By market condition",
         &cache.stats.by_condition,
     );
+}
+
+/// The journal's figure of a check with its currency, and whether it agrees
+/// with the statement's, after `what` (`now`), in one label that moves to
+/// the next line whole in a wrapping row.
+fn agreement_cell(ui: &mut Ui, what: &str, check: &Reconciliation) {
+    let agrees = check.agrees();
+    let figure = RichText::new(format!(
+        "{} {}: {}",
+        crate::analysis::format::money(check.journal),
+        check.currency,
+        if agrees { "agrees" } else { "does not agree" }
+    ))
+    .color(agreement_color(ui, agrees));
+    let style = ui.style().clone();
+    let mut job = egui::text::LayoutJob::default();
+    RichText::new(format!("{what} "))
+        .color(ui.visuals().weak_text_color())
+        .append_to(
+            &mut job,
+            &style,
+            egui::FontSelection::Default,
+            egui::Align::Center,
+        );
+    figure.append_to(
+        &mut job,
+        &style,
+        egui::FontSelection::Default,
+        egui::Align::Center,
+    );
+    ui.add(egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend));
+}
+
+fn statements_table(ui: &mut Ui, cache: &Cache, zone: &Zone) {
+    ui.heading("Statements");
+    ui.weak(
+        "Where an imported file states its own total, that figure beside the journal's \
+         net P&L for the same trades: as at the import, and as the journal holds those \
+         trades now (whatever the filter).",
+    );
+    let money = crate::analysis::format::money;
+    for (index, (check, now)) in cache
+        .inputs
+        .checks
+        .iter()
+        .zip(&cache.statements)
+        .enumerate()
+    {
+        if index > 0 {
+            ui.add_space(4.0);
+        }
+        let r = &check.reconciliation;
+        let format = check
+            .format
+            .parse::<Format>()
+            .map_or_else(|_| check.format.clone(), |f| f.title().to_owned());
+        // The file's name; the path it was imported from, when it was given
+        // one, on hover.
+        let name = Path::new(&check.file)
+            .file_name()
+            .map_or_else(|| check.file.clone(), |n| n.to_string_lossy().into_owned());
+        ui.horizontal_wrapped(|ui| {
+            ui.strong(name)
+                .on_hover_text(format!("{}\n{format}", check.file));
+            ui.weak(format!(
+                "imported {}",
+                zone.short(check.imported_at.fixed_offset())
+            ));
+        });
+        ui.horizontal_wrapped(|ui| {
+            let statement = if r.excluded.is_zero() {
+                format!("{} {}", money(r.statement), r.currency)
+            } else {
+                format!(
+                    "{} less {} not trades: {} {}",
+                    money(r.statement),
+                    money(r.excluded),
+                    money(r.statement - r.excluded),
+                    r.currency
+                )
+            };
+            ui.weak(format!("{}:", r.label));
+            ui.label(statement);
+            ui.separator();
+            agreement_cell(ui, "journal at import", r);
+            ui.separator();
+            agreement_cell(ui, "now", &now.reconciliation);
+            if now.gone > 0 {
+                ui.weak(format!(
+                    "({} of {} trades deleted)",
+                    now.gone,
+                    check.trades.len()
+                ));
+            }
+        });
+    }
 }
 
 #[cfg(test)]

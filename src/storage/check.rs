@@ -1,0 +1,188 @@
+//! What each imported statement said of itself: where a file states its own
+//! total, a committed import keeps that figure beside the journal's figure
+//! for the same trades, and names those trades (see
+//! `migrations/0004_money_and_stops.sql`).
+//!
+//! A check names the journal's trades that hold the fills of the file's
+//! trades its total covers ([`Import::reconciled_trades`]): the trades the
+//! journal's figure at the import was summed over, so that summing them
+//! again later gives the same figure until one of them is changed or
+//! deleted. The trade ids are not foreign keys: a check outlives the
+//! trades it names, and shows what remains of them.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::Transaction;
+
+use super::{Journal, StorageError, decimal, text};
+use crate::domain::TradeId;
+use crate::import::group::{FillKey, ImportedTrade};
+use crate::import::{Import, Reconciliation};
+
+/// A statement's own total as it was compared with the journal's figure
+/// when the statement was imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementCheck {
+    /// The check's id, in the order imports were committed.
+    pub id: i64,
+    /// The file as the user named it.
+    pub file: String,
+    /// The format it was read as (its command-line name, `mt4`).
+    pub format: String,
+    /// When the import was committed.
+    pub imported_at: DateTime<Utc>,
+    /// The statement's figure beside the journal's, as at the import.
+    pub reconciliation: Reconciliation,
+    /// The trades the journal's figure was summed over, in id order (some
+    /// may have been deleted since).
+    pub trades: Vec<TradeId>,
+}
+
+/// The journal's trades that hold the fills of the file's trades its total
+/// covers, in id order, once each.
+///
+/// `written` are the trades the import wrote under `ids`; they are the
+/// file's own trades when `own_grouping`. Otherwise each covered fill is
+/// looked up by its account and key among those written and, through
+/// `known`, among the fills the journal held before: the file's fill keys,
+/// and for each fill the trade that held it (0 for none).
+pub(super) fn checked_trades(
+    import: &Import,
+    written: &[ImportedTrade],
+    ids: &[TradeId],
+    own_grouping: bool,
+    known: Option<(&[FillKey], &[i64])>,
+) -> Vec<TradeId> {
+    let mut found = BTreeSet::new();
+    if own_grouping {
+        for (trade, id) in import.trades.iter().zip(ids) {
+            if import.reconciles(trade) {
+                found.insert(*id);
+            }
+        }
+        return found.into_iter().collect();
+    }
+    let mut holder: HashMap<(&str, &str), i64> = HashMap::new();
+    if let Some((keys, holders)) = known {
+        for ((fill, key), &id) in import.fills.iter().zip(keys).zip(holders) {
+            if id != 0 {
+                holder.insert((super::import::account_of(fill), key.0.as_str()), id);
+            }
+        }
+    }
+    for (trade, id) in written.iter().zip(ids) {
+        for source in &trade.sources {
+            holder
+                .entry((trade.trade.account.as_str(), source.key.0.as_str()))
+                .or_insert(id.0);
+        }
+    }
+    for trade in import.reconciled_trades() {
+        for source in &trade.sources {
+            let key = (trade.trade.account.as_str(), source.key.0.as_str());
+            if let Some(&id) = holder.get(&key) {
+                found.insert(TradeId(id));
+            }
+        }
+    }
+    found.into_iter().collect()
+}
+
+/// Writes the check of `import`'s total, naming `trades`, as committed `at`.
+pub(super) fn write_check(
+    tx: &Transaction<'_>,
+    import: &Import,
+    check: &Reconciliation,
+    trades: &[TradeId],
+    at: DateTime<Utc>,
+) -> Result<(), StorageError> {
+    let Reconciliation {
+        label,
+        currency,
+        statement,
+        excluded,
+        journal,
+    } = check;
+    tx.prepare_cached(
+        "INSERT INTO statement_check \
+         (file, format, imported_at, label, currency, statement, excluded, journal) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(rusqlite::params![
+        import.file,
+        import.format.as_str(),
+        at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        label,
+        currency,
+        statement.to_string(),
+        excluded.to_string(),
+        journal.to_string(),
+    ])?;
+    let check_id = tx.last_insert_rowid();
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO statement_check_trade (check_id, trade_id) VALUES (?1, ?2)",
+    )?;
+    for id in trades {
+        insert.execute([check_id, id.0])?;
+    }
+    Ok(())
+}
+
+impl Journal {
+    /// Every statement check kept with an import, in the order the imports
+    /// were committed, each with the trades it names.
+    pub fn statement_checks(&self) -> Result<Vec<StatementCheck>, StorageError> {
+        let mut checks = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, file, format, imported_at, label, currency, statement, excluded, journal \
+             FROM statement_check ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let at = text(row, 3)?;
+            let imported_at = DateTime::parse_from_rfc3339(at)
+                .map_err(|_| StorageError::Corrupt {
+                    what: "statement check time",
+                    value: at.to_owned(),
+                })?
+                .with_timezone(&Utc);
+            checks.push(StatementCheck {
+                id: row.get(0)?,
+                file: row.get(1)?,
+                format: row.get(2)?,
+                imported_at,
+                reconciliation: Reconciliation {
+                    label: row.get(4)?,
+                    currency: row.get(5)?,
+                    statement: decimal("statement check figure", text(row, 6)?)?,
+                    excluded: decimal("statement check excluded", text(row, 7)?)?,
+                    journal: decimal("statement check journal figure", text(row, 8)?)?,
+                },
+                trades: Vec::new(),
+            });
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT check_id, trade_id FROM statement_check_trade ORDER BY check_id, trade_id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut at = 0;
+        while let Some(row) = rows.next()? {
+            let check_id: i64 = row.get(0)?;
+            while checks.get(at).is_some_and(|c| c.id < check_id) {
+                at += 1;
+            }
+            match checks.get_mut(at) {
+                Some(check) if check.id == check_id => check.trades.push(TradeId(row.get(1)?)),
+                // The foreign key keeps a check's trades with their check.
+                _ => {
+                    return Err(StorageError::Corrupt {
+                        what: "trade of a missing statement check",
+                        value: check_id.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(checks)
+    }
+}
