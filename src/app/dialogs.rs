@@ -1,12 +1,8 @@
 //! File dialogs on their own threads, so the window keeps drawing while one is open.
 
-use std::future::Future;
 use std::path::PathBuf;
-use std::pin::pin;
-use std::sync::Arc;
 use std::sync::mpsc::Sender;
-use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, Thread};
+use std::thread;
 
 /// A file the user chose.
 #[derive(Debug)]
@@ -35,7 +31,8 @@ fn no_file(started: std::time::Instant, export: bool) -> DialogResult {
 /// Asks for a file to import (a journal or a broker statement); sends the
 /// choice (if any) and wakes the UI.
 pub fn pick_import(results: Sender<DialogResult>, ctx: egui::Context) {
-    spawn(move || {
+    let fallback = results.clone();
+    spawn(fallback, false, move || {
         let dialog = rfd::AsyncFileDialog::new()
             .set_title("Import trades")
             .add_filter(
@@ -44,7 +41,7 @@ pub fn pick_import(results: Sender<DialogResult>, ctx: egui::Context) {
             )
             .add_filter("All files", &["*"]);
         let started = std::time::Instant::now();
-        let result = match block_on(dialog.pick_file()) {
+        let result = match pollster::block_on(dialog.pick_file()) {
             Some(file) => DialogResult::Import(file.path().to_path_buf()),
             None => no_file(started, false),
         };
@@ -55,13 +52,14 @@ pub fn pick_import(results: Sender<DialogResult>, ctx: egui::Context) {
 
 /// Asks where to export the journal; sends the choice (if any) and wakes the UI.
 pub fn pick_export(results: Sender<DialogResult>, ctx: egui::Context) {
-    spawn(move || {
+    let fallback = results.clone();
+    spawn(fallback, true, move || {
         let dialog = rfd::AsyncFileDialog::new()
             .set_title("Export the journal")
             .set_file_name("tranche-journal.json")
             .add_filter("Tranche journal (JSON)", &["json"]);
         let started = std::time::Instant::now();
-        let result = match block_on(dialog.save_file()) {
+        let result = match pollster::block_on(dialog.save_file()) {
             Some(file) => DialogResult::Export(file.path().to_path_buf()),
             None => no_file(started, true),
         };
@@ -70,30 +68,16 @@ pub fn pick_export(results: Sender<DialogResult>, ctx: egui::Context) {
     });
 }
 
-fn spawn(job: impl FnOnce() + Send + 'static) {
-    // If no thread can be started there is no dialog; the button simply does nothing.
-    let _ = thread::Builder::new()
+/// Runs a dialog on a thread of its own. If no thread can be started there
+/// is no dialog: `results` hears at once that no file was chosen, as when no
+/// file chooser can be shown, so the app asks for a path instead (and its
+/// Import and Export buttons are free again).
+fn spawn(results: Sender<DialogResult>, export: bool, job: impl FnOnce() + Send + 'static) {
+    let started = std::time::Instant::now();
+    let spawned = thread::Builder::new()
         .name("file-dialog".to_owned())
         .spawn(job);
-}
-
-struct ThreadWaker(Thread);
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-/// Runs a future to completion on this (dialog) thread.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
-    let mut context = Context::from_waker(&waker);
-    loop {
-        match future.as_mut().poll(&mut context) {
-            Poll::Ready(output) => return output,
-            Poll::Pending => thread::park(),
-        }
+    if spawned.is_err() {
+        let _ = results.send(no_file(started, export));
     }
 }

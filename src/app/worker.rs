@@ -194,6 +194,8 @@ pub struct Worker {
     jobs: Sender<Job>,
     replies: Receiver<Reply>,
     busy: usize,
+    /// Why the worker's thread could not be started, until a poll reports it.
+    not_started: Option<String>,
 }
 
 impl Worker {
@@ -229,12 +231,15 @@ impl Worker {
                     run_job(store.as_mut(), &mut staged, job, &send);
                 }
             });
-        // Without a thread the replies channel simply closes; `poll` then reports it.
+        // Without a thread nothing will open the journal: the first poll says so.
         let busy = usize::from(spawned.is_ok());
         Worker {
             jobs,
             replies,
             busy,
+            not_started: spawned
+                .err()
+                .map(|err| format!("the journal's thread could not be started: {err}")),
         }
     }
 
@@ -253,6 +258,13 @@ impl Worker {
     /// The replies that have arrived since the last call.
     pub fn poll(&mut self) -> Vec<Reply> {
         let mut out = Vec::new();
+        if let Some(message) = self.not_started.take() {
+            out.push(Reply::Failed {
+                job: JobKind::Open,
+                what: "Opening the journal".to_owned(),
+                message,
+            });
+        }
         loop {
             match self.replies.try_recv() {
                 Ok(reply) => {

@@ -119,7 +119,12 @@ impl<'c> BulkInsert<'c> {
                     Value::Text(text) => ffi::sqlite3_bind_text64(
                         statement,
                         index,
-                        text.as_ptr().cast::<c_char>(),
+                        // An empty `&str` may point nowhere (a `String::new()`
+                        // holds a dangling pointer); a static one points at
+                        // valid memory, as SQLite expects of any pointer.
+                        if text.is_empty() { "" } else { text }
+                            .as_ptr()
+                            .cast::<c_char>(),
                         text.len() as u64,
                         ffi::SQLITE_STATIC(),
                         ffi::SQLITE_UTF8 as u8,
