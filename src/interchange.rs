@@ -692,6 +692,7 @@ pub fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

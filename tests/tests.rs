@@ -1,6 +1,7 @@
 //! Integration tests, compiled as one binary. Each module tests one part;
 //! `helpers` holds the trades and files they share, `harness` the driving of
 //! the app.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod analysis;
 mod cli;

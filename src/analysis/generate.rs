@@ -297,6 +297,7 @@ pub fn trade(rng: &mut SplitMix64) -> Trade {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

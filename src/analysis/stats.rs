@@ -1070,6 +1070,7 @@ fn finish(partial: Partial<'_>) -> JournalStats {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::analysis::generate::journal;

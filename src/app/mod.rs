@@ -1091,6 +1091,7 @@ impl eframe::App for TrancheApp {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -13,6 +13,7 @@ pub fn sample_trades() -> Result<Vec<Trade>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::analysis::{Rule, RuleSettings, Verdict, analyze};

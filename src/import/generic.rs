@@ -815,6 +815,7 @@ impl ColumnMapping {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::import::{ImportOptions, Parsed};

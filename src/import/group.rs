@@ -1102,6 +1102,7 @@ fn group_in_parts(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::import::InstrumentKind;

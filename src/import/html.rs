@@ -336,6 +336,7 @@ pub fn table_rows(text: &str) -> Vec<Row> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

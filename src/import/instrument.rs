@@ -355,6 +355,7 @@ pub fn usual_multiplier(symbol: &str) -> Option<(Decimal, &'static str)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

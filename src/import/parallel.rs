@@ -84,6 +84,7 @@ pub(crate) fn join<A: Send, B: Send>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

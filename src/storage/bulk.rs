@@ -13,6 +13,7 @@
 //! inside one call to [`BulkInsert::execute`], which borrows the values for
 //! the whole call. Nothing is left bound between calls, and every parameter
 //! is bound in each call.
+#![allow(unsafe_code)] // The one module that binds SQLite text; every block has a SAFETY comment.
 
 use std::ffi::{CStr, c_char, c_int};
 use std::marker::PhantomData;
@@ -170,6 +171,7 @@ impl Drop for BulkInsert<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -994,6 +994,7 @@ impl<'c> Inserts<'c> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::domain::Fill as Execution;

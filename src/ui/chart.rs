@@ -382,6 +382,7 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::analysis::{RuleSettings, analyze_with_steps};

@@ -504,6 +504,7 @@ impl FromStr for RowKind {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::analysis::Rule;

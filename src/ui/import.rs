@@ -902,6 +902,7 @@ fn matching_zones(query: &str, local: Tz) -> Vec<Tz> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

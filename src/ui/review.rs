@@ -1666,6 +1666,7 @@ fn statements_table(ui: &mut Ui, cache: &Cache, zone: &Zone) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

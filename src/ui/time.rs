@@ -186,6 +186,7 @@ pub fn parse_date(text: &str) -> Result<Option<NaiveDate>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -2,6 +2,7 @@
 //! computing its statistics: the target is under 150 ms in release on two cores.
 //!
 //! Run with `cargo bench --bench analysis`.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::hint::black_box;
 use std::time::Instant;

@@ -9,6 +9,7 @@
 //! Run with `cargo bench --bench import` (set `TRANCHE_BENCH_FILLS` for
 //! another size). The `sqlite3` command-line shell must be on the PATH for the
 //! comparison; without it only the import is timed.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::fmt::Write as _;
 use std::process::Command;

@@ -2,6 +2,7 @@
 //! events each in one transaction, then loading them all back.
 //!
 //! `cargo bench --bench journal -- 100000`
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::time::Instant;
 

@@ -4,6 +4,7 @@
 //! (egui's pass plus tessellation).
 //!
 //! Run with `cargo bench --bench review`; it prints medians.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

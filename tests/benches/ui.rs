@@ -3,6 +3,7 @@
 //!
 //! Run with `cargo bench --bench ui`. Each frame is measured as egui's pass
 //! plus tessellation (everything the CPU does before the GPU draws).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
