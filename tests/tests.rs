@@ -8,6 +8,7 @@ mod domain;
 mod harness;
 mod helpers;
 mod import;
+mod import_das;
 mod import_dialog;
 mod import_journal;
 mod interchange;

@@ -321,6 +321,7 @@ fn preview(
         skip_bad_rows: options.skip_bad_rows,
         column_mapping: options.column_mapping,
         multipliers: multipliers.into_iter().collect(),
+        date: None,
     };
     let reading = format!("Reading {}", file.name);
     let mut report = progress(&reading, send);
