@@ -1,10 +1,11 @@
 //! DAS Trader Pro Trades window exports: the reader on fixtures written for
 //! the project (unsorted rows, `SS` short sells and `SS` closing a long,
 //! scale-ins, partial exits, trailing commas, identical rows at one second,
-//! fee columns), the file's own P / L against the journal, and the file
-//! refused without its trading day.
+//! fee columns), the file's own P / L against the journal, and the trading
+//! day given on the command line.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -292,4 +293,75 @@ fn real_trades_window_export() {
     let check = result.reconciliation().unwrap();
     assert_eq!(check.statement, dec!(74.76));
     assert!(check.agrees(), "{check}");
+}
+
+mod command_line {
+    use super::*;
+
+    fn tranche() -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tranche"));
+        command.env_remove("TRANCHE_JOURNAL");
+        command
+    }
+
+    #[test]
+    fn the_trading_day_is_given_with_date() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("j.sqlite");
+        let file = fixture_path("trades.csv");
+        let run = |extra: &[&str]| {
+            tranche()
+                .args(["--journal", journal.to_str().unwrap(), "import"])
+                .args(extra)
+                .arg(&file)
+                .output()
+                .unwrap()
+        };
+
+        let refused = run(&["--tz", "America/New_York"]);
+        assert!(!refused.status.success());
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains(
+                "trades.csv: a DAS Trader trades export has times but no date; \
+                 give the trading day with --date YYYY-MM-DD"
+            ),
+            "{stderr}"
+        );
+        assert!(!journal.exists(), "nothing is written");
+
+        let bad = run(&["--date", "12/03/2024"]);
+        assert!(!bad.status.success());
+        let stderr = String::from_utf8_lossy(&bad.stderr);
+        assert!(
+            stderr.contains("is not a date written YYYY-MM-DD"),
+            "{stderr}"
+        );
+
+        let done = run(&["--tz", "America/New_York", "--date", "2024-03-12"]);
+        let stdout = String::from_utf8_lossy(&done.stdout);
+        assert!(
+            done.status.success(),
+            "{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+        assert!(
+            stdout.contains("format: DAS Trader Pro trades (das)"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("from 2024-03-12T09:31:05-04:00 to 2024-03-12T15:55:00-04:00"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("statement 665.00 USD; journal 665.00 USD: agrees"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("5 trades added, 0 trades extended, 16 new fills"),
+            "{stdout}"
+        );
+        let trades = Journal::open(&journal).unwrap().trades().unwrap();
+        assert_eq!(trades.len(), 5);
+    }
 }
