@@ -1,22 +1,28 @@
 //! DAS Trader Pro Trades window exports: the reader on fixtures written for
 //! the project (unsorted rows, `SS` short sells and `SS` closing a long,
 //! scale-ins, partial exits, trailing commas, identical rows at one second,
-//! fee columns), the file's own P / L against the journal, and the trading
-//! day given on the command line.
+//! fee columns), the file's own P / L against the journal, the trading day
+//! given on the command line, and the import dialog asking for it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::NaiveDate;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 use tranche::analysis::analyze;
+use tranche::app::{Preferences, TrancheApp, journal};
 use tranche::domain::EventKind;
 use tranche::import::{
     Format, GroupOptions, Import, ImportOptions, ImportedTrade, detect, import, parse_as,
 };
 use tranche::storage::Journal;
+use tranche::ui::time::Zone;
+
+use crate::harness::{App, click, fill, has_text_containing, settle};
 
 fn fixture_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -363,5 +369,101 @@ mod command_line {
         );
         let trades = Journal::open(&journal).unwrap().trades().unwrap();
         assert_eq!(trades.len(), 5);
+    }
+}
+
+mod dialog {
+    use super::*;
+
+    fn has_text(harness: &App, text: &str) -> bool {
+        harness.query_by_label(text).is_some()
+    }
+
+    fn is_enabled(harness: &App, label: &str) -> bool {
+        !harness.get_by_label(label).accesskit_node().is_disabled()
+    }
+
+    fn app(path: &Path) -> App {
+        let opener = journal::opener(path.to_path_buf());
+        let preferences = Preferences {
+            zone: Zone::parse("UTC").expect("UTC"),
+            ..Preferences::default()
+        };
+        let mut harness = Harness::builder()
+            .with_size([1280.0, 800.0])
+            .build_eframe(move |cc| {
+                TrancheApp::with_preferences(&cc.egui_ctx, opener, preferences)
+            });
+        settle(&mut harness);
+        harness
+    }
+
+    fn open(harness: &mut App, file: &Path) {
+        harness.state_mut().import_file(file.to_path_buf());
+        settle(harness);
+    }
+
+    #[test]
+    fn the_dialog_asks_for_the_trading_day_and_remembers_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite");
+        let mut harness = app(&path);
+        open(&mut harness, &fixture_path("trades.csv"));
+
+        let dialog = harness.state().import_dialog().expect("the dialog opens");
+        assert_eq!(dialog.format(), Format::DasTrades);
+        assert!(dialog.needs_date());
+        assert!(has_text_containing(&harness, "Trading day"));
+        assert!(has_text(
+            &harness,
+            "This file gives times of day but no date: type its trading day above (YYYY-MM-DD)."
+        ));
+        assert!(!is_enabled(&harness, "Import"));
+
+        fill(&mut harness, "Trading day", "2024-13-01");
+        assert!(has_text(&harness, "not a date (YYYY-MM-DD)"));
+        assert!(!is_enabled(&harness, "Import"));
+
+        // A valid day: the preview is read, in the import zone (local).
+        fill(&mut harness, "Trading day", "2024-03-12");
+        assert!(has_text(&harness, "DAS Trader Pro trades"));
+        assert!(has_text(&harness, "16 fills"));
+        assert!(has_text(&harness, "5 trades, 1 still open"));
+        assert!(has_text(&harness, &range(12)), "{}", range(12));
+        assert!(is_enabled(&harness, "Import"));
+
+        // Another day moves every time, and the preview follows.
+        fill(&mut harness, "Trading day", "2024-03-13");
+        assert!(has_text(&harness, &range(13)), "{}", range(13));
+
+        click(&mut harness, "Import");
+        assert!(harness.state().import_dialog().is_none());
+        assert_eq!(harness.state().trades().len(), 5);
+        let stored = Journal::open(&path).unwrap().trades().unwrap();
+        assert_eq!(stored.len(), 5);
+
+        // The next file of the kind offers the day typed last.
+        open(&mut harness, &fixture_path("fees.csv"));
+        let dialog = harness.state().import_dialog().expect("the dialog opens");
+        assert_eq!(dialog.date(), NaiveDate::from_ymd_opt(2024, 3, 13));
+        assert!(has_text(&harness, "3 fills"));
+    }
+
+    /// The preview's dates for the file read on 2024-03-`day` in the
+    /// machine's zone, shown in UTC.
+    fn range(day: u32) -> String {
+        let zone = tranche::import::local_zone();
+        let at = |h, m| {
+            let local = NaiveDate::from_ymd_opt(2024, 3, day)
+                .and_then(|d| d.and_hms_opt(h, m, 0))
+                .unwrap();
+            chrono::TimeZone::from_local_datetime(&zone, &local)
+                .earliest()
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+                .format("%Y-%m-%d %H:%M +00:00")
+                .to_string()
+        };
+        format!("From {} to {}", at(9, 31), at(15, 55))
     }
 }

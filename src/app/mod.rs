@@ -171,6 +171,9 @@ pub struct TrancheApp {
     path_prompt: Option<PathPrompt>,
     /// The multipliers imports use, as stored in the journal.
     multipliers: Multipliers,
+    /// The last trading day typed in the import dialog, offered the next
+    /// time it asks for one (for this run of the app only).
+    import_date: Option<chrono::NaiveDate>,
 }
 
 impl TrancheApp {
@@ -230,6 +233,7 @@ impl TrancheApp {
             import_dialog: None,
             path_prompt: None,
             multipliers: Multipliers::new(),
+            import_date: None,
         }
     }
 
@@ -451,7 +455,7 @@ impl TrancheApp {
     fn statement_reply(&mut self, reply: StatementReply, now: f64) {
         match reply {
             StatementReply::Opened(file) => {
-                self.import_dialog = Some(ImportDialog::new(file));
+                self.import_dialog = Some(ImportDialog::new(file).with_date(self.import_date));
             }
             StatementReply::Committed {
                 id: _,
@@ -1044,6 +1048,9 @@ impl eframe::App for TrancheApp {
                 total: p.total,
             });
             commands.extend(dialog.show(&ctx, &self.prefs.zone, progress));
+            if let Some(date) = dialog.date() {
+                self.import_date = Some(date);
+            }
         }
 
         for command in commands {
