@@ -78,13 +78,18 @@ pub struct ImportArgs {
     /// The file's format: `json` (a tranche-journal file) or a broker format
     /// (csv, ibkr-csv, ibkr-xml, thinkorswim, mt4, mt5, mt5-csv, tradovate,
     /// tradovate-performance, ninjatrader-executions, ninjatrader-trades,
-    /// webull, kraken). By default it is detected from the file's content.
+    /// webull, kraken, das). By default it is detected from the file's content.
     #[arg(long, value_name = "NAME")]
     pub format: Option<String>,
     /// The time zone of times a broker file gives without one (default: the
     /// local zone), as an IANA name such as America/New_York.
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
+    /// The trading day of a broker file that gives times of day without a
+    /// date (a DAS Trader trades export); its times are on this day, in the
+    /// time zone of `--tz`.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub date: Option<chrono::NaiveDate>,
     /// Skip the rows of a broker file that cannot be read, with a warning for
     /// each, instead of importing nothing.
     #[arg(long)]
@@ -96,6 +101,12 @@ pub struct ImportArgs {
     /// (one line per thousand trades).
     #[arg(long)]
     pub progress: bool,
+}
+
+/// A day as `--date` takes it: `YYYY-MM-DD`.
+fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a date written YYYY-MM-DD"))
 }
 
 /// Arguments of `tranche export`.
@@ -350,6 +361,7 @@ fn import_statement(
         tz,
         skip_bad_rows: args.skip_bad_rows,
         multipliers,
+        date: args.date,
         ..ImportOptions::default()
     };
     let file = args.file.display().to_string();

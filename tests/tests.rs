@@ -11,6 +11,7 @@ mod durability;
 mod harness;
 mod helpers;
 mod import;
+mod import_das;
 mod import_dialog;
 mod import_journal;
 mod interchange;

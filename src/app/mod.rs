@@ -175,6 +175,9 @@ pub struct TrancheApp {
     /// The checks of statements' totals kept with imports, loaded with the
     /// journal (the review compares them with the trades as they are now).
     statement_checks: Arc<Vec<StatementCheck>>,
+    /// The last trading day typed in the import dialog, offered the next
+    /// time it asks for one (for this run of the app only).
+    import_date: Option<chrono::NaiveDate>,
 }
 
 impl TrancheApp {
@@ -235,6 +238,7 @@ impl TrancheApp {
             path_prompt: None,
             multipliers: Multipliers::new(),
             statement_checks: Arc::default(),
+            import_date: None,
         }
     }
 
@@ -466,7 +470,7 @@ impl TrancheApp {
     fn statement_reply(&mut self, reply: StatementReply, now: f64) {
         match reply {
             StatementReply::Opened(file) => {
-                self.import_dialog = Some(ImportDialog::new(file));
+                self.import_dialog = Some(ImportDialog::new(file).with_date(self.import_date));
             }
             StatementReply::Committed {
                 id: _,
@@ -1066,6 +1070,9 @@ impl eframe::App for TrancheApp {
                 total: p.total,
             });
             commands.extend(dialog.show(&ctx, &self.prefs.zone, progress));
+            if let Some(date) = dialog.date() {
+                self.import_date = Some(date);
+            }
         }
 
         for command in commands {

@@ -3,10 +3,11 @@
 //!
 //! A chosen file is read once into an [`ImportFile`], whose bytes the dialog
 //! shares. Each [`StatementJob::Preview`] reads those bytes again with the
-//! dialog's options (format, time zone, skip bad rows, column mapping) and the
-//! journal's multipliers, and groups the fills into trades. The result stays on
-//! the worker ([`Staged`]): [`StatementJob::Check`] commits it as a dry run to
-//! say what would be added, and [`StatementJob::Commit`] writes exactly what
+//! dialog's options (format, time zone, trading day, skip bad rows, column
+//! mapping) and the journal's multipliers, and groups the fills into trades.
+//! The result stays on the worker ([`Staged`]): [`StatementJob::Check`]
+//! commits it as a dry run to say what would be added, and
+//! [`StatementJob::Commit`] writes exactly what
 //! the user previewed, in one transaction, then reloads the journal. The
 //! window only ever receives counts and the first warnings, so a file of a
 //! million fills never crosses to the UI thread, nor is dropped there.
@@ -95,6 +96,8 @@ pub struct ReadOptions {
     pub skip_bad_rows: bool,
     /// Which column holds what, for a CSV in no known layout.
     pub column_mapping: Option<ColumnMapping>,
+    /// The trading day, for a format whose files give times only.
+    pub date: Option<chrono::NaiveDate>,
 }
 
 /// A request to read and group a file.
@@ -322,6 +325,7 @@ fn preview(
         skip_bad_rows: options.skip_bad_rows,
         column_mapping: options.column_mapping,
         multipliers: multipliers.into_iter().collect(),
+        date: options.date,
     };
     let reading = format!("Reading {}", file.name);
     let mut report = progress(&reading, send);

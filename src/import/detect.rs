@@ -5,7 +5,8 @@
 //! History Report", "Deals" and "Positions", or, in a report in another
 //! language, the shape of its Positions header). A CSV is recognised by the
 //! header names of one of its first rows, compared without regard to case,
-//! spacing or punctuation. Statements whose trades may come after hundreds of
+//! spacing or punctuation (DAS Trader's Trades window by its `Symb`, `Route`
+//! and `Cloid` or `P / L`). Statements whose trades may come after hundreds of
 //! rows of other sections (IBKR Activity Statements, thinkorswim Account
 //! Statements) are also told by how they begin.
 
@@ -174,6 +175,9 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         }
         if h.has_all(&["txid", "ordertxid", "pair", "vol"]) {
             return Some(Format::KrakenTrades);
+        }
+        if super::das::is_header(&h) {
+            return Some(Format::DasTrades);
         }
         if mt5_sections > 0 && h.has_all(&["Deal", "Symbol", "Type", "Direction"]) {
             return Some(Format::Mt5Csv);

@@ -19,11 +19,12 @@
 //! One module per format: [`generic`] (any CSV of fills, with a [`ColumnMapping`]),
 //! [`ibkr`] (Flex Query CSV and XML), [`thinkorswim`], [`metatrader`] (MT4 and MT5
 //! HTML, MT5 CSV), [`tradovate`], [`ninjatrader`] (executions and trades grid),
-//! [`webull`] and [`kraken`].
+//! [`webull`], [`kraken`] and [`das`] (DAS Trader Pro's Trades window).
 //!
 //! `src/import/FORMATS.md` records, per format, what is read and the choices made
 //! where a broker file is ambiguous.
 
+pub mod das;
 pub mod detect;
 pub mod generic;
 pub mod group;
@@ -44,7 +45,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use rust_decimal::Decimal;
 
 pub use detect::detect;
@@ -81,11 +82,13 @@ pub enum Format {
     WebullOrders,
     /// Kraken trades export CSV.
     KrakenTrades,
+    /// DAS Trader Pro Trades window, exported as CSV (times without a date).
+    DasTrades,
 }
 
 impl Format {
     /// Every format, in the order the import dialog lists them.
-    pub const ALL: [Format; 13] = [
+    pub const ALL: [Format; 14] = [
         Format::GenericCsv,
         Format::IbkrFlexCsv,
         Format::IbkrFlexXml,
@@ -99,6 +102,7 @@ impl Format {
         Format::NinjaTraderTrades,
         Format::WebullOrders,
         Format::KrakenTrades,
+        Format::DasTrades,
     ];
 
     /// The short name used on the command line (`--format NAME`).
@@ -117,6 +121,7 @@ impl Format {
             Format::NinjaTraderTrades => "ninjatrader-trades",
             Format::WebullOrders => "webull",
             Format::KrakenTrades => "kraken",
+            Format::DasTrades => "das",
         }
     }
 
@@ -136,7 +141,14 @@ impl Format {
             Format::NinjaTraderTrades => "NinjaTrader 8 trades",
             Format::WebullOrders => "Webull Orders Records",
             Format::KrakenTrades => "Kraken trades",
+            Format::DasTrades => "DAS Trader Pro trades",
         }
+    }
+
+    /// Whether the format's files give times of day without a date, so that
+    /// the trading day must be given ([`ImportOptions::date`]).
+    pub fn needs_date(self) -> bool {
+        matches!(self, Format::DasTrades)
     }
 }
 
@@ -159,7 +171,7 @@ impl FromStr for Format {
                 value: s.to_owned(),
                 expected: "csv, ibkr-csv, ibkr-xml, thinkorswim, mt4, mt5, mt5-csv, tradovate, \
                            tradovate-performance, ninjatrader-executions, ninjatrader-trades, \
-                           webull, kraken",
+                           webull, kraken, das",
             })
     }
 }
@@ -396,6 +408,10 @@ pub struct ImportOptions {
     /// Multipliers the user set, by symbol or by futures root; they win over
     /// the file and the built-in table.
     pub multipliers: HashMap<String, Decimal>,
+    /// The trading day of a file that gives times of day only (see
+    /// [`Format::needs_date`]): its times are on this day, in `tz`. Such a
+    /// file cannot be read without it.
+    pub date: Option<NaiveDate>,
 }
 
 impl Default for ImportOptions {
@@ -406,6 +422,7 @@ impl Default for ImportOptions {
             skip_bad_rows: false,
             column_mapping: None,
             multipliers: HashMap::new(),
+            date: None,
         }
     }
 }
@@ -421,7 +438,8 @@ pub fn local_zone() -> chrono_tz::Tz {
 /// What a format's reader found in a file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Parsed {
-    /// The fills, in file order.
+    /// The fills, in file order (or in time order, for a file whose rows
+    /// are in no order: DAS Trader's).
     pub fills: Vec<Fill>,
     /// The stop orders, in file order.
     pub stops: Vec<StopOrder>,
@@ -715,6 +733,7 @@ pub fn parse_with_progress(
         Format::NinjaTraderExecutions => ninjatrader::read_executions(&text, &mut sink)?,
         Format::NinjaTraderTrades => ninjatrader::read_trades(&text, &mut sink)?,
         Format::WebullOrders => webull::read(&text, &mut sink)?,
+        Format::DasTrades => das::read(&text, &mut sink)?,
     }
     sink.report(text.len(), text.len());
     Ok(sink.parsed)

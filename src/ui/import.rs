@@ -3,19 +3,21 @@
 //!
 //! [`ImportDialog`] owns the options the user picks: the format (detected
 //! from the content, or another), the time zone of times the file gives
-//! without one, whether to skip rows that cannot be read, and, for a CSV in
-//! no known layout, which column holds what. Whenever they change it asks the
-//! worker for a new preview ([`Command::PreviewImport`]); when one arrives it
-//! asks for a dry run against the journal ([`Command::CheckImport`]). Import
-//! ([`Command::CommitImport`]) writes what the preview showed, in one
-//! transaction; Cancel ([`Command::CloseImport`]) writes nothing.
+//! without one, the trading day of a file that gives times of day only (a
+//! DAS Trader trades export), whether to skip rows that cannot be read, and,
+//! for a CSV in no known layout, which column holds what. Whenever they
+//! change it asks the worker for a new preview ([`Command::PreviewImport`]);
+//! when one arrives it asks for a dry run against the journal
+//! ([`Command::CheckImport`]). Import ([`Command::CommitImport`]) writes
+//! what the preview showed, in one transaction; Cancel
+//! ([`Command::CloseImport`]) writes nothing.
 //!
 //! A reply that answers an older request is ignored, so the dialog never
 //! shows a preview of options the user has already changed.
 
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 use egui::{Id, Key, Modifiers, RichText, Ui};
 
@@ -190,6 +192,8 @@ pub struct ImportDialog {
     tz: Tz,
     local: Tz,
     zone_search: String,
+    /// The trading day as typed, for a format whose files give times only.
+    date_text: String,
     skip_bad_rows: bool,
     mapping: ColumnMapping,
     /// The request on its way, with the options it was made with.
@@ -215,6 +219,7 @@ impl ImportDialog {
             tz: local,
             local,
             zone_search: String::new(),
+            date_text: String::new(),
             skip_bad_rows: false,
             mapping,
             in_flight: None,
@@ -224,6 +229,24 @@ impl ImportDialog {
             committing: None,
             commit_error: None,
         }
+    }
+
+    /// The same dialog with the trading day filled in (the last one typed).
+    pub fn with_date(mut self, date: Option<NaiveDate>) -> Self {
+        if let Some(date) = date {
+            self.date_text = date.format("%Y-%m-%d").to_string();
+        }
+        self
+    }
+
+    /// The trading day typed, when it is a date.
+    pub fn date(&self) -> Option<NaiveDate> {
+        parse_day(&self.date_text)
+    }
+
+    /// Whether the format chosen needs the trading day typed.
+    pub fn needs_date(&self) -> bool {
+        self.format.needs_date()
     }
 
     /// The file being imported.
@@ -317,11 +340,32 @@ impl ImportDialog {
         } else {
             None
         };
+        let date = if self.needs_date() {
+            match self.date() {
+                Some(date) => Some(date),
+                None if self.date_text.trim().is_empty() => {
+                    return Err(
+                        "This file gives times of day but no date: type its trading \
+                                day above (YYYY-MM-DD)."
+                            .to_owned(),
+                    );
+                }
+                None => {
+                    return Err(format!(
+                        "{:?} is not a date: type the trading day as YYYY-MM-DD.",
+                        self.date_text.trim()
+                    ));
+                }
+            }
+        } else {
+            None
+        };
         Ok(ReadOptions {
             format: self.format,
             tz: self.tz,
             skip_bad_rows: self.skip_bad_rows,
             column_mapping,
+            date,
         })
     }
 
@@ -467,6 +511,10 @@ impl ImportDialog {
                     ui.end_row();
                     self.zone_row(ui);
                     ui.end_row();
+                    if self.needs_date() {
+                        self.date_row(ui);
+                        ui.end_row();
+                    }
                 });
             ui.checkbox(&mut self.skip_bad_rows, "Skip rows that cannot be read")
                 .on_hover_text("Each skipped row is listed as a warning with its line");
@@ -595,6 +643,27 @@ impl ImportDialog {
                 ui.memory_mut(|memory| memory.request_focus(search_id));
             }
             ui.weak("for times the file gives without a zone");
+        });
+    }
+
+    fn date_row(&mut self, ui: &mut Ui) {
+        let label = ui.label("Trading day");
+        ui.horizontal(|ui| {
+            let invalid = !self.date_text.trim().is_empty() && self.date().is_none();
+            let mut edit = egui::TextEdit::singleline(&mut self.date_text)
+                .hint_text("YYYY-MM-DD")
+                .desired_width(110.0);
+            if invalid {
+                edit = edit.text_color(error_color(ui));
+            }
+            ui.add(edit)
+                .labelled_by(label.id)
+                .on_hover_text("The day the file's trades were made: it gives times only");
+            if invalid {
+                ui.colored_label(error_color(ui), "not a date (YYYY-MM-DD)");
+            } else {
+                ui.weak("the file gives times of day only");
+            }
         });
     }
 
@@ -763,6 +832,11 @@ impl ImportDialog {
             }
         }
     }
+}
+
+/// A day typed as `YYYY-MM-DD`.
+fn parse_day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
 }
 
 /// The progress of the worker's job as a bar; `false` when there is none.
