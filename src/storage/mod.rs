@@ -679,7 +679,23 @@ impl Journal {
 /// The connection settings of every journal.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // journal_mode returns the mode in force ("memory" for an in-memory journal).
-    let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    // Switching a new file to WAL needs it to itself for a moment; SQLite
+    // does not always wait for that, so wait here as the busy timeout would.
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)) {
+            Ok(_mode) => break,
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(e),
+        }
+    }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     // Reads of a large journal go through memory-mapped pages instead of a
