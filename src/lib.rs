@@ -12,6 +12,7 @@
 //! - [`views`]: trades with their analysis as the command line prints them.
 //! - [`report`]: journal statistics as JSON and text for `tranche report`.
 //! - [`cli`]: the command line (`tranche import`, `export`, `trades`, `show`, `report`).
+//! - [`model`]: the app's state as its panels see it, shared by `app` and `ui`.
 //! - [`app`]: the desktop app: the loaded journal, a worker thread for I/O, commands.
 //! - [`ui`]: the app's panels: trade list, editor, chart, detail, settings.
 pub mod analysis;
@@ -21,6 +22,7 @@ pub mod domain;
 pub mod files;
 pub mod import;
 pub mod interchange;
+pub mod model;
 pub mod report;
 pub mod storage;
 pub mod ui;

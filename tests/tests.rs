@@ -15,6 +15,7 @@ mod import_das;
 mod import_dialog;
 mod import_journal;
 mod interchange;
+mod layers;
 mod money;
 mod review;
 mod statement_checks;

@@ -537,12 +537,12 @@ impl tranche::app::store::Store for FailingStore {
     ) -> Result<tranche::storage::ImportOutcome, StoreError> {
         Err("the disk is full".into())
     }
-    fn import_multipliers(&self) -> Result<tranche::app::store::Multipliers, StoreError> {
+    fn import_multipliers(&self) -> Result<tranche::model::Multipliers, StoreError> {
         Ok(Default::default())
     }
     fn set_import_multipliers(
         &mut self,
-        _: &tranche::app::store::Multipliers,
+        _: &tranche::model::Multipliers,
     ) -> Result<(), StoreError> {
         Err("the disk is full".into())
     }

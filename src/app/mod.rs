@@ -1,7 +1,7 @@
 //! The desktop app: the window, the loaded journal, and the one place where
 //! the panels' commands are applied.
 //!
-//! [`TrancheApp`] holds every loaded trade with its analysis ([`model::Trades`]),
+//! [`TrancheApp`] holds every loaded trade with its analysis ([`crate::model::Trades`]),
 //! recomputed only when the journal or the rule settings change. The journal
 //! itself lives on a background thread ([`worker`]): opening, loading, saving,
 //! importing and exporting never block a frame. Panels from [`crate::ui`] draw
@@ -14,7 +14,6 @@
 mod dialogs;
 mod interchange_io;
 pub mod journal;
-pub mod model;
 pub mod sample;
 pub mod statement;
 pub mod store;
@@ -40,8 +39,8 @@ use crate::ui::settings::SettingsPanel;
 use crate::ui::time::Zone;
 use crate::ui::{Command, Theme, View, ViewContext};
 
+use crate::model::{TradeRow, Trades};
 use dialogs::DialogResult;
-use model::{TradeRow, Trades};
 use statement::{StatementJob, StatementReply};
 use store::{Multipliers, Store};
 use worker::{Job, JobKind, Opener, Reply, Worker};

@@ -8,8 +8,6 @@
 
 use std::collections::BTreeMap;
 
-use rust_decimal::Decimal;
-
 use crate::analysis::RuleSettings;
 use crate::domain::{Trade, TradeId};
 use crate::import::{GroupOptions, Import};
@@ -18,8 +16,7 @@ use crate::storage::{ImportOutcome, StatementCheck};
 /// An error from a store, already written for a person to read.
 pub type StoreError = Box<dyn std::error::Error + Send + Sync>;
 
-/// The multipliers the user set for imports, by symbol or futures root (upper case).
-pub type Multipliers = BTreeMap<String, Decimal>;
+pub use crate::model::Multipliers;
 
 /// Why the in-memory journal refuses a broker import.
 pub const MEMORY_CANNOT_IMPORT: &str = "the in-memory journal cannot import broker statements: \

@@ -11,7 +11,6 @@ use std::thread;
 
 use crate::analysis::{RuleSettings, TradeAnalysis, analyze};
 use crate::domain::{Trade, TradeId};
-use crate::storage::StatementCheck;
 
 use super::interchange_io;
 use super::statement::{self, ImportFile, Staged, StatementJob, StatementReply};
@@ -346,17 +345,7 @@ pub fn analyze_all(
     })
 }
 
-/// The journal as the app holds it: every trade with its analysis, the rule
-/// settings the analyses used, and the checks kept of statements' totals.
-#[derive(Debug)]
-pub struct Loaded {
-    /// The trades by id with their analyses.
-    pub rows: Vec<(TradeId, Arc<Trade>, TradeAnalysis)>,
-    /// The rule settings the analyses used.
-    pub settings: RuleSettings,
-    /// The statement checks, in the order they were kept.
-    pub checks: Vec<StatementCheck>,
-}
+pub use crate::model::Loaded;
 
 /// Reads every trade, the rule settings and the statement checks, and
 /// analyses the trades, reporting progress.

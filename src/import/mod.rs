@@ -549,6 +549,25 @@ impl Reconciliation {
     }
 }
 
+/// A statement's own total as it was compared with the journal's figure
+/// when the statement was imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementCheck {
+    /// The check's id, in the order imports were committed.
+    pub id: i64,
+    /// The file as the user named it.
+    pub file: String,
+    /// The format it was read as (its command-line name, `mt4`).
+    pub format: String,
+    /// When the import was committed.
+    pub imported_at: chrono::DateTime<chrono::Utc>,
+    /// The statement's figure beside the journal's, as at the import.
+    pub reconciliation: Reconciliation,
+    /// The trades the journal's figure was summed over, in id order (some
+    /// may have been deleted since).
+    pub trades: Vec<crate::domain::TradeId>,
+}
+
 impl fmt::Display for Reconciliation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let money = |d: Decimal| crate::analysis::format::money(d);

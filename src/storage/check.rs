@@ -10,6 +10,7 @@
 //! deleted. The trade ids are not foreign keys: a check outlives the
 //! trades it names, and shows what remains of them.
 
+pub use crate::import::StatementCheck;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -19,25 +20,6 @@ use super::{Journal, StorageError, decimal, text};
 use crate::domain::TradeId;
 use crate::import::group::{FillKey, ImportedTrade};
 use crate::import::{Import, Reconciliation};
-
-/// A statement's own total as it was compared with the journal's figure
-/// when the statement was imported.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatementCheck {
-    /// The check's id, in the order imports were committed.
-    pub id: i64,
-    /// The file as the user named it.
-    pub file: String,
-    /// The format it was read as (its command-line name, `mt4`).
-    pub format: String,
-    /// When the import was committed.
-    pub imported_at: DateTime<Utc>,
-    /// The statement's figure beside the journal's, as at the import.
-    pub reconciliation: Reconciliation,
-    /// The trades the journal's figure was summed over, in id order (some
-    /// may have been deleted since).
-    pub trades: Vec<TradeId>,
-}
 
 /// The journal's trades that hold the fills of the file's trades its total
 /// covers, in id order, once each.

@@ -21,11 +21,11 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 use egui::{Id, Key, Modifiers, RichText, Ui};
 
-use crate::app::statement::{
+use crate::import::{ColumnMapping, Format, ImportError, Warning, local_zone};
+use crate::model::import::{
     CommitSummary, ImportFile, PreviewRequest, PreviewSummary, ReadOptions, StatementReply,
     next_request_id,
 };
-use crate::import::{ColumnMapping, Format, ImportError, Warning, local_zone};
 
 use super::time::Zone;
 use super::{Command, error_color};

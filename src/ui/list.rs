@@ -15,8 +15,8 @@ use egui_extras::{Column, TableBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Rule, format};
-use crate::app::model::{TradeRow, Trades};
 use crate::domain::TradeId;
+use crate::model::{TradeRow, Trades};
 
 use super::filter::TradeFilter;
 use super::time::Zone;

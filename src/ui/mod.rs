@@ -29,11 +29,11 @@ use egui::{Color32, RichText};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{Rule, RuleSettings, Step, format};
-use crate::app::model::Trades;
-use crate::app::statement::PreviewRequest;
-use crate::app::store::Multipliers;
 use crate::domain::{Trade, TradeId};
 use crate::import::Reconciliation;
+use crate::model::Multipliers;
+use crate::model::Trades;
+use crate::model::import::PreviewRequest;
 use rust_decimal::Decimal;
 
 use time::Zone;
@@ -152,7 +152,7 @@ pub struct ViewContext<'a> {
     pub filter: &'a filter::TradeFilter,
     /// The checks of statements' totals kept with imports, shared with
     /// work off the UI thread.
-    pub statement_checks: &'a std::sync::Arc<Vec<crate::storage::StatementCheck>>,
+    pub statement_checks: &'a std::sync::Arc<Vec<crate::import::StatementCheck>>,
     /// Whether the journal is busy (a save or import under way).
     pub busy: bool,
 }

@@ -35,11 +35,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::stats::{Analysed, Breakdown, Filter, JournalStats, journal_stats};
 use crate::analysis::{Rule, RuleSettings};
-use crate::app::model::TradeRow;
 use crate::domain::TradeId;
+use crate::import::StatementCheck;
 use crate::import::{Format, Reconciliation};
+use crate::model::TradeRow;
 use crate::report::{Report, SMALL_SAMPLE, report_json};
-use crate::storage::StatementCheck;
 use crate::ui::time::Zone;
 use crate::ui::{Command, ViewContext, agreement_color, rule_color};
 

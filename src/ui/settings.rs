@@ -7,8 +7,8 @@ use egui::{RichText, Ui};
 use rust_decimal::Decimal;
 
 use crate::analysis::{Rule, RuleSettings, format};
-use crate::app::store::Multipliers;
 use crate::domain::MAX_MULTIPLIER;
+use crate::model::Multipliers;
 
 use super::form::parse_decimal;
 use super::time::Zone;

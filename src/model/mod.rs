@@ -1,0 +1,36 @@
+//! The app's state as its panels see it: the view model that both the app
+//! (which loads and changes it) and the panels in `ui` (which draw it and
+//! answer with commands) depend on, so that `ui` never reaches into `app`.
+//!
+//! - [`journal`]: the loaded journal, every trade with its analysis
+//!   ([`Trades`], [`TradeRow`]), and what a load brings ([`Loaded`]).
+//! - [`import`]: the import dialog's requests and the worker's answers.
+
+pub mod import;
+pub mod journal;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use crate::analysis::{RuleSettings, TradeAnalysis};
+use crate::domain::{Trade, TradeId};
+use crate::import::StatementCheck;
+
+pub use journal::{TradeRow, Trades};
+
+/// The multipliers the user set for imports, by symbol or futures root (upper case).
+pub type Multipliers = BTreeMap<String, Decimal>;
+
+/// The journal as the app holds it: every trade with its analysis, the rule
+/// settings the analyses used, and the checks kept of statements' totals.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The trades by id with their analyses.
+    pub rows: Vec<(TradeId, Arc<Trade>, TradeAnalysis)>,
+    /// The rule settings the analyses used.
+    pub settings: RuleSettings,
+    /// The statement checks, in the order they were kept.
+    pub checks: Vec<StatementCheck>,
+}
