@@ -42,9 +42,8 @@ pub const R_DP: u32 = 12;
 /// Amounts of money by currency, in a stable order.
 pub type Money = BTreeMap<String, Decimal>;
 
-/// Analyses every trade, on as many threads as the machine has cores (the
-/// trades are split into that many contiguous chunks). The result is in the
-/// order of `trades`. With [`Messages::Skip`] the violations have no message:
+/// Analyses every trade on every core (rayon). The result is in the order
+/// of `trades`. With [`Messages::Skip`] the violations have no message:
 /// enough for [`journal_stats`], and several times faster on a journal that
 /// breaks rules often.
 pub fn analyze_all(
@@ -52,43 +51,12 @@ pub fn analyze_all(
     settings: &RuleSettings,
     messages: Messages,
 ) -> Vec<TradeAnalysis> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = trades.len().div_ceil(threads.max(1)).max(1);
-    if threads <= 1 || trades.len() < 1024 {
-        return trades
-            .iter()
-            .map(|(_, t)| analyze_with(t, settings, messages))
-            .collect();
-    }
-    std::thread::scope(|scope| {
-        // This thread takes the first chunk, straight into the result.
-        let (first, rest) = trades.split_at(chunk.min(trades.len()));
-        let workers: Vec<_> = rest
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(_, t)| analyze_with(t, settings, messages))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        let mut all = Vec::with_capacity(trades.len());
-        all.extend(
-            first
-                .iter()
-                .map(|(_, t)| analyze_with(t, settings, messages)),
-        );
-        for worker in workers {
-            match worker.join() {
-                Ok(part) => all.extend(part),
-                // A panic in `analyze` is a bug; let it surface as it would
-                // have on this thread.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        all
-    })
+    use rayon::prelude::*;
+    trades
+        .par_iter()
+        .with_min_len(1024)
+        .map(|(_, t)| analyze_with(t, settings, messages))
+        .collect()
 }
 
 /// Which trades the statistics are about. Every field left `None` lets all
@@ -852,25 +820,19 @@ pub fn journal_stats(
     filter: &Filter,
     settings: &RuleSettings,
 ) -> JournalStats {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let partial = if threads > 1 && trades.len() >= 8192 {
-        let chunk = trades.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            // This thread takes the first part.
-            let (first, rest) = trades.split_at(chunk.min(trades.len()));
-            let workers: Vec<_> = rest
-                .chunks(chunk)
-                .map(|part| scope.spawn(move || Partial::of(part, filter, settings)))
-                .collect();
-            let mut merged = Partial::of(first, filter, settings);
-            for worker in workers {
-                match worker.join() {
-                    Ok(part) => merged.merge(part),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-            merged
-        })
+    use rayon::prelude::*;
+    let parts = rayon::current_num_threads().max(1);
+    let partial = if parts > 1 && trades.len() >= 8192 {
+        // In order: the parts' results are merged left to right.
+        let chunk = trades.len().div_ceil(parts);
+        trades
+            .par_chunks(chunk)
+            .map(|part| Partial::of(part, filter, settings))
+            .reduce_with(|mut merged, part| {
+                merged.merge(part);
+                merged
+            })
+            .unwrap_or_else(|| Partial::of(trades, filter, settings))
     } else {
         Partial::of(trades, filter, settings)
     };

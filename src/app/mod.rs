@@ -14,6 +14,7 @@
 mod dialogs;
 mod interchange_io;
 pub mod journal;
+pub mod protocol;
 pub mod sample;
 pub mod statement;
 pub mod store;

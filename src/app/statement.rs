@@ -20,8 +20,8 @@ use std::collections::HashSet;
 use crate::import::{GroupOptions, Import, ImportError, ImportOptions, import_with_progress};
 use crate::storage::ImportOutcome;
 
+use super::protocol::{Reply, load_all};
 use super::store::Store;
-use super::worker::{Reply, load_all};
 pub use crate::model::import::{
     CommitSummary, ImportFile, MAX_WARNINGS_SHOWN, PreviewRequest, PreviewSummary, ReadOptions,
     StatementReply, next_request_id,

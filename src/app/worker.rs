@@ -9,12 +9,15 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::thread;
 
-use crate::analysis::{RuleSettings, TradeAnalysis, analyze};
+use crate::analysis::RuleSettings;
 use crate::domain::{Trade, TradeId};
 
 use super::interchange_io;
-use super::statement::{self, ImportFile, Staged, StatementJob, StatementReply};
+pub use super::protocol::{JobKind, Loaded, Reply};
+use super::protocol::{analyze_all, load_all};
+use super::statement::{self, ImportFile, Staged, StatementJob};
 use super::store::{Multipliers, Store, StoreError};
+use crate::model::import::StatementReply;
 
 /// Opens the journal; runs on the worker thread.
 pub type Opener = Box<dyn FnOnce() -> Result<Box<dyn Store>, StoreError> + Send>;
@@ -79,112 +82,6 @@ pub enum Job {
         trades: Vec<Arc<Trade>>,
         /// The revision of the app's trades the list was taken from.
         revision: u64,
-    },
-}
-
-/// Which job a failure belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
-    /// Opening the journal.
-    Open,
-    /// Loading the trades.
-    Load,
-    /// Saving a trade.
-    Save,
-    /// Deleting a trade.
-    Delete,
-    /// Undoing a delete.
-    Restore,
-    /// Adding trades in bulk (samples, imports).
-    Insert,
-    /// Exporting.
-    Export,
-    /// Saving the rule settings.
-    Settings,
-}
-
-/// What the worker reports back.
-#[derive(Debug)]
-pub enum Reply {
-    /// The journal is open.
-    Opened {
-        /// Where it lives, if on disk.
-        location: Option<String>,
-    },
-    /// A long job is under way.
-    Progress {
-        /// What is being done.
-        label: String,
-        /// Units done.
-        done: usize,
-        /// Units in all; 0 when unknown.
-        total: usize,
-    },
-    /// Every trade, analysed.
-    Loaded(Loaded),
-    /// A trade was saved.
-    Saved {
-        /// Its id.
-        id: TradeId,
-        /// Its content.
-        trade: Arc<Trade>,
-        /// Whether it is a new trade.
-        created: bool,
-    },
-    /// A trade was deleted.
-    Deleted {
-        /// Its id.
-        id: TradeId,
-        /// Its content, for undo.
-        trade: Arc<Trade>,
-    },
-    /// A deleted trade was put back.
-    Restored {
-        /// Its id.
-        id: TradeId,
-        /// Its content.
-        trade: Arc<Trade>,
-    },
-    /// Trades were added in bulk.
-    Inserted {
-        /// The new trades with their ids and analyses.
-        rows: Vec<(TradeId, Arc<Trade>, TradeAnalysis)>,
-        /// What they were.
-        what: String,
-    },
-    /// The journal was written to a file.
-    Exported {
-        /// The file.
-        path: PathBuf,
-        /// How many trades.
-        count: usize,
-    },
-    /// About a broker statement being imported.
-    Statement(StatementReply),
-    /// The multipliers the user set for imports, read or just saved.
-    Multipliers {
-        /// The multipliers.
-        multipliers: Multipliers,
-        /// Whether they were just saved (else read with the journal).
-        saved: bool,
-    },
-    /// Rule settings were saved and the trades re-analysed.
-    Reanalysed {
-        /// The new settings.
-        settings: RuleSettings,
-        /// One analysis per trade sent with the job, in the same order.
-        analyses: Vec<TradeAnalysis>,
-        /// The revision the trades were taken from.
-        revision: u64,
-    },
-    /// A job failed; nothing was changed.
-    Failed {
-        /// Which job.
-        job: JobKind,
-        /// What was being done.
-        what: String,
-        /// Why it failed, for a person.
-        message: String,
     },
 }
 
@@ -302,87 +199,6 @@ fn failed(job: JobKind, what: &str, err: impl std::fmt::Display) -> Reply {
         what: what.to_owned(),
         message: err.to_string(),
     }
-}
-
-/// Analyses trades on all cores, reporting progress.
-pub fn analyze_all(
-    trades: &[Arc<Trade>],
-    settings: &RuleSettings,
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> Vec<TradeAnalysis> {
-    let threads = thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = trades.len().div_ceil(threads).max(1);
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let total = trades.len();
-    thread::scope(|scope| {
-        let handles: Vec<_> = trades
-            .chunks(chunk)
-            .map(|part| {
-                let done = &done;
-                scope.spawn(move || {
-                    let mut out = Vec::with_capacity(part.len());
-                    for (i, trade) in part.iter().enumerate() {
-                        out.push(analyze(trade, settings));
-                        if i % 4096 == 4095 {
-                            let now = done.fetch_add(4096, std::sync::atomic::Ordering::Relaxed);
-                            progress(now + 4096, total);
-                        }
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| match handle.join() {
-                Ok(part) => part,
-                // A panic in the analysis is a bug; resume it on this thread so it is reported.
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
-}
-
-pub use crate::model::Loaded;
-
-/// Reads every trade, the rule settings and the statement checks, and
-/// analyses the trades, reporting progress.
-pub fn load_all(
-    store: &mut dyn Store,
-    send: &(dyn Fn(Reply) + Sync),
-) -> Result<Loaded, StoreError> {
-    send(Reply::Progress {
-        label: "Reading the journal".to_owned(),
-        done: 0,
-        total: 0,
-    });
-    let trades = store.trades()?;
-    let settings = store.rule_settings()?;
-    let checks = store.statement_checks()?;
-    let (ids, trades): (Vec<TradeId>, Vec<Arc<Trade>>) = trades
-        .into_iter()
-        .map(|(id, trade)| (id, Arc::new(trade)))
-        .unzip();
-    let analyses = analyze_all(&trades, &settings, &|done, total| {
-        send(Reply::Progress {
-            label: "Analysing trades".to_owned(),
-            done,
-            total,
-        });
-    });
-    let rows = ids
-        .into_iter()
-        .zip(trades)
-        .zip(analyses)
-        .map(|((id, trade), analysis)| (id, trade, analysis))
-        .collect();
-    Ok(Loaded {
-        rows,
-        settings,
-        checks,
-    })
 }
 
 fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(Reply) + Sync)) {
