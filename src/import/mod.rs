@@ -18,7 +18,7 @@
 //!
 //! One module per format: [`generic`] (any CSV of fills, with a [`ColumnMapping`]),
 //! [`ibkr`] (Flex Query CSV and XML), [`thinkorswim`], [`metatrader`] (MT4 and MT5
-//! HTML, MT5 CSV), [`tradovate`], [`ninjatrader`] (executions and trades grid),
+//! HTML in any language and code page, MT5 CSV), [`tradovate`], [`ninjatrader`] (executions and trades grid),
 //! [`webull`] and [`kraken`].
 //!
 //! `src/import/FORMATS.md` records, per format, what is read and the choices made
@@ -63,7 +63,7 @@ pub enum Format {
     IbkrFlexXml,
     /// thinkorswim (TD Ameritrade, Schwab) Account Statement CSV.
     Thinkorswim,
-    /// MetaTrader 4 Detailed Statement, HTML.
+    /// MetaTrader 4 Detailed Statement or Statement, HTML.
     Mt4Html,
     /// MetaTrader 5 Trade History Report, HTML (usually UTF-16LE).
     Mt5Html,
@@ -127,7 +127,7 @@ impl Format {
             Format::IbkrFlexCsv => "Interactive Brokers Flex Query or Activity Statement (CSV)",
             Format::IbkrFlexXml => "Interactive Brokers Flex Query (XML)",
             Format::Thinkorswim => "thinkorswim Account Statement",
-            Format::Mt4Html => "MetaTrader 4 Detailed Statement",
+            Format::Mt4Html => "MetaTrader 4 Statement",
             Format::Mt5Html => "MetaTrader 5 Trade History Report (HTML)",
             Format::Mt5Csv => "MetaTrader 5 Trade History Report (CSV)",
             Format::TradovateOrders => "Tradovate Orders",
