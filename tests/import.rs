@@ -37,11 +37,16 @@ fn load(path: &str, format: Format) -> Import {
 /// A trade in one line: account, symbol, side, multiplier, then its events.
 fn describe(t: &ImportedTrade) -> String {
     let mut out = format!(
-        "{} {} {} x{}{}:",
+        "{} {} {} x{}{}{}:",
         t.trade.account,
         t.trade.symbol,
         t.trade.side,
         t.trade.multiplier.normalize(),
+        if t.trade.rate == Decimal::ONE {
+            String::new()
+        } else {
+            format!(" r{}", t.trade.rate.round_dp(6).normalize())
+        },
         if t.open { " open" } else { "" }
     );
     for e in &t.trade.events {
@@ -71,14 +76,20 @@ fn describe_all(result: &Import) -> Vec<String> {
     result.trades.iter().map(describe).collect()
 }
 
+/// A trade's net P&L. A rate worked out from a broker's profit (a quotient
+/// cut at 28 digits) leaves its money a few units of the 25th decimal off
+/// the cent: nets are compared to 10 decimals.
 fn net(t: &ImportedTrade) -> Decimal {
-    analyze(&t.trade, &Default::default()).net_pnl.normalize()
+    analyze(&t.trade, &Default::default())
+        .net_pnl
+        .round_dp(10)
+        .normalize()
 }
 
 /// Cash flows of a trade's events: what the account gained or paid.
 fn cash_flows(t: &ImportedTrade) -> Decimal {
     let s = t.trade.side.sign();
-    let m = t.trade.multiplier;
+    let m = t.trade.multiplier * t.trade.rate;
     t.trade
         .events
         .iter()
@@ -99,7 +110,7 @@ fn check(path: &str, format: Format, expected: &[(&str, Decimal)]) -> Import {
     for (t, (_, pnl)) in result.trades.iter().zip(expected) {
         assert_eq!(net(t), *pnl, "{path}: {}", describe(t));
         if !t.open {
-            assert_eq!(cash_flows(t), net(t), "{path}: cash flows");
+            assert_eq!(cash_flows(t).round_dp(10), net(t), "{path}: cash flows");
         }
     }
     result
@@ -262,35 +273,48 @@ mod formats {
             "mt4/statement.htm",
             Format::Mt4Html,
             &[
+                // A closed ticket's commission and swap go on its close, and
+                // its S / L is the stop in force then, not at the open.
                 (
-                    "2089123 EURUSD.m long x100000: +1@1.085 f7 03-04 10:00:00-0500; stop 1.083 03-04 10:00:00-0500; -1@1.087 f0 03-04 12:00:00-0500;",
+                    "2089123 EURUSD.m long x100000: +1@1.085 f0 03-04 10:00:00-0500; stop 1.083 03-04 12:00:00-0500; -1@1.087 f7 03-04 12:00:00-0500;",
                     dec!(193),
                 ),
                 (
-                    "2089123 GBPUSD short x100000: +2@1.268 f7 03-05 09:00:00-0500; stop 1.271 03-05 09:00:00-0500; -1@1.265 f0 03-05 11:00:00-0500; stop 1.268 03-05 11:00:00-0500; -1@1.263 f2.5 03-05 15:00:00-0500;",
+                    "2089123 GBPUSD short x100000: +2@1.268 f0 03-05 09:00:00-0500; -1@1.265 f7 03-05 11:00:00-0500; stop 1.271 03-05 11:00:00-0500; stop 1.268 03-05 15:00:00-0500; -1@1.263 f2.5 03-05 15:00:00-0500;",
                     dec!(790.5),
                 ),
                 (
-                    "2089123 XAUUSD long x100: +10@2150 f70 03-06 10:00:00-0500; -10@2151.5 f0 03-06 16:00:00-0500;",
+                    "2089123 XAUUSD long x100: +10@2150 f0 03-06 10:00:00-0500; -10@2151.5 f70 03-06 16:00:00-0500;",
                     dec!(1430),
                 ),
+                // In the account's currency, at the rate the broker's profit
+                // gives (334.45 USD for 50,000 JPY): no fee converted at the price.
                 (
-                    "2089123 USDJPY long x100000: +1@149 f1043 03-07 10:00:00-0500; -1@149.5 f0 03-07 11:00:00-0500;",
-                    dec!(48957),
+                    "2089123 USDJPY long x100000 r0.006689: +1@149 f0 03-07 10:00:00-0500; -1@149.5 f7 03-07 11:00:00-0500;",
+                    dec!(327.45),
                 ),
+                // An open ticket's S / L is the stop in force at the report's time.
                 (
-                    "2089123 EURUSD.m long x100000 open: +0.5@1.09 f3.5 03-07 14:00:00-0500; stop 1.088 03-07 14:00:00-0500;",
+                    "2089123 EURUSD.m long x100000 open: +0.5@1.09 f3.5 03-07 14:00:00-0500; stop 1.088 03-08 23:59:00-0500;",
                     dec!(-3.5),
                 ),
                 (
-                    "2089123 US30.cash short x10: +2@39000 f0 03-07 15:00:00-0500; stop 39100 03-07 15:00:00-0500; -2@38950 f0 03-07 16:00:00-0500;",
+                    "2089123 US30.cash short x10: +2@39000 f0 03-07 15:00:00-0500; stop 39100 03-07 16:00:00-0500; -2@38950 f0 03-07 16:00:00-0500;",
                     dec!(1000),
                 ),
             ],
         );
         // The cancelled buy limit on USDJPY (ticket 1004) is not a fill.
         assert!(result.fills.iter().all(|f| f.line != 24));
-        assert_eq!(result.trades[3].trade.currency, "JPY");
+        assert_eq!(result.trades[3].trade.currency, "USD");
+        assert!(result.trades.iter().all(|t| !t.trade.stops_known));
+        let check = result.reconciliation().unwrap();
+        assert_eq!(check.label, "Closed P/L");
+        assert_eq!(
+            (check.statement, check.journal),
+            (dec!(3740.95), dec!(3740.95))
+        );
+        assert!(check.agrees(), "{check}");
     }
 
     #[test]
@@ -319,6 +343,8 @@ mod formats {
         );
         assert_eq!(result.trades[0].trade.currency, "USD");
         assert_eq!(result.trades[0].sources[0].key.0, "x:5001");
+        assert_eq!(result.fills[0].position, Some(Side::Long));
+        assert!(result.stops_recorded);
     }
 
     #[test]
@@ -916,6 +942,10 @@ mod properties {
         "mt4/numbered.htm",
         "mt5/ReportHistory-60817263-ru.html",
         "mt5/ReportHistory-60112233-it.csv",
+        "mt4/detailed-jpy.htm",
+        "mt4/statement-1251.htm",
+        "mt5/ReportHistory-14186099-hedge.csv",
+        "mt5/ReportHistory-70012345-ja.html",
         "ninjatrader/executions-dotted-dates.csv",
         "ninjatrader/executions-decimal-commas.csv",
         "webull/orders-new-layout.csv",
@@ -1406,7 +1436,7 @@ fn mt4_partial_close_written_as_comment_rows_and_plain_space_thousands() {
     assert_eq!(
         describe_all(&r),
         [
-            "777 XAUUSD long x100: +2@2150 f10 03-11 10:00:00-0400; stop 2140 03-11 10:00:00-0400; -1@2160 f0 03-11 11:00:00-0400; stop 2150 03-11 11:00:00-0400; -1@2170 f0 03-11 12:00:00-0400;"
+            "777 XAUUSD long x100: +2@2150 f0 03-11 10:00:00-0400; -1@2160 f5 03-11 11:00:00-0400; stop 2140 03-11 11:00:00-0400; stop 2150 03-11 12:00:00-0400; -1@2170 f5 03-11 12:00:00-0400;"
         ]
     );
     assert_eq!(net(&r.trades[0]), dec!(2990));
@@ -1490,11 +1520,15 @@ fn mt5_report_in_russian_is_read_by_the_shape_of_its_tables() {
         "mt5/ReportHistory-60817263-ru.html",
         Format::Mt5Html,
         &[(
-            "60817263 GBPUSD short x100000: +0.3@1.2645 f2.1 02-10 09:15:00-0500; stop 1.269 02-10 09:15:00-0500; +0.2@1.26325 f1.4 02-10 10:05:00-0500; stop 1.269 02-10 10:05:00-0500; stop 1.267 02-10 16:40:00-0500; -0.5@1.258 f3.5 02-10 16:40:00-0500;",
-            dec!(293),
+            "60817263 GBPUSD short x100000 r0.920833: +0.3@1.2645 f2.1 02-10 09:15:00-0500; stop 1.269 02-10 09:15:00-0500; +0.2@1.26325 f1.4 02-10 10:05:00-0500; stop 1.269 02-10 10:05:00-0500; stop 1.267 02-10 16:40:00-0500; -0.5@1.258 f3.5 02-10 16:40:00-0500;",
+            dec!(269.25),
         )],
     );
-    assert_eq!(r.trades[0].trade.currency, "USD");
+    // A EUR account: the broker's 276.25 EUR for 300 USD of price move.
+    assert_eq!(r.trades[0].trade.currency, "EUR");
+    let check = r.reconciliation().unwrap();
+    assert_eq!(check.label, "Чистая прибыль");
+    assert!(check.agrees(), "{check}");
     assert_eq!(r.trades[0].sources[0].key.0, "x:990001");
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
 }
@@ -1505,7 +1539,7 @@ fn mt4_numbered_statement_with_account_number_label_and_short_column_names() {
         "mt4/numbered.htm",
         Format::Mt4Html,
         &[(
-            "3317 AUDUSD long x100000: +3@0.642 f14 05-06 08:30:00-0400; stop 0.639 05-06 08:30:00-0400; -2@0.6445 f0 05-06 14:10:00-0400; stop 0.642 05-06 14:10:00-0400; -1@0.647 f1.3 05-07 09:45:00-0400;",
+            "3317 AUDUSD long x100000: +3@0.642 f0 05-06 08:30:00-0400; -2@0.6445 f14 05-06 14:10:00-0400; stop 0.639 05-06 14:10:00-0400; stop 0.642 05-07 09:45:00-0400; -1@0.647 f1.3 05-07 09:45:00-0400;",
             dec!(984.7),
         )],
     );
@@ -1580,11 +1614,13 @@ fn mt5_report_csv_in_italian_with_semicolons_and_decimal_commas() {
         "mt5/ReportHistory-60112233-it.csv",
         Format::Mt5Csv,
         &[(
-            "60112233 USDJPY long x100000: +0.5@144.25 f1.75 06-02 09:00:00-0400; stop 143.75 06-02 09:00:00-0400; -0.5@144.91 f2.15 06-02 15:30:00-0400;",
-            dec!(32996.1),
+            "60112233 USDJPY long x100000 r0.006945: +0.5@144.25 f1.75 06-02 09:00:00-0400; stop 143.75 06-02 09:00:00-0400; -0.5@144.91 f2.15 06-02 15:30:00-0400;",
+            dec!(225.27),
         )],
     );
-    assert_eq!(r.trades[0].trade.currency, "JPY");
+    // The account's currency, not the pair's quote currency.
+    assert_eq!(r.trades[0].trade.currency, "EUR");
+    assert_eq!(r.price_currencies["USDJPY"], "JPY");
     assert_eq!(r.trades[0].sources[0].key.0, "x:900101");
 }
 
@@ -1749,4 +1785,227 @@ fn generic_csv_with_a_trade_date_column_short_and_cover_codes_and_fee_columns() 
             ),
         ],
     );
+}
+
+/// MetaTrader statements as they really come (GitHub issue 10): money in the
+/// account's currency as the statement reports it, contract sizes and broker
+/// suffixes, hedging accounts, stops the statement does not place in time,
+/// and the languages and code pages the terminals write.
+mod metatrader {
+    use super::*;
+
+    /// The trade's R-multiple, if it has one.
+    fn r_multiple(t: &ImportedTrade) -> Option<Decimal> {
+        analyze(&t.trade, &Default::default()).r_multiple
+    }
+
+    /// Entries by direction, in lots.
+    fn entries(r: &Import, side: Side) -> Decimal {
+        r.trades
+            .iter()
+            .filter(|t| t.trade.side == side)
+            .flat_map(|t| &t.trade.events)
+            .filter_map(|e| match e.kind {
+                EventKind::Entry(f) => Some(f.qty),
+                _ => None,
+            })
+            .sum()
+    }
+
+    #[test]
+    fn mt4_jpy_account_with_a_cfd_a_swap_credit_archive_rows_and_magic_numbers() {
+        let r = check(
+            "mt4/detailed-jpy.htm",
+            Format::Mt4Html,
+            &[
+                // Profit 671 and swap -171 give +500 JPY; the size (100) is what
+                // the profit implies at the rate the EURUSD ticket gives (134).
+                (
+                    "5550123 US_OIL long x100 r134.2: +1@83.5 f0 04-01 10:00:00-0400; stop 82.9 04-03 15:00:00-0400; -1@83.55 f171 04-03 15:00:00-0400;",
+                    dec!(500),
+                ),
+                // A swap credit of 35 lowers the fee: commission 140 less 35.
+                (
+                    "5550123 EURUSD long x100000 r134: +0.1@1.08 f0 04-05 09:00:00-0400; stop 1.075 04-08 10:00:00-0400; -0.1@1.085 f105 04-08 10:00:00-0400;",
+                    dec!(6595),
+                ),
+                // The remainder's "from #2003" is in a row of its own, after a
+                // magic number: both tickets are one entry.
+                (
+                    "5550123 GBPJPY short x100000: +0.2@190 f0 04-10 09:00:00-0400; -0.1@189.8 f100 04-10 11:00:00-0400; stop 190.5 04-10 11:00:00-0400; stop 189.9 04-10 14:00:00-0400; -0.1@189.5 f100 04-10 14:00:00-0400;",
+                    dec!(6800),
+                ),
+                (
+                    "5550123 USDJPY long x100000 open: +0.1@156 f70 04-29 10:00:00-0400; stop 155 04-30 21:15:00-0400;",
+                    dec!(-70),
+                ),
+            ],
+        );
+        assert!(r.trades.iter().all(|t| t.trade.currency == "JPY"));
+        assert_eq!(r.price_currencies["US_OIL"], "USD");
+        assert_eq!(r.price_currencies["EURUSD"], "USD");
+        assert!(!r.price_currencies.contains_key("USDJPY"));
+        // The statement records no stop with its time: no R, stops not judged.
+        assert!(!r.stops_recorded);
+        for t in &r.trades {
+            assert!(!t.trade.stops_known, "{}", describe(t));
+            assert_eq!(r_multiple(t), None, "{}", describe(t));
+        }
+        // One warning for the archive row, whose total is set apart.
+        assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+        assert!(
+            r.warnings[0]
+                .message
+                .starts_with("1 \"Summary trade result\" row"),
+            "{}",
+            r.warnings[0]
+        );
+        let check = r.reconciliation().unwrap();
+        assert_eq!(check.label, "Closed Trade P/L");
+        assert_eq!(check.currency, "JPY");
+        assert_eq!(
+            (check.statement, check.excluded, check.journal),
+            (dec!(3895), dec!(-10000), dec!(13895))
+        );
+        assert!(check.agrees(), "{check}");
+        assert!(r.fills.iter().all(|f| f.position.is_some()));
+    }
+
+    #[test]
+    fn mt4_short_statement_in_windows_1251_with_a_long_and_a_short_at_once() {
+        let bytes = fixture("mt4/statement-1251.htm");
+        assert!(std::str::from_utf8(&bytes).is_err());
+        let text = tranche::import::text::decode(&bytes);
+        assert!(text.contains("Name: Иван Петров"), "{}", &text[..300]);
+        assert!(text.contains("ООО «Пример Брокер»"));
+        let r = check(
+            "mt4/statement-1251.htm",
+            Format::Mt4Html,
+            &[
+                (
+                    "4401 EURUSD long x100000: +1@1.08 f0 03-10 09:00:00-0400; stop 1.078 03-10 12:00:00-0400; -1@1.083 f7 03-10 12:00:00-0400;",
+                    dec!(293),
+                ),
+                (
+                    "4401 EURUSD short x100000: +0.5@1.082 f0 03-10 10:00:00-0400; stop 1.084 03-10 11:00:00-0400; -0.5@1.081 f3.5 03-10 11:00:00-0400;",
+                    dec!(46.5),
+                ),
+                // Opened and closed within a second: its S / L would read as a
+                // stop placed with the entry, and is left out.
+                (
+                    "4401 GBPUSD long x100000: +0.2@1.29 f0 03-11 10:00:00-0400; -0.2@1.2901 f1.4 03-11 10:00:00-0400;",
+                    dec!(0.6),
+                ),
+            ],
+        );
+        assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+        assert!(
+            r.warnings[0]
+                .message
+                .starts_with("1 S / L in force at a close falls")
+        );
+        for t in &r.trades {
+            assert_eq!(r_multiple(t), None, "{}", describe(t));
+        }
+        let check = r.reconciliation().unwrap();
+        assert_eq!(check.label, "Closed Trade P/L");
+        assert_eq!((check.statement, check.journal), (dec!(340.1), dec!(340.1)));
+        assert!(check.agrees(), "{check}");
+    }
+
+    #[test]
+    fn mt5_eur_hedge_csv_with_suffixes_a_close_by_and_an_open_position() {
+        let r = check(
+            "mt5/ReportHistory-14186099-hedge.csv",
+            Format::Mt5Csv,
+            &[
+                (
+                    "14186099 XAUUSD+ long x100 r0.925: +0.1@3300 f0.3 06-02 10:00:00-0400; stop 3290 06-02 10:00:00-0400; -0.1@3310 f0.3 06-02 12:00:00-0400;",
+                    dec!(91.9),
+                ),
+                // Held while the long above was open: a trade of its own. Its
+                // order's S / L, then the position's, moved, at the close.
+                (
+                    "14186099 XAUUSD+ short x100 r0.925: +0.05@3305 f0.15 06-02 11:00:00-0400; stop 3320 06-02 11:00:00-0400; stop 3315 06-02 13:00:00-0400; -0.05@3295 f0.15 06-02 13:00:00-0400;",
+                    dec!(45.95),
+                ),
+                // A CFD quoted in USD: size 1 at the rate of the gold tickets.
+                (
+                    "14186099 US500 long x1 r0.925: +1@5300 f0 06-02 14:00:00-0400; -1@5310 f0 06-02 15:00:00-0400;",
+                    dec!(9.25),
+                ),
+                // A swap credit of 1.20 on the out deal.
+                (
+                    "14186099 EURUSD+ long x100000 r0.92592: +1@1.08 f3.5 06-03 09:00:00-0400; -1@1.085 f2.3 06-05 09:00:00-0400;",
+                    dec!(457.16),
+                ),
+                // A close by: the long books the pair's loss, the short closes at
+                // its partner's price with no profit.
+                (
+                    "14186099 XAUUSD+ long x100 r0.925: +0.01@3320 f0.03 06-10 10:00:00-0400; -0.01@3310 f0 06-10 12:00:00-0400;",
+                    dec!(-9.28),
+                ),
+                (
+                    "14186099 XAUUSD+ short x100 r0.925: +0.01@3310 f0.03 06-10 11:00:00-0400; -0.01@3310 f0 06-10 12:00:00-0400;",
+                    dec!(-0.03),
+                ),
+                // Opened by a buy stop whose order had an S / L.
+                (
+                    "14186099 XAUUSD+ long x100 r0.925 open: +0.02@3330 f0.06 06-20 10:00:00-0400; stop 3320 06-20 10:00:00-0400;",
+                    dec!(-0.06),
+                ),
+            ],
+        );
+        assert!(r.trades.iter().all(|t| t.trade.currency == "EUR"));
+        assert_eq!(r.price_currencies["XAUUSD+"], "USD");
+        assert_eq!(r.price_currencies["EURUSD+"], "USD");
+        assert_eq!(r.price_currencies["US500"], "USD");
+        assert_eq!(entries(&r, Side::Long), dec!(2.13));
+        assert_eq!(entries(&r, Side::Short), dec!(0.06));
+        // The orders place their stops in time: those trades have an R.
+        assert!(r.stops_recorded);
+        assert_eq!(
+            r_multiple(&r.trades[0]).map(|m| m.round_dp(4)),
+            Some(dec!(0.9935))
+        );
+        assert_eq!(r_multiple(&r.trades[2]), None);
+        assert!(r.trades[2].trade.stops_known);
+        let check = r.reconciliation().unwrap();
+        assert_eq!(check.label, "Total Net Profit");
+        assert_eq!(
+            (check.statement, check.journal),
+            (dec!(594.89), dec!(594.89))
+        );
+        assert!(check.agrees(), "{check}");
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    }
+
+    #[test]
+    fn mt5_report_in_japanese_in_utf16_with_a_stray_last_byte() {
+        let bytes = fixture("mt5/ReportHistory-70012345-ja.html");
+        assert_eq!(&bytes[..2], &[0xff, 0xfe]);
+        assert_eq!(bytes.len() % 2, 1);
+        let r = check(
+            "mt5/ReportHistory-70012345-ja.html",
+            Format::Mt5Html,
+            &[
+                (
+                    "70012345 EURUSD long x100000: +0.2@1.05 f0.7 03-03 09:00:00-0500; stop 1.048 03-03 09:00:00-0500; -0.2@1.053 f0.7 03-03 15:00:00-0500;",
+                    dec!(58.6),
+                ),
+                // The account line does not say Hedge, but a short was held
+                // while the long was open: two trades.
+                (
+                    "70012345 EURUSD short x100000: +0.1@1.052 f0.35 03-03 10:00:00-0500; stop 1.055 03-03 11:00:00-0500; -0.1@1.051 f0.35 03-03 11:00:00-0500;",
+                    dec!(9.3),
+                ),
+            ],
+        );
+        assert_eq!(r_multiple(&r.trades[0]), Some(dec!(1.465)));
+        let check = r.reconciliation().unwrap();
+        assert_eq!(check.label, "純損益");
+        assert_eq!((check.statement, check.journal), (dec!(67.9), dec!(67.9)));
+        assert!(check.agrees(), "{check}");
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    }
 }

@@ -1,9 +1,12 @@
 //! Which format a file is in, from its content alone (never its name).
 //!
 //! Markup is told apart by its markers (`<FlexQueryResponse>` or `<Trade`
-//! elements with `tradePrice`; MT4's "Closed Transactions"; MT5's "Trade
-//! History Report", "Deals" and "Positions", or, in a report in another
-//! language, the shape of its Positions header). A CSV is recognised by the
+//! elements with `tradePrice`; MT4's "Closed Transactions" or "Closed Trade
+//! P/L"; MT5's "Trade History Report", "Deals" and "Positions", or, in a
+//! report in any other language, Japanese or Russian, the shape of its
+//! Positions header). The text is decoded first (`text::decode`): UTF-16
+//! with or without a byte order mark and with a stray last byte, and legacy
+//! code pages, read the same. A CSV is recognised by the
 //! header names of one of its first rows, compared without regard to case,
 //! spacing or punctuation (DAS Trader's Trades window by its `Symb`, `Route`
 //! and `Cloid` or `P / L`). Statements whose trades may come after hundreds of
@@ -29,7 +32,7 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         {
             return Some(Format::IbkrFlexXml);
         }
-        if lower.contains("closed transactions") {
+        if lower.contains("closed transactions") || lower.contains("closed trade p/l") {
             return Some(Format::Mt4Html);
         }
         if lower.contains("trade history report")

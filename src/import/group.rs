@@ -428,7 +428,7 @@ pub fn split_fee(fee: Decimal, part: Decimal, whole: Decimal) -> (Decimal, Decim
         .and_then(|x| x.checked_div(whole))
         .map(|x| x.round_dp(dp))
         .unwrap_or(Decimal::ZERO)
-        .clamp(Decimal::ZERO, fee.max(Decimal::ZERO));
+        .clamp(fee.min(Decimal::ZERO), fee.max(Decimal::ZERO));
     (first, fee - first)
 }
 
@@ -728,15 +728,19 @@ impl<'a> Booking<'a> {
                         Some(i) => options.open_trades[i].stops_known,
                         None => options.stops_recorded,
                     };
-                // The broker's profit on the trade's exits, which sets its rate.
+                // The broker's profit on the trade's exits, which sets its rate;
+                // a file that states profits says so on opening fills too (zero),
+                // so that an open trade of it looks for a rate.
+                let states_profit = b.sources.iter().any(|&(_, f)| fills[f].profit.is_some());
                 let profit = b
                     .sources
                     .iter()
                     .filter(|(event, _)| matches!(trade.events[*event].kind, EventKind::Exit(_)))
                     .filter_map(|&(_, f)| fills[f].profit)
-                    .fold(None, |sum: Option<Decimal>, p| {
-                        Some(sum.unwrap_or_default().saturating_add(p))
-                    });
+                    .fold(
+                        states_profit.then_some(Decimal::ZERO),
+                        |sum: Option<Decimal>, p| Some(sum.unwrap_or_default().saturating_add(p)),
+                    );
                 let rate = match profit {
                     Some(profit) if b.continues.is_none() => {
                         let rate = own_rate(&trade, profit);

@@ -198,7 +198,8 @@ pub fn contract_root(symbol: &str) -> Option<&str> {
 
 /// The multiplier the user set for `symbol`: by the symbol (as written or in
 /// upper case), else by its futures root (`ES` covers `ESZ4`, and `KC` covers
-/// `KCH5` though the built-in table has no `KC`).
+/// `KCH5` though the built-in table has no `KC`), else by the symbol without
+/// a broker's suffix (`XAUUSD` covers `XAUUSD+` and `XAUUSD.m`).
 pub fn user_multiplier(symbol: &str, multipliers: &HashMap<String, Decimal>) -> Option<Decimal> {
     if multipliers.is_empty() {
         return None;
@@ -210,6 +211,15 @@ pub fn user_multiplier(symbol: &str, multipliers: &HashMap<String, Decimal>) -> 
         .or_else(|| futures_root(symbol).and_then(|root| multipliers.get(root)))
         .or_else(|| {
             contract_root(symbol).and_then(|root| multipliers.get(&root.to_ascii_uppercase()))
+        })
+        .or_else(|| {
+            // A broker's suffix (`XAUUSD+`, `EURUSD.m`): by the symbol without
+            // it; not a `-` suffix, which names crypto pairs (`BTC-USD`).
+            let base = base_symbol(symbol);
+            let suffix = &symbol[base.len()..];
+            (!suffix.is_empty() && !suffix.starts_with('-'))
+                .then(|| multipliers.get(&base.to_ascii_uppercase()))
+                .flatten()
         })
         .copied()
 }
@@ -261,13 +271,34 @@ pub fn looks_like_forex(symbol: &str) -> bool {
     core.len() == 6 && CURRENCIES.contains(&&core[..3]) && CURRENCIES.contains(&&core[3..])
 }
 
-/// A symbol without a broker's suffix: `EURUSD.m` → `EURUSD`, `XAUUSD-ECN` → `XAUUSD`,
-/// `GBPJPY_i` → `GBPJPY`.
+/// A symbol without a broker's suffix: `EURUSD.m`, `EURUSD_m`, `EURUSD#`,
+/// `EURUSD@`, `XAUUSD+` and `XAUUSD-ECN` → their first part; an upper-case
+/// symbol with a lower-case tail of up to four letters (`EURUSDm`,
+/// `XAUUSDpro`) → the upper-case part. A separator in the first three
+/// characters is kept (`/ES...`); symbols without a suffix (`ESZ4`,
+/// `AAPL  230120C00150000`, `SOL/EUR`) come back as they are.
 pub fn base_symbol(symbol: &str) -> &str {
     let s = symbol.trim();
-    match s.find(['.', '-', '_', '#']) {
+    let s = match s.find(['.', '-', '_', '#', '+', '@']) {
         Some(pos) if pos >= 3 => &s[..pos],
         _ => s,
+    };
+    let bytes = s.as_bytes();
+    let tail = bytes
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_lowercase())
+        .count();
+    let head = &bytes[..bytes.len() - tail];
+    let upper_case_head = head.len() >= 3
+        && head
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && head.iter().any(u8::is_ascii_uppercase);
+    if (1..=4).contains(&tail) && upper_case_head {
+        &s[..head.len()]
+    } else {
+        s
     }
 }
 
@@ -433,5 +464,46 @@ mod tests {
         ] {
             assert_eq!(usual_multiplier(symbol), expected, "{symbol}");
         }
+    }
+
+    #[test]
+    fn broker_suffixes() {
+        for (symbol, base) in [
+            ("XAUUSD+", "XAUUSD"),
+            ("EURUSD.m", "EURUSD"),
+            ("EURUSD_m", "EURUSD"),
+            ("EURUSD@", "EURUSD"),
+            ("EURUSD#", "EURUSD"),
+            ("EURUSDm", "EURUSD"),
+            ("XAUUSDpro", "XAUUSD"),
+            ("XAUUSD-ECN", "XAUUSD"),
+            ("GBPJPY_i", "GBPJPY"),
+            ("nq100_m", "nq100"),
+            ("usdjpy", "usdjpy"),
+            ("US30.cash", "US30"),
+            // Futures, options and crypto pairs as before.
+            ("ESZ4", "ESZ4"),
+            ("/ESZ24", "/ESZ24"),
+            ("MNQ SEP26", "MNQ SEP26"),
+            ("AAPL  230120C00150000", "AAPL  230120C00150000"),
+            ("BTC-USD", "BTC"),
+            ("SOL/EUR", "SOL/EUR"),
+            ("Brent", "Brent"),
+        ] {
+            assert_eq!(base_symbol(symbol), base, "{symbol}");
+        }
+        for symbol in ["XAUUSD+", "EURUSDm", "EURUSD#", "GBPUSD@", "AUDUSD_m"] {
+            assert!(
+                looks_like_forex(symbol) || symbol.starts_with("XAU"),
+                "{symbol}"
+            );
+        }
+        let user = HashMap::from([
+            ("XAUUSD".to_owned(), Decimal::from(100)),
+            ("BTC".to_owned(), Decimal::from(5)),
+        ]);
+        assert_eq!(user_multiplier("XAUUSD+", &user), Some(Decimal::from(100)));
+        assert_eq!(user_multiplier("xauusd.m", &user), Some(Decimal::from(100)));
+        assert_eq!(user_multiplier("BTC-USD", &user), None);
     }
 }

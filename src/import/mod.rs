@@ -18,8 +18,9 @@
 //!
 //! One module per format: [`generic`] (any CSV of fills, with a [`ColumnMapping`]),
 //! [`ibkr`] (Flex Query CSV and XML), [`thinkorswim`], [`metatrader`] (MT4 and MT5
-//! HTML, MT5 CSV), [`tradovate`], [`ninjatrader`] (executions and trades grid),
-//! [`webull`], [`kraken`] and [`das`] (DAS Trader Pro's Trades window).
+//! HTML in any language and code page, MT5 CSV), [`tradovate`], [`ninjatrader`]
+//! (executions and trades grid), [`webull`], [`kraken`] and [`das`] (DAS Trader
+//! Pro's Trades window).
 //!
 //! `src/import/FORMATS.md` records, per format, what is read and the choices made
 //! where a broker file is ambiguous.
@@ -64,7 +65,7 @@ pub enum Format {
     IbkrFlexXml,
     /// thinkorswim (TD Ameritrade, Schwab) Account Statement CSV.
     Thinkorswim,
-    /// MetaTrader 4 Detailed Statement, HTML.
+    /// MetaTrader 4 Detailed Statement or Statement, HTML.
     Mt4Html,
     /// MetaTrader 5 Trade History Report, HTML (usually UTF-16LE).
     Mt5Html,
@@ -132,7 +133,7 @@ impl Format {
             Format::IbkrFlexCsv => "Interactive Brokers Flex Query or Activity Statement (CSV)",
             Format::IbkrFlexXml => "Interactive Brokers Flex Query (XML)",
             Format::Thinkorswim => "thinkorswim Account Statement",
-            Format::Mt4Html => "MetaTrader 4 Detailed Statement",
+            Format::Mt4Html => "MetaTrader 4 Statement",
             Format::Mt5Html => "MetaTrader 5 Trade History Report (HTML)",
             Format::Mt5Csv => "MetaTrader 5 Trade History Report (CSV)",
             Format::TradovateOrders => "Tradovate Orders",
@@ -282,8 +283,10 @@ pub struct Fill {
     pub exec_id: Option<String>,
     /// For a fill that closes (part of) a position: the profit the broker
     /// booked for what it closed, in `currency`, before fees (MetaTrader's
-    /// Profit). The trades' rates are worked out from it (RULES.md, "Money in
-    /// the account's currency").
+    /// Profit); zero on the opening fills of a file that states profits. The
+    /// trades' rates are worked out from it (RULES.md, "Money in the
+    /// account's currency"): a trade with such fills but no move to divide
+    /// by, or still open, takes the latest rate of its instrument in the file.
     pub profit: Option<Decimal>,
     /// The direction of the position the fill opens or closes, where the
     /// account is hedging (long and short positions held at once): fills are
@@ -516,7 +519,9 @@ pub struct StatementTotal {
     /// the journal's figure is compared with.
     pub excluded: Decimal,
     /// Whether the figure counts open positions' costs (commissions charged
-    /// at the open): when not, only closed trades are summed.
+    /// at the open, as MetaTrader 5's Total Net Profit does): when not
+    /// (MetaTrader 4's Closed Trade P/L), an open trade's entry fees are
+    /// left out of the journal's figure (see [`Import::reconciliation`]).
     pub counts_open: bool,
 }
 
@@ -877,9 +882,9 @@ impl Import {
         }
     }
 
-    /// The trades the file's total covers: those in its currency, and only
-    /// the closed ones unless the total counts open positions (none without
-    /// a total).
+    /// The trades the file's total covers: those in its currency, closed or
+    /// with an exit, and open ones too when the total counts open positions'
+    /// costs (none without a total).
     pub fn reconciled_trades(&self) -> impl Iterator<Item = &ImportedTrade> {
         self.trades.iter().filter(|t| self.reconciles(t))
     }
@@ -888,17 +893,68 @@ impl Import {
     /// [`Import::reconciled_trades`]).
     pub fn reconciles(&self, trade: &ImportedTrade) -> bool {
         self.total.as_ref().is_some_and(|total| {
-            (total.counts_open || !trade.open) && trade.trade.currency == total.currency
+            let exited = trade
+                .trade
+                .events
+                .iter()
+                .any(|e| matches!(e.kind, crate::domain::EventKind::Exit(_)));
+            (total.counts_open || !trade.open || exited) && trade.trade.currency == total.currency
         })
     }
 
     /// The file's own total beside the journal's net P&L for the file's
-    /// trades (closed trades only, when the total counts only those).
+    /// trades, each to the cent as a statement gives it.
+    ///
+    /// A closed trade counts its net P&L; but where the broker's profit for
+    /// it is zero while its prices moved (the broker rounded each position's
+    /// profit to the cent, and no positive rate turns the move into
+    /// nothing), or its prices did not move while the broker booked a
+    /// profit, it counts the broker's profit less its fees. An open trade
+    /// counts what its exits booked: the broker's profit for them where the
+    /// file gives it (until the position closes, the journal's average cost
+    /// spreads its result over the exits otherwise), else its realized gross
+    /// P&L; less its exits' fees, and its entries' fees too when the total
+    /// counts open positions' costs.
     pub fn reconciliation(&self) -> Option<Reconciliation> {
         let total = self.total.as_ref()?;
+        let profits: HashMap<FillKey, Option<Decimal>> = group::fill_keys(&self.fills)
+            .into_iter()
+            .zip(self.fills.iter().map(|f| f.profit))
+            .collect();
         let journal = self
             .reconciled_trades()
-            .map(|t| crate::analysis::net_pnl(&t.trade))
+            .map(|t| {
+                let a = crate::analysis::analyze_with(
+                    &t.trade,
+                    &crate::analysis::RuleSettings::default(),
+                    crate::analysis::Messages::Skip,
+                );
+                let is_exit = |event: usize| {
+                    matches!(
+                        t.trade.events.get(event).map(|e| e.kind),
+                        Some(crate::domain::EventKind::Exit(_))
+                    )
+                };
+                let booked: Option<Decimal> = t
+                    .sources
+                    .iter()
+                    .filter(|s| is_exit(s.event))
+                    .map(|s| profits.get(&s.key).copied().flatten())
+                    .sum();
+                let (mut figure, entry_fees) = match booked {
+                    _ if t.open => (booked.unwrap_or(a.gross_pnl), total.counts_open),
+                    Some(p) if p.is_zero() != a.gross_pnl.is_zero() => (p, true),
+                    _ => return a.net_pnl.round_dp(2),
+                };
+                for e in &t.trade.events {
+                    match e.kind {
+                        crate::domain::EventKind::Exit(f) => figure -= f.fee,
+                        crate::domain::EventKind::Entry(f) if entry_fees => figure -= f.fee,
+                        _ => {}
+                    }
+                }
+                figure.round_dp(2)
+            })
             .sum();
         Some(Reconciliation {
             label: total.label.clone(),

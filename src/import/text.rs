@@ -1,7 +1,8 @@
 //! Text as brokers write it: encodings, numbers with money signs, dates and times.
 //!
-//! - [`decode`] turns bytes into text, by BOM (UTF-8, UTF-16LE/BE) or by guess
-//!   (UTF-16 without BOM, else UTF-8 with Windows-1252 as the fallback).
+//! - [`decode`] turns bytes into text, by BOM (UTF-8, UTF-16LE/BE), by the
+//!   charset a markup file declares, or by guess (UTF-16 without BOM, UTF-8,
+//!   else the legacy code page `chardetng` finds).
 //! - [`number`] reads `1,234.50`, `$48.10 `, `($75.90)`, `@12.3`, `.06`, `1 000.00`.
 //! - [`datetime`] reads the many date and time layouts of broker files, with an
 //!   optional zone (`EDT`, `+01:00`, `Z`); times without one are read in the
@@ -13,9 +14,21 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTim
 use rust_decimal::Decimal;
 
 /// Decodes a file's bytes to text, dropping any byte order mark.
+///
+/// In order: a byte order mark (UTF-8, UTF-16LE/BE; a stray byte after
+/// UTF-16 text, an odd byte count, is dropped); UTF-16 without a mark (zero
+/// bytes at every other position); UTF-8 when the bytes are valid UTF-8; else the charset a markup file
+/// declares (`<meta charset="windows-1251">`, `<meta http-equiv=
+/// "Content-Type" content="text/html; charset=gbk">`, `<?xml ...
+/// encoding="...">`); else the legacy code page `chardetng` guesses from
+/// the bytes (Windows-1252, Windows-1251, GBK, Shift_JIS...): statements
+/// saved by older terminals come in their system's code page and often
+/// declare none. Valid UTF-8 wins over a declaration, as a file saved
+/// again by an editor keeps its old `<meta>`.
 pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
     if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
-        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        let body = utf16_whole(encoding, &bytes[bom_len..]);
+        let (text, _) = encoding.decode_without_bom_handling(body);
         return text;
     }
     // UTF-16 without a BOM: many zero bytes at odd (LE) or even (BE) positions.
@@ -30,20 +43,89 @@ pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
         let even_zeros = sample.iter().step_by(2).filter(|&&b| b == 0).count();
         let half = sample.len() / 2;
         if odd_zeros * 10 > half * 8 && even_zeros * 10 < half {
-            return encoding_rs::UTF_16LE.decode_without_bom_handling(bytes).0;
+            let body = utf16_whole(encoding_rs::UTF_16LE, bytes);
+            return encoding_rs::UTF_16LE.decode_without_bom_handling(body).0;
         }
         if even_zeros * 10 > half * 8 && odd_zeros * 10 < half {
-            return encoding_rs::UTF_16BE.decode_without_bom_handling(bytes).0;
+            let body = utf16_whole(encoding_rs::UTF_16BE, bytes);
+            return encoding_rs::UTF_16BE.decode_without_bom_handling(body).0;
         }
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => Cow::Borrowed(text),
         Err(_) => {
-            encoding_rs::WINDOWS_1252
-                .decode_without_bom_handling(bytes)
-                .0
+            let encoding = declared_charset(bytes).unwrap_or_else(|| {
+                // The bytes are not UTF-8 (checked above): a legacy code page.
+                let mut detector =
+                    chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+                detector.feed(bytes, true);
+                detector.guess(None, chardetng::Utf8Detection::Deny)
+            });
+            encoding.decode_without_bom_handling(bytes).0
         }
     }
+}
+
+/// UTF-16 text without a stray last byte (an odd byte count), which would
+/// otherwise decode as a replacement character.
+fn utf16_whole<'a>(encoding: &'static encoding_rs::Encoding, bytes: &'a [u8]) -> &'a [u8] {
+    let utf16 = encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE;
+    if utf16 && bytes.len() % 2 == 1 {
+        &bytes[..bytes.len() - 1]
+    } else {
+        bytes
+    }
+}
+
+/// The encoding a markup file declares in its first 4 KiB: `<meta
+/// charset=...>`, a `<meta>` whose content names a `charset=`, or the XML
+/// declaration's `encoding=`. A UTF-16 label is not believed (the bytes
+/// are not UTF-16 by then), as the HTML standard says.
+fn declared_charset(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let head = &bytes[..bytes.len().min(4096)];
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let find = |from: usize, needle: &[u8]| {
+        lower[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| p + from)
+    };
+    let mut from = 0;
+    while let Some(start) = find(from, b"<meta").or_else(|| find(from, b"<?xml")) {
+        let end = lower[start..]
+            .iter()
+            .position(|&b| b == b'>')
+            .map_or(lower.len(), |p| start + p);
+        let tag = &lower[start..end];
+        let key = [&b"charset"[..], b"encoding"].into_iter().find_map(|k| {
+            tag.windows(k.len())
+                .position(|w| w == k)
+                .map(|p| p + k.len())
+        });
+        if let Some(after) = key {
+            let rest = &tag[after..];
+            let rest = rest
+                .iter()
+                .position(|&b| b == b'=')
+                .map_or(&rest[rest.len()..], |p| &rest[p + 1..]);
+            let label: Vec<u8> = rest
+                .iter()
+                .copied()
+                .skip_while(|b| b.is_ascii_whitespace() || *b == b'"' || *b == b'\'')
+                .take_while(|b| {
+                    !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\'' | b';' | b'/' | b'>')
+                })
+                .collect();
+            if let Some(encoding) = encoding_rs::Encoding::for_label(&label) {
+                return Some(encoding.output_encoding());
+            }
+        }
+        from = end.max(start + 1);
+        if from >= lower.len() {
+            break;
+        }
+    }
+    None
 }
 
 /// A header name reduced for matching: lowercase, without spaces, punctuation
@@ -772,6 +854,39 @@ pub fn date_and_time_with(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn legacy_code_pages_declared_or_not() {
+        let page = "<html><head><title>Statement: 8801 - 王小明</title></head><body><table>\
+            <tr><td>Name: 王小明</td><td>Currency: USD</td></tr>\
+            <tr><td>备注: 平仓, 止损, 获利了结</td></tr></table></body></html>";
+        let (gbk, _, _) = encoding_rs::GBK.encode(page);
+        assert!(std::str::from_utf8(&gbk).is_err());
+        assert_eq!(decode(&gbk), page);
+        let page = "<html><head><meta charset=\"windows-1251\"></head><body>Иван</body></html>";
+        let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(page);
+        assert_eq!(decode(&cp1251), page);
+        let page = "<html><head><meta http-equiv=\"Content-Type\" \
+            content=\"text/html; charset=windows-1252\"></head><body>Café</body></html>";
+        let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(page);
+        assert_eq!(decode(&cp1252), page);
+        // Valid UTF-8 wins over an old declaration.
+        let page = "<meta charset=\"windows-1251\">Иван";
+        assert_eq!(decode(page.as_bytes()), page);
+    }
+
+    #[test]
+    fn utf16_with_a_stray_last_byte() {
+        let mut bytes = vec![0xff, 0xfe];
+        bytes.extend(
+            "<html>約定</html>"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        bytes.push(b'\n');
+        assert_eq!(decode(&bytes), "<html>約定</html>");
+        assert_eq!(decode(&bytes[2..]), "<html>約定</html>");
+    }
 
     #[test]
     fn numbers() {
