@@ -498,18 +498,19 @@ fn import_json(
 fn export(args: &ExportArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
     let journal = open_for_reading(journal_path)?;
     let trades = journal.trades()?;
-    let text = match args.format {
-        ExportFormat::Json => interchange::to_json(&trades),
+    // Written as it is made, to standard output or atomically to the file.
+    let write = |out: &mut dyn Write| match args.format {
+        ExportFormat::Json => interchange::write_json(&trades, out),
     };
     match &args.output {
-        None => out.write_all(text.as_bytes())?,
-        Some(path) => crate::files::write_atomically(path, text.as_bytes()).map_err(|source| {
-            CliError::File {
+        None => write(out)?,
+        Some(path) => {
+            crate::files::write_atomically_with(path, write).map_err(|source| CliError::File {
                 action: "write",
                 path: path.clone(),
                 source,
-            }
-        })?,
+            })?
+        }
     }
     Ok(())
 }
@@ -519,13 +520,16 @@ fn trades(args: &TradesArgs, journal_path: &Path, out: &mut dyn Write) -> Result
     let settings = journal.rule_settings()?;
     let trades = journal.trades()?;
     if args.json {
-        let views: Vec<TradeView> = trades
-            .iter()
-            .map(|(id, trade)| TradeView::new(*id, trade, &analyze(trade, &settings)))
-            .collect();
-        // Invariant: the views hold only strings, numbers, lists and options.
-        let json = serde_json::to_string_pretty(&views).unwrap_or_default();
-        writeln!(out, "{json}")?;
+        // Written as each trade is analysed: the views are never all in memory.
+        let views = interchange::SeqOf::new(
+            trades
+                .iter()
+                .map(|(id, trade)| TradeView::new(*id, trade, &analyze(trade, &settings))),
+        );
+        let mut out = io::BufWriter::with_capacity(1 << 16, out);
+        serde_json::to_writer_pretty(&mut out, &views).map_err(io::Error::from)?;
+        writeln!(out)?;
+        out.flush()?;
         return Ok(());
     }
     let rows = trades

@@ -8,6 +8,15 @@ use std::path::Path;
 /// flushed, so that the rename itself survives a crash). On any failure the
 /// temporary file is removed and `path` is as it was.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomically_with(path, |out| out.write_all(bytes))
+}
+
+/// [`write_atomically`], with the content written by `write` as it is made
+/// (a large export need not exist whole in memory first).
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -20,7 +29,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .prefix(&format!(".{name}."))
         .suffix(".partial")
         .tempfile_in(dir)?;
-    temp.write_all(bytes)?;
+    write(&mut temp)?;
+    temp.flush()?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;
     sync_dir(dir);

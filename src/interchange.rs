@@ -123,7 +123,25 @@ impl InterchangeError {
 struct FileOut<'a> {
     format: &'static str,
     version: u64,
-    trades: Vec<TradeOut<'a>>,
+    trades: SeqOf<'a, TradeOut<'a>>,
+}
+
+/// A sequence serialized as it is produced, one element at a time, so that
+/// a large list is never held whole (the bytes are those of a `Vec`).
+pub struct SeqOf<'a, T>(std::cell::RefCell<Option<Box<dyn Iterator<Item = T> + 'a>>>);
+
+impl<'a, T> SeqOf<'a, T> {
+    /// The sequence of what `items` yields (serialized once).
+    pub fn new(items: impl Iterator<Item = T> + 'a) -> Self {
+        SeqOf(std::cell::RefCell::new(Some(Box::new(items))))
+    }
+}
+
+impl<T: Serialize> Serialize for SeqOf<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let items = self.0.borrow_mut().take();
+        serializer.collect_seq(items.into_iter().flatten())
+    }
 }
 
 #[derive(Serialize)]
@@ -165,15 +183,29 @@ pub fn format_time(at: &DateTime<FixedOffset>) -> String {
 /// Writes trades as a tranche-journal document (pretty-printed, ending in a newline).
 /// Events are written in time order (same-time events keep their order).
 pub fn to_json(trades: &[(TradeId, Trade)]) -> String {
+    let mut bytes = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write_json(trades, &mut bytes);
+    // Invariant: serde_json writes UTF-8.
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// [`to_json`], written to `out` as it is made: one trade at a time, so that
+/// a large journal's document never exists whole in memory.
+pub fn write_json(
+    trades: &[(TradeId, Trade)],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let file = FileOut {
         format: FORMAT_NAME,
         version: FORMAT_VERSION,
-        trades: trades.iter().map(|(_, trade)| trade_out(trade)).collect(),
+        trades: SeqOf::new(trades.iter().map(|(_, trade)| trade_out(trade))),
     };
-    // Invariant: these structs hold only strings, numbers and lists, which always serialize.
-    let mut text = serde_json::to_string_pretty(&file).unwrap_or_default();
-    text.push('\n');
-    text
+    use std::io::Write as _;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut out, &file).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 fn trade_out(trade: &Trade) -> TradeOut<'_> {

@@ -398,3 +398,39 @@ fn an_import_killed_part_way_leaves_none_or_all_of_it() {
         "no kill landed while the import was writing (full import took {duration:?})"
     );
 }
+
+/// `trades --json` and `export` are written as they are made; their bytes are
+/// those of the whole document serialized at once.
+#[test]
+fn streamed_outputs_are_the_bytes_of_the_whole_document() {
+    use tranche::analysis::{RuleSettings, analyze};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let mut journal = Journal::open(&path).unwrap();
+    journal
+        .insert_trades(&generated_trades(300), &mut |_, _| {})
+        .unwrap();
+    journal.insert_trade(&worked_example()).unwrap();
+    let trades = journal.trades().unwrap();
+    drop(journal);
+    let j = path.to_str().unwrap();
+
+    let views: Vec<TradeView> = trades
+        .iter()
+        .map(|(id, t)| TradeView::new(*id, t, &analyze(t, &RuleSettings::default())))
+        .collect();
+    let whole = serde_json::to_string_pretty(&views).unwrap() + "\n";
+    assert_eq!(stdout(&run(&["--journal", j, "trades", "--json"])), whole);
+
+    let exported = stdout(&run(&["--journal", j, "export", "--format", "json"]));
+    assert_eq!(exported, to_json(&trades));
+    let file = dir.path().join("export.json");
+    stdout(&run(&[
+        "--journal",
+        j,
+        "export",
+        "--output",
+        file.to_str().unwrap(),
+    ]));
+    assert_eq!(fs::read_to_string(&file).unwrap(), exported);
+}
