@@ -126,41 +126,20 @@ impl Default for GroupOptions {
     }
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0100_0000_01b3;
-
-/// FNV-1a as a `Hasher`: fast on the short keys of one file (which is not
-/// an adversary), and the same on every run.
-#[derive(Debug, Clone, Copy)]
-pub struct FnvHasher(u64);
-
-impl Default for FnvHasher {
-    fn default() -> Self {
-        FnvHasher(FNV_OFFSET)
-    }
-}
-
-impl std::hash::Hasher for FnvHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(FNV_PRIME);
-        }
-    }
-}
+/// FNV-1a 64 (the `fnv` crate): fast on the short keys of one file (which is
+/// not an adversary), and the same on every run and in every version, as the
+/// fill fingerprints journals hold require.
+pub use fnv::FnvHasher;
 
 /// A hash map for the short keys of one file (which is not an adversary).
 pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FnvHasher>>;
 type FastSet<K> = HashSet<K, std::hash::BuildHasherDefault<FnvHasher>>;
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(FNV_OFFSET, |hash, &b| {
-        (hash ^ u64::from(b)).wrapping_mul(FNV_PRIME)
-    })
+    use std::hash::Hasher as _;
+    let mut hasher = FnvHasher::default();
+    hasher.write(bytes);
+    hasher.finish()
 }
 
 /// The key of each fill: `x:<execution id>`, or `f:<fingerprint>:<n>` where
