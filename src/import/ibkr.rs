@@ -29,7 +29,6 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use super::generic::kind_from_asset;
-use super::html::{Token, tokens};
 use super::instrument::{InstrumentKind, guess_kind};
 use super::table::{Header, Row, csv_rows, opt_number, opt_text, req_number};
 use super::{Fill, FillSide, ImportError, RowError, Sink, text};
@@ -396,27 +395,24 @@ pub(crate) fn read_csv(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
 
 /// Reads a Flex Query XML.
 pub(crate) fn read_xml(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
-    let mut line = 1usize;
-    let mut counted = 0usize;
-    let bytes = text.as_bytes();
+    let elements = xml_elements(text).map_err(|(line, message)| {
+        sink.error(
+            Some(line),
+            None,
+            format!("the XML cannot be read: {message}"),
+        )
+    })?;
     let mut found_root = false;
-    let all = tokens(text);
     let mut rows = Rows {
-        day_first: text::day_first(all.iter().flat_map(|t| match t {
-            Token::Open { attrs, .. } => attrs.iter().map(|(_, v)| v.as_str()).collect(),
-            _ => Vec::new(),
-        })),
+        day_first: text::day_first(
+            elements
+                .iter()
+                .flat_map(|e| e.attrs.iter().map(|(_, v)| v.as_str())),
+        ),
         ..Rows::default()
     };
-    for token in all {
-        let Token::Open {
-            name,
-            attrs,
-            offset,
-        } = token
-        else {
-            continue;
-        };
+    for element in elements {
+        let name = element.name.as_str();
         if name == "flexqueryresponse" || name == "flexstatement" || name == "trades" {
             found_root = true;
         }
@@ -425,16 +421,10 @@ pub(crate) fn read_xml(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
             continue;
         }
         found_root = true;
-        let offset = offset.min(bytes.len());
-        line += bytes[counted..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        counted = offset;
-        let header = Header::from_names(attrs.iter().map(|(n, _)| n.as_str()));
+        let header = Header::from_names(element.attrs.iter().map(|(n, _)| n.as_str()));
         let row = Row {
-            line,
-            cells: attrs.into_iter().map(|(_, v)| v).collect(),
+            line: element.line,
+            cells: element.attrs.into_iter().map(|(_, v)| v).collect(),
             notes: Vec::new(),
         };
         rows.read(&row, &header, sink)?;
@@ -448,4 +438,62 @@ pub(crate) fn read_xml(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         ));
     }
     Ok(())
+}
+
+/// An element of a Flex XML document: its name in lower case, its
+/// attributes (values unescaped) and the line its tag ends on.
+struct XmlElement {
+    name: String,
+    attrs: Vec<(String, String)>,
+    line: usize,
+}
+
+/// Every opening (or empty) element of `text`, read with quick-xml; a
+/// document that is not well formed is the line and what is wrong.
+fn xml_elements(text: &str) -> Result<Vec<XmlElement>, (usize, String)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let bytes = text.as_bytes();
+    let (mut line, mut counted) = (1usize, 0usize);
+    let mut line_at = |offset: usize| {
+        let offset = offset.min(bytes.len());
+        if offset > counted {
+            line += bytes[counted..offset]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            counted = offset;
+        }
+        line
+    };
+    let mut elements = Vec::new();
+    loop {
+        let event = reader.read_event();
+        let end = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+        match event {
+            Ok(Event::Start(tag) | Event::Empty(tag)) => {
+                let name = tag.name().0.to_ascii_lowercase();
+                let mut attrs = Vec::new();
+                for attr in tag.attributes() {
+                    let attr = attr.map_err(|e| (line_at(end.saturating_sub(1)), e.to_string()))?;
+                    let value = attr
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(|e| (line_at(end.saturating_sub(1)), e.to_string()))?;
+                    attrs.push((attr.key.0.to_owned(), value.into_owned()));
+                }
+                elements.push(XmlElement {
+                    name,
+                    attrs,
+                    line: line_at(end.saturating_sub(1)),
+                });
+            }
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => {
+                let at = usize::try_from(reader.error_position()).unwrap_or(usize::MAX);
+                return Err((line_at(at), e.to_string()));
+            }
+        }
+    }
+    Ok(elements)
 }
