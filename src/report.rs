@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::analysis::Rule;
-use crate::analysis::format::{exact, money as money_2dp, ratio};
+use crate::analysis::format::{exact, ratio};
 use crate::analysis::stats::{Breakdown, Filter, Group, JournalStats, Money};
 use crate::domain::{MarketCondition, Side};
 
@@ -378,15 +378,27 @@ pub fn money_text_first(values: &MoneyText, first: Option<&str>) -> String {
         .into_iter()
         .chain(values.iter().filter(|(c, _)| Some(c.as_str()) != first))
         .map(|(currency, value)| match Decimal::from_str(value) {
-            Ok(amount) => format!("{} {currency}", money_2dp(amount)),
+            Ok(amount) => crate::analysis::format::money_for_people(amount, currency),
             Err(_) => format!("{value} {currency}"),
         })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-fn or_dash(value: &Option<String>) -> &str {
-    value.as_deref().unwrap_or("-")
+/// A share as a percentage with one decimal (`82.1%`), or a dash.
+fn percent_text(value: &Option<String>) -> String {
+    value
+        .as_deref()
+        .and_then(|v| Decimal::from_str(v).ok())
+        .map_or_else(|| "-".to_owned(), crate::analysis::format::percent)
+}
+
+/// A figure to `dp` places, or a dash.
+fn places_text(value: &Option<String>, dp: u32) -> String {
+    value
+        .as_deref()
+        .and_then(|v| Decimal::from_str(v).ok())
+        .map_or_else(|| "-".to_owned(), |d| crate::analysis::format::price(d, dp))
 }
 
 fn sample_note(trades: usize) -> &'static str {
@@ -402,9 +414,9 @@ fn group_line(out: &mut String, name: &str, g: &GroupReport) {
         out,
         "  {name:<22} {:>6} trades  win rate {:<7} mean R {:<8} mean score {:<8} mean net {}{}",
         g.trades,
-        or_dash(&g.win_rate),
-        or_dash(&g.mean_r),
-        or_dash(&g.mean_score),
+        percent_text(&g.win_rate),
+        places_text(&g.mean_r, 2),
+        places_text(&g.mean_score, 0),
         money_text(&g.mean_net_pnl),
         sample_note(g.trades),
     );
@@ -415,10 +427,10 @@ fn breakdown_line(out: &mut String, name: &str, b: &BreakdownReport) {
         out,
         "  {name:<22} {:>6} trades  win rate {:<7} expectancy {:<8} R, {}  mean score {}{}",
         b.trades,
-        or_dash(&b.win_rate),
-        or_dash(&b.expectancy_r),
+        percent_text(&b.win_rate),
+        places_text(&b.expectancy_r, 2),
         money_text(&b.expectancy),
-        or_dash(&b.mean_score),
+        places_text(&b.mean_score, 0),
         sample_note(b.trades),
     );
 }
@@ -445,7 +457,7 @@ pub fn report_text(stats: &JournalStats) -> String {
     let _ = writeln!(
         out,
         "  win rate       {} ({} wins, {} losses)",
-        or_dash(&p.win_rate),
+        percent_text(&p.win_rate),
         p.wins,
         p.losses
     );
@@ -455,16 +467,51 @@ pub fn report_text(stats: &JournalStats) -> String {
     let _ = writeln!(
         out,
         "  expectancy R   {} (over {} trades with a stop)",
-        or_dash(&p.expectancy_r),
+        places_text(&p.expectancy_r, 2),
         p.r_trades
     );
-    let _ = writeln!(out, "  profit factor  {}", money_text(&p.profit_factor));
+    let factors: Vec<String> = p
+        .profit_factor
+        .iter()
+        .map(|(currency, value)| {
+            let figure = places_text(&Some(value.clone()), 2);
+            if p.profit_factor.len() > 1 {
+                format!("{figure} ({currency})")
+            } else {
+                figure
+            }
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "  profit factor  {}",
+        if factors.is_empty() {
+            "-".to_owned()
+        } else {
+            factors.join(", ")
+        }
+    );
     let _ = writeln!(out, "  max drawdown   {}", money_text(&p.max_drawdown));
 
     let a = &r.adherence;
     let _ = writeln!(out, "\nAdherence");
-    let _ = writeln!(out, "  mean score     {}", or_dash(&a.mean_score));
-    let _ = writeln!(out, "  clean trades   {}", a.clean_trades);
+    let _ = writeln!(out, "  mean score     {}", places_text(&a.mean_score, 0));
+    let judged = r.trades - a.stops_not_judged.min(r.trades);
+    let _ = writeln!(
+        out,
+        "  clean trades   {} of {judged}{}",
+        a.clean_trades,
+        if judged > 0 {
+            format!(
+                " ({})",
+                crate::analysis::format::percent(
+                    Decimal::from(a.clean_trades) / Decimal::from(judged)
+                )
+            )
+        } else {
+            String::new()
+        }
+    );
     if a.stops_not_judged > 0 {
         let _ = writeln!(
             out,

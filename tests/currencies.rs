@@ -139,7 +139,7 @@ fn the_report_gives_the_total_net_pnl_per_currency_and_the_main_currency() {
 
     let text = tranche::report::report_text(&stats_of(journal()));
     assert!(
-        text.contains("net P&L        17400.00 JPY, 3500.00 USD"),
+        text.contains("net P&L        17,400 JPY, 3,500.00 USD"),
         "{text}"
     );
     assert!(text.contains("main currency  JPY"), "{text}");

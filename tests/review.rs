@@ -60,20 +60,37 @@ fn has_label(harness: &App, text: &str) -> bool {
 /// cent as `tranche report` writes it for people.
 fn card_figures(report: &serde_json::Value) -> Vec<String> {
     let p = &report["performance"];
+    let number = |v: &serde_json::Value| -> Option<Decimal> { v.as_str()?.parse().ok() };
+    let places = |d: Decimal, dp: u32| {
+        let rounded =
+            d.round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+        format!("{rounded:.*}", dp as usize)
+    };
     let mut figures = vec![report["trades"].to_string()];
-    for key in ["win_rate", "expectancy_r"] {
-        if let Some(s) = p[key].as_str() {
-            figures.push(s.to_owned());
-        }
+    // A share as a percentage, R and ratios to two places, scores whole.
+    if let Some(rate) = number(&p["win_rate"]) {
+        figures.push(format!("{}%", places(rate * Decimal::ONE_HUNDRED, 1)));
     }
-    for key in ["expectancy", "profit_factor", "max_drawdown"] {
+    if let Some(r) = number(&p["expectancy_r"]) {
+        figures.push(places(r, 2));
+    }
+    for key in ["expectancy", "max_drawdown"] {
         for (currency, value) in p[key].as_object().expect("money map") {
-            let exact: Decimal = value.as_str().expect("string").parse().expect("a number");
-            figures.push(format!("{} {currency}", format::money(exact)));
+            let exact = number(value).expect("a number");
+            figures.push(format::money_for_people(exact, currency));
         }
     }
-    if let Some(s) = report["adherence"]["mean_score"].as_str() {
-        figures.push(s.to_owned());
+    let factors = p["profit_factor"].as_object().expect("ratio map");
+    for (currency, value) in factors {
+        let factor = places(number(value).expect("a number"), 2);
+        figures.push(if factors.len() > 1 {
+            format!("{factor} ({currency})")
+        } else {
+            factor
+        });
+    }
+    if let Some(score) = number(&report["adherence"]["mean_score"]) {
+        figures.push(places(score, 0));
     }
     figures
 }

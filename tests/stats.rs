@@ -395,13 +395,13 @@ fn report_text_reads_like_a_summary() {
     let text = tranche::report::report_text(&stats(&Filter::default()));
     assert!(text.starts_with("Trades: 5 (4 closed, 1 open)"), "{text}");
     assert!(
-        text.contains("win rate       0.75 (3 wins, 1 losses)"),
+        text.contains("win rate       75.0% (3 wins, 1 losses)"),
         "{text}"
     );
     assert!(text.contains("averaging-down       1"), "{text}");
-    assert!(text.contains("net effect     1000.00 USD"), "{text}");
+    assert!(text.contains("net effect     1,000.00 USD"), "{text}");
     assert!(
-        text.contains("expectancy     2500.00 EUR, 1033.33 USD"),
+        text.contains("expectancy     2,500.00 EUR, 1,033.33 USD"),
         "{text}"
     );
     assert!(text.contains("fewer than 20 trades"), "{text}");

@@ -145,8 +145,8 @@ fn the_review_leads_with_the_main_currency_total() {
     let mut harness = app_with(MemoryStore::with_trades(journal()));
     click(&mut harness, "Review");
     assert!(has_label(&harness, "Net P&L"));
-    assert!(has_label(&harness, "17400.00 JPY"));
-    assert!(has_label(&harness, "3500.00 USD"));
+    assert!(has_label(&harness, "17,400 JPY"));
+    assert!(has_label(&harness, "3,500.00 USD"));
     // The money charts open on the main currency.
     assert_eq!(harness.state().review().currency(), Some("JPY"));
     assert!(has_text_containing(

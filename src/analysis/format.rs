@@ -75,6 +75,53 @@ pub fn grouped(value: Decimal) -> String {
     out
 }
 
+/// A share of 1 as a percentage with one decimal, for people (`82.1%`).
+pub fn percent(share: Decimal) -> String {
+    format!("{}%", price(share * Decimal::ONE_HUNDRED, 1))
+}
+
+/// The decimal places of a currency's minor unit: 0 for the yen, the won
+/// and others without one, 3 for the dinars of Bahrain, Kuwait, Jordan,
+/// Iraq and Libya, the Omani rial and the Tunisian dinar, else 2.
+pub fn minor_unit(currency: &str) -> u32 {
+    match currency.trim().to_ascii_uppercase().as_str() {
+        "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "PYG" | "UGX" | "XAF" | "XOF" | "XPF" | "KMF"
+        | "GNF" | "RWF" | "VUV" | "DJF" | "BIF" => 0,
+        "BHD" | "KWD" | "JOD" | "IQD" | "LYD" | "OMR" | "TND" => 3,
+        _ => 2,
+    }
+}
+
+/// `value` to `dp` places (half away from zero) with its thousands grouped
+/// by commas (`-348,604`, `44,754.00`): for people, never for input.
+pub fn grouped_to(value: Decimal, dp: u32) -> String {
+    let text = price(value, dp);
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut out = String::with_capacity(text.len() + whole.len() / 3);
+    out.push_str(sign);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if !fraction.is_empty() {
+        out.push('.');
+        out.push_str(fraction);
+    }
+    out
+}
+
+/// Money for people: to the currency's minor unit, thousands grouped, with
+/// the currency (`44,754.00 USD`, `-348,604 JPY`).
+pub fn money_for_people(value: Decimal, currency: &str) -> String {
+    format!("{} {currency}", grouped_to(value, minor_unit(currency)))
+}
+
 /// An exact decimal string with no trailing zeros, for files and JSON.
 pub fn exact(value: Decimal) -> String {
     value.normalize().to_string()
@@ -86,4 +133,28 @@ pub fn ratio(value: Decimal) -> String {
         .round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
         .normalize()
         .to_string()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(text: &str) -> Decimal {
+        Decimal::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn figures_for_people() {
+        assert_eq!(percent(d("0.82142857")), "82.1%");
+        assert_eq!(percent(d("0.5")), "50.0%");
+        assert_eq!(percent(d("0.0005")), "0.1%");
+        assert_eq!(money_for_people(d("44754"), "USD"), "44,754.00 USD");
+        assert_eq!(money_for_people(d("-348604.4"), "JPY"), "-348,604 JPY");
+        assert_eq!(money_for_people(d("999.995"), "EUR"), "1,000.00 EUR");
+        assert_eq!(money_for_people(d("-0.5"), "KWD"), "-0.500 KWD");
+        assert_eq!(grouped_to(d("1234567.891"), 1), "1,234,567.9");
+        assert_eq!(grouped_to(d("-100"), 0), "-100");
+    }
 }

@@ -311,10 +311,6 @@ fn small_sample(ui: &mut Ui, trades: usize) {
     }
 }
 
-fn or_dash(value: &Option<String>) -> String {
-    value.clone().unwrap_or_else(|| "-".to_owned())
-}
-
 /// Computes everything the dashboard draws for `inputs`, from the trades'
 /// rows (on the statistics thread).
 fn compute(rows: &[TradeRow], inputs: Inputs) -> Cache {
@@ -928,10 +924,37 @@ fn money_lines(values: &BTreeMap<String, String>) -> Vec<String> {
     values
         .iter()
         .map(|(c, v)| match v.parse::<Decimal>() {
-            Ok(amount) => format!("{} {c}", crate::analysis::format::money(amount)),
+            Ok(amount) => crate::analysis::format::money_for_people(amount, c),
             Err(_) => format!("{v} {c}"),
         })
         .collect()
+}
+
+/// A ratio by currency, as plain numbers: a ratio has no currency, though
+/// it is worked out per currency (the currency is named when there are several).
+fn ratio_lines(values: &BTreeMap<String, String>) -> Vec<String> {
+    values
+        .iter()
+        .map(|(c, v)| {
+            let figure = v
+                .parse::<Decimal>()
+                .map_or_else(|_| v.clone(), |r| crate::analysis::format::price(r, 2));
+            if values.len() > 1 {
+                format!("{figure} ({c})")
+            } else {
+                figure
+            }
+        })
+        .collect()
+}
+
+/// A figure of the report as people read it: `shown` applied to its exact
+/// decimal, or a dash when there is none.
+fn shown_as(value: &Option<String>, shown: impl Fn(Decimal) -> String) -> String {
+    value
+        .as_deref()
+        .and_then(|v| v.parse::<Decimal>().ok())
+        .map_or_else(|| "-".to_owned(), shown)
 }
 
 /// A headline card's title, its figures, and the size of its sample when
@@ -944,7 +967,7 @@ fn net_pnl_card(ui: &mut Ui, performance: &crate::report::PerformanceReport) {
     let main = performance.main_currency.as_deref();
     let amount = |currency: &str, value: &String| match value.parse::<Decimal>() {
         Ok(amount) => (
-            format!("{} {currency}", crate::analysis::format::money(amount)),
+            crate::analysis::format::money_for_people(amount, currency),
             Some(amount),
         ),
         Err(_) => (format!("{value} {currency}"), None),
@@ -987,11 +1010,16 @@ fn cards(ui: &mut Ui, cache: &Cache) {
     let p = &r.performance;
     // Trades whose stop rules were not judged are neither clean nor not.
     let judged = r.trades - r.adherence.stops_not_judged.min(r.trades);
-    let clean_share = (judged > 0).then(|| {
-        crate::analysis::format::ratio(
-            Decimal::from(r.adherence.clean_trades) / Decimal::from(judged),
+    use crate::analysis::format::{percent, price};
+    let clean = if judged > 0 {
+        format!(
+            "{} of {judged} ({})",
+            r.adherence.clean_trades,
+            percent(Decimal::from(r.adherence.clean_trades) / Decimal::from(judged))
         )
-    });
+    } else {
+        "-".to_owned()
+    };
     // The net P&L card (`None`) leads; then title, figures, sample size.
     let cards: [Option<Figures<'_>>; 9] = [
         None,
@@ -1000,17 +1028,25 @@ fn cards(ui: &mut Ui, cache: &Cache) {
             vec![r.trades.to_string()],
             Some(r.trades).filter(|_| r.trades < SMALL_SAMPLE),
         )),
-        Some(("Win rate", vec![or_dash(&p.win_rate)], Some(p.closed))),
+        Some((
+            "Win rate",
+            vec![shown_as(&p.win_rate, percent)],
+            Some(p.closed),
+        )),
         Some((
             "Expectancy (R)",
-            vec![or_dash(&p.expectancy_r)],
+            vec![shown_as(&p.expectancy_r, |r| price(r, 2))],
             Some(p.r_trades),
         )),
         Some(("Expectancy", money_lines(&p.expectancy), None)),
-        Some(("Profit factor", money_lines(&p.profit_factor), None)),
+        Some(("Profit factor", ratio_lines(&p.profit_factor), None)),
         Some(("Max drawdown", money_lines(&p.max_drawdown), None)),
-        Some(("Mean score", vec![or_dash(&r.adherence.mean_score)], None)),
-        Some(("Clean trades", vec![or_dash(&clean_share)], None)),
+        Some((
+            "Mean score",
+            vec![shown_as(&r.adherence.mean_score, |s| price(s, 0))],
+            None,
+        )),
+        Some(("Clean trades", vec![clean], None)),
     ];
     // Frames do not wrap by themselves: lay the cards out in rows that fit.
     let per_row = ((ui.available_width() / (CARD_WIDTH + 28.0)) as usize).clamp(1, cards.len());
@@ -1031,7 +1067,7 @@ fn cards(ui: &mut Ui, cache: &Cache) {
     };
     ui.add(
         egui::Label::new(RichText::new(format!(
-            "{} closed, {} open; {} of {} judged trades broke no rule.{not_judged} Win rate and shares are fractions of 1; money is to the cent, per currency (Export CSV has it exact).",
+            "{} closed, {} open; {} of {} judged trades broke no rule.{not_judged} Money is to the currency's minor unit, per currency (Export CSV has it exact).",
             r.closed, r.open, r.adherence.clean_trades, judged
         )).weak())
         .wrap(),
