@@ -14,38 +14,13 @@
 //! time is shown. Without `sqlite3` on the PATH the import has no reference.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A generic CSV of `n` fills over 50 symbols, each scaling in and out.
-fn generate(n: usize) -> String {
-    let mut out = String::with_capacity(n * 64);
-    out.push_str("Date,Time,Symbol,Side,Quantity,Price,Commission,Account,Execution ID\n");
-    let mut positions = [0i64; 50];
-    for i in 0..n {
-        let s = i % 50;
-        let seconds = i / 50;
-        let (day, rest) = (seconds / 23_400, seconds % 23_400);
-        let (h, m, sec) = (
-            9 + (rest + 1800) / 3600,
-            ((rest + 1800) / 60) % 60,
-            rest % 60,
-        );
-        let buy = positions[s] < 200 && (i / 50) % 4 < 2;
-        positions[s] += if buy { 100 } else { -100 };
-        let price = 100 + (i % 97);
-        let _ = writeln!(
-            out,
-            "2024-{:02}-{:02},{h:02}:{m:02}:{sec:02},SYM{s:02},{},100,{price}.25,1.00,U1,E{i}",
-            1 + day / 28,
-            1 + day % 28,
-            if buy { "Buy" } else { "Sell" },
-        );
-    }
-    out
-}
+#[path = "fills.rs"]
+mod fills;
+use fills::generate;
 
 /// One run of a command: its wall time and, when GNU time is there, its peak RSS.
 struct Run {
