@@ -796,12 +796,7 @@ enum RateFound {
 /// `profit` for it (RULES.md: `rate = Σ profit / Σ s*(p_close - p_open)*q*m`);
 /// `None` when the trade has not moved.
 fn own_rate(trade: &Trade, profit: Decimal) -> Option<Decimal> {
-    let mut at_one = Trade {
-        events: Vec::new(),
-        tags: Vec::new(),
-        ..trade.clone()
-    };
-    at_one.events.clone_from(&trade.events);
+    let mut at_one = trade.clone();
     at_one.rate = Decimal::ONE;
     at_one.stops_known = false;
     let gross = crate::analysis::analyze_with(
