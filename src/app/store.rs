@@ -13,8 +13,30 @@ use crate::domain::{Trade, TradeId};
 use crate::import::{GroupOptions, Import};
 use crate::storage::{ImportOutcome, StatementCheck};
 
-/// An error from a store, already written for a person to read.
-pub type StoreError = Box<dyn std::error::Error + Send + Sync>;
+/// Why a store could not do what was asked, written for a person to read.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The journal's database failed (its error names the file where it
+    /// was opening it, and the trade and field where one was invalid).
+    #[error(transparent)]
+    Journal(#[from] crate::storage::StorageError),
+    /// The store refused: an invalid trade, an unknown id, or work it cannot
+    /// do (the in-memory journal imports no statements).
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl From<String> for StoreError {
+    fn from(message: String) -> Self {
+        StoreError::Refused(message)
+    }
+}
+
+impl From<&str> for StoreError {
+    fn from(message: &str) -> Self {
+        StoreError::Refused(message.to_owned())
+    }
+}
 
 pub use crate::model::Multipliers;
 
