@@ -5,7 +5,7 @@
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -14,17 +14,7 @@ use tranche::interchange::to_json;
 use tranche::storage::Journal;
 use tranche::views::TradeView;
 
-use crate::helpers::{generated_trades, sample_trades, worked_example};
-
-fn tranche() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tranche"));
-    command.env_remove("TRANCHE_JOURNAL");
-    command
-}
-
-fn run(args: &[&str]) -> Output {
-    tranche().args(args).output().expect("run tranche")
-}
+use crate::helpers::{generated_trades, run, sample_trades, tranche, worked_example};
 
 fn stdout(output: &Output) -> String {
     assert!(

@@ -4,24 +4,14 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::Instant;
 
 use tranche::domain::TradeId;
 use tranche::interchange::to_json;
 use tranche::storage::{Journal, SCHEMA_VERSION};
 
-use crate::helpers::{generated_trades, sample_trades, worked_example};
-
-fn tranche() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tranche"));
-    command.env_remove("TRANCHE_JOURNAL");
-    command
-}
-
-fn run(args: &[&str]) -> Output {
-    tranche().args(args).output().expect("run tranche")
-}
+use crate::helpers::{generated_trades, run, sample_trades, tranche, worked_example};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

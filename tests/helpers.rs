@@ -226,3 +226,25 @@ pub fn insert_trade_before_v4(path: &std::path::Path, trade: &Trade) -> i64 {
     }
     id
 }
+
+/// The `tranche` binary, with no journal named by the environment.
+pub fn tranche() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tranche"));
+    command.env_remove("TRANCHE_JOURNAL");
+    command
+}
+
+/// Runs `tranche` with `args` and waits for it.
+pub fn run(args: &[&str]) -> std::process::Output {
+    tranche().args(args).output().expect("run tranche")
+}
+
+/// The path of a broker file under `tests/fixtures/brokers`.
+pub fn broker_fixture(path: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/brokers")
+        .join(path)
+        .to_str()
+        .expect("a UTF-8 path")
+        .to_owned()
+}

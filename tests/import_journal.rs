@@ -3,8 +3,8 @@
 //! what the user added by hand survives, a failed import writes nothing, and
 //! `tranche import` end to end.
 
+use crate::helpers::{broker_fixture as fixture, run as tranche};
 use std::path::Path;
-use std::process::Command;
 
 use tranche::domain::{Event, EventKind, TradeId};
 use tranche::import::{GroupOptions, Import, ImportOptions, import};
@@ -216,23 +216,6 @@ fn a_dry_run_reports_the_outcome_and_writes_nothing() {
     let journal = open(&path);
     assert_eq!(symbols(&journal), ["TSLA"]);
     assert_eq!(journal.imported_fill_count().unwrap(), 1);
-}
-
-fn tranche(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tranche"))
-        .env_remove("TRANCHE_JOURNAL")
-        .args(args)
-        .output()
-        .expect("run tranche")
-}
-
-fn fixture(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/brokers")
-        .join(path)
-        .to_str()
-        .unwrap()
-        .to_owned()
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! Statements that state their own total: the check kept with each committed
 //! import, on a journal file, and `tranche import` printing it.
 
+use crate::helpers::{broker_fixture as fixture, run as tranche};
 use std::path::Path;
-use std::process::Command;
 
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -211,23 +211,6 @@ fn deleting_a_trade_leaves_its_check_naming_it() {
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].trades, [aapl, tsla]);
     assert_eq!(journal.integrity_check().unwrap(), ["ok"]);
-}
-
-fn tranche(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tranche"))
-        .env_remove("TRANCHE_JOURNAL")
-        .args(args)
-        .output()
-        .expect("run tranche")
-}
-
-fn fixture(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/brokers")
-        .join(path)
-        .to_str()
-        .unwrap()
-        .to_owned()
 }
 
 #[test]

@@ -226,20 +226,8 @@ fn collapse(text: &str) -> String {
 pub fn table_rows(text: &str) -> Vec<Row> {
     let toks = tokens(text);
     // Line numbers: count newlines up to each row's offset, incrementally.
-    let mut line = 1usize;
-    let mut counted = 0usize;
-    let bytes = text.as_bytes();
-    let mut line_at = |offset: usize| {
-        let offset = offset.min(bytes.len());
-        if offset > counted {
-            line += bytes[counted..offset]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
-            counted = offset;
-        }
-        line
-    };
+    let mut lines = super::table::LineCounter::new(text);
+    let mut line_at = |offset: usize| lines.line_at(offset);
 
     let mut rows = Vec::new();
     let mut row: Option<Row> = None;

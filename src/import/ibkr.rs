@@ -453,19 +453,8 @@ struct XmlElement {
 fn xml_elements(text: &str) -> Result<Vec<XmlElement>, (usize, String)> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(text);
-    let bytes = text.as_bytes();
-    let (mut line, mut counted) = (1usize, 0usize);
-    let mut line_at = |offset: usize| {
-        let offset = offset.min(bytes.len());
-        if offset > counted {
-            line += bytes[counted..offset]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
-            counted = offset;
-        }
-        line
-    };
+    let mut lines = super::table::LineCounter::new(text);
+    let mut line_at = |offset: usize| lines.line_at(offset);
     let mut elements = Vec::new();
     loop {
         let event = reader.read_event();
