@@ -7,9 +7,15 @@
 //! - `trades --json`, `export` and `report --json` over that journal, beside
 //!   the size of the journal's file (the data they read).
 //!
+//! - `import` and `report --json` of a smaller file of the same fills, beside
+//!   beancount's `bean-check -C` of a ledger holding those fills as FIFO-booked
+//!   lots (when `bean-check` is on the PATH; `pip install beancount==3.2.3`).
+//!
 //! Run with `cargo bench --bench process` (`TRANCHE_BENCH_FILLS` sets the
 //! number of fills, 1,000,000 by default; `TRANCHE_BENCH_RUNS` the runs of
-//! each, 5 by default, of which the median is shown). Peak memory is read by
+//! each, 5 by default, of which the median is shown;
+//! `TRANCHE_BENCH_LEDGER_FILLS` the fills of the beancount comparison, 100,000
+//! by default). Peak memory is read by
 //! GNU time (`/usr/bin/time`, Debian's `time` package); without it only wall
 //! time is shown. Without `sqlite3` on the PATH the import has no reference.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -87,6 +93,71 @@ fn mib(kib: Option<u64>) -> String {
     )
 }
 
+/// The fills of a file made by `generate`, as a beancount ledger booked
+/// first in, first out: one transaction per fill, cash and commission explicit,
+/// the realised gain left for beancount to work out.
+fn beancount_ledger(csv: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(csv.len() * 3);
+    out.push_str("option \"operating_currency\" \"USD\"\noption \"booking_method\" \"FIFO\"\n");
+    out.push_str("2000-01-01 open Assets:Cash USD\n2000-01-01 open Expenses:Commission USD\n");
+    out.push_str("2000-01-01 open Income:Trading USD\n");
+    let mut symbols = std::collections::BTreeSet::new();
+    let mut body = String::with_capacity(csv.len() * 3);
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (date, symbol, side, qty, price, fee) = (f[0], f[2], f[3], f[4], f[5], f[6]);
+        symbols.insert(symbol.to_owned());
+        let cents = |text: &str| -> i64 {
+            let (whole, frac) = text.split_once('.').unwrap_or((text, "0"));
+            whole.parse::<i64>().unwrap() * 100 + format!("{frac:0<2}")[..2].parse::<i64>().unwrap()
+        };
+        let qty_n: i64 = qty.parse().unwrap();
+        let gross = cents(price) * qty_n;
+        let fee_c = cents(fee);
+        let money = |c: i64| {
+            format!(
+                "{}{}.{:02}",
+                if c < 0 { "-" } else { "" },
+                c.abs() / 100,
+                c.abs() % 100
+            )
+        };
+        if side == "Buy" {
+            let _ = write!(
+                body,
+                "{date} * \"Buy {symbol}\"\n  Assets:Broker:{symbol}  {qty} {symbol} {{{price} USD}}\n  Expenses:Commission  {fee} USD\n  Assets:Cash  {} USD\n\n",
+                money(-(gross + fee_c))
+            );
+        } else {
+            let _ = write!(
+                body,
+                "{date} * \"Sell {symbol}\"\n  Assets:Broker:{symbol}  -{qty} {symbol} {{}} @ {price} USD\n  Expenses:Commission  {fee} USD\n  Assets:Cash  {} USD\n  Income:Trading\n\n",
+                money(gross - fee_c)
+            );
+        }
+    }
+    for symbol in symbols {
+        let _ = writeln!(
+            out,
+            "2000-01-01 open Assets:Broker:{symbol} {symbol} \"FIFO\""
+        );
+    }
+    out.push('\n');
+    out.push_str(&body);
+    out
+}
+
+/// Whether `program` runs with `arg`.
+fn runs_with(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 fn main() {
     let fills: usize = std::env::var("TRANCHE_BENCH_FILLS")
         .ok()
@@ -134,11 +205,7 @@ fn main() {
         .map(|_| measure(time.as_deref(), tranche, &import_args, &|| remove(&journal)))
         .collect();
     let (import_wall, import_peak) = median(import);
-    let sqlite = Command::new("sqlite3")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
+    let sqlite = runs_with("sqlite3", "--version");
     let reference = sqlite.then(|| {
         let import = format!(".import --csv {csv_text} fills");
         let args = [table_text.as_str(), import.as_str()];
@@ -184,6 +251,67 @@ fn main() {
             "{name:<13} {:>7.2} s {:>8}   journal file {journal_mb:.0} MB",
             wall.as_secs_f64(),
             mib(peak)
+        );
+    }
+
+    // Against beancount: the same fills, imported and reported, beside
+    // `bean-check -C` (no cache) of a ledger booking them FIFO.
+    let ledger_fills: usize = std::env::var("TRANCHE_BENCH_LEDGER_FILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let small_csv_text = generate(ledger_fills);
+    let small_csv = dir.path().join("ledger-fills.csv");
+    std::fs::write(&small_csv, &small_csv_text).unwrap();
+    let small_journal = dir.path().join("ledger-journal.sqlite");
+    let (small_csv_path, small_journal_path) = (
+        small_csv.to_str().unwrap().to_owned(),
+        small_journal.to_str().unwrap().to_owned(),
+    );
+    let import_args = [
+        "--journal",
+        small_journal_path.as_str(),
+        "import",
+        "--tz",
+        "UTC",
+        small_csv_path.as_str(),
+    ];
+    let report_args = ["--journal", small_journal_path.as_str(), "report", "--json"];
+    let both: Vec<Run> = (0..runs)
+        .map(|_| {
+            let import = measure(time.as_deref(), tranche, &import_args, &|| {
+                remove(&small_journal)
+            });
+            let report = measure(time.as_deref(), tranche, &report_args, &|| {});
+            Run {
+                wall: import.wall + report.wall,
+                peak_kib: import.peak_kib.max(report.peak_kib),
+            }
+        })
+        .collect();
+    let (both_wall, both_peak) = median(both);
+    if runs_with("bean-check", "--version") {
+        let ledger = dir.path().join("fills.beancount");
+        std::fs::write(&ledger, beancount_ledger(&small_csv_text)).unwrap();
+        let ledger_path = ledger.to_str().unwrap().to_owned();
+        let (wall, peak) = median(
+            (0..runs)
+                .map(|_| measure(time.as_deref(), "bean-check", &["-C", &ledger_path], &|| {}))
+                .collect(),
+        );
+        println!(
+            "import+report {:>7.2} s {:>8}   bean-check -C   {:>6.2} s {:>8}   {:.0}x faster ({ledger_fills} fills)",
+            both_wall.as_secs_f64(),
+            mib(both_peak),
+            wall.as_secs_f64(),
+            mib(peak),
+            wall.as_secs_f64() / both_wall.as_secs_f64()
+        );
+    } else {
+        println!(
+            "import+report {:>7.2} s {:>8}   (no bean-check on the PATH) ({ledger_fills} fills)",
+            both_wall.as_secs_f64(),
+            mib(both_peak)
         );
     }
 }
