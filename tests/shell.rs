@@ -82,7 +82,7 @@ fn a_dropped_journal_file_adds_its_trades_and_a_drop_into_the_editor_is_refused(
         "{} was not imported: finish what is open first, then drop it again.",
         file.display()
     );
-    assert_eq!(harness.state().errors(), [refused.clone()]);
+    assert_eq!(harness.state().errors(), [refused.as_str()]);
     assert!(has_text_containing(&harness, &refused));
 
     harness.key_press(Key::Escape);

@@ -839,4 +839,50 @@ mod tests {
         let text = serde_json::to_string(&prefs).expect("serializes");
         assert_eq!(serde_json::from_str::<Preferences>(&text).ok(), Some(prefs));
     }
+
+    #[test]
+    fn a_journal_thread_that_cannot_start_is_said_in_the_window() {
+        use egui_kittest::kittest::Queryable;
+        let open: Opener = Box::new(|| Ok(Box::new(store::MemoryStore::new()) as Box<dyn Store>));
+        let mut harness = egui_kittest::Harness::builder()
+            .with_size([1280.0, 800.0])
+            .build_eframe(move |cc| {
+                let worker = Worker::spawn_with(open, cc.egui_ctx.clone(), |_, _| {
+                    Err(std::io::Error::other("no threads left"))
+                });
+                TrancheApp::with_worker(&cc.egui_ctx, worker, Preferences::default())
+            });
+        harness.run();
+        let app = harness.state();
+        assert!(
+            !app.is_busy(),
+            "nothing will answer: the window must not wait"
+        );
+        assert!(!app.is_loaded());
+        assert_eq!(
+            app.errors(),
+            [
+                "Opening the journal failed: the journal's thread could not be started: \
+              no threads left"
+            ]
+        );
+        assert!(
+            harness
+                .query_all_by_label("The journal could not be opened")
+                .next()
+                .is_some()
+        );
+        assert!(
+            harness
+                .query_all_by_label_contains("could not be started")
+                .next()
+                .is_some()
+        );
+        assert!(
+            harness
+                .query_all_by_label("Opening the journal…")
+                .next()
+                .is_none()
+        );
+    }
 }
