@@ -766,6 +766,7 @@ impl eframe::App for TrancheApp {
             filter: &self.prefs.filter,
             statement_checks: &self.statement_checks,
             busy: self.worker.is_busy(),
+            spawn: worker::spawn_thread,
         };
         let state = ShellState {
             loaded: self.loaded,

@@ -117,8 +117,7 @@ pub struct Worker {
     not_started: Option<std::io::Error>,
 }
 
-/// Starts a thread named `name` running `body`.
-pub type Spawner = fn(&str, Box<dyn FnOnce() + Send>) -> std::io::Result<()>;
+pub use crate::model::Spawner;
 
 /// Starts a thread of the system.
 pub fn spawn_thread(name: &str, body: Box<dyn FnOnce() + Send>) -> std::io::Result<()> {

@@ -176,6 +176,8 @@ pub struct ViewContext<'a> {
     pub statement_checks: &'a std::sync::Arc<Vec<crate::import::StatementCheck>>,
     /// Whether the journal is busy (a save or import under way).
     pub busy: bool,
+    /// Starts work off the UI thread (the review's statistics).
+    pub spawn: crate::model::Spawner,
 }
 
 /// The colour for a score: green when clean, amber, then red.

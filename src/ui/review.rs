@@ -523,12 +523,13 @@ impl ReviewPanel {
         let (tx, rx) = channel();
         let job = inputs.clone();
         let repaint = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("review-statistics".to_owned())
-            .spawn(move || {
+        let spawned = (view.spawn)(
+            "review-statistics",
+            Box::new(move || {
                 let _ = tx.send(compute(&rows, job));
                 repaint.request_repaint();
-            });
+            }),
+        );
         match spawned {
             Ok(_) => self.pending = Some((inputs, rx)),
             // No thread to be had: compute here, in this frame.
