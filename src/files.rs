@@ -1,4 +1,8 @@
 //! Writing files so that a crash, a kill or a full disk never leaves half of one.
+//!
+//! [`write_atomically`] writes bytes; [`write_png`] encodes an image first.
+//! The app's worker thread calls them for exports and saved reports; the
+//! window never writes a file itself.
 
 use std::io::Write;
 use std::path::Path;
@@ -37,6 +41,35 @@ pub fn write_atomically_with(
     Ok(())
 }
 
+/// Why an image could not be saved as PNG.
+#[derive(Debug, thiserror::Error)]
+pub enum PngError {
+    /// The image had no pixels, or fewer than its size says.
+    #[error("the screenshot had no pixels")]
+    Empty,
+    /// The encoder failed.
+    #[error(transparent)]
+    Encode(#[from] image::ImageError),
+    /// The file could not be written.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Writes an image of `width` × `height` pixels, given row by row as RGBA
+/// bytes, to `path` as a PNG file, atomically.
+pub fn write_png(path: &Path, width: usize, height: usize, rgba: Vec<u8>) -> Result<(), PngError> {
+    let picture = u32::try_from(width)
+        .ok()
+        .zip(u32::try_from(height).ok())
+        .filter(|_| width > 0 && height > 0)
+        .and_then(|(w, h)| image::RgbaImage::from_raw(w, h, rgba))
+        .ok_or(PngError::Empty)?;
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    picture.write_to(&mut bytes, image::ImageFormat::Png)?;
+    write_atomically(path, bytes.get_ref())?;
+    Ok(())
+}
+
 /// Flushes a folder's entries to the disk where the system allows it.
 fn sync_dir(dir: &Path) {
     #[cfg(unix)]
@@ -63,6 +96,24 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn an_image_is_written_as_png() {
+        let pixels: Vec<[u8; 4]> = (0..12u8).map(|i| [i * 20, 255 - i, i, 255]).collect();
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("dashboard.png");
+        write_png(&path, 4, 3, pixels.concat()).expect("written");
+        let read = image::open(&path).expect("a PNG").to_rgba8();
+        assert_eq!(read.dimensions(), (4, 3));
+        let read: Vec<[u8; 4]> = read.pixels().map(|p| p.0).collect();
+        assert_eq!(read, pixels);
+
+        assert!(matches!(
+            write_png(&dir.path().join("empty.png"), 0, 0, Vec::new()),
+            Err(PngError::Empty)
+        ));
+        assert!(!dir.path().join("empty.png").exists());
     }
 
     #[test]

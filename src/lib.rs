@@ -13,8 +13,11 @@
 //! - [`report`]: journal statistics as JSON and text for `tranche report`.
 //! - [`cli`]: the command line (`tranche import`, `export`, `trades`, `show`, `report`).
 //! - [`model`]: the app's state as its panels see it, shared by `app` and `ui`.
-//! - [`app`]: the desktop app: the loaded journal, a worker thread for I/O, commands.
-//! - [`ui`]: the app's panels: trade list, editor, chart, detail, settings.
+//! - [`app`]: the desktop app: the loaded journal, a worker thread for I/O
+//!   (file writes included), file dialogs, and the one place commands are applied.
+//! - [`ui`]: the app's panels: trade list, editor, chart, detail, review,
+//!   settings, and the shell around them (bars, modals, shortcuts). They draw
+//!   and return commands; they write no file and start no thread.
 pub mod analysis;
 pub mod app;
 pub mod cli;

@@ -721,3 +721,65 @@ fn a_statement_with_its_own_total_says_whether_the_journal_agrees() {
     assert_eq!(checks[1].file, "trades-300.csv");
     assert_eq!(checks[1].trades, checks[0].trades, "the same trades");
 }
+
+#[test]
+fn the_empty_texts_of_an_import_are_written_as_empty_texts() {
+    // The import's bulk writer binds an empty text as a static "" (an empty
+    // `String` points nowhere): it must reach the file as '', never NULL.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("journal.sqlite");
+    // Forty round trips: more than one full batch of the bulk writer.
+    let mut csv = String::from(
+        "orderId,Account,Order ID,B/S,Contract,Product,avgPrice,filledQty,Fill Time,Status,\
+         Timestamp,Date,Quantity,Type,Limit Price,Stop Price\n",
+    );
+    for n in 0..80 {
+        let at = format!("01/14/2025 {:02}:{:02}:00", 9 + n / 60, n % 60);
+        let (side, price) = if n % 2 == 0 {
+            ("Buy", 21000 + n)
+        } else {
+            ("Sell", 21002 + n)
+        };
+        let id = 1000 + n;
+        csv.push_str(&format!(
+            "{id},SIM2217,{id}, {side},MNQH5,MNQ,{price}.25,1,{at}, Filled,{at},1/14/25,1, Market,,\n"
+        ));
+    }
+    let file = dir.path().join("forty.csv");
+    std::fs::write(&file, csv).expect("written");
+    let mut harness = journal_harness(&path);
+    open_file(&mut harness, &file);
+    click(&mut harness, "Import");
+    assert!(
+        harness.state().errors().is_empty(),
+        "{:?}",
+        harness.state().errors()
+    );
+    let stored = stored_trades(&path);
+    assert_eq!(stored.len(), 40);
+    let empty_in_trades: usize = stored
+        .iter()
+        .map(|(_, t)| {
+            [&t.account, &t.setup, &t.notes]
+                .iter()
+                .filter(|s| s.is_empty())
+                .count()
+        })
+        .sum();
+    assert!(empty_in_trades > 0, "the import leaves some texts empty");
+    let conn = rusqlite::Connection::open(&path).expect("the journal file");
+    let (empty_in_file, null_in_file): (i64, i64) = conn
+        .query_row(
+            "SELECT
+                 sum((account = '' AND typeof(account) = 'text')
+                   + (setup = '' AND typeof(setup) = 'text')
+                   + (notes = '' AND typeof(notes) = 'text')),
+                 sum((account IS NULL) + (setup IS NULL) + (notes IS NULL))
+             FROM trade",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .expect("counted");
+    assert_eq!(empty_in_file, empty_in_trades as i64);
+    assert_eq!(null_in_file, 0);
+}

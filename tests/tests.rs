@@ -18,6 +18,7 @@ mod interchange;
 mod layers;
 mod money;
 mod review;
+mod shell;
 mod statement_checks;
 mod stats;
 mod storage;

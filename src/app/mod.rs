@@ -1,17 +1,20 @@
-//! The desktop app: the window, the loaded journal, and the one place where
-//! the panels' commands are applied.
+//! The desktop app: the loaded journal, and the one place where the panels'
+//! commands are applied.
 //!
 //! [`TrancheApp`] holds every loaded trade with its analysis ([`crate::model::Trades`]),
 //! recomputed only when the journal or the rule settings change. The journal
 //! itself lives on a background thread ([`worker`]): opening, loading, saving,
-//! importing and exporting never block a frame. Panels from [`crate::ui`] draw
-//! themselves and return [`Command`]s, applied after the frame by
-//! [`TrancheApp::apply`].
+//! importing, exporting and writing files never block a frame, and file
+//! dialogs open on threads of their own ([`dialogs`]). The window is drawn by
+//! the panels of [`crate::ui`], laid out by [`crate::ui::shell::Shell`]; they
+//! return [`Command`]s, applied after the frame by [`TrancheApp::apply`].
+//! Each frame the app takes the worker's replies and the dialogs' answers,
+//! has the shell draw, and applies what it returned; nothing else.
 //!
 //! Window size, panel sizes, the list's sort and filters, the time zone and the
 //! theme are remembered by eframe; the journal's data never goes there.
 
-mod dialogs;
+pub mod dialogs;
 mod interchange_io;
 pub mod journal;
 pub mod protocol;
@@ -24,7 +27,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
-use egui::{Align, Key, KeyboardShortcut, Layout, Modifiers, RichText, Ui};
+use egui::Ui;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::RuleSettings;
@@ -37,14 +40,15 @@ use crate::ui::import::{ImportDialog, ProgressView};
 use crate::ui::list::{ListPrefs, TradeList};
 use crate::ui::review::{ReviewPanel, ReviewPrefs};
 use crate::ui::settings::SettingsPanel;
+use crate::ui::shell::{Panels, Shell, ShellState, UndoView};
 use crate::ui::time::Zone;
 use crate::ui::{Command, Theme, View, ViewContext};
 
 use crate::model::{TradeRow, Trades};
-use dialogs::DialogResult;
+use dialogs::{Answer, Chooser, Dialogs, Purpose, SaveKind};
 use statement::{StatementJob, StatementReply};
 use store::{Multipliers, Store};
-use worker::{Job, JobKind, Opener, Reply, Worker};
+use worker::{Contents, Job, Opener, Operation, Reply, Worker};
 
 /// How long a deleted trade can be brought back from the toast, in seconds.
 pub const UNDO_SECONDS: f64 = 10.0;
@@ -102,35 +106,6 @@ struct Progress {
     total: usize,
 }
 
-/// A file's path typed by hand, when no file dialog could be shown.
-#[derive(Debug, Clone)]
-struct PathPrompt {
-    /// Whether the journal is to be exported to the file (else the file imported).
-    export: bool,
-    text: String,
-}
-
-/// A path as typed: trimmed, quotes around it dropped, and a leading `~`
-/// standing for the home folder.
-fn typed_path(text: &str) -> PathBuf {
-    let text = text.trim();
-    let text = text
-        .strip_prefix(['"', '\''])
-        .and_then(|t| t.strip_suffix(['"', '\'']))
-        .unwrap_or(text);
-    let home = || directories::UserDirs::new().map(|dirs| dirs.home_dir().to_path_buf());
-    if text == "~" {
-        if let Some(home) = home() {
-            return home;
-        }
-    } else if let Some(rest) = text.strip_prefix("~/")
-        && let Some(home) = home()
-    {
-        return home.join(rest);
-    }
-    PathBuf::from(text)
-}
-
 /// A deleted trade that can still be brought back.
 #[derive(Debug, Clone)]
 struct Undo {
@@ -160,16 +135,22 @@ pub struct TrancheApp {
     errors: Vec<String>,
     notice: Option<(String, f64)>,
     undo: Option<Undo>,
-    confirm_delete: Option<TradeId>,
-    dialog_tx: Sender<DialogResult>,
-    dialog_rx: Receiver<DialogResult>,
-    /// A file dialog is open.
-    dialog_open: bool,
-    started: bool,
+    /// The window around the panels, with its modals.
+    shell: Shell,
+    /// Every file dialog.
+    dialogs: Dialogs,
+    /// Where a screenshot of the window arrives, for the review's picture.
+    screenshots: (
+        Sender<Arc<egui::ColorImage>>,
+        Receiver<Arc<egui::ColorImage>>,
+    ),
+    /// The part of the window (in points) the screenshot asked for is to keep.
+    screenshot_rect: Option<egui::Rect>,
+    /// While a file of the review is written: whether to a place chosen
+    /// without a dialog (when none could be shown).
+    review_write: Option<bool>,
     /// The import dialog for a broker statement, while it is open.
     import_dialog: Option<ImportDialog>,
-    /// The path being typed when no file dialog could be shown.
-    path_prompt: Option<PathPrompt>,
     /// The multipliers imports use, as stored in the journal.
     multipliers: Multipliers,
     /// The checks of statements' totals kept with imports, loaded with the
@@ -201,11 +182,14 @@ impl TrancheApp {
 
     /// The app on the journal that `open` opens, with these preferences.
     pub fn with_preferences(ctx: &egui::Context, open: Opener, prefs: Preferences) -> Self {
+        Self::with_worker(ctx, Worker::spawn(open, ctx.clone()), prefs)
+    }
+
+    /// The app on `worker`, with these preferences.
+    fn with_worker(ctx: &egui::Context, mut worker: Worker, prefs: Preferences) -> Self {
         ctx.set_theme(prefs.theme.preference());
-        let mut worker = Worker::spawn(open, ctx.clone());
         worker.send(Job::Load);
         worker.send(Job::LoadMultipliers);
-        let (dialog_tx, dialog_rx) = channel();
         let view = match prefs.view {
             View::Review => View::Review,
             View::Detail | View::Settings => View::Detail,
@@ -229,13 +213,12 @@ impl TrancheApp {
             errors: Vec::new(),
             notice: None,
             undo: None,
-            confirm_delete: None,
-            dialog_tx,
-            dialog_rx,
-            dialog_open: false,
-            started: false,
+            shell: Shell::default(),
+            dialogs: Dialogs::desktop(),
+            screenshots: channel(),
+            screenshot_rect: None,
+            review_write: None,
             import_dialog: None,
-            path_prompt: None,
             multipliers: Multipliers::new(),
             statement_checks: Arc::default(),
             import_date: None,
@@ -252,10 +235,28 @@ impl TrancheApp {
     /// Asks for a file's path in a text field, as when no file dialog can be
     /// shown: the file to import, or (with `export`) the file to export to.
     pub fn ask_for_path(&mut self, export: bool) {
-        self.path_prompt = Some(PathPrompt {
-            export,
-            text: String::new(),
-        });
+        self.shell.ask_for_path(export);
+    }
+
+    /// Asks for files with `chooser` instead of the desktop's file dialog.
+    pub fn with_file_chooser(mut self, chooser: Chooser) -> Self {
+        self.dialogs.set_chooser(chooser);
+        self
+    }
+
+    /// Whether a file dialog is open.
+    pub fn is_dialog_open(&self) -> bool {
+        self.dialogs.is_open()
+    }
+
+    /// Whether the path prompt (shown when no file dialog could be) is open.
+    pub fn is_asking_for_path(&self) -> bool {
+        self.shell.is_asking_for_path()
+    }
+
+    /// The trade the delete modal asks about, while it is open.
+    pub fn asking_to_delete(&self) -> Option<TradeId> {
+        self.shell.asking_to_delete()
     }
 
     /// The import dialog, while it is open.
@@ -303,10 +304,12 @@ impl TrancheApp {
         self.loaded
     }
 
-    /// Whether work is under way: a job on the worker, or the statistics
-    /// of the review on show.
+    /// Whether work is under way: a job on the worker, a file dialog, or
+    /// the statistics of the review on show.
     pub fn is_busy(&self) -> bool {
-        self.worker.is_busy() || (self.view == View::Review && self.review.is_computing())
+        self.worker.is_busy()
+            || self.dialogs.is_open()
+            || (self.view == View::Review && self.review.is_computing())
     }
 
     /// The error messages showing.
@@ -453,16 +456,34 @@ impl TrancheApp {
                     self.notice = Some(("Multipliers saved".to_owned(), now + 3.0));
                 }
             }
-            Reply::Failed { job, what, message } => {
-                if matches!(job, JobKind::Open | JobKind::Load) {
-                    self.load_error = Some(message.clone());
+            Reply::Written { path } => {
+                let message = if self.review_write.take() == Some(true) {
+                    format!("No file dialog could be shown; saved to {}", path.display())
+                } else {
+                    format!("Saved to {}", path.display())
+                };
+                self.review.saved(Some(message));
+            }
+            Reply::Failed(err) => {
+                if let Operation::Write { path } = &err.operation {
+                    // Said where it was asked for, on the review.
+                    self.review_write = None;
+                    self.review.saved(Some(format!(
+                        "Could not write {}: {}",
+                        path.display(),
+                        err.cause
+                    )));
+                    return;
                 }
-                if job == JobKind::Save
+                if err.stops_loading() {
+                    self.load_error = Some(err.cause.to_string());
+                }
+                if err.operation == Operation::Save
                     && let Some(editor) = self.editor.as_mut()
                 {
-                    editor.set_saving(false, Some(message.clone()));
+                    editor.set_saving(false, Some(err.cause.to_string()));
                 }
-                self.errors.push(format!("{what} failed: {message}"));
+                self.errors.push(err.to_string());
             }
         }
     }
@@ -520,7 +541,6 @@ impl TrancheApp {
 
     /// Applies one command. Every change of state the panels ask for goes through here.
     pub fn apply(&mut self, command: Command, ctx: &egui::Context) {
-        let now = ctx.input(|i| i.time);
         match command {
             Command::NewTrade => {
                 if self.editor.is_none() {
@@ -556,9 +576,8 @@ impl TrancheApp {
                 self.worker.send(Job::Save { id, trade });
             }
             Command::CloseEditor => self.editor = None,
-            Command::AskDelete(id) => self.confirm_delete = Some(id),
+            Command::AskDelete(id) => self.shell.ask_delete(id),
             Command::Delete(id) => {
-                self.confirm_delete = None;
                 if let Some(row) = self.trades.row(id) {
                     let trade = Arc::clone(&row.trade);
                     self.worker.send(Job::Delete { id, trade });
@@ -572,15 +591,55 @@ impl TrancheApp {
                     });
                 }
             }
-            Command::Import if !self.dialog_open => {
-                self.dialog_open = true;
-                dialogs::pick_import(self.dialog_tx.clone(), ctx.clone());
+            // One dialog at a time: the buttons wait while one is open.
+            Command::Import => {
+                let _ = self.dialogs.open(Purpose::Import, ctx);
             }
-            Command::Export if !self.dialog_open => {
-                self.dialog_open = true;
-                dialogs::pick_export(self.dialog_tx.clone(), ctx.clone());
+            Command::Export => {
+                let _ = self.dialogs.open(Purpose::Export, ctx);
             }
-            Command::Import | Command::Export => {}
+            Command::ImportFile(path) => self.worker.send(Job::Import { path }),
+            Command::ExportTo(path) => self.worker.send(Job::Export { path }),
+            Command::ReportError(message) => self.errors.push(message),
+            Command::MoveSelection(step) => {
+                if let Some(id) = self.list.neighbour(&self.trades, self.selected, step) {
+                    self.list.reveal_selected();
+                    self.apply(Command::Select(Some(id)), ctx);
+                }
+            }
+            Command::SaveEditor => {
+                let save = self.editor.as_mut().and_then(|editor| {
+                    editor.refresh(&self.prefs.zone, &self.rule_settings);
+                    editor.save_command()
+                });
+                if let Some(save) = save {
+                    self.apply(save, ctx);
+                }
+            }
+            Command::CancelEditor => {
+                if let Some(close) = self.editor.as_mut().and_then(TradeEditor::cancel) {
+                    self.apply(close, ctx);
+                }
+            }
+            Command::SaveStatistics(text) => {
+                let purpose = Purpose::Save {
+                    kind: SaveKind::Csv,
+                    contents: Contents::Text(text),
+                };
+                if self.dialogs.open(purpose, ctx).is_err() {
+                    self.review.saved(None);
+                }
+            }
+            Command::SaveDashboard(rect) => {
+                let (tx, _) = &self.screenshots;
+                let tx = tx.clone();
+                let repaint = ctx.clone();
+                self.screenshot_rect = Some(rect);
+                ctx.request_screenshot(move |image| {
+                    let _ = tx.send(image);
+                    repaint.request_repaint();
+                });
+            }
             Command::LoadSamples => self.worker.send(Job::LoadSamples),
             Command::Show(view) => {
                 self.view = view;
@@ -621,334 +680,59 @@ impl TrancheApp {
             }
             Command::SetFilter(filter) => self.prefs.filter = filter,
         }
-        let _ = now;
     }
 
-    fn shortcuts(&mut self, ctx: &egui::Context) -> Vec<Command> {
-        let mut commands = Vec::new();
-        let modal_open = self.confirm_delete.is_some()
-            || self.import_dialog.is_some()
-            || self
-                .editor
-                .as_ref()
-                .is_some_and(TradeEditor::is_asking_to_discard);
-        let (new, save, escape) = ctx.input_mut(|input| {
-            (
-                input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::N)),
-                input.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, Key::S)),
-                !modal_open && input.consume_key(Modifiers::NONE, Key::Escape),
-            )
-        });
-        if new && self.loaded && self.import_dialog.is_none() {
-            commands.push(Command::NewTrade);
-        }
-        // Up and down move through the list when no field has the keyboard.
-        let typing = ctx.memory(|memory| memory.focused().is_some());
-        if self.editor.is_none() && !modal_open && !typing {
-            let step = ctx.input_mut(|input| {
-                let mut step = 0isize;
-                while input.consume_key(Modifiers::NONE, Key::ArrowDown) {
-                    step += 1;
+    /// Acts on the user's answer to a file dialog.
+    fn answered(&mut self, answer: Answer) {
+        let Answer {
+            purpose,
+            path,
+            quickly,
+        } = answer;
+        match (purpose, path) {
+            (Purpose::Import, Some(path)) => self.worker.send(Job::Import { path }),
+            (Purpose::Export, Some(path)) => self.worker.send(Job::Export { path }),
+            // No dialog could be shown: ask for the path in the window.
+            (Purpose::Import, None) if quickly => self.ask_for_path(false),
+            (Purpose::Export, None) if quickly => self.ask_for_path(true),
+            (Purpose::Import | Purpose::Export, None) => {}
+            (Purpose::Save { contents, .. }, Some(path)) => {
+                self.review_write = Some(false);
+                self.worker.send(Job::Write { path, contents });
+            }
+            // No dialog could be shown: save under a name with the time.
+            (Purpose::Save { kind, contents }, None) if quickly => match kind.fallback_path() {
+                Some(path) => {
+                    self.review_write = Some(true);
+                    self.worker.send(Job::Write { path, contents });
                 }
-                while input.consume_key(Modifiers::NONE, Key::ArrowUp) {
-                    step -= 1;
-                }
-                step
-            });
-            if step != 0
-                && let Some(id) = self.list.neighbour(&self.trades, self.selected, step)
-            {
-                commands.push(Command::Select(Some(id)));
-                self.list.reveal_selected();
-            }
-        }
-        if let Some(editor) = self.editor.as_mut() {
-            if save {
-                editor.refresh(&self.prefs.zone, &self.rule_settings);
-                commands.extend(editor.save_command());
-            }
-            if escape {
-                commands.extend(editor.cancel());
-            }
-        } else if escape && self.view != View::Detail {
-            commands.push(Command::Show(View::Detail));
-        }
-        commands
-    }
-
-    fn top_bar(&mut self, ui: &mut Ui, commands: &mut Vec<Command>) {
-        ui.horizontal(|ui| {
-            ui.label(RichText::new("Tranche").heading().strong());
-            ui.separator();
-            let ready = self.loaded;
-            if ui
-                .add_enabled(
-                    ready && self.editor.is_none(),
-                    egui::Button::new("New trade"),
-                )
-                .on_hover_text("Ctrl+N")
-                .clicked()
-            {
-                commands.push(Command::NewTrade);
-            }
-            let ready_for_dialog = ready && !self.dialog_open;
-            if ui
-                .add_enabled(ready_for_dialog, egui::Button::new("Import…"))
-                .clicked()
-            {
-                commands.push(Command::Import);
-            }
-            if ui
-                .add_enabled(
-                    ready_for_dialog && !self.trades.is_empty(),
-                    egui::Button::new("Export…"),
-                )
-                .clicked()
-            {
-                commands.push(Command::Export);
-            }
-            if ui
-                .selectable_label(self.view == View::Settings, "Settings")
-                .clicked()
-            {
-                commands.push(Command::Show(if self.view == View::Settings {
-                    View::Detail
-                } else {
-                    View::Settings
-                }));
-            }
-            if ui
-                .selectable_label(self.view == View::Review, "Review")
-                .clicked()
-            {
-                commands.push(Command::Show(if self.view == View::Review {
-                    View::Detail
-                } else {
-                    View::Review
-                }));
-            }
-            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                if let Some(location) = &self.location {
-                    ui.weak(location).on_hover_text("The journal file");
-                } else if self.loaded {
-                    ui.weak("in-memory journal");
-                }
-                if self.worker.is_busy() {
-                    let progress = self.progress.clone().unwrap_or(Progress {
-                        label: "Opening the journal".to_owned(),
-                        done: 0,
-                        total: 0,
-                    });
-                    let bar = if progress.total > 0 {
-                        egui::ProgressBar::new(progress.done as f32 / progress.total as f32).text(
-                            format!("{} {}/{}", progress.label, progress.done, progress.total),
-                        )
-                    } else {
-                        egui::ProgressBar::new(0.0)
-                            .animate(true)
-                            .text(progress.label)
-                    };
-                    ui.add(bar.desired_width(260.0));
-                }
-            });
-        });
-    }
-
-    fn status_bar(&mut self, ui: &mut Ui, now: f64, commands: &mut Vec<Command>) {
-        for (i, error) in self.errors.iter().enumerate() {
-            ui.horizontal(|ui| {
-                ui.colored_label(ui.visuals().error_fg_color, error.as_str());
-                if ui.small_button("Dismiss").clicked() {
-                    commands.push(Command::DismissError(i));
-                }
-            });
-        }
-        ui.horizontal(|ui| {
-            if let Some(undo) = &self.undo {
-                let left = (undo.until - now).max(0.0);
-                ui.label(format!("Deleted the {} trade.", undo.trade.symbol));
-                if ui.button("Undo").clicked() {
-                    commands.push(Command::UndoDelete);
-                }
-                ui.weak(format!("{left:.0} s"));
-                ui.separator();
-            }
-            if let Some((notice, _)) = &self.notice {
-                ui.label(notice);
-            } else if self.loaded {
-                let broken = self.trades.rows().len();
-                ui.weak(format!("{broken} trades in the journal"));
-            }
-        });
-    }
-
-    /// The text field for a file's path, when no file dialog could be shown.
-    fn path_modal(&mut self, ctx: &egui::Context) {
-        let Some(prompt) = self.path_prompt.as_mut() else {
-            return;
-        };
-        let (title, action) = if prompt.export {
-            ("Export the journal", "Export")
-        } else {
-            ("Import a file", "Import")
-        };
-        let mut submit = false;
-        let mut cancel = false;
-        let modal = egui::Modal::new(egui::Id::unique("path-prompt")).show(ctx, |ui| {
-            ui.set_width(460.0);
-            ui.heading(title);
-            ui.label(
-                "No file dialog could be shown (the desktop's file chooser, \
-                 xdg-desktop-portal, is missing). Type the file's path instead.",
-            );
-            if !prompt.export {
-                ui.weak("You can also drop a file on the window to import it.");
-            }
-            ui.add_space(6.0);
-            let response = ui
-                .add(
-                    egui::TextEdit::singleline(&mut prompt.text)
-                        .hint_text(if prompt.export {
-                            "~/tranche-journal.json"
-                        } else {
-                            "~/Downloads/statement.csv"
-                        })
-                        .desired_width(f32::INFINITY),
-                )
-                .accessible_name("File path");
-            if !response.has_focus() && prompt.text.is_empty() {
-                response.request_focus();
-            }
-            let entered = response.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-            ui.add_space(8.0);
-            ui.horizontal(|ui| {
-                let ready = !prompt.text.trim().is_empty();
-                submit = ui.add_enabled(ready, egui::Button::new(action)).clicked()
-                    || (ready && entered);
-                cancel = ui.button("Cancel").clicked();
-            });
-        });
-        if submit {
-            let path = typed_path(&prompt.text);
-            let job = if prompt.export {
-                Job::Export { path }
-            } else {
-                Job::Import { path }
-            };
-            self.worker.send(job);
-            self.path_prompt = None;
-        } else if cancel || modal.should_close() {
-            self.path_prompt = None;
-        }
-    }
-
-    /// Imports a file dropped on the window, as if it had been chosen in the
-    /// file dialog; while one is dragged over the window, says so.
-    fn dropped_files(&mut self, ctx: &egui::Context) {
-        let ready = self.loaded
-            && self.editor.is_none()
-            && self.import_dialog.is_none()
-            && self.path_prompt.is_none()
-            && !self.worker.is_busy();
-        let (hovering, dropped) = ctx.input(|i| {
-            (
-                !i.raw.hovered_files.is_empty(),
-                i.raw
-                    .dropped_files
-                    .iter()
-                    .map(|f| f.path().to_path_buf())
-                    .find(|path| !path.as_os_str().is_empty()),
-            )
-        });
-        if hovering {
-            let text = if ready {
-                "Drop the file to import it"
-            } else {
-                "Finish what is open first, then drop the file"
-            };
-            egui::Area::new(egui::Id::unique("drop-hint"))
-                .order(egui::Order::Foreground)
-                .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
-                .show(ctx, |ui| {
-                    egui::Frame::popup(ui.style()).show(ui, |ui| {
-                        ui.heading(text);
-                    });
-                });
-        }
-        if let Some(path) = dropped {
-            if ready {
-                self.worker.send(Job::Import { path });
-            } else {
-                self.errors.push(format!(
-                    "{} was not imported: finish what is open first, then drop it again.",
-                    path.display()
-                ));
-            }
-        }
-    }
-
-    fn empty_journal_ui(ui: &mut Ui, commands: &mut Vec<Command>) {
-        ui.add_space(60.0);
-        ui.vertical_centered(|ui| {
-            ui.heading("Your journal is empty");
-            ui.add_space(6.0);
-            ui.label("Log your first trade, import a journal, or look around with sample trades.");
-            ui.add_space(12.0);
-            if ui
-                .button(RichText::new("Load sample trades").strong())
-                .clicked()
-            {
-                commands.push(Command::LoadSamples);
-            }
-            ui.add_space(4.0);
-            if ui.button("Log a trade").clicked() {
-                commands.push(Command::NewTrade);
-            }
-            if ui
-                .button("Import a journal or a broker statement…")
-                .clicked()
-            {
-                commands.push(Command::Import);
-            }
-        });
-    }
-
-    fn delete_modal(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
-        let Some(id) = self.confirm_delete else {
-            return;
-        };
-        let description = self.trades.row(id).map_or_else(
-            || format!("trade #{id}"),
-            |row| {
-                let opened = row
-                    .analysis
-                    .opened_at
-                    .map(|t| self.prefs.zone.short(t))
-                    .unwrap_or_default();
-                format!(
-                    "the {} {} trade opened {opened}",
-                    row.trade.symbol, row.trade.side
-                )
+                None => self.review.saved(Some(
+                    "No file dialog could be shown, and no folder to save in was found.".to_owned(),
+                )),
             },
-        );
-        let modal = egui::Modal::new(egui::Id::unique("confirm-delete")).show(ctx, |ui| {
-            ui.set_width(340.0);
-            ui.heading("Delete this trade?");
-            ui.label(format!(
-                "This deletes {description}. You can undo it for a few seconds."
-            ));
-            ui.add_space(8.0);
-            ui.horizontal(|ui| {
-                if ui.button("Delete trade").clicked() {
-                    commands.push(Command::Delete(id));
-                }
-                if ui.button("Keep it").clicked() {
-                    self.confirm_delete = None;
-                }
-            });
-        });
-        if modal.should_close() {
-            self.confirm_delete = None;
+            (Purpose::Save { .. }, None) => self.review.saved(None),
+        }
+    }
+
+    /// Asks where to save the screenshot that arrived, if one did.
+    fn screenshot_taken(&mut self, ctx: &egui::Context) {
+        let (_, rx) = &self.screenshots;
+        let Ok(image) = rx.try_recv() else {
+            return;
+        };
+        let Some(rect) = self.screenshot_rect.take() else {
+            return;
+        };
+        let purpose = Purpose::Save {
+            kind: SaveKind::Png,
+            contents: Contents::Image {
+                image,
+                rect,
+                pixels_per_point: ctx.pixels_per_point(),
+            },
+        };
+        if self.dialogs.open(purpose, ctx).is_err() {
+            self.review.saved(None);
         }
     }
 }
@@ -957,9 +741,6 @@ impl eframe::App for TrancheApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         let now = ctx.input(|i| i.time);
-        if !self.started {
-            self.started = true;
-        }
 
         for reply in self.worker.poll() {
             self.handle_reply(reply, now);
@@ -967,18 +748,10 @@ impl eframe::App for TrancheApp {
         if !self.worker.is_busy() {
             self.progress = None;
         }
-        while let Ok(result) = self.dialog_rx.try_recv() {
-            self.dialog_open = false;
-            match result {
-                DialogResult::Import(path) => self.worker.send(Job::Import { path }),
-                DialogResult::Export(path) => self.worker.send(Job::Export { path }),
-                DialogResult::NoFile {
-                    quickly: true,
-                    export,
-                } => self.ask_for_path(export),
-                DialogResult::NoFile { quickly: false, .. } => {}
-            }
+        for answer in self.dialogs.poll() {
+            self.answered(answer);
         }
+        self.screenshot_taken(&ctx);
         if self.undo.as_ref().is_some_and(|u| u.until <= now) {
             self.undo = None;
         }
@@ -986,25 +759,6 @@ impl eframe::App for TrancheApp {
             self.notice = None;
         }
 
-        let mut commands = self.shortcuts(&ctx);
-
-        egui::Panel::top("top-bar").show(ui, |ui| {
-            ui.add_space(2.0);
-            self.top_bar(ui, &mut commands);
-            ui.add_space(2.0);
-        });
-        egui::Panel::bottom("status-bar").show(ui, |ui| {
-            self.status_bar(ui, now, &mut commands);
-        });
-
-        // The shared filter, over the list and the review alike.
-        if self.editor.is_none() && self.loaded && !self.trades.is_empty() {
-            egui::Panel::top("filter-bar").show(ui, |ui| {
-                ui.add_space(2.0);
-                commands.extend(self.prefs.filter.ui(ui));
-                ui.add_space(2.0);
-            });
-        }
         let view = ViewContext {
             trades: &self.trades,
             rule_settings: &self.rule_settings,
@@ -1012,67 +766,38 @@ impl eframe::App for TrancheApp {
             filter: &self.prefs.filter,
             statement_checks: &self.statement_checks,
             busy: self.worker.is_busy(),
+            spawn: worker::spawn_thread,
         };
-        // The editor gets the whole width; the list comes back when it closes.
-        if self.editor.is_none() {
-            egui::Panel::left("trade-list")
-                .resizable(true)
-                .default_size(740.0)
-                .min_size(320.0)
-                .show(ui, |ui| {
-                    if self.loaded {
-                        commands.extend(self.list.ui(ui, &view, self.selected));
-                    } else if let Some(error) = &self.load_error {
-                        ui.add_space(40.0);
-                        ui.vertical_centered(|ui| {
-                            ui.heading("The journal could not be opened");
-                            ui.add(egui::Label::new(error.as_str()).wrap());
-                            ui.weak("Nothing was changed. Start Tranche with --journal PATH to open another file.");
-                        });
-                    } else {
-                        ui.add_space(40.0);
-                        ui.vertical_centered(|ui| {
-                            ui.spinner();
-                            ui.label("Opening the journal…");
-                        });
-                    }
-                });
-        }
-        egui::CentralPanel::default().show(ui, |ui| {
-            if let Some(editor) = self.editor.as_mut() {
-                commands.extend(editor.ui(ui, &view));
-                return;
-            }
-            match self.view {
-                View::Settings => {
-                    if let Some(panel) = self.settings_panel.as_mut() {
-                        commands.extend(panel.ui(ui, view.rule_settings));
-                    }
-                }
-                View::Review => commands.extend(self.review.ui(ui, &view)),
-                View::Detail => {
-                    if self.loaded && self.trades.is_empty() {
-                        Self::empty_journal_ui(ui, &mut commands);
-                    } else {
-                        commands.extend(self.detail.ui(ui, &view, self.selected));
-                    }
-                }
-            }
-        });
-
-        self.delete_modal(&ctx, &mut commands);
-        self.path_modal(&ctx);
-        self.dropped_files(&ctx);
-        if let Some(dialog) = self.import_dialog.as_mut() {
-            let progress = self.progress.as_ref().map(|p| ProgressView {
+        let state = ShellState {
+            loaded: self.loaded,
+            load_error: self.load_error.as_deref(),
+            location: self.location.as_deref(),
+            progress: self.progress.as_ref().map(|p| ProgressView {
                 label: &p.label,
                 done: p.done,
                 total: p.total,
-            });
-            commands.extend(dialog.show(&ctx, &self.prefs.zone, progress));
-            if let Some(date) = dialog.date() {
-                self.import_date = Some(date);
-            }
+            }),
+            errors: &self.errors,
+            notice: self.notice.as_ref().map(|(notice, _)| notice.as_str()),
+            undo: self.undo.as_ref().map(|undo| UndoView {
+                symbol: &undo.trade.symbol,
+                seconds_left: undo.until - now,
+            }),
+            dialog_open: self.dialogs.is_open(),
+            view: self.view,
+            selected: self.selected,
+        };
+        let panels = Panels {
+            list: &mut self.list,
+            detail: &mut self.detail,
+            editor: self.editor.as_mut(),
+            settings: self.settings_panel.as_mut(),
+            review: &mut self.review,
+            import: self.import_dialog.as_mut(),
+        };
+        let commands = self.shell.ui(ui, &view, &state, panels);
+        if let Some(date) = self.import_dialog.as_ref().and_then(ImportDialog::date) {
+            self.import_date = Some(date);
         }
 
         for command in commands {
@@ -1114,5 +839,51 @@ mod tests {
         assert_eq!(prefs.list.sort, crate::ui::list::SortColumn::Opened);
         let text = serde_json::to_string(&prefs).expect("serializes");
         assert_eq!(serde_json::from_str::<Preferences>(&text).ok(), Some(prefs));
+    }
+
+    #[test]
+    fn a_journal_thread_that_cannot_start_is_said_in_the_window() {
+        use egui_kittest::kittest::Queryable;
+        let open: Opener = Box::new(|| Ok(Box::new(store::MemoryStore::new()) as Box<dyn Store>));
+        let mut harness = egui_kittest::Harness::builder()
+            .with_size([1280.0, 800.0])
+            .build_eframe(move |cc| {
+                let worker = Worker::spawn_with(open, cc.egui_ctx.clone(), |_, _| {
+                    Err(std::io::Error::other("no threads left"))
+                });
+                TrancheApp::with_worker(&cc.egui_ctx, worker, Preferences::default())
+            });
+        harness.run();
+        let app = harness.state();
+        assert!(
+            !app.is_busy(),
+            "nothing will answer: the window must not wait"
+        );
+        assert!(!app.is_loaded());
+        assert_eq!(
+            app.errors(),
+            [
+                "Opening the journal failed: the journal's thread could not be started: \
+              no threads left"
+            ]
+        );
+        assert!(
+            harness
+                .query_all_by_label("The journal could not be opened")
+                .next()
+                .is_some()
+        );
+        assert!(
+            harness
+                .query_all_by_label_contains("could not be started")
+                .next()
+                .is_some()
+        );
+        assert!(
+            harness
+                .query_all_by_label("Opening the journal…")
+                .next()
+                .is_none()
+        );
     }
 }

@@ -15,26 +15,126 @@ use crate::model::Multipliers;
 use crate::model::import::StatementReply;
 
 use super::store::{Store, StoreError};
+use crate::files::PngError;
 
-/// Which job a failure belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
+/// What the worker was doing when it failed, naming the file where there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
     /// Opening the journal.
     Open,
-    /// Loading the trades.
+    /// Reading the trades.
     Load,
+    /// Running at all: the worker stopped.
+    Run,
     /// Saving a trade.
     Save,
     /// Deleting a trade.
     Delete,
     /// Undoing a delete.
     Restore,
-    /// Adding trades in bulk (samples, imports).
-    Insert,
-    /// Exporting.
-    Export,
+    /// Adding trades in bulk.
+    Insert {
+        /// What they were ("sample trades", "trades from x.json").
+        what: String,
+    },
+    /// Reading the embedded sample trades.
+    Samples,
+    /// Reading a file to import.
+    Import {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Reading the multipliers imports use.
+    ReadMultipliers,
+    /// Saving the multipliers imports use.
+    SaveMultipliers,
+    /// Exporting the journal.
+    Export {
+        /// The file written to.
+        path: PathBuf,
+    },
     /// Saving the rule settings.
     Settings,
+    /// Writing a file the user saved (the review's statistics or picture).
+    Write {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Operation::Open => f.write_str("Opening the journal"),
+            Operation::Load => f.write_str("Reading the journal"),
+            Operation::Run => f.write_str("The journal"),
+            Operation::Save => f.write_str("Saving the trade"),
+            Operation::Delete => f.write_str("Deleting the trade"),
+            Operation::Restore => f.write_str("Undoing the delete"),
+            Operation::Insert { what } => write!(f, "Adding {what}"),
+            Operation::Samples => f.write_str("Loading the sample trades"),
+            Operation::Import { path } => write!(f, "Importing {}", path.display()),
+            Operation::ReadMultipliers => f.write_str("Reading the import multipliers"),
+            Operation::SaveMultipliers => f.write_str("Saving the import multipliers"),
+            Operation::Export { path } => write!(f, "Exporting to {}", path.display()),
+            Operation::Settings => f.write_str("Saving the settings"),
+            Operation::Write { path } => write!(f, "Writing {}", path.display()),
+        }
+    }
+}
+
+/// Why it failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Cause {
+    /// The journal refused or its database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A file could not be read or written.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// An image could not be saved.
+    #[error(transparent)]
+    Png(#[from] PngError),
+    /// A journal file (or the embedded samples) did not read as one.
+    #[error("{0}")]
+    Invalid(String),
+    /// The journal's thread could not be started.
+    #[error("the journal's thread could not be started: {0}")]
+    NotStarted(#[source] std::io::Error),
+    /// The worker's thread ended.
+    #[error("the journal worker stopped; restart Tranche")]
+    Stopped,
+}
+
+/// A job that failed, and why; nothing was changed. Shown as
+/// "Importing /x/y.csv failed: No such file or directory (os error 2)".
+#[derive(Debug, thiserror::Error)]
+#[error("{operation} failed: {cause}")]
+pub struct WorkerError {
+    /// What was being done, on which file.
+    pub operation: Operation,
+    /// Why it failed.
+    #[source]
+    pub cause: Cause,
+}
+
+impl WorkerError {
+    /// `operation` failed for `cause`.
+    pub fn new(operation: Operation, cause: impl Into<Cause>) -> Self {
+        WorkerError {
+            operation,
+            cause: cause.into(),
+        }
+    }
+
+    /// Whether the journal could not be opened or read at all (the window
+    /// then says so in place of the list).
+    pub fn stops_loading(&self) -> bool {
+        matches!(
+            self.operation,
+            Operation::Open | Operation::Load | Operation::Run
+        )
+    }
 }
 
 /// What the worker reports back.
@@ -111,15 +211,13 @@ pub enum Reply {
         /// The revision the trades were taken from.
         revision: u64,
     },
-    /// A job failed; nothing was changed.
-    Failed {
-        /// Which job.
-        job: JobKind,
-        /// What was being done.
-        what: String,
-        /// Why it failed, for a person.
-        message: String,
+    /// A file the user saved was written.
+    Written {
+        /// The file.
+        path: PathBuf,
     },
+    /// A job failed; nothing was changed.
+    Failed(WorkerError),
 }
 
 /// Analyses trades on every core (rayon), telling `progress` now and then

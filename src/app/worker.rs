@@ -4,7 +4,7 @@
 //! frame, so the window never waits for a disk, a file or a long analysis.
 //! Each reply wakes the UI with [`egui::Context::request_repaint`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::thread;
@@ -13,7 +13,7 @@ use crate::analysis::RuleSettings;
 use crate::domain::{Trade, TradeId};
 
 use super::interchange_io;
-pub use super::protocol::{JobKind, Loaded, Reply};
+pub use super::protocol::{Cause, Loaded, Operation, Reply, WorkerError};
 use super::protocol::{analyze_all, load_all};
 use super::statement::{self, ImportFile, Staged, StatementJob};
 use super::store::{Multipliers, Store, StoreError};
@@ -21,6 +21,22 @@ use crate::model::import::StatementReply;
 
 /// Opens the journal; runs on the worker thread.
 pub type Opener = Box<dyn FnOnce() -> Result<Box<dyn Store>, StoreError> + Send>;
+
+/// What a file the user saves holds.
+#[derive(Debug, Clone)]
+pub enum Contents {
+    /// Text, written as it is (the review's statistics as CSV).
+    Text(String),
+    /// A part of a screenshot of the window, written as a PNG image.
+    Image {
+        /// The whole window.
+        image: Arc<egui::ColorImage>,
+        /// The part to keep, in points.
+        rect: egui::Rect,
+        /// Pixels per point when the screenshot was taken.
+        pixels_per_point: f32,
+    },
+}
 
 /// Work for the worker thread.
 #[derive(Debug)]
@@ -74,6 +90,13 @@ pub enum Job {
         /// The file.
         path: PathBuf,
     },
+    /// Write a file the user chose to save.
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What it holds.
+        contents: Contents,
+    },
     /// Save new rule settings and re-analyse the given trades with them.
     SetRuleSettings {
         /// The new settings.
@@ -91,18 +114,33 @@ pub struct Worker {
     replies: Receiver<Reply>,
     busy: usize,
     /// Why the worker's thread could not be started, until a poll reports it.
-    not_started: Option<String>,
+    not_started: Option<std::io::Error>,
+}
+
+pub use crate::model::Spawner;
+
+/// Starts a thread of the system.
+pub fn spawn_thread(name: &str, body: Box<dyn FnOnce() + Send>) -> std::io::Result<()> {
+    thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(body)
+        .map(drop)
 }
 
 impl Worker {
     /// Starts the worker: it opens the journal with `open`, then waits for jobs.
     /// Every reply wakes `ctx`.
     pub fn spawn(open: Opener, ctx: egui::Context) -> Self {
+        Self::spawn_with(open, ctx, spawn_thread)
+    }
+
+    /// [`Worker::spawn`], its thread started by `spawner`.
+    pub fn spawn_with(open: Opener, ctx: egui::Context, spawner: Spawner) -> Self {
         let (jobs, job_rx) = channel::<Job>();
         let (reply_tx, replies) = channel::<Reply>();
-        let spawned = thread::Builder::new()
-            .name("journal".to_owned())
-            .spawn(move || {
+        let spawned = spawner(
+            "journal",
+            Box::new(move || {
                 let send = |reply: Reply| {
                     // The UI may be gone when the window closes; nothing to report to then.
                     let _ = reply_tx.send(reply);
@@ -111,11 +149,7 @@ impl Worker {
                 let mut store = match open() {
                     Ok(store) => store,
                     Err(err) => {
-                        send(Reply::Failed {
-                            job: JobKind::Open,
-                            what: "Opening the journal".to_owned(),
-                            message: err.to_string(),
-                        });
+                        send(Reply::Failed(WorkerError::new(Operation::Open, err)));
                         return;
                     }
                 };
@@ -126,16 +160,15 @@ impl Worker {
                 while let Ok(job) = job_rx.recv() {
                     run_job(store.as_mut(), &mut staged, job, &send);
                 }
-            });
+            }),
+        );
         // Without a thread nothing will open the journal: the first poll says so.
         let busy = usize::from(spawned.is_ok());
         Worker {
             jobs,
             replies,
             busy,
-            not_started: spawned
-                .err()
-                .map(|err| format!("the journal's thread could not be started: {err}")),
+            not_started: spawned.err(),
         }
     }
 
@@ -154,12 +187,11 @@ impl Worker {
     /// The replies that have arrived since the last call.
     pub fn poll(&mut self) -> Vec<Reply> {
         let mut out = Vec::new();
-        if let Some(message) = self.not_started.take() {
-            out.push(Reply::Failed {
-                job: JobKind::Open,
-                what: "Opening the journal".to_owned(),
-                message,
-            });
+        if let Some(err) = self.not_started.take() {
+            out.push(Reply::Failed(WorkerError::new(
+                Operation::Open,
+                Cause::NotStarted(err),
+            )));
         }
         loop {
             match self.replies.try_recv() {
@@ -168,9 +200,10 @@ impl Worker {
                         Reply::Progress { .. } => {}
                         // The worker stops when the journal cannot be opened:
                         // the jobs already queued will never run.
-                        Reply::Failed {
-                            job: JobKind::Open, ..
-                        } => self.busy = 0,
+                        Reply::Failed(WorkerError {
+                            operation: Operation::Open,
+                            ..
+                        }) => self.busy = 0,
                         _ => self.busy = self.busy.saturating_sub(1),
                     }
                     out.push(reply);
@@ -179,11 +212,10 @@ impl Worker {
                 Err(TryRecvError::Disconnected) => {
                     if self.busy > 0 {
                         self.busy = 0;
-                        out.push(Reply::Failed {
-                            job: JobKind::Load,
-                            what: "The journal".to_owned(),
-                            message: "the journal worker stopped; restart Tranche".to_owned(),
-                        });
+                        out.push(Reply::Failed(WorkerError::new(
+                            Operation::Run,
+                            Cause::Stopped,
+                        )));
                     }
                     break;
                 }
@@ -193,12 +225,28 @@ impl Worker {
     }
 }
 
-fn failed(job: JobKind, what: &str, err: impl std::fmt::Display) -> Reply {
-    Reply::Failed {
-        job,
-        what: what.to_owned(),
-        message: err.to_string(),
+fn failed(operation: Operation, cause: impl Into<Cause>) -> Reply {
+    Reply::Failed(WorkerError::new(operation, cause))
+}
+
+/// Writes `contents` to `path`, atomically.
+fn write_file(path: &Path, contents: &Contents) -> Result<(), Cause> {
+    match contents {
+        Contents::Text(text) => crate::files::write_atomically(path, text.as_bytes())?,
+        Contents::Image {
+            image,
+            rect,
+            pixels_per_point,
+        } => write_image(&image.region(rect, Some(*pixels_per_point)), path)?,
     }
+    Ok(())
+}
+
+/// Writes `image` to `path` as a PNG file, atomically.
+pub fn write_image(image: &egui::ColorImage, path: &Path) -> Result<(), crate::files::PngError> {
+    let [width, height] = image.size;
+    let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+    crate::files::write_png(path, width, height, rgba)
 }
 
 fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(Reply) + Sync)) {
@@ -214,7 +262,7 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
     let reply = match job {
         Job::Load => match load_all(store, send) {
             Ok(loaded) => Reply::Loaded(loaded),
-            Err(err) => failed(JobKind::Load, "Reading the journal", err),
+            Err(err) => failed(Operation::Load, err),
         },
         Job::Save { id, trade } => {
             let result = match id {
@@ -227,28 +275,23 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
                     trade: Arc::new(trade),
                     created,
                 },
-                Err(err) => failed(JobKind::Save, "Saving the trade", err),
+                Err(err) => failed(Operation::Save, err),
             }
         }
         Job::Delete { id, trade } => match store.delete_trade(id) {
             Ok(()) => Reply::Deleted { id, trade },
-            Err(err) => failed(JobKind::Delete, "Deleting the trade", err),
+            Err(err) => failed(Operation::Delete, err),
         },
         Job::Restore { id, trade } => match store.restore_trade(id, &trade) {
             Ok(()) => Reply::Restored { id, trade },
-            Err(err) => failed(JobKind::Restore, "Undoing the delete", err),
+            Err(err) => failed(Operation::Restore, err),
         },
         Job::InsertMany { trades, what } => insert_many(store, trades, what, send),
         Job::LoadSamples => match super::sample::sample_trades() {
             Ok(trades) => insert_many(store, trades, "sample trades".to_owned(), send),
-            Err(message) => Reply::Failed {
-                job: JobKind::Insert,
-                what: "Loading the sample trades".to_owned(),
-                message,
-            },
+            Err(message) => failed(Operation::Samples, Cause::Invalid(message)),
         },
         Job::Import { path } => {
-            let what = format!("Importing {}", path.display());
             send(Reply::Progress {
                 label: format!("Reading {}", path.display()),
                 done: 0,
@@ -268,17 +311,13 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
                                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
                             insert_many(store, trades, format!("trades from {name}"), send)
                         }
-                        Err(message) => Reply::Failed {
-                            job: JobKind::Insert,
-                            what,
-                            message,
-                        },
+                        Err(message) => failed(Operation::Import { path }, Cause::Invalid(message)),
                     }
                 }
                 Ok(bytes) => Reply::Statement(StatementReply::Opened(Arc::new(ImportFile::new(
                     path, bytes,
                 )))),
-                Err(err) => failed(JobKind::Insert, &what, err),
+                Err(err) => failed(Operation::Import { path }, err),
             }
         }
         Job::Statement(job) => statement::run(store, staged, job, send),
@@ -287,14 +326,14 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
                 multipliers,
                 saved: false,
             },
-            Err(err) => failed(JobKind::Settings, "Reading the import multipliers", err),
+            Err(err) => failed(Operation::ReadMultipliers, err),
         },
         Job::SetMultipliers(multipliers) => match store.set_import_multipliers(&multipliers) {
             Ok(()) => Reply::Multipliers {
                 multipliers,
                 saved: true,
             },
-            Err(err) => failed(JobKind::Settings, "Saving the import multipliers", err),
+            Err(err) => failed(Operation::SaveMultipliers, err),
         },
         Job::Export { path } => {
             let what = format!("Exporting to {}", path.display());
@@ -309,10 +348,21 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
                     let text = interchange_io::write(&trades);
                     match crate::files::write_atomically(&path, text.as_bytes()) {
                         Ok(()) => Reply::Exported { path, count },
-                        Err(err) => failed(JobKind::Export, &what, err),
+                        Err(err) => failed(Operation::Export { path }, err),
                     }
                 }
-                Err(err) => failed(JobKind::Export, &what, err),
+                Err(err) => failed(Operation::Export { path }, err),
+            }
+        }
+        Job::Write { path, contents } => {
+            send(Reply::Progress {
+                label: format!("Writing {}", path.display()),
+                done: 0,
+                total: 0,
+            });
+            match write_file(&path, &contents) {
+                Ok(()) => Reply::Written { path },
+                Err(cause) => failed(Operation::Write { path }, cause),
             }
         }
         Job::SetRuleSettings {
@@ -328,7 +378,7 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
                     revision,
                 }
             }
-            Err(err) => failed(JobKind::Settings, "Saving the settings", err),
+            Err(err) => failed(Operation::Settings, err),
         },
     };
     send(reply);
@@ -355,11 +405,11 @@ fn insert_many(
     };
     let ids = match store.insert_trades(&trades, &mut progress) {
         Ok(ids) => ids,
-        Err(err) => return failed(JobKind::Insert, &format!("Adding {what}"), err),
+        Err(err) => return failed(Operation::Insert { what }, err),
     };
     let settings = match store.rule_settings() {
         Ok(settings) => settings,
-        Err(err) => return failed(JobKind::Insert, &format!("Adding {what}"), err),
+        Err(err) => return failed(Operation::Insert { what }, err),
     };
     let trades: Vec<Arc<Trade>> = trades.into_iter().map(Arc::new).collect();
     let analyses = analyze_all(&trades, &settings, &|done, total| {
@@ -377,5 +427,102 @@ fn insert_many(
             .map(|((id, trade), analysis)| (id, trade, analysis))
             .collect(),
         what,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::app::store::MemoryStore;
+
+    #[test]
+    fn a_screenshot_region_is_written_as_png() {
+        use egui::Color32;
+        let pixels: Vec<Color32> = (0..12u8)
+            .map(|i| Color32::from_rgba_unmultiplied(i * 20, 255 - i, i, 255))
+            .collect();
+        let image = egui::ColorImage::new([4, 3], pixels.clone());
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("dashboard.png");
+        write_image(&image, &path).expect("written");
+        let read = image::open(&path).expect("a PNG").to_rgba8();
+        assert_eq!(read.dimensions(), (4, 3));
+        let read: Vec<[u8; 4]> = read.pixels().map(|p| p.0).collect();
+        let expected: Vec<[u8; 4]> = pixels.iter().map(|c| c.to_array()).collect();
+        assert_eq!(read, expected);
+
+        let empty = egui::ColorImage::new([0, 0], Vec::new());
+        assert!(write_image(&empty, &dir.path().join("empty.png")).is_err());
+    }
+
+    #[test]
+    fn a_journal_thread_that_cannot_start_is_reported_at_the_first_poll() {
+        let open: Opener = Box::new(|| Ok(Box::new(MemoryStore::new()) as Box<dyn Store>));
+        let mut worker = Worker::spawn_with(open, egui::Context::default(), |_, _| {
+            Err(std::io::Error::other("no threads left"))
+        });
+        // Nothing runs: the app must not wait for it.
+        assert!(!worker.is_busy());
+        worker.send(Job::Load);
+        let replies = worker.poll();
+        assert!(!worker.is_busy(), "no job will ever answer");
+        let [Reply::Failed(err)] = replies.as_slice() else {
+            panic!("one failure, got {replies:?}");
+        };
+        assert!(err.stops_loading());
+        assert_eq!(
+            err.to_string(),
+            "Opening the journal failed: the journal's thread could not be started: \
+             no threads left"
+        );
+        assert!(worker.poll().is_empty(), "said once");
+    }
+
+    #[test]
+    fn a_file_is_written_and_a_failure_names_it() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let open: Opener = Box::new(|| Ok(Box::new(MemoryStore::new()) as Box<dyn Store>));
+        let mut worker = Worker::spawn(open, egui::Context::default());
+        let path = dir.path().join("stats.csv");
+        let missing = dir.path().join("no-such-folder").join("stats.csv");
+        for path in [&path, &missing] {
+            worker.send(Job::Write {
+                path: path.clone(),
+                contents: Contents::Text("figure,value\n".to_owned()),
+            });
+        }
+        let mut replies = Vec::new();
+        while worker.is_busy() {
+            replies.extend(
+                worker
+                    .poll()
+                    .into_iter()
+                    .filter(|r| !matches!(r, Reply::Progress { .. })),
+            );
+            std::thread::yield_now();
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "figure,value\n");
+        match replies.as_slice() {
+            [
+                Reply::Opened { .. },
+                Reply::Written { path: written },
+                Reply::Failed(err),
+            ] => {
+                assert_eq!(written, &path);
+                assert_eq!(
+                    err.operation,
+                    Operation::Write {
+                        path: missing.clone()
+                    }
+                );
+                assert!(matches!(err.cause, Cause::Io(_)), "{err:?}");
+                assert!(
+                    err.to_string()
+                        .starts_with(&format!("Writing {} failed: ", missing.display()))
+                );
+            }
+            other => panic!("unexpected replies: {other:?}"),
+        }
     }
 }

@@ -20,6 +20,10 @@ use crate::import::StatementCheck;
 
 pub use journal::{TradeRow, Trades};
 
+/// Starts a thread named `name` running `body`. The app hands one to the
+/// panels, which start no thread of their own.
+pub type Spawner = fn(&str, Box<dyn FnOnce() + Send>) -> std::io::Result<()>;
+
 /// The multipliers the user set for imports, by symbol or futures root (upper case).
 pub type Multipliers = BTreeMap<String, Decimal>;
 

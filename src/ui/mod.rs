@@ -13,6 +13,8 @@
 //! - [`settings`]: rule weights, risk tolerance, time zone, theme and the
 //!   multipliers imports use.
 //! - [`time`]: times in the chosen zone, as shown and typed.
+//! - [`shell`]: the window around them: top and status bars, modals,
+//!   dropped files and keyboard shortcuts.
 
 pub mod chart;
 pub mod detail;
@@ -23,6 +25,7 @@ pub mod import;
 pub mod list;
 pub mod review;
 pub mod settings;
+pub mod shell;
 pub mod time;
 
 use egui::{Color32, RichText};
@@ -91,6 +94,24 @@ pub enum Command {
     SetMultipliers(Multipliers),
     /// Change the filter the list and the review share.
     SetFilter(filter::TradeFilter),
+    /// Import this file (dropped on the window, or its path typed).
+    ImportFile(std::path::PathBuf),
+    /// Export the journal to this file (its path typed).
+    ExportTo(std::path::PathBuf),
+    /// Show this error message in the status bar.
+    ReportError(String),
+    /// Move the selection this many rows down the list (up when negative).
+    MoveSelection(isize),
+    /// Save the editor's trade, as its Save button would.
+    SaveEditor,
+    /// Leave the editor as its Cancel button would: at once when nothing
+    /// changed, else after asking.
+    CancelEditor,
+    /// Ask where to save the review's statistics, this CSV text, and save it there.
+    SaveStatistics(String),
+    /// Take a picture of the window, ask where to save this part of it (in
+    /// points), and save it there as a PNG image.
+    SaveDashboard(egui::Rect),
 }
 
 /// What the main area shows.
@@ -155,6 +176,8 @@ pub struct ViewContext<'a> {
     pub statement_checks: &'a std::sync::Arc<Vec<crate::import::StatementCheck>>,
     /// Whether the journal is busy (a save or import under way).
     pub busy: bool,
+    /// Starts work off the UI thread (the review's statistics).
+    pub spawn: crate::model::Spawner,
 }
 
 /// The colour for a score: green when clean, amber, then red.

@@ -19,10 +19,10 @@
 //! ([`StatementNow`], computed with the statistics, whatever the filter).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::DateTime;
 use egui::{Color32, RichText, Ui};
@@ -215,7 +215,8 @@ pub struct ReviewPanel {
     cache: Option<Cache>,
     /// Statistics being computed on another thread, and for what.
     pending: Option<(Inputs, Receiver<Cache>)>,
-    export: Option<Receiver<String>>,
+    /// A file of the dashboard is being saved (its buttons wait).
+    saving: bool,
     message: Option<String>,
 }
 
@@ -522,12 +523,13 @@ impl ReviewPanel {
         let (tx, rx) = channel();
         let job = inputs.clone();
         let repaint = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("review-statistics".to_owned())
-            .spawn(move || {
+        let spawned = (view.spawn)(
+            "review-statistics",
+            Box::new(move || {
                 let _ = tx.send(compute(&rows, job));
                 repaint.request_repaint();
-            });
+            }),
+        );
         match spawned {
             Ok(_) => self.pending = Some((inputs, rx)),
             // No thread to be had: compute here, in this frame.
@@ -636,47 +638,17 @@ impl ReviewPanel {
         String::from_utf8(writer.into_inner().ok()?).ok()
     }
 
-    /// Asks for a screenshot of the window; when it comes, asks where to
-    /// save the dashboard's part of it (`rect`, in points) as a PNG image.
-    fn start_screenshot(&mut self, ctx: &egui::Context, rect: egui::Rect) {
-        let (tx, rx) = channel();
-        self.export = Some(rx);
-        let repaint = ctx.clone();
-        ctx.request_screenshot(move |image| {
-            // The callback runs where the frame was drawn: hand the work to a thread.
-            let _ = std::thread::Builder::new()
-                .name("review-png".to_owned())
-                .spawn(move || {
-                    let ppp = repaint.pixels_per_point();
-                    let part = image.region(&rect, Some(ppp));
-                    let message = save_with_dialog(SaveKind::Png, "tranche-review", |path| {
-                        write_png(&part, path)
-                    });
-                    let _ = tx.send(message);
-                    repaint.request_repaint();
-                });
-        });
+    /// Whether a file of the dashboard is being saved.
+    pub fn is_saving(&self) -> bool {
+        self.saving
     }
 
-    fn start_export(&mut self, ctx: &egui::Context) {
-        let Some(text) = self.csv() else {
-            return;
-        };
-        let (tx, rx) = channel();
-        let ctx = ctx.clone();
-        self.export = Some(rx);
-        // The dialog blocks its own thread only; the window keeps drawing.
-        let spawned = std::thread::Builder::new()
-            .name("review-export".to_owned())
-            .spawn(move || {
-                let message = save_with_dialog(SaveKind::Csv, "tranche-statistics", |path| {
-                    crate::files::write_atomically(path, text.as_bytes()).map_err(|e| e.to_string())
-                });
-                let _ = tx.send(message);
-                ctx.request_repaint();
-            });
-        if spawned.is_err() {
-            self.export = None;
+    /// A file of the dashboard was saved, or not: `message` says what
+    /// happened (none when the user chose no file).
+    pub fn saved(&mut self, message: Option<String>) {
+        self.saving = false;
+        if message.is_some() {
+            self.message = message;
         }
     }
 
@@ -685,29 +657,24 @@ impl ReviewPanel {
         let mut commands = Vec::new();
         // What "Save PNG" keeps: the dashboard, not the list beside it.
         let dashboard_rect = ui.max_rect();
-        if let Some(rx) = &self.export
-            && let Ok(message) = rx.try_recv()
-        {
-            self.export = None;
-            if !message.is_empty() {
-                self.message = Some(message);
-            }
-        }
         ui.horizontal(|ui| {
             ui.heading("Review");
             if ui
-                .add_enabled(self.export.is_none(), egui::Button::new("Export CSV…"))
+                .add_enabled(!self.saving, egui::Button::new("Export CSV…"))
                 .on_hover_text("Save these statistics as a CSV file")
                 .clicked()
+                && let Some(text) = self.csv()
             {
-                self.start_export(ui.ctx());
+                self.saving = true;
+                commands.push(Command::SaveStatistics(text));
             }
             if ui
-                .add_enabled(self.export.is_none(), egui::Button::new("Save PNG…"))
+                .add_enabled(!self.saving, egui::Button::new("Save PNG…"))
                 .on_hover_text("Save a picture of the dashboard")
                 .clicked()
             {
-                self.start_screenshot(ui.ctx(), dashboard_rect);
+                self.saving = true;
+                commands.push(Command::SaveDashboard(dashboard_rect));
             }
             self.currency_ui(ui);
             if self.pending.is_some() && self.cache.is_some() {
@@ -798,102 +765,6 @@ impl ReviewPanel {
             .accessible_name("Review currency")
             .on_hover_text("The currency of the money charts");
     }
-}
-
-/// What the dashboard saves, and how its file dialog asks for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SaveKind {
-    /// The statistics as CSV.
-    Csv,
-    /// The dashboard as a PNG image.
-    Png,
-}
-
-impl SaveKind {
-    fn extension(self) -> &'static str {
-        match self {
-            SaveKind::Csv => "csv",
-            SaveKind::Png => "png",
-        }
-    }
-}
-
-/// Asks where to save, with the desktop's file dialog, and saves there with
-/// `write`; returns what happened, for the dashboard to say (empty when the
-/// user chose no file).
-///
-/// When no dialog can be shown at all (it comes back at once, as it does
-/// without xdg-desktop-portal), the file is saved under a name with the time
-/// in [`fallback_dir`] instead, and the message says where.
-fn save_with_dialog(
-    kind: SaveKind,
-    stem: &str,
-    write: impl FnOnce(&Path) -> Result<(), String>,
-) -> String {
-    let extension = kind.extension();
-    let (title, filter) = match kind {
-        SaveKind::Csv => ("Export the statistics", "CSV"),
-        SaveKind::Png => ("Save the dashboard as an image", "PNG image"),
-    };
-    let started = Instant::now();
-    let chosen = rfd::FileDialog::new()
-        .set_title(title)
-        .set_file_name(format!("{stem}.{extension}"))
-        .add_filter(filter, &[extension])
-        .save_file();
-    let (path, note) = match chosen {
-        Some(path) => (path, ""),
-        None if started.elapsed() < Duration::from_millis(500) => {
-            let Some(dir) = fallback_dir(kind) else {
-                return "No file dialog could be shown, and no folder to save in was found."
-                    .to_owned();
-            };
-            let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
-            (
-                dir.join(format!("{stem}-{stamp}.{extension}")),
-                "No file dialog could be shown; ",
-            )
-        }
-        None => return String::new(),
-    };
-    match write(&path) {
-        Ok(()) if note.is_empty() => format!("Saved to {}", path.display()),
-        Ok(()) => format!("{note}saved to {}", path.display()),
-        Err(err) => format!("Could not write {}: {err}", path.display()),
-    }
-}
-
-/// Where a file is saved when no file dialog can be shown: the user's
-/// pictures folder for an image, documents for a CSV, else the home folder.
-fn fallback_dir(kind: SaveKind) -> Option<PathBuf> {
-    let dirs = directories::UserDirs::new()?;
-    let preferred = match kind {
-        SaveKind::Png => dirs.picture_dir(),
-        SaveKind::Csv => dirs.document_dir(),
-    };
-    Some(
-        preferred
-            .filter(|dir| dir.is_dir())
-            .unwrap_or_else(|| dirs.home_dir())
-            .to_path_buf(),
-    )
-}
-
-/// Writes `image` to `path` as a PNG file, atomically.
-pub fn write_png(image: &egui::ColorImage, path: &Path) -> Result<(), String> {
-    let [width, height] = image.size;
-    let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
-    let picture = u32::try_from(width)
-        .ok()
-        .zip(u32::try_from(height).ok())
-        .and_then(|(w, h)| image::RgbaImage::from_raw(w, h, rgba))
-        .filter(|_| width > 0 && height > 0)
-        .ok_or_else(|| "the screenshot had no pixels".to_owned())?;
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    picture
-        .write_to(&mut bytes, image::ImageFormat::Png)
-        .map_err(|err| err.to_string())?;
-    crate::files::write_atomically(path, bytes.get_ref()).map_err(|err| err.to_string())
 }
 
 /// The width of a headline card's contents.
@@ -1698,30 +1569,5 @@ fn statements_table(ui: &mut Ui, cache: &Cache, zone: &Zone) {
                 ));
             }
         });
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_screenshot_region_is_written_as_png() {
-        let pixels: Vec<Color32> = (0..12u8)
-            .map(|i| Color32::from_rgba_unmultiplied(i * 20, 255 - i, i, 255))
-            .collect();
-        let image = egui::ColorImage::new([4, 3], pixels.clone());
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let path = dir.path().join("dashboard.png");
-        write_png(&image, &path).expect("written");
-        let read = image::open(&path).expect("a PNG").to_rgba8();
-        assert_eq!(read.dimensions(), (4, 3));
-        let read: Vec<[u8; 4]> = read.pixels().map(|p| p.0).collect();
-        let expected: Vec<[u8; 4]> = pixels.iter().map(|c| c.to_array()).collect();
-        assert_eq!(read, expected);
-
-        let empty = egui::ColorImage::new([0, 0], Vec::new());
-        assert!(write_png(&empty, &dir.path().join("empty.png")).is_err());
     }
 }
