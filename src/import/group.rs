@@ -33,7 +33,6 @@
 //! part gives.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 
 use chrono::{DateTime, Duration, FixedOffset};
 use rust_decimal::Decimal;
@@ -42,57 +41,7 @@ use super::instrument::{default_multiplier, user_multiplier};
 use super::{Fill, FillSide, StopOrder, Warning};
 use crate::domain::{DEFAULT_ACCOUNT, DEFAULT_CURRENCY, Event, EventKind, Side, Trade};
 
-/// The identity of an imported fill, stable across imports of the same file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FillKey(pub String);
-
-impl fmt::Display for FillKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// A trade built from a file's fills.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportedTrade {
-    /// The trade; it passes [`Trade::validate`].
-    pub trade: Trade,
-    /// The fills the trade's entries and exits came from, in event order. A
-    /// fill split by a flip appears in both trades; the fills of one tranche
-    /// share an event.
-    pub sources: Vec<Source>,
-    /// For each event, the file line it came from (its first fill's, or the
-    /// stop order's); 0 for the events a continued trade already had.
-    pub lines: Vec<usize>,
-    /// Whether the position is still open at the end of the file.
-    pub open: bool,
-    /// When the fills continue one of [`GroupOptions::open_trades`], its index:
-    /// `trade` is then that trade (details, tags, notes and every event it had
-    /// kept) with the new events added, and `sources` and `lines` index its
-    /// events as they are now.
-    pub continues: Option<usize>,
-}
-
-/// One fill of a file, as part of an event of an imported trade.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Source {
-    /// The event's index in [`Trade::events`].
-    pub event: usize,
-    /// The fill's key.
-    pub key: FillKey,
-    /// The fill's line in the file.
-    pub line: usize,
-}
-
-impl ImportedTrade {
-    /// The keys of the fills an event came from (none for stops).
-    pub fn keys_of(&self, event: usize) -> impl Iterator<Item = &FillKey> {
-        self.sources
-            .iter()
-            .filter(move |s| s.event == event)
-            .map(|s| &s.key)
-    }
-}
+pub use crate::domain::imported::{FillKey, ImportedTrade, Source};
 
 /// How fills are grouped.
 #[derive(Debug, Clone)]
