@@ -26,9 +26,12 @@
 //! their numbers and times into the text the journal stores, and then sorts
 //! the fills by key; the calling thread hands the rows to SQLite as they come,
 //! many to a statement, binding their text without copying it
-//! ([`super::bulk`]) and names as numbers. While an import runs, the page
-//! cache is made large enough to hold what it writes, and SQLite does not
-//! check CHECK constraints and foreign keys (see [`Journal::write_import`]).
+//! ([`super::bulk`]) and names as numbers. While an import runs, SQLite does
+//! not check CHECK constraints and foreign keys (see [`Journal::write_import`]).
+//! The page cache keeps its usual size: the rows of a new import go at the
+//! end of their tables (trades and events by id, fills in key order), so
+//! pages written are rarely needed again, and SQLite spills them to the
+//! write-ahead log rather than holding a large import's pages in memory.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -41,7 +44,7 @@ use rust_decimal::Decimal;
 
 use super::bulk::{BulkInsert, Value};
 use super::check::write_check;
-use super::{CACHE_KIB, Journal, StorageError, text, write_events_and_tags};
+use super::{Journal, StorageError, text, write_events_and_tags};
 use crate::domain::imported::{
     FillName, ImportSnapshot, ImportState, ImportWrite, ImportedTrade, JournalVersion,
 };
@@ -62,16 +65,6 @@ const FILLS_PER_INSERT: usize = 32;
 /// How many trades the helper thread prepares at a time; progress is
 /// reported after each such batch is written.
 const TRADES_PER_BATCH: usize = 1024;
-
-/// Imports of more fills than this get a larger page cache while they run.
-const LARGE_IMPORT_FILLS: usize = 10_000;
-
-/// The page cache of a large import, in KiB: about what a fill takes in the
-/// journal (its event, its record and a share of its trade), within limits.
-fn import_cache_kib(fills: usize) -> i64 {
-    let wanted = i64::try_from(fills).unwrap_or(i64::MAX).saturating_mul(160) / 1024;
-    wanted.clamp(CACHE_KIB, 1 << 20)
-}
 
 /// The position a trade leaves open: entries minus exits.
 fn open_qty(trade: &Trade) -> Decimal {
@@ -308,12 +301,6 @@ impl Journal {
         dry_run: bool,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Option<usize>, StorageError> {
-        let fills: usize = write.trades.iter().map(|t| t.sources.len()).sum();
-        let large = fills > LARGE_IMPORT_FILLS;
-        if large {
-            self.conn
-                .pragma_update(None, "cache_size", -import_cache_kib(fills))?;
-        }
         // While an import runs, SQLite does not check the rows it writes
         // against the schema's CHECK constraints and foreign keys, which
         // cost more than the rest of writing an event (a CHECK with an IN
@@ -330,15 +317,7 @@ impl Journal {
         let restored = self
             .conn
             .pragma_update(None, "ignore_check_constraints", false)
-            .and_then(|()| self.conn.pragma_update(None, "foreign_keys", true))
-            .and_then(|()| {
-                if large {
-                    // Back to the usual size, which lets the extra pages go.
-                    self.conn.pragma_update(None, "cache_size", -CACHE_KIB)
-                } else {
-                    Ok(())
-                }
-            });
+            .and_then(|()| self.conn.pragma_update(None, "foreign_keys", true));
         let recorded = result?;
         restored?;
         Ok(recorded)
