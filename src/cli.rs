@@ -289,7 +289,7 @@ fn import(args: &ImportArgs, journal_path: &Path, out: &mut dyn Write) -> Result
         },
     };
     match format {
-        Some(format) => import_statement(args, format, &bytes, journal_path, out),
+        Some(format) => import_statement(args, format, bytes, journal_path, out),
         None => import_json(args, &bytes, journal_path, out),
     }
 }
@@ -319,7 +319,7 @@ fn progress_printer(always: bool, what: &'static str) -> impl FnMut(usize, usize
 fn import_statement(
     args: &ImportArgs,
     format: crate::import::Format,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     journal_path: &Path,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
@@ -366,11 +366,13 @@ fn import_statement(
     };
     let file = args.file.display().to_string();
     let import = import_with_progress(
-        bytes,
+        &bytes,
         &file,
         &options,
         &mut progress_printer(args.progress, "reading"),
     )?;
+    // The file is read: its bytes are not held while the import is written.
+    drop(bytes);
     write!(out, "{}", import.preview())?;
     if import.trades.is_empty() {
         return Err(CliError::NothingImported {

@@ -41,8 +41,8 @@ use std::str::FromStr;
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
 use rust_decimal::Decimal;
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::analysis::format::exact;
 use crate::domain::{
@@ -261,7 +261,14 @@ pub fn from_json(text: &str) -> Result<Vec<Trade>, InterchangeError> {
     // large file never exists as one big tree of JSON values in memory.
     let document: Document = serde_json::from_str(text).map_err(|e| {
         if e.classify() == serde_json::error::Category::Data {
-            file_error(syntax_message(&e))
+            let message = syntax_message(&e);
+            match quoted_name(&message, "unknown field `") {
+                Some(name) => file_error(format!(
+                    "unknown field {} at the top level",
+                    crate::import::text::quoted(name)
+                )),
+                None => file_error(message),
+            }
         } else {
             InterchangeError::Syntax {
                 line: e.line(),
@@ -270,8 +277,12 @@ pub fn from_json(text: &str) -> Result<Vec<Trade>, InterchangeError> {
             }
         }
     })?;
-    let Document { fields, trades } = document;
-    match fields.get("format") {
+    let Document {
+        format,
+        version,
+        trades,
+    } = document;
+    match &format {
         Some(Value::String(name)) if name == FORMAT_NAME => {}
         Some(other) => {
             return Err(file_error(format!(
@@ -285,7 +296,7 @@ pub fn from_json(text: &str) -> Result<Vec<Trade>, InterchangeError> {
             )));
         }
     }
-    match fields.get("version") {
+    match &version {
         Some(Value::Number(n)) if n.as_u64() == Some(FORMAT_VERSION) => {}
         Some(Value::Number(n)) if n.as_u64().is_some_and(|v| v > FORMAT_VERSION) => {
             return Err(file_error(format!(
@@ -301,70 +312,39 @@ pub fn from_json(text: &str) -> Result<Vec<Trade>, InterchangeError> {
         }
         None => return Err(file_error("version: missing".to_owned())),
     }
-    if let Some(key) = fields
-        .keys()
-        .find(|key| !matches!(key.as_str(), "format" | "version"))
-    {
-        return Err(file_error(format!(
-            "unknown field {} at the top level",
-            crate::import::text::quoted(key)
-        )));
-    }
     trades.unwrap_or_else(|| Err(file_error("trades: missing".to_owned())))
 }
 
-/// The top level of a document: its fields other than `trades`, and the
+/// The top level of a document: its format and version as given, and the
 /// trades, converted (or the first problem found in them).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Document {
-    fields: Map<String, Value>,
+    #[serde(default, deserialize_with = "present")]
+    format: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    version: Option<Value>,
+    #[serde(default, deserialize_with = "trades_as_read")]
     trades: Option<Result<Vec<Trade>, InterchangeError>>,
 }
 
-impl<'de> serde::Deserialize<'de> for Document {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(DocumentVisitor)
-    }
+/// An optional field that, when given, must be a `T` (`null` is not
+/// taken for a missing field).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
 }
 
-struct DocumentVisitor;
-
-impl<'de> serde::de::Visitor<'de> for DocumentVisitor {
-    type Value = Document;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a JSON object with \"format\": \"{FORMAT_NAME}\"")
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Document, A::Error> {
-        let mut document = Document {
-            fields: Map::new(),
-            trades: None,
-        };
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "trades" {
-                document.trades = Some(map.next_value_seed(TradesSeed)?);
-            } else {
-                let value: Value = map.next_value()?;
-                document.fields.insert(key, value);
-            }
-        }
-        Ok(document)
-    }
+/// Reads the `trades` list, converting each trade as soon as it is parsed.
+fn trades_as_read<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Result<Vec<Trade>, InterchangeError>>, D::Error> {
+    deserializer.deserialize_seq(TradesSeed).map(Some)
 }
 
 /// Reads the `trades` list, converting each trade as soon as it is parsed.
 struct TradesSeed;
-
-impl<'de> serde::de::DeserializeSeed<'de> for TradesSeed {
-    type Value = Result<Vec<Trade>, InterchangeError>;
-
-    fn deserialize<D: serde::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_seq(self)
-    }
-}
 
 impl<'de> serde::de::Visitor<'de> for TradesSeed {
     type Value = Result<Vec<Trade>, InterchangeError>;
@@ -392,6 +372,112 @@ impl<'de> serde::de::Visitor<'de> for TradesSeed {
             Some(error) => Err(error),
             None => Ok(trades),
         })
+    }
+}
+
+/// A trade as the file gives it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TradeIn {
+    /// Accepted and ignored.
+    #[serde(default, rename = "id")]
+    _id: Option<serde::de::IgnoredAny>,
+    symbol: String,
+    side: String,
+    #[serde(default, deserialize_with = "present")]
+    multiplier: Option<DecimalText>,
+    #[serde(default, deserialize_with = "present")]
+    currency: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    rate: Option<DecimalText>,
+    #[serde(default, deserialize_with = "present")]
+    stops_known: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    account: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    setup: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    market_condition: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    notes: Option<String>,
+    events: Vec<EventIn>,
+}
+
+/// An event as the file gives it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventIn {
+    #[serde(rename = "type")]
+    kind: EventType,
+    at: String,
+    price: DecimalText,
+    #[serde(default, deserialize_with = "present")]
+    qty: Option<DecimalText>,
+    #[serde(default, deserialize_with = "present")]
+    fee: Option<DecimalText>,
+}
+
+/// The `type` of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum EventType {
+    Entry,
+    Exit,
+    Stop,
+    Target,
+}
+
+/// The event types, as [`EventType`] reads them.
+const EVENT_TYPES: [&str; 4] = ["entry", "exit", "stop", "target"];
+
+/// A decimal written as a JSON string, read exactly (see [`parse_decimal`]).
+struct DecimalText(Decimal);
+
+impl<'de> Deserialize<'de> for DecimalText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(DecimalVisitor)
+    }
+}
+
+struct DecimalVisitor;
+
+impl DecimalVisitor {
+    /// A number where a decimal string is expected: refused, as it may
+    /// already have been rounded through a float.
+    fn number<E: serde::de::Error>(n: impl fmt::Display) -> E {
+        E::custom(format!(
+            "expected a decimal string such as \"{n}\", found the number {n}"
+        ))
+    }
+}
+
+impl serde::de::Visitor<'_> for DecimalVisitor {
+    type Value = DecimalText;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a decimal string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<DecimalText, E> {
+        parse_decimal(text).map(DecimalText).map_err(E::custom)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<DecimalText, E> {
+        Err(Self::number(n))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<DecimalText, E> {
+        Err(Self::number(n))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<DecimalText, E> {
+        // As JSON writes the number back.
+        match serde_json::Number::from_f64(n) {
+            Some(n) => Err(Self::number(n)),
+            None => Err(Self::number(n)),
+        }
     }
 }
 
@@ -439,59 +525,99 @@ impl Place {
         }
     }
 
-    fn string<'v>(
-        &self,
-        object: &'v Map<String, Value>,
-        field: &str,
-    ) -> Result<Option<&'v str>, InterchangeError> {
-        match object.get(field) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(other) => Err(self.error(
-                Some(field),
-                format!("expected a string, found {}", describe(other)),
-            )),
+    /// The place of event `number` (1-based) of the trade, with its type
+    /// when `event` (its JSON) gives a valid one.
+    fn event(&self, number: usize, event: Option<&Value>) -> Place {
+        let kind = event
+            .and_then(|e| e.get("type"))
+            .and_then(Value::as_str)
+            .filter(|kind| EVENT_TYPES.contains(kind));
+        Place {
+            event: Some((number, kind.map(str::to_owned))),
+            ..self.clone()
         }
     }
+}
 
-    fn required_string<'v>(
-        &self,
-        object: &'v Map<String, Value>,
-        field: &str,
-    ) -> Result<&'v str, InterchangeError> {
-        self.string(object, field)?
-            .ok_or_else(|| self.error(Some(field), "missing"))
+/// What a field of a trade or event holds, for the message of a field that
+/// holds something else.
+fn expected(field: Option<&str>) -> &'static str {
+    match field {
+        None => "an object",
+        Some("multiplier" | "rate" | "price" | "qty" | "fee") => "a decimal string",
+        Some("stops_known") => "true or false",
+        Some("tags") => "a list of strings",
+        Some("events") => "a list",
+        Some(_) => "a string",
     }
+}
 
-    fn decimal(
-        &self,
-        object: &Map<String, Value>,
-        field: &str,
-    ) -> Result<Option<Decimal>, InterchangeError> {
-        match object.get(field) {
-            None => Ok(None),
-            Some(Value::String(s)) => parse_decimal(s)
-                .map(Some)
-                .map_err(|message| self.error(Some(field), message)),
-            Some(Value::Number(n)) => Err(self.error(
-                Some(field),
-                format!("expected a decimal string such as \"{n}\", found the number {n}"),
-            )),
-            Some(other) => Err(self.error(
-                Some(field),
-                format!("expected a decimal string, found {}", describe(other)),
-            )),
+/// The name serde quotes in a message such as "unknown field `sdie`, ...".
+fn quoted_name<'m>(message: &'m str, prefix: &str) -> Option<&'m str> {
+    message.strip_prefix(prefix)?.split('`').next()
+}
+
+/// A problem serde found in trade `place` (whose JSON is `value`), named
+/// by its place: the event and field its path leads to, and what is wrong
+/// in the words the format's documentation uses.
+fn serde_error(
+    place: &Place,
+    value: &Value,
+    error: serde_path_to_error::Error<serde_json::Error>,
+) -> InterchangeError {
+    use serde_path_to_error::Segment;
+    let segments: Vec<&Segment> = error.path().iter().collect();
+    let message = error.inner().to_string();
+    // The place the path leads to: the trade, or one of its events; the
+    // field named there; and the JSON found there.
+    let mut at = place.clone();
+    let mut field: Option<&str> = None;
+    let mut found = Some(value);
+    let mut rest = segments.as_slice();
+    if let [Segment::Map { key }, Segment::Seq { index }, tail @ ..] = rest
+        && key == "events"
+    {
+        let event = value.get("events").and_then(|e| e.get(*index));
+        at = place.event(index + 1, event);
+        found = event;
+        rest = tail;
+    }
+    if let [Segment::Map { key }, tail @ ..] = rest {
+        field = Some(key.as_str());
+        found = found.and_then(|v| v.get(key));
+        for segment in tail {
+            if let Segment::Seq { index } = segment {
+                found = found.and_then(|v| v.get(*index));
+            }
         }
     }
-
-    fn required_decimal(
-        &self,
-        object: &Map<String, Value>,
-        field: &str,
-    ) -> Result<Decimal, InterchangeError> {
-        self.decimal(object, field)?
-            .ok_or_else(|| self.error(Some(field), "missing"))
+    let in_event = at.event.is_some();
+    if let Some(name) = quoted_name(&message, "unknown field `") {
+        let quoted = crate::import::text::quoted(name);
+        return match at.event.as_ref().map(|(_, kind)| kind) {
+            Some(Some(kind)) => at.error(None, format!("unknown field {quoted} for a {kind}")),
+            _ => at.error(None, format!("unknown field {quoted}")),
+        };
     }
+    if let Some(name) = quoted_name(&message, "missing field `") {
+        return at.error(Some(name), "missing");
+    }
+    if let Some(name) = quoted_name(&message, "unknown variant `") {
+        return at.error(
+            field,
+            format!("{name:?} is not an event type; expected one of: entry, exit, stop, target"),
+        );
+    }
+    if message.starts_with("invalid type") || message.starts_with("invalid length") {
+        let found = found.map_or_else(|| "nothing".to_owned(), describe);
+        let what = if field.is_none() && in_event && rest.is_empty() {
+            "an object"
+        } else {
+            expected(field)
+        };
+        return at.error(field, format!("expected {what}, found {found}"));
+    }
+    at.error(field, message)
 }
 
 /// Parses a plain decimal: an optional minus, digits, and an optional
@@ -520,112 +646,41 @@ fn parse_decimal(text: &str) -> Result<Decimal, String> {
 }
 
 fn read_trade(number: usize, value: &Value) -> Result<Trade, InterchangeError> {
-    let mut place = Place {
+    let place = Place {
         trade: number,
-        symbol: None,
+        symbol: value
+            .get("symbol")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         event: None,
     };
-    let Value::Object(object) = value else {
-        return Err(place.error(
-            None,
-            format!("expected an object, found {}", describe(value)),
-        ));
-    };
-    place.symbol = match object.get("symbol") {
-        Some(Value::String(s)) => Some(s.clone()),
-        _ => None,
-    };
-    for key in object.keys() {
-        if !matches!(
-            key.as_str(),
-            "id" | "symbol"
-                | "side"
-                | "multiplier"
-                | "currency"
-                | "rate"
-                | "stops_known"
-                | "account"
-                | "setup"
-                | "market_condition"
-                | "tags"
-                | "notes"
-                | "events"
-        ) {
-            return Err(place.error(
-                None,
-                format!("unknown field {}", crate::import::text::quoted(key)),
-            ));
-        }
-    }
-
-    let symbol = place.required_string(object, "symbol")?.to_owned();
-    let side_text = place.required_string(object, "side")?;
-    let side = Side::from_str(side_text).map_err(|e| place.error(Some("side"), e))?;
-    let mut trade = Trade::new(symbol, side);
-    if let Some(multiplier) = place.decimal(object, "multiplier")? {
+    let given: TradeIn = serde_path_to_error::deserialize(value)
+        .map_err(|error| serde_error(&place, value, error))?;
+    let side = Side::from_str(&given.side).map_err(|e| place.error(Some("side"), e))?;
+    let mut trade = Trade::new(given.symbol, side);
+    if let Some(DecimalText(multiplier)) = given.multiplier {
         trade.multiplier = multiplier;
     }
-    trade.currency = place
-        .string(object, "currency")?
-        .unwrap_or(DEFAULT_CURRENCY)
-        .to_owned();
-    if let Some(rate) = place.decimal(object, "rate")? {
+    trade.currency = given
+        .currency
+        .unwrap_or_else(|| DEFAULT_CURRENCY.to_owned());
+    if let Some(DecimalText(rate)) = given.rate {
         trade.rate = rate;
     }
-    match object.get("stops_known") {
-        None => {}
-        Some(Value::Bool(known)) => trade.stops_known = *known,
-        Some(other) => {
-            return Err(place.error(
-                Some("stops_known"),
-                format!("expected true or false, found {}", describe(other)),
-            ));
-        }
+    if let Some(known) = given.stops_known {
+        trade.stops_known = known;
     }
-    trade.account = place
-        .string(object, "account")?
-        .unwrap_or(DEFAULT_ACCOUNT)
-        .to_owned();
-    trade.setup = place.string(object, "setup")?.unwrap_or("").to_owned();
-    if let Some(condition) = place.string(object, "market_condition")? {
-        trade.market_condition = MarketCondition::from_str(condition)
+    trade.account = given.account.unwrap_or_else(|| DEFAULT_ACCOUNT.to_owned());
+    trade.setup = given.setup.unwrap_or_default();
+    if let Some(condition) = given.market_condition {
+        trade.market_condition = MarketCondition::from_str(&condition)
             .map_err(|e| place.error(Some("market_condition"), e))?;
     }
-    trade.notes = place.string(object, "notes")?.unwrap_or("").to_owned();
-    match object.get("tags") {
-        None => {}
-        Some(Value::Array(tags)) => {
-            for tag in tags {
-                match tag {
-                    Value::String(tag) => trade.tags.push(tag.clone()),
-                    other => {
-                        return Err(place.error(
-                            Some("tags"),
-                            format!("expected a list of strings, found {}", describe(other)),
-                        ));
-                    }
-                }
-            }
-        }
-        Some(other) => {
-            return Err(place.error(
-                Some("tags"),
-                format!("expected a list of strings, found {}", describe(other)),
-            ));
-        }
-    }
-    let events = match object.get("events") {
-        Some(Value::Array(events)) => events,
-        Some(other) => {
-            return Err(place.error(
-                Some("events"),
-                format!("expected a list, found {}", describe(other)),
-            ));
-        }
-        None => return Err(place.error(Some("events"), "missing")),
-    };
-    for (i, event) in events.iter().enumerate() {
-        trade.events.push(read_event(&place, i + 1, event)?);
+    trade.notes = given.notes.unwrap_or_default();
+    trade.tags = given.tags.unwrap_or_default();
+    for (i, event) in given.events.into_iter().enumerate() {
+        let place = place.event(i + 1, value.get("events").and_then(|e| e.get(i)));
+        trade.events.push(read_event(&place, event)?);
     }
 
     // Time order, same-time events in file order; `order` maps back to file positions.
@@ -642,62 +697,48 @@ fn read_trade(number: usize, value: &Value) -> Result<Trade, InterchangeError> {
     Ok(trade)
 }
 
-fn read_event(
-    trade_place: &Place,
-    number: usize,
-    value: &Value,
-) -> Result<Event, InterchangeError> {
-    let mut place = trade_place.clone();
-    place.event = Some((number, None));
-    let Value::Object(object) = value else {
-        return Err(place.error(
-            None,
-            format!("expected an object, found {}", describe(value)),
-        ));
-    };
-    let kind = place.required_string(object, "type")?;
-    if !matches!(kind, "entry" | "exit" | "stop" | "target") {
-        return Err(place.error(
-            Some("type"),
-            format!("{kind:?} is not an event type; expected one of: entry, exit, stop, target"),
-        ));
-    }
-    place.event = Some((number, Some(kind.to_owned())));
-    let is_fill = matches!(kind, "entry" | "exit");
-    for key in object.keys() {
-        let known = match key.as_str() {
-            "type" | "at" | "price" => true,
-            "qty" | "fee" => is_fill,
-            _ => false,
-        };
-        if !known {
+/// An event read by serde, checked as its type requires.
+fn read_event(place: &Place, event: EventIn) -> Result<Event, InterchangeError> {
+    let EventIn {
+        kind,
+        at,
+        price: DecimalText(price),
+        qty,
+        fee,
+    } = event;
+    let name = EVENT_TYPES[kind as usize];
+    if matches!(kind, EventType::Stop | EventType::Target) {
+        // The fields only fills have (serde took them for any event).
+        let extra = [("qty", qty.is_some()), ("fee", fee.is_some())];
+        if let Some((field, _)) = extra.iter().find(|(_, given)| *given) {
             return Err(place.error(
                 None,
                 format!(
-                    "unknown field {} for a {kind}",
-                    crate::import::text::quoted(key)
+                    "unknown field {} for a {name}",
+                    crate::import::text::quoted(field)
                 ),
             ));
         }
     }
-    let at_text = place.required_string(object, "at")?;
-    let at = parse_time(at_text).map_err(|message| place.error(Some("at"), message))?;
-    let price = place.required_decimal(object, "price")?;
+    let at = parse_time(&at).map_err(|message| place.error(Some("at"), message))?;
     let kind = match kind {
-        "entry" | "exit" => {
-            let fill = Fill {
-                qty: place.required_decimal(object, "qty")?,
-                price,
-                fee: place.decimal(object, "fee")?.unwrap_or(Decimal::ZERO),
+        EventType::Entry | EventType::Exit => {
+            let Some(DecimalText(qty)) = qty else {
+                return Err(place.error(Some("qty"), "missing"));
             };
-            if kind == "entry" {
+            let fill = Fill {
+                qty,
+                price,
+                fee: fee.map_or(Decimal::ZERO, |DecimalText(fee)| fee),
+            };
+            if kind == EventType::Entry {
                 EventKind::Entry(fill)
             } else {
                 EventKind::Exit(fill)
             }
         }
-        "stop" => EventKind::Stop { price },
-        _ => EventKind::Target { price },
+        EventType::Stop => EventKind::Stop { price },
+        EventType::Target => EventKind::Target { price },
     };
     Ok(Event { at, kind })
 }
@@ -727,6 +768,84 @@ pub fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, String> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    /// The message reading a document of one trade (`trade`, JSON) gives.
+    fn message_for(trade: &str) -> String {
+        let text =
+            format!("{{\"format\": \"tranche-journal\", \"version\": 1, \"trades\": [{trade}]}}");
+        from_json(&text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn each_problem_is_said_in_the_format_s_words() {
+        let entry = r#"{"type": "entry", "at": "2024-03-01T09:35:00Z", "qty": "1", "price": "2"}"#;
+        let cases = [
+            (
+                format!(r#"{{"symbol": 5, "side": "long", "events": [{entry}]}}"#),
+                "trade 1, symbol: expected a string, found the number 5",
+            ),
+            (
+                format!(r#"{{"symbol": "A", "side": "long", "currency": null, "events": [{entry}]}}"#),
+                "trade 1 (A), currency: expected a string, found null",
+            ),
+            (
+                format!(r#"{{"symbol": "A", "side": "long", "tags": ["x", 3], "events": [{entry}]}}"#),
+                "trade 1 (A), tags: expected a list of strings, found the number 3",
+            ),
+            (
+                r#"{"symbol": "A", "side": "long", "events": {}}"#.to_owned(),
+                "trade 1 (A), events: expected a list, found an object",
+            ),
+            (
+                r#"{"symbol": "A", "events": []}"#.to_owned(),
+                "trade 1 (A), side: missing",
+            ),
+            (
+                "[1]".to_owned(),
+                "trade 1: expected an object, found a list",
+            ),
+            (
+                r#"{"symbol": "A", "side": "long", "events": [7]}"#.to_owned(),
+                "trade 1 (A), event 1: expected an object, found the number 7",
+            ),
+            (
+                r#"{"symbol": "A", "side": "long", "events": [{"type": "fill", "at": "x", "price": "1"}]}"#.to_owned(),
+                "trade 1 (A), event 1, type: \"fill\" is not an event type; expected one of: entry, exit, stop, target",
+            ),
+            (
+                r#"{"symbol": "A", "side": "long", "events": [{"type": "stop", "at": "2024-03-01T09:35:00Z", "price": "1", "qty": "1"}]}"#.to_owned(),
+                "trade 1 (A), event 1 (stop): unknown field \"qty\" for a stop",
+            ),
+            (
+                r#"{"symbol": "A", "side": "long", "events": [{"type": "stop", "at": "2024-03-01T09:35:00Z", "price": "1", "size": "1"}]}"#.to_owned(),
+                "trade 1 (A), event 1 (stop): unknown field \"size\" for a stop",
+            ),
+            (
+                r#"{"symbol": "A", "side": "long", "events": [{"type": "entry", "at": "2024-03-01T09:35:00Z", "price": "1"}]}"#.to_owned(),
+                "trade 1 (A), event 1 (entry), qty: missing",
+            ),
+            (
+                r#"{"symbol": "A", "side": "long", "events": [{"type": "entry", "at": "2024-03-01T09:35:00Z", "qty": 1e5, "price": "1"}]}"#.to_owned(),
+                "trade 1 (A), event 1 (entry), qty: expected a decimal string such as \"100000.0\", found the number 100000.0",
+            ),
+            (
+                format!(r#"{{"id": 4, "symbol": "A", "side": "long", "market_condition": "calm", "events": [{entry}]}}"#),
+                "trade 1 (A), market_condition: ",
+            ),
+        ];
+        for (trade, expected) in cases {
+            let message = message_for(&trade);
+            assert!(
+                message.starts_with(expected),
+                "{trade}\n  got      {message}\n  expected {expected}"
+            );
+        }
+        let error =
+            from_json(r#"{"format": "tranche-journal", "version": 1, "trades": [], "extra": 1}"#)
+                .unwrap_err()
+                .to_string();
+        assert_eq!(error, "unknown field \"extra\" at the top level");
+    }
 
     #[test]
     fn plain_decimals_only() {

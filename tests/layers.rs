@@ -81,6 +81,24 @@ fn only_the_storage_speaks_sql_and_it_draws_nothing() {
         "storage names the app:\n{}",
         found.join("\n")
     );
+    // The journal writes what it is given: it depends on the domain only.
+    let found = naming(
+        "storage",
+        &[
+            "crate::import",
+            "crate::analysis",
+            "crate::model",
+            "crate::ui",
+            "crate::app",
+            "crate::interchange",
+            "crate::report",
+        ],
+    );
+    assert!(
+        found.is_empty(),
+        "storage depends on more than the domain:\n{}",
+        found.join("\n")
+    );
     for dir in ["ui", "model", "domain", "analysis", "import"] {
         let found = naming(dir, &["rusqlite", "CREATE TABLE", "INSERT INTO"]);
         assert!(found.is_empty(), "{dir} speaks SQL:\n{}", found.join("\n"));

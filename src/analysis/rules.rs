@@ -118,17 +118,7 @@ impl FromStr for Rule {
     }
 }
 
-/// How the rules are scored: a penalty per violation of each rule, and how
-/// far beyond the initial risk a position may go after an add.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RuleSettings {
-    /// Penalty points per violation, indexed by [`Rule::index`].
-    pub weights: [u32; 8],
-    /// The fraction of the initial risk that the worst case may exceed it by
-    /// before `risk-above-initial` fires: 0 means `W >= -R` exactly, 0.1
-    /// allows `W >= -1.1 R`.
-    pub risk_tolerance: Decimal,
-}
+pub use crate::domain::RuleSettings;
 
 impl Default for RuleSettings {
     fn default() -> Self {

@@ -10,6 +10,7 @@
 //! every problem it finds as a [`ValidationError`] that names the event and
 //! field at fault.
 
+pub mod imported;
 mod validate;
 
 use std::fmt;
@@ -384,4 +385,17 @@ impl Trade {
             Err(errors)
         }
     }
+}
+
+/// How the rules are scored: a penalty per violation of each rule, and how
+/// far beyond the initial risk a position may go after an add. (The rules,
+/// their defaults and the scoring are the analysis's.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSettings {
+    /// Penalty points per violation, indexed by the rule's index.
+    pub weights: [u32; 8],
+    /// The fraction of the initial risk that the worst case may exceed it by
+    /// before `risk-above-initial` fires: 0 means `W >= -R` exactly, 0.1
+    /// allows `W >= -1.1 R`.
+    pub risk_tolerance: Decimal,
 }

@@ -680,39 +680,33 @@ impl RowReader<'_> {
             .map(|_| std::sync::atomic::AtomicUsize::new(0))
             .collect();
         let total = bytes.len();
-        let results: Vec<Rows> = std::thread::scope(|scope| {
-            let others: Vec<_> = (1..cuts.len())
-                .map(|k| {
-                    let (from, until) = (cuts[k], cuts.get(k + 1).copied());
-                    let done = &done[k];
-                    scope.spawn(move || {
-                        self.read(from, until, until.unwrap_or(total), &mut |at| {
-                            done.store(at - from, std::sync::atomic::Ordering::Relaxed);
-                        })
-                    })
-                })
-                .collect();
-            let mut results = Vec::with_capacity(cuts.len());
+        // The first part is read on this thread, which reports the progress
+        // of all; the others on rayon's pool, each into its own slot.
+        let mut others: Vec<Option<Rows>> = (1..cuts.len()).map(|_| None).collect();
+        let first = rayon::in_place_scope(|scope| {
+            for (k, slot) in (1..cuts.len()).zip(others.iter_mut()) {
+                let (from, until) = (cuts[k], cuts.get(k + 1).copied());
+                let done = &done[k];
+                scope.spawn(move |_| {
+                    *slot = Some(self.read(from, until, until.unwrap_or(total), &mut |at| {
+                        done.store(at - from, std::sync::atomic::Ordering::Relaxed);
+                    }));
+                });
+            }
             // The first part makes room for the fills of all the parts,
             // which are then added to its own.
-            results.push(self.read(body, Some(cuts[1]), total, &mut |at| {
+            self.read(body, Some(cuts[1]), total, &mut |at| {
                 let others: usize = done
                     .iter()
                     .map(|d| d.load(std::sync::atomic::Ordering::Relaxed))
                     .sum();
                 sink.report(at + others, total);
-            }));
-            for other in others {
-                results.push(match other.join() {
-                    Ok(rows) => rows,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                });
-            }
-            results
+            })
         });
-        let mut results = results.into_iter();
+        // The scope returns once every part is read: every slot is filled.
+        let results = std::iter::once(first).chain(others.into_iter().flatten());
         let mut next_first = None;
-        for (k, rows) in (&mut results).enumerate() {
+        for (k, rows) in results.enumerate() {
             if k > 0 && rows.first != next_first {
                 // The previous part read on past this cut: the rest is read
                 // from where that part stopped.

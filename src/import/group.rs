@@ -33,7 +33,6 @@
 //! part gives.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 
 use chrono::{DateTime, Duration, FixedOffset};
 use rust_decimal::Decimal;
@@ -42,57 +41,7 @@ use super::instrument::{default_multiplier, user_multiplier};
 use super::{Fill, FillSide, StopOrder, Warning};
 use crate::domain::{DEFAULT_ACCOUNT, DEFAULT_CURRENCY, Event, EventKind, Side, Trade};
 
-/// The identity of an imported fill, stable across imports of the same file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FillKey(pub String);
-
-impl fmt::Display for FillKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// A trade built from a file's fills.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportedTrade {
-    /// The trade; it passes [`Trade::validate`].
-    pub trade: Trade,
-    /// The fills the trade's entries and exits came from, in event order. A
-    /// fill split by a flip appears in both trades; the fills of one tranche
-    /// share an event.
-    pub sources: Vec<Source>,
-    /// For each event, the file line it came from (its first fill's, or the
-    /// stop order's); 0 for the events a continued trade already had.
-    pub lines: Vec<usize>,
-    /// Whether the position is still open at the end of the file.
-    pub open: bool,
-    /// When the fills continue one of [`GroupOptions::open_trades`], its index:
-    /// `trade` is then that trade (details, tags, notes and every event it had
-    /// kept) with the new events added, and `sources` and `lines` index its
-    /// events as they are now.
-    pub continues: Option<usize>,
-}
-
-/// One fill of a file, as part of an event of an imported trade.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Source {
-    /// The event's index in [`Trade::events`].
-    pub event: usize,
-    /// The fill's key.
-    pub key: FillKey,
-    /// The fill's line in the file.
-    pub line: usize,
-}
-
-impl ImportedTrade {
-    /// The keys of the fills an event came from (none for stops).
-    pub fn keys_of(&self, event: usize) -> impl Iterator<Item = &FillKey> {
-        self.sources
-            .iter()
-            .filter(move |s| s.event == event)
-            .map(|s| &s.key)
-    }
-}
+pub use crate::domain::imported::{FillKey, ImportedTrade, Source};
 
 /// How fills are grouped.
 #[derive(Debug, Clone)]
@@ -882,13 +831,13 @@ pub fn group(
     stops: &[StopOrder],
     options: &GroupOptions,
 ) -> (Vec<ImportedTrade>, Vec<Warning>) {
-    let parts = super::parallel::parts_for(fills.len());
+    let parallel = super::parallel::worth_splitting(fills.len());
     group_in_parts(
         fills,
         Keys::Made(fingerprints(fills)),
         stops,
         options,
-        parts,
+        parallel,
     )
 }
 
@@ -905,17 +854,17 @@ pub fn group_keyed(
     options: &GroupOptions,
 ) -> (Vec<ImportedTrade>, Vec<Warning>) {
     keys.resize(fills.len(), FillKey::default());
-    let parts = super::parallel::parts_for(fills.len());
-    group_in_parts(fills, Keys::Given(keys), stops, options, parts)
+    let parallel = super::parallel::worth_splitting(fills.len());
+    group_in_parts(fills, Keys::Given(keys), stops, options, parallel)
 }
 
-/// Groups fills with their keys, working in up to `parts` parts side by side.
+/// Groups fills with their keys, side by side on every core when `parallel`.
 fn group_in_parts(
     fills: &[Fill],
     keys: Keys,
     stops: &[StopOrder],
     options: &GroupOptions,
-    parts: usize,
+    parallel: bool,
 ) -> (Vec<ImportedTrade>, Vec<Warning>) {
     let mut warnings = Vec::new();
 
@@ -923,8 +872,8 @@ fn group_in_parts(
     // are found (on a thread of their own, for a large file) while each
     // account and instrument gets a number, so that ordering the fills
     // compares numbers and times, not strings.
-    let (repeats, (instrument, instruments)) = if parts > 1 {
-        super::parallel::join(
+    let (repeats, (instrument, instruments)) = if parallel {
+        rayon::join(
             || repeated_executions(fills, &keys),
             || instrument_numbers(fills),
         )
@@ -1021,8 +970,16 @@ fn group_in_parts(
         priced_apart: fills.iter().any(|f| f.profit.is_some()),
         stops_by_key: &stops_by_key,
     };
-    let parts = super::parallel::split(&runs, |run| run.len(), parts);
-    let booked = super::parallel::map(&parts, |runs| booking.book(runs));
+    // Each run is booked on its own, on whichever core is free; the results
+    // are collected in the order of the runs.
+    let booked: Vec<Booked<'_>> = if parallel {
+        use rayon::prelude::*;
+        runs.par_iter()
+            .map(|run| booking.book(std::slice::from_ref(run)))
+            .collect()
+    } else {
+        vec![booking.book(&runs)]
+    };
 
     let mut used_stops: HashSet<(&str, &str)> = HashSet::new();
     let mut out: Vec<ImportedTrade> = Vec::new();
@@ -1160,26 +1117,26 @@ mod tests {
         for newest_first in [false, true] {
             let (fills, stops) = stream(3_000, newest_first);
             let options = GroupOptions::default();
-            let whole = group_in_parts(&fills, Keys::Given(fill_keys(&fills)), &stops, &options, 1);
+            let keys = || Keys::Given(fill_keys(&fills));
+            let whole = group_in_parts(&fills, keys(), &stops, &options, false);
             assert!(whole.0.len() > 50, "{}", whole.0.len());
             assert!(whole.1.iter().any(|w| w.message.contains("appears again")));
-            for parts in [2, 3, 7] {
-                let split = group_in_parts(
-                    &fills,
-                    Keys::Given(fill_keys(&fills)),
-                    &stops,
-                    &options,
-                    parts,
-                );
+            // On pools of several sizes, the runs are booked side by side.
+            for threads in [1, 2, 3, 7] {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                let split = pool.install(|| group_in_parts(&fills, keys(), &stops, &options, true));
                 assert!(
                     split == whole,
-                    "{parts} parts, newest first: {newest_first}"
+                    "{threads} threads, newest first: {newest_first}"
                 );
                 let made = Keys::Made(fingerprints(&fills));
-                let split = group_in_parts(&fills, made, &stops, &options, parts);
+                let split = pool.install(|| group_in_parts(&fills, made, &stops, &options, true));
                 assert!(
                     split == whole,
-                    "{parts} parts, newest first: {newest_first}"
+                    "{threads} threads, newest first: {newest_first}"
                 );
             }
         }

@@ -25,6 +25,7 @@
 //! `src/import/FORMATS.md` records, per format, what is read and the choices made
 //! where a broker file is ambiguous.
 
+pub mod commit;
 pub mod das;
 pub mod detect;
 pub mod generic;
@@ -316,61 +317,8 @@ pub struct StopOrder {
     pub line: usize,
 }
 
-/// A problem that did not stop the import.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning {
-    /// The 1-based line of the file, when the warning is about one.
-    pub line: Option<usize>,
-    /// The field (column) concerned, if any.
-    pub field: Option<String>,
-    /// What happened, in a sentence.
-    pub message: String,
-}
-
-impl Warning {
-    /// A warning about a line and field.
-    pub fn new(line: Option<usize>, field: Option<&str>, message: impl Into<String>) -> Self {
-        Warning {
-            line,
-            field: field.map(str::to_owned),
-            message: bounded(message.into()),
-        }
-    }
-}
-
-impl fmt::Display for Warning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(line) = self.line {
-            write!(f, "line {line}: ")?;
-        }
-        if let Some(field) = &self.field {
-            write!(f, "{field}: ")?;
-        }
-        f.write_str(&self.message)
-    }
-}
-
-/// The longest message an error or warning carries: one that quotes a
-/// huge field is cut in the middle (fields are quoted with
-/// [`text::quoted`], which already keeps them short).
-const MESSAGE_LIMIT: usize = 600;
-
-fn bounded(message: String) -> String {
-    if message.len() <= MESSAGE_LIMIT {
-        return message;
-    }
-    let head: String = message.chars().take(MESSAGE_LIMIT / 2).collect();
-    let tail_start = message
-        .char_indices()
-        .map(|(i, _)| i)
-        .find(|&i| i >= message.len() - MESSAGE_LIMIT / 4)
-        .unwrap_or(message.len());
-    format!(
-        "{head}… ({} characters left out) …{}",
-        message.len() - head.len() - (message.len() - tail_start),
-        &message[tail_start..]
-    )
-}
+pub use crate::domain::imported::Warning;
+use crate::domain::imported::bounded;
 
 /// A file or row that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -532,46 +480,7 @@ impl StatementTotal {
     }
 }
 
-/// A statement's own total beside the journal's figure for the same trades.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reconciliation {
-    /// What the statement calls its figure.
-    pub label: String,
-    /// The account's currency.
-    pub currency: String,
-    /// The statement's figure, as printed.
-    pub statement: Decimal,
-    /// What the statement's figure includes that is not a trade (left out).
-    pub excluded: Decimal,
-    /// The journal's net P&L for the same trades.
-    pub journal: Decimal,
-}
-
-impl Reconciliation {
-    /// Whether the two figures agree to the cent.
-    pub fn agrees(&self) -> bool {
-        (self.statement - self.excluded - self.journal).abs() < Decimal::new(5, 3)
-    }
-}
-
-/// A statement's own total as it was compared with the journal's figure
-/// when the statement was imported.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatementCheck {
-    /// The check's id, in the order imports were committed.
-    pub id: i64,
-    /// The file as the user named it.
-    pub file: String,
-    /// The format it was read as (its command-line name, `mt4`).
-    pub format: String,
-    /// When the import was committed.
-    pub imported_at: chrono::DateTime<chrono::Utc>,
-    /// The statement's figure beside the journal's, as at the import.
-    pub reconciliation: Reconciliation,
-    /// The trades the journal's figure was summed over, in id order (some
-    /// may have been deleted since).
-    pub trades: Vec<crate::domain::TradeId>,
-}
+pub use crate::domain::imported::{Reconciliation, StatementCheck};
 
 impl fmt::Display for Reconciliation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

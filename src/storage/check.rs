@@ -4,79 +4,25 @@
 //! `migrations/0004_money_and_stops.sql`).
 //!
 //! A check names the journal's trades that hold the fills of the file's
-//! trades its total covers ([`Import::reconciled_trades`]): the trades the
+//! trades its total covers (as the importer finds them): the trades the
 //! journal's figure at the import was summed over, so that summing them
 //! again later gives the same figure until one of them is changed or
 //! deleted. The trade ids are not foreign keys: a check outlives the
 //! trades it names, and shows what remains of them.
 
-pub use crate::import::StatementCheck;
-use std::collections::{BTreeSet, HashMap};
+pub use crate::domain::imported::StatementCheck;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Transaction;
 
 use super::{Journal, StorageError, decimal, text};
 use crate::domain::TradeId;
-use crate::import::group::{FillKey, ImportedTrade};
-use crate::import::{Import, Reconciliation};
+use crate::domain::imported::{CheckRecord, Reconciliation};
 
-/// The journal's trades that hold the fills of the file's trades its total
-/// covers, in id order, once each.
-///
-/// `written` are the trades the import wrote under `ids`; they are the
-/// file's own trades when `own_grouping`. Otherwise each covered fill is
-/// looked up by its account and key among those written and, through
-/// `known`, among the fills the journal held before: the file's fill keys,
-/// and for each fill the trade that held it (0 for none).
-pub(super) fn checked_trades(
-    import: &Import,
-    written: &[ImportedTrade],
-    ids: &[TradeId],
-    own_grouping: bool,
-    known: Option<(&[FillKey], &[i64])>,
-) -> Vec<TradeId> {
-    let mut found = BTreeSet::new();
-    if own_grouping {
-        for (trade, id) in import.trades.iter().zip(ids) {
-            if import.reconciles(trade) {
-                found.insert(*id);
-            }
-        }
-        return found.into_iter().collect();
-    }
-    let mut holder: HashMap<(&str, &str), i64> = HashMap::new();
-    if let Some((keys, holders)) = known {
-        for ((fill, key), &id) in import.fills.iter().zip(keys).zip(holders) {
-            if id != 0 {
-                holder.insert((super::import::account_of(fill), key.0.as_str()), id);
-            }
-        }
-    }
-    for (trade, id) in written.iter().zip(ids) {
-        for source in &trade.sources {
-            holder
-                .entry((trade.trade.account.as_str(), source.key.0.as_str()))
-                .or_insert(id.0);
-        }
-    }
-    for trade in import.reconciled_trades() {
-        for source in &trade.sources {
-            let key = (trade.trade.account.as_str(), source.key.0.as_str());
-            if let Some(&id) = holder.get(&key) {
-                found.insert(TradeId(id));
-            }
-        }
-    }
-    found.into_iter().collect()
-}
-
-/// Writes the check of `import`'s total, naming `trades`, as committed `at`.
+/// Writes an import's check of its statement's total, as committed `at`.
 pub(super) fn write_check(
     tx: &Transaction<'_>,
-    import: &Import,
-    check: &Reconciliation,
-    trades: &[TradeId],
+    check: &CheckRecord<'_>,
     at: DateTime<Utc>,
 ) -> Result<(), StorageError> {
     let Reconciliation {
@@ -85,15 +31,15 @@ pub(super) fn write_check(
         statement,
         excluded,
         journal,
-    } = check;
+    } = check.reconciliation;
     tx.prepare_cached(
         "INSERT INTO statement_check \
          (file, format, imported_at, label, currency, statement, excluded, journal) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(rusqlite::params![
-        import.file,
-        import.format.as_str(),
+        check.file,
+        check.format,
         at.to_rfc3339_opts(SecondsFormat::Secs, true),
         label,
         currency,
@@ -105,7 +51,7 @@ pub(super) fn write_check(
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO statement_check_trade (check_id, trade_id) VALUES (?1, ?2)",
     )?;
-    for id in trades {
+    for id in check.trades {
         insert.execute([check_id, id.0])?;
     }
     Ok(())

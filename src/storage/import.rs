@@ -1,55 +1,54 @@
-//! Committing an import: every imported fill is remembered by its key, so
-//! that importing the same file again adds nothing and a later file that
-//! overlaps an earlier one adds only its new fills.
+//! Writing an import: every imported fill is remembered by its key, so that
+//! importing the same file again adds nothing and a later file that overlaps
+//! an earlier one adds only its new fills.
 //!
-//! [`Journal::commit_import`] runs in one transaction, which it takes before
-//! reading anything:
+//! The journal does not decide what an import adds; the importer does
+//! (`crate::import::commit`), from what the journal tells it:
 //!
-//! 1. the journal's imported fills are read once, in key order, and merged
-//!    with the file's keys sorted the same way. A fill the journal has, in a
-//!    trade the journal still holds, is known and left alone; a fill of a
-//!    deleted trade is not (see `migrations/0003_fills_outlive_trades.sql`).
-//!    The same pass finds the latest imported trade of each account and symbol;
-//! 2. the new fills are grouped ([`group_keyed`]) under the keys they have in
-//!    the whole file, continuing the journal's open imported trades of the
-//!    same account and symbol;
-//! 3. new trades are written; a continued trade gets its new events, and its
-//!    details, tags, notes and hand-made events stay. Trades the new fills do
-//!    not touch are not written at all, so whatever the user changed in them
-//!    stays as it is;
-//! 4. each new fill is recorded with its key, its trade and the event it
-//!    became, replacing the record of a deleted trade's fill;
-//! 5. where the file states its own total, the check of it is kept
-//!    ([`super::check`]): the statement's figure, the journal's, and the
-//!    trades that hold the fills the total covers, new or known.
-//!
-//! A journal with no imported fills skips steps 1 and 2: the file's own
-//! grouping is written as it is.
+//! 1. [`Journal::import_state`]: the journal's version, the next trade id,
+//!    and whether any fill was imported before;
+//! 2. [`Journal::import_snapshot`]: the journal's imported fills, read once in
+//!    key order and merged with the file's keys sorted the same way. A fill
+//!    the journal has, in a trade the journal still holds, is known; a fill
+//!    of a deleted trade is not (see `migrations/0003_fills_outlive_trades.sql`).
+//!    The same pass finds the latest imported trade of each account and
+//!    symbol, and those still open are loaded;
+//! 3. [`Journal::write_import`] writes, in one transaction, exactly what it is
+//!    given: new trades under their ids; a continued trade's events (its
+//!    details, tags, notes and hand-made events stay); each new fill's record,
+//!    with its key, its trade and the event it became (replacing the record
+//!    of a deleted trade's fill); and the statement's check ([`super::check`]).
+//!    It first makes sure the journal is still at the version the plan was
+//!    made from, holding the write lock; if not, it writes nothing and the
+//!    import is planned again.
 //!
 //! Writing runs on two threads. A helper thread validates the trades, turns
 //! their numbers and times into the text the journal stores, and then sorts
 //! the fills by key; the calling thread hands the rows to SQLite as they come,
 //! many to a statement, binding their text without copying it
-//! ([`super::bulk`]) and names as numbers. While an import runs, the page
-//! cache is made large enough to hold what it writes, and SQLite does not
-//! check CHECK constraints and foreign keys (see [`Journal::commit_import`]).
+//! ([`super::bulk`]) and names as numbers. While an import runs, SQLite does
+//! not check CHECK constraints and foreign keys (see [`Journal::write_import`]).
+//! The page cache keeps its usual size: the rows of a new import go at the
+//! end of their tables (trades and events by id, fills in key order), so
+//! pages written are rarely needed again, and SQLite spills them to the
+//! write-ahead log rather than holding a large import's pages in memory.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::hash::BuildHasherDefault;
 use std::sync::{OnceLock, mpsc};
 
+use fnv::FnvHasher;
 use rusqlite::{Transaction, TransactionBehavior};
 use rust_decimal::Decimal;
 
 use super::bulk::{BulkInsert, Value};
-use super::check::{checked_trades, write_check};
-use super::{CACHE_KIB, Journal, StorageError, text, write_events_and_tags};
-use crate::domain::{DEFAULT_ACCOUNT, EventKind, MarketCondition, Side, Trade, TradeId};
-use crate::import::group::{
-    FillKey, FnvHasher, GroupOptions, ImportedTrade, fill_keys, group_keyed,
+use super::check::write_check;
+use super::{Journal, StorageError, text, write_events_and_tags};
+use crate::domain::imported::{
+    FillName, ImportSnapshot, ImportState, ImportWrite, ImportedTrade, JournalVersion,
 };
-use crate::import::{Fill, Import, Warning};
+use crate::domain::{EventKind, MarketCondition, Side, Trade, TradeId};
 
 /// The most trades written by one INSERT statement (9 parameters each).
 const TRADES_PER_INSERT: usize = 32;
@@ -66,42 +65,6 @@ const FILLS_PER_INSERT: usize = 32;
 /// How many trades the helper thread prepares at a time; progress is
 /// reported after each such batch is written.
 const TRADES_PER_BATCH: usize = 1024;
-
-/// Imports of more fills than this get a larger page cache while they run.
-const LARGE_IMPORT_FILLS: usize = 10_000;
-
-/// The page cache of a large import, in KiB: about what a fill takes in the
-/// journal (its event, its record and a share of its trade), within limits.
-fn import_cache_kib(fills: usize) -> i64 {
-    let wanted = i64::try_from(fills).unwrap_or(i64::MAX).saturating_mul(160) / 1024;
-    wanted.clamp(CACHE_KIB, 1 << 20)
-}
-
-/// What an import added to the journal (or would add, for a dry run).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportOutcome {
-    /// Fills the journal had not seen, now added.
-    pub new_fills: usize,
-    /// Fills skipped because an earlier import added them.
-    pub known_fills: usize,
-    /// Trades added.
-    pub added: Vec<TradeId>,
-    /// Open trades that new fills continued.
-    pub extended: Vec<TradeId>,
-    /// Warnings from grouping the new fills.
-    pub warnings: Vec<Warning>,
-}
-
-/// The account a fill is recorded under (a blank account is the default one,
-/// as in the trade it becomes part of).
-pub(super) fn account_of(fill: &Fill) -> &str {
-    let account = fill.account.trim();
-    if account.is_empty() {
-        DEFAULT_ACCOUNT
-    } else {
-        account
-    }
-}
 
 /// The position a trade leaves open: entries minus exits.
 fn open_qty(trade: &Trade) -> Decimal {
@@ -250,28 +213,94 @@ fn insert_fills_sql(rows: usize) -> &'static str {
     })[rows]
 }
 
+/// The state of the journal a plan is made from (see [`JournalVersion`]).
+fn version(conn: &rusqlite::Connection) -> Result<JournalVersion, StorageError> {
+    let data_version: i64 = conn.pragma_query_value(None, "data_version", |row| row.get(0))?;
+    Ok(JournalVersion {
+        data_version,
+        own_changes: conn.total_changes(),
+    })
+}
+
 impl Journal {
-    /// Commits an import in one transaction (see the module documentation):
-    /// only the fills the journal has not seen are added, fills that continue
-    /// an open imported trade extend it. `options` carries the user's
-    /// multipliers; its open trades are ignored (the journal's are used).
+    /// What planning an import needs to know first: the journal's version,
+    /// the next trade id and whether any fill was imported before.
+    pub fn import_state(&self) -> Result<ImportState, StorageError> {
+        let version = version(&self.conn)?;
+        let any_imported: bool = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM imported_fill)")?
+            .query_row([], |row| row.get(0))?;
+        // Ids are handed out as AUTOINCREMENT would: after the largest ever
+        // used.
+        let next_id: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'trade'), 0),
+                            coalesce((SELECT max(id) FROM trade), 0)) + 1",
+            )?
+            .query_row([], |row| row.get(0))?;
+        Ok(ImportState {
+            version,
+            next_id: TradeId(next_id),
+            any_imported,
+        })
+    }
+
+    /// What the journal holds of a file's fills (see [`ImportSnapshot`]):
+    /// which it has, in which trades when `with_holders`, and the open
+    /// imported trades the others may continue. Read in one pass over the
+    /// imported fills, in one read transaction.
+    pub fn import_snapshot(
+        &self,
+        fills: &[FillName<'_>],
+        with_holders: bool,
+    ) -> Result<ImportSnapshot, StorageError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let journal = JournalFills::read(&tx, fills, with_holders)?;
+        let wanted: BTreeSet<(&str, &str)> = fills
+            .iter()
+            .zip(&journal.known)
+            .filter(|(_, known)| !**known)
+            .map(|(fill, _)| (fill.account, fill.symbol))
+            .collect();
+        let mut open_trades = Vec::new();
+        for (account, symbol) in wanted {
+            let Some(&id) = journal.latest.get(account).and_then(|m| m.get(symbol)) else {
+                continue;
+            };
+            let Some(trade) = super::load_trade(&tx, TradeId(id))? else {
+                continue;
+            };
+            if open_qty(&trade) > Decimal::ZERO {
+                open_trades.push((TradeId(id), trade));
+            }
+        }
+        drop(tx);
+        Ok(ImportSnapshot {
+            known: journal.known,
+            holders: journal.holders,
+            open_trades,
+        })
+    }
+
+    /// Writes an import in one transaction, exactly as planned: the new
+    /// trades under their ids, the continued trades' events, every fill's
+    /// record and the statement's check. Returns how many fills were
+    /// recorded, or `None`, writing nothing, when the journal changed since
+    /// the plan was made (its version is not the plan's): the import must
+    /// then be planned again.
+    ///
     /// `progress(done, total)` is told how many trades were written: from
     /// `(0, total)` on, `(total, total)` once everything is written, and
-    /// once more when the transaction is committed. With
-    /// `dry_run`, everything is done and then rolled back: the outcome says
-    /// what the import would add.
-    pub fn commit_import(
+    /// once more when the transaction is committed. With `dry_run`,
+    /// everything is written and then rolled back.
+    pub fn write_import(
         &mut self,
-        import: &Import,
-        options: &GroupOptions,
+        write: &ImportWrite<'_>,
         dry_run: bool,
         progress: &mut dyn FnMut(usize, usize),
-    ) -> Result<ImportOutcome, StorageError> {
-        let large = import.fills.len() > LARGE_IMPORT_FILLS;
-        if large {
-            self.conn
-                .pragma_update(None, "cache_size", -import_cache_kib(import.fills.len()))?;
-        }
+    ) -> Result<Option<usize>, StorageError> {
         // While an import runs, SQLite does not check the rows it writes
         // against the schema's CHECK constraints and foreign keys, which
         // cost more than the rest of writing an event (a CHECK with an IN
@@ -284,124 +313,42 @@ impl Journal {
         self.conn.pragma_update(None, "foreign_keys", false)?;
         self.conn
             .pragma_update(None, "ignore_check_constraints", true)?;
-        let result = self.commit_import_in_one_transaction(import, options, dry_run, progress);
+        let result = self.write_import_in_one_transaction(write, dry_run, progress);
         let restored = self
             .conn
             .pragma_update(None, "ignore_check_constraints", false)
-            .and_then(|()| self.conn.pragma_update(None, "foreign_keys", true))
-            .and_then(|()| {
-                if large {
-                    // Back to the usual size, which lets the extra pages go.
-                    self.conn.pragma_update(None, "cache_size", -CACHE_KIB)
-                } else {
-                    Ok(())
-                }
-            });
-        let outcome = result?;
+            .and_then(|()| self.conn.pragma_update(None, "foreign_keys", true));
+        let recorded = result?;
         restored?;
-        Ok(outcome)
+        Ok(recorded)
     }
 
-    fn commit_import_in_one_transaction(
+    fn write_import_in_one_transaction(
         &mut self,
-        import: &Import,
-        options: &GroupOptions,
+        write: &ImportWrite<'_>,
         dry_run: bool,
         progress: &mut dyn FnMut(usize, usize),
-    ) -> Result<ImportOutcome, StorageError> {
-        let mut open_ids = Vec::new();
+    ) -> Result<Option<usize>, StorageError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let any_stored: bool = tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM imported_fill)")?
-            .query_row([], |row| row.get(0))?;
-        let mut outcome = ImportOutcome::default();
-        let grouped: Vec<ImportedTrade>;
-        // The file's total, when it states one and the import is to be kept:
-        // the check of it names the trades that hold the fills it covers.
-        let check = import.reconciliation().filter(|_| !dry_run);
-        // The file's keys and the trades the journal held its fills in,
-        // when a check needs them (the keys of new fills are taken out).
-        let mut known: Option<(Vec<FillKey>, Vec<i64>)> = None;
-        // Whether the trades written are the file's own grouping.
-        let mut own_grouping = true;
-        // The file's trades continue none of the journal's (they were grouped
-        // without them) unless a caller grouped them otherwise.
-        let standalone = import.trades.iter().all(|t| t.continues.is_none());
-        let trades: &[ImportedTrade] = if !any_stored && standalone {
-            // A journal with no imported fills: nothing is known and nothing
-            // continues, so the file's own grouping is the one to write.
-            &import.trades
-        } else {
-            let mut keys = fill_keys(&import.fills);
-            let journal = JournalFills::read(&tx, &import.fills, &keys, check.is_some())?;
-            let mut new_fills = Vec::new();
-            let mut new_keys = Vec::new();
-            for ((fill, key), known) in import.fills.iter().zip(&mut keys).zip(&journal.known) {
-                if !known {
-                    new_fills.push(fill.clone());
-                    new_keys.push(FillKey(std::mem::take(&mut key.0)));
-                }
-            }
-            outcome.known_fills = import.fills.len() - new_fills.len();
-            let (open_ids_found, open_trades) = journal.open_trades(&tx, &new_fills)?;
-            if check.is_some() {
-                known = Some((keys, journal.holders));
-            }
-            if outcome.known_fills == 0 && open_trades.is_empty() && standalone {
-                &import.trades
-            } else {
-                own_grouping = false;
-                open_ids = open_ids_found;
-                let options = GroupOptions {
-                    open_trades,
-                    ..import.group_options(options)
-                };
-                // A stop order the trade already has is not added again
-                // (grouping leaves out a stop equal to one of the trade's).
-                let (regrouped, warnings) =
-                    group_keyed(&new_fills, new_keys, &import.stops, &options);
-                outcome.warnings = warnings;
-                grouped = regrouped;
-                &grouped
-            }
-        };
-
+        // The write lock is held from here on: nothing changes the journal
+        // until this transaction ends. A plan made from an older state is
+        // not written (dropping the transaction rolls it back).
+        if version(&tx)? != write.version {
+            return Ok(None);
+        }
+        let trades = write.trades;
+        if trades.len() != write.ids.len() {
+            return Err(StorageError::Plan(
+                "a trade without its id, or an id without its trade",
+            ));
+        }
         let total = trades.len();
         progress(0, total);
-        // Ids are handed out as AUTOINCREMENT would: after the largest ever
-        // used.
-        let mut next_id: i64 = tx
-            .prepare_cached(
-                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'trade'), 0),
-                            coalesce((SELECT max(id) FROM trade), 0)) + 1",
-            )?
-            .query_row([], |row| row.get(0))?;
-        let mut ids = Vec::with_capacity(total);
-        for imported in trades {
-            let id = match imported.continues {
-                Some(i) => {
-                    let id = open_ids[i];
-                    outcome.extended.push(id);
-                    id
-                }
-                None => {
-                    let id = TradeId(next_id);
-                    next_id += 1;
-                    outcome.added.push(id);
-                    id
-                }
-            };
-            ids.push(id);
-        }
-        outcome.new_fills = write_trades_and_fills(&tx, trades, &ids, progress)?;
-        if let Some(check) = &check {
-            let known = known
-                .as_ref()
-                .map(|(keys, holders)| (keys.as_slice(), holders.as_slice()));
-            let checked = checked_trades(import, trades, &ids, own_grouping, known);
-            write_check(&tx, import, check, &checked, chrono::Utc::now())?;
+        let recorded = write_trades_and_fills(&tx, trades, write.ids, progress)?;
+        if let Some(check) = &write.check {
+            write_check(&tx, check, chrono::Utc::now())?;
         }
         // Everything is written; what is left is to commit it (and once
         // that is done, `progress` hears it again).
@@ -412,7 +359,7 @@ impl Journal {
             tx.commit()?;
         }
         progress(total, total);
-        Ok(outcome)
+        Ok(Some(recorded))
     }
 
     /// The number of fills the journal remembers from imports, in the trades
@@ -435,9 +382,9 @@ struct JournalFills {
     /// For each fill of the file, whether the journal has it, in a trade it
     /// still holds.
     known: Vec<bool>,
-    /// When asked for, for each fill of the file, the trade that holds it
-    /// (0 for none); else empty.
-    holders: Vec<i64>,
+    /// When asked for, for each fill of the file, the trade that holds it;
+    /// else empty.
+    holders: Vec<Option<TradeId>>,
     /// The latest trade (the largest id) with imported fills, by the
     /// trade's account and then its symbol.
     latest: FastMap<String, FastMap<String, i64>>,
@@ -446,19 +393,18 @@ struct JournalFills {
 impl JournalFills {
     fn read(
         tx: &Transaction<'_>,
-        fills: &[Fill],
-        keys: &[FillKey],
+        fills: &[FillName<'_>],
         with_holders: bool,
     ) -> Result<JournalFills, StorageError> {
         let mut held = HeldTrades::read(tx)?;
         // The file's keys in the order of the table's primary key, so that
         // the two lists are merged in one pass.
-        let wanted = |i: usize| (account_of(&fills[i]), keys[i].0.as_str());
+        let wanted = |i: usize| (fills[i].account, fills[i].key);
         let order = key_order(fills.len(), wanted);
 
         let mut known = vec![false; fills.len()];
         let mut holders = if with_holders {
-            vec![0; fills.len()]
+            vec![None; fills.len()]
         } else {
             Vec::new()
         };
@@ -479,7 +425,7 @@ impl JournalFills {
                     std::cmp::Ordering::Equal => {
                         known[i] = true;
                         if let Some(holder) = holders.get_mut(i) {
-                            *holder = trade_id;
+                            *holder = Some(TradeId(trade_id));
                         }
                         next += 1;
                     }
@@ -492,34 +438,6 @@ impl JournalFills {
             holders,
             latest: held.latest_imported(),
         })
-    }
-
-    /// The imported trades whose positions are still open, for the accounts
-    /// and symbols of `fills`: the latest imported trade of each, when it is
-    /// open.
-    fn open_trades(
-        &self,
-        tx: &Transaction<'_>,
-        fills: &[Fill],
-    ) -> Result<(Vec<TradeId>, Vec<Trade>), StorageError> {
-        let wanted: BTreeSet<(&str, &str)> = fills
-            .iter()
-            .map(|f| (account_of(f), f.symbol.trim()))
-            .collect();
-        let (mut ids, mut trades) = (Vec::new(), Vec::new());
-        for (account, symbol) in wanted {
-            let Some(&id) = self.latest.get(account).and_then(|m| m.get(symbol)) else {
-                continue;
-            };
-            let Some(trade) = super::load_trade(tx, TradeId(id))? else {
-                continue;
-            };
-            if open_qty(&trade) > Decimal::ZERO {
-                ids.push(TradeId(id));
-                trades.push(trade);
-            }
-        }
-        Ok((ids, trades))
     }
 }
 
@@ -632,19 +550,18 @@ struct EventRow {
     fee: Option<Span>,
 }
 
-/// One imported fill to record.
+/// One imported fill to record: its trade's index among the trades written,
+/// and its index among that trade's sources.
 #[derive(Clone, Copy)]
-struct FillRow<'a> {
-    account: &'a str,
-    key: &'a str,
-    trade_id: i64,
-    seq: i64,
+struct FillRow {
+    trade: u32,
+    source: u32,
 }
 
 /// What the helper thread sends: the rows of a run of trades, then the fills.
 enum Prepared<'a> {
     Trades(Batch<'a>),
-    Fills(Vec<FillRow<'a>>),
+    Fills(Vec<FillRow>),
 }
 
 impl<'a> Batch<'a> {
@@ -733,37 +650,44 @@ fn prepare<'a>(
     if sender.send(Ok(Prepared::Trades(batch))).is_err() {
         return;
     }
-    let _ = sender.send(Ok(Prepared::Fills(fill_rows(trades, ids))));
+    let _ = sender.send(Ok(Prepared::Fills(fill_rows(trades))));
 }
 
 /// The fills of the trades to record, in key order: each once, with the
 /// first trade it is part of (a fill split by a flip closes one trade and
-/// opens the next; it is recorded with the one it closes).
-fn fill_rows<'a>(trades: &'a [ImportedTrade], ids: &[TradeId]) -> Vec<FillRow<'a>> {
+/// opens the next; it is recorded with the one it closes). Rows are pairs of
+/// indices, so that a large import's fills are sorted without copying their
+/// names.
+fn fill_rows(trades: &[ImportedTrade]) -> Vec<FillRow> {
     let mut rows = Vec::with_capacity(trades.iter().map(|t| t.sources.len()).sum());
-    for (imported, id) in trades.iter().zip(ids) {
-        for source in &imported.sources {
+    for (trade, imported) in trades.iter().enumerate() {
+        for source in 0..imported.sources.len() {
             rows.push(FillRow {
-                account: &imported.trade.account,
-                key: &source.key.0,
-                trade_id: id.0,
-                seq: source.event as i64,
+                trade: trade as u32,
+                source: source as u32,
             });
         }
     }
-    let order = key_order(rows.len(), |i| (rows[i].account, rows[i].key));
-    let mut sorted: Vec<FillRow<'a>> = Vec::with_capacity(rows.len());
+    let name = |row: FillRow| fill_name(trades, row);
+    let order = key_order(rows.len(), |i| name(rows[i]));
+    let mut sorted: Vec<FillRow> = Vec::with_capacity(rows.len());
     for index in order {
-        let row = &rows[index];
-        if sorted
-            .last()
-            .is_some_and(|kept| kept.account == row.account && kept.key == row.key)
-        {
+        let row = rows[index];
+        if sorted.last().is_some_and(|&kept| name(kept) == name(row)) {
             continue;
         }
-        sorted.push(*row);
+        sorted.push(row);
     }
     sorted
+}
+
+/// The account and key of a fill to record.
+fn fill_name(trades: &[ImportedTrade], row: FillRow) -> (&str, &str) {
+    let imported = &trades[row.trade as usize];
+    (
+        imported.trade.account.as_str(),
+        imported.sources[row.source as usize].key.0.as_str(),
+    )
 }
 
 /// The positions `0..count` in the order of their account and key (by
@@ -844,7 +768,7 @@ fn write_trades_and_fills(
                     progress(batch.done, total);
                 }
                 Prepared::Fills(rows) => {
-                    inserts.record_fills(tx, &rows)?;
+                    inserts.record_fills(tx, trades, ids, &rows)?;
                     recorded = rows.len();
                 }
             }
@@ -971,18 +895,23 @@ impl<'c> Inserts<'c> {
     fn record_fills(
         &mut self,
         tx: &Transaction<'_>,
-        rows: &[FillRow<'_>],
+        trades: &[ImportedTrade],
+        ids: &[TradeId],
+        rows: &[FillRow],
     ) -> Result<(), StorageError> {
         let mut values = Vec::with_capacity(1 + FILLS_PER_INSERT * 3);
-        for same_account in rows.chunk_by(|a, b| a.account == b.account) {
+        let account = |row: &FillRow| fill_name(trades, *row).0;
+        for same_account in rows.chunk_by(|a, b| account(a) == account(b)) {
             for chunk in same_account.chunks(FILLS_PER_INSERT) {
                 values.clear();
-                values.push(Value::Text(chunk[0].account));
+                values.push(Value::Text(account(&chunk[0])));
                 for row in chunk {
+                    let imported = &trades[row.trade as usize];
+                    let source = &imported.sources[row.source as usize];
                     values.extend([
-                        Value::Text(row.key),
-                        Value::Integer(row.trade_id),
-                        Value::Integer(row.seq),
+                        Value::Text(&source.key.0),
+                        Value::Integer(ids[row.trade as usize].0),
+                        Value::Integer(source.event as i64),
                     ]);
                 }
                 let (max, count) = (FILLS_PER_INSERT, chunk.len());
@@ -1029,27 +958,67 @@ mod tests {
         }
     }
 
+    /// An imported trade of AAPL: bought 100 at 170 (key `x:E1`), and sold
+    /// them at 172 (`x:E2`) when `closed`.
+    fn imported(closed: bool, continues: Option<usize>) -> ImportedTrade {
+        use crate::domain::Event;
+        use crate::domain::imported::{FillKey, Source};
+        let at = |h: u32| {
+            chrono::DateTime::parse_from_rfc3339(&format!("2024-03-15T{h:02}:00:00+00:00")).unwrap()
+        };
+        let mut trade = Trade::new("AAPL", Side::Long);
+        trade.events.push(Event::entry(
+            at(9),
+            Decimal::from(100),
+            Decimal::from(170),
+            Decimal::ONE,
+        ));
+        let mut sources = vec![Source {
+            event: 0,
+            key: FillKey("x:E1".to_owned()),
+            line: 2,
+        }];
+        if closed {
+            trade.events.push(Event::exit(
+                at(10),
+                Decimal::from(100),
+                Decimal::from(172),
+                Decimal::ONE,
+            ));
+            sources.push(Source {
+                event: 1,
+                key: FillKey("x:E2".to_owned()),
+                line: 3,
+            });
+        }
+        ImportedTrade {
+            lines: vec![2; trade.events.len()],
+            trade,
+            sources,
+            open: !closed,
+            continues,
+        }
+    }
+
     #[test]
     fn every_check_and_foreign_key_holds_again_after_an_import() {
-        use crate::import::{ImportOptions, import};
-        let options = ImportOptions {
-            tz: chrono_tz::UTC,
-            ..ImportOptions::default()
-        };
-        let read = |text: &str| import(text.as_bytes(), "f.csv", &options).unwrap();
-        let header = "Date,Time,Symbol,Side,Quantity,Price,Commission,Execution ID\n";
         let mut journal = Journal::open_in_memory().unwrap();
-        let opened = format!("{header}2024-03-15,09:30:00,AAPL,Buy,100,170,1,E1\n");
-        let closed = format!("{opened}2024-03-15,10:00:00,AAPL,Sell,100,172,1,E2\n");
-        let commit = |journal: &mut Journal, text: &str| {
-            journal
-                .commit_import(&read(text), &GroupOptions::default(), false, &mut |_, _| {})
-                .unwrap()
+        let write = |journal: &mut Journal, trade: &ImportedTrade, id: TradeId| {
+            let state = journal.import_state().unwrap();
+            let plan = ImportWrite {
+                version: state.version,
+                trades: std::slice::from_ref(trade),
+                ids: &[id],
+                check: None,
+            };
+            journal.write_import(&plan, false, &mut |_, _| {}).unwrap()
         };
-        let id = commit(&mut journal, &opened).added[0];
+        let id = journal.import_state().unwrap().next_id;
+        assert_eq!(write(&mut journal, &imported(false, None), id), Some(1));
         // Extending the open trade writes its events with the statements
         // every other write uses, which SQLite keeps in its cache.
-        assert_eq!(commit(&mut journal, &closed).extended, [id]);
+        assert_eq!(write(&mut journal, &imported(true, Some(0)), id), Some(2));
+        assert_eq!(journal.imported_fill_count().unwrap(), 2);
 
         let conn = &journal.conn;
         let setting = |name: &str| -> bool {
@@ -1077,6 +1046,59 @@ mod tests {
         assert!(error.to_string().contains("CHECK"), "{error}");
         let error = event(id.0 + 100, "exit").unwrap_err();
         assert!(error.to_string().contains("FOREIGN KEY"), "{error}");
+    }
+
+    #[test]
+    fn a_plan_made_before_the_journal_changed_is_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.sqlite");
+        let mut journal = Journal::open(&path).unwrap();
+        let state = journal.import_state().unwrap();
+        // Another program writes a trade after the plan was made.
+        let mut other = Journal::open(&path).unwrap();
+        let mut trade = imported(true, None).trade;
+        trade.symbol = "MSFT".to_owned();
+        other.insert_trade(&trade).unwrap();
+        let trade = imported(true, None);
+        let plan = ImportWrite {
+            version: state.version,
+            trades: std::slice::from_ref(&trade),
+            ids: &[state.next_id],
+            check: None,
+        };
+        assert_eq!(
+            journal.write_import(&plan, false, &mut |_, _| {}).unwrap(),
+            None
+        );
+        assert_eq!(journal.imported_fill_count().unwrap(), 0);
+        assert_eq!(
+            journal.import_state().unwrap().next_id.0,
+            state.next_id.0 + 1
+        );
+
+        // This connection's own writes count too.
+        let state = journal.import_state().unwrap();
+        journal.insert_trade(&trade.trade).unwrap();
+        let plan = ImportWrite {
+            version: state.version,
+            ..plan
+        };
+        assert_eq!(
+            journal.write_import(&plan, false, &mut |_, _| {}).unwrap(),
+            None
+        );
+        let state = journal.import_state().unwrap();
+        let ids = [state.next_id];
+        let plan = ImportWrite {
+            version: state.version,
+            ids: &ids,
+            ..plan
+        };
+        assert_eq!(
+            journal.write_import(&plan, false, &mut |_, _| {}).unwrap(),
+            Some(2)
+        );
+        assert_eq!(journal.imported_fill_count().unwrap(), 2);
     }
 
     #[test]

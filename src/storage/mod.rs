@@ -22,8 +22,8 @@ mod bulk;
 mod check;
 mod import;
 
+pub use crate::domain::imported::ImportOutcome;
 pub use check::StatementCheck;
-pub use import::ImportOutcome;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -34,9 +34,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use rust_decimal::Decimal;
 
-use crate::analysis::RuleSettings;
 use crate::domain::{
-    Event, EventKind, Fill, MarketCondition, Side, Trade, TradeId, ValidationError,
+    Event, EventKind, Fill, MarketCondition, RuleSettings, Side, Trade, TradeId, ValidationError,
 };
 
 /// The schema migrations, in order. Migration `i` takes the journal from
@@ -203,6 +202,16 @@ pub enum StorageError {
         /// What serde_json said.
         source: serde_json::Error,
     },
+    /// An import's plan does not hold together (a bug in the importer).
+    #[error("the import's plan cannot be written: {0}")]
+    Plan(&'static str),
+    /// The journal was changed by another program each time an import was
+    /// planned, so it was not written.
+    #[error(
+        "the journal kept changing while the import was being prepared ({0} tries); \
+         nothing was imported: try again"
+    )]
+    KeptChanging(usize),
     /// The user's data directory cannot be determined.
     #[error("cannot find a data directory for the journal; name one with --journal PATH")]
     NoDataDirectory,

@@ -1,0 +1,258 @@
+//! What an import hands the journal, as plain data: the trades a file's fills
+//! make ([`ImportedTrade`]), the keys that make re-imports idempotent
+//! ([`FillKey`]), what the journal held of a file when the import was
+//! planned ([`ImportSnapshot`]), and what it is to write ([`ImportWrite`]).
+//!
+//! Deciding which fills are new and how they are grouped is the importer's
+//! work; the journal only reads what it holds and writes what it is given.
+//! A plan carries the [`JournalVersion`] it was made from: if the journal
+//! changed since, the write is refused and the import planned again.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+use super::{Trade, TradeId};
+
+/// The identity of an imported fill, stable across imports of the same file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FillKey(pub String);
+
+impl fmt::Display for FillKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A trade built from a file's fills.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedTrade {
+    /// The trade; it passes [`Trade::validate`].
+    pub trade: Trade,
+    /// The fills the trade's entries and exits came from, in event order. A
+    /// fill split by a flip appears in both trades; the fills of one tranche
+    /// share an event.
+    pub sources: Vec<Source>,
+    /// For each event, the file line it came from (its first fill's, or the
+    /// stop order's); 0 for the events a continued trade already had.
+    pub lines: Vec<usize>,
+    /// Whether the position is still open at the end of the file.
+    pub open: bool,
+    /// When the fills continue one of the journal's open trades (given to
+    /// grouping in order), its index: `trade` is then that trade (details,
+    /// tags, notes and every event it had kept) with the new events added,
+    /// and `sources` and `lines` index its events as they are now.
+    pub continues: Option<usize>,
+}
+
+/// One fill of a file, as part of an event of an imported trade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The event's index in [`Trade::events`].
+    pub event: usize,
+    /// The fill's key.
+    pub key: FillKey,
+    /// The fill's line in the file.
+    pub line: usize,
+}
+
+impl ImportedTrade {
+    /// The keys of the fills an event came from (none for stops).
+    pub fn keys_of(&self, event: usize) -> impl Iterator<Item = &FillKey> {
+        self.sources
+            .iter()
+            .filter(move |s| s.event == event)
+            .map(|s| &s.key)
+    }
+}
+
+/// A problem that did not stop the import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The 1-based line of the file, when the warning is about one.
+    pub line: Option<usize>,
+    /// The field (column) concerned, if any.
+    pub field: Option<String>,
+    /// What happened, in a sentence.
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning about a line and field.
+    pub fn new(line: Option<usize>, field: Option<&str>, message: impl Into<String>) -> Self {
+        Warning {
+            line,
+            field: field.map(str::to_owned),
+            message: bounded(message.into()),
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// The longest message an error or warning carries: one that quotes a
+/// huge field is cut in the middle.
+const MESSAGE_LIMIT: usize = 600;
+
+/// `message`, cut in the middle when it is longer than an error or warning
+/// may be.
+pub fn bounded(message: String) -> String {
+    if message.len() <= MESSAGE_LIMIT {
+        return message;
+    }
+    let head: String = message.chars().take(MESSAGE_LIMIT / 2).collect();
+    let tail_start = message
+        .char_indices()
+        .map(|(i, _)| i)
+        .find(|&i| i >= message.len() - MESSAGE_LIMIT / 4)
+        .unwrap_or(message.len());
+    format!(
+        "{head}… ({} characters left out) …{}",
+        message.len() - head.len() - (message.len() - tail_start),
+        &message[tail_start..]
+    )
+}
+
+/// A statement's own total beside the journal's figure for the same trades.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconciliation {
+    /// What the statement calls its figure.
+    pub label: String,
+    /// The account's currency.
+    pub currency: String,
+    /// The statement's figure, as printed.
+    pub statement: Decimal,
+    /// What the statement's figure includes that is not a trade (left out).
+    pub excluded: Decimal,
+    /// The journal's net P&L for the same trades.
+    pub journal: Decimal,
+}
+
+impl Reconciliation {
+    /// Whether the two figures agree to the cent.
+    pub fn agrees(&self) -> bool {
+        (self.statement - self.excluded - self.journal).abs() < Decimal::new(5, 3)
+    }
+}
+
+/// A statement's own total as it was compared with the journal's figure
+/// when the statement was imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementCheck {
+    /// The check's id, in the order imports were committed.
+    pub id: i64,
+    /// The file as the user named it.
+    pub file: String,
+    /// The format it was read as (its command-line name, `mt4`).
+    pub format: String,
+    /// When the import was committed.
+    pub imported_at: chrono::DateTime<chrono::Utc>,
+    /// The statement's figure beside the journal's, as at the import.
+    pub reconciliation: Reconciliation,
+    /// The trades the journal's figure was summed over, in id order (some
+    /// may have been deleted since).
+    pub trades: Vec<TradeId>,
+}
+
+/// What an import added to the journal (or would add, for a dry run).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportOutcome {
+    /// Fills the journal had not seen, now added.
+    pub new_fills: usize,
+    /// Fills skipped because an earlier import added them.
+    pub known_fills: usize,
+    /// Trades added.
+    pub added: Vec<TradeId>,
+    /// Open trades that new fills continued.
+    pub extended: Vec<TradeId>,
+    /// Warnings from grouping the new fills.
+    pub warnings: Vec<Warning>,
+}
+
+/// Which state of a journal a plan was made from: it changes whenever
+/// anything is committed to the journal, by this connection or another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JournalVersion {
+    /// SQLite's `data_version` of the connection: changes when another
+    /// connection commits.
+    pub data_version: i64,
+    /// The rows this connection has changed since it was opened.
+    pub own_changes: u64,
+}
+
+/// What the journal holds, as far as planning an import needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportState {
+    /// The state it was read in.
+    pub version: JournalVersion,
+    /// The id the next new trade gets (ids are handed out as AUTOINCREMENT
+    /// would: after the largest ever used).
+    pub next_id: TradeId,
+    /// Whether the journal remembers any imported fill.
+    pub any_imported: bool,
+}
+
+/// An imported fill by its names: the account it is recorded under (a blank
+/// account is the default one), its symbol (trimmed) and its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FillName<'a> {
+    /// The account, never blank.
+    pub account: &'a str,
+    /// The symbol, trimmed.
+    pub symbol: &'a str,
+    /// The fill's key.
+    pub key: &'a str,
+}
+
+/// What the journal held of a file's fills, read in one pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSnapshot {
+    /// For each fill of the file, whether the journal has it, in a trade it
+    /// still holds (the fills of deleted trades are not known).
+    pub known: Vec<bool>,
+    /// When asked for, for each fill of the file, the trade that holds it;
+    /// else empty.
+    pub holders: Vec<Option<TradeId>>,
+    /// For the accounts and symbols of the fills not known: the latest
+    /// imported trade of each (the largest id), where its position is still
+    /// open, with its id, in the order of account and symbol.
+    pub open_trades: Vec<(TradeId, Trade)>,
+}
+
+/// A statement's check as an import writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckRecord<'a> {
+    /// The file as the user named it.
+    pub file: &'a str,
+    /// The format it was read as (its command-line name).
+    pub format: &'a str,
+    /// The statement's figure beside the journal's.
+    pub reconciliation: &'a Reconciliation,
+    /// The trades the journal's figure was summed over, in id order.
+    pub trades: &'a [TradeId],
+}
+
+/// Everything an import writes, decided before the journal is written.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportWrite<'a> {
+    /// The state of the journal the plan was made from.
+    pub version: JournalVersion,
+    /// The trades: new ones, and ones that continue (replace) an open trade
+    /// of the journal ([`ImportedTrade::continues`] is then set).
+    pub trades: &'a [ImportedTrade],
+    /// Each trade's id: a new one's (from [`ImportState::next_id`] on), or
+    /// the id of the trade it continues.
+    pub ids: &'a [TradeId],
+    /// The statement's check to keep, if any.
+    pub check: Option<CheckRecord<'a>>,
+}

@@ -1,0 +1,254 @@
+//! Committing an import into a journal: deciding what it adds, then having
+//! the journal write exactly that.
+//!
+//! The journal ([`crate::storage`]) knows nothing of files, fills or
+//! grouping: it tells what it holds and writes what it is given. Here, above
+//! it, an import is planned from what the journal holds and then written:
+//!
+//! 1. a journal that remembers no imported fill, given a file whose trades
+//!    continue none of its own, gets the file's own grouping as it is;
+//! 2. otherwise the file's fills are keyed ([`group::fill_keys`]) and the
+//!    journal says which it has ([`Journal::import_snapshot`]); only the
+//!    others are grouped ([`group::group_keyed`]), under the keys they have
+//!    in the whole file, continuing the journal's open imported trades of
+//!    the same account and symbol. Trades the new fills do not touch are not
+//!    written at all, so whatever the user changed in them stays as it is;
+//! 3. new trades get ids from the journal's next id on, continued trades
+//!    keep theirs, and where the file states its own total, the check of it
+//!    names the trades that hold the fills the total covers, new or known;
+//! 4. [`Journal::write_import`] writes the plan in one transaction, after
+//!    making sure, under the write lock, that the journal is still as it was
+//!    read. If another program changed it in between, the import is planned
+//!    again from what the journal now holds.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::group::{self, FillKey, GroupOptions, ImportedTrade};
+use super::{Fill, Import};
+use crate::domain::imported::{CheckRecord, FillName, ImportOutcome, ImportWrite};
+use crate::domain::{DEFAULT_ACCOUNT, TradeId};
+use crate::storage::{Journal, StorageError};
+
+/// How many times an import is planned again when another program keeps
+/// changing the journal in between.
+const MAX_PLANS: usize = 8;
+
+/// The account a fill is recorded under (a blank account is the default one,
+/// as in the trade it becomes part of).
+pub fn account_of(fill: &Fill) -> &str {
+    let account = fill.account.trim();
+    if account.is_empty() {
+        DEFAULT_ACCOUNT
+    } else {
+        account
+    }
+}
+
+/// The journal's side of a plan, when the journal was consulted: the file's
+/// keys and, for each fill, the trade that held it before (when a check
+/// needs them).
+struct Known {
+    keys: Vec<FillKey>,
+    holders: Vec<Option<TradeId>>,
+}
+
+/// An import decided: the trades to write, their ids, and what the outcome
+/// will say.
+struct Plan<'a> {
+    version: crate::domain::imported::JournalVersion,
+    /// The file's own trades, or the regrouped new fills.
+    regrouped: Option<Vec<ImportedTrade>>,
+    import: &'a Import,
+    ids: Vec<TradeId>,
+    known: Option<Known>,
+    outcome: ImportOutcome,
+}
+
+impl Plan<'_> {
+    fn trades(&self) -> &[ImportedTrade] {
+        self.regrouped.as_deref().unwrap_or(&self.import.trades)
+    }
+}
+
+/// Decides what `import` adds to `journal` as it is now.
+fn plan<'a>(
+    journal: &Journal,
+    import: &'a Import,
+    options: &GroupOptions,
+    with_check: bool,
+) -> Result<Plan<'a>, StorageError> {
+    let state = journal.import_state()?;
+    let mut outcome = ImportOutcome::default();
+    // The file's trades continue none of the journal's (they were grouped
+    // without them) unless a caller grouped them otherwise.
+    let standalone = import.trades.iter().all(|t| t.continues.is_none());
+    let mut regrouped = None;
+    let mut known = None;
+    let mut open_ids = Vec::new();
+    if state.any_imported || !standalone {
+        let keys = group::fill_keys(&import.fills);
+        let names: Vec<FillName<'_>> = import
+            .fills
+            .iter()
+            .zip(&keys)
+            .map(|(fill, key)| FillName {
+                account: account_of(fill),
+                symbol: fill.symbol.trim(),
+                key: &key.0,
+            })
+            .collect();
+        let snapshot = journal.import_snapshot(&names, with_check)?;
+        drop(names);
+        let mut new_fills = Vec::new();
+        let mut new_keys = Vec::new();
+        for ((fill, key), known) in import.fills.iter().zip(&keys).zip(&snapshot.known) {
+            if !known {
+                new_fills.push(fill.clone());
+                new_keys.push(key.clone());
+            }
+        }
+        outcome.known_fills = import.fills.len() - new_fills.len();
+        if with_check {
+            known = Some(Known {
+                keys,
+                holders: snapshot.holders,
+            });
+        }
+        if outcome.known_fills != 0 || !snapshot.open_trades.is_empty() || !standalone {
+            let (ids, open_trades): (Vec<TradeId>, Vec<_>) =
+                snapshot.open_trades.into_iter().unzip();
+            open_ids = ids;
+            let options = GroupOptions {
+                open_trades,
+                ..import.group_options(options)
+            };
+            // A stop order the trade already has is not added again
+            // (grouping leaves out a stop equal to one of the trade's).
+            let (trades, warnings) =
+                group::group_keyed(&new_fills, new_keys, &import.stops, &options);
+            outcome.warnings = warnings;
+            regrouped = Some(trades);
+        }
+    }
+    let trades = regrouped.as_deref().unwrap_or(&import.trades);
+    let mut next_id = state.next_id.0;
+    let mut ids = Vec::with_capacity(trades.len());
+    for imported in trades {
+        let id = match imported.continues.and_then(|i| open_ids.get(i)) {
+            Some(&id) => {
+                outcome.extended.push(id);
+                id
+            }
+            None if imported.continues.is_some() => {
+                return Err(StorageError::Plan(
+                    "a trade continues an open trade the journal does not hold",
+                ));
+            }
+            None => {
+                let id = TradeId(next_id);
+                next_id += 1;
+                outcome.added.push(id);
+                id
+            }
+        };
+        ids.push(id);
+    }
+    Ok(Plan {
+        version: state.version,
+        regrouped,
+        import,
+        ids,
+        known,
+        outcome,
+    })
+}
+
+/// The journal's trades that hold the fills of the file's trades its total
+/// covers, in id order, once each: among the trades the plan writes and,
+/// through `known`, among those that held the file's fills before.
+fn checked_trades(plan: &Plan<'_>) -> Vec<TradeId> {
+    let import = plan.import;
+    let mut found = BTreeSet::new();
+    if plan.regrouped.is_none() {
+        for (trade, id) in import.trades.iter().zip(&plan.ids) {
+            if import.reconciles(trade) {
+                found.insert(*id);
+            }
+        }
+        return found.into_iter().collect();
+    }
+    let mut holder: HashMap<(&str, &str), TradeId> = HashMap::new();
+    if let Some(known) = &plan.known {
+        for ((fill, key), id) in import.fills.iter().zip(&known.keys).zip(&known.holders) {
+            if let Some(id) = id {
+                holder.insert((account_of(fill), key.0.as_str()), *id);
+            }
+        }
+    }
+    for (trade, id) in plan.trades().iter().zip(&plan.ids) {
+        for source in &trade.sources {
+            holder
+                .entry((trade.trade.account.as_str(), source.key.0.as_str()))
+                .or_insert(*id);
+        }
+    }
+    for trade in import.reconciled_trades() {
+        for source in &trade.sources {
+            let key = (trade.trade.account.as_str(), source.key.0.as_str());
+            if let Some(&id) = holder.get(&key) {
+                found.insert(id);
+            }
+        }
+    }
+    found.into_iter().collect()
+}
+
+impl Journal {
+    /// Commits an import (see the module documentation): only the fills the
+    /// journal has not seen are added, fills that continue an open imported
+    /// trade extend it, all in one transaction. `options` carries the
+    /// user's multipliers; its open trades are ignored (the journal's are
+    /// used). `progress(done, total)` is told how many trades were written:
+    /// from `(0, total)` on, `(total, total)` once everything is written, and
+    /// once more when the transaction is committed. With `dry_run`,
+    /// everything is done and then rolled back: the outcome says what the
+    /// import would add.
+    pub fn commit_import(
+        &mut self,
+        import: &Import,
+        options: &GroupOptions,
+        dry_run: bool,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportOutcome, StorageError> {
+        // The file's total, when it states one and the import is to be kept.
+        let reconciliation = import.reconciliation().filter(|_| !dry_run);
+        for _ in 0..MAX_PLANS {
+            let plan = plan(self, import, options, reconciliation.is_some())?;
+            let checked;
+            let check = match &reconciliation {
+                Some(reconciliation) => {
+                    checked = checked_trades(&plan);
+                    Some(CheckRecord {
+                        file: &import.file,
+                        format: import.format.as_str(),
+                        reconciliation,
+                        trades: &checked,
+                    })
+                }
+                None => None,
+            };
+            let write = ImportWrite {
+                version: plan.version,
+                trades: plan.trades(),
+                ids: &plan.ids,
+                check,
+            };
+            if let Some(recorded) = self.write_import(&write, dry_run, progress)? {
+                let mut outcome = plan.outcome;
+                outcome.new_fills = recorded;
+                return Ok(outcome);
+            }
+        }
+        Err(StorageError::KeptChanging(MAX_PLANS))
+    }
+}
