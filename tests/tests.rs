@@ -18,6 +18,7 @@ mod interchange;
 mod layers;
 mod money;
 mod planner;
+mod planner_ui;
 mod review;
 mod statement_checks;
 mod stats;

@@ -22,6 +22,8 @@ pub const JUDGE_STOPS_HINT: &str = "Edit the trade and add a stop row at the ini
 #[derive(Default)]
 pub struct TradeDetail {
     cached: Option<Cached>,
+    /// The "Plan an add" form of an open trade.
+    planner: super::planner::PlannerForm,
 }
 
 struct Cached {
@@ -162,6 +164,14 @@ impl TradeDetail {
             .show(ui, |ui| {
                 // Sentences wrap at the panel's edge even when the grid is wider.
                 timeline_ui(ui, trade, &cached.steps, a, view.zone, width - 16.0);
+                if !a.is_closed() {
+                    ui.add_space(6.0);
+                    egui::CollapsingHeader::new("Plan an add")
+                        .id_salt("plan-an-add")
+                        .show(ui, |ui| {
+                            self.planner.ui(ui, trade, format::price_dp(trade));
+                        });
+                }
                 if !trade.notes.is_empty() {
                     ui.add_space(6.0);
                     ui.label(RichText::new("Notes").strong());

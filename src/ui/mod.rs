@@ -8,6 +8,8 @@
 //!   text form, parsed exactly and validated without a window.
 //! - [`detail`]: a trade's chart, timeline and violations; [`chart`] draws
 //!   the trade on a price/time plot.
+//! - [`planner`]: the pyramid planner, live in the editor and as a form in
+//!   the detail.
 //! - [`review`]: the review dashboard over the journal statistics.
 //! - [`import`]: the import dialog for broker statements.
 //! - [`settings`]: rule weights, risk tolerance, time zone, theme and the
@@ -21,6 +23,7 @@ pub mod filter;
 pub mod form;
 pub mod import;
 pub mod list;
+pub mod planner;
 pub mod review;
 pub mod settings;
 pub mod time;
