@@ -6,13 +6,17 @@ use chrono::{DateTime, Duration, FixedOffset, TimeZone};
 use clap::Parser;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
-use tranche::analysis::twin::{twin, twin_without};
+use tranche::analysis::twin::{twin, twin_totals, twin_without};
 use tranche::analysis::{Rule, RuleSettings, analyze};
 use tranche::cli::Cli;
 use tranche::domain::{Event, EventKind, MarketCondition, Side, Trade};
 use tranche::storage::Journal;
 
+use crate::harness::{app_with, has_text_containing, settle};
 use crate::helpers::worked_example;
+use egui_kittest::kittest::Queryable;
+use tranche::app::store::MemoryStore;
+use tranche::domain::TradeId;
 
 fn at(minute: i64) -> DateTime<FixedOffset> {
     FixedOffset::east_opt(0)
@@ -49,10 +53,9 @@ fn add_before_partial_exit() -> Trade {
     )
 }
 
-#[test]
-#[allow(clippy::type_complexity)]
-fn the_table_of_twins() {
-    let short_with_fees = trade(
+/// Short 100 @ 50, averaging down with 50 @ 51, out at 53, with fees.
+fn short_with_fees() -> Trade {
+    trade(
         Side::Short,
         dec!(1),
         dec!(1),
@@ -62,7 +65,13 @@ fn the_table_of_twins() {
             Event::entry(at(5), dec!(50), dec!(51), dec!(1)),
             Event::exit(at(9), dec!(150), dec!(53), dec!(3)),
         ],
-    );
+    )
+}
+
+#[test]
+#[allow(clippy::type_complexity)]
+fn the_table_of_twins() {
+    let short_with_fees = short_with_fees();
     let with_rate = trade(
         Side::Long,
         dec!(100000),
@@ -272,4 +281,102 @@ fn trades_json_carries_the_twin() {
         json[1]["twin"],
         serde_json::json!({"net_pnl": "2400", "r_multiple": "1.6", "cost": "1200", "removed_adds": [3]})
     );
+}
+
+/// The worked example (no broken add), an add-not-smaller that paid 1200
+/// (0.8 R), and an averaging down that cost 102 (0.51 R).
+fn three_trades() -> Vec<Trade> {
+    let mut paid = add_before_partial_exit();
+    paid.setup = "breakout".into();
+    vec![worked_example(), paid, short_with_fees()]
+}
+
+#[test]
+fn totals_by_rule_and_setup_and_the_curves() {
+    let trades = three_trades();
+    let analyses: Vec<_> = trades
+        .iter()
+        .map(|t| analyze(t, &RuleSettings::default()))
+        .collect();
+    let totals = twin_totals(
+        trades
+            .iter()
+            .zip(&analyses)
+            .enumerate()
+            .map(|(i, (t, a))| (TradeId(i as i64 + 1), t, a)),
+    );
+    assert_eq!(totals.trades, 3);
+    assert_eq!(totals.all.trades, 2);
+    assert_eq!(totals.all.cost["USD"], dec!(1098));
+    assert_eq!(totals.all.cost_r, dec!(0.8) - dec!(0.51));
+    assert_eq!(
+        totals.all.sentence("breaking the scaling-in rules"),
+        "breaking the scaling-in rules paid 0.3 R, 1,098.00 USD over 2 trades"
+    );
+    let by_rule: Vec<(Rule, usize, Decimal)> = totals
+        .by_rule
+        .iter()
+        .map(|(r, t)| (*r, t.trades, t.cost.get("USD").copied().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        by_rule,
+        vec![
+            (Rule::AveragingDown, 1, dec!(-102)),
+            (Rule::AddNotSmaller, 1, dec!(1200)),
+            (Rule::ScaledInRange, 0, dec!(0)),
+        ]
+    );
+    assert_eq!(totals.by_setup["breakout"].cost["USD"], dec!(1200));
+    assert_eq!(totals.by_setup["(none)"].cost["USD"], dec!(-102));
+    // The worked example is its own twin; by close time: 2024-03-05, then the two of 2024-05-06.
+    let curve: Vec<(Decimal, Decimal)> = totals
+        .curve
+        .iter()
+        .map(|p| (p.actual_r, p.twin_r))
+        .collect();
+    let worked = dec!(3200) / dec!(1500);
+    assert_eq!(curve[0], (worked, worked));
+    assert_eq!(curve.len(), 3);
+    assert_eq!(curve[2].0 - curve[2].1, totals.all.cost_r);
+}
+
+#[test]
+fn the_review_and_the_detail_show_the_twin() {
+    let mut harness = app_with(MemoryStore::with_trades(three_trades()));
+    harness.get_by_label("Review").click();
+    settle(&mut harness);
+    assert!(has_text_containing(
+        &harness,
+        "Breaking the scaling-in rules paid 0.3 R, 1,098.00 USD over 2 trades"
+    ));
+    let totals = harness.state().review().coaching().twin_totals().unwrap();
+    assert_eq!(totals.all.trades, 2);
+}
+
+#[test]
+fn the_chart_draws_the_twin_only_where_it_differs() {
+    use tranche::analysis::analyze_with_steps;
+    use tranche::ui::chart::ChartData;
+    use tranche::ui::detail::twin_text;
+    use tranche::ui::time::Zone;
+    let zone = Zone::parse("UTC").unwrap();
+    for (trade, fills, differs) in [
+        (add_before_partial_exit(), 3, true),
+        (worked_example(), 0, false),
+    ] {
+        let (analysis, steps) = analyze_with_steps(&trade, &RuleSettings::default());
+        let twin = twin(&trade, &analysis);
+        let chart = ChartData::new(&trade, &steps, &zone).with_twin(&trade, &twin, &zone);
+        assert_eq!(chart.twin_fills.len(), fills);
+        assert_eq!(chart.twin_open_qty.is_empty(), !differs);
+        if differs {
+            // 300 open, then 150, then flat.
+            let qty: Vec<f64> = chart.twin_open_qty.iter().map(|p| p.y).collect();
+            assert!(qty.contains(&300.0) && qty.contains(&150.0), "{qty:?}");
+            assert_eq!(
+                twin_text(&twin, "USD"),
+                "without its broken adds: net 2,400.00 USD, 1.60 R; the broken adds paid 1,200.00 USD"
+            );
+        }
+    }
 }

@@ -49,6 +49,13 @@ impl Twin {
     pub fn differs(&self) -> bool {
         !self.removed_adds.is_empty()
     }
+
+    /// The twin as a trade: `original`'s details with the twin's events.
+    pub fn trade(&self, original: &Trade) -> Trade {
+        let mut copy = original.clone();
+        copy.events = self.events.iter().map(|(_, e)| *e).collect();
+        copy
+    }
 }
 
 /// The twin of `trade` (validated, events in time order) whose analysis is
@@ -154,4 +161,138 @@ fn replay(trade: &Trade, removed: &[usize]) -> Vec<(usize, Event)> {
         }
     }
     events
+}
+
+/// What breaking one group of rules cost over many trades.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CostTotal {
+    /// Trades with at least one add left out.
+    pub trades: usize,
+    /// `Σ (N - N')` in each currency (never added across currencies).
+    pub cost: std::collections::BTreeMap<String, Decimal>,
+    /// `Σ (N - N') / R` over the trades with an R.
+    pub cost_r: Decimal,
+}
+
+impl CostTotal {
+    fn add(&mut self, trade: &Trade, twin: &Twin) {
+        if !twin.differs() {
+            return;
+        }
+        self.trades += 1;
+        *self.cost.entry(trade.currency.clone()).or_default() += twin.cost;
+        self.cost_r += twin.cost_r.unwrap_or_default();
+    }
+
+    /// In a trader's words: "breaking the scaling-in rules cost 14.2 R,
+    /// 6,340.00 USD over 212 trades" (a loss is a cost; where breaking them
+    /// paid, it says so).
+    pub fn sentence(&self, what: &str) -> String {
+        if self.trades == 0 {
+            return format!("{what}: no add broke them");
+        }
+        let total_cost = -self.cost_r;
+        let money: Vec<String> = self
+            .cost
+            .iter()
+            .map(|(currency, cost)| super::format::money_for_people((-*cost).abs(), currency))
+            .collect();
+        let lost = total_cost > Decimal::ZERO
+            || (total_cost.is_zero()
+                && self.cost.values().map(|c| -*c).sum::<Decimal>() > Decimal::ZERO);
+        format!(
+            "{what} {} {} R, {} over {} trade{}",
+            if lost { "cost" } else { "paid" },
+            super::format::price(total_cost.abs(), 1),
+            money.join(", "),
+            self.trades,
+            if self.trades == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// One closed trade on the equity curves, actual and twin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CurvePoint {
+    /// The trade.
+    pub id: crate::domain::TradeId,
+    /// When it closed.
+    pub at: chrono::DateTime<chrono::FixedOffset>,
+    /// The actual cumulative R-multiple so far.
+    pub actual_r: Decimal,
+    /// The twin's cumulative R-multiple so far.
+    pub twin_r: Decimal,
+}
+
+/// What the broken adds cost over a journal's closed trades: in all, by rule
+/// (each rule's own twin) and by setup, with the cumulative R curves.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TwinTotals {
+    /// Closed trades looked at.
+    pub trades: usize,
+    /// All three scaling-in rules together.
+    pub all: CostTotal,
+    /// Each scaling-in rule alone, in [`SCALING_IN_RULES`] order.
+    pub by_rule: Vec<(Rule, CostTotal)>,
+    /// All three rules, by setup (an empty setup is "(none)").
+    pub by_setup: std::collections::BTreeMap<String, CostTotal>,
+    /// Closed trades with an R, in the order they closed.
+    pub curve: Vec<CurvePoint>,
+}
+
+/// The twin totals over `trades` (only closed trades count).
+pub fn twin_totals<'a>(
+    trades: impl IntoIterator<Item = (crate::domain::TradeId, &'a Trade, &'a TradeAnalysis)>,
+) -> TwinTotals {
+    let mut totals = TwinTotals {
+        by_rule: SCALING_IN_RULES
+            .iter()
+            .map(|&r| (r, CostTotal::default()))
+            .collect(),
+        ..TwinTotals::default()
+    };
+    let mut closed: Vec<(
+        chrono::DateTime<chrono::FixedOffset>,
+        crate::domain::TradeId,
+        Decimal,
+        Decimal,
+    )> = Vec::new();
+    for (id, trade, analysis) in trades {
+        let Some(closed_at) = analysis.closed_at else {
+            continue;
+        };
+        totals.trades += 1;
+        let all = twin(trade, analysis);
+        totals.all.add(trade, &all);
+        if all.differs() {
+            for (rule, total) in &mut totals.by_rule {
+                total.add(trade, &twin_without(trade, analysis, &[*rule]));
+            }
+        }
+        let setup = if trade.setup.trim().is_empty() {
+            "(none)".to_owned()
+        } else {
+            trade.setup.trim().to_owned()
+        };
+        totals.by_setup.entry(setup).or_default().add(trade, &all);
+        if let (Some(r), Some(twin_r)) = (analysis.r_multiple, all.r_multiple) {
+            closed.push((closed_at, id, r, twin_r));
+        }
+    }
+    closed.sort_by_key(|&(at, id, _, _)| (at, id));
+    let (mut actual, mut twin_sum) = (Decimal::ZERO, Decimal::ZERO);
+    totals.curve = closed
+        .into_iter()
+        .map(|(at, id, r, twin_r)| {
+            actual += r;
+            twin_sum += twin_r;
+            CurvePoint {
+                id,
+                at,
+                actual_r: actual,
+                twin_r: twin_sum,
+            }
+        })
+        .collect();
+    totals
 }

@@ -33,6 +33,7 @@ struct Cached {
     analysis: TradeAnalysis,
     steps: Vec<Step>,
     chart: ChartData,
+    twin: crate::analysis::twin::Twin,
 }
 
 impl TradeDetail {
@@ -51,7 +52,9 @@ impl TradeDetail {
         });
         if stale {
             let (analysis, steps) = analyze_with_steps(&row.trade, view.rule_settings);
-            let chart = ChartData::new(&row.trade, &steps, view.zone);
+            let twin = crate::analysis::twin::twin(&row.trade, &analysis);
+            let chart = ChartData::new(&row.trade, &steps, view.zone)
+                .with_twin(&row.trade, &twin, view.zone);
             self.cached = Some(Cached {
                 id: row.id,
                 revision: view.trades.revision(),
@@ -59,6 +62,7 @@ impl TradeDetail {
                 analysis,
                 steps,
                 chart,
+                twin,
             });
         }
         let Some(cached) = &self.cached else {
@@ -121,6 +125,14 @@ impl TradeDetail {
                     format::money(scale.all_out_at_first_exit)
                 ));
             }
+            if cached.twin.differs() {
+                ui.separator();
+                ui.label(twin_text(&cached.twin, &trade.currency))
+                    .on_hover_text(
+                        "The same trade without its adds that broke averaging-down, \
+                         add-not-smaller or scaled-in-range, drawn faintly on the chart",
+                    );
+            }
             let mut details = Vec::new();
             if trade.multiplier != rust_decimal::Decimal::ONE {
                 details.push(format!("×{}", format::exact(trade.multiplier)));
@@ -180,6 +192,24 @@ impl TradeDetail {
             });
         commands
     }
+}
+
+/// The twin in words: "without its broken adds: net 2,400.00 USD, 1.60 R;
+/// the broken adds paid 1,200.00 USD".
+pub fn twin_text(twin: &crate::analysis::twin::Twin, currency: &str) -> String {
+    format!(
+        "without its broken adds: net {}{}; the broken adds {} {}",
+        format::money_for_people(twin.net_pnl, currency),
+        twin.r_multiple
+            .map(|r| format!(", {} R", format::price(r, 2)))
+            .unwrap_or_default(),
+        if twin.cost < rust_decimal::Decimal::ZERO {
+            "cost"
+        } else {
+            "paid"
+        },
+        format::money_for_people(twin.cost.abs(), currency)
+    )
 }
 
 /// The position after every event, with the rules each event broke beside it,

@@ -10,13 +10,15 @@
 //!   the trade on a price/time plot.
 //! - [`planner`]: the pyramid planner, live in the editor and as a form in
 //!   the detail.
-//! - [`review`]: the review dashboard over the journal statistics.
+//! - [`review`]: the review dashboard over the journal statistics;
+//!   [`coaching`] its sections on the disciplined twin and tilt.
 //! - [`import`]: the import dialog for broker statements.
 //! - [`settings`]: rule weights, risk tolerance, time zone, theme and the
 //!   multipliers imports use.
 //! - [`time`]: times in the chosen zone, as shown and typed.
 
 pub mod chart;
+pub mod coaching;
 pub mod detail;
 pub mod editor;
 pub mod filter;

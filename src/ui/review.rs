@@ -217,6 +217,8 @@ pub struct ReviewPanel {
     pending: Option<(Inputs, Receiver<Cache>)>,
     export: Option<Receiver<String>>,
     message: Option<String>,
+    /// The coaching sections (the disciplined twin, tilt).
+    coaching: super::coaching::Coaching,
 }
 
 /// At most this many scale-out bars are drawn; beyond it, each bar stands
@@ -455,6 +457,11 @@ impl ReviewPanel {
             prefs,
             ..ReviewPanel::default()
         }
+    }
+
+    /// The coaching sections, for tests.
+    pub fn coaching(&self) -> &super::coaching::Coaching {
+        &self.coaching
     }
 
     /// The statistics shown, if they have been computed.
@@ -735,6 +742,7 @@ impl ReviewPanel {
             }
             return commands;
         }
+        let mut coaching = std::mem::take(&mut self.coaching);
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .show(ui, |ui| {
@@ -753,6 +761,8 @@ impl ReviewPanel {
                 distributions(ui, cache);
                 ui.separator();
                 breakdown_tables(ui, cache);
+                ui.separator();
+                commands.extend(coaching.ui(ui, view));
                 if !cache.statements.is_empty() {
                     ui.separator();
                     statements_table(ui, cache, view.zone);
@@ -762,6 +772,7 @@ impl ReviewPanel {
                     cache.stats.trades, cache.took_ms
                 ));
             });
+        self.coaching = coaching;
         commands
     }
 
