@@ -23,6 +23,7 @@ mod review;
 mod statement_checks;
 mod stats;
 mod storage;
+mod tilt;
 mod trade_views;
 mod twin;
 mod ui;

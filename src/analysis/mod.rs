@@ -14,6 +14,8 @@
 //! - [`planner`] answers "how much may I add?" for an open trade.
 //! - [`twin`] replays a trade without its broken adds: what breaking the
 //!   scaling-in rules cost.
+//! - [`tilt`] looks for rule breaks after losses, soon after them, in runs,
+//!   and by hour and weekday.
 //! - [`generate`] makes up a deterministic journal for benchmarks and demos.
 
 pub mod format;
@@ -21,6 +23,7 @@ pub mod generate;
 pub mod planner;
 mod rules;
 pub mod stats;
+pub mod tilt;
 mod trade;
 pub mod twin;
 

@@ -1,7 +1,10 @@
 //! The review's coaching sections: what breaking the scaling-in rules cost
 //! (the disciplined twin, [`crate::analysis::twin`]): the cumulative R of the
 //! trades as they were against their twins, and the totals in all, by rule
-//! and by setup.
+//! and by setup; and tilt ([`crate::analysis::tilt`]): rule breaks after a
+//! loss against after a win, soon after a loss (the window is a setting, 30
+//! minutes by default), in runs, and by hour and weekday. Each figure says
+//! its sample size; clicking it narrows the trade list to its trades.
 //!
 //! [`Coaching`] keeps what it draws in a cache, recomputed when the trades'
 //! revision or the filter changes, for the trades that pass the filter the
@@ -12,7 +15,9 @@ use egui_plot::{Corner, Legend, Line, Plot, PlotPoint, PlotPoints};
 
 use crate::analysis::format;
 use crate::analysis::stats::Filter;
+use crate::analysis::tilt::{Group, Tilt, WEEKDAYS, tilt};
 use crate::analysis::twin::{CostTotal, TwinTotals, twin_totals};
+use crate::ui::filter::TradeSet;
 
 use super::{Command, ViewContext};
 
@@ -25,10 +30,16 @@ pub struct Coaching {
 struct Cached {
     revision: u64,
     filter: Filter,
+    window: u32,
+    zone: crate::ui::time::Zone,
+    tilt: Tilt,
     twin: TwinTotals,
     actual_curve: Vec<PlotPoint>,
     twin_curve: Vec<PlotPoint>,
 }
+
+/// The default tilt window, in minutes.
+pub const DEFAULT_TILT_WINDOW: u32 = 30;
 
 /// The sentence over all three scaling-in rules.
 pub const TWIN_WHAT: &str = "breaking the scaling-in rules";
@@ -39,15 +50,22 @@ impl Coaching {
         self.cache.as_ref().map(|c| &c.twin)
     }
 
-    /// Recomputes the cache if the trades or the filter changed.
-    pub fn refresh(&mut self, view: &ViewContext<'_>) {
+    /// The tilt figures last drawn, for tests.
+    pub fn tilt(&self) -> Option<&Tilt> {
+        self.cache.as_ref().map(|c| &c.tilt)
+    }
+
+    /// Recomputes the cache if the trades, the filter, the zone or the
+    /// window changed.
+    pub fn refresh(&mut self, view: &ViewContext<'_>, window: u32) {
         let filter = view.filter.to_filter(view.zone);
         let revision = view.trades.revision();
-        if self
-            .cache
-            .as_ref()
-            .is_some_and(|c| c.revision == revision && c.filter == filter)
-        {
+        if self.cache.as_ref().is_some_and(|c| {
+            c.revision == revision
+                && c.filter == filter
+                && c.window == window
+                && &c.zone == view.zone
+        }) {
             return;
         }
         let matcher = filter.matcher();
@@ -56,6 +74,14 @@ impl Coaching {
             rows.iter()
                 .filter(|r| matcher.accepts(&r.trade, &r.analysis))
                 .map(|r| (r.id, &*r.trade, &r.analysis)),
+        );
+        let zone = view.zone.clone();
+        let tilt = tilt(
+            rows.iter()
+                .filter(|r| matcher.accepts(&r.trade, &r.analysis))
+                .map(|r| (r.id, &*r.trade, &r.analysis)),
+            chrono::Duration::minutes(i64::from(window)),
+            |at| zone.convert(at),
         );
         let f = |d: rust_decimal::Decimal| -> f64 { d.try_into().unwrap_or(0.0) };
         let actual_curve = twin
@@ -73,20 +99,44 @@ impl Coaching {
         self.cache = Some(Cached {
             revision,
             filter,
+            window,
+            zone,
+            tilt,
             twin,
             actual_curve,
             twin_curve,
         });
     }
 
-    /// Draws the coaching sections.
-    pub fn ui(&mut self, ui: &mut Ui, view: &ViewContext<'_>) -> Vec<Command> {
-        self.refresh(view);
-        let commands = Vec::new();
+    /// Draws the coaching sections; `window` is the tilt window setting
+    /// (minutes; `None` is the default of 30), changed here.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        view: &ViewContext<'_>,
+        window: &mut Option<u32>,
+    ) -> Vec<Command> {
+        let mut minutes = window.unwrap_or(DEFAULT_TILT_WINDOW);
+        self.refresh(view, minutes);
+        let mut commands = Vec::new();
         let Some(cache) = &self.cache else {
             return commands;
         };
         twin_section(ui, cache);
+        ui.separator();
+        ui.heading("Tilt");
+        ui.horizontal(|ui| {
+            ui.label("Soon after a loss means within");
+            let changed = ui
+                .add(egui::DragValue::new(&mut minutes).range(1..=1440))
+                .on_hover_text("Minutes after a losing trade closed")
+                .changed();
+            ui.label("minutes");
+            if changed {
+                *window = Some(minutes);
+            }
+        });
+        commands.extend(tilt_section(ui, view, &cache.tilt));
         commands
     }
 }
@@ -164,4 +214,132 @@ fn capitalised(text: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
+}
+
+/// A clickable figure: narrows the list to `group`'s trades.
+fn figure(
+    ui: &mut Ui,
+    view: &ViewContext<'_>,
+    text: &str,
+    label: &str,
+    group: &Group,
+) -> Option<Command> {
+    let clicked = ui
+        .add_enabled(!group.ids.is_empty(), egui::Button::new(text).small())
+        .on_hover_text(format!("List these {} trades", group.ids.len()))
+        .clicked();
+    clicked.then(|| narrow(view, label, group.ids.iter().copied()))
+}
+
+fn narrow(
+    view: &ViewContext<'_>,
+    label: &str,
+    ids: impl IntoIterator<Item = crate::domain::TradeId>,
+) -> Command {
+    let mut filter = view.filter.clone();
+    filter.only = Some(TradeSet::new(label, ids));
+    Command::SetFilter(filter)
+}
+
+fn tilt_section(ui: &mut Ui, view: &ViewContext<'_>, tilt: &Tilt) -> Vec<Command> {
+    let mut commands = Vec::new();
+    ui.label(format!("{}.", capitalised(&tilt.after_sentence())));
+    ui.horizontal_wrapped(|ui| {
+        commands.extend(figure(
+            ui,
+            view,
+            &format!("After a loss: {}", tilt.after_loss.rate_text()),
+            "after a loss",
+            &tilt.after_loss,
+        ));
+        commands.extend(figure(
+            ui,
+            view,
+            &format!("After a win: {}", tilt.after_win.rate_text()),
+            "after a win",
+            &tilt.after_win,
+        ));
+    });
+    ui.label(format!("{}.", capitalised(&tilt.soon_sentence())));
+    ui.horizontal_wrapped(|ui| {
+        commands.extend(figure(
+            ui,
+            view,
+            &format!(
+                "Within {} minutes of a loss: {}",
+                tilt.window_minutes,
+                tilt.soon_after_loss.rate_text()
+            ),
+            "soon after a loss",
+            &tilt.soon_after_loss,
+        ));
+    });
+    ui.label(format!("{}.", capitalised(&tilt.streak_sentence())));
+    if let Some(longest) = tilt.streaks.first() {
+        ui.horizontal_wrapped(|ui| {
+            if ui
+                .small_button(format!("Longest run: {} trades", longest.ids.len()))
+                .on_hover_text("List these trades")
+                .clicked()
+            {
+                commands.push(narrow(
+                    view,
+                    "the longest run of broken trades",
+                    longest.ids.iter().copied(),
+                ));
+            }
+        });
+    }
+    let min = 5;
+    let mut when = Vec::new();
+    if let Some((hour, group)) = tilt.worst_hour(min) {
+        when.push(format!(
+            "you broke rules most often on trades opened {hour:02}:00–{hour:02}:59, in {}",
+            group.rate_text()
+        ));
+    }
+    if let Some((day, group)) = tilt.worst_weekday(min) {
+        when.push(format!("on {}s, in {}", WEEKDAYS[day], group.rate_text()));
+    }
+    if when.is_empty() {
+        ui.weak(format!("No hour or weekday has {min} trades yet."));
+    } else {
+        ui.label(format!("{}.", capitalised(&when.join("; "))));
+    }
+    ui.label("By the hour the trade was opened (broken of trades):");
+    ui.horizontal_wrapped(|ui| {
+        for (hour, group) in tilt.by_hour.iter().enumerate() {
+            if group.ids.is_empty() {
+                continue;
+            }
+            commands.extend(figure(
+                ui,
+                view,
+                &format!("{hour:02}h: {} of {}", group.broken.len(), group.ids.len()),
+                &format!("opened {hour:02}:00–{hour:02}:59"),
+                group,
+            ));
+        }
+    });
+    ui.label("By weekday:");
+    ui.horizontal_wrapped(|ui| {
+        for (day, group) in tilt.by_weekday.iter().enumerate() {
+            if group.ids.is_empty() {
+                continue;
+            }
+            commands.extend(figure(
+                ui,
+                view,
+                &format!(
+                    "{}: {} of {}",
+                    &WEEKDAYS[day][..3],
+                    group.broken.len(),
+                    group.ids.len()
+                ),
+                &format!("opened on a {}", WEEKDAYS[day]),
+                group,
+            ));
+        }
+    });
+    commands
 }

@@ -50,6 +50,9 @@ use crate::ui::{Command, ViewContext, agreement_color, rule_color};
 pub struct ReviewPrefs {
     /// The currency the money charts show (the main one when unset or gone).
     pub currency: Option<String>,
+    /// How many minutes after a loss closed a new trade counts as "soon"
+    /// for tilt (30 when unset).
+    pub tilt_window_minutes: Option<u32>,
 }
 
 /// The id of the scale-out chart's plot (its [`egui_plot::PlotMemory`] holds
@@ -743,6 +746,7 @@ impl ReviewPanel {
             return commands;
         }
         let mut coaching = std::mem::take(&mut self.coaching);
+        let mut window = self.prefs.tilt_window_minutes;
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .show(ui, |ui| {
@@ -762,7 +766,7 @@ impl ReviewPanel {
                 ui.separator();
                 breakdown_tables(ui, cache);
                 ui.separator();
-                commands.extend(coaching.ui(ui, view));
+                commands.extend(coaching.ui(ui, view, &mut window));
                 if !cache.statements.is_empty() {
                     ui.separator();
                     statements_table(ui, cache, view.zone);
@@ -773,6 +777,7 @@ impl ReviewPanel {
                 ));
             });
         self.coaching = coaching;
+        self.prefs.tilt_window_minutes = window;
         commands
     }
 
