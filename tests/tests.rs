@@ -19,6 +19,7 @@ mod layers;
 mod money;
 mod planner;
 mod planner_ui;
+mod playbooks;
 mod review;
 mod statement_checks;
 mod stats;

@@ -5,11 +5,14 @@
 //! (partial, then final), stop placements and profit targets. Every price,
 //! quantity and amount of money is an exact [`Decimal`].
 //!
+//! A setup's [`Playbook`] says how it is meant to be traded.
+//!
 //! This module is pure: no I/O, no user interface, no database. Values are
 //! plain data; [`Trade::validate`] checks that a trade makes sense and returns
 //! every problem it finds as a [`ValidationError`] that names the event and
 //! field at fault.
 
+pub mod playbook;
 mod validate;
 
 use std::fmt;
@@ -19,6 +22,7 @@ use chrono::{DateTime, FixedOffset};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+pub use playbook::{Playbook, playbook_for};
 pub use validate::{
     Field, MAX_MULTIPLIER, MAX_PRICE, MAX_QTY, MAX_RATE, MAX_TRADE_SIZE, ValidationError,
 };

@@ -147,7 +147,7 @@ impl TradeDetail {
         });
         if !a.violations.is_empty() || !a.stops_judged {
             ui.horizontal_wrapped(|ui| {
-                let mut seen = [false; 8];
+                let mut seen = [false; crate::analysis::Rule::COUNT];
                 for v in &a.violations {
                     if !std::mem::replace(&mut seen[v.rule.index()], true) {
                         rule_badge(ui, v.rule);

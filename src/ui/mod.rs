@@ -13,6 +13,7 @@
 //! - [`review`]: the review dashboard over the journal statistics;
 //!   [`coaching`] its sections on the disciplined twin and tilt.
 //! - [`import`]: the import dialog for broker statements.
+//! - [`playbooks`]: the setups' playbooks, edited in Settings.
 //! - [`settings`]: rule weights, risk tolerance, time zone, theme and the
 //!   multipliers imports use.
 //! - [`time`]: times in the chosen zone, as shown and typed.
@@ -26,6 +27,7 @@ pub mod form;
 pub mod import;
 pub mod list;
 pub mod planner;
+pub mod playbooks;
 pub mod review;
 pub mod settings;
 pub mod time;
@@ -204,6 +206,7 @@ pub fn rule_color(rule: Rule) -> Color32 {
             Color32::from_rgb(170, 130, 0)
         }
         Rule::ScaledInRange => Color32::from_rgb(110, 110, 150),
+        Rule::TooManyAdds | Rule::OutsidePlaybookCondition => Color32::from_rgb(60, 120, 170),
     }
 }
 
