@@ -13,7 +13,7 @@ use tranche::app::store::MemoryStore;
 use tranche::domain::{Event, MarketCondition, Playbook, Side, Trade};
 use tranche::storage::Journal;
 
-use crate::harness::{app_with, click, fill, settle};
+use crate::harness::{app_with, click, fill, has_text_containing, settle};
 
 fn at(minute: i64) -> DateTime<FixedOffset> {
     FixedOffset::east_opt(0)
@@ -194,4 +194,12 @@ fn editing_a_playbook_in_settings_rescores_its_trades() {
         harness.state().rule_settings().playbooks[0].max_adds,
         Some(1)
     );
+
+    // The review compares the setup with its own playbook.
+    click(&mut harness, "Review");
+    assert!(has_text_containing(
+        &harness,
+        "Setups against their playbooks"
+    ));
+    assert!(has_text_containing(&harness, "0% (0 of 1)"));
 }

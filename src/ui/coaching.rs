@@ -123,6 +123,10 @@ impl Coaching {
             return commands;
         };
         twin_section(ui, cache);
+        if !view.rule_settings.playbooks.is_empty() {
+            ui.separator();
+            playbook_section(ui, view);
+        }
         ui.separator();
         ui.heading("Tilt");
         ui.horizontal(|ui| {
@@ -342,4 +346,126 @@ fn tilt_section(ui: &mut Ui, view: &ViewContext<'_>, tilt: &Tilt) -> Vec<Command
         }
     });
     commands
+}
+
+/// How one setup kept to its own playbook.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlaybookAdherence {
+    /// The setup.
+    pub setup: String,
+    /// Closed trades of the setup that pass the filter.
+    pub trades: usize,
+    /// Those that broke no rule of the playbook.
+    pub clean: usize,
+    /// The mean score, under the playbook's weights.
+    pub mean_score: Option<rust_decimal::Decimal>,
+    /// Violations of `too-many-adds` and `outside-playbook-condition`.
+    pub playbook_breaks: usize,
+    /// The mean R-multiple, over trades with an R.
+    pub mean_r: Option<rust_decimal::Decimal>,
+    /// The playbook's planned target in R.
+    pub target_r: Option<rust_decimal::Decimal>,
+}
+
+/// Each playbook's setup, measured against the playbook: the filtered
+/// closed trades of the setup, how many kept to it, their mean score, and
+/// their mean R beside the planned target.
+pub fn playbook_adherence(view: &ViewContext<'_>) -> Vec<PlaybookAdherence> {
+    use rust_decimal::Decimal;
+    let filter = view.filter.to_filter(view.zone);
+    let matcher = filter.matcher();
+    view.rule_settings
+        .playbooks
+        .iter()
+        .map(|playbook| {
+            let mut row = PlaybookAdherence {
+                setup: playbook.setup.clone(),
+                target_r: playbook.target_r,
+                ..PlaybookAdherence::default()
+            };
+            let (mut score_sum, mut r_sum, mut with_r) = (0u64, Decimal::ZERO, 0u32);
+            for r in view.trades.rows().iter().filter(|r| {
+                r.analysis.is_closed()
+                    && playbook.is_for(&r.trade.setup)
+                    && matcher.accepts(&r.trade, &r.analysis)
+            }) {
+                row.trades += 1;
+                score_sum += u64::from(r.analysis.score);
+                if r.analysis.violations.is_empty() {
+                    row.clean += 1;
+                }
+                row.playbook_breaks += r
+                    .analysis
+                    .violations
+                    .iter()
+                    .filter(|v| crate::analysis::Rule::PLAYBOOK.contains(&v.rule))
+                    .count();
+                if let Some(rm) = r.analysis.r_multiple {
+                    r_sum += rm;
+                    with_r += 1;
+                }
+            }
+            if row.trades > 0 {
+                row.mean_score = Some(Decimal::from(score_sum) / Decimal::from(row.trades));
+            }
+            if with_r > 0 {
+                row.mean_r = Some(r_sum / Decimal::from(with_r));
+            }
+            row
+        })
+        .collect()
+}
+
+fn playbook_section(ui: &mut Ui, view: &ViewContext<'_>) {
+    ui.heading("Setups against their playbooks");
+    ui.weak("Each setup with a playbook, judged by its own rules and weights.");
+    let rows = playbook_adherence(view);
+    egui::Grid::new("playbook-adherence")
+        .striped(true)
+        .num_columns(6)
+        .show(ui, |ui| {
+            for heading in [
+                "Setup",
+                "Trades",
+                "Kept to it",
+                "Mean score",
+                "Playbook breaks",
+                "Mean R (target)",
+            ] {
+                ui.strong(heading);
+            }
+            ui.end_row();
+            for row in &rows {
+                ui.label(&row.setup);
+                ui.label(row.trades.to_string());
+                ui.label(if row.trades > 0 {
+                    format!(
+                        "{}% ({} of {})",
+                        format::price(
+                            rust_decimal::Decimal::from(row.clean * 100)
+                                / rust_decimal::Decimal::from(row.trades),
+                            0
+                        ),
+                        row.clean,
+                        row.trades
+                    )
+                } else {
+                    "–".to_owned()
+                });
+                ui.label(
+                    row.mean_score
+                        .map_or_else(|| "–".to_owned(), |s| format::price(s, 0)),
+                );
+                ui.label(row.playbook_breaks.to_string());
+                ui.label(format!(
+                    "{}{}",
+                    row.mean_r
+                        .map_or_else(|| "–".to_owned(), |r| format::price(r, 2)),
+                    row.target_r
+                        .map(|t| format!(" ({})", format::price(t, 2)))
+                        .unwrap_or_default()
+                ));
+                ui.end_row();
+            }
+        });
 }
