@@ -454,10 +454,11 @@ fn import_json(
         path: args.file.clone(),
         source: io::Error::new(io::ErrorKind::InvalidData, e),
     })?;
-    let trades = interchange::from_json(text).map_err(|source| CliError::Import {
-        file: args.file.clone(),
-        source: Box::new(source),
-    })?;
+    let (trades, playbooks) =
+        interchange::from_json_with_playbooks(text).map_err(|source| CliError::Import {
+            file: args.file.clone(),
+            source: Box::new(source),
+        })?;
     let events: usize = trades.iter().map(|t| t.events.len()).sum();
 
     if args.dry_run {
@@ -490,6 +491,20 @@ fn import_json(
         }
     };
     let ids = journal.insert_trades(&trades, &mut progress)?;
+    if !playbooks.is_empty() {
+        // The file's playbooks replace the journal's for the same setups.
+        let mut settings = journal.rule_settings()?;
+        for playbook in &playbooks {
+            settings.playbooks.retain(|p| !p.is_for(&playbook.setup));
+            settings.playbooks.push(playbook.clone());
+        }
+        journal.set_rule_settings(&settings)?;
+        writeln!(
+            out,
+            "added {} from the file",
+            counted(playbooks.len(), "playbook")
+        )?;
+    }
     match (ids.first(), ids.last()) {
         (Some(first), Some(last)) => writeln!(
             out,
@@ -505,9 +520,10 @@ fn import_json(
 fn export(args: &ExportArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
     let journal = open_for_reading(journal_path)?;
     let trades = journal.trades()?;
+    let playbooks = journal.playbooks()?;
     // Written as it is made, to standard output or atomically to the file.
     let write = |out: &mut dyn Write| match args.format {
-        ExportFormat::Json => interchange::write_json(&trades, out),
+        ExportFormat::Json => interchange::write_json_with(&trades, &playbooks, out),
     };
     match &args.output {
         None => write(out)?,

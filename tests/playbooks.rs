@@ -203,3 +203,85 @@ fn editing_a_playbook_in_settings_rescores_its_trades() {
     ));
     assert!(has_text_containing(&harness, "0% (0 of 1)"));
 }
+
+fn two_playbooks() -> Vec<Playbook> {
+    vec![
+        Playbook {
+            weights: Some(BTreeMap::from([
+                ("averaging-down".to_owned(), 40),
+                ("too-many-adds".to_owned(), 9),
+            ])),
+            max_adds: Some(2),
+            conditions: vec![MarketCondition::Trending],
+            target_r: Some(dec!(2.5)),
+            ..Playbook::new("breakout")
+        },
+        Playbook::new("pullback"),
+    ]
+}
+
+#[test]
+fn the_journal_file_carries_playbooks_losslessly() {
+    use tranche::domain::TradeId;
+    use tranche::interchange::{from_json, from_json_with_playbooks, to_json, write_json_with};
+    let trades = vec![(TradeId(1), pyramid("breakout", MarketCondition::Trending))];
+    let mut bytes = Vec::new();
+    write_json_with(&trades, &two_playbooks(), &mut bytes).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let (read, playbooks) = from_json_with_playbooks(&text).unwrap();
+    assert_eq!(playbooks, two_playbooks());
+    assert_eq!(read, vec![trades[0].1.clone()]);
+    // Without playbooks the document is as before, and a reader of trades alone reads it.
+    let plain = to_json(&trades);
+    assert!(!plain.contains("playbooks"));
+    assert_eq!(from_json(&text).unwrap(), read);
+
+    let bad = text.replace("too-many-adds", "too-many-add");
+    let error = from_json_with_playbooks(&bad).unwrap_err().to_string();
+    assert!(error.contains("unknown rule \"too-many-add\""), "{error}");
+    let bad = text.replace("\"max_adds\": 2", "\"max_add\": 2");
+    assert!(from_json_with_playbooks(&bad).is_err());
+
+    // Through the command line: export, import into a new journal, export again.
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("a.sqlite");
+    {
+        let mut journal = Journal::open(&first).unwrap();
+        journal
+            .insert_trades(&[trades[0].1.clone()], &mut |_, _| {})
+            .unwrap();
+        journal
+            .set_rule_settings(&RuleSettings {
+                playbooks: two_playbooks(),
+                ..RuleSettings::default()
+            })
+            .unwrap();
+    }
+    let export = |journal: &std::path::Path| {
+        let out = crate::helpers::run(&["--journal", journal.to_str().unwrap(), "export"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let exported = export(&first);
+    assert!(exported.contains("\"playbooks\""));
+    let file = dir.path().join("export.json");
+    std::fs::write(&file, &exported).unwrap();
+    let second = dir.path().join("b.sqlite");
+    let out = crate::helpers::run(&[
+        "--journal",
+        second.to_str().unwrap(),
+        "import",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("added 2 playbooks"));
+    assert_eq!(export(&second), exported);
+}

@@ -16,7 +16,7 @@ use super::MarketCondition;
 
 /// How one setup is meant to be traded.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Playbook {
     /// The setup it is for, e.g. "breakout".
     pub setup: String,
