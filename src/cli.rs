@@ -12,10 +12,13 @@
 //! - `export --format json [--output FILE]` writes the whole journal;
 //! - `trades [--json]` lists every trade with its analysis;
 //! - `show ID` prints one trade's timeline with the position after each event
-//!   and each rule broken next to the event that broke it.
+//!   and each rule broken next to the event that broke it;
+//! - `plan ID --price P --stop S` answers "how much may I add?" for an open trade.
 //!
 //! [`Cli`] is the parsed command line and [`run`] carries out a command,
 //! writing to the given output so that tests can read it.
+
+pub mod plan;
 
 use std::fs;
 use std::io::{self, IsTerminal, Write};
@@ -57,6 +60,9 @@ pub enum Command {
     Show(ShowArgs),
     /// Journal statistics: performance, rule adherence, scale-out effects.
     Report(ReportArgs),
+    /// How much may I add? The largest add to an open trade at a price and
+    /// stop, and the stop a given add needs.
+    Plan(plan::PlanArgs),
 }
 
 /// Arguments of `tranche report`.
@@ -219,13 +225,14 @@ pub fn run(command: &Command, journal_path: &Path, out: &mut dyn Write) -> Resul
         Command::Trades(args) => trades(args, journal_path, out),
         Command::Show(args) => show(args, journal_path, out),
         Command::Report(args) => report(args, journal_path, out),
+        Command::Plan(args) => plan::plan(args, journal_path, out),
     }
 }
 
 /// Opens the journal for a command that only reads it: without the write
 /// lock when it is up to date, and read-only (with a note) where it cannot be
 /// written.
-fn open_for_reading(journal_path: &Path) -> Result<Journal, CliError> {
+pub(crate) fn open_for_reading(journal_path: &Path) -> Result<Journal, CliError> {
     let journal = Journal::open_for_reading(journal_path)?;
     if journal.is_read_only() {
         eprintln!(
@@ -449,10 +456,11 @@ fn import_json(
         path: args.file.clone(),
         source: io::Error::new(io::ErrorKind::InvalidData, e),
     })?;
-    let trades = interchange::from_json(text).map_err(|source| CliError::Import {
-        file: args.file.clone(),
-        source: Box::new(source),
-    })?;
+    let (trades, playbooks) =
+        interchange::from_json_with_playbooks(text).map_err(|source| CliError::Import {
+            file: args.file.clone(),
+            source: Box::new(source),
+        })?;
     let events: usize = trades.iter().map(|t| t.events.len()).sum();
 
     if args.dry_run {
@@ -485,6 +493,20 @@ fn import_json(
         }
     };
     let ids = journal.insert_trades(&trades, &mut progress)?;
+    if !playbooks.is_empty() {
+        // The file's playbooks replace the journal's for the same setups.
+        let mut settings = journal.rule_settings()?;
+        for playbook in &playbooks {
+            settings.playbooks.retain(|p| !p.is_for(&playbook.setup));
+            settings.playbooks.push(playbook.clone());
+        }
+        journal.set_rule_settings(&settings)?;
+        writeln!(
+            out,
+            "added {} from the file",
+            counted(playbooks.len(), "playbook")
+        )?;
+    }
     match (ids.first(), ids.last()) {
         (Some(first), Some(last)) => writeln!(
             out,
@@ -500,9 +522,10 @@ fn import_json(
 fn export(args: &ExportArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
     let journal = open_for_reading(journal_path)?;
     let trades = journal.trades()?;
+    let playbooks = journal.playbooks()?;
     // Written as it is made, to standard output or atomically to the file.
     let write = |out: &mut dyn Write| match args.format {
-        ExportFormat::Json => interchange::write_json(&trades, out),
+        ExportFormat::Json => interchange::write_json_with(&trades, &playbooks, out),
     };
     match &args.output {
         None => write(out)?,

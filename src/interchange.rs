@@ -24,6 +24,10 @@
 //! - Events are sorted by time when read; events at the same time keep the
 //!   order they were given in.
 //!
+//! - `playbooks` (optional, before `trades`): the setups' playbooks, each
+//!   `{"setup", "weights" (rule id → weight, or null for the journal's),
+//!   "max_adds", "conditions", "target_r"}`; written only when there are some.
+//!
 //! [`to_json`] writes events in time order, decimals without trailing zeros
 //! and times with their offset, pretty-printed, so that export, import into an
 //! empty journal and export again gives the same bytes. It leaves trade ids
@@ -46,8 +50,8 @@ use serde_json::Value;
 
 use crate::analysis::format::exact;
 use crate::domain::{
-    DEFAULT_ACCOUNT, DEFAULT_CURRENCY, Event, EventKind, Fill, MarketCondition, Side, Trade,
-    TradeId,
+    DEFAULT_ACCOUNT, DEFAULT_CURRENCY, Event, EventKind, Fill, MarketCondition, Playbook, Side,
+    Trade, TradeId,
 };
 
 /// The value of the `format` field.
@@ -123,6 +127,8 @@ impl InterchangeError {
 struct FileOut<'a> {
     format: &'static str,
     version: u64,
+    #[serde(skip_serializing_if = "<[Playbook]>::is_empty")]
+    playbooks: &'a [Playbook],
     trades: SeqOf<'a, TradeOut<'a>>,
 }
 
@@ -196,9 +202,20 @@ pub fn write_json(
     trades: &[(TradeId, Trade)],
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    write_json_with(trades, &[], out)
+}
+
+/// [`write_json`] with the setups' playbooks, written before the trades
+/// (left out when there are none).
+pub fn write_json_with(
+    trades: &[(TradeId, Trade)],
+    playbooks: &[Playbook],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let file = FileOut {
         format: FORMAT_NAME,
         version: FORMAT_VERSION,
+        playbooks,
         trades: SeqOf::new(trades.iter().map(|(_, trade)| trade_out(trade))),
     };
     use std::io::Write as _;
@@ -255,6 +272,13 @@ pub fn looks_like_journal(bytes: &[u8]) -> bool {
 /// Reads a tranche-journal document: every trade, events sorted by time, each
 /// validated. The first problem found is returned with its place in the file.
 pub fn from_json(text: &str) -> Result<Vec<Trade>, InterchangeError> {
+    from_json_with_playbooks(text).map(|(trades, _)| trades)
+}
+
+/// [`from_json`] with the document's playbooks (none when it has none).
+pub fn from_json_with_playbooks(
+    text: &str,
+) -> Result<(Vec<Trade>, Vec<Playbook>), InterchangeError> {
     // A byte-order mark, as some editors write one, is not part of the JSON.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Trades are converted one at a time as the parser reaches them, so a
@@ -280,6 +304,7 @@ pub fn from_json(text: &str) -> Result<Vec<Trade>, InterchangeError> {
     let Document {
         format,
         version,
+        playbooks,
         trades,
     } = document;
     match &format {
@@ -312,7 +337,40 @@ pub fn from_json(text: &str) -> Result<Vec<Trade>, InterchangeError> {
         }
         None => return Err(file_error("version: missing".to_owned())),
     }
-    trades.unwrap_or_else(|| Err(file_error("trades: missing".to_owned())))
+    let playbooks = match &playbooks {
+        None => Vec::new(),
+        Some(value) => read_playbooks(value)?,
+    };
+    let trades = trades.unwrap_or_else(|| Err(file_error("trades: missing".to_owned())))?;
+    Ok((trades, playbooks))
+}
+
+/// The `playbooks` list: each with a setup, rule ids it knows, and a
+/// positive target; a setup listed twice is an error.
+fn read_playbooks(value: &Value) -> Result<Vec<Playbook>, InterchangeError> {
+    let playbooks: Vec<Playbook> =
+        serde_json::from_value(value.clone()).map_err(|e| file_error(format!("playbooks: {e}")))?;
+    let mut seen = std::collections::HashSet::new();
+    for (i, playbook) in playbooks.iter().enumerate() {
+        let place = format!("playbooks: playbook {} ({:?})", i + 1, playbook.setup);
+        if playbook.setup.trim().is_empty() {
+            return Err(file_error(format!("{place}: setup: missing")));
+        }
+        if !seen.insert(playbook.setup.trim().to_lowercase()) {
+            return Err(file_error(format!("{place}: the setup is listed twice")));
+        }
+        for id in playbook.weights.iter().flat_map(|w| w.keys()) {
+            if id.parse::<crate::analysis::Rule>().is_err() {
+                return Err(file_error(format!("{place}: weights: unknown rule {id:?}")));
+            }
+        }
+        if playbook.target_r.is_some_and(|t| t <= Decimal::ZERO) {
+            return Err(file_error(format!(
+                "{place}: target_r: must be more than 0"
+            )));
+        }
+    }
+    Ok(playbooks)
 }
 
 /// The top level of a document: its format and version as given, and the
@@ -324,6 +382,9 @@ struct Document {
     format: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     version: Option<Value>,
+    /// The setups' playbooks, read once the format is known.
+    #[serde(default, deserialize_with = "present")]
+    playbooks: Option<Value>,
     #[serde(default, deserialize_with = "trades_as_read")]
     trades: Option<Result<Vec<Trade>, InterchangeError>>,
 }

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::format::{exact, ratio};
+use crate::analysis::twin::{Twin, twin};
 use crate::analysis::{STOPS_NOT_JUDGED, ScaleOut, TradeAnalysis, Violation};
 use crate::domain::{Trade, TradeId};
 use crate::interchange::format_time;
@@ -61,6 +62,33 @@ pub struct TradeView {
     pub not_judged: Option<String>,
     /// What scaling out did, for trades with two exits or more.
     pub scale_out: Option<ScaleOutView>,
+    /// The trade without its broken adds.
+    pub twin: TwinView,
+}
+
+/// The disciplined twin, as written in [`TradeView::twin`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwinView {
+    /// The twin's net P&L.
+    pub net_pnl: String,
+    /// The twin's net P&L over the trade's initial risk, 4 places; `null` without R.
+    pub r_multiple: Option<String>,
+    /// The cost of the broken adds: the trade's net P&L minus the twin's.
+    pub cost: String,
+    /// The 1-based numbers of the adds the twin leaves out.
+    pub removed_adds: Vec<usize>,
+}
+
+impl TwinView {
+    /// The view of a twin.
+    pub fn new(twin: &Twin) -> Self {
+        TwinView {
+            net_pnl: exact(twin.net_pnl),
+            r_multiple: twin.r_multiple.map(ratio),
+            cost: exact(twin.cost),
+            removed_adds: twin.removed_adds.iter().map(|i| i + 1).collect(),
+        }
+    }
 }
 
 /// A rule broken, as written in [`TradeView::violations`].
@@ -116,6 +144,7 @@ impl TradeView {
             stops_judged: analysis.stops_judged,
             not_judged: (!analysis.stops_judged).then(|| STOPS_NOT_JUDGED.to_owned()),
             scale_out: analysis.scale_out.as_ref().map(ScaleOutView::new),
+            twin: TwinView::new(&twin(trade, analysis)),
         }
     }
 }

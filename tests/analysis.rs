@@ -1239,7 +1239,7 @@ proptest! {
     ) {
         let mut trade = build_trade(short, multiplier, start, &raw, close);
         trade.market_condition = condition;
-        for settings in [defaults(), RuleSettings { weights, risk_tolerance: dec!(0.25) }] {
+        for settings in [defaults(), RuleSettings { weights, risk_tolerance: dec!(0.25), ..RuleSettings::default() }] {
             let analysis = analyze(&trade, &settings);
             prop_assert!(analysis.score <= 100);
             let penalty: u32 = analysis.violations.iter().map(|v| settings.weight(v.rule)).sum();

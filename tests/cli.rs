@@ -193,6 +193,7 @@ fn trades_json_follows_the_contract() {
         "violations",
         "stops_judged",
         "scale_out",
+        "twin",
     ];
     expected.sort();
     let mut keys = keys;

@@ -28,7 +28,8 @@ fn json_of(trades: &[tranche::domain::Trade]) -> String {
 }
 
 /// A journal as schema version 3 wrote it, holding `trades` generated trades:
-/// written now, then taken back to version 3 (no rate, no statement checks).
+/// written now, then taken back to version 3 (no rate, no statement checks,
+/// no playbooks).
 fn version_3_journal(path: &Path, trades: usize) {
     let mut journal = Journal::open(path).unwrap();
     journal
@@ -41,6 +42,7 @@ fn version_3_journal(path: &Path, trades: usize) {
          ALTER TABLE trade DROP COLUMN stops_known;
          DROP TABLE statement_check_trade;
          DROP TABLE statement_check;
+         DROP TABLE playbook;
          PRAGMA user_version = 3;",
     )
     .unwrap();

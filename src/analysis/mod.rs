@@ -11,13 +11,21 @@
 //! - [`format`](mod@format) writes numbers for people and for files.
 //! - [`stats`] sums analysed trades up into journal statistics;
 //!   [`stats::analyze_all`] analyses a whole journal in parallel.
+//! - [`planner`] answers "how much may I add?" for an open trade.
+//! - [`twin`] replays a trade without its broken adds: what breaking the
+//!   scaling-in rules cost.
+//! - [`tilt`] looks for rule breaks after losses, soon after them, in runs,
+//!   and by hour and weekday.
 //! - [`generate`] makes up a deterministic journal for benchmarks and demos.
 
 pub mod format;
 pub mod generate;
+pub mod planner;
 mod rules;
 pub mod stats;
+pub mod tilt;
 mod trade;
+pub mod twin;
 
 pub use rules::{Rule, RuleSettings};
 pub use trade::{

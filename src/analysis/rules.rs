@@ -1,4 +1,4 @@
-//! The eight scaling rules, their weights, and the score.
+//! The eight scaling rules, the two playbook rules, their weights, and the score.
 
 use std::fmt;
 use std::str::FromStr;
@@ -28,10 +28,35 @@ pub enum Rule {
     RunnerUnprotected,
     /// Adds on a range-bound or scalp trade.
     ScaledInRange,
+    /// More adds than the setup's playbook allows.
+    TooManyAdds,
+    /// Traded in a market condition the setup's playbook does not allow.
+    OutsidePlaybookCondition,
 }
 
 impl Rule {
-    /// Every rule, most serious first.
+    /// The number of rules, the playbook rules included.
+    pub const COUNT: usize = 10;
+
+    /// The rules a setup's playbook adds: judged only on trades whose setup
+    /// has a playbook, and weighted by it.
+    pub const PLAYBOOK: [Rule; 2] = [Rule::TooManyAdds, Rule::OutsidePlaybookCondition];
+
+    /// Every rule, the playbook rules last.
+    pub const EVERY: [Rule; Rule::COUNT] = [
+        Rule::AveragingDown,
+        Rule::AddNotSmaller,
+        Rule::StopNotTrailed,
+        Rule::StopLoosened,
+        Rule::RiskAboveInitial,
+        Rule::NoStop,
+        Rule::RunnerUnprotected,
+        Rule::ScaledInRange,
+        Rule::TooManyAdds,
+        Rule::OutsidePlaybookCondition,
+    ];
+
+    /// The eight scaling rules every trade is judged by, most serious first.
     pub const ALL: [Rule; 8] = [
         Rule::AveragingDown,
         Rule::AddNotSmaller,
@@ -54,6 +79,8 @@ impl Rule {
             Rule::NoStop => "no-stop",
             Rule::RunnerUnprotected => "runner-unprotected",
             Rule::ScaledInRange => "scaled-in-range",
+            Rule::TooManyAdds => "too-many-adds",
+            Rule::OutsidePlaybookCondition => "outside-playbook-condition",
         }
     }
 
@@ -70,10 +97,15 @@ impl Rule {
                 "After the first partial exit, stop the rest at break-even or better."
             }
             Rule::ScaledInRange => "Scale in on trends, not in ranges or on scalps.",
+            Rule::TooManyAdds => "Add no more often than the setup's playbook allows.",
+            Rule::OutsidePlaybookCondition => {
+                "Trade a setup only in the market conditions its playbook allows."
+            }
         }
     }
 
-    /// The rule's position in [`Rule::ALL`].
+    /// The rule's position in [`Rule::EVERY`] (and in [`Rule::ALL`] for the
+    /// eight scaling rules).
     pub fn index(self) -> usize {
         self as usize
     }
@@ -92,6 +124,17 @@ impl Rule {
             Rule::NoStop => 10,
             Rule::RunnerUnprotected => 5,
             Rule::ScaledInRange => 2,
+            // Only a playbook weighs these (see `PLAYBOOK_DEFAULT_WEIGHTS`).
+            Rule::TooManyAdds | Rule::OutsidePlaybookCondition => 0,
+        }
+    }
+
+    /// The weight of a playbook rule in a playbook that does not set one.
+    pub fn playbook_default_weight(self) -> u32 {
+        match self {
+            Rule::TooManyAdds => 5,
+            Rule::OutsidePlaybookCondition => 3,
+            other => other.default_weight(),
         }
     }
 }
@@ -106,14 +149,15 @@ impl FromStr for Rule {
     type Err = UnknownName;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Rule::ALL
+        Rule::EVERY
             .into_iter()
             .find(|r| r.id() == s.trim())
             .ok_or_else(|| UnknownName {
                 what: "rule",
                 value: s.to_owned(),
                 expected: "averaging-down, add-not-smaller, stop-not-trailed, stop-loosened, \
-                           risk-above-initial, no-stop, runner-unprotected, scaled-in-range",
+                           risk-above-initial, no-stop, runner-unprotected, scaled-in-range, \
+                           too-many-adds, outside-playbook-condition",
             })
     }
 }
@@ -125,14 +169,29 @@ impl Default for RuleSettings {
         RuleSettings {
             weights: Rule::ALL.map(Rule::default_weight),
             risk_tolerance: Decimal::ZERO,
+            playbooks: Vec::new(),
         }
     }
 }
 
 impl RuleSettings {
-    /// The penalty for one violation of `rule`.
+    /// The penalty for one violation of `rule` on a trade without a
+    /// playbook (0 for the playbook rules).
     pub fn weight(&self, rule: Rule) -> u32 {
-        self.weights[rule.index()]
+        self.weights.get(rule.index()).copied().unwrap_or(0)
+    }
+
+    /// The penalty for one violation of `rule` on a trade judged by
+    /// `playbook`; `None` when the playbook says the rule does not apply.
+    pub fn weight_in(&self, rule: Rule, playbook: Option<&crate::domain::Playbook>) -> Option<u32> {
+        let Some(playbook) = playbook else {
+            return Some(self.weight(rule));
+        };
+        match &playbook.weights {
+            Some(weights) => weights.get(rule.id()).copied(),
+            None if Rule::PLAYBOOK.contains(&rule) => Some(rule.playbook_default_weight()),
+            None => Some(self.weight(rule)),
+        }
     }
 
     /// The score of a trade with these violations: 100 minus the penalties,

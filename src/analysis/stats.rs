@@ -436,8 +436,8 @@ struct CellKey<'a> {
     /// Index in [`MarketCondition::ALL`].
     condition: u8,
     scaling: HowScaled,
-    /// Bit `i` set: the trade broke `Rule::ALL[i]`.
-    broke: u8,
+    /// Bit `i` set: the trade broke `Rule::EVERY[i]`.
+    broke: u16,
     /// Whether the trade's stop rules were judged.
     stops_judged: bool,
 }
@@ -607,7 +607,7 @@ struct Partial<'a> {
     /// addition per trade instead of one per group; `finish` sums the cells
     /// up into the groups.
     cells: HashMap<CellKey<'a>, Cell>,
-    violations: [usize; 8],
+    violations: [usize; Rule::COUNT],
     /// (year, month) → (score sum, trades, net P&L by currency index).
     months: BTreeMap<(i32, u32), (u64, usize, Vec<Mean>)>,
     closed: Vec<EquityPoint>,
@@ -706,7 +706,7 @@ impl<'a> Partial<'a> {
             });
         }
 
-        let mut broke = 0u8;
+        let mut broke = 0u16;
         for violation in &analysis.violations {
             let rule = violation.rule.index();
             self.violations[rule] += 1;
@@ -863,7 +863,7 @@ fn finish(partial: Partial<'_>) -> JournalStats {
     let mut all = GroupSum::default();
     let mut clean = GroupSum::default();
     let mut stops_not_judged = 0;
-    let mut by_rule: [GroupSum; 8] = Default::default();
+    let mut by_rule: [GroupSum; Rule::COUNT] = Default::default();
     let (mut scaled_in, mut single_entry) = (GroupSum::default(), GroupSum::default());
     let (mut pyramided, mut averaged_down) = (GroupSum::default(), GroupSum::default());
     let mut setups: HashMap<&str, GroupSum> = HashMap::new();

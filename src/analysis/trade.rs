@@ -621,9 +621,63 @@ impl<'a> Walk<'a> {
         self.flag(Rule::NoStop, initial, message);
     }
 
+    /// The setup's playbook: its own rules, weights and limits.
+    fn check_playbook(&mut self, playbook: &crate::domain::Playbook) {
+        let trade = self.trade;
+        if let Some(max) = playbook.max_adds {
+            let mut adds = 0u32;
+            for (i, event) in trade.events.iter().enumerate() {
+                let EventKind::Entry(fill) = event.kind else {
+                    continue;
+                };
+                if Some(i) == self.initial {
+                    continue;
+                }
+                adds += 1;
+                if adds > max {
+                    let message = say!(
+                        self,
+                        "Add {adds} ({} at {}): the {} playbook allows {} add{}.",
+                        Num(fill.qty),
+                        self.p(fill.price),
+                        playbook.setup.trim(),
+                        max,
+                        if max == 1 { "" } else { "s" }
+                    );
+                    self.flag(Rule::TooManyAdds, i, message);
+                }
+            }
+        }
+        if !playbook.allows(trade.market_condition)
+            && let Some(initial) = self.initial
+        {
+            let allowed: Vec<&str> = playbook.conditions.iter().map(|c| c.as_str()).collect();
+            let message = say!(
+                self,
+                "Traded the {} setup in a {} market; its playbook allows only {}.",
+                playbook.setup.trim(),
+                trade.market_condition,
+                allowed.join(" or ")
+            );
+            self.flag(Rule::OutsidePlaybookCondition, initial, message);
+        }
+    }
+
     fn finish(mut self) -> (TradeAnalysis, Vec<Step>) {
+        let settings = self.settings;
+        let playbook = crate::domain::playbook_for(&settings.playbooks, &self.trade.setup);
+        if let Some(playbook) = playbook {
+            self.check_playbook(playbook);
+            self.violations
+                .retain(|v| settings.weight_in(v.rule, Some(playbook)).is_some());
+        }
         self.violations.sort_by_key(|v| v.event);
-        let score = self.settings.score(self.violations.iter().map(|v| &v.rule));
+        let penalty: u32 = self
+            .violations
+            .iter()
+            .map(|v| settings.weight_in(v.rule, playbook).unwrap_or(0))
+            .fold(0, u32::saturating_add);
+        let score = 100u32.saturating_sub(penalty);
         let net_pnl = self.realized - self.fees;
         let r_multiple = self
             .initial_risk

@@ -14,7 +14,11 @@ pub fn parse(text: &str) -> Result<Vec<Trade>, String> {
     interchange::from_json(text).map_err(|err| err.to_string())
 }
 
-/// Writes trades as a tranche-journal JSON document.
-pub fn write(trades: &[(TradeId, Trade)]) -> String {
-    interchange::to_json(trades)
+/// Writes trades and the setups' playbooks as a tranche-journal JSON document.
+pub fn write(trades: &[(TradeId, Trade)], playbooks: &[crate::domain::Playbook]) -> String {
+    let mut bytes = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = interchange::write_json_with(trades, playbooks, &mut bytes);
+    // Invariant: serde_json writes UTF-8.
+    String::from_utf8(bytes).unwrap_or_default()
 }

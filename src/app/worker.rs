@@ -345,7 +345,12 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
             match store.trades() {
                 Ok(trades) => {
                     let count = trades.len();
-                    let text = interchange_io::write(&trades);
+                    // A journal whose settings cannot be read still exports its trades.
+                    let playbooks = store
+                        .rule_settings()
+                        .map(|s| s.playbooks)
+                        .unwrap_or_default();
+                    let text = interchange_io::write(&trades, &playbooks);
                     match crate::files::write_atomically(&path, text.as_bytes()) {
                         Ok(()) => Reply::Exported { path, count },
                         Err(err) => failed(Operation::Export { path }, err),

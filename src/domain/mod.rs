@@ -5,12 +5,15 @@
 //! (partial, then final), stop placements and profit targets. Every price,
 //! quantity and amount of money is an exact [`Decimal`].
 //!
+//! A setup's [`Playbook`] says how it is meant to be traded.
+//!
 //! This module is pure: no I/O, no user interface, no database. Values are
 //! plain data; [`Trade::validate`] checks that a trade makes sense and returns
 //! every problem it finds as a [`ValidationError`] that names the event and
 //! field at fault.
 
 pub mod imported;
+pub mod playbook;
 mod validate;
 
 use std::fmt;
@@ -20,6 +23,7 @@ use chrono::{DateTime, FixedOffset};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+pub use playbook::{Playbook, playbook_for};
 pub use validate::{
     Field, MAX_MULTIPLIER, MAX_PRICE, MAX_QTY, MAX_RATE, MAX_TRADE_SIZE, ValidationError,
 };
@@ -398,4 +402,8 @@ pub struct RuleSettings {
     /// before `risk-above-initial` fires: 0 means `W >= -R` exactly, 0.1
     /// allows `W >= -1.1 R`.
     pub risk_tolerance: Decimal,
+    /// The setups' playbooks (kept in the journal apart from these
+    /// settings, so not written with them).
+    #[serde(skip)]
+    pub playbooks: Vec<Playbook>,
 }

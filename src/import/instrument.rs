@@ -385,6 +385,40 @@ pub fn usual_multiplier(symbol: &str) -> Option<(Decimal, &'static str)> {
     (multiplier != Decimal::ONE).then_some((multiplier, unit))
 }
 
+/// The smallest quantity a trade in this instrument can be sized in, for
+/// the pyramid planner to round an add down to: one contract for a future or
+/// an option, 0.01 lot for a currency pair or metal traded in lots (a
+/// multiplier above 1: 100,000 a lot, 100 an ounce-lot of gold), a
+/// hundred-millionth for crypto, one share or unit for anything else. A trade
+/// whose own entries are finer than that (fractional shares, 0.001 lot) is
+/// sized as finely as its entries were.
+pub fn quantity_step(trade: &crate::domain::Trade) -> Decimal {
+    let symbol = trade.symbol.as_str();
+    let (spot_kind, lot) = spot_contract(symbol);
+    let usual = if futures_root(symbol).is_some()
+        || looks_like_option(symbol)
+        || contract_root(symbol).is_some()
+    {
+        Decimal::ONE
+    } else if lot.is_some() && trade.multiplier > Decimal::ONE {
+        Decimal::new(1, 2)
+    } else if spot_kind == InstrumentKind::Crypto {
+        Decimal::new(1, 8)
+    } else {
+        Decimal::ONE
+    };
+    let finest = trade
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            crate::domain::EventKind::Entry(fill) => Some(fill.qty.normalize().scale()),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    usual.min(Decimal::new(1, finest))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

@@ -21,6 +21,7 @@
 mod bulk;
 mod check;
 mod import;
+mod playbook;
 
 pub use crate::domain::imported::ImportOutcome;
 pub use check::StatementCheck;
@@ -46,6 +47,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_imported_fills.sql"),
     include_str!("../../migrations/0003_fills_outlive_trades.sql"),
     include_str!("../../migrations/0004_money_and_stops.sql"),
+    // 0005 is the price bars' migration, kept on its own branch for now.
+    include_str!("../../migrations/0006_playbooks.sql"),
 ];
 
 /// The schema version this program writes: the number of migrations.
@@ -636,24 +639,27 @@ impl Journal {
     }
 
     /// The rule weights and risk tolerance stored in the journal, or the
-    /// defaults when none are stored.
+    /// defaults when none are stored, with the setups' playbooks.
     pub fn rule_settings(&self) -> Result<RuleSettings, StorageError> {
-        match self.setting(RULE_SETTINGS_KEY)? {
-            None => Ok(RuleSettings::default()),
+        let mut settings: RuleSettings = match self.setting(RULE_SETTINGS_KEY)? {
+            None => RuleSettings::default(),
             Some(json) => serde_json::from_str(&json).map_err(|source| StorageError::Setting {
                 key: RULE_SETTINGS_KEY.to_owned(),
                 source,
-            }),
-        }
+            })?,
+        };
+        settings.playbooks = self.playbooks()?;
+        Ok(settings)
     }
 
-    /// Stores the rule weights and risk tolerance.
+    /// Stores the rule weights and risk tolerance, and the setups' playbooks.
     pub fn set_rule_settings(&mut self, settings: &RuleSettings) -> Result<(), StorageError> {
         let json = serde_json::to_string(settings).map_err(|source| StorageError::Setting {
             key: RULE_SETTINGS_KEY.to_owned(),
             source,
         })?;
-        self.set_setting(RULE_SETTINGS_KEY, &json)
+        self.set_setting(RULE_SETTINGS_KEY, &json)?;
+        self.set_playbooks(&settings.playbooks)
     }
 
     /// Another journal setting (its JSON text), if set.

@@ -72,6 +72,13 @@ pub struct ChartData {
     /// Decimal places of the trade's prices ([`format::price_dp`]), for the
     /// labels.
     pub price_dp: u32,
+    /// The disciplined twin's fills (the trade without its broken adds),
+    /// drawn faintly; empty when the trade is its own twin.
+    pub twin_fills: Vec<PlotPoint>,
+    /// The twin's average entry, as a step line.
+    pub twin_average: Vec<PlotPoint>,
+    /// The twin's open quantity, as a step line.
+    pub twin_open_qty: Vec<PlotPoint>,
 }
 
 impl ChartData {
@@ -206,6 +213,31 @@ impl ChartData {
         data
     }
 
+    /// Adds the disciplined twin of `trade`, drawn faintly: its fills, its
+    /// average entry and its open quantity. Nothing when no add broke a
+    /// scaling-in rule.
+    pub fn with_twin(
+        mut self,
+        trade: &Trade,
+        twin: &crate::analysis::twin::Twin,
+        zone: &Zone,
+    ) -> Self {
+        if !twin.differs() {
+            return self;
+        }
+        let twin_trade = twin.trade(trade);
+        let (_, steps) = crate::analysis::analyze_with_steps(
+            &twin_trade,
+            &crate::analysis::RuleSettings::default(),
+        );
+        let twin_chart = ChartData::new(&twin_trade, &steps, zone);
+        // Both charts start at the first event, which the twin keeps.
+        self.twin_fills = twin_chart.markers.iter().map(|m| m.at).collect();
+        self.twin_average = twin_chart.average;
+        self.twin_open_qty = twin_chart.open_qty;
+        self
+    }
+
     /// The lowest and highest price drawn.
     pub fn price_range(&self) -> (f64, f64) {
         let prices = self
@@ -228,6 +260,9 @@ impl ChartData {
             .map(|m| m.description.as_str())
     }
 }
+
+/// The legend of the disciplined twin's series.
+pub const TWIN_LEGEND: &str = "Without broken adds";
 
 /// Draws the chart of a trade: the price plot and the open quantity below it.
 pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height: f32) {
@@ -336,6 +371,22 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
                         .width(1.5),
                 );
             }
+            if !data.twin_fills.is_empty() {
+                let faint = fill_color.gamma_multiply(0.45);
+                plot.line(
+                    Line::new(TWIN_LEGEND, PlotPoints::Borrowed(&data.twin_average))
+                        .color(faint)
+                        .allow_band(false)
+                        .width(1.0),
+                );
+                plot.points(
+                    Points::new(TWIN_LEGEND, PlotPoints::Borrowed(&data.twin_fills))
+                        .shape(MarkerShape::Circle)
+                        .filled(false)
+                        .color(faint)
+                        .radius(9.0),
+                );
+            }
             for marker in &data.markers {
                 let (shape, color) = match marker.kind {
                     MarkerKind::Initial => (MarkerShape::Diamond, Color32::from_rgb(170, 110, 240)),
@@ -371,6 +422,14 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
             egui_plot::HoverPosition::Elsewhere { .. } => None,
         })
         .show(ui, |plot| {
+            if !data.twin_open_qty.is_empty() {
+                plot.line(
+                    Line::new(TWIN_LEGEND, PlotPoints::Borrowed(&data.twin_open_qty))
+                        .color(fill_color.gamma_multiply(0.45))
+                        .allow_band(false)
+                        .width(1.0),
+                );
+            }
             plot.line(
                 Line::new("Open quantity", PlotPoints::Borrowed(&data.open_qty))
                     .color(avg_color)

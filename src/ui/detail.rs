@@ -22,6 +22,8 @@ pub const JUDGE_STOPS_HINT: &str = "Edit the trade and add a stop row at the ini
 #[derive(Default)]
 pub struct TradeDetail {
     cached: Option<Cached>,
+    /// The "Plan an add" form of an open trade.
+    planner: super::planner::PlannerForm,
 }
 
 struct Cached {
@@ -31,6 +33,7 @@ struct Cached {
     analysis: TradeAnalysis,
     steps: Vec<Step>,
     chart: ChartData,
+    twin: crate::analysis::twin::Twin,
 }
 
 impl TradeDetail {
@@ -49,7 +52,9 @@ impl TradeDetail {
         });
         if stale {
             let (analysis, steps) = analyze_with_steps(&row.trade, view.rule_settings);
-            let chart = ChartData::new(&row.trade, &steps, view.zone);
+            let twin = crate::analysis::twin::twin(&row.trade, &analysis);
+            let chart = ChartData::new(&row.trade, &steps, view.zone)
+                .with_twin(&row.trade, &twin, view.zone);
             self.cached = Some(Cached {
                 id: row.id,
                 revision: view.trades.revision(),
@@ -57,6 +62,7 @@ impl TradeDetail {
                 analysis,
                 steps,
                 chart,
+                twin,
             });
         }
         let Some(cached) = &self.cached else {
@@ -119,6 +125,14 @@ impl TradeDetail {
                     format::money(scale.all_out_at_first_exit)
                 ));
             }
+            if cached.twin.differs() {
+                ui.separator();
+                ui.label(twin_text(&cached.twin, &trade.currency))
+                    .on_hover_text(
+                        "The same trade without its adds that broke averaging-down, \
+                         add-not-smaller or scaled-in-range, drawn faintly on the chart",
+                    );
+            }
             let mut details = Vec::new();
             if trade.multiplier != rust_decimal::Decimal::ONE {
                 details.push(format!("×{}", format::exact(trade.multiplier)));
@@ -133,7 +147,7 @@ impl TradeDetail {
         });
         if !a.violations.is_empty() || !a.stops_judged {
             ui.horizontal_wrapped(|ui| {
-                let mut seen = [false; 8];
+                let mut seen = [false; crate::analysis::Rule::COUNT];
                 for v in &a.violations {
                     if !std::mem::replace(&mut seen[v.rule.index()], true) {
                         rule_badge(ui, v.rule);
@@ -162,6 +176,14 @@ impl TradeDetail {
             .show(ui, |ui| {
                 // Sentences wrap at the panel's edge even when the grid is wider.
                 timeline_ui(ui, trade, &cached.steps, a, view.zone, width - 16.0);
+                if !a.is_closed() {
+                    ui.add_space(6.0);
+                    egui::CollapsingHeader::new("Plan an add")
+                        .id_salt("plan-an-add")
+                        .show(ui, |ui| {
+                            self.planner.ui(ui, trade, format::price_dp(trade));
+                        });
+                }
                 if !trade.notes.is_empty() {
                     ui.add_space(6.0);
                     ui.label(RichText::new("Notes").strong());
@@ -170,6 +192,24 @@ impl TradeDetail {
             });
         commands
     }
+}
+
+/// The twin in words: "without its broken adds: net 2,400.00 USD, 1.60 R;
+/// the broken adds paid 1,200.00 USD".
+pub fn twin_text(twin: &crate::analysis::twin::Twin, currency: &str) -> String {
+    format!(
+        "without its broken adds: net {}{}; the broken adds {} {}",
+        format::money_for_people(twin.net_pnl, currency),
+        twin.r_multiple
+            .map(|r| format!(", {} R", format::price(r, 2)))
+            .unwrap_or_default(),
+        if twin.cost < rust_decimal::Decimal::ZERO {
+            "cost"
+        } else {
+            "paid"
+        },
+        format::money_for_people(twin.cost.abs(), currency)
+    )
 }
 
 /// The position after every event, with the rules each event broke beside it,

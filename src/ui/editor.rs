@@ -34,6 +34,8 @@ pub struct TradeEditor {
     saving: bool,
     error: Option<String>,
     multiplier: MultiplierProposal,
+    /// The planner's answer for the add being typed, with the preview.
+    live_plan: Option<super::planner::LivePlan>,
 }
 
 /// The multiplier the editor proposes from the symbol of a new trade.
@@ -84,6 +86,7 @@ impl TradeEditor {
             saving: false,
             error: None,
             multiplier: MultiplierProposal::default(),
+            live_plan: None,
         }
     }
 
@@ -154,6 +157,11 @@ impl TradeEditor {
         &self.preview
     }
 
+    /// The planner's answer for the add row being typed, if any.
+    pub fn live_plan(&self) -> Option<&super::planner::LivePlan> {
+        self.live_plan.as_ref()
+    }
+
     /// Recomputes the preview if the form, the zone or the settings changed.
     pub fn refresh(&mut self, zone: &Zone, settings: &RuleSettings) {
         self.propose_multiplier();
@@ -163,6 +171,7 @@ impl TradeEditor {
         };
         if stale {
             self.preview = self.form.preview(zone, settings);
+            self.live_plan = super::planner::live_plan(&self.form, zone);
             self.preview_of = Some((self.form.clone(), zone.clone(), settings.clone()));
         }
     }
@@ -239,6 +248,10 @@ impl TradeEditor {
                 self.summary_ui(ui, view.zone);
                 ui.add_space(6.0);
                 self.grid_ui(ui, view.zone);
+                if let Some(live) = &self.live_plan {
+                    ui.add_space(4.0);
+                    super::planner::live_plan_ui(ui, live);
+                }
                 ui.add_space(4.0);
                 self.add_row_buttons(ui, view.zone);
             });

@@ -28,12 +28,38 @@ pub struct TradeFilter {
     pub condition: Option<MarketCondition>,
     /// Side, if one is chosen.
     pub side: Option<Side>,
+    /// Only these trades, chosen by clicking a figure in the review (not
+    /// remembered between runs); the list shows only them until cleared.
+    #[serde(skip)]
+    pub only: Option<TradeSet>,
+}
+
+/// A named set of trades the list is narrowed to, e.g. "after a loss".
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TradeSet {
+    /// What the trades are, in words.
+    pub label: String,
+    /// Their ids.
+    pub ids: std::sync::Arc<std::collections::BTreeSet<crate::domain::TradeId>>,
+}
+
+impl TradeSet {
+    /// A set named `label` of `ids`.
+    pub fn new(
+        label: impl Into<String>,
+        ids: impl IntoIterator<Item = crate::domain::TradeId>,
+    ) -> Self {
+        TradeSet {
+            label: label.into(),
+            ids: std::sync::Arc::new(ids.into_iter().collect()),
+        }
+    }
 }
 
 impl TradeFilter {
     /// Whether nothing is filtered out.
     pub fn is_empty(&self) -> bool {
-        self.to_filter(&Zone::Local).is_empty()
+        self.only.is_none() && self.to_filter(&Zone::Local).is_empty()
     }
 
     /// The statistics' filter for what is typed, with dates in `zone`'s
@@ -120,6 +146,17 @@ impl TradeFilter {
                 })
                 .response
                 .accessible_name("Side filter");
+            if let Some(only) = &self.only {
+                ui.label(format!("only: {} ({})", only.label, only.ids.len()));
+                if ui
+                    .small_button("×")
+                    .on_hover_text("Show every trade again")
+                    .accessible_name("Clear the chosen trades")
+                    .clicked()
+                {
+                    edited.only = None;
+                }
+            }
             if edited != TradeFilter::default()
                 && ui
                     .button("Clear filter")
@@ -147,6 +184,7 @@ mod tests {
             setup: " Breakout ".to_owned(),
             condition: Some(MarketCondition::Range),
             side: Some(Side::Short),
+            only: None,
         };
         let filter = typed.to_filter(&Zone::Named("America/New_York".to_owned()));
         assert_eq!(filter.from, parse_date("2025-03-01").ok().flatten());

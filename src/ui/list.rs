@@ -331,6 +331,13 @@ impl TradeList {
                     RuleFilter::Broke(rule) if !a.broke(rule) => return false,
                     _ => {}
                 }
+                if shared
+                    .only
+                    .as_ref()
+                    .is_some_and(|only| !only.ids.contains(&row.id))
+                {
+                    return false;
+                }
                 !check_shared || shared_matcher.accepts(&row.trade, a)
             })
             .collect();

@@ -8,8 +8,12 @@
 //!   text form, parsed exactly and validated without a window.
 //! - [`detail`]: a trade's chart, timeline and violations; [`chart`] draws
 //!   the trade on a price/time plot.
-//! - [`review`]: the review dashboard over the journal statistics.
+//! - [`planner`]: the pyramid planner, live in the editor and as a form in
+//!   the detail.
+//! - [`review`]: the review dashboard over the journal statistics;
+//!   [`coaching`] its sections on the disciplined twin and tilt.
 //! - [`import`]: the import dialog for broker statements.
+//! - [`playbooks`]: the setups' playbooks, edited in Settings.
 //! - [`settings`]: rule weights, risk tolerance, time zone, theme and the
 //!   multipliers imports use.
 //! - [`time`]: times in the chosen zone, as shown and typed.
@@ -17,12 +21,15 @@
 //!   dropped files and keyboard shortcuts.
 
 pub mod chart;
+pub mod coaching;
 pub mod detail;
 pub mod editor;
 pub mod filter;
 pub mod form;
 pub mod import;
 pub mod list;
+pub mod planner;
+pub mod playbooks;
 pub mod review;
 pub mod settings;
 pub mod shell;
@@ -222,6 +229,7 @@ pub fn rule_color(rule: Rule) -> Color32 {
             Color32::from_rgb(170, 130, 0)
         }
         Rule::ScaledInRange => Color32::from_rgb(110, 110, 150),
+        Rule::TooManyAdds | Rule::OutsidePlaybookCondition => Color32::from_rgb(60, 120, 170),
     }
 }
 

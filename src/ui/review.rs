@@ -50,6 +50,9 @@ use crate::ui::{Command, ViewContext, agreement_color, rule_color};
 pub struct ReviewPrefs {
     /// The currency the money charts show (the main one when unset or gone).
     pub currency: Option<String>,
+    /// How many minutes after a loss closed a new trade counts as "soon"
+    /// for tilt (30 when unset).
+    pub tilt_window_minutes: Option<u32>,
 }
 
 /// The id of the scale-out chart's plot (its [`egui_plot::PlotMemory`] holds
@@ -218,6 +221,8 @@ pub struct ReviewPanel {
     /// A file of the dashboard is being saved (its buttons wait).
     saving: bool,
     message: Option<String>,
+    /// The coaching sections (the disciplined twin, tilt).
+    coaching: super::coaching::Coaching,
 }
 
 /// At most this many scale-out bars are drawn; beyond it, each bar stands
@@ -456,6 +461,11 @@ impl ReviewPanel {
             prefs,
             ..ReviewPanel::default()
         }
+    }
+
+    /// The coaching sections, for tests.
+    pub fn coaching(&self) -> &super::coaching::Coaching {
+        &self.coaching
     }
 
     /// The statistics shown, if they have been computed.
@@ -702,6 +712,8 @@ impl ReviewPanel {
             }
             return commands;
         }
+        let mut coaching = std::mem::take(&mut self.coaching);
+        let mut window = self.prefs.tilt_window_minutes;
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .show(ui, |ui| {
@@ -720,6 +732,8 @@ impl ReviewPanel {
                 distributions(ui, cache);
                 ui.separator();
                 breakdown_tables(ui, cache);
+                ui.separator();
+                commands.extend(coaching.ui(ui, view, &mut window));
                 if !cache.statements.is_empty() {
                     ui.separator();
                     statements_table(ui, cache, view.zone);
@@ -729,6 +743,8 @@ impl ReviewPanel {
                     cache.stats.trades, cache.took_ms
                 ));
             });
+        self.coaching = coaching;
+        self.prefs.tilt_window_minutes = window;
         commands
     }
 

@@ -26,6 +26,8 @@ pub struct SettingsPanel {
     saved_multipliers: Multipliers,
     /// A row was just added: its symbol field takes the keyboard.
     focus_new_multiplier: bool,
+    /// The setups' playbooks, as edited.
+    playbooks: super::playbooks::PlaybookEditor,
 }
 
 /// One row of the multiplier table, checked: the symbol and the multiplier,
@@ -99,6 +101,7 @@ impl SettingsPanel {
             multipliers: Vec::new(),
             saved_multipliers: Multipliers::new(),
             focus_new_multiplier: false,
+            playbooks: super::playbooks::PlaybookEditor::new(rules),
         }
     }
 
@@ -175,6 +178,7 @@ impl SettingsPanel {
             let draft = RuleSettings {
                 weights: self.weights,
                 risk_tolerance: tolerance,
+                playbooks: current.playbooks.clone(),
             };
             let changed = &draft != current;
             if ui
@@ -185,6 +189,8 @@ impl SettingsPanel {
             }
         }
 
+        ui.separator();
+        commands.extend(self.playbooks.ui(ui, current));
         ui.separator();
         ui.label(RichText::new("Display").strong());
         let zone = Zone::parse(&self.zone);
