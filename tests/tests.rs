@@ -4,10 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod analysis;
+mod bars_import;
+mod bars_storage;
 mod cli;
 mod currencies;
 mod domain;
 mod durability;
+mod excursion;
 mod harness;
 mod helpers;
 mod import;

@@ -11,8 +11,11 @@
 //! - [`format`](mod@format) writes numbers for people and for files.
 //! - [`stats`] sums analysed trades up into journal statistics;
 //!   [`stats::analyze_all`] analyses a whole journal in parallel.
+//! - [`excursion`](mod@excursion) measures a trade against price bars: MFE, MAE,
+//!   and what the price did after each partial exit.
 //! - [`generate`] makes up a deterministic journal for benchmarks and demos.
 
+pub mod excursion;
 pub mod format;
 pub mod generate;
 mod rules;

@@ -10,6 +10,7 @@
 //! every problem it finds as a [`ValidationError`] that names the event and
 //! field at fault.
 
+pub mod bars;
 mod validate;
 
 use std::fmt;

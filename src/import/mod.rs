@@ -25,6 +25,7 @@
 //! `src/import/FORMATS.md` records, per format, what is read and the choices made
 //! where a broker file is ambiguous.
 
+pub mod bars;
 pub mod das;
 pub mod detect;
 pub mod generic;

@@ -18,10 +18,12 @@
 //! transaction, and every trade is validated before it is written: the journal
 //! only ever holds trades that pass [`Trade::validate`].
 
+mod bars;
 mod bulk;
 mod check;
 mod import;
 
+pub use bars::{BarsOutcome, SeriesInfo};
 pub use check::StatementCheck;
 pub use import::ImportOutcome;
 
@@ -47,6 +49,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_imported_fills.sql"),
     include_str!("../../migrations/0003_fills_outlive_trades.sql"),
     include_str!("../../migrations/0004_money_and_stops.sql"),
+    include_str!("../../migrations/0005_price_bars.sql"),
 ];
 
 /// The schema version this program writes: the number of migrations.
@@ -202,6 +205,16 @@ pub enum StorageError {
         key: String,
         /// What serde_json said.
         source: serde_json::Error,
+    },
+    /// Bars whose prices cannot be kept at one number of decimal places with
+    /// the bars of the same series already in the journal.
+    #[error(
+        "the bars of {symbol} cannot be kept with those in the journal: their prices would be \
+         too large at the finer number of decimal places"
+    )]
+    BarsTooFine {
+        /// The series' symbol.
+        symbol: String,
     },
     /// The user's data directory cannot be determined.
     #[error("cannot find a data directory for the journal; name one with --journal PATH")]
