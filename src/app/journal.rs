@@ -76,6 +76,23 @@ impl Store for Journal {
         Ok(Journal::import_multipliers(self)?)
     }
 
+    fn trade_bars(
+        &self,
+        trade: &Trade,
+        margin: i64,
+    ) -> Result<Option<crate::domain::bars::BarSeries>, StoreError> {
+        let map = self.bars_symbol_map()?;
+        Ok(crate::market::trade_bars(self, trade, &map, margin)?)
+    }
+
+    fn insert_bars(
+        &mut self,
+        series: &crate::domain::bars::BarSeries,
+        source: &str,
+    ) -> Result<usize, StoreError> {
+        Ok(Journal::insert_bars(self, series, source, &mut |_, _| {})?.added)
+    }
+
     fn set_import_multipliers(&mut self, multipliers: &Multipliers) -> Result<(), StoreError> {
         Ok(Journal::set_import_multipliers(self, multipliers)?)
     }

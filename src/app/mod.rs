@@ -178,6 +178,10 @@ pub struct TrancheApp {
     /// The last trading day typed in the import dialog, offered the next
     /// time it asks for one (for this run of the app only).
     import_date: Option<chrono::NaiveDate>,
+    /// The price bars around the selected trade, as last read.
+    market: Option<Arc<crate::model::market::TradeMarket>>,
+    /// The trade and revision whose bars were last asked for.
+    market_asked: Option<(TradeId, u64)>,
 }
 
 impl TrancheApp {
@@ -239,6 +243,8 @@ impl TrancheApp {
             multipliers: Multipliers::new(),
             statement_checks: Arc::default(),
             import_date: None,
+            market: None,
+            market_asked: None,
         }
     }
 
@@ -281,6 +287,11 @@ impl TrancheApp {
     /// The loaded trade with this id.
     pub fn trade(&self, id: TradeId) -> Option<&TradeRow> {
         self.trades.row(id)
+    }
+
+    /// The price bars last read around a trade, for its chart.
+    pub fn market(&self) -> Option<&crate::model::market::TradeMarket> {
+        self.market.as_deref()
     }
 
     /// The selected trade.
@@ -360,6 +371,7 @@ impl TrancheApp {
     fn handle_reply(&mut self, reply: Reply, now: f64) {
         match reply {
             Reply::Opened { location } => self.location = location,
+            Reply::Market(market) => self.market = Some(market),
             Reply::Progress { label, done, total } => {
                 self.progress = Some(Progress { label, done, total });
             }
@@ -556,6 +568,19 @@ impl TrancheApp {
                 self.worker.send(Job::Save { id, trade });
             }
             Command::CloseEditor => self.editor = None,
+            Command::LoadBars(id) => {
+                let revision = self.trades.revision();
+                if self.market_asked != Some((id, revision))
+                    && let Some(row) = self.trades.row(id)
+                {
+                    self.market_asked = Some((id, revision));
+                    self.worker.send(Job::LoadBars {
+                        id,
+                        trade: row.trade.clone(),
+                        revision,
+                    });
+                }
+            }
             Command::AskDelete(id) => self.confirm_delete = Some(id),
             Command::Delete(id) => {
                 self.confirm_delete = None;
@@ -1012,6 +1037,7 @@ impl eframe::App for TrancheApp {
             filter: &self.prefs.filter,
             statement_checks: &self.statement_checks,
             busy: self.worker.is_busy(),
+            market: self.market.as_deref(),
         };
         // The editor gets the whole width; the list comes back when it closes.
         if self.editor.is_none() {

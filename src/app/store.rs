@@ -90,6 +90,26 @@ pub trait Store: Send {
     fn import_multipliers(&self) -> Result<Multipliers, StoreError>;
     /// Saves the multipliers the user set for imports.
     fn set_import_multipliers(&mut self, multipliers: &Multipliers) -> Result<(), StoreError>;
+    /// The price bars of `trade`'s life with `margin` bars more on each side;
+    /// `None` when the store holds no bars that span it (a store without
+    /// bars has none).
+    fn trade_bars(
+        &self,
+        _trade: &Trade,
+        _margin: i64,
+    ) -> Result<Option<crate::domain::bars::BarSeries>, StoreError> {
+        Ok(None)
+    }
+    /// Adds price bars (those already held are skipped); returns how many were added.
+    fn insert_bars(
+        &mut self,
+        _series: &crate::domain::bars::BarSeries,
+        _source: &str,
+    ) -> Result<usize, StoreError> {
+        Err(StoreError::Refused(
+            "the in-memory journal keeps no price bars".to_owned(),
+        ))
+    }
 }
 
 /// A journal held in memory: nothing is written anywhere.

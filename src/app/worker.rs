@@ -55,8 +55,17 @@ pub enum Job {
         /// What they are, for messages ("sample trades").
         what: String,
     },
-    /// Add the embedded sample trades.
+    /// Add the embedded sample trades, and price bars made up for them.
     LoadSamples,
+    /// Read the price bars around a trade, for its chart.
+    LoadBars {
+        /// The trade.
+        id: TradeId,
+        /// Its content.
+        trade: Arc<Trade>,
+        /// The revision of the trades it was taken from.
+        revision: u64,
+    },
     /// Read a file: a tranche-journal JSON file has its trades added; any
     /// other file is handed to the import dialog as a broker statement.
     Import {
@@ -240,7 +249,18 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
         },
         Job::InsertMany { trades, what } => insert_many(store, trades, what, send),
         Job::LoadSamples => match super::sample::sample_trades() {
-            Ok(trades) => insert_many(store, trades, "sample trades".to_owned(), send),
+            Ok(trades) => {
+                // Bars first: the trades' chart asks for them once they arrive.
+                // A store that keeps no bars still gets the trades.
+                for series in super::sample::sample_bars(&trades) {
+                    if let Err(err @ StoreError::Journal(_)) =
+                        store.insert_bars(&series, super::sample::SAMPLE_BARS_SOURCE)
+                    {
+                        send(failed(JobKind::Insert, "Adding sample price bars", err));
+                    }
+                }
+                insert_many(store, trades, "sample trades".to_owned(), send)
+            }
             Err(message) => Reply::Failed {
                 job: JobKind::Insert,
                 what: "Loading the sample trades".to_owned(),
@@ -282,6 +302,22 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
             }
         }
         Job::Statement(job) => statement::run(store, staged, job, send),
+        Job::LoadBars { id, trade, revision } => {
+            match store.trade_bars(&trade, crate::model::market::MARGIN_BARS) {
+                Ok(bars) => {
+                    let excursion = bars
+                        .as_ref()
+                        .and_then(|b| crate::analysis::excursion::excursion(&trade, b));
+                    Reply::Market(Arc::new(crate::model::market::TradeMarket {
+                        id,
+                        revision,
+                        bars,
+                        excursion,
+                    }))
+                }
+                Err(err) => failed(JobKind::Load, "Reading the trade's price bars", err),
+            }
+        }
         Job::LoadMultipliers => match store.import_multipliers() {
             Ok(multipliers) => Reply::Multipliers {
                 multipliers,

@@ -31,6 +31,8 @@ struct Cached {
     analysis: TradeAnalysis,
     steps: Vec<Step>,
     chart: ChartData,
+    /// Whether the chart holds the market's bars (read for this trade and revision).
+    with_market: bool,
 }
 
 impl TradeDetail {
@@ -44,12 +46,24 @@ impl TradeDetail {
             });
             return commands;
         };
+        let market = view
+            .market
+            .filter(|m| m.id == row.id && m.revision == view.trades.revision());
+        if market.is_none() {
+            commands.push(Command::LoadBars(row.id));
+        }
         let stale = self.cached.as_ref().is_none_or(|c| {
-            c.id != row.id || c.revision != view.trades.revision() || &c.zone != view.zone
+            c.id != row.id
+                || c.revision != view.trades.revision()
+                || &c.zone != view.zone
+                || c.with_market != market.is_some()
         });
         if stale {
             let (analysis, steps) = analyze_with_steps(&row.trade, view.rule_settings);
-            let chart = ChartData::new(&row.trade, &steps, view.zone);
+            let mut chart = ChartData::new(&row.trade, &steps, view.zone);
+            if let Some(market) = market {
+                chart = chart.with_market(&row.trade, market, view.zone);
+            }
             self.cached = Some(Cached {
                 id: row.id,
                 revision: view.trades.revision(),
@@ -57,6 +71,7 @@ impl TradeDetail {
                 analysis,
                 steps,
                 chart,
+                with_market: market.is_some(),
             });
         }
         let Some(cached) = &self.cached else {

@@ -91,6 +91,8 @@ pub enum Command {
     SetMultipliers(Multipliers),
     /// Change the filter the list and the review share.
     SetFilter(filter::TradeFilter),
+    /// Read the price bars around a trade for its chart (a worker job).
+    LoadBars(TradeId),
 }
 
 /// What the main area shows.
@@ -155,6 +157,8 @@ pub struct ViewContext<'a> {
     pub statement_checks: &'a std::sync::Arc<Vec<crate::import::StatementCheck>>,
     /// Whether the journal is busy (a save or import under way).
     pub busy: bool,
+    /// The price bars last read around a trade, for its chart.
+    pub market: Option<&'a crate::model::market::TradeMarket>,
 }
 
 /// The colour for a score: green when clean, amber, then red.
