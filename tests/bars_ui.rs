@@ -50,3 +50,29 @@ fn without_bars_the_chart_is_as_before() {
     assert!(market.bars.is_none());
     assert!(!has_text_containing(&harness, "Bars ("));
 }
+
+#[test]
+fn the_review_measures_every_trade_against_the_market() {
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(|cc| {
+            TrancheApp::with_store(&cc.egui_ctx, Journal::open_in_memory().unwrap())
+        });
+    settle(&mut harness);
+    click(&mut harness, "Load sample trades");
+    let ctx = harness.ctx.clone();
+    harness
+        .state_mut()
+        .apply(Command::Show(tranche::ui::View::Review), &ctx);
+    for _ in 0..5 {
+        settle(&mut harness);
+        harness.run();
+    }
+    assert!(has_text_containing(&harness, "Against the market"));
+    assert!(
+        has_text_containing(&harness, "trades measured against their bars"),
+        "the worker measured the sample trades"
+    );
+    assert!(has_text_containing(&harness, "Winners that first went further than 1R"));
+    assert!(has_text_containing(&harness, "All setups"));
+}

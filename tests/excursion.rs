@@ -264,3 +264,36 @@ fn no_bars_in_the_life_is_no_excursion() {
     }
     assert_eq!(excursion(&trade, &b), None);
 }
+
+#[test]
+fn the_summary_counts_winners_beyond_1r_and_sums_left_and_saved_by_setup() {
+    use tranche::analysis::excursion::summarize;
+    let b = minutes(&[
+        (dec!(100.50), dec!(99.50)),
+        (dec!(101.00), dec!(97.00)),
+        (dec!(103.50), dec!(102.00)),
+        (dec!(106.00), dec!(102.50)),
+        (dec!(102.00), dec!(100.75)),
+    ]);
+    let mut a = long_trade();
+    a.setup = "breakout".into();
+    let xa = excursion(&a, &b).unwrap(); // MAE -1.5R, left 150, saved 112.5
+    let mut c = long_trade();
+    c.setup = "breakout".into();
+    c.events[0] = Event::stop(at("00:30"), dec!(95)); // 1R = 5: MAE -0.6R
+    let xc = excursion(&c, &b).unwrap();
+    let mut d = long_trade();
+    d.setup = "pullback".into();
+    let xd = excursion(&d, &b).unwrap();
+    let s = summarize([
+        (&a, dec!(100), &xa),
+        (&c, dec!(100), &xc),
+        (&d, dec!(-50), &xd),
+    ]);
+    assert_eq!(s.measured, 3);
+    assert_eq!(s.points.len(), 3);
+    assert_eq!((s.winners, s.winners_beyond_1r), (2, 1));
+    let breakout = s.by_setup[&("USD".to_owned(), "breakout".to_owned())];
+    assert_eq!((breakout.trades, breakout.left, breakout.saved), (2, dec!(300), dec!(225)));
+    assert_eq!(s.overall["USD"].left, dec!(450));
+}

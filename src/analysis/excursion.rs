@@ -213,3 +213,85 @@ pub fn excursion(trade: &Trade, bars: &BarSeries) -> Option<Excursion> {
         exits,
     })
 }
+
+/// What scale-outs left and saved, summed over trades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct LeftSaved {
+    /// Trades with at least one partial exit measured.
+    pub trades: usize,
+    /// The sum of `left` over their partial exits.
+    pub left: Decimal,
+    /// The sum of `saved` over their partial exits.
+    pub saved: Decimal,
+}
+
+/// One trade in the MAE/MFE scatter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ExcursionPoint {
+    /// The trade's index in the list summarized.
+    pub index: usize,
+    /// MAE in R.
+    pub mae_r: Decimal,
+    /// MFE in R.
+    pub mfe_r: Decimal,
+    /// Whether the trade made money (net P&L above zero).
+    pub won: bool,
+}
+
+/// Excursions over many trades, as the review shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct MarketSummary {
+    /// Trades measured against bars.
+    pub measured: usize,
+    /// Trades with an R, for the scatter.
+    pub points: Vec<ExcursionPoint>,
+    /// Left and saved by currency, then by setup (`""` for none).
+    pub by_setup: std::collections::BTreeMap<(String, String), LeftSaved>,
+    /// Left and saved by currency, over every setup.
+    pub overall: std::collections::BTreeMap<String, LeftSaved>,
+    /// Winning trades with an R.
+    pub winners: usize,
+    /// Of those, the ones whose price went further than 1R against them
+    /// (MAE below −1R) before they won.
+    pub winners_beyond_1r: usize,
+}
+
+/// Sums up `(trade, net P&L, excursion)` of many trades: the MAE/MFE scatter
+/// in R, what the scale-outs left and saved by setup and overall, and how
+/// often a winner first went further than 1R against the trade.
+pub fn summarize<'a>(
+    items: impl IntoIterator<Item = (&'a Trade, Decimal, &'a Excursion)>,
+) -> MarketSummary {
+    let mut out = MarketSummary::default();
+    for (index, (trade, net, x)) in items.into_iter().enumerate() {
+        out.measured += 1;
+        let won = net > Decimal::ZERO;
+        if let (Some(mae_r), Some(mfe_r)) = (x.mae_r, x.mfe_r) {
+            out.points.push(ExcursionPoint {
+                index,
+                mae_r,
+                mfe_r,
+                won,
+            });
+            if won {
+                out.winners += 1;
+                if mae_r < Decimal::NEGATIVE_ONE {
+                    out.winners_beyond_1r += 1;
+                }
+            }
+        }
+        if x.exits.iter().any(|e| e.left.is_some()) {
+            let add = |sum: &mut LeftSaved| {
+                sum.trades += 1;
+                sum.left += x.total_left();
+                sum.saved += x.total_saved();
+            };
+            add(out
+                .by_setup
+                .entry((trade.currency.clone(), trade.setup.trim().to_owned()))
+                .or_default());
+            add(out.overall.entry(trade.currency.clone()).or_default());
+        }
+    }
+    out
+}

@@ -182,6 +182,10 @@ pub struct TrancheApp {
     market: Option<Arc<crate::model::market::TradeMarket>>,
     /// The trade and revision whose bars were last asked for.
     market_asked: Option<(TradeId, u64)>,
+    /// Every trade against its bars, for the review, as last computed.
+    excursions: Option<Arc<crate::model::market::MarketExcursions>>,
+    /// The revision whose excursions were last asked for.
+    excursions_asked: Option<u64>,
 }
 
 impl TrancheApp {
@@ -245,6 +249,8 @@ impl TrancheApp {
             import_date: None,
             market: None,
             market_asked: None,
+            excursions: None,
+            excursions_asked: None,
         }
     }
 
@@ -372,6 +378,7 @@ impl TrancheApp {
         match reply {
             Reply::Opened { location } => self.location = location,
             Reply::Market(market) => self.market = Some(market),
+            Reply::Excursions(excursions) => self.excursions = Some(excursions),
             Reply::Progress { label, done, total } => {
                 self.progress = Some(Progress { label, done, total });
             }
@@ -568,6 +575,19 @@ impl TrancheApp {
                 self.worker.send(Job::Save { id, trade });
             }
             Command::CloseEditor => self.editor = None,
+            Command::LoadExcursions => {
+                let revision = self.trades.revision();
+                if self.excursions_asked != Some(revision) {
+                    self.excursions_asked = Some(revision);
+                    let trades = self
+                        .trades
+                        .rows()
+                        .iter()
+                        .map(|row| (row.id, row.trade.clone()))
+                        .collect();
+                    self.worker.send(Job::LoadExcursions { trades, revision });
+                }
+            }
             Command::LoadBars(id) => {
                 let revision = self.trades.revision();
                 if self.market_asked != Some((id, revision))
@@ -1038,6 +1058,7 @@ impl eframe::App for TrancheApp {
             statement_checks: &self.statement_checks,
             busy: self.worker.is_busy(),
             market: self.market.as_deref(),
+            excursions: self.excursions.as_deref(),
         };
         // The editor gets the whole width; the list comes back when it closes.
         if self.editor.is_none() {

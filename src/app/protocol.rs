@@ -111,6 +111,8 @@ pub enum Reply {
         /// The revision the trades were taken from.
         revision: u64,
     },
+    /// Every trade was measured against its bars.
+    Excursions(Arc<crate::model::market::MarketExcursions>),
     /// The price bars around a trade were read.
     Market(Arc<crate::model::market::TradeMarket>),
     /// A job failed; nothing was changed.

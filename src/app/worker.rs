@@ -57,6 +57,13 @@ pub enum Job {
     },
     /// Add the embedded sample trades, and price bars made up for them.
     LoadSamples,
+    /// Measure every trade against its price bars, for the review.
+    LoadExcursions {
+        /// The trades.
+        trades: Vec<(TradeId, Arc<Trade>)>,
+        /// The revision of the trades they were taken from.
+        revision: u64,
+    },
     /// Read the price bars around a trade, for its chart.
     LoadBars {
         /// The trade.
@@ -302,6 +309,39 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
             }
         }
         Job::Statement(job) => statement::run(store, staged, job, send),
+        Job::LoadExcursions { trades, revision } => {
+            let mut by_trade = std::collections::HashMap::new();
+            let total = trades.len();
+            let mut result = Ok(());
+            for (done, (id, trade)) in trades.iter().enumerate() {
+                match store.trade_bars(trade, 0) {
+                    Ok(Some(bars)) => {
+                        if let Some(x) = crate::analysis::excursion::excursion(trade, &bars) {
+                            by_trade.insert(*id, x);
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(err) => {
+                        result = Err(err);
+                        break;
+                    }
+                }
+                if (done + 1) % 1000 == 0 {
+                    send(Reply::Progress {
+                        label: "Measuring trades against their bars".to_owned(),
+                        done: done + 1,
+                        total,
+                    });
+                }
+            }
+            match result {
+                Ok(()) => Reply::Excursions(Arc::new(crate::model::market::MarketExcursions {
+                    revision,
+                    by_trade,
+                })),
+                Err(err) => failed(JobKind::Load, "Measuring trades against their bars", err),
+            }
+        }
         Job::LoadBars { id, trade, revision } => {
             match store.trade_bars(&trade, crate::model::market::MARGIN_BARS) {
                 Ok(bars) => {

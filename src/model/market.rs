@@ -25,3 +25,12 @@ pub struct TradeMarket {
     /// The trade against its bars.
     pub excursion: Option<Excursion>,
 }
+
+/// Every trade's excursion against its bars, for the review.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MarketExcursions {
+    /// The revision of the journal's trades they were computed for.
+    pub revision: u64,
+    /// The excursion of each trade that bars span.
+    pub by_trade: std::collections::HashMap<TradeId, Excursion>,
+}

@@ -15,6 +15,7 @@
 //! - [`time`]: times in the chosen zone, as shown and typed.
 
 pub mod chart;
+pub mod market_review;
 pub mod detail;
 pub mod editor;
 pub mod filter;
@@ -93,6 +94,8 @@ pub enum Command {
     SetFilter(filter::TradeFilter),
     /// Read the price bars around a trade for its chart (a worker job).
     LoadBars(TradeId),
+    /// Measure every trade against its price bars, for the review (a worker job).
+    LoadExcursions,
 }
 
 /// What the main area shows.
@@ -159,6 +162,8 @@ pub struct ViewContext<'a> {
     pub busy: bool,
     /// The price bars last read around a trade, for its chart.
     pub market: Option<&'a crate::model::market::TradeMarket>,
+    /// Every trade against its bars, as last computed, for the review.
+    pub excursions: Option<&'a crate::model::market::MarketExcursions>,
 }
 
 /// The colour for a score: green when clean, amber, then red.
