@@ -76,3 +76,44 @@ fn the_review_measures_every_trade_against_the_market() {
     assert!(has_text_containing(&harness, "Winners that first went further than 1R"));
     assert!(has_text_containing(&harness, "All setups"));
 }
+
+#[test]
+fn a_bars_file_opened_in_the_app_adds_its_bars_and_the_chart_shows_them() {
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(|cc| {
+            TrancheApp::with_store(&cc.egui_ctx, Journal::open_in_memory().unwrap())
+        });
+    settle(&mut harness);
+    let dir = tempfile::tempdir().unwrap();
+    let trades = dir.path().join("t.json");
+    let numbered = [(tranche::domain::TradeId(1), crate::helpers::worked_example())];
+    std::fs::write(&trades, tranche::interchange::to_json(&numbered)).unwrap();
+    harness.state_mut().import_file(trades);
+    settle(&mut harness);
+    let id = harness.state().listed_ids()[0];
+    let ctx = harness.ctx.clone();
+    harness.state_mut().apply(Command::Select(Some(id)), &ctx);
+    settle(&mut harness);
+    harness.run();
+    settle(&mut harness);
+    assert!(harness.state().market().unwrap().bars.is_none());
+
+    // Hourly bars over the worked example's days, in UTC.
+    let mut text = String::from("time,open,high,low,close\n");
+    let start = crate::helpers::t("2024-03-01T00:00:00Z").timestamp();
+    for i in 0..24 * 6 {
+        text.push_str(&format!("{},100,112,95,101\n", start + i * 3600));
+    }
+    let bars = dir.path().join("NASDAQ_AAPL, 60.csv");
+    std::fs::write(&bars, text).unwrap();
+    harness.state_mut().import_file(bars);
+    settle(&mut harness);
+    assert!(has_text_containing(&harness, "Added 144 of 144 bars of AAPL"));
+    harness.run();
+    settle(&mut harness);
+    harness.run();
+    let market = harness.state().market().expect("read again");
+    assert_eq!(market.bars.as_ref().map(|b| b.length), Some(3600));
+    assert!(has_text_containing(&harness, "Bars (1 hour)"));
+}

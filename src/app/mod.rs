@@ -379,6 +379,14 @@ impl TrancheApp {
             Reply::Opened { location } => self.location = location,
             Reply::Market(market) => self.market = Some(market),
             Reply::Excursions(excursions) => self.excursions = Some(excursions),
+            Reply::BarsAdded { message } => {
+                // The chart and the review read the bars again.
+                self.market = None;
+                self.market_asked = None;
+                self.excursions = None;
+                self.excursions_asked = None;
+                self.notice = Some((message, now + 5.0));
+            }
             Reply::Progress { label, done, total } => {
                 self.progress = Some(Progress { label, done, total });
             }

@@ -111,6 +111,11 @@ pub enum Reply {
         /// The revision the trades were taken from.
         revision: u64,
     },
+    /// Price bars were added to the journal.
+    BarsAdded {
+        /// What was added, for a person.
+        message: String,
+    },
     /// Every trade was measured against its bars.
     Excursions(Arc<crate::model::market::MarketExcursions>),
     /// The price bars around a trade were read.

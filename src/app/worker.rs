@@ -302,6 +302,11 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
                         },
                     }
                 }
+                // A price bars file is read with its symbol from its name and
+                // times in the local zone, and its bars added.
+                Ok(bytes) if crate::import::bars::detect_bars(&bytes).is_some() => {
+                    import_bars(store, &path, &bytes)
+                }
                 Ok(bytes) => Reply::Statement(StatementReply::Opened(Arc::new(ImportFile::new(
                     path, bytes,
                 )))),
@@ -408,6 +413,31 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
         },
     };
     send(reply);
+}
+
+/// Reads a price bars file and adds its bars.
+fn import_bars(store: &mut dyn Store, path: &std::path::Path, bytes: &[u8]) -> Reply {
+    let what = format!("Importing {}", path.display());
+    let options = crate::import::bars::BarOptions::default();
+    let read = match crate::import::bars::read_bars(bytes, &path.display().to_string(), &options)
+    {
+        Ok(read) => read,
+        Err(err) => return failed(JobKind::Insert, &what, err),
+    };
+    let source = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    match store.insert_bars(&read.series, &source) {
+        Ok(added) => Reply::BarsAdded {
+            message: format!(
+                "Added {added} of {} bars of {} ({}) from {source}",
+                read.series.bars.len(),
+                read.series.symbol,
+                crate::domain::bars::length_words(read.series.length),
+            ),
+        },
+        Err(err) => failed(JobKind::Insert, &what, err),
+    }
 }
 
 fn insert_many(
