@@ -894,7 +894,11 @@ fn write_excursion(
         when(x.worst.at),
     )?;
     for e in &x.exits {
-        let qty = trade.events[e.event].kind.fill().map(|f| num(f.qty)).unwrap_or_default();
+        let qty = trade.events[e.event]
+            .kind
+            .fill()
+            .map(|f| num(f.qty))
+            .unwrap_or_default();
         match (e.left, e.saved) {
             (Some(left), Some(saved)) => writeln!(
                 out,

@@ -111,7 +111,10 @@ fn ninjatrader_bars_start_one_length_before_their_stamp() {
     assert_eq!(read.series.length, 60);
     // Stamped 9:31 New York: holds 9:30:00 to 9:30:59.
     assert_eq!(read.series.bars[0].start, ts("2024-01-02T09:30:00-05:00"));
-    assert_eq!(read.series.covering(ts("2024-01-02T09:30:59-05:00")), Some(0));
+    assert_eq!(
+        read.series.covering(ts("2024-01-02T09:30:59-05:00")),
+        Some(0)
+    );
 }
 
 #[test]
@@ -125,7 +128,11 @@ fn yahoo_daily_with_adj_close_newest_first() {
     let s = &read.series;
     assert_eq!(s.length, 86_400, "the weekend is the rarer gap");
     assert_eq!(s.bars[0].start, ts("2023-12-29T00:00:00Z"));
-    assert_eq!(s.price(s.bars[2].close), dec!(184.25), "Close, not Adj Close");
+    assert_eq!(
+        s.price(s.bars[2].close),
+        dec!(184.25),
+        "Close, not Adj Close"
+    );
 }
 
 #[test]
@@ -185,7 +192,12 @@ fn symbols_and_periods_from_file_names() {
         ("US3015.csv", BarFormat::Mt4, "US30", Some(900)),
         ("EURUSD_M15_202401.csv", BarFormat::Mt5, "EURUSD", Some(900)),
         ("GBPUSD.m_H4_x.csv", BarFormat::Mt5, "GBPUSD", Some(14_400)),
-        ("OANDA_EURUSD, 60.csv", BarFormat::TradingView, "EURUSD", Some(3600)),
+        (
+            "OANDA_EURUSD, 60.csv",
+            BarFormat::TradingView,
+            "EURUSD",
+            Some(3600),
+        ),
         ("aapl_us_d.csv", BarFormat::Generic, "AAPL", None),
     ];
     for (name, format, symbol, period) in cases {
@@ -198,7 +210,10 @@ fn symbols_and_periods_from_file_names() {
 fn trade_symbols_match_bars_by_base_or_by_the_users_map() {
     let none = Default::default();
     assert_eq!(bars_symbols_for("EURUSD.m", &none), ["EURUSD.M", "EURUSD"]);
-    assert_eq!(bars_symbols_for("EURUSDpro", &none), ["EURUSDPRO", "EURUSD"]);
+    assert_eq!(
+        bars_symbols_for("EURUSDpro", &none),
+        ["EURUSDPRO", "EURUSD"]
+    );
     let map = [("ESH4".to_owned(), "ES 03-24".to_owned())].into();
     assert_eq!(bars_symbols_for("esh4", &map), ["ES 03-24"]);
 }

@@ -33,7 +33,10 @@ fn reimporting_overlapping_bars_adds_nothing() {
         .unwrap();
     assert_eq!((again.added, again.known), (50, 50));
     assert_eq!(again.series.bars, 150);
-    assert_eq!((again.series.first, again.series.last), (Some(0), Some(149 * 60)));
+    assert_eq!(
+        (again.series.first, again.series.last),
+        (Some(0), Some(149 * 60))
+    );
     drop(journal);
 
     let journal = Journal::open(&path).unwrap();
@@ -55,8 +58,14 @@ fn a_file_with_more_decimal_places_makes_the_series_finer() {
         .unwrap();
     assert_eq!(out.series.scale, 3);
     let read = journal.bars(out.series.id, 0, i64::MAX).unwrap();
-    assert_eq!(read.price(read.bars[0].open), rust_decimal_macros::dec!(10.00));
-    assert_eq!(read.price(read.bars[10].open), rust_decimal_macros::dec!(1.010));
+    assert_eq!(
+        read.price(read.bars[0].open),
+        rust_decimal_macros::dec!(10.00)
+    );
+    assert_eq!(
+        read.price(read.bars[10].open),
+        rust_decimal_macros::dec!(1.010)
+    );
 }
 
 #[test]
@@ -90,7 +99,12 @@ fn a_trade_gets_the_shortest_series_that_spans_it() {
             .unwrap()
             .is_none()
     );
-    assert!(journal.trade_bars(&["NQ".into()], 0, None, 0).unwrap().is_none());
+    assert!(
+        journal
+            .trade_bars(&["NQ".into()], 0, None, 0)
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]

@@ -28,10 +28,16 @@ fn sample_trades_open_on_candles_with_their_excursions() {
         settle(&mut harness);
         let market = harness.state().market().expect("bars were read");
         assert_eq!(market.id, *id);
-        let bars = market.bars.as_ref().expect("sample bars span every sample trade");
+        let bars = market
+            .bars
+            .as_ref()
+            .expect("sample bars span every sample trade");
         assert!(bars.bars.len() > 20);
         assert!(market.excursion.is_some());
-        assert!(has_text_containing(&harness, "Bars ("), "the candles are in the legend");
+        assert!(
+            has_text_containing(&harness, "Bars ("),
+            "the candles are in the legend"
+        );
     }
 }
 
@@ -73,7 +79,10 @@ fn the_review_measures_every_trade_against_the_market() {
         has_text_containing(&harness, "trades measured against their bars"),
         "the worker measured the sample trades"
     );
-    assert!(has_text_containing(&harness, "Winners that first went further than 1R"));
+    assert!(has_text_containing(
+        &harness,
+        "Winners that first went further than 1R"
+    ));
     assert!(has_text_containing(&harness, "All setups"));
 }
 
@@ -87,7 +96,10 @@ fn a_bars_file_opened_in_the_app_adds_its_bars_and_the_chart_shows_them() {
     settle(&mut harness);
     let dir = tempfile::tempdir().unwrap();
     let trades = dir.path().join("t.json");
-    let numbered = [(tranche::domain::TradeId(1), crate::helpers::worked_example())];
+    let numbered = [(
+        tranche::domain::TradeId(1),
+        crate::helpers::worked_example(),
+    )];
     std::fs::write(&trades, tranche::interchange::to_json(&numbered)).unwrap();
     harness.state_mut().import_file(trades);
     settle(&mut harness);
@@ -109,7 +121,10 @@ fn a_bars_file_opened_in_the_app_adds_its_bars_and_the_chart_shows_them() {
     std::fs::write(&bars, text).unwrap();
     harness.state_mut().import_file(bars);
     settle(&mut harness);
-    assert!(has_text_containing(&harness, "Added 144 of 144 bars of AAPL"));
+    assert!(has_text_containing(
+        &harness,
+        "Added 144 of 144 bars of AAPL"
+    ));
     harness.run();
     settle(&mut harness);
     harness.run();

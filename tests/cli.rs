@@ -450,7 +450,10 @@ fn bars_files_import_and_trades_are_measured_against_them() {
     let err = run(&["--journal", j, "import", b, "--tz", "UTC"]);
     assert!(!err.status.success(), "the open above the high is refused");
     let stderr = String::from_utf8_lossy(&err.stderr);
-    assert!(stderr.contains("AAPL.csv, line 5, field \"Open\""), "{stderr}");
+    assert!(
+        stderr.contains("AAPL.csv, line 5, field \"Open\""),
+        "{stderr}"
+    );
 
     fs::write(
         &bars,
@@ -463,9 +466,15 @@ fn bars_files_import_and_trades_are_measured_against_them() {
     .unwrap();
     let text = stdout(&run(&["--journal", j, "import", b, "--tz", "UTC"]));
     assert!(text.contains("4 bars of 1 day for AAPL"), "{text}");
-    assert!(text.contains("4 bars added, 0 already in the journal"), "{text}");
+    assert!(
+        text.contains("4 bars added, 0 already in the journal"),
+        "{text}"
+    );
     let again = stdout(&run(&["--journal", j, "import", b, "--tz", "UTC"]));
-    assert!(again.contains("0 bars added, 4 already in the journal"), "{again}");
+    assert!(
+        again.contains("0 bars added, 4 already in the journal"),
+        "{again}"
+    );
 
     let json: serde_json::Value =
         serde_json::from_str(&stdout(&run(&["--journal", j, "trades", "--json"]))).unwrap();
@@ -481,7 +490,10 @@ fn bars_files_import_and_trades_are_measured_against_them() {
     assert_eq!(x["exits"][0]["saved"], "1250");
 
     let show = stdout(&run(&["--journal", j, "show", "1"]));
-    assert!(show.contains("Against 1 day bars: MFE 12.00 (2.4R)"), "{show}");
+    assert!(
+        show.contains("Against 1 day bars: MFE 12.00 (2.4R)"),
+        "{show}"
+    );
     assert!(show.contains("after exit #5"), "{show}");
 }
 

@@ -120,10 +120,34 @@ fn gaps_between_bars_are_skipped_and_exits_in_a_gap_still_have_windows() {
     let b = bars(
         60,
         &[
-            ("2024-01-02T10:00:00Z", dec!(100), dec!(100.5), dec!(99.5), dec!(100)),
-            ("2024-01-02T10:01:00Z", dec!(100), dec!(101), dec!(99), dec!(100)),
-            ("2024-01-02T10:05:00Z", dec!(104), dec!(107), dec!(103), dec!(104)),
-            ("2024-01-02T10:06:00Z", dec!(104), dec!(105), dec!(100.5), dec!(101)),
+            (
+                "2024-01-02T10:00:00Z",
+                dec!(100),
+                dec!(100.5),
+                dec!(99.5),
+                dec!(100),
+            ),
+            (
+                "2024-01-02T10:01:00Z",
+                dec!(100),
+                dec!(101),
+                dec!(99),
+                dec!(100),
+            ),
+            (
+                "2024-01-02T10:05:00Z",
+                dec!(104),
+                dec!(107),
+                dec!(103),
+                dec!(104),
+            ),
+            (
+                "2024-01-02T10:06:00Z",
+                dec!(104),
+                dec!(105),
+                dec!(100.5),
+                dec!(101),
+            ),
         ],
     );
     let mut trade = long_trade();
@@ -243,7 +267,13 @@ fn bars_of_several_lengths_each_give_their_own_figures() {
     // Hourly bars see the whole hour; the trade's own minutes see less.
     let hourly = bars(
         3600,
-        &[("2024-01-02T10:00:00Z", dec!(100), dec!(110), dec!(90), dec!(100))],
+        &[(
+            "2024-01-02T10:00:00Z",
+            dec!(100),
+            dec!(110),
+            dec!(90),
+            dec!(100),
+        )],
     );
     let minute = minutes(&[(dec!(101), dec!(99.5)), (dec!(102), dec!(100))]);
     let mut trade = Trade::new("TEST", Side::Long);
@@ -294,6 +324,9 @@ fn the_summary_counts_winners_beyond_1r_and_sums_left_and_saved_by_setup() {
     assert_eq!(s.points.len(), 3);
     assert_eq!((s.winners, s.winners_beyond_1r), (2, 1));
     let breakout = s.by_setup[&("USD".to_owned(), "breakout".to_owned())];
-    assert_eq!((breakout.trades, breakout.left, breakout.saved), (2, dec!(300), dec!(225)));
+    assert_eq!(
+        (breakout.trades, breakout.left, breakout.saved),
+        (2, dec!(300), dec!(225))
+    );
     assert_eq!(s.overall["USD"].left, dec!(450));
 }

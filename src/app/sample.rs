@@ -165,7 +165,11 @@ mod tests {
                 assert!(bar.low <= bar.open.min(bar.close) && bar.high >= bar.open.max(bar.close));
             }
         }
-        assert_eq!(sample_bars(&trades), bars, "the same trades make the same bars");
+        assert_eq!(
+            sample_bars(&trades),
+            bars,
+            "the same trades make the same bars"
+        );
     }
     use crate::analysis::{Rule, RuleSettings, Verdict, analyze};
     use crate::domain::Side;

@@ -347,22 +347,24 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
                 Err(err) => failed(JobKind::Load, "Measuring trades against their bars", err),
             }
         }
-        Job::LoadBars { id, trade, revision } => {
-            match store.trade_bars(&trade, crate::model::market::MARGIN_BARS) {
-                Ok(bars) => {
-                    let excursion = bars
-                        .as_ref()
-                        .and_then(|b| crate::analysis::excursion::excursion(&trade, b));
-                    Reply::Market(Arc::new(crate::model::market::TradeMarket {
-                        id,
-                        revision,
-                        bars,
-                        excursion,
-                    }))
-                }
-                Err(err) => failed(JobKind::Load, "Reading the trade's price bars", err),
+        Job::LoadBars {
+            id,
+            trade,
+            revision,
+        } => match store.trade_bars(&trade, crate::model::market::MARGIN_BARS) {
+            Ok(bars) => {
+                let excursion = bars
+                    .as_ref()
+                    .and_then(|b| crate::analysis::excursion::excursion(&trade, b));
+                Reply::Market(Arc::new(crate::model::market::TradeMarket {
+                    id,
+                    revision,
+                    bars,
+                    excursion,
+                }))
             }
-        }
+            Err(err) => failed(JobKind::Load, "Reading the trade's price bars", err),
+        },
         Job::LoadMultipliers => match store.import_multipliers() {
             Ok(multipliers) => Reply::Multipliers {
                 multipliers,
@@ -419,8 +421,7 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
 fn import_bars(store: &mut dyn Store, path: &std::path::Path, bytes: &[u8]) -> Reply {
     let what = format!("Importing {}", path.display());
     let options = crate::import::bars::BarOptions::default();
-    let read = match crate::import::bars::read_bars(bytes, &path.display().to_string(), &options)
-    {
+    let read = match crate::import::bars::read_bars(bytes, &path.display().to_string(), &options) {
         Ok(read) => read,
         Err(err) => return failed(JobKind::Insert, &what, err),
     };

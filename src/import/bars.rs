@@ -221,14 +221,18 @@ fn is_mt4_row(line: &str) -> bool {
     fields.len() >= 6
         && mt_date(fields[0]).is_some()
         && text::time(fields[1]).is_some()
-        && fields[2..6].iter().all(|f| Decimal::from_str(f.trim()).is_ok())
+        && fields[2..6]
+            .iter()
+            .all(|f| Decimal::from_str(f.trim()).is_ok())
 }
 
 fn is_ninjatrader_row(line: &str) -> bool {
     let fields: Vec<&str> = line.split(';').collect();
     fields.len() >= 5
         && ninjatrader_stamp(fields[0]).is_some()
-        && fields[1..5].iter().all(|f| Decimal::from_str(f.trim()).is_ok())
+        && fields[1..5]
+            .iter()
+            .all(|f| Decimal::from_str(f.trim()).is_ok())
 }
 
 /// `2024.01.02` (MetaTrader) or `2024-01-02`.
@@ -448,7 +452,13 @@ pub fn read_bars(bytes: &[u8], file: &str, options: &BarOptions) -> Result<BarFi
     let format = options
         .format
         .or_else(|| detect_bars(bytes))
-        .ok_or_else(|| error(None, None, "this is not a price bars file Tranche knows".into()))?;
+        .ok_or_else(|| {
+            error(
+                None,
+                None,
+                "this is not a price bars file Tranche knows".into(),
+            )
+        })?;
     let named = symbol_from_file_name(file, format);
     let symbol = match options.symbol.as_deref().map(str::trim) {
         Some(s) if !s.is_empty() => s.to_uppercase(),
@@ -470,9 +480,9 @@ pub fn read_bars(bytes: &[u8], file: &str, options: &BarOptions) -> Result<BarFi
         BarFormat::Mt4 => b',',
         BarFormat::Mt5 => b'\t',
         BarFormat::NinjaTrader => b';',
-        BarFormat::TradingView | BarFormat::Generic => super::table::sniff_delimiter(
-            text.lines().find(|l| !l.trim().is_empty()).unwrap_or(""),
-        ),
+        BarFormat::TradingView | BarFormat::Generic => {
+            super::table::sniff_delimiter(text.lines().find(|l| !l.trim().is_empty()).unwrap_or(""))
+        }
     };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -495,7 +505,9 @@ pub fn read_bars(bytes: &[u8], file: &str, options: &BarOptions) -> Result<BarFi
                 low: 4,
                 close: 5,
             },
-            ["date", "time", "open", "high", "low", "close"].map(String::from).to_vec(),
+            ["date", "time", "open", "high", "low", "close"]
+                .map(String::from)
+                .to_vec(),
         )),
         BarFormat::NinjaTrader => Some((
             Columns {
@@ -506,7 +518,9 @@ pub fn read_bars(bytes: &[u8], file: &str, options: &BarOptions) -> Result<BarFi
                 low: 3,
                 close: 4,
             },
-            ["date and time", "open", "high", "low", "close"].map(String::from).to_vec(),
+            ["date and time", "open", "high", "low", "close"]
+                .map(String::from)
+                .to_vec(),
         )),
         _ => None,
     };
@@ -543,7 +557,10 @@ pub fn read_bars(bytes: &[u8], file: &str, options: &BarOptions) -> Result<BarFi
                     error(
                         Some(line),
                         Some(field(0)),
-                        format!("{} is not a time written yyyyMMdd HHmmss", text::quoted(cell(0))),
+                        format!(
+                            "{} is not a time written yyyyMMdd HHmmss",
+                            text::quoted(cell(0))
+                        ),
                     )
                 })?;
                 intraday_stamps |= timed;
@@ -554,7 +571,9 @@ pub fn read_bars(bytes: &[u8], file: &str, options: &BarOptions) -> Result<BarFi
                 let time_text = cols.time.map_or("", cell);
                 read_stamp(date_text, time_text, format, &mut zone).ok_or_else(|| {
                     let (i, what) = match cols.time {
-                        Some(t) if mt_date(date_text).is_some() || text::date(date_text).is_some() => {
+                        Some(t)
+                            if mt_date(date_text).is_some() || text::date(date_text).is_some() =>
+                        {
                             (t, time_text)
                         }
                         _ => (cols.date, date_text),
@@ -636,15 +655,13 @@ pub fn read_bars(bytes: &[u8], file: &str, options: &BarOptions) -> Result<BarFi
             _ => kept.push(bar),
         }
     }
-    let length = most_common_gap(&kept)
-        .or(named_length)
-        .ok_or_else(|| {
-            error(
-                None,
-                None,
-                "the file holds one bar, and its name does not say the bar length".into(),
-            )
-        })?;
+    let length = most_common_gap(&kept).or(named_length).ok_or_else(|| {
+        error(
+            None,
+            None,
+            "the file holds one bar, and its name does not say the bar length".into(),
+        )
+    })?;
     let shift = if format == BarFormat::NinjaTrader && intraday_stamps {
         length
     } else {
@@ -763,9 +780,14 @@ fn read_stamp(date: &str, time: &str, format: BarFormat, zone: &mut Zone) -> Opt
         return Some(zone.utc(d.and_time(NaiveTime::MIN)));
     }
     // ISO or common date-times without an offset, in the file's zone.
-    let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(whole, f).ok());
+    let naive = [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(whole, f).ok());
     if let Some(naive) = naive {
         return Some(zone.utc(naive));
     }

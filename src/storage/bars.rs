@@ -290,7 +290,10 @@ impl Journal {
     }
 
     /// Stores the map of trade symbols to bars symbols, replacing the old one.
-    pub fn set_bars_symbol_map(&mut self, map: &BTreeMap<String, String>) -> Result<(), StorageError> {
+    pub fn set_bars_symbol_map(
+        &mut self,
+        map: &BTreeMap<String, String>,
+    ) -> Result<(), StorageError> {
         let json = serde_json::to_string(map).map_err(|source| StorageError::Setting {
             key: BARS_SYMBOLS_KEY.to_owned(),
             source,

@@ -286,15 +286,10 @@ impl ChartData {
             ohlc: bars
                 .bars
                 .iter()
-                .map(|b| {
-                    [b.open, b.high, b.low, b.close].map(|units| bars.price_f64(units))
-                })
+                .map(|b| [b.open, b.high, b.low, b.close].map(|units| bars.price_f64(units)))
                 .collect(),
             length: bars.length as f64,
-            label: format!(
-                "Bars ({})",
-                crate::domain::bars::length_words(bars.length)
-            ),
+            label: format!("Bars ({})", crate::domain::bars::length_words(bars.length)),
         };
         // Show the trade on its bars with some before and after.
         let last_x = trade.events.last().map_or(0.0, |e| x_of(e.at.timestamp()));
@@ -493,9 +488,15 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
                 // Only the bars in view, from the window loaded with the trade.
                 let bounds = plot.plot_bounds();
                 let (up, down) = if dark {
-                    (Color32::from_rgb(70, 150, 100), Color32::from_rgb(170, 80, 80))
+                    (
+                        Color32::from_rgb(70, 150, 100),
+                        Color32::from_rgb(170, 80, 80),
+                    )
                 } else {
-                    (Color32::from_rgb(120, 190, 140), Color32::from_rgb(215, 130, 130))
+                    (
+                        Color32::from_rgb(120, 190, 140),
+                        Color32::from_rgb(215, 130, 130),
+                    )
                 };
                 let boxes = data
                     .candles
@@ -534,16 +535,24 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
                         .width(1.5),
                 );
             }
-            for (marker, shape, name) in data.extremes.iter().zip([
-                (MarkerShape::Up, "Best moment"),
-                (MarkerShape::Down, "Worst moment"),
-            ]).map(|(m, (shape, name))| (m, shape, name))
+            for (marker, shape, name) in data
+                .extremes
+                .iter()
+                .zip([
+                    (MarkerShape::Up, "Best moment"),
+                    (MarkerShape::Down, "Worst moment"),
+                ])
+                .map(|(m, (shape, name))| (m, shape, name))
             {
                 plot.points(
                     Points::new(name, PlotPoints::Borrowed(std::slice::from_ref(&marker.at)))
                         .shape(shape)
                         .filled(true)
-                        .color(if name == "Best moment" { target_color } else { stop_color })
+                        .color(if name == "Best moment" {
+                            target_color
+                        } else {
+                            stop_color
+                        })
                         .radius(marker.radius),
                 );
             }

@@ -36,12 +36,7 @@ pub fn market_section(ui: &mut Ui, view: &ViewContext<'_>) -> Vec<Command> {
         .rows()
         .iter()
         .filter(|row| matcher.accepts(&row.trade, &row.analysis))
-        .filter_map(|row| {
-            excursions
-                .by_trade
-                .get(&row.id)
-                .map(|x| (row, x))
-        })
+        .filter_map(|row| excursions.by_trade.get(&row.id).map(|x| (row, x)))
         .collect();
     if rows.is_empty() {
         ui.weak(
@@ -57,7 +52,10 @@ pub fn market_section(ui: &mut Ui, view: &ViewContext<'_>) -> Vec<Command> {
     );
 
     ui.horizontal_wrapped(|ui| {
-        ui.label(format!("{} trades measured against their bars.", summary.measured));
+        ui.label(format!(
+            "{} trades measured against their bars.",
+            summary.measured
+        ));
         if summary.winners > 0 {
             let share = summary.winners_beyond_1r as f64 / summary.winners as f64 * 100.0;
             ui.label(format!(
@@ -86,11 +84,7 @@ pub fn market_section(ui: &mut Ui, view: &ViewContext<'_>) -> Vec<Command> {
         ui.weak("No measured trade has an initial stop, so there is no R to plot.");
     } else {
         ui.weak("MAE (x) and MFE (y) of each trade in R; the dashed line marks −1R.");
-        let top = won
-            .iter()
-            .chain(&lost)
-            .map(|p| p.y)
-            .fold(1.0f64, f64::max);
+        let top = won.iter().chain(&lost).map(|p| p.y).fold(1.0f64, f64::max);
         let minus_one = [PlotPoint::new(-1.0, 0.0), PlotPoint::new(-1.0, top)];
         Plot::new("mae-mfe-scatter")
             .height(220.0)
@@ -142,7 +136,11 @@ pub fn market_section(ui: &mut Ui, view: &ViewContext<'_>) -> Vec<Command> {
             }
             ui.end_row();
             for ((currency, setup), sum) in &summary.by_setup {
-                ui.label(if setup.is_empty() { "(no setup)" } else { setup });
+                ui.label(if setup.is_empty() {
+                    "(no setup)"
+                } else {
+                    setup
+                });
                 ui.label(currency);
                 ui.label(sum.trades.to_string());
                 ui.label(format::money(sum.left));

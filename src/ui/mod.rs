@@ -15,13 +15,13 @@
 //! - [`time`]: times in the chosen zone, as shown and typed.
 
 pub mod chart;
-pub mod market_review;
 pub mod detail;
 pub mod editor;
 pub mod filter;
 pub mod form;
 pub mod import;
 pub mod list;
+pub mod market_review;
 pub mod review;
 pub mod settings;
 pub mod time;
