@@ -80,7 +80,17 @@ pub fn sample_bars(trades: &[Trade]) -> Vec<BarSeries> {
         let mut t = start;
         while t <= end {
             let reference = price_at(t + length);
-            let scale_of_move = reference.abs() * 0.0015;
+            // Calm near the fills, livelier between them.
+            let i = fills.partition_point(|&(ft, _)| ft < t);
+            let near = [i.checked_sub(1), Some(i)]
+                .into_iter()
+                .flatten()
+                .filter_map(|j| fills.get(j))
+                .map(|&(ft, _)| (ft - t).abs() / length)
+                .min()
+                .unwrap_or(0);
+            let calm = (near as f64 / 8.0).clamp(0.25, 1.0);
+            let scale_of_move = reference.abs() * 0.004 * calm;
             noise = noise * 0.85 + rng.symmetric() * scale_of_move;
             let close = ((reference + noise) * unit).round() as i64;
             let open = prev_close.unwrap_or(close);
