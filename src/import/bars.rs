@@ -466,8 +466,8 @@ pub fn read_bars(bytes: &[u8], file: &str, options: &BarOptions) -> Result<BarFi
             error(
                 None,
                 None,
-                "the file's name does not say which instrument the bars are of; name it \
-                 (--symbol on the command line)"
+                "the file's name does not say which instrument the bars are of: rename the \
+                 file after it (EURUSD1.csv, AAPL.csv) or name it (--symbol on the command line)"
                     .into(),
             )
         })?,
