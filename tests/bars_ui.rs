@@ -132,3 +132,62 @@ fn a_bars_file_opened_in_the_app_adds_its_bars_and_the_chart_shows_them() {
     assert_eq!(market.bars.as_ref().map(|b| b.length), Some(3600));
     assert!(has_text_containing(&harness, "Bars (1 hour)"));
 }
+
+#[test]
+fn settings_map_a_trade_symbol_to_the_bars_of_another_name() {
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(|cc| {
+            TrancheApp::with_store(&cc.egui_ctx, Journal::open_in_memory().unwrap())
+        });
+    settle(&mut harness);
+    let dir = tempfile::tempdir().unwrap();
+    let trades = dir.path().join("t.json");
+    let numbered = [(
+        tranche::domain::TradeId(1),
+        crate::helpers::worked_example(),
+    )];
+    std::fs::write(&trades, tranche::interchange::to_json(&numbered)).unwrap();
+    harness.state_mut().import_file(trades);
+    settle(&mut harness);
+    // Bars kept under another name than the trade's AAPL.
+    let mut text = String::from("time,open,high,low,close\n");
+    let start = crate::helpers::t("2024-03-01T00:00:00Z").timestamp();
+    for i in 0..24 * 6 {
+        text.push_str(&format!("{},100,112,95,101\n", start + i * 3600));
+    }
+    let bars = dir.path().join("NASDAQ_APPLE, 60.csv");
+    std::fs::write(&bars, text).unwrap();
+    harness.state_mut().import_file(bars);
+    settle(&mut harness);
+    let id = harness.state().listed_ids()[0];
+    let ctx = harness.ctx.clone();
+    harness.state_mut().apply(Command::Select(Some(id)), &ctx);
+    for _ in 0..3 {
+        settle(&mut harness);
+        harness.run();
+    }
+    assert!(harness.state().market().unwrap().bars.is_none());
+
+    harness
+        .state_mut()
+        .apply(Command::Show(tranche::ui::View::Settings), &ctx);
+    settle(&mut harness);
+    assert!(has_text_containing(&harness, "Price bars symbols"));
+    let map = [("aapl".to_owned(), "APPLE".to_owned())].into();
+    harness
+        .state_mut()
+        .apply(Command::SetBarsSymbols(map), &ctx);
+    settle(&mut harness);
+    assert!(has_text_containing(&harness, "Bars symbols saved"));
+    harness.state_mut().apply(Command::Select(Some(id)), &ctx);
+    for _ in 0..3 {
+        settle(&mut harness);
+        harness.run();
+    }
+    let market = harness.state().market().expect("read again");
+    assert_eq!(
+        market.bars.as_ref().map(|b| b.symbol.as_str()),
+        Some("APPLE")
+    );
+}

@@ -85,6 +85,17 @@ impl Store for Journal {
         Ok(crate::market::trade_bars(self, trade, &map, margin)?)
     }
 
+    fn bars_symbol_map(&self) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+        Ok(Journal::bars_symbol_map(self)?)
+    }
+
+    fn set_bars_symbol_map(
+        &mut self,
+        map: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), StoreError> {
+        Ok(Journal::set_bars_symbol_map(self, map)?)
+    }
+
     fn insert_bars(
         &mut self,
         series: &crate::domain::bars::BarSeries,

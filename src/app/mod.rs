@@ -186,6 +186,8 @@ pub struct TrancheApp {
     excursions: Option<Arc<crate::model::market::MarketExcursions>>,
     /// The revision whose excursions were last asked for.
     excursions_asked: Option<u64>,
+    /// The map of trade symbols to price bars symbols, as stored.
+    bars_symbols: std::collections::BTreeMap<String, String>,
 }
 
 impl TrancheApp {
@@ -213,6 +215,7 @@ impl TrancheApp {
         let mut worker = Worker::spawn(open, ctx.clone());
         worker.send(Job::Load);
         worker.send(Job::LoadMultipliers);
+        worker.send(Job::LoadBarsSymbols);
         let (dialog_tx, dialog_rx) = channel();
         let view = match prefs.view {
             View::Review => View::Review,
@@ -251,6 +254,7 @@ impl TrancheApp {
             market_asked: None,
             excursions: None,
             excursions_asked: None,
+            bars_symbols: Default::default(),
         }
     }
 
@@ -379,6 +383,19 @@ impl TrancheApp {
             Reply::Opened { location } => self.location = location,
             Reply::Market(market) => self.market = Some(market),
             Reply::Excursions(excursions) => self.excursions = Some(excursions),
+            Reply::BarsSymbols { map, saved } => {
+                if let Some(panel) = self.settings_panel.as_mut() {
+                    panel.set_bars_symbols(&map);
+                }
+                self.bars_symbols = map;
+                if saved {
+                    self.market = None;
+                    self.market_asked = None;
+                    self.excursions = None;
+                    self.excursions_asked = None;
+                    self.notice = Some(("Bars symbols saved".to_owned(), now + 3.0));
+                }
+            }
             Reply::BarsAdded { message } => {
                 // The chart and the review read the bars again.
                 self.market = None;
@@ -583,6 +600,7 @@ impl TrancheApp {
                 self.worker.send(Job::Save { id, trade });
             }
             Command::CloseEditor => self.editor = None,
+            Command::SetBarsSymbols(map) => self.worker.send(Job::SetBarsSymbols(map)),
             Command::LoadExcursions => {
                 let revision = self.trades.revision();
                 if self.excursions_asked != Some(revision) {
@@ -640,7 +658,8 @@ impl TrancheApp {
                 if view == View::Settings {
                     self.settings_panel = Some(
                         SettingsPanel::new(&self.rule_settings, &self.prefs.zone, self.prefs.theme)
-                            .with_multipliers(&self.multipliers),
+                            .with_multipliers(&self.multipliers)
+                            .with_bars_symbols(&self.bars_symbols),
                     );
                 }
             }

@@ -111,6 +111,13 @@ pub enum Reply {
         /// The revision the trades were taken from.
         revision: u64,
     },
+    /// The map of trade symbols to price bars symbols, read or just saved.
+    BarsSymbols {
+        /// The map.
+        map: std::collections::BTreeMap<String, String>,
+        /// Whether it was just saved.
+        saved: bool,
+    },
     /// Price bars were added to the journal.
     BarsAdded {
         /// What was added, for a person.

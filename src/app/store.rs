@@ -100,6 +100,16 @@ pub trait Store: Send {
     ) -> Result<Option<crate::domain::bars::BarSeries>, StoreError> {
         Ok(None)
     }
+    /// The map of trade symbols to price bars symbols (empty for a store without bars).
+    fn bars_symbol_map(&self) -> Result<BTreeMap<String, String>, StoreError> {
+        Ok(BTreeMap::new())
+    }
+    /// Saves the map of trade symbols to price bars symbols.
+    fn set_bars_symbol_map(&mut self, _map: &BTreeMap<String, String>) -> Result<(), StoreError> {
+        Err(StoreError::Refused(
+            "the in-memory journal keeps no price bars".to_owned(),
+        ))
+    }
     /// Adds price bars (those already held are skipped); returns how many were added.
     fn insert_bars(
         &mut self,

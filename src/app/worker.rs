@@ -57,6 +57,10 @@ pub enum Job {
     },
     /// Add the embedded sample trades, and price bars made up for them.
     LoadSamples,
+    /// Read the map of trade symbols to price bars symbols.
+    LoadBarsSymbols,
+    /// Save the map of trade symbols to price bars symbols.
+    SetBarsSymbols(std::collections::BTreeMap<String, String>),
     /// Measure every trade against its price bars, for the review.
     LoadExcursions {
         /// The trades.
@@ -314,6 +318,14 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
             }
         }
         Job::Statement(job) => statement::run(store, staged, job, send),
+        Job::LoadBarsSymbols => match store.bars_symbol_map() {
+            Ok(map) => Reply::BarsSymbols { map, saved: false },
+            Err(err) => failed(JobKind::Settings, "Reading the bars symbols", err),
+        },
+        Job::SetBarsSymbols(map) => match store.set_bars_symbol_map(&map) {
+            Ok(()) => Reply::BarsSymbols { map, saved: true },
+            Err(err) => failed(JobKind::Settings, "Saving the bars symbols", err),
+        },
         Job::LoadExcursions { trades, revision } => {
             let mut by_trade = std::collections::HashMap::new();
             let total = trades.len();

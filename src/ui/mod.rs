@@ -14,6 +14,7 @@
 //!   multipliers imports use.
 //! - [`time`]: times in the chosen zone, as shown and typed.
 
+pub mod bars_settings;
 pub mod chart;
 pub mod detail;
 pub mod editor;
@@ -96,6 +97,8 @@ pub enum Command {
     LoadBars(TradeId),
     /// Measure every trade against its price bars, for the review (a worker job).
     LoadExcursions,
+    /// Save the map of trade symbols to price bars symbols.
+    SetBarsSymbols(std::collections::BTreeMap<String, String>),
 }
 
 /// What the main area shows.
