@@ -81,10 +81,12 @@ pub struct ReportArgs {
 pub struct ImportArgs {
     /// The file to import.
     pub file: PathBuf,
-    /// The file's format: `json` (a tranche-journal file) or a broker format
+    /// The file's format: `json` (a tranche-journal file), a broker format
     /// (csv, ibkr-csv, ibkr-xml, thinkorswim, mt4, mt5, mt5-csv, tradovate,
     /// tradovate-performance, ninjatrader-executions, ninjatrader-trades,
-    /// webull, kraken, das). By default it is detected from the file's content.
+    /// webull, kraken, das) or a price bars format (bars-mt4, bars-mt5,
+    /// bars-tradingview, bars-ninjatrader, bars-csv). By default it is
+    /// detected from the file's content.
     #[arg(long, value_name = "NAME")]
     pub format: Option<String>,
     /// The time zone of times a broker file gives without one (default: the
@@ -107,6 +109,9 @@ pub struct ImportArgs {
     /// (one line per thousand trades).
     #[arg(long)]
     pub progress: bool,
+    /// The instrument of a price bars file whose name does not say it.
+    #[arg(long, value_name = "SYMBOL")]
+    pub symbol: Option<String>,
 }
 
 /// A day as `--date` takes it: `YYYY-MM-DD`.
@@ -274,6 +279,17 @@ fn import(args: &ImportArgs, journal_path: &Path, out: &mut dyn Write) -> Result
         path: args.file.clone(),
         source,
     })?;
+    let bars_format = match args.format.as_deref().map(str::trim) {
+        Some(name) if name.to_ascii_lowercase().starts_with("bars") => Some(
+            name.parse::<crate::import::bars::BarFormat>()
+                .map_err(|e| CliError::Usage(e.to_string()))?,
+        ),
+        None if !is_journal_json(&bytes) => crate::import::bars::detect_bars(&bytes),
+        _ => None,
+    };
+    if let Some(format) = bars_format {
+        return import_bars(args, format, &bytes, journal_path, out);
+    }
     let format = match args.format.as_deref().map(str::trim) {
         Some(name) if name.eq_ignore_ascii_case("json") => None,
         Some(name) => Some(
@@ -445,6 +461,67 @@ fn import_statement(
     Ok(())
 }
 
+/// The zone of `--tz`, else the local zone.
+fn zone(args: &ImportArgs) -> Result<chrono_tz::Tz, CliError> {
+    match &args.tz {
+        Some(zone) => zone
+            .trim()
+            .parse::<chrono_tz::Tz>()
+            .map_err(|_| CliError::Usage(format!("unknown time zone {zone:?}"))),
+        None => Ok(crate::import::local_zone()),
+    }
+}
+
+fn import_bars(
+    args: &ImportArgs,
+    format: crate::import::bars::BarFormat,
+    bytes: &[u8],
+    journal_path: &Path,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    use crate::import::bars::{BarOptions, read_bars};
+    let options = BarOptions {
+        format: Some(format),
+        tz: zone(args)?,
+        symbol: args.symbol.clone(),
+    };
+    let file = args.file.display().to_string();
+    let read = read_bars(bytes, &file, &options)?;
+    write!(out, "{}", read.preview())?;
+    let mut journal = if args.dry_run {
+        if journal_path.exists() {
+            Journal::open_for_reading(journal_path)?
+        } else {
+            Journal::open_in_memory()?
+        }
+    } else {
+        Journal::open(journal_path)?
+    };
+    if args.dry_run {
+        writeln!(out, "dry run: nothing written")?;
+        return Ok(());
+    }
+    let source = args
+        .file
+        .file_name()
+        .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
+    let outcome = journal.insert_bars(
+        &read.series,
+        &source,
+        &mut progress_printer(args.progress, "writing"),
+    )?;
+    writeln!(
+        out,
+        "{} added, {} already in the journal; {} {} now holds {}",
+        counted(outcome.added, "bar"),
+        outcome.known,
+        outcome.series.symbol,
+        crate::domain::bars::length_words(outcome.series.length),
+        counted(usize::try_from(outcome.series.bars).unwrap_or(0), "bar"),
+    )?;
+    Ok(())
+}
+
 fn import_json(
     args: &ImportArgs,
     bytes: &[u8],
@@ -545,12 +622,18 @@ fn trades(args: &TradesArgs, journal_path: &Path, out: &mut dyn Write) -> Result
     let settings = journal.rule_settings()?;
     let trades = journal.trades()?;
     if args.json {
+        let map = journal.bars_symbol_map()?;
+        let excursions = trades
+            .iter()
+            .map(|(_, trade)| crate::market::trade_excursion(&journal, trade, &map))
+            .collect::<Result<Vec<_>, _>>()?;
         // Written as each trade is analysed: the views are never all in memory.
-        let views = interchange::SeqOf::new(
-            trades
-                .iter()
-                .map(|(id, trade)| TradeView::new(*id, trade, &analyze(trade, &settings))),
-        );
+        let views = interchange::SeqOf::new(trades.iter().zip(&excursions).map(
+            |((id, trade), excursion)| {
+                TradeView::new(*id, trade, &analyze(trade, &settings))
+                    .with_excursion(excursion.as_ref())
+            },
+        ));
         let mut out = io::BufWriter::with_capacity(1 << 16, out);
         serde_json::to_writer_pretty(&mut out, &views).map_err(io::Error::from)?;
         writeln!(out)?;
@@ -798,6 +881,66 @@ fn show(args: &ShowArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(),
             money(s.held_to_last_exit),
             money(s.all_out_at_first_exit)
         )?;
+    }
+    let map = journal.bars_symbol_map()?;
+    match crate::market::trade_excursion(&journal, &trade, &map)? {
+        None => writeln!(out, "Excursions: no price bars span this trade")?,
+        Some(x) => write_excursion(out, &trade, &x, dp)?,
+    }
+    Ok(())
+}
+
+/// The lines of `tranche show` about a trade against the bars.
+fn write_excursion(
+    out: &mut dyn Write,
+    trade: &Trade,
+    x: &crate::analysis::excursion::Excursion,
+    dp: u32,
+) -> io::Result<()> {
+    let in_r = |r: Option<rust_decimal::Decimal>| {
+        r.map(|r| format!(" ({}R)", ratio(r))).unwrap_or_default()
+    };
+    let when = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default()
+    };
+    writeln!(
+        out,
+        "Against {} bars: MFE {}{} (best {} in the bar of {}), MAE {}{} (worst {} in the bar of {})",
+        crate::domain::bars::length_words(x.bar_length),
+        price(x.mfe, dp),
+        in_r(x.mfe_r),
+        price(x.best.price, dp),
+        when(x.best.at),
+        price(x.mae, dp),
+        in_r(x.mae_r),
+        price(x.worst.price, dp),
+        when(x.worst.at),
+    )?;
+    for e in &x.exits {
+        let qty = trade.events[e.event]
+            .kind
+            .fill()
+            .map(|f| num(f.qty))
+            .unwrap_or_default();
+        match (e.left, e.saved) {
+            (Some(left), Some(saved)) => writeln!(
+                out,
+                "  after exit #{} ({qty} at {}): the rest of the trade could have added {} (left), \
+                 and taking it off protected up to {} (saved)",
+                e.event + 1,
+                price(e.price, dp),
+                money(left),
+                money(saved)
+            )?,
+            _ => writeln!(
+                out,
+                "  after exit #{} ({qty} at {}): no bars before the trade ended",
+                e.event + 1,
+                price(e.price, dp)
+            )?,
+        }
     }
     Ok(())
 }

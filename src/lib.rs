@@ -9,6 +9,7 @@
 //! - [`storage`]: the SQLite journal; the only module with SQL.
 //! - [`interchange`]: the lossless tranche-journal JSON format.
 //! - [`files`]: writing files atomically (exports, saved reports).
+//! - [`market`]: a trade's price bars in the journal, and its excursions against them.
 //! - [`views`]: trades with their analysis as the command line prints them.
 //! - [`report`]: journal statistics as JSON and text for `tranche report`.
 //! - [`cli`]: the command line (`tranche import`, `export`, `trades`, `show`, `report`).
@@ -25,6 +26,7 @@ pub mod domain;
 pub mod files;
 pub mod import;
 pub mod interchange;
+pub mod market;
 pub mod model;
 pub mod report;
 pub mod storage;

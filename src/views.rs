@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::excursion::Excursion;
 use crate::analysis::format::{exact, ratio};
 use crate::analysis::twin::{Twin, twin};
 use crate::analysis::{STOPS_NOT_JUDGED, ScaleOut, TradeAnalysis, Violation};
@@ -64,7 +65,12 @@ pub struct TradeView {
     pub scale_out: Option<ScaleOutView>,
     /// The trade without its broken adds.
     pub twin: TwinView,
+    /// The trade measured against the journal's price bars; `null` without
+    /// bars that span it.
+    #[serde(default)]
+    pub excursion: Option<ExcursionView>,
 }
+
 
 /// The disciplined twin, as written in [`TradeView::twin`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +93,54 @@ impl TwinView {
             r_multiple: twin.r_multiple.map(ratio),
             cost: exact(twin.cost),
             removed_adds: twin.removed_adds.iter().map(|i| i + 1).collect(),
+        }
+    }
+}
+
+/// A trade against the market's bars, as written in [`TradeView::excursion`]
+/// (RULES.md, "With price bars"): decimal strings, R figures to 4 places.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExcursionView {
+    /// Maximum favourable excursion per unit, in price.
+    pub mfe: String,
+    /// Maximum adverse excursion per unit, in price (zero or less).
+    pub mae: String,
+    /// MFE in R; `null` without a known initial stop.
+    pub mfe_r: Option<String>,
+    /// MAE in R; `null` without a known initial stop.
+    pub mae_r: Option<String>,
+    /// Each exit but the final one: what the price did after it.
+    pub exits: Vec<ExitExcursionView>,
+}
+
+/// What the price did after one partial exit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExitExcursionView {
+    /// The 1-based number of the exit event.
+    pub event: usize,
+    /// The most that scale-out capped, in the trade's money; `null` without bars after it.
+    pub left: Option<String>,
+    /// The most that scale-out protected, in the trade's money; `null` without bars after it.
+    pub saved: Option<String>,
+}
+
+impl ExcursionView {
+    /// The view of an excursion.
+    pub fn new(x: &Excursion) -> Self {
+        ExcursionView {
+            mfe: exact(x.mfe),
+            mae: exact(x.mae),
+            mfe_r: x.mfe_r.map(ratio),
+            mae_r: x.mae_r.map(ratio),
+            exits: x
+                .exits
+                .iter()
+                .map(|e| ExitExcursionView {
+                    event: e.event + 1,
+                    left: e.left.map(exact),
+                    saved: e.saved.map(exact),
+                })
+                .collect(),
         }
     }
 }
@@ -145,7 +199,14 @@ impl TradeView {
             not_judged: (!analysis.stops_judged).then(|| STOPS_NOT_JUDGED.to_owned()),
             scale_out: analysis.scale_out.as_ref().map(ScaleOutView::new),
             twin: TwinView::new(&twin(trade, analysis)),
+            excursion: None,
         }
+    }
+
+    /// The same view with the trade's excursion against the bars.
+    pub fn with_excursion(mut self, excursion: Option<&Excursion>) -> Self {
+        self.excursion = excursion.map(ExcursionView::new);
+        self
     }
 }
 

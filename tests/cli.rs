@@ -194,6 +194,7 @@ fn trades_json_follows_the_contract() {
         "stops_judged",
         "scale_out",
         "twin",
+        "excursion",
     ];
     expected.sort();
     let mut keys = keys;
@@ -424,4 +425,90 @@ fn streamed_outputs_are_the_bytes_of_the_whole_document() {
         file.to_str().unwrap(),
     ]));
     assert_eq!(fs::read_to_string(&file).unwrap(), exported);
+}
+
+#[test]
+fn bars_files_import_and_trades_are_measured_against_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.sqlite");
+    let trades = dir.path().join("trades.json");
+    write_file(&trades, &[worked_example()]);
+    let j = journal.to_str().unwrap();
+    stdout(&run(&["--journal", j, "import", trades.to_str().unwrap()]));
+
+    // Daily bars of the worked example's days (a weekend between them).
+    let bars = dir.path().join("AAPL.csv");
+    fs::write(
+        &bars,
+        "Date,Open,High,Low,Close,Volume\n\
+         2024-02-29,99,101,98.5,100,1\n\
+         2024-03-01,100,105,98,104,1\n\
+         2024-03-04,104,112,104,110,1\n\
+         2024-03-05,110,109.5,105,106,1\n",
+    )
+    .unwrap();
+    let b = bars.to_str().unwrap();
+    let err = run(&["--journal", j, "import", b, "--tz", "UTC"]);
+    assert!(!err.status.success(), "the open above the high is refused");
+    let stderr = String::from_utf8_lossy(&err.stderr);
+    assert!(
+        stderr.contains("AAPL.csv, line 5, field \"Open\""),
+        "{stderr}"
+    );
+
+    fs::write(
+        &bars,
+        "Date,Open,High,Low,Close,Volume\n\
+         2024-02-29,99,101,98.5,100,1\n\
+         2024-03-01,100,105,98,104,1\n\
+         2024-03-04,104,112,104,110,1\n\
+         2024-03-05,109,109,105,106,1\n",
+    )
+    .unwrap();
+    let text = stdout(&run(&["--journal", j, "import", b, "--tz", "UTC"]));
+    assert!(text.contains("4 bars of 1 day for AAPL"), "{text}");
+    assert!(
+        text.contains("4 bars added, 0 already in the journal"),
+        "{text}"
+    );
+    let again = stdout(&run(&["--journal", j, "import", b, "--tz", "UTC"]));
+    assert!(
+        again.contains("0 bars added, 4 already in the journal"),
+        "{again}"
+    );
+
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&["--journal", j, "trades", "--json"]))).unwrap();
+    let x = &json[0]["excursion"];
+    assert_eq!(x["mfe"], "12");
+    assert_eq!(x["mae"], "-2");
+    assert_eq!(x["mfe_r"], "2.4");
+    assert_eq!(x["mae_r"], "-0.4");
+    assert_eq!(x["exits"].as_array().unwrap().len(), 1);
+    assert_eq!(x["exits"][0]["event"], 5);
+    // After the exit at 110 on 3/4, the 3/5 bar: high 109, low 105.
+    assert_eq!(x["exits"][0]["left"], "0");
+    assert_eq!(x["exits"][0]["saved"], "1250");
+
+    let show = stdout(&run(&["--journal", j, "show", "1"]));
+    assert!(
+        show.contains("Against 1 day bars: MFE 12.00 (2.4R)"),
+        "{show}"
+    );
+    assert!(show.contains("after exit #5"), "{show}");
+}
+
+#[test]
+fn without_bars_the_excursion_is_null() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.sqlite");
+    let trades = dir.path().join("trades.json");
+    write_file(&trades, &[worked_example()]);
+    let j = journal.to_str().unwrap();
+    stdout(&run(&["--journal", j, "import", trades.to_str().unwrap()]));
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&["--journal", j, "trades", "--json"]))).unwrap();
+    assert!(json[0]["excursion"].is_null());
+    let show = stdout(&run(&["--journal", j, "show", "1"]));
+    assert!(show.contains("no price bars span this trade"), "{show}");
 }

@@ -38,7 +38,9 @@ fn version_3_journal(path: &Path, trades: usize) {
     drop(journal);
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
-        "ALTER TABLE trade DROP COLUMN rate;
+        "DROP TABLE bar;
+         DROP TABLE bar_series;
+         ALTER TABLE trade DROP COLUMN rate;
          ALTER TABLE trade DROP COLUMN stops_known;
          DROP TABLE statement_check_trade;
          DROP TABLE statement_check;

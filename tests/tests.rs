@@ -4,10 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod analysis;
+mod bars_import;
+mod bars_storage;
+mod bars_ui;
 mod cli;
 mod currencies;
 mod domain;
 mod durability;
+mod excursion;
 mod harness;
 mod helpers;
 mod import;

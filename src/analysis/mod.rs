@@ -16,8 +16,11 @@
 //!   scaling-in rules cost.
 //! - [`tilt`] looks for rule breaks after losses, soon after them, in runs,
 //!   and by hour and weekday.
+//! - [`excursion`](mod@excursion) measures a trade against price bars: MFE, MAE,
+//!   and what the price did after each partial exit.
 //! - [`generate`] makes up a deterministic journal for benchmarks and demos.
 
+pub mod excursion;
 pub mod format;
 pub mod generate;
 pub mod planner;

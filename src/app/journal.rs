@@ -76,6 +76,34 @@ impl Store for Journal {
         Ok(Journal::import_multipliers(self)?)
     }
 
+    fn trade_bars(
+        &self,
+        trade: &Trade,
+        margin: i64,
+    ) -> Result<Option<crate::domain::bars::BarSeries>, StoreError> {
+        let map = self.bars_symbol_map()?;
+        Ok(crate::market::trade_bars(self, trade, &map, margin)?)
+    }
+
+    fn bars_symbol_map(&self) -> Result<std::collections::BTreeMap<String, String>, StoreError> {
+        Ok(Journal::bars_symbol_map(self)?)
+    }
+
+    fn set_bars_symbol_map(
+        &mut self,
+        map: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), StoreError> {
+        Ok(Journal::set_bars_symbol_map(self, map)?)
+    }
+
+    fn insert_bars(
+        &mut self,
+        series: &crate::domain::bars::BarSeries,
+        source: &str,
+    ) -> Result<usize, StoreError> {
+        Ok(Journal::insert_bars(self, series, source, &mut |_, _| {})?.added)
+    }
+
     fn set_import_multipliers(&mut self, multipliers: &Multipliers) -> Result<(), StoreError> {
         Ok(Journal::set_import_multipliers(self, multipliers)?)
     }

@@ -159,6 +159,16 @@ pub struct TrancheApp {
     /// The last trading day typed in the import dialog, offered the next
     /// time it asks for one (for this run of the app only).
     import_date: Option<chrono::NaiveDate>,
+    /// The price bars around the selected trade, as last read.
+    market: Option<Arc<crate::model::market::TradeMarket>>,
+    /// The trade and revision whose bars were last asked for.
+    market_asked: Option<(TradeId, u64)>,
+    /// Every trade against its bars, for the review, as last computed.
+    excursions: Option<Arc<crate::model::market::MarketExcursions>>,
+    /// The revision whose excursions were last asked for.
+    excursions_asked: Option<u64>,
+    /// The map of trade symbols to price bars symbols, as stored.
+    bars_symbols: std::collections::BTreeMap<String, String>,
 }
 
 impl TrancheApp {
@@ -190,6 +200,7 @@ impl TrancheApp {
         ctx.set_theme(prefs.theme.preference());
         worker.send(Job::Load);
         worker.send(Job::LoadMultipliers);
+        worker.send(Job::LoadBarsSymbols);
         let view = match prefs.view {
             View::Review => View::Review,
             View::Detail | View::Settings => View::Detail,
@@ -222,6 +233,11 @@ impl TrancheApp {
             multipliers: Multipliers::new(),
             statement_checks: Arc::default(),
             import_date: None,
+            market: None,
+            market_asked: None,
+            excursions: None,
+            excursions_asked: None,
+            bars_symbols: Default::default(),
         }
     }
 
@@ -282,6 +298,11 @@ impl TrancheApp {
     /// The loaded trade with this id.
     pub fn trade(&self, id: TradeId) -> Option<&TradeRow> {
         self.trades.row(id)
+    }
+
+    /// The price bars last read around a trade, for its chart.
+    pub fn market(&self) -> Option<&crate::model::market::TradeMarket> {
+        self.market.as_deref()
     }
 
     /// The selected trade.
@@ -363,6 +384,29 @@ impl TrancheApp {
     fn handle_reply(&mut self, reply: Reply, now: f64) {
         match reply {
             Reply::Opened { location } => self.location = location,
+            Reply::Market(market) => self.market = Some(market),
+            Reply::Excursions(excursions) => self.excursions = Some(excursions),
+            Reply::BarsSymbols { map, saved } => {
+                if let Some(panel) = self.settings_panel.as_mut() {
+                    panel.set_bars_symbols(&map);
+                }
+                self.bars_symbols = map;
+                if saved {
+                    self.market = None;
+                    self.market_asked = None;
+                    self.excursions = None;
+                    self.excursions_asked = None;
+                    self.notice = Some(("Bars symbols saved".to_owned(), now + 3.0));
+                }
+            }
+            Reply::BarsAdded { message } => {
+                // The chart and the review read the bars again.
+                self.market = None;
+                self.market_asked = None;
+                self.excursions = None;
+                self.excursions_asked = None;
+                self.notice = Some((message, now + 5.0));
+            }
             Reply::Progress { label, done, total } => {
                 self.progress = Some(Progress { label, done, total });
             }
@@ -577,6 +621,33 @@ impl TrancheApp {
             }
             Command::CloseEditor => self.editor = None,
             Command::AskDelete(id) => self.shell.ask_delete(id),
+            Command::SetBarsSymbols(map) => self.worker.send(Job::SetBarsSymbols(map)),
+            Command::LoadExcursions => {
+                let revision = self.trades.revision();
+                if self.excursions_asked != Some(revision) {
+                    self.excursions_asked = Some(revision);
+                    let trades = self
+                        .trades
+                        .rows()
+                        .iter()
+                        .map(|row| (row.id, row.trade.clone()))
+                        .collect();
+                    self.worker.send(Job::LoadExcursions { trades, revision });
+                }
+            }
+            Command::LoadBars(id) => {
+                let revision = self.trades.revision();
+                if self.market_asked != Some((id, revision))
+                    && let Some(row) = self.trades.row(id)
+                {
+                    self.market_asked = Some((id, revision));
+                    self.worker.send(Job::LoadBars {
+                        id,
+                        trade: row.trade.clone(),
+                        revision,
+                    });
+                }
+            }
             Command::Delete(id) => {
                 if let Some(row) = self.trades.row(id) {
                     let trade = Arc::clone(&row.trade);
@@ -646,7 +717,8 @@ impl TrancheApp {
                 if view == View::Settings {
                     self.settings_panel = Some(
                         SettingsPanel::new(&self.rule_settings, &self.prefs.zone, self.prefs.theme)
-                            .with_multipliers(&self.multipliers),
+                            .with_multipliers(&self.multipliers)
+                            .with_bars_symbols(&self.bars_symbols),
                     );
                 }
             }
@@ -767,6 +839,8 @@ impl eframe::App for TrancheApp {
             statement_checks: &self.statement_checks,
             busy: self.worker.is_busy(),
             spawn: worker::spawn_thread,
+            market: self.market.as_deref(),
+            excursions: self.excursions.as_deref(),
         };
         let state = ShellState {
             loaded: self.loaded,

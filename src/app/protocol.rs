@@ -39,6 +39,16 @@ pub enum Operation {
     },
     /// Reading the embedded sample trades.
     Samples,
+    /// Adding the sample trades' made-up price bars.
+    SampleBars,
+    /// Reading the map of trade symbols to price bars symbols.
+    ReadBarsSymbols,
+    /// Saving the map of trade symbols to price bars symbols.
+    SaveBarsSymbols,
+    /// Measuring every trade against its price bars.
+    MeasureExcursions,
+    /// Reading the price bars around a trade.
+    ReadBars,
     /// Reading a file to import.
     Import {
         /// The file.
@@ -73,6 +83,11 @@ impl std::fmt::Display for Operation {
             Operation::Restore => f.write_str("Undoing the delete"),
             Operation::Insert { what } => write!(f, "Adding {what}"),
             Operation::Samples => f.write_str("Loading the sample trades"),
+            Operation::SampleBars => f.write_str("Adding sample price bars"),
+            Operation::ReadBarsSymbols => f.write_str("Reading the bars symbols"),
+            Operation::SaveBarsSymbols => f.write_str("Saving the bars symbols"),
+            Operation::MeasureExcursions => f.write_str("Measuring trades against their bars"),
+            Operation::ReadBars => f.write_str("Reading the trade's price bars"),
             Operation::Import { path } => write!(f, "Importing {}", path.display()),
             Operation::ReadMultipliers => f.write_str("Reading the import multipliers"),
             Operation::SaveMultipliers => f.write_str("Saving the import multipliers"),
@@ -216,6 +231,22 @@ pub enum Reply {
         /// The file.
         path: PathBuf,
     },
+    /// The map of trade symbols to price bars symbols, read or just saved.
+    BarsSymbols {
+        /// The map.
+        map: std::collections::BTreeMap<String, String>,
+        /// Whether it was just saved.
+        saved: bool,
+    },
+    /// Price bars were added to the journal.
+    BarsAdded {
+        /// What was added, for a person.
+        message: String,
+    },
+    /// Every trade was measured against its bars.
+    Excursions(Arc<crate::model::market::MarketExcursions>),
+    /// The price bars around a trade were read.
+    Market(Arc<crate::model::market::TradeMarket>),
     /// A job failed; nothing was changed.
     Failed(WorkerError),
 }

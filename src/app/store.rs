@@ -90,6 +90,36 @@ pub trait Store: Send {
     fn import_multipliers(&self) -> Result<Multipliers, StoreError>;
     /// Saves the multipliers the user set for imports.
     fn set_import_multipliers(&mut self, multipliers: &Multipliers) -> Result<(), StoreError>;
+    /// The price bars of `trade`'s life with `margin` bars more on each side;
+    /// `None` when the store holds no bars that span it (a store without
+    /// bars has none).
+    fn trade_bars(
+        &self,
+        _trade: &Trade,
+        _margin: i64,
+    ) -> Result<Option<crate::domain::bars::BarSeries>, StoreError> {
+        Ok(None)
+    }
+    /// The map of trade symbols to price bars symbols (empty for a store without bars).
+    fn bars_symbol_map(&self) -> Result<BTreeMap<String, String>, StoreError> {
+        Ok(BTreeMap::new())
+    }
+    /// Saves the map of trade symbols to price bars symbols.
+    fn set_bars_symbol_map(&mut self, _map: &BTreeMap<String, String>) -> Result<(), StoreError> {
+        Err(StoreError::Refused(
+            "the in-memory journal keeps no price bars".to_owned(),
+        ))
+    }
+    /// Adds price bars (those already held are skipped); returns how many were added.
+    fn insert_bars(
+        &mut self,
+        _series: &crate::domain::bars::BarSeries,
+        _source: &str,
+    ) -> Result<usize, StoreError> {
+        Err(StoreError::Refused(
+            "the in-memory journal keeps no price bars".to_owned(),
+        ))
+    }
 }
 
 /// A journal held in memory: nothing is written anywhere.

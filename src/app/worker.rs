@@ -71,8 +71,28 @@ pub enum Job {
         /// What they are, for messages ("sample trades").
         what: String,
     },
-    /// Add the embedded sample trades.
+    /// Add the embedded sample trades, and price bars made up for them.
     LoadSamples,
+    /// Read the map of trade symbols to price bars symbols.
+    LoadBarsSymbols,
+    /// Save the map of trade symbols to price bars symbols.
+    SetBarsSymbols(std::collections::BTreeMap<String, String>),
+    /// Measure every trade against its price bars, for the review.
+    LoadExcursions {
+        /// The trades.
+        trades: Vec<(TradeId, Arc<Trade>)>,
+        /// The revision of the trades they were taken from.
+        revision: u64,
+    },
+    /// Read the price bars around a trade, for its chart.
+    LoadBars {
+        /// The trade.
+        id: TradeId,
+        /// Its content.
+        trade: Arc<Trade>,
+        /// The revision of the trades it was taken from.
+        revision: u64,
+    },
     /// Read a file: a tranche-journal JSON file has its trades added; any
     /// other file is handed to the import dialog as a broker statement.
     Import {
@@ -288,7 +308,18 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
         },
         Job::InsertMany { trades, what } => insert_many(store, trades, what, send),
         Job::LoadSamples => match super::sample::sample_trades() {
-            Ok(trades) => insert_many(store, trades, "sample trades".to_owned(), send),
+            Ok(trades) => {
+                // Bars first: the trades' chart asks for them once they arrive.
+                // A store that keeps no bars still gets the trades.
+                for series in super::sample::sample_bars(&trades) {
+                    if let Err(err @ StoreError::Journal(_)) =
+                        store.insert_bars(&series, super::sample::SAMPLE_BARS_SOURCE)
+                    {
+                        send(failed(Operation::SampleBars, err));
+                    }
+                }
+                insert_many(store, trades, "sample trades".to_owned(), send)
+            }
             Err(message) => failed(Operation::Samples, Cause::Invalid(message)),
         },
         Job::Import { path } => {
@@ -314,6 +345,11 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
                         Err(message) => failed(Operation::Import { path }, Cause::Invalid(message)),
                     }
                 }
+                // A price bars file is read with its symbol from its name and
+                // times in the local zone, and its bars added.
+                Ok(bytes) if crate::import::bars::detect_bars(&bytes).is_some() => {
+                    import_bars(store, &path, &bytes)
+                }
                 Ok(bytes) => Reply::Statement(StatementReply::Opened(Arc::new(ImportFile::new(
                     path, bytes,
                 )))),
@@ -321,6 +357,65 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
             }
         }
         Job::Statement(job) => statement::run(store, staged, job, send),
+        Job::LoadBarsSymbols => match store.bars_symbol_map() {
+            Ok(map) => Reply::BarsSymbols { map, saved: false },
+            Err(err) => failed(Operation::ReadBarsSymbols, err),
+        },
+        Job::SetBarsSymbols(map) => match store.set_bars_symbol_map(&map) {
+            Ok(()) => Reply::BarsSymbols { map, saved: true },
+            Err(err) => failed(Operation::SaveBarsSymbols, err),
+        },
+        Job::LoadExcursions { trades, revision } => {
+            let mut by_trade = std::collections::HashMap::new();
+            let total = trades.len();
+            let mut result = Ok(());
+            for (done, (id, trade)) in trades.iter().enumerate() {
+                match store.trade_bars(trade, 0) {
+                    Ok(Some(bars)) => {
+                        if let Some(x) = crate::analysis::excursion::excursion(trade, &bars) {
+                            by_trade.insert(*id, x);
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(err) => {
+                        result = Err(err);
+                        break;
+                    }
+                }
+                if (done + 1) % 1000 == 0 {
+                    send(Reply::Progress {
+                        label: "Measuring trades against their bars".to_owned(),
+                        done: done + 1,
+                        total,
+                    });
+                }
+            }
+            match result {
+                Ok(()) => Reply::Excursions(Arc::new(crate::model::market::MarketExcursions {
+                    revision,
+                    by_trade,
+                })),
+                Err(err) => failed(Operation::MeasureExcursions, err),
+            }
+        }
+        Job::LoadBars {
+            id,
+            trade,
+            revision,
+        } => match store.trade_bars(&trade, crate::model::market::MARGIN_BARS) {
+            Ok(bars) => {
+                let excursion = bars
+                    .as_ref()
+                    .and_then(|b| crate::analysis::excursion::excursion(&trade, b));
+                Reply::Market(Arc::new(crate::model::market::TradeMarket {
+                    id,
+                    revision,
+                    bars,
+                    excursion,
+                }))
+            }
+            Err(err) => failed(Operation::ReadBars, err),
+        },
         Job::LoadMultipliers => match store.import_multipliers() {
             Ok(multipliers) => Reply::Multipliers {
                 multipliers,
@@ -387,6 +482,41 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
         },
     };
     send(reply);
+}
+
+/// Reads a price bars file and adds its bars.
+fn import_bars(store: &mut dyn Store, path: &std::path::Path, bytes: &[u8]) -> Reply {
+    let options = crate::import::bars::BarOptions::default();
+    let read = match crate::import::bars::read_bars(bytes, &path.display().to_string(), &options) {
+        Ok(read) => read,
+        Err(err) => {
+            return failed(
+                Operation::Import {
+                    path: path.to_path_buf(),
+                },
+                Cause::Invalid(err.to_string()),
+            );
+        }
+    };
+    let source = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    match store.insert_bars(&read.series, &source) {
+        Ok(added) => Reply::BarsAdded {
+            message: format!(
+                "Added {added} of {} bars of {} ({}) from {source}",
+                read.series.bars.len(),
+                read.series.symbol,
+                crate::domain::bars::length_words(read.series.length),
+            ),
+        },
+        Err(err) => failed(
+            Operation::Import {
+                path: path.to_path_buf(),
+            },
+            err,
+        ),
+    }
 }
 
 fn insert_many(

@@ -14,6 +14,7 @@
 
 pub mod imported;
 pub mod playbook;
+pub mod bars;
 mod validate;
 
 use std::fmt;

@@ -26,6 +26,7 @@
 //! where a broker file is ambiguous.
 
 pub mod commit;
+pub mod bars;
 pub mod das;
 pub mod detect;
 pub mod generic;

@@ -5,9 +5,11 @@
 //! - [`journal`]: the loaded journal, every trade with its analysis
 //!   ([`Trades`], [`TradeRow`]), and what a load brings ([`Loaded`]).
 //! - [`import`]: the import dialog's requests and the worker's answers.
+//! - [`market`]: the price bars around the selected trade, for its chart.
 
 pub mod import;
 pub mod journal;
+pub mod market;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

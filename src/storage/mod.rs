@@ -18,12 +18,14 @@
 //! transaction, and every trade is validated before it is written: the journal
 //! only ever holds trades that pass [`Trade::validate`].
 
+mod bars;
 mod bulk;
 mod check;
 mod import;
 mod playbook;
 
 pub use crate::domain::imported::ImportOutcome;
+pub use bars::{BarsOutcome, SeriesInfo};
 pub use check::StatementCheck;
 
 use std::fmt::Write as _;
@@ -47,7 +49,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_imported_fills.sql"),
     include_str!("../../migrations/0003_fills_outlive_trades.sql"),
     include_str!("../../migrations/0004_money_and_stops.sql"),
-    // 0005 is the price bars' migration, kept on its own branch for now.
+    include_str!("../../migrations/0005_price_bars.sql"),
     include_str!("../../migrations/0006_playbooks.sql"),
 ];
 
@@ -215,6 +217,16 @@ pub enum StorageError {
          nothing was imported: try again"
     )]
     KeptChanging(usize),
+    /// Bars whose prices cannot be kept at one number of decimal places with
+    /// the bars of the same series already in the journal.
+    #[error(
+        "the bars of {symbol} cannot be kept with those in the journal: their prices would be \
+         too large at the finer number of decimal places"
+    )]
+    BarsTooFine {
+        /// The series' symbol.
+        symbol: String,
+    },
     /// The user's data directory cannot be determined.
     #[error("cannot find a data directory for the journal; name one with --journal PATH")]
     NoDataDirectory,

@@ -2,11 +2,16 @@
 //! step lines, targets as dashed levels, and the open quantity below.
 //!
 //! The series are built once per trade ([`ChartData::new`]) and borrowed by
-//! the plot every frame.
+//! the plot every frame. Where the journal holds price bars for the trade
+//! ([`ChartData::with_market`]), candles are drawn behind the fills, with the
+//! best and worst moments of the trade's life and, after each partial exit,
+//! the best and worst prices before the trade ended. Only the candles in the
+//! visible range are drawn, merged when more than [`MAX_CANDLES`] would show.
 
 use egui::{Color32, Ui};
 use egui_plot::{
-    Corner, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoint, PlotPoints, Points,
+    BoxElem, BoxPlot, BoxSpread, Corner, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoint,
+    PlotPoints, Points,
 };
 
 use crate::analysis::{Step, format};
@@ -49,6 +54,54 @@ impl MarkerKind {
     }
 }
 
+/// The most candles drawn at once: beyond it, neighbours are merged.
+pub const MAX_CANDLES: usize = 600;
+
+/// Price bars in plot coordinates, sorted by x.
+#[derive(Debug, Clone, Default)]
+pub struct Candles {
+    /// Each bar's middle, in seconds since the chart's origin.
+    pub x: Vec<f64>,
+    /// Open, high, low, close of each bar.
+    pub ohlc: Vec<[f64; 4]>,
+    /// The bar length, in seconds.
+    pub length: f64,
+    /// The bar length in words, for the legend.
+    pub label: String,
+}
+
+impl Candles {
+    /// The candles whose middle lies from `x0` to `x1`, merged into at most
+    /// `max` (each merged candle spans several bars): `(x, ohlc, width)`.
+    pub fn visible(&self, x0: f64, x1: f64, max: usize) -> Vec<(f64, [f64; 4], f64)> {
+        let (x0, x1) = if x0.is_finite() && x1.is_finite() && x1 > x0 {
+            (x0 - self.length, x1 + self.length)
+        } else {
+            (f64::NEG_INFINITY, f64::INFINITY)
+        };
+        let lo = self.x.partition_point(|&x| x < x0);
+        let hi = self.x.partition_point(|&x| x <= x1);
+        let n = hi.saturating_sub(lo);
+        let group = n.div_ceil(max.max(1)).max(1);
+        let mut out = Vec::with_capacity(n / group + 1);
+        let mut i = lo;
+        while i < hi {
+            let j = (i + group).min(hi);
+            let first = self.ohlc[i];
+            let mut merged = [first[0], first[1], first[2], self.ohlc[j - 1][3]];
+            for c in &self.ohlc[i + 1..j] {
+                merged[1] = merged[1].max(c[1]);
+                merged[2] = merged[2].min(c[2]);
+            }
+            let x = (self.x[i] + self.x[j - 1]) / 2.0;
+            let width = self.x[j - 1] - self.x[i] + self.length;
+            out.push((x, merged, width));
+            i = j;
+        }
+        out
+    }
+}
+
 /// Everything the chart draws, in plot coordinates: x is seconds since the
 /// first event, y is the price (or quantity, below).
 #[derive(Debug, Clone, Default)]
@@ -79,6 +132,15 @@ pub struct ChartData {
     pub twin_average: Vec<PlotPoint>,
     /// The twin's open quantity, as a step line.
     pub twin_open_qty: Vec<PlotPoint>,
+    /// The market's bars around the trade; empty without bars.
+    pub candles: Candles,
+    /// The best and worst moments of the trade's life (MFE and MAE).
+    pub extremes: Vec<Marker>,
+    /// After each partial exit: the best price before the trade ended, as a
+    /// level from the exit to the end of the trade.
+    pub after_best: Vec<[PlotPoint; 2]>,
+    /// After each partial exit: the worst price before the trade ended.
+    pub after_worst: Vec<[PlotPoint; 2]>,
 }
 
 impl ChartData {
@@ -238,6 +300,105 @@ impl ChartData {
         self
     }
 
+    /// The chart with the market's bars around the trade behind it.
+    pub fn with_market(
+        mut self,
+        trade: &Trade,
+        market: &crate::model::market::TradeMarket,
+        zone: &Zone,
+    ) -> Self {
+        let Some(bars) = &market.bars else {
+            return self;
+        };
+        let origin = self.origin;
+        let half = bars.length as f64 / 2.0;
+        let x_of = |t: i64| (t - origin) as f64;
+        self.candles = Candles {
+            x: bars.bars.iter().map(|b| x_of(b.start) + half).collect(),
+            ohlc: bars
+                .bars
+                .iter()
+                .map(|b| [b.open, b.high, b.low, b.close].map(|units| bars.price_f64(units)))
+                .collect(),
+            length: bars.length as f64,
+            label: format!("Bars ({})", crate::domain::bars::length_words(bars.length)),
+        };
+        // Show the trade on its bars with some before and after.
+        let last_x = trade.events.last().map_or(0.0, |e| x_of(e.at.timestamp()));
+        self.end = self.end.max(last_x + bars.length as f64 * 3.0);
+        let Some(x) = &market.excursion else {
+            return self;
+        };
+        let f = |d: rust_decimal::Decimal| -> f64 { d.try_into().unwrap_or(0.0) };
+        let dp = self.price_dp;
+        let when = |t: i64| {
+            chrono::DateTime::from_timestamp(t, 0)
+                .map(|t| zone.short(t.fixed_offset()))
+                .unwrap_or_default()
+        };
+        let in_r = |r: Option<rust_decimal::Decimal>| {
+            r.map(|r| format!(" ({}R)", format::ratio(r.round_dp(2))))
+                .unwrap_or_default()
+        };
+        self.extremes = vec![
+            Marker {
+                at: PlotPoint::new(x_of(x.best.at) + half, f(x.best.price)),
+                radius: 5.0,
+                kind: MarkerKind::Exit,
+                description: format!(
+                    "Best moment: {} in the bar of {}\nMFE {}{}",
+                    format::price(x.best.price, dp),
+                    when(x.best.at),
+                    format::price(x.mfe, dp),
+                    in_r(x.mfe_r)
+                ),
+            },
+            Marker {
+                at: PlotPoint::new(x_of(x.worst.at) + half, f(x.worst.price)),
+                radius: 5.0,
+                kind: MarkerKind::Exit,
+                description: format!(
+                    "Worst moment: {} in the bar of {}\nMAE {}{}",
+                    format::price(x.worst.price, dp),
+                    when(x.worst.at),
+                    format::price(x.mae, dp),
+                    in_r(x.mae_r)
+                ),
+            },
+        ];
+        let trade_end = match market.bars.as_ref().and_then(|b| b.bars.last()) {
+            Some(last) if trade_is_open(trade) => x_of(last.start) + bars.length as f64,
+            _ => last_x,
+        };
+        for exit in &x.exits {
+            let Some(event) = trade.events.get(exit.event) else {
+                continue;
+            };
+            let from = x_of(event.at.timestamp());
+            if let Some(best) = exit.best {
+                self.after_best.push([
+                    PlotPoint::new(from, f(best.price)),
+                    PlotPoint::new(trade_end, f(best.price)),
+                ]);
+            }
+            if let Some(worst) = exit.worst {
+                self.after_worst.push([
+                    PlotPoint::new(from, f(worst.price)),
+                    PlotPoint::new(trade_end, f(worst.price)),
+                ]);
+            }
+        }
+        self
+    }
+
+    /// What the hover label says for the best or worst moment at `at`.
+    fn describe_extreme(&self, at: PlotPoint) -> Option<&str> {
+        self.extremes
+            .iter()
+            .find(|m| m.at.x == at.x && m.at.y == at.y)
+            .map(|m| m.description.as_str())
+    }
+
     /// The lowest and highest price drawn.
     pub fn price_range(&self) -> (f64, f64) {
         let prices = self
@@ -263,6 +424,18 @@ impl ChartData {
 
 /// The legend of the disciplined twin's series.
 pub const TWIN_LEGEND: &str = "Without broken adds";
+/// Whether the trade is still open.
+fn trade_is_open(trade: &Trade) -> bool {
+    let mut open = rust_decimal::Decimal::ZERO;
+    for event in &trade.events {
+        match event.kind {
+            EventKind::Entry(fill) => open += fill.qty,
+            EventKind::Exit(fill) => open -= fill.qty,
+            EventKind::Stop { .. } | EventKind::Target { .. } => {}
+        }
+    }
+    open > rust_decimal::Decimal::ZERO
+}
 
 /// Draws the chart of a trade: the price plot and the open quantity below it.
 pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height: f32) {
@@ -333,6 +506,7 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
                 ..
             } => data
                 .describe(plot_name, *position)
+                .or_else(|| data.describe_extreme(*position))
                 .map(str::to_owned)
                 .or_else(|| {
                     Some(format!(
@@ -344,6 +518,78 @@ pub fn chart_ui(ui: &mut Ui, data: &ChartData, zone: &Zone, id: egui::Id, height
             egui_plot::HoverPosition::Elsewhere { .. } => None,
         })
         .show(ui, |plot| {
+            if !data.candles.x.is_empty() {
+                // Only the bars in view, from the window loaded with the trade.
+                let bounds = plot.plot_bounds();
+                let (up, down) = if dark {
+                    (
+                        Color32::from_rgb(70, 150, 100),
+                        Color32::from_rgb(170, 80, 80),
+                    )
+                } else {
+                    (
+                        Color32::from_rgb(120, 190, 140),
+                        Color32::from_rgb(215, 130, 130),
+                    )
+                };
+                let boxes = data
+                    .candles
+                    .visible(bounds.min()[0], bounds.max()[0], MAX_CANDLES)
+                    .into_iter()
+                    .map(|(x, [o, h, l, c], width)| {
+                        let color = if c >= o { up } else { down };
+                        BoxElem::new(x, BoxSpread::new(l, o.min(c), c, o.max(c), h))
+                            .box_width(width * 0.7)
+                            .whisker_width(0.0)
+                            .fill(color.gamma_multiply(0.6))
+                            .stroke(egui::Stroke::new(1.0, color))
+                    })
+                    .collect();
+                plot.box_plot(
+                    BoxPlot::new(data.candles.label.clone(), boxes)
+                        .color(up)
+                        .allow_hover(false),
+                );
+            }
+            for level in &data.after_best {
+                plot.line(
+                    Line::new("Best after a partial exit", PlotPoints::Borrowed(level))
+                        .color(target_color)
+                        .style(LineStyle::dotted_dense())
+                        .allow_band(false)
+                        .width(1.5),
+                );
+            }
+            for level in &data.after_worst {
+                plot.line(
+                    Line::new("Worst after a partial exit", PlotPoints::Borrowed(level))
+                        .color(stop_color.gamma_multiply(0.8))
+                        .style(LineStyle::dotted_dense())
+                        .allow_band(false)
+                        .width(1.5),
+                );
+            }
+            for (marker, shape, name) in data
+                .extremes
+                .iter()
+                .zip([
+                    (MarkerShape::Up, "Best moment"),
+                    (MarkerShape::Down, "Worst moment"),
+                ])
+                .map(|(m, (shape, name))| (m, shape, name))
+            {
+                plot.points(
+                    Points::new(name, PlotPoints::Borrowed(std::slice::from_ref(&marker.at)))
+                        .shape(shape)
+                        .filled(true)
+                        .color(if name == "Best moment" {
+                            target_color
+                        } else {
+                            stop_color
+                        })
+                        .radius(marker.radius),
+                );
+            }
             plot.line(
                 Line::new("", PlotPoints::Borrowed(&data.fills))
                     .color(fill_color)

@@ -34,6 +34,8 @@ struct Cached {
     steps: Vec<Step>,
     chart: ChartData,
     twin: crate::analysis::twin::Twin,
+    /// Whether the chart holds the market's bars (read for this trade and revision).
+    with_market: bool,
 }
 
 impl TradeDetail {
@@ -47,14 +49,26 @@ impl TradeDetail {
             });
             return commands;
         };
+        let market = view
+            .market
+            .filter(|m| m.id == row.id && m.revision == view.trades.revision());
+        if market.is_none() {
+            commands.push(Command::LoadBars(row.id));
+        }
         let stale = self.cached.as_ref().is_none_or(|c| {
-            c.id != row.id || c.revision != view.trades.revision() || &c.zone != view.zone
+            c.id != row.id
+                || c.revision != view.trades.revision()
+                || &c.zone != view.zone
+                || c.with_market != market.is_some()
         });
         if stale {
             let (analysis, steps) = analyze_with_steps(&row.trade, view.rule_settings);
             let twin = crate::analysis::twin::twin(&row.trade, &analysis);
-            let chart = ChartData::new(&row.trade, &steps, view.zone)
+            let mut chart = ChartData::new(&row.trade, &steps, view.zone)
                 .with_twin(&row.trade, &twin, view.zone);
+            if let Some(market) = market {
+                chart = chart.with_market(&row.trade, market, view.zone);
+            }
             self.cached = Some(Cached {
                 id: row.id,
                 revision: view.trades.revision(),
@@ -63,6 +77,7 @@ impl TradeDetail {
                 steps,
                 chart,
                 twin,
+                with_market: market.is_some(),
             });
         }
         let Some(cached) = &self.cached else {

@@ -20,6 +20,7 @@
 //! - [`shell`]: the window around them: top and status bars, modals,
 //!   dropped files and keyboard shortcuts.
 
+pub mod bars_settings;
 pub mod chart;
 pub mod coaching;
 pub mod detail;
@@ -30,6 +31,7 @@ pub mod import;
 pub mod list;
 pub mod planner;
 pub mod playbooks;
+pub mod market_review;
 pub mod review;
 pub mod settings;
 pub mod shell;
@@ -119,6 +121,12 @@ pub enum Command {
     /// Take a picture of the window, ask where to save this part of it (in
     /// points), and save it there as a PNG image.
     SaveDashboard(egui::Rect),
+    /// Read the price bars around a trade for its chart (a worker job).
+    LoadBars(TradeId),
+    /// Measure every trade against its price bars, for the review (a worker job).
+    LoadExcursions,
+    /// Save the map of trade symbols to price bars symbols.
+    SetBarsSymbols(std::collections::BTreeMap<String, String>),
 }
 
 /// What the main area shows.
@@ -185,6 +193,10 @@ pub struct ViewContext<'a> {
     pub busy: bool,
     /// Starts work off the UI thread (the review's statistics).
     pub spawn: crate::model::Spawner,
+    /// The price bars last read around a trade, for its chart.
+    pub market: Option<&'a crate::model::market::TradeMarket>,
+    /// Every trade against its bars, as last computed, for the review.
+    pub excursions: Option<&'a crate::model::market::MarketExcursions>,
 }
 
 /// The colour for a score: green when clean, amber, then red.

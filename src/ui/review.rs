@@ -729,6 +729,8 @@ impl ReviewPanel {
                 ui.separator();
                 commands.extend(scale_out_chart(ui, self, cache));
                 ui.separator();
+                commands.extend(super::market_review::market_section(ui, view));
+                ui.separator();
                 distributions(ui, cache);
                 ui.separator();
                 breakdown_tables(ui, cache);

@@ -28,6 +28,8 @@ pub struct SettingsPanel {
     focus_new_multiplier: bool,
     /// The setups' playbooks, as edited.
     playbooks: super::playbooks::PlaybookEditor,
+    /// The map of trade symbols to price bars symbols.
+    bars_symbols: super::bars_settings::BarsSymbolsEditor,
 }
 
 /// One row of the multiplier table, checked: the symbol and the multiplier,
@@ -102,7 +104,19 @@ impl SettingsPanel {
             saved_multipliers: Multipliers::new(),
             focus_new_multiplier: false,
             playbooks: super::playbooks::PlaybookEditor::new(rules),
+            bars_symbols: Default::default(),
         }
+    }
+
+    /// The panel with the journal's map of trade symbols to bars symbols.
+    pub fn with_bars_symbols(mut self, map: &std::collections::BTreeMap<String, String>) -> Self {
+        self.set_bars_symbols(map);
+        self
+    }
+
+    /// The journal's map of trade symbols to bars symbols was read or saved.
+    pub fn set_bars_symbols(&mut self, map: &std::collections::BTreeMap<String, String>) {
+        self.bars_symbols = super::bars_settings::BarsSymbolsEditor::new(map);
     }
 
     /// The panel with the journal's import multipliers in its table.
@@ -225,6 +239,8 @@ impl SettingsPanel {
         });
         ui.separator();
         self.multipliers_ui(ui, &mut commands);
+        ui.separator();
+        commands.extend(self.bars_symbols.ui(ui));
         ui.add_space(10.0);
         if ui.button("Close settings").clicked() {
             commands.push(Command::Show(super::View::Detail));
