@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod analysis;
+mod breakdowns;
 mod cli;
 mod currencies;
 mod domain;

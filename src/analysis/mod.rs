@@ -9,10 +9,13 @@
 //!   [`analyze_with_steps`] also returns the position after every event.
 //! - [`RuleSettings`] holds the penalty weights and the risk tolerance.
 //! - [`format`](mod@format) writes numbers for people and for files.
+//! - [`breakdown`] breaks the journal down by tag, account, weekday, hour
+//!   and holding time, and gives the median and histogram of R and the calendar.
 //! - [`stats`] sums analysed trades up into journal statistics;
 //!   [`stats::analyze_all`] analyses a whole journal in parallel.
 //! - [`generate`] makes up a deterministic journal for benchmarks and demos.
 
+pub mod breakdown;
 pub mod format;
 pub mod generate;
 mod rules;

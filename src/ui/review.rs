@@ -13,10 +13,19 @@
 //! currencies' totals smaller beneath, and the money charts show it until
 //! another currency is chosen.
 //!
+//! Beside them: the R-multiples' median and histogram with the trades whose
+//! initial risk is tiny ([`breakdowns::robust_r`]), the calendar of days
+//! ([`calendar`]), and the breakdowns by tag, account, weekday, hour,
+//! holding time and adds ([`breakdowns::tables`]), whose rows and days
+//! filter the list when clicked.
+//!
 //! Its Statements section lists the checks kept with imports of files that
 //! state their own total: the statement's figure, the journal's as at the
 //! import, and the journal's for the same trades as it holds them now
 //! ([`StatementNow`], computed with the statistics, whatever the filter).
+
+pub mod breakdowns;
+pub mod calendar;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -217,6 +226,8 @@ pub struct ReviewPanel {
     pending: Option<(Inputs, Receiver<Cache>)>,
     export: Option<Receiver<String>>,
     message: Option<String>,
+    /// The calendar's mode and the month or year it shows.
+    calendar: calendar::Calendar,
 }
 
 /// At most this many scale-out bars are drawn; beyond it, each bar stands
@@ -680,6 +691,48 @@ impl ReviewPanel {
         }
     }
 
+    /// The review shown, as the self-contained HTML page that Export HTML…
+    /// saves, once computed.
+    pub fn html(&self) -> Option<String> {
+        let cache = self.cache.as_ref()?;
+        let about = crate::html_report::About {
+            title: "Tranche review".to_owned(),
+            lines: vec![
+                format!(
+                    "Trades: {}",
+                    crate::html_report::describe_filter(&cache.inputs.filter)
+                ),
+                format!("Written {}", chrono::Local::now().format("%Y-%m-%d %H:%M")),
+            ],
+        };
+        Some(crate::html_report::html_report(
+            &cache.stats,
+            cache.currency.as_deref(),
+            &about,
+        ))
+    }
+
+    fn start_html_export(&mut self, ctx: &egui::Context) {
+        let Some(page) = self.html() else {
+            return;
+        };
+        let (tx, rx) = channel();
+        let ctx = ctx.clone();
+        self.export = Some(rx);
+        let spawned = std::thread::Builder::new()
+            .name("review-html".to_owned())
+            .spawn(move || {
+                let message = save_with_dialog(SaveKind::Html, "tranche-review", |path| {
+                    crate::files::write_atomically(path, page.as_bytes()).map_err(|e| e.to_string())
+                });
+                let _ = tx.send(message);
+                ctx.request_repaint();
+            });
+        if spawned.is_err() {
+            self.export = None;
+        }
+    }
+
     /// Draws the dashboard; returns what the user asked for.
     pub fn ui(&mut self, ui: &mut Ui, view: &ViewContext<'_>) -> Vec<Command> {
         let mut commands = Vec::new();
@@ -701,6 +754,13 @@ impl ReviewPanel {
                 .clicked()
             {
                 self.start_export(ui.ctx());
+            }
+            if ui
+                .add_enabled(self.export.is_none(), egui::Button::new("Export HTML…"))
+                .on_hover_text("Save the whole review, with its charts, as one web page to share")
+                .clicked()
+            {
+                self.start_html_export(ui.ctx());
             }
             if ui
                 .add_enabled(self.export.is_none(), egui::Button::new("Save PNG…"))
@@ -735,6 +795,8 @@ impl ReviewPanel {
             }
             return commands;
         }
+        // Out of `self` while the dashboard draws, which borrows the rest of it.
+        let mut calendar = std::mem::take(&mut self.calendar);
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .show(ui, |ui| {
@@ -742,9 +804,18 @@ impl ReviewPanel {
                 ui.set_max_width(ui.available_width());
                 cards(ui, cache);
                 ui.separator();
+                commands.extend(breakdowns::robust_r(ui, &cache.stats.breakdowns.robust_r));
+                ui.separator();
                 commands.extend(equity_charts(ui, self, cache));
                 ui.separator();
                 monthly_chart(ui, cache);
+                ui.separator();
+                commands.extend(calendar.ui(
+                    ui,
+                    &cache.stats.breakdowns.calendar,
+                    cache.currency.as_deref(),
+                    view.filter,
+                ));
                 ui.separator();
                 rule_cost_chart(ui, cache);
                 ui.separator();
@@ -753,6 +824,8 @@ impl ReviewPanel {
                 distributions(ui, cache);
                 ui.separator();
                 breakdown_tables(ui, cache);
+                ui.separator();
+                commands.extend(breakdowns::tables(ui, &cache.stats.breakdowns, view.filter));
                 if !cache.statements.is_empty() {
                     ui.separator();
                     statements_table(ui, cache, view.zone);
@@ -762,6 +835,7 @@ impl ReviewPanel {
                     cache.stats.trades, cache.took_ms
                 ));
             });
+        self.calendar = calendar;
         commands
     }
 
@@ -807,6 +881,8 @@ enum SaveKind {
     Csv,
     /// The dashboard as a PNG image.
     Png,
+    /// The review as a self-contained HTML page.
+    Html,
 }
 
 impl SaveKind {
@@ -814,6 +890,7 @@ impl SaveKind {
         match self {
             SaveKind::Csv => "csv",
             SaveKind::Png => "png",
+            SaveKind::Html => "html",
         }
     }
 }
@@ -834,6 +911,7 @@ fn save_with_dialog(
     let (title, filter) = match kind {
         SaveKind::Csv => ("Export the statistics", "CSV"),
         SaveKind::Png => ("Save the dashboard as an image", "PNG image"),
+        SaveKind::Html => ("Save the review as a web page", "HTML page"),
     };
     let started = Instant::now();
     let chosen = rfd::FileDialog::new()
@@ -869,7 +947,7 @@ fn fallback_dir(kind: SaveKind) -> Option<PathBuf> {
     let dirs = directories::UserDirs::new()?;
     let preferred = match kind {
         SaveKind::Png => dirs.picture_dir(),
-        SaveKind::Csv => dirs.document_dir(),
+        SaveKind::Csv | SaveKind::Html => dirs.document_dir(),
     };
     Some(
         preferred
@@ -1021,7 +1099,7 @@ fn cards(ui: &mut Ui, cache: &Cache) {
         "-".to_owned()
     };
     // The net P&L card (`None`) leads; then title, figures, sample size.
-    let cards: [Option<Figures<'_>>; 9] = [
+    let cards: [Option<Figures<'_>>; 10] = [
         None,
         Some((
             "Trades",
@@ -1037,6 +1115,13 @@ fn cards(ui: &mut Ui, cache: &Cache) {
             "Expectancy (R)",
             vec![shown_as(&p.expectancy_r, |r| price(r, 2))],
             Some(p.r_trades),
+        )),
+        Some((
+            "Median R",
+            vec![shown_as(&r.breakdowns.r_distribution.median_r, |r| {
+                price(r, 2)
+            })],
+            None,
         )),
         Some(("Expectancy", money_lines(&p.expectancy), None)),
         Some(("Profit factor", ratio_lines(&p.profit_factor), None)),
@@ -1568,25 +1653,17 @@ fn breakdown_table(ui: &mut Ui, id: &str, title: &str, rows: &BTreeMap<String, B
             let name = if name.is_empty() { "(none)" } else { name };
             ui.label(name);
             ui.label(b.trades.to_string());
-            ui.label(
-                b.win_rate
-                    .map_or("-".to_owned(), crate::analysis::format::ratio),
-            );
-            ui.label(
-                b.expectancy_r
-                    .map_or("-".to_owned(), crate::analysis::format::ratio),
-            );
+            use crate::analysis::format::{money_for_people, percent, price};
+            ui.label(b.win_rate.map_or("-".to_owned(), percent));
+            ui.label(b.expectancy_r.map_or("-".to_owned(), |r| price(r, 2)));
             ui.label(
                 b.expectancy
                     .iter()
-                    .map(|(c, v)| format!("{} {c}", crate::analysis::format::money(*v)))
+                    .map(|(c, v)| money_for_people(*v, c))
                     .collect::<Vec<_>>()
                     .join(", "),
             );
-            ui.label(
-                b.mean_score
-                    .map_or("-".to_owned(), crate::analysis::format::ratio),
-            );
+            ui.label(b.mean_score.map_or("-".to_owned(), |s| price(s, 0)));
             small_sample(ui, b.trades);
             ui.end_row();
         }
