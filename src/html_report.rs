@@ -44,7 +44,7 @@ h1 { margin-bottom: 4px; } h2 { margin-top: 32px; border-bottom: 1px solid #d8de
 .card .title { color: #57606a; font-size: 12px; } .card .value { font-size: 20px; font-weight: 600; }
 .card .note, .note { color: #9a6700; font-size: 12px; }
 table { border-collapse: collapse; background: #fff; margin: 8px 0 16px; font-size: 14px; }
-th, td { border: 1px solid #d8dee4; padding: 4px 8px; text-align: right; }
+th, td { border: 1px solid #d8dee4; padding: 4px 8px; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; }
 th { background: #f0f3f6; }
 .pos { color: #1a7f37; } .neg { color: #cf222e; }
@@ -54,6 +54,8 @@ svg { max-width: 100%; height: auto; background: #fff; border: 1px solid #d8dee4
 .calendar td .s { float: right; border-radius: 8px; padding: 0 5px; color: #fff; font-size: 11px; }
 .heat td { width: 11px; height: 11px; padding: 0; border: 1px solid #fff; }
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 12px; }
+.grid2 > div { overflow-x: auto; }
+.wide { overflow-x: auto; }
 footer { color: #57606a; margin: 32px 0; font-size: 12px; }
 ";
 
@@ -181,6 +183,25 @@ const GRID: RGBColor = RGBColor(234, 238, 242);
 /// At most this many points of an equity curve are drawn.
 const MAX_POINTS: usize = 1500;
 
+/// A figure on a chart's axis: whole, thousands grouped (`45,000`); to two
+/// places below ten (`2.50`).
+fn axis_figure(y: f64) -> String {
+    if y.abs() >= 10.0 || y == 0.0 {
+        crate::analysis::format::grouped_to(Decimal::from(y.round() as i64), 0)
+    } else {
+        format!("{y:.2}")
+    }
+}
+
+/// A count on a chart's axis: whole numbers only.
+fn axis_count(y: f64) -> String {
+    if (y - y.round()).abs() < 1e-9 {
+        format!("{y:.0}")
+    } else {
+        String::new()
+    }
+}
+
 /// A line chart of `(x, y)` points with x a Unix time in seconds.
 fn line_chart(points: &[(f64, f64)], y_name: &str) -> Markup {
     let step = points.len().div_ceil(MAX_POINTS).max(1);
@@ -210,13 +231,15 @@ fn line_chart(points: &[(f64, f64)], y_name: &str) -> Markup {
                 .map(|t| t.date_naive().to_string())
                 .unwrap_or_default()
         };
-        let y_label = |y: &f64| format!("{y:.2}");
+        let y_label = |y: &f64| axis_figure(*y);
         chart
             .configure_mesh()
             .x_labels(7)
             .x_label_formatter(&date)
             .y_label_formatter(&y_label)
             .y_desc(y_name.as_str())
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 14))
             .light_line_style(GRID)
             .bold_line_style(GRID)
             .draw()
@@ -236,7 +259,12 @@ fn line_chart(points: &[(f64, f64)], y_name: &str) -> Markup {
 
 /// A bar chart: one bar per `(name, value, colour)`, each `highlight` drawn
 /// stacked on top of its bar in orange.
-fn bar_chart(bars: &[(String, f64, RGBColor)], highlight: &[f64], y_name: &str) -> Markup {
+fn bar_chart(
+    bars: &[(String, f64, RGBColor)],
+    highlight: &[f64],
+    y_name: &str,
+    y_figure: fn(f64) -> String,
+) -> Markup {
     let bars = bars.to_vec();
     let highlight = highlight.to_vec();
     let y_name = y_name.to_owned();
@@ -262,7 +290,7 @@ fn bar_chart(bars: &[(String, f64, RGBColor)], highlight: &[f64], y_name: &str) 
             }
             names.get(i as usize).cloned().unwrap_or_default()
         };
-        let y_label = |y: &f64| format!("{y:.2}");
+        let y_label = |y: &f64| y_figure(*y);
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -270,6 +298,8 @@ fn bar_chart(bars: &[(String, f64, RGBColor)], highlight: &[f64], y_name: &str) 
             .x_label_formatter(&name)
             .y_label_formatter(&y_label)
             .y_desc(y_name.as_str())
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 14))
             .light_line_style(GRID)
             .bold_line_style(GRID)
             .draw()
@@ -336,7 +366,7 @@ fn monthly_section(stats: &JournalStats, currency: Option<&str>) -> Markup {
     html! {
         h2 { "By month" }
         p { "Net P&L in " (currency) " of the trades closed each month." }
-        (bar_chart(&bars, &[], currency))
+        (bar_chart(&bars, &[], currency, axis_figure))
         table {
             tr { th { "Month" } th { "Trades" } th { "Mean score" } th { "Net P&L" } }
             @for m in &stats.monthly {
@@ -372,7 +402,7 @@ fn robust_section(stats: &JournalStats) -> Markup {
             ", median R " (or_dash(r.median_r, |v| price(v, 2)))
             ", over " (r.r_trades) " closed trades with a stop. Bars of half an R; orange: trades with a tiny initial risk."
         }
-        (bar_chart(&bars, &tiny, "trades"))
+        (bar_chart(&bars, &tiny, "trades", axis_count))
         @if !r.tiny.is_empty() {
             p.note {
                 (r.tiny.len()) " trades risked less than 0.05% of their entry's value: their R says little and can drive the mean. Without them: mean R "
@@ -470,7 +500,7 @@ fn month_table(month: NaiveDate, days: &BTreeMap<NaiveDate, &Day>, currency: &st
                         @if *trades > 0 {
                             span.p class=(sign_class(*total)) { (money_for_people(*total, currency)) }
                             br;
-                            span.d { (trades) " trades" }
+                            span.d { (trades) (if *trades == 1 { " trade" } else { " trades" }) }
                         }
                     }
                 }
@@ -592,15 +622,17 @@ fn breakdown_section(stats: &JournalStats) -> Markup {
     html! {
         h2 { "Breakdowns" }
         p { "Each row: trades, winners among the closed, mean R and mean net P&L per closed trade, mean score, and the share of trades that broke a rule." }
-        div.grid2 {
-            div { h3 { "By setup" } (setup_rows(&stats.by_setup)) }
-            div { h3 { "By market condition" } (setup_rows(&stats.by_condition)) }
-            div { h3 { "By tag" } (group_rows(b.by_tag.iter().map(|(k, g)| (k.clone(), g)).collect())) }
-            div { h3 { "By account" } (group_rows(b.by_account.iter().map(|(k, g)| (k.clone(), g)).collect())) }
-            div { h3 { "By weekday of entry" } (group_rows(named(WEEKDAYS.map(str::to_owned).to_vec(), &b.by_weekday))) }
-            div { h3 { "By holding time" } (group_rows(named(HoldingTime::ALL.map(|h| h.title().to_owned()).to_vec(), &b.by_holding_time))) }
-            div { h3 { "By number of adds" } (group_rows(named(ADDS.map(str::to_owned).to_vec(), &b.by_adds))) }
-            div { h3 { "By hour of entry" } (group_rows(named((0..24).map(|h| format!("{h:02}:00")).collect(), &b.by_hour))) }
+        @for (title, table) in [
+            ("By tag", group_rows(b.by_tag.iter().map(|(k, g)| (k.clone(), g)).collect())),
+            ("By account", group_rows(b.by_account.iter().map(|(k, g)| (k.clone(), g)).collect())),
+            ("By weekday of entry", group_rows(named(WEEKDAYS.map(str::to_owned).to_vec(), &b.by_weekday))),
+            ("By hour of entry", group_rows(named((0..24).map(|h| format!("{h:02}:00")).collect(), &b.by_hour))),
+            ("By holding time", group_rows(named(HoldingTime::ALL.map(|h| h.title().to_owned()).to_vec(), &b.by_holding_time))),
+            ("By number of adds", group_rows(named(ADDS.map(str::to_owned).to_vec(), &b.by_adds))),
+            ("By setup", setup_rows(&stats.by_setup)),
+            ("By market condition", setup_rows(&stats.by_condition)),
+        ] {
+            div.wide { h3 { (title) } (table) }
         }
     }
 }
