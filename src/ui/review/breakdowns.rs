@@ -270,6 +270,7 @@ pub fn robust_r(ui: &mut Ui, r: &RobustR) -> Vec<Command> {
             .allow_drag(false)
             .allow_zoom(false)
             .legend(Legend::default().position(Corner::RightTop))
+            .x_grid_spacer(egui_plot::uniform_grid_spacer(|_| [1.0, 2.0, 4.0]))
             .x_axis_formatter(move |mark, _| {
                 let i = mark.value.round();
                 if (mark.value - i).abs() > 1e-6 || i < 0.0 {

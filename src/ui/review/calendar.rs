@@ -50,6 +50,12 @@ fn add_months(month: NaiveDate, delta: i32) -> NaiveDate {
         .unwrap_or(month)
 }
 
+/// An amount for a calendar cell: to the currency's minor unit, thousands
+/// grouped, without the currency (the calendar names it once).
+fn figure(value: Decimal, currency: &str) -> String {
+    crate::analysis::format::grouped_to(value, crate::analysis::format::minor_unit(currency))
+}
+
 /// A day's net P&L in `currency`, if it closed a trade in it.
 fn net_in(day: &Day, currency: Option<&str>) -> Option<Decimal> {
     currency.and_then(|c| day.net_pnl.get(c).copied())
@@ -132,6 +138,11 @@ impl Calendar {
         let mut month_total = Decimal::ZERO;
         // Weeks run Monday to Sunday; the grid starts on the Monday on or before the 1st.
         let first = month - Duration::days(i64::from(month.weekday().num_days_from_monday()));
+        // Seven days and the week's total share the panel's width.
+        let cell = egui::vec2(
+            ((ui.available_width() - 8.0 * 6.0) / 8.0).clamp(40.0, 120.0),
+            46.0,
+        );
         egui::Grid::new("review-calendar-month")
             .spacing(egui::vec2(4.0, 4.0))
             .show(ui, |ui| {
@@ -159,22 +170,28 @@ impl Calendar {
                             month_total += net;
                         }
                         week_trades += day.map_or(0, |d| d.trades);
-                        if day_cell(ui, date, day, net, currency) {
+                        if day_cell(ui, cell, date, day, net, currency) {
                             commands.push(Command::SetFilter(filter.on_day(date)));
                         }
                     }
                     ui.vertical(|ui| {
                         if week_trades > 0 {
-                            let text = currency.map_or_else(
-                                || "-".to_owned(),
-                                |c| money_for_people(week_total, c),
+                            let text =
+                                currency.map_or_else(|| "-".to_owned(), |c| figure(week_total, c));
+                            let color = crate::ui::pnl_color(ui, week_total);
+                            ui.add(
+                                egui::Label::new(RichText::new(text).strong().color(color))
+                                    .wrap_mode(egui::TextWrapMode::Extend),
                             );
-                            ui.label(
-                                RichText::new(text)
-                                    .strong()
-                                    .color(crate::ui::pnl_color(ui, week_total)),
+                            let count = if week_trades == 1 {
+                                "1 trade".to_owned()
+                            } else {
+                                format!("{week_trades} trades")
+                            };
+                            ui.add(
+                                egui::Label::new(RichText::new(count).weak())
+                                    .wrap_mode(egui::TextWrapMode::Extend),
                             );
-                            ui.weak(format!("{week_trades} trades"));
                         }
                     });
                     ui.end_row();
@@ -229,12 +246,14 @@ impl Calendar {
             .unwrap_or_default();
         let first = jan1 - Duration::days(i64::from(jan1.weekday().num_days_from_monday()));
         let weeks = ((next_jan1 - first).num_days() + 6) / 7;
-        let size = egui::vec2(12.0, 12.0);
+        // The weeks and the weekdays' names share the panel's width.
+        let side = ((ui.available_width() - 30.0) / weeks as f32 - 2.0).clamp(4.0, 14.0);
+        let size = egui::vec2(side, side);
         ui.horizontal_top(|ui| {
             ui.spacing_mut().item_spacing = egui::vec2(2.0, 2.0);
             ui.vertical(|ui| {
                 for name in ["Mon", "", "Wed", "", "Fri", "", "Sun"] {
-                    let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
+                    let (rect, _) = ui.allocate_exact_size(egui::vec2(26.0, side), Sense::hover());
                     ui.painter().text(
                         rect.right_center(),
                         egui::Align2::RIGHT_CENTER,
@@ -316,12 +335,12 @@ fn day_text(
 /// Draws one day of the month grid; returns whether it was clicked.
 fn day_cell(
     ui: &mut Ui,
+    size: egui::Vec2,
     date: NaiveDate,
     day: Option<&Day>,
     net: Option<Decimal>,
     currency: Option<&str>,
 ) -> bool {
-    let size = egui::vec2(96.0, 46.0);
     let sense = if day.is_some() {
         Sense::click()
     } else {
@@ -351,14 +370,14 @@ fn day_cell(
         ui.visuals().weak_text_color(),
     );
     if let Some(day) = day {
-        let figure = match (net, currency) {
-            (Some(v), Some(c)) => money_for_people(v, c),
+        let shown = match (net, currency) {
+            (Some(v), Some(c)) => figure(v, c),
             _ => format!("{} open", day.trades - day.closed),
         };
         painter.text(
             rect.center_bottom() + egui::vec2(0.0, -4.0),
             egui::Align2::CENTER_BOTTOM,
-            figure,
+            shown,
             egui::FontId::proportional(12.0),
             text,
         );
