@@ -613,7 +613,7 @@ pub fn report_text(stats: &JournalStats) -> String {
             "  {}  {:>6} trades  mean score {:<8}  net {}",
             m.month,
             m.trades,
-            m.mean_score,
+            places_text(&Some(m.mean_score.clone()), 0),
             money_text(&m.net_pnl)
         );
     }

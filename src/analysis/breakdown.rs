@@ -28,11 +28,12 @@
 //! This module is pure, and like [`super::stats`] sums a large journal in
 //! parts on every core.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Weekday};
+use fnv::FnvHashMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -423,8 +424,8 @@ struct RPoint {
 /// The sums of one part of the journal.
 #[derive(Debug, Default)]
 struct Part<'a> {
-    by_tag: HashMap<&'a str, Sum<'a>>,
-    by_account: HashMap<&'a str, Sum<'a>>,
+    by_tag: FnvHashMap<&'a str, Sum<'a>>,
+    by_account: FnvHashMap<&'a str, Sum<'a>>,
     by_weekday: [Sum<'a>; 7],
     by_hour: Vec<Sum<'a>>,
     by_holding_time: [Sum<'a>; 6],
@@ -503,15 +504,17 @@ impl<'a> Part<'a> {
         }
         if let (true, Some(r)) = (facts.closed, facts.r) {
             let tiny = match (analysis.initial_risk, notional(item)) {
-                (Some(risk), Some(notional)) if notional > Decimal::ZERO => {
-                    let share = risk / notional;
-                    (share < TINY_RISK_SHARE).then(|| TinyRisk {
+                // Compared by a product: a quotient only for the few that are tiny.
+                (Some(risk), Some(notional))
+                    if notional > Decimal::ZERO && risk < notional * TINY_RISK_SHARE =>
+                {
+                    Some(TinyRisk {
                         id: item.id,
                         symbol: trade.symbol.clone(),
                         r_multiple: analysis.r_multiple.unwrap_or(r),
                         initial_risk: risk,
                         notional,
-                        risk_share: share,
+                        risk_share: risk / notional,
                     })
                 }
                 _ => None,
@@ -616,7 +619,7 @@ fn robust_r(points: &[RPoint], mut tiny: Vec<TinyRisk>) -> RobustR {
 }
 
 fn finish(part: Part<'_>) -> Breakdowns {
-    let keyed = |map: HashMap<&str, Sum<'_>>| -> BTreeMap<String, GroupStats> {
+    let keyed = |map: FnvHashMap<&str, Sum<'_>>| -> BTreeMap<String, GroupStats> {
         map.into_iter()
             .map(|(key, sum)| (key.to_owned(), sum.stats()))
             .collect()
