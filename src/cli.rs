@@ -71,6 +71,10 @@ pub struct ReportArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Write the whole review as one self-contained HTML page with its
+    /// charts to this file, instead of printing the report.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Which trades to count.
     #[command(flatten)]
     pub filter: FilterArgs,
@@ -256,7 +260,28 @@ fn report(args: &ReportArgs, journal_path: &Path, out: &mut dyn Write) -> Result
     let analysed = stats::pair(&trades, &analyses);
     let filter = Filter::from(args.filter.clone());
     let journal_stats = stats::journal_stats(&analysed, &filter, &settings);
-    if args.json {
+    if let Some(path) = &args.html {
+        let about = crate::html_report::About {
+            title: "Tranche review".to_owned(),
+            lines: vec![
+                format!("Journal: {}", journal_path.display()),
+                format!("Trades: {}", crate::html_report::describe_filter(&filter)),
+                format!("Written {}", chrono::Local::now().format("%Y-%m-%d %H:%M")),
+            ],
+        };
+        let page = crate::html_report::html_report(&journal_stats, None, &about);
+        crate::files::write_atomically(path, page.as_bytes()).map_err(|source| CliError::File {
+            action: "write",
+            path: path.clone(),
+            source,
+        })?;
+        writeln!(
+            out,
+            "Wrote the review of {} trades to {}",
+            journal_stats.trades,
+            path.display()
+        )?;
+    } else if args.json {
         let json = report::report_json(&journal_stats);
         // Serializing a `serde_json::Value` to a string cannot fail.
         let text = serde_json::to_string_pretty(&json).unwrap_or_default();

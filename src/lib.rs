@@ -12,6 +12,7 @@
 //! - [`market`]: a trade's price bars in the journal, and its excursions against them.
 //! - [`views`]: trades with their analysis as the command line prints them.
 //! - [`report`]: journal statistics as JSON and text for `tranche report`.
+//! - [`html_report`]: the review as one self-contained HTML page with its charts.
 //! - [`cli`]: the command line (`tranche import`, `export`, `trades`, `show`, `report`).
 //! - [`model`]: the app's state as its panels see it, shared by `app` and `ui`.
 //! - [`app`]: the desktop app: the loaded journal, a worker thread for I/O
@@ -24,6 +25,7 @@ pub mod app;
 pub mod cli;
 pub mod domain;
 pub mod files;
+pub mod html_report;
 pub mod import;
 pub mod interchange;
 pub mod market;

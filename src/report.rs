@@ -7,6 +7,10 @@
 //! places ([`ratio`]). Counts stay numbers. [`FilterArgs`] is the
 //! command line's view of a [`Filter`].
 //!
+//! The breakdowns by tag, account, weekday, hour, holding time and adds, the
+//! R-multiples' median and histogram, and the days ([`breakdowns`]) are
+//! exact: their quotients are written in full, nothing rounded.
+//!
 //! The report leads with the journal's main currency
 //! ([`PerformanceReport::main_currency`]: the one with the most closed
 //! trades) and its total net P&L ([`PerformanceReport::net_pnl`]); the text
@@ -20,7 +24,10 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+pub mod breakdowns;
+
 use crate::analysis::Rule;
+use crate::analysis::breakdown::HoldingTime;
 use crate::analysis::format::{exact, ratio};
 use crate::analysis::stats::{Breakdown, Filter, Group, JournalStats, Money};
 use crate::domain::{MarketCondition, Side};
@@ -52,6 +59,21 @@ pub struct FilterArgs {
     /// Only trades that broke this rule (e.g. averaging-down).
     #[arg(long)]
     pub rule: Option<Rule>,
+    /// Only trades with this tag.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Only trades in this account.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Only closed trades held this long: under_5_min, 5_to_60_min, 1_to_4_h,
+    /// same_day, 1_to_5_days or longer.
+    #[arg(long, value_name = "GROUP")]
+    pub holding: Option<HoldingTime>,
+    /// The time zone dates, weekdays and hours are read in, as an IANA name
+    /// such as America/New_York (default: each time as it was recorded, which
+    /// for an imported file is the zone it was imported with).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<chrono_tz::Tz>,
 }
 
 impl From<FilterArgs> for Filter {
@@ -64,6 +86,10 @@ impl From<FilterArgs> for Filter {
             condition,
             side,
             rule,
+            tag,
+            account,
+            holding,
+            tz,
         } = args;
         Filter {
             from,
@@ -73,7 +99,11 @@ impl From<FilterArgs> for Filter {
             condition,
             side,
             rule,
-            zone: None,
+            tag,
+            account,
+            holding,
+            zone: tz,
+            ..Filter::default()
         }
     }
 }
@@ -104,6 +134,10 @@ pub struct Report {
     pub by_condition: BTreeMap<String, BreakdownReport>,
     /// By close month.
     pub monthly: Vec<MonthReport>,
+    /// By tag, account, weekday, hour, holding time and adds; the
+    /// R-multiples; the days: `by_tag`, `by_account`, … at the top level.
+    #[serde(flatten)]
+    pub breakdowns: breakdowns::BreakdownsReport,
 }
 
 /// Results over closed trades.
@@ -351,6 +385,7 @@ impl Report {
                     net_pnl: money(&m.net_pnl),
                 })
                 .collect(),
+            breakdowns: breakdowns::BreakdownsReport::new(&stats.breakdowns),
         }
     }
 }
@@ -578,9 +613,10 @@ pub fn report_text(stats: &JournalStats) -> String {
             "  {}  {:>6} trades  mean score {:<8}  net {}",
             m.month,
             m.trades,
-            m.mean_score,
+            places_text(&Some(m.mean_score.clone()), 0),
             money_text(&m.net_pnl)
         );
     }
+    out.push_str(&breakdowns::text(&stats.breakdowns));
     out
 }

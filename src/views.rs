@@ -71,7 +71,6 @@ pub struct TradeView {
     pub excursion: Option<ExcursionView>,
 }
 
-
 /// The disciplined twin, as written in [`TradeView::twin`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TwinView {

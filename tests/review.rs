@@ -33,7 +33,13 @@ fn samples() -> Vec<(TradeId, Trade)> {
         .collect()
 }
 
+/// The report of `trades` through `filter`, with times read in the zone the
+/// app shows them in (the computer's), as the review reads them.
 fn expected_report(trades: &[(TradeId, Trade)], filter: &Filter) -> serde_json::Value {
+    let filter = &Filter {
+        zone: Zone::Local.calendar(),
+        ..filter.clone()
+    };
     let settings = RuleSettings::default();
     let analyses = analyze_all(trades, &settings, Messages::Skip);
     report_json(&journal_stats(&pair(trades, &analyses), filter, &settings))

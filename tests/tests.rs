@@ -7,6 +7,7 @@ mod analysis;
 mod bars_import;
 mod bars_storage;
 mod bars_ui;
+mod breakdowns;
 mod cli;
 mod currencies;
 mod domain;

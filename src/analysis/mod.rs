@@ -9,6 +9,8 @@
 //!   [`analyze_with_steps`] also returns the position after every event.
 //! - [`RuleSettings`] holds the penalty weights and the risk tolerance.
 //! - [`format`](mod@format) writes numbers for people and for files.
+//! - [`breakdown`] breaks the journal down by tag, account, weekday, hour
+//!   and holding time, and gives the median and histogram of R and the calendar.
 //! - [`stats`] sums analysed trades up into journal statistics;
 //!   [`stats::analyze_all`] analyses a whole journal in parallel.
 //! - [`planner`] answers "how much may I add?" for an open trade.
@@ -20,6 +22,7 @@
 //!   and what the price did after each partial exit.
 //! - [`generate`] makes up a deterministic journal for benchmarks and demos.
 
+pub mod breakdown;
 pub mod excursion;
 pub mod format;
 pub mod generate;

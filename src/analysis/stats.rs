@@ -4,8 +4,10 @@
 //! [`journal_stats`] is pure and makes one pass over the trades (plus a sort
 //! of the closed ones by close time, for the equity curve and drawdown). Its
 //! input is what [`analyze_all`] produces next to the trades; a [`Filter`]
-//! picks the trades by the open date, symbol, setup, market condition, side
-//! or a rule broken.
+//! picks the trades by the open date, symbol, setup, market condition, side,
+//! a rule broken, tag, account, holding time, weekday, hour of entry or
+//! number of adds. The breakdowns by tag, account and time, the R-multiples'
+//! median and the calendar are summed in [`breakdown`].
 //!
 //! Both are made for large journals: a journal is split into one part per
 //! core, each part is analysed or summed on its own thread, and the parts
@@ -22,10 +24,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike, Weekday};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::breakdown::{self, Breakdowns, HoldingTime, adds_group};
 use super::rules::{Rule, RuleSettings};
 use super::trade::{Messages, TradeAnalysis, analyze_with};
 use crate::domain::{MarketCondition, Side, Trade, TradeId};
@@ -78,9 +81,22 @@ pub struct Filter {
     pub side: Option<Side>,
     /// Only trades that broke this rule.
     pub rule: Option<Rule>,
-    /// The zone whose calendar `from` and `to` are dates of; `None` reads
-    /// each trade's open date in the offset it was recorded in. Not part of
-    /// a report's JSON: the command line always reads dates as recorded.
+    /// Only trades with this tag (whole, ignoring case).
+    pub tag: Option<String>,
+    /// Only trades in this account (whole, ignoring case).
+    pub account: Option<String>,
+    /// Only closed trades held this long.
+    pub holding: Option<HoldingTime>,
+    /// Only trades opened on this weekday.
+    pub weekday: Option<Weekday>,
+    /// Only trades opened in this hour (0 to 23).
+    pub hour: Option<u32>,
+    /// Only trades with this many adds (3 stands for 3 or more).
+    pub adds: Option<u32>,
+    /// The zone whose calendar `from` and `to` are dates of, and in which
+    /// weekdays, hours, holding days and the breakdowns read times; `None`
+    /// reads each time in the offset it was recorded in. Not part of a
+    /// report's JSON (`tranche report --tz` sets it).
     #[serde(skip)]
     pub zone: Option<chrono_tz::Tz>,
 }
@@ -109,9 +125,13 @@ impl Filter {
         }
     }
 
-    /// Whether every trade passes.
+    /// Whether every trade passes (whatever the zone).
     pub fn is_empty(&self) -> bool {
-        *self == Filter::default()
+        *self
+            == Filter {
+                zone: self.zone,
+                ..Filter::default()
+            }
     }
 }
 
@@ -150,7 +170,13 @@ impl Matcher<'_> {
             condition,
             side,
             rule,
-            zone: _,
+            tag,
+            account,
+            holding,
+            weekday,
+            hour,
+            adds,
+            zone,
         } = self.filter;
         if from.is_some() || to.is_some() {
             let Some(opened) = analysis.opened_at else {
@@ -178,6 +204,42 @@ impl Matcher<'_> {
             && condition.is_none_or(|c| trade.market_condition == c)
             && side.is_none_or(|s| trade.side == s)
             && rule.is_none_or(|r| analysis.broke(r))
+            && tag.as_deref().is_none_or(|tag| {
+                trade
+                    .tags
+                    .iter()
+                    .any(|t| t.trim().eq_ignore_ascii_case(tag.trim()))
+            })
+            && account
+                .as_deref()
+                .is_none_or(|a| trade.account.trim().eq_ignore_ascii_case(a.trim()))
+            && adds.is_none_or(|n| adds_group(analysis.adds) == adds_group(n))
+            && self.times_match(analysis, *holding, *weekday, *hour, *zone)
+    }
+
+    /// Whether the trade's holding time, weekday and hour of entry are those asked for.
+    fn times_match(
+        &self,
+        analysis: &TradeAnalysis,
+        holding: Option<HoldingTime>,
+        weekday: Option<Weekday>,
+        hour: Option<u32>,
+        zone: Option<chrono_tz::Tz>,
+    ) -> bool {
+        if holding.is_none() && weekday.is_none() && hour.is_none() {
+            return true;
+        }
+        let Some(opened) = analysis.opened_at else {
+            return false;
+        };
+        let at = breakdown::local(opened, zone);
+        weekday.is_none_or(|w| at.weekday() == w)
+            && hour.is_none_or(|h| at.hour() == h)
+            && holding.is_none_or(|h| {
+                analysis
+                    .closed_at
+                    .is_some_and(|closed| HoldingTime::of(opened, closed, zone) == h)
+            })
     }
 }
 
@@ -418,6 +480,9 @@ pub struct JournalStats {
     pub equity_curve: Vec<EquityPoint>,
     /// Every trade with a scale-out, in input order.
     pub scale_out_effects: Vec<ScaleOutPoint>,
+    /// By tag, account, weekday, hour, holding time and adds; the
+    /// R-multiples beside their mean; the calendar ([`breakdown`]).
+    pub breakdowns: Breakdowns,
 }
 
 /// How a trade was scaled in.
@@ -836,7 +901,9 @@ pub fn journal_stats(
     } else {
         Partial::of(trades, filter, settings)
     };
-    finish(partial)
+    let mut stats = finish(partial);
+    stats.breakdowns = breakdown::breakdowns(trades, filter);
+    stats
 }
 
 /// The statistics of the summed-up journal.
@@ -1058,6 +1125,14 @@ mod tests {
             merged.merge(Partial::of(&all[at..], &filter, &settings));
             assert_eq!(finish(merged), whole, "split at {at}");
         }
-        assert_eq!(journal_stats(&all, &filter, &settings), whole);
+        let stats = journal_stats(&all, &filter, &settings);
+        assert_eq!(stats.breakdowns, breakdown::breakdowns(&all, &filter));
+        assert_eq!(
+            JournalStats {
+                breakdowns: Breakdowns::default(),
+                ..stats
+            },
+            whole
+        );
     }
 }

@@ -36,6 +36,8 @@ pub enum SaveKind {
     Csv,
     /// The dashboard as a PNG image.
     Png,
+    /// The review as a self-contained HTML page.
+    Html,
 }
 
 impl SaveKind {
@@ -44,6 +46,7 @@ impl SaveKind {
         match self {
             SaveKind::Csv => "csv",
             SaveKind::Png => "png",
+            SaveKind::Html => "html",
         }
     }
 
@@ -51,18 +54,18 @@ impl SaveKind {
     pub fn stem(self) -> &'static str {
         match self {
             SaveKind::Csv => "tranche-statistics",
-            SaveKind::Png => "tranche-review",
+            SaveKind::Png | SaveKind::Html => "tranche-review",
         }
     }
 
     /// Where a file is saved when no file dialog can be shown: the user's
-    /// pictures folder for an image, documents for a CSV, else the home
+    /// pictures folder for an image, documents for a CSV or a page, else the home
     /// folder; under a name with the time.
     pub fn fallback_path(self) -> Option<PathBuf> {
         let dirs = directories::UserDirs::new()?;
         let preferred = match self {
             SaveKind::Png => dirs.picture_dir(),
-            SaveKind::Csv => dirs.document_dir(),
+            SaveKind::Csv | SaveKind::Html => dirs.document_dir(),
         };
         let dir = preferred
             .filter(|dir| dir.is_dir())
@@ -111,6 +114,7 @@ impl Request {
                 let (title, filter) = match kind {
                     SaveKind::Csv => ("Export the statistics", "CSV"),
                     SaveKind::Png => ("Save the dashboard as an image", "PNG image"),
+                    SaveKind::Html => ("Save the review as a web page", "HTML page"),
                 };
                 Request {
                     title,

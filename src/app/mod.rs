@@ -701,6 +701,15 @@ impl TrancheApp {
                     self.review.saved(None);
                 }
             }
+            Command::SaveReportPage(page) => {
+                let purpose = Purpose::Save {
+                    kind: SaveKind::Html,
+                    contents: Contents::Text(page),
+                };
+                if self.dialogs.open(purpose, ctx).is_err() {
+                    self.review.saved(None);
+                }
+            }
             Command::SaveDashboard(rect) => {
                 let (tx, _) = &self.screenshots;
                 let tx = tx.clone();

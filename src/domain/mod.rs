@@ -12,9 +12,9 @@
 //! every problem it finds as a [`ValidationError`] that names the event and
 //! field at fault.
 
+pub mod bars;
 pub mod imported;
 pub mod playbook;
-pub mod bars;
 mod validate;
 
 use std::fmt;

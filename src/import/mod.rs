@@ -25,8 +25,8 @@
 //! `src/import/FORMATS.md` records, per format, what is read and the choices made
 //! where a broker file is ambiguous.
 
-pub mod commit;
 pub mod bars;
+pub mod commit;
 pub mod das;
 pub mod detect;
 pub mod generic;

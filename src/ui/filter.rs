@@ -1,11 +1,16 @@
-//! The trade filter that the trade list and the review dashboard share: open
-//! dates, symbol, setup, market condition and side. It is drawn once, in a
-//! bar above both, and kept in the app's preferences; a change goes back to
-//! the app as [`Command::SetFilter`].
+//! The trade filter that the trade list, the review dashboard and its
+//! exports share: open dates, symbol, setup, tag, account, market condition,
+//! side and holding time; and, set by clicking a row of the review's
+//! breakdowns, the weekday, hour of entry or number of adds. It is drawn
+//! once, in a bar above both, and kept in the app's preferences; a change
+//! goes back to the app as [`Command::SetFilter`].
 
 use egui::Ui;
 use serde::{Deserialize, Serialize};
 
+use chrono::Weekday;
+
+use crate::analysis::breakdown::{ADDS, HoldingTime, WEEKDAYS};
 use crate::analysis::stats::Filter;
 use crate::domain::{MarketCondition, Side};
 
@@ -32,6 +37,18 @@ pub struct TradeFilter {
     /// remembered between runs); the list shows only them until cleared.
     #[serde(skip)]
     pub only: Option<TradeSet>,
+    /// Tag, as typed (empty for any); matched whole, ignoring case.
+    pub tag: String,
+    /// Account, as typed (empty for any); matched whole, ignoring case.
+    pub account: String,
+    /// Holding time, if one is chosen (closed trades only).
+    pub holding: Option<HoldingTime>,
+    /// Weekday of entry, if one was chosen.
+    pub weekday: Option<Weekday>,
+    /// Hour of entry (0 to 23), if one was chosen.
+    pub hour: Option<u32>,
+    /// Number of adds (3 for 3 or more), if one was chosen.
+    pub adds: Option<u32>,
 }
 
 /// A named set of trades the list is narrowed to, e.g. "after a loss".
@@ -62,9 +79,9 @@ impl TradeFilter {
         self.only.is_none() && self.to_filter(&Zone::Local).is_empty()
     }
 
-    /// The statistics' filter for what is typed, with dates in `zone`'s
-    /// calendar (the zone times are shown in); a date that does not parse is
-    /// ignored (the field says why).
+    /// The statistics' filter for what is typed, with dates, weekdays and
+    /// hours in `zone`'s calendar (the zone times are shown in); a date that
+    /// does not parse is ignored (the field says why).
     pub fn to_filter(&self, zone: &Zone) -> Filter {
         let text = |s: &str| {
             let s = s.trim();
@@ -73,9 +90,7 @@ impl TradeFilter {
         let from = parse_date(&self.from).ok().flatten();
         let to = parse_date(&self.to).ok().flatten();
         Filter {
-            zone: (from.is_some() || to.is_some())
-                .then(|| zone.calendar())
-                .flatten(),
+            zone: zone.calendar(),
             from,
             to,
             symbol: text(&self.symbol),
@@ -83,7 +98,58 @@ impl TradeFilter {
             condition: self.condition,
             side: self.side,
             rule: None,
+            tag: text(&self.tag),
+            account: text(&self.account),
+            holding: self.holding,
+            weekday: self.weekday,
+            hour: self.hour,
+            adds: self.adds,
         }
+    }
+
+    /// The filter narrowed to the trades opened on `day`, as a calendar day
+    /// is clicked: every other field stays.
+    pub fn on_day(&self, day: chrono::NaiveDate) -> TradeFilter {
+        TradeFilter {
+            from: day.to_string(),
+            to: day.to_string(),
+            ..self.clone()
+        }
+    }
+
+    /// The chips of the fields set by the review's breakdowns, each with
+    /// what clearing it leaves.
+    fn chips(&self) -> Vec<(String, TradeFilter)> {
+        let mut chips = Vec::new();
+        if let Some(day) = self.weekday {
+            let name = WEEKDAYS[day.num_days_from_monday() as usize];
+            chips.push((
+                format!("entered on a {name}"),
+                TradeFilter {
+                    weekday: None,
+                    ..self.clone()
+                },
+            ));
+        }
+        if let Some(hour) = self.hour {
+            chips.push((
+                format!("entered {hour:02}:00–{hour:02}:59"),
+                TradeFilter {
+                    hour: None,
+                    ..self.clone()
+                },
+            ));
+        }
+        if let Some(adds) = self.adds {
+            chips.push((
+                format!("{} adds", ADDS[(adds.min(3)) as usize]),
+                TradeFilter {
+                    adds: None,
+                    ..self.clone()
+                },
+            ));
+        }
+        chips
     }
 
     /// Draws the filter's fields; returns the changed filter as a command
@@ -117,6 +183,8 @@ impl TradeFilter {
             for (text, name, hint) in [
                 (&mut edited.symbol, "Symbol filter", "symbol"),
                 (&mut edited.setup, "Setup filter", "setup"),
+                (&mut edited.tag, "Tag filter", "tag"),
+                (&mut edited.account, "Account filter", "account"),
             ] {
                 ui.add(
                     egui::TextEdit::singleline(text)
@@ -146,6 +214,29 @@ impl TradeFilter {
                 })
                 .response
                 .accessible_name("Side filter");
+            egui::ComboBox::from_id_salt("holding-filter")
+                .selected_text(edited.holding.map_or("any holding time", |h| h.title()))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut edited.holding, None, "any holding time");
+                    for h in HoldingTime::ALL {
+                        ui.selectable_value(&mut edited.holding, Some(h), h.title());
+                    }
+                })
+                .response
+                .accessible_name("Holding filter")
+                .on_hover_text(
+                    "How long closed trades were held: under 5 min, 5–60 min, 1–4 h, \
+                     4 h or more closed the same day, closed 1 to 5 days later, or later still",
+                );
+            for (chip, without) in self.chips() {
+                if ui
+                    .button(format!("{chip} x"))
+                    .on_hover_text("Set by the review's breakdowns; click to clear")
+                    .clicked()
+                {
+                    edited = without;
+                }
+            }
             if let Some(only) = &self.only {
                 ui.label(format!("only: {} ({})", only.label, only.ids.len()));
                 if ui
@@ -184,7 +275,9 @@ mod tests {
             setup: " Breakout ".to_owned(),
             condition: Some(MarketCondition::Range),
             side: Some(Side::Short),
-            only: None,
+            tag: " FOMC ".to_owned(),
+            holding: Some(HoldingTime::SameDay),
+            ..TradeFilter::default()
         };
         let filter = typed.to_filter(&Zone::Named("America/New_York".to_owned()));
         assert_eq!(filter.from, parse_date("2025-03-01").ok().flatten());
@@ -192,12 +285,20 @@ mod tests {
         assert_eq!(filter.symbol, None);
         assert_eq!(filter.setup.as_deref(), Some("Breakout"));
         assert_eq!(filter.zone, Some(chrono_tz::America::New_York));
+        assert_eq!(filter.tag.as_deref(), Some("FOMC"));
+        assert_eq!(filter.account, None);
+        assert_eq!(filter.holding, Some(HoldingTime::SameDay));
         assert!(!typed.is_empty());
         assert!(TradeFilter::default().is_empty());
-        assert_eq!(
-            TradeFilter::default().to_filter(&Zone::Local).zone,
-            None,
-            "no dates, no calendar"
+        assert!(
+            TradeFilter::default()
+                .to_filter(&Zone::Named("Europe/Paris".to_owned()))
+                .is_empty(),
+            "a zone alone filters nothing"
         );
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 3, 4).unwrap();
+        let on_day = typed.on_day(day).to_filter(&Zone::Local);
+        assert_eq!((on_day.from, on_day.to), (Some(day), Some(day)));
+        assert_eq!(on_day.tag.as_deref(), Some("FOMC"));
     }
 }

@@ -29,9 +29,9 @@ pub mod filter;
 pub mod form;
 pub mod import;
 pub mod list;
+pub mod market_review;
 pub mod planner;
 pub mod playbooks;
-pub mod market_review;
 pub mod review;
 pub mod settings;
 pub mod shell;
@@ -118,6 +118,8 @@ pub enum Command {
     CancelEditor,
     /// Ask where to save the review's statistics, this CSV text, and save it there.
     SaveStatistics(String),
+    /// Ask where to save the review as a web page, this HTML, and save it there.
+    SaveReportPage(String),
     /// Take a picture of the window, ask where to save this part of it (in
     /// points), and save it there as a PNG image.
     SaveDashboard(egui::Rect),

@@ -13,10 +13,19 @@
 //! currencies' totals smaller beneath, and the money charts show it until
 //! another currency is chosen.
 //!
+//! Beside them: the R-multiples' median and histogram with the trades whose
+//! initial risk is tiny ([`breakdowns::robust_r`]), the calendar of days
+//! ([`calendar`]), and the breakdowns by tag, account, weekday, hour,
+//! holding time and adds ([`breakdowns::tables`]), whose rows and days
+//! filter the list when clicked.
+//!
 //! Its Statements section lists the checks kept with imports of files that
 //! state their own total: the statement's figure, the journal's as at the
 //! import, and the journal's for the same trades as it holds them now
 //! ([`StatementNow`], computed with the statistics, whatever the filter).
+
+pub mod breakdowns;
+pub mod calendar;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -223,6 +232,8 @@ pub struct ReviewPanel {
     message: Option<String>,
     /// The coaching sections (the disciplined twin, tilt).
     coaching: super::coaching::Coaching,
+    /// The calendar's mode and the month or year it shows.
+    calendar: calendar::Calendar,
 }
 
 /// At most this many scale-out bars are drawn; beyond it, each bar stands
@@ -662,6 +673,27 @@ impl ReviewPanel {
         }
     }
 
+    /// The review shown, as the self-contained HTML page that Export HTML…
+    /// saves, once computed.
+    pub fn html(&self) -> Option<String> {
+        let cache = self.cache.as_ref()?;
+        let about = crate::html_report::About {
+            title: "Tranche review".to_owned(),
+            lines: vec![
+                format!(
+                    "Trades: {}",
+                    crate::html_report::describe_filter(&cache.inputs.filter)
+                ),
+                format!("Written {}", chrono::Local::now().format("%Y-%m-%d %H:%M")),
+            ],
+        };
+        Some(crate::html_report::html_report(
+            &cache.stats,
+            cache.currency.as_deref(),
+            &about,
+        ))
+    }
+
     /// Draws the dashboard; returns what the user asked for.
     pub fn ui(&mut self, ui: &mut Ui, view: &ViewContext<'_>) -> Vec<Command> {
         let mut commands = Vec::new();
@@ -677,6 +709,15 @@ impl ReviewPanel {
             {
                 self.saving = true;
                 commands.push(Command::SaveStatistics(text));
+            }
+            if ui
+                .add_enabled(!self.saving, egui::Button::new("Export HTML…"))
+                .on_hover_text("Save the whole review, with its charts, as one web page to share")
+                .clicked()
+                && let Some(page) = self.html()
+            {
+                self.saving = true;
+                commands.push(Command::SaveReportPage(page));
             }
             if ui
                 .add_enabled(!self.saving, egui::Button::new("Save PNG…"))
@@ -714,6 +755,8 @@ impl ReviewPanel {
         }
         let mut coaching = std::mem::take(&mut self.coaching);
         let mut window = self.prefs.tilt_window_minutes;
+        // Out of `self` while the dashboard draws, which borrows the rest of it.
+        let mut calendar = std::mem::take(&mut self.calendar);
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
             .show(ui, |ui| {
@@ -721,9 +764,18 @@ impl ReviewPanel {
                 ui.set_max_width(ui.available_width());
                 cards(ui, cache);
                 ui.separator();
+                commands.extend(breakdowns::robust_r(ui, &cache.stats.breakdowns.robust_r));
+                ui.separator();
                 commands.extend(equity_charts(ui, self, cache));
                 ui.separator();
                 monthly_chart(ui, cache);
+                ui.separator();
+                commands.extend(calendar.ui(
+                    ui,
+                    &cache.stats.breakdowns.calendar,
+                    cache.currency.as_deref(),
+                    view.filter,
+                ));
                 ui.separator();
                 rule_cost_chart(ui, cache);
                 ui.separator();
@@ -736,6 +788,7 @@ impl ReviewPanel {
                 breakdown_tables(ui, cache);
                 ui.separator();
                 commands.extend(coaching.ui(ui, view, &mut window));
+                commands.extend(breakdowns::tables(ui, &cache.stats.breakdowns, view.filter));
                 if !cache.statements.is_empty() {
                     ui.separator();
                     statements_table(ui, cache, view.zone);
@@ -747,6 +800,7 @@ impl ReviewPanel {
             });
         self.coaching = coaching;
         self.prefs.tilt_window_minutes = window;
+        self.calendar = calendar;
         commands
     }
 
@@ -910,7 +964,7 @@ fn cards(ui: &mut Ui, cache: &Cache) {
         "-".to_owned()
     };
     // The net P&L card (`None`) leads; then title, figures, sample size.
-    let cards: [Option<Figures<'_>>; 9] = [
+    let cards: [Option<Figures<'_>>; 10] = [
         None,
         Some((
             "Trades",
@@ -926,6 +980,13 @@ fn cards(ui: &mut Ui, cache: &Cache) {
             "Expectancy (R)",
             vec![shown_as(&p.expectancy_r, |r| price(r, 2))],
             Some(p.r_trades),
+        )),
+        Some((
+            "Median R",
+            vec![shown_as(&r.breakdowns.r_distribution.median_r, |r| {
+                price(r, 2)
+            })],
+            None,
         )),
         Some(("Expectancy", money_lines(&p.expectancy), None)),
         Some(("Profit factor", ratio_lines(&p.profit_factor), None)),
@@ -1457,25 +1518,17 @@ fn breakdown_table(ui: &mut Ui, id: &str, title: &str, rows: &BTreeMap<String, B
             let name = if name.is_empty() { "(none)" } else { name };
             ui.label(name);
             ui.label(b.trades.to_string());
-            ui.label(
-                b.win_rate
-                    .map_or("-".to_owned(), crate::analysis::format::ratio),
-            );
-            ui.label(
-                b.expectancy_r
-                    .map_or("-".to_owned(), crate::analysis::format::ratio),
-            );
+            use crate::analysis::format::{money_for_people, percent, price};
+            ui.label(b.win_rate.map_or("-".to_owned(), percent));
+            ui.label(b.expectancy_r.map_or("-".to_owned(), |r| price(r, 2)));
             ui.label(
                 b.expectancy
                     .iter()
-                    .map(|(c, v)| format!("{} {c}", crate::analysis::format::money(*v)))
+                    .map(|(c, v)| money_for_people(*v, c))
                     .collect::<Vec<_>>()
                     .join(", "),
             );
-            ui.label(
-                b.mean_score
-                    .map_or("-".to_owned(), crate::analysis::format::ratio),
-            );
+            ui.label(b.mean_score.map_or("-".to_owned(), |s| price(s, 0)));
             small_sample(ui, b.trades);
             ui.end_row();
         }
