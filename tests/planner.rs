@@ -411,7 +411,7 @@ fn open_trade() -> impl Strategy<Value = (Trade, Decimal, Decimal, Decimal, Deci
             Just((dec!(100000), dec!(0.0067), dec!(0.01))),
             Just((dec!(50), dec!(1), dec!(1)))
         ],
-        100u32..100_000, // initial price, hundredths
+        500u32..100_000, // initial price, hundredths (above the widest stop distance)
         1u32..500,       // initial stop distance, hundredths
         1u32..400,       // add distance in profit, hundredths
         51u32..100,      // the new stop's distance from the add, in % of the initial stop's
