@@ -648,9 +648,23 @@ fn trades(args: &TradesArgs, journal_path: &Path, out: &mut dyn Write) -> Result
     let trades = journal.trades()?;
     if args.json {
         let map = journal.bars_symbol_map()?;
+        // Only a trade whose symbol has bars is looked up: most journals hold
+        // bars of few symbols, or none.
+        let with_bars: std::collections::HashSet<String> = journal
+            .bar_series()?
+            .into_iter()
+            .map(|series| series.symbol.to_uppercase())
+            .collect();
         let excursions = trades
             .iter()
-            .map(|(_, trade)| crate::market::trade_excursion(&journal, trade, &map))
+            .map(|(_, trade)| {
+                let symbols = crate::import::bars::bars_symbols_for(&trade.symbol, &map);
+                if symbols.iter().any(|s| with_bars.contains(s)) {
+                    crate::market::trade_excursion(&journal, trade, &map)
+                } else {
+                    Ok(None)
+                }
+            })
             .collect::<Result<Vec<_>, _>>()?;
         // Written as each trade is analysed: the views are never all in memory.
         let views = interchange::SeqOf::new(trades.iter().zip(&excursions).map(
