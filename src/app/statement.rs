@@ -24,7 +24,7 @@ use super::protocol::{Reply, load_all};
 use super::store::Store;
 pub use crate::model::import::{
     CommitSummary, ImportFile, MAX_WARNINGS_SHOWN, PreviewRequest, PreviewSummary, ReadOptions,
-    StatementReply, next_request_id,
+    StatementError, StatementReply, next_request_id,
 };
 
 /// What an import did, for the dialog.
@@ -86,8 +86,6 @@ impl Staged {
     }
 }
 
-const STALE: &str = "the preview changed before this step ran; look at it again";
-
 /// Runs one job on the worker thread and returns its reply.
 pub fn run(
     store: &mut dyn Store,
@@ -98,17 +96,20 @@ pub fn run(
     let reply = match job {
         StatementJob::Preview(request) => preview(store, staged, *request, send),
         StatementJob::Check { id } => match staged.get(id) {
-            Some((_, import, options)) => {
+            Some((name, import, options)) => {
                 let label = "Checking against the journal";
                 let result = store
                     .commit_import(import, options, true, &mut progress(label, send))
                     .map(|outcome| commit_summary(&outcome, import))
-                    .map_err(|err| err.to_string());
+                    .map_err(|source| StatementError::Journal {
+                        file: name.to_owned(),
+                        source,
+                    });
                 StatementReply::Checked { id, result }
             }
             None => StatementReply::Checked {
                 id,
-                result: Err(STALE.to_owned()),
+                result: Err(StatementError::Stale),
             },
         },
         StatementJob::Commit { id } => commit(store, staged, id, send),
@@ -216,7 +217,7 @@ fn commit(
     let Some((name, import, options)) = staged.get(id) else {
         return StatementReply::CommitFailed {
             id,
-            message: STALE.to_owned(),
+            error: StatementError::Stale,
         };
     };
     let file = name.to_owned();
@@ -227,10 +228,10 @@ fn commit(
         &mut progress("Writing trades", send),
     ) {
         Ok(outcome) => outcome,
-        Err(err) => {
+        Err(source) => {
             return StatementReply::CommitFailed {
                 id,
-                message: err.to_string(),
+                error: StatementError::Journal { file, source },
             };
         }
     };
@@ -244,12 +245,9 @@ fn commit(
             summary,
             loaded,
         },
-        Err(err) => StatementReply::CommitFailed {
+        Err(source) => StatementReply::CommitFailed {
             id,
-            message: format!(
-                "the trades were imported, but the journal could not be read again: {err}; \
-                 restart Tranche to see them"
-            ),
+            error: StatementError::Reload { file, source },
         },
     }
 }

@@ -13,18 +13,7 @@ use crate::domain::{Trade, TradeId};
 use crate::import::{GroupOptions, Import};
 use crate::storage::{ImportOutcome, StatementCheck};
 
-/// Why a store could not do what was asked, written for a person to read.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The journal's database failed (its error names the file where it
-    /// was opening it, and the trade and field where one was invalid).
-    #[error(transparent)]
-    Journal(#[from] crate::storage::StorageError),
-    /// The store refused: an invalid trade, an unknown id, or work it cannot
-    /// do (the in-memory journal imports no statements).
-    #[error("{0}")]
-    Refused(String),
-}
+pub use crate::model::StoreError;
 
 impl From<String> for StoreError {
     fn from(message: String) -> Self {

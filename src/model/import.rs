@@ -130,6 +130,37 @@ pub struct CommitSummary {
     pub reconciliation: Option<Reconciliation>,
 }
 
+/// Why a statement could not be checked against the journal or committed to it.
+#[derive(Debug, thiserror::Error)]
+pub enum StatementError {
+    /// The preview changed before the step ran; nothing was done.
+    #[error("the preview changed before this step ran; look at it again")]
+    Stale,
+    /// The journal refused or failed while checking or writing the trades
+    /// of `file`; nothing was written.
+    #[error("{source}")]
+    Journal {
+        /// The statement's file name.
+        file: String,
+        /// Why.
+        #[source]
+        source: super::StoreError,
+    },
+    /// The trades of `file` were written, but the journal could not be read
+    /// again to show them.
+    #[error(
+        "the trades were imported, but the journal could not be read again: {source}; \
+         restart Tranche to see them"
+    )]
+    Reload {
+        /// The statement's file name.
+        file: String,
+        /// Why.
+        #[source]
+        source: super::StoreError,
+    },
+}
+
 /// What the worker reports about a broker statement.
 #[derive(Debug)]
 pub enum StatementReply {
@@ -147,7 +178,7 @@ pub enum StatementReply {
         /// The preview's id.
         id: u64,
         /// The outcome, or why it failed.
-        result: Result<CommitSummary, String>,
+        result: Result<CommitSummary, StatementError>,
     },
     /// The import was committed and the journal reloaded.
     Committed {
@@ -160,13 +191,46 @@ pub enum StatementReply {
         /// The journal read again: every trade analysed, and the checks.
         loaded: Loaded,
     },
-    /// The commit failed; nothing was written.
+    /// The commit failed.
     CommitFailed {
         /// The preview's id.
         id: u64,
-        /// Why, for a person.
-        message: String,
+        /// What failed, on which file.
+        error: StatementError,
     },
     /// The kept preview was dropped.
     Discarded,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::model::StoreError;
+
+    #[test]
+    fn a_statement_error_says_what_the_journal_said_and_keeps_the_file() {
+        let error = StatementError::Journal {
+            file: "statement.htm".to_owned(),
+            source: StoreError::Refused("the journal is read-only".to_owned()),
+        };
+        assert_eq!(error.to_string(), "the journal is read-only");
+        let source = std::error::Error::source(&error).expect("a cause");
+        assert_eq!(source.to_string(), "the journal is read-only");
+        assert!(matches!(&error, StatementError::Journal { file, .. } if file == "statement.htm"));
+
+        let reload = StatementError::Reload {
+            file: "statement.htm".to_owned(),
+            source: StoreError::Refused("disk I/O error".to_owned()),
+        };
+        assert_eq!(
+            reload.to_string(),
+            "the trades were imported, but the journal could not be read again: disk I/O error; \
+             restart Tranche to see them"
+        );
+        assert_eq!(
+            StatementError::Stale.to_string(),
+            "the preview changed before this step ran; look at it again"
+        );
+    }
 }

@@ -26,6 +26,19 @@ pub use journal::{TradeRow, Trades};
 /// panels, which start no thread of their own.
 pub type Spawner = fn(&str, Box<dyn FnOnce() + Send>) -> std::io::Result<()>;
 
+/// Why the journal could not do what was asked, written for a person to read.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The journal's database failed (its error names the file where it
+    /// was opening it, and the trade and field where one was invalid).
+    #[error(transparent)]
+    Journal(#[from] crate::storage::StorageError),
+    /// The journal refused: an invalid trade, an unknown id, or work it
+    /// cannot do (the in-memory journal imports no statements).
+    #[error("{0}")]
+    Refused(String),
+}
+
 /// The multipliers the user set for imports, by symbol or futures root (upper case).
 pub type Multipliers = BTreeMap<String, Decimal>;
 

@@ -396,14 +396,14 @@ impl ImportDialog {
                 if self.shown.as_ref().is_some_and(|(shown, _)| *shown == id) {
                     self.check = match result {
                         Ok(summary) => CheckState::Ready(summary),
-                        Err(message) => CheckState::Failed(message),
+                        Err(error) => CheckState::Failed(error.to_string()),
                     };
                 }
             }
-            StatementReply::CommitFailed { id, message } => {
+            StatementReply::CommitFailed { id, error } => {
                 if self.committing == Some(id) {
                     self.committing = None;
-                    self.commit_error = Some(message);
+                    self.commit_error = Some(error.to_string());
                 }
             }
             StatementReply::Opened(_)
