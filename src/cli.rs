@@ -655,24 +655,22 @@ fn trades(args: &TradesArgs, journal_path: &Path, out: &mut dyn Write) -> Result
             .into_iter()
             .map(|series| series.symbol.to_uppercase())
             .collect();
-        let excursions = trades
-            .iter()
-            .map(|(_, trade)| {
-                let symbols = crate::import::bars::bars_symbols_for(&trade.symbol, &map);
-                if symbols.iter().any(|s| with_bars.contains(s)) {
-                    crate::market::trade_excursion(&journal, trade, &map)
-                } else {
-                    Ok(None)
-                }
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        // Kept only for the trades that have bars: most have none.
+        let mut excursions = std::collections::HashMap::new();
+        for (index, (_, trade)) in trades.iter().enumerate() {
+            let symbols = crate::import::bars::bars_symbols_for(&trade.symbol, &map);
+            if symbols.iter().any(|s| with_bars.contains(s))
+                && let Some(excursion) = crate::market::trade_excursion(&journal, trade, &map)?
+            {
+                excursions.insert(index, excursion);
+            }
+        }
         // Written as each trade is analysed: the views are never all in memory.
-        let views = interchange::SeqOf::new(trades.iter().zip(&excursions).map(
-            |((id, trade), excursion)| {
+        let views =
+            interchange::SeqOf::new(trades.iter().enumerate().map(|(index, (id, trade))| {
                 TradeView::new(*id, trade, &analyze(trade, &settings))
-                    .with_excursion(excursion.as_ref())
-            },
-        ));
+                    .with_excursion(excursions.get(&index))
+            }));
         let mut out = io::BufWriter::with_capacity(1 << 16, out);
         serde_json::to_writer_pretty(&mut out, &views).map_err(io::Error::from)?;
         writeln!(out)?;
