@@ -28,11 +28,19 @@ pub fn write_atomically_with(
     let name = path
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".partial");
+    // A new file gets what any program's new file gets (0666 less the
+    // umask), not a temporary file's 0600: a report is made to be shared.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     // Dropped on any early return, which deletes it.
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".partial")
-        .tempfile_in(dir)?;
+    let mut temp = builder.tempfile_in(dir)?;
+    // A file replaced keeps its own permissions.
+    if let Ok(existing) = std::fs::metadata(path) {
+        temp.as_file().set_permissions(existing.permissions())?;
+    }
     write(&mut temp)?;
     temp.flush()?;
     temp.as_file().sync_all()?;
@@ -86,6 +94,24 @@ fn sync_dir(dir: &Path) {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_is_not_private_and_a_replaced_one_keeps_its_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.html");
+        write_atomically(&path, b"first").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        // 0666 less the umask: never the 0600 of a temporary file unless the
+        // umask itself asks for it.
+        assert_eq!(mode & 0o600, 0o600, "mode {mode:o}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomically(&path, b"second").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+    }
 
     #[test]
     fn replaces_the_file_and_leaves_nothing_beside_it() {
