@@ -594,15 +594,20 @@ fn import_json(
             }
         }
     };
-    let ids = journal.insert_trades(&trades, &mut progress)?;
-    if !playbooks.is_empty() {
-        // The file's playbooks replace the journal's for the same setups.
-        let mut settings = journal.rule_settings()?;
+    // The file's playbooks replace the journal's for the same setups,
+    // written in the trades' transaction.
+    let merged = if playbooks.is_empty() {
+        None
+    } else {
+        let mut merged = journal.playbooks()?;
         for playbook in &playbooks {
-            settings.playbooks.retain(|p| !p.is_for(&playbook.setup));
-            settings.playbooks.push(playbook.clone());
+            merged.retain(|p| !p.is_for(&playbook.setup));
+            merged.push(playbook.clone());
         }
-        journal.set_rule_settings(&settings)?;
+        Some(merged)
+    };
+    let ids = journal.insert_trades_with_playbooks(&trades, merged.as_deref(), &mut progress)?;
+    if !playbooks.is_empty() {
         writeln!(
             out,
             "added {} from the file",

@@ -515,6 +515,14 @@ impl Store for FullDisk {
     ) -> Result<Vec<TradeId>, StoreError> {
         Store::insert_trades(&mut self.0, trades, progress)
     }
+    fn insert_trades_with_playbooks(
+        &mut self,
+        trades: &[Trade],
+        playbooks: &[tranche::domain::Playbook],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<TradeId>, StoreError> {
+        Store::insert_trades_with_playbooks(&mut self.0, trades, playbooks, progress)
+    }
     fn update_trade(&mut self, id: TradeId, trade: &Trade) -> Result<(), StoreError> {
         Store::update_trade(&mut self.0, id, trade)
     }

@@ -285,3 +285,39 @@ fn the_journal_file_carries_playbooks_losslessly() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("added 2 playbooks"));
     assert_eq!(export(&second), exported);
 }
+
+#[test]
+fn the_app_imports_a_journal_file_with_its_playbooks_and_rescores() {
+    use tranche::domain::TradeId;
+    use tranche::interchange::write_json_with;
+    // The journal holds a breakout trade already; the file brings another and
+    // a breakout playbook allowing one add (the pyramid makes three).
+    let mut harness = app_with(MemoryStore::with_trades([pyramid(
+        "breakout",
+        MarketCondition::Trending,
+    )]));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("with-playbooks.json");
+    let playbook = Playbook {
+        max_adds: Some(1),
+        ..Playbook::new("breakout")
+    };
+    let trades = vec![(TradeId(1), pyramid("breakout", MarketCondition::Trending))];
+    let mut bytes = Vec::new();
+    write_json_with(&trades, std::slice::from_ref(&playbook), &mut bytes).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+
+    harness.state_mut().import_file(path);
+    settle(&mut harness);
+
+    assert_eq!(harness.state().rule_settings().playbooks, vec![playbook]);
+    let scores: Vec<u32> = harness
+        .state()
+        .trades()
+        .rows()
+        .iter()
+        .map(|r| r.analysis.score)
+        .collect();
+    // Both trades, the one already there included, are judged by the playbook.
+    assert_eq!(scores, vec![90, 90]);
+}

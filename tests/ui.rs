@@ -510,6 +510,14 @@ impl tranche::app::store::Store for FailingStore {
     ) -> Result<Vec<TradeId>, StoreError> {
         Err("the disk is full".into())
     }
+    fn insert_trades_with_playbooks(
+        &mut self,
+        _: &[Trade],
+        _: &[tranche::domain::Playbook],
+        _: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<TradeId>, StoreError> {
+        Err("the disk is full".into())
+    }
     fn update_trade(&mut self, _: TradeId, _: &Trade) -> Result<(), StoreError> {
         Err("the disk is full".into())
     }

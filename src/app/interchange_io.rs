@@ -14,6 +14,13 @@ pub fn parse(text: &str) -> Result<Vec<Trade>, String> {
     interchange::from_json(text).map_err(|err| err.to_string())
 }
 
+/// Reads the trades and the setups' playbooks of a tranche-journal JSON document.
+pub fn parse_with_playbooks(
+    text: &str,
+) -> Result<(Vec<Trade>, Vec<crate::domain::Playbook>), String> {
+    interchange::from_json_with_playbooks(text).map_err(|err| err.to_string())
+}
+
 /// Writes trades and the setups' playbooks as a tranche-journal JSON document.
 pub fn write(trades: &[(TradeId, Trade)], playbooks: &[crate::domain::Playbook]) -> String {
     let mut bytes = Vec::new();

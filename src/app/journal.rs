@@ -32,6 +32,20 @@ impl Store for Journal {
         Ok(Journal::insert_trades(self, trades, progress)?)
     }
 
+    fn insert_trades_with_playbooks(
+        &mut self,
+        trades: &[Trade],
+        playbooks: &[crate::domain::Playbook],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<TradeId>, StoreError> {
+        Ok(Journal::insert_trades_with_playbooks(
+            self,
+            trades,
+            Some(playbooks),
+            progress,
+        )?)
+    }
+
     fn update_trade(&mut self, id: TradeId, trade: &Trade) -> Result<(), StoreError> {
         Ok(Journal::update_trade(self, id, trade)?)
     }

@@ -47,6 +47,14 @@ pub trait Store: Send {
         trades: &[Trade],
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Vec<TradeId>, StoreError>;
+    /// Saves many trades and replaces the setups' playbooks with
+    /// `playbooks`, all or nothing, reporting `(done, total)` as it goes.
+    fn insert_trades_with_playbooks(
+        &mut self,
+        trades: &[Trade],
+        playbooks: &[crate::domain::Playbook],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<TradeId>, StoreError>;
     /// Replaces a saved trade in one transaction.
     fn update_trade(&mut self, id: TradeId, trade: &Trade) -> Result<(), StoreError>;
     /// Deletes a trade.
@@ -174,6 +182,17 @@ impl Store for MemoryStore {
             ids.push(self.insert_trade(trade)?);
             progress(done + 1, trades.len());
         }
+        Ok(ids)
+    }
+
+    fn insert_trades_with_playbooks(
+        &mut self,
+        trades: &[Trade],
+        playbooks: &[crate::domain::Playbook],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<TradeId>, StoreError> {
+        let ids = self.insert_trades(trades, progress)?;
+        self.settings.playbooks = playbooks.to_vec();
         Ok(ids)
     }
 

@@ -334,13 +334,18 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
                 Ok(bytes) if interchange_io::is_journal(&bytes) => {
                     match String::from_utf8(bytes)
                         .map_err(|err| err.to_string())
-                        .and_then(|text| interchange_io::parse(&text))
+                        .and_then(|text| interchange_io::parse_with_playbooks(&text))
                     {
-                        Ok(trades) => {
+                        Ok((trades, playbooks)) => {
                             let name = path
                                 .file_name()
                                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-                            insert_many(store, trades, format!("trades from {name}"), send)
+                            let what = format!("trades from {name}");
+                            if playbooks.is_empty() {
+                                insert_many(store, trades, what, send)
+                            } else {
+                                insert_with_playbooks(store, &trades, &playbooks, what, send)
+                            }
                         }
                         Err(message) => failed(Operation::Import { path }, Cause::Invalid(message)),
                     }
@@ -516,6 +521,43 @@ fn import_bars(store: &mut dyn Store, path: &std::path::Path, bytes: &[u8]) -> R
             },
             err,
         ),
+    }
+}
+
+/// Adds a journal file's trades and its playbooks (which replace the
+/// journal's for the same setups) in one transaction, then reads the journal
+/// again: a playbook changes the scores of every trade of its setup.
+fn insert_with_playbooks(
+    store: &mut dyn Store,
+    trades: &[Trade],
+    playbooks: &[crate::domain::Playbook],
+    what: String,
+    send: &(dyn Fn(Reply) + Sync),
+) -> Reply {
+    let mut merged = match store.rule_settings() {
+        Ok(settings) => settings.playbooks,
+        Err(err) => return failed(Operation::Insert { what }, err),
+    };
+    for playbook in playbooks {
+        merged.retain(|p| !p.is_for(&playbook.setup));
+        merged.push(playbook.clone());
+    }
+    let label = format!("Adding {what}");
+    let mut progress = |done: usize, total: usize| {
+        if done == total || done.is_multiple_of(1000) {
+            send(Reply::Progress {
+                label: label.clone(),
+                done,
+                total,
+            });
+        }
+    };
+    if let Err(err) = store.insert_trades_with_playbooks(trades, &merged, &mut progress) {
+        return failed(Operation::Insert { what }, err);
+    }
+    match load_all(store, send) {
+        Ok(loaded) => Reply::Loaded(loaded),
+        Err(err) => failed(Operation::Load, err),
     }
 }
 

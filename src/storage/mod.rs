@@ -552,6 +552,18 @@ impl Journal {
         trades: &[Trade],
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Vec<TradeId>, StorageError> {
+        self.insert_trades_with_playbooks(trades, None, progress)
+    }
+
+    /// [`Journal::insert_trades`], and in the same transaction, when
+    /// `playbooks` is given, replaces every playbook with them: the trades and
+    /// the playbooks of a file are written together or not at all.
+    pub fn insert_trades_with_playbooks(
+        &mut self,
+        trades: &[Trade],
+        playbooks: Option<&[crate::domain::Playbook]>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<TradeId>, StorageError> {
         for (index, trade) in trades.iter().enumerate() {
             trade
                 .validate()
@@ -566,6 +578,9 @@ impl Journal {
             if (index + 1) % PROGRESS_EVERY == 0 {
                 progress(index + 1, total);
             }
+        }
+        if let Some(playbooks) = playbooks {
+            playbook::write_playbooks(&tx, playbooks)?;
         }
         tx.commit()?;
         progress(total, total);
@@ -670,8 +685,16 @@ impl Journal {
             key: RULE_SETTINGS_KEY.to_owned(),
             source,
         })?;
-        self.set_setting(RULE_SETTINGS_KEY, &json)?;
-        self.set_playbooks(&settings.playbooks)
+        // The weights and the playbooks change together or not at all.
+        let tx = self.conn.transaction()?;
+        tx.prepare_cached(
+            "INSERT INTO setting (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )?
+        .execute([RULE_SETTINGS_KEY, json.as_str()])?;
+        playbook::write_playbooks(&tx, &settings.playbooks)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Another journal setting (its JSON text), if set.

@@ -80,29 +80,35 @@ impl Journal {
     /// Replaces every playbook with `playbooks`, all or nothing.
     pub fn set_playbooks(&mut self, playbooks: &[Playbook]) -> Result<(), StorageError> {
         let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM playbook", [])?;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO playbook (setup, weights, max_adds, conditions, target_r) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for playbook in playbooks {
-                let weights = playbook
-                    .weights
-                    .as_ref()
-                    .map(|w| serde_json::to_string(w).unwrap_or_default());
-                let conditions: Vec<&str> =
-                    playbook.conditions.iter().map(|c| c.as_str()).collect();
-                insert.execute(rusqlite::params![
-                    playbook.setup.trim(),
-                    weights,
-                    playbook.max_adds,
-                    conditions.join(","),
-                    playbook.target_r.map(|t| t.normalize().to_string()),
-                ])?;
-            }
-        }
+        write_playbooks(&tx, playbooks)?;
         tx.commit()?;
         Ok(())
     }
+}
+
+/// Replaces every playbook with `playbooks` inside the caller's transaction.
+pub(super) fn write_playbooks(
+    tx: &rusqlite::Transaction<'_>,
+    playbooks: &[Playbook],
+) -> Result<(), StorageError> {
+    tx.execute("DELETE FROM playbook", [])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO playbook (setup, weights, max_adds, conditions, target_r) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for playbook in playbooks {
+        let weights = playbook
+            .weights
+            .as_ref()
+            .map(|w| serde_json::to_string(w).unwrap_or_default());
+        let conditions: Vec<&str> = playbook.conditions.iter().map(|c| c.as_str()).collect();
+        insert.execute(rusqlite::params![
+            playbook.setup.trim(),
+            weights,
+            playbook.max_adds,
+            conditions.join(","),
+            playbook.target_r.map(|t| t.normalize().to_string()),
+        ])?;
+    }
+    Ok(())
 }
