@@ -97,6 +97,7 @@ pub(super) fn write_playbooks(
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for playbook in playbooks {
+        // A map of rule ids to whole numbers always serializes.
         let weights = playbook
             .weights
             .as_ref()
