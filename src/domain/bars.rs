@@ -57,11 +57,6 @@ impl BarSeries {
         Decimal::new(units, self.scale)
     }
 
-    /// `units` as a floating-point price, for drawing.
-    pub fn price_f64(&self, units: i64) -> f64 {
-        units as f64 / 10f64.powi(self.scale as i32)
-    }
-
     /// `price` in units of this series, when it is exact at its scale and fits.
     pub fn units(&self, price: Decimal) -> Option<i64> {
         to_units(price, self.scale)

@@ -318,7 +318,7 @@ impl ChartData {
             ohlc: bars
                 .bars
                 .iter()
-                .map(|b| [b.open, b.high, b.low, b.close].map(|units| bars.price_f64(units)))
+                .map(|b| [b.open, b.high, b.low, b.close].map(|units| price_f64(units, bars.scale)))
                 .collect(),
             length: bars.length as f64,
             label: format!("Bars ({})", crate::domain::bars::length_words(bars.length)),
@@ -424,6 +424,12 @@ impl ChartData {
 
 /// The legend of the disciplined twin's series.
 pub const TWIN_LEGEND: &str = "Without broken adds";
+/// A bar's price, kept as whole `units` at `scale` decimal places, as a
+/// floating-point number for drawing.
+fn price_f64(units: i64, scale: u32) -> f64 {
+    units as f64 / 10f64.powi(scale as i32)
+}
+
 /// Whether the trade is still open.
 fn trade_is_open(trade: &Trade) -> bool {
     let mut open = rust_decimal::Decimal::ZERO;
