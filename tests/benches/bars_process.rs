@@ -4,13 +4,15 @@
 //! the same run, and how much the journal grows per bar.
 //!
 //! Run with `cargo bench --bench bars_process` (`TRANCHE_BENCH_BARS` sets the
-//! number of bars, `TRANCHE_BENCH_RUNS` the runs, of which the median is shown).
+//! number of bars, `TRANCHE_BENCH_RUNS` the runs, of which the median is shown;
+//! peak memory is read by GNU time, `/usr/bin/time`, where it is installed).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::fmt::Write as _;
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+
+#[path = "measure.rs"]
+mod measure;
+use measure::{env_number, gnu_time, measure, median, mib, remove_database, runs_with};
 
 /// A one-minute EURUSD history of `n` bars, as MetaTrader 4's History Center writes it.
 fn generate(n: usize) -> String {
@@ -49,40 +51,11 @@ fn generate(n: usize) -> String {
     text
 }
 
-fn run(program: &str, args: &[&str]) -> Duration {
-    let started = Instant::now();
-    let status = Command::new(program)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("run the command");
-    assert!(status.success(), "{program} {args:?} failed");
-    started.elapsed()
-}
-
-fn remove(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-}
-
-fn median(mut runs: Vec<Duration>) -> Duration {
-    runs.sort();
-    runs[runs.len() / 2]
-}
-
 fn main() {
-    let bars: usize = std::env::var("TRANCHE_BENCH_BARS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let runs: usize = std::env::var("TRANCHE_BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3)
-        .max(1);
+    let bars = env_number("TRANCHE_BENCH_BARS", 1_000_000);
+    let runs = env_number("TRANCHE_BENCH_RUNS", 3).max(1);
     let tranche = env!("CARGO_BIN_EXE_tranche");
+    let time = gnu_time();
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("EURUSD1.csv");
     std::fs::write(&csv, generate(bars)).unwrap();
@@ -95,8 +68,13 @@ fn main() {
     println!("{bars} one-minute bars, {file_mb:.0} MB of CSV; median of {runs} runs");
 
     // An empty journal's size, then the import.
-    remove(&journal);
-    run(tranche, &["--journal", &journal_text, "trades"]);
+    remove_database(&journal);
+    measure(
+        None,
+        tranche,
+        &["--journal", &journal_text, "trades"],
+        &|| {},
+    );
     let empty = std::fs::metadata(&journal).unwrap().len();
     let args = [
         "--journal",
@@ -106,41 +84,42 @@ fn main() {
         "UTC",
         csv_text.as_str(),
     ];
-    let import = median(
+    let (import, import_peak) = median(
         (0..runs)
             .map(|_| {
-                remove(&journal);
-                run(tranche, &args)
+                measure(time.as_deref(), tranche, &args, &|| {
+                    remove_database(&journal)
+                })
             })
             .collect(),
     );
     let grown = std::fs::metadata(&journal).unwrap().len() - empty;
-    let sqlite = Command::new("sqlite3")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    let reference = sqlite.then(|| {
+    let reference = runs_with("sqlite3", "--version").then(|| {
         let import = format!(".import --csv {csv_text} bars");
+        let args = [table_text.as_str(), import.as_str()];
         median(
             (0..runs)
                 .map(|_| {
-                    remove(&table);
-                    run("sqlite3", &[table_text.as_str(), import.as_str()])
+                    measure(time.as_deref(), "sqlite3", &args, &|| {
+                        remove_database(&table)
+                    })
                 })
                 .collect(),
         )
     });
     match reference {
-        Some(reference) => println!(
-            "import        {:>7.2} s   sqlite3 .import {:>6.2} s   {:.2}x",
+        Some((reference, peak)) => println!(
+            "import        {:>7.2} s {:>8}   sqlite3 .import {:>6.2} s {:>8}   {:.2}x",
             import.as_secs_f64(),
+            mib(import_peak),
             reference.as_secs_f64(),
+            mib(peak),
             import.as_secs_f64() / reference.as_secs_f64()
         ),
         None => println!(
-            "import        {:>7.2} s   (no sqlite3 on the PATH)",
-            import.as_secs_f64()
+            "import        {:>7.2} s {:>8}   (no sqlite3 on the PATH)",
+            import.as_secs_f64(),
+            mib(import_peak)
         ),
     }
     println!(

@@ -20,78 +20,12 @@
 //! time is shown. Without `sqlite3` on the PATH the import has no reference.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
 #[path = "fills.rs"]
 mod fills;
 use fills::generate;
-
-/// One run of a command: its wall time and, when GNU time is there, its peak RSS.
-struct Run {
-    wall: Duration,
-    peak_kib: Option<u64>,
-}
-
-fn gnu_time() -> Option<PathBuf> {
-    let path = PathBuf::from("/usr/bin/time");
-    let works = Command::new(&path)
-        .args(["-f", "%M", "true"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    works.then_some(path)
-}
-
-/// Runs `program args` once (after `prepare`), output to /dev/null.
-fn measure(time: Option<&Path>, program: &str, args: &[&str], prepare: &dyn Fn()) -> Run {
-    prepare();
-    let report = std::env::temp_dir().join(format!("tranche-bench-{}.time", std::process::id()));
-    let mut command = match time {
-        Some(time) => {
-            let mut c = Command::new(time);
-            c.arg("-f").arg("%M").arg("-o").arg(&report).arg(program);
-            c
-        }
-        None => Command::new(program),
-    };
-    command
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let started = Instant::now();
-    let status = command.status().expect("run the command");
-    let wall = started.elapsed();
-    assert!(status.success(), "{program} {args:?} failed");
-    let peak_kib = time.and_then(|_| {
-        std::fs::read_to_string(&report)
-            .ok()?
-            .lines()
-            .last()?
-            .trim()
-            .parse()
-            .ok()
-    });
-    Run { wall, peak_kib }
-}
-
-/// The median run by wall time, and the median peak memory.
-fn median(mut runs: Vec<Run>) -> (Duration, Option<u64>) {
-    runs.sort_by_key(|r| r.wall);
-    let wall = runs[runs.len() / 2].wall;
-    let mut peaks: Vec<u64> = runs.iter().filter_map(|r| r.peak_kib).collect();
-    peaks.sort_unstable();
-    (wall, peaks.get(peaks.len() / 2).copied())
-}
-
-fn mib(kib: Option<u64>) -> String {
-    kib.map_or_else(
-        || "-".to_owned(),
-        |k| format!("{:.0} MB", k as f64 / 1024.0),
-    )
-}
+#[path = "measure.rs"]
+mod measure;
+use measure::{Run, env_number, gnu_time, measure, median, mib, remove_database, runs_with};
 
 /// The fills of a file made by `generate`, as a beancount ledger booked
 /// first in, first out: one transaction per fill, cash and commission explicit,
@@ -148,26 +82,9 @@ fn beancount_ledger(csv: &str) -> String {
     out
 }
 
-/// Whether `program` runs with `arg`.
-fn runs_with(program: &str, arg: &str) -> bool {
-    Command::new(program)
-        .arg(arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 fn main() {
-    let fills: usize = std::env::var("TRANCHE_BENCH_FILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let runs: usize = std::env::var("TRANCHE_BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5)
-        .max(1);
+    let fills = env_number("TRANCHE_BENCH_FILLS", 1_000_000);
+    let runs = env_number("TRANCHE_BENCH_RUNS", 5).max(1);
     let tranche = env!("CARGO_BIN_EXE_tranche");
     let time = gnu_time();
     let dir = tempfile::tempdir().unwrap();
@@ -178,11 +95,7 @@ fn main() {
     let journal_text = journal.to_str().unwrap().to_owned();
     let table = dir.path().join("plain.sqlite");
     let table_text = table.to_str().unwrap().to_owned();
-    let remove = |path: &Path| {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-    };
+    let remove = remove_database;
     let file_mb = std::fs::metadata(&csv).unwrap().len() as f64 / 1e6;
     println!(
         "{fills} fills, {file_mb:.0} MB of CSV; median of {runs} runs{}",
@@ -256,10 +169,7 @@ fn main() {
 
     // Against beancount: the same fills, imported and reported, beside
     // `bean-check -C` (no cache) of a ledger booking them FIFO.
-    let ledger_fills: usize = std::env::var("TRANCHE_BENCH_LEDGER_FILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let ledger_fills = env_number("TRANCHE_BENCH_LEDGER_FILLS", 100_000);
     let small_csv_text = generate(ledger_fills);
     let small_csv = dir.path().join("ledger-fills.csv");
     std::fs::write(&small_csv, &small_csv_text).unwrap();
