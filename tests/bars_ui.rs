@@ -121,9 +121,18 @@ fn a_bars_file_opened_in_the_app_adds_its_bars_and_the_chart_shows_them() {
     std::fs::write(&bars, text).unwrap();
     harness.state_mut().import_file(bars);
     settle(&mut harness);
+    // The dialog takes the symbol from the file's name.
+    let dialog = harness
+        .state()
+        .bars_dialog()
+        .expect("the bars dialog opens");
+    assert_eq!(dialog.symbol(), "AAPL");
+    assert!(has_text_containing(&harness, "144 bars of AAPL"));
+    click(&mut harness, "Import");
+    assert!(harness.state().bars_dialog().is_none());
     assert!(has_text_containing(
         &harness,
-        "Added 144 of 144 bars of AAPL"
+        "Added 144 of 144 bars of AAPL (1 hour) from NASDAQ_AAPL, 60.csv"
     ));
     harness.run();
     settle(&mut harness);
@@ -160,6 +169,7 @@ fn settings_map_a_trade_symbol_to_the_bars_of_another_name() {
     std::fs::write(&bars, text).unwrap();
     harness.state_mut().import_file(bars);
     settle(&mut harness);
+    click(&mut harness, "Import");
     let id = harness.state().listed_ids()[0];
     let ctx = harness.ctx.clone();
     harness.state_mut().apply(Command::Select(Some(id)), &ctx);

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod analysis;
+mod bars_dialog;
 mod bars_import;
 mod bars_storage;
 mod bars_ui;

@@ -114,8 +114,9 @@ impl Store for Journal {
         &mut self,
         series: &crate::domain::bars::BarSeries,
         source: &str,
+        progress: &mut dyn FnMut(usize, usize),
     ) -> Result<usize, StoreError> {
-        Ok(Journal::insert_bars(self, series, source, &mut |_, _| {})?.added)
+        Ok(Journal::insert_bars(self, series, source, progress)?.added)
     }
 
     fn set_import_multipliers(&mut self, multipliers: &Multipliers) -> Result<(), StoreError> {

@@ -11,9 +11,11 @@
 //! Each frame the app takes the worker's replies and the dialogs' answers,
 //! has the shell draw, and applies what it returned; nothing else.
 //!
-//! Window size, panel sizes, the list's sort and filters, the time zone and the
-//! theme are remembered by eframe; the journal's data never goes there.
+//! Window size, panel sizes, the list's sort and filters, the time zone, the
+//! theme and the zone of the last price bars file imported are remembered by
+//! eframe; the journal's data never goes there.
 
+pub mod bars_import;
 pub mod dialogs;
 mod interchange_io;
 pub mod journal;
@@ -33,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::RuleSettings;
 use crate::domain::{Trade, TradeId};
 use crate::storage::StatementCheck;
+use crate::ui::bars_import::BarsImportDialog;
 use crate::ui::detail::TradeDetail;
 use crate::ui::editor::TradeEditor;
 use crate::ui::filter::TradeFilter;
@@ -45,6 +48,7 @@ use crate::ui::time::Zone;
 use crate::ui::{Command, Theme, View, ViewContext};
 
 use crate::model::{TradeRow, Trades};
+use bars_import::{BarsJob, BarsReply};
 use dialogs::{Answer, Chooser, Dialogs, Purpose, SaveKind};
 use statement::{StatementJob, StatementReply};
 use store::{Multipliers, Store};
@@ -96,6 +100,9 @@ pub struct Preferences {
     /// The view the window showed, the trade or the review (settings are
     /// never reopened).
     pub view: View,
+    /// The time zone of the last price bars file imported (an IANA name),
+    /// offered for the next.
+    pub bars_zone: Option<String>,
 }
 
 /// A long job's progress, for the progress bar.
@@ -151,6 +158,8 @@ pub struct TrancheApp {
     review_write: Option<bool>,
     /// The import dialog for a broker statement, while it is open.
     import_dialog: Option<ImportDialog>,
+    /// The import dialog for a price bars file, while it is open.
+    bars_dialog: Option<BarsImportDialog>,
     /// The multipliers imports use, as stored in the journal.
     multipliers: Multipliers,
     /// The checks of statements' totals kept with imports, loaded with the
@@ -230,6 +239,7 @@ impl TrancheApp {
             screenshot_rect: None,
             review_write: None,
             import_dialog: None,
+            bars_dialog: None,
             multipliers: Multipliers::new(),
             statement_checks: Arc::default(),
             import_date: None,
@@ -278,6 +288,11 @@ impl TrancheApp {
     /// The import dialog, while it is open.
     pub fn import_dialog(&self) -> Option<&ImportDialog> {
         self.import_dialog.as_ref()
+    }
+
+    /// The import dialog for a price bars file, while it is open.
+    pub fn bars_dialog(&self) -> Option<&BarsImportDialog> {
+        self.bars_dialog.as_ref()
     }
 
     /// The multipliers imports use, as stored in the journal.
@@ -399,14 +414,7 @@ impl TrancheApp {
                     self.notice = Some(("Bars symbols saved".to_owned(), now + 3.0));
                 }
             }
-            Reply::BarsAdded { message } => {
-                // The chart and the review read the bars again.
-                self.market = None;
-                self.market_asked = None;
-                self.excursions = None;
-                self.excursions_asked = None;
-                self.notice = Some((message, now + 5.0));
-            }
+            Reply::Bars(reply) => self.bars_reply(reply, now),
             Reply::Progress { label, done, total } => {
                 self.progress = Some(Progress { label, done, total });
             }
@@ -564,6 +572,36 @@ impl TrancheApp {
             }
             reply => {
                 if let Some(dialog) = self.import_dialog.as_mut() {
+                    dialog.on_reply(reply);
+                }
+            }
+        }
+    }
+
+    fn bars_reply(&mut self, reply: BarsReply, now: f64) {
+        match reply {
+            BarsReply::Opened(file) => {
+                let tz = self
+                    .prefs
+                    .bars_zone
+                    .as_deref()
+                    .and_then(|name| name.parse().ok());
+                self.bars_dialog = Some(BarsImportDialog::new(file, tz));
+            }
+            BarsReply::Committed { id: _, added } => {
+                // The zone used is offered for the next bars file.
+                if let Some(dialog) = self.bars_dialog.take() {
+                    self.prefs.bars_zone = Some(dialog.time_zone().name().to_owned());
+                }
+                // The chart and the review read the bars again.
+                self.market = None;
+                self.market_asked = None;
+                self.excursions = None;
+                self.excursions_asked = None;
+                self.notice = Some((added.to_string(), now + 6.0));
+            }
+            reply => {
+                if let Some(dialog) = self.bars_dialog.as_mut() {
                     dialog.on_reply(reply);
                 }
             }
@@ -752,10 +790,18 @@ impl TrancheApp {
                 .worker
                 .send(Job::Statement(StatementJob::Commit { id })),
             Command::CloseImport => {
-                self.import_dialog = None;
                 // The worker frees what it read; nothing was written.
-                self.worker.send(Job::Statement(StatementJob::Discard));
+                if self.import_dialog.take().is_some() {
+                    self.worker.send(Job::Statement(StatementJob::Discard));
+                }
+                if self.bars_dialog.take().is_some() {
+                    self.worker.send(Job::Bars(BarsJob::Discard));
+                }
             }
+            Command::PreviewBars(request) => self
+                .worker
+                .send(Job::Bars(BarsJob::Preview(Box::new(request)))),
+            Command::CommitBars(id) => self.worker.send(Job::Bars(BarsJob::Commit { id })),
             Command::SetMultipliers(multipliers) => {
                 self.worker.send(Job::SetMultipliers(multipliers));
             }
@@ -877,6 +923,7 @@ impl eframe::App for TrancheApp {
             settings: self.settings_panel.as_mut(),
             review: &mut self.review,
             import: self.import_dialog.as_mut(),
+            bars_import: self.bars_dialog.as_mut(),
         };
         let commands = self.shell.ui(ui, &view, &state, panels);
         if let Some(date) = self.import_dialog.as_ref().and_then(ImportDialog::date) {

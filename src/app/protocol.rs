@@ -238,11 +238,8 @@ pub enum Reply {
         /// Whether it was just saved.
         saved: bool,
     },
-    /// Price bars were added to the journal.
-    BarsAdded {
-        /// What was added, for a person.
-        message: String,
-    },
+    /// About a price bars file being imported.
+    Bars(crate::model::bars_import::BarsReply),
     /// Every trade was measured against its bars.
     Excursions(Arc<crate::model::market::MarketExcursions>),
     /// The price bars around a trade were read.

@@ -107,11 +107,13 @@ pub trait Store: Send {
             "the in-memory journal keeps no price bars".to_owned(),
         ))
     }
-    /// Adds price bars (those already held are skipped); returns how many were added.
+    /// Adds price bars in one transaction (those already held are skipped),
+    /// reporting `(done, total)` bars as it goes; returns how many were added.
     fn insert_bars(
         &mut self,
         _series: &crate::domain::bars::BarSeries,
         _source: &str,
+        _progress: &mut dyn FnMut(usize, usize),
     ) -> Result<usize, StoreError> {
         Err(StoreError::Refused(
             "the in-memory journal keeps no price bars".to_owned(),

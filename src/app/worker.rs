@@ -12,6 +12,7 @@ use std::thread;
 use crate::analysis::RuleSettings;
 use crate::domain::{Trade, TradeId};
 
+use super::bars_import::{self, BarsFile, BarsJob, BarsReply, BarsStaged};
 use super::interchange_io;
 pub use super::protocol::{Cause, Loaded, Operation, Reply, WorkerError};
 use super::protocol::{analyze_all, load_all};
@@ -93,14 +94,17 @@ pub enum Job {
         /// The revision of the trades it was taken from.
         revision: u64,
     },
-    /// Read a file: a tranche-journal JSON file has its trades added; any
-    /// other file is handed to the import dialog as a broker statement.
+    /// Read a file: a tranche-journal JSON file has its trades added; a
+    /// price bars file, and any other file as a broker statement, is handed
+    /// to the import dialog.
     Import {
         /// The file.
         path: PathBuf,
     },
     /// Work on a broker statement for the import dialog.
     Statement(StatementJob),
+    /// Work on a price bars file for the import dialog.
+    Bars(BarsJob),
     /// Read the multipliers the user set for imports.
     LoadMultipliers,
     /// Save the multipliers the user set for imports.
@@ -177,8 +181,9 @@ impl Worker {
                     location: store.location(),
                 });
                 let mut staged = Staged::default();
+                let mut bars = BarsStaged::default();
                 while let Ok(job) = job_rx.recv() {
-                    run_job(store.as_mut(), &mut staged, job, &send);
+                    run_job(store.as_mut(), (&mut staged, &mut bars), job, &send);
                 }
             }),
         );
@@ -269,7 +274,15 @@ pub fn write_image(image: &egui::ColorImage, path: &Path) -> Result<(), crate::f
     crate::files::write_png(path, width, height, rgba)
 }
 
-fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(Reply) + Sync)) {
+/// Runs one job; `staged` is what the import dialog's last previews read
+/// (a broker statement's, a price bars file's), kept for their commits.
+fn run_job(
+    store: &mut dyn Store,
+    staged: (&mut Staged, &mut BarsStaged),
+    job: Job,
+    send: &(dyn Fn(Reply) + Sync),
+) {
+    let (staged, bars_staged) = staged;
     let progress = |label: &'static str| {
         move |done: usize, total: usize| {
             send(Reply::Progress {
@@ -312,9 +325,11 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
                 // Bars first: the trades' chart asks for them once they arrive.
                 // A store that keeps no bars still gets the trades.
                 for series in super::sample::sample_bars(&trades) {
-                    if let Err(err @ StoreError::Journal(_)) =
-                        store.insert_bars(&series, super::sample::SAMPLE_BARS_SOURCE)
-                    {
+                    if let Err(err @ StoreError::Journal(_)) = store.insert_bars(
+                        &series,
+                        super::sample::SAMPLE_BARS_SOURCE,
+                        &mut |_, _| {},
+                    ) {
                         send(failed(Operation::SampleBars, err));
                     }
                 }
@@ -350,10 +365,17 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
                         Err(message) => failed(Operation::Import { path }, Cause::Invalid(message)),
                     }
                 }
-                // A price bars file is read with its symbol from its name and
-                // times in the local zone, and its bars added.
+                // A price bars file goes to the import dialog, which asks for
+                // its instrument and time zone.
                 Ok(bytes) if crate::import::bars::detect_bars(&bytes).is_some() => {
-                    import_bars(store, &path, &bytes)
+                    match BarsFile::new(path.clone(), bytes) {
+                        Some(file) => Reply::Bars(BarsReply::Opened(Arc::new(file))),
+                        // detect_bars said it is one; no other answer is possible.
+                        None => failed(
+                            Operation::Import { path },
+                            Cause::Invalid("this is not a price bars file".to_owned()),
+                        ),
+                    }
                 }
                 Ok(bytes) => Reply::Statement(StatementReply::Opened(Arc::new(ImportFile::new(
                     path, bytes,
@@ -362,6 +384,7 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
             }
         }
         Job::Statement(job) => statement::run(store, staged, job, send),
+        Job::Bars(job) => bars_import::run(store, bars_staged, job, send),
         Job::LoadBarsSymbols => match store.bars_symbol_map() {
             Ok(map) => Reply::BarsSymbols { map, saved: false },
             Err(err) => failed(Operation::ReadBarsSymbols, err),
@@ -487,41 +510,6 @@ fn run_job(store: &mut dyn Store, staged: &mut Staged, job: Job, send: &(dyn Fn(
         },
     };
     send(reply);
-}
-
-/// Reads a price bars file and adds its bars.
-fn import_bars(store: &mut dyn Store, path: &std::path::Path, bytes: &[u8]) -> Reply {
-    let options = crate::import::bars::BarOptions::default();
-    let read = match crate::import::bars::read_bars(bytes, &path.display().to_string(), &options) {
-        Ok(read) => read,
-        Err(err) => {
-            return failed(
-                Operation::Import {
-                    path: path.to_path_buf(),
-                },
-                Cause::Invalid(err.to_string()),
-            );
-        }
-    };
-    let source = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    match store.insert_bars(&read.series, &source) {
-        Ok(added) => Reply::BarsAdded {
-            message: format!(
-                "Added {added} of {} bars of {} ({}) from {source}",
-                read.series.bars.len(),
-                read.series.symbol,
-                crate::domain::bars::length_words(read.series.length),
-            ),
-        },
-        Err(err) => failed(
-            Operation::Import {
-                path: path.to_path_buf(),
-            },
-            err,
-        ),
-    }
 }
 
 /// Adds a journal file's trades and its playbooks (which replace the

@@ -5,8 +5,10 @@
 //! - [`journal`]: the loaded journal, every trade with its analysis
 //!   ([`Trades`], [`TradeRow`]), and what a load brings ([`Loaded`]).
 //! - [`import`]: the import dialog's requests and the worker's answers.
+//! - [`bars_import`]: the same for a price bars file.
 //! - [`market`]: the price bars around the selected trade, for its chart.
 
+pub mod bars_import;
 pub mod import;
 pub mod journal;
 pub mod market;

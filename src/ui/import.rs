@@ -190,8 +190,7 @@ pub struct ImportDialog {
     file: Arc<ImportFile>,
     format: Format,
     tz: Tz,
-    local: Tz,
-    zone_search: String,
+    zones: ZonePicker,
     /// The trading day as typed, for a format whose files give times only.
     date_text: String,
     skip_bad_rows: bool,
@@ -217,8 +216,7 @@ impl ImportDialog {
             format: file.detected.unwrap_or(Format::GenericCsv),
             file,
             tz: local,
-            local,
-            zone_search: String::new(),
+            zones: ZonePicker::new(local),
             date_text: String::new(),
             skip_bad_rows: false,
             mapping,
@@ -590,58 +588,8 @@ impl ImportDialog {
 
     fn zone_row(&mut self, ui: &mut Ui) {
         let label = ui.label("Time zone");
-        let search_id = Id::unique("import-zone-search");
-        let selected = if self.tz == self.local {
-            format!("{} (local)", self.tz.name())
-        } else {
-            self.tz.name().to_owned()
-        };
         ui.horizontal(|ui| {
-            let combo = egui::ComboBox::from_id_salt("import-zone")
-                .width(260.0)
-                .height(320.0)
-                .selected_text(selected)
-                .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside)
-                .show_ui(ui, |ui| {
-                    let search = ui
-                        .add(
-                            egui::TextEdit::singleline(&mut self.zone_search)
-                                .id(search_id)
-                                .hint_text("Search: new york, tokyo, utc…")
-                                .desired_width(240.0),
-                        )
-                        .accessible_name("Search time zones");
-                    let matches = matching_zones(&self.zone_search, self.local);
-                    let enter = search.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-                    if matches.is_empty() {
-                        ui.weak("No zone matches");
-                    }
-                    let row_height = ui.spacing().interact_size.y;
-                    let mut picked = None;
-                    egui::ScrollArea::vertical()
-                        .max_height(240.0)
-                        .auto_shrink([false, true])
-                        .show_rows(ui, row_height, matches.len(), |ui, rows| {
-                            for &tz in &matches[rows] {
-                                if ui.selectable_label(tz == self.tz, tz.name()).clicked() {
-                                    picked = Some(tz);
-                                }
-                            }
-                        });
-                    if enter && picked.is_none() {
-                        // Enter takes the first zone that matches.
-                        picked = matches.first().copied();
-                    }
-                    if let Some(tz) = picked {
-                        self.tz = tz;
-                        self.zone_search.clear();
-                        ui.close();
-                    }
-                });
-            let response = combo.response.labelled_by(label.id);
-            if response.clicked() {
-                ui.memory_mut(|memory| memory.request_focus(search_id));
-            }
+            self.zones.show(ui, "import-zone", &mut self.tz, label.id);
             ui.weak("for times the file gives without a zone");
         });
     }
@@ -834,13 +782,111 @@ impl ImportDialog {
     }
 }
 
+/// The searchable list of time zones the import dialogs ask the file's zone
+/// with: every IANA zone, the computer's first.
+#[derive(Debug, Clone)]
+pub struct ZonePicker {
+    local: Tz,
+    search: String,
+}
+
+impl ZonePicker {
+    /// A picker that offers the computer's zone first.
+    pub fn new(local: Tz) -> Self {
+        ZonePicker {
+            local,
+            search: String::new(),
+        }
+    }
+
+    /// The computer's zone.
+    pub fn local(&self) -> Tz {
+        self.local
+    }
+
+    /// Draws the combo box (its id from `salt`, named by the label
+    /// `label`); a zone picked goes to `tz`.
+    pub fn show(&mut self, ui: &mut Ui, salt: &str, tz: &mut Tz, label: Id) {
+        let search_id = Id::unique((salt, "search"));
+        let selected = if *tz == self.local {
+            format!("{} (local)", zone_label(*tz))
+        } else {
+            zone_label(*tz)
+        };
+        let combo = egui::ComboBox::from_id_salt(salt)
+            .width(260.0)
+            .height(320.0)
+            .selected_text(selected)
+            .close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside)
+            .show_ui(ui, |ui| {
+                let search = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.search)
+                            .id(search_id)
+                            .hint_text("Search: new york, tokyo, utc+2…")
+                            .desired_width(240.0),
+                    )
+                    .accessible_name("Search time zones");
+                let matches = matching_zones(&self.search, self.local);
+                let enter = search.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+                if matches.is_empty() {
+                    ui.weak("No zone matches");
+                }
+                let row_height = ui.spacing().interact_size.y;
+                let mut picked = None;
+                egui::ScrollArea::vertical()
+                    .max_height(240.0)
+                    .auto_shrink([false, true])
+                    .show_rows(ui, row_height, matches.len(), |ui, rows| {
+                        for &zone in &matches[rows] {
+                            if ui.selectable_label(zone == *tz, zone_label(zone)).clicked() {
+                                picked = Some(zone);
+                            }
+                        }
+                    });
+                if enter && picked.is_none() {
+                    // Enter takes the first zone that matches.
+                    picked = matches.first().copied();
+                }
+                if let Some(zone) = picked {
+                    *tz = zone;
+                    self.search.clear();
+                    ui.close();
+                }
+            });
+        let response = combo.response.labelled_by(label);
+        if response.clicked() {
+            ui.memory_mut(|memory| memory.request_focus(search_id));
+        }
+    }
+}
+
+/// A zone as the picker lists it: its IANA name, and for the fixed offsets
+/// (whose `Etc/GMT` names have the sign the other way round) the offset as
+/// people write it: `Etc/GMT-2 (UTC+2)`.
+pub fn zone_label(tz: Tz) -> String {
+    let name = tz.name();
+    let offset = name.strip_prefix("Etc/GMT").and_then(|rest| {
+        let (sign, hours) = match rest.split_at_checked(1)? {
+            ("-", h) => ('+', h),
+            ("+", h) => ('-', h),
+            _ => return None,
+        };
+        hours.parse::<u8>().ok().map(|h| format!("UTC{sign}{h}"))
+    });
+    match offset {
+        Some(offset) => format!("{name} ({offset})"),
+        None => name.to_owned(),
+    }
+}
+
 /// A day typed as `YYYY-MM-DD`.
 fn parse_day(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
 }
 
 /// The progress of the worker's job as a bar; `false` when there is none.
-fn progress_bar(ui: &mut Ui, progress: Option<ProgressView<'_>>) -> bool {
+pub(super) fn progress_bar(ui: &mut Ui, progress: Option<ProgressView<'_>>) -> bool {
     let Some(progress) = progress else {
         return false;
     };
@@ -896,7 +942,7 @@ fn outcome_sentence(summary: &CommitSummary, verb: &str) -> String {
     )
 }
 
-fn warnings_ui(ui: &mut Ui, warnings: &[Warning], count: usize, id: &str) {
+pub(super) fn warnings_ui(ui: &mut Ui, warnings: &[Warning], count: usize, id: &str) {
     if count == 0 {
         return;
     }
@@ -930,7 +976,7 @@ fn date_range(
 }
 
 /// `count` and the noun that fits it, the count in groups of three digits.
-fn counted(count: usize, one: &str, many: &str) -> String {
+pub(super) fn counted(count: usize, one: &str, many: &str) -> String {
     if count == 1 {
         format!("1 {one}")
     } else {
@@ -939,7 +985,7 @@ fn counted(count: usize, one: &str, many: &str) -> String {
 }
 
 /// `1234567` as `1,234,567`.
-fn grouped(count: usize) -> String {
+pub(super) fn grouped(count: usize) -> String {
     let digits = count.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {
@@ -951,15 +997,16 @@ fn grouped(count: usize) -> String {
     out
 }
 
-/// The zones whose names contain every word of `query` (spaces match
-/// underscores), the local zone first; every zone when the query is empty.
+/// The zones whose labels ([`zone_label`]) contain every word of `query`
+/// (spaces match underscores), the local zone first; every zone when the
+/// query is empty.
 fn matching_zones(query: &str, local: Tz) -> Vec<Tz> {
     let words: Vec<String> = query
         .split_whitespace()
         .map(|w| w.to_lowercase().replace('_', " "))
         .collect();
     let matches = |tz: &Tz| {
-        let name = tz.name().to_lowercase().replace('_', " ");
+        let name = zone_label(*tz).to_lowercase().replace('_', " ");
         words.iter().all(|w| name.contains(w.as_str()))
     };
     let mut zones: Vec<Tz> = Vec::new();
@@ -988,6 +1035,16 @@ mod tests {
         assert_eq!(zones.first(), Some(&Tz::Asia__Tokyo));
         assert_eq!(zones.len(), chrono_tz::TZ_VARIANTS.len());
         assert!(matching_zones("nowhere at all", Tz::UTC).is_empty());
+    }
+
+    #[test]
+    fn fixed_offsets_are_labelled_and_found_as_people_write_them() {
+        assert_eq!(zone_label(Tz::Etc__GMTMinus2), "Etc/GMT-2 (UTC+2)");
+        assert_eq!(zone_label(Tz::Etc__GMTPlus5), "Etc/GMT+5 (UTC-5)");
+        assert_eq!(zone_label(Tz::Etc__GMT), "Etc/GMT");
+        assert_eq!(zone_label(Tz::Europe__Athens), "Europe/Athens");
+        assert_eq!(matching_zones("utc+2", Tz::UTC), [Tz::Etc__GMTMinus2]);
+        assert_eq!(matching_zones("UTC+3", Tz::UTC), [Tz::Etc__GMTMinus3]);
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //!   the detail.
 //! - [`review`]: the review dashboard over the journal statistics;
 //!   [`coaching`] its sections on the disciplined twin and tilt.
-//! - [`import`]: the import dialog for broker statements.
+//! - [`import`]: the import dialog for broker statements; [`bars_import`]
+//!   the one for price bars files.
 //! - [`playbooks`]: the setups' playbooks, edited in Settings.
 //! - [`settings`]: rule weights, risk tolerance, time zone, theme and the
 //!   multipliers imports use.
@@ -20,6 +21,7 @@
 //! - [`shell`]: the window around them: top and status bars, modals,
 //!   dropped files and keyboard shortcuts.
 
+pub mod bars_import;
 pub mod bars_settings;
 pub mod chart;
 pub mod coaching;
@@ -97,8 +99,12 @@ pub enum Command {
     CheckImport(u64),
     /// Commit this preview to the journal.
     CommitImport(u64),
-    /// Close the import dialog without importing.
+    /// Close the import dialog (a statement's or a bars file's) without importing.
     CloseImport,
+    /// Read a price bars file with the import dialog's symbol and time zone.
+    PreviewBars(crate::model::bars_import::BarsPreviewRequest),
+    /// Write the bars of this preview to the journal.
+    CommitBars(u64),
     /// Save the multipliers imports use, by symbol or futures root.
     SetMultipliers(Multipliers),
     /// Change the filter the list and the review share.

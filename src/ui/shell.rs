@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use egui::{Align, Key, KeyboardShortcut, Layout, Modifiers, RichText, Ui};
 
 use crate::domain::TradeId;
+use crate::ui::bars_import::BarsImportDialog;
 use crate::ui::detail::TradeDetail;
 use crate::ui::editor::TradeEditor;
 use crate::ui::import::{ImportDialog, ProgressView};
@@ -68,8 +69,10 @@ pub struct Panels<'a> {
     pub settings: Option<&'a mut SettingsPanel>,
     /// The review dashboard.
     pub review: &'a mut ReviewPanel,
-    /// The import dialog, while it is open.
+    /// The import dialog for a broker statement, while it is open.
     pub import: Option<&'a mut ImportDialog>,
+    /// The import dialog for a price bars file, while it is open.
+    pub bars_import: Option<&'a mut BarsImportDialog>,
 }
 
 /// A file's path typed by hand, when no file dialog could be shown.
@@ -150,18 +153,15 @@ impl Shell {
             settings,
             review,
             import,
+            bars_import,
         } = panels;
+        let importing = import.is_some() || bars_import.is_some();
         let ctx = ui.ctx().clone();
         let asking_to_discard = editor
             .as_deref()
             .is_some_and(TradeEditor::is_asking_to_discard);
-        let mut commands = self.shortcuts(
-            &ctx,
-            state,
-            editor.is_some(),
-            asking_to_discard,
-            import.is_some(),
-        );
+        let mut commands =
+            self.shortcuts(&ctx, state, editor.is_some(), asking_to_discard, importing);
 
         egui::Panel::top("top-bar").show(ui, |ui| {
             ui.add_space(2.0);
@@ -220,11 +220,14 @@ impl Shell {
         commands.extend(self.path_modal(&ctx));
         let ready = state.loaded
             && editor.is_none()
-            && import.is_none()
+            && !importing
             && self.path_prompt.is_none()
             && !view.busy;
         commands.extend(dropped_files(&ctx, ready));
         if let Some(dialog) = import {
+            commands.extend(dialog.show(&ctx, view.zone, state.progress));
+        }
+        if let Some(dialog) = bars_import {
             commands.extend(dialog.show(&ctx, view.zone, state.progress));
         }
         commands
