@@ -93,13 +93,13 @@ impl Request {
     pub fn for_purpose(purpose: &Purpose) -> Self {
         match purpose {
             Purpose::Import => Request {
-                title: "Import trades",
+                title: "Import trades or price bars",
                 save: false,
                 file_name: None,
                 filters: vec![
                     (
-                        "Journals and broker statements",
-                        vec!["json", "csv", "txt", "xml", "htm", "html"],
+                        "Journals, broker statements and price bars",
+                        vec!["json", "csv", "txt", "xml", "htm", "html", "tsv", "prn"],
                     ),
                     ("All files", vec!["*"]),
                 ],

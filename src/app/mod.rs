@@ -252,8 +252,8 @@ impl TrancheApp {
     }
 
     /// Imports the file at `path` as if the user had chosen it in the file
-    /// dialog: a journal is added at once, a broker statement opens the
-    /// import dialog.
+    /// dialog: a journal is added at once, a broker statement or a price
+    /// bars file opens its import dialog.
     pub fn import_file(&mut self, path: PathBuf) {
         self.worker.send(Job::Import { path });
     }
