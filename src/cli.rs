@@ -652,22 +652,14 @@ fn trades(args: &TradesArgs, journal_path: &Path, out: &mut dyn Write) -> Result
     let settings = journal.rule_settings()?;
     let trades = journal.trades()?;
     if args.json {
-        let map = journal.bars_symbol_map()?;
-        // Only a trade whose symbol has bars is looked up: most journals hold
-        // bars of few symbols, or none.
-        let with_bars: std::collections::HashSet<String> = journal
-            .bar_series()?
-            .into_iter()
-            .map(|series| series.symbol.to_uppercase())
-            .collect();
+        let market = crate::market::MarketBars::load(&journal)?;
         // Kept only for the trades that have bars: most have none.
         let mut excursions = std::collections::HashMap::new();
-        for (index, (_, trade)) in trades.iter().enumerate() {
-            let symbols = crate::import::bars::bars_symbols_for(&trade.symbol, &map);
-            if symbols.iter().any(|s| with_bars.contains(s))
-                && let Some(excursion) = crate::market::trade_excursion(&journal, trade, &map)?
-            {
-                excursions.insert(index, excursion);
+        if !market.is_empty() {
+            for (index, (_, trade)) in trades.iter().enumerate() {
+                if let Some(excursion) = market.excursion(&journal, trade)? {
+                    excursions.insert(index, excursion);
+                }
             }
         }
         // Written as each trade is analysed: the views are never all in memory.

@@ -12,7 +12,7 @@ use crate::analysis::excursion::{Excursion, excursion};
 use crate::domain::bars::BarSeries;
 use crate::domain::{EventKind, Trade};
 use crate::import::bars::bars_symbols_for;
-use crate::storage::{Journal, StorageError};
+use crate::storage::{Journal, SeriesInfo, StorageError};
 
 /// A trade's life in Unix seconds: its initial entry, and its final exit
 /// (`None` while open).
@@ -48,6 +48,82 @@ pub fn trade_bars(
         return Ok(None);
     };
     journal.trade_bars(&bars_symbols_for(&trade.symbol, map), from, to, margin)
+}
+
+/// The journal's price bars as trades look them up: the symbol map and the
+/// description of every series read once, so measuring many trades costs
+/// one range read of bars each and no other query.
+#[derive(Debug, Clone, Default)]
+pub struct MarketBars {
+    map: BTreeMap<String, String>,
+    series: Vec<SeriesInfo>,
+}
+
+impl MarketBars {
+    /// The journal's symbol map and series, as they are now.
+    pub fn load(journal: &Journal) -> Result<Self, StorageError> {
+        Ok(MarketBars {
+            map: journal.bars_symbol_map()?,
+            series: journal.bar_series()?,
+        })
+    }
+
+    /// Whether the journal holds no bars at all.
+    pub fn is_empty(&self) -> bool {
+        self.series.is_empty()
+    }
+
+    /// The series whose bars `trade` is measured against, and its life: as
+    /// [`Journal::trade_bars`] chooses, the shortest series of its bars
+    /// symbols that spans its life (the symbols in the order
+    /// [`bars_symbols_for`] gives them, where two series are as short).
+    fn series_for(&self, trade: &Trade) -> Option<(&SeriesInfo, i64, Option<i64>)> {
+        if self.series.is_empty() {
+            return None;
+        }
+        let (from, to) = life(trade)?;
+        let mut candidates: Vec<&SeriesInfo> = Vec::new();
+        for symbol in bars_symbols_for(&trade.symbol, &self.map) {
+            let mut of_symbol: Vec<&SeriesInfo> = self
+                .series
+                .iter()
+                .filter(|s| s.symbol.eq_ignore_ascii_case(&symbol))
+                .filter(|s| !candidates.iter().any(|c| c.id == s.id))
+                .collect();
+            of_symbol.sort_by_key(|s| s.length);
+            candidates.extend(of_symbol);
+        }
+        candidates.sort_by_key(|s| s.length);
+        let info = candidates
+            .into_iter()
+            .find(|s| s.spans(from, to.unwrap_or(from)))?;
+        Some((info, from, to))
+    }
+
+    /// The bars of `trade`'s life and `margin` bars more on each side, as
+    /// [`trade_bars`] reads them.
+    pub fn trade_bars(
+        &self,
+        journal: &Journal,
+        trade: &Trade,
+        margin: i64,
+    ) -> Result<Option<BarSeries>, StorageError> {
+        match self.series_for(trade) {
+            None => Ok(None),
+            Some((info, from, to)) => journal.life_bars(info, from, to, margin).map(Some),
+        }
+    }
+
+    /// `trade` measured against its bars, as [`trade_excursion`] measures it.
+    pub fn excursion(
+        &self,
+        journal: &Journal,
+        trade: &Trade,
+    ) -> Result<Option<Excursion>, StorageError> {
+        Ok(self
+            .trade_bars(journal, trade, 0)?
+            .and_then(|bars| excursion(trade, &bars)))
+    }
 }
 
 /// `trade` measured against its bars; `None` without bars that span it.

@@ -142,3 +142,65 @@ fn a_trades_bars_are_read_by_the_key_and_a_bar_is_small() {
     assert!(plan.contains("USING PRIMARY KEY"), "{plan}");
     assert!(!plan.contains("SCAN"), "{plan}");
 }
+
+#[test]
+fn many_trades_looked_up_at_once_get_the_bars_each_gets_alone() {
+    use tranche::market::{MarketBars, trade_bars, trade_excursion};
+    let mut journal = Journal::open_in_memory().unwrap();
+    // The generated trades start 2020-01-02 14:30 UTC and one an hour after.
+    let first = 1_577_975_400;
+    let minutes = BarSeries {
+        bars: (0..30 * 60)
+            .map(|i| Bar {
+                start: first - 3600 + i * 60,
+                open: 10_000 + i % 700,
+                high: 10_900 + i % 700,
+                low: 9_000 + i % 700,
+                close: 10_050 + i % 700,
+            })
+            .collect(),
+        ..BarSeries::new("SYM1", 60, 2)
+    };
+    let hours = BarSeries {
+        bars: (0..80)
+            .map(|i| Bar {
+                start: first - 3600 + i * 3600,
+                open: 10_000,
+                high: 60_000,
+                low: 1_000,
+                close: 10_100,
+            })
+            .collect(),
+        ..BarSeries::new("sym1", 3600, 2)
+    };
+    journal.insert_bars(&minutes, "m", &mut |_, _| {}).unwrap();
+    journal.insert_bars(&hours, "h", &mut |_, _| {}).unwrap();
+    let map = [("OTHER".to_owned(), "Sym1".to_owned())].into();
+    journal.set_bars_symbol_map(&map).unwrap();
+
+    let mut trades = crate::helpers::generated_trades(100);
+    for (i, trade) in trades.iter_mut().enumerate() {
+        trade.symbol = ["SYM1", "sym1.m", "OTHER", "SYM2"][i % 4].to_owned();
+        if i % 5 == 0 {
+            trade.events.pop();
+        }
+    }
+    let market = MarketBars::load(&journal).unwrap();
+    let (mut minute_bars, mut hour_bars, mut none) = (0, 0, 0);
+    for trade in &trades {
+        for margin in [0, 2] {
+            let alone = trade_bars(&journal, trade, &map, margin).unwrap();
+            assert_eq!(market.trade_bars(&journal, trade, margin).unwrap(), alone);
+            match alone.map(|b| b.length) {
+                Some(60) => minute_bars += 1,
+                Some(3600) => hour_bars += 1,
+                _ => none += 1,
+            }
+        }
+        assert_eq!(
+            market.excursion(&journal, trade).unwrap(),
+            trade_excursion(&journal, trade, &map).unwrap()
+        );
+    }
+    assert!(minute_bars > 0 && hour_bars > 0 && none > 0);
+}

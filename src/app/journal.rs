@@ -1,8 +1,11 @@
 //! The SQLite journal as the app's [`Store`], opened on the worker thread.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::analysis::RuleSettings;
+use crate::analysis::excursion::Excursion;
 use crate::domain::{Trade, TradeId};
 use crate::import::{GroupOptions, Import};
 use crate::storage::{ImportOutcome, Journal, StatementCheck};
@@ -97,6 +100,25 @@ impl Store for Journal {
     ) -> Result<Option<crate::domain::bars::BarSeries>, StoreError> {
         let map = self.bars_symbol_map()?;
         Ok(crate::market::trade_bars(self, trade, &map, margin)?)
+    }
+
+    fn trade_excursions(
+        &self,
+        trades: &[(TradeId, Arc<Trade>)],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<HashMap<TradeId, Excursion>, StoreError> {
+        let market = crate::market::MarketBars::load(self)?;
+        let mut by_trade = HashMap::new();
+        if market.is_empty() {
+            return Ok(by_trade);
+        }
+        for (done, (id, trade)) in trades.iter().enumerate() {
+            if let Some(x) = market.excursion(self, trade)? {
+                by_trade.insert(*id, x);
+            }
+            progress(done + 1, trades.len());
+        }
+        Ok(by_trade)
     }
 
     fn bars_symbol_map(&self) -> Result<std::collections::BTreeMap<String, String>, StoreError> {

@@ -6,9 +6,11 @@
 //! broker statements: that needs the journal's record of imported fills, and
 //! it says so rather than pretend.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::analysis::RuleSettings;
+use crate::analysis::excursion::Excursion;
 use crate::domain::{Trade, TradeId};
 use crate::import::{GroupOptions, Import};
 use crate::storage::{ImportOutcome, StatementCheck};
@@ -96,6 +98,25 @@ pub trait Store: Send {
         _margin: i64,
     ) -> Result<Option<crate::domain::bars::BarSeries>, StoreError> {
         Ok(None)
+    }
+    /// Each of `trades` that price bars span, measured against them (RULES.md,
+    /// "With price bars"); `progress` is told how many are done of how many.
+    fn trade_excursions(
+        &self,
+        trades: &[(TradeId, Arc<Trade>)],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<HashMap<TradeId, Excursion>, StoreError> {
+        let mut by_trade = HashMap::new();
+        for (done, (id, trade)) in trades.iter().enumerate() {
+            if let Some(x) = self
+                .trade_bars(trade, 0)?
+                .and_then(|bars| crate::analysis::excursion::excursion(trade, &bars))
+            {
+                by_trade.insert(*id, x);
+            }
+            progress(done + 1, trades.len());
+        }
+        Ok(by_trade)
     }
     /// The map of trade symbols to price bars symbols (empty for a store without bars).
     fn bars_symbol_map(&self) -> Result<BTreeMap<String, String>, StoreError> {

@@ -394,35 +394,22 @@ fn run_job(
             Err(err) => failed(Operation::SaveBarsSymbols, err),
         },
         Job::LoadExcursions { trades, revision } => {
-            let mut by_trade = std::collections::HashMap::new();
-            let total = trades.len();
-            let mut result = Ok(());
-            for (done, (id, trade)) in trades.iter().enumerate() {
-                match store.trade_bars(trade, 0) {
-                    Ok(Some(bars)) => {
-                        if let Some(x) = crate::analysis::excursion::excursion(trade, &bars) {
-                            by_trade.insert(*id, x);
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(err) => {
-                        result = Err(err);
-                        break;
-                    }
-                }
-                if (done + 1) % 1000 == 0 {
+            let mut progress = |done: usize, total: usize| {
+                if done % 1000 == 0 {
                     send(Reply::Progress {
                         label: "Measuring trades against their bars".to_owned(),
-                        done: done + 1,
+                        done,
                         total,
                     });
                 }
-            }
-            match result {
-                Ok(()) => Reply::Excursions(Arc::new(crate::model::market::MarketExcursions {
-                    revision,
-                    by_trade,
-                })),
+            };
+            match store.trade_excursions(&trades, &mut progress) {
+                Ok(by_trade) => {
+                    Reply::Excursions(Arc::new(crate::model::market::MarketExcursions {
+                        revision,
+                        by_trade,
+                    }))
+                }
                 Err(err) => failed(Operation::MeasureExcursions, err),
             }
         }

@@ -204,7 +204,20 @@ impl Journal {
                 "SELECT {INFO_COLUMNS} FROM bar_series WHERE id = ?1"
             ))?
             .query_row([id], read_info)?;
-        let mut series = BarSeries::new(info.symbol, info.length, info.scale);
+        self.bars_of(&info, from, to)
+    }
+
+    /// The bars of the series `info` describes that start from `from` to
+    /// `to` (inclusive), read by the key's range: [`Journal::bars`] for a
+    /// caller that already holds the series' description.
+    pub fn bars_of(
+        &self,
+        info: &SeriesInfo,
+        from: i64,
+        to: i64,
+    ) -> Result<BarSeries, StorageError> {
+        let id = info.id;
+        let mut series = BarSeries::new(info.symbol.clone(), info.length, info.scale);
         let mut stmt = self.conn.prepare_cached(
             "SELECT start, open, high, low, close FROM bar
              WHERE series_id = ?1 AND start >= ?2 AND start <= ?3 ORDER BY start",
@@ -238,13 +251,26 @@ impl Journal {
         let Some(info) = series.iter().find(|s| s.spans(from, to.unwrap_or(from))) else {
             return Ok(None);
         };
+        self.life_bars(info, from, to, margin).map(Some)
+    }
+
+    /// The bars of series `info` that cover a life from `from` to `to` (the
+    /// final exit; `None` while open, then every bar from `from` on), and
+    /// `margin` bars more on each side.
+    pub fn life_bars(
+        &self,
+        info: &SeriesInfo,
+        from: i64,
+        to: Option<i64>,
+        margin: i64,
+    ) -> Result<BarSeries, StorageError> {
         let length = info.length;
         let lo = from.saturating_sub(length.saturating_mul(margin.saturating_add(1)));
         let hi = match to {
             Some(to) => to.saturating_add(length.saturating_mul(margin)),
             None => i64::MAX,
         };
-        self.bars(info.id, lo, hi).map(Some)
+        self.bars_of(info, lo, hi)
     }
 
     /// Removes a series and its bars.
