@@ -395,7 +395,7 @@ fn run_job(
         },
         Job::LoadExcursions { trades, revision } => {
             let mut progress = |done: usize, total: usize| {
-                if done % 1000 == 0 {
+                if done.is_multiple_of(1000) {
                     send(Reply::Progress {
                         label: "Measuring trades against their bars".to_owned(),
                         done,
