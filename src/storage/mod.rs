@@ -23,10 +23,12 @@ mod bulk;
 mod check;
 mod import;
 mod playbook;
+mod stream;
 
 pub use crate::domain::imported::ImportOutcome;
 pub use bars::{BarsOutcome, SeriesInfo};
 pub use check::StatementCheck;
+pub use stream::TradeChunk;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -488,11 +490,7 @@ impl Journal {
     /// Every trade, in the order of their ids.
     pub fn trades(&self) -> Result<Vec<(TradeId, Trade)>, StorageError> {
         let mut trades = Vec::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, symbol, side, multiplier, currency, account, setup, market_condition, notes,
-                    rate, stops_known
-             FROM trade ORDER BY id",
-        )?;
+        let mut stmt = self.conn.prepare_cached(trade_rows_sql())?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             trades.push(read_trade_row(row)?);
@@ -895,53 +893,71 @@ fn decimal(what: &'static str, value: &str) -> Result<Decimal, StorageError> {
     })
 }
 
-fn optional_decimal(
-    row: &rusqlite::Row<'_>,
-    column: usize,
-    what: &'static str,
-) -> Result<Decimal, StorageError> {
-    match row
-        .get_ref(column)?
-        .as_str_or_null()
-        .map_err(rusqlite::Error::from)?
-    {
-        Some(value) => decimal(what, value),
-        None => Err(StorageError::Corrupt {
-            what,
-            value: "NULL".to_owned(),
-        }),
-    }
+/// Every trade row in id order, as [`read_trade_row`] reads them.
+fn trade_rows_sql() -> &'static str {
+    "SELECT id, symbol, side, multiplier, currency, account, setup, market_condition, notes,
+            rate, stops_known
+     FROM trade ORDER BY id"
 }
 
 /// Reads `id, symbol, side, multiplier, currency, account, setup, market_condition, notes,
 /// rate, stops_known`.
 fn read_trade_row(row: &rusqlite::Row<'_>) -> Result<(TradeId, Trade), StorageError> {
-    let side = text(row, 2)?;
-    let side = Side::from_str(side).map_err(|_| StorageError::Corrupt {
-        what: "side",
-        value: side.to_owned(),
+    let trade = trade_from_columns(TradeColumns {
+        symbol: row.get(1)?,
+        side: text(row, 2)?,
+        multiplier: text(row, 3)?,
+        currency: row.get(4)?,
+        account: row.get(5)?,
+        setup: row.get(6)?,
+        market_condition: text(row, 7)?,
+        notes: row.get(8)?,
+        rate: text(row, 9)?,
+        stops_known: row.get::<_, i64>(10)? != 0,
     })?;
-    let condition = text(row, 7)?;
+    Ok((TradeId(row.get(0)?), trade))
+}
+
+/// A trade row's columns as stored (decimals and names as text).
+struct TradeColumns<'a> {
+    symbol: String,
+    side: &'a str,
+    multiplier: &'a str,
+    currency: String,
+    account: String,
+    setup: String,
+    market_condition: &'a str,
+    notes: String,
+    rate: &'a str,
+    stops_known: bool,
+}
+
+/// The trade of a row's columns, without its events and tags.
+fn trade_from_columns(columns: TradeColumns<'_>) -> Result<Trade, StorageError> {
+    let side = Side::from_str(columns.side).map_err(|_| StorageError::Corrupt {
+        what: "side",
+        value: columns.side.to_owned(),
+    })?;
+    let condition = columns.market_condition;
     let market_condition =
         MarketCondition::from_str(condition).map_err(|_| StorageError::Corrupt {
             what: "market condition",
             value: condition.to_owned(),
         })?;
-    let trade = Trade {
-        symbol: row.get(1)?,
+    Ok(Trade {
+        symbol: columns.symbol,
         side,
-        multiplier: decimal("multiplier", text(row, 3)?)?,
-        currency: row.get(4)?,
-        account: row.get(5)?,
-        setup: row.get(6)?,
+        multiplier: decimal("multiplier", columns.multiplier)?,
+        currency: columns.currency,
+        account: columns.account,
+        setup: columns.setup,
         market_condition,
         tags: Vec::new(),
-        notes: row.get(8)?,
+        notes: columns.notes,
         events: Vec::new(),
-        rate: decimal("rate", text(row, 9)?)?,
-        stops_known: row.get::<_, i64>(10)? != 0,
-    };
-    Ok((TradeId(row.get(0)?), trade))
+        rate: decimal("rate", columns.rate)?,
+        stops_known: columns.stops_known,
+    })
 }
 
 /// Parses a plain decimal of up to 18 digits (`-12.50`) as the journal
@@ -1127,20 +1143,50 @@ fn fast_time(b: &[u8]) -> Option<DateTime<FixedOffset>> {
 
 /// Reads `kind, at, qty, price, fee` starting at column `first`.
 fn read_event_row(row: &rusqlite::Row<'_>, first: usize) -> Result<Event, StorageError> {
-    let at_text = text(row, first + 1)?;
+    let optional = |column: usize| -> Result<Option<&str>, StorageError> {
+        Ok(row
+            .get_ref(column)?
+            .as_str_or_null()
+            .map_err(rusqlite::Error::from)?)
+    };
+    event_from_columns(
+        text(row, first)?,
+        text(row, first + 1)?,
+        optional(first + 2)?,
+        text(row, first + 3)?,
+        optional(first + 4)?,
+    )
+}
+
+/// The event of an event row's `kind, at, qty, price, fee` (`qty` and `fee`
+/// are NULL for stops and targets).
+fn event_from_columns(
+    kind: &str,
+    at_text: &str,
+    qty: Option<&str>,
+    price: &str,
+    fee: Option<&str>,
+) -> Result<Event, StorageError> {
     let at = parse_stored_time(at_text).ok_or_else(|| StorageError::Corrupt {
         what: "event time",
         value: at_text.to_owned(),
     })?;
-    let price = decimal("event price", text(row, first + 3)?)?;
+    let price = decimal("event price", price)?;
+    let required = |value: Option<&str>, what: &'static str| match value {
+        Some(value) => decimal(what, value),
+        None => Err(StorageError::Corrupt {
+            what,
+            value: "NULL".to_owned(),
+        }),
+    };
     let fill = || -> Result<Fill, StorageError> {
         Ok(Fill {
-            qty: optional_decimal(row, first + 2, "event quantity")?,
+            qty: required(qty, "event quantity")?,
             price,
-            fee: optional_decimal(row, first + 4, "event fee")?,
+            fee: required(fee, "event fee")?,
         })
     };
-    let kind = match text(row, first)? {
+    let kind = match kind {
         "entry" => EventKind::Entry(fill()?),
         "exit" => EventKind::Exit(fill()?),
         "stop" => EventKind::Stop { price },
