@@ -62,6 +62,21 @@ fn indent<W: ?Sized + Write>(out: &mut W, depth: usize) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes the comma (unless `first`), the new line and the indent before
+/// an element or key at `depth`: in one write for the usual depths.
+fn new_line<W: ?Sized + Write>(out: &mut W, depth: usize, first: bool) -> io::Result<()> {
+    const LINE: &[u8] = b",\n                                                              ";
+    let end = 2 + depth * 2;
+    let start = usize::from(first);
+    match LINE.get(start..end) {
+        Some(bytes) => out.write_all(bytes),
+        None => {
+            out.write_all(&LINE[start..2])?;
+            indent(out, depth)
+        }
+    }
+}
+
 impl serde_json::ser::Formatter for Pretty {
     fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
         self.depth += 1;
@@ -79,8 +94,7 @@ impl serde_json::ser::Formatter for Pretty {
     }
 
     fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        out.write_all(if first { b"\n" } else { b",\n" })?;
-        indent(out, self.depth)
+        new_line(out, self.depth, first)
     }
 
     fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
@@ -104,8 +118,7 @@ impl serde_json::ser::Formatter for Pretty {
     }
 
     fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        out.write_all(if first { b"\n" } else { b",\n" })?;
-        indent(out, self.depth)
+        new_line(out, self.depth, first)
     }
 
     fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
@@ -126,8 +139,7 @@ fn push_element<T: Serialize>(
     depth: usize,
     first: bool,
 ) -> io::Result<()> {
-    out.extend_from_slice(if first { b"\n" } else { b",\n" });
-    indent(out, depth)?;
+    new_line(out, depth, first)?;
     let mut serializer = serde_json::Serializer::with_formatter(&mut *out, Pretty::at(depth));
     value.serialize(&mut serializer).map_err(io::Error::from)
 }

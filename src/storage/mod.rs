@@ -65,6 +65,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// larger while it runs).
 const CACHE_KIB: i64 = 64 << 10;
 
+/// How much of a journal file reads map into memory.
+const MMAP_BYTES: i64 = 256 << 20;
+
 /// The settings key under which the rule settings are stored.
 const RULE_SETTINGS_KEY: &str = "rule_settings";
 
@@ -749,7 +752,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // Reads of a large journal go through memory-mapped pages instead of a
     // system call per page, and a large import keeps its pages in memory
     // rather than spilling them to the WAL before it commits.
-    conn.pragma_update(None, "mmap_size", 256i64 << 20)?;
+    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
     conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
@@ -884,13 +887,22 @@ fn text<'r>(row: &'r rusqlite::Row<'_>, column: usize) -> rusqlite::Result<&'r s
 }
 
 fn decimal(what: &'static str, value: &str) -> Result<Decimal, StorageError> {
-    if let Some(fast) = fast_decimal(value.as_bytes()) {
+    decimal_of_bytes(what, value.as_bytes())
+}
+
+/// [`decimal`] of text not yet checked to be UTF-8: the common case needs
+/// no check, anything else is checked as it is parsed.
+fn decimal_of_bytes(what: &'static str, value: &[u8]) -> Result<Decimal, StorageError> {
+    if let Some(fast) = fast_decimal(value) {
         return Ok(fast);
     }
-    Decimal::from_str(value).map_err(|_| StorageError::Corrupt {
-        what,
-        value: value.to_owned(),
-    })
+    std::str::from_utf8(value)
+        .ok()
+        .and_then(|text| Decimal::from_str(text).ok())
+        .ok_or_else(|| StorageError::Corrupt {
+            what,
+            value: String::from_utf8_lossy(value).into_owned(),
+        })
 }
 
 /// Every trade row in id order, as [`read_trade_row`] reads them.
@@ -1081,8 +1093,14 @@ fn push_digits(out: &mut String, n: u32, width: u32) {
 /// Parses a time as the journal writes it (`2024-03-01T09:35:00.25-05:00`).
 /// A fast path reads the fixed layout directly; anything else goes through
 /// chrono's RFC 3339 parser.
+#[cfg(test)]
 fn parse_stored_time(text: &str) -> Option<DateTime<FixedOffset>> {
-    fast_time(text.as_bytes()).or_else(|| DateTime::parse_from_rfc3339(text).ok())
+    time_of_bytes(text.as_bytes())
+}
+
+/// [`parse_stored_time`] of text not yet checked to be UTF-8.
+fn time_of_bytes(text: &[u8]) -> Option<DateTime<FixedOffset>> {
+    fast_time(text).or_else(|| DateTime::parse_from_rfc3339(std::str::from_utf8(text).ok()?).ok())
 }
 
 fn fast_time(b: &[u8]) -> Option<DateTime<FixedOffset>> {
@@ -1143,37 +1161,43 @@ fn fast_time(b: &[u8]) -> Option<DateTime<FixedOffset>> {
 
 /// Reads `kind, at, qty, price, fee` starting at column `first`.
 fn read_event_row(row: &rusqlite::Row<'_>, first: usize) -> Result<Event, StorageError> {
-    let optional = |column: usize| -> Result<Option<&str>, StorageError> {
+    let optional = |column: usize| -> Result<Option<&[u8]>, StorageError> {
         Ok(row
             .get_ref(column)?
-            .as_str_or_null()
+            .as_bytes_or_null()
+            .map_err(rusqlite::Error::from)?)
+    };
+    let required = |column: usize| -> Result<&[u8], StorageError> {
+        Ok(row
+            .get_ref(column)?
+            .as_bytes()
             .map_err(rusqlite::Error::from)?)
     };
     event_from_columns(
-        text(row, first)?,
-        text(row, first + 1)?,
+        required(first)?,
+        required(first + 1)?,
         optional(first + 2)?,
-        text(row, first + 3)?,
+        required(first + 3)?,
         optional(first + 4)?,
     )
 }
 
-/// The event of an event row's `kind, at, qty, price, fee` (`qty` and `fee`
-/// are NULL for stops and targets).
+/// The event of an event row's `kind, at, qty, price, fee` as stored
+/// (`qty` and `fee` are NULL for stops and targets).
 fn event_from_columns(
-    kind: &str,
-    at_text: &str,
-    qty: Option<&str>,
-    price: &str,
-    fee: Option<&str>,
+    kind: &[u8],
+    at_text: &[u8],
+    qty: Option<&[u8]>,
+    price: &[u8],
+    fee: Option<&[u8]>,
 ) -> Result<Event, StorageError> {
-    let at = parse_stored_time(at_text).ok_or_else(|| StorageError::Corrupt {
+    let at = time_of_bytes(at_text).ok_or_else(|| StorageError::Corrupt {
         what: "event time",
-        value: at_text.to_owned(),
+        value: String::from_utf8_lossy(at_text).into_owned(),
     })?;
-    let price = decimal("event price", price)?;
-    let required = |value: Option<&str>, what: &'static str| match value {
-        Some(value) => decimal(what, value),
+    let price = decimal_of_bytes("event price", price)?;
+    let required = |value: Option<&[u8]>, what: &'static str| match value {
+        Some(value) => decimal_of_bytes(what, value),
         None => Err(StorageError::Corrupt {
             what,
             value: "NULL".to_owned(),
@@ -1187,14 +1211,14 @@ fn event_from_columns(
         })
     };
     let kind = match kind {
-        "entry" => EventKind::Entry(fill()?),
-        "exit" => EventKind::Exit(fill()?),
-        "stop" => EventKind::Stop { price },
-        "target" => EventKind::Target { price },
+        b"entry" => EventKind::Entry(fill()?),
+        b"exit" => EventKind::Exit(fill()?),
+        b"stop" => EventKind::Stop { price },
+        b"target" => EventKind::Target { price },
         other => {
             return Err(StorageError::Corrupt {
                 what: "event kind",
-                value: other.to_owned(),
+                value: String::from_utf8_lossy(other).into_owned(),
             });
         }
     };

@@ -6,6 +6,10 @@
 //! The trade, event and tag tables are each read once, in key order, side by
 //! side (a merge join on the trade id): never a query per trade.
 //!
+//! While it reads, the journal is neither memory-mapped nor cached beyond a
+//! few megabytes: each page is read once, and a mapped file's pages would
+//! count in the process's memory as it went through them all.
+//!
 //! A [`TradeChunk`] holds the rows' text as SQLite returned it; turning it
 //! into trades ([`TradeChunk::decode`]: decimals, times, names) is most of
 //! the cost of reading, and can be done on another thread while this one
@@ -15,7 +19,8 @@ use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::types::ValueRef;
 
 use super::{
-    Journal, StorageError, TradeColumns, event_from_columns, trade_from_columns, trade_rows_sql,
+    CACHE_KIB, Journal, MMAP_BYTES, StorageError, TradeColumns, event_from_columns,
+    trade_from_columns, trade_rows_sql,
 };
 use crate::domain::{Trade, TradeId};
 
@@ -25,6 +30,9 @@ const TRADE_TEXTS: usize = 9;
 /// The text columns of an event row, after its trade id: kind, at, qty,
 /// price, fee.
 const EVENT_TEXTS: usize = 5;
+
+/// The page cache while the trades are read, in KiB.
+const STREAM_CACHE_KIB: i64 = 4 << 10;
 
 /// Marks a NULL among the ends of [`Texts`].
 const NULL: usize = 1 << (usize::BITS - 1);
@@ -55,30 +63,30 @@ impl Texts {
         Ok(())
     }
 
-    /// Value `i`, `None` for a NULL.
-    fn optional(&self, i: usize) -> Result<Option<&str>, StorageError> {
+    /// The bytes of value `i`, `None` for a NULL.
+    fn optional(&self, i: usize) -> Option<&[u8]> {
         let start = match i {
             0 => 0,
             _ => self.ends[i - 1] & !NULL,
         };
         let end = self.ends[i];
-        if end & NULL != 0 {
-            return Ok(None);
-        }
-        let bytes = &self.bytes[start..end];
-        std::str::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| StorageError::Corrupt {
-                what: "text",
-                value: String::from_utf8_lossy(bytes).into_owned(),
-            })
+        (end & NULL == 0).then(|| &self.bytes[start..end])
     }
 
-    /// Value `i`, which may not be NULL.
-    fn text(&self, i: usize, what: &'static str) -> Result<&str, StorageError> {
-        self.optional(i)?.ok_or_else(|| StorageError::Corrupt {
+    /// The bytes of value `i`, which may not be NULL.
+    fn bytes(&self, i: usize, what: &'static str) -> Result<&[u8], StorageError> {
+        self.optional(i).ok_or_else(|| StorageError::Corrupt {
             what,
             value: "NULL".to_owned(),
+        })
+    }
+
+    /// Value `i` as text, which may not be NULL.
+    fn text(&self, i: usize, what: &'static str) -> Result<&str, StorageError> {
+        let bytes = self.bytes(i, what)?;
+        std::str::from_utf8(bytes).map_err(|_| StorageError::Corrupt {
+            what,
+            value: String::from_utf8_lossy(bytes).into_owned(),
         })
     }
 }
@@ -139,11 +147,11 @@ impl TradeChunk {
         for (e, &owner) in self.event_owner.iter().enumerate() {
             let base = e * EVENT_TEXTS;
             let event = event_from_columns(
-                self.events.text(base, "event kind")?,
-                self.events.text(base + 1, "event time")?,
-                self.events.optional(base + 2)?,
-                self.events.text(base + 3, "event price")?,
-                self.events.optional(base + 4)?,
+                self.events.bytes(base, "event kind")?,
+                self.events.bytes(base + 1, "event time")?,
+                self.events.optional(base + 2),
+                self.events.bytes(base + 3, "event price")?,
+                self.events.optional(base + 4),
             )?;
             trades[owner as usize].1.events.push(event);
         }
@@ -185,7 +193,28 @@ impl Journal {
         size: usize,
         mut each: impl FnMut(TradeChunk) -> Result<(), E>,
     ) -> Result<(), E> {
-        let size = size.max(1);
+        self.conn
+            .pragma_update(None, "mmap_size", 0)
+            .and_then(|()| {
+                self.conn
+                    .pragma_update(None, "cache_size", -STREAM_CACHE_KIB)
+            })
+            .map_err(StorageError::from)?;
+        let result = self.read_chunks(size.max(1), &mut each);
+        let restored = self
+            .conn
+            .pragma_update(None, "mmap_size", MMAP_BYTES)
+            .and_then(|()| self.conn.pragma_update(None, "cache_size", -CACHE_KIB));
+        result?;
+        restored.map_err(StorageError::from)?;
+        Ok(())
+    }
+
+    fn read_chunks<E: From<StorageError>>(
+        &self,
+        size: usize,
+        each: &mut impl FnMut(TradeChunk) -> Result<(), E>,
+    ) -> Result<(), E> {
         let tx = self
             .conn
             .unchecked_transaction()
