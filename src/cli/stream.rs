@@ -203,7 +203,7 @@ fn in_chunks<J: Send, T: Send>(
 
 /// A chunk of trades for a job: as read, or decoded already.
 enum Trades {
-    Read(TradeChunk),
+    Read(Box<TradeChunk>),
     Decoded(Vec<(TradeId, Trade)>),
 }
 
@@ -241,7 +241,7 @@ pub fn write_trades_json(
         chunk,
         |read| {
             if with_bars.is_empty() {
-                return Ok((Trades::Read(read), HashMap::new()));
+                return Ok((Trades::Read(Box::new(read)), HashMap::new()));
             }
             // The bars are in the journal, which only this thread may read.
             let trades = read.decode()?;
@@ -303,7 +303,7 @@ pub fn write_export_json(
     in_chunks(
         journal,
         chunk,
-        |read| Ok(read),
+        Ok,
         |index, read| {
             let trades = read.decode()?;
             let mut bytes = Vec::with_capacity(trades.len() * 1024);
