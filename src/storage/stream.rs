@@ -126,11 +126,20 @@ impl TradeChunk {
 
     /// The trades, in id order, with their events (in their order) and tags.
     pub fn decode(&self) -> Result<Vec<(TradeId, Trade)>, StorageError> {
+        // Each trade's events and tags, counted first so that their lists
+        // are allocated once.
+        let mut counts = vec![(0usize, 0usize); self.ids.len()];
+        for &owner in &self.event_owner {
+            counts[owner as usize].0 += 1;
+        }
+        for &owner in &self.tag_owner {
+            counts[owner as usize].1 += 1;
+        }
         let mut trades = Vec::with_capacity(self.ids.len());
         for (i, (&id, &stops_known)) in self.ids.iter().zip(&self.stops_known).enumerate() {
             let base = i * TRADE_TEXTS;
             let text = |column: usize, what| self.trades.text(base + column, what);
-            let trade = trade_from_columns(TradeColumns {
+            let mut trade = trade_from_columns(TradeColumns {
                 symbol: text(0, "symbol")?.to_owned(),
                 side: text(1, "side")?,
                 multiplier: text(2, "multiplier")?,
@@ -142,6 +151,9 @@ impl TradeChunk {
                 rate: text(8, "rate")?,
                 stops_known,
             })?;
+            let (events, tags) = counts[i];
+            trade.events.reserve_exact(events);
+            trade.tags.reserve_exact(tags);
             trades.push((TradeId(id), trade));
         }
         for (e, &owner) in self.event_owner.iter().enumerate() {
