@@ -233,3 +233,211 @@ impl ScaleOutView {
         }
     }
 }
+
+/// Writes views as JSON by hand, with the bytes serde_json's pretty printer
+/// gives them (two spaces per level): the keys are written as they are, and
+/// only text that may need it is escaped. `tranche trades --json` writes a
+/// few hundred bytes per trade this way, several times faster than through
+/// serde; the serde form stays the reference (see the tests).
+struct PrettyJson<'o> {
+    out: &'o mut Vec<u8>,
+    depth: usize,
+    /// Whether the object or array being written has no member yet.
+    empty: bool,
+}
+
+impl PrettyJson<'_> {
+    fn new_line(&mut self) {
+        self.out
+            .extend_from_slice(if self.empty { b"\n" } else { b",\n" });
+        self.out.resize(self.out.len() + self.depth * 2, b' ');
+        self.empty = false;
+    }
+
+    fn open(&mut self, bracket: u8) {
+        self.out.push(bracket);
+        self.depth += 1;
+        self.empty = true;
+    }
+
+    fn close(&mut self, bracket: u8) {
+        self.depth -= 1;
+        if !self.empty {
+            self.out.push(b'\n');
+            self.out.resize(self.out.len() + self.depth * 2, b' ');
+        }
+        self.out.push(bracket);
+        // The object or array closed is a member of the one around it.
+        self.empty = false;
+    }
+
+    fn key(&mut self, key: &str) {
+        self.new_line();
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\": ");
+    }
+
+    fn text(&mut self, value: &str) {
+        let plain = value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+        if plain {
+            self.out.push(b'"');
+            self.out.extend_from_slice(value.as_bytes());
+            self.out.push(b'"');
+        } else {
+            // Writing a string to a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *self.out, value);
+        }
+    }
+
+    fn optional_text(&mut self, value: Option<&str>) {
+        match value {
+            Some(value) => self.text(value),
+            None => self.out.extend_from_slice(b"null"),
+        }
+    }
+
+    fn number(&mut self, value: i64) {
+        let mut digits = [0u8; 20];
+        let mut n = value.unsigned_abs();
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        if value < 0 {
+            self.out.push(b'-');
+        }
+        self.out.extend_from_slice(&digits[at..]);
+    }
+
+    fn count(&mut self, value: usize) {
+        self.number(i64::try_from(value).unwrap_or(i64::MAX));
+    }
+
+    fn boolean(&mut self, value: bool) {
+        self.out
+            .extend_from_slice(if value { b"true" } else { b"false" });
+    }
+
+    fn field_text(&mut self, key: &str, value: &str) {
+        self.key(key);
+        self.text(value);
+    }
+
+    fn field_optional(&mut self, key: &str, value: Option<&str>) {
+        self.key(key);
+        self.optional_text(value);
+    }
+}
+
+impl TradeView {
+    /// Appends the view to `out` as an element of a pretty-printed JSON
+    /// array at `depth` (its separator, unless `first`, its indent, and the
+    /// object): the bytes serde_json's pretty printer writes for it there.
+    pub fn write_json_element(&self, out: &mut Vec<u8>, depth: usize, first: bool) {
+        let mut json = PrettyJson {
+            out,
+            depth,
+            empty: first,
+        };
+        json.new_line();
+        json.open(b'{');
+        json.key("id");
+        json.number(self.id);
+        json.field_text("symbol", &self.symbol);
+        json.field_text("side", &self.side);
+        json.field_text("currency", &self.currency);
+        if let Some(rate) = &self.rate {
+            json.field_text("rate", rate);
+        }
+        json.field_optional("opened_at", self.opened_at.as_deref());
+        json.field_optional("closed_at", self.closed_at.as_deref());
+        json.field_text("open_qty", &self.open_qty);
+        json.field_optional("avg_entry", self.avg_entry.as_deref());
+        json.field_text("gross_pnl", &self.gross_pnl);
+        json.field_text("fees", &self.fees);
+        json.field_text("net_pnl", &self.net_pnl);
+        json.field_optional("initial_risk", self.initial_risk.as_deref());
+        json.field_optional("r_multiple", self.r_multiple.as_deref());
+        json.key("adds");
+        json.number(i64::from(self.adds));
+        json.key("partial_exits");
+        json.number(i64::from(self.partial_exits));
+        json.key("score");
+        json.number(i64::from(self.score));
+        json.key("violations");
+        json.open(b'[');
+        for violation in &self.violations {
+            json.new_line();
+            json.open(b'{');
+            json.field_text("rule", &violation.rule);
+            json.key("event");
+            json.count(violation.event);
+            json.field_text("at", &violation.at);
+            json.field_text("message", &violation.message);
+            json.close(b'}');
+        }
+        json.close(b']');
+        json.key("stops_judged");
+        json.boolean(self.stops_judged);
+        if let Some(not_judged) = &self.not_judged {
+            json.field_text("not_judged", not_judged);
+        }
+        json.key("scale_out");
+        match &self.scale_out {
+            None => json.optional_text(None),
+            Some(s) => {
+                json.open(b'{');
+                json.field_text("actual", &s.actual);
+                json.field_text("held_to_last_exit", &s.held_to_last_exit);
+                json.field_text("all_out_at_first_exit", &s.all_out_at_first_exit);
+                json.field_text("effect", &s.effect);
+                json.field_text("verdict", &s.verdict);
+                json.close(b'}');
+            }
+        }
+        json.key("twin");
+        json.open(b'{');
+        json.field_text("net_pnl", &self.twin.net_pnl);
+        json.field_optional("r_multiple", self.twin.r_multiple.as_deref());
+        json.field_text("cost", &self.twin.cost);
+        json.key("removed_adds");
+        json.open(b'[');
+        for &add in &self.twin.removed_adds {
+            json.new_line();
+            json.count(add);
+        }
+        json.close(b']');
+        json.close(b'}');
+        json.key("excursion");
+        match &self.excursion {
+            None => json.optional_text(None),
+            Some(x) => {
+                json.open(b'{');
+                json.field_text("mfe", &x.mfe);
+                json.field_text("mae", &x.mae);
+                json.field_optional("mfe_r", x.mfe_r.as_deref());
+                json.field_optional("mae_r", x.mae_r.as_deref());
+                json.key("exits");
+                json.open(b'[');
+                for exit in &x.exits {
+                    json.new_line();
+                    json.open(b'{');
+                    json.key("event");
+                    json.count(exit.event);
+                    json.field_optional("left", exit.left.as_deref());
+                    json.field_optional("saved", exit.saved.as_deref());
+                    json.close(b'}');
+                }
+                json.close(b']');
+                json.close(b'}');
+            }
+        }
+        json.close(b'}');
+    }
+}

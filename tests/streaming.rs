@@ -32,7 +32,8 @@ fn varied_trades() -> Vec<Trade> {
     unknown.setup = " breakout ".into();
     trades.push(unknown);
     let mut euro = worked_example();
-    euro.symbol = "SAP".into();
+    // Text that JSON must escape: a quote, a backslash, a tab.
+    euro.symbol = "SAP \"ü\"\\\t".into();
     euro.currency = "EUR".into();
     euro.rate = dec!(1.0825);
     euro.account = "europe".into();
@@ -203,6 +204,7 @@ fn trades_json_streamed_is_byte_for_byte_the_whole_journal_s() {
     let whole = trades_json_whole(&journal);
     assert!(text(&whole).contains("\"mfe\""), "a trade has an excursion");
     assert!(text(&whole).contains("\"rate\": \"1.0825\""));
+    assert!(text(&whole).contains(r#""symbol": "SAP \"ü\"\\\t""#));
     for chunk in CHUNKS {
         let mut streamed = Vec::new();
         stream::write_trades_json(&journal, chunk, &mut streamed).unwrap();

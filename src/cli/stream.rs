@@ -262,7 +262,7 @@ pub fn write_trades_json(
             for (i, (id, trade)) in trades.iter().enumerate() {
                 let view = TradeView::new(*id, trade, &analyze(trade, &settings))
                     .with_excursion(excursions.get(id));
-                push_element(&mut bytes, &view, 1, index == 0 && i == 0)?;
+                view.write_json_element(&mut bytes, 1, index == 0 && i == 0);
             }
             Ok(bytes)
         },
