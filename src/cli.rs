@@ -19,6 +19,7 @@
 //! writing to the given output so that tests can read it.
 
 pub mod plan;
+pub mod stream;
 
 use std::fs;
 use std::io::{self, IsTerminal, Write};
@@ -27,13 +28,12 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::analysis::format::{money, num, price, price_dp, ratio};
-use crate::analysis::stats::{self, Filter};
-use crate::analysis::{Messages, RuleSettings, STOPS_NOT_JUDGED, analyze, analyze_with_steps};
+use crate::analysis::stats::Filter;
+use crate::analysis::{RuleSettings, STOPS_NOT_JUDGED, analyze, analyze_with_steps};
 use crate::domain::{EventKind, Trade, TradeId};
 use crate::interchange::{self, InterchangeError};
 use crate::report::{self, FilterArgs};
 use crate::storage::{Journal, StorageError};
-use crate::views::TradeView;
 
 /// Tranche: a trade journal that tells you whether you scaled in and out with discipline.
 #[derive(Debug, Parser)]
@@ -255,11 +255,8 @@ pub(crate) fn open_for_reading(journal_path: &Path) -> Result<Journal, CliError>
 fn report(args: &ReportArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
     let journal = open_for_reading(journal_path)?;
     let settings = journal.rule_settings()?;
-    let trades = journal.trades()?;
-    let analyses = stats::analyze_all(&trades, &settings, Messages::Skip);
-    let analysed = stats::pair(&trades, &analyses);
     let filter = Filter::from(args.filter.clone());
-    let journal_stats = stats::journal_stats(&analysed, &filter, &settings);
+    let journal_stats = stream::journal_stats(&journal, &filter, &settings, stream::CHUNK)?;
     if let Some(path) = &args.html {
         let about = crate::html_report::About {
             title: "Tranche review".to_owned(),
@@ -282,10 +279,7 @@ fn report(args: &ReportArgs, journal_path: &Path, out: &mut dyn Write) -> Result
             path.display()
         )?;
     } else if args.json {
-        let json = report::report_json(&journal_stats);
-        // Serializing a `serde_json::Value` to a string cannot fail.
-        let text = serde_json::to_string_pretty(&json).unwrap_or_default();
-        writeln!(out, "{text}")?;
+        report::write_report_json(&journal_stats, out)?;
     } else {
         write!(out, "{}", report::report_text(&journal_stats))?;
     }
@@ -628,16 +622,29 @@ fn import_json(
 
 fn export(args: &ExportArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
     let journal = open_for_reading(journal_path)?;
-    let trades = journal.trades()?;
-    let playbooks = journal.playbooks()?;
-    // Written as it is made, to standard output or atomically to the file.
+    // Written as it is read, to standard output or atomically to the file.
     let write = |out: &mut dyn Write| match args.format {
-        ExportFormat::Json => interchange::write_json_with(&trades, &playbooks, out),
+        ExportFormat::Json => stream::write_export_json(&journal, stream::CHUNK, out),
     };
     match &args.output {
         None => write(out)?,
         Some(path) => {
-            crate::files::write_atomically_with(path, write).map_err(|source| CliError::File {
+            // The first error, kept whole: the file's message names the file.
+            let mut failed = None;
+            let written = crate::files::write_atomically_with(path, |file| {
+                write(file).map_err(|error| match error {
+                    CliError::Output(error) => error,
+                    other => {
+                        let message = other.to_string();
+                        failed = Some(other);
+                        io::Error::other(message)
+                    }
+                })
+            });
+            if let Some(error) = failed {
+                return Err(error);
+            }
+            written.map_err(|source| CliError::File {
                 action: "write",
                 path: path.clone(),
                 source,
@@ -649,31 +656,11 @@ fn export(args: &ExportArgs, journal_path: &Path, out: &mut dyn Write) -> Result
 
 fn trades(args: &TradesArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
     let journal = open_for_reading(journal_path)?;
+    if args.json {
+        return stream::write_trades_json(&journal, stream::CHUNK, out);
+    }
     let settings = journal.rule_settings()?;
     let trades = journal.trades()?;
-    if args.json {
-        let market = crate::market::MarketBars::load(&journal)?;
-        // Kept only for the trades that have bars: most have none.
-        let mut excursions = std::collections::HashMap::new();
-        if !market.is_empty() {
-            for (index, (_, trade)) in trades.iter().enumerate() {
-                if let Some(excursion) = market.excursion(&journal, trade)? {
-                    excursions.insert(index, excursion);
-                }
-            }
-        }
-        // Written as each trade is analysed: the views are never all in memory.
-        let views =
-            interchange::SeqOf::new(trades.iter().enumerate().map(|(index, (id, trade))| {
-                TradeView::new(*id, trade, &analyze(trade, &settings))
-                    .with_excursion(excursions.get(&index))
-            }));
-        let mut out = io::BufWriter::with_capacity(1 << 16, out);
-        serde_json::to_writer_pretty(&mut out, &views).map_err(io::Error::from)?;
-        writeln!(out)?;
-        out.flush()?;
-        return Ok(());
-    }
     let rows = trades
         .iter()
         .map(|(id, trade)| trade_row(&id.to_string(), trade, &settings))

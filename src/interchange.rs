@@ -150,8 +150,9 @@ impl<T: Serialize> Serialize for SeqOf<'_, T> {
     }
 }
 
+/// One trade as the format writes it ([`trade_out`]).
 #[derive(Serialize)]
-struct TradeOut<'a> {
+pub(crate) struct TradeOut<'a> {
     symbol: &'a str,
     side: &'static str,
     multiplier: String,
@@ -225,7 +226,9 @@ pub fn write_json_with(
     out.flush()
 }
 
-fn trade_out(trade: &Trade) -> TradeOut<'_> {
+/// A trade as the format writes it: events in time order (same-time events
+/// keep their order), decimals exact.
+pub(crate) fn trade_out(trade: &Trade) -> TradeOut<'_> {
     let mut order: Vec<&Event> = trade.events.iter().collect();
     order.sort_by_key(|e| e.at); // stable: same-time events keep their order
     TradeOut {

@@ -112,7 +112,12 @@ impl From<FilterArgs> for Filter {
 pub type MoneyText = BTreeMap<String, String>;
 
 /// The whole report, as `tranche report --json` prints it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// The JSON's keys are in alphabetical order at every level: the report's
+/// structs declare their fields in that order, and this one, whose
+/// breakdowns sit at the top level beside its own fields, is written by
+/// hand in that order.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     /// Trades that passed the filter.
     pub trades: usize,
@@ -136,139 +141,165 @@ pub struct Report {
     pub monthly: Vec<MonthReport>,
     /// By tag, account, weekday, hour, holding time and adds; the
     /// R-multiples; the days: `by_tag`, `by_account`, … at the top level.
-    #[serde(flatten)]
     pub breakdowns: breakdowns::BreakdownsReport,
+}
+
+impl Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let b = &self.breakdowns;
+        let mut out = serializer.serialize_struct("Report", 18)?;
+        out.serialize_field("adherence", &self.adherence)?;
+        out.serialize_field("by_account", &b.by_account)?;
+        out.serialize_field("by_adds", &b.by_adds)?;
+        out.serialize_field("by_condition", &self.by_condition)?;
+        out.serialize_field("by_holding_time", &b.by_holding_time)?;
+        out.serialize_field("by_hour", &b.by_hour)?;
+        out.serialize_field("by_setup", &self.by_setup)?;
+        out.serialize_field("by_tag", &b.by_tag)?;
+        out.serialize_field("by_weekday", &b.by_weekday)?;
+        out.serialize_field("closed", &self.closed)?;
+        out.serialize_field("daily", &b.daily)?;
+        out.serialize_field("monthly", &self.monthly)?;
+        out.serialize_field("open", &self.open)?;
+        out.serialize_field("performance", &self.performance)?;
+        out.serialize_field("r_distribution", &b.r_distribution)?;
+        out.serialize_field("scale_out", &self.scale_out)?;
+        out.serialize_field("scaling", &self.scaling)?;
+        out.serialize_field("trades", &self.trades)?;
+        out.end()
+    }
 }
 
 /// Results over closed trades.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PerformanceReport {
-    /// Closed trades.
-    pub closed: usize,
-    /// Winners.
-    pub wins: usize,
-    /// Losers.
-    pub losses: usize,
-    /// Winners over closed trades.
-    pub win_rate: Option<String>,
-    /// Mean winner.
-    pub average_win: MoneyText,
     /// Mean loser (negative).
     pub average_loss: MoneyText,
+    /// Mean winner.
+    pub average_win: MoneyText,
+    /// Closed trades.
+    pub closed: usize,
     /// Mean net P&L per closed trade.
     pub expectancy: MoneyText,
-    /// Closed trades with an R-multiple.
-    pub r_trades: usize,
     /// Mean R-multiple.
     pub expectancy_r: Option<String>,
-    /// Gross wins over gross losses, per currency with losses.
-    pub profit_factor: BTreeMap<String, String>,
+    /// Losers.
+    pub losses: usize,
+    /// The main currency: the one with the most closed trades (ties: the
+    /// larger absolute total net P&L, then the name); `null` without trades.
+    pub main_currency: Option<String>,
     /// Largest fall of the closed-trade equity from a peak (positive).
     pub max_drawdown: MoneyText,
     /// Total net P&L of the closed trades, per currency.
     pub net_pnl: MoneyText,
-    /// The main currency: the one with the most closed trades (ties: the
-    /// larger absolute total net P&L, then the name); `null` without trades.
-    pub main_currency: Option<String>,
+    /// Gross wins over gross losses, per currency with losses.
+    pub profit_factor: BTreeMap<String, String>,
+    /// Closed trades with an R-multiple.
+    pub r_trades: usize,
+    /// Winners over closed trades.
+    pub win_rate: Option<String>,
+    /// Winners.
+    pub wins: usize,
 }
 
 /// A group of trades.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GroupReport {
-    /// Trades.
-    pub trades: usize,
     /// Closed trades.
     pub closed: usize,
-    /// Winners over closed trades.
-    pub win_rate: Option<String>,
-    /// Closed trades with an R-multiple.
-    pub r_trades: usize,
-    /// Mean R-multiple.
-    pub mean_r: Option<String>,
     /// Mean net P&L per closed trade.
     pub mean_net_pnl: MoneyText,
+    /// Mean R-multiple.
+    pub mean_r: Option<String>,
     /// Mean score.
     pub mean_score: Option<String>,
+    /// Closed trades with an R-multiple.
+    pub r_trades: usize,
+    /// Trades.
+    pub trades: usize,
+    /// Winners over closed trades.
+    pub win_rate: Option<String>,
 }
 
 /// Adherence to the rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AdherenceReport {
-    /// Mean score of every trade.
-    pub mean_score: Option<String>,
+    /// Rule id → the trades that broke it.
+    pub by_rule: BTreeMap<String, GroupReport>,
+    /// The trades without a violation.
+    pub clean: GroupReport,
     /// Trades without a violation whose stop rules were judged.
     pub clean_trades: usize,
+    /// Mean score of every trade.
+    pub mean_score: Option<String>,
     /// Trades whose stop rules were not judged (initial stop not known):
     /// neither clean nor counted as breaking a stop rule.
     pub stops_not_judged: usize,
     /// Rule id → number of violations.
     pub violations_by_rule: BTreeMap<String, usize>,
-    /// Rule id → the trades that broke it.
-    pub by_rule: BTreeMap<String, GroupReport>,
-    /// The trades without a violation.
-    pub clean: GroupReport,
 }
 
 /// Scaled-in against single-entry, pyramided against averaged-down.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScalingReport {
+    /// Scaled in, averaging down.
+    pub averaged_down: GroupReport,
+    /// Scaled in without averaging down.
+    pub pyramided: GroupReport,
     /// Trades with adds.
     pub scaled_in: GroupReport,
     /// Trades with one entry.
     pub single_entry: GroupReport,
-    /// Scaled in without averaging down.
-    pub pyramided: GroupReport,
-    /// Scaled in, averaging down.
-    pub averaged_down: GroupReport,
 }
 
 /// What scaling out did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScaleOutReport {
-    /// Trades with two exits or more.
-    pub trades: usize,
-    /// Of those, protected.
-    pub protected_trades: usize,
-    /// Of those, capped.
-    pub capped_trades: usize,
-    /// Sum of positive effects.
-    pub protected: MoneyText,
     /// Sum of negative effects (negative).
     pub capped: MoneyText,
+    /// Of those, capped.
+    pub capped_trades: usize,
     /// `protected + capped`.
     pub net_effect: MoneyText,
+    /// Sum of positive effects.
+    pub protected: MoneyText,
+    /// Of those, protected.
+    pub protected_trades: usize,
+    /// Trades with two exits or more.
+    pub trades: usize,
 }
 
 /// One setup or market condition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BreakdownReport {
-    /// Trades.
-    pub trades: usize,
     /// Closed trades.
     pub closed: usize,
-    /// Winners over closed trades.
-    pub win_rate: Option<String>,
-    /// Closed trades with an R-multiple.
-    pub r_trades: usize,
-    /// Mean R-multiple.
-    pub expectancy_r: Option<String>,
     /// Mean net P&L per closed trade.
     pub expectancy: MoneyText,
+    /// Mean R-multiple.
+    pub expectancy_r: Option<String>,
     /// Mean score.
     pub mean_score: Option<String>,
+    /// Closed trades with an R-multiple.
+    pub r_trades: usize,
+    /// Trades.
+    pub trades: usize,
+    /// Winners over closed trades.
+    pub win_rate: Option<String>,
 }
 
 /// One month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MonthReport {
-    /// `YYYY-MM`.
-    pub month: String,
-    /// Trades closed in the month.
-    pub trades: usize,
     /// Their mean score.
     pub mean_score: String,
+    /// `YYYY-MM`.
+    pub month: String,
     /// Their net P&L.
     pub net_pnl: MoneyText,
+    /// Trades closed in the month.
+    pub trades: usize,
 }
 
 fn money(values: &Money) -> MoneyText {
@@ -394,6 +425,19 @@ impl Report {
 pub fn report_json(stats: &JournalStats) -> serde_json::Value {
     // Serializing plain structs of strings, counts and maps cannot fail.
     serde_json::to_value(Report::new(stats)).unwrap_or(serde_json::Value::Null)
+}
+
+/// Writes the report of `stats` to `out` as `tranche report --json` prints
+/// it: [`report_json`] pretty-printed, ending in a newline, written as it is
+/// serialized.
+pub fn write_report_json(
+    stats: &JournalStats,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut out, &Report::new(stats)).map_err(std::io::Error::from)?;
+    std::io::Write::write_all(&mut out, b"\n")?;
+    std::io::Write::flush(&mut out)
 }
 
 /// Money for people, to the cent: `1200.50 USD, -30.00 EUR`, or `-` for none.

@@ -31,6 +31,7 @@ mod shell;
 mod statement_checks;
 mod stats;
 mod storage;
+mod streaming;
 mod tilt;
 mod trade_views;
 mod twin;

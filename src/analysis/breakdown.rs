@@ -308,7 +308,7 @@ pub struct Breakdowns {
 
 /// A group being summed up.
 #[derive(Debug, Clone, Default)]
-struct Sum<'a> {
+struct Sum {
     trades: usize,
     closed: usize,
     wins: usize,
@@ -317,23 +317,20 @@ struct Sum<'a> {
     r_sum: Decimal,
     r_count: usize,
     /// (currency, sum, count) of the closed trades' net P&L.
-    net: Vec<(&'a str, Decimal, usize)>,
+    net: Vec<(String, Decimal, usize)>,
 }
 
-fn add_money<'a>(money: &mut Vec<(&'a str, Decimal, usize)>, currency: &'a str, value: Decimal) {
-    match money.iter_mut().find(|(c, _, _)| *c == currency) {
+fn add_money(money: &mut Vec<(String, Decimal, usize)>, currency: &str, value: Decimal) {
+    match money.iter_mut().find(|(c, _, _)| c == currency) {
         Some(entry) => {
             entry.1 += value;
             entry.2 += 1;
         }
-        None => money.push((currency, value, 1)),
+        None => money.push((currency.to_owned(), value, 1)),
     }
 }
 
-fn merge_money<'a>(
-    mine: &mut Vec<(&'a str, Decimal, usize)>,
-    theirs: Vec<(&'a str, Decimal, usize)>,
-) {
+fn merge_money(mine: &mut Vec<(String, Decimal, usize)>, theirs: Vec<(String, Decimal, usize)>) {
     for (currency, sum, count) in theirs {
         match mine.iter_mut().find(|(c, _, _)| *c == currency) {
             Some(entry) => {
@@ -355,8 +352,8 @@ struct Facts<'a> {
     broke: bool,
 }
 
-impl<'a> Sum<'a> {
-    fn add(&mut self, t: &Facts<'a>) {
+impl Sum {
+    fn add(&mut self, t: &Facts<'_>) {
         self.trades += 1;
         self.score += u64::from(t.score);
         self.broke += usize::from(t.broke);
@@ -371,7 +368,7 @@ impl<'a> Sum<'a> {
         }
     }
 
-    fn merge(&mut self, other: Sum<'a>) {
+    fn merge(&mut self, other: Sum) {
         self.trades += other.trades;
         self.closed += other.closed;
         self.wins += other.wins;
@@ -394,7 +391,7 @@ impl<'a> Sum<'a> {
             expectancy: self
                 .net
                 .iter()
-                .map(|(c, sum, count)| ((*c).to_owned(), *sum / Decimal::from(*count)))
+                .map(|(c, sum, count)| (c.clone(), *sum / Decimal::from(*count)))
                 .collect(),
             mean_score: (self.trades > 0)
                 .then(|| Decimal::from(self.score) / Decimal::from(self.trades)),
@@ -407,11 +404,11 @@ impl<'a> Sum<'a> {
 
 /// A day being summed up.
 #[derive(Debug, Clone, Default)]
-struct DaySum<'a> {
+struct DaySum {
     trades: usize,
     closed: usize,
     score: u64,
-    net: Vec<(&'a str, Decimal, usize)>,
+    net: Vec<(String, Decimal, usize)>,
 }
 
 /// One closed trade's R, for the median and histogram.
@@ -421,18 +418,44 @@ struct RPoint {
     tiny: bool,
 }
 
-/// The sums of one part of the journal.
-#[derive(Debug, Default)]
-struct Part<'a> {
-    by_tag: FnvHashMap<&'a str, Sum<'a>>,
-    by_account: FnvHashMap<&'a str, Sum<'a>>,
-    by_weekday: [Sum<'a>; 7],
-    by_hour: Vec<Sum<'a>>,
-    by_holding_time: [Sum<'a>; 6],
-    by_adds: [Sum<'a>; 4],
+/// The sums of one part of the journal: they own what they hold, so that
+/// the part's trades need not outlive them.
+#[derive(Debug)]
+pub(crate) struct Part {
+    by_tag: FnvHashMap<String, Sum>,
+    by_account: FnvHashMap<String, Sum>,
+    by_weekday: [Sum; 7],
+    by_hour: Vec<Sum>,
+    by_holding_time: [Sum; 6],
+    by_adds: [Sum; 4],
     r: Vec<RPoint>,
     tiny: Vec<TinyRisk>,
-    days: BTreeMap<NaiveDate, DaySum<'a>>,
+    days: BTreeMap<NaiveDate, DaySum>,
+}
+
+impl Default for Part {
+    fn default() -> Part {
+        Part {
+            by_tag: FnvHashMap::default(),
+            by_account: FnvHashMap::default(),
+            by_weekday: Default::default(),
+            by_hour: vec![Sum::default(); 24],
+            by_holding_time: Default::default(),
+            by_adds: Default::default(),
+            r: Vec::new(),
+            tiny: Vec::new(),
+            days: BTreeMap::new(),
+        }
+    }
+}
+
+/// The group of `key` in `groups`, made on first use.
+fn group_of<'g>(groups: &'g mut FnvHashMap<String, Sum>, key: &str) -> &'g mut Sum {
+    if !groups.contains_key(key) {
+        groups.insert(key.to_owned(), Sum::default());
+    }
+    // Invariant: inserted just above when it was missing.
+    groups.get_mut(key).unwrap_or_else(|| unreachable!())
 }
 
 /// The initial entry's notional value (`q0 × p0 × m × rate`), if it has one.
@@ -446,14 +469,12 @@ fn notional(item: &Analysed<'_>) -> Option<Decimal> {
         .checked_mul(item.trade.money_multiplier())
 }
 
-impl<'a> Part<'a> {
-    fn of(trades: &[Analysed<'a>], filter: &Filter) -> Part<'a> {
+impl Part {
+    /// The sums of the trades that pass `filter`.
+    pub(crate) fn of(trades: &[Analysed<'_>], filter: &Filter) -> Part {
         let matcher = filter.matcher();
         let filtering = !filter.is_empty();
-        let mut part = Part {
-            by_hour: vec![Sum::default(); 24],
-            ..Part::default()
-        };
+        let mut part = Part::default();
         for item in trades {
             if !filtering || matcher.accepts(item.trade, item.analysis) {
                 part.add(item, filter.zone);
@@ -462,7 +483,7 @@ impl<'a> Part<'a> {
         part
     }
 
-    fn add(&mut self, item: &Analysed<'a>, zone: Option<chrono_tz::Tz>) {
+    fn add(&mut self, item: &Analysed<'_>, zone: Option<chrono_tz::Tz>) {
         let (trade, analysis) = (item.trade, item.analysis);
         let facts = Facts {
             currency: &trade.currency,
@@ -478,13 +499,10 @@ impl<'a> Part<'a> {
             let tag = tag.trim();
             if !tag.is_empty() && !seen.contains(&tag) {
                 seen.push(tag);
-                self.by_tag.entry(tag).or_default().add(&facts);
+                group_of(&mut self.by_tag, tag).add(&facts);
             }
         }
-        self.by_account
-            .entry(trade.account.trim())
-            .or_default()
-            .add(&facts);
+        group_of(&mut self.by_account, trade.account.trim()).add(&facts);
         self.by_adds[adds_group(analysis.adds)].add(&facts);
         if let Some(opened) = analysis.opened_at {
             let at = local(opened, zone);
@@ -527,7 +545,8 @@ impl<'a> Part<'a> {
         }
     }
 
-    fn merge(&mut self, other: Part<'a>) {
+    /// Adds the sums of `other`, a later part of the journal.
+    pub(crate) fn merge(&mut self, other: Part) {
         for (key, sum) in other.by_tag {
             self.by_tag.entry(key).or_default().merge(sum);
         }
@@ -618,10 +637,11 @@ fn robust_r(points: &[RPoint], mut tiny: Vec<TinyRisk>) -> RobustR {
     }
 }
 
-fn finish(part: Part<'_>) -> Breakdowns {
-    let keyed = |map: FnvHashMap<&str, Sum<'_>>| -> BTreeMap<String, GroupStats> {
+/// The breakdowns of the summed-up journal.
+pub(crate) fn finish(part: Part) -> Breakdowns {
+    let keyed = |map: FnvHashMap<String, Sum>| -> BTreeMap<String, GroupStats> {
         map.into_iter()
-            .map(|(key, sum)| (key.to_owned(), sum.stats()))
+            .map(|(key, sum)| (key, sum.stats()))
             .collect()
     };
     let mut by_hour: [GroupStats; 24] = Default::default();
@@ -638,7 +658,7 @@ fn finish(part: Part<'_>) -> Breakdowns {
             net_pnl: day
                 .net
                 .iter()
-                .map(|(c, sum, _)| ((*c).to_owned(), *sum))
+                .map(|(c, sum, _)| (c.clone(), *sum))
                 .collect(),
             mean_score: Decimal::from(day.score) / Decimal::from(day.trades.max(1)),
         })

@@ -495,9 +495,10 @@ enum HowScaled {
 
 /// Everything that puts a trade in a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct CellKey<'a> {
+struct CellKey {
     currency: usize,
-    setup: &'a str,
+    /// Index into [`Partial::setups`].
+    setup: usize,
     /// Index in [`MarketCondition::ALL`].
     condition: u8,
     scaling: HowScaled,
@@ -663,15 +664,20 @@ impl CurrencySums {
 }
 
 /// The sums of one part of the journal; parts are summed on separate
-/// threads and merged.
+/// threads and merged. They own what they hold, so that the part's trades
+/// need not outlive them.
 #[derive(Debug, Default)]
-struct Partial<'a> {
-    currency_names: Vec<&'a str>,
+struct Partial {
+    currency_names: Vec<String>,
     money: Vec<CurrencySums>,
+    /// The setups met (trimmed), in order of first appearance.
+    setups: Vec<String>,
+    /// Index of each setup in `setups`.
+    setup_index: HashMap<String, usize>,
     /// The trades summed by everything that puts them in a group: one
     /// addition per trade instead of one per group; `finish` sums the cells
     /// up into the groups.
-    cells: HashMap<CellKey<'a>, Cell>,
+    cells: HashMap<CellKey, Cell>,
     violations: [usize; Rule::COUNT],
     /// (year, month) → (score sum, trades, net P&L by currency index).
     months: BTreeMap<(i32, u32), (u64, usize, Vec<Mean>)>,
@@ -681,8 +687,8 @@ struct Partial<'a> {
     scale_out_effects: Vec<ScaleOutPoint>,
 }
 
-impl<'a> Partial<'a> {
-    fn of(trades: &[Analysed<'a>], filter: &Filter, settings: &RuleSettings) -> Partial<'a> {
+impl Partial {
+    fn of(trades: &[Analysed<'_>], filter: &Filter, settings: &RuleSettings) -> Partial {
         let filtering = !filter.is_empty();
         let matcher = filter.matcher();
         let mut partial = Partial {
@@ -701,16 +707,29 @@ impl<'a> Partial<'a> {
         partial
     }
 
-    fn add(&mut self, item: &Analysed<'a>, settings: &RuleSettings) {
+    /// The index of `setup` in `setups`, added on first use.
+    fn setup(&mut self, setup: &str) -> usize {
+        match self.setup_index.get(setup) {
+            Some(&known) => known,
+            None => {
+                self.setups.push(setup.to_owned());
+                self.setup_index
+                    .insert(setup.to_owned(), self.setups.len() - 1);
+                self.setups.len() - 1
+            }
+        }
+    }
+
+    fn add(&mut self, item: &Analysed<'_>, settings: &RuleSettings) {
         let (trade, analysis) = (item.trade, item.analysis);
         let currency = match self
             .currency_names
             .iter()
-            .position(|&c| c == trade.currency)
+            .position(|c| *c == trade.currency)
         {
             Some(known) => known,
             None => {
-                self.currency_names.push(&trade.currency);
+                self.currency_names.push(trade.currency.clone());
                 self.money.push(CurrencySums::default());
                 self.currency_names.len() - 1
             }
@@ -801,7 +820,7 @@ impl<'a> Partial<'a> {
             .unwrap_or(0) as u8;
         let key = CellKey {
             currency,
-            setup: trade.setup.trim(),
+            setup: self.setup(trade.setup.trim()),
             condition,
             scaling,
             broke,
@@ -811,12 +830,12 @@ impl<'a> Partial<'a> {
     }
 
     /// Adds the sums of `other`, a later part of the journal.
-    fn merge(&mut self, other: Partial<'a>) {
+    fn merge(&mut self, other: Partial) {
         let remap: Vec<usize> = other
             .currency_names
-            .iter()
+            .into_iter()
             .map(
-                |&name| match self.currency_names.iter().position(|&c| c == name) {
+                |name| match self.currency_names.iter().position(|c| *c == name) {
                     Some(known) => known,
                     None => {
                         self.currency_names.push(name);
@@ -826,12 +845,14 @@ impl<'a> Partial<'a> {
                 },
             )
             .collect();
+        let setups: Vec<usize> = other.setups.iter().map(|name| self.setup(name)).collect();
         for (index, sums) in other.money.into_iter().enumerate() {
             self.money[remap[index]].merge(sums);
         }
         for (key, cell) in other.cells {
             let key = CellKey {
                 currency: remap[key.currency],
+                setup: setups[key.setup],
                 ..key
             };
             self.cells.entry(key).or_default().merge(cell);
@@ -906,11 +927,49 @@ pub fn journal_stats(
     stats
 }
 
+/// The sums of some consecutive trades of a journal, for statistics of a
+/// journal too large to hold whole: sum each part of it as it is read
+/// ([`JournalSums::of`], on any thread), add the parts up in their order
+/// ([`JournalSums::merge`]), and [`JournalSums::finish`] gives exactly what
+/// [`journal_stats`] gives for all of the trades at once. The sums hold a
+/// few figures per closed trade (for the equity curve, the drawdown and the
+/// median R), never the trades.
+#[derive(Debug, Default)]
+pub struct JournalSums {
+    partial: Partial,
+    breakdowns: breakdown::Part,
+}
+
+impl JournalSums {
+    /// The sums of the trades that pass `filter`.
+    pub fn of(trades: &[Analysed<'_>], filter: &Filter, settings: &RuleSettings) -> JournalSums {
+        JournalSums {
+            partial: Partial::of(trades, filter, settings),
+            breakdowns: breakdown::Part::of(trades, filter),
+        }
+    }
+
+    /// Adds the sums of `later`, the trades that come after these.
+    pub fn merge(&mut self, later: JournalSums) {
+        self.partial.merge(later.partial);
+        self.breakdowns.merge(later.breakdowns);
+    }
+
+    /// The statistics of every trade summed.
+    pub fn finish(self) -> JournalStats {
+        let mut stats = finish(self.partial);
+        stats.breakdowns = breakdown::finish(self.breakdowns);
+        stats
+    }
+}
+
 /// The statistics of the summed-up journal.
-fn finish(partial: Partial<'_>) -> JournalStats {
+fn finish(partial: Partial) -> JournalStats {
     let Partial {
         currency_names,
         money,
+        setups: setup_names,
+        setup_index: _,
         cells,
         violations,
         months,
@@ -925,7 +984,7 @@ fn finish(partial: Partial<'_>) -> JournalStats {
         ..JournalStats::default()
     };
 
-    let currencies: Vec<String> = currency_names.iter().map(|&c| c.to_owned()).collect();
+    let currencies: Vec<String> = currency_names;
 
     let mut all = GroupSum::default();
     let mut clean = GroupSum::default();
@@ -933,7 +992,7 @@ fn finish(partial: Partial<'_>) -> JournalStats {
     let mut by_rule: [GroupSum; Rule::COUNT] = Default::default();
     let (mut scaled_in, mut single_entry) = (GroupSum::default(), GroupSum::default());
     let (mut pyramided, mut averaged_down) = (GroupSum::default(), GroupSum::default());
-    let mut setups: HashMap<&str, GroupSum> = HashMap::new();
+    let mut setups: Vec<GroupSum> = vec![GroupSum::default(); setup_names.len()];
     let mut conditions: [GroupSum; 3] = Default::default();
     for (key, cell) in &cells {
         let currency = key.currency;
@@ -959,10 +1018,7 @@ fn finish(partial: Partial<'_>) -> JournalStats {
                 averaged_down.add_cell(cell, currency);
             }
         }
-        setups
-            .entry(key.setup)
-            .or_default()
-            .add_cell(cell, currency);
+        setups[key.setup].add_cell(cell, currency);
         conditions[usize::from(key.condition)].add_cell(cell, currency);
     }
     stats.trades = all.trades;
@@ -1070,9 +1126,10 @@ fn finish(partial: Partial<'_>) -> JournalStats {
         pyramided: pyramided.group(&currencies),
         averaged_down: averaged_down.group(&currencies),
     };
-    stats.by_setup = setups
+    stats.by_setup = setup_names
         .into_iter()
-        .map(|(setup, sum)| (setup.to_owned(), sum.breakdown(&currencies)))
+        .zip(&setups)
+        .map(|(setup, sum)| (setup, sum.breakdown(&currencies)))
         .collect();
     stats.by_condition = MarketCondition::ALL
         .iter()

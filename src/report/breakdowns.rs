@@ -18,28 +18,28 @@ use crate::analysis::format::{exact, percent, price};
 /// One group of a breakdown, every figure exact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GroupStatsReport {
-    /// Trades in the group.
-    pub trades: usize,
-    /// Of those, closed.
-    pub closed: usize,
-    /// Closed trades with a positive net P&L.
-    pub wins: usize,
-    /// Winners over closed trades.
-    pub win_rate: Option<String>,
-    /// Closed trades with an R-multiple.
-    pub r_trades: usize,
-    /// Their mean R-multiple.
-    pub expectancy_r: Option<String>,
-    /// Mean net P&L per closed trade, by currency.
-    pub expectancy: MoneyText,
-    /// Mean score of every trade.
-    pub mean_score: Option<String>,
     /// Trades that broke at least one rule.
     pub broke_rules: usize,
     /// Those over every trade in the group.
     pub broken_rule_rate: Option<String>,
+    /// Of those, closed.
+    pub closed: usize,
+    /// Mean net P&L per closed trade, by currency.
+    pub expectancy: MoneyText,
+    /// Their mean R-multiple.
+    pub expectancy_r: Option<String>,
+    /// Mean score of every trade.
+    pub mean_score: Option<String>,
+    /// Closed trades with an R-multiple.
+    pub r_trades: usize,
     /// Fewer than 20 trades: too few to tell a pattern from chance.
     pub small_sample: bool,
+    /// Trades in the group.
+    pub trades: usize,
+    /// Winners over closed trades.
+    pub win_rate: Option<String>,
+    /// Closed trades with a positive net P&L.
+    pub wins: usize,
 }
 
 /// A trade whose initial risk is tiny against its size.
@@ -47,16 +47,16 @@ pub struct GroupStatsReport {
 pub struct TinyRiskReport {
     /// The trade's id.
     pub id: i64,
-    /// Its symbol.
-    pub symbol: String,
-    /// Its R-multiple.
-    pub r_multiple: String,
     /// Its initial risk.
     pub initial_risk: String,
     /// The initial entry's notional value.
     pub notional: String,
+    /// Its R-multiple.
+    pub r_multiple: String,
     /// Initial risk over notional value.
     pub risk_share: String,
+    /// Its symbol.
+    pub symbol: String,
 }
 
 /// One bin of the R histogram: `from <= R < to`.
@@ -64,67 +64,67 @@ pub struct TinyRiskReport {
 pub struct RBinReport {
     /// Lower bound; `null` for the open bin below.
     pub from: Option<String>,
+    /// Of those, with a tiny initial risk.
+    pub tiny: usize,
     /// Upper bound (excluded); `null` for the open bin above.
     pub to: Option<String>,
     /// Closed trades in the bin.
     pub trades: usize,
-    /// Of those, with a tiny initial risk.
-    pub tiny: usize,
 }
 
 /// The R-multiples beside their mean.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RobustRReport {
-    /// Closed trades with an R-multiple.
-    pub r_trades: usize,
-    /// Their mean R.
-    pub mean_r: Option<String>,
-    /// Their median R.
-    pub median_r: Option<String>,
-    /// The mean R without the tiny-risk trades.
-    pub mean_r_without_tiny: Option<String>,
-    /// The median R without them.
-    pub median_r_without_tiny: Option<String>,
-    /// The trades whose initial risk is under 0.05% of the entry's notional value.
-    pub tiny_risk_trades: Vec<TinyRiskReport>,
     /// Half-R bins from −3 R to 5 R, with an open bin at each end.
     pub histogram: Vec<RBinReport>,
+    /// Their mean R.
+    pub mean_r: Option<String>,
+    /// The mean R without the tiny-risk trades.
+    pub mean_r_without_tiny: Option<String>,
+    /// Their median R.
+    pub median_r: Option<String>,
+    /// The median R without them.
+    pub median_r_without_tiny: Option<String>,
+    /// Closed trades with an R-multiple.
+    pub r_trades: usize,
+    /// The trades whose initial risk is under 0.05% of the entry's notional value.
+    pub tiny_risk_trades: Vec<TinyRiskReport>,
 }
 
 /// One day's trades (those opened that day).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DayReport {
-    /// `YYYY-MM-DD`.
-    pub date: String,
-    /// Trades opened that day.
-    pub trades: usize,
     /// Of those, closed.
     pub closed: usize,
-    /// Net P&L of the closed ones.
-    pub net_pnl: MoneyText,
+    /// `YYYY-MM-DD`.
+    pub date: String,
     /// Mean score of every trade opened that day.
     pub mean_score: String,
+    /// Net P&L of the closed ones.
+    pub net_pnl: MoneyText,
+    /// Trades opened that day.
+    pub trades: usize,
 }
 
 /// Every breakdown of the report, keyed as `report --json` writes them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BreakdownsReport {
-    /// By tag.
-    pub by_tag: BTreeMap<String, GroupStatsReport>,
     /// By account.
     pub by_account: BTreeMap<String, GroupStatsReport>,
-    /// By weekday (`monday`…).
-    pub by_weekday: BTreeMap<String, GroupStatsReport>,
-    /// By hour (`"00"`…`"23"`).
-    pub by_hour: BTreeMap<String, GroupStatsReport>,
-    /// By holding time ([`HoldingTime::id`]).
-    pub by_holding_time: BTreeMap<String, GroupStatsReport>,
     /// By adds (`"0"`, `"1"`, `"2"`, `"3+"`).
     pub by_adds: BTreeMap<String, GroupStatsReport>,
-    /// The R-multiples.
-    pub r_distribution: RobustRReport,
+    /// By holding time ([`HoldingTime::id`]).
+    pub by_holding_time: BTreeMap<String, GroupStatsReport>,
+    /// By hour (`"00"`…`"23"`).
+    pub by_hour: BTreeMap<String, GroupStatsReport>,
+    /// By tag.
+    pub by_tag: BTreeMap<String, GroupStatsReport>,
+    /// By weekday (`monday`…).
+    pub by_weekday: BTreeMap<String, GroupStatsReport>,
     /// The days.
     pub daily: Vec<DayReport>,
+    /// The R-multiples.
+    pub r_distribution: RobustRReport,
 }
 
 fn exact_of(value: Option<Decimal>) -> Option<String> {

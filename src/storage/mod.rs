@@ -23,10 +23,12 @@ mod bulk;
 mod check;
 mod import;
 mod playbook;
+mod stream;
 
 pub use crate::domain::imported::ImportOutcome;
 pub use bars::{BarsOutcome, SeriesInfo};
 pub use check::StatementCheck;
+pub use stream::TradeChunk;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -62,6 +64,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The page cache of a journal, in KiB (an import of many fills makes it
 /// larger while it runs).
 const CACHE_KIB: i64 = 64 << 10;
+
+/// How much of a journal file reads map into memory.
+const MMAP_BYTES: i64 = 256 << 20;
 
 /// The settings key under which the rule settings are stored.
 const RULE_SETTINGS_KEY: &str = "rule_settings";
@@ -488,11 +493,7 @@ impl Journal {
     /// Every trade, in the order of their ids.
     pub fn trades(&self) -> Result<Vec<(TradeId, Trade)>, StorageError> {
         let mut trades = Vec::new();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, symbol, side, multiplier, currency, account, setup, market_condition, notes,
-                    rate, stops_known
-             FROM trade ORDER BY id",
-        )?;
+        let mut stmt = self.conn.prepare_cached(trade_rows_sql())?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             trades.push(read_trade_row(row)?);
@@ -751,7 +752,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // Reads of a large journal go through memory-mapped pages instead of a
     // system call per page, and a large import keeps its pages in memory
     // rather than spilling them to the WAL before it commits.
-    conn.pragma_update(None, "mmap_size", 256i64 << 20)?;
+    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
     conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
@@ -886,62 +887,89 @@ fn text<'r>(row: &'r rusqlite::Row<'_>, column: usize) -> rusqlite::Result<&'r s
 }
 
 fn decimal(what: &'static str, value: &str) -> Result<Decimal, StorageError> {
-    if let Some(fast) = fast_decimal(value.as_bytes()) {
-        return Ok(fast);
-    }
-    Decimal::from_str(value).map_err(|_| StorageError::Corrupt {
-        what,
-        value: value.to_owned(),
-    })
+    decimal_of_bytes(what, value.as_bytes())
 }
 
-fn optional_decimal(
-    row: &rusqlite::Row<'_>,
-    column: usize,
-    what: &'static str,
-) -> Result<Decimal, StorageError> {
-    match row
-        .get_ref(column)?
-        .as_str_or_null()
-        .map_err(rusqlite::Error::from)?
-    {
-        Some(value) => decimal(what, value),
-        None => Err(StorageError::Corrupt {
-            what,
-            value: "NULL".to_owned(),
-        }),
+/// [`decimal`] of text not yet checked to be UTF-8: the common case needs
+/// no check, anything else is checked as it is parsed.
+fn decimal_of_bytes(what: &'static str, value: &[u8]) -> Result<Decimal, StorageError> {
+    if let Some(fast) = fast_decimal(value) {
+        return Ok(fast);
     }
+    std::str::from_utf8(value)
+        .ok()
+        .and_then(|text| Decimal::from_str(text).ok())
+        .ok_or_else(|| StorageError::Corrupt {
+            what,
+            value: String::from_utf8_lossy(value).into_owned(),
+        })
+}
+
+/// Every trade row in id order, as [`read_trade_row`] reads them.
+fn trade_rows_sql() -> &'static str {
+    "SELECT id, symbol, side, multiplier, currency, account, setup, market_condition, notes,
+            rate, stops_known
+     FROM trade ORDER BY id"
 }
 
 /// Reads `id, symbol, side, multiplier, currency, account, setup, market_condition, notes,
 /// rate, stops_known`.
 fn read_trade_row(row: &rusqlite::Row<'_>) -> Result<(TradeId, Trade), StorageError> {
-    let side = text(row, 2)?;
-    let side = Side::from_str(side).map_err(|_| StorageError::Corrupt {
-        what: "side",
-        value: side.to_owned(),
+    let trade = trade_from_columns(TradeColumns {
+        symbol: row.get(1)?,
+        side: text(row, 2)?,
+        multiplier: text(row, 3)?,
+        currency: row.get(4)?,
+        account: row.get(5)?,
+        setup: row.get(6)?,
+        market_condition: text(row, 7)?,
+        notes: row.get(8)?,
+        rate: text(row, 9)?,
+        stops_known: row.get::<_, i64>(10)? != 0,
     })?;
-    let condition = text(row, 7)?;
+    Ok((TradeId(row.get(0)?), trade))
+}
+
+/// A trade row's columns as stored (decimals and names as text).
+struct TradeColumns<'a> {
+    symbol: String,
+    side: &'a str,
+    multiplier: &'a str,
+    currency: String,
+    account: String,
+    setup: String,
+    market_condition: &'a str,
+    notes: String,
+    rate: &'a str,
+    stops_known: bool,
+}
+
+/// The trade of a row's columns, without its events and tags.
+fn trade_from_columns(columns: TradeColumns<'_>) -> Result<Trade, StorageError> {
+    let side = Side::from_str(columns.side).map_err(|_| StorageError::Corrupt {
+        what: "side",
+        value: columns.side.to_owned(),
+    })?;
+    let condition = columns.market_condition;
     let market_condition =
         MarketCondition::from_str(condition).map_err(|_| StorageError::Corrupt {
             what: "market condition",
             value: condition.to_owned(),
         })?;
-    let trade = Trade {
-        symbol: row.get(1)?,
+    Ok(Trade {
+        symbol: columns.symbol,
         side,
-        multiplier: decimal("multiplier", text(row, 3)?)?,
-        currency: row.get(4)?,
-        account: row.get(5)?,
-        setup: row.get(6)?,
+        multiplier: decimal("multiplier", columns.multiplier)?,
+        currency: columns.currency,
+        account: columns.account,
+        setup: columns.setup,
         market_condition,
         tags: Vec::new(),
-        notes: row.get(8)?,
+        notes: columns.notes,
         events: Vec::new(),
-        rate: decimal("rate", text(row, 9)?)?,
-        stops_known: row.get::<_, i64>(10)? != 0,
-    };
-    Ok((TradeId(row.get(0)?), trade))
+        rate: decimal("rate", columns.rate)?,
+        stops_known: columns.stops_known,
+    })
 }
 
 /// Parses a plain decimal of up to 18 digits (`-12.50`) as the journal
@@ -1065,8 +1093,14 @@ fn push_digits(out: &mut String, n: u32, width: u32) {
 /// Parses a time as the journal writes it (`2024-03-01T09:35:00.25-05:00`).
 /// A fast path reads the fixed layout directly; anything else goes through
 /// chrono's RFC 3339 parser.
+#[cfg(test)]
 fn parse_stored_time(text: &str) -> Option<DateTime<FixedOffset>> {
-    fast_time(text.as_bytes()).or_else(|| DateTime::parse_from_rfc3339(text).ok())
+    time_of_bytes(text.as_bytes())
+}
+
+/// [`parse_stored_time`] of text not yet checked to be UTF-8.
+fn time_of_bytes(text: &[u8]) -> Option<DateTime<FixedOffset>> {
+    fast_time(text).or_else(|| DateTime::parse_from_rfc3339(std::str::from_utf8(text).ok()?).ok())
 }
 
 fn fast_time(b: &[u8]) -> Option<DateTime<FixedOffset>> {
@@ -1127,28 +1161,64 @@ fn fast_time(b: &[u8]) -> Option<DateTime<FixedOffset>> {
 
 /// Reads `kind, at, qty, price, fee` starting at column `first`.
 fn read_event_row(row: &rusqlite::Row<'_>, first: usize) -> Result<Event, StorageError> {
-    let at_text = text(row, first + 1)?;
-    let at = parse_stored_time(at_text).ok_or_else(|| StorageError::Corrupt {
+    let optional = |column: usize| -> Result<Option<&[u8]>, StorageError> {
+        Ok(row
+            .get_ref(column)?
+            .as_bytes_or_null()
+            .map_err(rusqlite::Error::from)?)
+    };
+    let required = |column: usize| -> Result<&[u8], StorageError> {
+        Ok(row
+            .get_ref(column)?
+            .as_bytes()
+            .map_err(rusqlite::Error::from)?)
+    };
+    event_from_columns(
+        required(first)?,
+        required(first + 1)?,
+        optional(first + 2)?,
+        required(first + 3)?,
+        optional(first + 4)?,
+    )
+}
+
+/// The event of an event row's `kind, at, qty, price, fee` as stored
+/// (`qty` and `fee` are NULL for stops and targets).
+fn event_from_columns(
+    kind: &[u8],
+    at_text: &[u8],
+    qty: Option<&[u8]>,
+    price: &[u8],
+    fee: Option<&[u8]>,
+) -> Result<Event, StorageError> {
+    let at = time_of_bytes(at_text).ok_or_else(|| StorageError::Corrupt {
         what: "event time",
-        value: at_text.to_owned(),
+        value: String::from_utf8_lossy(at_text).into_owned(),
     })?;
-    let price = decimal("event price", text(row, first + 3)?)?;
+    let price = decimal_of_bytes("event price", price)?;
+    let required = |value: Option<&[u8]>, what: &'static str| match value {
+        Some(value) => decimal_of_bytes(what, value),
+        None => Err(StorageError::Corrupt {
+            what,
+            value: "NULL".to_owned(),
+        }),
+    };
     let fill = || -> Result<Fill, StorageError> {
         Ok(Fill {
-            qty: optional_decimal(row, first + 2, "event quantity")?,
+            qty: required(qty, "event quantity")?,
             price,
-            fee: optional_decimal(row, first + 4, "event fee")?,
+            fee: required(fee, "event fee")?,
         })
     };
-    let kind = match text(row, first)? {
-        "entry" => EventKind::Entry(fill()?),
-        "exit" => EventKind::Exit(fill()?),
-        "stop" => EventKind::Stop { price },
-        "target" => EventKind::Target { price },
+    let kind = match kind {
+        b"entry" => EventKind::Entry(fill()?),
+        b"exit" => EventKind::Exit(fill()?),
+        b"stop" => EventKind::Stop { price },
+        b"target" => EventKind::Target { price },
         other => {
             return Err(StorageError::Corrupt {
                 what: "event kind",
-                value: other.to_owned(),
+                value: String::from_utf8_lossy(other).into_owned(),
             });
         }
     };

@@ -1,0 +1,360 @@
+//! The commands that go through every trade of the journal (`trades --json`,
+//! `export`, `report`), in bounded memory and on every core.
+//!
+//! The journal is read a chunk of [`CHUNK`] trades at a time
+//! ([`Journal::read_trade_chunks`], one snapshot). While this thread reads
+//! the next chunk, the thread pool decodes, analyses and serializes (or sums)
+//! the chunks read before; their results are written (or added up) here, in
+//! id order. Only a few chunks are ever in memory.
+//!
+//! The bytes are those the whole journal gave at once: each trade is
+//! serialized alone by a formatter that writes JSON as serde_json's pretty
+//! printer does at the depth the trade sits at in the document ([`Pretty`]),
+//! and statistics are summed by part and merged in order
+//! ([`JournalSums`]), which gives exactly the statistics of all the trades.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::CliError;
+use crate::analysis::excursion::Excursion;
+use crate::analysis::stats::{Analysed, Filter, JournalStats, JournalSums};
+use crate::analysis::{Messages, RuleSettings, analyze, analyze_with};
+use crate::domain::{Trade, TradeId};
+use crate::interchange;
+use crate::storage::{Journal, TradeChunk};
+use crate::views::TradeView;
+
+/// Trades per chunk: enough that handing a chunk to another thread costs
+/// nothing beside its work, few enough that several chunks in flight hold
+/// a few megabytes.
+pub const CHUNK: usize = 2048;
+
+/// Writes JSON as serde_json's pretty printer does (two spaces per level),
+/// starting at a given depth: a value serialized alone with it has the
+/// bytes it has inside a document at that depth.
+#[derive(Debug, Clone, Copy)]
+pub struct Pretty {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Pretty {
+    /// A formatter for a value at `depth` (0 for the document itself).
+    pub fn at(depth: usize) -> Pretty {
+        Pretty {
+            depth,
+            has_value: false,
+        }
+    }
+}
+
+fn indent<W: ?Sized + Write>(out: &mut W, depth: usize) -> io::Result<()> {
+    const SPACES: &[u8; 64] = &[b' '; 64];
+    let mut left = depth * 2;
+    while left > 0 {
+        let n = left.min(SPACES.len());
+        out.write_all(&SPACES[..n])?;
+        left -= n;
+    }
+    Ok(())
+}
+
+/// Writes the comma (unless `first`), the new line and the indent before
+/// an element or key at `depth`: in one write for the usual depths.
+fn new_line<W: ?Sized + Write>(out: &mut W, depth: usize, first: bool) -> io::Result<()> {
+    const LINE: &[u8] = b",\n                                                              ";
+    let end = 2 + depth * 2;
+    let start = usize::from(first);
+    match LINE.get(start..end) {
+        Some(bytes) => out.write_all(bytes),
+        None => {
+            out.write_all(&LINE[start..2])?;
+            indent(out, depth)
+        }
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            out.write_all(b"\n")?;
+            indent(out, self.depth)?;
+        }
+        out.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        new_line(out, self.depth, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            out.write_all(b"\n")?;
+            indent(out, self.depth)?;
+        }
+        out.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        new_line(out, self.depth, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// Appends `value` to `out` as an element of a pretty-printed array whose
+/// elements sit at `depth`: the separator, the indent, the value.
+fn push_element<T: Serialize>(
+    out: &mut Vec<u8>,
+    value: &T,
+    depth: usize,
+    first: bool,
+) -> io::Result<()> {
+    new_line(out, depth, first)?;
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, Pretty::at(depth));
+    value.serialize(&mut serializer).map_err(io::Error::from)
+}
+
+/// Reads the journal's trades `chunk` at a time; `prepare` turns each chunk
+/// into a job on this thread (which holds the journal), `work` does the job
+/// on the thread pool, and `done` takes the results here in the order of
+/// the chunks. At most a few jobs are in flight, so memory stays bounded.
+fn in_chunks<J: Send, T: Send>(
+    journal: &Journal,
+    chunk: usize,
+    mut prepare: impl FnMut(TradeChunk) -> Result<J, CliError>,
+    work: impl Fn(usize, J) -> Result<T, CliError> + Sync,
+    mut done: impl FnMut(T) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let in_flight = rayon::current_num_threads().max(1) * 2;
+    let (sender, results) = std::sync::mpsc::channel::<(usize, Result<T, CliError>)>();
+    let work = &work;
+    rayon::in_place_scope(|scope| {
+        let mut sent = 0;
+        let mut next = 0;
+        let mut finished: BTreeMap<usize, Result<T, CliError>> = BTreeMap::new();
+        // Hands over the results that are next in order; with `wait`, waits
+        // until fewer than `wait` jobs are left in flight.
+        let mut collect = |sent: usize, wait: usize| -> Result<(), CliError> {
+            loop {
+                while let Ok((index, result)) = results.try_recv() {
+                    finished.insert(index, result);
+                }
+                while let Some(result) = finished.remove(&next) {
+                    done(result?)?;
+                    next += 1;
+                }
+                if sent - next < wait.max(1) {
+                    return Ok(());
+                }
+                match results.recv() {
+                    Ok((index, result)) => {
+                        finished.insert(index, result);
+                    }
+                    // Invariant: every job sends its result before it ends,
+                    // and the sender lives as long as this scope.
+                    Err(_) => return Ok(()),
+                }
+            }
+        };
+        journal.read_trade_chunks(chunk, |trades| {
+            let job = prepare(trades)?;
+            let index = sent;
+            let sender = sender.clone();
+            scope.spawn(move |_| {
+                // The receiver only goes away after every job is done.
+                let _ = sender.send((index, work(index, job)));
+            });
+            sent += 1;
+            collect(sent, in_flight)
+        })?;
+        collect(sent, 1)
+    })
+}
+
+/// A chunk of trades for a job: as read, or decoded already.
+enum Trades {
+    Read(Box<TradeChunk>),
+    Decoded(Vec<(TradeId, Trade)>),
+}
+
+impl Trades {
+    fn decode(self) -> Result<Vec<(TradeId, Trade)>, CliError> {
+        match self {
+            Trades::Read(chunk) => Ok(chunk.decode()?),
+            Trades::Decoded(trades) => Ok(trades),
+        }
+    }
+}
+
+/// Writes `tranche trades --json`: every trade with its analysis (and its
+/// excursion against the journal's bars, where they span it), as one
+/// pretty-printed JSON array ending in a newline; `chunk` trades at a time.
+pub fn write_trades_json(
+    journal: &Journal,
+    chunk: usize,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let settings = journal.rule_settings()?;
+    let market = crate::market::MarketBars::load(journal)?;
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    out.write_all(b"[")?;
+    let mut any = false;
+    in_chunks(
+        journal,
+        chunk,
+        |read| {
+            if market.is_empty() {
+                return Ok((Trades::Read(Box::new(read)), HashMap::new()));
+            }
+            // The bars are in the journal, which only this thread may read.
+            let trades = read.decode()?;
+            let mut excursions: HashMap<TradeId, Excursion> = HashMap::new();
+            for (id, trade) in &trades {
+                if let Some(excursion) = market.excursion(journal, trade)? {
+                    excursions.insert(*id, excursion);
+                }
+            }
+            Ok((Trades::Decoded(trades), excursions))
+        },
+        |index, (trades, excursions)| {
+            let trades = trades.decode()?;
+            let mut bytes = Vec::with_capacity(trades.len() * 1536);
+            for (i, (id, trade)) in trades.iter().enumerate() {
+                let view = TradeView::new(*id, trade, &analyze(trade, &settings))
+                    .with_excursion(excursions.get(id));
+                push_element(&mut bytes, &view, 1, index == 0 && i == 0)?;
+            }
+            Ok(bytes)
+        },
+        |bytes| {
+            any |= !bytes.is_empty();
+            Ok(out.write_all(&bytes)?)
+        },
+    )?;
+    out.write_all(if any { b"\n]\n" } else { b"]\n" })?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes `tranche export --format json`: the tranche-journal document of
+/// the whole journal with its playbooks, as [`interchange::write_json_with`]
+/// writes it; `chunk` trades at a time.
+pub fn write_export_json(
+    journal: &Journal,
+    chunk: usize,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let playbooks = journal.playbooks()?;
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    let mut head = Vec::new();
+    head.extend_from_slice(b"{\n  \"format\": ");
+    serde_json::to_writer(&mut head, interchange::FORMAT_NAME).map_err(io::Error::from)?;
+    head.extend_from_slice(format!(",\n  \"version\": {}", interchange::FORMAT_VERSION).as_bytes());
+    if !playbooks.is_empty() {
+        head.extend_from_slice(b",\n  \"playbooks\": ");
+        let mut serializer = serde_json::Serializer::with_formatter(&mut head, Pretty::at(1));
+        playbooks
+            .serialize(&mut serializer)
+            .map_err(io::Error::from)?;
+    }
+    head.extend_from_slice(b",\n  \"trades\": [");
+    out.write_all(&head)?;
+    let mut any = false;
+    in_chunks(
+        journal,
+        chunk,
+        Ok,
+        |index, read| {
+            let trades = read.decode()?;
+            let mut bytes = Vec::with_capacity(trades.len() * 1024);
+            for (i, (_, trade)) in trades.iter().enumerate() {
+                push_element(
+                    &mut bytes,
+                    &interchange::trade_out(trade),
+                    2,
+                    index == 0 && i == 0,
+                )?;
+            }
+            Ok(bytes)
+        },
+        |bytes| {
+            any |= !bytes.is_empty();
+            Ok(out.write_all(&bytes)?)
+        },
+    )?;
+    out.write_all(if any { b"\n  ]\n}\n" } else { b"]\n}\n" })?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The statistics of the journal's trades that pass `filter`, as
+/// [`crate::analysis::stats::journal_stats`] gives them for all of its
+/// trades at once, summed `chunk` trades at a time.
+pub fn journal_stats(
+    journal: &Journal,
+    filter: &Filter,
+    settings: &RuleSettings,
+    chunk: usize,
+) -> Result<JournalStats, CliError> {
+    let mut sums: Option<JournalSums> = None;
+    in_chunks(
+        journal,
+        chunk,
+        Ok,
+        |_, read: TradeChunk| {
+            let trades = read.decode()?;
+            let analyses: Vec<_> = trades
+                .iter()
+                .map(|(_, trade)| analyze_with(trade, settings, Messages::Skip))
+                .collect();
+            let analysed: Vec<Analysed<'_>> = trades
+                .iter()
+                .zip(&analyses)
+                .map(|((id, trade), analysis)| Analysed {
+                    id: *id,
+                    trade,
+                    analysis,
+                })
+                .collect();
+            Ok(JournalSums::of(&analysed, filter, settings))
+        },
+        |part| {
+            match &mut sums {
+                Some(sums) => sums.merge(part),
+                None => sums = Some(part),
+            }
+            Ok(())
+        },
+    )?;
+    Ok(sums.unwrap_or_default().finish())
+}

@@ -1,0 +1,331 @@
+//! Every trade of the journal in id order, a chunk at a time, so that a
+//! command can write or sum a large journal without holding it whole.
+//!
+//! [`Journal::read_trade_chunks`] reads in one read transaction, so that
+//! the chunks are one consistent snapshot even while another process writes.
+//! The trade, event and tag tables are each read once, in key order, side by
+//! side (a merge join on the trade id): never a query per trade.
+//!
+//! While it reads, the journal is neither memory-mapped nor cached beyond a
+//! few megabytes: each page is read once, and a mapped file's pages would
+//! count in the process's memory as it went through them all.
+//!
+//! A [`TradeChunk`] holds the rows' text as SQLite returned it; turning it
+//! into trades ([`TradeChunk::decode`]: decimals, times, names) is most of
+//! the cost of reading, and can be done on another thread while this one
+//! reads the next chunk.
+
+use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
+use rusqlite::types::ValueRef;
+
+use super::{
+    CACHE_KIB, Journal, MMAP_BYTES, StorageError, TradeColumns, event_from_columns,
+    trade_from_columns, trade_rows_sql,
+};
+use crate::domain::{Trade, TradeId};
+
+/// The text columns of a trade row, after its id: symbol, side, multiplier,
+/// currency, account, setup, market condition, notes, rate.
+const TRADE_TEXTS: usize = 9;
+/// The text columns of an event row, after its trade id: kind, at, qty,
+/// price, fee.
+const EVENT_TEXTS: usize = 5;
+
+/// The page cache while the trades are read, in KiB.
+const STREAM_CACHE_KIB: i64 = 4 << 10;
+
+/// Marks a NULL among the ends of [`Texts`].
+const NULL: usize = 1 << (usize::BITS - 1);
+
+/// Text values one after the other, as read.
+#[derive(Debug, Clone, Default)]
+struct Texts {
+    bytes: Vec<u8>,
+    /// Where each value ends in `bytes`, with [`NULL`] set for a NULL.
+    ends: Vec<usize>,
+}
+
+impl Texts {
+    fn push(&mut self, value: ValueRef<'_>, what: &'static str) -> Result<(), StorageError> {
+        match value {
+            ValueRef::Text(text) => {
+                self.bytes.extend_from_slice(text);
+                self.ends.push(self.bytes.len());
+            }
+            ValueRef::Null => self.ends.push(self.bytes.len() | NULL),
+            other => {
+                return Err(StorageError::Corrupt {
+                    what,
+                    value: format!("a value of type {}", other.data_type()),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The bytes of value `i`, `None` for a NULL.
+    fn optional(&self, i: usize) -> Option<&[u8]> {
+        let start = match i {
+            0 => 0,
+            _ => self.ends[i - 1] & !NULL,
+        };
+        let end = self.ends[i];
+        (end & NULL == 0).then(|| &self.bytes[start..end])
+    }
+
+    /// The bytes of value `i`, which may not be NULL.
+    fn bytes(&self, i: usize, what: &'static str) -> Result<&[u8], StorageError> {
+        self.optional(i).ok_or_else(|| StorageError::Corrupt {
+            what,
+            value: "NULL".to_owned(),
+        })
+    }
+
+    /// Value `i` as text, which may not be NULL.
+    fn text(&self, i: usize, what: &'static str) -> Result<&str, StorageError> {
+        let bytes = self.bytes(i, what)?;
+        std::str::from_utf8(bytes).map_err(|_| StorageError::Corrupt {
+            what,
+            value: String::from_utf8_lossy(bytes).into_owned(),
+        })
+    }
+}
+
+/// Some consecutive trades of the journal (by id) with their events and
+/// tags, as read and not yet decoded ([`TradeChunk::decode`]).
+#[derive(Debug, Clone, Default)]
+pub struct TradeChunk {
+    ids: Vec<i64>,
+    stops_known: Vec<bool>,
+    /// [`TRADE_TEXTS`] per trade.
+    trades: Texts,
+    /// For each event, the index of its trade in `ids`.
+    event_owner: Vec<u32>,
+    /// [`EVENT_TEXTS`] per event.
+    events: Texts,
+    /// For each tag, the index of its trade in `ids`.
+    tag_owner: Vec<u32>,
+    tags: Texts,
+}
+
+impl TradeChunk {
+    /// The number of trades.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether the chunk holds no trade.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The trades' ids, in order.
+    pub fn ids(&self) -> impl Iterator<Item = TradeId> + '_ {
+        self.ids.iter().map(|&id| TradeId(id))
+    }
+
+    /// The trades, in id order, with their events (in their order) and tags.
+    pub fn decode(&self) -> Result<Vec<(TradeId, Trade)>, StorageError> {
+        // Each trade's events and tags, counted first so that their lists
+        // are allocated once.
+        let mut counts = vec![(0usize, 0usize); self.ids.len()];
+        for &owner in &self.event_owner {
+            counts[owner as usize].0 += 1;
+        }
+        for &owner in &self.tag_owner {
+            counts[owner as usize].1 += 1;
+        }
+        let mut trades = Vec::with_capacity(self.ids.len());
+        for (i, (&id, &stops_known)) in self.ids.iter().zip(&self.stops_known).enumerate() {
+            let base = i * TRADE_TEXTS;
+            let text = |column: usize, what| self.trades.text(base + column, what);
+            let mut trade = trade_from_columns(TradeColumns {
+                symbol: text(0, "symbol")?.to_owned(),
+                side: text(1, "side")?,
+                multiplier: text(2, "multiplier")?,
+                currency: text(3, "currency")?.to_owned(),
+                account: text(4, "account")?.to_owned(),
+                setup: text(5, "setup")?.to_owned(),
+                market_condition: text(6, "market condition")?,
+                notes: text(7, "notes")?.to_owned(),
+                rate: text(8, "rate")?,
+                stops_known,
+            })?;
+            let (events, tags) = counts[i];
+            trade.events.reserve_exact(events);
+            trade.tags.reserve_exact(tags);
+            trades.push((TradeId(id), trade));
+        }
+        for (e, &owner) in self.event_owner.iter().enumerate() {
+            let base = e * EVENT_TEXTS;
+            let event = event_from_columns(
+                self.events.bytes(base, "event kind")?,
+                self.events.bytes(base + 1, "event time")?,
+                self.events.optional(base + 2),
+                self.events.bytes(base + 3, "event price")?,
+                self.events.optional(base + 4),
+            )?;
+            trades[owner as usize].1.events.push(event);
+        }
+        for (t, &owner) in self.tag_owner.iter().enumerate() {
+            let tag = self.tags.text(t, "tag")?.to_owned();
+            trades[owner as usize].1.tags.push(tag);
+        }
+        Ok(trades)
+    }
+
+    /// The index in `ids` of trade `id`, looking forward from `cursor`.
+    fn owner(&self, cursor: &mut usize, id: i64) -> Result<u32, StorageError> {
+        while *cursor < self.ids.len() && self.ids[*cursor] < id {
+            *cursor += 1;
+        }
+        match self.ids.get(*cursor) {
+            // A chunk holds far fewer than 2^32 trades.
+            Some(&found) if found == id => Ok(*cursor as u32),
+            _ => Err(missing_trade(id)),
+        }
+    }
+}
+
+fn missing_trade(id: i64) -> StorageError {
+    StorageError::Corrupt {
+        what: "event or tag of a missing trade",
+        value: id.to_string(),
+    }
+}
+
+impl Journal {
+    /// Every trade in id order, `size` trades at a time (the last chunk may
+    /// hold fewer), each chunk handed to `each` as it is read. All of it is
+    /// read in one read transaction: the chunks are one snapshot of the
+    /// journal. The first error (of reading, or returned by `each`) stops
+    /// the reading and is returned.
+    pub fn read_trade_chunks<E: From<StorageError>>(
+        &self,
+        size: usize,
+        mut each: impl FnMut(TradeChunk) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.conn
+            .pragma_update(None, "mmap_size", 0)
+            .and_then(|()| {
+                self.conn
+                    .pragma_update(None, "cache_size", -STREAM_CACHE_KIB)
+            })
+            .map_err(StorageError::from)?;
+        let result = self.read_chunks(size.max(1), &mut each);
+        let restored = self
+            .conn
+            .pragma_update(None, "mmap_size", MMAP_BYTES)
+            .and_then(|()| self.conn.pragma_update(None, "cache_size", -CACHE_KIB));
+        result?;
+        restored.map_err(StorageError::from)?;
+        Ok(())
+    }
+
+    fn read_chunks<E: From<StorageError>>(
+        &self,
+        size: usize,
+        each: &mut impl FnMut(TradeChunk) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(StorageError::from)?;
+        {
+            let mut trade_stmt = tx
+                .prepare_cached(trade_rows_sql())
+                .map_err(StorageError::from)?;
+            let mut event_stmt = tx
+                .prepare_cached(
+                    "SELECT trade_id, kind, at, qty, price, fee FROM event ORDER BY trade_id, seq",
+                )
+                .map_err(StorageError::from)?;
+            let mut tag_stmt = tx
+                .prepare_cached("SELECT trade_id, tag FROM trade_tag ORDER BY trade_id, position")
+                .map_err(StorageError::from)?;
+            let mut trade_rows = trade_stmt.query([]).map_err(StorageError::from)?;
+            let mut event_rows = event_stmt.query([]).map_err(StorageError::from)?;
+            let mut tag_rows = tag_stmt.query([]).map_err(StorageError::from)?;
+            event_rows.advance().map_err(StorageError::from)?;
+            tag_rows.advance().map_err(StorageError::from)?;
+            loop {
+                let chunk = next_chunk(size, &mut trade_rows, &mut event_rows, &mut tag_rows)?;
+                if chunk.is_empty() {
+                    break;
+                }
+                each(chunk)?;
+            }
+            // Events or tags left over belong to no trade.
+            for rows in [&event_rows, &tag_rows] {
+                if let Some(row) = rows.get() {
+                    return Err(missing_trade(row.get(0).map_err(StorageError::from)?).into());
+                }
+            }
+        }
+        tx.commit().map_err(StorageError::from)?;
+        Ok(())
+    }
+
+    /// [`Journal::read_trade_chunks`], each chunk decoded.
+    pub fn for_each_trade_chunk<E: From<StorageError>>(
+        &self,
+        size: usize,
+        mut each: impl FnMut(Vec<(TradeId, Trade)>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.read_trade_chunks(size, |chunk| each(chunk.decode()?))
+    }
+}
+
+/// Reads up to `size` trades, then their events and tags (the rows whose
+/// trade id is at most the last trade's).
+fn next_chunk(
+    size: usize,
+    trade_rows: &mut rusqlite::Rows<'_>,
+    event_rows: &mut rusqlite::Rows<'_>,
+    tag_rows: &mut rusqlite::Rows<'_>,
+) -> Result<TradeChunk, StorageError> {
+    let mut chunk = TradeChunk {
+        ids: Vec::with_capacity(size.min(1 << 16)),
+        ..TradeChunk::default()
+    };
+    while chunk.ids.len() < size {
+        let Some(row) = trade_rows.next()? else {
+            break;
+        };
+        chunk.ids.push(row.get(0)?);
+        for column in 1..=TRADE_TEXTS {
+            chunk.trades.push(row.get_ref(column)?, "trade")?;
+        }
+        chunk
+            .stops_known
+            .push(row.get::<_, i64>(TRADE_TEXTS + 1)? != 0);
+    }
+    let Some(&last) = chunk.ids.last() else {
+        return Ok(chunk);
+    };
+    let mut cursor = 0;
+    while let Some(row) = event_rows.get() {
+        let id: i64 = row.get(0)?;
+        if id > last {
+            break;
+        }
+        let owner = chunk.owner(&mut cursor, id)?;
+        chunk.event_owner.push(owner);
+        for column in 1..=EVENT_TEXTS {
+            chunk.events.push(row.get_ref(column)?, "event")?;
+        }
+        event_rows.advance()?;
+    }
+    let mut cursor = 0;
+    while let Some(row) = tag_rows.get() {
+        let id: i64 = row.get(0)?;
+        if id > last {
+            break;
+        }
+        let owner = chunk.owner(&mut cursor, id)?;
+        chunk.tag_owner.push(owner);
+        chunk.tags.push(row.get_ref(1)?, "tag")?;
+        tag_rows.advance()?;
+    }
+    Ok(chunk)
+}
