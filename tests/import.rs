@@ -139,8 +139,8 @@ mod formats {
                 ),
             ],
         );
-        assert_eq!(result.fills[0].line, 2);
-        assert_eq!(result.fills[0].exec_id.as_deref(), Some("E1"));
+        assert_eq!(result.fills.get(0).line, 2);
+        assert_eq!(result.fills.get(0).exec_id.as_deref(), Some("E1"));
         assert_eq!(result.trades[0].sources[0].key.0, "x:E1");
         assert!(result.warnings.is_empty());
     }
@@ -343,7 +343,7 @@ mod formats {
         );
         assert_eq!(result.trades[0].trade.currency, "USD");
         assert_eq!(result.trades[0].sources[0].key.0, "x:5001");
-        assert_eq!(result.fills[0].position, Some(Side::Long));
+        assert_eq!(result.fills.get(0).position, Some(Side::Long));
         assert!(result.stops_recorded);
     }
 
@@ -375,7 +375,10 @@ mod formats {
             ..ImportOptions::default()
         };
         let result = import(&bytes, "orders.csv", &options).unwrap();
-        assert_eq!(result.fills[0].at.to_rfc3339(), "2024-03-18T09:30:05-05:00");
+        assert_eq!(
+            result.fills.get(0).at.to_rfc3339(),
+            "2024-03-18T09:30:05-05:00"
+        );
     }
 
     #[test]
@@ -1116,8 +1119,8 @@ mod real_files {
             return;
         };
         assert_eq!(r.fills.len(), 3);
-        assert_eq!(r.fills[0].qty, dec!(0.03441778));
-        assert_eq!(r.fills[0].currency, "EUR");
+        assert_eq!(r.fills.get(0).qty, dec!(0.03441778));
+        assert_eq!(r.fills.get(0).currency, "EUR");
     }
 }
 
@@ -1155,7 +1158,7 @@ mod ibkr_variants {
     fn a_commission_credit_is_not_a_negative_fee() {
         let csv = b"Symbol,DateTime,Quantity,TradePrice,IBCommission,Buy/Sell\nXYZ,20240318;093000,10,5,0.35,BUY\n";
         let r = import(csv, "credit.csv", &new_york()).unwrap();
-        assert_eq!(r.fills[0].fee, Decimal::ZERO);
+        assert_eq!(r.fills.get(0).fee, Decimal::ZERO);
         assert_eq!(r.warnings.len(), 1);
         assert_eq!(r.warnings[0].field.as_deref(), Some("IBCommission"));
     }
@@ -1182,8 +1185,8 @@ fn column_mapping_is_guessed_from_the_header_for_the_user_to_complete() {
         ..new_york()
     };
     let r = import(bytes, "x.csv", &options).unwrap();
-    assert_eq!(r.fills[0].fee, dec!(1.1));
-    assert_eq!(r.fills[0].side, FillSide::Buy);
+    assert_eq!(r.fills.get(0).fee, dec!(1.1));
+    assert_eq!(r.fills.get(0).side, FillSide::Buy);
 }
 
 #[test]

@@ -36,7 +36,13 @@ const MAX_PLANS: usize = 8;
 /// The account a fill is recorded under (a blank account is the default one,
 /// as in the trade it becomes part of).
 pub fn account_of(fill: &Fill) -> &str {
-    let account = fill.account.trim();
+    recorded_account(&fill.account)
+}
+
+/// The account a fill of account `account` is recorded under (see
+/// [`account_of`]).
+pub fn recorded_account(account: &str) -> &str {
+    let account = account.trim();
     if account.is_empty() {
         DEFAULT_ACCOUNT
     } else {
@@ -87,26 +93,25 @@ fn plan<'a>(
     let mut open_ids = Vec::new();
     if state.any_imported || !standalone {
         let keys = group::fill_keys(&import.fills);
-        let names: Vec<FillName<'_>> = import
-            .fills
+        let fills = &import.fills;
+        let names: Vec<FillName<'_>> = keys
             .iter()
-            .zip(&keys)
-            .map(|(fill, key)| FillName {
-                account: account_of(fill),
-                symbol: fill.symbol.trim(),
+            .enumerate()
+            .map(|(i, key)| FillName {
+                account: recorded_account(fills.account(i)),
+                symbol: fills.symbol(i).trim(),
                 key: &key.0,
             })
             .collect();
         let snapshot = journal.import_snapshot(&names, with_check)?;
         drop(names);
-        let mut new_fills = Vec::new();
-        let mut new_keys = Vec::new();
-        for ((fill, key), known) in import.fills.iter().zip(&keys).zip(&snapshot.known) {
-            if !known {
-                new_fills.push(fill.clone());
-                new_keys.push(key.clone());
-            }
-        }
+        let new_fills = fills.subset(|i| !snapshot.known[i]);
+        let new_keys: Vec<FillKey> = keys
+            .iter()
+            .zip(&snapshot.known)
+            .filter(|(_, known)| !**known)
+            .map(|(key, _)| key.clone())
+            .collect();
         outcome.known_fills = import.fills.len() - new_fills.len();
         if with_check {
             known = Some(Known {
@@ -179,9 +184,12 @@ fn checked_trades(plan: &Plan<'_>) -> Vec<TradeId> {
     }
     let mut holder: HashMap<(&str, &str), TradeId> = HashMap::new();
     if let Some(known) = &plan.known {
-        for ((fill, key), id) in import.fills.iter().zip(&known.keys).zip(&known.holders) {
+        for (i, (key, id)) in known.keys.iter().zip(&known.holders).enumerate() {
             if let Some(id) = id {
-                holder.insert((account_of(fill), key.0.as_str()), *id);
+                holder.insert(
+                    (recorded_account(import.fills.account(i)), key.0.as_str()),
+                    *id,
+                );
             }
         }
     }

@@ -37,6 +37,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, FixedOffset};
 use rust_decimal::Decimal;
 
+use super::fills::FillStore;
 use super::instrument::{default_multiplier, user_multiplier};
 use super::{Fill, FillSide, StopOrder, Warning};
 use crate::domain::{DEFAULT_ACCOUNT, DEFAULT_CURRENCY, Event, EventKind, Side, Trade};
@@ -95,48 +96,77 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// the fingerprint is FNV-1a 64 of `account|symbol|<unix seconds>.<nanoseconds>|
 /// side|qty|price|order id` (numbers normalized) in hexadecimal, and `n`
 /// counts the fills of the file with the same content so far.
-pub fn fill_keys(fills: &[Fill]) -> Vec<FillKey> {
-    fills
-        .iter()
-        .zip(fingerprints(fills))
-        .map(|(fill, fingerprint)| key_of(fill, fingerprint))
+pub fn fill_keys<F: AsFills + ?Sized>(fills: &F) -> Vec<FillKey> {
+    let fills = fills.as_store();
+    fingerprints(&fills)
+        .into_iter()
+        .enumerate()
+        .map(|(i, fingerprint)| key_of(&fills, i, fingerprint))
         .collect()
 }
 
+/// Fills given to grouping: a [`FillStore`], or fills whole (which are
+/// compacted first).
+pub trait AsFills {
+    /// The fills as a store.
+    fn as_store(&self) -> std::borrow::Cow<'_, FillStore>;
+}
+
+impl AsFills for FillStore {
+    fn as_store(&self) -> std::borrow::Cow<'_, FillStore> {
+        std::borrow::Cow::Borrowed(self)
+    }
+}
+
+impl AsFills for [Fill] {
+    fn as_store(&self) -> std::borrow::Cow<'_, FillStore> {
+        std::borrow::Cow::Owned(FillStore::from(self))
+    }
+}
+
+impl<const N: usize> AsFills for [Fill; N] {
+    fn as_store(&self) -> std::borrow::Cow<'_, FillStore> {
+        std::borrow::Cow::Owned(FillStore::from(&self[..]))
+    }
+}
+
+impl AsFills for Vec<Fill> {
+    fn as_store(&self) -> std::borrow::Cow<'_, FillStore> {
+        std::borrow::Cow::Owned(FillStore::from(&self[..]))
+    }
+}
+
 /// The execution id of a fill, when it has one.
-fn execution_id(fill: &Fill) -> Option<&str> {
-    fill.exec_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
+fn execution_id(fills: &FillStore, i: usize) -> Option<&str> {
+    fills.exec_id(i).map(str::trim).filter(|id| !id.is_empty())
 }
 
 /// For each fill without an execution id, its fingerprint and how many
 /// fills of the file up to it have the same (see [`fill_keys`]); `(0, 0)`
 /// for the others.
-fn fingerprints(fills: &[Fill]) -> Vec<(u64, u32)> {
+fn fingerprints(fills: &FillStore) -> Vec<(u64, u32)> {
     use std::fmt::Write as _;
     let mut seen: FastMap<u64, u32> = FastMap::default();
     let mut text = String::with_capacity(128);
-    fills
-        .iter()
-        .map(|f| {
-            if execution_id(f).is_some() {
+    (0..fills.len())
+        .map(|i| {
+            if execution_id(fills, i).is_some() {
                 return (0, 0);
             }
             text.clear();
+            let at = fills.at(i);
             // Writing to a String cannot fail.
             let _ = write!(
                 text,
                 "{}|{}|{}.{:09}|{}|{}|{}|{}",
-                f.account,
-                f.symbol,
-                f.at.timestamp(),
-                f.at.timestamp_subsec_nanos(),
-                f.side.as_str(),
-                f.qty.normalize(),
-                f.price.normalize(),
-                f.order_id.as_deref().unwrap_or("")
+                fills.account(i),
+                fills.symbol(i),
+                at.timestamp(),
+                at.timestamp_subsec_nanos(),
+                fills.side(i).as_str(),
+                fills.qty(i).normalize(),
+                fills.price(i).normalize(),
+                fills.order_id(i).unwrap_or("")
             );
             let hash = fnv1a(text.as_bytes());
             let n = seen.entry(hash).or_insert(0);
@@ -147,8 +177,8 @@ fn fingerprints(fills: &[Fill]) -> Vec<(u64, u32)> {
 }
 
 /// The key of a fill, given its fingerprint (see [`fingerprints`]).
-fn key_of(fill: &Fill, (hash, n): (u64, u32)) -> FillKey {
-    match execution_id(fill) {
+fn key_of(fills: &FillStore, i: usize, (hash, n): (u64, u32)) -> FillKey {
+    match execution_id(fills, i) {
         Some(id) => {
             let mut key = String::with_capacity(id.len() + 2);
             key.push_str("x:");
@@ -170,18 +200,18 @@ enum Keys {
 
 impl Keys {
     /// The execution id the key of fill `i` holds, if it holds one.
-    fn execution_id<'k>(&'k self, fills: &'k [Fill], i: usize) -> Option<&'k str> {
+    fn execution_id<'k>(&'k self, fills: &'k FillStore, i: usize) -> Option<&'k str> {
         match self {
             Keys::Given(keys) => keys[i].0.strip_prefix("x:"),
-            Keys::Made(_) => execution_id(&fills[i]),
+            Keys::Made(_) => execution_id(fills, i),
         }
     }
 
     /// The key of fill `i`.
-    fn key(&self, fills: &[Fill], i: usize) -> FillKey {
+    fn key(&self, fills: &FillStore, i: usize) -> FillKey {
         match self {
             Keys::Given(keys) => keys[i].clone(),
-            Keys::Made(fingerprints) => key_of(&fills[i], fingerprints[i]),
+            Keys::Made(fingerprints) => key_of(fills, i, fingerprints[i]),
         }
     }
 }
@@ -248,11 +278,11 @@ impl Building {
         }
     }
 
-    fn push(&mut self, event: Event, fills: &[usize], all: &[Fill]) {
+    fn push(&mut self, event: Event, fills: &[usize], all: &FillStore) {
         let index = self.events.len();
         self.events.push(event);
         self.lines
-            .push(fills.first().map(|&i| all[i].line).unwrap_or(0));
+            .push(fills.first().map(|&i| all.line(i)).unwrap_or(0));
         self.sources.extend(fills.iter().map(|&f| (index, f)));
     }
 
@@ -276,16 +306,18 @@ fn side_of(fill_side: FillSide) -> Side {
 
 /// Merges consecutive fills of one order at one instant; keeps them apart when
 /// the average price would not be exact.
-fn tranches(run: &[usize], fills: &[Fill]) -> Vec<Tranche> {
+fn tranches(run: &[usize], fills: &FillStore) -> Vec<Tranche> {
     let mut out: Vec<Tranche> = Vec::new();
     let mut i = 0;
     while i < run.len() {
-        let first = &fills[run[i]];
+        let first = run[i];
         let mut j = i + 1;
-        if first.order_id.as_deref().is_some_and(|o| !o.is_empty()) {
+        if fills.order_id(first).is_some_and(|o| !o.is_empty()) {
             while j < run.len() {
-                let next = &fills[run[j]];
-                if next.at == first.at && next.side == first.side && next.order_id == first.order_id
+                let next = run[j];
+                if fills.at(next) == fills.at(first)
+                    && fills.side(next) == fills.side(first)
+                    && fills.order_id(next) == fills.order_id(first)
                 {
                     j += 1;
                 } else {
@@ -301,13 +333,13 @@ fn tranches(run: &[usize], fills: &[Fill]) -> Vec<Tranche> {
         match merged {
             Some(t) => out.push(Tranche { fills: i..j, ..t }),
             None => out.extend((i..j).map(|k| {
-                let f = &fills[run[k]];
+                let f = run[k];
                 Tranche {
-                    at: f.at,
-                    side: f.side,
-                    qty: f.qty,
-                    price: f.price,
-                    fee: f.fee,
+                    at: fills.at(f),
+                    side: fills.side(f),
+                    qty: fills.qty(f),
+                    price: fills.price(f),
+                    fee: fills.fee(f),
                     fills: k..k + 1,
                 }
             })),
@@ -317,15 +349,14 @@ fn tranches(run: &[usize], fills: &[Fill]) -> Vec<Tranche> {
     out
 }
 
-fn merge(group: &[usize], fills: &[Fill]) -> Option<Tranche> {
+fn merge(group: &[usize], fills: &FillStore) -> Option<Tranche> {
     let mut qty = Decimal::ZERO;
     let mut notional = Decimal::ZERO;
     let mut fee = Decimal::ZERO;
     for &k in group {
-        let f = &fills[k];
-        qty = qty.checked_add(f.qty)?;
-        notional = notional.checked_add(f.qty.checked_mul(f.price)?)?;
-        fee = fee.checked_add(f.fee)?;
+        qty = qty.checked_add(fills.qty(k))?;
+        notional = notional.checked_add(fills.qty(k).checked_mul(fills.price(k))?)?;
+        fee = fee.checked_add(fills.fee(k))?;
     }
     let price = notional.checked_div(qty)?.normalize();
     // A quotient that fills Decimal's precision was rounded, even when
@@ -333,10 +364,10 @@ fn merge(group: &[usize], fills: &[Fill]) -> Option<Tranche> {
     if price.scale() >= 20 || price.checked_mul(qty)? != notional {
         return None;
     }
-    let first = &fills[group[0]];
+    let first = group[0];
     Some(Tranche {
-        at: first.at,
-        side: first.side,
+        at: fills.at(first),
+        side: fills.side(first),
         qty,
         price,
         fee,
@@ -366,7 +397,7 @@ pub fn split_fee(fee: Decimal, part: Decimal, whole: Decimal) -> (Decimal, Decim
 /// out, with a warning.
 fn book(
     run: &[usize],
-    fills: &[Fill],
+    fills: &FillStore,
     resume: Option<Building>,
     direction: Option<Side>,
     warnings: &mut Vec<Warning>,
@@ -381,16 +412,16 @@ fn book(
                 && let Some(direction) = direction
                 && side_of(t.side) != direction
             {
-                let first = &fills[run[t.fills.start]];
+                let first = run[t.fills.start];
                 warnings.push(Warning::new(
-                    Some(first.line),
+                    Some(fills.line(first)),
                     None,
                     format!(
                         "the {} of {} {} closes a {} position opened before the file begins; \
                          it is left out",
                         t.side.as_str(),
                         crate::analysis::format::num(qty),
-                        first.symbol,
+                        fills.symbol(first),
                         direction
                     ),
                 ));
@@ -505,30 +536,30 @@ fn attach(stop: &StopOrder, trades: &mut [Building], lead: Duration) -> bool {
     true
 }
 
-fn multiplier_for(fill: &Fill, options: &GroupOptions) -> Decimal {
-    let symbol = fill.symbol.trim();
+fn multiplier_for(fills: &FillStore, i: usize, options: &GroupOptions) -> Decimal {
+    let symbol = fills.symbol(i).trim();
     if let Some(m) = user_multiplier(symbol, &options.multipliers) {
         return m;
     }
-    match fill.multiplier {
+    match fills.multiplier(i) {
         Some(m) if m > Decimal::ZERO => m,
-        _ => default_multiplier(fill.kind, symbol),
+        _ => default_multiplier(fills.kind(i), symbol),
     }
 }
 
 /// The account and symbol a fill's trade gets (a blank account is the default one).
-fn trade_key(fill: &Fill) -> (String, String) {
-    let account = fill.account.trim();
+fn trade_key(fills: &FillStore, i: usize) -> (String, String) {
+    let account = fills.account(i).trim();
     let account = if account.is_empty() {
         DEFAULT_ACCOUNT
     } else {
         account
     };
-    (account.to_owned(), fill.symbol.trim().to_owned())
+    (account.to_owned(), fills.symbol(i).trim().to_owned())
 }
 
 /// The fills whose execution id an earlier fill of the file has, in order.
-fn repeated_executions(fills: &[Fill], keys: &Keys) -> Vec<usize> {
+fn repeated_executions(fills: &FillStore, keys: &Keys) -> Vec<usize> {
     let mut seen: FastSet<&str> =
         FastSet::with_capacity_and_hasher(fills.len(), Default::default());
     (0..fills.len())
@@ -541,15 +572,21 @@ fn repeated_executions(fills: &[Fill], keys: &Keys) -> Vec<usize> {
 
 /// A number for each fill's account and instrument (and position direction,
 /// on a hedging account), in the order they first appear, and how many there are.
-fn instrument_numbers(fills: &[Fill]) -> (Vec<u32>, usize) {
-    let mut instruments: FastMap<(&str, &str, Option<Side>), u32> = FastMap::default();
-    let numbers = fills
-        .iter()
-        .map(|f| {
+fn instrument_numbers(fills: &FillStore) -> (Vec<u32>, usize) {
+    let mut instruments: FastMap<(u32, u32, Option<Side>), u32> = FastMap::default();
+    let mut last: Option<((u32, u32, Option<Side>), u32)> = None;
+    let numbers = (0..fills.len())
+        .map(|i| {
+            let key = (fills.account_id(i), fills.symbol_id(i), fills.position(i));
+            if let Some((seen, number)) = last
+                && seen == key
+            {
+                return number;
+            }
             let next = instruments.len() as u32;
-            *instruments
-                .entry((f.account.as_str(), f.symbol.as_str(), f.position))
-                .or_insert(next)
+            let number = *instruments.entry(key).or_insert(next);
+            last = Some((key, number));
+            number
         })
         .collect();
     (numbers, instruments.len())
@@ -557,7 +594,7 @@ fn instrument_numbers(fills: &[Fill]) -> (Vec<u32>, usize) {
 
 /// What booking the runs of one account and instrument needs.
 struct Booking<'a> {
-    fills: &'a [Fill],
+    fills: &'a FillStore,
     /// The fills in the order they are booked: by account and instrument,
     /// then by time.
     order: &'a [usize],
@@ -588,12 +625,12 @@ impl<'a> Booking<'a> {
         let mut booked = Booked::default();
         for run in runs {
             let run = &self.order[run.clone()];
-            let first = &fills[run[0]];
-            let direction = first.position;
+            let first = run[0];
+            let direction = fills.position(first);
             let resume = if self.open_by_key.is_empty() {
                 None
             } else {
-                let (account, symbol) = trade_key(first);
+                let (account, symbol) = trade_key(fills, first);
                 let sides = match direction {
                     Some(side) => vec![side],
                     None => Side::ALL.to_vec(),
@@ -607,7 +644,7 @@ impl<'a> Booking<'a> {
                     .map(|&i| Building::resume(i, &options.open_trades[i]))
             };
             let mut built = book(run, fills, resume, direction, &mut booked.warnings);
-            let key = (first.account.as_str(), first.symbol.as_str());
+            let key = (fills.account(first), fills.symbol(first));
             if let Some(list) = self.stops_by_key.get(&key) {
                 booked.used_stops.push(key);
                 // On a hedging account, the stops of this direction's positions.
@@ -631,22 +668,23 @@ impl<'a> Booking<'a> {
                 }
             }
 
-            let multiplier = multiplier_for(first, options);
+            let multiplier = multiplier_for(fills, first, options);
             for b in built {
                 let open = b.closed_at.is_none();
-                let first_fill = &fills[b.sources.first().map_or(run[0], |s| s.1)];
+                let first_fill = b.sources.first().map_or(run[0], |s| s.1);
                 let mut trade = match b.continues {
                     // Details, tags, notes and hand-made events stay as they were.
                     Some(i) => options.open_trades[i].clone(),
                     None => {
-                        let mut trade = Trade::new(first_fill.symbol.trim(), b.side);
+                        let mut trade = Trade::new(fills.symbol(first_fill).trim(), b.side);
                         trade.multiplier = multiplier;
-                        if !first_fill.currency.trim().is_empty() {
-                            trade.currency = first_fill.currency.trim().to_owned();
+                        let currency = fills.currency(first_fill).trim();
+                        if !currency.is_empty() {
+                            trade.currency = currency.to_owned();
                         } else {
                             trade.currency = DEFAULT_CURRENCY.to_owned();
                         }
-                        trade.account = trade_key(first_fill).0;
+                        trade.account = trade_key(fills, first_fill).0;
                         trade
                     }
                 };
@@ -659,12 +697,12 @@ impl<'a> Booking<'a> {
                 // The broker's profit on the trade's exits, which sets its rate;
                 // a file that states profits says so on opening fills too (zero),
                 // so that an open trade of it looks for a rate.
-                let states_profit = b.sources.iter().any(|&(_, f)| fills[f].profit.is_some());
+                let states_profit = b.sources.iter().any(|&(_, f)| fills.profit(f).is_some());
                 let profit = b
                     .sources
                     .iter()
                     .filter(|(event, _)| matches!(trade.events[*event].kind, EventKind::Exit(_)))
-                    .filter_map(|&(_, f)| fills[f].profit)
+                    .filter_map(|&(_, f)| fills.profit(f))
                     .fold(
                         states_profit.then_some(Decimal::ZERO),
                         |sum: Option<Decimal>, p| Some(sum.unwrap_or_default().saturating_add(p)),
@@ -711,7 +749,7 @@ impl<'a> Booking<'a> {
                     .map(|&(event, f)| Source {
                         event,
                         key: self.keys.key(fills, f),
-                        line: fills[f].line,
+                        line: fills.line(f),
                     })
                     .collect();
                 booked.rates.push(rate);
@@ -826,11 +864,13 @@ fn settle_rates(
 
 /// Groups fills into trades and attaches stop orders. Returns the trades, in
 /// the order of their first entry, and warnings for what could not be used.
-pub fn group(
-    fills: &[Fill],
+pub fn group<F: AsFills + ?Sized>(
+    fills: &F,
     stops: &[StopOrder],
     options: &GroupOptions,
 ) -> (Vec<ImportedTrade>, Vec<Warning>) {
+    let fills = fills.as_store();
+    let fills = &*fills;
     let parallel = super::parallel::worth_splitting(fills.len());
     group_in_parts(
         fills,
@@ -847,12 +887,14 @@ pub fn group(
 ///
 /// A large file's runs of one account and instrument are booked in parts,
 /// side by side; the result is the same.
-pub fn group_keyed(
-    fills: &[Fill],
+pub fn group_keyed<F: AsFills + ?Sized>(
+    fills: &F,
     mut keys: Vec<FillKey>,
     stops: &[StopOrder],
     options: &GroupOptions,
 ) -> (Vec<ImportedTrade>, Vec<Warning>) {
+    let fills = fills.as_store();
+    let fills = &*fills;
     keys.resize(fills.len(), FillKey::default());
     let parallel = super::parallel::worth_splitting(fills.len());
     group_in_parts(fills, Keys::Given(keys), stops, options, parallel)
@@ -860,7 +902,7 @@ pub fn group_keyed(
 
 /// Groups fills with their keys, side by side on every core when `parallel`.
 fn group_in_parts(
-    fills: &[Fill],
+    fills: &FillStore,
     keys: Keys,
     stops: &[StopOrder],
     options: &GroupOptions,
@@ -884,7 +926,7 @@ fn group_in_parts(
     for i in repeats {
         dropped[i] = true;
         warnings.push(Warning::new(
-            Some(fills[i].line),
+            Some(fills.line(i)),
             None,
             format!(
                 "execution {} appears again; the repeat is ignored",
@@ -897,7 +939,7 @@ fn group_in_parts(
     // same instant keep their real order.
     let (mut up, mut down) = (0usize, 0usize);
     for w in order.windows(2) {
-        match fills[w[0]].at.cmp(&fills[w[1]].at) {
+        match fills.at(w[0]).cmp(&fills.at(w[1])) {
             std::cmp::Ordering::Less => up += 1,
             std::cmp::Ordering::Greater => down += 1,
             std::cmp::Ordering::Equal => {}
@@ -926,8 +968,8 @@ fn group_in_parts(
     let mut order = by_instrument;
     for range in starts.windows(2) {
         let run = &mut order[range[0]..range[1]];
-        if !run.windows(2).all(|w| fills[w[0]].at <= fills[w[1]].at) {
-            run.sort_by_key(|&i| fills[i].at);
+        if !run.windows(2).all(|w| fills.at(w[0]) <= fills.at(w[1])) {
+            run.sort_by_key(|&i| fills.at(i));
         }
     }
 
@@ -967,7 +1009,7 @@ fn group_in_parts(
         order: &order,
         options,
         open_by_key: &open_by_key,
-        priced_apart: fills.iter().any(|f| f.profit.is_some()),
+        priced_apart: fills.any_profit(),
         stops_by_key: &stops_by_key,
     };
     // Each run is booked on its own, on whichever core is free; the results
@@ -1116,6 +1158,7 @@ mod tests {
     fn booking_in_parts_gives_what_booking_in_one_gives() {
         for newest_first in [false, true] {
             let (fills, stops) = stream(3_000, newest_first);
+            let fills = FillStore::from(fills);
             let options = GroupOptions::default();
             let keys = || Keys::Given(fill_keys(&fills));
             let whole = group_in_parts(&fills, keys(), &stops, &options, false);

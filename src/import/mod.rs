@@ -29,6 +29,7 @@ pub mod bars;
 pub mod commit;
 pub mod das;
 pub mod detect;
+pub mod fills;
 pub mod generic;
 pub mod group;
 pub(crate) mod html;
@@ -52,6 +53,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use rust_decimal::Decimal;
 
 pub use detect::detect;
+pub use fills::FillStore;
 pub use generic::ColumnMapping;
 pub use group::{FillKey, GroupOptions, ImportedTrade};
 pub use instrument::InstrumentKind;
@@ -392,7 +394,7 @@ pub fn local_zone() -> chrono_tz::Tz {
 pub struct Parsed {
     /// The fills, in file order (or in time order, for a file whose rows
     /// are in no order: DAS Trader's).
-    pub fills: Vec<Fill>,
+    pub fills: FillStore,
     /// The stop orders, in file order.
     pub stops: Vec<StopOrder>,
     /// Problems that did not stop the reading.
@@ -418,35 +420,35 @@ pub struct Parsed {
 /// puts a fill before the fill above it in the file (of the same account
 /// and symbol), reads it as the second: the fills keep the file's order.
 /// Files listed newest first are read the other way round.
-pub fn keep_file_order(fills: &mut [Fill], repeated: &[(usize, DateTime<FixedOffset>)]) {
+pub fn keep_file_order(fills: &mut FillStore, repeated: &[(usize, DateTime<FixedOffset>)]) {
     if repeated.is_empty() {
         return;
     }
     let later: HashMap<usize, DateTime<FixedOffset>> = repeated.iter().copied().collect();
     let (mut up, mut down) = (0usize, 0usize);
-    for pair in fills.windows(2) {
-        match pair[0].at.cmp(&pair[1].at) {
+    for i in 1..fills.len() {
+        match fills.at(i - 1).cmp(&fills.at(i)) {
             std::cmp::Ordering::Less => up += 1,
             std::cmp::Ordering::Greater => down += 1,
             std::cmp::Ordering::Equal => {}
         }
     }
     let newest_first = down > up;
-    let mut last: HashMap<(String, String), DateTime<FixedOffset>> = HashMap::new();
+    let mut last: HashMap<(fills::NameId, fills::NameId), DateTime<FixedOffset>> = HashMap::new();
     let order: Vec<usize> = if newest_first {
         (0..fills.len()).rev().collect()
     } else {
         (0..fills.len()).collect()
     };
     for i in order {
-        let key = (fills[i].account.clone(), fills[i].symbol.clone());
-        if let (Some(&second), Some(&before)) = (later.get(&fills[i].line), last.get(&key))
-            && fills[i].at < before
+        let key = (fills.account_id(i), fills.symbol_id(i));
+        if let (Some(&second), Some(&before)) = (later.get(&fills.line(i)), last.get(&key))
+            && fills.at(i) < before
             && second >= before
         {
-            fills[i].at = second;
+            fills.set_at(i, second);
         }
-        let at = fills[i].at;
+        let at = fills.at(i);
         last.entry(key)
             .and_modify(|t| *t = (*t).max(at))
             .or_insert(at);
@@ -713,7 +715,7 @@ pub struct Import {
     /// The format the file was read as.
     pub format: Format,
     /// The fills read.
-    pub fills: Vec<Fill>,
+    pub fills: FillStore,
     /// The stop orders read.
     pub stops: Vec<StopOrder>,
     /// The trades they make.
@@ -769,14 +771,12 @@ impl fmt::Display for Preview {
 impl Import {
     /// The preview: format, counts, date range and warnings.
     pub fn preview(&self) -> Preview {
-        let first = self.fills.iter().map(|f| f.at).min();
-        let last = self.fills.iter().map(|f| f.at).max();
         Preview {
             format: self.format,
             fills: self.fills.len(),
             trades: self.trades.len(),
             open_trades: self.trades.iter().filter(|t| t.open).count(),
-            date_range: first.zip(last),
+            date_range: self.fills.date_range(),
             warnings: self.warnings.clone(),
             reconciliation: self.reconciliation(),
         }
@@ -829,7 +829,7 @@ impl Import {
         let total = self.total.as_ref()?;
         let profits: HashMap<FillKey, Option<Decimal>> = group::fill_keys(&self.fills)
             .into_iter()
-            .zip(self.fills.iter().map(|f| f.profit))
+            .zip((0..self.fills.len()).map(|i| self.fills.profit(i)))
             .collect();
         let journal = self
             .reconciled_trades()
