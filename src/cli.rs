@@ -422,7 +422,7 @@ fn import_statement(
     // The file is read: its bytes are not held while the import is written.
     drop(bytes);
     write!(out, "{}", import.preview())?;
-    if import.trades.is_empty() {
+    if import.trade_count() == 0 {
         return Err(CliError::NothingImported {
             file: args.file.clone(),
             warnings: import.warnings.len(),

@@ -499,7 +499,7 @@ fn a_version_2_journal_keeps_its_imported_fills_when_it_is_upgraded() {
     // A journal as version 2 wrote it: trades, and their fills with symbols.
     {
         drop(Journal::open_with_migrations(&path, &MIGRATIONS[..2]).unwrap());
-        for imported in &read(&file).trades {
+        for imported in read(&file).trades() {
             let id = tranche::domain::TradeId(crate::helpers::insert_trade_before_v4(
                 &path,
                 &imported.trade,
@@ -570,11 +570,11 @@ fn a_large_import_keeps_every_constraint_of_the_journal() {
             &mut |done, total| reported.push((done, total)),
         )
         .unwrap();
-    assert_eq!(outcome.added.len(), file.trades.len());
+    assert_eq!(outcome.added.len(), file.trades().len());
     assert_eq!(outcome.new_fills, 45_000);
     assert_eq!(
         reported.last(),
-        Some(&(file.trades.len(), file.trades.len()))
+        Some(&(file.trades().len(), file.trades().len()))
     );
 
     let journal = open(&path);
@@ -592,7 +592,7 @@ fn a_large_import_keeps_every_constraint_of_the_journal() {
         .into_iter()
         .map(|(_, t)| t)
         .collect();
-    let expected: Vec<_> = file.trades.iter().map(|t| t.trade.clone()).collect();
+    let expected: Vec<_> = file.trades().iter().map(|t| t.trade.clone()).collect();
     assert!(stored == expected);
     drop(journal);
 

@@ -25,7 +25,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::group::{self, FillKey, GroupOptions, ImportedTrade};
 use super::{Fill, Import};
-use crate::domain::imported::{CheckRecord, FillName, ImportOutcome, ImportWrite};
+use crate::domain::imported::{CheckRecord, FillName, ImportOutcome, ImportWrite, TradeFeed};
 use crate::domain::{DEFAULT_ACCOUNT, TradeId};
 use crate::storage::{Journal, StorageError};
 
@@ -70,9 +70,17 @@ struct Plan<'a> {
     outcome: ImportOutcome,
 }
 
-impl Plan<'_> {
-    fn trades(&self) -> &[ImportedTrade] {
-        self.regrouped.as_deref().unwrap_or(&self.import.trades)
+impl<'a> Plan<'a> {
+    /// The trades to write: the regrouped new fills', or the file's own,
+    /// held or made by `produce` as they are written.
+    fn feed<'p>(&'p self, produce: &'p crate::domain::imported::Produce<'p>) -> TradeFeed<'p> {
+        match (self.regrouped.as_deref(), self.import.held_trades()) {
+            (Some(trades), _) | (None, Some(trades)) => TradeFeed::Held(trades),
+            (None, None) => TradeFeed::Produced {
+                count: self.import.trade_count(),
+                produce,
+            },
+        }
     }
 }
 
@@ -87,7 +95,7 @@ fn plan<'a>(
     let mut outcome = ImportOutcome::default();
     // The file's trades continue none of the journal's (they were grouped
     // without them) unless a caller grouped them otherwise.
-    let standalone = import.trades.iter().all(|t| t.continues.is_none());
+    let standalone = import.continued().is_empty();
     let mut regrouped = None;
     let mut known = None;
     let mut open_ids = Vec::new();
@@ -135,16 +143,25 @@ fn plan<'a>(
             regrouped = Some(trades);
         }
     }
-    let trades = regrouped.as_deref().unwrap_or(&import.trades);
+    let continues: Vec<Option<usize>> = match &regrouped {
+        Some(trades) => trades.iter().map(|t| t.continues).collect(),
+        None => {
+            let mut continues = vec![None; import.trade_count()];
+            for (position, open) in import.continued() {
+                continues[position] = Some(open);
+            }
+            continues
+        }
+    };
     let mut next_id = state.next_id.0;
-    let mut ids = Vec::with_capacity(trades.len());
-    for imported in trades {
-        let id = match imported.continues.and_then(|i| open_ids.get(i)) {
+    let mut ids = Vec::with_capacity(continues.len());
+    for continued in continues {
+        let id = match continued.and_then(|i| open_ids.get(i)) {
             Some(&id) => {
                 outcome.extended.push(id);
                 id
             }
-            None if imported.continues.is_some() => {
+            None if continued.is_some() => {
                 return Err(StorageError::Plan(
                     "a trade continues an open trade the journal does not hold",
                 ));
@@ -175,7 +192,7 @@ fn checked_trades(plan: &Plan<'_>) -> Vec<TradeId> {
     let import = plan.import;
     let mut found = BTreeSet::new();
     if plan.regrouped.is_none() {
-        for (trade, id) in import.trades.iter().zip(&plan.ids) {
+        for (trade, id) in import.trades().iter().zip(&plan.ids) {
             if import.reconciles(trade) {
                 found.insert(*id);
             }
@@ -193,7 +210,8 @@ fn checked_trades(plan: &Plan<'_>) -> Vec<TradeId> {
             }
         }
     }
-    for (trade, id) in plan.trades().iter().zip(&plan.ids) {
+    let written = plan.regrouped.as_deref().unwrap_or_default();
+    for (trade, id) in written.iter().zip(&plan.ids) {
         for source in &trade.sources {
             holder
                 .entry((trade.trade.account.as_str(), source.key.0.as_str()))
@@ -245,9 +263,12 @@ impl Journal {
                 }
                 None => None,
             };
+            let produce = |each: &mut dyn FnMut(ImportedTrade) -> bool| {
+                import.for_each_trade(each);
+            };
             let write = ImportWrite {
                 version: plan.version,
-                trades: plan.trades(),
+                trades: plan.feed(&produce),
                 ids: &plan.ids,
                 check,
             };

@@ -304,12 +304,54 @@ fn side_of(fill_side: FillSide) -> Side {
     }
 }
 
-/// Merges consecutive fills of one order at one instant; keeps them apart when
-/// the average price would not be exact.
-fn tranches(run: &[usize], fills: &FillStore) -> Vec<Tranche> {
-    let mut out: Vec<Tranche> = Vec::new();
-    let mut i = 0;
-    while i < run.len() {
+/// The tranches of a run, one after the other: consecutive fills of one
+/// order at one instant are merged, or kept apart when the average price
+/// would not be exact.
+struct Tranches<'a> {
+    run: &'a [usize],
+    fills: &'a FillStore,
+    /// The position in the run of the next fill.
+    next: usize,
+    /// Up to where the fills are tranches of their own (the rest of a group
+    /// that could not be merged).
+    apart_until: usize,
+}
+
+impl<'a> Tranches<'a> {
+    fn new(run: &'a [usize], fills: &'a FillStore) -> Self {
+        Tranches {
+            run,
+            fills,
+            next: 0,
+            apart_until: 0,
+        }
+    }
+
+    fn single(&self, k: usize) -> Tranche {
+        let (fills, f) = (self.fills, self.run[k]);
+        Tranche {
+            at: fills.at(f),
+            side: fills.side(f),
+            qty: fills.qty(f),
+            price: fills.price(f),
+            fee: fills.fee(f),
+            fills: k..k + 1,
+        }
+    }
+}
+
+impl Iterator for Tranches<'_> {
+    type Item = Tranche;
+
+    fn next(&mut self) -> Option<Tranche> {
+        let (run, fills, i) = (self.run, self.fills, self.next);
+        if i >= run.len() {
+            return None;
+        }
+        if i < self.apart_until {
+            self.next = i + 1;
+            return Some(self.single(i));
+        }
         let first = run[i];
         let mut j = i + 1;
         if fills.order_id(first).is_some_and(|o| !o.is_empty()) {
@@ -331,22 +373,17 @@ fn tranches(run: &[usize], fills: &FillStore) -> Vec<Tranche> {
             None
         };
         match merged {
-            Some(t) => out.push(Tranche { fills: i..j, ..t }),
-            None => out.extend((i..j).map(|k| {
-                let f = run[k];
-                Tranche {
-                    at: fills.at(f),
-                    side: fills.side(f),
-                    qty: fills.qty(f),
-                    price: fills.price(f),
-                    fee: fills.fee(f),
-                    fills: k..k + 1,
-                }
-            })),
+            Some(t) => {
+                self.next = j;
+                Some(Tranche { fills: i..j, ..t })
+            }
+            None => {
+                self.apart_until = j;
+                self.next = i + 1;
+                Some(self.single(i))
+            }
         }
-        i = j;
     }
-    out
 }
 
 fn merge(group: &[usize], fills: &FillStore) -> Option<Tranche> {
@@ -391,25 +428,54 @@ pub fn split_fee(fee: Decimal, part: Decimal, whole: Decimal) -> (Decimal, Decim
     (first, fee - first)
 }
 
-/// Builds the trades of one account and symbol (and, on a hedging account,
-/// one direction: `direction`). On a hedging account a fill that would open
-/// the other way closes a position opened before the file begins: it is left
-/// out, with a warning.
-fn book(
-    run: &[usize],
-    fills: &FillStore,
-    resume: Option<Building>,
+/// Books the trades of one account and symbol (and, on a hedging account,
+/// one direction: `direction`), one at a time, in order. On a hedging
+/// account a fill that would open the other way closes a position opened
+/// before the file begins: it is left out, with a warning.
+struct RunBook<'a> {
+    run: &'a [usize],
+    fills: &'a FillStore,
+    tranches: Tranches<'a>,
     direction: Option<Side>,
-    warnings: &mut Vec<Warning>,
-) -> Vec<Building> {
-    let mut trades = Vec::new();
-    let mut current: Option<Building> = resume;
-    for t in tranches(run, fills) {
-        let mut qty = t.qty;
-        let mut fee = t.fee;
+    current: Option<Building>,
+    /// A tranche that closed a trade with some of its quantity left: the
+    /// quantity and fee left, to open the next.
+    pending: Option<(Tranche, Decimal, Decimal)>,
+}
+
+impl<'a> RunBook<'a> {
+    fn new(
+        run: &'a [usize],
+        fills: &'a FillStore,
+        resume: Option<Building>,
+        direction: Option<Side>,
+    ) -> Self {
+        RunBook {
+            run,
+            fills,
+            tranches: Tranches::new(run, fills),
+            direction,
+            current: resume,
+            pending: None,
+        }
+    }
+
+    /// The next trade, closed or (the last one) still open.
+    fn next(&mut self, warnings: &mut Vec<Warning>) -> Option<Building> {
+        let (run, fills) = (self.run, self.fills);
         loop {
-            if current.is_none()
-                && let Some(direction) = direction
+            let (t, mut qty, mut fee) = match self.pending.take() {
+                Some(pending) => pending,
+                None => match self.tranches.next() {
+                    Some(t) => {
+                        let (qty, fee) = (t.qty, t.fee);
+                        (t, qty, fee)
+                    }
+                    None => return self.current.take(),
+                },
+            };
+            if self.current.is_none()
+                && let Some(direction) = self.direction
                 && side_of(t.side) != direction
             {
                 let first = run[t.fills.start];
@@ -425,59 +491,46 @@ fn book(
                         direction
                     ),
                 ));
-                break;
+                continue;
             }
-            let Some(mut b) = current.take() else {
+            let sources = &run[t.fills.clone()];
+            let Some(mut b) = self.current.take() else {
                 let mut b = Building::new(side_of(t.side), t.at);
                 b.open_qty = qty;
-                b.push(
-                    Event::entry(t.at, qty, t.price, fee),
-                    &run[t.fills.clone()],
-                    fills,
-                );
-                current = Some(b);
-                break;
+                b.push(Event::entry(t.at, qty, t.price, fee), sources, fills);
+                self.current = Some(b);
+                continue;
             };
             if side_of(t.side) == b.side {
                 b.open_qty += qty;
-                b.push(
-                    Event::entry(t.at, qty, t.price, fee),
-                    &run[t.fills.clone()],
-                    fills,
-                );
-                current = Some(b);
-                break;
+                b.push(Event::entry(t.at, qty, t.price, fee), sources, fills);
+                self.current = Some(b);
+                continue;
             }
             if qty < b.open_qty {
                 b.open_qty -= qty;
-                b.push(
-                    Event::exit(t.at, qty, t.price, fee),
-                    &run[t.fills.clone()],
-                    fills,
-                );
-                current = Some(b);
-                break;
+                b.push(Event::exit(t.at, qty, t.price, fee), sources, fills);
+                self.current = Some(b);
+                continue;
             }
             // Closes the position, and maybe opens the other way.
             let close_qty = b.open_qty;
             let (close_fee, rest_fee) = split_fee(fee, close_qty, qty);
             b.push(
                 Event::exit(t.at, close_qty, t.price, close_fee),
-                &run[t.fills.clone()],
+                sources,
                 fills,
             );
             b.open_qty = Decimal::ZERO;
             b.closed_at = Some(t.at);
-            trades.push(b);
             qty -= close_qty;
             fee = rest_fee;
-            if qty.is_zero() {
-                break;
+            if !qty.is_zero() {
+                self.pending = Some((t, qty, fee));
             }
+            return Some(b);
         }
     }
-    trades.extend(current);
-    trades
 }
 
 /// Whether a stop order on `side` protects a trade of direction `trade`.
@@ -619,147 +672,190 @@ struct Booked<'a> {
 }
 
 impl<'a> Booking<'a> {
-    /// Books runs (ranges of `order`, each one account and instrument).
-    fn book(&self, runs: &[std::ops::Range<usize>]) -> Booked<'a> {
+    /// The booking of run `run` (a range of `order`), with the open trade of
+    /// the journal it continues, if any.
+    fn start(&self, run: &std::ops::Range<usize>) -> RunBook<'a> {
         let (fills, options) = (self.fills, self.options);
-        let mut booked = Booked::default();
-        for run in runs {
-            let run = &self.order[run.clone()];
-            let first = run[0];
-            let direction = fills.position(first);
-            let resume = if self.open_by_key.is_empty() {
-                None
-            } else {
-                let (account, symbol) = trade_key(fills, first);
-                let sides = match direction {
-                    Some(side) => vec![side],
-                    None => Side::ALL.to_vec(),
-                };
-                sides
-                    .into_iter()
-                    .find_map(|side| {
-                        self.open_by_key
-                            .get(&(account.clone(), symbol.clone(), side))
-                    })
-                    .map(|&i| Building::resume(i, &options.open_trades[i]))
+        let run = &self.order[run.clone()];
+        let first = run[0];
+        let direction = fills.position(first);
+        let resume = if self.open_by_key.is_empty() {
+            None
+        } else {
+            let (account, symbol) = trade_key(fills, first);
+            let sides = match direction {
+                Some(side) => vec![side],
+                None => Side::ALL.to_vec(),
             };
-            let mut built = book(run, fills, resume, direction, &mut booked.warnings);
-            let key = (fills.account(first), fills.symbol(first));
-            if let Some(list) = self.stops_by_key.get(&key) {
-                booked.used_stops.push(key);
-                // On a hedging account, the stops of this direction's positions.
-                let ours = list
-                    .iter()
-                    .filter(|stop| direction.is_none_or(|side| protects(stop, side)));
-                for stop in ours {
-                    if !attach(stop, &mut built, options.stop_lead) {
-                        booked.warnings.push(Warning::new(
-                            Some(stop.line),
-                            None,
-                            format!(
-                                "the {} stop at {} ({}) is not within a trade of {}; it is not used",
-                                stop.status.to_lowercase(),
-                                stop.price,
-                                stop.at.to_rfc3339(),
-                                stop.symbol
-                            ),
-                        ));
-                    }
+            sides
+                .into_iter()
+                .find_map(|side| {
+                    self.open_by_key
+                        .get(&(account.clone(), symbol.clone(), side))
+                })
+                .map(|&i| Building::resume(i, &options.open_trades[i]))
+        };
+        RunBook::new(run, fills, resume, direction)
+    }
+
+    /// The stop orders of a run's account and symbol, if it has any.
+    fn stops_of(&self, book: &RunBook<'_>) -> Option<((&'a str, &'a str), &'a [&'a StopOrder])> {
+        let first = book.run[0];
+        let key = (self.fills.account(first), self.fills.symbol(first));
+        self.stops_by_key
+            .get_key_value(&key)
+            .map(|(key, list)| (*key, list.as_slice()))
+    }
+
+    /// Attaches the stop orders `list` to the trades of a run.
+    fn attach_stops(
+        &self,
+        list: &[&StopOrder],
+        direction: Option<Side>,
+        built: &mut [Building],
+        warnings: &mut Vec<Warning>,
+    ) {
+        // On a hedging account, the stops of this direction's positions.
+        let ours = list
+            .iter()
+            .filter(|stop| direction.is_none_or(|side| protects(stop, side)));
+        for stop in ours {
+            if !attach(stop, built, self.options.stop_lead) {
+                warnings.push(Warning::new(
+                    Some(stop.line),
+                    None,
+                    format!(
+                        "the {} stop at {} ({}) is not within a trade of {}; it is not used",
+                        stop.status.to_lowercase(),
+                        stop.price,
+                        stop.at.to_rfc3339(),
+                        stop.symbol
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// The trade a run's booking built, with where its rate comes from;
+    /// `None`, with warnings, when it is not a valid trade.
+    fn finish(
+        &self,
+        b: Building,
+        run: &[usize],
+        warnings: &mut Vec<Warning>,
+    ) -> Option<(ImportedTrade, RateFound)> {
+        let (fills, options) = (self.fills, self.options);
+        let multiplier = multiplier_for(fills, run[0], options);
+        let open = b.closed_at.is_none();
+        let first_fill = b.sources.first().map_or(run[0], |s| s.1);
+        let mut trade = match b.continues {
+            // Details, tags, notes and hand-made events stay as they were.
+            Some(i) => options.open_trades[i].clone(),
+            None => {
+                let mut trade = Trade::new(fills.symbol(first_fill).trim(), b.side);
+                trade.multiplier = multiplier;
+                let currency = fills.currency(first_fill).trim();
+                if !currency.is_empty() {
+                    trade.currency = currency.to_owned();
+                } else {
+                    trade.currency = DEFAULT_CURRENCY.to_owned();
+                }
+                trade.account = trade_key(fills, first_fill).0;
+                trade
+            }
+        };
+        trade.events = b.events;
+        trade.stops_known = trade.has_initial_stop()
+            || match b.continues {
+                Some(i) => options.open_trades[i].stops_known,
+                None => options.stops_recorded,
+            };
+        // The broker's profit on the trade's exits, which sets its rate;
+        // a file that states profits says so on opening fills too (zero),
+        // so that an open trade of it looks for a rate.
+        let states_profit = b.sources.iter().any(|&(_, f)| fills.profit(f).is_some());
+        let profit = b
+            .sources
+            .iter()
+            .filter(|(event, _)| matches!(trade.events[*event].kind, EventKind::Exit(_)))
+            .filter_map(|&(_, f)| fills.profit(f))
+            .fold(
+                states_profit.then_some(Decimal::ZERO),
+                |sum: Option<Decimal>, p| Some(sum.unwrap_or_default().saturating_add(p)),
+            );
+        let rate = match profit {
+            Some(profit) if b.continues.is_none() => {
+                let rate = own_rate(&trade, profit);
+                if let Some(rate) = rate {
+                    trade.rate = rate;
+                }
+                if open || rate.is_none() {
+                    RateFound::Wanted { own: rate }
+                } else {
+                    RateFound::Own
                 }
             }
+            Some(_) => RateFound::Wanted { own: None },
+            // No exit yet, in a file that gives the broker's profit.
+            None if self.priced_apart
+                || options.price_currencies.contains_key(trade.symbol.as_str()) =>
+            {
+                RateFound::Wanted { own: None }
+            }
+            None => RateFound::NotNeeded,
+        };
+        if let Err(errors) = trade.validate() {
+            for e in errors {
+                let line = e
+                    .event()
+                    .and_then(|i| b.lines.get(i))
+                    .or(b.lines.first())
+                    .copied();
+                warnings.push(Warning::new(
+                    line,
+                    Some(e.field().name()),
+                    format!("a trade of {} is left out: {e}", trade.symbol),
+                ));
+            }
+            return None;
+        }
+        let sources = b
+            .sources
+            .iter()
+            .map(|&(event, f)| Source {
+                event,
+                key: self.keys.key(fills, f),
+                line: fills.line(f),
+            })
+            .collect();
+        let imported = ImportedTrade {
+            sources,
+            lines: b.lines,
+            trade,
+            open,
+            continues: b.continues,
+        };
+        Some((imported, rate))
+    }
 
-            let multiplier = multiplier_for(fills, first, options);
+    /// Books runs (ranges of `order`, each one account and instrument).
+    fn book(&self, runs: &[std::ops::Range<usize>]) -> Booked<'a> {
+        let mut booked = Booked::default();
+        for run in runs {
+            let mut book = self.start(run);
+            let mut built = Vec::new();
+            while let Some(b) = book.next(&mut booked.warnings) {
+                built.push(b);
+            }
+            if let Some((key, list)) = self.stops_of(&book) {
+                booked.used_stops.push(key);
+                self.attach_stops(list, book.direction, &mut built, &mut booked.warnings);
+            }
             for b in built {
-                let open = b.closed_at.is_none();
-                let first_fill = b.sources.first().map_or(run[0], |s| s.1);
-                let mut trade = match b.continues {
-                    // Details, tags, notes and hand-made events stay as they were.
-                    Some(i) => options.open_trades[i].clone(),
-                    None => {
-                        let mut trade = Trade::new(fills.symbol(first_fill).trim(), b.side);
-                        trade.multiplier = multiplier;
-                        let currency = fills.currency(first_fill).trim();
-                        if !currency.is_empty() {
-                            trade.currency = currency.to_owned();
-                        } else {
-                            trade.currency = DEFAULT_CURRENCY.to_owned();
-                        }
-                        trade.account = trade_key(fills, first_fill).0;
-                        trade
-                    }
-                };
-                trade.events = b.events;
-                trade.stops_known = trade.has_initial_stop()
-                    || match b.continues {
-                        Some(i) => options.open_trades[i].stops_known,
-                        None => options.stops_recorded,
-                    };
-                // The broker's profit on the trade's exits, which sets its rate;
-                // a file that states profits says so on opening fills too (zero),
-                // so that an open trade of it looks for a rate.
-                let states_profit = b.sources.iter().any(|&(_, f)| fills.profit(f).is_some());
-                let profit = b
-                    .sources
-                    .iter()
-                    .filter(|(event, _)| matches!(trade.events[*event].kind, EventKind::Exit(_)))
-                    .filter_map(|&(_, f)| fills.profit(f))
-                    .fold(
-                        states_profit.then_some(Decimal::ZERO),
-                        |sum: Option<Decimal>, p| Some(sum.unwrap_or_default().saturating_add(p)),
-                    );
-                let rate = match profit {
-                    Some(profit) if b.continues.is_none() => {
-                        let rate = own_rate(&trade, profit);
-                        if let Some(rate) = rate {
-                            trade.rate = rate;
-                        }
-                        if open || rate.is_none() {
-                            RateFound::Wanted { own: rate }
-                        } else {
-                            RateFound::Own
-                        }
-                    }
-                    Some(_) => RateFound::Wanted { own: None },
-                    // No exit yet, in a file that gives the broker's profit.
-                    None if self.priced_apart
-                        || options.price_currencies.contains_key(trade.symbol.as_str()) =>
-                    {
-                        RateFound::Wanted { own: None }
-                    }
-                    None => RateFound::NotNeeded,
-                };
-                if let Err(errors) = trade.validate() {
-                    for e in errors {
-                        let line = e
-                            .event()
-                            .and_then(|i| b.lines.get(i))
-                            .or(b.lines.first())
-                            .copied();
-                        booked.warnings.push(Warning::new(
-                            line,
-                            Some(e.field().name()),
-                            format!("a trade of {} is left out: {e}", trade.symbol),
-                        ));
-                    }
-                    continue;
+                if let Some((trade, rate)) = self.finish(b, book.run, &mut booked.warnings) {
+                    booked.rates.push(rate);
+                    booked.trades.push(trade);
                 }
-                let sources = b
-                    .sources
-                    .iter()
-                    .map(|&(event, f)| Source {
-                        event,
-                        key: self.keys.key(fills, f),
-                        line: fills.line(f),
-                    })
-                    .collect();
-                booked.rates.push(rate);
-                booked.trades.push(ImportedTrade {
-                    sources,
-                    lines: b.lines,
-                    trade,
-                    open,
-                    continues: b.continues,
-                });
             }
         }
         booked
@@ -900,6 +996,192 @@ pub fn group_keyed<F: AsFills + ?Sized>(
     group_in_parts(fills, Keys::Given(keys), stops, options, parallel)
 }
 
+/// What booking needs, made once from the fills: the order they are booked
+/// in, cut into runs of one account and instrument, the journal's open
+/// trades and the stop orders by account and symbol.
+struct Prepared<'a> {
+    order: Vec<usize>,
+    runs: Vec<std::ops::Range<usize>>,
+    open_by_key: HashMap<(String, String, Side), usize>,
+    stops_by_key: HashMap<(&'a str, &'a str), Vec<&'a StopOrder>>,
+}
+
+impl<'a> Prepared<'a> {
+    /// Orders the fills and finds their runs; warns of repeated executions.
+    fn new(
+        fills: &FillStore,
+        keys: &Keys,
+        stops: &'a [StopOrder],
+        options: &GroupOptions,
+        parallel: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Self {
+        // Repeated executions (the same execution id twice) are dropped. They
+        // are found (on a thread of their own, for a large file) while each
+        // account and instrument gets a number, so that ordering the fills
+        // compares numbers and times, not strings.
+        let (repeats, (instrument, instruments)) = if parallel {
+            rayon::join(
+                || repeated_executions(fills, keys),
+                || instrument_numbers(fills),
+            )
+        } else {
+            (repeated_executions(fills, keys), instrument_numbers(fills))
+        };
+        let mut dropped = vec![false; fills.len()];
+        for i in repeats {
+            dropped[i] = true;
+            warnings.push(Warning::new(
+                Some(fills.line(i)),
+                None,
+                format!(
+                    "execution {} appears again; the repeat is ignored",
+                    keys.execution_id(fills, i).unwrap_or_default()
+                ),
+            ));
+        }
+        let mut order: Vec<usize> = (0..fills.len()).filter(|&i| !dropped[i]).collect();
+        // Files listed newest first: put them oldest first, so that fills at the
+        // same instant keep their real order.
+        let (mut up, mut down) = (0usize, 0usize);
+        for w in order.windows(2) {
+            match fills.at(w[0]).cmp(&fills.at(w[1])) {
+                std::cmp::Ordering::Less => up += 1,
+                std::cmp::Ordering::Greater => down += 1,
+                std::cmp::Ordering::Equal => {}
+            }
+        }
+        if down > up {
+            order.reverse();
+        }
+        // By account and instrument (in the order they first appear), keeping
+        // the order of the fills of each; then by time, where a file is not in
+        // time order already. A stable order: fills at one instant keep theirs.
+        let mut starts = vec![0usize; instruments + 1];
+        for &i in &order {
+            starts[instrument[i] as usize + 1] += 1;
+        }
+        for n in 1..starts.len() {
+            starts[n] += starts[n - 1];
+        }
+        let mut by_instrument = vec![0usize; order.len()];
+        let mut next = starts.clone();
+        for &i in &order {
+            let slot = &mut next[instrument[i] as usize];
+            by_instrument[*slot] = i;
+            *slot += 1;
+        }
+        let mut order = by_instrument;
+        for range in starts.windows(2) {
+            let run = &mut order[range[0]..range[1]];
+            if !run.windows(2).all(|w| fills.at(w[0]) <= fills.at(w[1])) {
+                run.sort_by_key(|&i| fills.at(i));
+            }
+        }
+
+        // Open trades of the journal, by the account and symbol a trade gets.
+        let mut open_by_key: HashMap<(String, String, Side), usize> = HashMap::new();
+        for (i, t) in options.open_trades.iter().enumerate() {
+            open_by_key.insert((t.account.clone(), t.symbol.clone(), t.side), i);
+        }
+
+        let mut stops_by_key: HashMap<(&str, &str), Vec<&StopOrder>> = HashMap::new();
+        for stop in stops {
+            stops_by_key
+                .entry((stop.account.as_str(), stop.symbol.as_str()))
+                .or_default()
+                .push(stop);
+        }
+        for list in stops_by_key.values_mut() {
+            list.sort_by_key(|s| s.at);
+        }
+
+        // The runs of one account and instrument, booked in parts that run side
+        // by side; the parts are consecutive runs, so their results put end to
+        // end are in the order the runs come.
+        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut start = 0;
+        while start < order.len() {
+            let mut end = start + 1;
+            while end < order.len() && instrument[order[end]] == instrument[order[start]] {
+                end += 1;
+            }
+            runs.push(start..end);
+            start = end;
+        }
+        Prepared {
+            order,
+            runs,
+            open_by_key,
+            stops_by_key,
+        }
+    }
+
+    fn booking<'p>(
+        &'p self,
+        fills: &'p FillStore,
+        keys: &'p Keys,
+        options: &'p GroupOptions,
+    ) -> Booking<'p> {
+        Booking {
+            fills,
+            keys,
+            order: &self.order,
+            options,
+            open_by_key: &self.open_by_key,
+            priced_apart: fills.any_profit(),
+            stops_by_key: &self.stops_by_key,
+        }
+    }
+}
+
+/// Warns of the stop orders whose account and symbol have no fills.
+fn unused_stops(
+    stops_by_key: &HashMap<(&str, &str), Vec<&StopOrder>>,
+    used_stops: &HashSet<(&str, &str)>,
+    warnings: &mut Vec<Warning>,
+) {
+    for (key, list) in stops_by_key {
+        if !used_stops.contains(key) {
+            for stop in list {
+                warnings.push(Warning::new(
+                    Some(stop.line),
+                    None,
+                    format!(
+                        "the stop at {} on {} has no fills of {}; it is not used",
+                        stop.price,
+                        stop.at.to_rfc3339(),
+                        stop.symbol
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// The trades in the order of their first entry, then of their symbol;
+/// trades that tie keep their order (the sort is stable, its keys computed
+/// once).
+fn in_order(mut out: Vec<ImportedTrade>) -> Vec<ImportedTrade> {
+    let mut symbols: Vec<&str> = out.iter().map(|t| t.trade.symbol.as_str()).collect();
+    symbols.sort_unstable();
+    symbols.dedup();
+    let rank: FastMap<String, u32> = symbols
+        .iter()
+        .enumerate()
+        .map(|(rank, &symbol)| (symbol.to_owned(), rank as u32))
+        .collect();
+    out.sort_by_cached_key(|t| (opened_key(&t.trade), rank[t.trade.symbol.as_str()]));
+    out
+}
+
+/// A trade's first entry as a key that sorts by instant.
+fn opened_key(trade: &Trade) -> Option<(i64, u32)> {
+    trade
+        .opened_at()
+        .map(|at| (at.timestamp(), at.timestamp_subsec_nanos()))
+}
+
 /// Groups fills with their keys, side by side on every core when `parallel`.
 fn group_in_parts(
     fills: &FillStore,
@@ -909,109 +1191,9 @@ fn group_in_parts(
     parallel: bool,
 ) -> (Vec<ImportedTrade>, Vec<Warning>) {
     let mut warnings = Vec::new();
-
-    // Repeated executions (the same execution id twice) are dropped. They
-    // are found (on a thread of their own, for a large file) while each
-    // account and instrument gets a number, so that ordering the fills
-    // compares numbers and times, not strings.
-    let (repeats, (instrument, instruments)) = if parallel {
-        rayon::join(
-            || repeated_executions(fills, &keys),
-            || instrument_numbers(fills),
-        )
-    } else {
-        (repeated_executions(fills, &keys), instrument_numbers(fills))
-    };
-    let mut dropped = vec![false; fills.len()];
-    for i in repeats {
-        dropped[i] = true;
-        warnings.push(Warning::new(
-            Some(fills.line(i)),
-            None,
-            format!(
-                "execution {} appears again; the repeat is ignored",
-                keys.execution_id(fills, i).unwrap_or_default()
-            ),
-        ));
-    }
-    let mut order: Vec<usize> = (0..fills.len()).filter(|&i| !dropped[i]).collect();
-    // Files listed newest first: put them oldest first, so that fills at the
-    // same instant keep their real order.
-    let (mut up, mut down) = (0usize, 0usize);
-    for w in order.windows(2) {
-        match fills.at(w[0]).cmp(&fills.at(w[1])) {
-            std::cmp::Ordering::Less => up += 1,
-            std::cmp::Ordering::Greater => down += 1,
-            std::cmp::Ordering::Equal => {}
-        }
-    }
-    if down > up {
-        order.reverse();
-    }
-    // By account and instrument (in the order they first appear), keeping
-    // the order of the fills of each; then by time, where a file is not in
-    // time order already. A stable order: fills at one instant keep theirs.
-    let mut starts = vec![0usize; instruments + 1];
-    for &i in &order {
-        starts[instrument[i] as usize + 1] += 1;
-    }
-    for n in 1..starts.len() {
-        starts[n] += starts[n - 1];
-    }
-    let mut by_instrument = vec![0usize; order.len()];
-    let mut next = starts.clone();
-    for &i in &order {
-        let slot = &mut next[instrument[i] as usize];
-        by_instrument[*slot] = i;
-        *slot += 1;
-    }
-    let mut order = by_instrument;
-    for range in starts.windows(2) {
-        let run = &mut order[range[0]..range[1]];
-        if !run.windows(2).all(|w| fills.at(w[0]) <= fills.at(w[1])) {
-            run.sort_by_key(|&i| fills.at(i));
-        }
-    }
-
-    // Open trades of the journal, by the account and symbol a trade gets.
-    let mut open_by_key: HashMap<(String, String, Side), usize> = HashMap::new();
-    for (i, t) in options.open_trades.iter().enumerate() {
-        open_by_key.insert((t.account.clone(), t.symbol.clone(), t.side), i);
-    }
-
-    let mut stops_by_key: HashMap<(&str, &str), Vec<&StopOrder>> = HashMap::new();
-    for stop in stops {
-        stops_by_key
-            .entry((stop.account.as_str(), stop.symbol.as_str()))
-            .or_default()
-            .push(stop);
-    }
-    for list in stops_by_key.values_mut() {
-        list.sort_by_key(|s| s.at);
-    }
-
-    // The runs of one account and instrument, booked in parts that run side
-    // by side; the parts are consecutive runs, so their results put end to
-    // end are in the order the runs come.
-    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut start = 0;
-    while start < order.len() {
-        let mut end = start + 1;
-        while end < order.len() && instrument[order[end]] == instrument[order[start]] {
-            end += 1;
-        }
-        runs.push(start..end);
-        start = end;
-    }
-    let booking = Booking {
-        fills,
-        keys: &keys,
-        order: &order,
-        options,
-        open_by_key: &open_by_key,
-        priced_apart: fills.any_profit(),
-        stops_by_key: &stops_by_key,
-    };
+    let prepared = Prepared::new(fills, &keys, stops, options, parallel, &mut warnings);
+    let booking = prepared.booking(fills, &keys, options);
+    let runs = &prepared.runs;
     // Each run is booked on its own, on whichever core is free; the results
     // are collected in the order of the runs.
     let booked: Vec<Booked<'_>> = if parallel {
@@ -1040,42 +1222,236 @@ fn group_in_parts(
     if rates.iter().any(|r| matches!(r, RateFound::Wanted { .. })) {
         settle_rates(&mut out, &rates, options, &mut warnings);
     }
-    for (key, list) in &stops_by_key {
-        if !used_stops.contains(key) {
-            for stop in list {
-                warnings.push(Warning::new(
-                    Some(stop.line),
-                    None,
-                    format!(
-                        "the stop at {} on {} has no fills of {}; it is not used",
-                        stop.price,
-                        stop.at.to_rfc3339(),
-                        stop.symbol
-                    ),
-                ));
+    unused_stops(&prepared.stops_by_key, &used_stops, &mut warnings);
+    warnings.sort_by_key(|w| w.line);
+    (in_order(out), warnings)
+}
+
+/// What grouping gives, short of the trades themselves when they can be
+/// made again one at a time (see [`outline`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grouped {
+    /// The trades, held: those of a file whose trades take rates from each
+    /// other (see [`RateFound`]).
+    Trades(Vec<ImportedTrade>),
+    /// The trades counted and put in order, to be made again by [`produce`].
+    Outline(Outline),
+}
+
+impl Grouped {
+    /// How many trades there are.
+    pub fn len(&self) -> usize {
+        match self {
+            Grouped::Trades(trades) => trades.len(),
+            Grouped::Outline(outline) => outline.runs.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many trades are still open at the end of the file.
+    pub fn open(&self) -> usize {
+        match self {
+            Grouped::Trades(trades) => trades.iter().filter(|t| t.open).count(),
+            Grouped::Outline(outline) => outline.open,
+        }
+    }
+
+    /// For each trade that continues an open trade of the journal, its
+    /// position among the trades and the open trade's index.
+    pub fn continued(&self) -> Vec<(usize, usize)> {
+        match self {
+            Grouped::Trades(trades) => trades
+                .iter()
+                .enumerate()
+                .filter_map(|(i, t)| t.continues.map(|c| (i, c)))
+                .collect(),
+            Grouped::Outline(outline) => outline.continues.clone(),
+        }
+    }
+}
+
+/// Trades counted and put in order, without being held: each is the next
+/// trade of its run, so that booking the runs again side by side, one trade
+/// at a time, gives them in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outline {
+    /// For each trade, in order, the run (of [`Prepared::runs`]) it is of.
+    runs: Vec<u32>,
+    /// How many trades are still open.
+    open: usize,
+    /// The trades that continue an open trade: position and open trade's index.
+    continues: Vec<(usize, usize)>,
+}
+
+/// What booking one run gave, short of its trades.
+#[derive(Default)]
+struct RunOutline<'a> {
+    /// For each trade of the run, its first entry, whether it is open, and
+    /// the open trade it continues.
+    trades: Vec<(Option<(i64, u32)>, bool, Option<usize>)>,
+    warnings: Vec<Warning>,
+    used_stops: Option<(&'a str, &'a str)>,
+    /// Whether a trade of the run wants a rate from the others.
+    wants_rate: bool,
+}
+
+impl<'a> Booking<'a> {
+    /// Books a run to count its trades.
+    fn outline_run(&self, run: &std::ops::Range<usize>) -> RunOutline<'a> {
+        let mut out = RunOutline::default();
+        let mut cursor = RunCursor::new(self, run, &mut out.warnings);
+        if let Some((key, _)) = self.stops_of(&cursor.book) {
+            out.used_stops = Some(key);
+        }
+        while let Some((trade, rate)) = cursor.next(self, &mut out.warnings) {
+            out.wants_rate |= matches!(rate, RateFound::Wanted { .. });
+            out.trades
+                .push((opened_key(&trade.trade), trade.open, trade.continues));
+        }
+        out
+    }
+}
+
+/// A run booked one trade at a time; a run with stop orders is booked whole
+/// first (a stop may belong to any of its trades).
+struct RunCursor<'a> {
+    book: RunBook<'a>,
+    held: Option<std::vec::IntoIter<Building>>,
+}
+
+impl<'a> RunCursor<'a> {
+    fn new(
+        booking: &Booking<'a>,
+        run: &std::ops::Range<usize>,
+        warnings: &mut Vec<Warning>,
+    ) -> Self {
+        let mut book = booking.start(run);
+        let held = booking.stops_of(&book).map(|(_, list)| {
+            let mut built = Vec::new();
+            while let Some(b) = book.next(warnings) {
+                built.push(b);
+            }
+            booking.attach_stops(list, book.direction, &mut built, warnings);
+            built.into_iter()
+        });
+        RunCursor { book, held }
+    }
+
+    /// The run's next valid trade.
+    fn next(
+        &mut self,
+        booking: &Booking<'a>,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<(ImportedTrade, RateFound)> {
+        loop {
+            let b = match &mut self.held {
+                Some(held) => held.next()?,
+                None => self.book.next(warnings)?,
+            };
+            if let Some(done) = booking.finish(b, self.book.run, warnings) {
+                return Some(done);
             }
         }
     }
-    warnings.sort_by_key(|w| w.line);
-    // In the order of their first entry, then of their symbol; trades that
-    // tie keep their order (the sort is stable, its keys computed once).
-    let mut symbols: Vec<&str> = out.iter().map(|t| t.trade.symbol.as_str()).collect();
+}
+
+/// Groups fills into trades (as [`group`] does), counting them and putting
+/// them in order without holding them, unless the file's trades take rates
+/// from each other. The trades are made again by [`produce`].
+pub fn outline<F: AsFills + ?Sized>(
+    fills: &F,
+    stops: &[StopOrder],
+    options: &GroupOptions,
+) -> (Grouped, Vec<Warning>) {
+    let fills = fills.as_store();
+    let fills = &*fills;
+    let keys = Keys::Made(fingerprints(fills));
+    let parallel = super::parallel::worth_splitting(fills.len());
+    let mut warnings = Vec::new();
+    let prepared = Prepared::new(fills, &keys, stops, options, parallel, &mut warnings);
+    let booking = prepared.booking(fills, &keys, options);
+    let runs = &prepared.runs;
+    let outlines: Vec<RunOutline<'_>> = if parallel {
+        use rayon::prelude::*;
+        runs.par_iter()
+            .map(|run| booking.outline_run(run))
+            .collect()
+    } else {
+        runs.iter().map(|run| booking.outline_run(run)).collect()
+    };
+    if outlines.iter().any(|o| o.wants_rate) {
+        drop(outlines);
+        let (trades, warnings) = group_in_parts(fills, keys, stops, options, parallel);
+        return (Grouped::Trades(trades), warnings);
+    }
+    // Runs ranked by their symbol, as trades are ordered.
+    let symbol_of = |run: usize| fills.symbol(prepared.order[runs[run].start]).trim();
+    let mut symbols: Vec<&str> = (0..runs.len()).map(symbol_of).collect();
     symbols.sort_unstable();
     symbols.dedup();
-    let rank: FastMap<String, u32> = symbols
+    let rank: Vec<u32> = (0..runs.len())
+        .map(|run| symbols.binary_search(&symbol_of(run)).unwrap_or(0) as u32)
+        .collect();
+    let mut used_stops: HashSet<(&str, &str)> = HashSet::new();
+    let mut keys_of = Vec::new();
+    let mut flags = Vec::new();
+    for (run, part) in outlines.into_iter().enumerate() {
+        for (opened, open, continues) in part.trades {
+            keys_of.push((opened, rank[run], keys_of.len() as u32, run as u32));
+            flags.push((open, continues));
+        }
+        warnings.extend(part.warnings);
+        used_stops.extend(part.used_stops);
+    }
+    unused_stops(&prepared.stops_by_key, &used_stops, &mut warnings);
+    warnings.sort_by_key(|w| w.line);
+    keys_of.sort_unstable();
+    let mut outline = Outline::default();
+    outline.runs = keys_of.iter().map(|k| k.3).collect();
+    outline.open = flags.iter().filter(|f| f.0).count();
+    outline.continues = keys_of
         .iter()
         .enumerate()
-        .map(|(rank, &symbol)| (symbol.to_owned(), rank as u32))
+        .filter_map(|(position, k)| flags[k.2 as usize].1.map(|c| (position, c)))
         .collect();
-    out.sort_by_cached_key(|t| {
-        let opened = t
-            .trade
-            .opened_at()
-            .map(|at| (at.timestamp(), at.timestamp_subsec_nanos()));
-        (opened, rank[t.trade.symbol.as_str()])
-    });
-    let sorted = out;
-    (sorted, warnings)
+    (Grouped::Outline(outline), warnings)
+}
+
+/// Makes the trades of an [`Outline`] again, in order, from the fills,
+/// stops and options it was made from, handing each to `each` until it
+/// returns `false`.
+pub fn produce(
+    fills: &FillStore,
+    stops: &[StopOrder],
+    options: &GroupOptions,
+    outline: &Outline,
+    each: &mut dyn FnMut(ImportedTrade) -> bool,
+) {
+    let keys = Keys::Made(fingerprints(fills));
+    let mut ignored = Vec::new();
+    let prepared = Prepared::new(fills, &keys, stops, options, false, &mut ignored);
+    let booking = prepared.booking(fills, &keys, options);
+    let mut cursors: Vec<Option<RunCursor<'_>>> = Vec::new();
+    cursors.resize_with(prepared.runs.len(), || None);
+    for &run in &outline.runs {
+        let run = run as usize;
+        let Some(slot) = cursors.get_mut(run) else {
+            return;
+        };
+        let cursor =
+            slot.get_or_insert_with(|| RunCursor::new(&booking, &prepared.runs[run], &mut ignored));
+        ignored.clear();
+        let Some((trade, _)) = cursor.next(&booking, &mut ignored) else {
+            return;
+        };
+        if !each(trade) {
+            return;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -718,8 +718,13 @@ pub struct Import {
     pub fills: FillStore,
     /// The stop orders read.
     pub stops: Vec<StopOrder>,
-    /// The trades they make.
-    pub trades: Vec<ImportedTrade>,
+    /// The trades they make: counted and ordered, and held only where they
+    /// cannot be made again one at a time (see [`group::outline`]).
+    grouped: group::Grouped,
+    /// The trades, once asked for ([`Import::trades`]).
+    held: std::sync::OnceLock<Vec<ImportedTrade>>,
+    /// The multipliers the user set, as grouping took them.
+    multipliers: HashMap<String, Decimal>,
     /// Every warning, from reading and from grouping.
     pub warnings: Vec<Warning>,
     /// Whether the file records stop orders (see [`Parsed::stops_recorded`]).
@@ -774,11 +779,68 @@ impl Import {
         Preview {
             format: self.format,
             fills: self.fills.len(),
-            trades: self.trades.len(),
-            open_trades: self.trades.iter().filter(|t| t.open).count(),
+            trades: self.grouped.len(),
+            open_trades: self.grouped.open(),
             date_range: self.fills.date_range(),
             warnings: self.warnings.clone(),
             reconciliation: self.reconciliation(),
+        }
+    }
+
+    /// The trades the fills make, in order (made and kept the first time
+    /// they are asked for: a commit makes them one at a time instead, see
+    /// [`Import::for_each_trade`]).
+    pub fn trades(&self) -> &[ImportedTrade] {
+        match &self.grouped {
+            group::Grouped::Trades(trades) => trades,
+            group::Grouped::Outline(_) => self.held.get_or_init(|| {
+                let mut trades = Vec::with_capacity(self.grouped.len());
+                self.for_each_trade(&mut |trade| {
+                    trades.push(trade);
+                    true
+                });
+                trades
+            }),
+        }
+    }
+
+    /// How many trades the fills make.
+    pub fn trade_count(&self) -> usize {
+        self.grouped.len()
+    }
+
+    /// The trades that continue an open trade of the journal: position and
+    /// the open trade's index (see [`ImportedTrade::continues`]).
+    pub fn continued(&self) -> Vec<(usize, usize)> {
+        self.grouped.continued()
+    }
+
+    /// Hands each trade, in order, to `each`, until it returns `false`: the
+    /// trades are made one at a time, and not kept.
+    pub fn for_each_trade(&self, each: &mut dyn FnMut(ImportedTrade) -> bool) {
+        match &self.grouped {
+            group::Grouped::Trades(trades) => {
+                for trade in trades {
+                    if !each(trade.clone()) {
+                        return;
+                    }
+                }
+            }
+            group::Grouped::Outline(outline) => {
+                let options = GroupOptions {
+                    multipliers: self.multipliers.clone(),
+                    ..self.group_options(&GroupOptions::default())
+                };
+                group::produce(&self.fills, &self.stops, &options, outline, each);
+            }
+        }
+    }
+
+    /// The trades as they are held, when they are (see [`group::outline`]).
+    pub fn held_trades(&self) -> Option<&[ImportedTrade]> {
+        match &self.grouped {
+            group::Grouped::Trades(trades) => Some(trades),
+            group::Grouped::Outline(_) => self.held.get().map(Vec::as_slice),
         }
     }
 
@@ -796,7 +858,7 @@ impl Import {
     /// with an exit, and open ones too when the total counts open positions'
     /// costs (none without a total).
     pub fn reconciled_trades(&self) -> impl Iterator<Item = &ImportedTrade> {
-        self.trades.iter().filter(|t| self.reconciles(t))
+        self.trades().iter().filter(|t| self.reconciles(t))
     }
 
     /// Whether the file's total covers `trade` (see
@@ -907,14 +969,16 @@ pub fn import_with_progress(
         price_currencies: price_currencies.clone(),
         ..GroupOptions::default()
     };
-    let (trades, group_warnings) = group::group(&fills, &stops, &group_options);
+    let (grouped, group_warnings) = group::outline(&fills, &stops, &group_options);
     warnings.extend(group_warnings);
     Ok(Import {
         file: file.to_owned(),
         format,
         fills,
         stops,
-        trades,
+        grouped,
+        held: std::sync::OnceLock::new(),
+        multipliers: group_options.multipliers,
         warnings,
         stops_recorded,
         price_currencies,
