@@ -843,6 +843,22 @@ mod properties {
             let fills = fills_of(&steps);
             let (trades, warnings) = group(&fills, &[], &GroupOptions::default());
             prop_assert!(warnings.is_empty(), "{warnings:?}");
+            // Counted, ordered, and made again one at a time, they are the same trades.
+            let store = tranche::import::FillStore::from(&fills[..]);
+            let options = GroupOptions::default();
+            let (grouped, outline_warnings) = tranche::import::group::outline(&store, &[], &options);
+            prop_assert!(outline_warnings.is_empty(), "{outline_warnings:?}");
+            prop_assert_eq!(grouped.len(), trades.len());
+            prop_assert_eq!(grouped.open(), trades.iter().filter(|t| t.open).count());
+            let tranche::import::group::Grouped::Outline(outline) = grouped else {
+                panic!("fills without broker profits are outlined");
+            };
+            let mut made = Vec::new();
+            tranche::import::group::produce(&store, &[], &options, &outline, &mut |t| {
+                made.push(t);
+                true
+            });
+            prop_assert!(made == trades);
             let events = |kind: fn(&EventKind) -> Option<Decimal>| -> Decimal {
                 trades.iter().flat_map(|t| t.trade.events.iter()).filter_map(|e| kind(&e.kind)).sum()
             };

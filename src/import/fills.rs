@@ -410,7 +410,7 @@ mod tests {
             price: Decimal::new(5_012_250, 3),
             fee: Decimal::new(-1, 2),
             at: DateTime::parse_from_rfc3339("2024-03-15T09:30:00.123456789-05:00").unwrap(),
-            currency: if line % 2 == 0 { "USD" } else { "" }.to_owned(),
+            currency: if line.is_multiple_of(2) { "USD" } else { "" }.to_owned(),
             multiplier: (line == 3).then(|| Decimal::from(50)),
             order_id: order.map(str::to_owned),
             exec_id: exec.map(str::to_owned),

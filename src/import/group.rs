@@ -625,9 +625,12 @@ fn repeated_executions(fills: &FillStore, keys: &Keys) -> Vec<usize> {
 
 /// A number for each fill's account and instrument (and position direction,
 /// on a hedging account), in the order they first appear, and how many there are.
+/// An account, a symbol (by their ids in the store) and a position direction.
+type Instrument = (u32, u32, Option<Side>);
+
 fn instrument_numbers(fills: &FillStore) -> (Vec<u32>, usize) {
-    let mut instruments: FastMap<(u32, u32, Option<Side>), u32> = FastMap::default();
-    let mut last: Option<((u32, u32, Option<Side>), u32)> = None;
+    let mut instruments: FastMap<Instrument, u32> = FastMap::default();
+    let mut last: Option<(Instrument, u32)> = None;
     let numbers = (0..fills.len())
         .map(|i| {
             let key = (fills.account_id(i), fills.symbol_id(i), fills.position(i));
@@ -1202,7 +1205,7 @@ fn group_in_parts(
             .map(|run| booking.book(std::slice::from_ref(run)))
             .collect()
     } else {
-        vec![booking.book(&runs)]
+        vec![booking.book(runs)]
     };
 
     let mut used_stops: HashSet<(&str, &str)> = HashSet::new();
@@ -1287,12 +1290,16 @@ pub struct Outline {
     continues: Vec<(usize, usize)>,
 }
 
+/// A trade's first entry (as [`opened_key`]), whether it is open, and the
+/// open trade of the journal it continues.
+type TradeOutline = (Option<(i64, u32)>, bool, Option<usize>);
+
 /// What booking one run gave, short of its trades.
 #[derive(Default)]
 struct RunOutline<'a> {
     /// For each trade of the run, its first entry, whether it is open, and
     /// the open trade it continues.
-    trades: Vec<(Option<(i64, u32)>, bool, Option<usize>)>,
+    trades: Vec<TradeOutline>,
     warnings: Vec<Warning>,
     used_stops: Option<(&'a str, &'a str)>,
     /// Whether a trade of the run wants a rate from the others.
@@ -1410,14 +1417,15 @@ pub fn outline<F: AsFills + ?Sized>(
     unused_stops(&prepared.stops_by_key, &used_stops, &mut warnings);
     warnings.sort_by_key(|w| w.line);
     keys_of.sort_unstable();
-    let mut outline = Outline::default();
-    outline.runs = keys_of.iter().map(|k| k.3).collect();
-    outline.open = flags.iter().filter(|f| f.0).count();
-    outline.continues = keys_of
-        .iter()
-        .enumerate()
-        .filter_map(|(position, k)| flags[k.2 as usize].1.map(|c| (position, c)))
-        .collect();
+    let outline = Outline {
+        runs: keys_of.iter().map(|k| k.3).collect(),
+        open: flags.iter().filter(|f| f.0).count(),
+        continues: keys_of
+            .iter()
+            .enumerate()
+            .filter_map(|(position, k)| flags[k.2 as usize].1.map(|c| (position, c)))
+            .collect(),
+    };
     (Grouped::Outline(outline), warnings)
 }
 
@@ -1559,5 +1567,103 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// What [`outline`] and [`produce`] give: the trades made one at a
+    /// time, the warnings, and the counts the preview shows.
+    fn streamed(
+        fills: &FillStore,
+        stops: &[StopOrder],
+        options: &GroupOptions,
+    ) -> (Vec<ImportedTrade>, Vec<Warning>, usize, usize) {
+        let (grouped, warnings) = outline(fills, stops, options);
+        let (count, open) = (grouped.len(), grouped.open());
+        let trades = match grouped {
+            Grouped::Trades(trades) => trades,
+            Grouped::Outline(outline) => {
+                let mut trades = Vec::new();
+                produce(fills, stops, options, &outline, &mut |trade| {
+                    trades.push(trade);
+                    true
+                });
+                trades
+            }
+        };
+        (trades, warnings, count, open)
+    }
+
+    #[test]
+    fn trades_made_one_at_a_time_are_those_grouped_all_at_once() {
+        let zone = FixedOffset::east_opt(-5 * 3600).unwrap();
+        // An open trade of the journal that the fills of U1's AAPL continue.
+        let mut open = Trade::new("AAPL", Side::Long);
+        open.account = "U1".to_owned();
+        open.events.push(Event::entry(
+            zone.with_ymd_and_hms(2024, 2, 29, 10, 0, 0).unwrap(),
+            Decimal::from(3),
+            Decimal::from(99),
+            Decimal::ZERO,
+        ));
+        for newest_first in [false, true] {
+            for hedged in [false, true] {
+                for continuing in [false, true] {
+                    let (mut fills, stops) = stream(3_000, newest_first);
+                    if hedged {
+                        for (i, fill) in fills.iter_mut().enumerate() {
+                            fill.position = Some(if i % 3 == 0 { Side::Short } else { Side::Long });
+                        }
+                    }
+                    let fills = FillStore::from(fills);
+                    let options = GroupOptions {
+                        open_trades: if continuing {
+                            vec![open.clone()]
+                        } else {
+                            Vec::new()
+                        },
+                        ..GroupOptions::default()
+                    };
+                    for stops in [&stops[..], &[]] {
+                        let whole = group(&fills, stops, &options);
+                        assert!(whole.0.len() > 50, "{}", whole.0.len());
+                        assert_eq!(whole.0.iter().any(|t| t.continues.is_some()), continuing);
+                        for threads in [1, 2, 3] {
+                            let pool = rayon::ThreadPoolBuilder::new()
+                                .num_threads(threads)
+                                .build()
+                                .unwrap();
+                            let (trades, warnings, count, open_count) =
+                                pool.install(|| streamed(&fills, stops, &options));
+                            let case = format!(
+                                "{threads} threads, newest first {newest_first}, hedged \
+                                 {hedged}, continuing {continuing}, {} stops",
+                                stops.len()
+                            );
+                            assert!(trades == whole.0, "{case}");
+                            assert_eq!(warnings, whole.1, "{case}");
+                            assert_eq!(count, whole.0.len(), "{case}");
+                            assert_eq!(
+                                open_count,
+                                whole.0.iter().filter(|t| t.open).count(),
+                                "{case}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_whose_trades_take_rates_from_each_other_keeps_its_trades() {
+        let (mut fills, _) = stream(200, false);
+        for fill in &mut fills {
+            fill.profit = Some(Decimal::new(125, 2));
+        }
+        let fills = FillStore::from(fills);
+        let options = GroupOptions::default();
+        let (grouped, warnings) = outline(&fills, &[], &options);
+        let whole = group(&fills, &[], &options);
+        assert_eq!(grouped, Grouped::Trades(whole.0));
+        assert_eq!(warnings, whole.1);
     }
 }
