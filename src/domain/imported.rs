@@ -256,6 +256,9 @@ pub enum TradeFeed<'a> {
     Produced {
         /// How many trades `produce` makes.
         count: usize,
+        /// How many fills they are made of (counting a fill split by a flip
+        /// twice), and the length of those fills' keys, to make room for.
+        room: (usize, usize),
         /// Makes them.
         produce: &'a Produce<'a>,
     },

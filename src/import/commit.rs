@@ -6,7 +6,9 @@
 //! it, an import is planned from what the journal holds and then written:
 //!
 //! 1. a journal that remembers no imported fill, given a file whose trades
-//!    continue none of its own, gets the file's own grouping as it is;
+//!    continue none of its own, gets the file's own grouping as it is (its
+//!    trades made again one at a time as they are written, see
+//!    [`Import::for_each_trade`]);
 //! 2. otherwise the file's fills are keyed ([`group::fill_keys`]) and the
 //!    journal says which it has ([`Journal::import_snapshot`]); only the
 //!    others are grouped ([`group::group_keyed`]), under the keys they have
@@ -78,6 +80,7 @@ impl<'a> Plan<'a> {
             (Some(trades), _) | (None, Some(trades)) => TradeFeed::Held(trades),
             (None, None) => TradeFeed::Produced {
                 count: self.import.trade_count(),
+                room: self.import.trade_room(),
                 produce,
             },
         }

@@ -31,6 +31,15 @@
 //! instrument are booked in parts side by side, and the parts' trades put
 //! back in order (see `parallel.rs`); the result is the one a single
 //! part gives.
+//!
+//! An import does not hold its trades: [`outline`] books every run once to
+//! count the trades, collect the warnings and put the trades in order,
+//! keeping for each trade only the number of its run; [`produce`] books the
+//! runs again side by side, one trade at a time (a run's trades come in the
+//! order they are ordered in), and hands them over in that order as they
+//! are written. A run with stop orders is booked whole when it is first
+//! needed, as a stop may belong to any of its trades; a file whose trades
+//! take their rates from each other's broker profits is grouped whole.
 
 use std::collections::{HashMap, HashSet};
 
@@ -745,10 +754,10 @@ impl<'a> Booking<'a> {
         &self,
         b: Building,
         run: &[usize],
+        multiplier: Decimal,
         warnings: &mut Vec<Warning>,
     ) -> Option<(ImportedTrade, RateFound)> {
         let (fills, options) = (self.fills, self.options);
-        let multiplier = multiplier_for(fills, run[0], options);
         let open = b.closed_at.is_none();
         let first_fill = b.sources.first().map_or(run[0], |s| s.1);
         let mut trade = match b.continues {
@@ -854,8 +863,11 @@ impl<'a> Booking<'a> {
                 booked.used_stops.push(key);
                 self.attach_stops(list, book.direction, &mut built, &mut booked.warnings);
             }
+            let multiplier = multiplier_for(self.fills, book.run[0], self.options);
             for b in built {
-                if let Some((trade, rate)) = self.finish(b, book.run, &mut booked.warnings) {
+                if let Some((trade, rate)) =
+                    self.finish(b, book.run, multiplier, &mut booked.warnings)
+                {
                     booked.rates.push(rate);
                     booked.trades.push(trade);
                 }
@@ -1235,7 +1247,7 @@ fn group_in_parts(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Grouped {
     /// The trades, held: those of a file whose trades take rates from each
-    /// other (see [`RateFound`]).
+    /// other (from their broker profits).
     Trades(Vec<ImportedTrade>),
     /// The trades counted and put in order, to be made again by [`produce`].
     Outline(Outline),
@@ -1288,6 +1300,16 @@ pub struct Outline {
     open: usize,
     /// The trades that continue an open trade: position and open trade's index.
     continues: Vec<(usize, usize)>,
+    /// How many fills the trades are made of (a fill split by a flip counts
+    /// twice), and the length of their keys.
+    room: (usize, usize),
+}
+
+impl Outline {
+    /// How many fills the trades are made of, and the length of their keys.
+    pub fn room(&self) -> (usize, usize) {
+        self.room
+    }
 }
 
 /// A trade's first entry (as [`opened_key`]), whether it is open, and the
@@ -1304,6 +1326,8 @@ struct RunOutline<'a> {
     used_stops: Option<(&'a str, &'a str)>,
     /// Whether a trade of the run wants a rate from the others.
     wants_rate: bool,
+    /// How many fills its trades are made of, and the length of their keys.
+    room: (usize, usize),
 }
 
 impl<'a> Booking<'a> {
@@ -1316,6 +1340,8 @@ impl<'a> Booking<'a> {
         }
         while let Some((trade, rate)) = cursor.next(self, &mut out.warnings) {
             out.wants_rate |= matches!(rate, RateFound::Wanted { .. });
+            out.room.0 += trade.sources.len();
+            out.room.1 += trade.sources.iter().map(|s| s.key.0.len()).sum::<usize>();
             out.trades
                 .push((opened_key(&trade.trade), trade.open, trade.continues));
         }
@@ -1328,6 +1354,8 @@ impl<'a> Booking<'a> {
 struct RunCursor<'a> {
     book: RunBook<'a>,
     held: Option<std::vec::IntoIter<Building>>,
+    /// The multiplier of the run's new trades.
+    multiplier: Decimal,
 }
 
 impl<'a> RunCursor<'a> {
@@ -1345,7 +1373,12 @@ impl<'a> RunCursor<'a> {
             booking.attach_stops(list, book.direction, &mut built, warnings);
             built.into_iter()
         });
-        RunCursor { book, held }
+        let multiplier = multiplier_for(booking.fills, book.run[0], booking.options);
+        RunCursor {
+            book,
+            held,
+            multiplier,
+        }
     }
 
     /// The run's next valid trade.
@@ -1359,7 +1392,7 @@ impl<'a> RunCursor<'a> {
                 Some(held) => held.next()?,
                 None => self.book.next(warnings)?,
             };
-            if let Some(done) = booking.finish(b, self.book.run, warnings) {
+            if let Some(done) = booking.finish(b, self.book.run, self.multiplier, warnings) {
                 return Some(done);
             }
         }
@@ -1406,7 +1439,9 @@ pub fn outline<F: AsFills + ?Sized>(
     let mut used_stops: HashSet<(&str, &str)> = HashSet::new();
     let mut keys_of = Vec::new();
     let mut flags = Vec::new();
+    let mut room = (0, 0);
     for (run, part) in outlines.into_iter().enumerate() {
+        room = (room.0 + part.room.0, room.1 + part.room.1);
         for (opened, open, continues) in part.trades {
             keys_of.push((opened, rank[run], keys_of.len() as u32, run as u32));
             flags.push((open, continues));
@@ -1425,6 +1460,7 @@ pub fn outline<F: AsFills + ?Sized>(
             .enumerate()
             .filter_map(|(position, k)| flags[k.2 as usize].1.map(|c| (position, c)))
             .collect(),
+        room,
     };
     (Grouped::Outline(outline), warnings)
 }

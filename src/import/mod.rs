@@ -14,7 +14,10 @@
 //!    time into one tranche, and attaching stop orders as stop events.
 //!
 //! [`import`] runs all three and returns an [`Import`] whose [`Import::preview`]
-//! is what the user sees before anything is committed.
+//! is what the user sees before anything is committed. The fills are kept
+//! compact ([`FillStore`]), and the trades are counted and ordered but not
+//! held ([`group::outline`]): committing makes them again, one at a time, as
+//! they are written.
 //!
 //! One module per format: [`generic`] (any CSV of fills, with a [`ColumnMapping`]),
 //! [`ibkr`] (Flex Query CSV and XML), [`thinkorswim`], [`metatrader`] (MT4 and MT5
@@ -833,6 +836,20 @@ impl Import {
                 };
                 group::produce(&self.fills, &self.stops, &options, outline, each);
             }
+        }
+    }
+
+    /// How many fills the trades are made of (a fill split by a flip counts
+    /// twice), and the length of their keys.
+    pub fn trade_room(&self) -> (usize, usize) {
+        match &self.grouped {
+            group::Grouped::Trades(trades) => trades.iter().fold((0, 0), |(n, len), t| {
+                (
+                    n + t.sources.len(),
+                    len + t.sources.iter().map(|s| s.key.0.len()).sum::<usize>(),
+                )
+            }),
+            group::Grouped::Outline(outline) => outline.room(),
         }
     }
 

@@ -22,16 +22,21 @@
 //!    made from, holding the write lock; if not, it writes nothing and the
 //!    import is planned again.
 //!
-//! Writing runs on two threads. A helper thread validates the trades, turns
-//! their numbers and times into the text the journal stores, and then sorts
-//! the fills by key; the calling thread hands the rows to SQLite as they come,
+//! Writing runs on two threads. A helper thread takes the trades (held, or
+//! made one at a time as they are written: see [`TradeFeed`]), validates
+//! them, turns their numbers and times into the text the journal stores, and
+//! then sorts the fills by key (compact rows, their keys in one text, sorted
+//! in place); the calling thread hands the rows to SQLite as they come, a few
+//! batches behind at most,
 //! many to a statement, binding their text without copying it
 //! ([`super::bulk`]) and names as numbers. While an import runs, SQLite does
 //! not check CHECK constraints and foreign keys (see [`Journal::write_import`]).
-//! The page cache keeps its usual size: the rows of a new import go at the
-//! end of their tables (trades and events by id, fills in key order), so
-//! pages written are rarely needed again, and SQLite spills them to the
-//! write-ahead log rather than holding a large import's pages in memory.
+//! The page cache is smaller while an import is written ([`IMPORT_CACHE_KIB`]):
+//! the rows of a new import go at the end of their tables (trades and events
+//! by id, fills in key order), so pages written are rarely needed again, and
+//! SQLite spills them to the write-ahead log rather than holding a large
+//! import's pages in memory. The cache size is no durability setting: what
+//! is spilled is part of the transaction until it commits, as before.
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
@@ -66,6 +71,14 @@ const FILLS_PER_INSERT: usize = 32;
 /// How many trades the helper thread prepares at a time; progress is
 /// reported after each such batch is written.
 const TRADES_PER_BATCH: usize = 1024;
+
+/// The page cache while an import is written, in KiB: the rows of an import
+/// go at the end of their tables (trades and events by id, fills in key
+/// order), so pages written are rarely needed again, and a cache beyond this
+/// size only holds them until the write-ahead log does (measured: an import
+/// of 1,000,000 fills takes as long with it as with the journal's usual
+/// 64 MiB, and peaks 50 MB lower; with 8 MiB, it takes longer).
+const IMPORT_CACHE_KIB: i64 = 16 << 10;
 
 /// How many prepared batches may wait to be written.
 const BATCHES_AHEAD: usize = 4;
@@ -317,10 +330,21 @@ impl Journal {
         self.conn.pragma_update(None, "foreign_keys", false)?;
         self.conn
             .pragma_update(None, "ignore_check_constraints", true)?;
+        // A smaller page cache while the import is written (see
+        // `IMPORT_CACHE_KIB`); the journal's own is restored after.
+        let cache: i64 = self
+            .conn
+            .pragma_query_value(None, "cache_size", |row| row.get(0))?;
+        self.conn
+            .pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
         let result = self.write_import_in_one_transaction(write, dry_run, progress);
         let restored = self
             .conn
-            .pragma_update(None, "ignore_check_constraints", false)
+            .pragma_update(None, "cache_size", cache)
+            .and_then(|()| {
+                self.conn
+                    .pragma_update(None, "ignore_check_constraints", false)
+            })
             .and_then(|()| self.conn.pragma_update(None, "foreign_keys", true));
         let recorded = result?;
         restored?;
@@ -719,6 +743,17 @@ fn prepare<'a>(
 ) {
     let mut batch = Batch::default();
     let mut fills = FillRecords::default();
+    let (count, key_bytes) = match trades {
+        TradeFeed::Held(trades) => trades.iter().fold((0, 0), |(n, len), t| {
+            (
+                n + t.sources.len(),
+                len + t.sources.iter().map(|s| s.key.0.len()).sum::<usize>(),
+            )
+        }),
+        TradeFeed::Produced { room, .. } => room,
+    };
+    fills.rows.reserve_exact(count);
+    fills.keys.reserve_exact(key_bytes);
     let mut index = 0;
     let mut stopped = false;
     let mut each = |imported: Cow<'a, ImportedTrade>| -> bool {
@@ -1110,6 +1145,11 @@ mod tests {
         };
         assert!(setting("foreign_keys"));
         assert!(!setting("ignore_check_constraints"));
+        // The journal's page cache is back to its usual size.
+        let cache: i64 = conn
+            .pragma_query_value(None, "cache_size", |row| row.get(0))
+            .unwrap();
+        assert_eq!(cache, -super::super::CACHE_KIB);
         let mut insert = conn
             .prepare_cached(super::super::insert_events_sql(1))
             .unwrap();
