@@ -51,6 +51,68 @@ struct Row {
     position: Option<Side>,
 }
 
+/// How many rows a chunk of [`Rows`] holds.
+const CHUNK: usize = 1 << 16;
+
+/// Rows in chunks of [`CHUNK`]: a store grows without copying its rows, and
+/// the stores of a file's parts are put end to end a chunk at a time, so that
+/// the rows are never held twice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Rows {
+    chunks: Vec<Vec<Row>>,
+    len: usize,
+}
+
+impl Rows {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn push(&mut self, row: Row) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(row),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(row);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Row> {
+        self.chunks.iter().flatten()
+    }
+}
+
+impl std::ops::Index<usize> for Rows {
+    type Output = Row;
+
+    fn index(&self, i: usize) -> &Row {
+        &self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Rows {
+    fn index_mut(&mut self, i: usize) -> &mut Row {
+        &mut self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
+/// The rows, a chunk at a time: each chunk is freed once its rows are taken.
+impl IntoIterator for Rows {
+    type Item = Row;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<Row>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.into_iter().flatten()
+    }
+}
+
 /// The names of a store, each once, by id.
 #[derive(Debug, Clone, Default)]
 struct Names {
@@ -75,7 +137,7 @@ impl Names {
 /// The fills of a file, compact (see the module documentation).
 #[derive(Debug, Clone, Default)]
 pub struct FillStore {
-    rows: Vec<Row>,
+    rows: Rows,
     names: Names,
     /// Every order id and execution id, one after the other.
     ids: String,
@@ -91,17 +153,10 @@ fn id_len(id: Option<&str>) -> u32 {
 }
 
 impl FillStore {
-    /// An empty store with room for `rows` fills.
-    pub fn with_capacity(rows: usize) -> Self {
-        FillStore {
-            rows: Vec::with_capacity(rows),
-            ..FillStore::default()
-        }
-    }
-
-    /// Makes room for `more` fills.
+    /// Makes room for `more` fills (room is made a chunk at a time, as
+    /// fills come).
     pub fn reserve(&mut self, more: usize) {
-        self.rows.reserve(more);
+        self.rows.chunks.reserve(more.div_ceil(CHUNK));
     }
 
     /// Adds a fill at the end.
@@ -150,6 +205,7 @@ impl FillStore {
         }
         let ids: Vec<NameId> = other.names.list.iter().map(|n| self.names.id(n)).collect();
         let offset = self.ids.len();
+        self.ids.reserve_exact(other.ids.len());
         self.ids.push_str(&other.ids);
         if !other.extras.is_empty() || !self.extras.is_empty() {
             self.extras.resize(self.rows.len(), (None, None));
@@ -157,14 +213,16 @@ impl FillStore {
             self.extras
                 .resize(self.rows.len() + other.rows.len(), (None, None));
         }
-        self.rows.reserve(other.rows.len());
-        self.rows.extend(other.rows.into_iter().map(|row| Row {
-            ids_at: row.ids_at + offset,
-            account: ids[row.account as usize],
-            symbol: ids[row.symbol as usize],
-            currency: ids[row.currency as usize],
-            ..row
-        }));
+        self.reserve(other.rows.len());
+        for row in other.rows {
+            self.rows.push(Row {
+                ids_at: row.ids_at + offset,
+                account: ids[row.account as usize],
+                symbol: ids[row.symbol as usize],
+                currency: ids[row.currency as usize],
+                ..row
+            });
+        }
     }
 
     /// How many fills there are.
@@ -375,7 +433,8 @@ impl From<Vec<Fill>> for FillStore {
 
 impl From<&[Fill]> for FillStore {
     fn from(fills: &[Fill]) -> Self {
-        let mut store = FillStore::with_capacity(fills.len());
+        let mut store = FillStore::default();
+        store.reserve(fills.len());
         for fill in fills {
             store.push_ref(fill);
         }
@@ -444,5 +503,32 @@ mod tests {
             store.subset(|i| i % 2 == 1).into_vec(),
             [fills[1].clone(), fills[3].clone()]
         );
+    }
+
+    #[test]
+    fn parts_put_end_to_end_keep_every_fill_across_chunks() {
+        let fills: Vec<Fill> = (0..CHUNK * 2 + 123)
+            .map(|n| {
+                let account = ["U1", "U2", ""][n % 3];
+                let exec = format!("E{n}");
+                fill(n + 2, account, (n % 5 != 0).then_some(exec.as_str()), None)
+            })
+            .collect();
+        let cut = CHUNK + 77;
+        let mut store = FillStore::from(&fills[..cut]);
+        store.append(FillStore::from(&fills[cut..]));
+        assert_eq!(store.len(), fills.len());
+        for i in [
+            0,
+            CHUNK - 1,
+            CHUNK,
+            cut - 1,
+            cut,
+            2 * CHUNK,
+            fills.len() - 1,
+        ] {
+            assert_eq!(store.get(i), fills[i], "fill {i}");
+        }
+        assert!(store.iter().eq(fills.iter().cloned()));
     }
 }
