@@ -756,8 +756,10 @@ fn prepare<'a>(
     fills.keys.reserve_exact(key_bytes);
     let mut index = 0;
     let mut stopped = false;
+    let mut beyond = false;
     let mut each = |imported: Cow<'a, ImportedTrade>| -> bool {
         let Some(&id) = ids.get(index) else {
+            beyond = true;
             return false;
         };
         let trade = &imported.trade;
@@ -801,6 +803,13 @@ fn prepare<'a>(
         TradeFeed::Produced { produce, .. } => produce(&mut |imported| each(Cow::Owned(imported))),
     }
     if stopped {
+        return;
+    }
+    if beyond || index != ids.len() {
+        // Not the trades planned: nothing is kept.
+        let _ = sender.send(Err(StorageError::Plan(
+            "the trades made are not those the import planned",
+        )));
         return;
     }
     batch.done = index;
@@ -1169,6 +1178,56 @@ mod tests {
         assert!(error.to_string().contains("CHECK"), "{error}");
         let error = event(id.0 + 100, "exit").unwrap_err();
         assert!(error.to_string().contains("FOREIGN KEY"), "{error}");
+    }
+
+    #[test]
+    fn trades_made_other_than_planned_are_not_written() {
+        let mut journal = Journal::open_in_memory().unwrap();
+        let trade = imported(true, None);
+        for made in [0, 2] {
+            let state = journal.import_state().unwrap();
+            let produce = |each: &mut dyn FnMut(ImportedTrade) -> bool| {
+                for _ in 0..made {
+                    if !each(trade.clone()) {
+                        return;
+                    }
+                }
+            };
+            let plan = ImportWrite {
+                version: state.version,
+                trades: TradeFeed::Produced {
+                    count: 1,
+                    room: (2, 8),
+                    produce: &produce,
+                },
+                ids: &[state.next_id],
+                check: None,
+            };
+            let error = journal.write_import(&plan, false, &mut |_, _| {});
+            assert!(matches!(error, Err(StorageError::Plan(_))), "{made} made");
+            assert_eq!(journal.trades().unwrap().len(), 0);
+            assert_eq!(journal.imported_fill_count().unwrap(), 0);
+        }
+        // One made as planned is written.
+        let state = journal.import_state().unwrap();
+        let produce = |each: &mut dyn FnMut(ImportedTrade) -> bool| {
+            each(trade.clone());
+        };
+        let plan = ImportWrite {
+            version: state.version,
+            trades: TradeFeed::Produced {
+                count: 1,
+                room: (2, 8),
+                produce: &produce,
+            },
+            ids: &[state.next_id],
+            check: None,
+        };
+        assert_eq!(
+            journal.write_import(&plan, false, &mut |_, _| {}).unwrap(),
+            Some(2)
+        );
+        assert_eq!(journal.trades().unwrap().len(), 1);
     }
 
     #[test]
