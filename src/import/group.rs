@@ -92,7 +92,6 @@ pub use fnv::FnvHasher;
 
 /// A hash map for the short keys of one file (which is not an adversary).
 pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FnvHasher>>;
-type FastSet<K> = HashSet<K, std::hash::BuildHasherDefault<FnvHasher>>;
 
 fn fnv1a(bytes: &[u8]) -> u64 {
     use std::hash::Hasher as _;
@@ -107,10 +106,9 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// counts the fills of the file with the same content so far.
 pub fn fill_keys<F: AsFills + ?Sized>(fills: &F) -> Vec<FillKey> {
     let fills = fills.as_store();
-    fingerprints(&fills)
-        .into_iter()
-        .enumerate()
-        .map(|(i, fingerprint)| key_of(&fills, i, fingerprint))
+    let fingerprints = fingerprints(&fills);
+    (0..fills.len())
+        .map(|i| key_of(&fills, i, fingerprint(&fingerprints, i)))
         .collect()
 }
 
@@ -153,8 +151,17 @@ fn execution_id(fills: &FillStore, i: usize) -> Option<&str> {
 /// For each fill without an execution id, its fingerprint and how many
 /// fills of the file up to it have the same (see [`fill_keys`]); `(0, 0)`
 /// for the others.
+/// Fill `i`'s fingerprint, of those [`fingerprints`] made.
+fn fingerprint(fingerprints: &[(u64, u32)], i: usize) -> (u64, u32) {
+    fingerprints.get(i).copied().unwrap_or((0, 0))
+}
+
+/// Empty when every fill has an execution id (see [`fingerprint`]).
 fn fingerprints(fills: &FillStore) -> Vec<(u64, u32)> {
     use std::fmt::Write as _;
+    if (0..fills.len()).all(|i| execution_id(fills, i).is_some()) {
+        return Vec::new();
+    }
     let mut seen: FastMap<u64, u32> = FastMap::default();
     let mut text = String::with_capacity(128);
     (0..fills.len())
@@ -220,7 +227,7 @@ impl Keys {
     fn key(&self, fills: &FillStore, i: usize) -> FillKey {
         match self {
             Keys::Given(keys) => keys[i].clone(),
-            Keys::Made(fingerprints) => key_of(fills, i, fingerprints[i]),
+            Keys::Made(fingerprints) => key_of(fills, i, fingerprint(fingerprints, i)),
         }
     }
 }
@@ -621,19 +628,37 @@ fn trade_key(fills: &FillStore, i: usize) -> (String, String) {
 }
 
 /// The fills whose execution id an earlier fill of the file has, in order.
+/// The ids are found by their hashes, sorted (a few bytes a fill, where a
+/// set of the ids would take several times as many); ids whose hashes meet
+/// are compared whole.
 fn repeated_executions(fills: &FillStore, keys: &Keys) -> Vec<usize> {
-    let mut seen: FastSet<&str> =
-        FastSet::with_capacity_and_hasher(fills.len(), Default::default());
-    (0..fills.len())
-        .filter(|&i| {
+    let mut hashed: Vec<(u64, usize)> = (0..fills.len())
+        .filter_map(|i| {
             keys.execution_id(fills, i)
-                .is_some_and(|id| !seen.insert(id))
+                .map(|id| (fnv1a(id.as_bytes()), i))
         })
-        .collect()
+        .collect();
+    hashed.sort_unstable();
+    let mut repeats = Vec::new();
+    for same_hash in hashed.chunk_by(|a, b| a.0 == b.0) {
+        if same_hash.len() < 2 {
+            continue;
+        }
+        let mut ids: Vec<(&str, usize)> = same_hash
+            .iter()
+            .filter_map(|&(_, i)| keys.execution_id(fills, i).map(|id| (id, i)))
+            .collect();
+        ids.sort_unstable();
+        for pair in ids.windows(2) {
+            if pair[0].0 == pair[1].0 {
+                repeats.push(pair[1].1);
+            }
+        }
+    }
+    repeats.sort_unstable();
+    repeats
 }
 
-/// A number for each fill's account and instrument (and position direction,
-/// on a hedging account), in the order they first appear, and how many there are.
 /// An account, a symbol (by their ids in the store) and a position direction.
 type Instrument = (u32, u32, Option<Side>);
 

@@ -969,6 +969,24 @@ pub fn import_with_progress(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Import, ImportError> {
     let (format, parsed) = parse_detected(bytes, file, options, progress)?;
+    Ok(grouped(format, parsed, file, options))
+}
+
+/// [`import_with_progress`] of a file's bytes, which are let go once the
+/// file is read, before its fills are grouped.
+pub fn import_bytes_with_progress(
+    bytes: Vec<u8>,
+    file: &str,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Import, ImportError> {
+    let (format, parsed) = parse_detected(&bytes, file, options, progress)?;
+    drop(bytes);
+    Ok(grouped(format, parsed, file, options))
+}
+
+/// A file read, its fills grouped.
+fn grouped(format: Format, parsed: Parsed, file: &str, options: &ImportOptions) -> Import {
     let Parsed {
         fills,
         stops,
@@ -988,7 +1006,7 @@ pub fn import_with_progress(
     };
     let (grouped, group_warnings) = group::outline(&fills, &stops, &group_options);
     warnings.extend(group_warnings);
-    Ok(Import {
+    Import {
         file: file.to_owned(),
         format,
         fills,
@@ -1000,5 +1018,5 @@ pub fn import_with_progress(
         stops_recorded,
         price_currencies,
         total,
-    })
+    }
 }
