@@ -365,7 +365,7 @@ fn import_statement(
     journal_path: &Path,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    use crate::import::{GroupOptions, ImportOptions, import_with_progress};
+    use crate::import::{GroupOptions, ImportOptions, import_bytes_with_progress};
     let tz = match &args.tz {
         Some(zone) => zone
             .trim()
@@ -407,16 +407,16 @@ fn import_statement(
         ..ImportOptions::default()
     };
     let file = args.file.display().to_string();
-    let import = import_with_progress(
-        &bytes,
+    // The file's bytes are let go once it is read, before its fills are
+    // grouped and the import written.
+    let import = import_bytes_with_progress(
+        bytes,
         &file,
         &options,
         &mut progress_printer(args.progress, "reading"),
     )?;
-    // The file is read: its bytes are not held while the import is written.
-    drop(bytes);
     write!(out, "{}", import.preview())?;
-    if import.trades.is_empty() {
+    if import.trade_count() == 0 {
         return Err(CliError::NothingImported {
             file: args.file.clone(),
             warnings: import.warnings.len(),

@@ -466,8 +466,8 @@ fn a_time_the_clocks_skipped_keeps_the_files_order_with_a_warning() {
          U1,2024-03-10,02:30:00,AAPL,Buy,50,171,0\n\
          U1,2024-03-10,03:10:00,AAPL,Sell,150,172,0\n",
     );
-    assert_eq!(import.trades.len(), 1, "{:?}", import.warnings);
-    let trade = &import.trades[0].trade;
+    assert_eq!(import.trades().len(), 1, "{:?}", import.warnings);
+    let trade = &import.trades()[0].trade;
     assert_eq!(trade.side, tranche::domain::Side::Long);
     let times: Vec<String> = trade.events.iter().map(|e| e.at.to_rfc3339()).collect();
     assert_eq!(
@@ -497,8 +497,8 @@ fn a_time_the_clocks_showed_twice_keeps_the_files_order_with_a_warning() {
          U1,2024-11-03,01:50:00,AAPL,Buy,50,171,0\n\
          U1,2024-11-03,01:10:00,AAPL,Sell,150,172,0\n",
     );
-    assert_eq!(import.trades.len(), 1, "{:?}", import.warnings);
-    let times: Vec<String> = import.trades[0]
+    assert_eq!(import.trades().len(), 1, "{:?}", import.warnings);
+    let times: Vec<String> = import.trades()[0]
         .trade
         .events
         .iter()

@@ -73,7 +73,7 @@ fn describe(t: &ImportedTrade) -> String {
 }
 
 fn describe_all(result: &Import) -> Vec<String> {
-    result.trades.iter().map(describe).collect()
+    result.trades().iter().map(describe).collect()
 }
 
 /// A trade's net P&L. A rate worked out from a broker's profit (a quotient
@@ -107,7 +107,7 @@ fn check(path: &str, format: Format, expected: &[(&str, Decimal)]) -> Import {
     let got = describe_all(&result);
     let want: Vec<&str> = expected.iter().map(|(d, _)| *d).collect();
     assert_eq!(got, want, "{path}");
-    for (t, (_, pnl)) in result.trades.iter().zip(expected) {
+    for (t, (_, pnl)) in result.trades().iter().zip(expected) {
         assert_eq!(net(t), *pnl, "{path}: {}", describe(t));
         if !t.open {
             assert_eq!(cash_flows(t).round_dp(10), net(t), "{path}: cash flows");
@@ -139,9 +139,9 @@ mod formats {
                 ),
             ],
         );
-        assert_eq!(result.fills[0].line, 2);
-        assert_eq!(result.fills[0].exec_id.as_deref(), Some("E1"));
-        assert_eq!(result.trades[0].sources[0].key.0, "x:E1");
+        assert_eq!(result.fills.get(0).line, 2);
+        assert_eq!(result.fills.get(0).exec_id.as_deref(), Some("E1"));
+        assert_eq!(result.trades()[0].sources[0].key.0, "x:E1");
         assert!(result.warnings.is_empty());
     }
 
@@ -228,7 +228,7 @@ mod formats {
             )],
         );
         assert_eq!(result.fills.len(), 3);
-        let lines: Vec<usize> = result.trades[0]
+        let lines: Vec<usize> = result.trades()[0]
             .sources
             .iter()
             .filter(|s| s.event == 0)
@@ -306,8 +306,8 @@ mod formats {
         );
         // The cancelled buy limit on USDJPY (ticket 1004) is not a fill.
         assert!(result.fills.iter().all(|f| f.line != 24));
-        assert_eq!(result.trades[3].trade.currency, "USD");
-        assert!(result.trades.iter().all(|t| !t.trade.stops_known));
+        assert_eq!(result.trades()[3].trade.currency, "USD");
+        assert!(result.trades().iter().all(|t| !t.trade.stops_known));
         let check = result.reconciliation().unwrap();
         assert_eq!(check.label, "Closed P/L");
         assert_eq!(
@@ -341,9 +341,9 @@ mod formats {
                 dec!(388.3),
             )],
         );
-        assert_eq!(result.trades[0].trade.currency, "USD");
-        assert_eq!(result.trades[0].sources[0].key.0, "x:5001");
-        assert_eq!(result.fills[0].position, Some(Side::Long));
+        assert_eq!(result.trades()[0].trade.currency, "USD");
+        assert_eq!(result.trades()[0].sources[0].key.0, "x:5001");
+        assert_eq!(result.fills.get(0).position, Some(Side::Long));
         assert!(result.stops_recorded);
     }
 
@@ -363,7 +363,7 @@ mod formats {
                 ),
             ],
         );
-        let a = analyze(&result.trades[0].trade, &Default::default());
+        let a = analyze(&result.trades()[0].trade, &Default::default());
         assert_eq!(a.initial_risk, Some(dec!(102.5)));
     }
 
@@ -375,7 +375,10 @@ mod formats {
             ..ImportOptions::default()
         };
         let result = import(&bytes, "orders.csv", &options).unwrap();
-        assert_eq!(result.fills[0].at.to_rfc3339(), "2024-03-18T09:30:05-05:00");
+        assert_eq!(
+            result.fills.get(0).at.to_rfc3339(),
+            "2024-03-18T09:30:05-05:00"
+        );
     }
 
     #[test]
@@ -471,7 +474,7 @@ mod formats {
                 dec!(42.73),
             )],
         );
-        assert_eq!(result.trades[0].trade.currency, "USD");
+        assert_eq!(result.trades()[0].trade.currency, "USD");
     }
 
     #[test]
@@ -840,6 +843,22 @@ mod properties {
             let fills = fills_of(&steps);
             let (trades, warnings) = group(&fills, &[], &GroupOptions::default());
             prop_assert!(warnings.is_empty(), "{warnings:?}");
+            // Counted, ordered, and made again one at a time, they are the same trades.
+            let store = tranche::import::FillStore::from(&fills[..]);
+            let options = GroupOptions::default();
+            let (grouped, outline_warnings) = tranche::import::group::outline(&store, &[], &options);
+            prop_assert!(outline_warnings.is_empty(), "{outline_warnings:?}");
+            prop_assert_eq!(grouped.len(), trades.len());
+            prop_assert_eq!(grouped.open(), trades.iter().filter(|t| t.open).count());
+            let tranche::import::group::Grouped::Outline(outline) = grouped else {
+                panic!("fills without broker profits are outlined");
+            };
+            let mut made = Vec::new();
+            tranche::import::group::produce(&store, &[], &options, &outline, &mut |t| {
+                made.push(t);
+                true
+            });
+            prop_assert!(made == trades);
             let events = |kind: fn(&EventKind) -> Option<Decimal>| -> Decimal {
                 trades.iter().flat_map(|t| t.trade.events.iter()).filter_map(|e| kind(&e.kind)).sum()
             };
@@ -988,7 +1007,7 @@ mod real_files {
 
     fn nets(result: &Import) -> Vec<Decimal> {
         result
-            .trades
+            .trades()
             .iter()
             .map(cash_flows)
             .map(|d| d.normalize())
@@ -1015,9 +1034,9 @@ mod real_files {
             ),
             "{d:?}"
         );
-        assert_eq!(r.trades[1].trade.events.len(), 8);
+        assert_eq!(r.trades()[1].trade.events.len(), 8);
         assert_eq!(nets(&r), [dec!(2.93), dec!(14.59)]);
-        assert!(r.trades.iter().all(|t| !t.open));
+        assert!(r.trades().iter().all(|t| !t.open));
         assert!(r.warnings.is_empty());
     }
 
@@ -1042,12 +1061,12 @@ mod real_files {
             ]
         );
         assert!(
-            r.trades
+            r.trades()
                 .iter()
                 .all(|t| t.trade.multiplier == dec!(2) && !t.open)
         );
         let with_stop = r
-            .trades
+            .trades()
             .iter()
             .filter(|t| {
                 t.trade
@@ -1069,7 +1088,7 @@ mod real_files {
         ) else {
             return;
         };
-        assert_eq!(r.trades.len(), 6);
+        assert_eq!(r.trades().len(), 6);
         assert_eq!(
             nets(&r),
             [
@@ -1081,7 +1100,7 @@ mod real_files {
                 dec!(48.1)
             ]
         );
-        assert_eq!(r.trades[1].trade.side, Side::Short);
+        assert_eq!(r.trades()[1].trade.side, Side::Short);
     }
 
     #[test]
@@ -1107,7 +1126,7 @@ mod real_files {
             describe_all(&r),
             ["U1234567 VTI long x1 open: +17@204.3473 f1 04-03 09:58:53-0400;"]
         );
-        assert_eq!(r.trades[0].sources[0].key.0, "x:0000a123.123abcde.01.01");
+        assert_eq!(r.trades()[0].sources[0].key.0, "x:0000a123.123abcde.01.01");
     }
 
     #[test]
@@ -1116,8 +1135,8 @@ mod real_files {
             return;
         };
         assert_eq!(r.fills.len(), 3);
-        assert_eq!(r.fills[0].qty, dec!(0.03441778));
-        assert_eq!(r.fills[0].currency, "EUR");
+        assert_eq!(r.fills.get(0).qty, dec!(0.03441778));
+        assert_eq!(r.fills.get(0).currency, "EUR");
     }
 }
 
@@ -1146,8 +1165,8 @@ mod ibkr_variants {
         let csv = b"Symbol,DateTime,Quantity,TradePrice,IBCommission,IBOrderID,LevelOfDetail\nAMD,20240318;093000,10,180,-1,1,ORDER\nAMD,20240318;100000,-10,185,-1,2,ORDER\nAMD,,0,0,0,,SYMBOL_SUMMARY\n";
         let r = import(csv, "orders.csv", &new_york()).unwrap();
         assert_eq!(r.format, Format::IbkrFlexCsv);
-        assert_eq!(r.trades.len(), 1);
-        assert_eq!(net(&r.trades[0]), dec!(48));
+        assert_eq!(r.trades().len(), 1);
+        assert_eq!(net(&r.trades()[0]), dec!(48));
         assert_eq!(r.warnings.len(), 1);
     }
 
@@ -1155,7 +1174,7 @@ mod ibkr_variants {
     fn a_commission_credit_is_not_a_negative_fee() {
         let csv = b"Symbol,DateTime,Quantity,TradePrice,IBCommission,Buy/Sell\nXYZ,20240318;093000,10,5,0.35,BUY\n";
         let r = import(csv, "credit.csv", &new_york()).unwrap();
-        assert_eq!(r.fills[0].fee, Decimal::ZERO);
+        assert_eq!(r.fills.get(0).fee, Decimal::ZERO);
         assert_eq!(r.warnings.len(), 1);
         assert_eq!(r.warnings[0].field.as_deref(), Some("IBCommission"));
     }
@@ -1182,8 +1201,8 @@ fn column_mapping_is_guessed_from_the_header_for_the_user_to_complete() {
         ..new_york()
     };
     let r = import(bytes, "x.csv", &options).unwrap();
-    assert_eq!(r.fills[0].fee, dec!(1.1));
-    assert_eq!(r.fills[0].side, FillSide::Buy);
+    assert_eq!(r.fills.get(0).fee, dec!(1.1));
+    assert_eq!(r.fills.get(0).side, FillSide::Buy);
 }
 
 #[test]
@@ -1202,7 +1221,7 @@ fn ibkr_activity_statement_trades_section() {
             ),
         ],
     );
-    assert_eq!(r.trades[1].trade.currency, "USD");
+    assert_eq!(r.trades()[1].trade.currency, "USD");
     assert!(r.warnings.is_empty());
 }
 
@@ -1439,7 +1458,7 @@ fn mt4_partial_close_written_as_comment_rows_and_plain_space_thousands() {
             "777 XAUUSD long x100: +2@2150 f0 03-11 10:00:00-0400; -1@2160 f5 03-11 11:00:00-0400; stop 2140 03-11 11:00:00-0400; stop 2150 03-11 12:00:00-0400; -1@2170 f5 03-11 12:00:00-0400;"
         ]
     );
-    assert_eq!(net(&r.trades[0]), dec!(2990));
+    assert_eq!(net(&r.trades()[0]), dec!(2990));
 }
 
 /// Layouts real broker files take beyond the plain ones above.
@@ -1525,11 +1544,11 @@ fn mt5_report_in_russian_is_read_by_the_shape_of_its_tables() {
         )],
     );
     // A EUR account: the broker's 276.25 EUR for 300 USD of price move.
-    assert_eq!(r.trades[0].trade.currency, "EUR");
+    assert_eq!(r.trades()[0].trade.currency, "EUR");
     let check = r.reconciliation().unwrap();
     assert_eq!(check.label, "Чистая прибыль");
     assert!(check.agrees(), "{check}");
-    assert_eq!(r.trades[0].sources[0].key.0, "x:990001");
+    assert_eq!(r.trades()[0].sources[0].key.0, "x:990001");
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
 }
 
@@ -1561,7 +1580,7 @@ fn ibkr_activity_statement_in_german() {
             ),
         ],
     );
-    assert_eq!(r.trades[0].trade.currency, "EUR");
+    assert_eq!(r.trades()[0].trade.currency, "EUR");
     assert!(r.warnings.is_empty(), "{:?}", r.warnings);
 }
 
@@ -1619,9 +1638,9 @@ fn mt5_report_csv_in_italian_with_semicolons_and_decimal_commas() {
         )],
     );
     // The account's currency, not the pair's quote currency.
-    assert_eq!(r.trades[0].trade.currency, "EUR");
+    assert_eq!(r.trades()[0].trade.currency, "EUR");
     assert_eq!(r.price_currencies["USDJPY"], "JPY");
-    assert_eq!(r.trades[0].sources[0].key.0, "x:900101");
+    assert_eq!(r.trades()[0].sources[0].key.0, "x:900101");
 }
 
 #[test]
@@ -1634,7 +1653,7 @@ fn kraken_export_with_asset_class_and_position_columns_and_slashed_pairs() {
             dec!(48.591),
         )],
     );
-    assert_eq!(r.trades[0].trade.currency, "EUR");
+    assert_eq!(r.trades()[0].trade.currency, "EUR");
 }
 
 #[test]
@@ -1670,7 +1689,7 @@ fn ninjatrader_semicolons_and_decimal_commas_with_three_decimals() {
             "Sim101 SI 07-26 long x5000: +1@30.125 f2.36 06-08 14:02:11+0200; -1@30.2 f2.36 06-08 14:47:30+0200;"
         ]
     );
-    assert_eq!(net(&r.trades[0]), dec!(370.28));
+    assert_eq!(net(&r.trades()[0]), dec!(370.28));
 }
 
 #[test]
@@ -1750,8 +1769,8 @@ fn ibkr_activity_statement_in_spanish() {
         describe_all(&r),
         ["U4455 ITX long x1: +100@44.1 f3 04-07 09:12:40+0200; -100@46.25 f3 04-09 16:05:00+0200;"]
     );
-    assert_eq!(net(&r.trades[0]), dec!(209));
-    assert_eq!(r.trades[0].trade.currency, "EUR");
+    assert_eq!(net(&r.trades()[0]), dec!(209));
+    assert_eq!(r.trades()[0].trade.currency, "EUR");
 }
 
 #[test]
@@ -1801,7 +1820,7 @@ mod metatrader {
 
     /// Entries by direction, in lots.
     fn entries(r: &Import, side: Side) -> Decimal {
-        r.trades
+        r.trades()
             .iter()
             .filter(|t| t.trade.side == side)
             .flat_map(|t| &t.trade.events)
@@ -1841,13 +1860,13 @@ mod metatrader {
                 ),
             ],
         );
-        assert!(r.trades.iter().all(|t| t.trade.currency == "JPY"));
+        assert!(r.trades().iter().all(|t| t.trade.currency == "JPY"));
         assert_eq!(r.price_currencies["US_OIL"], "USD");
         assert_eq!(r.price_currencies["EURUSD"], "USD");
         assert!(!r.price_currencies.contains_key("USDJPY"));
         // The statement records no stop with its time: no R, stops not judged.
         assert!(!r.stops_recorded);
-        for t in &r.trades {
+        for t in r.trades() {
             assert!(!t.trade.stops_known, "{}", describe(t));
             assert_eq!(r_multiple(t), None, "{}", describe(t));
         }
@@ -1904,7 +1923,7 @@ mod metatrader {
                 .message
                 .starts_with("1 S / L in force at a close falls")
         );
-        for t in &r.trades {
+        for t in r.trades() {
             assert_eq!(r_multiple(t), None, "{}", describe(t));
         }
         let check = r.reconciliation().unwrap();
@@ -1956,7 +1975,7 @@ mod metatrader {
                 ),
             ],
         );
-        assert!(r.trades.iter().all(|t| t.trade.currency == "EUR"));
+        assert!(r.trades().iter().all(|t| t.trade.currency == "EUR"));
         assert_eq!(r.price_currencies["XAUUSD+"], "USD");
         assert_eq!(r.price_currencies["EURUSD+"], "USD");
         assert_eq!(r.price_currencies["US500"], "USD");
@@ -1965,11 +1984,11 @@ mod metatrader {
         // The orders place their stops in time: those trades have an R.
         assert!(r.stops_recorded);
         assert_eq!(
-            r_multiple(&r.trades[0]).map(|m| m.round_dp(4)),
+            r_multiple(&r.trades()[0]).map(|m| m.round_dp(4)),
             Some(dec!(0.9935))
         );
-        assert_eq!(r_multiple(&r.trades[2]), None);
-        assert!(r.trades[2].trade.stops_known);
+        assert_eq!(r_multiple(&r.trades()[2]), None);
+        assert!(r.trades()[2].trade.stops_known);
         let check = r.reconciliation().unwrap();
         assert_eq!(check.label, "Total Net Profit");
         assert_eq!(
@@ -2001,7 +2020,7 @@ mod metatrader {
                 ),
             ],
         );
-        assert_eq!(r_multiple(&r.trades[0]), Some(dec!(1.465)));
+        assert_eq!(r_multiple(&r.trades()[0]), Some(dec!(1.465)));
         let check = r.reconciliation().unwrap();
         assert_eq!(check.label, "純損益");
         assert_eq!((check.statement, check.journal), (dec!(67.9), dec!(67.9)));

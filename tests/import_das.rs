@@ -85,7 +85,7 @@ fn trades_window_export_with_every_quirk() {
     assert_eq!(result.format, Format::DasTrades);
     // Sixteen rows, sixteen fills: the two identical rows are two fills.
     assert_eq!(result.fills.len(), 16);
-    let got: Vec<String> = result.trades.iter().map(describe).collect();
+    let got: Vec<String> = result.trades().iter().map(describe).collect();
     assert_eq!(
         got,
         [
@@ -109,17 +109,17 @@ fn trades_window_export_with_every_quirk() {
              -20@121 f0 2024-03-12 15:55:00-0400;",
         ]
     );
-    let nets: Vec<Decimal> = result.trades.iter().map(net).collect();
+    let nets: Vec<Decimal> = result.trades().iter().map(net).collect();
     assert_eq!(nets, [dec!(300), dec!(325), dec!(10), dec!(10), dec!(20)]);
     // The identical rows keep keys of their own.
-    let tsla = &result.trades[1];
+    let tsla = &result.trades()[1];
     let keys: Vec<_> = tsla.keys_of(0).collect();
     assert_eq!(keys.len(), 2);
     assert_ne!(keys[0], keys[1]);
     assert_eq!(tsla.lines[0], 8);
     assert!(result.warnings.is_empty(), "{:?}", result.warnings);
     assert!(!result.stops_recorded);
-    assert!(result.trades.iter().all(|t| t.trade.currency == "USD"));
+    assert!(result.trades().iter().all(|t| t.trade.currency == "USD"));
 
     // The file's P / L is every closing fill's, the open trade's partial
     // exit included: the journal's net P&L of every trade agrees.
@@ -142,16 +142,16 @@ fn trades_window_export_with_every_quirk() {
 #[test]
 fn fee_columns_token_orders_and_times_without_a_leading_zero() {
     let result = load("fees.csv");
-    let got: Vec<String> = result.trades.iter().map(describe).collect();
+    let got: Vec<String> = result.trades().iter().map(describe).collect();
     assert_eq!(
         got,
         ["TRX1234 KO long: +500@60.008 f4 2024-03-12 09:45:01-0400; \
           -500@60.5 f1.75 2024-03-12 10:02:13-0400;"]
     );
     // A negative ECN fee is a credit: 2.50 commission less 0.75.
-    assert_eq!(result.fills[2].fee, dec!(1.75));
-    assert_eq!(result.fills[0].order_id.as_deref(), Some("T1"));
-    assert_eq!(net(&result.trades[0]), dec!(240.25));
+    assert_eq!(result.fills.get(2).fee, dec!(1.75));
+    assert_eq!(result.fills.get(0).order_id.as_deref(), Some("T1"));
+    assert_eq!(net(&result.trades()[0]), dec!(240.25));
     // DAS's P / L is before fees: the file's figure is it less the fees.
     let check = result.reconciliation().expect("the file states its P / L");
     assert_eq!(check.label, "P / L column less fees");
@@ -293,8 +293,8 @@ fn real_trades_window_export() {
     };
     let result = import(&bytes, "das-trades.csv", &options).unwrap();
     assert_eq!(result.fills.len(), 30);
-    assert_eq!(result.trades.len(), 9);
-    assert!(result.trades.iter().all(|t| !t.open));
+    assert_eq!(result.trades().len(), 9);
+    assert!(result.trades().iter().all(|t| !t.open));
     assert!(result.warnings.is_empty(), "{:?}", result.warnings);
     let check = result.reconciliation().unwrap();
     assert_eq!(check.statement, dec!(74.76));

@@ -499,7 +499,7 @@ fn a_version_2_journal_keeps_its_imported_fills_when_it_is_upgraded() {
     // A journal as version 2 wrote it: trades, and their fills with symbols.
     {
         drop(Journal::open_with_migrations(&path, &MIGRATIONS[..2]).unwrap());
-        for imported in &read(&file).trades {
+        for imported in read(&file).trades() {
             let id = tranche::domain::TradeId(crate::helpers::insert_trade_before_v4(
                 &path,
                 &imported.trade,
@@ -560,7 +560,7 @@ fn a_large_import_keeps_every_constraint_of_the_journal() {
     let text = generated_csv(45_000);
     let file = read(&text);
     assert_eq!(file.fills.len(), 45_000);
-    assert_eq!(file.fills[44_999].line, 45_001);
+    assert_eq!(file.fills.get(44_999).line, 45_001);
     let mut reported = Vec::new();
     let outcome = open(&path)
         .commit_import(
@@ -570,11 +570,11 @@ fn a_large_import_keeps_every_constraint_of_the_journal() {
             &mut |done, total| reported.push((done, total)),
         )
         .unwrap();
-    assert_eq!(outcome.added.len(), file.trades.len());
+    assert_eq!(outcome.added.len(), file.trades().len());
     assert_eq!(outcome.new_fills, 45_000);
     assert_eq!(
         reported.last(),
-        Some(&(file.trades.len(), file.trades.len()))
+        Some(&(file.trades().len(), file.trades().len()))
     );
 
     let journal = open(&path);
@@ -592,7 +592,7 @@ fn a_large_import_keeps_every_constraint_of_the_journal() {
         .into_iter()
         .map(|(_, t)| t)
         .collect();
-    let expected: Vec<_> = file.trades.iter().map(|t| t.trade.clone()).collect();
+    let expected: Vec<_> = file.trades().iter().map(|t| t.trade.clone()).collect();
     assert!(stored == expected);
     drop(journal);
 
@@ -649,4 +649,102 @@ fn fill_fingerprints_stay_what_journals_hold() {
             "f:cb9bd2e6cab2a33d:1"
         ]
     );
+}
+
+/// Writes `import` into `journal` as every import was written before its
+/// trades were made one at a time: all of them grouped at once and held.
+fn write_held(journal: &mut Journal, import: &Import) {
+    use tranche::domain::imported::{ImportWrite, TradeFeed};
+    let options = GroupOptions {
+        multipliers: Default::default(),
+        ..import.group_options(&GroupOptions::default())
+    };
+    let (trades, _) = tranche::import::group::group(&import.fills, &import.stops, &options);
+    let state = journal.import_state().unwrap();
+    let ids: Vec<TradeId> = (0..trades.len())
+        .map(|i| TradeId(state.next_id.0 + i as i64))
+        .collect();
+    let write = ImportWrite {
+        version: state.version,
+        trades: TradeFeed::Held(&trades),
+        ids: &ids,
+        check: None,
+    };
+    let recorded = journal.write_import(&write, false, &mut |_, _| {}).unwrap();
+    assert!(recorded.is_some());
+}
+
+#[test]
+fn trades_written_as_they_are_made_are_those_grouped_all_at_once() {
+    // Several accounts (one blank), symbols, flips, scaling in and out, an
+    // order filled in parts, a repeated execution, fills without ids (two
+    // of them identical), an open position at the end; and a file with stop
+    // orders.
+    let generic = csv(&[
+        "U1,2024-03-15,09:30:00,AAPL,Buy,100,170.00,1.00,E1",
+        "U2,2024-03-15,09:30:00,AAPL,Sell,50,170.10,0.50,E2",
+        "U1,2024-03-15,09:31:00,AAPL,Buy,50,170.50,0.50,E3",
+        ",2024-03-15,09:32:00,MSFT,Buy,10,400.00,0.25,",
+        ",2024-03-15,09:32:00,MSFT,Buy,10,400.00,0.25,",
+        "U1,2024-03-15,09:40:00,AAPL,Sell,200,171.00,2.00,E4",
+        "U2,2024-03-15,09:45:00,AAPL,Buy,50,169.90,0.50,E5",
+        "U2,2024-03-15,09:45:00,AAPL,Buy,50,169.90,0.50,E5",
+        ",2024-03-15,10:00:00,MSFT,Sell,30,401.00,0.75,",
+        "U1,2024-03-15,10:05:00,AAPL,Buy,50,170.20,0.50,E6",
+        ",2024-03-15,10:10:00,MSFT,Buy,10,399.00,0.25,",
+        "U1,2024-03-15,10:20:00,TSLA,Sell,5,200.00,0.10,E7",
+        "U1,2024-03-15,10:25:00,TSLA,Buy,10,199.00,0.20,E8",
+    ]);
+    let stops = std::fs::read_to_string(fixture("tradovate/orders.csv")).unwrap();
+    for (name, text) in [("fills.csv", generic.as_str()), ("orders.csv", &stops)] {
+        let dir = tempfile::tempdir().unwrap();
+        let options = ImportOptions {
+            tz: chrono_tz::Tz::UTC,
+            ..ImportOptions::default()
+        };
+        let file = import(text.as_bytes(), name, &options).expect("the file reads");
+        let preview = file.preview();
+        let mut made = open(&dir.path().join("made.sqlite"));
+        let outcome = made
+            .commit_import(&file, &GroupOptions::default(), false, &mut |_, _| {})
+            .unwrap();
+        // Nothing held the trades: they were made as they were written.
+        assert!(file.held_trades().is_none(), "{name}");
+        let mut held = open(&dir.path().join("held.sqlite"));
+        write_held(&mut held, &file);
+
+        let trades = made.trades().unwrap();
+        assert!(trades.len() >= 2, "{name}: {}", trades.len());
+        assert_eq!(trades, held.trades().unwrap(), "{name}");
+        assert_eq!(outcome.added.len(), preview.trades, "{name}");
+        assert_eq!(
+            trades
+                .iter()
+                .filter(|(_, t)| t.events.iter().any(|e| e.kind.is_fill()) && {
+                    let a = tranche::analysis::analyze(t, &Default::default());
+                    !a.is_closed()
+                })
+                .count(),
+            preview.open_trades,
+            "{name}"
+        );
+        assert_eq!(
+            made.imported_fill_count().unwrap(),
+            held.imported_fill_count().unwrap(),
+            "{name}"
+        );
+        assert_eq!(made.integrity_check().unwrap(), ["ok"], "{name}");
+        // The trades of the preview are those written.
+        let previewed: Vec<_> = file.trades().iter().map(|t| t.trade.clone()).collect();
+        let written: Vec<_> = trades.into_iter().map(|(_, t)| t).collect();
+        assert_eq!(previewed, written, "{name}");
+
+        // Importing it again adds nothing.
+        let again = made
+            .commit_import(&file, &GroupOptions::default(), false, &mut |_, _| {})
+            .unwrap();
+        assert_eq!((again.added.len(), again.new_fills), (0, 0), "{name}");
+        assert_eq!(again.known_fills, file.fills.len(), "{name}");
+        assert_eq!(made.trades().unwrap().len(), written.len(), "{name}");
+    }
 }

@@ -242,6 +242,58 @@ pub struct CheckRecord<'a> {
     pub trades: &'a [TradeId],
 }
 
+/// Makes an import's trades one at a time, handing each to the function it
+/// is given, in order, until that returns `false`.
+pub type Produce<'a> = dyn Fn(&mut dyn FnMut(ImportedTrade) -> bool) + Sync + 'a;
+
+/// The trades an import writes: held, or made one at a time as they are
+/// written (so that a large import never holds them all).
+#[derive(Clone, Copy)]
+pub enum TradeFeed<'a> {
+    /// The trades, held.
+    Held(&'a [ImportedTrade]),
+    /// `count` trades, made by `produce`.
+    Produced {
+        /// How many trades `produce` makes.
+        count: usize,
+        /// How many fills they are made of (counting a fill split by a flip
+        /// twice), and the length of those fills' keys, to make room for.
+        room: (usize, usize),
+        /// Makes them.
+        produce: &'a Produce<'a>,
+    },
+}
+
+impl TradeFeed<'_> {
+    /// How many trades there are.
+    pub fn len(&self) -> usize {
+        match self {
+            TradeFeed::Held(trades) => trades.len(),
+            TradeFeed::Produced { count, .. } => *count,
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Debug for TradeFeed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TradeFeed::Held(trades) => f.debug_tuple("Held").field(&trades.len()).finish(),
+            TradeFeed::Produced { count, .. } => f.debug_tuple("Produced").field(count).finish(),
+        }
+    }
+}
+
+impl<'a> From<&'a [ImportedTrade]> for TradeFeed<'a> {
+    fn from(trades: &'a [ImportedTrade]) -> Self {
+        TradeFeed::Held(trades)
+    }
+}
+
 /// Everything an import writes, decided before the journal is written.
 #[derive(Debug, Clone, Copy)]
 pub struct ImportWrite<'a> {
@@ -249,7 +301,7 @@ pub struct ImportWrite<'a> {
     pub version: JournalVersion,
     /// The trades: new ones, and ones that continue (replace) an open trade
     /// of the journal ([`ImportedTrade::continues`] is then set).
-    pub trades: &'a [ImportedTrade],
+    pub trades: TradeFeed<'a>,
     /// Each trade's id: a new one's (from [`ImportState::next_id`] on), or
     /// the id of the trade it continues.
     pub ids: &'a [TradeId],

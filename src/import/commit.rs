@@ -6,7 +6,9 @@
 //! it, an import is planned from what the journal holds and then written:
 //!
 //! 1. a journal that remembers no imported fill, given a file whose trades
-//!    continue none of its own, gets the file's own grouping as it is;
+//!    continue none of its own, gets the file's own grouping as it is (its
+//!    trades made again one at a time as they are written, see
+//!    [`Import::for_each_trade`]);
 //! 2. otherwise the file's fills are keyed ([`group::fill_keys`]) and the
 //!    journal says which it has ([`Journal::import_snapshot`]); only the
 //!    others are grouped ([`group::group_keyed`]), under the keys they have
@@ -25,7 +27,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::group::{self, FillKey, GroupOptions, ImportedTrade};
 use super::{Fill, Import};
-use crate::domain::imported::{CheckRecord, FillName, ImportOutcome, ImportWrite};
+use crate::domain::imported::{CheckRecord, FillName, ImportOutcome, ImportWrite, TradeFeed};
 use crate::domain::{DEFAULT_ACCOUNT, TradeId};
 use crate::storage::{Journal, StorageError};
 
@@ -36,7 +38,13 @@ const MAX_PLANS: usize = 8;
 /// The account a fill is recorded under (a blank account is the default one,
 /// as in the trade it becomes part of).
 pub fn account_of(fill: &Fill) -> &str {
-    let account = fill.account.trim();
+    recorded_account(&fill.account)
+}
+
+/// The account a fill of account `account` is recorded under (see
+/// [`account_of`]).
+pub fn recorded_account(account: &str) -> &str {
+    let account = account.trim();
     if account.is_empty() {
         DEFAULT_ACCOUNT
     } else {
@@ -64,9 +72,18 @@ struct Plan<'a> {
     outcome: ImportOutcome,
 }
 
-impl Plan<'_> {
-    fn trades(&self) -> &[ImportedTrade] {
-        self.regrouped.as_deref().unwrap_or(&self.import.trades)
+impl<'a> Plan<'a> {
+    /// The trades to write: the regrouped new fills', or the file's own,
+    /// held or made by `produce` as they are written.
+    fn feed<'p>(&'p self, produce: &'p crate::domain::imported::Produce<'p>) -> TradeFeed<'p> {
+        match (self.regrouped.as_deref(), self.import.held_trades()) {
+            (Some(trades), _) | (None, Some(trades)) => TradeFeed::Held(trades),
+            (None, None) => TradeFeed::Produced {
+                count: self.import.trade_count(),
+                room: self.import.trade_room(),
+                produce,
+            },
+        }
     }
 }
 
@@ -81,32 +98,31 @@ fn plan<'a>(
     let mut outcome = ImportOutcome::default();
     // The file's trades continue none of the journal's (they were grouped
     // without them) unless a caller grouped them otherwise.
-    let standalone = import.trades.iter().all(|t| t.continues.is_none());
+    let standalone = import.continued().is_empty();
     let mut regrouped = None;
     let mut known = None;
     let mut open_ids = Vec::new();
     if state.any_imported || !standalone {
         let keys = group::fill_keys(&import.fills);
-        let names: Vec<FillName<'_>> = import
-            .fills
+        let fills = &import.fills;
+        let names: Vec<FillName<'_>> = keys
             .iter()
-            .zip(&keys)
-            .map(|(fill, key)| FillName {
-                account: account_of(fill),
-                symbol: fill.symbol.trim(),
+            .enumerate()
+            .map(|(i, key)| FillName {
+                account: recorded_account(fills.account(i)),
+                symbol: fills.symbol(i).trim(),
                 key: &key.0,
             })
             .collect();
         let snapshot = journal.import_snapshot(&names, with_check)?;
         drop(names);
-        let mut new_fills = Vec::new();
-        let mut new_keys = Vec::new();
-        for ((fill, key), known) in import.fills.iter().zip(&keys).zip(&snapshot.known) {
-            if !known {
-                new_fills.push(fill.clone());
-                new_keys.push(key.clone());
-            }
-        }
+        let new_fills = fills.subset(|i| !snapshot.known[i]);
+        let new_keys: Vec<FillKey> = keys
+            .iter()
+            .zip(&snapshot.known)
+            .filter(|(_, known)| !**known)
+            .map(|(key, _)| key.clone())
+            .collect();
         outcome.known_fills = import.fills.len() - new_fills.len();
         if with_check {
             known = Some(Known {
@@ -130,16 +146,25 @@ fn plan<'a>(
             regrouped = Some(trades);
         }
     }
-    let trades = regrouped.as_deref().unwrap_or(&import.trades);
+    let continues: Vec<Option<usize>> = match &regrouped {
+        Some(trades) => trades.iter().map(|t| t.continues).collect(),
+        None => {
+            let mut continues = vec![None; import.trade_count()];
+            for (position, open) in import.continued() {
+                continues[position] = Some(open);
+            }
+            continues
+        }
+    };
     let mut next_id = state.next_id.0;
-    let mut ids = Vec::with_capacity(trades.len());
-    for imported in trades {
-        let id = match imported.continues.and_then(|i| open_ids.get(i)) {
+    let mut ids = Vec::with_capacity(continues.len());
+    for continued in continues {
+        let id = match continued.and_then(|i| open_ids.get(i)) {
             Some(&id) => {
                 outcome.extended.push(id);
                 id
             }
-            None if imported.continues.is_some() => {
+            None if continued.is_some() => {
                 return Err(StorageError::Plan(
                     "a trade continues an open trade the journal does not hold",
                 ));
@@ -170,7 +195,7 @@ fn checked_trades(plan: &Plan<'_>) -> Vec<TradeId> {
     let import = plan.import;
     let mut found = BTreeSet::new();
     if plan.regrouped.is_none() {
-        for (trade, id) in import.trades.iter().zip(&plan.ids) {
+        for (trade, id) in import.trades().iter().zip(&plan.ids) {
             if import.reconciles(trade) {
                 found.insert(*id);
             }
@@ -179,13 +204,17 @@ fn checked_trades(plan: &Plan<'_>) -> Vec<TradeId> {
     }
     let mut holder: HashMap<(&str, &str), TradeId> = HashMap::new();
     if let Some(known) = &plan.known {
-        for ((fill, key), id) in import.fills.iter().zip(&known.keys).zip(&known.holders) {
+        for (i, (key, id)) in known.keys.iter().zip(&known.holders).enumerate() {
             if let Some(id) = id {
-                holder.insert((account_of(fill), key.0.as_str()), *id);
+                holder.insert(
+                    (recorded_account(import.fills.account(i)), key.0.as_str()),
+                    *id,
+                );
             }
         }
     }
-    for (trade, id) in plan.trades().iter().zip(&plan.ids) {
+    let written = plan.regrouped.as_deref().unwrap_or_default();
+    for (trade, id) in written.iter().zip(&plan.ids) {
         for source in &trade.sources {
             holder
                 .entry((trade.trade.account.as_str(), source.key.0.as_str()))
@@ -237,9 +266,12 @@ impl Journal {
                 }
                 None => None,
             };
+            let produce = |each: &mut dyn FnMut(ImportedTrade) -> bool| {
+                import.for_each_trade(each);
+            };
             let write = ImportWrite {
                 version: plan.version,
-                trades: plan.trades(),
+                trades: plan.feed(&produce),
                 ids: &plan.ids,
                 check,
             };

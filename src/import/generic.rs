@@ -523,11 +523,7 @@ fn read_in_parts(
     if from < text.len() {
         let total = text.len();
         let read = rows.read(from, None, total, &mut |done| sink.report(done, total));
-        if sink.parsed.fills.is_empty() {
-            sink.parsed.fills = read.fills;
-        } else {
-            sink.parsed.fills.extend(read.fills);
-        }
+        sink.parsed.fills.append(read.fills);
         sink.parsed.warnings.extend(read.warnings);
         sink.parsed.repeated_times.extend(read.repeated_times);
         if let Some(error) = read.error {
@@ -557,7 +553,7 @@ struct RowReader<'a> {
 
 /// What reading a stretch of rows gave.
 struct Rows {
-    fills: Vec<super::Fill>,
+    fills: super::FillStore,
     warnings: Vec<super::Warning>,
     /// Lines whose time the clocks showed twice (see `Parsed::repeated_times`).
     repeated_times: Vec<(usize, chrono::DateTime<chrono::FixedOffset>)>,
@@ -712,11 +708,7 @@ impl RowReader<'_> {
                 // from where that part stopped.
                 return Ok(next_first.unwrap_or(cuts[k]));
             }
-            if sink.parsed.fills.is_empty() {
-                sink.parsed.fills = rows.fills;
-            } else {
-                sink.parsed.fills.extend(rows.fills);
-            }
+            sink.parsed.fills.append(rows.fills);
             sink.parsed.warnings.extend(rows.warnings);
             sink.parsed.repeated_times.extend(rows.repeated_times);
             if let Some(error) = rows.error {
@@ -868,12 +860,12 @@ mod tests {
         let (result, parsed) = assert_same_in_parts(&csv(500, "\n", |_| None), false);
         assert_eq!(result, Ok(()));
         assert_eq!(parsed.fills.len(), 500);
-        assert_eq!(parsed.fills[499].line, 503);
-        assert_eq!(parsed.fills[499].exec_id.as_deref(), Some("E499"));
+        assert_eq!(parsed.fills.get(499).line, 503);
+        assert_eq!(parsed.fills.get(499).exec_id.as_deref(), Some("E499"));
 
         let (result, parsed) = assert_same_in_parts(&csv(400, "\r\n", |_| None), false);
         assert_eq!(result, Ok(()));
-        assert_eq!(parsed.fills[399].line, 403);
+        assert_eq!(parsed.fills.get(399).line, 403);
 
         // Blank lines and rows of empty cells anywhere.
         let blanks = csv(300, "\n", |i| (i % 37 == 5).then(|| ",,,\n\n".to_owned()));

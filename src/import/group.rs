@@ -31,12 +31,22 @@
 //! instrument are booked in parts side by side, and the parts' trades put
 //! back in order (see `parallel.rs`); the result is the one a single
 //! part gives.
+//!
+//! An import does not hold its trades: [`outline`] books every run once to
+//! count the trades, collect the warnings and put the trades in order,
+//! keeping for each trade only the number of its run; [`produce`] books the
+//! runs again side by side, one trade at a time (a run's trades come in the
+//! order they are ordered in), and hands them over in that order as they
+//! are written. A run with stop orders is booked whole when it is first
+//! needed, as a stop may belong to any of its trades; a file whose trades
+//! take their rates from each other's broker profits is grouped whole.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, FixedOffset};
 use rust_decimal::Decimal;
 
+use super::fills::FillStore;
 use super::instrument::{default_multiplier, user_multiplier};
 use super::{Fill, FillSide, StopOrder, Warning};
 use crate::domain::{DEFAULT_ACCOUNT, DEFAULT_CURRENCY, Event, EventKind, Side, Trade};
@@ -82,7 +92,6 @@ pub use fnv::FnvHasher;
 
 /// A hash map for the short keys of one file (which is not an adversary).
 pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FnvHasher>>;
-type FastSet<K> = HashSet<K, std::hash::BuildHasherDefault<FnvHasher>>;
 
 fn fnv1a(bytes: &[u8]) -> u64 {
     use std::hash::Hasher as _;
@@ -95,48 +104,85 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// the fingerprint is FNV-1a 64 of `account|symbol|<unix seconds>.<nanoseconds>|
 /// side|qty|price|order id` (numbers normalized) in hexadecimal, and `n`
 /// counts the fills of the file with the same content so far.
-pub fn fill_keys(fills: &[Fill]) -> Vec<FillKey> {
-    fills
-        .iter()
-        .zip(fingerprints(fills))
-        .map(|(fill, fingerprint)| key_of(fill, fingerprint))
+pub fn fill_keys<F: AsFills + ?Sized>(fills: &F) -> Vec<FillKey> {
+    let fills = fills.as_store();
+    let fingerprints = fingerprints(&fills);
+    (0..fills.len())
+        .map(|i| key_of(&fills, i, fingerprint(&fingerprints, i)))
         .collect()
 }
 
+/// Fills given to grouping: a [`FillStore`], or fills whole (which are
+/// compacted first).
+pub trait AsFills {
+    /// The fills as a store.
+    fn as_store(&self) -> std::borrow::Cow<'_, FillStore>;
+}
+
+impl AsFills for FillStore {
+    fn as_store(&self) -> std::borrow::Cow<'_, FillStore> {
+        std::borrow::Cow::Borrowed(self)
+    }
+}
+
+impl AsFills for [Fill] {
+    fn as_store(&self) -> std::borrow::Cow<'_, FillStore> {
+        std::borrow::Cow::Owned(FillStore::from(self))
+    }
+}
+
+impl<const N: usize> AsFills for [Fill; N] {
+    fn as_store(&self) -> std::borrow::Cow<'_, FillStore> {
+        std::borrow::Cow::Owned(FillStore::from(&self[..]))
+    }
+}
+
+impl AsFills for Vec<Fill> {
+    fn as_store(&self) -> std::borrow::Cow<'_, FillStore> {
+        std::borrow::Cow::Owned(FillStore::from(&self[..]))
+    }
+}
+
 /// The execution id of a fill, when it has one.
-fn execution_id(fill: &Fill) -> Option<&str> {
-    fill.exec_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
+fn execution_id(fills: &FillStore, i: usize) -> Option<&str> {
+    fills.exec_id(i).map(str::trim).filter(|id| !id.is_empty())
 }
 
 /// For each fill without an execution id, its fingerprint and how many
 /// fills of the file up to it have the same (see [`fill_keys`]); `(0, 0)`
 /// for the others.
-fn fingerprints(fills: &[Fill]) -> Vec<(u64, u32)> {
+/// Fill `i`'s fingerprint, of those [`fingerprints`] made.
+fn fingerprint(fingerprints: &[(u64, u32)], i: usize) -> (u64, u32) {
+    fingerprints.get(i).copied().unwrap_or((0, 0))
+}
+
+/// Empty when every fill has an execution id (see [`fingerprint`]).
+fn fingerprints(fills: &FillStore) -> Vec<(u64, u32)> {
     use std::fmt::Write as _;
+    if (0..fills.len()).all(|i| execution_id(fills, i).is_some()) {
+        return Vec::new();
+    }
     let mut seen: FastMap<u64, u32> = FastMap::default();
     let mut text = String::with_capacity(128);
-    fills
-        .iter()
-        .map(|f| {
-            if execution_id(f).is_some() {
+    (0..fills.len())
+        .map(|i| {
+            if execution_id(fills, i).is_some() {
                 return (0, 0);
             }
             text.clear();
+            let at = fills.at(i);
             // Writing to a String cannot fail.
             let _ = write!(
                 text,
                 "{}|{}|{}.{:09}|{}|{}|{}|{}",
-                f.account,
-                f.symbol,
-                f.at.timestamp(),
-                f.at.timestamp_subsec_nanos(),
-                f.side.as_str(),
-                f.qty.normalize(),
-                f.price.normalize(),
-                f.order_id.as_deref().unwrap_or("")
+                fills.account(i),
+                fills.symbol(i),
+                at.timestamp(),
+                at.timestamp_subsec_nanos(),
+                fills.side(i).as_str(),
+                fills.qty(i).normalize(),
+                fills.price(i).normalize(),
+                fills.order_id(i).unwrap_or("")
             );
             let hash = fnv1a(text.as_bytes());
             let n = seen.entry(hash).or_insert(0);
@@ -147,8 +193,8 @@ fn fingerprints(fills: &[Fill]) -> Vec<(u64, u32)> {
 }
 
 /// The key of a fill, given its fingerprint (see [`fingerprints`]).
-fn key_of(fill: &Fill, (hash, n): (u64, u32)) -> FillKey {
-    match execution_id(fill) {
+fn key_of(fills: &FillStore, i: usize, (hash, n): (u64, u32)) -> FillKey {
+    match execution_id(fills, i) {
         Some(id) => {
             let mut key = String::with_capacity(id.len() + 2);
             key.push_str("x:");
@@ -170,18 +216,18 @@ enum Keys {
 
 impl Keys {
     /// The execution id the key of fill `i` holds, if it holds one.
-    fn execution_id<'k>(&'k self, fills: &'k [Fill], i: usize) -> Option<&'k str> {
+    fn execution_id<'k>(&'k self, fills: &'k FillStore, i: usize) -> Option<&'k str> {
         match self {
             Keys::Given(keys) => keys[i].0.strip_prefix("x:"),
-            Keys::Made(_) => execution_id(&fills[i]),
+            Keys::Made(_) => execution_id(fills, i),
         }
     }
 
     /// The key of fill `i`.
-    fn key(&self, fills: &[Fill], i: usize) -> FillKey {
+    fn key(&self, fills: &FillStore, i: usize) -> FillKey {
         match self {
             Keys::Given(keys) => keys[i].clone(),
-            Keys::Made(fingerprints) => key_of(&fills[i], fingerprints[i]),
+            Keys::Made(fingerprints) => key_of(fills, i, fingerprint(fingerprints, i)),
         }
     }
 }
@@ -248,11 +294,11 @@ impl Building {
         }
     }
 
-    fn push(&mut self, event: Event, fills: &[usize], all: &[Fill]) {
+    fn push(&mut self, event: Event, fills: &[usize], all: &FillStore) {
         let index = self.events.len();
         self.events.push(event);
         self.lines
-            .push(fills.first().map(|&i| all[i].line).unwrap_or(0));
+            .push(fills.first().map(|&i| all.line(i)).unwrap_or(0));
         self.sources.extend(fills.iter().map(|&f| (index, f)));
     }
 
@@ -274,18 +320,62 @@ fn side_of(fill_side: FillSide) -> Side {
     }
 }
 
-/// Merges consecutive fills of one order at one instant; keeps them apart when
-/// the average price would not be exact.
-fn tranches(run: &[usize], fills: &[Fill]) -> Vec<Tranche> {
-    let mut out: Vec<Tranche> = Vec::new();
-    let mut i = 0;
-    while i < run.len() {
-        let first = &fills[run[i]];
+/// The tranches of a run, one after the other: consecutive fills of one
+/// order at one instant are merged, or kept apart when the average price
+/// would not be exact.
+struct Tranches<'a> {
+    run: &'a [usize],
+    fills: &'a FillStore,
+    /// The position in the run of the next fill.
+    next: usize,
+    /// Up to where the fills are tranches of their own (the rest of a group
+    /// that could not be merged).
+    apart_until: usize,
+}
+
+impl<'a> Tranches<'a> {
+    fn new(run: &'a [usize], fills: &'a FillStore) -> Self {
+        Tranches {
+            run,
+            fills,
+            next: 0,
+            apart_until: 0,
+        }
+    }
+
+    fn single(&self, k: usize) -> Tranche {
+        let (fills, f) = (self.fills, self.run[k]);
+        Tranche {
+            at: fills.at(f),
+            side: fills.side(f),
+            qty: fills.qty(f),
+            price: fills.price(f),
+            fee: fills.fee(f),
+            fills: k..k + 1,
+        }
+    }
+}
+
+impl Iterator for Tranches<'_> {
+    type Item = Tranche;
+
+    fn next(&mut self) -> Option<Tranche> {
+        let (run, fills, i) = (self.run, self.fills, self.next);
+        if i >= run.len() {
+            return None;
+        }
+        if i < self.apart_until {
+            self.next = i + 1;
+            return Some(self.single(i));
+        }
+        let first = run[i];
         let mut j = i + 1;
-        if first.order_id.as_deref().is_some_and(|o| !o.is_empty()) {
+        if fills.order_id(first).is_some_and(|o| !o.is_empty()) {
             while j < run.len() {
-                let next = &fills[run[j]];
-                if next.at == first.at && next.side == first.side && next.order_id == first.order_id
+                let next = run[j];
+                if fills.at(next) == fills.at(first)
+                    && fills.side(next) == fills.side(first)
+                    && fills.order_id(next) == fills.order_id(first)
                 {
                     j += 1;
                 } else {
@@ -299,33 +389,27 @@ fn tranches(run: &[usize], fills: &[Fill]) -> Vec<Tranche> {
             None
         };
         match merged {
-            Some(t) => out.push(Tranche { fills: i..j, ..t }),
-            None => out.extend((i..j).map(|k| {
-                let f = &fills[run[k]];
-                Tranche {
-                    at: f.at,
-                    side: f.side,
-                    qty: f.qty,
-                    price: f.price,
-                    fee: f.fee,
-                    fills: k..k + 1,
-                }
-            })),
+            Some(t) => {
+                self.next = j;
+                Some(Tranche { fills: i..j, ..t })
+            }
+            None => {
+                self.apart_until = j;
+                self.next = i + 1;
+                Some(self.single(i))
+            }
         }
-        i = j;
     }
-    out
 }
 
-fn merge(group: &[usize], fills: &[Fill]) -> Option<Tranche> {
+fn merge(group: &[usize], fills: &FillStore) -> Option<Tranche> {
     let mut qty = Decimal::ZERO;
     let mut notional = Decimal::ZERO;
     let mut fee = Decimal::ZERO;
     for &k in group {
-        let f = &fills[k];
-        qty = qty.checked_add(f.qty)?;
-        notional = notional.checked_add(f.qty.checked_mul(f.price)?)?;
-        fee = fee.checked_add(f.fee)?;
+        qty = qty.checked_add(fills.qty(k))?;
+        notional = notional.checked_add(fills.qty(k).checked_mul(fills.price(k))?)?;
+        fee = fee.checked_add(fills.fee(k))?;
     }
     let price = notional.checked_div(qty)?.normalize();
     // A quotient that fills Decimal's precision was rounded, even when
@@ -333,10 +417,10 @@ fn merge(group: &[usize], fills: &[Fill]) -> Option<Tranche> {
     if price.scale() >= 20 || price.checked_mul(qty)? != notional {
         return None;
     }
-    let first = &fills[group[0]];
+    let first = group[0];
     Some(Tranche {
-        at: first.at,
-        side: first.side,
+        at: fills.at(first),
+        side: fills.side(first),
         qty,
         price,
         fee,
@@ -360,93 +444,109 @@ pub fn split_fee(fee: Decimal, part: Decimal, whole: Decimal) -> (Decimal, Decim
     (first, fee - first)
 }
 
-/// Builds the trades of one account and symbol (and, on a hedging account,
-/// one direction: `direction`). On a hedging account a fill that would open
-/// the other way closes a position opened before the file begins: it is left
-/// out, with a warning.
-fn book(
-    run: &[usize],
-    fills: &[Fill],
-    resume: Option<Building>,
+/// Books the trades of one account and symbol (and, on a hedging account,
+/// one direction: `direction`), one at a time, in order. On a hedging
+/// account a fill that would open the other way closes a position opened
+/// before the file begins: it is left out, with a warning.
+struct RunBook<'a> {
+    run: &'a [usize],
+    fills: &'a FillStore,
+    tranches: Tranches<'a>,
     direction: Option<Side>,
-    warnings: &mut Vec<Warning>,
-) -> Vec<Building> {
-    let mut trades = Vec::new();
-    let mut current: Option<Building> = resume;
-    for t in tranches(run, fills) {
-        let mut qty = t.qty;
-        let mut fee = t.fee;
+    current: Option<Building>,
+    /// A tranche that closed a trade with some of its quantity left: the
+    /// quantity and fee left, to open the next.
+    pending: Option<(Tranche, Decimal, Decimal)>,
+}
+
+impl<'a> RunBook<'a> {
+    fn new(
+        run: &'a [usize],
+        fills: &'a FillStore,
+        resume: Option<Building>,
+        direction: Option<Side>,
+    ) -> Self {
+        RunBook {
+            run,
+            fills,
+            tranches: Tranches::new(run, fills),
+            direction,
+            current: resume,
+            pending: None,
+        }
+    }
+
+    /// The next trade, closed or (the last one) still open.
+    fn next(&mut self, warnings: &mut Vec<Warning>) -> Option<Building> {
+        let (run, fills) = (self.run, self.fills);
         loop {
-            if current.is_none()
-                && let Some(direction) = direction
+            let (t, mut qty, mut fee) = match self.pending.take() {
+                Some(pending) => pending,
+                None => match self.tranches.next() {
+                    Some(t) => {
+                        let (qty, fee) = (t.qty, t.fee);
+                        (t, qty, fee)
+                    }
+                    None => return self.current.take(),
+                },
+            };
+            if self.current.is_none()
+                && let Some(direction) = self.direction
                 && side_of(t.side) != direction
             {
-                let first = &fills[run[t.fills.start]];
+                let first = run[t.fills.start];
                 warnings.push(Warning::new(
-                    Some(first.line),
+                    Some(fills.line(first)),
                     None,
                     format!(
                         "the {} of {} {} closes a {} position opened before the file begins; \
                          it is left out",
                         t.side.as_str(),
                         crate::analysis::format::num(qty),
-                        first.symbol,
+                        fills.symbol(first),
                         direction
                     ),
                 ));
-                break;
+                continue;
             }
-            let Some(mut b) = current.take() else {
+            let sources = &run[t.fills.clone()];
+            let Some(mut b) = self.current.take() else {
                 let mut b = Building::new(side_of(t.side), t.at);
                 b.open_qty = qty;
-                b.push(
-                    Event::entry(t.at, qty, t.price, fee),
-                    &run[t.fills.clone()],
-                    fills,
-                );
-                current = Some(b);
-                break;
+                b.push(Event::entry(t.at, qty, t.price, fee), sources, fills);
+                self.current = Some(b);
+                continue;
             };
             if side_of(t.side) == b.side {
                 b.open_qty += qty;
-                b.push(
-                    Event::entry(t.at, qty, t.price, fee),
-                    &run[t.fills.clone()],
-                    fills,
-                );
-                current = Some(b);
-                break;
+                b.push(Event::entry(t.at, qty, t.price, fee), sources, fills);
+                self.current = Some(b);
+                continue;
             }
             if qty < b.open_qty {
                 b.open_qty -= qty;
-                b.push(
-                    Event::exit(t.at, qty, t.price, fee),
-                    &run[t.fills.clone()],
-                    fills,
-                );
-                current = Some(b);
-                break;
+                b.push(Event::exit(t.at, qty, t.price, fee), sources, fills);
+                self.current = Some(b);
+                continue;
             }
             // Closes the position, and maybe opens the other way.
             let close_qty = b.open_qty;
             let (close_fee, rest_fee) = split_fee(fee, close_qty, qty);
             b.push(
                 Event::exit(t.at, close_qty, t.price, close_fee),
-                &run[t.fills.clone()],
+                sources,
                 fills,
             );
             b.open_qty = Decimal::ZERO;
             b.closed_at = Some(t.at);
-            trades.push(b);
             qty -= close_qty;
             fee = rest_fee;
-            if qty.is_zero() {
-                break;
+            if !qty.is_zero() {
+                self.pending = Some((t, qty, fee));
             }
+            return Some(b);
         }
     }
-    trades.extend(current);
-    trades
 }
 
 /// Whether a stop order on `side` protects a trade of direction `trade`.
@@ -505,51 +605,78 @@ fn attach(stop: &StopOrder, trades: &mut [Building], lead: Duration) -> bool {
     true
 }
 
-fn multiplier_for(fill: &Fill, options: &GroupOptions) -> Decimal {
-    let symbol = fill.symbol.trim();
+fn multiplier_for(fills: &FillStore, i: usize, options: &GroupOptions) -> Decimal {
+    let symbol = fills.symbol(i).trim();
     if let Some(m) = user_multiplier(symbol, &options.multipliers) {
         return m;
     }
-    match fill.multiplier {
+    match fills.multiplier(i) {
         Some(m) if m > Decimal::ZERO => m,
-        _ => default_multiplier(fill.kind, symbol),
+        _ => default_multiplier(fills.kind(i), symbol),
     }
 }
 
 /// The account and symbol a fill's trade gets (a blank account is the default one).
-fn trade_key(fill: &Fill) -> (String, String) {
-    let account = fill.account.trim();
+fn trade_key(fills: &FillStore, i: usize) -> (String, String) {
+    let account = fills.account(i).trim();
     let account = if account.is_empty() {
         DEFAULT_ACCOUNT
     } else {
         account
     };
-    (account.to_owned(), fill.symbol.trim().to_owned())
+    (account.to_owned(), fills.symbol(i).trim().to_owned())
 }
 
 /// The fills whose execution id an earlier fill of the file has, in order.
-fn repeated_executions(fills: &[Fill], keys: &Keys) -> Vec<usize> {
-    let mut seen: FastSet<&str> =
-        FastSet::with_capacity_and_hasher(fills.len(), Default::default());
-    (0..fills.len())
-        .filter(|&i| {
+/// The ids are found by their hashes, sorted (a few bytes a fill, where a
+/// set of the ids would take several times as many); ids whose hashes meet
+/// are compared whole.
+fn repeated_executions(fills: &FillStore, keys: &Keys) -> Vec<usize> {
+    let mut hashed: Vec<(u64, usize)> = (0..fills.len())
+        .filter_map(|i| {
             keys.execution_id(fills, i)
-                .is_some_and(|id| !seen.insert(id))
+                .map(|id| (fnv1a(id.as_bytes()), i))
         })
-        .collect()
+        .collect();
+    hashed.sort_unstable();
+    let mut repeats = Vec::new();
+    for same_hash in hashed.chunk_by(|a, b| a.0 == b.0) {
+        if same_hash.len() < 2 {
+            continue;
+        }
+        let mut ids: Vec<(&str, usize)> = same_hash
+            .iter()
+            .filter_map(|&(_, i)| keys.execution_id(fills, i).map(|id| (id, i)))
+            .collect();
+        ids.sort_unstable();
+        for pair in ids.windows(2) {
+            if pair[0].0 == pair[1].0 {
+                repeats.push(pair[1].1);
+            }
+        }
+    }
+    repeats.sort_unstable();
+    repeats
 }
 
-/// A number for each fill's account and instrument (and position direction,
-/// on a hedging account), in the order they first appear, and how many there are.
-fn instrument_numbers(fills: &[Fill]) -> (Vec<u32>, usize) {
-    let mut instruments: FastMap<(&str, &str, Option<Side>), u32> = FastMap::default();
-    let numbers = fills
-        .iter()
-        .map(|f| {
+/// An account, a symbol (by their ids in the store) and a position direction.
+type Instrument = (u32, u32, Option<Side>);
+
+fn instrument_numbers(fills: &FillStore) -> (Vec<u32>, usize) {
+    let mut instruments: FastMap<Instrument, u32> = FastMap::default();
+    let mut last: Option<(Instrument, u32)> = None;
+    let numbers = (0..fills.len())
+        .map(|i| {
+            let key = (fills.account_id(i), fills.symbol_id(i), fills.position(i));
+            if let Some((seen, number)) = last
+                && seen == key
+            {
+                return number;
+            }
             let next = instruments.len() as u32;
-            *instruments
-                .entry((f.account.as_str(), f.symbol.as_str(), f.position))
-                .or_insert(next)
+            let number = *instruments.entry(key).or_insert(next);
+            last = Some((key, number));
+            number
         })
         .collect();
     (numbers, instruments.len())
@@ -557,7 +684,7 @@ fn instrument_numbers(fills: &[Fill]) -> (Vec<u32>, usize) {
 
 /// What booking the runs of one account and instrument needs.
 struct Booking<'a> {
-    fills: &'a [Fill],
+    fills: &'a FillStore,
     /// The fills in the order they are booked: by account and instrument,
     /// then by time.
     order: &'a [usize],
@@ -582,146 +709,193 @@ struct Booked<'a> {
 }
 
 impl<'a> Booking<'a> {
-    /// Books runs (ranges of `order`, each one account and instrument).
-    fn book(&self, runs: &[std::ops::Range<usize>]) -> Booked<'a> {
+    /// The booking of run `run` (a range of `order`), with the open trade of
+    /// the journal it continues, if any.
+    fn start(&self, run: &std::ops::Range<usize>) -> RunBook<'a> {
         let (fills, options) = (self.fills, self.options);
-        let mut booked = Booked::default();
-        for run in runs {
-            let run = &self.order[run.clone()];
-            let first = &fills[run[0]];
-            let direction = first.position;
-            let resume = if self.open_by_key.is_empty() {
-                None
-            } else {
-                let (account, symbol) = trade_key(first);
-                let sides = match direction {
-                    Some(side) => vec![side],
-                    None => Side::ALL.to_vec(),
-                };
-                sides
-                    .into_iter()
-                    .find_map(|side| {
-                        self.open_by_key
-                            .get(&(account.clone(), symbol.clone(), side))
-                    })
-                    .map(|&i| Building::resume(i, &options.open_trades[i]))
+        let run = &self.order[run.clone()];
+        let first = run[0];
+        let direction = fills.position(first);
+        let resume = if self.open_by_key.is_empty() {
+            None
+        } else {
+            let (account, symbol) = trade_key(fills, first);
+            let sides = match direction {
+                Some(side) => vec![side],
+                None => Side::ALL.to_vec(),
             };
-            let mut built = book(run, fills, resume, direction, &mut booked.warnings);
-            let key = (first.account.as_str(), first.symbol.as_str());
-            if let Some(list) = self.stops_by_key.get(&key) {
-                booked.used_stops.push(key);
-                // On a hedging account, the stops of this direction's positions.
-                let ours = list
-                    .iter()
-                    .filter(|stop| direction.is_none_or(|side| protects(stop, side)));
-                for stop in ours {
-                    if !attach(stop, &mut built, options.stop_lead) {
-                        booked.warnings.push(Warning::new(
-                            Some(stop.line),
-                            None,
-                            format!(
-                                "the {} stop at {} ({}) is not within a trade of {}; it is not used",
-                                stop.status.to_lowercase(),
-                                stop.price,
-                                stop.at.to_rfc3339(),
-                                stop.symbol
-                            ),
-                        ));
-                    }
+            sides
+                .into_iter()
+                .find_map(|side| {
+                    self.open_by_key
+                        .get(&(account.clone(), symbol.clone(), side))
+                })
+                .map(|&i| Building::resume(i, &options.open_trades[i]))
+        };
+        RunBook::new(run, fills, resume, direction)
+    }
+
+    /// The stop orders of a run's account and symbol, if it has any.
+    fn stops_of(&self, book: &RunBook<'_>) -> Option<((&'a str, &'a str), &'a [&'a StopOrder])> {
+        let first = book.run[0];
+        let key = (self.fills.account(first), self.fills.symbol(first));
+        self.stops_by_key
+            .get_key_value(&key)
+            .map(|(key, list)| (*key, list.as_slice()))
+    }
+
+    /// Attaches the stop orders `list` to the trades of a run.
+    fn attach_stops(
+        &self,
+        list: &[&StopOrder],
+        direction: Option<Side>,
+        built: &mut [Building],
+        warnings: &mut Vec<Warning>,
+    ) {
+        // On a hedging account, the stops of this direction's positions.
+        let ours = list
+            .iter()
+            .filter(|stop| direction.is_none_or(|side| protects(stop, side)));
+        for stop in ours {
+            if !attach(stop, built, self.options.stop_lead) {
+                warnings.push(Warning::new(
+                    Some(stop.line),
+                    None,
+                    format!(
+                        "the {} stop at {} ({}) is not within a trade of {}; it is not used",
+                        stop.status.to_lowercase(),
+                        stop.price,
+                        stop.at.to_rfc3339(),
+                        stop.symbol
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// The trade a run's booking built, with where its rate comes from;
+    /// `None`, with warnings, when it is not a valid trade.
+    fn finish(
+        &self,
+        b: Building,
+        run: &[usize],
+        multiplier: Decimal,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<(ImportedTrade, RateFound)> {
+        let (fills, options) = (self.fills, self.options);
+        let open = b.closed_at.is_none();
+        let first_fill = b.sources.first().map_or(run[0], |s| s.1);
+        let mut trade = match b.continues {
+            // Details, tags, notes and hand-made events stay as they were.
+            Some(i) => options.open_trades[i].clone(),
+            None => {
+                let mut trade = Trade::new(fills.symbol(first_fill).trim(), b.side);
+                trade.multiplier = multiplier;
+                let currency = fills.currency(first_fill).trim();
+                if !currency.is_empty() {
+                    trade.currency = currency.to_owned();
+                } else {
+                    trade.currency = DEFAULT_CURRENCY.to_owned();
+                }
+                trade.account = trade_key(fills, first_fill).0;
+                trade
+            }
+        };
+        trade.events = b.events;
+        trade.stops_known = trade.has_initial_stop()
+            || match b.continues {
+                Some(i) => options.open_trades[i].stops_known,
+                None => options.stops_recorded,
+            };
+        // The broker's profit on the trade's exits, which sets its rate;
+        // a file that states profits says so on opening fills too (zero),
+        // so that an open trade of it looks for a rate.
+        let states_profit = b.sources.iter().any(|&(_, f)| fills.profit(f).is_some());
+        let profit = b
+            .sources
+            .iter()
+            .filter(|(event, _)| matches!(trade.events[*event].kind, EventKind::Exit(_)))
+            .filter_map(|&(_, f)| fills.profit(f))
+            .fold(
+                states_profit.then_some(Decimal::ZERO),
+                |sum: Option<Decimal>, p| Some(sum.unwrap_or_default().saturating_add(p)),
+            );
+        let rate = match profit {
+            Some(profit) if b.continues.is_none() => {
+                let rate = own_rate(&trade, profit);
+                if let Some(rate) = rate {
+                    trade.rate = rate;
+                }
+                if open || rate.is_none() {
+                    RateFound::Wanted { own: rate }
+                } else {
+                    RateFound::Own
                 }
             }
+            Some(_) => RateFound::Wanted { own: None },
+            // No exit yet, in a file that gives the broker's profit.
+            None if self.priced_apart
+                || options.price_currencies.contains_key(trade.symbol.as_str()) =>
+            {
+                RateFound::Wanted { own: None }
+            }
+            None => RateFound::NotNeeded,
+        };
+        if let Err(errors) = trade.validate() {
+            for e in errors {
+                let line = e
+                    .event()
+                    .and_then(|i| b.lines.get(i))
+                    .or(b.lines.first())
+                    .copied();
+                warnings.push(Warning::new(
+                    line,
+                    Some(e.field().name()),
+                    format!("a trade of {} is left out: {e}", trade.symbol),
+                ));
+            }
+            return None;
+        }
+        let sources = b
+            .sources
+            .iter()
+            .map(|&(event, f)| Source {
+                event,
+                key: self.keys.key(fills, f),
+                line: fills.line(f),
+            })
+            .collect();
+        let imported = ImportedTrade {
+            sources,
+            lines: b.lines,
+            trade,
+            open,
+            continues: b.continues,
+        };
+        Some((imported, rate))
+    }
 
-            let multiplier = multiplier_for(first, options);
+    /// Books runs (ranges of `order`, each one account and instrument).
+    fn book(&self, runs: &[std::ops::Range<usize>]) -> Booked<'a> {
+        let mut booked = Booked::default();
+        for run in runs {
+            let mut book = self.start(run);
+            let mut built = Vec::new();
+            while let Some(b) = book.next(&mut booked.warnings) {
+                built.push(b);
+            }
+            if let Some((key, list)) = self.stops_of(&book) {
+                booked.used_stops.push(key);
+                self.attach_stops(list, book.direction, &mut built, &mut booked.warnings);
+            }
+            let multiplier = multiplier_for(self.fills, book.run[0], self.options);
             for b in built {
-                let open = b.closed_at.is_none();
-                let first_fill = &fills[b.sources.first().map_or(run[0], |s| s.1)];
-                let mut trade = match b.continues {
-                    // Details, tags, notes and hand-made events stay as they were.
-                    Some(i) => options.open_trades[i].clone(),
-                    None => {
-                        let mut trade = Trade::new(first_fill.symbol.trim(), b.side);
-                        trade.multiplier = multiplier;
-                        if !first_fill.currency.trim().is_empty() {
-                            trade.currency = first_fill.currency.trim().to_owned();
-                        } else {
-                            trade.currency = DEFAULT_CURRENCY.to_owned();
-                        }
-                        trade.account = trade_key(first_fill).0;
-                        trade
-                    }
-                };
-                trade.events = b.events;
-                trade.stops_known = trade.has_initial_stop()
-                    || match b.continues {
-                        Some(i) => options.open_trades[i].stops_known,
-                        None => options.stops_recorded,
-                    };
-                // The broker's profit on the trade's exits, which sets its rate;
-                // a file that states profits says so on opening fills too (zero),
-                // so that an open trade of it looks for a rate.
-                let states_profit = b.sources.iter().any(|&(_, f)| fills[f].profit.is_some());
-                let profit = b
-                    .sources
-                    .iter()
-                    .filter(|(event, _)| matches!(trade.events[*event].kind, EventKind::Exit(_)))
-                    .filter_map(|&(_, f)| fills[f].profit)
-                    .fold(
-                        states_profit.then_some(Decimal::ZERO),
-                        |sum: Option<Decimal>, p| Some(sum.unwrap_or_default().saturating_add(p)),
-                    );
-                let rate = match profit {
-                    Some(profit) if b.continues.is_none() => {
-                        let rate = own_rate(&trade, profit);
-                        if let Some(rate) = rate {
-                            trade.rate = rate;
-                        }
-                        if open || rate.is_none() {
-                            RateFound::Wanted { own: rate }
-                        } else {
-                            RateFound::Own
-                        }
-                    }
-                    Some(_) => RateFound::Wanted { own: None },
-                    // No exit yet, in a file that gives the broker's profit.
-                    None if self.priced_apart
-                        || options.price_currencies.contains_key(trade.symbol.as_str()) =>
-                    {
-                        RateFound::Wanted { own: None }
-                    }
-                    None => RateFound::NotNeeded,
-                };
-                if let Err(errors) = trade.validate() {
-                    for e in errors {
-                        let line = e
-                            .event()
-                            .and_then(|i| b.lines.get(i))
-                            .or(b.lines.first())
-                            .copied();
-                        booked.warnings.push(Warning::new(
-                            line,
-                            Some(e.field().name()),
-                            format!("a trade of {} is left out: {e}", trade.symbol),
-                        ));
-                    }
-                    continue;
+                if let Some((trade, rate)) =
+                    self.finish(b, book.run, multiplier, &mut booked.warnings)
+                {
+                    booked.rates.push(rate);
+                    booked.trades.push(trade);
                 }
-                let sources = b
-                    .sources
-                    .iter()
-                    .map(|&(event, f)| Source {
-                        event,
-                        key: self.keys.key(fills, f),
-                        line: fills[f].line,
-                    })
-                    .collect();
-                booked.rates.push(rate);
-                booked.trades.push(ImportedTrade {
-                    sources,
-                    lines: b.lines,
-                    trade,
-                    open,
-                    continues: b.continues,
-                });
             }
         }
         booked
@@ -826,11 +1000,13 @@ fn settle_rates(
 
 /// Groups fills into trades and attaches stop orders. Returns the trades, in
 /// the order of their first entry, and warnings for what could not be used.
-pub fn group(
-    fills: &[Fill],
+pub fn group<F: AsFills + ?Sized>(
+    fills: &F,
     stops: &[StopOrder],
     options: &GroupOptions,
 ) -> (Vec<ImportedTrade>, Vec<Warning>) {
+    let fills = fills.as_store();
+    let fills = &*fills;
     let parallel = super::parallel::worth_splitting(fills.len());
     group_in_parts(
         fills,
@@ -847,129 +1023,217 @@ pub fn group(
 ///
 /// A large file's runs of one account and instrument are booked in parts,
 /// side by side; the result is the same.
-pub fn group_keyed(
-    fills: &[Fill],
+pub fn group_keyed<F: AsFills + ?Sized>(
+    fills: &F,
     mut keys: Vec<FillKey>,
     stops: &[StopOrder],
     options: &GroupOptions,
 ) -> (Vec<ImportedTrade>, Vec<Warning>) {
+    let fills = fills.as_store();
+    let fills = &*fills;
     keys.resize(fills.len(), FillKey::default());
     let parallel = super::parallel::worth_splitting(fills.len());
     group_in_parts(fills, Keys::Given(keys), stops, options, parallel)
 }
 
+/// What booking needs, made once from the fills: the order they are booked
+/// in, cut into runs of one account and instrument, the journal's open
+/// trades and the stop orders by account and symbol.
+struct Prepared<'a> {
+    order: Vec<usize>,
+    runs: Vec<std::ops::Range<usize>>,
+    open_by_key: HashMap<(String, String, Side), usize>,
+    stops_by_key: HashMap<(&'a str, &'a str), Vec<&'a StopOrder>>,
+}
+
+impl<'a> Prepared<'a> {
+    /// Orders the fills and finds their runs; warns of repeated executions.
+    fn new(
+        fills: &FillStore,
+        keys: &Keys,
+        stops: &'a [StopOrder],
+        options: &GroupOptions,
+        parallel: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Self {
+        // Repeated executions (the same execution id twice) are dropped. They
+        // are found (on a thread of their own, for a large file) while each
+        // account and instrument gets a number, so that ordering the fills
+        // compares numbers and times, not strings.
+        let (repeats, (instrument, instruments)) = if parallel {
+            rayon::join(
+                || repeated_executions(fills, keys),
+                || instrument_numbers(fills),
+            )
+        } else {
+            (repeated_executions(fills, keys), instrument_numbers(fills))
+        };
+        let mut dropped = vec![false; fills.len()];
+        for i in repeats {
+            dropped[i] = true;
+            warnings.push(Warning::new(
+                Some(fills.line(i)),
+                None,
+                format!(
+                    "execution {} appears again; the repeat is ignored",
+                    keys.execution_id(fills, i).unwrap_or_default()
+                ),
+            ));
+        }
+        let mut order: Vec<usize> = (0..fills.len()).filter(|&i| !dropped[i]).collect();
+        // Files listed newest first: put them oldest first, so that fills at the
+        // same instant keep their real order.
+        let (mut up, mut down) = (0usize, 0usize);
+        for w in order.windows(2) {
+            match fills.at(w[0]).cmp(&fills.at(w[1])) {
+                std::cmp::Ordering::Less => up += 1,
+                std::cmp::Ordering::Greater => down += 1,
+                std::cmp::Ordering::Equal => {}
+            }
+        }
+        if down > up {
+            order.reverse();
+        }
+        // By account and instrument (in the order they first appear), keeping
+        // the order of the fills of each; then by time, where a file is not in
+        // time order already. A stable order: fills at one instant keep theirs.
+        let mut starts = vec![0usize; instruments + 1];
+        for &i in &order {
+            starts[instrument[i] as usize + 1] += 1;
+        }
+        for n in 1..starts.len() {
+            starts[n] += starts[n - 1];
+        }
+        let mut by_instrument = vec![0usize; order.len()];
+        let mut next = starts.clone();
+        for &i in &order {
+            let slot = &mut next[instrument[i] as usize];
+            by_instrument[*slot] = i;
+            *slot += 1;
+        }
+        let mut order = by_instrument;
+        for range in starts.windows(2) {
+            let run = &mut order[range[0]..range[1]];
+            if !run.windows(2).all(|w| fills.at(w[0]) <= fills.at(w[1])) {
+                run.sort_by_key(|&i| fills.at(i));
+            }
+        }
+
+        // Open trades of the journal, by the account and symbol a trade gets.
+        let mut open_by_key: HashMap<(String, String, Side), usize> = HashMap::new();
+        for (i, t) in options.open_trades.iter().enumerate() {
+            open_by_key.insert((t.account.clone(), t.symbol.clone(), t.side), i);
+        }
+
+        let mut stops_by_key: HashMap<(&str, &str), Vec<&StopOrder>> = HashMap::new();
+        for stop in stops {
+            stops_by_key
+                .entry((stop.account.as_str(), stop.symbol.as_str()))
+                .or_default()
+                .push(stop);
+        }
+        for list in stops_by_key.values_mut() {
+            list.sort_by_key(|s| s.at);
+        }
+
+        // The runs of one account and instrument, booked in parts that run side
+        // by side; the parts are consecutive runs, so their results put end to
+        // end are in the order the runs come.
+        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut start = 0;
+        while start < order.len() {
+            let mut end = start + 1;
+            while end < order.len() && instrument[order[end]] == instrument[order[start]] {
+                end += 1;
+            }
+            runs.push(start..end);
+            start = end;
+        }
+        Prepared {
+            order,
+            runs,
+            open_by_key,
+            stops_by_key,
+        }
+    }
+
+    fn booking<'p>(
+        &'p self,
+        fills: &'p FillStore,
+        keys: &'p Keys,
+        options: &'p GroupOptions,
+    ) -> Booking<'p> {
+        Booking {
+            fills,
+            keys,
+            order: &self.order,
+            options,
+            open_by_key: &self.open_by_key,
+            priced_apart: fills.any_profit(),
+            stops_by_key: &self.stops_by_key,
+        }
+    }
+}
+
+/// Warns of the stop orders whose account and symbol have no fills.
+fn unused_stops(
+    stops_by_key: &HashMap<(&str, &str), Vec<&StopOrder>>,
+    used_stops: &HashSet<(&str, &str)>,
+    warnings: &mut Vec<Warning>,
+) {
+    for (key, list) in stops_by_key {
+        if !used_stops.contains(key) {
+            for stop in list {
+                warnings.push(Warning::new(
+                    Some(stop.line),
+                    None,
+                    format!(
+                        "the stop at {} on {} has no fills of {}; it is not used",
+                        stop.price,
+                        stop.at.to_rfc3339(),
+                        stop.symbol
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// The trades in the order of their first entry, then of their symbol;
+/// trades that tie keep their order (the sort is stable, its keys computed
+/// once).
+fn in_order(mut out: Vec<ImportedTrade>) -> Vec<ImportedTrade> {
+    let mut symbols: Vec<&str> = out.iter().map(|t| t.trade.symbol.as_str()).collect();
+    symbols.sort_unstable();
+    symbols.dedup();
+    let rank: FastMap<String, u32> = symbols
+        .iter()
+        .enumerate()
+        .map(|(rank, &symbol)| (symbol.to_owned(), rank as u32))
+        .collect();
+    out.sort_by_cached_key(|t| (opened_key(&t.trade), rank[t.trade.symbol.as_str()]));
+    out
+}
+
+/// A trade's first entry as a key that sorts by instant.
+fn opened_key(trade: &Trade) -> Option<(i64, u32)> {
+    trade
+        .opened_at()
+        .map(|at| (at.timestamp(), at.timestamp_subsec_nanos()))
+}
+
 /// Groups fills with their keys, side by side on every core when `parallel`.
 fn group_in_parts(
-    fills: &[Fill],
+    fills: &FillStore,
     keys: Keys,
     stops: &[StopOrder],
     options: &GroupOptions,
     parallel: bool,
 ) -> (Vec<ImportedTrade>, Vec<Warning>) {
     let mut warnings = Vec::new();
-
-    // Repeated executions (the same execution id twice) are dropped. They
-    // are found (on a thread of their own, for a large file) while each
-    // account and instrument gets a number, so that ordering the fills
-    // compares numbers and times, not strings.
-    let (repeats, (instrument, instruments)) = if parallel {
-        rayon::join(
-            || repeated_executions(fills, &keys),
-            || instrument_numbers(fills),
-        )
-    } else {
-        (repeated_executions(fills, &keys), instrument_numbers(fills))
-    };
-    let mut dropped = vec![false; fills.len()];
-    for i in repeats {
-        dropped[i] = true;
-        warnings.push(Warning::new(
-            Some(fills[i].line),
-            None,
-            format!(
-                "execution {} appears again; the repeat is ignored",
-                keys.execution_id(fills, i).unwrap_or_default()
-            ),
-        ));
-    }
-    let mut order: Vec<usize> = (0..fills.len()).filter(|&i| !dropped[i]).collect();
-    // Files listed newest first: put them oldest first, so that fills at the
-    // same instant keep their real order.
-    let (mut up, mut down) = (0usize, 0usize);
-    for w in order.windows(2) {
-        match fills[w[0]].at.cmp(&fills[w[1]].at) {
-            std::cmp::Ordering::Less => up += 1,
-            std::cmp::Ordering::Greater => down += 1,
-            std::cmp::Ordering::Equal => {}
-        }
-    }
-    if down > up {
-        order.reverse();
-    }
-    // By account and instrument (in the order they first appear), keeping
-    // the order of the fills of each; then by time, where a file is not in
-    // time order already. A stable order: fills at one instant keep theirs.
-    let mut starts = vec![0usize; instruments + 1];
-    for &i in &order {
-        starts[instrument[i] as usize + 1] += 1;
-    }
-    for n in 1..starts.len() {
-        starts[n] += starts[n - 1];
-    }
-    let mut by_instrument = vec![0usize; order.len()];
-    let mut next = starts.clone();
-    for &i in &order {
-        let slot = &mut next[instrument[i] as usize];
-        by_instrument[*slot] = i;
-        *slot += 1;
-    }
-    let mut order = by_instrument;
-    for range in starts.windows(2) {
-        let run = &mut order[range[0]..range[1]];
-        if !run.windows(2).all(|w| fills[w[0]].at <= fills[w[1]].at) {
-            run.sort_by_key(|&i| fills[i].at);
-        }
-    }
-
-    // Open trades of the journal, by the account and symbol a trade gets.
-    let mut open_by_key: HashMap<(String, String, Side), usize> = HashMap::new();
-    for (i, t) in options.open_trades.iter().enumerate() {
-        open_by_key.insert((t.account.clone(), t.symbol.clone(), t.side), i);
-    }
-
-    let mut stops_by_key: HashMap<(&str, &str), Vec<&StopOrder>> = HashMap::new();
-    for stop in stops {
-        stops_by_key
-            .entry((stop.account.as_str(), stop.symbol.as_str()))
-            .or_default()
-            .push(stop);
-    }
-    for list in stops_by_key.values_mut() {
-        list.sort_by_key(|s| s.at);
-    }
-
-    // The runs of one account and instrument, booked in parts that run side
-    // by side; the parts are consecutive runs, so their results put end to
-    // end are in the order the runs come.
-    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut start = 0;
-    while start < order.len() {
-        let mut end = start + 1;
-        while end < order.len() && instrument[order[end]] == instrument[order[start]] {
-            end += 1;
-        }
-        runs.push(start..end);
-        start = end;
-    }
-    let booking = Booking {
-        fills,
-        keys: &keys,
-        order: &order,
-        options,
-        open_by_key: &open_by_key,
-        priced_apart: fills.iter().any(|f| f.profit.is_some()),
-        stops_by_key: &stops_by_key,
-    };
+    let prepared = Prepared::new(fills, &keys, stops, options, parallel, &mut warnings);
+    let booking = prepared.booking(fills, &keys, options);
+    let runs = &prepared.runs;
     // Each run is booked on its own, on whichever core is free; the results
     // are collected in the order of the runs.
     let booked: Vec<Booked<'_>> = if parallel {
@@ -978,7 +1242,7 @@ fn group_in_parts(
             .map(|run| booking.book(std::slice::from_ref(run)))
             .collect()
     } else {
-        vec![booking.book(&runs)]
+        vec![booking.book(runs)]
     };
 
     let mut used_stops: HashSet<(&str, &str)> = HashSet::new();
@@ -998,42 +1262,265 @@ fn group_in_parts(
     if rates.iter().any(|r| matches!(r, RateFound::Wanted { .. })) {
         settle_rates(&mut out, &rates, options, &mut warnings);
     }
-    for (key, list) in &stops_by_key {
-        if !used_stops.contains(key) {
-            for stop in list {
-                warnings.push(Warning::new(
-                    Some(stop.line),
-                    None,
-                    format!(
-                        "the stop at {} on {} has no fills of {}; it is not used",
-                        stop.price,
-                        stop.at.to_rfc3339(),
-                        stop.symbol
-                    ),
-                ));
+    unused_stops(&prepared.stops_by_key, &used_stops, &mut warnings);
+    warnings.sort_by_key(|w| w.line);
+    (in_order(out), warnings)
+}
+
+/// What grouping gives, short of the trades themselves when they can be
+/// made again one at a time (see [`outline`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grouped {
+    /// The trades, held: those of a file whose trades take rates from each
+    /// other (from their broker profits).
+    Trades(Vec<ImportedTrade>),
+    /// The trades counted and put in order, to be made again by [`produce`].
+    Outline(Outline),
+}
+
+impl Grouped {
+    /// How many trades there are.
+    pub fn len(&self) -> usize {
+        match self {
+            Grouped::Trades(trades) => trades.len(),
+            Grouped::Outline(outline) => outline.runs.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many trades are still open at the end of the file.
+    pub fn open(&self) -> usize {
+        match self {
+            Grouped::Trades(trades) => trades.iter().filter(|t| t.open).count(),
+            Grouped::Outline(outline) => outline.open,
+        }
+    }
+
+    /// For each trade that continues an open trade of the journal, its
+    /// position among the trades and the open trade's index.
+    pub fn continued(&self) -> Vec<(usize, usize)> {
+        match self {
+            Grouped::Trades(trades) => trades
+                .iter()
+                .enumerate()
+                .filter_map(|(i, t)| t.continues.map(|c| (i, c)))
+                .collect(),
+            Grouped::Outline(outline) => outline.continues.clone(),
+        }
+    }
+}
+
+/// Trades counted and put in order, without being held: each is the next
+/// trade of its run, so that booking the runs again side by side, one trade
+/// at a time, gives them in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outline {
+    /// For each trade, in order, the run (of [`Prepared::runs`]) it is of.
+    runs: Vec<u32>,
+    /// How many trades are still open.
+    open: usize,
+    /// The trades that continue an open trade: position and open trade's index.
+    continues: Vec<(usize, usize)>,
+    /// How many fills the trades are made of (a fill split by a flip counts
+    /// twice), and the length of their keys.
+    room: (usize, usize),
+}
+
+impl Outline {
+    /// How many fills the trades are made of, and the length of their keys.
+    pub fn room(&self) -> (usize, usize) {
+        self.room
+    }
+}
+
+/// A trade's first entry (as [`opened_key`]), whether it is open, and the
+/// open trade of the journal it continues.
+type TradeOutline = (Option<(i64, u32)>, bool, Option<usize>);
+
+/// What booking one run gave, short of its trades.
+#[derive(Default)]
+struct RunOutline<'a> {
+    /// For each trade of the run, its first entry, whether it is open, and
+    /// the open trade it continues.
+    trades: Vec<TradeOutline>,
+    warnings: Vec<Warning>,
+    used_stops: Option<(&'a str, &'a str)>,
+    /// Whether a trade of the run wants a rate from the others.
+    wants_rate: bool,
+    /// How many fills its trades are made of, and the length of their keys.
+    room: (usize, usize),
+}
+
+impl<'a> Booking<'a> {
+    /// Books a run to count its trades.
+    fn outline_run(&self, run: &std::ops::Range<usize>) -> RunOutline<'a> {
+        let mut out = RunOutline::default();
+        let mut cursor = RunCursor::new(self, run, &mut out.warnings);
+        if let Some((key, _)) = self.stops_of(&cursor.book) {
+            out.used_stops = Some(key);
+        }
+        while let Some((trade, rate)) = cursor.next(self, &mut out.warnings) {
+            out.wants_rate |= matches!(rate, RateFound::Wanted { .. });
+            out.room.0 += trade.sources.len();
+            out.room.1 += trade.sources.iter().map(|s| s.key.0.len()).sum::<usize>();
+            out.trades
+                .push((opened_key(&trade.trade), trade.open, trade.continues));
+        }
+        out
+    }
+}
+
+/// A run booked one trade at a time; a run with stop orders is booked whole
+/// first (a stop may belong to any of its trades).
+struct RunCursor<'a> {
+    book: RunBook<'a>,
+    held: Option<std::vec::IntoIter<Building>>,
+    /// The multiplier of the run's new trades.
+    multiplier: Decimal,
+}
+
+impl<'a> RunCursor<'a> {
+    fn new(
+        booking: &Booking<'a>,
+        run: &std::ops::Range<usize>,
+        warnings: &mut Vec<Warning>,
+    ) -> Self {
+        let mut book = booking.start(run);
+        let held = booking.stops_of(&book).map(|(_, list)| {
+            let mut built = Vec::new();
+            while let Some(b) = book.next(warnings) {
+                built.push(b);
+            }
+            booking.attach_stops(list, book.direction, &mut built, warnings);
+            built.into_iter()
+        });
+        let multiplier = multiplier_for(booking.fills, book.run[0], booking.options);
+        RunCursor {
+            book,
+            held,
+            multiplier,
+        }
+    }
+
+    /// The run's next valid trade.
+    fn next(
+        &mut self,
+        booking: &Booking<'a>,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<(ImportedTrade, RateFound)> {
+        loop {
+            let b = match &mut self.held {
+                Some(held) => held.next()?,
+                None => self.book.next(warnings)?,
+            };
+            if let Some(done) = booking.finish(b, self.book.run, self.multiplier, warnings) {
+                return Some(done);
             }
         }
     }
-    warnings.sort_by_key(|w| w.line);
-    // In the order of their first entry, then of their symbol; trades that
-    // tie keep their order (the sort is stable, its keys computed once).
-    let mut symbols: Vec<&str> = out.iter().map(|t| t.trade.symbol.as_str()).collect();
+}
+
+/// Groups fills into trades (as [`group`] does), counting them and putting
+/// them in order without holding them, unless the file's trades take rates
+/// from each other. The trades are made again by [`produce`].
+pub fn outline<F: AsFills + ?Sized>(
+    fills: &F,
+    stops: &[StopOrder],
+    options: &GroupOptions,
+) -> (Grouped, Vec<Warning>) {
+    let fills = fills.as_store();
+    let fills = &*fills;
+    let keys = Keys::Made(fingerprints(fills));
+    let parallel = super::parallel::worth_splitting(fills.len());
+    let mut warnings = Vec::new();
+    let prepared = Prepared::new(fills, &keys, stops, options, parallel, &mut warnings);
+    let booking = prepared.booking(fills, &keys, options);
+    let runs = &prepared.runs;
+    let outlines: Vec<RunOutline<'_>> = if parallel {
+        use rayon::prelude::*;
+        runs.par_iter()
+            .map(|run| booking.outline_run(run))
+            .collect()
+    } else {
+        runs.iter().map(|run| booking.outline_run(run)).collect()
+    };
+    if outlines.iter().any(|o| o.wants_rate) {
+        drop(outlines);
+        let (trades, warnings) = group_in_parts(fills, keys, stops, options, parallel);
+        return (Grouped::Trades(trades), warnings);
+    }
+    // Runs ranked by their symbol, as trades are ordered.
+    let symbol_of = |run: usize| fills.symbol(prepared.order[runs[run].start]).trim();
+    let mut symbols: Vec<&str> = (0..runs.len()).map(symbol_of).collect();
     symbols.sort_unstable();
     symbols.dedup();
-    let rank: FastMap<String, u32> = symbols
-        .iter()
-        .enumerate()
-        .map(|(rank, &symbol)| (symbol.to_owned(), rank as u32))
+    let rank: Vec<u32> = (0..runs.len())
+        .map(|run| symbols.binary_search(&symbol_of(run)).unwrap_or(0) as u32)
         .collect();
-    out.sort_by_cached_key(|t| {
-        let opened = t
-            .trade
-            .opened_at()
-            .map(|at| (at.timestamp(), at.timestamp_subsec_nanos()));
-        (opened, rank[t.trade.symbol.as_str()])
-    });
-    let sorted = out;
-    (sorted, warnings)
+    let mut used_stops: HashSet<(&str, &str)> = HashSet::new();
+    let mut keys_of = Vec::new();
+    let mut flags = Vec::new();
+    let mut room = (0, 0);
+    for (run, part) in outlines.into_iter().enumerate() {
+        room = (room.0 + part.room.0, room.1 + part.room.1);
+        for (opened, open, continues) in part.trades {
+            keys_of.push((opened, rank[run], keys_of.len() as u32, run as u32));
+            flags.push((open, continues));
+        }
+        warnings.extend(part.warnings);
+        used_stops.extend(part.used_stops);
+    }
+    unused_stops(&prepared.stops_by_key, &used_stops, &mut warnings);
+    warnings.sort_by_key(|w| w.line);
+    keys_of.sort_unstable();
+    let outline = Outline {
+        runs: keys_of.iter().map(|k| k.3).collect(),
+        open: flags.iter().filter(|f| f.0).count(),
+        continues: keys_of
+            .iter()
+            .enumerate()
+            .filter_map(|(position, k)| flags[k.2 as usize].1.map(|c| (position, c)))
+            .collect(),
+        room,
+    };
+    (Grouped::Outline(outline), warnings)
+}
+
+/// Makes the trades of an [`Outline`] again, in order, from the fills,
+/// stops and options it was made from, handing each to `each` until it
+/// returns `false`.
+pub fn produce(
+    fills: &FillStore,
+    stops: &[StopOrder],
+    options: &GroupOptions,
+    outline: &Outline,
+    each: &mut dyn FnMut(ImportedTrade) -> bool,
+) {
+    let keys = Keys::Made(fingerprints(fills));
+    let mut ignored = Vec::new();
+    let prepared = Prepared::new(fills, &keys, stops, options, false, &mut ignored);
+    let booking = prepared.booking(fills, &keys, options);
+    let mut cursors: Vec<Option<RunCursor<'_>>> = Vec::new();
+    cursors.resize_with(prepared.runs.len(), || None);
+    for &run in &outline.runs {
+        let run = run as usize;
+        let Some(slot) = cursors.get_mut(run) else {
+            return;
+        };
+        let cursor =
+            slot.get_or_insert_with(|| RunCursor::new(&booking, &prepared.runs[run], &mut ignored));
+        ignored.clear();
+        let Some((trade, _)) = cursor.next(&booking, &mut ignored) else {
+            return;
+        };
+        if !each(trade) {
+            return;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1116,6 +1603,7 @@ mod tests {
     fn booking_in_parts_gives_what_booking_in_one_gives() {
         for newest_first in [false, true] {
             let (fills, stops) = stream(3_000, newest_first);
+            let fills = FillStore::from(fills);
             let options = GroupOptions::default();
             let keys = || Keys::Given(fill_keys(&fills));
             let whole = group_in_parts(&fills, keys(), &stops, &options, false);
@@ -1140,5 +1628,103 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// What [`outline`] and [`produce`] give: the trades made one at a
+    /// time, the warnings, and the counts the preview shows.
+    fn streamed(
+        fills: &FillStore,
+        stops: &[StopOrder],
+        options: &GroupOptions,
+    ) -> (Vec<ImportedTrade>, Vec<Warning>, usize, usize) {
+        let (grouped, warnings) = outline(fills, stops, options);
+        let (count, open) = (grouped.len(), grouped.open());
+        let trades = match grouped {
+            Grouped::Trades(trades) => trades,
+            Grouped::Outline(outline) => {
+                let mut trades = Vec::new();
+                produce(fills, stops, options, &outline, &mut |trade| {
+                    trades.push(trade);
+                    true
+                });
+                trades
+            }
+        };
+        (trades, warnings, count, open)
+    }
+
+    #[test]
+    fn trades_made_one_at_a_time_are_those_grouped_all_at_once() {
+        let zone = FixedOffset::east_opt(-5 * 3600).unwrap();
+        // An open trade of the journal that the fills of U1's AAPL continue.
+        let mut open = Trade::new("AAPL", Side::Long);
+        open.account = "U1".to_owned();
+        open.events.push(Event::entry(
+            zone.with_ymd_and_hms(2024, 2, 29, 10, 0, 0).unwrap(),
+            Decimal::from(3),
+            Decimal::from(99),
+            Decimal::ZERO,
+        ));
+        for newest_first in [false, true] {
+            for hedged in [false, true] {
+                for continuing in [false, true] {
+                    let (mut fills, stops) = stream(3_000, newest_first);
+                    if hedged {
+                        for (i, fill) in fills.iter_mut().enumerate() {
+                            fill.position = Some(if i % 3 == 0 { Side::Short } else { Side::Long });
+                        }
+                    }
+                    let fills = FillStore::from(fills);
+                    let options = GroupOptions {
+                        open_trades: if continuing {
+                            vec![open.clone()]
+                        } else {
+                            Vec::new()
+                        },
+                        ..GroupOptions::default()
+                    };
+                    for stops in [&stops[..], &[]] {
+                        let whole = group(&fills, stops, &options);
+                        assert!(whole.0.len() > 50, "{}", whole.0.len());
+                        assert_eq!(whole.0.iter().any(|t| t.continues.is_some()), continuing);
+                        for threads in [1, 2, 3] {
+                            let pool = rayon::ThreadPoolBuilder::new()
+                                .num_threads(threads)
+                                .build()
+                                .unwrap();
+                            let (trades, warnings, count, open_count) =
+                                pool.install(|| streamed(&fills, stops, &options));
+                            let case = format!(
+                                "{threads} threads, newest first {newest_first}, hedged \
+                                 {hedged}, continuing {continuing}, {} stops",
+                                stops.len()
+                            );
+                            assert!(trades == whole.0, "{case}");
+                            assert_eq!(warnings, whole.1, "{case}");
+                            assert_eq!(count, whole.0.len(), "{case}");
+                            assert_eq!(
+                                open_count,
+                                whole.0.iter().filter(|t| t.open).count(),
+                                "{case}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_whose_trades_take_rates_from_each_other_keeps_its_trades() {
+        let (mut fills, _) = stream(200, false);
+        for fill in &mut fills {
+            fill.profit = Some(Decimal::new(125, 2));
+        }
+        let fills = FillStore::from(fills);
+        let options = GroupOptions::default();
+        let (grouped, warnings) = outline(&fills, &[], &options);
+        let whole = group(&fills, &[], &options);
+        assert_eq!(grouped, Grouped::Trades(whole.0));
+        assert_eq!(warnings, whole.1);
     }
 }

@@ -147,24 +147,16 @@ impl Rows {
             }
             sink.parsed.fills.extend(self.orders);
         }
-        for fill in sink
-            .parsed
-            .fills
-            .iter_mut()
-            .filter(|f| f.multiplier.is_none())
-        {
+        let mut fills = std::mem::take(&mut sink.parsed.fills).into_vec();
+        for fill in fills.iter_mut().filter(|f| f.multiplier.is_none()) {
             fill.multiplier = self.multipliers.get(&fill.symbol).copied();
         }
         if !self.account.is_empty() {
-            for fill in sink
-                .parsed
-                .fills
-                .iter_mut()
-                .filter(|f| f.account.is_empty())
-            {
+            for fill in fills.iter_mut().filter(|f| f.account.is_empty()) {
                 fill.account.clone_from(&self.account);
             }
         }
+        sink.parsed.fills = fills.into();
     }
 }
 

@@ -31,9 +31,11 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         kind: Some(InstrumentKind::Crypto),
     };
     read_with(text, sink, Some(&mapping()), &flavour)?;
-    for fill in &mut sink.parsed.fills {
+    let mut fills = std::mem::take(&mut sink.parsed.fills).into_vec();
+    for fill in &mut fills {
         fill.currency = quote_currency(&fill.symbol);
     }
+    sink.parsed.fills = fills.into();
     Ok(())
 }
 

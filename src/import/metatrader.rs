@@ -1486,7 +1486,7 @@ mod tests {
         let total = parsed.total.unwrap();
         assert_eq!(total.amount, Decimal::new(-3, 2));
         assert_eq!(total.currency, "EUR");
-        assert_eq!(parsed.fills[0].position, Some(Side::Long));
+        assert_eq!(parsed.fills.get(0).position, Some(Side::Long));
     }
 
     #[test]

@@ -14,7 +14,10 @@
 //!    time into one tranche, and attaching stop orders as stop events.
 //!
 //! [`import`] runs all three and returns an [`Import`] whose [`Import::preview`]
-//! is what the user sees before anything is committed.
+//! is what the user sees before anything is committed. The fills are kept
+//! compact ([`FillStore`]), and the trades are counted and ordered but not
+//! held ([`group::outline`]): committing makes them again, one at a time, as
+//! they are written.
 //!
 //! One module per format: [`generic`] (any CSV of fills, with a [`ColumnMapping`]),
 //! [`ibkr`] (Flex Query CSV and XML), [`thinkorswim`], [`metatrader`] (MT4 and MT5
@@ -29,6 +32,7 @@ pub mod bars;
 pub mod commit;
 pub mod das;
 pub mod detect;
+pub mod fills;
 pub mod generic;
 pub mod group;
 pub(crate) mod html;
@@ -52,6 +56,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use rust_decimal::Decimal;
 
 pub use detect::detect;
+pub use fills::FillStore;
 pub use generic::ColumnMapping;
 pub use group::{FillKey, GroupOptions, ImportedTrade};
 pub use instrument::InstrumentKind;
@@ -392,7 +397,7 @@ pub fn local_zone() -> chrono_tz::Tz {
 pub struct Parsed {
     /// The fills, in file order (or in time order, for a file whose rows
     /// are in no order: DAS Trader's).
-    pub fills: Vec<Fill>,
+    pub fills: FillStore,
     /// The stop orders, in file order.
     pub stops: Vec<StopOrder>,
     /// Problems that did not stop the reading.
@@ -418,35 +423,35 @@ pub struct Parsed {
 /// puts a fill before the fill above it in the file (of the same account
 /// and symbol), reads it as the second: the fills keep the file's order.
 /// Files listed newest first are read the other way round.
-pub fn keep_file_order(fills: &mut [Fill], repeated: &[(usize, DateTime<FixedOffset>)]) {
+pub fn keep_file_order(fills: &mut FillStore, repeated: &[(usize, DateTime<FixedOffset>)]) {
     if repeated.is_empty() {
         return;
     }
     let later: HashMap<usize, DateTime<FixedOffset>> = repeated.iter().copied().collect();
     let (mut up, mut down) = (0usize, 0usize);
-    for pair in fills.windows(2) {
-        match pair[0].at.cmp(&pair[1].at) {
+    for i in 1..fills.len() {
+        match fills.at(i - 1).cmp(&fills.at(i)) {
             std::cmp::Ordering::Less => up += 1,
             std::cmp::Ordering::Greater => down += 1,
             std::cmp::Ordering::Equal => {}
         }
     }
     let newest_first = down > up;
-    let mut last: HashMap<(String, String), DateTime<FixedOffset>> = HashMap::new();
+    let mut last: HashMap<(fills::NameId, fills::NameId), DateTime<FixedOffset>> = HashMap::new();
     let order: Vec<usize> = if newest_first {
         (0..fills.len()).rev().collect()
     } else {
         (0..fills.len()).collect()
     };
     for i in order {
-        let key = (fills[i].account.clone(), fills[i].symbol.clone());
-        if let (Some(&second), Some(&before)) = (later.get(&fills[i].line), last.get(&key))
-            && fills[i].at < before
+        let key = (fills.account_id(i), fills.symbol_id(i));
+        if let (Some(&second), Some(&before)) = (later.get(&fills.line(i)), last.get(&key))
+            && fills.at(i) < before
             && second >= before
         {
-            fills[i].at = second;
+            fills.set_at(i, second);
         }
-        let at = fills[i].at;
+        let at = fills.at(i);
         last.entry(key)
             .and_modify(|t| *t = (*t).max(at))
             .or_insert(at);
@@ -713,11 +718,16 @@ pub struct Import {
     /// The format the file was read as.
     pub format: Format,
     /// The fills read.
-    pub fills: Vec<Fill>,
+    pub fills: FillStore,
     /// The stop orders read.
     pub stops: Vec<StopOrder>,
-    /// The trades they make.
-    pub trades: Vec<ImportedTrade>,
+    /// The trades they make: counted and ordered, and held only where they
+    /// cannot be made again one at a time (see [`group::outline`]).
+    grouped: group::Grouped,
+    /// The trades, once asked for ([`Import::trades`]).
+    held: std::sync::OnceLock<Vec<ImportedTrade>>,
+    /// The multipliers the user set, as grouping took them.
+    multipliers: HashMap<String, Decimal>,
     /// Every warning, from reading and from grouping.
     pub warnings: Vec<Warning>,
     /// Whether the file records stop orders (see [`Parsed::stops_recorded`]).
@@ -769,16 +779,85 @@ impl fmt::Display for Preview {
 impl Import {
     /// The preview: format, counts, date range and warnings.
     pub fn preview(&self) -> Preview {
-        let first = self.fills.iter().map(|f| f.at).min();
-        let last = self.fills.iter().map(|f| f.at).max();
         Preview {
             format: self.format,
             fills: self.fills.len(),
-            trades: self.trades.len(),
-            open_trades: self.trades.iter().filter(|t| t.open).count(),
-            date_range: first.zip(last),
+            trades: self.grouped.len(),
+            open_trades: self.grouped.open(),
+            date_range: self.fills.date_range(),
             warnings: self.warnings.clone(),
             reconciliation: self.reconciliation(),
+        }
+    }
+
+    /// The trades the fills make, in order (made and kept the first time
+    /// they are asked for: a commit makes them one at a time instead, see
+    /// [`Import::for_each_trade`]).
+    pub fn trades(&self) -> &[ImportedTrade] {
+        match &self.grouped {
+            group::Grouped::Trades(trades) => trades,
+            group::Grouped::Outline(_) => self.held.get_or_init(|| {
+                let mut trades = Vec::with_capacity(self.grouped.len());
+                self.for_each_trade(&mut |trade| {
+                    trades.push(trade);
+                    true
+                });
+                trades
+            }),
+        }
+    }
+
+    /// How many trades the fills make.
+    pub fn trade_count(&self) -> usize {
+        self.grouped.len()
+    }
+
+    /// The trades that continue an open trade of the journal: position and
+    /// the open trade's index (see [`ImportedTrade::continues`]).
+    pub fn continued(&self) -> Vec<(usize, usize)> {
+        self.grouped.continued()
+    }
+
+    /// Hands each trade, in order, to `each`, until it returns `false`: the
+    /// trades are made one at a time, and not kept.
+    pub fn for_each_trade(&self, each: &mut dyn FnMut(ImportedTrade) -> bool) {
+        match &self.grouped {
+            group::Grouped::Trades(trades) => {
+                for trade in trades {
+                    if !each(trade.clone()) {
+                        return;
+                    }
+                }
+            }
+            group::Grouped::Outline(outline) => {
+                let options = GroupOptions {
+                    multipliers: self.multipliers.clone(),
+                    ..self.group_options(&GroupOptions::default())
+                };
+                group::produce(&self.fills, &self.stops, &options, outline, each);
+            }
+        }
+    }
+
+    /// How many fills the trades are made of (a fill split by a flip counts
+    /// twice), and the length of their keys.
+    pub fn trade_room(&self) -> (usize, usize) {
+        match &self.grouped {
+            group::Grouped::Trades(trades) => trades.iter().fold((0, 0), |(n, len), t| {
+                (
+                    n + t.sources.len(),
+                    len + t.sources.iter().map(|s| s.key.0.len()).sum::<usize>(),
+                )
+            }),
+            group::Grouped::Outline(outline) => outline.room(),
+        }
+    }
+
+    /// The trades as they are held, when they are (see [`group::outline`]).
+    pub fn held_trades(&self) -> Option<&[ImportedTrade]> {
+        match &self.grouped {
+            group::Grouped::Trades(trades) => Some(trades),
+            group::Grouped::Outline(_) => self.held.get().map(Vec::as_slice),
         }
     }
 
@@ -796,7 +875,7 @@ impl Import {
     /// with an exit, and open ones too when the total counts open positions'
     /// costs (none without a total).
     pub fn reconciled_trades(&self) -> impl Iterator<Item = &ImportedTrade> {
-        self.trades.iter().filter(|t| self.reconciles(t))
+        self.trades().iter().filter(|t| self.reconciles(t))
     }
 
     /// Whether the file's total covers `trade` (see
@@ -829,7 +908,7 @@ impl Import {
         let total = self.total.as_ref()?;
         let profits: HashMap<FillKey, Option<Decimal>> = group::fill_keys(&self.fills)
             .into_iter()
-            .zip(self.fills.iter().map(|f| f.profit))
+            .zip((0..self.fills.len()).map(|i| self.fills.profit(i)))
             .collect();
         let journal = self
             .reconciled_trades()
@@ -890,6 +969,24 @@ pub fn import_with_progress(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Import, ImportError> {
     let (format, parsed) = parse_detected(bytes, file, options, progress)?;
+    Ok(grouped(format, parsed, file, options))
+}
+
+/// [`import_with_progress`] of a file's bytes, which are let go once the
+/// file is read, before its fills are grouped.
+pub fn import_bytes_with_progress(
+    bytes: Vec<u8>,
+    file: &str,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Import, ImportError> {
+    let (format, parsed) = parse_detected(&bytes, file, options, progress)?;
+    drop(bytes);
+    Ok(grouped(format, parsed, file, options))
+}
+
+/// A file read, its fills grouped.
+fn grouped(format: Format, parsed: Parsed, file: &str, options: &ImportOptions) -> Import {
     let Parsed {
         fills,
         stops,
@@ -907,17 +1004,19 @@ pub fn import_with_progress(
         price_currencies: price_currencies.clone(),
         ..GroupOptions::default()
     };
-    let (trades, group_warnings) = group::group(&fills, &stops, &group_options);
+    let (grouped, group_warnings) = group::outline(&fills, &stops, &group_options);
     warnings.extend(group_warnings);
-    Ok(Import {
+    Import {
         file: file.to_owned(),
         format,
         fills,
         stops,
-        trades,
+        grouped,
+        held: std::sync::OnceLock::new(),
+        multipliers: group_options.multipliers,
         warnings,
         stops_recorded,
         price_currencies,
         total,
-    })
+    }
 }

@@ -233,8 +233,9 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
         ));
     }
     // Fees and seconds from the cash sections.
-    let mut priced = vec![false; sink.parsed.fills.len()];
-    for (fill, priced) in sink.parsed.fills.iter_mut().zip(&mut priced) {
+    let mut fills = std::mem::take(&mut sink.parsed.fills).into_vec();
+    let mut priced = vec![false; fills.len()];
+    for (fill, priced) in fills.iter_mut().zip(&mut priced) {
         let base = fill.symbol.split_whitespace().next().unwrap_or("");
         let matched = cash
             .iter_mut()
@@ -261,9 +262,9 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
     // fills of that underlying in that minute) in proportion to their
     // quantities, in cents, the remainder on the last leg.
     for c in cash.iter_mut().filter(|c| c.spread && !c.used) {
-        let legs: Vec<usize> = (0..sink.parsed.fills.len())
+        let legs: Vec<usize> = (0..fills.len())
             .filter(|&i| {
-                let f = &sink.parsed.fills[i];
+                let f = &fills[i];
                 !priced[i]
                     && f.kind == InstrumentKind::Option
                     && f.symbol
@@ -273,14 +274,14 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
                     && same_execution_time(c.at, f.at)
             })
             .collect();
-        let total: Decimal = legs.iter().map(|&i| sink.parsed.fills[i].qty).sum();
+        let total: Decimal = legs.iter().map(|&i| fills[i].qty).sum();
         if legs.is_empty() || total.is_zero() {
             continue;
         }
         c.used = true;
         let mut left = c.fee;
         for (n, &i) in legs.iter().enumerate() {
-            let fill = &mut sink.parsed.fills[i];
+            let fill = &mut fills[i];
             let share = if n + 1 == legs.len() {
                 left
             } else {
@@ -298,6 +299,7 @@ pub(crate) fn read(text: &str, sink: &mut Sink) -> Result<(), ImportError> {
             }
         }
     }
+    sink.parsed.fills = fills.into();
     Ok(())
 }
 

@@ -47,7 +47,7 @@ fn main() {
     println!(
         "import: {} fills, {} trades in {:.3} s",
         result.fills.len(),
-        result.trades.len(),
+        result.trade_count(),
         import_time.as_secs_f64()
     );
 

@@ -1,0 +1,534 @@
+//! The fills of a file, kept compact: what grouping and the preview need,
+//! and nothing twice.
+//!
+//! A [`Fill`] holds five strings of its own (account, symbol, currency,
+//! order id, execution id): five allocations per fill, most of them
+//! repeating the same few names. A [`FillStore`] keeps each fill as a row
+//! of fixed size: its numbers as they were read (decimals stay exact), its
+//! account, symbol and currency as numbers into one list of the file's
+//! names (each name once), and its order and execution ids in one string
+//! they all share. The broker's profit and the file's multiplier, which
+//! most files do not give, take room only once a fill has one.
+//!
+//! Readers push [`Fill`]s as they read them, and the store compacts each on
+//! push; [`FillStore::get`] gives one back whole.
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use chrono::{DateTime, FixedOffset};
+use fnv::FnvHasher;
+use rust_decimal::Decimal;
+
+use super::{Fill, FillSide, InstrumentKind};
+use crate::domain::Side;
+
+/// The id a store gives a name (an account, a symbol or a currency).
+pub type NameId = u32;
+
+/// No id: the order or execution id a fill does not have.
+const NONE: u32 = u32::MAX;
+
+/// One fill, its strings as places in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Row {
+    at: DateTime<FixedOffset>,
+    qty: Decimal,
+    price: Decimal,
+    fee: Decimal,
+    line: usize,
+    /// Where the fill's order id and then its execution id start in `ids`.
+    ids_at: usize,
+    /// The order id's length, or [`NONE`].
+    order_len: u32,
+    /// The execution id's length, or [`NONE`].
+    exec_len: u32,
+    account: NameId,
+    symbol: NameId,
+    currency: NameId,
+    kind: InstrumentKind,
+    side: FillSide,
+    position: Option<Side>,
+}
+
+/// How many rows a chunk of [`Rows`] holds.
+const CHUNK: usize = 1 << 16;
+
+/// Rows in chunks of [`CHUNK`]: a store grows without copying its rows, and
+/// the stores of a file's parts are put end to end a chunk at a time, so that
+/// the rows are never held twice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Rows {
+    chunks: Vec<Vec<Row>>,
+    len: usize,
+}
+
+impl Rows {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn push(&mut self, row: Row) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(row),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(row);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Row> {
+        self.chunks.iter().flatten()
+    }
+}
+
+impl std::ops::Index<usize> for Rows {
+    type Output = Row;
+
+    fn index(&self, i: usize) -> &Row {
+        &self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Rows {
+    fn index_mut(&mut self, i: usize) -> &mut Row {
+        &mut self.chunks[i / CHUNK][i % CHUNK]
+    }
+}
+
+/// The rows, a chunk at a time: each chunk is freed once its rows are taken.
+impl IntoIterator for Rows {
+    type Item = Row;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<Row>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.into_iter().flatten()
+    }
+}
+
+/// The names of a store, each once, by id.
+#[derive(Debug, Clone, Default)]
+struct Names {
+    list: Vec<String>,
+    ids: HashMap<String, NameId, BuildHasherDefault<FnvHasher>>,
+}
+
+impl Names {
+    fn id(&mut self, name: &str) -> NameId {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        // Fewer names than fills, and a store holds fewer than 2^32 of
+        // those (each takes more than a byte of a file held in memory).
+        let id = self.list.len() as NameId;
+        self.list.push(name.to_owned());
+        self.ids.insert(name.to_owned(), id);
+        id
+    }
+}
+
+/// The fills of a file, compact (see the module documentation).
+#[derive(Debug, Clone, Default)]
+pub struct FillStore {
+    rows: Rows,
+    names: Names,
+    /// Every order id and execution id, one after the other.
+    ids: String,
+    /// Each fill's multiplier and broker's profit, once one fill has either
+    /// (empty until then).
+    extras: Vec<(Option<Decimal>, Option<Decimal>)>,
+}
+
+/// The length of an id as stored, or [`NONE`].
+fn id_len(id: Option<&str>) -> u32 {
+    // An id of 4 GiB is not in a file that is read into memory whole.
+    id.map_or(NONE, |id| id.len().min(NONE as usize - 1) as u32)
+}
+
+impl FillStore {
+    /// Makes room for `more` fills (room is made a chunk at a time, as
+    /// fills come).
+    pub fn reserve(&mut self, more: usize) {
+        self.rows.chunks.reserve(more.div_ceil(CHUNK));
+    }
+
+    /// Adds a fill at the end.
+    pub fn push(&mut self, fill: Fill) {
+        self.push_ref(&fill);
+    }
+
+    fn push_ref(&mut self, fill: &Fill) {
+        let ids_at = self.ids.len();
+        let order_len = id_len(fill.order_id.as_deref());
+        let exec_len = id_len(fill.exec_id.as_deref());
+        if let Some(order) = &fill.order_id {
+            self.ids.push_str(order);
+        }
+        if let Some(exec) = &fill.exec_id {
+            self.ids.push_str(exec);
+        }
+        if fill.multiplier.is_some() || fill.profit.is_some() || !self.extras.is_empty() {
+            self.extras.resize(self.rows.len(), (None, None));
+            self.extras.push((fill.multiplier, fill.profit));
+        }
+        let row = Row {
+            at: fill.at,
+            qty: fill.qty,
+            price: fill.price,
+            fee: fill.fee,
+            line: fill.line,
+            ids_at,
+            order_len,
+            exec_len,
+            account: self.names.id(&fill.account),
+            symbol: self.names.id(&fill.symbol),
+            currency: self.names.id(&fill.currency),
+            kind: fill.kind,
+            side: fill.side,
+            position: fill.position,
+        };
+        self.rows.push(row);
+    }
+
+    /// Adds the fills of `other` at the end.
+    pub fn append(&mut self, other: FillStore) {
+        if self.rows.is_empty() && self.ids.is_empty() {
+            *self = other;
+            return;
+        }
+        let ids: Vec<NameId> = other.names.list.iter().map(|n| self.names.id(n)).collect();
+        let offset = self.ids.len();
+        self.ids.reserve_exact(other.ids.len());
+        self.ids.push_str(&other.ids);
+        if !other.extras.is_empty() || !self.extras.is_empty() {
+            self.extras.resize(self.rows.len(), (None, None));
+            self.extras.extend(other.extras);
+            self.extras
+                .resize(self.rows.len() + other.rows.len(), (None, None));
+        }
+        self.reserve(other.rows.len());
+        for row in other.rows {
+            self.rows.push(Row {
+                ids_at: row.ids_at + offset,
+                account: ids[row.account as usize],
+                symbol: ids[row.symbol as usize],
+                currency: ids[row.currency as usize],
+                ..row
+            });
+        }
+    }
+
+    /// How many fills there are.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Fill `i`, whole.
+    ///
+    /// # Panics
+    /// When there is no fill `i`, as indexing a slice does.
+    pub fn get(&self, i: usize) -> Fill {
+        let row = &self.rows[i];
+        let (multiplier, profit) = self.extras.get(i).copied().unwrap_or((None, None));
+        Fill {
+            account: self.account(i).to_owned(),
+            symbol: self.symbol(i).to_owned(),
+            kind: row.kind,
+            side: row.side,
+            qty: row.qty,
+            price: row.price,
+            fee: row.fee,
+            at: row.at,
+            currency: self.currency(i).to_owned(),
+            multiplier,
+            order_id: self.order_id(i).map(str::to_owned),
+            exec_id: self.exec_id(i).map(str::to_owned),
+            profit,
+            position: row.position,
+            line: row.line,
+        }
+    }
+
+    /// Every fill, whole, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Fill> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The fills, whole, as a vector (for readers that go over them again).
+    pub fn into_vec(self) -> Vec<Fill> {
+        self.iter().collect()
+    }
+
+    /// The name of id `id`.
+    pub fn name(&self, id: NameId) -> &str {
+        &self.names.list[id as usize]
+    }
+
+    /// How many names the store holds (ids are `0..name_count()`).
+    pub fn name_count(&self) -> usize {
+        self.names.list.len()
+    }
+
+    /// Fill `i`'s account, as the file gives it (empty when it does not).
+    pub fn account(&self, i: usize) -> &str {
+        self.name(self.rows[i].account)
+    }
+
+    /// Fill `i`'s account as an id of the store's names.
+    pub fn account_id(&self, i: usize) -> NameId {
+        self.rows[i].account
+    }
+
+    /// Fill `i`'s symbol, as the file gives it.
+    pub fn symbol(&self, i: usize) -> &str {
+        self.name(self.rows[i].symbol)
+    }
+
+    /// Fill `i`'s symbol as an id of the store's names.
+    pub fn symbol_id(&self, i: usize) -> NameId {
+        self.rows[i].symbol
+    }
+
+    /// Fill `i`'s currency (empty when the file does not say).
+    pub fn currency(&self, i: usize) -> &str {
+        self.name(self.rows[i].currency)
+    }
+
+    /// Fill `i`'s order id.
+    pub fn order_id(&self, i: usize) -> Option<&str> {
+        let row = &self.rows[i];
+        (row.order_len != NONE).then(|| &self.ids[row.ids_at..row.ids_at + row.order_len as usize])
+    }
+
+    /// Fill `i`'s execution id.
+    pub fn exec_id(&self, i: usize) -> Option<&str> {
+        let row = &self.rows[i];
+        let start = row.ids_at
+            + if row.order_len == NONE {
+                0
+            } else {
+                row.order_len as usize
+            };
+        (row.exec_len != NONE).then(|| &self.ids[start..start + row.exec_len as usize])
+    }
+
+    /// Fill `i`'s time.
+    pub fn at(&self, i: usize) -> DateTime<FixedOffset> {
+        self.rows[i].at
+    }
+
+    /// Sets fill `i`'s time.
+    pub fn set_at(&mut self, i: usize, at: DateTime<FixedOffset>) {
+        self.rows[i].at = at;
+    }
+
+    /// Fill `i`'s side.
+    pub fn side(&self, i: usize) -> FillSide {
+        self.rows[i].side
+    }
+
+    /// Fill `i`'s quantity.
+    pub fn qty(&self, i: usize) -> Decimal {
+        self.rows[i].qty
+    }
+
+    /// Fill `i`'s price.
+    pub fn price(&self, i: usize) -> Decimal {
+        self.rows[i].price
+    }
+
+    /// Fill `i`'s fee.
+    pub fn fee(&self, i: usize) -> Decimal {
+        self.rows[i].fee
+    }
+
+    /// Fill `i`'s instrument kind.
+    pub fn kind(&self, i: usize) -> InstrumentKind {
+        self.rows[i].kind
+    }
+
+    /// Fill `i`'s multiplier, as the file gives it.
+    pub fn multiplier(&self, i: usize) -> Option<Decimal> {
+        self.extras.get(i).and_then(|e| e.0)
+    }
+
+    /// Fill `i`'s broker's profit, as the file gives it.
+    pub fn profit(&self, i: usize) -> Option<Decimal> {
+        self.extras.get(i).and_then(|e| e.1)
+    }
+
+    /// Whether any fill gives the broker's profit.
+    pub fn any_profit(&self) -> bool {
+        self.extras.iter().any(|e| e.1.is_some())
+    }
+
+    /// Fill `i`'s position direction (on a hedging account).
+    pub fn position(&self, i: usize) -> Option<Side> {
+        self.rows[i].position
+    }
+
+    /// Fill `i`'s line in the file.
+    pub fn line(&self, i: usize) -> usize {
+        self.rows[i].line
+    }
+
+    /// The first and last fill times.
+    pub fn date_range(&self) -> Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)> {
+        let first = self.rows.iter().map(|r| r.at).min();
+        let last = self.rows.iter().map(|r| r.at).max();
+        first.zip(last)
+    }
+
+    /// The fills `keep` says to keep, in order, in a store of their own.
+    pub fn subset(&self, keep: impl Fn(usize) -> bool) -> FillStore {
+        let mut out = FillStore::default();
+        for i in (0..self.len()).filter(|&i| keep(i)) {
+            out.push(self.get(i));
+        }
+        out
+    }
+}
+
+impl PartialEq for FillStore {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for FillStore {}
+
+impl Extend<Fill> for FillStore {
+    fn extend<I: IntoIterator<Item = Fill>>(&mut self, iter: I) {
+        for fill in iter {
+            self.push(fill);
+        }
+    }
+}
+
+impl FromIterator<Fill> for FillStore {
+    fn from_iter<I: IntoIterator<Item = Fill>>(iter: I) -> Self {
+        let mut store = FillStore::default();
+        store.extend(iter);
+        store
+    }
+}
+
+impl From<Vec<Fill>> for FillStore {
+    fn from(fills: Vec<Fill>) -> Self {
+        fills.into_iter().collect()
+    }
+}
+
+impl From<&[Fill]> for FillStore {
+    fn from(fills: &[Fill]) -> Self {
+        let mut store = FillStore::default();
+        store.reserve(fills.len());
+        for fill in fills {
+            store.push_ref(fill);
+        }
+        store
+    }
+}
+
+impl<const N: usize> From<&[Fill; N]> for FillStore {
+    fn from(fills: &[Fill; N]) -> Self {
+        FillStore::from(&fills[..])
+    }
+}
+
+impl From<&Vec<Fill>> for FillStore {
+    fn from(fills: &Vec<Fill>) -> Self {
+        FillStore::from(&fills[..])
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn fill(line: usize, account: &str, exec: Option<&str>, order: Option<&str>) -> Fill {
+        Fill {
+            account: account.to_owned(),
+            symbol: " ESZ4 ".to_owned(),
+            kind: InstrumentKind::Future,
+            side: FillSide::Sell,
+            qty: Decimal::new(15, 1),
+            price: Decimal::new(5_012_250, 3),
+            fee: Decimal::new(-1, 2),
+            at: DateTime::parse_from_rfc3339("2024-03-15T09:30:00.123456789-05:00").unwrap(),
+            currency: if line.is_multiple_of(2) { "USD" } else { "" }.to_owned(),
+            multiplier: (line == 3).then(|| Decimal::from(50)),
+            order_id: order.map(str::to_owned),
+            exec_id: exec.map(str::to_owned),
+            profit: (line == 4).then(|| Decimal::new(-125, 2)),
+            position: (line == 2).then_some(Side::Short),
+            line,
+        }
+    }
+
+    #[test]
+    fn fills_come_back_exactly_as_they_went_in() {
+        let fills = vec![
+            fill(1, "U1", Some("E1"), Some("O1")),
+            fill(2, "", None, Some("")),
+            fill(3, "U2", Some(""), None),
+            fill(4, "U1", None, None),
+            fill(5, "Ü1", Some("é"), Some("O1")),
+        ];
+        let mut store = FillStore::default();
+        store.push(fills[0].clone());
+        let mut rest = FillStore::from(&fills[1..3]);
+        rest.append(FillStore::from(&fills[3..]));
+        store.append(rest);
+        assert_eq!(store.len(), fills.len());
+        assert_eq!(store.into_vec(), fills);
+        let store = FillStore::from(&fills);
+        assert_eq!(store.account_id(0), store.account_id(3));
+        assert_ne!(store.account_id(0), store.account_id(2));
+        assert!(store.any_profit());
+        assert_eq!(
+            store.subset(|i| i % 2 == 1).into_vec(),
+            [fills[1].clone(), fills[3].clone()]
+        );
+    }
+
+    #[test]
+    fn parts_put_end_to_end_keep_every_fill_across_chunks() {
+        let fills: Vec<Fill> = (0..CHUNK * 2 + 123)
+            .map(|n| {
+                let account = ["U1", "U2", ""][n % 3];
+                let exec = format!("E{n}");
+                fill(n + 2, account, (n % 5 != 0).then_some(exec.as_str()), None)
+            })
+            .collect();
+        let cut = CHUNK + 77;
+        let mut store = FillStore::from(&fills[..cut]);
+        store.append(FillStore::from(&fills[cut..]));
+        assert_eq!(store.len(), fills.len());
+        for i in [
+            0,
+            CHUNK - 1,
+            CHUNK,
+            cut - 1,
+            cut,
+            2 * CHUNK,
+            fills.len() - 1,
+        ] {
+            assert_eq!(store.get(i), fills[i], "fill {i}");
+        }
+        assert!(store.iter().eq(fills.iter().cloned()));
+    }
+}
