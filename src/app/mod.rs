@@ -19,6 +19,7 @@ mod interchange_io;
 pub mod journal;
 pub mod protocol;
 pub mod sample;
+pub mod shown;
 pub mod statement;
 pub mod store;
 pub mod worker;
@@ -63,6 +64,7 @@ pub enum AppError {
 
 /// Opens the window on the journal at `journal_path` and runs until it is closed.
 pub fn run(journal_path: PathBuf) -> Result<(), AppError> {
+    shown::mark_start();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Tranche")
@@ -169,6 +171,8 @@ pub struct TrancheApp {
     excursions_asked: Option<u64>,
     /// The map of trade symbols to price bars symbols, as stored.
     bars_symbols: std::collections::BTreeMap<String, String>,
+    /// Start-up timing for the bench, when asked for ([`shown`]).
+    shown: shown::ShownProbe,
 }
 
 impl TrancheApp {
@@ -238,6 +242,7 @@ impl TrancheApp {
             excursions: None,
             excursions_asked: None,
             bars_symbols: Default::default(),
+            shown: shown::ShownProbe::from_env(),
         }
     }
 
@@ -886,6 +891,8 @@ impl eframe::App for TrancheApp {
         for command in commands {
             self.apply(command, &ctx);
         }
+        let listed = self.loaded.then(|| self.trades.len());
+        self.shown.frame(&ctx, listed);
 
         // Wake up to expire the undo toast and notices.
         let next = [
