@@ -27,6 +27,7 @@ mod planner_ui;
 mod playbooks;
 mod review;
 mod shell;
+mod start;
 mod statement_checks;
 mod stats;
 mod storage;

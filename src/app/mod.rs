@@ -73,12 +73,29 @@ pub fn run(journal_path: PathBuf) -> Result<(), AppError> {
             .with_min_inner_size([760.0, 480.0]),
         ..Default::default()
     };
+    // The journal opens and loads while the window is being made.
+    let mut worker = Worker::start(journal::opener(journal_path));
+    TrancheApp::send_first_jobs(&mut worker);
     eframe::run_native(
         "Tranche",
         options,
-        Box::new(move |cc| Ok(Box::new(TrancheApp::new(cc, journal::opener(journal_path))))),
+        Box::new(move |cc| {
+            worker.wake(cc.egui_ctx.clone());
+            Ok(Box::new(TrancheApp::with_started_worker(
+                &cc.egui_ctx,
+                worker,
+                remembered(cc),
+            )))
+        }),
     )
     .map_err(|err| AppError::Window(err.to_string()))
+}
+
+/// The preferences eframe remembered from the last run, or the defaults.
+fn remembered(cc: &eframe::CreationContext<'_>) -> Preferences {
+    cc.storage
+        .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
+        .unwrap_or_default()
 }
 
 /// What eframe remembers between runs.
@@ -178,11 +195,7 @@ pub struct TrancheApp {
 impl TrancheApp {
     /// The app on the journal that `open` opens (on the worker thread).
     pub fn new(cc: &eframe::CreationContext<'_>, open: Opener) -> Self {
-        let prefs: Preferences = cc
-            .storage
-            .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
-            .unwrap_or_default();
-        Self::with_preferences(&cc.egui_ctx, open, prefs)
+        Self::with_preferences(&cc.egui_ctx, open, remembered(cc))
     }
 
     /// The app on an in-memory store, with default preferences (for tests and demos).
@@ -201,10 +214,20 @@ impl TrancheApp {
 
     /// The app on `worker`, with these preferences.
     fn with_worker(ctx: &egui::Context, mut worker: Worker, prefs: Preferences) -> Self {
-        ctx.set_theme(prefs.theme.preference());
+        Self::send_first_jobs(&mut worker);
+        Self::with_started_worker(ctx, worker, prefs)
+    }
+
+    /// What the app asks of a new worker: the journal, and the settings imports use.
+    fn send_first_jobs(worker: &mut Worker) {
         worker.send(Job::Load);
         worker.send(Job::LoadMultipliers);
         worker.send(Job::LoadBarsSymbols);
+    }
+
+    /// The app on `worker`, which was sent [`TrancheApp::send_first_jobs`].
+    fn with_started_worker(ctx: &egui::Context, worker: Worker, prefs: Preferences) -> Self {
+        ctx.set_theme(prefs.theme.preference());
         let view = match prefs.view {
             View::Review => View::Review,
             View::Detail | View::Settings => View::Detail,
@@ -422,11 +445,7 @@ impl TrancheApp {
             }) => {
                 self.rule_settings = settings;
                 self.statement_checks = Arc::new(checks);
-                self.trades.replace_all(
-                    rows.into_iter()
-                        .map(|(id, trade, analysis)| TradeRow::new(id, trade, analysis))
-                        .collect(),
-                );
+                self.trades.replace_all(rows);
                 self.loaded = true;
             }
             Reply::Saved { id, trade, created } => {

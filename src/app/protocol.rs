@@ -276,7 +276,7 @@ pub fn analyze_all(
 }
 
 /// Reads every trade, the rule settings and the statement checks, and
-/// analyses the trades, reporting progress.
+/// analyses the trades (as they are read, where the store can).
 pub fn load_all(
     store: &mut dyn Store,
     send: &(dyn Fn(Reply) + Sync),
@@ -286,26 +286,9 @@ pub fn load_all(
         done: 0,
         total: 0,
     });
-    let trades = store.trades()?;
     let settings = store.rule_settings()?;
+    let rows = store.rows(&settings)?;
     let checks = store.statement_checks()?;
-    let (ids, trades): (Vec<TradeId>, Vec<Arc<Trade>>) = trades
-        .into_iter()
-        .map(|(id, trade)| (id, Arc::new(trade)))
-        .unzip();
-    let analyses = analyze_all(&trades, &settings, &|done, total| {
-        send(Reply::Progress {
-            label: "Analysing trades".to_owned(),
-            done,
-            total,
-        });
-    });
-    let rows = ids
-        .into_iter()
-        .zip(trades)
-        .zip(analyses)
-        .map(|((id, trade), analysis)| (id, trade, analysis))
-        .collect();
     Ok(Loaded {
         rows,
         settings,

@@ -7,10 +7,12 @@
 //! it says so rather than pretend.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::analysis::RuleSettings;
 use crate::domain::{Trade, TradeId};
 use crate::import::{GroupOptions, Import};
+use crate::model::TradeRow;
 use crate::storage::{ImportOutcome, StatementCheck};
 
 pub use crate::model::StoreError;
@@ -39,6 +41,21 @@ pub const MEMORY_CANNOT_IMPORT: &str = "the in-memory journal cannot import brok
 pub trait Store: Send {
     /// Every trade, by id.
     fn trades(&self) -> Result<Vec<(TradeId, Trade)>, StoreError>;
+    /// Every trade, by id, as the list's row with its analysis under `settings`.
+    fn rows(&self, settings: &RuleSettings) -> Result<Vec<TradeRow>, StoreError> {
+        let (ids, trades): (Vec<TradeId>, Vec<Arc<Trade>>) = self
+            .trades()?
+            .into_iter()
+            .map(|(id, trade)| (id, Arc::new(trade)))
+            .unzip();
+        let analyses = super::protocol::analyze_all(&trades, settings, &|_, _| {});
+        Ok(ids
+            .into_iter()
+            .zip(trades)
+            .zip(analyses)
+            .map(|((id, trade), analysis)| TradeRow::new(id, trade, analysis))
+            .collect())
+    }
     /// Saves a new trade in one transaction and returns its id.
     fn insert_trade(&mut self, trade: &Trade) -> Result<TradeId, StoreError>;
     /// Saves many trades, all or nothing, reporting `(done, total)` as it goes.
