@@ -36,12 +36,15 @@ impl Journal {
             && !self.read_only
             && let Some(path) = self.path.as_deref()
         {
-            let mut others = (1..parts)
+            // Without a second connection, everything is read on this one.
+            if let Ok(mut others) = (1..parts)
                 .map(|_| reader(path))
-                .collect::<Result<Vec<_>, _>>()?;
-            for _ in 0..TRIES {
-                if let Some(read) = self.read_in_parts(&mut others, &map)? {
-                    return Ok(read);
+                .collect::<Result<Vec<_>, _>>()
+            {
+                for _ in 0..TRIES {
+                    if let Some(read) = self.read_in_parts(&mut others, &map)? {
+                        return Ok(read);
+                    }
                 }
             }
         }

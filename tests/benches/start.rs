@@ -8,16 +8,17 @@
 //! times, and closes. Each run has a home folder of its own, so no remembered
 //! window state carries over.
 //!
-//! - `first open` is the first start of the program on the journal (the
-//!   analysis not yet in the journal's cache: as after an import by the
-//!   command line or an upgrade of Tranche);
-//! - `open` is every later start.
+//! - `copied` opens a fresh copy of the journal each time (its pages just
+//!   written, as after an import by another process);
+//! - the other rows open the same files again and again.
 //!
 //! Run with `cargo bench --bench start` (`TRANCHE_BENCH_FILLS` sets the
 //! number of fills, 400,000 by default, which make 100,000 trades;
 //! `TRANCHE_BENCH_RUNS` the runs of each, 5 by default, of which the median
-//! is shown). Needs `Xvfb` on the PATH (`apt-get install xvfb`); an X display
-//! of its own is started and stopped.
+//! is shown; `TRANCHE_BENCH_COMPARE` the path of another build of `tranche`
+//! to measure beside this one, run for run, as before and after a change).
+//! Needs `Xvfb` on the PATH (`apt-get install xvfb`); an X display of its
+//! own is started and stopped.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 #[path = "fills.rs"]
@@ -183,6 +184,12 @@ fn main() {
     let fills = env_number("TRANCHE_BENCH_FILLS", 400_000);
     let runs = env_number("TRANCHE_BENCH_RUNS", 5).max(1);
     let tranche = env!("CARGO_BIN_EXE_tranche");
+    // Another build of tranche to measure beside this one, run for run.
+    let other = std::env::var("TRANCHE_BENCH_COMPARE").ok();
+    let mut programs = vec![("", tranche.to_owned())];
+    if let Some(other) = other {
+        programs.push((" (compared)", other));
+    }
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("fills.csv");
     std::fs::write(&csv, generate(fills)).unwrap();
@@ -203,34 +210,35 @@ fn main() {
     import(&empty, None);
     let xvfb = Xvfb::start();
     let home = dir.path().join("home");
+    let fresh = dir.path().join("fresh.sqlite");
     println!(
         "{fills} fills; median of {runs} runs, under Xvfb {}",
         xvfb.display
     );
 
-    let empty_runs: Vec<Shown> = (0..runs)
-        .map(|_| open(tranche, &empty, &xvfb.display, &home))
-        .collect();
-    assert!(empty_runs.iter().all(|r| r.trades == 0));
-    report("empty journal", &empty_runs);
-
-    // The first start after the import, each time on a fresh copy of it.
-    let fresh = dir.path().join("fresh.sqlite");
-    let first_runs: Vec<Shown> = (0..runs)
-        .map(|_| {
+    // Run by run, each program on each journal in turn, so that a busy
+    // moment of the machine falls on all of them alike.
+    let cases = 3;
+    let mut shown: Vec<Vec<Shown>> = (0..programs.len() * cases).map(|_| Vec::new()).collect();
+    for _ in 0..runs {
+        for (p, (_, program)) in programs.iter().enumerate() {
+            shown[p * cases].push(open(program, &empty, &xvfb.display, &home));
+            // A fresh copy of the journal, as after an import by another process.
             remove_database(&fresh);
             std::fs::copy(&journal, &fresh).unwrap();
-            open(tranche, &fresh, &xvfb.display, &home)
-        })
-        .collect();
-    let trades = first_runs[0].trades;
-    report(&format!("{trades} trades, first open"), &first_runs);
-
-    // Later starts on the same journal.
-    let _ = open(tranche, &journal, &xvfb.display, &home);
-    let later: Vec<Shown> = (0..runs)
-        .map(|_| open(tranche, &journal, &xvfb.display, &home))
-        .collect();
-    assert!(later.iter().all(|r| r.trades == trades));
-    report(&format!("{trades} trades, open"), &later);
+            shown[p * cases + 1].push(open(program, &fresh, &xvfb.display, &home));
+            shown[p * cases + 2].push(open(program, &journal, &xvfb.display, &home));
+        }
+    }
+    let trades = shown[2][0].trades;
+    for (p, (name, _)) in programs.iter().enumerate() {
+        assert!(shown[p * cases].iter().all(|r| r.trades == 0));
+        assert!(shown[p * cases + 2].iter().all(|r| r.trades == trades));
+        report(&format!("empty journal{name}"), &shown[p * cases]);
+        report(
+            &format!("{trades} trades, copied{name}"),
+            &shown[p * cases + 1],
+        );
+        report(&format!("{trades} trades{name}"), &shown[p * cases + 2]);
+    }
 }
