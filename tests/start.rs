@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use egui_kittest::Harness;
 use rust_decimal_macros::dec;
-use tranche::analysis::{RuleSettings, analyze};
+use tranche::analysis::{RuleSettings, analyze, row_analysis};
 use tranche::app::worker::{Job, Reply, Worker};
 use tranche::app::{Preferences, TrancheApp};
 use tranche::domain::{Event, Trade, TradeId};
@@ -166,7 +166,7 @@ fn the_journal_loads_before_there_is_a_window_and_its_replies_wait() {
     for (row, (id, trade)) in loaded.rows.iter().zip(&expected) {
         assert_eq!(row.id, *id);
         assert_eq!(*row.trade, *trade);
-        assert_eq!(row.analysis, analyze(trade, &loaded.settings));
+        assert_eq!(row.analysis, row_analysis(trade, &loaded.settings));
     }
 }
 
@@ -212,7 +212,20 @@ fn the_list_shows_every_trade_with_the_figures_of_a_fresh_analysis() {
     for (row, (id, trade)) in rows.iter().zip(&expected) {
         assert_eq!(row.id, *id);
         assert_eq!(*row.trade, *trade);
-        assert_eq!(row.analysis, analyze(trade, &settings), "trade {id}");
+        assert_eq!(row.analysis, row_analysis(trade, &settings), "trade {id}");
+        // Everything but the violations' sentences, which the detail writes.
+        let full = analyze(trade, &settings);
+        assert_eq!(
+            row.analysis
+                .violations
+                .iter()
+                .map(|v| v.rule)
+                .collect::<Vec<_>>(),
+            full.violations.iter().map(|v| v.rule).collect::<Vec<_>>()
+        );
+        assert_eq!(row.analysis.score, full.score);
+        assert_eq!(row.analysis.net_pnl, full.net_pnl);
+        assert_eq!(row.analysis.r_multiple, full.r_multiple);
     }
     assert_eq!(app.listed_ids().len(), expected.len());
     let count = expected.len();
@@ -220,6 +233,21 @@ fn the_list_shows_every_trade_with_the_figures_of_a_fresh_analysis() {
         &harness,
         &format!("{count} of {count} trades")
     ));
+
+    // The detail of a trade that broke a rule says how, in words.
+    let (id, trade) = expected
+        .iter()
+        .find(|(_, trade)| !analyze(trade, &settings).violations.is_empty())
+        .expect("a trade that broke a rule");
+    let message = analyze(trade, &settings).violations[0].message.clone();
+    assert!(!message.is_empty());
+    let mut harness = harness;
+    let ctx = harness.ctx.clone();
+    harness
+        .state_mut()
+        .apply(tranche::ui::Command::Select(Some(*id)), &ctx);
+    settle(&mut harness);
+    assert!(has_text_containing(&harness, &message), "{message}");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::analysis::{RuleSettings, analyze};
+use crate::analysis::{RuleSettings, row_analysis};
 use crate::domain::{Trade, TradeId};
 use crate::import::{GroupOptions, Import};
 use crate::model::TradeRow;
@@ -27,7 +27,7 @@ impl Store for Journal {
     fn rows(&self, settings: &RuleSettings) -> Result<Vec<TradeRow>, StoreError> {
         let parts = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(self.map_trades(parts, |id, trade| {
-            let analysis = analyze(&trade, settings);
+            let analysis = row_analysis(&trade, settings);
             TradeRow::new(id, Arc::new(trade), analysis)
         })?)
     }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::analysis::{RuleSettings, TradeAnalysis, analyze};
+use crate::analysis::{RuleSettings, TradeAnalysis, row_analysis};
 use crate::domain::{Trade, TradeId};
 pub use crate::model::Loaded;
 use crate::model::Multipliers;
@@ -251,7 +251,7 @@ pub enum Reply {
     Failed(WorkerError),
 }
 
-/// Analyses trades on every core (rayon), telling `progress` now and then
+/// Analyses trades for the list ([`row_analysis`]) on every core (rayon), telling `progress` now and then
 /// how many of how many are done.
 pub fn analyze_all(
     trades: &[Arc<Trade>],
@@ -265,7 +265,7 @@ pub fn analyze_all(
         .par_iter()
         .with_min_len(256)
         .map(|trade| {
-            let analysis = analyze(trade, settings);
+            let analysis = row_analysis(trade, settings);
             let now = done.fetch_add(1, Ordering::Relaxed) + 1;
             if now.is_multiple_of(REPORT_EVERY) {
                 progress(now, total);
