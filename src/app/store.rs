@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::analysis::RuleSettings;
+use crate::analysis::{RuleSettings, row_analysis};
 use crate::domain::{Trade, TradeId};
 use crate::import::{GroupOptions, Import};
 use crate::model::TradeRow;
@@ -43,17 +43,14 @@ pub trait Store: Send {
     fn trades(&self) -> Result<Vec<(TradeId, Trade)>, StoreError>;
     /// Every trade, by id, as the list's row with its analysis under `settings`.
     fn rows(&self, settings: &RuleSettings) -> Result<Vec<TradeRow>, StoreError> {
-        let (ids, trades): (Vec<TradeId>, Vec<Arc<Trade>>) = self
+        use rayon::prelude::*;
+        Ok(self
             .trades()?
-            .into_iter()
-            .map(|(id, trade)| (id, Arc::new(trade)))
-            .unzip();
-        let analyses = super::protocol::analyze_all(&trades, settings, &|_, _| {});
-        Ok(ids
-            .into_iter()
-            .zip(trades)
-            .zip(analyses)
-            .map(|((id, trade), analysis)| TradeRow::new(id, trade, analysis))
+            .into_par_iter()
+            .map(|(id, trade)| {
+                let analysis = row_analysis(&trade, settings);
+                TradeRow::new(id, Arc::new(trade), analysis)
+            })
             .collect())
     }
     /// Saves a new trade in one transaction and returns its id.
