@@ -3,7 +3,8 @@
 //!
 //! [`TrancheApp`] holds every loaded trade with its analysis ([`crate::model::Trades`]),
 //! recomputed only when the journal or the rule settings change. The journal
-//! itself lives on a background thread ([`worker`]): opening, loading, saving,
+//! itself lives on a background thread ([`worker`]), which starts opening and
+//! loading it before the window is made: opening, loading, saving,
 //! importing, exporting and writing files never block a frame, and file
 //! dialogs open on threads of their own ([`dialogs`]). The window is drawn by
 //! the panels of [`crate::ui`], laid out by [`crate::ui::shell::Shell`]; they
