@@ -28,6 +28,7 @@ mod planner_ui;
 mod playbooks;
 mod review;
 mod shell;
+mod start;
 mod statement_checks;
 mod stats;
 mod storage;

@@ -36,5 +36,5 @@ pub mod twin;
 pub use rules::{Rule, RuleSettings};
 pub use trade::{
     Messages, STOPS_NOT_JUDGED, ScaleOut, Step, TradeAnalysis, Verdict, Violation, analyze,
-    analyze_with, analyze_with_steps, net_pnl,
+    analyze_with, analyze_with_steps, net_pnl, row_analysis,
 };

@@ -167,6 +167,13 @@ pub fn analyze(trade: &Trade, settings: &RuleSettings) -> TradeAnalysis {
     Walk::new(trade, settings, false, Messages::Write).run().0
 }
 
+/// A trade's analysis as a list of trades holds it: everything but the
+/// violations' messages ([`Messages::Skip`]), which are most of the cost of
+/// analysing a trade that breaks rules and which a list never shows.
+pub fn row_analysis(trade: &Trade, settings: &RuleSettings) -> TradeAnalysis {
+    analyze_with(trade, settings, Messages::Skip)
+}
+
 /// A trade's net P&L, `G - F` in its currency (realized: for an open trade,
 /// what its exits booked less every fee paid so far).
 pub fn net_pnl(trade: &Trade) -> Decimal {

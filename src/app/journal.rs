@@ -4,10 +4,11 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::analysis::RuleSettings;
 use crate::analysis::excursion::Excursion;
+use crate::analysis::{RuleSettings, row_analysis};
 use crate::domain::{Trade, TradeId};
 use crate::import::{GroupOptions, Import};
+use crate::model::TradeRow;
 use crate::storage::{ImportOutcome, Journal, StatementCheck};
 
 use super::store::{Multipliers, Store, StoreError};
@@ -21,6 +22,16 @@ pub fn opener(path: PathBuf) -> Opener {
 impl Store for Journal {
     fn trades(&self) -> Result<Vec<(TradeId, Trade)>, StoreError> {
         Ok(Journal::trades(self)?)
+    }
+
+    /// Read on as many connections as there are cores, each trade analysed
+    /// on the thread that read it.
+    fn rows(&self, settings: &RuleSettings) -> Result<Vec<TradeRow>, StoreError> {
+        let parts = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(self.map_trades(parts, |id, trade| {
+            let analysis = row_analysis(&trade, settings);
+            TradeRow::new(id, Arc::new(trade), analysis)
+        })?)
     }
 
     fn insert_trade(&mut self, trade: &Trade) -> Result<TradeId, StoreError> {

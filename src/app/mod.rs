@@ -3,7 +3,8 @@
 //!
 //! [`TrancheApp`] holds every loaded trade with its analysis ([`crate::model::Trades`]),
 //! recomputed only when the journal or the rule settings change. The journal
-//! itself lives on a background thread ([`worker`]): opening, loading, saving,
+//! itself lives on a background thread ([`worker`]), which starts opening and
+//! loading it before the window is made: opening, loading, saving,
 //! importing, exporting and writing files never block a frame, and file
 //! dialogs open on threads of their own ([`dialogs`]). The window is drawn by
 //! the panels of [`crate::ui`], laid out by [`crate::ui::shell::Shell`]; they
@@ -21,6 +22,7 @@ mod interchange_io;
 pub mod journal;
 pub mod protocol;
 pub mod sample;
+pub mod shown;
 pub mod statement;
 pub mod store;
 pub mod worker;
@@ -67,6 +69,7 @@ pub enum AppError {
 
 /// Opens the window on the journal at `journal_path` and runs until it is closed.
 pub fn run(journal_path: PathBuf) -> Result<(), AppError> {
+    shown::mark_start();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Tranche")
@@ -75,12 +78,29 @@ pub fn run(journal_path: PathBuf) -> Result<(), AppError> {
             .with_min_inner_size([760.0, 480.0]),
         ..Default::default()
     };
+    // The journal opens and loads while the window is being made.
+    let mut worker = Worker::start(journal::opener(journal_path));
+    TrancheApp::send_first_jobs(&mut worker);
     eframe::run_native(
         "Tranche",
         options,
-        Box::new(move |cc| Ok(Box::new(TrancheApp::new(cc, journal::opener(journal_path))))),
+        Box::new(move |cc| {
+            worker.wake(cc.egui_ctx.clone());
+            Ok(Box::new(TrancheApp::with_started_worker(
+                &cc.egui_ctx,
+                worker,
+                remembered(cc),
+            )))
+        }),
     )
     .map_err(|err| AppError::Window(err.to_string()))
+}
+
+/// The preferences eframe remembered from the last run, or the defaults.
+fn remembered(cc: &eframe::CreationContext<'_>) -> Preferences {
+    cc.storage
+        .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
+        .unwrap_or_default()
 }
 
 /// What eframe remembers between runs.
@@ -178,16 +198,14 @@ pub struct TrancheApp {
     excursions_asked: Option<u64>,
     /// The map of trade symbols to price bars symbols, as stored.
     bars_symbols: std::collections::BTreeMap<String, String>,
+    /// Start-up timing for the bench, when asked for ([`shown`]).
+    shown: shown::ShownProbe,
 }
 
 impl TrancheApp {
     /// The app on the journal that `open` opens (on the worker thread).
     pub fn new(cc: &eframe::CreationContext<'_>, open: Opener) -> Self {
-        let prefs: Preferences = cc
-            .storage
-            .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
-            .unwrap_or_default();
-        Self::with_preferences(&cc.egui_ctx, open, prefs)
+        Self::with_preferences(&cc.egui_ctx, open, remembered(cc))
     }
 
     /// The app on an in-memory store, with default preferences (for tests and demos).
@@ -206,10 +224,20 @@ impl TrancheApp {
 
     /// The app on `worker`, with these preferences.
     fn with_worker(ctx: &egui::Context, mut worker: Worker, prefs: Preferences) -> Self {
-        ctx.set_theme(prefs.theme.preference());
+        Self::send_first_jobs(&mut worker);
+        Self::with_started_worker(ctx, worker, prefs)
+    }
+
+    /// What the app asks of a new worker: the journal, and the settings imports use.
+    fn send_first_jobs(worker: &mut Worker) {
         worker.send(Job::Load);
         worker.send(Job::LoadMultipliers);
         worker.send(Job::LoadBarsSymbols);
+    }
+
+    /// The app on `worker`, which was sent [`TrancheApp::send_first_jobs`].
+    fn with_started_worker(ctx: &egui::Context, worker: Worker, prefs: Preferences) -> Self {
+        ctx.set_theme(prefs.theme.preference());
         let view = match prefs.view {
             View::Review => View::Review,
             View::Detail | View::Settings => View::Detail,
@@ -248,6 +276,7 @@ impl TrancheApp {
             excursions: None,
             excursions_asked: None,
             bars_symbols: Default::default(),
+            shown: shown::ShownProbe::from_env(),
         }
     }
 
@@ -425,11 +454,7 @@ impl TrancheApp {
             }) => {
                 self.rule_settings = settings;
                 self.statement_checks = Arc::new(checks);
-                self.trades.replace_all(
-                    rows.into_iter()
-                        .map(|(id, trade, analysis)| TradeRow::new(id, trade, analysis))
-                        .collect(),
-                );
+                self.trades.replace_all(rows);
                 self.loaded = true;
             }
             Reply::Saved { id, trade, created } => {
@@ -933,6 +958,8 @@ impl eframe::App for TrancheApp {
         for command in commands {
             self.apply(command, &ctx);
         }
+        let listed = self.loaded.then(|| self.trades.len());
+        self.shown.frame(&ctx, listed);
 
         // Wake up to expire the undo toast and notices.
         let next = [

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::analysis::{RuleSettings, TradeAnalysis, analyze};
+use crate::analysis::{RuleSettings, TradeAnalysis, row_analysis};
 use crate::domain::{Trade, TradeId};
 pub use crate::model::Loaded;
 use crate::model::Multipliers;
@@ -248,7 +248,7 @@ pub enum Reply {
     Failed(WorkerError),
 }
 
-/// Analyses trades on every core (rayon), telling `progress` now and then
+/// Analyses trades for the list ([`row_analysis`]) on every core (rayon), telling `progress` now and then
 /// how many of how many are done.
 pub fn analyze_all(
     trades: &[Arc<Trade>],
@@ -262,7 +262,7 @@ pub fn analyze_all(
         .par_iter()
         .with_min_len(256)
         .map(|trade| {
-            let analysis = analyze(trade, settings);
+            let analysis = row_analysis(trade, settings);
             let now = done.fetch_add(1, Ordering::Relaxed) + 1;
             if now.is_multiple_of(REPORT_EVERY) {
                 progress(now, total);
@@ -273,7 +273,7 @@ pub fn analyze_all(
 }
 
 /// Reads every trade, the rule settings and the statement checks, and
-/// analyses the trades, reporting progress.
+/// analyses the trades (as they are read, where the store can).
 pub fn load_all(
     store: &mut dyn Store,
     send: &(dyn Fn(Reply) + Sync),
@@ -283,26 +283,9 @@ pub fn load_all(
         done: 0,
         total: 0,
     });
-    let trades = store.trades()?;
     let settings = store.rule_settings()?;
+    let rows = store.rows(&settings)?;
     let checks = store.statement_checks()?;
-    let (ids, trades): (Vec<TradeId>, Vec<Arc<Trade>>) = trades
-        .into_iter()
-        .map(|(id, trade)| (id, Arc::new(trade)))
-        .unzip();
-    let analyses = analyze_all(&trades, &settings, &|done, total| {
-        send(Reply::Progress {
-            label: "Analysing trades".to_owned(),
-            done,
-            total,
-        });
-    });
-    let rows = ids
-        .into_iter()
-        .zip(trades)
-        .zip(analyses)
-        .map(|((id, trade), analysis)| (id, trade, analysis))
-        .collect();
     Ok(Loaded {
         rows,
         settings,

@@ -9,10 +9,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::analysis::RuleSettings;
 use crate::analysis::excursion::Excursion;
+use crate::analysis::{RuleSettings, row_analysis};
 use crate::domain::{Trade, TradeId};
 use crate::import::{GroupOptions, Import};
+use crate::model::TradeRow;
 use crate::storage::{ImportOutcome, StatementCheck};
 
 pub use crate::model::StoreError;
@@ -41,6 +42,18 @@ pub const MEMORY_CANNOT_IMPORT: &str = "the in-memory journal cannot import brok
 pub trait Store: Send {
     /// Every trade, by id.
     fn trades(&self) -> Result<Vec<(TradeId, Trade)>, StoreError>;
+    /// Every trade, by id, as the list's row with its analysis under `settings`.
+    fn rows(&self, settings: &RuleSettings) -> Result<Vec<TradeRow>, StoreError> {
+        use rayon::prelude::*;
+        Ok(self
+            .trades()?
+            .into_par_iter()
+            .map(|(id, trade)| {
+                let analysis = row_analysis(&trade, settings);
+                TradeRow::new(id, Arc::new(trade), analysis)
+            })
+            .collect())
+    }
     /// Saves a new trade in one transaction and returns its id.
     fn insert_trade(&mut self, trade: &Trade) -> Result<TradeId, StoreError>;
     /// Saves many trades, all or nothing, reporting `(done, total)` as it goes.

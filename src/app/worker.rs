@@ -5,8 +5,8 @@
 //! Each reply wakes the UI with [`egui::Context::request_repaint`].
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::sync::{Arc, OnceLock};
 use std::thread;
 
 use crate::analysis::RuleSettings;
@@ -136,12 +136,18 @@ pub enum Job {
 pub struct Worker {
     jobs: Sender<Job>,
     replies: Receiver<Reply>,
+    /// The window the worker's replies wake, once there is one.
+    waker: Waker,
     busy: usize,
     /// Why the worker's thread could not be started, until a poll reports it.
     not_started: Option<std::io::Error>,
 }
 
 pub use crate::model::Spawner;
+
+/// The window's context, which each reply wakes: set when the window exists,
+/// so that the journal can start loading before the window is made.
+type Waker = Arc<OnceLock<egui::Context>>;
 
 /// Starts a thread of the system.
 pub fn spawn_thread(name: &str, body: Box<dyn FnOnce() + Send>) -> std::io::Result<()> {
@@ -160,15 +166,38 @@ impl Worker {
 
     /// [`Worker::spawn`], its thread started by `spawner`.
     pub fn spawn_with(open: Opener, ctx: egui::Context, spawner: Spawner) -> Self {
+        let worker = Self::start_with(open, spawner);
+        worker.wake(ctx);
+        worker
+    }
+
+    /// Starts the worker before there is a window: it opens the journal and
+    /// runs the jobs sent meanwhile; its replies wait for [`Worker::wake`].
+    pub fn start(open: Opener) -> Self {
+        Self::start_with(open, spawn_thread)
+    }
+
+    /// Has every reply, from now on, wake `ctx` (and wakes it now, for the
+    /// replies that may have come before).
+    pub fn wake(&self, ctx: egui::Context) {
+        let ctx = self.waker.get_or_init(|| ctx);
+        ctx.request_repaint();
+    }
+
+    fn start_with(open: Opener, spawner: Spawner) -> Self {
         let (jobs, job_rx) = channel::<Job>();
         let (reply_tx, replies) = channel::<Reply>();
+        let waker = Waker::default();
+        let wakes = Arc::clone(&waker);
         let spawned = spawner(
             "journal",
             Box::new(move || {
                 let send = |reply: Reply| {
                     // The UI may be gone when the window closes; nothing to report to then.
                     let _ = reply_tx.send(reply);
-                    ctx.request_repaint();
+                    if let Some(ctx) = wakes.get() {
+                        ctx.request_repaint();
+                    }
                 };
                 let mut store = match open() {
                     Ok(store) => store,
@@ -192,6 +221,7 @@ impl Worker {
         Worker {
             jobs,
             replies,
+            waker,
             busy,
             not_started: spawned.err(),
         }

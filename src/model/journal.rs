@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::analysis::{RuleSettings, TradeAnalysis, analyze};
+use crate::analysis::{RuleSettings, TradeAnalysis, row_analysis};
 use crate::domain::{Trade, TradeId};
 
 /// One trade, its analysis, and what the list's text filter searches.
@@ -16,7 +16,9 @@ pub struct TradeRow {
     pub id: TradeId,
     /// The trade.
     pub trade: Arc<Trade>,
-    /// Its analysis under the current rule settings.
+    /// Its analysis under the current rule settings, made by
+    /// [`row_analysis`]: its violations have no message (the detail and the
+    /// editor analyse the one trade they show with the messages).
     pub analysis: TradeAnalysis,
     /// Symbol, setup and tags in lower case, for the text filter.
     pub haystack: String,
@@ -71,7 +73,7 @@ impl Trades {
 
     /// Adds or replaces one trade, analysing it with `settings`.
     pub fn upsert(&mut self, id: TradeId, trade: Arc<Trade>, settings: &RuleSettings) {
-        let analysis = analyze(&trade, settings);
+        let analysis = row_analysis(&trade, settings);
         let row = TradeRow::new(id, trade, analysis);
         match self.positions.get(&id) {
             Some(&i) => {

@@ -14,12 +14,10 @@ pub mod journal;
 pub mod market;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use crate::analysis::{RuleSettings, TradeAnalysis};
-use crate::domain::{Trade, TradeId};
+use crate::analysis::RuleSettings;
 use crate::import::StatementCheck;
 
 pub use journal::{TradeRow, Trades};
@@ -49,7 +47,7 @@ pub type Multipliers = BTreeMap<String, Decimal>;
 #[derive(Debug)]
 pub struct Loaded {
     /// The trades by id with their analyses.
-    pub rows: Vec<(TradeId, Arc<Trade>, TradeAnalysis)>,
+    pub rows: Vec<TradeRow>,
     /// The rule settings the analyses used.
     pub settings: RuleSettings,
     /// The statement checks, in the order they were kept.

@@ -22,6 +22,7 @@ mod bars;
 mod bulk;
 mod check;
 mod import;
+mod load;
 mod playbook;
 mod stream;
 

@@ -464,8 +464,11 @@ fn top_bar(
                         format!("{} {}/{}", progress.label, progress.done, progress.total),
                     )
                 } else {
+                    // While the journal opens the window stays still: a
+                    // repaint for each step of an animation would take
+                    // from the opening the time it is waited for.
                     egui::ProgressBar::new(0.0)
-                        .animate(true)
+                        .animate(state.loaded)
                         .text(progress.label)
                 };
                 ui.add(bar.desired_width(260.0));
@@ -515,7 +518,6 @@ fn opening_ui(ui: &mut Ui, load_error: Option<&str>) {
             ui.add(egui::Label::new(error).wrap());
             ui.weak("Nothing was changed. Start Tranche with --journal PATH to open another file.");
         } else {
-            ui.spinner();
             ui.label("Opening the journal…");
         }
     });
