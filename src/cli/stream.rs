@@ -19,9 +19,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::CliError;
-use crate::analysis::excursion::Excursion;
+use crate::analysis::excursion::excursion;
 use crate::analysis::stats::{Analysed, Filter, JournalStats, JournalSums};
 use crate::analysis::{Messages, RuleSettings, analyze, analyze_with};
+use crate::domain::bars::BarSeries;
 use crate::domain::{Trade, TradeId};
 use crate::interchange;
 use crate::storage::{Journal, TradeChunk};
@@ -236,22 +237,24 @@ pub fn write_trades_json(
             if market.is_empty() {
                 return Ok((Trades::Read(Box::new(read)), HashMap::new()));
             }
-            // The bars are in the journal, which only this thread may read.
+            // The bars are in the journal, which only this thread may read;
+            // the trades are measured against them on the pool.
             let trades = read.decode()?;
-            let mut excursions: HashMap<TradeId, Excursion> = HashMap::new();
+            let mut bars: HashMap<TradeId, BarSeries> = HashMap::new();
             for (id, trade) in &trades {
-                if let Some(excursion) = market.excursion(journal, trade)? {
-                    excursions.insert(*id, excursion);
+                if let Some(series) = market.trade_bars(journal, trade, 0)? {
+                    bars.insert(*id, series);
                 }
             }
-            Ok((Trades::Decoded(trades), excursions))
+            Ok((Trades::Decoded(trades), bars))
         },
-        |index, (trades, excursions)| {
+        |index, (trades, bars)| {
             let trades = trades.decode()?;
             let mut bytes = Vec::with_capacity(trades.len() * 1536);
             for (i, (id, trade)) in trades.iter().enumerate() {
+                let excursion = bars.get(id).and_then(|series| excursion(trade, series));
                 let view = TradeView::new(*id, trade, &analyze(trade, &settings))
-                    .with_excursion(excursions.get(id));
+                    .with_excursion(excursion.as_ref());
                 push_element(&mut bytes, &view, 1, index == 0 && i == 0)?;
             }
             Ok(bytes)
