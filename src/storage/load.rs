@@ -127,6 +127,7 @@ fn reader(path: &Path) -> Result<Connection, StorageError> {
     )
     .map_err(open_error)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+    super::steady_plans(&conn).map_err(open_error)?;
     Ok(conn)
 }
 

@@ -385,6 +385,7 @@ impl Journal {
             .or_else(|_| Connection::open_with_flags(uri("&immutable=1"), flags))
             .map_err(open_error)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+        steady_plans(&conn).map_err(open_error)?;
         let found = user_version(&conn).map_err(open_error)?;
         let known = SCHEMA_VERSION;
         if found > known {
@@ -729,7 +730,23 @@ impl Journal {
 }
 
 /// The connection settings of every journal.
+/// Keeps each prepared statement's plan whatever values are bound to it.
+///
+/// Without this, SQLite may plan a statement again each time a parameter
+/// it could use in planning is bound anew, and the journal's queries, run
+/// once a trade with new bounds (a trade's bars, a chunk of trades), would
+/// pay for parsing and planning on every run. Their plans are the same for
+/// any value: each reads one key range.
+pub(crate) fn steady_plans(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )
+    .map(|_| ())
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    steady_plans(conn)?;
     // journal_mode returns the mode in force ("memory" for an in-memory journal).
     // Switching a new file to WAL needs it to itself for a moment; SQLite
     // does not always wait for that, so wait here as the busy timeout would.
