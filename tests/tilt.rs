@@ -145,6 +145,7 @@ fn clicking_a_tilt_figure_lists_its_trades() {
     ));
     let all = harness.state().listed_ids();
     assert_eq!(all.len(), 5);
+    assert_eq!(harness.state().review().stats().unwrap().trades, 5);
     harness.get_by_label("After a win: 50% (1 of 2)").click();
     settle(&mut harness);
     let after_win = harness
@@ -160,8 +161,14 @@ fn clicking_a_tilt_figure_lists_its_trades() {
     listed.sort();
     assert_eq!(listed, after_win);
     assert!(has_text_containing(&harness, "only: after a win (2)"));
+    // The review's statistics are of those trades alone.
+    assert_eq!(
+        harness.state().review().stats().unwrap().trades,
+        after_win.len()
+    );
     // Clearing it lists every trade again.
     harness.get_by_label("Clear the chosen trades").click();
     settle(&mut harness);
     assert_eq!(harness.state().listed_ids().len(), 5);
+    assert_eq!(harness.state().review().stats().unwrap().trades, 5);
 }

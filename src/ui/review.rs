@@ -49,6 +49,7 @@ use crate::import::StatementCheck;
 use crate::import::{Format, Reconciliation};
 use crate::model::TradeRow;
 use crate::report::{Report, SMALL_SAMPLE, report_json};
+use crate::ui::filter::TradeSet;
 use crate::ui::time::Zone;
 use crate::ui::{Command, ViewContext, agreement_color, rule_color};
 
@@ -149,6 +150,9 @@ struct Inputs {
     revision: u64,
     settings: RuleSettings,
     filter: Filter,
+    /// The set of trades the list is narrowed to, if any (a tilt figure
+    /// clicked): the statistics are of those trades alone.
+    only: Option<TradeSet>,
     /// The currency asked for (the first one when `None` or gone).
     currency: Option<String>,
     /// The statement checks kept with imports.
@@ -334,6 +338,12 @@ fn compute(rows: &[TradeRow], inputs: Inputs) -> Cache {
     let started = Instant::now();
     let analysed: Vec<Analysed<'_>> = rows
         .iter()
+        .filter(|row| {
+            inputs
+                .only
+                .as_ref()
+                .is_none_or(|only| only.ids.contains(&row.id))
+        })
         .map(|row| Analysed {
             id: row.id,
             trade: &row.trade,
@@ -534,6 +544,7 @@ impl ReviewPanel {
             revision: view.trades.revision(),
             settings: view.rule_settings.clone(),
             filter: view.filter.to_filter(view.zone),
+            only: view.filter.only.clone(),
             currency: self.prefs.currency.clone(),
             checks: Arc::clone(view.statement_checks),
         };
