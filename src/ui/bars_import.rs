@@ -30,7 +30,7 @@ use crate::model::bars_import::{
 };
 use crate::model::import::next_request_id;
 
-use super::import::{ProgressView, ZonePicker, counted, progress_bar, warnings_ui};
+use super::import::{ProgressView, ZonePicker, commit_footer, counted, progress_bar, warnings_ui};
 use super::time::Zone;
 use super::{Command, error_color};
 
@@ -272,40 +272,23 @@ impl BarsImportDialog {
         });
         ui.separator();
         self.preview_ui(ui, zone, progress);
-        if self.committing.is_some() {
-            progress_bar(ui, progress);
+        let footer = commit_footer(
+            ui,
+            progress,
+            self.committing.is_some(),
+            self.can_commit(),
+            self.commit_error.as_deref(),
+        );
+        if footer.import
+            && let Some((id, _)) = &self.shown
+        {
+            commands.push(Command::CommitBars(*id));
+            self.committing = Some(*id);
+            self.commit_error = None;
         }
-        if let Some(message) = &self.commit_error {
-            ui.colored_label(error_color(ui), format!("Nothing was imported: {message}"));
+        if footer.cancel {
+            commands.push(Command::CloseImport);
         }
-        ui.add_space(8.0);
-        ui.horizontal(|ui| {
-            let label = if self.committing.is_some() {
-                "Importing…"
-            } else {
-                "Import"
-            };
-            if ui
-                .add_enabled(
-                    self.can_commit(),
-                    egui::Button::new(RichText::new(label).strong()),
-                )
-                .on_disabled_hover_text("Available once the file reads without errors")
-                .clicked()
-                && let Some((id, _)) = &self.shown
-            {
-                commands.push(Command::CommitBars(*id));
-                self.committing = Some(*id);
-                self.commit_error = None;
-            }
-            if ui
-                .add_enabled(self.committing.is_none(), egui::Button::new("Cancel"))
-                .on_hover_text("Close without importing anything (Esc)")
-                .clicked()
-            {
-                commands.push(Command::CloseImport);
-            }
-        });
     }
 
     fn symbol_row(&mut self, ui: &mut Ui) {

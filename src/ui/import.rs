@@ -523,40 +523,23 @@ impl ImportDialog {
         });
         ui.separator();
         self.preview_ui(ui, zone, progress);
-        if self.committing.is_some() {
-            progress_bar(ui, progress);
+        let footer = commit_footer(
+            ui,
+            progress,
+            self.committing.is_some(),
+            self.can_commit(),
+            self.commit_error.as_deref(),
+        );
+        if footer.import
+            && let Some((id, _)) = &self.shown
+        {
+            commands.push(Command::CommitImport(*id));
+            self.committing = Some(*id);
+            self.commit_error = None;
         }
-        if let Some(message) = &self.commit_error {
-            ui.colored_label(error_color(ui), format!("Nothing was imported: {message}"));
+        if footer.cancel {
+            commands.push(Command::CloseImport);
         }
-        ui.add_space(8.0);
-        ui.horizontal(|ui| {
-            let label = if self.committing.is_some() {
-                "Importing…"
-            } else {
-                "Import"
-            };
-            if ui
-                .add_enabled(
-                    self.can_commit(),
-                    egui::Button::new(RichText::new(label).strong()),
-                )
-                .on_disabled_hover_text("Available once the file reads without errors")
-                .clicked()
-                && let Some((id, _)) = &self.shown
-            {
-                commands.push(Command::CommitImport(*id));
-                self.committing = Some(*id);
-                self.commit_error = None;
-            }
-            if ui
-                .add_enabled(self.committing.is_none(), egui::Button::new("Cancel"))
-                .on_hover_text("Close without importing anything (Esc)")
-                .clicked()
-            {
-                commands.push(Command::CloseImport);
-            }
-        });
     }
 
     fn format_row(&mut self, ui: &mut Ui) {
@@ -886,6 +869,46 @@ fn parse_day(text: &str) -> Option<NaiveDate> {
 }
 
 /// The progress of the worker's job as a bar; `false` when there is none.
+/// What was clicked at the foot of an import dialog.
+pub(super) struct Footer {
+    /// Import (only when it was enabled).
+    pub import: bool,
+    /// Cancel.
+    pub cancel: bool,
+}
+
+/// The foot of an import dialog: the commit's progress while it runs, why it
+/// failed if it did, then Import (enabled when `can_commit`) and Cancel
+/// (disabled while committing).
+pub(super) fn commit_footer(
+    ui: &mut Ui,
+    progress: Option<ProgressView<'_>>,
+    committing: bool,
+    can_commit: bool,
+    commit_error: Option<&str>,
+) -> Footer {
+    if committing {
+        progress_bar(ui, progress);
+    }
+    if let Some(message) = commit_error {
+        ui.colored_label(error_color(ui), format!("Nothing was imported: {message}"));
+    }
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        let label = if committing { "Importing…" } else { "Import" };
+        let import = ui
+            .add_enabled(can_commit, egui::Button::new(RichText::new(label).strong()))
+            .on_disabled_hover_text("Available once the file reads without errors")
+            .clicked();
+        let cancel = ui
+            .add_enabled(!committing, egui::Button::new("Cancel"))
+            .on_hover_text("Close without importing anything (Esc)")
+            .clicked();
+        Footer { import, cancel }
+    })
+    .inner
+}
+
 pub(super) fn progress_bar(ui: &mut Ui, progress: Option<ProgressView<'_>>) -> bool {
     let Some(progress) = progress else {
         return false;
