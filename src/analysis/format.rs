@@ -124,54 +124,15 @@ pub fn money_for_people(value: Decimal, currency: &str) -> String {
 
 /// An exact decimal string with no trailing zeros, for files and JSON.
 pub fn exact(value: Decimal) -> String {
-    let mut out = String::with_capacity(24);
-    push_normalized(&mut out, value.normalize());
-    out
+    value.normalize().to_string()
 }
 
 /// A ratio or R-multiple rounded half away from zero to 4 places, without trailing zeros.
 pub fn ratio(value: Decimal) -> String {
-    let mut out = String::with_capacity(24);
-    push_normalized(
-        &mut out,
-        value
-            .round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
-            .normalize(),
-    );
-    out
-}
-
-/// Appends `value` as `Decimal`'s `Display` writes it (`-12.5`), without
-/// its general machinery for the common case of a mantissa of up to 19
-/// digits: millions of figures are written this way by the JSON outputs.
-fn push_normalized(out: &mut String, value: Decimal) {
-    let Ok(mut magnitude) = u64::try_from(value.mantissa().unsigned_abs()) else {
-        out.push_str(&value.to_string());
-        return;
-    };
-    let scale = value.scale() as usize;
-    // The digits, least significant first: at least one, and one more than
-    // the scale, so that there is a digit before the point.
-    let mut digits = [b'0'; 40];
-    let mut count = 0;
-    loop {
-        digits[count] = b'0' + (magnitude % 10) as u8;
-        magnitude /= 10;
-        count += 1;
-        if magnitude == 0 {
-            break;
-        }
-    }
-    let width = count.max(scale + 1).min(digits.len());
-    if value.is_sign_negative() && !value.is_zero() {
-        out.push('-');
-    }
-    for position in (0..width).rev() {
-        out.push(char::from(digits[position]));
-        if position == scale && scale > 0 {
-            out.push('.');
-        }
-    }
+    value
+        .round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+        .to_string()
 }
 
 #[cfg(test)]
