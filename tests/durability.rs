@@ -38,7 +38,14 @@ fn version_3_journal(path: &Path, trades: usize) {
     drop(journal);
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
-        "DROP TABLE bar;
+        "DROP TRIGGER analysis_cache_event_insert;
+         DROP TRIGGER analysis_cache_event_update;
+         DROP TRIGGER analysis_cache_event_delete;
+         DROP TRIGGER analysis_cache_trade_insert;
+         DROP TRIGGER analysis_cache_trade_update;
+         DROP TRIGGER analysis_cache_trade_delete;
+         DROP TABLE analysis_cache;
+         DROP TABLE bar;
          DROP TABLE bar_series;
          ALTER TABLE trade DROP COLUMN rate;
          ALTER TABLE trade DROP COLUMN stops_known;

@@ -665,6 +665,7 @@ fn write_held(journal: &mut Journal, import: &Import) {
         .map(|i| TradeId(state.next_id.0 + i as i64))
         .collect();
     let write = ImportWrite {
+        keep: None,
         version: state.version,
         trades: TradeFeed::Held(&trades),
         ids: &ids,

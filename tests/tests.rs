@@ -21,6 +21,7 @@ mod import_das;
 mod import_dialog;
 mod import_journal;
 mod interchange;
+mod kept;
 mod layers;
 mod money;
 mod planner;

@@ -38,7 +38,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::stats::{Analysed, Filter, Money, R_DP};
-use crate::domain::{EventKind, TradeId, UnknownName};
+use crate::domain::{TradeId, UnknownName};
 
 /// Below this many trades a group is a small sample.
 pub const SMALL_SAMPLE: usize = 20;
@@ -458,17 +458,6 @@ fn group_of<'g>(groups: &'g mut FnvHashMap<String, Sum>, key: &str) -> &'g mut S
     groups.get_mut(key).unwrap_or_else(|| unreachable!())
 }
 
-/// The initial entry's notional value (`q0 × p0 × m × rate`), if it has one.
-fn notional(item: &Analysed<'_>) -> Option<Decimal> {
-    let (_, entry) = item.trade.initial_entry()?;
-    let EventKind::Entry(fill) = entry.kind else {
-        return None;
-    };
-    fill.qty
-        .checked_mul(fill.price)?
-        .checked_mul(item.trade.money_multiplier())
-}
-
 impl Part {
     /// The sums of the trades that pass `filter`.
     pub(crate) fn of(trades: &[Analysed<'_>], filter: &Filter) -> Part {
@@ -521,7 +510,7 @@ impl Part {
             }
         }
         if let (true, Some(r)) = (facts.closed, facts.r) {
-            let tiny = match (analysis.initial_risk, notional(item)) {
+            let tiny = match (analysis.initial_risk, item.notional) {
                 // Compared by a product: a quotient only for the few that are tiny.
                 (Some(risk), Some(notional))
                     if notional > Decimal::ZERO && risk < notional * TINY_RISK_SHARE =>

@@ -20,12 +20,15 @@
 //!   and by hour and weekday.
 //! - [`excursion`](mod@excursion) measures a trade against price bars: MFE, MAE,
 //!   and what the price did after each partial exit.
+//! - [`kept`] encodes an analysis for the journal to keep, and says what
+//!   kept analyses are valid under.
 //! - [`generate`] makes up a deterministic journal for benchmarks and demos.
 
 pub mod breakdown;
 pub mod excursion;
 pub mod format;
 pub mod generate;
+pub mod kept;
 pub mod planner;
 mod rules;
 pub mod stats;

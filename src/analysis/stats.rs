@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use super::breakdown::{self, Breakdowns, HoldingTime, adds_group};
 use super::rules::{Rule, RuleSettings};
 use super::trade::{Messages, TradeAnalysis, analyze_with};
-use crate::domain::{MarketCondition, Side, Trade, TradeId};
+use crate::domain::{EventKind, MarketCondition, Side, Trade, TradeId};
 
 /// Decimal places R-multiples are rounded to before they are summed.
 ///
@@ -252,6 +252,33 @@ pub struct Analysed<'a> {
     pub trade: &'a Trade,
     /// Its analysis.
     pub analysis: &'a TradeAnalysis,
+    /// The initial entry's notional value (`q0 × p0 × m × rate`), if it has
+    /// one: given apart from the trade, whose events a kept analysis spares
+    /// reading ([`super::kept`]).
+    pub notional: Option<Decimal>,
+}
+
+impl<'a> Analysed<'a> {
+    /// Trade `id` with its analysis.
+    pub fn new(id: TradeId, trade: &'a Trade, analysis: &'a TradeAnalysis) -> Analysed<'a> {
+        Analysed {
+            id,
+            trade,
+            analysis,
+            notional: notional(trade),
+        }
+    }
+}
+
+/// The initial entry's notional value (`q0 × p0 × m × rate`), if it has one.
+pub fn notional(trade: &Trade) -> Option<Decimal> {
+    let (_, entry) = trade.initial_entry()?;
+    let EventKind::Entry(fill) = entry.kind else {
+        return None;
+    };
+    fill.qty
+        .checked_mul(fill.price)?
+        .checked_mul(trade.money_multiplier())
 }
 
 /// Pairs trades with their analyses (as [`analyze_all`] returns them, in the same order).
@@ -262,11 +289,7 @@ pub fn pair<'a>(
     trades
         .iter()
         .zip(analyses)
-        .map(|((id, trade), analysis)| Analysed {
-            id: *id,
-            trade,
-            analysis,
-        })
+        .map(|((id, trade), analysis)| Analysed::new(*id, trade, analysis))
         .collect()
 }
 

@@ -20,12 +20,13 @@ use serde::Serialize;
 
 use super::CliError;
 use crate::analysis::excursion::excursion;
-use crate::analysis::stats::{Analysed, Filter, JournalStats, JournalSums};
+use crate::analysis::kept::{self, Basis, KeptAnalysis};
+use crate::analysis::stats::{Analysed, Filter, JournalStats, JournalSums, notional};
 use crate::analysis::{Messages, RuleSettings, analyze, analyze_with};
 use crate::domain::bars::BarSeries;
 use crate::domain::{Trade, TradeId};
 use crate::interchange;
-use crate::storage::{Journal, TradeChunk};
+use crate::storage::{Journal, KeptChunk, KeptRow, StorageError, TradeChunk};
 use crate::views::TradeView;
 
 /// Trades per chunk: enough that handing a chunk to another thread costs
@@ -152,10 +153,26 @@ fn push_element<T: Serialize>(
 fn in_chunks<J: Send, T: Send>(
     journal: &Journal,
     chunk: usize,
-    mut prepare: impl FnMut(TradeChunk) -> Result<J, CliError>,
+    prepare: impl FnMut(TradeChunk) -> Result<J, CliError>,
+    work: impl Fn(usize, J) -> Result<T, CliError> + Sync,
+    done: impl FnMut(T) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    in_read_chunks(
+        |each| journal.read_trade_chunks(chunk, each),
+        prepare,
+        work,
+        done,
+    )
+}
+
+/// [`in_chunks`] over the chunks `read` hands out, one at a time, to the
+/// function it is given; returns what `read` returns.
+fn in_read_chunks<C, J: Send, T: Send, R>(
+    read: impl FnOnce(&mut dyn FnMut(C) -> Result<(), CliError>) -> Result<R, CliError>,
+    mut prepare: impl FnMut(C) -> Result<J, CliError>,
     work: impl Fn(usize, J) -> Result<T, CliError> + Sync,
     mut done: impl FnMut(T) -> Result<(), CliError>,
-) -> Result<(), CliError> {
+) -> Result<R, CliError> {
     let in_flight = rayon::current_num_threads().max(1) * 2;
     let (sender, results) = std::sync::mpsc::channel::<(usize, Result<T, CliError>)>();
     let work = &work;
@@ -187,7 +204,7 @@ fn in_chunks<J: Send, T: Send>(
                 }
             }
         };
-        journal.read_trade_chunks(chunk, |trades| {
+        let read = read(&mut |trades| {
             let job = prepare(trades)?;
             let index = sent;
             let sender = sender.clone();
@@ -198,7 +215,8 @@ fn in_chunks<J: Send, T: Send>(
             sent += 1;
             collect(sent, in_flight)
         })?;
-        collect(sent, 1)
+        collect(sent, 1)?;
+        Ok(read)
     })
 }
 
@@ -323,41 +341,121 @@ pub fn write_export_json(
 /// The statistics of the journal's trades that pass `filter`, as
 /// [`crate::analysis::stats::journal_stats`] gives them for all of its
 /// trades at once, summed `chunk` trades at a time.
+///
+/// Each trade's analysis is the one the journal keeps for it under these
+/// settings ([`crate::analysis::kept`]); a trade without one is analysed
+/// from its events, and its analysis is kept afterwards, unless the journal
+/// changed in the meantime or cannot be written.
 pub fn journal_stats(
     journal: &Journal,
     filter: &Filter,
     settings: &RuleSettings,
     chunk: usize,
 ) -> Result<JournalStats, CliError> {
+    match stats_of_kept(journal, filter, settings, chunk) {
+        // Bytes this program cannot read under its own basis are forgotten
+        // (every trade is then analysed from its events), not a dead end.
+        Err(CliError::Storage(StorageError::Corrupt { what, .. })) if what == UNREADABLE => {
+            journal.forget_kept_analyses()?;
+            stats_of_kept(journal, filter, settings, chunk)
+        }
+        result => result,
+    }
+}
+
+/// What a kept analysis that does not decode is called in its error.
+const UNREADABLE: &str = "kept analysis of trade";
+
+fn stats_of_kept(
+    journal: &Journal,
+    filter: &Filter,
+    settings: &RuleSettings,
+    chunk: usize,
+) -> Result<JournalStats, CliError> {
+    let basis = Basis::of(settings);
     let mut sums: Option<JournalSums> = None;
-    in_chunks(
-        journal,
-        chunk,
+    let mut fresh = Fresh::default();
+    let read = in_read_chunks(
+        |each| journal.read_kept_chunks(basis.0, chunk, each),
         Ok,
-        |_, read: TradeChunk| {
-            let trades = read.decode()?;
-            let analyses: Vec<_> = trades
+        |_, chunk: KeptChunk| {
+            let mut made = Fresh::default();
+            let mut found: Vec<(TradeId, KeptAnalysis)> = Vec::with_capacity(chunk.len());
+            for (id, row) in chunk.decode()? {
+                let analysed = match row {
+                    KeptRow::Kept { bytes, tags } => {
+                        let mut kept =
+                            kept::decode(bytes).ok_or_else(|| StorageError::Corrupt {
+                                what: UNREADABLE,
+                                value: id.0.to_string(),
+                            })?;
+                        kept.trade.tags = tags;
+                        kept
+                    }
+                    KeptRow::Trade(trade) => {
+                        let analysis = analyze_with(&trade, settings, Messages::Skip);
+                        made.add(id, &kept::encode(&trade, &analysis));
+                        KeptAnalysis {
+                            notional: notional(&trade),
+                            analysis,
+                            trade,
+                        }
+                    }
+                };
+                found.push((id, analysed));
+            }
+            let analysed: Vec<Analysed<'_>> = found
                 .iter()
-                .map(|(_, trade)| analyze_with(trade, settings, Messages::Skip))
-                .collect();
-            let analysed: Vec<Analysed<'_>> = trades
-                .iter()
-                .zip(&analyses)
-                .map(|((id, trade), analysis)| Analysed {
+                .map(|(id, kept)| Analysed {
                     id: *id,
-                    trade,
-                    analysis,
+                    trade: &kept.trade,
+                    analysis: &kept.analysis,
+                    notional: kept.notional,
                 })
                 .collect();
-            Ok(JournalSums::of(&analysed, filter, settings))
+            Ok((JournalSums::of(&analysed, filter, settings), made))
         },
-        |part| {
+        |(part, made)| {
             match &mut sums {
                 Some(sums) => sums.merge(part),
                 None => sums = Some(part),
             }
+            fresh.append(made);
             Ok(())
         },
     )?;
+    journal.keep_analyses(basis.0, read, fresh.iter())?;
     Ok(sums.unwrap_or_default().finish())
+}
+
+/// Analyses made while reading, to keep: their bytes one after the other.
+#[derive(Debug, Default)]
+struct Fresh {
+    ids: Vec<TradeId>,
+    ends: Vec<usize>,
+    bytes: Vec<u8>,
+}
+
+impl Fresh {
+    fn add(&mut self, id: TradeId, bytes: &[u8]) {
+        self.ids.push(id);
+        self.bytes.extend_from_slice(bytes);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn append(&mut self, later: Fresh) {
+        let base = self.bytes.len();
+        self.ids.extend(later.ids);
+        self.ends
+            .extend(later.ends.into_iter().map(|end| base + end));
+        self.bytes.extend(later.bytes);
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (TradeId, &[u8])> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        self.ids
+            .iter()
+            .zip(starts.zip(&self.ends))
+            .map(|(&id, (start, &end))| (id, &self.bytes[start..end]))
+    }
 }

@@ -307,4 +307,24 @@ pub struct ImportWrite<'a> {
     pub ids: &'a [TradeId],
     /// The statement's check to keep, if any.
     pub check: Option<CheckRecord<'a>>,
+    /// How to keep the analysis of each trade written, if it is to be kept.
+    pub keep: Option<KeepAnalyses<'a>>,
+}
+
+/// How an import keeps the analyses of the trades it writes, so that the
+/// statistics need not analyse them again (`migrations/0007_analysis_cache.sql`).
+#[derive(Clone, Copy)]
+pub struct KeepAnalyses<'a> {
+    /// What the analyses are valid under.
+    pub basis: i64,
+    /// The bytes to keep for a trade.
+    pub encode: &'a (dyn Fn(&Trade) -> Vec<u8> + Sync),
+}
+
+impl std::fmt::Debug for KeepAnalyses<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeepAnalyses")
+            .field("basis", &self.basis)
+            .finish_non_exhaustive()
+    }
 }

@@ -27,8 +27,12 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::group::{self, FillKey, GroupOptions, ImportedTrade};
 use super::{Fill, Import};
-use crate::domain::imported::{CheckRecord, FillName, ImportOutcome, ImportWrite, TradeFeed};
-use crate::domain::{DEFAULT_ACCOUNT, TradeId};
+use crate::analysis::kept::{self, Basis};
+use crate::analysis::{Messages, analyze_with};
+use crate::domain::imported::{
+    CheckRecord, FillName, ImportOutcome, ImportWrite, KeepAnalyses, TradeFeed,
+};
+use crate::domain::{DEFAULT_ACCOUNT, Trade, TradeId};
 use crate::storage::{Journal, StorageError};
 
 /// How many times an import is planned again when another program keeps
@@ -251,6 +255,17 @@ impl Journal {
     ) -> Result<ImportOutcome, StorageError> {
         // The file's total, when it states one and the import is to be kept.
         let reconciliation = import.reconciliation().filter(|_| !dry_run);
+        // Each trade written is analysed as the statistics will read it, and
+        // its analysis kept.
+        let settings = self.rule_settings()?;
+        let encode = |trade: &Trade| {
+            let analysis = analyze_with(trade, &settings, Messages::Skip);
+            kept::encode(trade, &analysis)
+        };
+        let keep = KeepAnalyses {
+            basis: Basis::of(&settings).0,
+            encode: &encode,
+        };
         for _ in 0..MAX_PLANS {
             let plan = plan(self, import, options, reconciliation.is_some())?;
             let checked;
@@ -274,6 +289,7 @@ impl Journal {
                 trades: plan.feed(&produce),
                 ids: &plan.ids,
                 check,
+                keep: Some(keep),
             };
             if let Some(recorded) = self.write_import(&write, dry_run, progress)? {
                 let mut outcome = plan.outcome;

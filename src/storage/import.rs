@@ -52,7 +52,8 @@ use super::bulk::{BulkInsert, Value};
 use super::check::write_check;
 use super::{Journal, StorageError, text, write_events_and_tags};
 use crate::domain::imported::{
-    FillName, ImportSnapshot, ImportState, ImportWrite, ImportedTrade, JournalVersion, TradeFeed,
+    FillName, ImportSnapshot, ImportState, ImportWrite, ImportedTrade, JournalVersion,
+    KeepAnalyses, TradeFeed,
 };
 use crate::domain::{EventKind, MarketCondition, Side, Trade, TradeId};
 
@@ -374,7 +375,11 @@ impl Journal {
         }
         let total = trades.len();
         progress(0, total);
-        let recorded = write_trades_and_fills(&tx, trades, write.ids, progress)?;
+        // The import keeps or forgets the analyses of the trades it writes
+        // itself (see `Inserts::write_batch`).
+        let recorded = super::kept::with_triggers_aside(&tx, || {
+            write_trades_and_fills(&tx, trades, write.ids, write.keep, progress)
+        })?;
         if let Some(check) = &write.check {
             write_check(&tx, check, chrono::Utc::now())?;
         }
@@ -558,6 +563,10 @@ struct Batch<'a> {
     trades: Vec<TradeRow<'a>>,
     events: Vec<EventRow>,
     tags: Vec<(i64, i64, String)>,
+    /// The analyses to keep of the batch's trades (new and continued), by
+    /// id, and the basis they are valid under.
+    kept: Vec<(i64, Vec<u8>)>,
+    kept_basis: i64,
 }
 
 struct TradeRow<'a> {
@@ -599,6 +608,25 @@ impl<'a> Batch<'a> {
         let start = self.text.len();
         super::write_time(&mut self.text, at);
         Span(start as u32, self.text.len() as u32)
+    }
+
+    /// Encodes the analyses to keep of the batch's trades, on every core.
+    fn keep_analyses(&mut self, keep: Option<KeepAnalyses<'_>>) {
+        use rayon::prelude::*;
+        let Some(keep) = keep else {
+            return;
+        };
+        let trades: Vec<(i64, &Trade)> = self
+            .continued
+            .iter()
+            .map(|(id, trade)| (id.0, &**trade))
+            .chain(self.trades.iter().map(|row| (row.id, &*row.trade)))
+            .collect();
+        self.kept_basis = keep.basis;
+        self.kept = trades
+            .par_iter()
+            .map(|&(id, trade)| (id, (keep.encode)(trade)))
+            .collect();
     }
 
     fn value(&self, span: Span) -> &str {
@@ -739,6 +767,7 @@ impl FillRecords {
 fn prepare<'a>(
     trades: TradeFeed<'a>,
     ids: &[TradeId],
+    keep: Option<KeepAnalyses<'_>>,
     sender: &mpsc::SyncSender<Result<Prepared<'a>, StorageError>>,
 ) {
     let mut batch = Batch::default();
@@ -784,7 +813,8 @@ fn prepare<'a>(
         index += 1;
         if batch.trades.len() + batch.continued.len() == TRADES_PER_BATCH {
             batch.done = index;
-            let full = std::mem::take(&mut batch);
+            let mut full = std::mem::take(&mut batch);
+            full.keep_analyses(keep);
             if sender.send(Ok(Prepared::Trades(full))).is_err() {
                 stopped = true;
                 return false;
@@ -813,6 +843,7 @@ fn prepare<'a>(
         return;
     }
     batch.done = index;
+    batch.keep_analyses(keep);
     if sender.send(Ok(Prepared::Trades(batch))).is_err() {
         return;
     }
@@ -880,6 +911,7 @@ fn write_trades_and_fills(
     tx: &Transaction<'_>,
     trades: TradeFeed<'_>,
     ids: &[TradeId],
+    keep: Option<KeepAnalyses<'_>>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<usize, StorageError> {
     let total = trades.len();
@@ -888,7 +920,7 @@ fn write_trades_and_fills(
     // held waiting.
     let (sender, receiver) = mpsc::sync_channel(BATCHES_AHEAD);
     std::thread::scope(|scope| {
-        scope.spawn(move || prepare(trades, ids, &sender));
+        scope.spawn(move || prepare(trades, ids, keep, &sender));
         // The receiver is dropped when this returns, early or not, which
         // tells the helper thread to stop.
         let receiver = receiver;
@@ -956,6 +988,8 @@ impl<'c> Inserts<'c> {
     /// then the new trades, their events and their tags.
     fn write_batch(&mut self, tx: &Transaction<'_>, batch: &Batch<'_>) -> Result<(), StorageError> {
         for (id, trade) in &batch.continued {
+            tx.prepare_cached("DELETE FROM analysis_cache WHERE trade_id = ?1")?
+                .execute([id.0])?;
             tx.prepare_cached("DELETE FROM event WHERE trade_id = ?1")?
                 .execute([id.0])?;
             tx.prepare_cached("DELETE FROM trade_tag WHERE trade_id = ?1")?
@@ -971,6 +1005,10 @@ impl<'c> Inserts<'c> {
                 trade.rate.to_string(),
                 trade.stops_known
             ])?;
+        }
+        if let Some(first) = batch.trades.first() {
+            // New ids have no kept analysis; should one be there, it goes.
+            super::kept::forget_from(tx, TradeId(first.id))?;
         }
         let mut values =
             Vec::with_capacity((TRADES_PER_INSERT * TRADE_PARAMS).max(EVENTS_PER_INSERT * 8));
@@ -1018,6 +1056,15 @@ impl<'c> Inserts<'c> {
             )?;
             for (id, position, tag) in &batch.tags {
                 insert.execute(rusqlite::params![id, position, tag])?;
+            }
+        }
+        if !batch.kept.is_empty() {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures)
+                 VALUES (?1, ?2, ?3)",
+            )?;
+            for (id, figures) in &batch.kept {
+                insert.execute(rusqlite::params![id, batch.kept_basis, figures])?;
             }
         }
         Ok(())
@@ -1133,6 +1180,7 @@ mod tests {
         let write = |journal: &mut Journal, trade: &ImportedTrade, id: TradeId| {
             let state = journal.import_state().unwrap();
             let plan = ImportWrite {
+                keep: None,
                 version: state.version,
                 trades: std::slice::from_ref(trade).into(),
                 ids: &[id],
@@ -1194,6 +1242,7 @@ mod tests {
                 }
             };
             let plan = ImportWrite {
+                keep: None,
                 version: state.version,
                 trades: TradeFeed::Produced {
                     count: 1,
@@ -1214,6 +1263,7 @@ mod tests {
             each(trade.clone());
         };
         let plan = ImportWrite {
+            keep: None,
             version: state.version,
             trades: TradeFeed::Produced {
                 count: 1,
@@ -1243,6 +1293,7 @@ mod tests {
         other.insert_trade(&trade).unwrap();
         let trade = imported(true, None);
         let plan = ImportWrite {
+            keep: None,
             version: state.version,
             trades: std::slice::from_ref(&trade).into(),
             ids: &[state.next_id],
@@ -1262,6 +1313,7 @@ mod tests {
         let state = journal.import_state().unwrap();
         journal.insert_trade(&trade.trade).unwrap();
         let plan = ImportWrite {
+            keep: None,
             version: state.version,
             ..plan
         };
@@ -1272,6 +1324,7 @@ mod tests {
         let state = journal.import_state().unwrap();
         let ids = [state.next_id];
         let plan = ImportWrite {
+            keep: None,
             version: state.version,
             ids: &ids,
             ..plan

@@ -22,6 +22,7 @@ mod bars;
 mod bulk;
 mod check;
 mod import;
+mod kept;
 mod load;
 mod playbook;
 mod stream;
@@ -29,6 +30,7 @@ mod stream;
 pub use crate::domain::imported::ImportOutcome;
 pub use bars::{BarsOutcome, SeriesInfo};
 pub use check::StatementCheck;
+pub use kept::{KeptChunk, KeptRow, ReadVersion};
 pub use stream::TradeChunk;
 
 use std::fmt::Write as _;
@@ -54,6 +56,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0004_money_and_stops.sql"),
     include_str!("../../migrations/0005_price_bars.sql"),
     include_str!("../../migrations/0006_playbooks.sql"),
+    include_str!("../../migrations/0007_analysis_cache.sql"),
 ];
 
 /// The schema version this program writes: the number of migrations.
@@ -574,14 +577,25 @@ impl Journal {
         }
         let total = trades.len();
         progress(0, total);
-        let tx = self.conn.transaction()?;
+        // Immediate: the write lock is taken (waiting for it if need be)
+        // before the schema is read to set the triggers aside.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut ids = Vec::with_capacity(total);
-        for (index, trade) in trades.iter().enumerate() {
-            ids.push(write_trade(&tx, None, trade)?);
-            if (index + 1) % PROGRESS_EVERY == 0 {
-                progress(index + 1, total);
+        kept::with_triggers_aside(&tx, || {
+            for (index, trade) in trades.iter().enumerate() {
+                let id = write_trade(&tx, None, trade)?;
+                if index == 0 {
+                    kept::forget_from(&tx, id)?;
+                }
+                ids.push(id);
+                if (index + 1) % PROGRESS_EVERY == 0 {
+                    progress(index + 1, total);
+                }
             }
-        }
+            Ok(())
+        })?;
         if let Some(playbooks) = playbooks {
             playbook::write_playbooks(&tx, playbooks)?;
         }

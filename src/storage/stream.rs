@@ -39,14 +39,18 @@ const NULL: usize = 1 << (usize::BITS - 1);
 
 /// Text values one after the other, as read.
 #[derive(Debug, Clone, Default)]
-struct Texts {
+pub(super) struct Texts {
     bytes: Vec<u8>,
     /// Where each value ends in `bytes`, with [`NULL`] set for a NULL.
     ends: Vec<usize>,
 }
 
 impl Texts {
-    fn push(&mut self, value: ValueRef<'_>, what: &'static str) -> Result<(), StorageError> {
+    pub(super) fn push(
+        &mut self,
+        value: ValueRef<'_>,
+        what: &'static str,
+    ) -> Result<(), StorageError> {
         match value {
             ValueRef::Text(text) => {
                 self.bytes.extend_from_slice(text);
@@ -63,8 +67,31 @@ impl Texts {
         Ok(())
     }
 
+    /// Appends a BLOB value's bytes, or a NULL.
+    pub(super) fn push_blob(
+        &mut self,
+        value: ValueRef<'_>,
+        what: &'static str,
+    ) -> Result<(), StorageError> {
+        match value {
+            ValueRef::Blob(bytes) => {
+                self.bytes.extend_from_slice(bytes);
+                self.ends.push(self.bytes.len());
+                Ok(())
+            }
+            ValueRef::Null => {
+                self.ends.push(self.bytes.len() | NULL);
+                Ok(())
+            }
+            other => Err(StorageError::Corrupt {
+                what,
+                value: format!("a value of type {}", other.data_type()),
+            }),
+        }
+    }
+
     /// The bytes of value `i`, `None` for a NULL.
-    fn optional(&self, i: usize) -> Option<&[u8]> {
+    pub(super) fn optional(&self, i: usize) -> Option<&[u8]> {
         let start = match i {
             0 => 0,
             _ => self.ends[i - 1] & !NULL,
@@ -74,7 +101,7 @@ impl Texts {
     }
 
     /// The bytes of value `i`, which may not be NULL.
-    fn bytes(&self, i: usize, what: &'static str) -> Result<&[u8], StorageError> {
+    pub(super) fn bytes(&self, i: usize, what: &'static str) -> Result<&[u8], StorageError> {
         self.optional(i).ok_or_else(|| StorageError::Corrupt {
             what,
             value: "NULL".to_owned(),
@@ -82,7 +109,7 @@ impl Texts {
     }
 
     /// Value `i` as text, which may not be NULL.
-    fn text(&self, i: usize, what: &'static str) -> Result<&str, StorageError> {
+    pub(super) fn text(&self, i: usize, what: &'static str) -> Result<&str, StorageError> {
         let bytes = self.bytes(i, what)?;
         std::str::from_utf8(bytes).map_err(|_| StorageError::Corrupt {
             what,
@@ -187,7 +214,7 @@ impl TradeChunk {
     }
 }
 
-fn missing_trade(id: i64) -> StorageError {
+pub(super) fn missing_trade(id: i64) -> StorageError {
     StorageError::Corrupt {
         what: "event or tag of a missing trade",
         value: id.to_string(),

@@ -344,11 +344,7 @@ fn compute(rows: &[TradeRow], inputs: Inputs) -> Cache {
                 .as_ref()
                 .is_none_or(|only| only.ids.contains(&row.id))
         })
-        .map(|row| Analysed {
-            id: row.id,
-            trade: &row.trade,
-            analysis: &row.analysis,
-        })
+        .map(|row| Analysed::new(row.id, &row.trade, &row.analysis))
         .collect();
     let filter = &inputs.filter;
     let matcher = filter.matcher();

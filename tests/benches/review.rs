@@ -93,11 +93,7 @@ fn main() {
             .trades()
             .rows()
             .iter()
-            .map(|row| Analysed {
-                id: row.id,
-                trade: &row.trade,
-                analysis: &row.analysis,
-            })
+            .map(|row| Analysed::new(row.id, &row.trade, &row.analysis))
             .collect();
         let filter = app.filter().to_filter(&Zone::Local);
         for _ in 0..12 {

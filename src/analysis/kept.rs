@@ -1,0 +1,363 @@
+//! A trade's analysis as the journal keeps it, so that statistics over a
+//! large journal need not read and walk every event again.
+//!
+//! [`encode`] turns a [`TradeAnalysis`] into bytes and [`decode`] gives it
+//! back, every figure exact: decimals by their integer and scale, times
+//! by their instant and offset. Violations keep their rule, event and time,
+//! not their sentence (an analysis made without [`Messages`] has none): what
+//! shows a sentence analyses the trade again.
+//!
+//! Kept figures are only as good as what they were computed under: the
+//! [`Basis`] of a journal's settings fingerprints the analysis's own code,
+//! the program's version and the rule settings with the playbooks, so that
+//! a change to any of them leaves every kept analysis unused. (The journal
+//! itself forgets a trade's kept analysis when the trade changes.)
+//!
+//! [`Messages`]: super::Messages
+
+use std::hash::Hasher as _;
+
+use chrono::{DateTime, FixedOffset, TimeZone as _};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::rules::{Rule, RuleSettings};
+use super::trade::{ScaleOut, TradeAnalysis, Verdict, Violation};
+use crate::domain::{MarketCondition, Side, Trade};
+
+/// The code whose results are kept: a change to any of it changes every
+/// [`Basis`], so that a program whose analysis differs never uses figures
+/// kept by another (even one of the same version number).
+const ANALYSIS_CODE: &[&str] = &[
+    include_str!("trade.rs"),
+    include_str!("rules.rs"),
+    include_str!("kept.rs"),
+    include_str!("../domain/mod.rs"),
+    include_str!("../domain/playbook.rs"),
+];
+
+/// A fingerprint of everything a kept analysis depends on besides its trade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Basis(pub i64);
+
+impl Basis {
+    /// The basis of analyses made by this program under `settings`.
+    pub fn of(settings: &RuleSettings) -> Basis {
+        // FNV-1a is fixed by its definition, so the same inputs give the
+        // same fingerprint in every build and on every machine.
+        let mut hasher = fnv::FnvHasher::default();
+        let mut add = |bytes: &[u8]| {
+            hasher.write(&(bytes.len() as u64).to_le_bytes());
+            hasher.write(bytes);
+        };
+        add(env!("CARGO_PKG_VERSION").as_bytes());
+        for code in ANALYSIS_CODE {
+            add(code.as_bytes());
+        }
+        // Serializing these plain structures cannot fail; an empty text
+        // would still differ from any real settings' text.
+        add(serde_json::to_string(settings)
+            .unwrap_or_default()
+            .as_bytes());
+        add(serde_json::to_string(&settings.playbooks)
+            .unwrap_or_default()
+            .as_bytes());
+        Basis(hasher.finish() as i64)
+    }
+}
+
+/// A decimal by its exact parts: the integer it is a multiple of
+/// `10^-scale` of (a few bytes for the usual sizes), and the scale.
+#[derive(Serialize, Deserialize)]
+struct Exact {
+    mantissa: i128,
+    scale: u8,
+}
+
+impl Exact {
+    fn of(value: Decimal) -> Exact {
+        Exact {
+            mantissa: value.mantissa(),
+            // A decimal's scale is at most 28.
+            scale: value.scale() as u8,
+        }
+    }
+
+    fn value(&self) -> Option<Decimal> {
+        Decimal::try_from_i128_with_scale(self.mantissa, u32::from(self.scale)).ok()
+    }
+}
+
+/// An instant with the offset it was recorded in.
+#[derive(Serialize, Deserialize)]
+struct At {
+    seconds: i64,
+    nanos: u32,
+    offset: i32,
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeptViolation {
+    rule: u8,
+    event: u32,
+    at: At,
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeptScaleOut {
+    actual: Exact,
+    held_to_last_exit: Exact,
+    all_out_at_first_exit: Exact,
+    effect: Exact,
+    verdict: u8,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Kept {
+    symbol: String,
+    side: Side,
+    multiplier: Exact,
+    currency: String,
+    rate: Exact,
+    stops_known: bool,
+    account: String,
+    setup: String,
+    market_condition: MarketCondition,
+    opened_at: Option<At>,
+    closed_at: Option<At>,
+    open_qty: Exact,
+    avg_entry: Option<Exact>,
+    gross_pnl: Exact,
+    fees: Exact,
+    net_pnl: Exact,
+    initial_risk: Option<Exact>,
+    r_multiple: Option<Exact>,
+    adds: u32,
+    partial_exits: u32,
+    score: u32,
+    violations: Vec<KeptViolation>,
+    scale_out: Option<KeptScaleOut>,
+    stops_judged: bool,
+    notional: Option<Exact>,
+}
+
+/// A trade's analysis as kept, with the trade's details and the one figure
+/// of its events the statistics need besides it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptAnalysis {
+    /// The trade's details: without its notes, tags and events.
+    pub trade: Trade,
+    /// The analysis, without violation sentences.
+    pub analysis: TradeAnalysis,
+    /// The initial entry's notional value ([`super::stats::notional`]).
+    pub notional: Option<Decimal>,
+}
+
+fn at_of(at: &DateTime<FixedOffset>) -> At {
+    At {
+        seconds: at.timestamp(),
+        nanos: at.timestamp_subsec_nanos(),
+        offset: at.offset().local_minus_utc(),
+    }
+}
+
+fn time_of(at: &At) -> Option<DateTime<FixedOffset>> {
+    FixedOffset::east_opt(at.offset)?
+        .timestamp_opt(at.seconds, at.nanos)
+        .single()
+}
+
+const VERDICTS: [Verdict; 3] = [Verdict::Protected, Verdict::Capped, Verdict::Neutral];
+
+/// `trade`'s analysis as bytes to keep, with the trade's details (not its
+/// notes, tags or events).
+pub fn encode(trade: &Trade, analysis: &TradeAnalysis) -> Vec<u8> {
+    let kept = Kept {
+        symbol: trade.symbol.clone(),
+        side: trade.side,
+        multiplier: Exact::of(trade.multiplier),
+        currency: trade.currency.clone(),
+        rate: Exact::of(trade.rate),
+        stops_known: trade.stops_known,
+        account: trade.account.clone(),
+        setup: trade.setup.clone(),
+        market_condition: trade.market_condition,
+        opened_at: analysis.opened_at.as_ref().map(at_of),
+        closed_at: analysis.closed_at.as_ref().map(at_of),
+        open_qty: Exact::of(analysis.open_qty),
+        avg_entry: analysis.avg_entry.map(Exact::of),
+        gross_pnl: Exact::of(analysis.gross_pnl),
+        fees: Exact::of(analysis.fees),
+        net_pnl: Exact::of(analysis.net_pnl),
+        initial_risk: analysis.initial_risk.map(Exact::of),
+        r_multiple: analysis.r_multiple.map(Exact::of),
+        adds: analysis.adds,
+        partial_exits: analysis.partial_exits,
+        score: analysis.score,
+        violations: analysis
+            .violations
+            .iter()
+            .map(|v| KeptViolation {
+                rule: v.rule.index() as u8,
+                event: v.event as u32,
+                at: at_of(&v.at),
+            })
+            .collect(),
+        scale_out: analysis.scale_out.as_ref().map(|s| KeptScaleOut {
+            actual: Exact::of(s.actual),
+            held_to_last_exit: Exact::of(s.held_to_last_exit),
+            all_out_at_first_exit: Exact::of(s.all_out_at_first_exit),
+            effect: Exact::of(s.effect),
+            verdict: VERDICTS.iter().position(|&v| v == s.verdict).unwrap_or(2) as u8,
+        }),
+        stops_judged: analysis.stops_judged,
+        notional: super::stats::notional(trade).map(Exact::of),
+    };
+    // Serializing into a growing vector fails only when memory runs out,
+    // which aborts the program before this could see it.
+    postcard::to_allocvec(&kept).unwrap_or_default()
+}
+
+/// The trade's details and analysis kept as `bytes` (by [`encode`]),
+/// without violation sentences; `None` for bytes [`encode`] did not write.
+pub fn decode(bytes: &[u8]) -> Option<KeptAnalysis> {
+    let kept: Kept = postcard::from_bytes(bytes).ok()?;
+    // A present value that does not decode fails the whole; an absent one is `None`.
+    let optional = |value: &Option<Exact>| match value {
+        None => Some(None),
+        Some(exact) => exact.value().map(Some),
+    };
+    let time = |at: &Option<At>| match at {
+        None => Some(None),
+        Some(at) => time_of(at).map(Some),
+    };
+    let violations = kept
+        .violations
+        .iter()
+        .map(|v| {
+            Some(Violation {
+                rule: *Rule::EVERY.get(usize::from(v.rule))?,
+                event: v.event as usize,
+                at: time_of(&v.at)?,
+                message: String::new(),
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let scale_out = match &kept.scale_out {
+        None => None,
+        Some(s) => Some(ScaleOut {
+            actual: s.actual.value()?,
+            held_to_last_exit: s.held_to_last_exit.value()?,
+            all_out_at_first_exit: s.all_out_at_first_exit.value()?,
+            effect: s.effect.value()?,
+            verdict: *VERDICTS.get(usize::from(s.verdict))?,
+        }),
+    };
+    let analysis = TradeAnalysis {
+        opened_at: time(&kept.opened_at)?,
+        closed_at: time(&kept.closed_at)?,
+        open_qty: kept.open_qty.value()?,
+        avg_entry: optional(&kept.avg_entry)?,
+        gross_pnl: kept.gross_pnl.value()?,
+        fees: kept.fees.value()?,
+        net_pnl: kept.net_pnl.value()?,
+        initial_risk: optional(&kept.initial_risk)?,
+        r_multiple: optional(&kept.r_multiple)?,
+        adds: kept.adds,
+        partial_exits: kept.partial_exits,
+        violations,
+        score: kept.score,
+        scale_out,
+        stops_judged: kept.stops_judged,
+    };
+    let mut trade = Trade::new(kept.symbol, kept.side);
+    trade.multiplier = kept.multiplier.value()?;
+    trade.currency = kept.currency;
+    trade.rate = kept.rate.value()?;
+    trade.stops_known = kept.stops_known;
+    trade.account = kept.account;
+    trade.setup = kept.setup;
+    trade.market_condition = kept.market_condition;
+    Some(KeptAnalysis {
+        trade,
+        analysis,
+        notional: optional(&kept.notional)?,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::analysis::{Messages, analyze_with};
+    use crate::domain::Playbook;
+
+    /// Settings under which the generated trades break every rule, the
+    /// playbook rules included.
+    fn strict_settings() -> RuleSettings {
+        let mut settings = RuleSettings::default();
+        for setup in ["breakout", "pullback", "reversal", ""] {
+            let mut playbook = Playbook::new(setup);
+            playbook.max_adds = Some(0);
+            playbook.conditions = vec![MarketCondition::Unknown];
+            settings.playbooks.push(playbook);
+        }
+        settings
+    }
+
+    #[test]
+    fn an_analysis_comes_back_exactly_without_its_sentences() {
+        let settings = strict_settings();
+        let mut rules_seen = std::collections::BTreeSet::new();
+        for (_, trade) in crate::analysis::generate::journal(2_000, 7) {
+            let analysis = analyze_with(&trade, &settings, Messages::Skip);
+            rules_seen.extend(analysis.violations.iter().map(|v| v.rule));
+            let kept = decode(&encode(&trade, &analysis)).expect("decodes");
+            assert_eq!(kept.analysis, analysis);
+            assert_eq!(kept.notional, super::super::stats::notional(&trade));
+            let mut details = trade.clone();
+            details.notes.clear();
+            details.tags.clear();
+            details.events.clear();
+            assert_eq!(kept.trade, details);
+        }
+        // Every rule went through, the playbook rules included.
+        assert!(rules_seen.contains(&Rule::TooManyAdds), "{rules_seen:?}");
+        assert!(rules_seen.len() >= 6, "{rules_seen:?}");
+    }
+
+    #[test]
+    fn bytes_it_did_not_write_give_nothing() {
+        let (_, trade) = crate::analysis::generate::journal(1, 3).remove(0);
+        let bytes = encode(
+            &trade,
+            &analyze_with(&trade, &RuleSettings::default(), Messages::Skip),
+        );
+        for cut in [0, 1, bytes.len() / 2, bytes.len() - 1] {
+            assert_eq!(decode(&bytes[..cut]), None, "cut at {cut}");
+        }
+        assert_eq!(decode(&[0xff; 40]), None);
+    }
+
+    #[test]
+    fn the_basis_changes_with_the_weights_the_tolerance_and_the_playbooks() {
+        let settings = RuleSettings::default();
+        let basis = Basis::of(&settings);
+        assert_eq!(Basis::of(&settings.clone()), basis);
+        let mut weights = settings.clone();
+        weights.weights[0] += 1;
+        let mut tolerance = settings.clone();
+        tolerance.risk_tolerance = Decimal::new(1, 1);
+        let mut playbook = settings.clone();
+        playbook.playbooks.push(Playbook::new("breakout"));
+        let mut limited = playbook.clone();
+        limited.playbooks[0].max_adds = Some(1);
+        let all = [weights, tolerance, playbook, limited].map(|s| Basis::of(&s));
+        for (i, a) in all.iter().enumerate() {
+            assert_ne!(*a, basis);
+            for b in &all[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+    }
+}

@@ -1,0 +1,483 @@
+//! Analyses kept in the journal (`migrations/0007_analysis_cache.sql`).
+//!
+//! The journal keeps bytes, not analyses: what they encode and what they are
+//! valid under (the basis, a number) is the caller's business
+//! ([`crate::analysis::kept`]). The journal's part is to forget a trade's
+//! bytes whenever the trade changes, which its triggers do for every
+//! program that writes it.
+//!
+//! [`Journal::read_kept_chunks`] reads every trade in id order with the
+//! bytes kept for it under a basis, and the events of the trades that have
+//! none, in one read transaction. [`Journal::keep_analyses`] then keeps what
+//! the caller computed for those, but only if the journal is still as it was
+//! read: an analysis of a trade another program changed meanwhile is never
+//! kept.
+
+use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
+use rusqlite::types::ValueRef;
+use rusqlite::{OptionalExtension, TransactionBehavior};
+
+use super::stream::{Texts, missing_trade};
+
+use super::{
+    CACHE_KIB, Journal, MMAP_BYTES, StorageError, TradeColumns, event_from_columns,
+    trade_from_columns,
+};
+use crate::domain::{Trade, TradeId};
+
+/// The page cache while the trades are read, in KiB.
+const READ_CACHE_KIB: i64 = 4 << 10;
+
+/// The text columns of a trade row, after its id: symbol, side,
+/// multiplier, currency, account, setup, market condition, rate.
+const TRADE_TEXTS: usize = 8;
+/// The text columns of an event row, after its trade id: kind, at, qty,
+/// price, fee.
+const EVENT_TEXTS: usize = 5;
+
+/// Some consecutive trades of the journal (by id) as the statistics read
+/// them ([`Journal::read_kept_chunks`]), not yet decoded
+/// ([`KeptChunk::decode`]): for each trade the bytes kept for it, or its
+/// row and events; and its tags.
+#[derive(Debug, Clone, Default)]
+pub struct KeptChunk {
+    ids: Vec<i64>,
+    /// One value per trade: its kept bytes, or NULL.
+    kept: Texts,
+    /// The trades with no kept bytes, by their index in `ids`.
+    missing: Vec<u32>,
+    /// For each trade of `missing`: whether its stops are known.
+    stops_known: Vec<bool>,
+    /// [`TRADE_TEXTS`] per trade of `missing`.
+    trades: Texts,
+    /// For each event, the index of its trade in `missing`.
+    event_owner: Vec<u32>,
+    /// [`EVENT_TEXTS`] per event.
+    events: Texts,
+    /// For each tag, the index of its trade in `ids`.
+    tag_owner: Vec<u32>,
+    tags: Texts,
+}
+
+/// One trade of a [`KeptChunk`], decoded.
+#[derive(Debug, Clone)]
+pub enum KeptRow<'c> {
+    /// The bytes kept for the trade, and its tags.
+    Kept {
+        /// The bytes, as kept.
+        bytes: &'c [u8],
+        /// The trade's tags, in their order.
+        tags: Vec<String>,
+    },
+    /// No bytes are kept for the trade: the trade as stored, with its tags
+    /// and events, without its notes.
+    Trade(Trade),
+}
+
+impl KeptChunk {
+    /// The number of trades.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether the chunk holds no trade.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The trades in id order.
+    pub fn decode(&self) -> Result<Vec<(TradeId, KeptRow<'_>)>, StorageError> {
+        let mut tags: Vec<Vec<String>> = vec![Vec::new(); self.ids.len()];
+        for (t, &owner) in self.tag_owner.iter().enumerate() {
+            tags[owner as usize].push(self.tags.text(t, "tag")?.to_owned());
+        }
+        let mut read = Vec::with_capacity(self.missing.len());
+        for (m, &stops_known) in self.stops_known.iter().enumerate() {
+            let base = m * TRADE_TEXTS;
+            let text = |column: usize, what| self.trades.text(base + column, what);
+            read.push(trade_from_columns(TradeColumns {
+                symbol: text(0, "symbol")?.to_owned(),
+                side: text(1, "side")?,
+                multiplier: text(2, "multiplier")?,
+                currency: text(3, "currency")?.to_owned(),
+                account: text(4, "account")?.to_owned(),
+                setup: text(5, "setup")?.to_owned(),
+                market_condition: text(6, "market condition")?,
+                notes: String::new(),
+                rate: text(7, "rate")?,
+                stops_known,
+            })?);
+        }
+        for (e, &owner) in self.event_owner.iter().enumerate() {
+            let base = e * EVENT_TEXTS;
+            let event = event_from_columns(
+                self.events.bytes(base, "event kind")?,
+                self.events.bytes(base + 1, "event time")?,
+                self.events.optional(base + 2),
+                self.events.bytes(base + 3, "event price")?,
+                self.events.optional(base + 4),
+            )?;
+            read[owner as usize].events.push(event);
+        }
+        let mut read = read.into_iter();
+        let mut rows = Vec::with_capacity(self.ids.len());
+        for (i, (&id, tags)) in self.ids.iter().zip(tags).enumerate() {
+            let row = match self.kept.optional(i) {
+                Some(bytes) => KeptRow::Kept { bytes, tags },
+                None => {
+                    // `missing` lists, in order, exactly the trades with no bytes.
+                    let mut trade = read.next().ok_or_else(|| missing_trade(id))?;
+                    trade.tags = tags;
+                    KeptRow::Trade(trade)
+                }
+            };
+            rows.push((TradeId(id), row));
+        }
+        Ok(rows)
+    }
+
+    /// The index in `ids` of trade `id`, looking forward from `cursor`.
+    fn owner(&self, cursor: &mut usize, id: i64) -> Result<u32, StorageError> {
+        while *cursor < self.ids.len() && self.ids[*cursor] < id {
+            *cursor += 1;
+        }
+        match self.ids.get(*cursor) {
+            // A chunk holds far fewer than 2^32 trades.
+            Some(&found) if found == id => Ok(*cursor as u32),
+            _ => Err(missing_trade(id)),
+        }
+    }
+}
+
+/// Runs `write`, which adds many rows, with the triggers that forget kept
+/// analyses set aside: dropped first and created again after, in the same
+/// transaction, so that no other connection ever sees the journal without
+/// them (and a `write` that fails, rolled back, takes nothing away). A
+/// trigger costs SQLite about as much per row as a quarter of writing an
+/// event. `write` must itself forget or replace the kept analyses of the
+/// trades it changes; trades it adds under new ids have none.
+pub(super) fn with_triggers_aside<T>(
+    tx: &rusqlite::Transaction<'_>,
+    write: impl FnOnce() -> Result<T, StorageError>,
+) -> Result<T, StorageError> {
+    let triggers = tx
+        .prepare(
+            "SELECT name, sql FROM sqlite_schema
+             WHERE type = 'trigger' AND name GLOB 'analysis_cache_*' ORDER BY name",
+        )?
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (name, _) in &triggers {
+        tx.execute_batch(&format!("DROP TRIGGER \"{}\"", name.replace('"', "\"\"")))?;
+    }
+    let written = write()?;
+    for (_, sql) in &triggers {
+        tx.execute_batch(sql)?;
+    }
+    Ok(written)
+}
+
+/// Forgets the kept analyses of trades from `first` on: those a bulk write
+/// gives new ids from there (none should be kept, the ids being new).
+pub(super) fn forget_from(
+    tx: &rusqlite::Transaction<'_>,
+    first: TradeId,
+) -> Result<(), StorageError> {
+    tx.prepare_cached("DELETE FROM analysis_cache WHERE trade_id >= ?1")?
+        .execute([first.0])?;
+    Ok(())
+}
+
+/// The journal as one read saw it: a later [`Journal::keep_analyses`] keeps
+/// nothing if another connection has written since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadVersion(i64);
+
+impl Journal {
+    /// Every trade in id order, `size` at a time, each with the bytes kept
+    /// for it under `basis`, or its events where none are. All is read in
+    /// one read transaction; the returned version is the journal's as read.
+    pub fn read_kept_chunks<E: From<StorageError>>(
+        &self,
+        basis: i64,
+        size: usize,
+        mut each: impl FnMut(KeptChunk) -> Result<(), E>,
+    ) -> Result<ReadVersion, E> {
+        self.conn
+            .pragma_update(None, "mmap_size", 0)
+            .and_then(|()| self.conn.pragma_update(None, "cache_size", -READ_CACHE_KIB))
+            .map_err(StorageError::from)?;
+        let result = self.read_kept(basis, size.max(1), &mut each);
+        let restored = self
+            .conn
+            .pragma_update(None, "mmap_size", MMAP_BYTES)
+            .and_then(|()| self.conn.pragma_update(None, "cache_size", -CACHE_KIB));
+        let version = result?;
+        restored.map_err(StorageError::from)?;
+        Ok(version)
+    }
+
+    fn read_kept<E: From<StorageError>>(
+        &self,
+        basis: i64,
+        size: usize,
+        each: &mut impl FnMut(KeptChunk) -> Result<(), E>,
+    ) -> Result<ReadVersion, E> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(StorageError::from)?;
+        let version;
+        {
+            let mut id_stmt = tx
+                .prepare_cached("SELECT id FROM trade ORDER BY id")
+                .map_err(StorageError::from)?;
+            let mut trade_stmt = tx
+                .prepare_cached(
+                    "SELECT id, symbol, side, multiplier, currency, account, setup,
+                            market_condition, rate, stops_known
+                     FROM trade WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+                )
+                .map_err(StorageError::from)?;
+            let mut kept_stmt = tx
+                .prepare_cached(
+                    "SELECT trade_id, figures FROM analysis_cache WHERE basis = ?1
+                     ORDER BY trade_id",
+                )
+                .map_err(StorageError::from)?;
+            let mut tag_stmt = tx
+                .prepare_cached("SELECT trade_id, tag FROM trade_tag ORDER BY trade_id, position")
+                .map_err(StorageError::from)?;
+            let mut event_stmt = tx
+                .prepare_cached(
+                    "SELECT trade_id, kind, at, qty, price, fee FROM event
+                     WHERE trade_id BETWEEN ?1 AND ?2 ORDER BY trade_id, seq",
+                )
+                .map_err(StorageError::from)?;
+            let id_rows = id_stmt.query([]).map_err(StorageError::from)?;
+            let mut kept_rows = kept_stmt.query([basis]).map_err(StorageError::from)?;
+            let mut tag_rows = tag_stmt.query([]).map_err(StorageError::from)?;
+            kept_rows.advance().map_err(StorageError::from)?;
+            tag_rows.advance().map_err(StorageError::from)?;
+            // Read inside the transaction: the version of what is read.
+            version = ReadVersion(
+                tx.query_row("PRAGMA data_version", [], |row| row.get(0))
+                    .map_err(StorageError::from)?,
+            );
+            let mut rows = Rows {
+                ids: id_rows,
+                kept: kept_rows,
+                tags: tag_rows,
+                trades: &mut trade_stmt,
+                events: &mut event_stmt,
+            };
+            loop {
+                let chunk = rows.next_chunk(size)?;
+                if chunk.is_empty() {
+                    break;
+                }
+                each(chunk)?;
+            }
+            if let Some(row) = rows.tags.get() {
+                return Err(missing_trade(row.get(0).map_err(StorageError::from)?).into());
+            }
+        }
+        tx.commit().map_err(StorageError::from)?;
+        Ok(version)
+    }
+
+    /// Keeps each trade's bytes under `basis`, replacing what was kept, if
+    /// no other connection has written to the journal since `read`; returns
+    /// whether they were kept. A journal that cannot be written now (opened
+    /// read-only, or locked by another program) keeps nothing, and that is
+    /// no error: the bytes are only ever a shortcut.
+    pub fn keep_analyses<'b>(
+        &self,
+        basis: i64,
+        read: ReadVersion,
+        analyses: impl IntoIterator<Item = (TradeId, &'b [u8])>,
+    ) -> Result<bool, StorageError> {
+        let mut analyses = analyses.into_iter().peekable();
+        if analyses.peek().is_none() || self.read_only {
+            return Ok(false);
+        }
+        // Not waiting for another program's lock: a busy journal keeps nothing.
+        let busy = |error: &rusqlite::Error| {
+            matches!(
+                error.sqlite_error_code(),
+                Some(
+                    rusqlite::ErrorCode::DatabaseBusy
+                        | rusqlite::ErrorCode::DatabaseLocked
+                        | rusqlite::ErrorCode::ReadOnly
+                )
+            )
+        };
+        self.conn.busy_timeout(std::time::Duration::ZERO)?;
+        let result = (|| -> Result<bool, rusqlite::Error> {
+            let tx =
+                rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+            if tx.query_row("PRAGMA data_version", [], |row| row.get::<_, i64>(0))? != read.0 {
+                return Ok(false);
+            }
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures)
+                     VALUES (?1, ?2, ?3)",
+                )?;
+                for (id, figures) in analyses.by_ref() {
+                    insert.execute(rusqlite::params![id.0, basis, figures])?;
+                }
+            }
+            tx.commit()?;
+            Ok(true)
+        })();
+        self.conn.busy_timeout(super::BUSY_TIMEOUT)?;
+        match result {
+            Ok(kept) => Ok(kept),
+            Err(error) if busy(&error) => Ok(false),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Forgets every kept analysis.
+    pub fn forget_kept_analyses(&self) -> Result<(), StorageError> {
+        self.conn.execute("DELETE FROM analysis_cache", [])?;
+        Ok(())
+    }
+
+    /// The number of trades with bytes kept under `basis`.
+    pub fn kept_analysis_count(&self, basis: i64) -> Result<usize, StorageError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM analysis_cache WHERE basis = ?1",
+            [basis],
+            |row| row.get::<_, i64>(0),
+        )? as usize)
+    }
+
+    /// The bytes kept for trade `id` under `basis`, if any.
+    pub fn kept_analysis(&self, id: TradeId, basis: i64) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT figures FROM analysis_cache WHERE trade_id = ?1 AND basis = ?2",
+            )?
+            .query_row(rusqlite::params![id.0, basis], |row| row.get(0))
+            .optional()?)
+    }
+}
+
+/// The queries a read goes through side by side.
+struct Rows<'s, 'c> {
+    /// Every trade's id, in order.
+    ids: rusqlite::Rows<'s>,
+    /// The kept bytes under the basis, in trade id order.
+    kept: rusqlite::Rows<'s>,
+    tags: rusqlite::Rows<'s>,
+    /// The rows of a range of trades.
+    trades: &'s mut rusqlite::CachedStatement<'c>,
+    /// The events of a range of trades.
+    events: &'s mut rusqlite::CachedStatement<'c>,
+}
+
+impl Rows<'_, '_> {
+    /// Reads up to `size` trades, the bytes kept for them, their tags, and
+    /// the rows and events of those with no bytes kept.
+    fn next_chunk(&mut self, size: usize) -> Result<KeptChunk, StorageError> {
+        let mut chunk = KeptChunk {
+            ids: Vec::with_capacity(size.min(1 << 16)),
+            ..KeptChunk::default()
+        };
+        while chunk.ids.len() < size {
+            let Some(row) = self.ids.next()? else {
+                break;
+            };
+            let id: i64 = row.get(0)?;
+            // Kept rows of no trade (there are none while the triggers
+            // hold) are passed over.
+            let mut found = false;
+            while let Some(kept) = self.kept.get() {
+                let kept_id: i64 = kept.get(0)?;
+                if kept_id > id {
+                    break;
+                }
+                if kept_id == id {
+                    chunk.kept.push_blob(kept.get_ref(1)?, "kept analysis")?;
+                    found = true;
+                }
+                self.kept.advance()?;
+            }
+            if !found {
+                chunk.kept.push_blob(ValueRef::Null, "kept analysis")?;
+                chunk.missing.push(chunk.ids.len() as u32);
+            }
+            chunk.ids.push(id);
+        }
+        let Some(&last) = chunk.ids.last() else {
+            return Ok(chunk);
+        };
+        let mut cursor = 0;
+        while let Some(row) = self.tags.get() {
+            let id: i64 = row.get(0)?;
+            if id > last {
+                break;
+            }
+            let owner = chunk.owner(&mut cursor, id)?;
+            chunk.tag_owner.push(owner);
+            chunk.tags.push(row.get_ref(1)?, "tag")?;
+            self.tags.advance()?;
+        }
+        self.read_missing(&mut chunk)?;
+        Ok(chunk)
+    }
+
+    /// Reads the rows and events of the chunk's trades with no kept bytes,
+    /// between the first and the last of them.
+    fn read_missing(&mut self, chunk: &mut KeptChunk) -> Result<(), StorageError> {
+        let (Some(&first), Some(&last)) = (chunk.missing.first(), chunk.missing.last()) else {
+            return Ok(());
+        };
+        let range = [chunk.ids[first as usize], chunk.ids[last as usize]];
+        // The position in `missing` of each trade of the range without bytes.
+        let mut place = vec![u32::MAX; chunk.ids.len()];
+        for (m, &i) in chunk.missing.iter().enumerate() {
+            place[i as usize] = m as u32;
+        }
+        let mut rows = self.trades.query(range)?;
+        let mut cursor = 0;
+        let mut found = 0;
+        while let Some(row) = rows.next()? {
+            let owner = chunk.owner(&mut cursor, row.get(0)?)?;
+            if place[owner as usize] == u32::MAX {
+                continue;
+            }
+            for column in 1..=TRADE_TEXTS {
+                chunk.trades.push(row.get_ref(column)?, "trade")?;
+            }
+            chunk
+                .stops_known
+                .push(row.get::<_, i64>(TRADE_TEXTS + 1)? != 0);
+            found += 1;
+        }
+        if found != chunk.missing.len() {
+            // Read in the same transaction as the ids: every one is there.
+            let id = chunk.ids[chunk.missing[found] as usize];
+            return Err(missing_trade(id));
+        }
+        let mut rows = self.events.query(range)?;
+        let mut cursor = 0;
+        while let Some(row) = rows.next()? {
+            let owner = chunk.owner(&mut cursor, row.get(0)?)?;
+            let missing = place[owner as usize];
+            if missing == u32::MAX {
+                continue;
+            }
+            chunk.event_owner.push(missing);
+            for column in 1..=EVENT_TEXTS {
+                chunk.events.push(row.get_ref(column)?, "event")?;
+            }
+        }
+        Ok(())
+    }
+}

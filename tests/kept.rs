@@ -1,0 +1,318 @@
+//! Analyses kept in the journal: an import keeps them, the statistics read
+//! them, and a change to a trade (by this program or another), to the rule
+//! settings or to a playbook means they are not used.
+
+use rust_decimal_macros::dec;
+use tranche::analysis::kept::Basis;
+use tranche::analysis::stats::{self, Filter, JournalStats};
+use tranche::analysis::{Messages, Rule};
+use tranche::cli::stream;
+use tranche::domain::{EventKind, Playbook, TradeId};
+use tranche::storage::Journal;
+
+use crate::helpers::{generated_trades, run, sample_trades};
+
+/// The statistics computed from every trade's events, as if nothing were kept.
+fn fresh_stats(journal: &Journal, filter: &Filter) -> JournalStats {
+    let settings = journal.rule_settings().unwrap();
+    let trades = journal.trades().unwrap();
+    let analyses = stats::analyze_all(&trades, &settings, Messages::Skip);
+    stats::journal_stats(&stats::pair(&trades, &analyses), filter, &settings)
+}
+
+fn kept_stats(journal: &Journal) -> JournalStats {
+    let settings = journal.rule_settings().unwrap();
+    stream::journal_stats(journal, &Filter::default(), &settings, 7).unwrap()
+}
+
+fn kept_count(journal: &Journal) -> usize {
+    let basis = Basis::of(&journal.rule_settings().unwrap());
+    journal.kept_analysis_count(basis.0).unwrap()
+}
+
+/// A journal of `generated` disciplined trades and the sample trades, which
+/// break rules.
+fn journal_of(dir: &tempfile::TempDir, generated: usize) -> Journal {
+    let mut journal = Journal::open(&dir.path().join("j.sqlite")).unwrap();
+    let mut trades = generated_trades(generated);
+    trades.extend(sample_trades());
+    journal.insert_trades(&trades, &mut |_, _| {}).unwrap();
+    journal
+}
+
+fn is_kept(journal: &Journal, id: TradeId) -> bool {
+    let basis = Basis::of(&journal.rule_settings().unwrap());
+    journal.kept_analysis(id, basis.0).unwrap().is_some()
+}
+
+#[test]
+fn an_import_keeps_the_analysis_of_every_trade_it_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("fills.csv");
+    std::fs::write(
+        &csv,
+        "Date,Time,Symbol,Side,Quantity,Price,Commission,Account,Execution ID\n\
+         2024-01-02,09:30:00,AAA,Buy,100,10.00,1,U1,E1\n\
+         2024-01-02,09:31:00,AAA,Buy,50,10.50,1,U1,E2\n\
+         2024-01-02,09:40:00,AAA,Sell,150,11.00,1,U1,E3\n\
+         2024-01-02,09:45:00,BBB,Sell,10,50.00,1,U1,E4\n\
+         2024-01-02,09:50:00,BBB,Buy,10,49.00,1,U1,E5\n\
+         2024-01-03,10:00:00,AAA,Buy,20,12.00,1,U1,E6\n",
+    )
+    .unwrap();
+    let path = dir.path().join("j.sqlite");
+    let output = run(&[
+        "--journal",
+        path.to_str().unwrap(),
+        "import",
+        csv.to_str().unwrap(),
+        "--tz",
+        "UTC",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let journal = Journal::open(&path).unwrap();
+    assert_eq!(journal.trade_count().unwrap(), 3);
+    assert_eq!(kept_count(&journal), 3);
+    assert_eq!(
+        kept_stats(&journal),
+        fresh_stats(&journal, &Filter::default())
+    );
+
+    // The open trade continued by a later fill is kept as it now is.
+    std::fs::write(
+        &csv,
+        "Date,Time,Symbol,Side,Quantity,Price,Commission,Account,Execution ID\n\
+         2024-01-04,10:00:00,AAA,Sell,20,13.00,1,U1,E7\n",
+    )
+    .unwrap();
+    let output = run(&[
+        "--journal",
+        path.to_str().unwrap(),
+        "import",
+        csv.to_str().unwrap(),
+        "--tz",
+        "UTC",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(journal.trade_count().unwrap(), 3);
+    assert_eq!(kept_count(&journal), 3);
+    let stats = kept_stats(&journal);
+    assert_eq!(stats, fresh_stats(&journal, &Filter::default()));
+    assert_eq!(stats.performance.closed, 3);
+
+    // The import set its triggers aside while it wrote, and put them back.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    let triggers: i64 = other
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'
+             AND name GLOB 'analysis_cache_*'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(triggers, 6);
+    other
+        .execute("UPDATE event SET fee = '2' WHERE fee IS NOT NULL", [])
+        .unwrap();
+    assert_eq!(kept_count(&journal), 0);
+    assert_eq!(
+        kept_stats(&journal),
+        fresh_stats(&journal, &Filter::default())
+    );
+}
+
+#[test]
+fn the_statistics_keep_what_they_analyse_and_read_it_back_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_of(&dir, 300);
+    let count = journal.trade_count().unwrap();
+    assert_eq!(kept_count(&journal), 0);
+    let first = kept_stats(&journal);
+    assert_eq!(kept_count(&journal), count);
+    assert_eq!(kept_stats(&journal), first);
+    for filter in [
+        Filter {
+            rule: Some(Rule::AveragingDown),
+            ..Filter::default()
+        },
+        Filter {
+            tag: Some("batch3".into()),
+            ..Filter::default()
+        },
+    ] {
+        let settings = journal.rule_settings().unwrap();
+        let kept = stream::journal_stats(&journal, &filter, &settings, 64).unwrap();
+        assert_eq!(kept, fresh_stats(&journal, &filter), "{filter:?}");
+    }
+}
+
+#[test]
+fn a_trade_changed_here_is_analysed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = journal_of(&dir, 50);
+    kept_stats(&journal);
+    let trades = journal.trades().unwrap();
+
+    // An edit: its last event moves.
+    let (id, mut trade) = trades[3].clone();
+    let last = trade.events.last_mut().unwrap();
+    match &mut last.kind {
+        EventKind::Entry(fill) | EventKind::Exit(fill) => fill.price += dec!(1.5),
+        EventKind::Stop { price } | EventKind::Target { price } => *price += dec!(1.5),
+    }
+    journal.update_trade(id, &trade).unwrap();
+    assert!(!is_kept(&journal, id));
+    assert!(is_kept(&journal, trades[4].0));
+    assert_eq!(
+        kept_stats(&journal),
+        fresh_stats(&journal, &Filter::default())
+    );
+    assert!(is_kept(&journal, id));
+
+    // A change of setup (a playbook may judge it).
+    let (id, mut trade) = trades[5].clone();
+    trade.setup = "reversal".into();
+    journal.update_trade(id, &trade).unwrap();
+    assert!(!is_kept(&journal, id));
+
+    // A delete, then the undo under the same id.
+    let (id, trade) = trades[6].clone();
+    journal.delete_trade(id).unwrap();
+    assert!(!is_kept(&journal, id));
+    assert_eq!(
+        kept_stats(&journal),
+        fresh_stats(&journal, &Filter::default())
+    );
+    journal.restore_trade(id, &trade).unwrap();
+    assert_eq!(
+        kept_stats(&journal),
+        fresh_stats(&journal, &Filter::default())
+    );
+    assert_eq!(kept_count(&journal), journal.trade_count().unwrap());
+}
+
+#[test]
+fn a_trade_changed_by_another_program_is_analysed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_of(&dir, 40);
+    let before = kept_stats(&journal);
+    let trades = journal.trades().unwrap();
+    let other = rusqlite::Connection::open(dir.path().join("j.sqlite")).unwrap();
+    // Plain SQL, as any program might write: an exit's price, a trade's side
+    // and the removal of a trade's last event.
+    other
+        .execute(
+            "UPDATE event SET price = price + 3 WHERE kind = 'exit' AND trade_id = ?1",
+            [trades[1].0.0],
+        )
+        .unwrap();
+    other
+        .execute(
+            "UPDATE trade SET multiplier = '2' WHERE id = ?1",
+            [trades[2].0.0],
+        )
+        .unwrap();
+    other
+        .execute(
+            "DELETE FROM event WHERE trade_id = ?1
+             AND seq = (SELECT max(seq) FROM event WHERE trade_id = ?1)",
+            [trades[8].0.0],
+        )
+        .unwrap();
+    for id in [trades[1].0, trades[2].0, trades[8].0] {
+        assert!(!is_kept(&journal, id), "{id:?}");
+    }
+    let after = kept_stats(&journal);
+    assert_eq!(after, fresh_stats(&journal, &Filter::default()));
+    assert_ne!(after, before);
+}
+
+#[test]
+fn new_rule_settings_or_playbooks_use_no_kept_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = journal_of(&dir, 200);
+    let before = kept_stats(&journal);
+
+    let mut settings = journal.rule_settings().unwrap();
+    settings.weights[Rule::AveragingDown.index()] = 7;
+    journal.set_rule_settings(&settings).unwrap();
+    assert_eq!(kept_count(&journal), 0);
+    let weighted = kept_stats(&journal);
+    assert_ne!(weighted, before);
+    assert_eq!(weighted, fresh_stats(&journal, &Filter::default()));
+
+    let mut playbook = Playbook::new("generated");
+    playbook.max_adds = Some(0);
+    settings.playbooks.push(playbook);
+    journal.set_rule_settings(&settings).unwrap();
+    assert_eq!(kept_count(&journal), 0);
+    let judged = kept_stats(&journal);
+    assert_ne!(judged, weighted);
+    assert_eq!(judged, fresh_stats(&journal, &Filter::default()));
+    // The generated trades add twice: the playbook's limit costs them.
+    assert!(judged.adherence.mean_score < weighted.adherence.mean_score);
+}
+
+#[test]
+fn nothing_is_kept_when_the_journal_changed_after_it_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_of(&dir, 20);
+    let basis = Basis::of(&journal.rule_settings().unwrap()).0;
+    let mut ids = Vec::new();
+    let read = journal
+        .read_kept_chunks(
+            basis,
+            8,
+            |chunk| -> Result<(), tranche::storage::StorageError> {
+                ids.extend(chunk.decode()?.into_iter().map(|(id, _)| id));
+                Ok(())
+            },
+        )
+        .unwrap();
+    let count = journal.trade_count().unwrap();
+    assert_eq!(ids.len(), count);
+    let other = rusqlite::Connection::open(dir.path().join("j.sqlite")).unwrap();
+    other
+        .execute("UPDATE trade SET setup = 'late' WHERE id = ?1", [ids[0].0])
+        .unwrap();
+    let bytes = [1u8, 2, 3];
+    let kept = journal
+        .keep_analyses(basis, read, ids.iter().map(|&id| (id, &bytes[..])))
+        .unwrap();
+    assert!(!kept);
+    assert_eq!(journal.kept_analysis_count(basis).unwrap(), 0);
+
+    // Read again, nothing changed since: kept.
+    let read = journal
+        .read_kept_chunks(
+            basis,
+            8,
+            |_| -> Result<(), tranche::storage::StorageError> { Ok(()) },
+        )
+        .unwrap();
+    assert!(
+        journal
+            .keep_analyses(basis, read, ids.iter().map(|&id| (id, &bytes[..])))
+            .unwrap()
+    );
+    assert_eq!(journal.kept_analysis_count(basis).unwrap(), count);
+}
+
+#[test]
+fn unreadable_kept_bytes_are_forgotten_and_the_trades_analysed() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_of(&dir, 30);
+    kept_stats(&journal);
+    let other = rusqlite::Connection::open(dir.path().join("j.sqlite")).unwrap();
+    other
+        .execute(
+            "UPDATE analysis_cache SET figures = x'ffff' WHERE trade_id % 3 = 0",
+            [],
+        )
+        .unwrap();
+    assert_eq!(
+        kept_stats(&journal),
+        fresh_stats(&journal, &Filter::default())
+    );
+    assert_eq!(kept_count(&journal), journal.trade_count().unwrap());
+}
