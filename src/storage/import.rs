@@ -52,7 +52,7 @@ use super::bulk::{BulkInsert, Value};
 use super::check::write_check;
 use super::{Journal, StorageError, text, write_events_and_tags};
 use crate::domain::imported::{
-    FillName, ImportSnapshot, ImportState, ImportWrite, ImportedTrade, JournalVersion, TradeFeed,
+    FillNames, ImportSnapshot, ImportState, ImportWrite, ImportedTrade, JournalVersion, TradeFeed,
 };
 use crate::domain::{EventKind, MarketCondition, Side, Trade, TradeId};
 
@@ -268,19 +268,26 @@ impl Journal {
     /// which it has, in which trades when `with_holders`, and the open
     /// imported trades the others may continue. Read in one pass over the
     /// imported fills, in one read transaction.
+    ///
+    /// The file's fills are taken in the order `fills` gives
+    /// ([`FillNames::key_order`]); fills out of that order are refused.
     pub fn import_snapshot(
         &self,
-        fills: &[FillName<'_>],
+        fills: &dyn FillNames,
         with_holders: bool,
     ) -> Result<ImportSnapshot, StorageError> {
         let tx = self.conn.unchecked_transaction()?;
         let journal = JournalFills::read(&tx, fills, with_holders)?;
-        let wanted: BTreeSet<(&str, &str)> = fills
-            .iter()
-            .zip(&journal.known)
-            .filter(|(_, known)| !**known)
-            .map(|(fill, _)| (fill.account, fill.symbol))
-            .collect();
+        let mut wanted: BTreeSet<(&str, &str)> = BTreeSet::new();
+        let mut last = None;
+        for i in (0..fills.count()).filter(|&i| !journal.known[i]) {
+            let names = (fills.account(i), fills.symbol(i));
+            // Fills of one account and symbol often come one after another.
+            if last != Some(names) {
+                wanted.insert(names);
+                last = Some(names);
+            }
+        }
         let mut open_trades = Vec::new();
         for (account, symbol) in wanted {
             let Some(&id) = journal.latest.get(account).and_then(|m| m.get(symbol)) else {
@@ -421,18 +428,17 @@ struct JournalFills {
 impl JournalFills {
     fn read(
         tx: &Transaction<'_>,
-        fills: &[FillName<'_>],
+        fills: &dyn FillNames,
         with_holders: bool,
     ) -> Result<JournalFills, StorageError> {
         let mut held = HeldTrades::read(tx)?;
         // The file's keys in the order of the table's primary key, so that
         // the two lists are merged in one pass.
-        let wanted = |i: usize| (fills[i].account, fills[i].key);
-        let order = key_order(fills.len(), wanted);
-
-        let mut known = vec![false; fills.len()];
+        let count = fills.count();
+        let mut file = InKeyOrder::new(fills)?;
+        let mut known = vec![false; count];
         let mut holders = if with_holders {
-            vec![None; fills.len()]
+            vec![None; count]
         } else {
             Vec::new()
         };
@@ -440,22 +446,21 @@ impl JournalFills {
             "SELECT account, key, trade_id FROM imported_fill ORDER BY account, key",
         )?;
         let mut rows = stmt.query([])?;
-        let mut next = 0;
         while let Some(row) = rows.next()? {
             let trade_id: i64 = row.get(2)?;
             if !held.mark_imported(trade_id) {
                 continue;
             }
             let stored = (text(row, 0)?, text(row, 1)?);
-            while let Some(&i) = order.get(next) {
-                match wanted(i).cmp(&stored) {
-                    std::cmp::Ordering::Less => next += 1,
+            while let Some((i, name)) = file.current() {
+                match name.cmp(&stored) {
+                    std::cmp::Ordering::Less => file.advance()?,
                     std::cmp::Ordering::Equal => {
                         known[i] = true;
                         if let Some(holder) = holders.get_mut(i) {
                             *holder = Some(TradeId(trade_id));
                         }
-                        next += 1;
+                        file.advance()?;
                     }
                     std::cmp::Ordering::Greater => break,
                 }
@@ -466,6 +471,78 @@ impl JournalFills {
             holders,
             latest: held.latest_imported(),
         })
+    }
+}
+
+/// A file's fills in the order of their account and key, one at a time,
+/// each one's key written when it comes up.
+struct InKeyOrder<'f> {
+    fills: &'f dyn FillNames,
+    order: Vec<u32>,
+    /// The position in `order` of the current fill.
+    next: usize,
+    /// The current fill's key, and the one before it.
+    key: String,
+    previous: String,
+}
+
+impl<'f> InKeyOrder<'f> {
+    fn new(fills: &'f dyn FillNames) -> Result<Self, StorageError> {
+        let order = fills.key_order();
+        let mut seen = vec![false; fills.count()];
+        for &i in &order {
+            match seen.get_mut(i as usize) {
+                Some(seen) if !*seen => *seen = true,
+                _ => {
+                    return Err(StorageError::Plan(
+                        "the file's fills are not each once in the order of their keys",
+                    ));
+                }
+            }
+        }
+        if order.len() != seen.len() {
+            return Err(StorageError::Plan(
+                "the file's fills are not each once in the order of their keys",
+            ));
+        }
+        let mut file = InKeyOrder {
+            fills,
+            order,
+            next: 0,
+            key: String::new(),
+            previous: String::new(),
+        };
+        if let Some(&first) = file.order.first() {
+            fills.key(first as usize, &mut file.key);
+        }
+        Ok(file)
+    }
+
+    /// The current fill: its position and its account and key.
+    fn current(&self) -> Option<(usize, (&str, &str))> {
+        let i = *self.order.get(self.next)? as usize;
+        Some((i, (self.fills.account(i), self.key.as_str())))
+    }
+
+    /// Moves on to the next fill, making sure it does not come before the
+    /// current one.
+    fn advance(&mut self) -> Result<(), StorageError> {
+        let Some(&was) = self.order.get(self.next) else {
+            return Ok(());
+        };
+        self.next += 1;
+        let Some(&now) = self.order.get(self.next) else {
+            return Ok(());
+        };
+        std::mem::swap(&mut self.key, &mut self.previous);
+        self.fills.key(now as usize, &mut self.key);
+        let before = (self.fills.account(was as usize), self.previous.as_str());
+        if (self.fills.account(now as usize), self.key.as_str()) < before {
+            return Err(StorageError::Plan(
+                "the file's fills are not in the order of their keys",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -818,59 +895,6 @@ fn prepare<'a>(
     }
     fills.sort();
     let _ = sender.send(Ok(Prepared::Fills(fills)));
-}
-
-/// The positions `0..count` in the order of their account and key (by
-/// `names`), then of position: the order of the imported fills' primary key.
-/// Sorting compares numbers first: the account's rank among the accounts
-/// (there are few), then the key's first eight bytes, which order keys as
-/// their text does wherever they differ.
-fn key_order<'n>(count: usize, names: impl Fn(usize) -> (&'n str, &'n str)) -> Vec<usize> {
-    let mut accounts: Vec<&str> = Vec::new();
-    let mut last: Option<(&str, u32)> = None;
-    let mut order: Vec<(u32, u64, u32)> = Vec::with_capacity(count);
-    for index in 0..count {
-        let (account, key) = names(index);
-        let rank = match last {
-            Some((seen, rank)) if seen == account => rank,
-            _ => {
-                let rank = match accounts.iter().position(|a| *a == account) {
-                    Some(rank) => rank,
-                    None => {
-                        accounts.push(account);
-                        accounts.len() - 1
-                    }
-                } as u32;
-                last = Some((account, rank));
-                rank
-            }
-        };
-        let mut prefix = [0u8; 8];
-        let bytes = key.as_bytes();
-        let length = bytes.len().min(8);
-        prefix[..length].copy_from_slice(&bytes[..length]);
-        order.push((rank, u64::from_be_bytes(prefix), index as u32));
-    }
-    // Ranks in the order of the accounts' names.
-    let mut by_name: Vec<u32> = (0..accounts.len() as u32).collect();
-    by_name.sort_unstable_by_key(|&rank| accounts[rank as usize]);
-    let mut place = vec![0u32; accounts.len()];
-    for (position, &rank) in by_name.iter().enumerate() {
-        place[rank as usize] = position as u32;
-    }
-    for entry in &mut order {
-        entry.0 = place[entry.0 as usize];
-    }
-    order.sort_unstable_by(|a, b| {
-        (a.0, a.1)
-            .cmp(&(b.0, b.1))
-            .then_with(|| names(a.2 as usize).1.cmp(names(b.2 as usize).1))
-            .then(a.2.cmp(&b.2))
-    });
-    order
-        .into_iter()
-        .map(|(_, _, index)| index as usize)
-        .collect()
 }
 
 /// Writes the trades (new ones under `ids`, continued ones in place) and
@@ -1281,26 +1305,6 @@ mod tests {
             Some(2)
         );
         assert_eq!(journal.imported_fill_count().unwrap(), 2);
-    }
-
-    #[test]
-    fn fills_are_put_in_the_order_of_their_account_and_key() {
-        let names = [
-            ("U2", "x:E10"),
-            ("U1", "x:E2"),
-            ("U1", "x:E10"),
-            ("U2", "x:E1"),
-            ("", "f:00ff:2"),
-            ("U1", "x:E10"),
-            ("U1", "x:E100000000"),
-            ("U1", "x:E10000000"),
-            ("U1", "x:E1000000\u{0}"),
-            ("U1", "x:E1000000"),
-        ];
-        let order = key_order(names.len(), |i| names[i]);
-        let mut expected: Vec<usize> = (0..names.len()).collect();
-        expected.sort_by_key(|&i| (names[i], i));
-        assert_eq!(order, expected);
     }
 
     #[test]
