@@ -466,6 +466,10 @@ impl JournalFills {
                 }
             }
         }
+        // The rest of the file's fills are new; their order is checked too.
+        while file.current().is_some() {
+            file.advance()?;
+        }
         Ok(JournalFills {
             known,
             holders,
@@ -1305,6 +1309,85 @@ mod tests {
             Some(2)
         );
         assert_eq!(journal.imported_fill_count().unwrap(), 2);
+    }
+
+    /// Fills named by a list, in the order `order` says is theirs.
+    struct Listed {
+        names: Vec<(&'static str, &'static str)>,
+        order: Vec<u32>,
+    }
+
+    impl FillNames for Listed {
+        fn count(&self) -> usize {
+            self.names.len()
+        }
+        fn account(&self, i: usize) -> &str {
+            self.names[i].0
+        }
+        fn symbol(&self, _: usize) -> &str {
+            "AAPL"
+        }
+        fn key(&self, i: usize, key: &mut String) {
+            key.clear();
+            key.push_str(self.names[i].1);
+        }
+        fn key_order(&self) -> Vec<u32> {
+            self.order.clone()
+        }
+    }
+
+    #[test]
+    fn the_journal_knows_the_fills_it_holds_and_refuses_them_out_of_order() {
+        let mut journal = Journal::open_in_memory().unwrap();
+        let state = journal.import_state().unwrap();
+        let trade = imported(true, None);
+        let plan = ImportWrite {
+            version: state.version,
+            trades: std::slice::from_ref(&trade).into(),
+            ids: &[state.next_id],
+            check: None,
+        };
+        journal.write_import(&plan, false, &mut |_, _| {}).unwrap();
+        // The trade's account is the default one; `x:E2` is its exit.
+        let account = trade.trade.account.as_str();
+        assert_eq!(account, crate::domain::DEFAULT_ACCOUNT);
+        let names = vec![
+            ("U1", "x:E1"),
+            ("default", "x:E2"),
+            ("default", "x:E0"),
+            ("default", "x:E1"),
+        ];
+        // In order: U1 comes before default.
+        let listed = Listed {
+            names: names.clone(),
+            order: vec![0, 2, 3, 1],
+        };
+        let snapshot = journal.import_snapshot(&listed, true).unwrap();
+        assert_eq!(snapshot.known, [false, true, false, true]);
+        assert_eq!(
+            snapshot.holders,
+            [None, Some(state.next_id), None, Some(state.next_id)]
+        );
+        // Out of order (within the journal's fills, or after them), some
+        // twice, some left out, or some that are not there.
+        for order in [
+            vec![2, 3, 1, 0],
+            vec![0, 2, 1, 3],
+            vec![0, 2, 3],
+            vec![0, 2, 3, 3],
+            vec![0, 2, 3, 7],
+        ] {
+            let listed = Listed {
+                names: names.clone(),
+                order,
+            };
+            let refused = journal.import_snapshot(&listed, false);
+            assert!(
+                matches!(refused, Err(StorageError::Plan(_))),
+                "{:?}",
+                listed.order
+            );
+        }
     }
 
     #[test]
