@@ -899,6 +899,45 @@ mod properties {
         }
 
         #[test]
+        fn fills_a_journal_has_are_left_out_as_if_the_file_did_not_hold_them(
+            steps in prop::collection::vec((any::<bool>(), 1u32..60, 1u32..20_000, 0u32..300, 0u8..3, 0u8..2, 0u8..6), 1..40),
+            known in prop::collection::vec(any::<bool>(), 40),
+            hedged in any::<bool>(),
+        ) {
+            use tranche::import::group::{Grouped, fill_keys, group_keyed, outline_except, produce_except};
+            let mut fills = fills_of(&steps);
+            for (i, f) in fills.iter_mut().enumerate() {
+                // Two accounts, one blank; on a hedging account, positions
+                // both ways.
+                if i % 3 == 0 {
+                    f.account = String::new();
+                }
+                if hedged {
+                    f.position = Some(if i % 2 == 0 { Side::Long } else { Side::Short });
+                }
+            }
+            let store = tranche::import::FillStore::from(&fills[..]);
+            let known = &known[..fills.len()];
+            let keys = fill_keys(&store);
+            let new_keys: Vec<_> = (0..fills.len()).filter(|&i| !known[i]).map(|i| keys[i].clone()).collect();
+            let options = GroupOptions::default();
+            let alone = group_keyed(&store.subset(|i| !known[i]), new_keys, &[], &options);
+            let (grouped, warnings) = outline_except(&store, known, &[], &options);
+            prop_assert_eq!(&warnings, &alone.1);
+            prop_assert_eq!(grouped.len(), alone.0.len());
+            prop_assert_eq!(grouped.open(), alone.0.iter().filter(|t| t.open).count());
+            let Grouped::Outline(outline) = grouped else {
+                panic!("fills without broker profits are outlined");
+            };
+            let mut made = Vec::new();
+            produce_except(&store, known, &[], &options, &outline, &mut |t| {
+                made.push(t);
+                true
+            });
+            prop_assert!(made == alone.0);
+        }
+
+        #[test]
         fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
             let _ = detect(&bytes);
             for format in Format::ALL {

@@ -749,3 +749,282 @@ fn trades_written_as_they_are_made_are_those_grouped_all_at_once() {
         assert_eq!(made.trades().unwrap().len(), written.len(), "{name}");
     }
 }
+
+/// The rows of a trading history (no header): three accounts (one blank),
+/// four symbols, scaling in and out, orders filled in several fills at one
+/// instant, and fills without an execution id (each with its own content,
+/// so that a later statement keys them as an earlier one did). No fill
+/// takes a position through zero: a trade opened by such a fill holds no
+/// fill of its own, and is not continued by a later statement.
+fn history(n: usize) -> Vec<String> {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    let mut rows = Vec::with_capacity(n);
+    let mut positions = [[0i64; 4]; 3];
+    let mut second = 0u64;
+    while rows.len() < n {
+        second += 1 + next(90);
+        let a = next(3) as usize;
+        let s = next(4) as usize;
+        let account = ["U1", "U2", ""][a];
+        let symbol = ["AAPL", "MSFT", "TSLA", "NVDA"][s];
+        let buy = next(2) == 0;
+        let at = format!(
+            "2024-03-{:02},{:02}:{:02}:{:02}",
+            11 + second / 28_800,
+            9 + second % 28_800 / 3_600,
+            second % 3_600 / 60,
+            second % 60
+        );
+        for part in 0..=next(3) {
+            let position = &mut positions[a][s];
+            let mut qty = 10 * (1 + next(4) as i64);
+            if *position != 0 && (*position > 0) != buy {
+                qty = qty.min(position.abs());
+            }
+            *position += if buy { qty } else { -qty };
+            let line = rows.len();
+            let exec = if next(6) == 0 {
+                String::new()
+            } else {
+                format!("X{line}")
+            };
+            rows.push(format!(
+                "{account},{at},{symbol},{},{qty},{}.{:02},0.{:02},{exec}",
+                if buy { "Buy" } else { "Sell" },
+                100 + next(20),
+                part * 7 + next(5),
+                10 + next(80)
+            ));
+        }
+    }
+    rows.truncate(n);
+    rows
+}
+
+/// The trades of a journal, whatever their ids, in an order of their own.
+fn contents(journal: &Journal) -> Vec<String> {
+    let mut trades: Vec<String> = journal
+        .trades()
+        .unwrap()
+        .into_iter()
+        .map(|(_, t)| format!("{t:?}"))
+        .collect();
+    trades.sort();
+    trades
+}
+
+/// The trades still open in a journal.
+fn open_trades(journal: &Journal) -> Vec<TradeId> {
+    journal
+        .trades()
+        .unwrap()
+        .into_iter()
+        .filter(|(_, t)| !tranche::analysis::analyze(t, &Default::default()).is_closed())
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// Commits `text` over the journal at `path`: first as a dry run, whose
+/// outcome the commit must repeat.
+fn commit_previewed(path: &Path, text: &str) -> ImportOutcome {
+    let file = read(text);
+    let mut journal = open(path);
+    let previewed = journal
+        .commit_import(&file, &GroupOptions::default(), true, &mut |_, _| {})
+        .unwrap();
+    let outcome = journal
+        .commit_import(&file, &GroupOptions::default(), false, &mut |_, _| {})
+        .unwrap();
+    assert_eq!(outcome, previewed);
+    assert_eq!(journal.integrity_check().unwrap(), ["ok"]);
+    outcome
+}
+
+#[test]
+fn an_overlapping_later_statement_gives_the_trades_of_the_whole_history() {
+    let rows = history(700);
+    let whole = |from: usize, to: usize| {
+        let rows: Vec<&str> = rows[from..to].iter().map(String::as_str).collect();
+        csv(&rows)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("all.sqlite");
+    commit(&mut open(&all), &whole(0, rows.len()));
+    let expected = contents(&open(&all));
+    assert!(expected.len() > 30, "{}", expected.len());
+
+    // An earlier statement of the first `seen` rows, then a later one from
+    // row `from` on: the rows in between are in both.
+    for (from, seen) in [
+        (0, 0),
+        (0, 1),
+        (0, 233),
+        (120, 350),
+        (349, 350),
+        (0, 699),
+        (0, 700),
+    ] {
+        let path = dir.path().join(format!("{from}-{seen}.sqlite"));
+        if seen > 0 {
+            commit(&mut open(&path), &whole(0, seen));
+        }
+        let open_before = open_trades(&open(&path));
+        let later = commit_previewed(&path, &whole(from, rows.len()));
+        let case = format!("rows {from}.. over 0..{seen}");
+        assert_eq!(later.known_fills, seen - from, "{case}");
+        assert_eq!(later.new_fills, rows.len() - seen, "{case}");
+        // Every trade open at the end of the earlier statement goes on
+        // with the later one's fills.
+        let mut extended = later.extended.clone();
+        extended.sort();
+        if seen <= 350 {
+            assert_eq!(extended, open_before, "{case}");
+        } else {
+            // Near the end, some symbols have no fill after the first.
+            assert!(extended.iter().all(|id| open_before.contains(id)), "{case}");
+            assert_eq!(extended.is_empty(), seen == rows.len(), "{case}");
+        }
+        assert_eq!(contents(&open(&path)), expected, "{case}");
+        assert_eq!(
+            open(&path).imported_fill_count().unwrap(),
+            rows.len(),
+            "{case}"
+        );
+
+        // Either statement again, or the whole history, adds nothing.
+        for (again_from, again_to) in [(from, rows.len()), (0, seen), (0, rows.len())] {
+            let again = commit_previewed(&path, &whole(again_from, again_to));
+            assert_eq!(
+                (again.added.len(), again.extended.len(), again.new_fills),
+                (0, 0, 0),
+                "{case}"
+            );
+            assert_eq!(again.known_fills, again_to - again_from, "{case}");
+        }
+        assert_eq!(contents(&open(&path)), expected, "{case}");
+    }
+}
+
+#[test]
+fn the_fills_of_deleted_trades_come_back_as_the_trades_they_made() {
+    let rows = history(500);
+    let text = |to: usize| {
+        let rows: Vec<&str> = rows[..to].iter().map(String::as_str).collect();
+        csv(&rows)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("all.sqlite");
+    commit(&mut open(&all), &text(rows.len()));
+    let expected = contents(&open(&all));
+
+    let path = dir.path().join("j.sqlite");
+    commit(&mut open(&path), &text(300));
+    // Every trade of three accounts' symbols is deleted: one whose last
+    // trade is still open, one whose last trade is closed, and one more.
+    // (Fills of a closed trade deleted before an open one of the same
+    // symbol come back in that open trade's place, out of time order.)
+    let mut journal = open(&path);
+    let open_ids = open_trades(&journal);
+    let trades = journal.trades().unwrap();
+    let pair = |id: TradeId| {
+        let t = &trades.iter().find(|(i, _)| *i == id).unwrap().1;
+        (t.account.clone(), t.symbol.clone())
+    };
+    let mut pairs = vec![pair(open_ids[0]), pair(open_ids[open_ids.len() - 1])];
+    let closed_pair = trades
+        .iter()
+        .map(|(id, _)| pair(*id))
+        .find(|p| !open_ids.iter().any(|id| pair(*id) == *p))
+        .expect("a symbol of an account whose trades are all closed");
+    pairs.push(closed_pair);
+    let deleted: Vec<TradeId> = trades
+        .iter()
+        .filter(|(id, _)| pairs.contains(&pair(*id)))
+        .map(|(id, _)| *id)
+        .collect();
+    assert!(deleted.len() >= 4, "{deleted:?}");
+    let mut fills_deleted = 0;
+    for id in &deleted {
+        let before = journal.imported_fill_count().unwrap();
+        journal.delete_trade(*id).unwrap();
+        fills_deleted += before - journal.imported_fill_count().unwrap();
+    }
+    drop(journal);
+
+    let later = commit_previewed(&path, &text(rows.len()));
+    assert_eq!(later.known_fills, 300 - fills_deleted);
+    assert_eq!(later.new_fills, rows.len() - 300 + fills_deleted);
+    for id in &deleted {
+        assert!(!later.extended.contains(id));
+    }
+    assert_eq!(contents(&open(&path)), expected);
+    let again = commit_previewed(&path, &text(rows.len()));
+    assert_eq!((again.new_fills, again.known_fills), (0, rows.len()));
+}
+
+#[test]
+fn a_hedging_account_s_statement_imported_again_adds_only_what_was_deleted() {
+    let bytes = std::fs::read(fixture("mt5/ReportHistory-14186099-hedge.csv")).unwrap();
+    let read = || {
+        let options = ImportOptions {
+            tz: chrono_tz::Tz::UTC,
+            ..ImportOptions::default()
+        };
+        import(&bytes, "hedge.csv", &options).expect("the statement reads")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let mut journal = open(&path);
+    let first = journal
+        .commit_import(&read(), &GroupOptions::default(), false, &mut |_, _| {})
+        .unwrap();
+    assert!(first.added.len() >= 4, "{first:?}");
+    let expected = contents(&journal);
+    // Positions both ways at once on one symbol.
+    let trades = journal.trades().unwrap();
+    assert!(trades.iter().any(|(_, a)| trades.iter().any(|(_, b)| {
+        a.symbol == b.symbol
+            && a.side != b.side
+            && a.opened_at() < b.events.last().map(|e| e.at)
+            && b.opened_at() < a.events.last().map(|e| e.at)
+    })));
+
+    let again = journal
+        .commit_import(&read(), &GroupOptions::default(), false, &mut |_, _| {})
+        .unwrap();
+    assert_eq!((again.added.len(), again.new_fills), (0, 0));
+    // Every trade of the symbol held both ways at once deleted, and the
+    // statement imported again.
+    let symbol = &trades
+        .iter()
+        .find(|(_, a)| {
+            trades
+                .iter()
+                .any(|(_, b)| a.symbol == b.symbol && a.side != b.side)
+        })
+        .unwrap()
+        .1
+        .symbol;
+    let deleted: Vec<TradeId> = trades
+        .iter()
+        .filter(|(_, t)| &t.symbol == symbol)
+        .map(|(id, _)| *id)
+        .collect();
+    assert!(deleted.len() >= 3, "{deleted:?}");
+    for id in &deleted {
+        journal.delete_trade(*id).unwrap();
+    }
+    let back = journal
+        .commit_import(&read(), &GroupOptions::default(), false, &mut |_, _| {})
+        .unwrap();
+    assert_eq!(back.added.len(), deleted.len());
+    assert_eq!(back.known_fills + back.new_fills, read().fills.len());
+    assert_eq!(contents(&journal), expected);
+    assert_eq!(journal.integrity_check().unwrap(), ["ok"]);
+}

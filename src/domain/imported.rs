@@ -202,16 +202,22 @@ pub struct ImportState {
     pub any_imported: bool,
 }
 
-/// An imported fill by its names: the account it is recorded under (a blank
-/// account is the default one), its symbol (trimmed) and its key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FillName<'a> {
-    /// The account, never blank.
-    pub account: &'a str,
-    /// The symbol, trimmed.
-    pub symbol: &'a str,
-    /// The fill's key.
-    pub key: &'a str,
+/// A file's fills as the journal is asked about them, by position
+/// (`0..count()`): each one's account, symbol and key, without holding a
+/// key for each (a large file's keys would take more room than its fills).
+pub trait FillNames {
+    /// How many fills there are.
+    fn count(&self) -> usize;
+    /// The account fill `i` is recorded under (a blank account is the
+    /// default one), never blank.
+    fn account(&self, i: usize) -> &str;
+    /// Fill `i`'s symbol, trimmed.
+    fn symbol(&self, i: usize) -> &str;
+    /// Writes fill `i`'s key into `key`, in place of what it held.
+    fn key(&self, i: usize, key: &mut String);
+    /// The positions of the fills in the order of their account and then
+    /// their key (as text, byte by byte), each once.
+    fn key_order(&self) -> Vec<u32>;
 }
 
 /// What the journal held of a file's fills, read in one pass.

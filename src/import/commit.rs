@@ -25,13 +25,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::group::{self, FillKey, GroupOptions, ImportedTrade};
+use super::group::{self, FileKeys, FillKey, GroupOptions, Grouped, ImportedTrade};
 use super::{Fill, Import};
 use crate::analysis::kept::{self, Basis};
 use crate::analysis::{Messages, analyze_with};
-use crate::domain::imported::{
-    CheckRecord, FillName, ImportOutcome, ImportWrite, KeepAnalyses, TradeFeed,
-};
+use crate::domain::imported::{CheckRecord, ImportOutcome, ImportWrite, KeepAnalyses, TradeFeed};
 use crate::domain::{DEFAULT_ACCOUNT, Trade, TradeId};
 use crate::storage::{Journal, StorageError};
 
@@ -56,23 +54,54 @@ pub fn recorded_account(account: &str) -> &str {
     }
 }
 
-/// The journal's side of a plan, when the journal was consulted: the file's
-/// keys and, for each fill, the trade that held it before (when a check
-/// needs them).
-struct Known {
-    keys: Vec<FillKey>,
-    holders: Vec<Option<TradeId>>,
+/// The file's fills regrouped without those the journal has: the fills it
+/// has, and the options and outline of the others' grouping.
+struct Regrouped {
+    /// For each fill of the file, whether the journal has it.
+    known: Vec<bool>,
+    /// The options the new fills were grouped with (the journal's open
+    /// trades among them).
+    options: GroupOptions,
+    /// The new fills' trades, counted and ordered (or held: see
+    /// [`group::outline`]).
+    grouped: Grouped,
+}
+
+impl Regrouped {
+    /// Hands the new fills' trades, in order, to `each` until it returns
+    /// `false`.
+    fn for_each_trade(&self, import: &Import, each: &mut dyn FnMut(ImportedTrade) -> bool) {
+        match &self.grouped {
+            Grouped::Trades(trades) => {
+                for trade in trades {
+                    if !each(trade.clone()) {
+                        return;
+                    }
+                }
+            }
+            Grouped::Outline(outline) => group::produce_except(
+                &import.fills,
+                &self.known,
+                &import.stops,
+                &self.options,
+                outline,
+                each,
+            ),
+        }
+    }
 }
 
 /// An import decided: the trades to write, their ids, and what the outcome
 /// will say.
 struct Plan<'a> {
     version: crate::domain::imported::JournalVersion,
-    /// The file's own trades, or the regrouped new fills.
-    regrouped: Option<Vec<ImportedTrade>>,
+    /// The new fills regrouped, or `None` for the file's own trades.
+    regrouped: Option<Regrouped>,
     import: &'a Import,
     ids: Vec<TradeId>,
-    known: Option<Known>,
+    /// When a check needs them, for each fill of the file the trade that
+    /// held it before (else empty).
+    holders: Vec<Option<TradeId>>,
     outcome: ImportOutcome,
 }
 
@@ -80,13 +109,54 @@ impl<'a> Plan<'a> {
     /// The trades to write: the regrouped new fills', or the file's own,
     /// held or made by `produce` as they are written.
     fn feed<'p>(&'p self, produce: &'p crate::domain::imported::Produce<'p>) -> TradeFeed<'p> {
-        match (self.regrouped.as_deref(), self.import.held_trades()) {
-            (Some(trades), _) | (None, Some(trades)) => TradeFeed::Held(trades),
-            (None, None) => TradeFeed::Produced {
-                count: self.import.trade_count(),
-                room: self.import.trade_room(),
+        let held = match &self.regrouped {
+            Some(regrouped) => match &regrouped.grouped {
+                Grouped::Trades(trades) => Some(trades.as_slice()),
+                Grouped::Outline(_) => None,
+            },
+            None => self.import.held_trades(),
+        };
+        match held {
+            Some(trades) => TradeFeed::Held(trades),
+            None => TradeFeed::Produced {
+                count: self.trade_count(),
+                room: self.trade_room(),
                 produce,
             },
+        }
+    }
+
+    /// How many trades the plan writes.
+    fn trade_count(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// How many fills the trades written are made of, and their keys' length.
+    fn trade_room(&self) -> (usize, usize) {
+        match &self.regrouped {
+            Some(Regrouped {
+                grouped: Grouped::Outline(outline),
+                ..
+            }) => outline.room(),
+            Some(Regrouped {
+                grouped: Grouped::Trades(trades),
+                ..
+            }) => trades.iter().fold((0, 0), |(n, len), t| {
+                (
+                    n + t.sources.len(),
+                    len + t.sources.iter().map(|s| s.key.0.len()).sum::<usize>(),
+                )
+            }),
+            None => self.import.trade_room(),
+        }
+    }
+
+    /// Hands the trades to write, in order, to `each` until it returns
+    /// `false`: made one at a time.
+    fn for_each_trade(&self, each: &mut dyn FnMut(ImportedTrade) -> bool) {
+        match &self.regrouped {
+            Some(regrouped) => regrouped.for_each_trade(self.import, each),
+            None => self.import.for_each_trade(each),
         }
     }
 }
@@ -104,36 +174,13 @@ fn plan<'a>(
     // without them) unless a caller grouped them otherwise.
     let standalone = import.continued().is_empty();
     let mut regrouped = None;
-    let mut known = None;
+    let mut holders = Vec::new();
     let mut open_ids = Vec::new();
     if state.any_imported || !standalone {
-        let keys = group::fill_keys(&import.fills);
-        let fills = &import.fills;
-        let names: Vec<FillName<'_>> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, key)| FillName {
-                account: recorded_account(fills.account(i)),
-                symbol: fills.symbol(i).trim(),
-                key: &key.0,
-            })
-            .collect();
-        let snapshot = journal.import_snapshot(&names, with_check)?;
-        drop(names);
-        let new_fills = fills.subset(|i| !snapshot.known[i]);
-        let new_keys: Vec<FillKey> = keys
-            .iter()
-            .zip(&snapshot.known)
-            .filter(|(_, known)| !**known)
-            .map(|(key, _)| key.clone())
-            .collect();
-        outcome.known_fills = import.fills.len() - new_fills.len();
-        if with_check {
-            known = Some(Known {
-                keys,
-                holders: snapshot.holders,
-            });
-        }
+        let snapshot = journal.import_snapshot(&FileKeys::new(&import.fills), with_check)?;
+        let known = snapshot.known;
+        outcome.known_fills = known.iter().filter(|k| **k).count();
+        holders = snapshot.holders;
         if outcome.known_fills != 0 || !snapshot.open_trades.is_empty() || !standalone {
             let (ids, open_trades): (Vec<TradeId>, Vec<_>) =
                 snapshot.open_trades.into_iter().unzip();
@@ -142,24 +189,34 @@ fn plan<'a>(
                 open_trades,
                 ..import.group_options(options)
             };
-            // A stop order the trade already has is not added again
-            // (grouping leaves out a stop equal to one of the trade's).
-            let (trades, warnings) =
-                group::group_keyed(&new_fills, new_keys, &import.stops, &options);
+            // Only the fills the journal does not have are grouped, under
+            // the keys they have in the whole file. A stop order the trade
+            // already has is not added again (grouping leaves out a stop
+            // equal to one of the trade's).
+            let (grouped, warnings) =
+                group::outline_except(&import.fills, &known, &import.stops, &options);
             outcome.warnings = warnings;
-            regrouped = Some(trades);
+            regrouped = Some(Regrouped {
+                known,
+                options,
+                grouped,
+            });
         }
     }
-    let continues: Vec<Option<usize>> = match &regrouped {
-        Some(trades) => trades.iter().map(|t| t.continues).collect(),
-        None => {
-            let mut continues = vec![None; import.trade_count()];
-            for (position, open) in import.continued() {
-                continues[position] = Some(open);
-            }
-            continues
-        }
+    let count = match &regrouped {
+        Some(regrouped) => regrouped.grouped.len(),
+        None => import.trade_count(),
     };
+    let mut continues = vec![None; count];
+    let continued = match &regrouped {
+        Some(regrouped) => regrouped.grouped.continued(),
+        None => import.continued(),
+    };
+    for (position, open) in continued {
+        if let Some(slot) = continues.get_mut(position) {
+            *slot = Some(open);
+        }
+    }
     let mut next_id = state.next_id.0;
     let mut ids = Vec::with_capacity(continues.len());
     for continued in continues {
@@ -187,14 +244,15 @@ fn plan<'a>(
         regrouped,
         import,
         ids,
-        known,
+        holders,
         outcome,
     })
 }
 
 /// The journal's trades that hold the fills of the file's trades its total
 /// covers, in id order, once each: among the trades the plan writes and,
-/// through `known`, among those that held the file's fills before.
+/// through the holders the journal named, among those that held the file's
+/// fills before.
 fn checked_trades(plan: &Plan<'_>) -> Vec<TradeId> {
     let import = plan.import;
     let mut found = BTreeSet::new();
@@ -206,28 +264,34 @@ fn checked_trades(plan: &Plan<'_>) -> Vec<TradeId> {
         }
         return found.into_iter().collect();
     }
-    let mut holder: HashMap<(&str, &str), TradeId> = HashMap::new();
-    if let Some(known) = &plan.known {
-        for (i, (key, id)) in known.keys.iter().zip(&known.holders).enumerate() {
-            if let Some(id) = id {
-                holder.insert(
-                    (recorded_account(import.fills.account(i)), key.0.as_str()),
-                    *id,
-                );
+    let keys = FileKeys::new(&import.fills);
+    let mut holder: HashMap<(String, FillKey), TradeId> = HashMap::new();
+    for (i, id) in plan.holders.iter().enumerate() {
+        if let Some(id) = id {
+            holder.insert(
+                (
+                    recorded_account(import.fills.account(i)).to_owned(),
+                    keys.key_of(i),
+                ),
+                *id,
+            );
+        }
+    }
+    let mut position = 0;
+    plan.for_each_trade(&mut |trade| {
+        if let Some(&id) = plan.ids.get(position) {
+            for source in trade.sources {
+                holder
+                    .entry((trade.trade.account.clone(), source.key))
+                    .or_insert(id);
             }
         }
-    }
-    let written = plan.regrouped.as_deref().unwrap_or_default();
-    for (trade, id) in written.iter().zip(&plan.ids) {
-        for source in &trade.sources {
-            holder
-                .entry((trade.trade.account.as_str(), source.key.0.as_str()))
-                .or_insert(*id);
-        }
-    }
+        position += 1;
+        true
+    });
     for trade in import.reconciled_trades() {
         for source in &trade.sources {
-            let key = (trade.trade.account.as_str(), source.key.0.as_str());
+            let key = (trade.trade.account.clone(), source.key.clone());
             if let Some(&id) = holder.get(&key) {
                 found.insert(id);
             }
@@ -282,7 +346,7 @@ impl Journal {
                 None => None,
             };
             let produce = |each: &mut dyn FnMut(ImportedTrade) -> bool| {
-                import.for_each_trade(each);
+                plan.for_each_trade(each);
             };
             let write = ImportWrite {
                 version: plan.version,

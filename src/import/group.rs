@@ -46,12 +46,12 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, FixedOffset};
 use rust_decimal::Decimal;
 
-use super::fills::FillStore;
+use super::fills::{FillStore, NameId};
 use super::instrument::{default_multiplier, user_multiplier};
 use super::{Fill, FillSide, StopOrder, Warning};
 use crate::domain::{DEFAULT_ACCOUNT, DEFAULT_CURRENCY, Event, EventKind, Side, Trade};
 
-pub use crate::domain::imported::{FillKey, ImportedTrade, Source};
+pub use crate::domain::imported::{FillKey, FillNames, ImportedTrade, Source};
 
 /// How fills are grouped.
 #[derive(Debug, Clone)]
@@ -202,6 +202,148 @@ fn key_of(fills: &FillStore, i: usize, (hash, n): (u64, u32)) -> FillKey {
             FillKey(key)
         }
         None => FillKey(format!("f:{hash:016x}:{n}")),
+    }
+}
+
+/// The keys of a file's fills, made as they are needed (see [`fill_keys`]),
+/// with what the journal is asked about each fill (see [`FillNames`]).
+pub struct FileKeys<'a> {
+    fills: &'a FillStore,
+    /// Each fill's fingerprint, when some fill has no execution id.
+    fingerprints: Vec<(u64, u32)>,
+    /// For each name of the store, the account it is recorded under (a
+    /// blank account is the default one).
+    accounts: Vec<&'a str>,
+}
+
+impl<'a> FileKeys<'a> {
+    /// The keys of `fills`.
+    pub fn new(fills: &'a FillStore) -> Self {
+        let accounts = (0..fills.name_count() as NameId)
+            .map(|id| {
+                let account = fills.name(id).trim();
+                if account.is_empty() {
+                    DEFAULT_ACCOUNT
+                } else {
+                    account
+                }
+            })
+            .collect();
+        FileKeys {
+            fills,
+            fingerprints: fingerprints(fills),
+            accounts,
+        }
+    }
+
+    /// The key of fill `i`.
+    pub fn key_of(&self, i: usize) -> FillKey {
+        key_of(self.fills, i, fingerprint(&self.fingerprints, i))
+    }
+
+    /// What orders fill `i`'s key among others, as far as a number does:
+    /// its first byte (`x` for an execution id, `f` for a fingerprint), then
+    /// the next seven bytes of what follows `x:`, or the fingerprint's first
+    /// 56 bits (whose hexadecimal digits the key spells out, zero-padded).
+    fn key_prefix(&self, i: usize) -> u64 {
+        match execution_id(self.fills, i) {
+            Some(id) => {
+                let mut prefix = [0u8; 8];
+                prefix[0] = b'x';
+                let bytes = id.as_bytes();
+                let length = bytes.len().min(7);
+                prefix[1..=length].copy_from_slice(&bytes[..length]);
+                u64::from_be_bytes(prefix)
+            }
+            None => (u64::from(b'f') << 56) | (fingerprint(&self.fingerprints, i).0 >> 8),
+        }
+    }
+
+    /// Orders the keys of fills `a` and `b` as their text.
+    fn cmp_keys(&self, a: usize, b: usize) -> std::cmp::Ordering {
+        match (execution_id(self.fills, a), execution_id(self.fills, b)) {
+            // `x:` and then the ids.
+            (Some(a), Some(b)) => a.cmp(b),
+            // `f:`, sixteen hexadecimal digits, `:` and the count.
+            (None, None) => {
+                let (a, b) = (
+                    fingerprint(&self.fingerprints, a),
+                    fingerprint(&self.fingerprints, b),
+                );
+                a.0.cmp(&b.0)
+                    .then_with(|| a.1.to_string().cmp(&b.1.to_string()))
+            }
+            (Some(_), None) => std::cmp::Ordering::Greater,
+            (None, Some(_)) => std::cmp::Ordering::Less,
+        }
+    }
+}
+
+impl FillNames for FileKeys<'_> {
+    fn count(&self) -> usize {
+        self.fills.len()
+    }
+
+    fn account(&self, i: usize) -> &str {
+        self.accounts[self.fills.account_id(i) as usize]
+    }
+
+    fn symbol(&self, i: usize) -> &str {
+        self.fills.symbol(i).trim()
+    }
+
+    fn key(&self, i: usize, key: &mut String) {
+        use std::fmt::Write as _;
+        key.clear();
+        match execution_id(self.fills, i) {
+            Some(id) => {
+                key.push_str("x:");
+                key.push_str(id);
+            }
+            None => {
+                let (hash, n) = fingerprint(&self.fingerprints, i);
+                // Writing to a String cannot fail.
+                let _ = write!(key, "f:{hash:016x}:{n}");
+            }
+        }
+    }
+
+    /// Sorting compares numbers first: the account's rank among the
+    /// accounts' names, then [`FileKeys::key_prefix`]; keys are compared
+    /// whole only where those meet.
+    fn key_order(&self) -> Vec<u32> {
+        let fills = self.fills;
+        let mut names: Vec<&str> = self.accounts.clone();
+        names.sort_unstable();
+        names.dedup();
+        let rank: Vec<u32> = self
+            .accounts
+            .iter()
+            .map(|account| names.binary_search(account).unwrap_or(0) as u32)
+            .collect();
+        // A store holds fewer than 2^32 fills (see `FillStore`).
+        let mut order: Vec<(u32, u64, u32)> = (0..fills.len())
+            .map(|i| {
+                (
+                    rank[fills.account_id(i) as usize],
+                    self.key_prefix(i),
+                    i as u32,
+                )
+            })
+            .collect();
+        let compare = |a: &(u32, u64, u32), b: &(u32, u64, u32)| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then_with(|| self.cmp_keys(a.2 as usize, b.2 as usize))
+                .then(a.2.cmp(&b.2))
+        };
+        if super::parallel::worth_splitting(order.len()) {
+            use rayon::slice::ParallelSliceMut as _;
+            order.par_sort_unstable_by(compare);
+        } else {
+            order.sort_unstable_by(compare);
+        }
+        order.into_iter().map(|(_, _, i)| i).collect()
     }
 }
 
@@ -631,8 +773,9 @@ fn trade_key(fills: &FillStore, i: usize) -> (String, String) {
 /// The ids are found by their hashes, sorted (a few bytes a fill, where a
 /// set of the ids would take several times as many); ids whose hashes meet
 /// are compared whole.
-fn repeated_executions(fills: &FillStore, keys: &Keys) -> Vec<usize> {
+fn repeated_executions(fills: &FillStore, keys: &Keys, skip: &[bool]) -> Vec<usize> {
     let mut hashed: Vec<(u64, usize)> = (0..fills.len())
+        .filter(|&i| !left_out(skip, i))
         .filter_map(|i| {
             keys.execution_id(fills, i)
                 .map(|id| (fnv1a(id.as_bytes()), i))
@@ -659,14 +802,25 @@ fn repeated_executions(fills: &FillStore, keys: &Keys) -> Vec<usize> {
     repeats
 }
 
+/// Whether fill `i` is left out of grouping: `skip` says so for each fill
+/// (the fills a journal has already), or is empty when none is.
+fn left_out(skip: &[bool], i: usize) -> bool {
+    skip.get(i).copied().unwrap_or(false)
+}
+
 /// An account, a symbol (by their ids in the store) and a position direction.
 type Instrument = (u32, u32, Option<Side>);
 
-fn instrument_numbers(fills: &FillStore) -> (Vec<u32>, usize) {
+/// Numbers each account and instrument in the order they first appear
+/// among the fills not left out (`skip`), which get no number of their own.
+fn instrument_numbers(fills: &FillStore, skip: &[bool]) -> (Vec<u32>, usize) {
     let mut instruments: FastMap<Instrument, u32> = FastMap::default();
     let mut last: Option<(Instrument, u32)> = None;
     let numbers = (0..fills.len())
         .map(|i| {
+            if left_out(skip, i) {
+                return u32::MAX;
+            }
             let key = (fills.account_id(i), fills.symbol_id(i), fills.position(i));
             if let Some((seen, number)) = last
                 && seen == key
@@ -1011,6 +1165,7 @@ pub fn group<F: AsFills + ?Sized>(
     group_in_parts(
         fills,
         Keys::Made(fingerprints(fills)),
+        &[],
         stops,
         options,
         parallel,
@@ -1033,7 +1188,7 @@ pub fn group_keyed<F: AsFills + ?Sized>(
     let fills = &*fills;
     keys.resize(fills.len(), FillKey::default());
     let parallel = super::parallel::worth_splitting(fills.len());
-    group_in_parts(fills, Keys::Given(keys), stops, options, parallel)
+    group_in_parts(fills, Keys::Given(keys), &[], stops, options, parallel)
 }
 
 /// What booking needs, made once from the fills: the order they are booked
@@ -1044,13 +1199,19 @@ struct Prepared<'a> {
     runs: Vec<std::ops::Range<usize>>,
     open_by_key: HashMap<(String, String, Side), usize>,
     stops_by_key: HashMap<(&'a str, &'a str), Vec<&'a StopOrder>>,
+    /// Whether a fill booked gives the broker's profit (see
+    /// [`Booking::priced_apart`]).
+    priced_apart: bool,
 }
 
 impl<'a> Prepared<'a> {
     /// Orders the fills and finds their runs; warns of repeated executions.
+    /// The fills `skip` marks are left out, as if the store did not hold
+    /// them (`skip` is empty when none is).
     fn new(
         fills: &FillStore,
         keys: &Keys,
+        skip: &[bool],
         stops: &'a [StopOrder],
         options: &GroupOptions,
         parallel: bool,
@@ -1062,13 +1223,21 @@ impl<'a> Prepared<'a> {
         // compares numbers and times, not strings.
         let (repeats, (instrument, instruments)) = if parallel {
             rayon::join(
-                || repeated_executions(fills, keys),
-                || instrument_numbers(fills),
+                || repeated_executions(fills, keys, skip),
+                || instrument_numbers(fills, skip),
             )
         } else {
-            (repeated_executions(fills, keys), instrument_numbers(fills))
+            (
+                repeated_executions(fills, keys, skip),
+                instrument_numbers(fills, skip),
+            )
         };
-        let mut dropped = vec![false; fills.len()];
+        let mut dropped = if skip.is_empty() {
+            vec![false; fills.len()]
+        } else {
+            skip.to_vec()
+        };
+        dropped.resize(fills.len(), false);
         for i in repeats {
             dropped[i] = true;
             warnings.push(Warning::new(
@@ -1149,11 +1318,18 @@ impl<'a> Prepared<'a> {
             runs.push(start..end);
             start = end;
         }
+        let priced_apart = if skip.is_empty() {
+            fills.any_profit()
+        } else {
+            fills.any_profit()
+                && (0..fills.len()).any(|i| !left_out(skip, i) && fills.profit(i).is_some())
+        };
         Prepared {
             order,
             runs,
             open_by_key,
             stops_by_key,
+            priced_apart,
         }
     }
 
@@ -1169,10 +1345,15 @@ impl<'a> Prepared<'a> {
             order: &self.order,
             options,
             open_by_key: &self.open_by_key,
-            priced_apart: fills.any_profit(),
+            priced_apart: self.priced_apart,
             stops_by_key: &self.stops_by_key,
         }
     }
+}
+
+/// How many fills `known` marks.
+fn count_known(known: &[bool]) -> usize {
+    known.iter().filter(|k| **k).count()
 }
 
 /// Warns of the stop orders whose account and symbol have no fills.
@@ -1223,15 +1404,17 @@ fn opened_key(trade: &Trade) -> Option<(i64, u32)> {
 }
 
 /// Groups fills with their keys, side by side on every core when `parallel`.
+/// The fills `skip` marks are left out (see [`Prepared::new`]).
 fn group_in_parts(
     fills: &FillStore,
     keys: Keys,
+    skip: &[bool],
     stops: &[StopOrder],
     options: &GroupOptions,
     parallel: bool,
 ) -> (Vec<ImportedTrade>, Vec<Warning>) {
     let mut warnings = Vec::new();
-    let prepared = Prepared::new(fills, &keys, stops, options, parallel, &mut warnings);
+    let prepared = Prepared::new(fills, &keys, skip, stops, options, parallel, &mut warnings);
     let booking = prepared.booking(fills, &keys, options);
     let runs = &prepared.runs;
     // Each run is booked on its own, on whichever core is free; the results
@@ -1432,12 +1615,24 @@ pub fn outline<F: AsFills + ?Sized>(
     stops: &[StopOrder],
     options: &GroupOptions,
 ) -> (Grouped, Vec<Warning>) {
-    let fills = fills.as_store();
-    let fills = &*fills;
+    outline_except(&fills.as_store(), &[], stops, options)
+}
+
+/// [`outline`] of the fills that `known` does not mark (the fills of a file
+/// that a journal does not have yet), under the keys they have in the whole
+/// file: the trades are those [`group_keyed`] makes of those fills alone,
+/// and [`produce_except`] makes them again. `known` has one flag per fill,
+/// or none.
+pub fn outline_except(
+    fills: &FillStore,
+    known: &[bool],
+    stops: &[StopOrder],
+    options: &GroupOptions,
+) -> (Grouped, Vec<Warning>) {
     let keys = Keys::Made(fingerprints(fills));
-    let parallel = super::parallel::worth_splitting(fills.len());
+    let parallel = super::parallel::worth_splitting(fills.len() - count_known(known));
     let mut warnings = Vec::new();
-    let prepared = Prepared::new(fills, &keys, stops, options, parallel, &mut warnings);
+    let prepared = Prepared::new(fills, &keys, known, stops, options, parallel, &mut warnings);
     let booking = prepared.booking(fills, &keys, options);
     let runs = &prepared.runs;
     let outlines: Vec<RunOutline<'_>> = if parallel {
@@ -1450,7 +1645,7 @@ pub fn outline<F: AsFills + ?Sized>(
     };
     if outlines.iter().any(|o| o.wants_rate) {
         drop(outlines);
-        let (trades, warnings) = group_in_parts(fills, keys, stops, options, parallel);
+        let (trades, warnings) = group_in_parts(fills, keys, known, stops, options, parallel);
         return (Grouped::Trades(trades), warnings);
     }
     // Runs ranked by their symbol, as trades are ordered.
@@ -1500,9 +1695,23 @@ pub fn produce(
     outline: &Outline,
     each: &mut dyn FnMut(ImportedTrade) -> bool,
 ) {
+    produce_except(fills, &[], stops, options, outline, each);
+}
+
+/// Makes the trades of an [`Outline`] of [`outline_except`] again, in
+/// order, from the fills, flags, stops and options it was made from, handing
+/// each to `each` until it returns `false`.
+pub fn produce_except(
+    fills: &FillStore,
+    known: &[bool],
+    stops: &[StopOrder],
+    options: &GroupOptions,
+    outline: &Outline,
+    each: &mut dyn FnMut(ImportedTrade) -> bool,
+) {
     let keys = Keys::Made(fingerprints(fills));
     let mut ignored = Vec::new();
-    let prepared = Prepared::new(fills, &keys, stops, options, false, &mut ignored);
+    let prepared = Prepared::new(fills, &keys, known, stops, options, false, &mut ignored);
     let booking = prepared.booking(fills, &keys, options);
     let mut cursors: Vec<Option<RunCursor<'_>>> = Vec::new();
     cursors.resize_with(prepared.runs.len(), || None);
@@ -1606,7 +1815,7 @@ mod tests {
             let fills = FillStore::from(fills);
             let options = GroupOptions::default();
             let keys = || Keys::Given(fill_keys(&fills));
-            let whole = group_in_parts(&fills, keys(), &stops, &options, false);
+            let whole = group_in_parts(&fills, keys(), &[], &stops, &options, false);
             assert!(whole.0.len() > 50, "{}", whole.0.len());
             assert!(whole.1.iter().any(|w| w.message.contains("appears again")));
             // On pools of several sizes, the runs are booked side by side.
@@ -1615,13 +1824,15 @@ mod tests {
                     .num_threads(threads)
                     .build()
                     .unwrap();
-                let split = pool.install(|| group_in_parts(&fills, keys(), &stops, &options, true));
+                let split =
+                    pool.install(|| group_in_parts(&fills, keys(), &[], &stops, &options, true));
                 assert!(
                     split == whole,
                     "{threads} threads, newest first: {newest_first}"
                 );
                 let made = Keys::Made(fingerprints(&fills));
-                let split = pool.install(|| group_in_parts(&fills, made, &stops, &options, true));
+                let split =
+                    pool.install(|| group_in_parts(&fills, made, &[], &stops, &options, true));
                 assert!(
                     split == whole,
                     "{threads} threads, newest first: {newest_first}"
@@ -1711,6 +1922,163 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// What [`outline_except`] and [`produce_except`] give, as `streamed`.
+    fn streamed_except(
+        fills: &FillStore,
+        known: &[bool],
+        stops: &[StopOrder],
+        options: &GroupOptions,
+    ) -> (Vec<ImportedTrade>, Vec<Warning>, usize, usize) {
+        let (grouped, warnings) = outline_except(fills, known, stops, options);
+        let (count, open) = (grouped.len(), grouped.open());
+        let trades = match grouped {
+            Grouped::Trades(trades) => trades,
+            Grouped::Outline(outline) => {
+                let mut trades = Vec::new();
+                produce_except(fills, known, stops, options, &outline, &mut |trade| {
+                    trades.push(trade);
+                    true
+                });
+                trades
+            }
+        };
+        (trades, warnings, count, open)
+    }
+
+    #[test]
+    fn fills_left_out_are_grouped_as_if_the_file_did_not_hold_them() {
+        let zone = FixedOffset::east_opt(-5 * 3600).unwrap();
+        let mut open = Trade::new("AAPL", Side::Long);
+        open.account = "U1".to_owned();
+        open.events.push(Event::entry(
+            zone.with_ymd_and_hms(2024, 2, 29, 10, 0, 0).unwrap(),
+            Decimal::from(3),
+            Decimal::from(99),
+            Decimal::ZERO,
+        ));
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        };
+        for newest_first in [false, true] {
+            for hedged in [false, true] {
+                let (mut fills, stops) = stream(2_000, newest_first);
+                if hedged {
+                    for (i, fill) in fills.iter_mut().enumerate() {
+                        fill.position = Some(if i % 3 == 0 { Side::Short } else { Side::Long });
+                    }
+                }
+                let store = FillStore::from(&fills);
+                let keys = fill_keys(&store);
+                // The journal has: nothing, a first part of the file, every
+                // other stretch of it, scattered fills, or all of it.
+                let len = fills.len();
+                let masks: Vec<Vec<bool>> = vec![
+                    vec![false; len],
+                    (0..len).map(|i| i < len / 3).collect(),
+                    (0..len).map(|i| (i / 97) % 2 == 1).collect(),
+                    (0..len).map(|_| next(5) == 0).collect(),
+                    vec![true; len],
+                ];
+                for known in &masks {
+                    let new: Vec<usize> = (0..len).filter(|&i| !known[i]).collect();
+                    let subset = store.subset(|i| !known[i]);
+                    let new_keys: Vec<FillKey> = new.iter().map(|&i| keys[i].clone()).collect();
+                    for continuing in [false, true] {
+                        let options = GroupOptions {
+                            open_trades: if continuing {
+                                vec![open.clone()]
+                            } else {
+                                Vec::new()
+                            },
+                            ..GroupOptions::default()
+                        };
+                        for stops in [&stops[..], &[]] {
+                            let alone = group_keyed(&subset, new_keys.clone(), stops, &options);
+                            for threads in [1, 3] {
+                                let pool = rayon::ThreadPoolBuilder::new()
+                                    .num_threads(threads)
+                                    .build()
+                                    .unwrap();
+                                let (trades, warnings, count, open_count) = pool
+                                    .install(|| streamed_except(&store, known, stops, &options));
+                                let case = format!(
+                                    "{threads} threads, newest first {newest_first}, hedged \
+                                     {hedged}, continuing {continuing}, {} stops, {} new",
+                                    stops.len(),
+                                    new.len()
+                                );
+                                assert!(trades == alone.0, "{case}");
+                                assert_eq!(warnings, alone.1, "{case}");
+                                assert_eq!(count, alone.0.len(), "{case}");
+                                assert_eq!(
+                                    open_count,
+                                    alone.0.iter().filter(|t| t.open).count(),
+                                    "{case}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_s_keys_are_put_in_the_order_of_their_account_and_text() {
+        let (mut fills, _) = stream(3_000, false);
+        // Accounts with spaces around them and blank ones are recorded
+        // under their trimmed names and the default one; execution ids
+        // longer than a number holds, and some with a byte below every
+        // digit.
+        for (i, fill) in fills.iter_mut().enumerate() {
+            match i % 7 {
+                0 => fill.account = format!(" {} ", fill.account),
+                1 => fill.account = DEFAULT_ACCOUNT.to_owned(),
+                _ => {}
+            }
+            if i % 5 == 0
+                && let Some(exec) = &mut fill.exec_id
+            {
+                exec.push_str(if i % 2 == 0 { "000000000001" } else { "\u{1}" });
+            }
+        }
+        let store = FillStore::from(&fills);
+        let keys = fill_keys(&store);
+        let file = FileKeys::new(&store);
+        let mut expected: Vec<u32> = (0..fills.len() as u32).collect();
+        let account = |i: u32| {
+            let account = fills[i as usize].account.trim();
+            if account.is_empty() {
+                DEFAULT_ACCOUNT
+            } else {
+                account
+            }
+        };
+        expected.sort_by(|&a, &b| {
+            (account(a), keys[a as usize].0.as_str())
+                .cmp(&(account(b), keys[b as usize].0.as_str()))
+        });
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            assert_eq!(pool.install(|| file.key_order()), expected);
+        }
+        let mut key = String::new();
+        for i in 0..fills.len() {
+            file.key(i, &mut key);
+            assert_eq!(key, keys[i].0);
+            assert_eq!(file.key_of(i), keys[i]);
+            assert_eq!(file.account(i), account(i as u32));
+            assert_eq!(file.symbol(i), fills[i].symbol.trim());
         }
     }
 

@@ -45,14 +45,14 @@ use std::hash::BuildHasherDefault;
 use std::sync::{OnceLock, mpsc};
 
 use fnv::FnvHasher;
-use rusqlite::{Transaction, TransactionBehavior};
+use rusqlite::{OptionalExtension as _, Transaction, TransactionBehavior};
 use rust_decimal::Decimal;
 
 use super::bulk::{BulkInsert, Value};
 use super::check::write_check;
 use super::{Journal, StorageError, text, write_events_and_tags};
 use crate::domain::imported::{
-    FillName, ImportSnapshot, ImportState, ImportWrite, ImportedTrade, JournalVersion,
+    FillNames, ImportSnapshot, ImportState, ImportWrite, ImportedTrade, JournalVersion,
     KeepAnalyses, TradeFeed,
 };
 use crate::domain::{EventKind, MarketCondition, Side, Trade, TradeId};
@@ -80,6 +80,12 @@ const TRADES_PER_BATCH: usize = 1024;
 /// of 1,000,000 fills takes as long with it as with the journal's usual
 /// 64 MiB, and peaks 50 MB lower; with 8 MiB, it takes longer).
 const IMPORT_CACHE_KIB: i64 = 16 << 10;
+
+/// The page cache while the journal's imported fills are read to plan an
+/// import, in KiB: they are read once, in order, so a larger cache would
+/// only hold pages that are not read again (a journal of 1,000,000 imported
+/// fills takes about 50 MB).
+const SNAPSHOT_CACHE_KIB: i64 = 4 << 10;
 
 /// How many prepared batches may wait to be written.
 const BATCHES_AHEAD: usize = 4;
@@ -269,19 +275,59 @@ impl Journal {
     /// which it has, in which trades when `with_holders`, and the open
     /// imported trades the others may continue. Read in one pass over the
     /// imported fills, in one read transaction.
+    ///
+    /// The file's fills are taken in the order `fills` gives
+    /// ([`FillNames::key_order`]); fills out of that order are refused.
     pub fn import_snapshot(
         &self,
-        fills: &[FillName<'_>],
+        fills: &dyn FillNames,
+        with_holders: bool,
+    ) -> Result<ImportSnapshot, StorageError> {
+        // The journal's imported fills are read once, in order: through a
+        // small page cache rather than mapped into memory, where a large
+        // journal's pages would stay (see `SNAPSHOT_CACHE_KIB`).
+        // The journal's own settings are restored after (a journal in
+        // memory maps nothing, and says no size).
+        let mmap: Option<i64> = self
+            .conn
+            .pragma_query_value(None, "mmap_size", |row| row.get(0))
+            .optional()?;
+        let cache: i64 = self
+            .conn
+            .pragma_query_value(None, "cache_size", |row| row.get(0))?;
+        if mmap.is_some() {
+            self.conn.pragma_update(None, "mmap_size", 0)?;
+        }
+        self.conn
+            .pragma_update(None, "cache_size", -SNAPSHOT_CACHE_KIB)?;
+        let result = self.read_import_snapshot(fills, with_holders);
+        let restored = mmap
+            .map_or(Ok(()), |mmap| {
+                self.conn.pragma_update(None, "mmap_size", mmap)
+            })
+            .and_then(|()| self.conn.pragma_update(None, "cache_size", cache));
+        let snapshot = result?;
+        restored?;
+        Ok(snapshot)
+    }
+
+    fn read_import_snapshot(
+        &self,
+        fills: &dyn FillNames,
         with_holders: bool,
     ) -> Result<ImportSnapshot, StorageError> {
         let tx = self.conn.unchecked_transaction()?;
         let journal = JournalFills::read(&tx, fills, with_holders)?;
-        let wanted: BTreeSet<(&str, &str)> = fills
-            .iter()
-            .zip(&journal.known)
-            .filter(|(_, known)| !**known)
-            .map(|(fill, _)| (fill.account, fill.symbol))
-            .collect();
+        let mut wanted: BTreeSet<(&str, &str)> = BTreeSet::new();
+        let mut last = None;
+        for i in (0..fills.count()).filter(|&i| !journal.known[i]) {
+            let names = (fills.account(i), fills.symbol(i));
+            // Fills of one account and symbol often come one after another.
+            if last != Some(names) {
+                wanted.insert(names);
+                last = Some(names);
+            }
+        }
         let mut open_trades = Vec::new();
         for (account, symbol) in wanted {
             let Some(&id) = journal.latest.get(account).and_then(|m| m.get(symbol)) else {
@@ -426,18 +472,17 @@ struct JournalFills {
 impl JournalFills {
     fn read(
         tx: &Transaction<'_>,
-        fills: &[FillName<'_>],
+        fills: &dyn FillNames,
         with_holders: bool,
     ) -> Result<JournalFills, StorageError> {
         let mut held = HeldTrades::read(tx)?;
         // The file's keys in the order of the table's primary key, so that
         // the two lists are merged in one pass.
-        let wanted = |i: usize| (fills[i].account, fills[i].key);
-        let order = key_order(fills.len(), wanted);
-
-        let mut known = vec![false; fills.len()];
+        let count = fills.count();
+        let mut file = InKeyOrder::new(fills)?;
+        let mut known = vec![false; count];
         let mut holders = if with_holders {
-            vec![None; fills.len()]
+            vec![None; count]
         } else {
             Vec::new()
         };
@@ -445,32 +490,107 @@ impl JournalFills {
             "SELECT account, key, trade_id FROM imported_fill ORDER BY account, key",
         )?;
         let mut rows = stmt.query([])?;
-        let mut next = 0;
         while let Some(row) = rows.next()? {
             let trade_id: i64 = row.get(2)?;
             if !held.mark_imported(trade_id) {
                 continue;
             }
             let stored = (text(row, 0)?, text(row, 1)?);
-            while let Some(&i) = order.get(next) {
-                match wanted(i).cmp(&stored) {
-                    std::cmp::Ordering::Less => next += 1,
+            while let Some((i, name)) = file.current() {
+                match name.cmp(&stored) {
+                    std::cmp::Ordering::Less => file.advance()?,
                     std::cmp::Ordering::Equal => {
                         known[i] = true;
                         if let Some(holder) = holders.get_mut(i) {
                             *holder = Some(TradeId(trade_id));
                         }
-                        next += 1;
+                        file.advance()?;
                     }
                     std::cmp::Ordering::Greater => break,
                 }
             }
+        }
+        // The rest of the file's fills are new; their order is checked too.
+        while file.current().is_some() {
+            file.advance()?;
         }
         Ok(JournalFills {
             known,
             holders,
             latest: held.latest_imported(),
         })
+    }
+}
+
+/// A file's fills in the order of their account and key, one at a time,
+/// each one's key written when it comes up.
+struct InKeyOrder<'f> {
+    fills: &'f dyn FillNames,
+    order: Vec<u32>,
+    /// The position in `order` of the current fill.
+    next: usize,
+    /// The current fill's key, and the one before it.
+    key: String,
+    previous: String,
+}
+
+impl<'f> InKeyOrder<'f> {
+    fn new(fills: &'f dyn FillNames) -> Result<Self, StorageError> {
+        let order = fills.key_order();
+        let mut seen = vec![false; fills.count()];
+        for &i in &order {
+            match seen.get_mut(i as usize) {
+                Some(seen) if !*seen => *seen = true,
+                _ => {
+                    return Err(StorageError::Plan(
+                        "the file's fills are not each once in the order of their keys",
+                    ));
+                }
+            }
+        }
+        if order.len() != seen.len() {
+            return Err(StorageError::Plan(
+                "the file's fills are not each once in the order of their keys",
+            ));
+        }
+        let mut file = InKeyOrder {
+            fills,
+            order,
+            next: 0,
+            key: String::new(),
+            previous: String::new(),
+        };
+        if let Some(&first) = file.order.first() {
+            fills.key(first as usize, &mut file.key);
+        }
+        Ok(file)
+    }
+
+    /// The current fill: its position and its account and key.
+    fn current(&self) -> Option<(usize, (&str, &str))> {
+        let i = *self.order.get(self.next)? as usize;
+        Some((i, (self.fills.account(i), self.key.as_str())))
+    }
+
+    /// Moves on to the next fill, making sure it does not come before the
+    /// current one.
+    fn advance(&mut self) -> Result<(), StorageError> {
+        let Some(&was) = self.order.get(self.next) else {
+            return Ok(());
+        };
+        self.next += 1;
+        let Some(&now) = self.order.get(self.next) else {
+            return Ok(());
+        };
+        std::mem::swap(&mut self.key, &mut self.previous);
+        self.fills.key(now as usize, &mut self.key);
+        let before = (self.fills.account(was as usize), self.previous.as_str());
+        if (self.fills.account(now as usize), self.key.as_str()) < before {
+            return Err(StorageError::Plan(
+                "the file's fills are not in the order of their keys",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -849,59 +969,6 @@ fn prepare<'a>(
     }
     fills.sort();
     let _ = sender.send(Ok(Prepared::Fills(fills)));
-}
-
-/// The positions `0..count` in the order of their account and key (by
-/// `names`), then of position: the order of the imported fills' primary key.
-/// Sorting compares numbers first: the account's rank among the accounts
-/// (there are few), then the key's first eight bytes, which order keys as
-/// their text does wherever they differ.
-fn key_order<'n>(count: usize, names: impl Fn(usize) -> (&'n str, &'n str)) -> Vec<usize> {
-    let mut accounts: Vec<&str> = Vec::new();
-    let mut last: Option<(&str, u32)> = None;
-    let mut order: Vec<(u32, u64, u32)> = Vec::with_capacity(count);
-    for index in 0..count {
-        let (account, key) = names(index);
-        let rank = match last {
-            Some((seen, rank)) if seen == account => rank,
-            _ => {
-                let rank = match accounts.iter().position(|a| *a == account) {
-                    Some(rank) => rank,
-                    None => {
-                        accounts.push(account);
-                        accounts.len() - 1
-                    }
-                } as u32;
-                last = Some((account, rank));
-                rank
-            }
-        };
-        let mut prefix = [0u8; 8];
-        let bytes = key.as_bytes();
-        let length = bytes.len().min(8);
-        prefix[..length].copy_from_slice(&bytes[..length]);
-        order.push((rank, u64::from_be_bytes(prefix), index as u32));
-    }
-    // Ranks in the order of the accounts' names.
-    let mut by_name: Vec<u32> = (0..accounts.len() as u32).collect();
-    by_name.sort_unstable_by_key(|&rank| accounts[rank as usize]);
-    let mut place = vec![0u32; accounts.len()];
-    for (position, &rank) in by_name.iter().enumerate() {
-        place[rank as usize] = position as u32;
-    }
-    for entry in &mut order {
-        entry.0 = place[entry.0 as usize];
-    }
-    order.sort_unstable_by(|a, b| {
-        (a.0, a.1)
-            .cmp(&(b.0, b.1))
-            .then_with(|| names(a.2 as usize).1.cmp(names(b.2 as usize).1))
-            .then(a.2.cmp(&b.2))
-    });
-    order
-        .into_iter()
-        .map(|(_, _, index)| index as usize)
-        .collect()
 }
 
 /// Writes the trades (new ones under `ids`, continued ones in place) and
@@ -1336,24 +1403,84 @@ mod tests {
         assert_eq!(journal.imported_fill_count().unwrap(), 2);
     }
 
+    /// Fills named by a list, in the order `order` says is theirs.
+    struct Listed {
+        names: Vec<(&'static str, &'static str)>,
+        order: Vec<u32>,
+    }
+
+    impl FillNames for Listed {
+        fn count(&self) -> usize {
+            self.names.len()
+        }
+        fn account(&self, i: usize) -> &str {
+            self.names[i].0
+        }
+        fn symbol(&self, _: usize) -> &str {
+            "AAPL"
+        }
+        fn key(&self, i: usize, key: &mut String) {
+            key.clear();
+            key.push_str(self.names[i].1);
+        }
+        fn key_order(&self) -> Vec<u32> {
+            self.order.clone()
+        }
+    }
+
     #[test]
-    fn fills_are_put_in_the_order_of_their_account_and_key() {
-        let names = [
-            ("U2", "x:E10"),
-            ("U1", "x:E2"),
-            ("U1", "x:E10"),
-            ("U2", "x:E1"),
-            ("", "f:00ff:2"),
-            ("U1", "x:E10"),
-            ("U1", "x:E100000000"),
-            ("U1", "x:E10000000"),
-            ("U1", "x:E1000000\u{0}"),
-            ("U1", "x:E1000000"),
+    fn the_journal_knows_the_fills_it_holds_and_refuses_them_out_of_order() {
+        let mut journal = Journal::open_in_memory().unwrap();
+        let state = journal.import_state().unwrap();
+        let trade = imported(true, None);
+        let plan = ImportWrite {
+            keep: None,
+            version: state.version,
+            trades: std::slice::from_ref(&trade).into(),
+            ids: &[state.next_id],
+            check: None,
+        };
+        journal.write_import(&plan, false, &mut |_, _| {}).unwrap();
+        // The trade's account is the default one; `x:E2` is its exit.
+        let account = trade.trade.account.as_str();
+        assert_eq!(account, crate::domain::DEFAULT_ACCOUNT);
+        let names = vec![
+            ("U1", "x:E1"),
+            ("default", "x:E2"),
+            ("default", "x:E0"),
+            ("default", "x:E1"),
         ];
-        let order = key_order(names.len(), |i| names[i]);
-        let mut expected: Vec<usize> = (0..names.len()).collect();
-        expected.sort_by_key(|&i| (names[i], i));
-        assert_eq!(order, expected);
+        // In order: U1 comes before default.
+        let listed = Listed {
+            names: names.clone(),
+            order: vec![0, 2, 3, 1],
+        };
+        let snapshot = journal.import_snapshot(&listed, true).unwrap();
+        assert_eq!(snapshot.known, [false, true, false, true]);
+        assert_eq!(
+            snapshot.holders,
+            [None, Some(state.next_id), None, Some(state.next_id)]
+        );
+        // Out of order (within the journal's fills, or after them), some
+        // twice, some left out, or some that are not there.
+        for order in [
+            vec![2, 3, 1, 0],
+            vec![0, 2, 1, 3],
+            vec![0, 2, 3],
+            vec![0, 2, 3, 3],
+            vec![0, 2, 3, 7],
+        ] {
+            let listed = Listed {
+                names: names.clone(),
+                order,
+            };
+            let refused = journal.import_snapshot(&listed, false);
+            assert!(
+                matches!(refused, Err(StorageError::Plan(_))),
+                "{:?}",
+                listed.order
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! - `import` of a generic CSV of fills into a new journal, beside `sqlite3
 //!   .import` of the same file into a plain table;
 //! - `trades --json`, `export` and `report --json` over that journal, beside
-//!   the size of the journal's file (the data they read).
+//!   the size of the journal's file (the data they read);
+//! - `import` of the same file again over that journal (which adds nothing),
+//!   and over a journal holding its first fifth, beside the import into a new
+//!   journal.
 //!
 //! - `import` and `report --json` of a smaller file of the same fills, beside
 //!   beancount's `bean-check -C` of a ledger holding those fills as FIFO-booked
@@ -164,6 +167,52 @@ fn main() {
             "{name:<13} {:>7.2} s {:>8}   journal file {journal_mb:.0} MB",
             wall.as_secs_f64(),
             mib(peak)
+        );
+    }
+
+    // The same file imported again over the journal it made (nothing is
+    // added), and over a journal that holds its first fifth (the rest is
+    // added, continuing that fifth's open trades), beside the import into a
+    // new journal.
+    let again: Vec<Run> = (0..runs)
+        .map(|_| measure(time.as_deref(), tranche, &import_args, &|| {}))
+        .collect();
+    let (again_wall, again_peak) = median(again);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let fifth: String = text.split_inclusive('\n').take(1 + fills / 5).collect();
+    drop(text);
+    let fifth_csv = dir.path().join("fifth.csv");
+    std::fs::write(&fifth_csv, fifth).unwrap();
+    let earlier = dir.path().join("fifth.sqlite");
+    let earlier_text = earlier.to_str().unwrap().to_owned();
+    let fifth_args = [
+        "--journal",
+        earlier_text.as_str(),
+        "import",
+        "--tz",
+        "UTC",
+        fifth_csv.to_str().unwrap(),
+    ];
+    measure(time.as_deref(), tranche, &fifth_args, &|| remove(&earlier));
+    let over: Vec<Run> = (0..runs)
+        .map(|_| {
+            measure(time.as_deref(), tranche, &import_args, &|| {
+                remove(&journal);
+                std::fs::copy(&earlier, &journal).unwrap();
+            })
+        })
+        .collect();
+    let (over_wall, over_peak) = median(over);
+    for (name, wall, peak) in [
+        ("re-import", again_wall, again_peak),
+        ("over a fifth", over_wall, over_peak),
+    ] {
+        println!(
+            "{name:<13} {:>7.2} s {:>8}   into a new journal {:>6.2} s {:>8}",
+            wall.as_secs_f64(),
+            mib(peak),
+            import_wall.as_secs_f64(),
+            mib(import_peak)
         );
     }
 
