@@ -5,8 +5,11 @@
 //! as strings rounded to 4 places, times in RFC 3339 with their offset, event
 //! numbers 1-based in the trade's time-ordered events.
 
+use std::sync::OnceLock;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
 
 use crate::analysis::excursion::{Excursion, ExitExcursion};
 use crate::analysis::format::{exact, exact_value, ratio, ratio_value};
@@ -256,6 +259,25 @@ impl Serialize for Ratio {
     }
 }
 
+/// [`STOPS_NOT_JUDGED`], written as serde_json writes the string: it is
+/// escaped once, by serde_json, and its JSON is copied into every trade that
+/// needs it.
+#[derive(Debug, Clone, Copy)]
+struct NotJudged;
+
+impl Serialize for NotJudged {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        static JSON: OnceLock<Option<Box<RawValue>>> = OnceLock::new();
+        let json = JSON.get_or_init(|| serde_json::value::to_raw_value(STOPS_NOT_JUDGED).ok());
+        match json {
+            Some(json) => json.serialize(serializer),
+            // Serializing a string to JSON does not fail; were it to, the
+            // string is written as any other.
+            None => serializer.serialize_str(STOPS_NOT_JUDGED),
+        }
+    }
+}
+
 /// Items serialized as a sequence, each made as it is written.
 struct Each<I>(I);
 
@@ -296,7 +318,7 @@ pub struct TradeJson<'a> {
     violations: Each<std::iter::Map<std::slice::Iter<'a, Violation>, ViolationFn<'a>>>,
     stops_judged: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    not_judged: Option<&'static str>,
+    not_judged: Option<NotJudged>,
     scale_out: Option<ScaleOutJson>,
     twin: TwinJson,
     excursion: Option<ExcursionJson<'a>>,
@@ -393,7 +415,7 @@ impl<'a> TradeJson<'a> {
             score: analysis.score,
             violations: Each(analysis.violations.iter().map(ViolationJson::new)),
             stops_judged: analysis.stops_judged,
-            not_judged: (!analysis.stops_judged).then_some(STOPS_NOT_JUDGED),
+            not_judged: (!analysis.stops_judged).then_some(NotJudged),
             scale_out: analysis.scale_out.as_ref().map(|s| ScaleOutJson {
                 actual: Exact(s.actual),
                 held_to_last_exit: Exact(s.held_to_last_exit),
