@@ -238,24 +238,24 @@ impl ScaleOutView {
     }
 }
 
-/// A figure written as [`exact`] writes it, straight into the serializer:
-/// no string of its own.
+/// A figure written as [`exact`] writes it, without a string of its own:
+/// rust_decimal serializes a decimal as the string its `Display` writes.
 #[derive(Debug, Clone, Copy)]
 struct Exact(Decimal);
 
 impl Serialize for Exact {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&exact_value(self.0))
+        Serialize::serialize(&exact_value(self.0), serializer)
     }
 }
 
-/// A ratio written as [`ratio`] writes it, straight into the serializer.
+/// A ratio written as [`ratio`] writes it, without a string of its own.
 #[derive(Debug, Clone, Copy)]
 struct Ratio(Decimal);
 
 impl Serialize for Ratio {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&ratio_value(self.0))
+        Serialize::serialize(&ratio_value(self.0), serializer)
     }
 }
 
@@ -445,5 +445,66 @@ impl<'a> TradeJson<'a> {
                 })),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Decimals of every sign, scale and size, negative zero among them.
+    fn decimals() -> impl Strategy<Value = Decimal> {
+        (any::<i64>(), 0u32..=28, any::<bool>(), any::<bool>()).prop_map(
+            |(mantissa, scale, negative, wide)| {
+                let mut value = if wide {
+                    // Up to 96 bits of mantissa.
+                    Decimal::from_i128_with_scale(i128::from(mantissa) << 30, scale)
+                } else {
+                    Decimal::new(mantissa, scale)
+                };
+                value.set_sign_negative(negative);
+                value
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn figures_serialize_as_their_strings(value in decimals()) {
+            prop_assert_eq!(
+                serde_json::to_string(&Exact(value)).unwrap(),
+                serde_json::to_string(&exact(value)).unwrap()
+            );
+            prop_assert_eq!(
+                serde_json::to_string(&Ratio(value)).unwrap(),
+                serde_json::to_string(&ratio(value)).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn negative_zero_and_the_longest_figures_serialize_as_their_strings() {
+        let mut zero = Decimal::ZERO;
+        zero.set_sign_negative(true);
+        for value in [zero, Decimal::MAX, Decimal::MIN, Decimal::new(-1, 28)] {
+            assert_eq!(
+                serde_json::to_string(&Exact(value)).unwrap(),
+                serde_json::to_string(&exact(value)).unwrap()
+            );
+            assert_eq!(
+                serde_json::to_string(&Ratio(value)).unwrap(),
+                serde_json::to_string(&ratio(value)).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn the_sentence_of_unknown_stops_serializes_as_its_string() {
+        let mut bytes = Vec::new();
+        let mut serializer = serde_json::Serializer::pretty(&mut bytes);
+        NotJudged.serialize(&mut serializer).unwrap();
+        assert_eq!(bytes, serde_json::to_vec(STOPS_NOT_JUDGED).unwrap());
     }
 }
