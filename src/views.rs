@@ -5,10 +5,14 @@
 //! as strings rounded to 4 places, times in RFC 3339 with their offset, event
 //! numbers 1-based in the trade's time-ordered events.
 
-use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 
-use crate::analysis::excursion::Excursion;
-use crate::analysis::format::{exact, ratio};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use crate::analysis::excursion::{Excursion, ExitExcursion};
+use crate::analysis::format::{exact, exact_value, ratio, ratio_value};
 use crate::analysis::twin::{Twin, twin};
 use crate::analysis::{STOPS_NOT_JUDGED, ScaleOut, TradeAnalysis, Violation};
 use crate::domain::{Trade, TradeId};
@@ -231,5 +235,276 @@ impl ScaleOutView {
             effect: exact(scale_out.effect),
             verdict: scale_out.verdict.as_str().to_owned(),
         }
+    }
+}
+
+/// A figure written as [`exact`] writes it, without a string of its own:
+/// rust_decimal serializes a decimal as the string its `Display` writes.
+#[derive(Debug, Clone, Copy)]
+struct Exact(Decimal);
+
+impl Serialize for Exact {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Serialize::serialize(&exact_value(self.0), serializer)
+    }
+}
+
+/// A ratio written as [`ratio`] writes it, without a string of its own.
+#[derive(Debug, Clone, Copy)]
+struct Ratio(Decimal);
+
+impl Serialize for Ratio {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Serialize::serialize(&ratio_value(self.0), serializer)
+    }
+}
+
+/// [`STOPS_NOT_JUDGED`], written as serde_json writes the string: it is
+/// escaped once, by serde_json, and its JSON is copied into every trade that
+/// needs it.
+#[derive(Debug, Clone, Copy)]
+struct NotJudged;
+
+impl Serialize for NotJudged {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        static JSON: OnceLock<Option<Box<RawValue>>> = OnceLock::new();
+        let json = JSON.get_or_init(|| serde_json::value::to_raw_value(STOPS_NOT_JUDGED).ok());
+        match json {
+            Some(json) => json.serialize(serializer),
+            // Serializing a string to JSON does not fail; were it to, the
+            // string is written as any other.
+            None => serializer.serialize_str(STOPS_NOT_JUDGED),
+        }
+    }
+}
+
+/// Items serialized as a sequence, each made as it is written.
+struct Each<I>(I);
+
+impl<I> Serialize for Each<I>
+where
+    I: Iterator + Clone,
+    I::Item: Serialize,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.clone())
+    }
+}
+
+/// [`TradeView`] as `tranche trades --json` writes it, borrowed from the
+/// trade and its analysis: it serializes to exactly the bytes of the
+/// [`TradeView`] of the same trade, without a string for every figure.
+/// For writing only; [`TradeView`] is what the output reads back into.
+#[derive(Serialize)]
+pub struct TradeJson<'a> {
+    id: i64,
+    symbol: &'a str,
+    side: &'static str,
+    currency: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rate: Option<Exact>,
+    opened_at: Option<String>,
+    closed_at: Option<String>,
+    open_qty: Exact,
+    avg_entry: Option<Exact>,
+    gross_pnl: Exact,
+    fees: Exact,
+    net_pnl: Exact,
+    initial_risk: Option<Exact>,
+    r_multiple: Option<Ratio>,
+    adds: u32,
+    partial_exits: u32,
+    score: u32,
+    violations: Each<std::iter::Map<std::slice::Iter<'a, Violation>, ViolationFn<'a>>>,
+    stops_judged: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_judged: Option<NotJudged>,
+    scale_out: Option<ScaleOutJson>,
+    twin: TwinJson,
+    excursion: Option<ExcursionJson<'a>>,
+}
+
+type ViolationFn<'a> = fn(&'a Violation) -> ViolationJson<'a>;
+
+/// [`ViolationView`], borrowed.
+#[derive(Serialize)]
+struct ViolationJson<'a> {
+    rule: &'static str,
+    event: usize,
+    at: String,
+    message: &'a str,
+}
+
+impl<'a> ViolationJson<'a> {
+    fn new(violation: &'a Violation) -> Self {
+        ViolationJson {
+            rule: violation.rule.id(),
+            event: violation.event + 1,
+            at: format_time(&violation.at),
+            message: &violation.message,
+        }
+    }
+}
+
+/// [`ScaleOutView`], unwritten.
+#[derive(Serialize)]
+struct ScaleOutJson {
+    actual: Exact,
+    held_to_last_exit: Exact,
+    all_out_at_first_exit: Exact,
+    effect: Exact,
+    verdict: &'static str,
+}
+
+/// [`TwinView`], unwritten.
+#[derive(Serialize)]
+struct TwinJson {
+    net_pnl: Exact,
+    r_multiple: Option<Ratio>,
+    cost: Exact,
+    removed_adds: Vec<usize>,
+}
+
+/// [`ExcursionView`], borrowed.
+#[derive(Serialize)]
+struct ExcursionJson<'a> {
+    mfe: Exact,
+    mae: Exact,
+    mfe_r: Option<Ratio>,
+    mae_r: Option<Ratio>,
+    exits: Each<std::iter::Map<std::slice::Iter<'a, ExitExcursion>, ExitFn<'a>>>,
+}
+
+type ExitFn<'a> = fn(&'a ExitExcursion) -> ExitExcursionJson;
+
+/// [`ExitExcursionView`], unwritten.
+#[derive(Serialize)]
+struct ExitExcursionJson {
+    event: usize,
+    left: Option<Exact>,
+    saved: Option<Exact>,
+}
+
+impl<'a> TradeJson<'a> {
+    /// The view of trade `id`, its analysis and its excursion against the
+    /// bars, as [`TradeView::new`] and [`TradeView::with_excursion`] make it.
+    pub fn new(
+        id: TradeId,
+        trade: &'a Trade,
+        analysis: &'a TradeAnalysis,
+        excursion: Option<&'a Excursion>,
+    ) -> Self {
+        let twin = twin(trade, analysis);
+        TradeJson {
+            id: id.0,
+            symbol: &trade.symbol,
+            side: trade.side.as_str(),
+            currency: &trade.currency,
+            rate: (trade.rate != Decimal::ONE).then_some(Exact(trade.rate)),
+            opened_at: analysis.opened_at.as_ref().map(format_time),
+            closed_at: analysis.closed_at.as_ref().map(format_time),
+            open_qty: Exact(analysis.open_qty),
+            avg_entry: analysis.avg_entry.map(Exact),
+            gross_pnl: Exact(analysis.gross_pnl),
+            fees: Exact(analysis.fees),
+            net_pnl: Exact(analysis.net_pnl),
+            initial_risk: analysis.initial_risk.map(Exact),
+            r_multiple: analysis.r_multiple.map(Ratio),
+            adds: analysis.adds,
+            partial_exits: analysis.partial_exits,
+            score: analysis.score,
+            violations: Each(analysis.violations.iter().map(ViolationJson::new)),
+            stops_judged: analysis.stops_judged,
+            not_judged: (!analysis.stops_judged).then_some(NotJudged),
+            scale_out: analysis.scale_out.as_ref().map(|s| ScaleOutJson {
+                actual: Exact(s.actual),
+                held_to_last_exit: Exact(s.held_to_last_exit),
+                all_out_at_first_exit: Exact(s.all_out_at_first_exit),
+                effect: Exact(s.effect),
+                verdict: s.verdict.as_str(),
+            }),
+            twin: TwinJson {
+                net_pnl: Exact(twin.net_pnl),
+                r_multiple: twin.r_multiple.map(Ratio),
+                cost: Exact(twin.cost),
+                removed_adds: {
+                    let mut removed = twin.removed_adds;
+                    removed.iter_mut().for_each(|i| *i += 1);
+                    removed
+                },
+            },
+            excursion: excursion.map(|x| ExcursionJson {
+                mfe: Exact(x.mfe),
+                mae: Exact(x.mae),
+                mfe_r: x.mfe_r.map(Ratio),
+                mae_r: x.mae_r.map(Ratio),
+                exits: Each(x.exits.iter().map(|e| ExitExcursionJson {
+                    event: e.event + 1,
+                    left: e.left.map(Exact),
+                    saved: e.saved.map(Exact),
+                })),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Decimals of every sign, scale and size, negative zero among them.
+    fn decimals() -> impl Strategy<Value = Decimal> {
+        (any::<i64>(), 0u32..=28, any::<bool>(), any::<bool>()).prop_map(
+            |(mantissa, scale, negative, wide)| {
+                let mut value = if wide {
+                    // Up to 96 bits of mantissa.
+                    Decimal::from_i128_with_scale(i128::from(mantissa) << 30, scale)
+                } else {
+                    Decimal::new(mantissa, scale)
+                };
+                value.set_sign_negative(negative);
+                value
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn figures_serialize_as_their_strings(value in decimals()) {
+            prop_assert_eq!(
+                serde_json::to_string(&Exact(value)).unwrap(),
+                serde_json::to_string(&exact(value)).unwrap()
+            );
+            prop_assert_eq!(
+                serde_json::to_string(&Ratio(value)).unwrap(),
+                serde_json::to_string(&ratio(value)).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn negative_zero_and_the_longest_figures_serialize_as_their_strings() {
+        let mut zero = Decimal::ZERO;
+        zero.set_sign_negative(true);
+        for value in [zero, Decimal::MAX, Decimal::MIN, Decimal::new(-1, 28)] {
+            assert_eq!(
+                serde_json::to_string(&Exact(value)).unwrap(),
+                serde_json::to_string(&exact(value)).unwrap()
+            );
+            assert_eq!(
+                serde_json::to_string(&Ratio(value)).unwrap(),
+                serde_json::to_string(&ratio(value)).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn the_sentence_of_unknown_stops_serializes_as_its_string() {
+        let mut bytes = Vec::new();
+        let mut serializer = serde_json::Serializer::pretty(&mut bytes);
+        NotJudged.serialize(&mut serializer).unwrap();
+        assert_eq!(bytes, serde_json::to_vec(STOPS_NOT_JUDGED).unwrap());
     }
 }

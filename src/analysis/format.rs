@@ -124,15 +124,26 @@ pub fn money_for_people(value: Decimal, currency: &str) -> String {
 
 /// An exact decimal string with no trailing zeros, for files and JSON.
 pub fn exact(value: Decimal) -> String {
-    value.normalize().to_string()
+    exact_value(value).to_string()
+}
+
+/// The decimal whose `Display` is [`exact`]'s string: `value` without
+/// trailing zeros.
+pub fn exact_value(value: Decimal) -> Decimal {
+    value.normalize()
 }
 
 /// A ratio or R-multiple rounded half away from zero to 4 places, without trailing zeros.
 pub fn ratio(value: Decimal) -> String {
+    ratio_value(value).to_string()
+}
+
+/// The decimal whose `Display` is [`ratio`]'s string: `value` rounded half
+/// away from zero to 4 places, without trailing zeros.
+pub fn ratio_value(value: Decimal) -> Decimal {
     value
         .round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
         .normalize()
-        .to_string()
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ macro_rules! say {
         if $walk.messages { format!($($format)*) } else { String::new() }
     };
 }
-use crate::domain::{EventKind, Trade};
+use crate::domain::{Event, EventKind, Trade};
 
 /// The position after one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -202,6 +202,18 @@ pub fn analyze_with_steps(trade: &Trade, settings: &RuleSettings) -> (TradeAnaly
     Walk::new(trade, settings, true, Messages::Write).run()
 }
 
+/// The realized gross P&L `G` and fees `F` of a position with `trade`'s
+/// side, multiplier and rate that went through `events` (time-ordered) in
+/// place of the trade's own: [`analyze`]'s arithmetic to the last digit,
+/// without judging any rule. What a trade replayed otherwise (its twin)
+/// needs of its analysis.
+pub fn realized_over(trade: &Trade, events: &[Event]) -> (Decimal, Decimal) {
+    let settings = RuleSettings::default();
+    let mut walk = Walk::over(trade, events, false, &settings, false, Messages::Skip);
+    walk.walk_events();
+    (walk.realized, walk.fees)
+}
+
 /// A rule check that waits for the stop moves that follow a fill.
 #[derive(Debug, Clone, Copy)]
 enum Pending {
@@ -219,6 +231,11 @@ enum Pending {
 /// The state of the single pass over a trade's events.
 struct Walk<'a> {
     trade: &'a Trade,
+    /// The events walked: the trade's own, but for [`realized_over`].
+    events: &'a [Event],
+    /// Whether the rules are judged; without, only the position arithmetic
+    /// is done ([`realized_over`]).
+    judge: bool,
     settings: &'a RuleSettings,
     sign: Decimal,
     multiplier: Decimal,
@@ -269,8 +286,23 @@ impl<'a> Walk<'a> {
         with_steps: bool,
         messages: Messages,
     ) -> Self {
+        Walk::over(trade, &trade.events, true, settings, with_steps, messages)
+    }
+
+    /// A walk over `events` with `trade`'s side, multiplier and rate,
+    /// judging the rules or not.
+    fn over(
+        trade: &'a Trade,
+        events: &'a [Event],
+        judge: bool,
+        settings: &'a RuleSettings,
+        with_steps: bool,
+        messages: Messages,
+    ) -> Self {
         Walk {
             trade,
+            events,
+            judge,
             settings,
             sign: trade.side.sign(),
             multiplier: trade.money_multiplier(),
@@ -287,7 +319,7 @@ impl<'a> Walk<'a> {
             run_stop: None,
             last_tranche: None,
             initial: None,
-            initial_risk: initial_risk(trade),
+            initial_risk: if judge { initial_risk(trade) } else { None },
             last_entry_position: (Decimal::ZERO, Decimal::ZERO),
             adds: 0,
             partial_exits: 0,
@@ -295,7 +327,7 @@ impl<'a> Walk<'a> {
             exits: Exits::default(),
             pending: None,
             violations: Vec::new(),
-            steps: with_steps.then(|| Vec::with_capacity(trade.events.len())),
+            steps: with_steps.then(|| Vec::with_capacity(events.len())),
         }
     }
 
@@ -323,7 +355,7 @@ impl<'a> Walk<'a> {
         self.violations.push(Violation {
             rule,
             event,
-            at: self.trade.events[event].at,
+            at: self.events[event].at,
             message,
         });
     }
@@ -338,8 +370,16 @@ impl<'a> Walk<'a> {
     }
 
     fn run(mut self) -> (TradeAnalysis, Vec<Step>) {
+        self.walk_events();
+        self.settle_pending();
+        self.check_no_stop();
+        self.finish()
+    }
+
+    /// The pass over the events; what waits for a later fill is left pending.
+    fn walk_events(&mut self) {
         let trade = self.trade;
-        let events = &trade.events;
+        let events = self.events;
         for (i, event) in events.iter().enumerate() {
             let starts_run = i == 0 || events[i - 1].kind.is_fill() || events[i - 1].at != event.at;
             if starts_run {
@@ -357,6 +397,7 @@ impl<'a> Walk<'a> {
                 }
                 EventKind::Stop { price: new } => {
                     if let Some(old) = self.stop
+                        && self.judge
                         && trade.stops_known
                         && self.in_favour(new - old) < Decimal::ZERO
                     {
@@ -386,9 +427,6 @@ impl<'a> Walk<'a> {
                 }
             }
         }
-        self.settle_pending();
-        self.check_no_stop();
-        self.finish()
     }
 
     fn enter(&mut self, i: usize, qty: Decimal, price: Decimal) {
@@ -396,62 +434,9 @@ impl<'a> Walk<'a> {
             self.initial = Some(i);
         } else {
             self.adds += 1;
-            // s*(p - A) > 0, multiplied through by Q > 0.
-            if self.qty > Decimal::ZERO
-                && self.in_favour(price * self.qty - self.cost) <= Decimal::ZERO
-            {
-                let message = say!(
-                    self,
-                    "Added {} at {} while the average entry was {}: averaging down.",
-                    Num(qty),
-                    self.p(price),
-                    self.p(self.cost / self.qty)
-                );
-                self.flag(Rule::AveragingDown, i, message);
+            if self.judge {
+                self.judge_add(i, qty, price);
             }
-            if let Some(previous) = self.last_tranche
-                && qty >= previous
-            {
-                let before = if self.adds == 1 {
-                    "the initial entry"
-                } else {
-                    "the previous add"
-                };
-                let message = say!(
-                    self,
-                    "Added {}, not smaller than {} of {}.",
-                    Num(qty),
-                    before,
-                    Num(previous)
-                );
-                self.flag(Rule::AddNotSmaller, i, message);
-            }
-            let trade = self.trade;
-            let unsuited = *self.unsuited.get_or_insert_with(|| {
-                if trade.market_condition == crate::domain::MarketCondition::Range {
-                    Some("in a range-bound market")
-                } else if trade.is_scalp() {
-                    Some("on a scalp")
-                } else {
-                    None
-                }
-            });
-            if let Some(where_) = unsuited {
-                let message = say!(
-                    self,
-                    "Added {} at {} {}: scaling in suits trends, not ranges or small targets.",
-                    Num(qty),
-                    self.p(price),
-                    where_
-                );
-                self.flag(Rule::ScaledInRange, i, message);
-            }
-            self.pending = Some(Pending::Add {
-                event: i,
-                qty,
-                price,
-                stop_before: self.run_stop,
-            });
         }
         self.last_tranche = Some(qty);
         self.qty += qty;
@@ -459,6 +444,66 @@ impl<'a> Walk<'a> {
         self.cost += paid;
         self.entry_costs += paid;
         self.last_entry_position = (self.cost, self.qty);
+    }
+
+    /// The rules an add breaks as it is made, and the checks that wait for
+    /// the stop moves after it.
+    fn judge_add(&mut self, i: usize, qty: Decimal, price: Decimal) {
+        // s*(p - A) > 0, multiplied through by Q > 0.
+        if self.qty > Decimal::ZERO && self.in_favour(price * self.qty - self.cost) <= Decimal::ZERO
+        {
+            let message = say!(
+                self,
+                "Added {} at {} while the average entry was {}: averaging down.",
+                Num(qty),
+                self.p(price),
+                self.p(self.cost / self.qty)
+            );
+            self.flag(Rule::AveragingDown, i, message);
+        }
+        if let Some(previous) = self.last_tranche
+            && qty >= previous
+        {
+            let before = if self.adds == 1 {
+                "the initial entry"
+            } else {
+                "the previous add"
+            };
+            let message = say!(
+                self,
+                "Added {}, not smaller than {} of {}.",
+                Num(qty),
+                before,
+                Num(previous)
+            );
+            self.flag(Rule::AddNotSmaller, i, message);
+        }
+        let trade = self.trade;
+        let unsuited = *self.unsuited.get_or_insert_with(|| {
+            if trade.market_condition == crate::domain::MarketCondition::Range {
+                Some("in a range-bound market")
+            } else if trade.is_scalp() {
+                Some("on a scalp")
+            } else {
+                None
+            }
+        });
+        if let Some(where_) = unsuited {
+            let message = say!(
+                self,
+                "Added {} at {} {}: scaling in suits trends, not ranges or small targets.",
+                Num(qty),
+                self.p(price),
+                where_
+            );
+            self.flag(Rule::ScaledInRange, i, message);
+        }
+        self.pending = Some(Pending::Add {
+            event: i,
+            qty,
+            price,
+            stop_before: self.run_stop,
+        });
     }
 
     fn exit(&mut self, i: usize, qty: Decimal, price: Decimal) {
@@ -483,11 +528,11 @@ impl<'a> Walk<'a> {
             // exit's share of a repeating cost basis (28 significant digits).
             self.realized = self.sign * (self.exit_proceeds - self.entry_costs) * self.multiplier;
             self.cost = Decimal::ZERO;
-            self.closed_at = Some(self.trade.events[i].at);
+            self.closed_at = Some(self.events[i].at);
         } else {
             self.realized += self.sign * (proceeds - removed) * self.multiplier;
             self.partial_exits += 1;
-            if self.partial_exits == 1 {
+            if self.partial_exits == 1 && self.judge {
                 self.pending = Some(Pending::Runner { event: i });
             }
         }
@@ -595,7 +640,7 @@ impl<'a> Walk<'a> {
             return;
         }
         let Some(initial) = self.initial else { return };
-        let events = &self.trade.events;
+        let events = self.events;
         let entry_at = events[initial].at;
         let has_initial_stop = events
             .iter()
@@ -633,7 +678,7 @@ impl<'a> Walk<'a> {
         let trade = self.trade;
         if let Some(max) = playbook.max_adds {
             let mut adds = 0u32;
-            for (i, event) in trade.events.iter().enumerate() {
+            for (i, event) in self.events.iter().enumerate() {
                 let EventKind::Entry(fill) = event.kind else {
                     continue;
                 };
@@ -697,7 +742,7 @@ impl<'a> Walk<'a> {
             self.exit_proceeds,
         );
         let analysis = TradeAnalysis {
-            opened_at: self.initial.map(|i| self.trade.events[i].at),
+            opened_at: self.initial.map(|i| self.events[i].at),
             closed_at: self.closed_at,
             open_qty: self.qty,
             avg_entry: self.avg().or_else(|| {

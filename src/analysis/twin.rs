@@ -6,12 +6,12 @@
 //! adds take their fees with them, and each exit `(q, p, fee)` made while
 //! `Q` was actually open and the twin held `Q'` becomes `q*Q'/Q` at the same
 //! time and price with fee `fee*Q'/Q`; the final exit closes what the twin
-//! holds. The twin's P&L follows the same arithmetic ([`super::analyze`]),
+//! holds. The twin's P&L follows the same arithmetic ([`realized_over`]),
 //! its R is the trade's, and the cost of the broken adds is `N - N'`:
 //! negative when they lost money, positive when breaking the rules paid.
 
 use super::rules::Rule;
-use super::trade::{Messages, TradeAnalysis, analyze_with};
+use super::trade::{TradeAnalysis, realized_over};
 use crate::domain::{Event, EventKind, Fill, Trade};
 use rust_decimal::Decimal;
 
@@ -94,19 +94,16 @@ pub fn twin_without(trade: &Trade, analysis: &TradeAnalysis, rules: &[Rule]) -> 
         };
     }
     let events = replay(trade, &removed);
-    let mut copy = Trade::new(trade.symbol.clone(), trade.side);
-    copy.multiplier = trade.multiplier;
-    copy.rate = trade.rate;
-    copy.stops_known = trade.stops_known;
-    copy.events = events.iter().map(|(_, e)| *e).collect();
-    let replayed = analyze_with(&copy, &super::RuleSettings::default(), Messages::Skip);
+    let replayed: Vec<Event> = events.iter().map(|(_, e)| *e).collect();
+    let (gross_pnl, fees) = realized_over(trade, &replayed);
+    let net_pnl = gross_pnl - fees;
     let risk = analysis.initial_risk.filter(|r| !r.is_zero());
-    let cost = analysis.net_pnl - replayed.net_pnl;
+    let cost = analysis.net_pnl - net_pnl;
     Twin {
-        gross_pnl: replayed.gross_pnl,
-        fees: replayed.fees,
-        net_pnl: replayed.net_pnl,
-        r_multiple: risk.map(|r| replayed.net_pnl / r),
+        gross_pnl,
+        fees,
+        net_pnl,
+        r_multiple: risk.map(|r| net_pnl / r),
         cost,
         cost_r: risk.map(|r| cost / r),
         removed_adds: removed,

@@ -27,7 +27,7 @@ use crate::domain::bars::BarSeries;
 use crate::domain::{Trade, TradeId};
 use crate::interchange;
 use crate::storage::{Journal, KeptChunk, KeptRow, StorageError, TradeChunk};
-use crate::views::TradeView;
+use crate::views::TradeJson;
 
 /// Trades per chunk: enough that handing a chunk to another thread costs
 /// nothing beside its work, few enough that several chunks in flight hold
@@ -271,8 +271,8 @@ pub fn write_trades_json(
             let mut bytes = Vec::with_capacity(trades.len() * 1536);
             for (i, (id, trade)) in trades.iter().enumerate() {
                 let excursion = bars.get(id).and_then(|series| excursion(trade, series));
-                let view = TradeView::new(*id, trade, &analyze(trade, &settings))
-                    .with_excursion(excursion.as_ref());
+                let analysis = analyze(trade, &settings);
+                let view = TradeJson::new(*id, trade, &analysis, excursion.as_ref());
                 push_element(&mut bytes, &view, 1, index == 0 && i == 0)?;
             }
             Ok(bytes)
