@@ -1126,10 +1126,7 @@ impl<'c> Inserts<'c> {
             }
         }
         if !batch.kept.is_empty() {
-            let mut insert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures)
-                 VALUES (?1, ?2, ?3)",
-            )?;
+            let mut insert = tx.prepare_cached(super::kept::KEEP_SQL)?;
             for (id, figures) in &batch.kept {
                 insert.execute(rusqlite::params![id, batch.kept_basis, figures])?;
             }

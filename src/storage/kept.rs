@@ -17,23 +17,14 @@ use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::types::ValueRef;
 use rusqlite::{OptionalExtension, TransactionBehavior};
 
-use super::stream::{Texts, missing_trade};
+use super::stream::{EVENT_TEXTS, Texts, event_of, missing_trade, owner, reading_through};
 
-use super::{
-    CACHE_KIB, Journal, MMAP_BYTES, StorageError, TradeColumns, event_from_columns,
-    trade_from_columns,
-};
+use super::{Journal, StorageError, TradeColumns, trade_from_columns};
 use crate::domain::{Trade, TradeId};
-
-/// The page cache while the trades are read, in KiB.
-const READ_CACHE_KIB: i64 = 4 << 10;
 
 /// The text columns of a trade row, after its id: symbol, side,
 /// multiplier, currency, account, setup, market condition, rate.
 const TRADE_TEXTS: usize = 8;
-/// The text columns of an event row, after its trade id: kind, at, qty,
-/// price, fee.
-const EVENT_TEXTS: usize = 5;
 
 /// Some consecutive trades of the journal (by id) as the statistics read
 /// them ([`Journal::read_kept_chunks`]), not yet decoded
@@ -109,15 +100,7 @@ impl KeptChunk {
             })?);
         }
         for (e, &owner) in self.event_owner.iter().enumerate() {
-            let base = e * EVENT_TEXTS;
-            let event = event_from_columns(
-                self.events.bytes(base, "event kind")?,
-                self.events.bytes(base + 1, "event time")?,
-                self.events.optional(base + 2),
-                self.events.bytes(base + 3, "event price")?,
-                self.events.optional(base + 4),
-            )?;
-            read[owner as usize].events.push(event);
+            read[owner as usize].events.push(event_of(&self.events, e)?);
         }
         let mut read = read.into_iter();
         let mut rows = Vec::with_capacity(self.ids.len());
@@ -138,14 +121,7 @@ impl KeptChunk {
 
     /// The index in `ids` of trade `id`, looking forward from `cursor`.
     fn owner(&self, cursor: &mut usize, id: i64) -> Result<u32, StorageError> {
-        while *cursor < self.ids.len() && self.ids[*cursor] < id {
-            *cursor += 1;
-        }
-        match self.ids.get(*cursor) {
-            // A chunk holds far fewer than 2^32 trades.
-            Some(&found) if found == id => Ok(*cursor as u32),
-            _ => Err(missing_trade(id)),
-        }
+        owner(&self.ids, cursor, id)
     }
 }
 
@@ -190,6 +166,11 @@ pub(super) fn forget_from(
     Ok(())
 }
 
+/// Keeps a trade's bytes (`?1` the trade, `?2` the basis, `?3` the bytes),
+/// replacing what was kept for it.
+pub(super) const KEEP_SQL: &str =
+    "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures) VALUES (?1, ?2, ?3)";
+
 /// The journal as one read saw it: a later [`Journal::keep_analyses`] keeps
 /// nothing if another connection has written since.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,18 +186,7 @@ impl Journal {
         size: usize,
         mut each: impl FnMut(KeptChunk) -> Result<(), E>,
     ) -> Result<ReadVersion, E> {
-        self.conn
-            .pragma_update(None, "mmap_size", 0)
-            .and_then(|()| self.conn.pragma_update(None, "cache_size", -READ_CACHE_KIB))
-            .map_err(StorageError::from)?;
-        let result = self.read_kept(basis, size.max(1), &mut each);
-        let restored = self
-            .conn
-            .pragma_update(None, "mmap_size", MMAP_BYTES)
-            .and_then(|()| self.conn.pragma_update(None, "cache_size", -CACHE_KIB));
-        let version = result?;
-        restored.map_err(StorageError::from)?;
-        Ok(version)
+        reading_through(&self.conn, || self.read_kept(basis, size.max(1), &mut each))
     }
 
     fn read_kept<E: From<StorageError>>(
@@ -322,10 +292,7 @@ impl Journal {
                 return Ok(false);
             }
             {
-                let mut insert = tx.prepare_cached(
-                    "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures)
-                     VALUES (?1, ?2, ?3)",
-                )?;
+                let mut insert = tx.prepare_cached(KEEP_SQL)?;
                 for (id, figures) in analyses.by_ref() {
                     insert.execute(rusqlite::params![id.0, basis, figures])?;
                 }

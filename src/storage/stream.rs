@@ -22,14 +22,14 @@ use super::{
     CACHE_KIB, Journal, MMAP_BYTES, StorageError, TradeColumns, event_from_columns,
     trade_from_columns, trade_rows_sql,
 };
-use crate::domain::{Trade, TradeId};
+use crate::domain::{Event, Trade, TradeId};
 
 /// The text columns of a trade row, after its id: symbol, side, multiplier,
 /// currency, account, setup, market condition, notes, rate.
 const TRADE_TEXTS: usize = 9;
 /// The text columns of an event row, after its trade id: kind, at, qty,
 /// price, fee.
-const EVENT_TEXTS: usize = 5;
+pub(super) const EVENT_TEXTS: usize = 5;
 
 /// The page cache while the trades are read, in KiB.
 const STREAM_CACHE_KIB: i64 = 4 << 10;
@@ -184,15 +184,10 @@ impl TradeChunk {
             trades.push((TradeId(id), trade));
         }
         for (e, &owner) in self.event_owner.iter().enumerate() {
-            let base = e * EVENT_TEXTS;
-            let event = event_from_columns(
-                self.events.bytes(base, "event kind")?,
-                self.events.bytes(base + 1, "event time")?,
-                self.events.optional(base + 2),
-                self.events.bytes(base + 3, "event price")?,
-                self.events.optional(base + 4),
-            )?;
-            trades[owner as usize].1.events.push(event);
+            trades[owner as usize]
+                .1
+                .events
+                .push(event_of(&self.events, e)?);
         }
         for (t, &owner) in self.tag_owner.iter().enumerate() {
             let tag = self.tags.text(t, "tag")?.to_owned();
@@ -203,15 +198,52 @@ impl TradeChunk {
 
     /// The index in `ids` of trade `id`, looking forward from `cursor`.
     fn owner(&self, cursor: &mut usize, id: i64) -> Result<u32, StorageError> {
-        while *cursor < self.ids.len() && self.ids[*cursor] < id {
-            *cursor += 1;
-        }
-        match self.ids.get(*cursor) {
-            // A chunk holds far fewer than 2^32 trades.
-            Some(&found) if found == id => Ok(*cursor as u32),
-            _ => Err(missing_trade(id)),
-        }
+        owner(&self.ids, cursor, id)
     }
+}
+
+/// Event `e` of `texts`, which holds [`EVENT_TEXTS`] values per event.
+pub(super) fn event_of(texts: &Texts, e: usize) -> Result<Event, StorageError> {
+    let base = e * EVENT_TEXTS;
+    event_from_columns(
+        texts.bytes(base, "event kind")?,
+        texts.bytes(base + 1, "event time")?,
+        texts.optional(base + 2),
+        texts.bytes(base + 3, "event price")?,
+        texts.optional(base + 4),
+    )
+}
+
+/// The index in `ids` (in order) of trade `id`, looking forward from
+/// `cursor`: the trade an event or tag read in id order belongs to.
+pub(super) fn owner(ids: &[i64], cursor: &mut usize, id: i64) -> Result<u32, StorageError> {
+    while *cursor < ids.len() && ids[*cursor] < id {
+        *cursor += 1;
+    }
+    match ids.get(*cursor) {
+        // A chunk holds far fewer than 2^32 trades.
+        Some(&found) if found == id => Ok(*cursor as u32),
+        _ => Err(missing_trade(id)),
+    }
+}
+
+/// Runs `read`, which goes through the whole journal once, with no memory
+/// map and a small page cache (see the module's doc), then puts the
+/// journal's own back.
+pub(super) fn reading_through<T, E: From<StorageError>>(
+    conn: &rusqlite::Connection,
+    read: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
+    conn.pragma_update(None, "mmap_size", 0)
+        .and_then(|()| conn.pragma_update(None, "cache_size", -STREAM_CACHE_KIB))
+        .map_err(StorageError::from)?;
+    let result = read();
+    let restored = conn
+        .pragma_update(None, "mmap_size", MMAP_BYTES)
+        .and_then(|()| conn.pragma_update(None, "cache_size", -CACHE_KIB));
+    let value = result?;
+    restored.map_err(StorageError::from)?;
+    Ok(value)
 }
 
 pub(super) fn missing_trade(id: i64) -> StorageError {
@@ -232,21 +264,7 @@ impl Journal {
         size: usize,
         mut each: impl FnMut(TradeChunk) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.conn
-            .pragma_update(None, "mmap_size", 0)
-            .and_then(|()| {
-                self.conn
-                    .pragma_update(None, "cache_size", -STREAM_CACHE_KIB)
-            })
-            .map_err(StorageError::from)?;
-        let result = self.read_chunks(size.max(1), &mut each);
-        let restored = self
-            .conn
-            .pragma_update(None, "mmap_size", MMAP_BYTES)
-            .and_then(|()| self.conn.pragma_update(None, "cache_size", -CACHE_KIB));
-        result?;
-        restored.map_err(StorageError::from)?;
-        Ok(())
+        reading_through(&self.conn, || self.read_chunks(size.max(1), &mut each))
     }
 
     fn read_chunks<E: From<StorageError>>(
