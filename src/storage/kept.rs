@@ -11,14 +11,15 @@
 //! none, in one read transaction. [`Journal::keep_analyses`] then keeps what
 //! the caller computed for those, but only if the journal is still as it was
 //! read: an analysis of a trade another program changed meanwhile is never
-//! kept.
+//! kept. Writes of many rows at once (an import, [`Journal::insert_trades`])
+//! set the triggers aside in their own transaction and keep or forget the
+//! analyses of what they write themselves ([`with_triggers_aside`]).
 
 use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::types::ValueRef;
 use rusqlite::{OptionalExtension, TransactionBehavior};
 
 use super::stream::{EVENT_TEXTS, Texts, event_of, missing_trade, owner, reading_through};
-
 use super::{Journal, StorageError, TradeColumns, trade_from_columns};
 use crate::domain::{Trade, TradeId};
 
