@@ -446,7 +446,7 @@ fn money_text(values: &MoneyText) -> String {
     money_text_first(values, None)
 }
 
-/// Money for people as [`money_text`] writes it, with `first` (the main
+/// Money for people as `money_text` writes it, with `first` (the main
 /// currency) leading: `3100.00 USD, 2500.00 EUR`.
 pub fn money_text_first(values: &MoneyText, first: Option<&str>) -> String {
     if values.is_empty() {

@@ -6,7 +6,7 @@
 //! adds take their fees with them, and each exit `(q, p, fee)` made while
 //! `Q` was actually open and the twin held `Q'` becomes `q*Q'/Q` at the same
 //! time and price with fee `fee*Q'/Q`; the final exit closes what the twin
-//! holds. The twin's P&L follows the same arithmetic ([`realized_over`]),
+//! holds. The twin's P&L follows the same arithmetic (`realized_over`),
 //! its R is the trade's, and the cost of the broken adds is `N - N'`:
 //! negative when they lost money, positive when breaking the rules paid.
 

@@ -309,7 +309,7 @@ impl FillNames for FileKeys<'_> {
     }
 
     /// Sorting compares numbers first: the account's rank among the
-    /// accounts' names, then [`FileKeys::key_prefix`]; keys are compared
+    /// accounts' names, then `FileKeys::key_prefix`; keys are compared
     /// whole only where those meet.
     fn key_order(&self) -> Vec<u32> {
         let fills = self.fills;
