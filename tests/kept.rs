@@ -45,6 +45,19 @@ fn is_kept(journal: &Journal, id: TradeId) -> bool {
     journal.kept_analysis(id, basis.0).unwrap().is_some()
 }
 
+/// `tranche import` of `csv` into the journal at `path`, which must succeed.
+fn import(path: &std::path::Path, csv: &std::path::Path) {
+    let output = run(&[
+        "--journal",
+        path.to_str().unwrap(),
+        "import",
+        csv.to_str().unwrap(),
+        "--tz",
+        "UTC",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+}
+
 #[test]
 fn an_import_keeps_the_analysis_of_every_trade_it_writes() {
     let dir = tempfile::tempdir().unwrap();
@@ -61,15 +74,7 @@ fn an_import_keeps_the_analysis_of_every_trade_it_writes() {
     )
     .unwrap();
     let path = dir.path().join("j.sqlite");
-    let output = run(&[
-        "--journal",
-        path.to_str().unwrap(),
-        "import",
-        csv.to_str().unwrap(),
-        "--tz",
-        "UTC",
-    ]);
-    assert!(output.status.success(), "{output:?}");
+    import(&path, &csv);
     let journal = Journal::open(&path).unwrap();
     assert_eq!(journal.trade_count().unwrap(), 3);
     assert_eq!(kept_count(&journal), 3);
@@ -85,15 +90,7 @@ fn an_import_keeps_the_analysis_of_every_trade_it_writes() {
          2024-01-04,10:00:00,AAA,Sell,20,13.00,1,U1,E7\n",
     )
     .unwrap();
-    let output = run(&[
-        "--journal",
-        path.to_str().unwrap(),
-        "import",
-        csv.to_str().unwrap(),
-        "--tz",
-        "UTC",
-    ]);
-    assert!(output.status.success(), "{output:?}");
+    import(&path, &csv);
     assert_eq!(journal.trade_count().unwrap(), 3);
     assert_eq!(kept_count(&journal), 3);
     let stats = kept_stats(&journal);

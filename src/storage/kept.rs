@@ -19,7 +19,9 @@ use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::types::ValueRef;
 use rusqlite::{OptionalExtension, TransactionBehavior};
 
-use super::stream::{EVENT_TEXTS, Texts, event_of, missing_trade, owner, reading_through};
+use super::stream::{
+    EVENT_TEXTS, Texts, event_of, missing_trade, owner, read_tags, reading_through,
+};
 use super::{Journal, StorageError, TradeColumns, trade_from_columns};
 use crate::domain::{Trade, TradeId};
 
@@ -382,20 +384,12 @@ impl Rows<'_, '_> {
             }
             chunk.ids.push(id);
         }
-        let Some(&last) = chunk.ids.last() else {
-            return Ok(chunk);
-        };
-        let mut cursor = 0;
-        while let Some(row) = self.tags.get() {
-            let id: i64 = row.get(0)?;
-            if id > last {
-                break;
-            }
-            let owner = chunk.owner(&mut cursor, id)?;
-            chunk.tag_owner.push(owner);
-            chunk.tags.push(row.get_ref(1)?, "tag")?;
-            self.tags.advance()?;
-        }
+        read_tags(
+            &chunk.ids,
+            &mut self.tags,
+            &mut chunk.tag_owner,
+            &mut chunk.tags,
+        )?;
         self.read_missing(&mut chunk)?;
         Ok(chunk)
     }

@@ -361,16 +361,31 @@ fn next_chunk(
         }
         event_rows.advance()?;
     }
+    read_tags(&chunk.ids, tag_rows, &mut chunk.tag_owner, &mut chunk.tags)?;
+    Ok(chunk)
+}
+
+/// Reads the tag rows (`trade_id, tag`, in trade id order) of the trades
+/// `ids`, up to the last of them: each tag into `tags`, its trade's index
+/// in `ids` into `owners`.
+pub(super) fn read_tags(
+    ids: &[i64],
+    tag_rows: &mut rusqlite::Rows<'_>,
+    owners: &mut Vec<u32>,
+    tags: &mut Texts,
+) -> Result<(), StorageError> {
+    let Some(&last) = ids.last() else {
+        return Ok(());
+    };
     let mut cursor = 0;
     while let Some(row) = tag_rows.get() {
         let id: i64 = row.get(0)?;
         if id > last {
             break;
         }
-        let owner = chunk.owner(&mut cursor, id)?;
-        chunk.tag_owner.push(owner);
-        chunk.tags.push(row.get_ref(1)?, "tag")?;
+        owners.push(owner(ids, &mut cursor, id)?);
+        tags.push(row.get_ref(1)?, "tag")?;
         tag_rows.advance()?;
     }
-    Ok(chunk)
+    Ok(())
 }
