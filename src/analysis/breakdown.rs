@@ -472,7 +472,13 @@ impl Part {
         part
     }
 
-    fn add(&mut self, item: &Analysed<'_>, zone: Option<chrono_tz::Tz>) {
+    /// Makes room for `trades` more trades.
+    pub(crate) fn reserve(&mut self, trades: usize) {
+        self.r.reserve(trades);
+    }
+
+    /// Adds `item`, with times read in `zone`.
+    pub(crate) fn add(&mut self, item: &Analysed<'_>, zone: Option<chrono_tz::Tz>) {
         let (trade, analysis) = (item.trade, item.analysis);
         let facts = Facts {
             currency: &trade.currency,

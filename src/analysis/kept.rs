@@ -17,7 +17,7 @@
 
 use std::hash::Hasher as _;
 
-use chrono::{DateTime, FixedOffset, TimeZone as _};
+use chrono::{DateTime, Datelike as _, FixedOffset, NaiveDate, NaiveTime, Timelike as _};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -88,10 +88,14 @@ impl Exact {
     }
 }
 
-/// An instant with the offset it was recorded in.
+/// An instant with the offset it was recorded in: the UTC date by year
+/// and day of the year, which give the date back without the calendar
+/// arithmetic a count of days or seconds needs, and the UTC time of day.
 #[derive(Serialize, Deserialize)]
 struct At {
-    seconds: i64,
+    year: i32,
+    ordinal: u16,
+    second_of_day: u32,
     nanos: u32,
     offset: i32,
 }
@@ -112,16 +116,18 @@ struct KeptScaleOut {
     verdict: u8,
 }
 
+/// What is kept, its texts borrowed: from the trade when encoding, from
+/// the bytes when decoding.
 #[derive(Serialize, Deserialize)]
-struct Kept {
-    symbol: String,
+struct Kept<'a> {
+    symbol: &'a str,
     side: Side,
     multiplier: Exact,
-    currency: String,
+    currency: &'a str,
     rate: Exact,
     stops_known: bool,
-    account: String,
-    setup: String,
+    account: &'a str,
+    setup: &'a str,
     market_condition: MarketCondition,
     opened_at: Option<At>,
     closed_at: Option<At>,
@@ -154,17 +160,25 @@ pub struct KeptAnalysis {
 }
 
 fn at_of(at: &DateTime<FixedOffset>) -> At {
+    let utc = at.naive_utc();
     At {
-        seconds: at.timestamp(),
-        nanos: at.timestamp_subsec_nanos(),
+        year: utc.year(),
+        // A day of the year is at most 366.
+        ordinal: utc.ordinal() as u16,
+        second_of_day: utc.num_seconds_from_midnight(),
+        nanos: utc.nanosecond(),
         offset: at.offset().local_minus_utc(),
     }
 }
 
 fn time_of(at: &At) -> Option<DateTime<FixedOffset>> {
-    FixedOffset::east_opt(at.offset)?
-        .timestamp_opt(at.seconds, at.nanos)
-        .single()
+    let date = NaiveDate::from_yo_opt(at.year, u32::from(at.ordinal))?;
+    let time = NaiveTime::from_num_seconds_from_midnight_opt(at.second_of_day, at.nanos)?;
+    let offset = FixedOffset::east_opt(at.offset)?;
+    Some(DateTime::from_naive_utc_and_offset(
+        date.and_time(time),
+        offset,
+    ))
 }
 
 const VERDICTS: [Verdict; 3] = [Verdict::Protected, Verdict::Capped, Verdict::Neutral];
@@ -173,14 +187,14 @@ const VERDICTS: [Verdict; 3] = [Verdict::Protected, Verdict::Capped, Verdict::Ne
 /// notes, tags or events).
 pub fn encode(trade: &Trade, analysis: &TradeAnalysis) -> Vec<u8> {
     let kept = Kept {
-        symbol: trade.symbol.clone(),
+        symbol: &trade.symbol,
         side: trade.side,
         multiplier: Exact::of(trade.multiplier),
-        currency: trade.currency.clone(),
+        currency: &trade.currency,
         rate: Exact::of(trade.rate),
         stops_known: trade.stops_known,
-        account: trade.account.clone(),
-        setup: trade.setup.clone(),
+        account: &trade.account,
+        setup: &trade.setup,
         market_condition: trade.market_condition,
         opened_at: analysis.opened_at.as_ref().map(at_of),
         closed_at: analysis.closed_at.as_ref().map(at_of),
@@ -221,7 +235,21 @@ pub fn encode(trade: &Trade, analysis: &TradeAnalysis) -> Vec<u8> {
 /// The trade's details and analysis kept as `bytes` (by [`encode`]),
 /// without violation sentences; `None` for bytes [`encode`] did not write.
 pub fn decode(bytes: &[u8]) -> Option<KeptAnalysis> {
-    let kept: Kept = postcard::from_bytes(bytes).ok()?;
+    let mut kept = KeptAnalysis::blank();
+    decode_into(bytes, &mut kept).then_some(kept)
+}
+
+/// [`decode`] into `slot`, reusing what it holds: a reader of many kept
+/// analyses allocates nothing per trade but the violations it decodes.
+/// Every part of `slot` that [`decode`] sets is overwritten; its tags,
+/// notes and events are left as they were. False (and `slot` in any
+/// state) for bytes [`encode`] did not write.
+pub fn decode_into(bytes: &[u8], slot: &mut KeptAnalysis) -> bool {
+    decode_parts(bytes, slot).is_some()
+}
+
+fn decode_parts(bytes: &[u8], slot: &mut KeptAnalysis) -> Option<()> {
+    let kept: Kept<'_> = postcard::from_bytes(bytes).ok()?;
     // A present value that does not decode fails the whole; an absent one is `None`.
     let optional = |value: &Option<Exact>| match value {
         None => Some(None),
@@ -231,19 +259,17 @@ pub fn decode(bytes: &[u8]) -> Option<KeptAnalysis> {
         None => Some(None),
         Some(at) => time_of(at).map(Some),
     };
-    let violations = kept
-        .violations
-        .iter()
-        .map(|v| {
-            Some(Violation {
-                rule: *Rule::EVERY.get(usize::from(v.rule))?,
-                event: v.event as usize,
-                at: time_of(&v.at)?,
-                message: String::new(),
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
-    let scale_out = match &kept.scale_out {
+    let analysis = &mut slot.analysis;
+    analysis.violations.clear();
+    for v in &kept.violations {
+        analysis.violations.push(Violation {
+            rule: *Rule::EVERY.get(usize::from(v.rule))?,
+            event: v.event as usize,
+            at: time_of(&v.at)?,
+            message: String::new(),
+        });
+    }
+    analysis.scale_out = match &kept.scale_out {
         None => None,
         Some(s) => Some(ScaleOut {
             actual: s.actual.value()?,
@@ -253,36 +279,62 @@ pub fn decode(bytes: &[u8]) -> Option<KeptAnalysis> {
             verdict: *VERDICTS.get(usize::from(s.verdict))?,
         }),
     };
-    let analysis = TradeAnalysis {
-        opened_at: time(&kept.opened_at)?,
-        closed_at: time(&kept.closed_at)?,
-        open_qty: kept.open_qty.value()?,
-        avg_entry: optional(&kept.avg_entry)?,
-        gross_pnl: kept.gross_pnl.value()?,
-        fees: kept.fees.value()?,
-        net_pnl: kept.net_pnl.value()?,
-        initial_risk: optional(&kept.initial_risk)?,
-        r_multiple: optional(&kept.r_multiple)?,
-        adds: kept.adds,
-        partial_exits: kept.partial_exits,
-        violations,
-        score: kept.score,
-        scale_out,
-        stops_judged: kept.stops_judged,
+    analysis.opened_at = time(&kept.opened_at)?;
+    analysis.closed_at = time(&kept.closed_at)?;
+    analysis.open_qty = kept.open_qty.value()?;
+    analysis.avg_entry = optional(&kept.avg_entry)?;
+    analysis.gross_pnl = kept.gross_pnl.value()?;
+    analysis.fees = kept.fees.value()?;
+    analysis.net_pnl = kept.net_pnl.value()?;
+    analysis.initial_risk = optional(&kept.initial_risk)?;
+    analysis.r_multiple = optional(&kept.r_multiple)?;
+    analysis.adds = kept.adds;
+    analysis.partial_exits = kept.partial_exits;
+    analysis.score = kept.score;
+    analysis.stops_judged = kept.stops_judged;
+    let trade = &mut slot.trade;
+    let set = |text: &mut String, kept: &str| {
+        text.clear();
+        text.push_str(kept);
     };
-    let mut trade = Trade::new(kept.symbol, kept.side);
+    set(&mut trade.symbol, kept.symbol);
+    trade.side = kept.side;
     trade.multiplier = kept.multiplier.value()?;
-    trade.currency = kept.currency;
+    set(&mut trade.currency, kept.currency);
     trade.rate = kept.rate.value()?;
     trade.stops_known = kept.stops_known;
-    trade.account = kept.account;
-    trade.setup = kept.setup;
+    set(&mut trade.account, kept.account);
+    set(&mut trade.setup, kept.setup);
     trade.market_condition = kept.market_condition;
-    Some(KeptAnalysis {
-        trade,
-        analysis,
-        notional: optional(&kept.notional)?,
-    })
+    slot.notional = optional(&kept.notional)?;
+    Some(())
+}
+
+impl KeptAnalysis {
+    /// A slot to [`decode_into`]: a trade with no details and an empty analysis.
+    pub fn blank() -> KeptAnalysis {
+        KeptAnalysis {
+            trade: Trade::new(String::new(), Side::Long),
+            analysis: TradeAnalysis {
+                opened_at: None,
+                closed_at: None,
+                open_qty: Decimal::ZERO,
+                avg_entry: None,
+                gross_pnl: Decimal::ZERO,
+                fees: Decimal::ZERO,
+                net_pnl: Decimal::ZERO,
+                initial_risk: None,
+                r_multiple: None,
+                adds: 0,
+                partial_exits: 0,
+                violations: Vec::new(),
+                score: 0,
+                scale_out: None,
+                stops_judged: false,
+            },
+            notional: None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -324,6 +376,19 @@ mod tests {
         // Every rule went through, the playbook rules included.
         assert!(rules_seen.contains(&Rule::TooManyAdds), "{rules_seen:?}");
         assert!(rules_seen.len() >= 6, "{rules_seen:?}");
+    }
+
+    #[test]
+    fn one_slot_decodes_trade_after_trade_as_if_each_were_alone() {
+        let settings = strict_settings();
+        let mut slot = KeptAnalysis::blank();
+        // Generated trades differ in every part: open and closed, with and
+        // without scale-outs, violations, risks, setups and accounts.
+        for (_, trade) in crate::analysis::generate::journal(500, 11) {
+            let bytes = encode(&trade, &analyze_with(&trade, &settings, Messages::Skip));
+            assert!(decode_into(&bytes, &mut slot));
+            assert_eq!(Some(&slot), decode(&bytes).as_ref());
+        }
     }
 
     #[test]

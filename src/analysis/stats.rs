@@ -22,9 +22,10 @@
 //! [`R_DP`] places. Groups carry their counts so that a
 //! reader can tell a pattern from a small sample.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike, Weekday};
+use fnv::FnvHashMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -686,6 +687,15 @@ impl CurrencySums {
     }
 }
 
+/// The eight scaling rules, the worst first: the highest weight under
+/// `settings`, then the first in [`Rule::ALL`], as
+/// [`TradeAnalysis::worst_rule`] ranks them.
+fn worst_first(settings: &RuleSettings) -> [Rule; 8] {
+    let mut rules = Rule::ALL;
+    rules.sort_by_key(|&rule| (std::cmp::Reverse(settings.weight(rule)), rule.index()));
+    rules
+}
+
 /// The sums of one part of the journal; parts are summed on separate
 /// threads and merged. They own what they hold, so that the part's trades
 /// need not outlive them.
@@ -696,11 +706,11 @@ struct Partial {
     /// The setups met (trimmed), in order of first appearance.
     setups: Vec<String>,
     /// Index of each setup in `setups`.
-    setup_index: HashMap<String, usize>,
+    setup_index: FnvHashMap<String, usize>,
     /// The trades summed by everything that puts them in a group: one
     /// addition per trade instead of one per group; `finish` sums the cells
     /// up into the groups.
-    cells: HashMap<CellKey, Cell>,
+    cells: FnvHashMap<CellKey, Cell>,
     violations: [usize; Rule::COUNT],
     /// (year, month) → (score sum, trades, net P&L by currency index).
     months: BTreeMap<(i32, u32), (u64, usize, Vec<Mean>)>,
@@ -714,20 +724,25 @@ impl Partial {
     fn of(trades: &[Analysed<'_>], filter: &Filter, settings: &RuleSettings) -> Partial {
         let filtering = !filter.is_empty();
         let matcher = filter.matcher();
+        let worst_first = worst_first(settings);
         let mut partial = Partial {
             closed: Vec::with_capacity(trades.len()),
             ..Partial::default()
         };
         for item in trades {
             if !filtering || matcher.accepts(item.trade, item.analysis) {
-                partial.add(item, settings);
+                partial.add(item, &worst_first);
             }
         }
+        partial.seal();
+        partial
+    }
+
+    /// Makes the sums of the trades added ready to merge.
+    fn seal(&mut self) {
         // Sorted here, on this part's thread; `finish` merges the sorted parts.
-        partial
-            .closed
+        self.closed
             .sort_unstable_by_key(|point| (point.closed_at, point.id));
-        partial
     }
 
     /// The index of `setup` in `setups`, added on first use.
@@ -743,7 +758,8 @@ impl Partial {
         }
     }
 
-    fn add(&mut self, item: &Analysed<'_>, settings: &RuleSettings) {
+    /// Adds `item`; `worst_first` is [`worst_first`] of the settings.
+    fn add(&mut self, item: &Analysed<'_>, worst_first: &[Rule; 8]) {
         let (trade, analysis) = (item.trade, item.analysis);
         let currency = match self
             .currency_names
@@ -823,11 +839,10 @@ impl Partial {
             && facts.closed
             && let Some(point) = self.closed.last_mut()
         {
-            // As TradeAnalysis::worst_rule: the highest weight, then the first in Rule::ALL.
-            point.worst_rule = Rule::ALL
-                .into_iter()
-                .filter(|rule| broke & (1 << rule.index()) != 0)
-                .max_by_key(|&rule| (settings.weight(rule), std::cmp::Reverse(rule.index())));
+            point.worst_rule = worst_first
+                .iter()
+                .copied()
+                .find(|rule| broke & (1 << rule.index()) != 0);
         }
         let scaling = match (
             analysis.is_scaled_in(),
@@ -966,9 +981,23 @@ pub struct JournalSums {
 impl JournalSums {
     /// The sums of the trades that pass `filter`.
     pub fn of(trades: &[Analysed<'_>], filter: &Filter, settings: &RuleSettings) -> JournalSums {
-        JournalSums {
-            partial: Partial::of(trades, filter, settings),
-            breakdowns: breakdown::Part::of(trades, filter),
+        let mut sums = JournalSums::adding(filter, settings);
+        for item in trades {
+            sums.add(item);
+        }
+        sums.finish()
+    }
+
+    /// Sums of consecutive trades taken one at a time, for trades that are
+    /// never all at hand together: [`SumsAdder::finish`] gives what
+    /// [`JournalSums::of`] gives for the same trades.
+    pub fn adding<'a>(filter: &'a Filter, settings: &'a RuleSettings) -> SumsAdder<'a> {
+        SumsAdder {
+            matcher: filter.matcher(),
+            filtering: !filter.is_empty(),
+            zone: filter.zone,
+            worst_first: worst_first(settings),
+            sums: JournalSums::default(),
         }
     }
 
@@ -983,6 +1012,38 @@ impl JournalSums {
         let mut stats = finish(self.partial);
         stats.breakdowns = breakdown::finish(self.breakdowns);
         stats
+    }
+}
+
+/// Adds trades to [`JournalSums`] one at a time ([`JournalSums::adding`]).
+#[derive(Debug)]
+pub struct SumsAdder<'a> {
+    matcher: Matcher<'a>,
+    filtering: bool,
+    zone: Option<chrono_tz::Tz>,
+    worst_first: [Rule; 8],
+    sums: JournalSums,
+}
+
+impl SumsAdder<'_> {
+    /// Makes room for `trades` more trades.
+    pub fn reserve(&mut self, trades: usize) {
+        self.sums.partial.closed.reserve(trades);
+        self.sums.breakdowns.reserve(trades);
+    }
+
+    /// Adds `item`, the trade after those added so far, if it passes the filter.
+    pub fn add(&mut self, item: &Analysed<'_>) {
+        if !self.filtering || self.matcher.accepts(item.trade, item.analysis) {
+            self.sums.partial.add(item, &self.worst_first);
+            self.sums.breakdowns.add(item, self.zone);
+        }
+    }
+
+    /// The sums of the trades added.
+    pub fn finish(mut self) -> JournalSums {
+        self.sums.partial.seal();
+        self.sums
     }
 }
 

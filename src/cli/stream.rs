@@ -21,7 +21,7 @@ use serde::Serialize;
 use super::CliError;
 use crate::analysis::excursion::excursion;
 use crate::analysis::kept::{self, Basis, KeptAnalysis};
-use crate::analysis::stats::{Analysed, Filter, JournalStats, JournalSums, notional};
+use crate::analysis::stats::{Analysed, Filter, JournalStats, JournalSums};
 use crate::analysis::{Messages, RuleSettings, analyze, analyze_with};
 use crate::domain::bars::BarSeries;
 use crate::domain::{Trade, TradeId};
@@ -380,40 +380,37 @@ fn stats_of_kept(
         Ok,
         |_, chunk: KeptChunk| {
             let mut made = Fresh::default();
-            let mut found: Vec<(TradeId, KeptAnalysis)> = Vec::with_capacity(chunk.len());
+            let mut adder = JournalSums::adding(filter, settings);
+            adder.reserve(chunk.len());
+            // One slot for every kept analysis of the chunk: decoding one
+            // reuses the last one's texts instead of allocating its own.
+            let mut slot = KeptAnalysis::blank();
             for (id, row) in chunk.decode()? {
-                let analysed = match row {
+                match row {
                     KeptRow::Kept { bytes, tags } => {
-                        let mut kept =
-                            kept::decode(bytes).ok_or_else(|| StorageError::Corrupt {
+                        if !kept::decode_into(bytes, &mut slot) {
+                            return Err(StorageError::Corrupt {
                                 what: UNREADABLE,
                                 value: id.0.to_string(),
-                            })?;
-                        kept.trade.tags = tags;
-                        kept
+                            }
+                            .into());
+                        }
+                        slot.trade.tags = tags;
+                        adder.add(&Analysed {
+                            id,
+                            trade: &slot.trade,
+                            analysis: &slot.analysis,
+                            notional: slot.notional,
+                        });
                     }
                     KeptRow::Trade(trade) => {
                         let analysis = analyze_with(&trade, settings, Messages::Skip);
                         made.add(id, &kept::encode(&trade, &analysis));
-                        KeptAnalysis {
-                            notional: notional(&trade),
-                            analysis,
-                            trade,
-                        }
+                        adder.add(&Analysed::new(id, &trade, &analysis));
                     }
-                };
-                found.push((id, analysed));
+                }
             }
-            let analysed: Vec<Analysed<'_>> = found
-                .iter()
-                .map(|(id, kept)| Analysed {
-                    id: *id,
-                    trade: &kept.trade,
-                    analysis: &kept.analysis,
-                    notional: kept.notional,
-                })
-                .collect();
-            Ok((JournalSums::of(&analysed, filter, settings), made))
+            Ok((adder.finish(), made))
         },
         |(part, made)| {
             match &mut sums {
