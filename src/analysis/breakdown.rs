@@ -589,11 +589,13 @@ fn bin_edges() -> Vec<Decimal> {
     (-6..=10).map(|half| Decimal::new(half * 5, 1)).collect()
 }
 
-fn robust_r(points: &[RPoint], mut tiny: Vec<TinyRisk>) -> RobustR {
-    let mut all: Vec<Decimal> = points.iter().map(|p| p.r).collect();
-    all.sort_unstable();
-    let mut kept: Vec<Decimal> = points.iter().filter(|p| !p.tiny).map(|p| p.r).collect();
-    kept.sort_unstable();
+fn robust_r(mut points: Vec<RPoint>, mut tiny: Vec<TinyRisk>) -> RobustR {
+    // Sorted once for both medians. Equal values written with more places
+    // come after, so the order (and the median picked) is the same however
+    // the points came.
+    points.sort_unstable_by(|a, b| a.r.cmp(&b.r).then(a.r.scale().cmp(&b.r.scale())));
+    let all: Vec<Decimal> = points.iter().map(|p| p.r).collect();
+    let kept: Vec<Decimal> = points.iter().filter(|p| !p.tiny).map(|p| p.r).collect();
     let edges = bin_edges();
     let mut histogram: Vec<RBin> = Vec::with_capacity(edges.len() + 1);
     histogram.push(RBin {
@@ -613,7 +615,7 @@ fn robust_r(points: &[RPoint], mut tiny: Vec<TinyRisk>) -> RobustR {
         to: None,
         ..RBin::default()
     });
-    for point in points {
+    for point in &points {
         // Bin i holds edges[i-1] <= r < edges[i]: the number of edges at or below r.
         let at = edges.partition_point(|edge| *edge <= point.r);
         let bin = &mut histogram[at];
@@ -665,7 +667,7 @@ pub(crate) fn finish(part: Part) -> Breakdowns {
         by_hour,
         by_holding_time: part.by_holding_time.map(|sum| sum.stats()),
         by_adds: part.by_adds.map(|sum| sum.stats()),
-        robust_r: robust_r(&part.r, part.tiny),
+        robust_r: robust_r(part.r, part.tiny),
         calendar,
     }
 }
@@ -775,7 +777,7 @@ mod tests {
                 tiny: *r == "-700",
             })
             .collect();
-        let robust = robust_r(&points, Vec::new());
+        let robust = robust_r(points.clone(), Vec::new());
         assert_eq!(robust.median_r, Some("1.25".parse().unwrap()));
         assert_eq!(robust.median_r_without_tiny, Some("2".parse().unwrap()));
         assert_eq!(robust.mean_r_without_tiny, Some("1.95".parse().unwrap()));
@@ -792,5 +794,21 @@ mod tests {
         assert_eq!(count(Some("5")), Some((1, 0)), "above 5");
         let total: usize = robust.histogram.iter().map(|b| b.trades).sum();
         assert_eq!(total, points.len());
+    }
+
+    #[test]
+    fn the_median_is_written_the_same_whatever_order_the_trades_came_in() {
+        let points: Vec<RPoint> = ["1.50", "1.5", "-2", "1.500", "1.5", "3"]
+            .iter()
+            .map(|r| RPoint {
+                r: r.parse().unwrap(),
+                tiny: false,
+            })
+            .collect();
+        let forward = robust_r(points.clone(), Vec::new());
+        let backward = robust_r(points.into_iter().rev().collect(), Vec::new());
+        let written = |robust: &RobustR| robust.median_r.map(|r| r.to_string());
+        assert_eq!(written(&forward), written(&backward));
+        assert_eq!(written(&forward), Some("1.50".to_owned()));
     }
 }

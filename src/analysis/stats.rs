@@ -1009,8 +1009,12 @@ impl JournalSums {
 
     /// The statistics of every trade summed.
     pub fn finish(self) -> JournalStats {
-        let mut stats = finish(self.partial);
-        stats.breakdowns = breakdown::finish(self.breakdowns);
+        // Each sorts a figure or two of every closed trade: side by side.
+        let (mut stats, breakdowns) = rayon::join(
+            || finish(self.partial),
+            || breakdown::finish(self.breakdowns),
+        );
+        stats.breakdowns = breakdowns;
         stats
     }
 }
