@@ -313,3 +313,76 @@ fn unreadable_kept_bytes_are_forgotten_and_the_trades_analysed() {
     );
     assert_eq!(kept_count(&journal), journal.trade_count().unwrap());
 }
+
+/// The app's list of the journal: each row's id and analysis.
+fn app_rows(journal: &Journal) -> Vec<(TradeId, tranche::analysis::TradeAnalysis)> {
+    use tranche::app::store::Store;
+    let settings = journal.rule_settings().unwrap();
+    journal
+        .rows(&settings)
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.id, row.analysis))
+        .collect()
+}
+
+/// Every trade's analysis as the list makes it from its events.
+fn fresh_rows(journal: &Journal) -> Vec<(TradeId, tranche::analysis::TradeAnalysis)> {
+    let settings = journal.rule_settings().unwrap();
+    journal
+        .trades()
+        .unwrap()
+        .into_iter()
+        .map(|(id, trade)| (id, tranche::analysis::row_analysis(&trade, &settings)))
+        .collect()
+}
+
+#[test]
+fn the_app_lists_kept_analyses_and_keeps_those_it_made() {
+    let dir = tempfile::tempdir().unwrap();
+    // Enough trades to be read on two connections at once.
+    let journal = journal_of(&dir, 2_500);
+    let total = journal.trade_count().unwrap();
+    assert_eq!(kept_count(&journal), 0);
+    let first = app_rows(&journal);
+    assert_eq!(first, fresh_rows(&journal));
+    assert_eq!(
+        kept_count(&journal),
+        total,
+        "the list keeps what it analysed"
+    );
+    // Read back from what is kept: the same rows.
+    assert_eq!(app_rows(&journal), first);
+
+    // Another program changes trades: their rows are analysed again.
+    let other = rusqlite::Connection::open(dir.path().join("j.sqlite")).unwrap();
+    let (early, late) = (first[3].0, first[total - 2].0);
+    other
+        .execute(
+            "UPDATE event SET price = price + 3 WHERE kind = 'exit' AND trade_id = ?1",
+            [early.0],
+        )
+        .unwrap();
+    other
+        .execute("UPDATE trade SET multiplier = '5' WHERE id = ?1", [late.0])
+        .unwrap();
+    let changed = app_rows(&journal);
+    assert_eq!(changed, fresh_rows(&journal));
+    assert_ne!(changed[3].1.net_pnl, first[3].1.net_pnl);
+    assert_ne!(changed[total - 2].1.net_pnl, first[total - 2].1.net_pnl);
+    assert_eq!(kept_count(&journal), total);
+}
+
+#[test]
+fn the_app_lists_under_new_settings_without_the_old_kept_analyses() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = journal_of(&dir, 100);
+    let before = app_rows(&journal);
+    let mut settings = journal.rule_settings().unwrap();
+    settings.weights[Rule::AveragingDown.index()] = 7;
+    journal.set_rule_settings(&settings).unwrap();
+    let after = app_rows(&journal);
+    assert_eq!(after, fresh_rows(&journal));
+    // A sample trade averages down: its score follows the new weight.
+    assert!(after != before, "the rows did not change with the weights");
+}
