@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::analysis::excursion::Excursion;
-use crate::analysis::kept::{self, Basis};
 use crate::analysis::{RuleSettings, row_analysis};
 use crate::domain::{Trade, TradeId};
 use crate::import::{GroupOptions, Import};
@@ -25,28 +24,14 @@ impl Store for Journal {
         Ok(Journal::trades(self)?)
     }
 
-    /// Read on as many connections as there are cores. Each trade's
-    /// analysis is the one the journal keeps for it under these settings
-    /// ([`crate::analysis::kept`]), or is made on the thread that read it
-    /// and kept afterwards, unless the journal changed meanwhile.
+    /// Read on as many connections as there are cores, each trade analysed
+    /// on the thread that read it.
     fn rows(&self, settings: &RuleSettings) -> Result<Vec<TradeRow>, StoreError> {
         let parts = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let basis = Basis::of(settings);
-        let (read, version) = self.map_trades_kept(parts, Some(basis.0), |id, trade, bytes| {
-            // Kept analyses have no sentences, as a row's analysis has none.
-            if let Some(kept) = bytes.and_then(kept::decode) {
-                return (TradeRow::new(id, Arc::new(trade), kept.analysis), None);
-            }
+        Ok(self.map_trades(parts, |id, trade| {
             let analysis = row_analysis(&trade, settings);
-            let fresh = kept::encode(&trade, &analysis);
-            (TradeRow::new(id, Arc::new(trade), analysis), Some(fresh))
-        })?;
-        let fresh = read
-            .iter()
-            .filter_map(|(row, fresh)| Some((row.id, fresh.as_deref()?)));
-        // Kept analyses only spare work: the list is right without them.
-        let _ = self.keep_analyses(basis.0, version, fresh);
-        Ok(read.into_iter().map(|(row, _)| row).collect())
+            TradeRow::new(id, Arc::new(trade), analysis)
+        })?)
     }
 
     fn insert_trade(&mut self, trade: &Trade) -> Result<TradeId, StoreError> {

@@ -177,7 +177,7 @@ pub(super) const KEEP_SQL: &str =
 /// The journal as one read saw it: a later [`Journal::keep_analyses`] keeps
 /// nothing if another connection has written since.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReadVersion(pub(super) i64);
+pub struct ReadVersion(i64);
 
 impl Journal {
     /// Every trade in id order, `size` at a time, each with the bytes kept

@@ -11,12 +11,9 @@
 
 use std::path::Path;
 
-use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
-use super::{
-    BUSY_TIMEOUT, Journal, ReadVersion, StorageError, find_from, read_event_row, read_trade_row,
-};
+use super::{BUSY_TIMEOUT, Journal, StorageError, find_from, read_event_row, read_trade_row};
 use crate::domain::{Trade, TradeId};
 
 /// How many times the ranges are read before reading on one connection.
@@ -33,24 +30,6 @@ impl Journal {
         T: Send,
         F: Fn(TradeId, Trade) -> T + Sync,
     {
-        let (read, _) = self.map_trades_kept(parts, None, |id, trade, _| map(id, trade))?;
-        Ok(read)
-    }
-
-    /// [`Journal::map_trades`], each trade passed with the bytes kept for
-    /// it under `basis` ([`Journal::keep_analyses`]), if any (none without a
-    /// basis). Also returns the version of the journal read, for keeping
-    /// what `map` analysed.
-    pub fn map_trades_kept<T, F>(
-        &self,
-        parts: usize,
-        basis: Option<i64>,
-        map: F,
-    ) -> Result<(Vec<T>, ReadVersion), StorageError>
-    where
-        T: Send,
-        F: Fn(TradeId, Trade, Option<&[u8]>) -> T + Sync,
-    {
         let count = self.trade_count()?;
         let parts = parts.clamp(1, 16).min(count / 1000 + 1);
         if parts > 1
@@ -63,17 +42,16 @@ impl Journal {
                 .collect::<Result<Vec<_>, _>>()
             {
                 for _ in 0..TRIES {
-                    if let Some(read) = self.read_in_parts(&mut others, basis, &map)? {
+                    if let Some(read) = self.read_in_parts(&mut others, &map)? {
                         return Ok(read);
                     }
                 }
             }
         }
         let tx = self.conn.unchecked_transaction()?;
-        let version = data_version(&tx)?;
-        let read = read_range(&tx, i64::MIN, i64::MAX, basis, &map)?;
+        let read = read_range(&tx, i64::MIN, i64::MAX, &map)?;
         tx.commit()?;
-        Ok((read, ReadVersion(version)))
+        Ok(read)
     }
 
     /// One try at reading the ranges on this connection and `others`;
@@ -81,12 +59,11 @@ impl Journal {
     fn read_in_parts<T, F>(
         &self,
         others: &mut [Connection],
-        basis: Option<i64>,
         map: &F,
-    ) -> Result<Option<(Vec<T>, ReadVersion)>, StorageError>
+    ) -> Result<Option<Vec<T>>, StorageError>
     where
         T: Send,
-        F: Fn(TradeId, Trade, Option<&[u8]>) -> T + Sync,
+        F: Fn(TradeId, Trade) -> T + Sync,
     {
         let before = versions(&self.conn, others)?;
         let bounds = self.range_bounds(others.len() + 1)?;
@@ -96,16 +73,11 @@ impl Journal {
                 .zip(bounds.windows(2).skip(1))
                 .map(|(conn, range)| {
                     let (low, high) = (range[0], range[1].saturating_sub(1));
-                    scope.spawn(move || read_in_transaction(&*conn, low, high, basis, map))
+                    scope.spawn(move || read_in_transaction(&*conn, low, high, map))
                 })
                 .collect();
-            let mut all = read_in_transaction(
-                &self.conn,
-                bounds[0],
-                bounds[1].saturating_sub(1),
-                basis,
-                map,
-            )?;
+            let mut all =
+                read_in_transaction(&self.conn, bounds[0], bounds[1].saturating_sub(1), map)?;
             for handle in handles {
                 let part = handle.join().map_err(|_| StorageError::Corrupt {
                     what: "a thread reading trades",
@@ -116,9 +88,7 @@ impl Journal {
             Ok::<_, StorageError>(all)
         })?;
         let after = versions(&self.conn, others)?;
-        // Nobody committed while the ranges were read: what was read is
-        // the journal as this connection's version says.
-        Ok((before == after).then(|| (read, ReadVersion(after[0]))))
+        Ok((before == after).then_some(read))
     }
 
     /// `parts + 1` ids: range `i` is from `bounds[i]` to `bounds[i + 1] - 1`.
@@ -166,41 +136,29 @@ fn reader(path: &Path) -> Result<Connection, StorageError> {
 fn versions(main: &Connection, others: &[Connection]) -> Result<Vec<i64>, StorageError> {
     std::iter::once(main)
         .chain(others)
-        .map(data_version)
+        .map(|conn| Ok(conn.query_row("PRAGMA data_version", [], |row| row.get(0))?))
         .collect()
-}
-
-fn data_version(conn: &Connection) -> Result<i64, StorageError> {
-    Ok(conn.query_row("PRAGMA data_version", [], |row| row.get(0))?)
 }
 
 fn read_in_transaction<T, F>(
     conn: &Connection,
     low: i64,
     high: i64,
-    basis: Option<i64>,
     map: &F,
 ) -> Result<Vec<T>, StorageError>
 where
-    F: Fn(TradeId, Trade, Option<&[u8]>) -> T,
+    F: Fn(TradeId, Trade) -> T,
 {
     let tx = conn.unchecked_transaction()?;
-    let read = read_range(&tx, low, high, basis, map)?;
+    let read = read_range(&tx, low, high, map)?;
     tx.commit()?;
     Ok(read)
 }
 
-/// The trades with ids from `low` to `high`, in id order, through `map`
-/// with the bytes kept for them under `basis`.
-fn read_range<T, F>(
-    conn: &Connection,
-    low: i64,
-    high: i64,
-    basis: Option<i64>,
-    map: &F,
-) -> Result<Vec<T>, StorageError>
+/// The trades with ids from `low` to `high`, in id order, through `map`.
+fn read_range<T, F>(conn: &Connection, low: i64, high: i64, map: &F) -> Result<Vec<T>, StorageError>
 where
-    F: Fn(TradeId, Trade, Option<&[u8]>) -> T,
+    F: Fn(TradeId, Trade) -> T,
 {
     let mut trades = Vec::new();
     let mut stmt = conn.prepare_cached(
@@ -234,35 +192,8 @@ where
         let trade = find_from(&mut trades, &mut cursor, TradeId(row.get(0)?))?;
         trade.tags.push(row.get(1)?);
     }
-    let Some(basis) = basis else {
-        return Ok(trades
-            .into_iter()
-            .map(|(id, trade)| map(id, trade, None))
-            .collect());
-    };
-    let mut stmt = conn.prepare_cached(
-        "SELECT trade_id, figures FROM analysis_cache
-         WHERE trade_id BETWEEN ?1 AND ?2 AND basis = ?3 ORDER BY trade_id",
-    )?;
-    let mut rows = stmt.query(rusqlite::params![low, high, basis])?;
-    let mut kept = rows.next()?;
-    let mut mapped = Vec::with_capacity(trades.len());
-    for (id, trade) in trades {
-        // Kept rows of trades that are gone are left behind.
-        while let Some(row) = kept
-            && row.get::<_, i64>(0)? < id.0
-        {
-            kept = rows.next()?;
-        }
-        let bytes = match kept {
-            Some(row) if row.get::<_, i64>(0)? == id.0 => match row.get_ref(1)? {
-                ValueRef::Blob(bytes) => Some(bytes),
-                // Not bytes this program kept: the trade is analysed again.
-                _ => None,
-            },
-            _ => None,
-        };
-        mapped.push(map(id, trade, bytes));
-    }
-    Ok(mapped)
+    Ok(trades
+        .into_iter()
+        .map(|(id, trade)| map(id, trade))
+        .collect())
 }
