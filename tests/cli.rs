@@ -299,9 +299,42 @@ fn an_import_killed_part_way_leaves_none_or_all_of_it() {
     let mut journal = Journal::open(&template).unwrap();
     journal.insert_trade(&worked_example()).unwrap();
     drop(journal);
+    kill_imports_part_way(dir.path(), &file, &template, 1, TRADES);
+}
+
+/// As above for the first import of fills into an empty journal, which is
+/// written under a rollback journal instead of the WAL; the journal is in
+/// WAL mode again afterwards however the import ended.
+#[test]
+fn a_first_import_of_fills_killed_part_way_leaves_none_or_all_of_it() {
+    const TRADES: usize = 3000;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fills.csv");
+    let mut csv =
+        String::from("Date,Time,Symbol,Side,Quantity,Price,Commission,Account,Execution ID\n");
+    for n in 0..TRADES {
+        // A round trip of two fills per trade, a minute apart.
+        let (hour, minute) = (n / 60 % 24, n % 60);
+        let day = 1 + n / 1440;
+        for (side, price, at) in [("Buy", 100 + n % 50, 0), ("Sell", 101 + n % 50, 30)] {
+            csv.push_str(&format!(
+                "2024-01-{day:02},{hour:02}:{minute:02}:{at:02},S{},{side},10,{price}.25,1,U1,E{n}{side}\n",
+                n % 7
+            ));
+        }
+    }
+    fs::write(&file, csv).unwrap();
+    let template = dir.path().join("template.sqlite");
+    drop(Journal::open(&template).unwrap());
+    kill_imports_part_way(dir.path(), &file, &template, 0, TRADES);
+}
+
+/// Imports `file` into copies of `template` (which holds `before` trades)
+/// and kills each import at another point; see the tests above.
+fn kill_imports_part_way(dir: &Path, file: &Path, template: &Path, before: usize, added: usize) {
     let fresh_copy = |name: &str| {
-        let path = dir.path().join(name);
-        fs::copy(&template, &path).unwrap();
+        let path = dir.join(name);
+        fs::copy(template, &path).unwrap();
         path
     };
     let spawn = |journal: &Path| {
@@ -312,7 +345,7 @@ fn an_import_killed_part_way_leaves_none_or_all_of_it() {
                 "import",
                 "--progress",
             ])
-            .arg(&file)
+            .arg(file)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -335,7 +368,8 @@ fn an_import_killed_part_way_leaves_none_or_all_of_it() {
     let started = Instant::now();
     assert!(spawn(&full).0.wait().unwrap().success());
     let duration = started.elapsed();
-    assert_eq!(count_trades(&full), (vec!["ok".to_owned()], TRADES + 1));
+    assert_eq!(count_trades(&full), (vec!["ok".to_owned()], before + added));
+    assert_eq!(journal_mode(&full), "wal");
 
     enum KillAt {
         Time(Duration),
@@ -355,11 +389,18 @@ fn an_import_killed_part_way_leaves_none_or_all_of_it() {
         let mut written = 0;
         loop {
             while let Ok(line) = progress.try_recv() {
-                if let Some(done) = line
+                // Trades written ("importing: 1000 of 2000 trades"), or the
+                // share of them ("writing: 34%").
+                let trades = line
                     .strip_prefix("importing: ")
                     .and_then(|rest| rest.split(' ').next())
-                    .and_then(|done| done.parse::<usize>().ok())
-                {
+                    .and_then(|done| done.parse::<usize>().ok());
+                let share = line
+                    .strip_prefix("writing: ")
+                    .and_then(|rest| rest.strip_suffix('%'))
+                    .and_then(|percent| percent.parse::<usize>().ok())
+                    .map(|percent| added * percent / 100);
+                if let Some(done) = trades.or(share) {
                     written = done;
                 }
             }
@@ -377,11 +418,13 @@ fn an_import_killed_part_way_leaves_none_or_all_of_it() {
 
         let (integrity, count) = count_trades(&journal);
         assert_eq!(integrity, vec!["ok".to_owned()], "kill point {n}");
+        // Opened (by `count_trades`) after the kill: whole, and in WAL mode.
+        assert_eq!(journal_mode(&journal), "wal", "kill point {n}");
         assert!(
-            count == 1 || count == TRADES + 1,
+            count == before || count == before + added,
             "kill point {n}: the journal holds {count} trades, neither none nor all of the import"
         );
-        if count == 1 && written > 0 {
+        if count == before && written > 0 {
             inside_transaction += 1;
         }
     }
@@ -389,6 +432,14 @@ fn an_import_killed_part_way_leaves_none_or_all_of_it() {
         inside_transaction > 0,
         "no kill landed while the import was writing (full import took {duration:?})"
     );
+}
+
+/// The journal mode of the journal at `path`, as a plain SQLite connection
+/// finds it.
+fn journal_mode(path: &Path) -> String {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap()
 }
 
 /// `trades --json` and `export` are written as they are made; their bytes are

@@ -551,3 +551,41 @@ fn a_journal_that_cannot_be_written_opens_read_only_for_reading() {
     assert!(journal.is_read_only());
     assert_eq!(journal.trade_count().unwrap(), 1);
 }
+
+/// A first import into an empty journal that another program has open is
+/// written as any other (the journal stays in WAL mode throughout), and the
+/// other program goes on reading.
+#[test]
+fn a_first_import_beside_another_program_leaves_it_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    drop(Journal::open(&path).unwrap());
+    let csv = dir.path().join("fills.csv");
+    fs::write(
+        &csv,
+        "Date,Time,Symbol,Side,Quantity,Price,Commission,Account,Execution ID\n\
+         2024-01-02,09:30:00,AAA,Buy,100,10.00,1,U1,E1\n\
+         2024-01-02,09:40:00,AAA,Sell,100,11.00,1,U1,E2\n",
+    )
+    .unwrap();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    let count = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row("SELECT count(*) FROM trade", [], |row| row.get(0))
+            .unwrap()
+    };
+    assert_eq!(count(&other), 0);
+    let output = run(&[
+        "--journal",
+        path.to_str().unwrap(),
+        "import",
+        "--tz",
+        "UTC",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(count(&other), 1);
+    let mode: String = other
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}

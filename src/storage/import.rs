@@ -237,6 +237,15 @@ fn insert_fills_sql(rows: usize) -> &'static str {
     })[rows]
 }
 
+/// Whether the journal holds no trade and remembers no imported fill.
+fn holds_nothing(conn: &rusqlite::Connection) -> Result<bool, StorageError> {
+    Ok(!conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM trade) OR EXISTS (SELECT 1 FROM imported_fill)",
+        [],
+        |row| row.get::<_, bool>(0),
+    )?)
+}
+
 /// The state of the journal a plan is made from (see [`JournalVersion`]).
 fn version(conn: &rusqlite::Connection) -> Result<JournalVersion, StorageError> {
     let data_version: i64 = conn.pragma_query_value(None, "data_version", |row| row.get(0))?;
@@ -384,7 +393,24 @@ impl Journal {
             .pragma_query_value(None, "cache_size", |row| row.get(0))?;
         self.conn
             .pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
-        let result = self.write_import_in_one_transaction(write, dry_run, progress);
+        // Leaving WAL mode changes the journal's version on this connection:
+        // the plan must be of the journal as it was just before, and is then
+        // checked against the version after (see `leave_wal`).
+        let planned = version(&self.conn)? == write.version;
+        let rollback = planned && !dry_run && holds_nothing(&self.conn)? && self.leave_wal();
+        let expected = if rollback {
+            version(&self.conn)?
+        } else {
+            write.version
+        };
+        let result =
+            self.write_import_in_one_transaction(write, expected, rollback, dry_run, progress);
+        if rollback {
+            // The import is committed or rolled back whatever this gives:
+            // a journal left with its rollback journal is put back in WAL
+            // mode by the next open, as every open does.
+            let _ = self.back_to_wal();
+        }
         let restored = self
             .conn
             .pragma_update(None, "cache_size", cache)
@@ -398,9 +424,66 @@ impl Journal {
         Ok(recorded)
     }
 
+    /// Puts the journal under a rollback journal for a first import, if
+    /// no other connection has it open; returns whether it did.
+    ///
+    /// In WAL mode every page of an import is written twice: into the WAL,
+    /// then into the journal's file when the WAL is checkpointed after the
+    /// commit, which for a first import of years of fills is a third of the
+    /// wait. Under a rollback journal the new pages are written once, into
+    /// the file, with the same guarantee: the transaction is whole or
+    /// absent after a crash (an interrupted one is rolled back by the next
+    /// open). SQLite refuses to leave WAL mode while another connection has
+    /// the journal open, and then the import is written in WAL mode; a
+    /// program that opens the journal while the import is written waits for
+    /// it, as its busy timeout allows. `synchronous` is FULL meanwhile, the
+    /// level at which a rollback journal is as durable as WAL at NORMAL.
+    ///
+    /// Leaving WAL mode counts as a change of the journal on this
+    /// connection, so the plan is checked against the version just before
+    /// (`write_import`) and the write against the version just after. What
+    /// another program might commit between the two would have to be
+    /// committed, and its connection closed, in that instant (an open one
+    /// makes the switch fail); the write also checks again that the journal
+    /// is still empty.
+    fn leave_wal(&self) -> bool {
+        if self.path.is_none() || self.read_only {
+            return false;
+        }
+        // Another connection's lock is an answer, not something to wait for.
+        let switched = self
+            .conn
+            .busy_timeout(std::time::Duration::ZERO)
+            .and_then(|()| self.conn.pragma_update(None, "synchronous", "FULL"))
+            .and_then(|()| {
+                self.conn
+                    .pragma_update_and_check(None, "journal_mode", "DELETE", |row| {
+                        row.get::<_, String>(0)
+                    })
+            })
+            .is_ok_and(|mode| mode.eq_ignore_ascii_case("delete"));
+        let restored = self.conn.busy_timeout(super::BUSY_TIMEOUT);
+        if !switched || restored.is_err() {
+            let _ = self.back_to_wal();
+            return false;
+        }
+        true
+    }
+
+    /// WAL mode and `synchronous=NORMAL` again, as [`Journal::open`] sets them.
+    fn back_to_wal(&self) -> Result<(), StorageError> {
+        super::enter_wal(&self.conn)?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(())
+    }
+
+    /// Writes `write` if the journal is still at `expected`, and, for a
+    /// first import under a rollback journal (`first`), still empty.
     fn write_import_in_one_transaction(
         &mut self,
         write: &ImportWrite<'_>,
+        expected: JournalVersion,
+        first: bool,
         dry_run: bool,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Option<usize>, StorageError> {
@@ -410,7 +493,10 @@ impl Journal {
         // The write lock is held from here on: nothing changes the journal
         // until this transaction ends. A plan made from an older state is
         // not written (dropping the transaction rolls it back).
-        if version(&tx)? != write.version {
+        if version(&tx)? != expected {
+            return Ok(None);
+        }
+        if first && !holds_nothing(&tx)? {
             return Ok(None);
         }
         let trades = write.trades;

@@ -761,13 +761,27 @@ pub(crate) fn steady_plans(conn: &Connection) -> rusqlite::Result<()> {
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     steady_plans(conn)?;
+    enter_wal(conn)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    // Reads of a large journal go through memory-mapped pages instead of a
+    // system call per page, and a large import keeps its pages in memory
+    // rather than spilling them to the WAL before it commits.
+    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+/// Puts the journal in WAL mode (an in-memory journal stays in memory).
+fn enter_wal(conn: &Connection) -> rusqlite::Result<()> {
     // journal_mode returns the mode in force ("memory" for an in-memory journal).
-    // Switching a new file to WAL needs it to itself for a moment; SQLite
-    // does not always wait for that, so wait here as the busy timeout would.
+    // Switching a file to WAL needs it to itself for a moment; SQLite does
+    // not always wait for that, so wait here as the busy timeout would.
     let started = std::time::Instant::now();
     loop {
         match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)) {
-            Ok(_mode) => break,
+            Ok(_mode) => return Ok(()),
             Err(rusqlite::Error::SqliteFailure(e, _))
                 if matches!(
                     e.code,
@@ -779,15 +793,6 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
             Err(e) => return Err(e),
         }
     }
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "foreign_keys", true)?;
-    // Reads of a large journal go through memory-mapped pages instead of a
-    // system call per page, and a large import keeps its pages in memory
-    // rather than spilling them to the WAL before it commits.
-    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
-    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
-    conn.set_prepared_statement_cache_capacity(64);
-    Ok(())
 }
 
 fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
