@@ -22,6 +22,7 @@ use super::CliError;
 use crate::analysis::excursion::excursion;
 use crate::analysis::kept::{self, Basis, KeptAnalysis};
 use crate::analysis::stats::{Analysed, Filter, JournalStats, JournalSums, notional};
+use crate::analysis::twin::twin;
 use crate::analysis::{Messages, RuleSettings, analyze, analyze_with};
 use crate::domain::bars::BarSeries;
 use crate::domain::{Trade, TradeId};
@@ -158,7 +159,7 @@ fn in_chunks<J: Send, T: Send>(
     done: impl FnMut(T) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     in_read_chunks(
-        |each| journal.read_trade_chunks(chunk, each),
+        |each| journal.read_trade_chunks(chunk, |read| each(Some(read))),
         prepare,
         work,
         done,
@@ -166,9 +167,10 @@ fn in_chunks<J: Send, T: Send>(
 }
 
 /// [`in_chunks`] over the chunks `read` hands out, one at a time, to the
-/// function it is given; returns what `read` returns.
+/// function it is given; returns what `read` returns. Given `None` instead
+/// of a chunk, that function returns once every job is done.
 fn in_read_chunks<C, J: Send, T: Send, R>(
-    read: impl FnOnce(&mut dyn FnMut(C) -> Result<(), CliError>) -> Result<R, CliError>,
+    read: impl FnOnce(&mut dyn FnMut(Option<C>) -> Result<(), CliError>) -> Result<R, CliError>,
     mut prepare: impl FnMut(C) -> Result<J, CliError>,
     work: impl Fn(usize, J) -> Result<T, CliError> + Sync,
     mut done: impl FnMut(T) -> Result<(), CliError>,
@@ -205,6 +207,9 @@ fn in_read_chunks<C, J: Send, T: Send, R>(
             }
         };
         let read = read(&mut |trades| {
+            let Some(trades) = trades else {
+                return collect(sent, 1);
+            };
             let job = prepare(trades)?;
             let index = sent;
             let sender = sender.clone();
@@ -247,6 +252,25 @@ pub fn write_trades_json(
     let market = crate::market::MarketBars::load(journal)?;
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
     out.write_all(b"[")?;
+    let any = if market.is_empty() {
+        trades_json_kept(journal, &settings, chunk, &mut out)?
+    } else {
+        trades_json_analysed(journal, &settings, &market, chunk, &mut out)?
+    };
+    out.write_all(if any { b"\n]\n" } else { b"]\n" })?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The elements of `trades --json`, every trade analysed from its events
+/// and measured against the journal's bars; whether there was any.
+fn trades_json_analysed(
+    journal: &Journal,
+    settings: &RuleSettings,
+    market: &crate::market::MarketBars,
+    chunk: usize,
+    out: &mut dyn Write,
+) -> Result<bool, CliError> {
     let mut any = false;
     in_chunks(
         journal,
@@ -271,8 +295,9 @@ pub fn write_trades_json(
             let mut bytes = Vec::with_capacity(trades.len() * 1536);
             for (i, (id, trade)) in trades.iter().enumerate() {
                 let excursion = bars.get(id).and_then(|series| excursion(trade, series));
-                let analysis = analyze(trade, &settings);
-                let view = TradeJson::new(*id, trade, &analysis, excursion.as_ref());
+                let analysis = analyze(trade, settings);
+                let twin = twin(trade, &analysis).figures();
+                let view = TradeJson::new(*id, trade, &analysis, twin, excursion.as_ref());
                 push_element(&mut bytes, &view, 1, index == 0 && i == 0)?;
             }
             Ok(bytes)
@@ -282,9 +307,118 @@ pub fn write_trades_json(
             Ok(out.write_all(&bytes)?)
         },
     )?;
-    out.write_all(if any { b"\n]\n" } else { b"]\n" })?;
-    out.flush()?;
-    Ok(())
+    Ok(any)
+}
+
+/// Some elements of `trades --json`, written on the pool from kept rows and
+/// fresh analyses, with the places of the trades whose kept rows did not
+/// decode: those are analysed on the reading thread.
+#[derive(Default)]
+struct Listed {
+    bytes: Vec<u8>,
+    /// `(where in bytes, trade, whether it is the first element)`.
+    unreadable: Vec<(usize, TradeId, bool)>,
+    fresh: Fresh,
+}
+
+/// The elements of `trades --json` for a journal without bars; whether
+/// there was any.
+///
+/// A trade whose analysis is kept with what it shows (its sentences and
+/// twin, [`kept::decode_shown`]) under these settings is written from it
+/// (one row read instead of its events, no analysis); any other is analysed
+/// from its events and its analysis kept afterwards with what it shows, as
+/// [`journal_stats`] keeps its fresh analyses. A kept row that does not
+/// decode is passed over: its trade is read again in the same snapshot and
+/// analysed, and the row replaced.
+fn trades_json_kept(
+    journal: &Journal,
+    settings: &RuleSettings,
+    chunk: usize,
+    out: &mut dyn Write,
+) -> Result<bool, CliError> {
+    let basis = Basis::of(settings);
+    let mut fresh = Fresh::default();
+    let mut any = false;
+    // One trade analysed from its events: its element and what to keep.
+    let analysed =
+        |id: TradeId, trade: &Trade, bytes: &mut Vec<u8>, first: bool, fresh: &mut Fresh| {
+            let analysis = analyze(trade, settings);
+            let twin = twin(trade, &analysis).figures();
+            fresh.add(
+                id,
+                &kept::encode(trade, &analysis),
+                Some(&kept::encode_shown(&analysis, &twin)),
+            );
+            push_element(
+                bytes,
+                &TradeJson::new(id, trade, &analysis, twin, None),
+                1,
+                first,
+            )
+        };
+    let read = in_read_chunks(
+        |each| journal.read_shown_chunks(basis.0, chunk, each),
+        Ok,
+        |index, chunk: KeptChunk| {
+            let mut listed = Listed {
+                bytes: Vec::with_capacity(chunk.len() * 1536),
+                ..Listed::default()
+            };
+            for (i, (id, row)) in chunk.decode()?.into_iter().enumerate() {
+                let first = index == 0 && i == 0;
+                match row {
+                    KeptRow::Kept { bytes, shown, .. } => {
+                        let decoded = kept::decode(bytes).and_then(|mut kept| {
+                            let twin = kept::decode_shown(shown?, &mut kept.analysis)?;
+                            Some((kept, twin))
+                        });
+                        match decoded {
+                            Some((kept, twin)) => {
+                                let view =
+                                    TradeJson::new(id, &kept.trade, &kept.analysis, twin, None);
+                                push_element(&mut listed.bytes, &view, 1, first)?;
+                            }
+                            None => listed.unreadable.push((listed.bytes.len(), id, first)),
+                        }
+                    }
+                    KeptRow::Trade(trade) => {
+                        analysed(id, &trade, &mut listed.bytes, first, &mut listed.fresh)?;
+                    }
+                }
+            }
+            Ok(listed)
+        },
+        |listed| {
+            any |= !listed.bytes.is_empty() || !listed.unreadable.is_empty();
+            let mut written = 0;
+            let mut element = Vec::new();
+            for &(at, id, first) in &listed.unreadable {
+                out.write_all(&listed.bytes[written..at])?;
+                written = at;
+                // Read in the snapshot of the rows: `done` runs while the
+                // read is open (`read_shown_chunks` waits for it at the end).
+                let trade = journal.trade(id)?.ok_or(StorageError::Corrupt {
+                    what: UNREADABLE,
+                    value: id.0.to_string(),
+                })?;
+                element.clear();
+                analysed(id, &trade, &mut element, first, &mut fresh)?;
+                out.write_all(&element)?;
+            }
+            out.write_all(&listed.bytes[written..])?;
+            fresh.append(listed.fresh);
+            Ok(())
+        },
+    )?;
+    journal.keep_shown_analyses(
+        basis.0,
+        read,
+        fresh
+            .iter()
+            .filter_map(|(id, figures, shown)| Some((id, figures, shown?))),
+    )?;
+    Ok(any)
 }
 
 /// Writes `tranche export --format json`: the tranche-journal document of
@@ -376,14 +510,14 @@ fn stats_of_kept(
     let mut sums: Option<JournalSums> = None;
     let mut fresh = Fresh::default();
     let read = in_read_chunks(
-        |each| journal.read_kept_chunks(basis.0, chunk, each),
+        |each| journal.read_kept_chunks(basis.0, chunk, |read| each(Some(read))),
         Ok,
         |_, chunk: KeptChunk| {
             let mut made = Fresh::default();
             let mut found: Vec<(TradeId, KeptAnalysis)> = Vec::with_capacity(chunk.len());
             for (id, row) in chunk.decode()? {
                 let analysed = match row {
-                    KeptRow::Kept { bytes, tags } => {
+                    KeptRow::Kept { bytes, tags, .. } => {
                         let mut kept =
                             kept::decode(bytes).ok_or_else(|| StorageError::Corrupt {
                                 what: UNREADABLE,
@@ -394,7 +528,7 @@ fn stats_of_kept(
                     }
                     KeptRow::Trade(trade) => {
                         let analysis = analyze_with(&trade, settings, Messages::Skip);
-                        made.add(id, &kept::encode(&trade, &analysis));
+                        made.add(id, &kept::encode(&trade, &analysis), None);
                         KeptAnalysis {
                             notional: notional(&trade),
                             analysis,
@@ -424,38 +558,75 @@ fn stats_of_kept(
             Ok(())
         },
     )?;
-    journal.keep_analyses(basis.0, read, fresh.iter())?;
+    journal.keep_analyses(
+        basis.0,
+        read,
+        fresh.iter().map(|(id, figures, _)| (id, figures)),
+    )?;
     Ok(sums.unwrap_or_default().finish())
 }
 
-/// Analyses made while reading, to keep: their bytes one after the other.
+/// Analyses made while reading, to keep: for each, its figures and (for
+/// `trades --json`) what is shown beside them, as bytes one after the other.
 #[derive(Debug, Default)]
 struct Fresh {
     ids: Vec<TradeId>,
+    figures: Packed,
+    shown: Packed,
+}
+
+/// Byte strings one after the other.
+#[derive(Debug, Default)]
+struct Packed {
     ends: Vec<usize>,
     bytes: Vec<u8>,
 }
 
-impl Fresh {
-    fn add(&mut self, id: TradeId, bytes: &[u8]) {
-        self.ids.push(id);
+impl Packed {
+    fn push(&mut self, bytes: &[u8]) {
         self.bytes.extend_from_slice(bytes);
         self.ends.push(self.bytes.len());
     }
 
-    fn append(&mut self, later: Fresh) {
+    fn append(&mut self, later: Packed) {
         let base = self.bytes.len();
-        self.ids.extend(later.ids);
         self.ends
             .extend(later.ends.into_iter().map(|end| base + end));
         self.bytes.extend(later.bytes);
     }
 
-    fn iter(&self) -> impl Iterator<Item = (TradeId, &[u8])> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        self.ids
-            .iter()
-            .zip(starts.zip(&self.ends))
-            .map(|(&id, (start, &end))| (id, &self.bytes[start..end]))
+    /// String `i`, if there is one.
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(i)?;
+        let start = match i {
+            0 => 0,
+            _ => self.ends[i - 1],
+        };
+        Some(&self.bytes[start..end])
+    }
+}
+
+impl Fresh {
+    /// Adds a trade's figures, and what is shown beside them if any: the
+    /// analyses of one `Fresh` all have it or none does.
+    fn add(&mut self, id: TradeId, figures: &[u8], shown: Option<&[u8]>) {
+        self.ids.push(id);
+        self.figures.push(figures);
+        if let Some(shown) = shown {
+            self.shown.push(shown);
+        }
+    }
+
+    fn append(&mut self, later: Fresh) {
+        self.ids.extend(later.ids);
+        self.figures.append(later.figures);
+        self.shown.append(later.shown);
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (TradeId, &[u8], Option<&[u8]>)> {
+        self.ids.iter().enumerate().filter_map(|(i, &id)| {
+            // Every trade added has its figures.
+            Some((id, self.figures.get(i)?, self.shown.get(i)))
+        })
     }
 }

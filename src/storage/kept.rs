@@ -11,7 +11,9 @@
 //! none, in one read transaction. [`Journal::keep_analyses`] then keeps what
 //! the caller computed for those, but only if the journal is still as it was
 //! read: an analysis of a trade another program changed meanwhile is never
-//! kept. Writes of many rows at once (an import, [`Journal::insert_trades`])
+//! kept. [`Journal::read_shown_chunks`] and [`Journal::keep_shown_analyses`]
+//! do the same with what `trades --json` shows beside an analysis
+//! (`migrations/0008_kept_sentences.sql`): a row without it counts as none. Writes of many rows at once (an import, [`Journal::insert_trades`])
 //! set the triggers aside in their own transaction and keep or forget the
 //! analyses of what they write themselves ([`with_triggers_aside`]).
 
@@ -38,6 +40,9 @@ pub struct KeptChunk {
     ids: Vec<i64>,
     /// One value per trade: its kept bytes, or NULL.
     kept: Texts,
+    /// Read with [`Journal::read_shown_chunks`]: one value per trade, the
+    /// bytes of what is shown beside its analysis, or NULL. Empty otherwise.
+    shown: Texts,
     /// The trades with no kept bytes, by their index in `ids`.
     missing: Vec<u32>,
     /// For each trade of `missing`: whether its stops are known.
@@ -60,6 +65,10 @@ pub enum KeptRow<'c> {
     Kept {
         /// The bytes, as kept.
         bytes: &'c [u8],
+        /// What is shown beside the analysis, as kept: read only by
+        /// [`Journal::read_shown_chunks`], which passes over the rows
+        /// without it.
+        shown: Option<&'c [u8]>,
         /// The trade's tags, in their order.
         tags: Vec<String>,
     },
@@ -109,7 +118,14 @@ impl KeptChunk {
         let mut rows = Vec::with_capacity(self.ids.len());
         for (i, (&id, tags)) in self.ids.iter().zip(tags).enumerate() {
             let row = match self.kept.optional(i) {
-                Some(bytes) => KeptRow::Kept { bytes, tags },
+                Some(bytes) => KeptRow::Kept {
+                    bytes,
+                    // Only a read with what is shown has a value per trade.
+                    shown: (i < self.shown.len())
+                        .then(|| self.shown.optional(i))
+                        .flatten(),
+                    tags,
+                },
                 None => {
                     // `missing` lists, in order, exactly the trades with no bytes.
                     let mut trade = read.next().ok_or_else(|| missing_trade(id))?;
@@ -174,6 +190,21 @@ pub(super) fn forget_from(
 pub(super) const KEEP_SQL: &str =
     "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures) VALUES (?1, ?2, ?3)";
 
+/// [`KEEP_SQL`] with what is shown beside the analysis (`?4`).
+const KEEP_SHOWN_SQL: &str =
+    "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures, shown)
+     VALUES (?1, ?2, ?3, ?4)";
+
+/// Which kept rows a read takes, and what of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// Every row under the basis, its figures only.
+    Figures,
+    /// The rows under the basis that hold what is shown, with it; the
+    /// caller is told once more, with no chunk, before the read ends.
+    Shown,
+}
+
 /// The journal as one read saw it: a later [`Journal::keep_analyses`] keeps
 /// nothing if another connection has written since.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,14 +220,37 @@ impl Journal {
         size: usize,
         mut each: impl FnMut(KeptChunk) -> Result<(), E>,
     ) -> Result<ReadVersion, E> {
-        reading_through(&self.conn, || self.read_kept(basis, size.max(1), &mut each))
+        let mut each = |chunk: Option<KeptChunk>| match chunk {
+            Some(chunk) => each(chunk),
+            None => Ok(()),
+        };
+        reading_through(&self.conn, || {
+            self.read_kept(basis, size.max(1), Reading::Figures, &mut each)
+        })
+    }
+
+    /// [`Journal::read_kept_chunks`] for `trades --json`: a trade counts as
+    /// kept only when what is shown beside its analysis is kept too
+    /// ([`KeptRow::Kept::shown`]). After the last chunk, `each` is given
+    /// `None`, while the read transaction is still open: what it then reads
+    /// of the journal is of the same snapshot.
+    pub fn read_shown_chunks<E: From<StorageError>>(
+        &self,
+        basis: i64,
+        size: usize,
+        mut each: impl FnMut(Option<KeptChunk>) -> Result<(), E>,
+    ) -> Result<ReadVersion, E> {
+        reading_through(&self.conn, || {
+            self.read_kept(basis, size.max(1), Reading::Shown, &mut each)
+        })
     }
 
     fn read_kept<E: From<StorageError>>(
         &self,
         basis: i64,
         size: usize,
-        each: &mut impl FnMut(KeptChunk) -> Result<(), E>,
+        reading: Reading,
+        each: &mut impl FnMut(Option<KeptChunk>) -> Result<(), E>,
     ) -> Result<ReadVersion, E> {
         let tx = self
             .conn
@@ -215,10 +269,16 @@ impl Journal {
                 )
                 .map_err(StorageError::from)?;
             let mut kept_stmt = tx
-                .prepare_cached(
-                    "SELECT trade_id, figures FROM analysis_cache WHERE basis = ?1
-                     ORDER BY trade_id",
-                )
+                .prepare_cached(match reading {
+                    Reading::Figures => {
+                        "SELECT trade_id, figures FROM analysis_cache WHERE basis = ?1
+                         ORDER BY trade_id"
+                    }
+                    Reading::Shown => {
+                        "SELECT trade_id, figures, shown FROM analysis_cache
+                         WHERE basis = ?1 AND shown IS NOT NULL ORDER BY trade_id"
+                    }
+                })
                 .map_err(StorageError::from)?;
             let mut tag_stmt = tx
                 .prepare_cached("SELECT trade_id, tag FROM trade_tag ORDER BY trade_id, position")
@@ -240,6 +300,7 @@ impl Journal {
                     .map_err(StorageError::from)?,
             );
             let mut rows = Rows {
+                shown: reading == Reading::Shown,
                 ids: id_rows,
                 kept: kept_rows,
                 tags: tag_rows,
@@ -251,10 +312,13 @@ impl Journal {
                 if chunk.is_empty() {
                     break;
                 }
-                each(chunk)?;
+                each(Some(chunk))?;
             }
             if let Some(row) = rows.tags.get() {
                 return Err(missing_trade(row.get(0).map_err(StorageError::from)?).into());
+            }
+            if reading == Reading::Shown {
+                each(None)?;
             }
         }
         tx.commit().map_err(StorageError::from)?;
@@ -271,6 +335,39 @@ impl Journal {
         basis: i64,
         read: ReadVersion,
         analyses: impl IntoIterator<Item = (TradeId, &'b [u8])>,
+    ) -> Result<bool, StorageError> {
+        self.keep(
+            basis,
+            read,
+            analyses
+                .into_iter()
+                .map(|(id, figures)| (id, figures, None)),
+        )
+    }
+
+    /// [`Journal::keep_analyses`] with what is shown beside each analysis
+    /// (`(trade, figures, shown)`), as [`Journal::read_shown_chunks`] reads
+    /// them back.
+    pub fn keep_shown_analyses<'b>(
+        &self,
+        basis: i64,
+        read: ReadVersion,
+        analyses: impl IntoIterator<Item = (TradeId, &'b [u8], &'b [u8])>,
+    ) -> Result<bool, StorageError> {
+        self.keep(
+            basis,
+            read,
+            analyses
+                .into_iter()
+                .map(|(id, figures, shown)| (id, figures, Some(shown))),
+        )
+    }
+
+    fn keep<'b>(
+        &self,
+        basis: i64,
+        read: ReadVersion,
+        analyses: impl IntoIterator<Item = (TradeId, &'b [u8], Option<&'b [u8]>)>,
     ) -> Result<bool, StorageError> {
         let mut analyses = analyses.into_iter().peekable();
         if analyses.peek().is_none() || self.read_only {
@@ -296,8 +393,14 @@ impl Journal {
             }
             {
                 let mut insert = tx.prepare_cached(KEEP_SQL)?;
-                for (id, figures) in analyses.by_ref() {
-                    insert.execute(rusqlite::params![id.0, basis, figures])?;
+                let mut insert_shown = tx.prepare_cached(KEEP_SHOWN_SQL)?;
+                for (id, figures, shown) in analyses.by_ref() {
+                    match shown {
+                        None => insert.execute(rusqlite::params![id.0, basis, figures])?,
+                        Some(shown) => {
+                            insert_shown.execute(rusqlite::params![id.0, basis, figures, shown])?
+                        }
+                    };
                 }
             }
             tx.commit()?;
@@ -340,6 +443,8 @@ impl Journal {
 
 /// The queries a read goes through side by side.
 struct Rows<'s, 'c> {
+    /// Whether the kept rows come with what is shown (a third column).
+    shown: bool,
     /// Every trade's id, in order.
     ids: rusqlite::Rows<'s>,
     /// The kept bytes under the basis, in trade id order.
@@ -374,12 +479,18 @@ impl Rows<'_, '_> {
                 }
                 if kept_id == id {
                     chunk.kept.push_blob(kept.get_ref(1)?, "kept analysis")?;
+                    if self.shown {
+                        chunk.shown.push_blob(kept.get_ref(2)?, "kept analysis")?;
+                    }
                     found = true;
                 }
                 self.kept.advance()?;
             }
             if !found {
                 chunk.kept.push_blob(ValueRef::Null, "kept analysis")?;
+                if self.shown {
+                    chunk.shown.push_blob(ValueRef::Null, "kept analysis")?;
+                }
                 chunk.missing.push(chunk.ids.len() as u32);
             }
             chunk.ids.push(id);
