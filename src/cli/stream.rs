@@ -340,23 +340,28 @@ fn trades_json_kept(
     let basis = Basis::of(settings);
     let mut fresh = Fresh::default();
     let mut any = false;
-    // One trade analysed from its events: its element and what to keep.
-    let analysed =
-        |id: TradeId, trade: &Trade, bytes: &mut Vec<u8>, first: bool, fresh: &mut Fresh| {
-            let analysis = analyze(trade, settings);
-            let twin = twin(trade, &analysis).figures();
-            fresh.add(
-                id,
-                &kept::encode(trade, &analysis),
-                Some(&kept::encode_shown(&analysis, &twin)),
-            );
-            push_element(
-                bytes,
-                &TradeJson::new(id, trade, &analysis, twin, None),
-                1,
-                first,
-            )
-        };
+    // One trade analysed from its events: its element (the first of the
+    // document or not) and what to keep (its figures unless they are kept).
+    let analysed = |id: TradeId,
+                    trade: &Trade,
+                    (first, figures_kept): (bool, bool),
+                    bytes: &mut Vec<u8>,
+                    fresh: &mut Fresh| {
+        let analysis = analyze(trade, settings);
+        let twin = twin(trade, &analysis).figures();
+        let figures = (!figures_kept).then(|| kept::encode(trade, &analysis));
+        fresh.add(
+            id,
+            figures.as_deref(),
+            Some(&kept::encode_shown(&analysis, &twin)),
+        );
+        push_element(
+            bytes,
+            &TradeJson::new(id, trade, &analysis, twin, None),
+            1,
+            first,
+        )
+    };
     let read = in_read_chunks(
         |each| journal.read_shown_chunks(basis.0, chunk, each),
         Ok,
@@ -383,7 +388,14 @@ fn trades_json_kept(
                         }
                     }
                     KeptRow::Trade(trade) => {
-                        analysed(id, &trade, &mut listed.bytes, first, &mut listed.fresh)?;
+                        let figures_kept = chunk.figures_kept(i);
+                        analysed(
+                            id,
+                            &trade,
+                            (first, figures_kept),
+                            &mut listed.bytes,
+                            &mut listed.fresh,
+                        )?;
                     }
                 }
             }
@@ -403,7 +415,7 @@ fn trades_json_kept(
                     value: id.0.to_string(),
                 })?;
                 element.clear();
-                analysed(id, &trade, &mut element, first, &mut fresh)?;
+                analysed(id, &trade, (first, false), &mut element, &mut fresh)?;
                 out.write_all(&element)?;
             }
             out.write_all(&listed.bytes[written..])?;
@@ -528,7 +540,7 @@ fn stats_of_kept(
                     }
                     KeptRow::Trade(trade) => {
                         let analysis = analyze_with(&trade, settings, Messages::Skip);
-                        made.add(id, &kept::encode(&trade, &analysis), None);
+                        made.add(id, Some(&kept::encode(&trade, &analysis)), None);
                         KeptAnalysis {
                             notional: notional(&trade),
                             analysis,
@@ -561,15 +573,25 @@ fn stats_of_kept(
     journal.keep_analyses(
         basis.0,
         read,
-        fresh.iter().map(|(id, figures, _)| (id, figures)),
+        fresh
+            .iter()
+            .filter_map(|(id, figures, _)| Some((id, figures?))),
     )?;
     Ok(sums.unwrap_or_default().finish())
 }
 
 /// Analyses made while reading, to keep: for each, its figures and (for
-/// `trades --json`) what is shown beside them, as bytes one after the other.
+/// `trades --json`) what is shown beside them. They are held as the chunks
+/// made them (a part each), never copied into one buffer: a buffer doubling
+/// as it grew would hold up to twice their bytes.
 #[derive(Debug, Default)]
 struct Fresh {
+    parts: Vec<FreshPart>,
+}
+
+/// The analyses one chunk made, as bytes one after the other.
+#[derive(Debug, Default)]
+struct FreshPart {
     ids: Vec<TradeId>,
     figures: Packed,
     shown: Packed,
@@ -588,11 +610,9 @@ impl Packed {
         self.ends.push(self.bytes.len());
     }
 
-    fn append(&mut self, later: Packed) {
-        let base = self.bytes.len();
-        self.ends
-            .extend(later.ends.into_iter().map(|end| base + end));
-        self.bytes.extend(later.bytes);
+    fn shrink_to_fit(&mut self) {
+        self.ends.shrink_to_fit();
+        self.bytes.shrink_to_fit();
     }
 
     /// String `i`, if there is one.
@@ -607,26 +627,39 @@ impl Packed {
 }
 
 impl Fresh {
-    /// Adds a trade's figures, and what is shown beside them if any: the
-    /// analyses of one `Fresh` all have it or none does.
-    fn add(&mut self, id: TradeId, figures: &[u8], shown: Option<&[u8]>) {
-        self.ids.push(id);
-        self.figures.push(figures);
+    /// Adds a trade's figures (`None` where they are kept already), and
+    /// what is shown beside them if any: the analyses of one `Fresh` all
+    /// have it or none does.
+    fn add(&mut self, id: TradeId, figures: Option<&[u8]>, shown: Option<&[u8]>) {
+        if self.parts.is_empty() {
+            self.parts.push(FreshPart::default());
+        }
+        let last = self.parts.len() - 1;
+        let part = &mut self.parts[last];
+        part.ids.push(id);
+        // Encoded figures are never empty: empty stands for none.
+        part.figures.push(figures.unwrap_or_default());
         if let Some(shown) = shown {
-            self.shown.push(shown);
+            part.shown.push(shown);
         }
     }
 
+    /// Takes the analyses of `later`, after these.
     fn append(&mut self, later: Fresh) {
-        self.ids.extend(later.ids);
-        self.figures.append(later.figures);
-        self.shown.append(later.shown);
+        for mut part in later.parts {
+            part.ids.shrink_to_fit();
+            part.figures.shrink_to_fit();
+            part.shown.shrink_to_fit();
+            self.parts.push(part);
+        }
     }
 
-    fn iter(&self) -> impl Iterator<Item = (TradeId, &[u8], Option<&[u8]>)> {
-        self.ids.iter().enumerate().filter_map(|(i, &id)| {
-            // Every trade added has its figures.
-            Some((id, self.figures.get(i)?, self.shown.get(i)))
+    fn iter(&self) -> impl Iterator<Item = (TradeId, Option<&[u8]>, Option<&[u8]>)> {
+        self.parts.iter().flat_map(|part| {
+            part.ids.iter().enumerate().map(|(i, &id)| {
+                let figures = part.figures.get(i).filter(|figures| !figures.is_empty());
+                (id, figures, part.shown.get(i))
+            })
         })
     }
 }

@@ -43,6 +43,9 @@ pub struct KeptChunk {
     /// Read with [`Journal::read_shown_chunks`]: one value per trade, the
     /// bytes of what is shown beside its analysis, or NULL. Empty otherwise.
     shown: Texts,
+    /// Read with [`Journal::read_shown_chunks`]: the trades of `missing`
+    /// whose figures are kept without what is shown, by their index in `ids`.
+    figures_only: Vec<u32>,
     /// The trades with no kept bytes, by their index in `ids`.
     missing: Vec<u32>,
     /// For each trade of `missing`: whether its stops are known.
@@ -142,6 +145,14 @@ impl KeptChunk {
     fn owner(&self, cursor: &mut usize, id: i64) -> Result<u32, StorageError> {
         owner(&self.ids, cursor, id)
     }
+
+    /// Whether trade `i` (in the order of [`KeptChunk::decode`]), read with
+    /// [`Journal::read_shown_chunks`] as a [`KeptRow::Trade`], has its
+    /// figures kept under the basis without what is shown: keeping what is
+    /// shown then needs no figures ([`Journal::keep_shown_analyses`]).
+    pub fn figures_kept(&self, i: usize) -> bool {
+        self.figures_only.binary_search(&(i as u32)).is_ok()
+    }
 }
 
 /// Runs `write`, which adds many rows, with the triggers that forget kept
@@ -195,13 +206,19 @@ const KEEP_SHOWN_SQL: &str =
     "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures, shown)
      VALUES (?1, ?2, ?3, ?4)";
 
+/// Adds what is shown (`?3`) to the figures kept for trade `?1` under
+/// basis `?2`.
+const ADD_SHOWN_SQL: &str =
+    "UPDATE analysis_cache SET shown = ?3 WHERE trade_id = ?1 AND basis = ?2";
+
 /// Which kept rows a read takes, and what of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reading {
     /// Every row under the basis, its figures only.
     Figures,
-    /// The rows under the basis that hold what is shown, with it; the
-    /// caller is told once more, with no chunk, before the read ends.
+    /// The rows under the basis with what is shown; those without it count
+    /// as none (their trades are read), but are noted. The caller is told
+    /// once more, with no chunk, before the read ends.
     Shown,
 }
 
@@ -276,7 +293,7 @@ impl Journal {
                     }
                     Reading::Shown => {
                         "SELECT trade_id, figures, shown FROM analysis_cache
-                         WHERE basis = ?1 AND shown IS NOT NULL ORDER BY trade_id"
+                         WHERE basis = ?1 ORDER BY trade_id"
                     }
                 })
                 .map_err(StorageError::from)?;
@@ -341,25 +358,29 @@ impl Journal {
             read,
             analyses
                 .into_iter()
-                .map(|(id, figures)| (id, figures, None)),
+                .map(|(id, figures)| (id, Keep::Figures(figures))),
         )
     }
 
     /// [`Journal::keep_analyses`] with what is shown beside each analysis
     /// (`(trade, figures, shown)`), as [`Journal::read_shown_chunks`] reads
-    /// them back.
+    /// them back. Without figures, what is shown is added to the figures
+    /// kept for the trade under `basis` ([`KeptChunk::figures_kept`]).
     pub fn keep_shown_analyses<'b>(
         &self,
         basis: i64,
         read: ReadVersion,
-        analyses: impl IntoIterator<Item = (TradeId, &'b [u8], &'b [u8])>,
+        analyses: impl IntoIterator<Item = (TradeId, Option<&'b [u8]>, &'b [u8])>,
     ) -> Result<bool, StorageError> {
         self.keep(
             basis,
             read,
             analyses
                 .into_iter()
-                .map(|(id, figures, shown)| (id, figures, Some(shown))),
+                .map(|(id, figures, shown)| match figures {
+                    Some(figures) => (id, Keep::Both(figures, shown)),
+                    None => (id, Keep::Shown(shown)),
+                }),
         )
     }
 
@@ -367,7 +388,7 @@ impl Journal {
         &self,
         basis: i64,
         read: ReadVersion,
-        analyses: impl IntoIterator<Item = (TradeId, &'b [u8], Option<&'b [u8]>)>,
+        analyses: impl IntoIterator<Item = (TradeId, Keep<'b>)>,
     ) -> Result<bool, StorageError> {
         let mut analyses = analyses.into_iter().peekable();
         if analyses.peek().is_none() || self.read_only {
@@ -385,7 +406,11 @@ impl Journal {
             )
         };
         self.conn.busy_timeout(std::time::Duration::ZERO)?;
-        let result = (|| -> Result<bool, rusqlite::Error> {
+        // Written, like the whole journal is read, with a small page cache:
+        // a keep of every trade's analysis writes as many pages as the
+        // analyses take, which the journal's own cache would hold until the
+        // commit.
+        let mut keep = || -> Result<bool, rusqlite::Error> {
             let tx =
                 rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
             if tx.query_row("PRAGMA data_version", [], |row| row.get::<_, i64>(0))? != read.0 {
@@ -393,20 +418,28 @@ impl Journal {
             }
             {
                 let mut insert = tx.prepare_cached(KEEP_SQL)?;
-                let mut insert_shown = tx.prepare_cached(KEEP_SHOWN_SQL)?;
-                for (id, figures, shown) in analyses.by_ref() {
-                    match shown {
-                        None => insert.execute(rusqlite::params![id.0, basis, figures])?,
-                        Some(shown) => {
-                            insert_shown.execute(rusqlite::params![id.0, basis, figures, shown])?
+                let mut insert_both = tx.prepare_cached(KEEP_SHOWN_SQL)?;
+                let mut add_shown = tx.prepare_cached(ADD_SHOWN_SQL)?;
+                for (id, keep) in analyses.by_ref() {
+                    match keep {
+                        Keep::Figures(figures) => {
+                            insert.execute(rusqlite::params![id.0, basis, figures])?
+                        }
+                        Keep::Both(figures, shown) => {
+                            insert_both.execute(rusqlite::params![id.0, basis, figures, shown])?
+                        }
+                        Keep::Shown(shown) => {
+                            add_shown.execute(rusqlite::params![id.0, basis, shown])?
                         }
                     };
                 }
             }
             tx.commit()?;
             Ok(true)
-        })();
+        };
+        let result = reading_through(&self.conn, || Ok::<_, StorageError>(keep()));
         self.conn.busy_timeout(super::BUSY_TIMEOUT)?;
+        let result = result?;
         match result {
             Ok(kept) => Ok(kept),
             Err(error) if busy(&error) => Ok(false),
@@ -439,6 +472,15 @@ impl Journal {
             .query_row(rusqlite::params![id.0, basis], |row| row.get(0))
             .optional()?)
     }
+}
+
+/// What is kept of one trade.
+enum Keep<'b> {
+    Figures(&'b [u8]),
+    /// Figures and what is shown.
+    Both(&'b [u8], &'b [u8]),
+    /// What is shown, beside figures kept already.
+    Shown(&'b [u8]),
 }
 
 /// The queries a read goes through side by side.
@@ -478,11 +520,17 @@ impl Rows<'_, '_> {
                     break;
                 }
                 if kept_id == id {
-                    chunk.kept.push_blob(kept.get_ref(1)?, "kept analysis")?;
-                    if self.shown {
+                    if !self.shown {
+                        chunk.kept.push_blob(kept.get_ref(1)?, "kept analysis")?;
+                        found = true;
+                    } else if kept.get_ref(2)? == ValueRef::Null {
+                        // Figures without what is shown: read as a trade.
+                        chunk.figures_only.push(chunk.ids.len() as u32);
+                    } else {
+                        chunk.kept.push_blob(kept.get_ref(1)?, "kept analysis")?;
                         chunk.shown.push_blob(kept.get_ref(2)?, "kept analysis")?;
+                        found = true;
                     }
-                    found = true;
                 }
                 self.kept.advance()?;
             }
