@@ -7,6 +7,12 @@
 //! the chunks read before; their results are written (or added up) here, in
 //! id order. Only a few chunks are ever in memory.
 //!
+//! `report`, and `trades --json` over a journal without price bars, read
+//! each trade's analysis as the journal keeps it ([`crate::analysis::kept`])
+//! instead of its events where one is kept under the current settings
+//! ([`Journal::read_kept_chunks`], [`Journal::read_shown_chunks`]), and keep
+//! the analyses they had to make once they are done.
+//!
 //! The bytes are those the whole journal gave at once: each trade is
 //! serialized alone by a formatter that writes JSON as serde_json's pretty
 //! printer does at the depth the trade sits at in the document ([`Pretty`]),
