@@ -13,7 +13,8 @@
 //! read: an analysis of a trade another program changed meanwhile is never
 //! kept. [`Journal::read_shown_chunks`] and [`Journal::keep_shown_analyses`]
 //! do the same with what `trades --json` shows beside an analysis
-//! (`migrations/0008_kept_sentences.sql`): a row without it counts as none. Writes of many rows at once (an import, [`Journal::insert_trades`])
+//! (`migrations/0008_kept_sentences.sql`): a row without it counts as none.
+//! Writes of many rows at once (an import, [`Journal::insert_trades`])
 //! set the triggers aside in their own transaction and keep or forget the
 //! analyses of what they write themselves ([`with_triggers_aside`]).
 
@@ -69,8 +70,8 @@ pub enum KeptRow<'c> {
         /// The bytes, as kept.
         bytes: &'c [u8],
         /// What is shown beside the analysis, as kept: read only by
-        /// [`Journal::read_shown_chunks`], which passes over the rows
-        /// without it.
+        /// [`Journal::read_shown_chunks`], which reads the trade of a row
+        /// without it as a [`KeptRow::Trade`].
         shown: Option<&'c [u8]>,
         /// The trade's tags, in their order.
         tags: Vec<String>,
