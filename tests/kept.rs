@@ -380,3 +380,51 @@ fn trades_json_after_an_import_adds_the_sentences_to_what_the_import_kept() {
     assert_eq!(shown(&journal), 2);
     assert_eq!(trades_json_of(&path), fresh);
 }
+
+#[test]
+fn what_is_shown_is_not_kept_when_the_journal_changed_after_it_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_of(&dir, 12);
+    let basis = Basis::of(&journal.rule_settings().unwrap()).0;
+    // The statistics keep figures only: the shown read reads every trade,
+    // notes that their figures are kept, and ends with `None` in the read.
+    kept_stats(&journal);
+    let mut ids = Vec::new();
+    let mut ended = false;
+    let read = journal
+        .read_shown_chunks(
+            basis,
+            5,
+            |chunk| -> Result<(), tranche::storage::StorageError> {
+                let Some(chunk) = chunk else {
+                    ended = true;
+                    return Ok(());
+                };
+                assert!(!ended);
+                for (i, (id, row)) in chunk.decode()?.into_iter().enumerate() {
+                    assert!(matches!(row, tranche::storage::KeptRow::Trade(_)));
+                    assert!(chunk.figures_kept(i));
+                    ids.push(id);
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+    assert!(ended);
+    assert_eq!(ids.len(), journal.trade_count().unwrap());
+    let other = rusqlite::Connection::open(dir.path().join("j.sqlite")).unwrap();
+    other
+        .execute("UPDATE trade SET setup = 'late' WHERE id = ?1", [ids[0].0])
+        .unwrap();
+    let shown = [0u8, 0];
+    let kept = journal
+        .keep_shown_analyses(basis, read, ids.iter().map(|&id| (id, None, &shown[..])))
+        .unwrap();
+    assert!(!kept);
+    let with_shown: i64 = other
+        .query_row("SELECT count(shown) FROM analysis_cache", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(with_shown, 0);
+}
