@@ -395,7 +395,8 @@ fn what_is_shown_is_not_kept_when_the_journal_changed_after_it_was_read() {
         .read_shown_chunks(
             basis,
             5,
-            |chunk| -> Result<(), tranche::storage::StorageError> {
+            &|_| false,
+            |chunk: Option<tranche::storage::KeptChunk>| -> Result<(), tranche::storage::StorageError> {
                 let Some(chunk) = chunk else {
                     ended = true;
                     return Ok(());

@@ -481,3 +481,44 @@ fn a_read_only_journal_writes_the_same_trades_json_and_keeps_nothing() {
     let basis = tranche::analysis::kept::Basis::of(&journal.rule_settings().unwrap());
     assert_eq!(journal.kept_analysis_count(basis.0).unwrap(), 0);
 }
+
+#[test]
+fn trades_json_keeps_the_trades_without_bars_and_measures_the_others_every_time() {
+    for chunk in [1, 3, 64] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        let journal = varied_journal(&dir);
+        let whole = trades_json_whole(&journal);
+        assert!(text(&whole).contains("\"mfe\""), "a trade has an excursion");
+        let trades = journal.trades().unwrap();
+        let with_bars = trades
+            .iter()
+            .filter(|(_, trade)| trade.symbol.trim().eq_ignore_ascii_case("AAPL"))
+            .count();
+        assert!(with_bars > 0 && with_bars < trades.len());
+        assert_eq!(
+            text(&trades_json(&journal, chunk)),
+            text(&whole),
+            "chunk {chunk}"
+        );
+        // Only the trades in a symbol without bars are kept.
+        let without = trades.len() - with_bars;
+        assert_eq!(kept_rows(&journal, &path), (without, without));
+        assert_eq!(
+            text(&trades_json(&journal, chunk)),
+            text(&whole),
+            "chunk {chunk}"
+        );
+        // Kept figures of a trade with bars (as `report` keeps them) are
+        // not used: it is measured again.
+        let settings = journal.rule_settings().unwrap();
+        stream::journal_stats(&journal, &Filter::default(), &settings, 5).unwrap();
+        assert_eq!(kept_rows(&journal, &path), (trades.len(), without));
+        assert_eq!(
+            text(&trades_json(&journal, chunk)),
+            text(&whole),
+            "chunk {chunk}"
+        );
+        assert_eq!(kept_rows(&journal, &path), (trades.len(), without));
+    }
+}

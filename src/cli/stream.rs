@@ -7,11 +7,12 @@
 //! the chunks read before; their results are written (or added up) here, in
 //! id order. Only a few chunks are ever in memory.
 //!
-//! `report`, and `trades --json` over a journal without price bars, read
-//! each trade's analysis as the journal keeps it ([`crate::analysis::kept`])
-//! instead of its events where one is kept under the current settings
-//! ([`Journal::read_kept_chunks`], [`Journal::read_shown_chunks`]), and keep
-//! the analyses they had to make once they are done.
+//! `report` and `trades --json` read each trade's analysis as the journal
+//! keeps it ([`crate::analysis::kept`]) instead of its events where one is
+//! kept under the current settings ([`Journal::read_kept_chunks`],
+//! [`Journal::read_shown_chunks`]; `trades --json` reads the events of a
+//! trade it measures against price bars), and keep the analyses they had
+//! to make once they are done.
 //!
 //! The bytes are those the whole journal gave at once: each trade is
 //! serialized alone by a formatter that writes JSON as serde_json's pretty
@@ -25,7 +26,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::CliError;
-use crate::analysis::excursion::excursion;
+use crate::analysis::excursion::{Excursion, excursion};
 use crate::analysis::kept::{self, Basis, KeptAnalysis};
 use crate::analysis::stats::{Analysed, Filter, JournalStats, JournalSums, notional};
 use crate::analysis::twin::twin;
@@ -231,21 +232,6 @@ fn in_read_chunks<C, J: Send, T: Send, R>(
     })
 }
 
-/// A chunk of trades for a job: as read, or decoded already.
-enum Trades {
-    Read(Box<TradeChunk>),
-    Decoded(Vec<(TradeId, Trade)>),
-}
-
-impl Trades {
-    fn decode(self) -> Result<Vec<(TradeId, Trade)>, CliError> {
-        match self {
-            Trades::Read(chunk) => Ok(chunk.decode()?),
-            Trades::Decoded(trades) => Ok(trades),
-        }
-    }
-}
-
 /// Writes `tranche trades --json`: every trade with its analysis (and its
 /// excursion against the journal's bars, where they span it), as one
 /// pretty-printed JSON array ending in a newline; `chunk` trades at a time.
@@ -258,62 +244,10 @@ pub fn write_trades_json(
     let market = crate::market::MarketBars::load(journal)?;
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
     out.write_all(b"[")?;
-    let any = if market.is_empty() {
-        trades_json_kept(journal, &settings, chunk, &mut out)?
-    } else {
-        trades_json_analysed(journal, &settings, &market, chunk, &mut out)?
-    };
+    let any = trades_json_kept(journal, &settings, &market, chunk, &mut out)?;
     out.write_all(if any { b"\n]\n" } else { b"]\n" })?;
     out.flush()?;
     Ok(())
-}
-
-/// The elements of `trades --json`, every trade analysed from its events
-/// and measured against the journal's bars; whether there was any.
-fn trades_json_analysed(
-    journal: &Journal,
-    settings: &RuleSettings,
-    market: &crate::market::MarketBars,
-    chunk: usize,
-    out: &mut dyn Write,
-) -> Result<bool, CliError> {
-    let mut any = false;
-    in_chunks(
-        journal,
-        chunk,
-        |read| {
-            if market.is_empty() {
-                return Ok((Trades::Read(Box::new(read)), HashMap::new()));
-            }
-            // The bars are in the journal, which only this thread may read;
-            // the trades are measured against them on the pool.
-            let trades = read.decode()?;
-            let mut bars: HashMap<TradeId, BarSeries> = HashMap::new();
-            for (id, trade) in &trades {
-                if let Some(series) = market.trade_bars(journal, trade, 0)? {
-                    bars.insert(*id, series);
-                }
-            }
-            Ok((Trades::Decoded(trades), bars))
-        },
-        |index, (trades, bars)| {
-            let trades = trades.decode()?;
-            let mut bytes = Vec::with_capacity(trades.len() * 1536);
-            for (i, (id, trade)) in trades.iter().enumerate() {
-                let excursion = bars.get(id).and_then(|series| excursion(trade, series));
-                let analysis = analyze(trade, settings);
-                let twin = twin(trade, &analysis).figures();
-                let view = TradeJson::new(*id, trade, &analysis, twin, excursion.as_ref());
-                push_element(&mut bytes, &view, 1, index == 0 && i == 0)?;
-            }
-            Ok(bytes)
-        },
-        |bytes| {
-            any |= !bytes.is_empty();
-            Ok(out.write_all(&bytes)?)
-        },
-    )?;
-    Ok(any)
 }
 
 /// Some elements of `trades --json`, written on the pool from kept rows and
@@ -327,8 +261,7 @@ struct Listed {
     fresh: Fresh,
 }
 
-/// The elements of `trades --json` for a journal without bars; whether
-/// there was any.
+/// The elements of `trades --json`; whether there was any.
 ///
 /// A trade whose analysis is kept with what it shows (its sentences and
 /// twin, [`kept::decode_shown`]) under these settings is written from it
@@ -336,10 +269,13 @@ struct Listed {
 /// from its events and its analysis kept afterwards with what it shows, as
 /// [`journal_stats`] keeps its fresh analyses. A kept row that does not
 /// decode is passed over: its trade is read again in the same snapshot and
-/// analysed, and the row replaced.
+/// analysed, and the row replaced. A trade in a symbol the journal holds
+/// bars of is read with its events and analysed every time, and measured
+/// against its bars (which only this thread may read) on the pool.
 fn trades_json_kept(
     journal: &Journal,
     settings: &RuleSettings,
+    market: &crate::market::MarketBars,
     chunk: usize,
     out: &mut dyn Write,
 ) -> Result<bool, CliError> {
@@ -347,31 +283,50 @@ fn trades_json_kept(
     let mut fresh = Fresh::default();
     let mut any = false;
     // One trade analysed from its events: its element (the first of the
-    // document or not) and what to keep (its figures unless they are kept).
+    // document or not) and what to keep: nothing with an excursion (such a
+    // trade is read with its events every time), else its figures unless
+    // they are kept, and what it shows.
     let analysed = |id: TradeId,
                     trade: &Trade,
                     (first, figures_kept): (bool, bool),
+                    excursion: Option<&Excursion>,
                     bytes: &mut Vec<u8>,
                     fresh: &mut Fresh| {
         let analysis = analyze(trade, settings);
         let twin = twin(trade, &analysis).figures();
-        let figures = (!figures_kept).then(|| kept::encode(trade, &analysis));
-        fresh.add(
-            id,
-            figures.as_deref(),
-            Some(&kept::encode_shown(&analysis, &twin)),
-        );
+        if excursion.is_none() {
+            let figures = (!figures_kept).then(|| kept::encode(trade, &analysis));
+            fresh.add(
+                id,
+                figures.as_deref(),
+                Some(&kept::encode_shown(&analysis, &twin)),
+            );
+        }
         push_element(
             bytes,
-            &TradeJson::new(id, trade, &analysis, twin, None),
+            &TradeJson::new(id, trade, &analysis, twin, excursion),
             1,
             first,
         )
     };
+    let wants_events = |symbol: &str| market.has_series_of(symbol);
     let read = in_read_chunks(
-        |each| journal.read_shown_chunks(basis.0, chunk, each),
-        Ok,
-        |index, chunk: KeptChunk| {
+        |each| journal.read_shown_chunks(basis.0, chunk, &wants_events, each),
+        |chunk: KeptChunk| {
+            // The bars of the trades read for them, read here.
+            let mut bars: HashMap<TradeId, BarSeries> = HashMap::new();
+            if chunk.wants_any_events() {
+                for (i, (id, row)) in chunk.decode()?.into_iter().enumerate() {
+                    if let (true, KeptRow::Trade(trade)) = (chunk.events_wanted(i), row)
+                        && let Some(series) = market.trade_bars(journal, &trade, 0)?
+                    {
+                        bars.insert(id, series);
+                    }
+                }
+            }
+            Ok((chunk, bars))
+        },
+        |index, (chunk, bars): (KeptChunk, HashMap<TradeId, BarSeries>)| {
             let mut listed = Listed {
                 bytes: Vec::with_capacity(chunk.len() * 1536),
                 ..Listed::default()
@@ -395,10 +350,12 @@ fn trades_json_kept(
                     }
                     KeptRow::Trade(trade) => {
                         let figures_kept = chunk.figures_kept(i);
+                        let excursion = bars.get(&id).and_then(|series| excursion(&trade, series));
                         analysed(
                             id,
                             &trade,
                             (first, figures_kept),
+                            excursion.as_ref(),
                             &mut listed.bytes,
                             &mut listed.fresh,
                         )?;
@@ -421,7 +378,8 @@ fn trades_json_kept(
                     value: id.0.to_string(),
                 })?;
                 element.clear();
-                analysed(id, &trade, (first, false), &mut element, &mut fresh)?;
+                // Its symbol has no bars: it was read from a kept row.
+                analysed(id, &trade, (first, false), None, &mut element, &mut fresh)?;
                 out.write_all(&element)?;
             }
             out.write_all(&listed.bytes[written..])?;

@@ -47,6 +47,9 @@ pub struct KeptChunk {
     /// Read with [`Journal::read_shown_chunks`]: the trades of `missing`
     /// whose figures are kept without what is shown, by their index in `ids`.
     figures_only: Vec<u32>,
+    /// Read with [`Journal::read_shown_chunks`]: the trades of `missing`
+    /// whose events the caller wants whatever is kept, by their index in `ids`.
+    events_wanted: Vec<u32>,
     /// The trades with no kept bytes, by their index in `ids`.
     missing: Vec<u32>,
     /// For each trade of `missing`: whether its stops are known.
@@ -154,6 +157,19 @@ impl KeptChunk {
     pub fn figures_kept(&self, i: usize) -> bool {
         self.figures_only.binary_search(&(i as u32)).is_ok()
     }
+
+    /// Whether trade `i` (in the order of [`KeptChunk::decode`]), read with
+    /// [`Journal::read_shown_chunks`], was read with its events because the
+    /// caller wants them for its symbol, whatever is kept for it.
+    pub fn events_wanted(&self, i: usize) -> bool {
+        self.events_wanted.binary_search(&(i as u32)).is_ok()
+    }
+
+    /// Whether any trade of the chunk was read for its events
+    /// ([`KeptChunk::events_wanted`]).
+    pub fn wants_any_events(&self) -> bool {
+        !self.events_wanted.is_empty()
+    }
 }
 
 /// Runs `write`, which adds many rows, with the triggers that forget kept
@@ -213,14 +229,15 @@ const ADD_SHOWN_SQL: &str =
     "UPDATE analysis_cache SET shown = ?3 WHERE trade_id = ?1 AND basis = ?2";
 
 /// Which kept rows a read takes, and what of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reading {
+#[derive(Clone, Copy)]
+enum Reading<'w> {
     /// Every row under the basis, its figures only.
     Figures,
     /// The rows under the basis with what is shown; those without it count
-    /// as none (their trades are read), but are noted. The caller is told
-    /// once more, with no chunk, before the read ends.
-    Shown,
+    /// as none (their trades are read), but are noted, and so are those of
+    /// the trades whose symbol wants their events. The caller is told once
+    /// more, with no chunk, before the read ends.
+    Shown(&'w dyn Fn(&str) -> bool),
 }
 
 /// The journal as one read saw it: a later [`Journal::keep_analyses`] keeps
@@ -249,17 +266,20 @@ impl Journal {
 
     /// [`Journal::read_kept_chunks`] for `trades --json`: a trade counts as
     /// kept only when what is shown beside its analysis is kept too
-    /// ([`KeptRow::Kept::shown`]). After the last chunk, `each` is given
-    /// `None`, while the read transaction is still open: what it then reads
-    /// of the journal is of the same snapshot.
+    /// ([`KeptRow::Kept::shown`]), and a trade whose symbol `wants_events`
+    /// is read with its events whatever is kept ([`KeptChunk::events_wanted`]).
+    /// After the last chunk, `each` is given `None`, while the read
+    /// transaction is still open: what it then reads of the journal is of
+    /// the same snapshot.
     pub fn read_shown_chunks<E: From<StorageError>>(
         &self,
         basis: i64,
         size: usize,
+        wants_events: &dyn Fn(&str) -> bool,
         mut each: impl FnMut(Option<KeptChunk>) -> Result<(), E>,
     ) -> Result<ReadVersion, E> {
         reading_through(&self.conn, || {
-            self.read_kept(basis, size.max(1), Reading::Shown, &mut each)
+            self.read_kept(basis, size.max(1), Reading::Shown(wants_events), &mut each)
         })
     }
 
@@ -267,7 +287,7 @@ impl Journal {
         &self,
         basis: i64,
         size: usize,
-        reading: Reading,
+        reading: Reading<'_>,
         each: &mut impl FnMut(Option<KeptChunk>) -> Result<(), E>,
     ) -> Result<ReadVersion, E> {
         let tx = self
@@ -277,7 +297,10 @@ impl Journal {
         let version;
         {
             let mut id_stmt = tx
-                .prepare_cached("SELECT id FROM trade ORDER BY id")
+                .prepare_cached(match reading {
+                    Reading::Figures => "SELECT id FROM trade ORDER BY id",
+                    Reading::Shown(_) => "SELECT id, symbol FROM trade ORDER BY id",
+                })
                 .map_err(StorageError::from)?;
             let mut trade_stmt = tx
                 .prepare_cached(
@@ -292,7 +315,7 @@ impl Journal {
                         "SELECT trade_id, figures FROM analysis_cache WHERE basis = ?1
                          ORDER BY trade_id"
                     }
-                    Reading::Shown => {
+                    Reading::Shown(_) => {
                         "SELECT trade_id, figures, shown FROM analysis_cache
                          WHERE basis = ?1 ORDER BY trade_id"
                     }
@@ -318,7 +341,10 @@ impl Journal {
                     .map_err(StorageError::from)?,
             );
             let mut rows = Rows {
-                shown: reading == Reading::Shown,
+                shown: match reading {
+                    Reading::Figures => None,
+                    Reading::Shown(wants_events) => Some(wants_events),
+                },
                 ids: id_rows,
                 kept: kept_rows,
                 tags: tag_rows,
@@ -335,7 +361,7 @@ impl Journal {
             if let Some(row) = rows.tags.get() {
                 return Err(missing_trade(row.get(0).map_err(StorageError::from)?).into());
             }
-            if reading == Reading::Shown {
+            if let Reading::Shown(_) = reading {
                 each(None)?;
             }
         }
@@ -486,8 +512,10 @@ enum Keep<'b> {
 
 /// The queries a read goes through side by side.
 struct Rows<'s, 'c> {
-    /// Whether the kept rows come with what is shown (a third column).
-    shown: bool,
+    /// Whether the kept rows come with what is shown (a third column), and
+    /// the ids with their symbol, which says whether the caller wants the
+    /// trade's events whatever is kept.
+    shown: Option<&'s dyn Fn(&str) -> bool>,
     /// Every trade's id, in order.
     ids: rusqlite::Rows<'s>,
     /// The kept bytes under the basis, in trade id order.
@@ -512,6 +540,10 @@ impl Rows<'_, '_> {
                 break;
             };
             let id: i64 = row.get(0)?;
+            let events_wanted = match self.shown {
+                Some(wants_events) => wants_events(&row.get::<_, String>(1)?),
+                None => false,
+            };
             // Kept rows of no trade (there are none while the triggers
             // hold) are passed over.
             let mut found = false;
@@ -520,8 +552,8 @@ impl Rows<'_, '_> {
                 if kept_id > id {
                     break;
                 }
-                if kept_id == id {
-                    if !self.shown {
+                if kept_id == id && !events_wanted {
+                    if self.shown.is_none() {
                         chunk.kept.push_blob(kept.get_ref(1)?, "kept analysis")?;
                         found = true;
                     } else if kept.get_ref(2)? == ValueRef::Null {
@@ -535,9 +567,12 @@ impl Rows<'_, '_> {
                 }
                 self.kept.advance()?;
             }
+            if events_wanted {
+                chunk.events_wanted.push(chunk.ids.len() as u32);
+            }
             if !found {
                 chunk.kept.push_blob(ValueRef::Null, "kept analysis")?;
-                if self.shown {
+                if self.shown.is_some() {
                     chunk.shown.push_blob(ValueRef::Null, "kept analysis")?;
                 }
                 chunk.missing.push(chunk.ids.len() as u32);
