@@ -282,6 +282,8 @@ fn trades_json_kept(
     let basis = Basis::of(settings);
     let mut fresh = Fresh::default();
     let mut any = false;
+    // A journal that cannot be written keeps nothing: nothing is held.
+    let keeps = !journal.is_read_only();
     // One trade analysed from its events: its element (the first of the
     // document or not) and what to keep: nothing with an excursion (such a
     // trade is read with its events every time), else its figures unless
@@ -294,7 +296,7 @@ fn trades_json_kept(
                     fresh: &mut Fresh| {
         let analysis = analyze(trade, settings);
         let twin = twin(trade, &analysis).figures();
-        if excursion.is_none() {
+        if excursion.is_none() && keeps {
             let figures = (!figures_kept).then(|| kept::encode(trade, &analysis));
             fresh.add(
                 id,
