@@ -73,6 +73,21 @@ impl MarketBars {
         self.series.is_empty()
     }
 
+    /// Whether the journal may hold bars of a trade in `symbol`: whether it
+    /// holds a series of one of the trade's bars symbols. A trade in a
+    /// symbol without is never measured ([`MarketBars::trade_bars`] gives
+    /// `None`).
+    pub fn has_series_of(&self, symbol: &str) -> bool {
+        !self.series.is_empty()
+            && bars_symbols_for(symbol, &self.map)
+                .iter()
+                .any(|bars_symbol| {
+                    self.series
+                        .iter()
+                        .any(|s| s.symbol.eq_ignore_ascii_case(bars_symbol))
+                })
+    }
+
     /// The series whose bars `trade` is measured against, and its life: as
     /// [`Journal::trade_bars`] chooses, the shortest series of its bars
     /// symbols that spans its life (the symbols in the order

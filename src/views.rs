@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use crate::analysis::excursion::{Excursion, ExitExcursion};
 use crate::analysis::format::{exact, exact_value, ratio, ratio_value};
-use crate::analysis::twin::{Twin, twin};
+use crate::analysis::twin::{Twin, TwinFigures, twin};
 use crate::analysis::{STOPS_NOT_JUDGED, ScaleOut, TradeAnalysis, Violation};
 use crate::domain::{Trade, TradeId};
 use crate::interchange::format_time;
@@ -386,15 +386,17 @@ struct ExitExcursionJson {
 }
 
 impl<'a> TradeJson<'a> {
-    /// The view of trade `id`, its analysis and its excursion against the
-    /// bars, as [`TradeView::new`] and [`TradeView::with_excursion`] make it.
+    /// The view of trade `id`, its analysis, its disciplined twin and its
+    /// excursion against the bars, as [`TradeView::new`] and
+    /// [`TradeView::with_excursion`] make it. `trade` needs only its
+    /// details (symbol, side, currency, rate): the twin is given.
     pub fn new(
         id: TradeId,
         trade: &'a Trade,
         analysis: &'a TradeAnalysis,
+        twin: TwinFigures,
         excursion: Option<&'a Excursion>,
     ) -> Self {
-        let twin = twin(trade, analysis);
         TradeJson {
             id: id.0,
             symbol: &trade.symbol,

@@ -313,3 +313,119 @@ fn unreadable_kept_bytes_are_forgotten_and_the_trades_analysed() {
     );
     assert_eq!(kept_count(&journal), journal.trade_count().unwrap());
 }
+
+/// `tranche trades --json` over the journal at `path`, which must succeed.
+fn trades_json_of(path: &std::path::Path) -> String {
+    let output = run(&["--journal", path.to_str().unwrap(), "trades", "--json"]);
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// `trades --json` of every trade analysed from its events, as it was
+/// written from the whole journal at once.
+fn fresh_trades_json(journal: &Journal) -> String {
+    let settings = journal.rule_settings().unwrap();
+    let views: Vec<tranche::views::TradeView> = journal
+        .trades()
+        .unwrap()
+        .iter()
+        .map(|(id, trade)| {
+            tranche::views::TradeView::new(
+                *id,
+                trade,
+                &tranche::analysis::analyze(trade, &settings),
+            )
+        })
+        .collect();
+    serde_json::to_string_pretty(&views).unwrap() + "\n"
+}
+
+#[test]
+fn trades_json_after_an_import_adds_the_sentences_to_what_the_import_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("fills.csv");
+    // Adds that break rules (larger than the entry, averaging down), and a
+    // trade that breaks none.
+    std::fs::write(
+        &csv,
+        "Date,Time,Symbol,Side,Quantity,Price,Commission,Account,Execution ID\n\
+         2024-01-02,09:30:00,AAA,Buy,100,10.00,1,U1,E1\n\
+         2024-01-02,09:31:00,AAA,Buy,150,9.50,1,U1,E2\n\
+         2024-01-02,09:40:00,AAA,Sell,100,11.00,1,U1,E3\n\
+         2024-01-02,09:41:00,AAA,Sell,150,11.50,1,U1,E4\n\
+         2024-01-02,09:45:00,BBB,Sell,10,50.00,1,U1,E5\n\
+         2024-01-02,09:50:00,BBB,Buy,10,49.00,1,U1,E6\n",
+    )
+    .unwrap();
+    let path = dir.path().join("j.sqlite");
+    import(&path, &csv);
+    let journal = Journal::open(&path).unwrap();
+    assert_eq!(kept_count(&journal), 2);
+    let shown = |journal: &Journal| -> i64 {
+        let basis = Basis::of(&journal.rule_settings().unwrap());
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row(
+                "SELECT count(shown) FROM analysis_cache WHERE basis = ?1",
+                [basis.0],
+                |row| row.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(shown(&journal), 0);
+    let fresh = fresh_trades_json(&journal);
+    assert!(fresh.contains("\"message\": \"Added"), "{fresh}");
+    assert!(fresh.contains("\"removed_adds\": [\n"), "{fresh}");
+    assert_eq!(trades_json_of(&path), fresh);
+    assert_eq!(shown(&journal), 2);
+    assert_eq!(trades_json_of(&path), fresh);
+}
+
+#[test]
+fn what_is_shown_is_not_kept_when_the_journal_changed_after_it_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_of(&dir, 12);
+    let basis = Basis::of(&journal.rule_settings().unwrap()).0;
+    // The statistics keep figures only: the shown read reads every trade,
+    // notes that their figures are kept, and ends with `None` in the read.
+    kept_stats(&journal);
+    let mut ids = Vec::new();
+    let mut ended = false;
+    let read = journal
+        .read_shown_chunks(
+            basis,
+            5,
+            &|_| false,
+            |chunk: Option<tranche::storage::KeptChunk>| -> Result<(), tranche::storage::StorageError> {
+                let Some(chunk) = chunk else {
+                    ended = true;
+                    return Ok(());
+                };
+                assert!(!ended);
+                for (i, (id, row)) in chunk.decode()?.into_iter().enumerate() {
+                    assert!(matches!(row, tranche::storage::KeptRow::Trade(_)));
+                    assert!(chunk.figures_kept(i));
+                    ids.push(id);
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+    assert!(ended);
+    assert_eq!(ids.len(), journal.trade_count().unwrap());
+    let other = rusqlite::Connection::open(dir.path().join("j.sqlite")).unwrap();
+    other
+        .execute("UPDATE trade SET setup = 'late' WHERE id = ?1", [ids[0].0])
+        .unwrap();
+    let shown = [0u8, 0];
+    let kept = journal
+        .keep_shown_analyses(basis, read, ids.iter().map(|&id| (id, None, &shown[..])))
+        .unwrap();
+    assert!(!kept);
+    let with_shown: i64 = other
+        .query_row("SELECT count(shown) FROM analysis_cache", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(with_shown, 0);
+}

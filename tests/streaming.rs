@@ -288,3 +288,237 @@ fn an_empty_journal_streams_as_it_always_wrote() {
         )))
     );
 }
+
+/// The varied journal without price bars: `trades --json` writes it from
+/// the analyses it keeps.
+fn varied_journal_without_bars(dir: &tempfile::TempDir) -> Journal {
+    let journal = varied_journal(dir);
+    let other = rusqlite::Connection::open(dir.path().join("j.sqlite")).unwrap();
+    other
+        .execute_batch("DELETE FROM bar; DELETE FROM bar_series;")
+        .unwrap();
+    journal
+}
+
+/// The rows of `analysis_cache` under the journal's basis, and how many of
+/// them keep what `trades --json` shows.
+fn kept_rows(journal: &Journal, path: &std::path::Path) -> (usize, usize) {
+    let basis = tranche::analysis::kept::Basis::of(&journal.rule_settings().unwrap());
+    let other = rusqlite::Connection::open(path).unwrap();
+    other
+        .query_row(
+            "SELECT count(*), count(shown) FROM analysis_cache WHERE basis = ?1",
+            [basis.0],
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)? as usize,
+                    row.get::<_, i64>(1)? as usize,
+                ))
+            },
+        )
+        .unwrap()
+}
+
+fn trades_json(journal: &Journal, chunk: usize) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    stream::write_trades_json(journal, chunk, &mut bytes).unwrap();
+    bytes
+}
+
+#[test]
+fn trades_json_from_kept_analyses_is_byte_for_byte_a_fresh_analysis_s() {
+    for chunk in CHUNKS {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        let mut journal = varied_journal_without_bars(&dir);
+        let count = journal.trade_count().unwrap();
+        let whole = trades_json_whole(&journal);
+        assert!(text(&whole).contains("\"message\": \""));
+        assert!(text(&whole).contains("\"removed_adds\": [\n"));
+        assert!(text(&whole).contains(r#""symbol": "SAP \"ü\"\\\t""#));
+        // The insert kept no analysis: every trade is analysed, then kept
+        // with what it shows; the second run reads only kept rows.
+        assert_eq!(kept_rows(&journal, &path), (0, 0));
+        assert_eq!(
+            text(&trades_json(&journal, chunk)),
+            text(&whole),
+            "chunk {chunk}"
+        );
+        assert_eq!(kept_rows(&journal, &path), (count, count));
+        assert_eq!(
+            text(&trades_json(&journal, chunk)),
+            text(&whole),
+            "chunk {chunk}"
+        );
+
+        // An edit here, and changes by another program in plain SQL: the
+        // rows of those trades are forgotten and the trades analysed again.
+        let trades = journal.trades().unwrap();
+        let (id, mut trade) = trades[2].clone();
+        trade.events.pop();
+        journal.update_trade(id, &trade).unwrap();
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other
+            .execute(
+                "UPDATE event SET price = price + 3 WHERE kind = 'entry' AND trade_id = ?1",
+                [trades[5].0.0],
+            )
+            .unwrap();
+        other
+            .execute(
+                "UPDATE trade SET multiplier = '2' WHERE id = ?1",
+                [trades[9].0.0],
+            )
+            .unwrap();
+        other
+            .execute("DELETE FROM trade WHERE id = ?1", [trades[11].0.0])
+            .unwrap();
+        assert_eq!(kept_rows(&journal, &path), (count - 4, count - 4));
+        let changed = trades_json_whole(&journal);
+        assert_ne!(changed, whole);
+        assert_eq!(
+            text(&trades_json(&journal, chunk)),
+            text(&changed),
+            "chunk {chunk}"
+        );
+        assert_eq!(kept_rows(&journal, &path), (count - 1, count - 1));
+        assert_eq!(
+            text(&trades_json(&journal, chunk)),
+            text(&changed),
+            "chunk {chunk}"
+        );
+
+        // New weights: nothing kept is used, and the bytes follow them.
+        let mut settings = journal.rule_settings().unwrap();
+        settings.weights[Rule::AveragingDown.index()] = 3;
+        journal.set_rule_settings(&settings).unwrap();
+        let weighted = trades_json_whole(&journal);
+        assert_ne!(weighted, changed);
+        assert_eq!(kept_rows(&journal, &path), (0, 0));
+        assert_eq!(
+            text(&trades_json(&journal, chunk)),
+            text(&weighted),
+            "chunk {chunk}"
+        );
+        assert_eq!(
+            text(&trades_json(&journal, chunk)),
+            text(&weighted),
+            "chunk {chunk}"
+        );
+    }
+}
+
+#[test]
+fn trades_json_analyses_trades_kept_without_what_they_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let journal = varied_journal_without_bars(&dir);
+    let count = journal.trade_count().unwrap();
+    let whole = trades_json_whole(&journal);
+    // The statistics keep analyses without sentences; `report` reads them
+    // back as they were, and `trades --json` adds what it shows.
+    let settings = journal.rule_settings().unwrap();
+    let report = stream::journal_stats(&journal, &Filter::default(), &settings, 5).unwrap();
+    assert_eq!(kept_rows(&journal, &path), (count, 0));
+    assert_eq!(text(&trades_json(&journal, 4)), text(&whole));
+    assert_eq!(kept_rows(&journal, &path), (count, count));
+    assert_eq!(text(&trades_json(&journal, 4)), text(&whole));
+    assert_eq!(
+        stream::journal_stats(&journal, &Filter::default(), &settings, 5).unwrap(),
+        report
+    );
+    assert_eq!(kept_rows(&journal, &path), (count, count));
+}
+
+#[test]
+fn trades_json_passes_over_kept_rows_it_cannot_read() {
+    for chunk in [1, 3, 100] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        let journal = varied_journal_without_bars(&dir);
+        let count = journal.trade_count().unwrap();
+        let whole = trades_json_whole(&journal);
+        trades_json(&journal, chunk);
+        let other = rusqlite::Connection::open(&path).unwrap();
+        // Bytes of no encoding, and the sentences of another trade (the
+        // first trade's: they do not match the others' violations).
+        other
+            .execute_batch(
+                "UPDATE analysis_cache SET shown = x'ff' WHERE trade_id % 3 = 0;
+                 UPDATE analysis_cache SET figures = x'ffff' WHERE trade_id % 5 = 0;
+                 UPDATE analysis_cache SET shown = (SELECT shown FROM analysis_cache
+                     ORDER BY trade_id LIMIT 1) WHERE trade_id % 7 = 0;",
+            )
+            .unwrap();
+        assert_eq!(
+            text(&trades_json(&journal, chunk)),
+            text(&whole),
+            "chunk {chunk}"
+        );
+        assert_eq!(kept_rows(&journal, &path), (count, count));
+        assert_eq!(
+            text(&trades_json(&journal, chunk)),
+            text(&whole),
+            "chunk {chunk}"
+        );
+    }
+}
+
+/// A journal that cannot be written (see durability.rs: folders where
+/// SQLite's own files must go) writes the same bytes and keeps nothing.
+#[test]
+fn a_read_only_journal_writes_the_same_trades_json_and_keeps_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let journal = varied_journal_without_bars(&dir);
+    let whole = trades_json_whole(&journal);
+    drop(journal);
+    std::fs::create_dir(dir.path().join("j.sqlite-shm")).unwrap();
+    std::fs::create_dir(dir.path().join("j.sqlite-wal")).unwrap();
+    let journal = Journal::open_for_reading(&path).unwrap();
+    assert!(journal.is_read_only());
+    assert_eq!(text(&trades_json(&journal, 4)), text(&whole));
+    let basis = tranche::analysis::kept::Basis::of(&journal.rule_settings().unwrap());
+    assert_eq!(journal.kept_analysis_count(basis.0).unwrap(), 0);
+}
+
+#[test]
+fn trades_json_keeps_the_trades_without_bars_and_measures_the_others_every_time() {
+    for chunk in [1, 3, 64] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        let journal = varied_journal(&dir);
+        let whole = trades_json_whole(&journal);
+        assert!(text(&whole).contains("\"mfe\""), "a trade has an excursion");
+        let trades = journal.trades().unwrap();
+        let with_bars = trades
+            .iter()
+            .filter(|(_, trade)| trade.symbol.trim().eq_ignore_ascii_case("AAPL"))
+            .count();
+        assert!(with_bars > 0 && with_bars < trades.len());
+        assert_eq!(
+            text(&trades_json(&journal, chunk)),
+            text(&whole),
+            "chunk {chunk}"
+        );
+        // Only the trades in a symbol without bars are kept.
+        let without = trades.len() - with_bars;
+        assert_eq!(kept_rows(&journal, &path), (without, without));
+        assert_eq!(
+            text(&trades_json(&journal, chunk)),
+            text(&whole),
+            "chunk {chunk}"
+        );
+        // Kept figures of a trade with bars (as `report` keeps them) are
+        // not used: it is measured again.
+        let settings = journal.rule_settings().unwrap();
+        stream::journal_stats(&journal, &Filter::default(), &settings, 5).unwrap();
+        assert_eq!(kept_rows(&journal, &path), (trades.len(), without));
+        assert_eq!(
+            text(&trades_json(&journal, chunk)),
+            text(&whole),
+            "chunk {chunk}"
+        );
+        assert_eq!(kept_rows(&journal, &path), (trades.len(), without));
+    }
+}

@@ -4,8 +4,10 @@
 //! [`encode`] turns a [`TradeAnalysis`] into bytes and [`decode`] gives it
 //! back, every figure exact: decimals by their integer and scale, times
 //! by their instant and offset. Violations keep their rule, event and time,
-//! not their sentence (an analysis made without [`Messages`] has none): what
-//! shows a sentence analyses the trade again.
+//! not their sentence (an analysis made without [`Messages`] has none).
+//! What `trades --json` shows beside an analysis, the sentences and the
+//! disciplined twin, is kept apart ([`encode_shown`], [`decode_shown`]),
+//! where the analysis was made with them.
 //!
 //! Kept figures are only as good as what they were computed under: the
 //! [`Basis`] of a journal's settings fingerprints the analysis's own code,
@@ -23,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{Rule, RuleSettings};
 use super::trade::{ScaleOut, TradeAnalysis, Verdict, Violation};
+use super::twin::TwinFigures;
 use crate::domain::{MarketCondition, Side, Trade};
 
 /// The code whose results are kept: a change to any of it changes every
@@ -32,6 +35,8 @@ const ANALYSIS_CODE: &[&str] = &[
     include_str!("trade.rs"),
     include_str!("rules.rs"),
     include_str!("kept.rs"),
+    include_str!("twin.rs"),
+    include_str!("format.rs"),
     include_str!("../domain/mod.rs"),
     include_str!("../domain/playbook.rs"),
 ];
@@ -145,6 +150,24 @@ struct Kept<'a> {
     scale_out: Option<KeptScaleOut>,
     stops_judged: bool,
     notional: Option<Exact>,
+}
+
+/// The twin as kept, where it leaves out an add.
+#[derive(Serialize, Deserialize)]
+struct KeptTwin {
+    net_pnl: Exact,
+    r_multiple: Option<Exact>,
+    cost: Exact,
+    removed_adds: Vec<u32>,
+}
+
+/// What `trades --json` shows beside a kept analysis.
+#[derive(Serialize, Deserialize)]
+struct Shown {
+    /// The violations' sentences, in their order.
+    sentences: Vec<String>,
+    /// `None` for a twin that leaves nothing out.
+    twin: Option<KeptTwin>,
 }
 
 /// A trade's analysis as kept, with the trade's details and the one figure
@@ -337,6 +360,53 @@ impl KeptAnalysis {
     }
 }
 
+/// What `trades --json` shows beside `analysis` (made with its sentences,
+/// [`super::Messages::Write`]) as bytes to keep: the violations' sentences
+/// and the trade's disciplined `twin`.
+pub fn encode_shown(analysis: &TradeAnalysis, twin: &TwinFigures) -> Vec<u8> {
+    let shown = Shown {
+        sentences: analysis
+            .violations
+            .iter()
+            .map(|v| v.message.clone())
+            .collect(),
+        // A twin that leaves nothing out has the trade's own figures.
+        twin: (!twin.removed_adds.is_empty()).then(|| KeptTwin {
+            net_pnl: Exact::of(twin.net_pnl),
+            r_multiple: twin.r_multiple.map(Exact::of),
+            cost: Exact::of(twin.cost),
+            removed_adds: twin.removed_adds.iter().map(|&i| i as u32).collect(),
+        }),
+    };
+    // As in `encode`: serializing into a growing vector does not fail.
+    postcard::to_allocvec(&shown).unwrap_or_default()
+}
+
+/// Gives `analysis` (decoded from the same row) the sentences kept as
+/// `bytes` (by [`encode_shown`]) and returns the twin's figures; `None`
+/// for bytes [`encode_shown`] did not write for this analysis.
+pub fn decode_shown(bytes: &[u8], analysis: &mut TradeAnalysis) -> Option<TwinFigures> {
+    let shown: Shown = postcard::from_bytes(bytes).ok()?;
+    if shown.sentences.len() != analysis.violations.len() {
+        return None;
+    }
+    for (violation, sentence) in analysis.violations.iter_mut().zip(shown.sentences) {
+        violation.message = sentence;
+    }
+    match shown.twin {
+        None => Some(TwinFigures::unchanged(analysis)),
+        Some(twin) => Some(TwinFigures {
+            net_pnl: twin.net_pnl.value()?,
+            r_multiple: match twin.r_multiple {
+                None => None,
+                Some(r) => Some(r.value()?),
+            },
+            cost: twin.cost.value()?,
+            removed_adds: twin.removed_adds.iter().map(|&i| i as usize).collect(),
+        }),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -389,6 +459,33 @@ mod tests {
             assert!(decode_into(&bytes, &mut slot));
             assert_eq!(Some(&slot), decode(&bytes).as_ref());
         }
+    }
+
+    #[test]
+    fn what_is_shown_comes_back_exactly() {
+        let settings = strict_settings();
+        let (mut sentences, mut removed) = (0, 0);
+        for (_, trade) in crate::analysis::generate::journal(2_000, 11) {
+            let analysis = crate::analysis::analyze(&trade, &settings);
+            let twin = crate::analysis::twin::twin(&trade, &analysis).figures();
+            let mut kept = decode(&encode(&trade, &analysis)).expect("decodes");
+            let shown = encode_shown(&analysis, &twin);
+            assert_eq!(decode_shown(&shown, &mut kept.analysis), Some(twin.clone()));
+            assert_eq!(kept.analysis, analysis);
+            sentences += analysis.violations.len();
+            removed += usize::from(!twin.removed_adds.is_empty());
+            // Bytes cut short, or of another analysis, give nothing.
+            for cut in [0, shown.len() / 2, shown.len() - 1] {
+                let mut again = decode(&encode(&trade, &analysis)).expect("decodes");
+                assert_eq!(decode_shown(&shown[..cut], &mut again.analysis), None);
+            }
+            if !analysis.violations.is_empty() {
+                let mut fewer = kept.analysis.clone();
+                fewer.violations.pop();
+                assert_eq!(decode_shown(&shown, &mut fewer), None);
+            }
+        }
+        assert!(sentences > 100 && removed > 10, "{sentences} {removed}");
     }
 
     #[test]

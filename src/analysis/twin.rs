@@ -44,7 +44,43 @@ pub struct Twin {
     pub events: Vec<(usize, Event)>,
 }
 
+/// What `trades --json` shows of a twin: its figures, without its events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwinFigures {
+    /// The twin's net P&L `N'`.
+    pub net_pnl: Decimal,
+    /// `N' / R`; `None` without R.
+    pub r_multiple: Option<Decimal>,
+    /// The cost of the broken adds, `N - N'`.
+    pub cost: Decimal,
+    /// The 0-based indexes, in the trade's events, of the adds left out.
+    pub removed_adds: Vec<usize>,
+}
+
+impl TwinFigures {
+    /// The figures of a twin that leaves nothing out, as [`twin`] gives
+    /// them for a trade with no broken add: the trade's own.
+    pub fn unchanged(analysis: &TradeAnalysis) -> TwinFigures {
+        TwinFigures {
+            net_pnl: analysis.net_pnl,
+            r_multiple: analysis.r_multiple,
+            cost: Decimal::ZERO,
+            removed_adds: Vec::new(),
+        }
+    }
+}
+
 impl Twin {
+    /// The twin's figures.
+    pub fn figures(self) -> TwinFigures {
+        TwinFigures {
+            net_pnl: self.net_pnl,
+            r_multiple: self.r_multiple,
+            cost: self.cost,
+            removed_adds: self.removed_adds,
+        }
+    }
+
     /// Whether the twin differs from the trade: it left out at least one add.
     pub fn differs(&self) -> bool {
         !self.removed_adds.is_empty()
@@ -82,6 +118,7 @@ pub fn twin_without(trade: &Trade, analysis: &TradeAnalysis, rules: &[Rule]) -> 
     removed.sort_unstable();
     removed.dedup();
     if removed.is_empty() {
+        // The figures of [`TwinFigures::unchanged`].
         return Twin {
             gross_pnl: analysis.gross_pnl,
             fees: analysis.fees,

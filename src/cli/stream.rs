@@ -7,6 +7,13 @@
 //! the chunks read before; their results are written (or added up) here, in
 //! id order. Only a few chunks are ever in memory.
 //!
+//! `report` and `trades --json` read each trade's analysis as the journal
+//! keeps it ([`crate::analysis::kept`]) instead of its events where one is
+//! kept under the current settings ([`Journal::read_kept_chunks`],
+//! [`Journal::read_shown_chunks`]; `trades --json` reads the events of a
+//! trade it measures against price bars), and keep the analyses they had
+//! to make once they are done.
+//!
 //! The bytes are those the whole journal gave at once: each trade is
 //! serialized alone by a formatter that writes JSON as serde_json's pretty
 //! printer does at the depth the trade sits at in the document ([`Pretty`]),
@@ -19,9 +26,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::CliError;
-use crate::analysis::excursion::excursion;
+use crate::analysis::excursion::{Excursion, excursion};
 use crate::analysis::kept::{self, Basis, KeptAnalysis};
 use crate::analysis::stats::{Analysed, Filter, JournalStats, JournalSums};
+use crate::analysis::twin::twin;
 use crate::analysis::{Messages, RuleSettings, analyze, analyze_with};
 use crate::domain::bars::BarSeries;
 use crate::domain::{Trade, TradeId};
@@ -158,7 +166,7 @@ fn in_chunks<J: Send, T: Send>(
     done: impl FnMut(T) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     in_read_chunks(
-        |each| journal.read_trade_chunks(chunk, each),
+        |each| journal.read_trade_chunks(chunk, |read| each(Some(read))),
         prepare,
         work,
         done,
@@ -166,9 +174,10 @@ fn in_chunks<J: Send, T: Send>(
 }
 
 /// [`in_chunks`] over the chunks `read` hands out, one at a time, to the
-/// function it is given; returns what `read` returns.
+/// function it is given; returns what `read` returns. Given `None` instead
+/// of a chunk, that function returns once every job is done.
 fn in_read_chunks<C, J: Send, T: Send, R>(
-    read: impl FnOnce(&mut dyn FnMut(C) -> Result<(), CliError>) -> Result<R, CliError>,
+    read: impl FnOnce(&mut dyn FnMut(Option<C>) -> Result<(), CliError>) -> Result<R, CliError>,
     mut prepare: impl FnMut(C) -> Result<J, CliError>,
     work: impl Fn(usize, J) -> Result<T, CliError> + Sync,
     mut done: impl FnMut(T) -> Result<(), CliError>,
@@ -205,6 +214,9 @@ fn in_read_chunks<C, J: Send, T: Send, R>(
             }
         };
         let read = read(&mut |trades| {
+            let Some(trades) = trades else {
+                return collect(sent, 1);
+            };
             let job = prepare(trades)?;
             let index = sent;
             let sender = sender.clone();
@@ -220,21 +232,6 @@ fn in_read_chunks<C, J: Send, T: Send, R>(
     })
 }
 
-/// A chunk of trades for a job: as read, or decoded already.
-enum Trades {
-    Read(Box<TradeChunk>),
-    Decoded(Vec<(TradeId, Trade)>),
-}
-
-impl Trades {
-    fn decode(self) -> Result<Vec<(TradeId, Trade)>, CliError> {
-        match self {
-            Trades::Read(chunk) => Ok(chunk.decode()?),
-            Trades::Decoded(trades) => Ok(trades),
-        }
-    }
-}
-
 /// Writes `tranche trades --json`: every trade with its analysis (and its
 /// excursion against the journal's bars, where they span it), as one
 /// pretty-printed JSON array ending in a newline; `chunk` trades at a time.
@@ -247,44 +244,159 @@ pub fn write_trades_json(
     let market = crate::market::MarketBars::load(journal)?;
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
     out.write_all(b"[")?;
-    let mut any = false;
-    in_chunks(
-        journal,
-        chunk,
-        |read| {
-            if market.is_empty() {
-                return Ok((Trades::Read(Box::new(read)), HashMap::new()));
-            }
-            // The bars are in the journal, which only this thread may read;
-            // the trades are measured against them on the pool.
-            let trades = read.decode()?;
-            let mut bars: HashMap<TradeId, BarSeries> = HashMap::new();
-            for (id, trade) in &trades {
-                if let Some(series) = market.trade_bars(journal, trade, 0)? {
-                    bars.insert(*id, series);
-                }
-            }
-            Ok((Trades::Decoded(trades), bars))
-        },
-        |index, (trades, bars)| {
-            let trades = trades.decode()?;
-            let mut bytes = Vec::with_capacity(trades.len() * 1536);
-            for (i, (id, trade)) in trades.iter().enumerate() {
-                let excursion = bars.get(id).and_then(|series| excursion(trade, series));
-                let analysis = analyze(trade, &settings);
-                let view = TradeJson::new(*id, trade, &analysis, excursion.as_ref());
-                push_element(&mut bytes, &view, 1, index == 0 && i == 0)?;
-            }
-            Ok(bytes)
-        },
-        |bytes| {
-            any |= !bytes.is_empty();
-            Ok(out.write_all(&bytes)?)
-        },
-    )?;
+    let any = trades_json_kept(journal, &settings, &market, chunk, &mut out)?;
     out.write_all(if any { b"\n]\n" } else { b"]\n" })?;
     out.flush()?;
     Ok(())
+}
+
+/// Some elements of `trades --json`, written on the pool from kept rows and
+/// fresh analyses, with the places of the trades whose kept rows did not
+/// decode: those are analysed on the reading thread.
+#[derive(Default)]
+struct Listed {
+    bytes: Vec<u8>,
+    /// `(where in bytes, trade, whether it is the first element)`.
+    unreadable: Vec<(usize, TradeId, bool)>,
+    fresh: Fresh,
+}
+
+/// The elements of `trades --json`; whether there was any.
+///
+/// A trade whose analysis is kept with what it shows (its sentences and
+/// twin, [`kept::decode_shown`]) under these settings is written from it
+/// (one row read instead of its events, no analysis); any other is analysed
+/// from its events and its analysis kept afterwards with what it shows, as
+/// [`journal_stats`] keeps its fresh analyses. A kept row that does not
+/// decode is passed over: its trade is read again in the same snapshot and
+/// analysed, and the row replaced. A trade in a symbol the journal holds
+/// bars of is read with its events and analysed every time, and measured
+/// against its bars (which only this thread may read) on the pool.
+fn trades_json_kept(
+    journal: &Journal,
+    settings: &RuleSettings,
+    market: &crate::market::MarketBars,
+    chunk: usize,
+    out: &mut dyn Write,
+) -> Result<bool, CliError> {
+    let basis = Basis::of(settings);
+    let mut fresh = Fresh::default();
+    let mut any = false;
+    // A journal that cannot be written keeps nothing: nothing is held.
+    let keeps = !journal.is_read_only();
+    // One trade analysed from its events: its element (the first of the
+    // document or not) and what to keep: nothing with an excursion (such a
+    // trade is read with its events every time), else its figures unless
+    // they are kept, and what it shows.
+    let analysed = |id: TradeId,
+                    trade: &Trade,
+                    (first, figures_kept): (bool, bool),
+                    excursion: Option<&Excursion>,
+                    bytes: &mut Vec<u8>,
+                    fresh: &mut Fresh| {
+        let analysis = analyze(trade, settings);
+        let twin = twin(trade, &analysis).figures();
+        if excursion.is_none() && keeps {
+            let figures = (!figures_kept).then(|| kept::encode(trade, &analysis));
+            fresh.add(
+                id,
+                figures.as_deref(),
+                Some(&kept::encode_shown(&analysis, &twin)),
+            );
+        }
+        push_element(
+            bytes,
+            &TradeJson::new(id, trade, &analysis, twin, excursion),
+            1,
+            first,
+        )
+    };
+    let wants_events = |symbol: &str| market.has_series_of(symbol);
+    let read = in_read_chunks(
+        |each| journal.read_shown_chunks(basis.0, chunk, &wants_events, each),
+        |chunk: KeptChunk| {
+            // The bars of the trades read for them, read here.
+            let mut bars: HashMap<TradeId, BarSeries> = HashMap::new();
+            if chunk.wants_any_events() {
+                for (i, (id, row)) in chunk.decode()?.into_iter().enumerate() {
+                    if let (true, KeptRow::Trade(trade)) = (chunk.events_wanted(i), row)
+                        && let Some(series) = market.trade_bars(journal, &trade, 0)?
+                    {
+                        bars.insert(id, series);
+                    }
+                }
+            }
+            Ok((chunk, bars))
+        },
+        |index, (chunk, bars): (KeptChunk, HashMap<TradeId, BarSeries>)| {
+            let mut listed = Listed {
+                bytes: Vec::with_capacity(chunk.len() * 1536),
+                ..Listed::default()
+            };
+            for (i, (id, row)) in chunk.decode()?.into_iter().enumerate() {
+                let first = index == 0 && i == 0;
+                match row {
+                    KeptRow::Kept { bytes, shown, .. } => {
+                        let decoded = kept::decode(bytes).and_then(|mut kept| {
+                            let twin = kept::decode_shown(shown?, &mut kept.analysis)?;
+                            Some((kept, twin))
+                        });
+                        match decoded {
+                            Some((kept, twin)) => {
+                                let view =
+                                    TradeJson::new(id, &kept.trade, &kept.analysis, twin, None);
+                                push_element(&mut listed.bytes, &view, 1, first)?;
+                            }
+                            None => listed.unreadable.push((listed.bytes.len(), id, first)),
+                        }
+                    }
+                    KeptRow::Trade(trade) => {
+                        let figures_kept = chunk.figures_kept(i);
+                        let excursion = bars.get(&id).and_then(|series| excursion(&trade, series));
+                        analysed(
+                            id,
+                            &trade,
+                            (first, figures_kept),
+                            excursion.as_ref(),
+                            &mut listed.bytes,
+                            &mut listed.fresh,
+                        )?;
+                    }
+                }
+            }
+            Ok(listed)
+        },
+        |listed| {
+            any |= !listed.bytes.is_empty() || !listed.unreadable.is_empty();
+            let mut written = 0;
+            let mut element = Vec::new();
+            for &(at, id, first) in &listed.unreadable {
+                out.write_all(&listed.bytes[written..at])?;
+                written = at;
+                // Read in the snapshot of the rows: `done` runs while the
+                // read is open (`read_shown_chunks` waits for it at the end).
+                let trade = journal.trade(id)?.ok_or(StorageError::Corrupt {
+                    what: UNREADABLE,
+                    value: id.0.to_string(),
+                })?;
+                element.clear();
+                // Its symbol has no bars: it was read from a kept row.
+                analysed(id, &trade, (first, false), None, &mut element, &mut fresh)?;
+                out.write_all(&element)?;
+            }
+            out.write_all(&listed.bytes[written..])?;
+            fresh.append(listed.fresh);
+            Ok(())
+        },
+    )?;
+    journal.keep_shown_analyses(
+        basis.0,
+        read,
+        fresh
+            .iter()
+            .filter_map(|(id, figures, shown)| Some((id, figures, shown?))),
+    )?;
+    Ok(any)
 }
 
 /// Writes `tranche export --format json`: the tranche-journal document of
@@ -376,7 +488,7 @@ fn stats_of_kept(
     let mut sums: Option<JournalSums> = None;
     let mut fresh = Fresh::default();
     let read = in_read_chunks(
-        |each| journal.read_kept_chunks(basis.0, chunk, each),
+        |each| journal.read_kept_chunks(basis.0, chunk, |read| each(Some(read))),
         Ok,
         |_, chunk: KeptChunk| {
             let mut made = Fresh::default();
@@ -387,7 +499,7 @@ fn stats_of_kept(
             let mut slot = KeptAnalysis::blank();
             for (id, row) in chunk.decode()? {
                 match row {
-                    KeptRow::Kept { bytes, tags } => {
+                    KeptRow::Kept { bytes, tags, .. } => {
                         if !kept::decode_into(bytes, &mut slot) {
                             return Err(StorageError::Corrupt {
                                 what: UNREADABLE,
@@ -405,7 +517,7 @@ fn stats_of_kept(
                     }
                     KeptRow::Trade(trade) => {
                         let analysis = analyze_with(&trade, settings, Messages::Skip);
-                        made.add(id, &kept::encode(&trade, &analysis));
+                        made.add(id, Some(&kept::encode(&trade, &analysis)), None);
                         adder.add(&Analysed::new(id, &trade, &analysis));
                     }
                 }
@@ -421,38 +533,96 @@ fn stats_of_kept(
             Ok(())
         },
     )?;
-    journal.keep_analyses(basis.0, read, fresh.iter())?;
+    journal.keep_analyses(
+        basis.0,
+        read,
+        fresh
+            .iter()
+            .filter_map(|(id, figures, _)| Some((id, figures?))),
+    )?;
     Ok(sums.unwrap_or_default().finish())
 }
 
-/// Analyses made while reading, to keep: their bytes one after the other.
+/// Analyses made while reading, to keep: for each, its figures and (for
+/// `trades --json`) what is shown beside them. They are held as the chunks
+/// made them (a part each), never copied into one buffer: a buffer doubling
+/// as it grew would hold up to twice their bytes.
 #[derive(Debug, Default)]
 struct Fresh {
+    parts: Vec<FreshPart>,
+}
+
+/// The analyses one chunk made, as bytes one after the other.
+#[derive(Debug, Default)]
+struct FreshPart {
     ids: Vec<TradeId>,
+    figures: Packed,
+    shown: Packed,
+}
+
+/// Byte strings one after the other.
+#[derive(Debug, Default)]
+struct Packed {
     ends: Vec<usize>,
     bytes: Vec<u8>,
 }
 
-impl Fresh {
-    fn add(&mut self, id: TradeId, bytes: &[u8]) {
-        self.ids.push(id);
+impl Packed {
+    fn push(&mut self, bytes: &[u8]) {
         self.bytes.extend_from_slice(bytes);
         self.ends.push(self.bytes.len());
     }
 
-    fn append(&mut self, later: Fresh) {
-        let base = self.bytes.len();
-        self.ids.extend(later.ids);
-        self.ends
-            .extend(later.ends.into_iter().map(|end| base + end));
-        self.bytes.extend(later.bytes);
+    fn shrink_to_fit(&mut self) {
+        self.ends.shrink_to_fit();
+        self.bytes.shrink_to_fit();
     }
 
-    fn iter(&self) -> impl Iterator<Item = (TradeId, &[u8])> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        self.ids
-            .iter()
-            .zip(starts.zip(&self.ends))
-            .map(|(&id, (start, &end))| (id, &self.bytes[start..end]))
+    /// String `i`, if there is one.
+    fn get(&self, i: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(i)?;
+        let start = match i {
+            0 => 0,
+            _ => self.ends[i - 1],
+        };
+        Some(&self.bytes[start..end])
+    }
+}
+
+impl Fresh {
+    /// Adds a trade's figures (`None` where they are kept already), and
+    /// what is shown beside them if any: the analyses of one `Fresh` all
+    /// have it or none does.
+    fn add(&mut self, id: TradeId, figures: Option<&[u8]>, shown: Option<&[u8]>) {
+        if self.parts.is_empty() {
+            self.parts.push(FreshPart::default());
+        }
+        let last = self.parts.len() - 1;
+        let part = &mut self.parts[last];
+        part.ids.push(id);
+        // Encoded figures are never empty: empty stands for none.
+        part.figures.push(figures.unwrap_or_default());
+        if let Some(shown) = shown {
+            part.shown.push(shown);
+        }
+    }
+
+    /// Takes the analyses of `later`, after these.
+    fn append(&mut self, later: Fresh) {
+        for mut part in later.parts {
+            part.ids.shrink_to_fit();
+            part.figures.shrink_to_fit();
+            part.shown.shrink_to_fit();
+            self.parts.push(part);
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (TradeId, Option<&[u8]>, Option<&[u8]>)> {
+        self.parts.iter().flat_map(|part| {
+            part.ids.iter().enumerate().map(|(i, &id)| {
+                let figures = part.figures.get(i).filter(|figures| !figures.is_empty());
+                (id, figures, part.shown.get(i))
+            })
+        })
     }
 }

@@ -11,7 +11,10 @@
 //! none, in one read transaction. [`Journal::keep_analyses`] then keeps what
 //! the caller computed for those, but only if the journal is still as it was
 //! read: an analysis of a trade another program changed meanwhile is never
-//! kept. Writes of many rows at once (an import, [`Journal::insert_trades`])
+//! kept. [`Journal::read_shown_chunks`] and [`Journal::keep_shown_analyses`]
+//! do the same with what `trades --json` shows beside an analysis
+//! (`migrations/0008_kept_sentences.sql`): a row without it counts as none.
+//! Writes of many rows at once (an import, [`Journal::insert_trades`])
 //! set the triggers aside in their own transaction and keep or forget the
 //! analyses of what they write themselves ([`with_triggers_aside`]).
 
@@ -38,6 +41,15 @@ pub struct KeptChunk {
     ids: Vec<i64>,
     /// One value per trade: its kept bytes, or NULL.
     kept: Texts,
+    /// Read with [`Journal::read_shown_chunks`]: one value per trade, the
+    /// bytes of what is shown beside its analysis, or NULL. Empty otherwise.
+    shown: Texts,
+    /// Read with [`Journal::read_shown_chunks`]: the trades of `missing`
+    /// whose figures are kept without what is shown, by their index in `ids`.
+    figures_only: Vec<u32>,
+    /// Read with [`Journal::read_shown_chunks`]: the trades of `missing`
+    /// whose events the caller wants whatever is kept, by their index in `ids`.
+    events_wanted: Vec<u32>,
     /// The trades with no kept bytes, by their index in `ids`.
     missing: Vec<u32>,
     /// For each trade of `missing`: whether its stops are known.
@@ -60,6 +72,10 @@ pub enum KeptRow<'c> {
     Kept {
         /// The bytes, as kept.
         bytes: &'c [u8],
+        /// What is shown beside the analysis, as kept: read only by
+        /// [`Journal::read_shown_chunks`], which reads the trade of a row
+        /// without it as a [`KeptRow::Trade`].
+        shown: Option<&'c [u8]>,
         /// The trade's tags, in their order.
         tags: Vec<String>,
     },
@@ -109,7 +125,14 @@ impl KeptChunk {
         let mut rows = Vec::with_capacity(self.ids.len());
         for (i, (&id, tags)) in self.ids.iter().zip(tags).enumerate() {
             let row = match self.kept.optional(i) {
-                Some(bytes) => KeptRow::Kept { bytes, tags },
+                Some(bytes) => KeptRow::Kept {
+                    bytes,
+                    // Only a read with what is shown has a value per trade.
+                    shown: (i < self.shown.len())
+                        .then(|| self.shown.optional(i))
+                        .flatten(),
+                    tags,
+                },
                 None => {
                     // `missing` lists, in order, exactly the trades with no bytes.
                     let mut trade = read.next().ok_or_else(|| missing_trade(id))?;
@@ -125,6 +148,27 @@ impl KeptChunk {
     /// The index in `ids` of trade `id`, looking forward from `cursor`.
     fn owner(&self, cursor: &mut usize, id: i64) -> Result<u32, StorageError> {
         owner(&self.ids, cursor, id)
+    }
+
+    /// Whether trade `i` (in the order of [`KeptChunk::decode`]), read with
+    /// [`Journal::read_shown_chunks`] as a [`KeptRow::Trade`], has its
+    /// figures kept under the basis without what is shown: keeping what is
+    /// shown then needs no figures ([`Journal::keep_shown_analyses`]).
+    pub fn figures_kept(&self, i: usize) -> bool {
+        self.figures_only.binary_search(&(i as u32)).is_ok()
+    }
+
+    /// Whether trade `i` (in the order of [`KeptChunk::decode`]), read with
+    /// [`Journal::read_shown_chunks`], was read with its events because the
+    /// caller wants them for its symbol, whatever is kept for it.
+    pub fn events_wanted(&self, i: usize) -> bool {
+        self.events_wanted.binary_search(&(i as u32)).is_ok()
+    }
+
+    /// Whether any trade of the chunk was read for its events
+    /// ([`KeptChunk::events_wanted`]).
+    pub fn wants_any_events(&self) -> bool {
+        !self.events_wanted.is_empty()
     }
 }
 
@@ -174,6 +218,28 @@ pub(super) fn forget_from(
 pub(super) const KEEP_SQL: &str =
     "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures) VALUES (?1, ?2, ?3)";
 
+/// [`KEEP_SQL`] with what is shown beside the analysis (`?4`).
+const KEEP_SHOWN_SQL: &str =
+    "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures, shown)
+     VALUES (?1, ?2, ?3, ?4)";
+
+/// Adds what is shown (`?3`) to the figures kept for trade `?1` under
+/// basis `?2`.
+const ADD_SHOWN_SQL: &str =
+    "UPDATE analysis_cache SET shown = ?3 WHERE trade_id = ?1 AND basis = ?2";
+
+/// Which kept rows a read takes, and what of them.
+#[derive(Clone, Copy)]
+enum Reading<'w> {
+    /// Every row under the basis, its figures only.
+    Figures,
+    /// The rows under the basis with what is shown; those without it count
+    /// as none (their trades are read), but are noted, and so are those of
+    /// the trades whose symbol wants their events. The caller is told once
+    /// more, with no chunk, before the read ends.
+    Shown(&'w dyn Fn(&str) -> bool),
+}
+
 /// The journal as one read saw it: a later [`Journal::keep_analyses`] keeps
 /// nothing if another connection has written since.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,14 +255,40 @@ impl Journal {
         size: usize,
         mut each: impl FnMut(KeptChunk) -> Result<(), E>,
     ) -> Result<ReadVersion, E> {
-        reading_through(&self.conn, || self.read_kept(basis, size.max(1), &mut each))
+        let mut each = |chunk: Option<KeptChunk>| match chunk {
+            Some(chunk) => each(chunk),
+            None => Ok(()),
+        };
+        reading_through(&self.conn, || {
+            self.read_kept(basis, size.max(1), Reading::Figures, &mut each)
+        })
+    }
+
+    /// [`Journal::read_kept_chunks`] for `trades --json`: a trade counts as
+    /// kept only when what is shown beside its analysis is kept too
+    /// ([`KeptRow::Kept::shown`]), and a trade whose symbol `wants_events`
+    /// is read with its events whatever is kept ([`KeptChunk::events_wanted`]).
+    /// After the last chunk, `each` is given `None`, while the read
+    /// transaction is still open: what it then reads of the journal is of
+    /// the same snapshot.
+    pub fn read_shown_chunks<E: From<StorageError>>(
+        &self,
+        basis: i64,
+        size: usize,
+        wants_events: &dyn Fn(&str) -> bool,
+        mut each: impl FnMut(Option<KeptChunk>) -> Result<(), E>,
+    ) -> Result<ReadVersion, E> {
+        reading_through(&self.conn, || {
+            self.read_kept(basis, size.max(1), Reading::Shown(wants_events), &mut each)
+        })
     }
 
     fn read_kept<E: From<StorageError>>(
         &self,
         basis: i64,
         size: usize,
-        each: &mut impl FnMut(KeptChunk) -> Result<(), E>,
+        reading: Reading<'_>,
+        each: &mut impl FnMut(Option<KeptChunk>) -> Result<(), E>,
     ) -> Result<ReadVersion, E> {
         let tx = self
             .conn
@@ -205,7 +297,10 @@ impl Journal {
         let version;
         {
             let mut id_stmt = tx
-                .prepare_cached("SELECT id FROM trade ORDER BY id")
+                .prepare_cached(match reading {
+                    Reading::Figures => "SELECT id FROM trade ORDER BY id",
+                    Reading::Shown(_) => "SELECT id, symbol FROM trade ORDER BY id",
+                })
                 .map_err(StorageError::from)?;
             let mut trade_stmt = tx
                 .prepare_cached(
@@ -215,10 +310,16 @@ impl Journal {
                 )
                 .map_err(StorageError::from)?;
             let mut kept_stmt = tx
-                .prepare_cached(
-                    "SELECT trade_id, figures FROM analysis_cache WHERE basis = ?1
-                     ORDER BY trade_id",
-                )
+                .prepare_cached(match reading {
+                    Reading::Figures => {
+                        "SELECT trade_id, figures FROM analysis_cache WHERE basis = ?1
+                         ORDER BY trade_id"
+                    }
+                    Reading::Shown(_) => {
+                        "SELECT trade_id, figures, shown FROM analysis_cache
+                         WHERE basis = ?1 ORDER BY trade_id"
+                    }
+                })
                 .map_err(StorageError::from)?;
             let mut tag_stmt = tx
                 .prepare_cached("SELECT trade_id, tag FROM trade_tag ORDER BY trade_id, position")
@@ -240,6 +341,10 @@ impl Journal {
                     .map_err(StorageError::from)?,
             );
             let mut rows = Rows {
+                shown: match reading {
+                    Reading::Figures => None,
+                    Reading::Shown(wants_events) => Some(wants_events),
+                },
                 ids: id_rows,
                 kept: kept_rows,
                 tags: tag_rows,
@@ -251,10 +356,13 @@ impl Journal {
                 if chunk.is_empty() {
                     break;
                 }
-                each(chunk)?;
+                each(Some(chunk))?;
             }
             if let Some(row) = rows.tags.get() {
                 return Err(missing_trade(row.get(0).map_err(StorageError::from)?).into());
+            }
+            if let Reading::Shown(_) = reading {
+                each(None)?;
             }
         }
         tx.commit().map_err(StorageError::from)?;
@@ -272,6 +380,43 @@ impl Journal {
         read: ReadVersion,
         analyses: impl IntoIterator<Item = (TradeId, &'b [u8])>,
     ) -> Result<bool, StorageError> {
+        self.keep(
+            basis,
+            read,
+            analyses
+                .into_iter()
+                .map(|(id, figures)| (id, Keep::Figures(figures))),
+        )
+    }
+
+    /// [`Journal::keep_analyses`] with what is shown beside each analysis
+    /// (`(trade, figures, shown)`), as [`Journal::read_shown_chunks`] reads
+    /// them back. Without figures, what is shown is added to the figures
+    /// kept for the trade under `basis` ([`KeptChunk::figures_kept`]).
+    pub fn keep_shown_analyses<'b>(
+        &self,
+        basis: i64,
+        read: ReadVersion,
+        analyses: impl IntoIterator<Item = (TradeId, Option<&'b [u8]>, &'b [u8])>,
+    ) -> Result<bool, StorageError> {
+        self.keep(
+            basis,
+            read,
+            analyses
+                .into_iter()
+                .map(|(id, figures, shown)| match figures {
+                    Some(figures) => (id, Keep::Both(figures, shown)),
+                    None => (id, Keep::Shown(shown)),
+                }),
+        )
+    }
+
+    fn keep<'b>(
+        &self,
+        basis: i64,
+        read: ReadVersion,
+        analyses: impl IntoIterator<Item = (TradeId, Keep<'b>)>,
+    ) -> Result<bool, StorageError> {
         let mut analyses = analyses.into_iter().peekable();
         if analyses.peek().is_none() || self.read_only {
             return Ok(false);
@@ -288,7 +433,11 @@ impl Journal {
             )
         };
         self.conn.busy_timeout(std::time::Duration::ZERO)?;
-        let result = (|| -> Result<bool, rusqlite::Error> {
+        // Written, like the whole journal is read, with a small page cache:
+        // a keep of every trade's analysis writes as many pages as the
+        // analyses take, which the journal's own cache would hold until the
+        // commit.
+        let mut keep = || -> Result<bool, rusqlite::Error> {
             let tx =
                 rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
             if tx.query_row("PRAGMA data_version", [], |row| row.get::<_, i64>(0))? != read.0 {
@@ -296,14 +445,28 @@ impl Journal {
             }
             {
                 let mut insert = tx.prepare_cached(KEEP_SQL)?;
-                for (id, figures) in analyses.by_ref() {
-                    insert.execute(rusqlite::params![id.0, basis, figures])?;
+                let mut insert_both = tx.prepare_cached(KEEP_SHOWN_SQL)?;
+                let mut add_shown = tx.prepare_cached(ADD_SHOWN_SQL)?;
+                for (id, keep) in analyses.by_ref() {
+                    match keep {
+                        Keep::Figures(figures) => {
+                            insert.execute(rusqlite::params![id.0, basis, figures])?
+                        }
+                        Keep::Both(figures, shown) => {
+                            insert_both.execute(rusqlite::params![id.0, basis, figures, shown])?
+                        }
+                        Keep::Shown(shown) => {
+                            add_shown.execute(rusqlite::params![id.0, basis, shown])?
+                        }
+                    };
                 }
             }
             tx.commit()?;
             Ok(true)
-        })();
+        };
+        let result = reading_through(&self.conn, || Ok::<_, StorageError>(keep()));
         self.conn.busy_timeout(super::BUSY_TIMEOUT)?;
+        let result = result?;
         match result {
             Ok(kept) => Ok(kept),
             Err(error) if busy(&error) => Ok(false),
@@ -338,8 +501,21 @@ impl Journal {
     }
 }
 
+/// What is kept of one trade.
+enum Keep<'b> {
+    Figures(&'b [u8]),
+    /// Figures and what is shown.
+    Both(&'b [u8], &'b [u8]),
+    /// What is shown, beside figures kept already.
+    Shown(&'b [u8]),
+}
+
 /// The queries a read goes through side by side.
 struct Rows<'s, 'c> {
+    /// Whether the kept rows come with what is shown (a third column), and
+    /// the ids with their symbol, which says whether the caller wants the
+    /// trade's events whatever is kept.
+    shown: Option<&'s dyn Fn(&str) -> bool>,
     /// Every trade's id, in order.
     ids: rusqlite::Rows<'s>,
     /// The kept bytes under the basis, in trade id order.
@@ -364,6 +540,10 @@ impl Rows<'_, '_> {
                 break;
             };
             let id: i64 = row.get(0)?;
+            let events_wanted = match self.shown {
+                Some(wants_events) => wants_events(&row.get::<_, String>(1)?),
+                None => false,
+            };
             // Kept rows of no trade (there are none while the triggers
             // hold) are passed over.
             let mut found = false;
@@ -372,14 +552,29 @@ impl Rows<'_, '_> {
                 if kept_id > id {
                     break;
                 }
-                if kept_id == id {
-                    chunk.kept.push_blob(kept.get_ref(1)?, "kept analysis")?;
-                    found = true;
+                if kept_id == id && !events_wanted {
+                    if self.shown.is_none() {
+                        chunk.kept.push_blob(kept.get_ref(1)?, "kept analysis")?;
+                        found = true;
+                    } else if kept.get_ref(2)? == ValueRef::Null {
+                        // Figures without what is shown: read as a trade.
+                        chunk.figures_only.push(chunk.ids.len() as u32);
+                    } else {
+                        chunk.kept.push_blob(kept.get_ref(1)?, "kept analysis")?;
+                        chunk.shown.push_blob(kept.get_ref(2)?, "kept analysis")?;
+                        found = true;
+                    }
                 }
                 self.kept.advance()?;
             }
+            if events_wanted {
+                chunk.events_wanted.push(chunk.ids.len() as u32);
+            }
             if !found {
                 chunk.kept.push_blob(ValueRef::Null, "kept analysis")?;
+                if self.shown.is_some() {
+                    chunk.shown.push_blob(ValueRef::Null, "kept analysis")?;
+                }
                 chunk.missing.push(chunk.ids.len() as u32);
             }
             chunk.ids.push(id);

@@ -57,6 +57,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_price_bars.sql"),
     include_str!("../../migrations/0006_playbooks.sql"),
     include_str!("../../migrations/0007_analysis_cache.sql"),
+    include_str!("../../migrations/0008_kept_sentences.sql"),
 ];
 
 /// The schema version this program writes: the number of migrations.

@@ -90,6 +90,11 @@ impl Texts {
         }
     }
 
+    /// The number of values.
+    pub(super) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
     /// The bytes of value `i`, `None` for a NULL.
     pub(super) fn optional(&self, i: usize) -> Option<&[u8]> {
         let start = match i {
