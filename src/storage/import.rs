@@ -12,7 +12,13 @@
 //!    the journal has, in a trade the journal still holds, is known; a fill
 //!    of a deleted trade is not (see `migrations/0003_fills_outlive_trades.sql`).
 //!    The same pass finds the latest imported trade of each account and
-//!    symbol, and those still open are loaded;
+//!    symbol, and those still open are loaded, with the file's fills each
+//!    holds (where it begins in the file: fills before it are not its).
+//!    A fill that a flip split between the trade it closed and the one it
+//!    opened is remembered twice: under its key with the trade it closed,
+//!    and under its opening key (`o:` and its key) with the trade it opened,
+//!    so that each trade counts as imported, and a deleted one comes back
+//!    with its part of the fill and no more (see [`SplitPart`]);
 //! 3. [`Journal::write_import`] writes, in one transaction, exactly what it is
 //!    given: new trades under their ids; a continued trade's events (its
 //!    details, tags, notes and hand-made events stay); each new fill's record,
@@ -53,7 +59,7 @@ use super::check::write_check;
 use super::{Journal, StorageError, text, write_events_and_tags};
 use crate::domain::imported::{
     FillNames, ImportSnapshot, ImportState, ImportWrite, ImportedTrade, JournalVersion,
-    KeepAnalyses, TradeFeed,
+    KeepAnalyses, OPENING_PREFIX, SplitPart, TradeFeed,
 };
 use crate::domain::{EventKind, MarketCondition, Side, Trade, TradeId};
 
@@ -329,6 +335,7 @@ impl Journal {
             }
         }
         let mut open_trades = Vec::new();
+        let mut open_fills = Vec::new();
         for (account, symbol) in wanted {
             let Some(&id) = journal.latest.get(account).and_then(|m| m.get(symbol)) else {
                 continue;
@@ -338,6 +345,24 @@ impl Journal {
             };
             if open_qty(&trade) > Decimal::ZERO {
                 open_trades.push((TradeId(id), trade));
+                let held = journal.latest_fills.get(&id).map_or(Vec::new(), |fills| {
+                    fills.iter().map(|&i| i as usize).collect()
+                });
+                open_fills.push(held);
+            }
+        }
+        // A fill split by a flip whose trades the journal holds one of: the
+        // other part is booked again.
+        let mut split = Vec::new();
+        for &(i, opened) in &journal.openings {
+            let closing_known = journal.known[i];
+            if opened && !closing_known {
+                split.push((i, SplitPart::Closing));
+            } else if !opened
+                && closing_known
+                && let Some((qty, fee)) = closing_exit(&tx, fills, i)?
+            {
+                split.push((i, SplitPart::Opening { qty, fee }));
             }
         }
         drop(tx);
@@ -345,6 +370,8 @@ impl Journal {
             known: journal.known,
             holders: journal.holders,
             open_trades,
+            open_fills,
+            split,
         })
     }
 
@@ -445,7 +472,8 @@ impl Journal {
     /// it holds (the fills of deleted trades are not counted).
     pub fn imported_fill_count(&self) -> Result<usize, StorageError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT count(*) FROM imported_fill WHERE trade_id IN (SELECT id FROM trade)",
+            "SELECT count(*) FROM imported_fill
+             WHERE trade_id IN (SELECT id FROM trade) AND substr(key, 1, 2) <> 'o:'",
         )?;
         let count: i64 = stmt.query_row([], |row| row.get(0))?;
         Ok(usize::try_from(count).unwrap_or(0))
@@ -454,6 +482,37 @@ impl Journal {
 
 /// A hash map for short keys of the journal's own making.
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FnvHasher>>;
+
+/// The quantity and fee of the exit that fill `i` of the file closed a
+/// trade with, as the journal holds it, where it is an exit.
+fn closing_exit(
+    tx: &Transaction<'_>,
+    fills: &dyn FillNames,
+    i: usize,
+) -> Result<Option<(Decimal, Decimal)>, StorageError> {
+    let mut key = String::new();
+    fills.key(i, &mut key);
+    let record: Option<(i64, i64)> = tx
+        .prepare_cached("SELECT trade_id, seq FROM imported_fill WHERE account = ?1 AND key = ?2")?
+        .query_row(rusqlite::params![fills.account(i), key], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    let Some((trade, seq)) = record else {
+        return Ok(None);
+    };
+    let Some(trade) = super::load_trade(tx, TradeId(trade))? else {
+        return Ok(None);
+    };
+    let exit = usize::try_from(seq)
+        .ok()
+        .and_then(|seq| trade.events.get(seq))
+        .and_then(|event| match event.kind {
+            EventKind::Exit(fill) => Some((fill.qty, fill.fee)),
+            _ => None,
+        });
+    Ok(exit)
+}
 
 /// What the journal holds of a file's fills, read in one pass over the
 /// imported fills.
@@ -467,6 +526,30 @@ struct JournalFills {
     /// The latest trade (the largest id) with imported fills, by the
     /// trade's account and then its symbol.
     latest: FastMap<String, FastMap<String, i64>>,
+    /// The file's fills each of those latest trades holds (whole or their
+    /// opening parts), for those that hold any.
+    latest_fills: FastMap<i64, Vec<u32>>,
+    /// The file's fills that a flip split, whose opening part the journal
+    /// remembers: each with whether it holds the trade that part opened.
+    openings: Vec<(usize, bool)>,
+}
+
+/// For each account and symbol, the trade with the largest id among those
+/// holding some of a file's fills, and those fills.
+struct Holding(Vec<(i64, Vec<u32>)>);
+
+impl Holding {
+    fn note(&mut self, names: u32, trade: i64, fill: usize) {
+        let Some(slot) = self.0.get_mut(names as usize) else {
+            return;
+        };
+        if trade > slot.0 {
+            *slot = (trade, Vec::new());
+        }
+        if trade == slot.0 {
+            slot.1.push(fill as u32);
+        }
+    }
 }
 
 impl JournalFills {
@@ -486,16 +569,29 @@ impl JournalFills {
         } else {
             Vec::new()
         };
+        let mut holding = Holding(vec![(0, Vec::new()); held.names.len()]);
+        // The opening parts of fills split by a flip, by account and the
+        // fill's key: the trade they opened, and whether it is held.
+        let mut opening_parts: FastMap<String, FastMap<String, (i64, bool)>> = FastMap::default();
         let mut stmt = tx.prepare_cached(
             "SELECT account, key, trade_id FROM imported_fill ORDER BY account, key",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let trade_id: i64 = row.get(2)?;
-            if !held.mark_imported(trade_id) {
+            let names = held.mark_imported(trade_id);
+            let stored = (text(row, 0)?, text(row, 1)?);
+            if let Some(key) = stored.1.strip_prefix(OPENING_PREFIX) {
+                // Never the key of a fill of the file.
+                opening_parts
+                    .entry(stored.0.to_owned())
+                    .or_default()
+                    .insert(key.to_owned(), (trade_id, names.is_some()));
                 continue;
             }
-            let stored = (text(row, 0)?, text(row, 1)?);
+            let Some(names) = names else {
+                continue;
+            };
             while let Some((i, name)) = file.current() {
                 match name.cmp(&stored) {
                     std::cmp::Ordering::Less => file.advance()?,
@@ -504,6 +600,7 @@ impl JournalFills {
                         if let Some(holder) = holders.get_mut(i) {
                             *holder = Some(TradeId(trade_id));
                         }
+                        holding.note(names, trade_id, i);
                         file.advance()?;
                     }
                     std::cmp::Ordering::Greater => break,
@@ -514,10 +611,36 @@ impl JournalFills {
         while file.current().is_some() {
             file.advance()?;
         }
+        let mut openings = Vec::new();
+        if !opening_parts.is_empty() {
+            let mut key = String::new();
+            for i in 0..count {
+                let Some(parts) = opening_parts.get(fills.account(i)) else {
+                    continue;
+                };
+                fills.key(i, &mut key);
+                let found = parts.get(key.as_str()).copied();
+                if let Some((trade_id, is_held)) = found {
+                    openings.push((i, is_held));
+                    if is_held && let Some(names) = held.names_of_trade(trade_id) {
+                        holding.note(names, trade_id, i);
+                    }
+                }
+            }
+        }
+        let latest = held.latest_by_names();
+        let mut latest_fills = FastMap::default();
+        for (names, (trade, fills)) in holding.0.into_iter().enumerate() {
+            if !fills.is_empty() && latest[names] == Some(trade) {
+                latest_fills.insert(trade, fills);
+            }
+        }
         Ok(JournalFills {
             known,
             holders,
-            latest: held.latest_imported(),
+            latest: held.latest_imported(&latest),
+            latest_fills,
+            openings,
         })
     }
 }
@@ -636,20 +759,24 @@ impl HeldTrades {
         Ok(held)
     }
 
-    /// Notes that the trade `id` has an imported fill; returns whether the
-    /// journal holds the trade.
-    fn mark_imported(&mut self, id: i64) -> bool {
-        match self.ids.binary_search(&id) {
-            Ok(position) => {
-                self.imported[position] = true;
-                true
-            }
-            Err(_) => false,
-        }
+    /// Notes that the trade `id` has an imported fill; returns its account
+    /// and symbol (their index in `names`) if the journal holds the trade.
+    fn mark_imported(&mut self, id: i64) -> Option<u32> {
+        let position = self.ids.binary_search(&id).ok()?;
+        self.imported[position] = true;
+        Some(self.names_of[position])
     }
 
-    /// The latest trade with imported fills, by account and then symbol.
-    fn latest_imported(self) -> FastMap<String, FastMap<String, i64>> {
+    /// The account and symbol of trade `id` (their index in `names`), if
+    /// the journal holds it.
+    fn names_of_trade(&self, id: i64) -> Option<u32> {
+        let position = self.ids.binary_search(&id).ok()?;
+        Some(self.names_of[position])
+    }
+
+    /// The latest trade with imported fills, by the index of its account
+    /// and symbol in `names`.
+    fn latest_by_names(&self) -> Vec<Option<i64>> {
         let mut latest: Vec<Option<i64>> = vec![None; self.names.len()];
         for ((id, names), imported) in self.ids.iter().zip(&self.names_of).zip(&self.imported) {
             if *imported {
@@ -657,10 +784,16 @@ impl HeldTrades {
                 latest[*names as usize] = Some(*id);
             }
         }
+        latest
+    }
+
+    /// The latest trades with imported fills (`latest`, of
+    /// [`HeldTrades::latest_by_names`]) by account and then symbol.
+    fn latest_imported(self, latest: &[Option<i64>]) -> FastMap<String, FastMap<String, i64>> {
         let mut by_name: FastMap<String, FastMap<String, i64>> = FastMap::default();
         for ((account, symbol), id) in self.names.into_iter().zip(latest) {
             if let Some(id) = id {
-                by_name.entry(account).or_default().insert(symbol, id);
+                by_name.entry(account).or_default().insert(symbol, *id);
             }
         }
         by_name
@@ -794,6 +927,9 @@ struct FillRecords {
     accounts: Vec<String>,
     keys: String,
     rows: Vec<FillRecord>,
+    /// How many of the rows record the opening part of a fill split by a
+    /// flip.
+    openings: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -814,7 +950,17 @@ struct FillRecord {
 }
 
 impl FillRecords {
-    fn add(&mut self, account: &str, key: &str, trade_id: TradeId, seq: usize, order: usize) {
+    /// Adds a fill's record: of its opening part when `opening` (see
+    /// [`crate::domain::imported::FillKey::opening`]).
+    fn add(
+        &mut self,
+        account: &str,
+        key: &str,
+        opening: bool,
+        trade_id: TradeId,
+        seq: usize,
+        order: usize,
+    ) {
         let account = match self.accounts.iter().rposition(|a| a == account) {
             Some(rank) => rank,
             None => {
@@ -822,20 +968,32 @@ impl FillRecords {
                 self.accounts.len() - 1
             }
         } as u32;
+        let key_at = self.keys.len();
+        if opening {
+            self.keys.push_str(OPENING_PREFIX);
+            self.openings += 1;
+        }
+        self.keys.push_str(key);
+        let key = &self.keys[key_at..];
         let mut prefix = [0u8; 8];
         let bytes = key.as_bytes();
         let length = bytes.len().min(8);
         prefix[..length].copy_from_slice(&bytes[..length]);
         self.rows.push(FillRecord {
             prefix: u64::from_be_bytes(prefix),
-            key_at: self.keys.len(),
+            key_at,
             key_len: key.len() as u32,
             account,
             trade_id: trade_id.0,
             seq: seq as u32,
             order: order as u32,
         });
-        self.keys.push_str(key);
+    }
+
+    /// How many fills are recorded (the opening parts of fills split by a
+    /// flip are not counted apart from their fills).
+    fn fill_count(&self) -> usize {
+        self.rows.len() - self.openings
     }
 
     fn key(&self, row: &FillRecord) -> &str {
@@ -848,8 +1006,9 @@ impl FillRecords {
 
     /// Puts the fills in the order of their account and key (the order of
     /// the table's primary key), each once, with the first trade it is part
-    /// of (a fill split by a flip closes one trade and opens the next; it is
-    /// recorded with the one it closes).
+    /// of. (A fill split by a flip closes one trade and opens the next: it
+    /// is recorded with the one it closes under its own key, and with the
+    /// one it opens under its opening key.)
     fn sort(&mut self) {
         // Accounts by rank of name.
         let mut by_name: Vec<u32> = (0..self.accounts.len() as u32).collect();
@@ -876,8 +1035,19 @@ impl FillRecords {
                 .then_with(|| key(a).cmp(key(b)))
                 .then(a.order.cmp(&b.order))
         });
+        let before = rows.len();
         rows.dedup_by(|later, kept| later.account == kept.account && key(later) == key(kept));
+        // A fill twice in the file's trades is recorded once; should that
+        // be an opening part, it counts no more.
+        let left_out = before - rows.len();
         self.rows = rows;
+        if left_out > 0 {
+            self.openings = self
+                .rows
+                .iter()
+                .filter(|row| key(row).starts_with(OPENING_PREFIX))
+                .count();
+        }
     }
 }
 
@@ -894,10 +1064,8 @@ fn prepare<'a>(
     let mut fills = FillRecords::default();
     let (count, key_bytes) = match trades {
         TradeFeed::Held(trades) => trades.iter().fold((0, 0), |(n, len), t| {
-            (
-                n + t.sources.len(),
-                len + t.sources.iter().map(|s| s.key.0.len()).sum::<usize>(),
-            )
+            let room = t.room();
+            (n + room.0, len + room.1)
         }),
         TradeFeed::Produced { room, .. } => room,
     };
@@ -918,7 +1086,14 @@ fn prepare<'a>(
             return false;
         }
         for source in &imported.sources {
-            fills.add(&trade.account, &source.key.0, id, source.event, index);
+            fills.add(
+                &trade.account,
+                &source.key.0,
+                source.opening,
+                id,
+                source.event,
+                index,
+            );
         }
         let continues = imported.continues.is_some();
         let trade = match imported {
@@ -1000,7 +1175,7 @@ fn write_trades_and_fills(
                 }
                 Prepared::Fills(fills) => {
                     inserts.record_fills(tx, &fills)?;
-                    recorded = fills.rows.len();
+                    recorded = fills.fill_count();
                 }
             }
         }
@@ -1215,6 +1390,7 @@ mod tests {
             event: 0,
             key: FillKey("x:E1".to_owned()),
             line: 2,
+            opening: false,
         }];
         if closed {
             trade.events.push(Event::exit(
@@ -1227,6 +1403,7 @@ mod tests {
                 event: 1,
                 key: FillKey("x:E2".to_owned()),
                 line: 3,
+                opening: false,
             });
         }
         ImportedTrade {
