@@ -1240,3 +1240,50 @@ fn deleted_trades_come_back_once_beside_open_and_flipped_trades() {
         }
     }
 }
+
+#[test]
+fn a_flip_filled_in_several_fills_comes_back_with_either_trade() {
+    // An order filled in two fills at one instant takes a long through
+    // zero; the short it opens is closed by a flip into a long still open.
+    let file = "Account,Date,Time,Symbol,Side,Quantity,Price,Commission,Execution ID,Order ID\n\
+        U1,2024-03-15,09:30:00,ES,Buy,100,170.00,1.00,E1,O1\n\
+        U1,2024-03-15,10:00:00,ES,Sell,60,172.00,0.60,E2,O2\n\
+        U1,2024-03-15,10:00:00,ES,Sell,90,172.10,0.93,E3,O2\n\
+        U1,2024-03-15,11:00:00,ES,Buy,80,171.00,0.70,E4,O3\n\
+        U1,2024-03-15,12:00:00,ES,Buy,10,170.90,0.10,E5,O4\n";
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("all.sqlite");
+    let first = commit(&mut open(&all), file);
+    assert_eq!(first.added.len(), 3);
+    let expected = contents(&open(&all));
+    let journal = open(&all);
+    assert_eq!(
+        fills_of(&journal, first.added[0]),
+        ["entry 100", "exit 100"]
+    );
+    assert_eq!(fills_of(&journal, first.added[1]), ["entry 50", "exit 50"]);
+    assert_eq!(fills_of(&journal, first.added[2]), ["entry 30", "entry 10"]);
+    drop(journal);
+    // Every one of the trades deleted, and every two of them.
+    for deleted in [
+        vec![0],
+        vec![1],
+        vec![2],
+        vec![0, 1],
+        vec![1, 2],
+        vec![0, 2],
+    ] {
+        let path = dir.path().join(format!("{deleted:?}.sqlite"));
+        let ids = commit(&mut open(&path), file).added;
+        for &i in &deleted {
+            open(&path).delete_trade(ids[i]).unwrap();
+        }
+        let back = commit_previewed(&path, file);
+        assert_eq!(back.added.len(), deleted.len(), "{deleted:?}");
+        assert_eq!(back.extended, Vec::<TradeId>::new(), "{deleted:?}");
+        assert_eq!(contents(&open(&path)), expected, "{deleted:?}");
+        let again = commit_previewed(&path, file);
+        assert_eq!((again.new_fills, again.known_fills), (0, 5), "{deleted:?}");
+        assert_eq!(open(&path).trade_count().unwrap(), 3, "{deleted:?}");
+    }
+}
