@@ -63,7 +63,7 @@ use crate::domain::imported::{
 };
 use crate::domain::{EventKind, MarketCondition, Side, Trade, TradeId};
 
-/// The most trades written by one INSERT statement (9 parameters each).
+/// The most trades written by one INSERT statement (11 parameters each).
 const TRADES_PER_INSERT: usize = 32;
 /// The parameters of one trade row (see [`insert_trades_sql`]).
 const TRADE_PARAMS: usize = 11;
@@ -74,6 +74,10 @@ const EVENTS_PER_INSERT: usize = 32;
 /// The most imported fills written by one INSERT statement (3 parameters
 /// each, and the account).
 const FILLS_PER_INSERT: usize = 32;
+
+/// The most kept analyses written by one INSERT statement (2 parameters
+/// each, and the basis).
+const KEPT_PER_INSERT: usize = 32;
 
 /// How many trades the helper thread prepares at a time; progress is
 /// reported after each such batch is written.
@@ -238,6 +242,23 @@ fn insert_fills_sql(rows: usize) -> &'static str {
             |row| {
                 let p = row * 3 + 1;
                 format!("(?1, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3)
+            },
+        )
+    })[rows]
+}
+
+/// The INSERT of `rows` kept analyses (1 to [`KEPT_PER_INSERT`]): the
+/// basis is parameter 1, then the trade id and the bytes of each, as
+/// [`super::kept::KEEP_SQL`] writes one.
+fn insert_kept_sql(rows: usize) -> &'static str {
+    static SQL: OnceLock<Vec<String>> = OnceLock::new();
+    &SQL.get_or_init(|| {
+        multi_row_inserts(
+            "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures)",
+            KEPT_PER_INSERT,
+            |row| {
+                let p = row * 2 + 1;
+                format!("(?{}, ?1, ?{})", p + 1, p + 2)
             },
         )
     })[rows]
@@ -863,9 +884,11 @@ impl<'a> Batch<'a> {
         Span(start as u32, self.text.len() as u32)
     }
 
-    /// Encodes the analyses to keep of the batch's trades, on every core.
+    /// Encodes the analyses to keep of the batch's trades, on the helper
+    /// thread: it still keeps ahead of SQLite on the writing thread, which
+    /// then has a core of its own (encoding on every core took time from
+    /// it, on a machine of two).
     fn keep_analyses(&mut self, keep: Option<KeepAnalyses<'_>>) {
-        use rayon::prelude::*;
         let Some(keep) = keep else {
             return;
         };
@@ -877,7 +900,7 @@ impl<'a> Batch<'a> {
             .collect();
         self.kept_basis = keep.basis;
         self.kept = trades
-            .par_iter()
+            .iter()
             .map(|&(id, trade)| (id, (keep.encode)(trade)))
             .collect();
     }
@@ -1189,6 +1212,7 @@ struct Inserts<'c> {
     trades: BulkInsert<'c>,
     events: BulkInsert<'c>,
     fills: BulkInsert<'c>,
+    kept: BulkInsert<'c>,
 }
 
 /// Inserts the rows whose parameters are `values`: with `full` when there
@@ -1209,6 +1233,7 @@ fn insert_rows(
             match *value {
                 Value::Integer(n) => insert.raw_bind_parameter(index + 1, n)?,
                 Value::Text(text) => insert.raw_bind_parameter(index + 1, text)?,
+                Value::Blob(bytes) => insert.raw_bind_parameter(index + 1, bytes)?,
                 Value::Null => insert.raw_bind_parameter(index + 1, rusqlite::types::Null)?,
             }
         }
@@ -1223,6 +1248,7 @@ impl<'c> Inserts<'c> {
             trades: BulkInsert::prepare(tx, insert_trades_sql(TRADES_PER_INSERT))?,
             events: BulkInsert::prepare(tx, insert_events_sql(EVENTS_PER_INSERT))?,
             fills: BulkInsert::prepare(tx, insert_fills_sql(FILLS_PER_INSERT))?,
+            kept: BulkInsert::prepare(tx, insert_kept_sql(KEPT_PER_INSERT))?,
         })
     }
 
@@ -1252,8 +1278,11 @@ impl<'c> Inserts<'c> {
             // New ids have no kept analysis; should one be there, it goes.
             super::kept::forget_from(tx, TradeId(first.id))?;
         }
-        let mut values =
-            Vec::with_capacity((TRADES_PER_INSERT * TRADE_PARAMS).max(EVENTS_PER_INSERT * 8));
+        let mut values = Vec::with_capacity(
+            (TRADES_PER_INSERT * TRADE_PARAMS)
+                .max(EVENTS_PER_INSERT * 8)
+                .max(1 + KEPT_PER_INSERT * 2),
+        );
         for chunk in batch.trades.chunks(TRADES_PER_INSERT) {
             values.clear();
             for row in chunk {
@@ -1300,11 +1329,14 @@ impl<'c> Inserts<'c> {
                 insert.execute(rusqlite::params![id, position, tag])?;
             }
         }
-        if !batch.kept.is_empty() {
-            let mut insert = tx.prepare_cached(super::kept::KEEP_SQL)?;
-            for (id, figures) in &batch.kept {
-                insert.execute(rusqlite::params![id, batch.kept_basis, figures])?;
+        for chunk in batch.kept.chunks(KEPT_PER_INSERT) {
+            values.clear();
+            values.push(Value::Integer(batch.kept_basis));
+            for (id, figures) in chunk {
+                values.extend([Value::Integer(*id), Value::Blob(figures)]);
             }
+            let (max, rows) = (KEPT_PER_INSERT, chunk.len());
+            insert_rows(tx, &mut self.kept, max, rows, insert_kept_sql, &values)?;
         }
         Ok(())
     }
