@@ -1287,3 +1287,32 @@ fn a_flip_filled_in_several_fills_comes_back_with_either_trade() {
         assert_eq!(open(&path).trade_count().unwrap(), 3, "{deleted:?}");
     }
 }
+
+#[test]
+fn an_earlier_statement_imported_after_a_later_one_leaves_its_open_trade_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let later = commit(
+        &mut open(&path),
+        &csv(&["U1,2024-03-18,09:30:00,TSLA,Buy,30,210.00,1.00,E9"]),
+    );
+    let open_id = later.added[0];
+    let earlier = commit(
+        &mut open(&path),
+        &csv(&[
+            TSLA_IN,
+            "U1,2024-03-15,15:00:00,TSLA,Sell,10,205.00,1.00,E8",
+        ]),
+    );
+    assert_eq!(earlier.extended, Vec::<TradeId>::new());
+    assert_eq!(earlier.added.len(), 1);
+    let journal = open(&path);
+    assert_eq!(
+        fills_of(&journal, earlier.added[0]),
+        ["entry 10", "exit 10"]
+    );
+    assert_eq!(fills_of(&journal, open_id), ["entry 30"]);
+    drop(journal);
+    let again = commit(&mut open(&path), &csv(&[TSLA_IN]));
+    assert_eq!((again.new_fills, again.added.len()), (0, 0));
+}
