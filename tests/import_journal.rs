@@ -1316,3 +1316,37 @@ fn an_earlier_statement_imported_after_a_later_one_leaves_its_open_trade_alone()
     let again = commit(&mut open(&path), &csv(&[TSLA_IN]));
     assert_eq!((again.new_fills, again.added.len()), (0, 0));
 }
+
+#[test]
+fn a_trade_opened_by_a_flip_before_its_part_was_remembered_is_continued_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let earlier = csv(&[
+        "U1,2024-03-15,09:30:00,AAPL,Buy,100,170.00,1.00,E1",
+        "U1,2024-03-15,10:00:00,AAPL,Sell,150,172.00,1.50,E2",
+    ]);
+    let first = commit(&mut open(&path), &earlier);
+    let (long, short) = (first.added[0], first.added[1]);
+    // As a journal written before the opening part of a fill split by a
+    // flip was remembered apart: only with the trade it closed.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let forgotten = conn
+        .execute("DELETE FROM imported_fill WHERE key LIKE 'o:%'", [])
+        .unwrap();
+    assert_eq!(forgotten, 1);
+    drop(conn);
+    let later = csv(&["U1,2024-03-18,10:00:00,AAPL,Buy,50,171.00,0.50,E3"]);
+    let second = commit(&mut open(&path), &later);
+    assert_eq!(second.extended, vec![short]);
+    assert_eq!(second.added, Vec::<TradeId>::new());
+    let journal = open(&path);
+    assert_eq!(fills_of(&journal, short), ["entry 50", "exit 50"]);
+    assert_eq!(fills_of(&journal, long), ["entry 100", "exit 100"]);
+    drop(journal);
+    // Either statement again adds nothing.
+    for file in [&earlier, &later] {
+        let again = commit_previewed(&path, file);
+        assert_eq!((again.added.len(), again.new_fills), (0, 0));
+    }
+    assert_eq!(open(&path).trade_count().unwrap(), 2);
+}

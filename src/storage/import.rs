@@ -370,6 +370,21 @@ impl Journal {
                     fills.iter().map(|&i| i as usize).collect()
                 });
                 open_fills.push(held);
+                continue;
+            }
+            // A journal written before the opening parts of fills split by
+            // a flip were remembered holds no fill of a trade opened by
+            // one: the trade that follows the latest one, opened where and
+            // at the price it closed, the other way, is taken as the latest.
+            let Some(&next) = journal.next_unimported.get(&id) else {
+                continue;
+            };
+            let Some(next_trade) = super::load_trade(&tx, TradeId(next))? else {
+                continue;
+            };
+            if opened_by_flip_of(&trade, &next_trade) && open_qty(&next_trade) > Decimal::ZERO {
+                open_trades.push((TradeId(next), next_trade));
+                open_fills.push(Vec::new());
             }
         }
         // A fill split by a flip whose trades the journal holds one of: the
@@ -504,6 +519,27 @@ impl Journal {
 /// A hash map for short keys of the journal's own making.
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FnvHasher>>;
 
+/// Whether trade `next` opened with the fill that closed trade `closed`:
+/// the other way, its first entry at the instant and price of the last exit
+/// of `closed`, which is closed.
+fn opened_by_flip_of(closed: &Trade, next: &Trade) -> bool {
+    let last = closed.events.iter().rev().find(|e| e.kind.is_fill());
+    let first = next.events.iter().find(|e| e.kind.is_fill());
+    match (last, first) {
+        (Some(last), Some(first)) => {
+            matches!(last.kind, EventKind::Exit(_))
+                && matches!(first.kind, EventKind::Entry(_))
+                && closed.side != next.side
+                && closed.account == next.account
+                && closed.symbol == next.symbol
+                && last.at == first.at
+                && last.kind.price() == first.kind.price()
+                && open_qty(closed).is_zero()
+        }
+        _ => false,
+    }
+}
+
 /// The quantity and fee of the exit that fill `i` of the file closed a
 /// trade with, as the journal holds it, where it is an exit.
 fn closing_exit(
@@ -553,6 +589,10 @@ struct JournalFills {
     /// The file's fills that a flip split, whose opening part the journal
     /// remembers: each with whether it holds the trade that part opened.
     openings: Vec<(usize, bool)>,
+    /// For each of the latest trades, the trade of the same account and
+    /// symbol that follows it (the next id), where that one holds no
+    /// imported fill.
+    next_unimported: FastMap<i64, i64>,
 }
 
 /// For each account and symbol, the trade with the largest id among those
@@ -650,6 +690,7 @@ impl JournalFills {
             }
         }
         let latest = held.latest_by_names();
+        let next_unimported = held.next_unimported(&latest);
         let mut latest_fills = FastMap::default();
         for (names, (trade, fills)) in holding.0.into_iter().enumerate() {
             if !fills.is_empty() && latest[names] == Some(trade) {
@@ -662,6 +703,7 @@ impl JournalFills {
             latest: held.latest_imported(&latest),
             latest_fills,
             openings,
+            next_unimported,
         })
     }
 }
@@ -806,6 +848,24 @@ impl HeldTrades {
             }
         }
         latest
+    }
+
+    /// For each of the latest trades (`latest`, of
+    /// [`HeldTrades::latest_by_names`]), the trade of the same account and
+    /// symbol with the next id, where it has no imported fill.
+    fn next_unimported(&self, latest: &[Option<i64>]) -> FastMap<i64, i64> {
+        let mut after: Vec<Option<(i64, bool)>> = vec![None; self.names.len()];
+        let mut next = FastMap::default();
+        for position in (0..self.ids.len()).rev() {
+            let (id, names) = (self.ids[position], self.names_of[position] as usize);
+            if latest[names] == Some(id)
+                && let Some((following, false)) = after[names]
+            {
+                next.insert(id, following);
+            }
+            after[names] = Some((id, self.imported[position]));
+        }
+        next
     }
 
     /// The latest trades with imported fills (`latest`, of
