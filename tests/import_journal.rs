@@ -753,10 +753,10 @@ fn trades_written_as_they_are_made_are_those_grouped_all_at_once() {
 /// The rows of a trading history (no header): three accounts (one blank),
 /// four symbols, scaling in and out, orders filled in several fills at one
 /// instant, and fills without an execution id (each with its own content,
-/// so that a later statement keys them as an earlier one did). No fill
-/// takes a position through zero: a trade opened by such a fill holds no
-/// fill of its own, and is not continued by a later statement.
-fn history(n: usize) -> Vec<String> {
+/// so that a later statement keys them as an earlier one did). With
+/// `flips`, some fills take a position through zero (closing one trade and
+/// opening the next, the other way).
+fn history_of(n: usize, flips: bool) -> Vec<String> {
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let mut next = move |below: u64| {
         state ^= state << 13;
@@ -785,7 +785,11 @@ fn history(n: usize) -> Vec<String> {
             let position = &mut positions[a][s];
             let mut qty = 10 * (1 + next(4) as i64);
             if *position != 0 && (*position > 0) != buy {
-                qty = qty.min(position.abs());
+                qty = if flips && next(3) == 0 {
+                    position.abs() + qty
+                } else {
+                    qty.min(position.abs())
+                };
             }
             *position += if buy { qty } else { -qty };
             let line = rows.len();
@@ -805,6 +809,30 @@ fn history(n: usize) -> Vec<String> {
     }
     rows.truncate(n);
     rows
+}
+
+/// A history of `n` fills in which no fill takes a position through zero.
+fn history(n: usize) -> Vec<String> {
+    history_of(n, false)
+}
+
+/// How many trades of a journal open with the fill that closed the one
+/// before (of the same account and symbol, the other way).
+fn flip_count(journal: &Journal) -> usize {
+    let trades = journal.trades().unwrap();
+    trades
+        .iter()
+        .filter(|(_, b)| {
+            trades.iter().any(|(_, a)| {
+                a.account == b.account
+                    && a.symbol == b.symbol
+                    && a.side != b.side
+                    && a.events.last().map(|e| e.at) == b.opened_at()
+                    && a.events.last().map(|e| e.kind.price())
+                        == b.events.first().map(|e| e.kind.price())
+            })
+        })
+        .count()
 }
 
 /// The trades of a journal, whatever their ids, in an order of their own.
@@ -848,7 +876,16 @@ fn commit_previewed(path: &Path, text: &str) -> ImportOutcome {
 
 #[test]
 fn an_overlapping_later_statement_gives_the_trades_of_the_whole_history() {
-    let rows = history(700);
+    overlapping_statements_give_the_trades_of_the_whole_history(false);
+}
+
+#[test]
+fn an_overlapping_later_statement_continues_trades_opened_by_a_flip() {
+    overlapping_statements_give_the_trades_of_the_whole_history(true);
+}
+
+fn overlapping_statements_give_the_trades_of_the_whole_history(flips: bool) {
+    let rows = history_of(700, flips);
     let whole = |from: usize, to: usize| {
         let rows: Vec<&str> = rows[from..to].iter().map(String::as_str).collect();
         csv(&rows)
@@ -858,6 +895,8 @@ fn an_overlapping_later_statement_gives_the_trades_of_the_whole_history() {
     commit(&mut open(&all), &whole(0, rows.len()));
     let expected = contents(&open(&all));
     assert!(expected.len() > 30, "{}", expected.len());
+    let flipped = flip_count(&open(&all));
+    assert_eq!(flipped > 10, flips, "{flipped} flips");
 
     // An earlier statement of the first `seen` rows, then a later one from
     // row `from` on: the rows in between are in both.
@@ -927,8 +966,8 @@ fn the_fills_of_deleted_trades_come_back_as_the_trades_they_made() {
     commit(&mut open(&path), &text(300));
     // Every trade of three accounts' symbols is deleted: one whose last
     // trade is still open, one whose last trade is closed, and one more.
-    // (Fills of a closed trade deleted before an open one of the same
-    // symbol come back in that open trade's place, out of time order.)
+    // (`deleted_trades_come_back_once_beside_open_and_flipped_trades`
+    // deletes some trades of a symbol and keeps others.)
     let mut journal = open(&path);
     let open_ids = open_trades(&journal);
     let trades = journal.trades().unwrap();
@@ -1027,4 +1066,287 @@ fn a_hedging_account_s_statement_imported_again_adds_only_what_was_deleted() {
     assert_eq!(back.known_fills + back.new_fills, read().fills.len());
     assert_eq!(contents(&journal), expected);
     assert_eq!(journal.integrity_check().unwrap(), ["ok"]);
+}
+
+/// The kind and quantity of each entry and exit of a trade.
+fn fills_of(journal: &Journal, id: TradeId) -> Vec<String> {
+    journal
+        .trade(id)
+        .unwrap()
+        .unwrap()
+        .events
+        .iter()
+        .filter_map(|e| {
+            e.kind
+                .fill()
+                .map(|f| format!("{} {}", e.kind.name(), f.qty))
+        })
+        .collect()
+}
+
+#[test]
+fn a_trade_opened_by_a_flip_is_continued_by_the_next_statement() {
+    // Long then short, and short then long.
+    for (open_side, flip_side) in [("Buy", "Sell"), ("Sell", "Buy")] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        let earlier = [
+            format!("U1,2024-03-15,09:30:00,AAPL,{open_side},100,170.00,1.00,E1"),
+            format!("U1,2024-03-15,10:00:00,AAPL,{flip_side},150,172.00,1.50,E2"),
+        ];
+        let later = [
+            format!("U1,2024-03-18,10:00:00,AAPL,{open_side},20,171.00,0.25,E3"),
+            format!("U1,2024-03-18,11:00:00,AAPL,{open_side},30,170.50,0.25,E4"),
+        ];
+        let statement =
+            |rows: &[&String]| csv(&rows.iter().map(|r| r.as_str()).collect::<Vec<_>>());
+        let first = commit(&mut open(&path), &statement(&[&earlier[0], &earlier[1]]));
+        assert_eq!(first.added.len(), 2);
+        let flipped = first.added[1];
+        assert_eq!(fills_of(&open(&path), flipped), ["entry 50"]);
+        let second = commit(&mut open(&path), &statement(&[&later[0]]));
+        assert_eq!(second.extended, vec![flipped]);
+        assert_eq!(second.added, Vec::<TradeId>::new());
+        // A statement that overlaps both goes on with the same trade.
+        let third = commit(
+            &mut open(&path),
+            &statement(&[&earlier[1], &later[0], &later[1]]),
+        );
+        assert_eq!((third.known_fills, third.new_fills), (2, 1));
+        assert_eq!(third.extended, vec![flipped]);
+        let journal = open(&path);
+        assert_eq!(
+            fills_of(&journal, flipped),
+            ["entry 50", "exit 20", "exit 30"]
+        );
+        let trade = journal.trade(flipped).unwrap().unwrap();
+        // The flip's fee is split pro rata, exactly.
+        let fee = trade.events[0].kind.fill().unwrap().fee;
+        assert_eq!(fee, rust_decimal::Decimal::new(5, 1));
+        assert_eq!(journal.imported_fill_count().unwrap(), 4);
+        drop(journal);
+
+        // The whole history again adds nothing.
+        let all = statement(&[&earlier[0], &earlier[1], &later[0], &later[1]]);
+        let again = commit_previewed(&path, &all);
+        assert_eq!((again.added.len(), again.extended.len()), (0, 0));
+        assert_eq!((again.known_fills, again.new_fills), (4, 0));
+        assert_eq!(open(&path).trade_count().unwrap(), 2);
+    }
+}
+
+#[test]
+fn a_deleted_trade_comes_back_before_an_open_one_of_the_same_symbol() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let file = csv(&[
+        AAPL_IN,
+        AAPL_OUT,
+        "U1,2024-03-15,11:00:00,AAPL,Buy,30,171.00,1.00,E7",
+    ]);
+    let first = commit(&mut open(&path), &file);
+    let (closed, open_id) = (first.added[0], first.added[1]);
+    let trade = open(&path).trade(closed).unwrap().unwrap();
+    open(&path).delete_trade(closed).unwrap();
+    let again = commit(&mut open(&path), &file);
+    assert_eq!(again.extended, Vec::<TradeId>::new());
+    assert_eq!(again.added.len(), 1);
+    let journal = open(&path);
+    assert_eq!(journal.trade(again.added[0]).unwrap().unwrap(), trade);
+    assert_eq!(fills_of(&journal, open_id), ["entry 30"]);
+}
+
+/// Whether trade `b` opens with the fill that closed trade `a` (of the same
+/// account and symbol, the other way).
+fn flipped_into(a: &tranche::domain::Trade, b: &tranche::domain::Trade) -> bool {
+    a.account == b.account
+        && a.symbol == b.symbol
+        && a.side != b.side
+        && a.events.last().map(|e| e.at) == b.opened_at()
+        && a.events.last().map(|e| e.kind.price()) == b.events.first().map(|e| e.kind.price())
+}
+
+#[test]
+fn deleted_trades_come_back_once_beside_open_and_flipped_trades() {
+    let rows = history_of(400, true);
+    let text = |from: usize, to: usize| {
+        let rows: Vec<&str> = rows[from..to].iter().map(String::as_str).collect();
+        csv(&rows)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("all.sqlite");
+    commit(&mut open(&all), &text(0, rows.len()));
+    let expected = contents(&open(&all));
+
+    type Pick = fn(usize, &[(TradeId, tranche::domain::Trade)], &[TradeId]) -> bool;
+    let picks: [(&str, Pick); 6] = [
+        ("every other trade", |i, _, _| i % 2 == 0),
+        ("every third trade", |i, _, _| i % 3 == 1),
+        ("trades opened by a flip", |i, trades, _| {
+            trades.iter().any(|(_, a)| flipped_into(a, &trades[i].1))
+        }),
+        ("trades closed by a flip", |i, trades, _| {
+            trades.iter().any(|(_, b)| flipped_into(&trades[i].1, b))
+        }),
+        ("closed trades before an open one", |i, trades, open| {
+            let (id, t) = &trades[i];
+            !open.contains(id)
+                && trades[i + 1..]
+                    .iter()
+                    .find(|(_, b)| b.account == t.account && b.symbol == t.symbol)
+                    .is_some_and(|(next, _)| open.contains(next))
+        }),
+        ("open trades", |i, trades, open| open.contains(&trades[i].0)),
+    ];
+    // One statement, or an earlier one and a later one that overlap.
+    for statements in [vec![(0, rows.len())], vec![(0, 250), (150, rows.len())]] {
+        for (name, pick) in picks {
+            let case = format!("{name}, statements {statements:?}");
+            let path = dir.path().join("j.sqlite");
+            let _ = std::fs::remove_file(&path);
+            for &(from, to) in &statements {
+                commit(&mut open(&path), &text(from, to));
+            }
+            assert_eq!(contents(&open(&path)), expected, "{case}");
+            let mut journal = open(&path);
+            let trades = journal.trades().unwrap();
+            let open_ids = open_trades(&journal);
+            let deleted: Vec<TradeId> = (0..trades.len())
+                .filter(|&i| pick(i, &trades, &open_ids))
+                .map(|i| trades[i].0)
+                .collect();
+            assert!(deleted.len() >= 3, "{case}: {deleted:?}");
+            for id in &deleted {
+                journal.delete_trade(*id).unwrap();
+            }
+            drop(journal);
+
+            let back = commit_previewed(&path, &text(0, rows.len()));
+            assert_eq!(back.added.len(), deleted.len(), "{case}");
+            assert_eq!(back.extended, Vec::<TradeId>::new(), "{case}");
+            assert_eq!(back.known_fills + back.new_fills, rows.len(), "{case}");
+            assert_eq!(contents(&open(&path)), expected, "{case}");
+            assert_eq!(open(&path).imported_fill_count().unwrap(), rows.len());
+            // Once only: again, either statement adds nothing.
+            for &(from, to) in statements.iter().chain(&[(0, rows.len())]) {
+                let again = commit_previewed(&path, &text(from, to));
+                assert_eq!(
+                    (again.added.len(), again.extended.len(), again.new_fills),
+                    (0, 0, 0),
+                    "{case}: again {from}..{to}"
+                );
+            }
+            assert_eq!(contents(&open(&path)), expected, "{case}");
+        }
+    }
+}
+
+#[test]
+fn a_flip_filled_in_several_fills_comes_back_with_either_trade() {
+    // An order filled in two fills at one instant takes a long through
+    // zero; the short it opens is closed by a flip into a long still open.
+    let file = "Account,Date,Time,Symbol,Side,Quantity,Price,Commission,Execution ID,Order ID\n\
+        U1,2024-03-15,09:30:00,ES,Buy,100,170.00,1.00,E1,O1\n\
+        U1,2024-03-15,10:00:00,ES,Sell,60,172.00,0.60,E2,O2\n\
+        U1,2024-03-15,10:00:00,ES,Sell,90,172.10,0.93,E3,O2\n\
+        U1,2024-03-15,11:00:00,ES,Buy,80,171.00,0.70,E4,O3\n\
+        U1,2024-03-15,12:00:00,ES,Buy,10,170.90,0.10,E5,O4\n";
+    let dir = tempfile::tempdir().unwrap();
+    let all = dir.path().join("all.sqlite");
+    let first = commit(&mut open(&all), file);
+    assert_eq!(first.added.len(), 3);
+    let expected = contents(&open(&all));
+    let journal = open(&all);
+    assert_eq!(
+        fills_of(&journal, first.added[0]),
+        ["entry 100", "exit 100"]
+    );
+    assert_eq!(fills_of(&journal, first.added[1]), ["entry 50", "exit 50"]);
+    assert_eq!(fills_of(&journal, first.added[2]), ["entry 30", "entry 10"]);
+    drop(journal);
+    // Every one of the trades deleted, and every two of them.
+    for deleted in [
+        vec![0],
+        vec![1],
+        vec![2],
+        vec![0, 1],
+        vec![1, 2],
+        vec![0, 2],
+    ] {
+        let path = dir.path().join(format!("{deleted:?}.sqlite"));
+        let ids = commit(&mut open(&path), file).added;
+        for &i in &deleted {
+            open(&path).delete_trade(ids[i]).unwrap();
+        }
+        let back = commit_previewed(&path, file);
+        assert_eq!(back.added.len(), deleted.len(), "{deleted:?}");
+        assert_eq!(back.extended, Vec::<TradeId>::new(), "{deleted:?}");
+        assert_eq!(contents(&open(&path)), expected, "{deleted:?}");
+        let again = commit_previewed(&path, file);
+        assert_eq!((again.new_fills, again.known_fills), (0, 5), "{deleted:?}");
+        assert_eq!(open(&path).trade_count().unwrap(), 3, "{deleted:?}");
+    }
+}
+
+#[test]
+fn an_earlier_statement_imported_after_a_later_one_leaves_its_open_trade_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let later = commit(
+        &mut open(&path),
+        &csv(&["U1,2024-03-18,09:30:00,TSLA,Buy,30,210.00,1.00,E9"]),
+    );
+    let open_id = later.added[0];
+    let earlier = commit(
+        &mut open(&path),
+        &csv(&[
+            TSLA_IN,
+            "U1,2024-03-15,15:00:00,TSLA,Sell,10,205.00,1.00,E8",
+        ]),
+    );
+    assert_eq!(earlier.extended, Vec::<TradeId>::new());
+    assert_eq!(earlier.added.len(), 1);
+    let journal = open(&path);
+    assert_eq!(
+        fills_of(&journal, earlier.added[0]),
+        ["entry 10", "exit 10"]
+    );
+    assert_eq!(fills_of(&journal, open_id), ["entry 30"]);
+    drop(journal);
+    let again = commit(&mut open(&path), &csv(&[TSLA_IN]));
+    assert_eq!((again.new_fills, again.added.len()), (0, 0));
+}
+
+#[test]
+fn a_trade_opened_by_a_flip_before_its_part_was_remembered_is_continued_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let earlier = csv(&[
+        "U1,2024-03-15,09:30:00,AAPL,Buy,100,170.00,1.00,E1",
+        "U1,2024-03-15,10:00:00,AAPL,Sell,150,172.00,1.50,E2",
+    ]);
+    let first = commit(&mut open(&path), &earlier);
+    let (long, short) = (first.added[0], first.added[1]);
+    // As a journal written before the opening part of a fill split by a
+    // flip was remembered apart: only with the trade it closed.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let forgotten = conn
+        .execute("DELETE FROM imported_fill WHERE key LIKE 'o:%'", [])
+        .unwrap();
+    assert_eq!(forgotten, 1);
+    drop(conn);
+    let later = csv(&["U1,2024-03-18,10:00:00,AAPL,Buy,50,171.00,0.50,E3"]);
+    let second = commit(&mut open(&path), &later);
+    assert_eq!(second.extended, vec![short]);
+    assert_eq!(second.added, Vec::<TradeId>::new());
+    let journal = open(&path);
+    assert_eq!(fills_of(&journal, short), ["entry 50", "exit 50"]);
+    assert_eq!(fills_of(&journal, long), ["entry 100", "exit 100"]);
+    drop(journal);
+    // Either statement again adds nothing.
+    for file in [&earlier, &later] {
+        let again = commit_previewed(&path, file);
+        assert_eq!((again.added.len(), again.new_fills), (0, 0));
+    }
+    assert_eq!(open(&path).trade_count().unwrap(), 2);
 }

@@ -54,9 +54,37 @@ pub struct Source {
     pub key: FillKey,
     /// The fill's line in the file.
     pub line: usize,
+    /// Whether this is the part of a fill split by a flip that opened the
+    /// trade (its other part closed the trade before); such a part is
+    /// remembered apart from the closing one, under [`FillKey::opening`].
+    pub opening: bool,
 }
 
+impl FillKey {
+    /// The key under which the journal remembers the opening part of a fill
+    /// split by a flip (`o:` and the fill's key: no fill's own key starts
+    /// so), beside the closing part under the fill's own key.
+    pub fn opening(&self) -> String {
+        format!("{OPENING_PREFIX}{}", self.0)
+    }
+}
+
+/// What starts the key of the opening part of a fill split by a flip (see
+/// [`FillKey::opening`]).
+pub const OPENING_PREFIX: &str = "o:";
+
 impl ImportedTrade {
+    /// How many fill records the trade's sources make, and the length of
+    /// their keys as recorded.
+    pub fn room(&self) -> (usize, usize) {
+        let len = self
+            .sources
+            .iter()
+            .map(|s| s.key.0.len() + if s.opening { OPENING_PREFIX.len() } else { 0 })
+            .sum();
+        (self.sources.len(), len)
+    }
+
     /// The keys of the fills an event came from (none for stops).
     pub fn keys_of(&self, event: usize) -> impl Iterator<Item = &FillKey> {
         self.sources
@@ -233,6 +261,33 @@ pub struct ImportSnapshot {
     /// imported trade of each (the largest id), where its position is still
     /// open, with its id, in the order of account and symbol.
     pub open_trades: Vec<(TradeId, Trade)>,
+    /// For each of `open_trades`, the file's fills it holds (none when it
+    /// holds none of them): where it begins in the file.
+    pub open_fills: Vec<Vec<usize>>,
+    /// The fills of the file that a flip split between the trade they
+    /// closed and the trade they opened, where the journal holds one of
+    /// those trades but not the other: the part it lacks, by fill, in the
+    /// order of the fills.
+    pub split: Vec<(usize, SplitPart)>,
+}
+
+/// The part of a fill split by a flip that an import is to book again,
+/// when the journal holds the trade of the other part (see
+/// [`ImportSnapshot::split`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitPart {
+    /// Only the closing part: the journal holds the trade the fill opened.
+    /// The fill closes the position before it, and no more.
+    Closing,
+    /// Only the opening part: the journal holds the trade the fill closed,
+    /// whose closing exit (made of the fill and those booked with it) had
+    /// this quantity and fee; the rest opens the next trade.
+    Opening {
+        /// The closing exit's quantity.
+        qty: Decimal,
+        /// The closing exit's fee.
+        fee: Decimal,
+    },
 }
 
 /// A statement's check as an import writes it.

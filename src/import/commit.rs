@@ -29,7 +29,9 @@ use super::group::{self, FileKeys, FillKey, GroupOptions, Grouped, ImportedTrade
 use super::{Fill, Import};
 use crate::analysis::kept::{self, Basis};
 use crate::analysis::{Messages, analyze_with};
-use crate::domain::imported::{CheckRecord, ImportOutcome, ImportWrite, KeepAnalyses, TradeFeed};
+use crate::domain::imported::{
+    CheckRecord, ImportOutcome, ImportWrite, KeepAnalyses, SplitPart, TradeFeed,
+};
 use crate::domain::{DEFAULT_ACCOUNT, Trade, TradeId};
 use crate::storage::{Journal, StorageError};
 
@@ -142,10 +144,8 @@ impl<'a> Plan<'a> {
                 grouped: Grouped::Trades(trades),
                 ..
             }) => trades.iter().fold((0, 0), |(n, len), t| {
-                (
-                    n + t.sources.len(),
-                    len + t.sources.iter().map(|s| s.key.0.len()).sum::<usize>(),
-                )
+                let room = t.room();
+                (n + room.0, len + room.1)
             }),
             None => self.import.trade_room(),
         }
@@ -185,8 +185,18 @@ fn plan<'a>(
             let (ids, open_trades): (Vec<TradeId>, Vec<_>) =
                 snapshot.open_trades.into_iter().unzip();
             open_ids = ids;
+            // A fill split by a flip is booked again, for the part the
+            // journal lacks, even where it counts as known.
+            let mut skip = known.clone();
+            for (i, part) in &snapshot.split {
+                if let (Some(skip), SplitPart::Opening { .. }) = (skip.get_mut(*i), part) {
+                    *skip = false;
+                }
+            }
             let options = GroupOptions {
                 open_trades,
+                open_fills: snapshot.open_fills,
+                split: snapshot.split,
                 ..import.group_options(options)
             };
             // Only the fills the journal does not have are grouped, under
@@ -194,10 +204,10 @@ fn plan<'a>(
             // already has is not added again (grouping leaves out a stop
             // equal to one of the trade's).
             let (grouped, warnings) =
-                group::outline_except(&import.fills, &known, &import.stops, &options);
+                group::outline_except(&import.fills, &skip, &import.stops, &options);
             outcome.warnings = warnings;
             regrouped = Some(Regrouped {
-                known,
+                known: skip,
                 options,
                 grouped,
             });

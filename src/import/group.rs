@@ -20,7 +20,10 @@
 //!
 //! Fills of an account and symbol whose trade in the journal is still open
 //! ([`GroupOptions::open_trades`]) continue that trade: its details, tags,
-//! notes and events stay, the new events are added after them.
+//! notes and events stay, the new events are added after them. Fills before
+//! where that trade begins (those of a trade deleted since, imported again)
+//! make trades of their own. A fill split by a flip whose one trade the
+//! journal holds is booked for its other part only ([`GroupOptions::split`]).
 //!
 //! Every fill is keyed ([`FillKey`]) by the broker's execution id, or by a
 //! fingerprint of its content (FNV-1a 64 of account, symbol, instant, side,
@@ -51,7 +54,7 @@ use super::instrument::{default_multiplier, user_multiplier};
 use super::{Fill, FillSide, StopOrder, Warning};
 use crate::domain::{DEFAULT_ACCOUNT, DEFAULT_CURRENCY, Event, EventKind, Side, Trade};
 
-pub use crate::domain::imported::{FillKey, FillNames, ImportedTrade, Source};
+pub use crate::domain::imported::{FillKey, FillNames, ImportedTrade, Source, SplitPart};
 
 /// How fills are grouped.
 #[derive(Debug, Clone)]
@@ -64,6 +67,14 @@ pub struct GroupOptions {
     /// Trades already in the journal whose positions are still open: new fills
     /// of the same account and symbol continue them (see [`ImportedTrade::continues`]).
     pub open_trades: Vec<Trade>,
+    /// For each of `open_trades`, the fills it holds of those grouped (or
+    /// none): the fills before the first of them (or, when it holds none,
+    /// before its first entry) do not continue it, but make trades of their
+    /// own (those of a trade that was deleted, brought back).
+    pub open_fills: Vec<Vec<usize>>,
+    /// Fills split by a flip of which only one part is to be booked (the
+    /// journal holds the trade of the other), in the order of the fills.
+    pub split: Vec<(usize, SplitPart)>,
     /// Whether the fills' file records every stop order: when not, a trade's
     /// stops are known only if a stop lies at or before its initial entry
     /// (see [`super::Parsed::stops_recorded`]).
@@ -79,6 +90,8 @@ impl Default for GroupOptions {
             multipliers: HashMap::new(),
             stop_lead: Duration::minutes(5),
             open_trades: Vec::new(),
+            open_fills: Vec::new(),
+            split: Vec::new(),
             stops_recorded: true,
             price_currencies: std::collections::BTreeMap::new(),
         }
@@ -383,6 +396,21 @@ struct Tranche {
     fee: Decimal,
     /// The positions in the run of the fills it is made of.
     fills: std::ops::Range<usize>,
+    /// When only a part of it is to be booked (its fills were split by a
+    /// flip, and the journal holds the trade of the other part), that part.
+    part: Option<SplitPart>,
+}
+
+/// The part of fill `fill` to book, when only one is (see
+/// [`GroupOptions::split`]).
+fn part_of(split: &[(usize, SplitPart)], fill: usize) -> Option<SplitPart> {
+    if split.is_empty() {
+        return None;
+    }
+    split
+        .binary_search_by_key(&fill, |&(f, _)| f)
+        .ok()
+        .map(|i| split[i].1)
 }
 
 /// A trade while it is being built.
@@ -391,8 +419,9 @@ struct Building {
     open_qty: Decimal,
     events: Vec<Event>,
     lines: Vec<usize>,
-    /// (event, fill index) for every fill of every entry and exit.
-    sources: Vec<(usize, usize)>,
+    /// (event, fill index, whether it is the opening part of a fill split by
+    /// a flip) for every fill of every entry and exit.
+    sources: Vec<(usize, usize, bool)>,
     first_at: DateTime<FixedOffset>,
     closed_at: Option<DateTime<FixedOffset>>,
     /// The open trade of the journal this continues.
@@ -436,12 +465,15 @@ impl Building {
         }
     }
 
-    fn push(&mut self, event: Event, fills: &[usize], all: &FillStore) {
+    /// Adds an event made of `fills`, which are the opening parts of fills
+    /// split by a flip when `opening`.
+    fn push(&mut self, event: Event, fills: &[usize], all: &FillStore, opening: bool) {
         let index = self.events.len();
         self.events.push(event);
         self.lines
             .push(fills.first().map(|&i| all.line(i)).unwrap_or(0));
-        self.sources.extend(fills.iter().map(|&f| (index, f)));
+        self.sources
+            .extend(fills.iter().map(|&f| (index, f, opening)));
     }
 
     fn insert_stop(&mut self, pos: usize, event: Event, line: usize) {
@@ -468,6 +500,7 @@ fn side_of(fill_side: FillSide) -> Side {
 struct Tranches<'a> {
     run: &'a [usize],
     fills: &'a FillStore,
+    split: &'a [(usize, SplitPart)],
     /// The position in the run of the next fill.
     next: usize,
     /// Up to where the fills are tranches of their own (the rest of a group
@@ -476,10 +509,11 @@ struct Tranches<'a> {
 }
 
 impl<'a> Tranches<'a> {
-    fn new(run: &'a [usize], fills: &'a FillStore) -> Self {
+    fn new(run: &'a [usize], fills: &'a FillStore, split: &'a [(usize, SplitPart)]) -> Self {
         Tranches {
             run,
             fills,
+            split,
             next: 0,
             apart_until: 0,
         }
@@ -494,6 +528,7 @@ impl<'a> Tranches<'a> {
             price: fills.price(f),
             fee: fills.fee(f),
             fills: k..k + 1,
+            part: part_of(self.split, f),
         }
     }
 }
@@ -511,6 +546,7 @@ impl Iterator for Tranches<'_> {
             return Some(self.single(i));
         }
         let first = run[i];
+        let part = part_of(self.split, first);
         let mut j = i + 1;
         if fills.order_id(first).is_some_and(|o| !o.is_empty()) {
             while j < run.len() {
@@ -518,6 +554,7 @@ impl Iterator for Tranches<'_> {
                 if fills.at(next) == fills.at(first)
                     && fills.side(next) == fills.side(first)
                     && fills.order_id(next) == fills.order_id(first)
+                    && part_of(self.split, next) == part
                 {
                     j += 1;
                 } else {
@@ -533,7 +570,11 @@ impl Iterator for Tranches<'_> {
         match merged {
             Some(t) => {
                 self.next = j;
-                Some(Tranche { fills: i..j, ..t })
+                Some(Tranche {
+                    fills: i..j,
+                    part,
+                    ..t
+                })
             }
             None => {
                 self.apart_until = j;
@@ -567,6 +608,7 @@ fn merge(group: &[usize], fills: &FillStore) -> Option<Tranche> {
         price,
         fee,
         fills: 0..group.len(),
+        part: None,
     })
 }
 
@@ -590,30 +632,46 @@ pub fn split_fee(fee: Decimal, part: Decimal, whole: Decimal) -> (Decimal, Decim
 /// one direction: `direction`), one at a time, in order. On a hedging
 /// account a fill that would open the other way closes a position opened
 /// before the file begins: it is left out, with a warning.
+///
+/// The journal's open trade of the account and symbol, if any, is
+/// continued from the fill at `resume_at` on; the fills before it make
+/// trades of their own.
 struct RunBook<'a> {
     run: &'a [usize],
     fills: &'a FillStore,
     tranches: Tranches<'a>,
     direction: Option<Side>,
     current: Option<Building>,
-    /// A tranche that closed a trade with some of its quantity left: the
-    /// quantity and fee left, to open the next.
-    pending: Option<(Tranche, Decimal, Decimal)>,
+    /// The journal's open trade, until the fills reach it.
+    resume: Option<Building>,
+    /// The position in the run of the first fill that continues `resume`.
+    resume_at: usize,
+    /// A tranche to book next: the rest of one that closed a trade, to
+    /// open the next (the quantity and fee left, an opening part), or one
+    /// put back when the journal's open trade took over.
+    pending: Option<(Tranche, Decimal, Decimal, bool)>,
 }
 
 impl<'a> RunBook<'a> {
     fn new(
         run: &'a [usize],
         fills: &'a FillStore,
-        resume: Option<Building>,
+        split: &'a [(usize, SplitPart)],
+        resume: Option<(Building, usize)>,
         direction: Option<Side>,
     ) -> Self {
+        let (resume, resume_at) = match resume {
+            Some((resume, at)) => (Some(resume), at),
+            None => (None, 0),
+        };
         RunBook {
             run,
             fills,
-            tranches: Tranches::new(run, fills),
+            tranches: Tranches::new(run, fills, split),
             direction,
-            current: resume,
+            current: None,
+            resume,
+            resume_at,
             pending: None,
         }
     }
@@ -622,16 +680,40 @@ impl<'a> RunBook<'a> {
     fn next(&mut self, warnings: &mut Vec<Warning>) -> Option<Building> {
         let (run, fills) = (self.run, self.fills);
         loop {
-            let (t, mut qty, mut fee) = match self.pending.take() {
+            let (t, mut qty, mut fee, opening) = match self.pending.take() {
                 Some(pending) => pending,
                 None => match self.tranches.next() {
-                    Some(t) => {
-                        let (qty, fee) = (t.qty, t.fee);
-                        (t, qty, fee)
-                    }
+                    Some(t) => match t.part {
+                        // The closing part is in a trade the journal holds:
+                        // the rest opens the next trade.
+                        Some(SplitPart::Opening { qty, fee }) => {
+                            let (qty, fee) = (t.qty - qty, t.fee - fee);
+                            if qty <= Decimal::ZERO {
+                                continue;
+                            }
+                            (t, qty, fee, true)
+                        }
+                        _ => {
+                            let (qty, fee) = (t.qty, t.fee);
+                            (t, qty, fee, false)
+                        }
+                    },
                     None => return self.current.take(),
                 },
             };
+            let closing_only = matches!(t.part, Some(SplitPart::Closing));
+            // From its first fill on, the journal's open trade goes on; a
+            // trade still open before it is handed over as it is. (The
+            // closing part of the fill that opened it closes the trade
+            // before it.)
+            if !closing_only
+                && t.fills.start >= self.resume_at
+                && let Some(resume) = self.resume.take()
+                && let Some(before) = self.current.replace(resume)
+            {
+                self.pending = Some((t, qty, fee, opening));
+                return Some(before);
+            }
             if self.current.is_none()
                 && let Some(direction) = self.direction
                 && side_of(t.side) != direction
@@ -652,22 +734,58 @@ impl<'a> RunBook<'a> {
                 continue;
             }
             let sources = &run[t.fills.clone()];
+            if closing_only {
+                // The fill's opening part is the journal's: it closes what
+                // is open before it, and no more.
+                let Some(mut b) = self.current.take() else {
+                    continue;
+                };
+                if side_of(t.side) == b.side {
+                    self.current = Some(b);
+                    continue;
+                }
+                let close_qty = qty.min(b.open_qty);
+                let (close_fee, _) = split_fee(fee, close_qty, qty);
+                b.push(
+                    Event::exit(t.at, close_qty, t.price, close_fee),
+                    sources,
+                    fills,
+                    false,
+                );
+                b.open_qty -= close_qty;
+                if b.open_qty.is_zero() {
+                    b.closed_at = Some(t.at);
+                    return Some(b);
+                }
+                self.current = Some(b);
+                continue;
+            }
             let Some(mut b) = self.current.take() else {
                 let mut b = Building::new(side_of(t.side), t.at);
                 b.open_qty = qty;
-                b.push(Event::entry(t.at, qty, t.price, fee), sources, fills);
+                b.push(
+                    Event::entry(t.at, qty, t.price, fee),
+                    sources,
+                    fills,
+                    opening,
+                );
                 self.current = Some(b);
                 continue;
             };
             if side_of(t.side) == b.side {
                 b.open_qty += qty;
-                b.push(Event::entry(t.at, qty, t.price, fee), sources, fills);
+                b.push(
+                    Event::entry(t.at, qty, t.price, fee),
+                    sources,
+                    fills,
+                    opening,
+                );
                 self.current = Some(b);
                 continue;
             }
             if qty < b.open_qty {
                 b.open_qty -= qty;
-                b.push(Event::exit(t.at, qty, t.price, fee), sources, fills);
+                b.push(Event::exit(t.at, qty, t.price, fee), sources, fills, false);
                 self.current = Some(b);
                 continue;
             }
@@ -678,13 +796,14 @@ impl<'a> RunBook<'a> {
                 Event::exit(t.at, close_qty, t.price, close_fee),
                 sources,
                 fills,
+                false,
             );
             b.open_qty = Decimal::ZERO;
             b.closed_at = Some(t.at);
             qty -= close_qty;
             fee = rest_fee;
             if !qty.is_zero() {
-                self.pending = Some((t, qty, fee));
+                self.pending = Some((t, qty, fee, true));
             }
             return Some(b);
         }
@@ -845,6 +964,10 @@ struct Booking<'a> {
     keys: &'a Keys,
     options: &'a GroupOptions,
     open_by_key: &'a HashMap<(String, String, Side), usize>,
+    /// Where each open trade begins among the fills (see [`Prepared::open_starts`]).
+    open_starts: &'a [Option<(DateTime<FixedOffset>, usize)>],
+    /// Whether the fills are booked in the reverse of the file's order.
+    reversed: bool,
     /// Whether the file gives the broker's profit on its fills: its money may
     /// be in another currency than its prices, so every trade wants a rate.
     priced_apart: bool,
@@ -884,9 +1007,25 @@ impl<'a> Booking<'a> {
                     self.open_by_key
                         .get(&(account.clone(), symbol.clone(), side))
                 })
-                .map(|&i| Building::resume(i, &options.open_trades[i]))
+                .map(|&i| {
+                    let trade = &options.open_trades[i];
+                    // The fills before the open trade's first (by time,
+                    // then as they are booked), or before its first entry
+                    // when the file holds none of its fills, are not its.
+                    let before = |x: usize| match self.open_starts.get(i).copied().flatten() {
+                        Some(start) => (fills.at(x), self.rank(x)) < start,
+                        None => trade.opened_at().is_some_and(|opened| fills.at(x) < opened),
+                    };
+                    let at = run.iter().position(|&x| !before(x)).unwrap_or(run.len());
+                    (Building::resume(i, trade), at)
+                })
         };
-        RunBook::new(run, fills, resume, direction)
+        RunBook::new(run, fills, &options.split, resume, direction)
+    }
+
+    /// Fill `i`'s place among fills of the same instant, as they are booked.
+    fn rank(&self, i: usize) -> usize {
+        if self.reversed { usize::MAX - i } else { i }
     }
 
     /// The stop orders of a run's account and symbol, if it has any.
@@ -964,12 +1103,12 @@ impl<'a> Booking<'a> {
         // The broker's profit on the trade's exits, which sets its rate;
         // a file that states profits says so on opening fills too (zero),
         // so that an open trade of it looks for a rate.
-        let states_profit = b.sources.iter().any(|&(_, f)| fills.profit(f).is_some());
+        let states_profit = b.sources.iter().any(|&(_, f, _)| fills.profit(f).is_some());
         let profit = b
             .sources
             .iter()
-            .filter(|(event, _)| matches!(trade.events[*event].kind, EventKind::Exit(_)))
-            .filter_map(|&(_, f)| fills.profit(f))
+            .filter(|(event, _, _)| matches!(trade.events[*event].kind, EventKind::Exit(_)))
+            .filter_map(|&(_, f, _)| fills.profit(f))
             .fold(
                 states_profit.then_some(Decimal::ZERO),
                 |sum: Option<Decimal>, p| Some(sum.unwrap_or_default().saturating_add(p)),
@@ -1013,10 +1152,11 @@ impl<'a> Booking<'a> {
         let sources = b
             .sources
             .iter()
-            .map(|&(event, f)| Source {
+            .map(|&(event, f, opening)| Source {
                 event,
                 key: self.keys.key(fills, f),
                 line: fills.line(f),
+                opening,
             })
             .collect();
         let imported = ImportedTrade {
@@ -1198,6 +1338,12 @@ struct Prepared<'a> {
     order: Vec<usize>,
     runs: Vec<std::ops::Range<usize>>,
     open_by_key: HashMap<(String, String, Side), usize>,
+    /// For each open trade, the first of the fills it holds (see
+    /// [`GroupOptions::open_fills`]), by time and then as the fills are
+    /// booked: its instant and [`Booking::rank`].
+    open_starts: Vec<Option<(DateTime<FixedOffset>, usize)>>,
+    /// Whether the fills are booked in the reverse of the file's order.
+    reversed: bool,
     stops_by_key: HashMap<(&'a str, &'a str), Vec<&'a StopOrder>>,
     /// Whether a fill booked gives the broker's profit (see
     /// [`Booking::priced_apart`]).
@@ -1260,9 +1406,21 @@ impl<'a> Prepared<'a> {
                 std::cmp::Ordering::Equal => {}
             }
         }
-        if down > up {
+        let reversed = down > up;
+        if reversed {
             order.reverse();
         }
+        let rank = |i: usize| if reversed { usize::MAX - i } else { i };
+        let open_starts = options
+            .open_fills
+            .iter()
+            .map(|held| {
+                held.iter()
+                    .filter(|&&i| i < fills.len())
+                    .map(|&i| (fills.at(i), rank(i)))
+                    .min()
+            })
+            .collect();
         // By account and instrument (in the order they first appear), keeping
         // the order of the fills of each; then by time, where a file is not in
         // time order already. A stable order: fills at one instant keep theirs.
@@ -1328,6 +1486,8 @@ impl<'a> Prepared<'a> {
             order,
             runs,
             open_by_key,
+            open_starts,
+            reversed,
             stops_by_key,
             priced_apart,
         }
@@ -1345,6 +1505,8 @@ impl<'a> Prepared<'a> {
             order: &self.order,
             options,
             open_by_key: &self.open_by_key,
+            open_starts: &self.open_starts,
+            reversed: self.reversed,
             priced_apart: self.priced_apart,
             stops_by_key: &self.stops_by_key,
         }
@@ -1548,8 +1710,8 @@ impl<'a> Booking<'a> {
         }
         while let Some((trade, rate)) = cursor.next(self, &mut out.warnings) {
             out.wants_rate |= matches!(rate, RateFound::Wanted { .. });
-            out.room.0 += trade.sources.len();
-            out.room.1 += trade.sources.iter().map(|s| s.key.0.len()).sum::<usize>();
+            let room = trade.room();
+            out.room = (out.room.0 + room.0, out.room.1 + room.1);
             out.trades
                 .push((opened_key(&trade.trade), trade.open, trade.continues));
         }

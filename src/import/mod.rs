@@ -844,10 +844,8 @@ impl Import {
     pub fn trade_room(&self) -> (usize, usize) {
         match &self.grouped {
             group::Grouped::Trades(trades) => trades.iter().fold((0, 0), |(n, len), t| {
-                (
-                    n + t.sources.len(),
-                    len + t.sources.iter().map(|s| s.key.0.len()).sum::<usize>(),
-                )
+                let room = t.room();
+                (n + room.0, len + room.1)
             }),
             group::Grouped::Outline(outline) => outline.room(),
         }

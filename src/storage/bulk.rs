@@ -26,6 +26,7 @@ use rusqlite::{Connection, ffi};
 pub(super) enum Value<'v> {
     Integer(i64),
     Text(&'v str),
+    Blob(&'v [u8]),
     Null,
 }
 
@@ -111,7 +112,7 @@ impl<'c> BulkInsert<'c> {
             // Fewer than `parameters` <= c_int::MAX of them.
             let index = (index + 1) as c_int;
             // SAFETY: `statement` is valid and `index` is one of its
-            // parameters. A text is bound as SQLITE_STATIC: it is borrowed
+            // parameters. A text or blob is bound as SQLITE_STATIC: it is borrowed
             // for this whole call, and the bindings are cleared below,
             // before the call returns, so SQLite never reads it afterwards.
             code = unsafe {
@@ -129,6 +130,16 @@ impl<'c> BulkInsert<'c> {
                         text.len() as u64,
                         ffi::SQLITE_STATIC(),
                         ffi::SQLITE_UTF8 as u8,
+                    ),
+                    Value::Blob(bytes) => ffi::sqlite3_bind_blob64(
+                        statement,
+                        index,
+                        // As for text: an empty slice may point nowhere.
+                        if bytes.is_empty() { &[0u8][..0] } else { bytes }
+                            .as_ptr()
+                            .cast(),
+                        bytes.len() as u64,
+                        ffi::SQLITE_STATIC(),
                     ),
                     Value::Null => ffi::sqlite3_bind_null(statement, index),
                 }
@@ -222,5 +233,29 @@ mod tests {
         assert_eq!(rows.len(), 6);
         assert_eq!(rows[2], (2, Some("row 1".to_owned())));
         assert_eq!(rows[3], (3, None));
+    }
+
+    #[test]
+    fn blobs_go_in_as_they_are_even_empty() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE b (n INTEGER NOT NULL, x BLOB NOT NULL) STRICT")
+            .unwrap();
+        {
+            let mut insert = BulkInsert::prepare(&conn, "INSERT INTO b VALUES (?1, ?2)").unwrap();
+            for n in 0..3u8 {
+                let bytes: Vec<u8> = (0..n).map(|i| i * 7).collect();
+                insert
+                    .execute(&[Value::Integer(i64::from(n)), Value::Blob(&bytes)])
+                    .unwrap();
+            }
+        }
+        let rows: Vec<Vec<u8>> = conn
+            .prepare("SELECT x FROM b ORDER BY n")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(rows, [vec![], vec![0], vec![0, 7]]);
     }
 }

@@ -12,7 +12,13 @@
 //!    the journal has, in a trade the journal still holds, is known; a fill
 //!    of a deleted trade is not (see `migrations/0003_fills_outlive_trades.sql`).
 //!    The same pass finds the latest imported trade of each account and
-//!    symbol, and those still open are loaded;
+//!    symbol, and those still open are loaded, with the file's fills each
+//!    holds (where it begins in the file: fills before it are not its).
+//!    A fill that a flip split between the trade it closed and the one it
+//!    opened is remembered twice: under its key with the trade it closed,
+//!    and under its opening key (`o:` and its key) with the trade it opened,
+//!    so that each trade counts as imported, and a deleted one comes back
+//!    with its part of the fill and no more (see [`SplitPart`]);
 //! 3. [`Journal::write_import`] writes, in one transaction, exactly what it is
 //!    given: new trades under their ids; a continued trade's events (its
 //!    details, tags, notes and hand-made events stay); each new fill's record,
@@ -53,11 +59,11 @@ use super::check::write_check;
 use super::{Journal, StorageError, text, write_events_and_tags};
 use crate::domain::imported::{
     FillNames, ImportSnapshot, ImportState, ImportWrite, ImportedTrade, JournalVersion,
-    KeepAnalyses, TradeFeed,
+    KeepAnalyses, OPENING_PREFIX, SplitPart, TradeFeed,
 };
 use crate::domain::{EventKind, MarketCondition, Side, Trade, TradeId};
 
-/// The most trades written by one INSERT statement (9 parameters each).
+/// The most trades written by one INSERT statement (11 parameters each).
 const TRADES_PER_INSERT: usize = 32;
 /// The parameters of one trade row (see [`insert_trades_sql`]).
 const TRADE_PARAMS: usize = 11;
@@ -68,6 +74,10 @@ const EVENTS_PER_INSERT: usize = 32;
 /// The most imported fills written by one INSERT statement (3 parameters
 /// each, and the account).
 const FILLS_PER_INSERT: usize = 32;
+
+/// The most kept analyses written by one INSERT statement (2 parameters
+/// each, and the basis).
+const KEPT_PER_INSERT: usize = 32;
 
 /// How many trades the helper thread prepares at a time; progress is
 /// reported after each such batch is written.
@@ -246,6 +256,23 @@ fn holds_nothing(conn: &rusqlite::Connection) -> Result<bool, StorageError> {
     )?)
 }
 
+/// The INSERT of `rows` kept analyses (1 to [`KEPT_PER_INSERT`]): the
+/// basis is parameter 1, then the trade id and the bytes of each, as
+/// [`super::kept::KEEP_SQL`] writes one.
+fn insert_kept_sql(rows: usize) -> &'static str {
+    static SQL: OnceLock<Vec<String>> = OnceLock::new();
+    &SQL.get_or_init(|| {
+        multi_row_inserts(
+            "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures)",
+            KEPT_PER_INSERT,
+            |row| {
+                let p = row * 2 + 1;
+                format!("(?{}, ?1, ?{})", p + 1, p + 2)
+            },
+        )
+    })[rows]
+}
+
 /// The state of the journal a plan is made from (see [`JournalVersion`]).
 fn version(conn: &rusqlite::Connection) -> Result<JournalVersion, StorageError> {
     let data_version: i64 = conn.pragma_query_value(None, "data_version", |row| row.get(0))?;
@@ -338,6 +365,7 @@ impl Journal {
             }
         }
         let mut open_trades = Vec::new();
+        let mut open_fills = Vec::new();
         for (account, symbol) in wanted {
             let Some(&id) = journal.latest.get(account).and_then(|m| m.get(symbol)) else {
                 continue;
@@ -347,6 +375,39 @@ impl Journal {
             };
             if open_qty(&trade) > Decimal::ZERO {
                 open_trades.push((TradeId(id), trade));
+                let held = journal.latest_fills.get(&id).map_or(Vec::new(), |fills| {
+                    fills.iter().map(|&i| i as usize).collect()
+                });
+                open_fills.push(held);
+                continue;
+            }
+            // A journal written before the opening parts of fills split by
+            // a flip were remembered holds no fill of a trade opened by
+            // one: the trade that follows the latest one, opened where and
+            // at the price it closed, the other way, is taken as the latest.
+            let Some(&next) = journal.next_unimported.get(&id) else {
+                continue;
+            };
+            let Some(next_trade) = super::load_trade(&tx, TradeId(next))? else {
+                continue;
+            };
+            if opened_by_flip_of(&trade, &next_trade) && open_qty(&next_trade) > Decimal::ZERO {
+                open_trades.push((TradeId(next), next_trade));
+                open_fills.push(Vec::new());
+            }
+        }
+        // A fill split by a flip whose trades the journal holds one of: the
+        // other part is booked again.
+        let mut split = Vec::new();
+        for &(i, opened) in &journal.openings {
+            let closing_known = journal.known[i];
+            if opened && !closing_known {
+                split.push((i, SplitPart::Closing));
+            } else if !opened
+                && closing_known
+                && let Some((qty, fee)) = closing_exit(&tx, fills, i)?
+            {
+                split.push((i, SplitPart::Opening { qty, fee }));
             }
         }
         drop(tx);
@@ -354,6 +415,8 @@ impl Journal {
             known: journal.known,
             holders: journal.holders,
             open_trades,
+            open_fills,
+            split,
         })
     }
 
@@ -531,7 +594,8 @@ impl Journal {
     /// it holds (the fills of deleted trades are not counted).
     pub fn imported_fill_count(&self) -> Result<usize, StorageError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT count(*) FROM imported_fill WHERE trade_id IN (SELECT id FROM trade)",
+            "SELECT count(*) FROM imported_fill
+             WHERE trade_id IN (SELECT id FROM trade) AND substr(key, 1, 2) <> 'o:'",
         )?;
         let count: i64 = stmt.query_row([], |row| row.get(0))?;
         Ok(usize::try_from(count).unwrap_or(0))
@@ -540,6 +604,58 @@ impl Journal {
 
 /// A hash map for short keys of the journal's own making.
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FnvHasher>>;
+
+/// Whether trade `next` opened with the fill that closed trade `closed`:
+/// the other way, its first entry at the instant and price of the last exit
+/// of `closed`, which is closed.
+fn opened_by_flip_of(closed: &Trade, next: &Trade) -> bool {
+    let last = closed.events.iter().rev().find(|e| e.kind.is_fill());
+    let first = next.events.iter().find(|e| e.kind.is_fill());
+    match (last, first) {
+        (Some(last), Some(first)) => {
+            matches!(last.kind, EventKind::Exit(_))
+                && matches!(first.kind, EventKind::Entry(_))
+                && closed.side != next.side
+                && closed.account == next.account
+                && closed.symbol == next.symbol
+                && last.at == first.at
+                && last.kind.price() == first.kind.price()
+                && open_qty(closed).is_zero()
+        }
+        _ => false,
+    }
+}
+
+/// The quantity and fee of the exit that fill `i` of the file closed a
+/// trade with, as the journal holds it, where it is an exit.
+fn closing_exit(
+    tx: &Transaction<'_>,
+    fills: &dyn FillNames,
+    i: usize,
+) -> Result<Option<(Decimal, Decimal)>, StorageError> {
+    let mut key = String::new();
+    fills.key(i, &mut key);
+    let record: Option<(i64, i64)> = tx
+        .prepare_cached("SELECT trade_id, seq FROM imported_fill WHERE account = ?1 AND key = ?2")?
+        .query_row(rusqlite::params![fills.account(i), key], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    let Some((trade, seq)) = record else {
+        return Ok(None);
+    };
+    let Some(trade) = super::load_trade(tx, TradeId(trade))? else {
+        return Ok(None);
+    };
+    let exit = usize::try_from(seq)
+        .ok()
+        .and_then(|seq| trade.events.get(seq))
+        .and_then(|event| match event.kind {
+            EventKind::Exit(fill) => Some((fill.qty, fill.fee)),
+            _ => None,
+        });
+    Ok(exit)
+}
 
 /// What the journal holds of a file's fills, read in one pass over the
 /// imported fills.
@@ -553,6 +669,34 @@ struct JournalFills {
     /// The latest trade (the largest id) with imported fills, by the
     /// trade's account and then its symbol.
     latest: FastMap<String, FastMap<String, i64>>,
+    /// The file's fills each of those latest trades holds (whole or their
+    /// opening parts), for those that hold any.
+    latest_fills: FastMap<i64, Vec<u32>>,
+    /// The file's fills that a flip split, whose opening part the journal
+    /// remembers: each with whether it holds the trade that part opened.
+    openings: Vec<(usize, bool)>,
+    /// For each of the latest trades, the trade of the same account and
+    /// symbol that follows it (the next id), where that one holds no
+    /// imported fill.
+    next_unimported: FastMap<i64, i64>,
+}
+
+/// For each account and symbol, the trade with the largest id among those
+/// holding some of a file's fills, and those fills.
+struct Holding(Vec<(i64, Vec<u32>)>);
+
+impl Holding {
+    fn note(&mut self, names: u32, trade: i64, fill: usize) {
+        let Some(slot) = self.0.get_mut(names as usize) else {
+            return;
+        };
+        if trade > slot.0 {
+            *slot = (trade, Vec::new());
+        }
+        if trade == slot.0 {
+            slot.1.push(fill as u32);
+        }
+    }
 }
 
 impl JournalFills {
@@ -572,16 +716,29 @@ impl JournalFills {
         } else {
             Vec::new()
         };
+        let mut holding = Holding(vec![(0, Vec::new()); held.names.len()]);
+        // The opening parts of fills split by a flip, by account and the
+        // fill's key: the trade they opened, and whether it is held.
+        let mut opening_parts: FastMap<String, FastMap<String, (i64, bool)>> = FastMap::default();
         let mut stmt = tx.prepare_cached(
             "SELECT account, key, trade_id FROM imported_fill ORDER BY account, key",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let trade_id: i64 = row.get(2)?;
-            if !held.mark_imported(trade_id) {
+            let names = held.mark_imported(trade_id);
+            let stored = (text(row, 0)?, text(row, 1)?);
+            if let Some(key) = stored.1.strip_prefix(OPENING_PREFIX) {
+                // Never the key of a fill of the file.
+                opening_parts
+                    .entry(stored.0.to_owned())
+                    .or_default()
+                    .insert(key.to_owned(), (trade_id, names.is_some()));
                 continue;
             }
-            let stored = (text(row, 0)?, text(row, 1)?);
+            let Some(names) = names else {
+                continue;
+            };
             while let Some((i, name)) = file.current() {
                 match name.cmp(&stored) {
                     std::cmp::Ordering::Less => file.advance()?,
@@ -590,6 +747,7 @@ impl JournalFills {
                         if let Some(holder) = holders.get_mut(i) {
                             *holder = Some(TradeId(trade_id));
                         }
+                        holding.note(names, trade_id, i);
                         file.advance()?;
                     }
                     std::cmp::Ordering::Greater => break,
@@ -600,10 +758,38 @@ impl JournalFills {
         while file.current().is_some() {
             file.advance()?;
         }
+        let mut openings = Vec::new();
+        if !opening_parts.is_empty() {
+            let mut key = String::new();
+            for i in 0..count {
+                let Some(parts) = opening_parts.get(fills.account(i)) else {
+                    continue;
+                };
+                fills.key(i, &mut key);
+                let found = parts.get(key.as_str()).copied();
+                if let Some((trade_id, is_held)) = found {
+                    openings.push((i, is_held));
+                    if is_held && let Some(names) = held.names_of_trade(trade_id) {
+                        holding.note(names, trade_id, i);
+                    }
+                }
+            }
+        }
+        let latest = held.latest_by_names();
+        let next_unimported = held.next_unimported(&latest);
+        let mut latest_fills = FastMap::default();
+        for (names, (trade, fills)) in holding.0.into_iter().enumerate() {
+            if !fills.is_empty() && latest[names] == Some(trade) {
+                latest_fills.insert(trade, fills);
+            }
+        }
         Ok(JournalFills {
             known,
             holders,
-            latest: held.latest_imported(),
+            latest: held.latest_imported(&latest),
+            latest_fills,
+            openings,
+            next_unimported,
         })
     }
 }
@@ -722,20 +908,24 @@ impl HeldTrades {
         Ok(held)
     }
 
-    /// Notes that the trade `id` has an imported fill; returns whether the
-    /// journal holds the trade.
-    fn mark_imported(&mut self, id: i64) -> bool {
-        match self.ids.binary_search(&id) {
-            Ok(position) => {
-                self.imported[position] = true;
-                true
-            }
-            Err(_) => false,
-        }
+    /// Notes that the trade `id` has an imported fill; returns its account
+    /// and symbol (their index in `names`) if the journal holds the trade.
+    fn mark_imported(&mut self, id: i64) -> Option<u32> {
+        let position = self.ids.binary_search(&id).ok()?;
+        self.imported[position] = true;
+        Some(self.names_of[position])
     }
 
-    /// The latest trade with imported fills, by account and then symbol.
-    fn latest_imported(self) -> FastMap<String, FastMap<String, i64>> {
+    /// The account and symbol of trade `id` (their index in `names`), if
+    /// the journal holds it.
+    fn names_of_trade(&self, id: i64) -> Option<u32> {
+        let position = self.ids.binary_search(&id).ok()?;
+        Some(self.names_of[position])
+    }
+
+    /// The latest trade with imported fills, by the index of its account
+    /// and symbol in `names`.
+    fn latest_by_names(&self) -> Vec<Option<i64>> {
         let mut latest: Vec<Option<i64>> = vec![None; self.names.len()];
         for ((id, names), imported) in self.ids.iter().zip(&self.names_of).zip(&self.imported) {
             if *imported {
@@ -743,10 +933,34 @@ impl HeldTrades {
                 latest[*names as usize] = Some(*id);
             }
         }
+        latest
+    }
+
+    /// For each of the latest trades (`latest`, of
+    /// [`HeldTrades::latest_by_names`]), the trade of the same account and
+    /// symbol with the next id, where it has no imported fill.
+    fn next_unimported(&self, latest: &[Option<i64>]) -> FastMap<i64, i64> {
+        let mut after: Vec<Option<(i64, bool)>> = vec![None; self.names.len()];
+        let mut next = FastMap::default();
+        for position in (0..self.ids.len()).rev() {
+            let (id, names) = (self.ids[position], self.names_of[position] as usize);
+            if latest[names] == Some(id)
+                && let Some((following, false)) = after[names]
+            {
+                next.insert(id, following);
+            }
+            after[names] = Some((id, self.imported[position]));
+        }
+        next
+    }
+
+    /// The latest trades with imported fills (`latest`, of
+    /// [`HeldTrades::latest_by_names`]) by account and then symbol.
+    fn latest_imported(self, latest: &[Option<i64>]) -> FastMap<String, FastMap<String, i64>> {
         let mut by_name: FastMap<String, FastMap<String, i64>> = FastMap::default();
         for ((account, symbol), id) in self.names.into_iter().zip(latest) {
             if let Some(id) = id {
-                by_name.entry(account).or_default().insert(symbol, id);
+                by_name.entry(account).or_default().insert(symbol, *id);
             }
         }
         by_name
@@ -816,9 +1030,11 @@ impl<'a> Batch<'a> {
         Span(start as u32, self.text.len() as u32)
     }
 
-    /// Encodes the analyses to keep of the batch's trades, on every core.
+    /// Encodes the analyses to keep of the batch's trades, on the helper
+    /// thread: it still keeps ahead of SQLite on the writing thread, which
+    /// then has a core of its own (encoding on every core took time from
+    /// it, on a machine of two).
     fn keep_analyses(&mut self, keep: Option<KeepAnalyses<'_>>) {
-        use rayon::prelude::*;
         let Some(keep) = keep else {
             return;
         };
@@ -830,7 +1046,7 @@ impl<'a> Batch<'a> {
             .collect();
         self.kept_basis = keep.basis;
         self.kept = trades
-            .par_iter()
+            .iter()
             .map(|&(id, trade)| (id, (keep.encode)(trade)))
             .collect();
     }
@@ -880,6 +1096,9 @@ struct FillRecords {
     accounts: Vec<String>,
     keys: String,
     rows: Vec<FillRecord>,
+    /// How many of the rows record the opening part of a fill split by a
+    /// flip.
+    openings: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -900,7 +1119,17 @@ struct FillRecord {
 }
 
 impl FillRecords {
-    fn add(&mut self, account: &str, key: &str, trade_id: TradeId, seq: usize, order: usize) {
+    /// Adds a fill's record: of its opening part when `opening` (see
+    /// [`crate::domain::imported::FillKey::opening`]).
+    fn add(
+        &mut self,
+        account: &str,
+        key: &str,
+        opening: bool,
+        trade_id: TradeId,
+        seq: usize,
+        order: usize,
+    ) {
         let account = match self.accounts.iter().rposition(|a| a == account) {
             Some(rank) => rank,
             None => {
@@ -908,20 +1137,32 @@ impl FillRecords {
                 self.accounts.len() - 1
             }
         } as u32;
+        let key_at = self.keys.len();
+        if opening {
+            self.keys.push_str(OPENING_PREFIX);
+            self.openings += 1;
+        }
+        self.keys.push_str(key);
+        let key = &self.keys[key_at..];
         let mut prefix = [0u8; 8];
         let bytes = key.as_bytes();
         let length = bytes.len().min(8);
         prefix[..length].copy_from_slice(&bytes[..length]);
         self.rows.push(FillRecord {
             prefix: u64::from_be_bytes(prefix),
-            key_at: self.keys.len(),
+            key_at,
             key_len: key.len() as u32,
             account,
             trade_id: trade_id.0,
             seq: seq as u32,
             order: order as u32,
         });
-        self.keys.push_str(key);
+    }
+
+    /// How many fills are recorded (the opening parts of fills split by a
+    /// flip are not counted apart from their fills).
+    fn fill_count(&self) -> usize {
+        self.rows.len() - self.openings
     }
 
     fn key(&self, row: &FillRecord) -> &str {
@@ -934,8 +1175,9 @@ impl FillRecords {
 
     /// Puts the fills in the order of their account and key (the order of
     /// the table's primary key), each once, with the first trade it is part
-    /// of (a fill split by a flip closes one trade and opens the next; it is
-    /// recorded with the one it closes).
+    /// of. (A fill split by a flip closes one trade and opens the next: it
+    /// is recorded with the one it closes under its own key, and with the
+    /// one it opens under its opening key.)
     fn sort(&mut self) {
         // Accounts by rank of name.
         let mut by_name: Vec<u32> = (0..self.accounts.len() as u32).collect();
@@ -962,8 +1204,19 @@ impl FillRecords {
                 .then_with(|| key(a).cmp(key(b)))
                 .then(a.order.cmp(&b.order))
         });
+        let before = rows.len();
         rows.dedup_by(|later, kept| later.account == kept.account && key(later) == key(kept));
+        // A fill twice in the file's trades is recorded once; should that
+        // be an opening part, it counts no more.
+        let left_out = before - rows.len();
         self.rows = rows;
+        if left_out > 0 {
+            self.openings = self
+                .rows
+                .iter()
+                .filter(|row| key(row).starts_with(OPENING_PREFIX))
+                .count();
+        }
     }
 }
 
@@ -980,10 +1233,8 @@ fn prepare<'a>(
     let mut fills = FillRecords::default();
     let (count, key_bytes) = match trades {
         TradeFeed::Held(trades) => trades.iter().fold((0, 0), |(n, len), t| {
-            (
-                n + t.sources.len(),
-                len + t.sources.iter().map(|s| s.key.0.len()).sum::<usize>(),
-            )
+            let room = t.room();
+            (n + room.0, len + room.1)
         }),
         TradeFeed::Produced { room, .. } => room,
     };
@@ -1004,7 +1255,14 @@ fn prepare<'a>(
             return false;
         }
         for source in &imported.sources {
-            fills.add(&trade.account, &source.key.0, id, source.event, index);
+            fills.add(
+                &trade.account,
+                &source.key.0,
+                source.opening,
+                id,
+                source.event,
+                index,
+            );
         }
         let continues = imported.continues.is_some();
         let trade = match imported {
@@ -1086,7 +1344,7 @@ fn write_trades_and_fills(
                 }
                 Prepared::Fills(fills) => {
                     inserts.record_fills(tx, &fills)?;
-                    recorded = fills.rows.len();
+                    recorded = fills.fill_count();
                 }
             }
         }
@@ -1100,6 +1358,7 @@ struct Inserts<'c> {
     trades: BulkInsert<'c>,
     events: BulkInsert<'c>,
     fills: BulkInsert<'c>,
+    kept: BulkInsert<'c>,
 }
 
 /// Inserts the rows whose parameters are `values`: with `full` when there
@@ -1120,6 +1379,7 @@ fn insert_rows(
             match *value {
                 Value::Integer(n) => insert.raw_bind_parameter(index + 1, n)?,
                 Value::Text(text) => insert.raw_bind_parameter(index + 1, text)?,
+                Value::Blob(bytes) => insert.raw_bind_parameter(index + 1, bytes)?,
                 Value::Null => insert.raw_bind_parameter(index + 1, rusqlite::types::Null)?,
             }
         }
@@ -1134,6 +1394,7 @@ impl<'c> Inserts<'c> {
             trades: BulkInsert::prepare(tx, insert_trades_sql(TRADES_PER_INSERT))?,
             events: BulkInsert::prepare(tx, insert_events_sql(EVENTS_PER_INSERT))?,
             fills: BulkInsert::prepare(tx, insert_fills_sql(FILLS_PER_INSERT))?,
+            kept: BulkInsert::prepare(tx, insert_kept_sql(KEPT_PER_INSERT))?,
         })
     }
 
@@ -1163,8 +1424,11 @@ impl<'c> Inserts<'c> {
             // New ids have no kept analysis; should one be there, it goes.
             super::kept::forget_from(tx, TradeId(first.id))?;
         }
-        let mut values =
-            Vec::with_capacity((TRADES_PER_INSERT * TRADE_PARAMS).max(EVENTS_PER_INSERT * 8));
+        let mut values = Vec::with_capacity(
+            (TRADES_PER_INSERT * TRADE_PARAMS)
+                .max(EVENTS_PER_INSERT * 8)
+                .max(1 + KEPT_PER_INSERT * 2),
+        );
         for chunk in batch.trades.chunks(TRADES_PER_INSERT) {
             values.clear();
             for row in chunk {
@@ -1211,11 +1475,14 @@ impl<'c> Inserts<'c> {
                 insert.execute(rusqlite::params![id, position, tag])?;
             }
         }
-        if !batch.kept.is_empty() {
-            let mut insert = tx.prepare_cached(super::kept::KEEP_SQL)?;
-            for (id, figures) in &batch.kept {
-                insert.execute(rusqlite::params![id, batch.kept_basis, figures])?;
+        for chunk in batch.kept.chunks(KEPT_PER_INSERT) {
+            values.clear();
+            values.push(Value::Integer(batch.kept_basis));
+            for (id, figures) in chunk {
+                values.extend([Value::Integer(*id), Value::Blob(figures)]);
             }
+            let (max, rows) = (KEPT_PER_INSERT, chunk.len());
+            insert_rows(tx, &mut self.kept, max, rows, insert_kept_sql, &values)?;
         }
         Ok(())
     }
@@ -1301,6 +1568,7 @@ mod tests {
             event: 0,
             key: FillKey("x:E1".to_owned()),
             line: 2,
+            opening: false,
         }];
         if closed {
             trade.events.push(Event::exit(
@@ -1313,6 +1581,7 @@ mod tests {
                 event: 1,
                 key: FillKey("x:E2".to_owned()),
                 line: 3,
+                opening: false,
             });
         }
         ImportedTrade {
