@@ -16,7 +16,8 @@
 //! number of fills, 400,000 by default, which make 100,000 trades;
 //! `TRANCHE_BENCH_RUNS` the runs of each, 5 by default, of which the median
 //! is shown; `TRANCHE_BENCH_COMPARE` the path of another build of `tranche`
-//! to measure beside this one, run for run, as before and after a change).
+//! to measure beside this one, run for run, as before and after a change;
+//! each build opens journals it made itself).
 //! Needs `Xvfb` on the PATH (`apt-get install xvfb`); an X display of its
 //! own is started and stopped.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -193,21 +194,30 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("fills.csv");
     std::fs::write(&csv, generate(fills)).unwrap();
-    let journal = dir.path().join("journal.sqlite");
-    let empty = dir.path().join("empty.sqlite");
-    let import = |target: &Path, file: Option<&Path>| {
+    // Each program makes its own journals (another build may keep a journal
+    // of another version).
+    let import = |program: &str, target: &Path, file: Option<&Path>| {
         remove_database(target);
-        let mut command = Command::new(tranche);
+        let mut command = Command::new(program);
         command.arg("--journal").arg(target);
         match file {
             Some(file) => command.args(["import", "--tz", "UTC"]).arg(file),
             None => command.args(["trades", "--json"]),
         };
         let status = command.stdout(Stdio::null()).status().unwrap();
-        assert!(status.success());
+        assert!(status.success(), "{program} could not make its journal");
     };
-    import(&journal, Some(&csv));
-    import(&empty, None);
+    let journals: Vec<(std::path::PathBuf, std::path::PathBuf)> = programs
+        .iter()
+        .enumerate()
+        .map(|(p, (_, program))| {
+            let journal = dir.path().join(format!("journal-{p}.sqlite"));
+            let empty = dir.path().join(format!("empty-{p}.sqlite"));
+            import(program, &journal, Some(&csv));
+            import(program, &empty, None);
+            (journal, empty)
+        })
+        .collect();
     let xvfb = Xvfb::start();
     let home = dir.path().join("home");
     let fresh = dir.path().join("fresh.sqlite");
@@ -222,12 +232,13 @@ fn main() {
     let mut shown: Vec<Vec<Shown>> = (0..programs.len() * cases).map(|_| Vec::new()).collect();
     for _ in 0..runs {
         for (p, (_, program)) in programs.iter().enumerate() {
-            shown[p * cases].push(open(program, &empty, &xvfb.display, &home));
+            let (journal, empty) = &journals[p];
+            shown[p * cases].push(open(program, empty, &xvfb.display, &home));
             // A fresh copy of the journal, as after an import by another process.
             remove_database(&fresh);
-            std::fs::copy(&journal, &fresh).unwrap();
+            std::fs::copy(journal, &fresh).unwrap();
             shown[p * cases + 1].push(open(program, &fresh, &xvfb.display, &home));
-            shown[p * cases + 2].push(open(program, &journal, &xvfb.display, &home));
+            shown[p * cases + 2].push(open(program, journal, &xvfb.display, &home));
         }
     }
     let trades = shown[2][0].trades;
