@@ -1873,7 +1873,10 @@ pub fn produce_except(
 ) {
     let keys = Keys::Made(fingerprints(fills));
     let mut ignored = Vec::new();
-    let prepared = Prepared::new(fills, &keys, known, stops, options, false, &mut ignored);
+    // The trades' writer waits for the first of them: the fills are put in
+    // order on every core, as for the outline.
+    let parallel = super::parallel::worth_splitting(fills.len() - count_known(known));
+    let prepared = Prepared::new(fills, &keys, known, stops, options, parallel, &mut ignored);
     let booking = prepared.booking(fills, &keys, options);
     let mut cursors: Vec<Option<RunCursor<'_>>> = Vec::new();
     cursors.resize_with(prepared.runs.len(), || None);
