@@ -227,6 +227,27 @@ pub const MAX_RATE: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0); //
 pub const MAX_TRADE_SIZE: Decimal =
     Decimal::from_parts(0xE800_0000, 0x9FD0_803C, 0x033B_2E3C, false, 0); // 1e27
 
+/// Whether `value` is above zero (a decimal's sign and digits say it
+/// without the general comparison, which lines up scales).
+fn is_positive(value: Decimal) -> bool {
+    value.is_sign_positive() && !value.is_zero()
+}
+
+/// Whether `value` is below zero (see [`is_positive`]).
+fn is_negative(value: Decimal) -> bool {
+    value.is_sign_negative() && !value.is_zero()
+}
+
+/// Whether `|value| <= max`. A value whose digits, as an integer, are no
+/// more than a whole `max` is within it (dividing by a power of ten only
+/// makes it smaller): the usual case, told without lining up scales.
+fn within(value: Decimal, max: Decimal) -> bool {
+    if max.scale() == 0 && value.mantissa().unsigned_abs() <= max.mantissa().unsigned_abs() {
+        return true;
+    }
+    value.abs() <= max
+}
+
 fn check_max(
     errors: &mut Vec<ValidationError>,
     event: Option<usize>,
@@ -234,7 +255,7 @@ fn check_max(
     value: Decimal,
     max: Decimal,
 ) -> bool {
-    if value.abs() > max {
+    if !within(value, max) {
         errors.push(ValidationError::TooLarge {
             event,
             field,
@@ -253,7 +274,7 @@ pub(super) fn validate(trade: &Trade) -> Vec<ValidationError> {
     if trade.symbol.trim().is_empty() {
         errors.push(ValidationError::EmptySymbol);
     }
-    if trade.multiplier <= Decimal::ZERO {
+    if !is_positive(trade.multiplier) {
         errors.push(ValidationError::NonPositiveMultiplier(trade.multiplier));
     }
     check_max(
@@ -263,7 +284,7 @@ pub(super) fn validate(trade: &Trade) -> Vec<ValidationError> {
         trade.multiplier,
         MAX_MULTIPLIER,
     );
-    if trade.rate <= Decimal::ZERO {
+    if !is_positive(trade.rate) {
         errors.push(ValidationError::NonPositiveRate(trade.rate));
     }
     check_max(&mut errors, None, Field::Rate, trade.rate, MAX_RATE);
@@ -295,17 +316,17 @@ pub(super) fn validate(trade: &Trade) -> Vec<ValidationError> {
         let price = e.kind.price();
         if matches!(e.kind, EventKind::Exit(_)) {
             // An option that expired worthless leaves at zero.
-            if price < Decimal::ZERO {
+            if is_negative(price) {
                 errors.push(ValidationError::NegativeExitPrice { event, price });
             }
-        } else if price <= Decimal::ZERO {
+        } else if !is_positive(price) {
             errors.push(ValidationError::NonPositivePrice { event, price });
         }
         check_max(&mut errors, Some(event), Field::Price, price, MAX_PRICE);
         let Some(fill) = e.kind.fill() else {
             continue;
         };
-        let mut qty_ok = fill.qty > Decimal::ZERO;
+        let mut qty_ok = is_positive(fill.qty);
         if !qty_ok {
             errors.push(ValidationError::NonPositiveQty {
                 event,
@@ -370,4 +391,68 @@ fn size_fits(trade: &Trade) -> bool {
         .and_then(|x| x.checked_mul(trade.multiplier))
         .and_then(|x| x.checked_mul(trade.rate))
         .is_some_and(|size| size <= MAX_TRADE_SIZE)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Decimals of every sign, scale and size, negative zero among them.
+    fn any_decimal() -> impl Strategy<Value = Decimal> {
+        (
+            any::<u32>(),
+            any::<u32>(),
+            any::<u32>(),
+            any::<bool>(),
+            0u32..=28,
+        )
+            .prop_map(|(lo, mid, hi, negative, scale)| {
+                // Small digits too, as prices and quantities have.
+                let hi = if lo % 3 == 0 { 0 } else { hi };
+                let mid = if lo % 2 == 0 { 0 } else { mid };
+                Decimal::from_parts(lo, mid, hi, negative, scale)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn the_quick_comparisons_agree_with_decimals_own(
+            value in any_decimal(),
+            max in prop_oneof![
+                Just(MAX_QTY),
+                Just(MAX_PRICE),
+                Just(MAX_MULTIPLIER),
+                Just(MAX_RATE),
+                Just(Decimal::new(15, 1)),
+                any_decimal().prop_map(|d| d.abs()),
+            ],
+        ) {
+            prop_assert_eq!(is_positive(value), value > Decimal::ZERO);
+            prop_assert_eq!(is_negative(value), value < Decimal::ZERO);
+            prop_assert_eq!(within(value, max), value.abs() <= max);
+        }
+    }
+
+    #[test]
+    fn zero_of_either_sign_is_neither_positive_nor_negative() {
+        let negative_zero = Decimal::from_parts(0, 0, 0, true, 3);
+        for zero in [Decimal::ZERO, negative_zero] {
+            assert!(!is_positive(zero));
+            assert!(!is_negative(zero));
+            assert!(within(zero, MAX_PRICE));
+        }
+    }
+
+    #[test]
+    fn a_number_past_its_limit_is_refused_at_any_scale() {
+        // 1e9 + 0.001 has more digits than 1e9 and is larger.
+        let past = MAX_PRICE + Decimal::new(1, 3);
+        assert!(!within(past, MAX_PRICE));
+        assert!(!within(-past, MAX_PRICE));
+        // 1e10 / 1e3 = 1e7 has more digits than 1e9 and is within it.
+        assert!(within(Decimal::new(10_000_000_000, 3), MAX_PRICE));
+        assert!(within(MAX_PRICE, MAX_PRICE));
+    }
 }
