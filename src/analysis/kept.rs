@@ -251,9 +251,13 @@ pub fn encode(trade: &Trade, analysis: &TradeAnalysis) -> Vec<u8> {
         notional: super::stats::notional(trade).map(Exact::of),
     };
     // Serializing into a growing vector fails only when memory runs out,
-    // which aborts the program before this could see it.
-    postcard::to_allocvec(&kept).unwrap_or_default()
+    // which aborts the program before this could see it. The vector starts
+    // at about the size most analyses take, rather than growing to it.
+    postcard::to_extend(&kept, Vec::with_capacity(ENCODED_SIZE)).unwrap_or_default()
 }
+
+/// About the bytes [`encode`] writes for a trade with a violation or two.
+const ENCODED_SIZE: usize = 128;
 
 /// The trade's details and analysis kept as `bytes` (by [`encode`]),
 /// without violation sentences; `None` for bytes [`encode`] did not write.
@@ -379,7 +383,7 @@ pub fn encode_shown(analysis: &TradeAnalysis, twin: &TwinFigures) -> Vec<u8> {
         }),
     };
     // As in `encode`: serializing into a growing vector does not fail.
-    postcard::to_allocvec(&shown).unwrap_or_default()
+    postcard::to_extend(&shown, Vec::with_capacity(ENCODED_SIZE)).unwrap_or_default()
 }
 
 /// Gives `analysis` (decoded from the same row) the sentences kept as
