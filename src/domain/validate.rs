@@ -399,7 +399,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Decimals of every sign, scale and size, negative zero among them.
+    /// Decimals of every sign, scale and size (zeros of either sign are
+    /// tested on their own below).
     fn any_decimal() -> impl Strategy<Value = Decimal> {
         (
             any::<u32>(),
