@@ -23,9 +23,9 @@ use rusqlite::types::ValueRef;
 use rusqlite::{OptionalExtension, TransactionBehavior};
 
 use super::stream::{
-    EVENT_TEXTS, Texts, event_of, missing_trade, owner, read_tags, reading_through,
+    EVENT_TEXTS, Texts, event_of, missing_trade, owner, read_tags, reading_through, trade_of,
 };
-use super::{Journal, StorageError, TradeColumns, trade_from_columns};
+use super::{Journal, StorageError};
 use crate::domain::{Trade, TradeId};
 
 /// The text columns of a trade row, after its id: symbol, side,
@@ -103,20 +103,7 @@ impl KeptChunk {
         }
         let mut read = Vec::with_capacity(self.missing.len());
         for (m, &stops_known) in self.stops_known.iter().enumerate() {
-            let base = m * TRADE_TEXTS;
-            let text = |column: usize, what| self.trades.text(base + column, what);
-            read.push(trade_from_columns(TradeColumns {
-                symbol: text(0, "symbol")?.to_owned(),
-                side: text(1, "side")?,
-                multiplier: text(2, "multiplier")?,
-                currency: text(3, "currency")?.to_owned(),
-                account: text(4, "account")?.to_owned(),
-                setup: text(5, "setup")?.to_owned(),
-                market_condition: text(6, "market condition")?,
-                notes: String::new(),
-                rate: text(7, "rate")?,
-                stops_known,
-            })?);
+            read.push(trade_of(&self.trades, m * TRADE_TEXTS, false, stops_known)?);
         }
         for (e, &owner) in self.event_owner.iter().enumerate() {
             read[owner as usize].events.push(event_of(&self.events, e)?);

@@ -169,20 +169,7 @@ impl TradeChunk {
         }
         let mut trades = Vec::with_capacity(self.ids.len());
         for (i, (&id, &stops_known)) in self.ids.iter().zip(&self.stops_known).enumerate() {
-            let base = i * TRADE_TEXTS;
-            let text = |column: usize, what| self.trades.text(base + column, what);
-            let mut trade = trade_from_columns(TradeColumns {
-                symbol: text(0, "symbol")?.to_owned(),
-                side: text(1, "side")?,
-                multiplier: text(2, "multiplier")?,
-                currency: text(3, "currency")?.to_owned(),
-                account: text(4, "account")?.to_owned(),
-                setup: text(5, "setup")?.to_owned(),
-                market_condition: text(6, "market condition")?,
-                notes: text(7, "notes")?.to_owned(),
-                rate: text(8, "rate")?,
-                stops_known,
-            })?;
+            let mut trade = trade_of(&self.trades, i * TRADE_TEXTS, true, stops_known)?;
             let (events, tags) = counts[i];
             trade.events.reserve_exact(events);
             trade.tags.reserve_exact(tags);
@@ -205,6 +192,36 @@ impl TradeChunk {
     fn owner(&self, cursor: &mut usize, id: i64) -> Result<u32, StorageError> {
         owner(&self.ids, cursor, id)
     }
+}
+
+/// The trade (without events or tags) whose text columns start at `base`
+/// of `texts`: symbol, side, multiplier, currency, account, setup, market
+/// condition, then its notes when `with_notes` (else it has none), then
+/// its rate.
+pub(super) fn trade_of(
+    texts: &Texts,
+    base: usize,
+    with_notes: bool,
+    stops_known: bool,
+) -> Result<Trade, StorageError> {
+    let text = |column: usize, what| texts.text(base + column, what);
+    let rate = if with_notes { 8 } else { 7 };
+    trade_from_columns(TradeColumns {
+        symbol: text(0, "symbol")?.to_owned(),
+        side: text(1, "side")?,
+        multiplier: text(2, "multiplier")?,
+        currency: text(3, "currency")?.to_owned(),
+        account: text(4, "account")?.to_owned(),
+        setup: text(5, "setup")?.to_owned(),
+        market_condition: text(6, "market condition")?,
+        notes: if with_notes {
+            text(7, "notes")?.to_owned()
+        } else {
+            String::new()
+        },
+        rate: text(rate, "rate")?,
+        stops_known,
+    })
 }
 
 /// Event `e` of `texts`, which holds [`EVENT_TEXTS`] values per event.
