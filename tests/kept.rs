@@ -429,3 +429,97 @@ fn what_is_shown_is_not_kept_when_the_journal_changed_after_it_was_read() {
         .unwrap();
     assert_eq!(with_shown, 0);
 }
+
+/// Reads every trade with `read_shown_chunks`, three at a time; before
+/// keeping anything for the first chunk, runs `meanwhile`. Keeps two bytes
+/// as shown for each trade of each chunk inside the read; returns whether
+/// each keep was taken, and the trades read.
+fn keep_while_reading(journal: &Journal, meanwhile: &mut dyn FnMut()) -> (Vec<bool>, Vec<TradeId>) {
+    let basis = Basis::of(&journal.rule_settings().unwrap()).0;
+    let (mut taken, mut ids) = (Vec::new(), Vec::new());
+    let shown = [7u8, 7];
+    journal
+        .read_shown_chunks(
+            basis,
+            3,
+            &|_| false,
+            |chunk: Option<tranche::storage::KeptChunk>| -> Result<(), tranche::storage::StorageError> {
+                let Some(chunk) = chunk else {
+                    return Ok(());
+                };
+                let read: Vec<TradeId> = chunk.decode()?.into_iter().map(|(id, _)| id).collect();
+                if ids.is_empty() {
+                    meanwhile();
+                }
+                let keep = read.iter().map(|&id| (id, Some(&shown[..]), &shown[..]));
+                taken.push(journal.keep_shown_while_reading(keep)?);
+                ids.extend(read);
+                Ok(())
+            },
+        )
+        .unwrap();
+    (taken, ids)
+}
+
+fn shown_count(path: &std::path::Path) -> i64 {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .query_row("SELECT count(shown) FROM analysis_cache", [], |row| {
+            row.get(0)
+        })
+        .unwrap()
+}
+
+#[test]
+fn what_is_shown_is_kept_inside_the_read_and_committed_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_of(&dir, 10);
+    let path = dir.path().join("j.sqlite");
+    // Outside a read, nothing is kept.
+    let shown = [1u8];
+    assert!(
+        !journal
+            .keep_shown_while_reading([(TradeId(1), Some(&shown[..]), &shown[..])])
+            .unwrap()
+    );
+    assert_eq!(shown_count(&path), 0);
+    let (taken, ids) = keep_while_reading(&journal, &mut || {});
+    assert!(taken.len() > 1 && taken.iter().all(|&t| t), "{taken:?}");
+    assert_eq!(ids.len(), journal.trade_count().unwrap());
+    assert_eq!(shown_count(&path) as usize, ids.len());
+    // And once the read is over, nothing more is.
+    assert!(
+        !journal
+            .keep_shown_while_reading([(ids[0], Some(&shown[..]), &shown[..])])
+            .unwrap()
+    );
+}
+
+#[test]
+fn nothing_is_kept_inside_a_read_another_program_wrote_after_or_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_of(&dir, 10);
+    let path = dir.path().join("j.sqlite");
+    let other = rusqlite::Connection::open(&path).unwrap();
+    // Another program commits a change after the read began: the read's
+    // snapshot is no longer the latest, and the first keep is refused
+    // without waiting, as is every later one.
+    let (taken, ids) = keep_while_reading(&journal, &mut || {
+        other
+            .execute("UPDATE trade SET setup = 'late' WHERE id = 1", [])
+            .unwrap();
+    });
+    assert!(!ids.is_empty());
+    assert!(taken.len() > 1 && taken.iter().all(|&t| !t), "{taken:?}");
+    assert_eq!(shown_count(&path), 0);
+    // Another program holds the write lock while the read keeps.
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let (taken, _) = keep_while_reading(&journal, &mut || {});
+    assert!(taken.iter().all(|&t| !t), "{taken:?}");
+    other.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(shown_count(&path), 0);
+    // Free again, the journal keeps.
+    let (taken, _) = keep_while_reading(&journal, &mut || {});
+    assert!(taken.iter().all(|&t| t), "{taken:?}");
+    assert!(shown_count(&path) > 0);
+}
