@@ -173,11 +173,16 @@ fn condition_code(condition: MarketCondition) -> i64 {
 /// The INSERT of `rows` trades (1 to [`TRADES_PER_INSERT`]) under given ids,
 /// 11 parameters each: id, symbol, side code, multiplier, currency, account,
 /// setup, market condition code, notes, rate, stops known.
+///
+/// `OR FAIL`, here and for events: a row the schema refuses ends the
+/// statement without undoing the rows before it, and the import's whole
+/// transaction is then rolled back. That spares SQLite copying every page a
+/// statement changes into a statement journal, to undo just that statement.
 fn insert_trades_sql(rows: usize) -> &'static str {
     static SQL: OnceLock<Vec<String>> = OnceLock::new();
     &SQL.get_or_init(|| {
         multi_row_inserts(
-            "INSERT INTO trade (id, symbol, side, multiplier, currency, account, setup, \
+            "INSERT OR FAIL INTO trade (id, symbol, side, multiplier, currency, account, setup, \
              market_condition, notes, rate, stops_known)",
             TRADES_PER_INSERT,
             |row| {
@@ -208,7 +213,7 @@ fn insert_events_sql(rows: usize) -> &'static str {
     static SQL: OnceLock<Vec<String>> = OnceLock::new();
     &SQL.get_or_init(|| {
         multi_row_inserts(
-            "INSERT INTO event (trade_id, seq, kind, at, at_utc, qty, price, fee)",
+            "INSERT OR FAIL INTO event (trade_id, seq, kind, at, at_utc, qty, price, fee)",
             EVENTS_PER_INSERT,
             |row| {
                 let p = row * 8;
