@@ -268,10 +268,10 @@ struct Listed {
 /// (one row read instead of its events, no analysis); any other is analysed
 /// from its events and its analysis kept with what it shows: inside the
 /// read, chunk by chunk, while the next chunks are analysed, when the
-/// journal lets the read write ([`Journal::keep_shown_while_reading`]), else
-/// afterwards, as [`journal_stats`] keeps its fresh analyses. A kept row that does not
-/// decode is passed over: its trade is read again in the same snapshot and
-/// analysed, and the row replaced. A trade in a symbol the journal holds
+/// journal lets the read write ([`Journal::keep_shown_while_reading`]),
+/// else afterwards, as [`journal_stats`] keeps its fresh analyses. A kept
+/// row that does not decode is passed over: its trade is read again in the
+/// same snapshot and analysed, and the row replaced. A trade in a symbol the journal holds
 /// bars of is read with its events and analysed every time, and measured
 /// against its bars (which only this thread may read) on the pool.
 fn trades_json_kept(
