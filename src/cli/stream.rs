@@ -266,12 +266,10 @@ struct Listed {
 /// A trade whose analysis is kept with what it shows (its sentences and
 /// twin, [`kept::decode_shown`]) under these settings is written from it
 /// (one row read instead of its events, no analysis); any other is analysed
-/// from its events and its analysis kept with what it shows: inside the
-/// read, chunk by chunk, while the next chunks are analysed, when the
-/// journal lets the read write ([`Journal::keep_shown_while_reading`]),
-/// else afterwards, as [`journal_stats`] keeps its fresh analyses. A kept
-/// row that does not decode is passed over: its trade is read again in the
-/// same snapshot and analysed, and the row replaced. A trade in a symbol the journal holds
+/// from its events and its analysis kept afterwards with what it shows, as
+/// [`journal_stats`] keeps its fresh analyses. A kept row that does not
+/// decode is passed over: its trade is read again in the same snapshot and
+/// analysed, and the row replaced. A trade in a symbol the journal holds
 /// bars of is read with its events and analysed every time, and measured
 /// against its bars (which only this thread may read) on the pool.
 fn trades_json_kept(
@@ -369,16 +367,11 @@ fn trades_json_kept(
             Ok(listed)
         },
         |listed| {
-            let Listed {
-                bytes,
-                unreadable,
-                fresh: mut fresh_here,
-            } = listed;
-            any |= !bytes.is_empty() || !unreadable.is_empty();
+            any |= !listed.bytes.is_empty() || !listed.unreadable.is_empty();
             let mut written = 0;
             let mut element = Vec::new();
-            for &(at, id, first) in &unreadable {
-                out.write_all(&bytes[written..at])?;
+            for &(at, id, first) in &listed.unreadable {
+                out.write_all(&listed.bytes[written..at])?;
                 written = at;
                 // Read in the snapshot of the rows: `done` runs while the
                 // read is open (`read_shown_chunks` waits for it at the end).
@@ -388,26 +381,11 @@ fn trades_json_kept(
                 })?;
                 element.clear();
                 // Its symbol has no bars: it was read from a kept row.
-                analysed(
-                    id,
-                    &trade,
-                    (first, false),
-                    None,
-                    &mut element,
-                    &mut fresh_here,
-                )?;
+                analysed(id, &trade, (first, false), None, &mut element, &mut fresh)?;
                 out.write_all(&element)?;
             }
-            out.write_all(&bytes[written..])?;
-            // Kept in the read as it goes, while the pool analyses the next
-            // chunks; else once the read is done, if the journal is still
-            // as it was read.
-            let shown = fresh_here
-                .iter()
-                .filter_map(|(id, figures, shown)| Some((id, figures, shown?)));
-            if !journal.keep_shown_while_reading(shown)? {
-                fresh.append(fresh_here);
-            }
+            out.write_all(&listed.bytes[written..])?;
+            fresh.append(listed.fresh);
             Ok(())
         },
     )?;

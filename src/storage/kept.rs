@@ -14,9 +14,6 @@
 //! kept. [`Journal::read_shown_chunks`] and [`Journal::keep_shown_analyses`]
 //! do the same with what `trades --json` shows beside an analysis
 //! (`migrations/0008_kept_sentences.sql`): a row without it counts as none.
-//! [`Journal::keep_shown_while_reading`] keeps them inside that read
-//! instead, as it goes, when its first write can take the journal's write
-//! lock from the snapshot it reads (no other program has written since).
 //! Writes of many rows at once (an import, [`Journal::insert_trades`])
 //! set the triggers aside in their own transaction and keep or forget the
 //! analyses of what they write themselves ([`with_triggers_aside`]).
@@ -218,39 +215,6 @@ const KEEP_SHOWN_SQL: &str =
 const ADD_SHOWN_SQL: &str =
     "UPDATE analysis_cache SET shown = ?3 WHERE trade_id = ?1 AND basis = ?2";
 
-/// Whether `error` says the journal cannot be written now: another program
-/// holds it, has written since this connection's read began, or it is
-/// read-only. Kept analyses are then not kept, and that is no error.
-fn refused(error: &rusqlite::Error) -> bool {
-    matches!(
-        error.sqlite_error_code(),
-        Some(
-            rusqlite::ErrorCode::DatabaseBusy
-                | rusqlite::ErrorCode::DatabaseLocked
-                | rusqlite::ErrorCode::ReadOnly
-        )
-    )
-}
-
-/// What a [`Journal::read_shown_chunks`] under way may keep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct ShownRead {
-    /// The basis it reads under.
-    basis: i64,
-    writing: Writing,
-}
-
-/// Whether a read writes what it keeps ([`Journal::keep_shown_while_reading`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Writing {
-    /// Not tried yet.
-    NotYet,
-    /// It holds the write lock.
-    Holding,
-    /// The journal refused: nothing is kept during the read.
-    Refused,
-}
-
 /// Which kept rows a read takes, and what of them.
 #[derive(Clone, Copy)]
 enum Reading<'w> {
@@ -294,9 +258,6 @@ impl Journal {
     /// After the last chunk, `each` is given `None`, while the read
     /// transaction is still open: what it then reads of the journal is of
     /// the same snapshot.
-    ///
-    /// Meanwhile, [`Journal::keep_shown_while_reading`] may keep what the
-    /// caller computed of the chunks read, in the read's own transaction.
     pub fn read_shown_chunks<E: From<StorageError>>(
         &self,
         basis: i64,
@@ -304,82 +265,9 @@ impl Journal {
         wants_events: &dyn Fn(&str) -> bool,
         mut each: impl FnMut(Option<KeptChunk>) -> Result<(), E>,
     ) -> Result<ReadVersion, E> {
-        /// Ends the read's keeping however the read ends.
-        struct EndsKeeping<'j>(&'j std::cell::Cell<Option<ShownRead>>);
-        impl Drop for EndsKeeping<'_> {
-            fn drop(&mut self) {
-                self.0.set(None);
-            }
-        }
-        self.shown_read.set(Some(ShownRead {
-            basis,
-            writing: Writing::NotYet,
-        }));
-        let _ends = EndsKeeping(&self.shown_read);
         reading_through(&self.conn, || {
             self.read_kept(basis, size.max(1), Reading::Shown(wants_events), &mut each)
         })
-    }
-
-    /// Keeps what is shown beside analyses of trades
-    /// [`Journal::read_shown_chunks`] has handed out, as
-    /// [`Journal::keep_shown_analyses`] does, but inside that read's
-    /// transaction, while it reads on: they are committed with it, and
-    /// other programs wait meanwhile. Returns whether they are kept; they
-    /// are not outside such a read, in a journal that cannot be written,
-    /// or when another program holds the journal's write lock or has
-    /// written since the read began (the first write would take the lock
-    /// from a snapshot no longer the latest), which is found without
-    /// waiting. Once refused, every later call of the read is refused.
-    /// Nothing to keep counts as kept.
-    ///
-    /// Only trades whose chunks were handed out may be kept: the read's
-    /// scan of kept rows has passed them.
-    pub fn keep_shown_while_reading<'b>(
-        &self,
-        analyses: impl IntoIterator<Item = (TradeId, Option<&'b [u8]>, &'b [u8])>,
-    ) -> Result<bool, StorageError> {
-        let Some(read) = self.shown_read.get() else {
-            return Ok(false);
-        };
-        if self.read_only || read.writing == Writing::Refused {
-            return Ok(false);
-        }
-        let mut analyses = analyses.into_iter().peekable();
-        if analyses.peek().is_none() {
-            return Ok(true);
-        }
-        type Shown<'s> = (TradeId, Option<&'s [u8]>, &'s [u8]);
-        let write = |analyses: &mut dyn Iterator<Item = Shown<'b>>| -> rusqlite::Result<()> {
-            let mut insert_both = self.conn.prepare_cached(KEEP_SHOWN_SQL)?;
-            let mut add_shown = self.conn.prepare_cached(ADD_SHOWN_SQL)?;
-            for (id, figures, shown) in analyses {
-                match figures {
-                    Some(figures) => {
-                        insert_both.execute(rusqlite::params![id.0, read.basis, figures, shown])?
-                    }
-                    None => add_shown.execute(rusqlite::params![id.0, read.basis, shown])?,
-                };
-            }
-            Ok(())
-        };
-        if read.writing == Writing::NotYet {
-            // The first write takes the write lock, or is refused at once.
-            self.conn.busy_timeout(std::time::Duration::ZERO)?;
-            let first = write(&mut analyses.next().into_iter());
-            self.conn.busy_timeout(super::BUSY_TIMEOUT)?;
-            let writing = match first {
-                Ok(()) => Writing::Holding,
-                Err(error) if refused(&error) => Writing::Refused,
-                Err(error) => return Err(error.into()),
-            };
-            self.shown_read.set(Some(ShownRead { writing, ..read }));
-            if writing == Writing::Refused {
-                return Ok(false);
-            }
-        }
-        write(&mut analyses)?;
-        Ok(true)
     }
 
     fn read_kept<E: From<StorageError>>(
@@ -521,6 +409,16 @@ impl Journal {
             return Ok(false);
         }
         // Not waiting for another program's lock: a busy journal keeps nothing.
+        let busy = |error: &rusqlite::Error| {
+            matches!(
+                error.sqlite_error_code(),
+                Some(
+                    rusqlite::ErrorCode::DatabaseBusy
+                        | rusqlite::ErrorCode::DatabaseLocked
+                        | rusqlite::ErrorCode::ReadOnly
+                )
+            )
+        };
         self.conn.busy_timeout(std::time::Duration::ZERO)?;
         // Written, like the whole journal is read, with a small page cache:
         // a keep of every trade's analysis writes as many pages as the
@@ -558,7 +456,7 @@ impl Journal {
         let result = result?;
         match result {
             Ok(kept) => Ok(kept),
-            Err(error) if refused(&error) => Ok(false),
+            Err(error) if busy(&error) => Ok(false),
             Err(error) => Err(error.into()),
         }
     }

@@ -278,9 +278,6 @@ pub struct Journal {
     path: Option<PathBuf>,
     /// Opened read-only, its folder not being writable.
     read_only: bool,
-    /// Set while [`Journal::read_shown_chunks`] reads: what it may keep
-    /// inside its read (see [`Journal::keep_shown_while_reading`]).
-    shown_read: std::cell::Cell<Option<kept::ShownRead>>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -340,7 +337,6 @@ impl Journal {
             conn,
             path: Some(path.to_owned()),
             read_only: false,
-            shown_read: std::cell::Cell::new(None),
         };
         if found < known {
             // Creating the journal, or upgrading it: under the write lock,
@@ -414,7 +410,6 @@ impl Journal {
             conn,
             path: Some(path.to_owned()),
             read_only: true,
-            shown_read: std::cell::Cell::new(None),
         })
     }
 
@@ -450,7 +445,6 @@ impl Journal {
             conn,
             path: None,
             read_only: false,
-            shown_read: std::cell::Cell::new(None),
         };
         journal.migrate(MIGRATIONS)?;
         Ok(journal)
