@@ -175,9 +175,10 @@ fn condition_code(condition: MarketCondition) -> i64 {
 /// setup, market condition code, notes, rate, stops known.
 ///
 /// `OR FAIL`, here and for events: a row the schema refuses ends the
-/// statement without undoing the rows before it, and the import's whole
-/// transaction is then rolled back. That spares SQLite copying every page a
-/// statement changes into a statement journal, to undo just that statement.
+/// statement without undoing the rows before it, and every write that runs
+/// these statements (an import, a trade saved) then rolls its whole
+/// transaction back. That spares SQLite copying every page a statement
+/// changes into a statement journal, to undo just that statement.
 fn insert_trades_sql(rows: usize) -> &'static str {
     static SQL: OnceLock<Vec<String>> = OnceLock::new();
     &SQL.get_or_init(|| {
