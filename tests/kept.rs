@@ -107,9 +107,20 @@ fn an_import_keeps_the_analysis_of_every_trade_it_writes() {
             |row| row.get(0),
         )
         .unwrap();
-    assert_eq!(triggers, 6);
+    // On the trade table, which holds its events: when it is added, changed
+    // or deleted.
+    assert_eq!(triggers, 3);
     other
-        .execute("UPDATE event SET fee = '2' WHERE fee IS NOT NULL", [])
+        .execute(
+            "UPDATE trade SET events = (
+                 SELECT json_group_array(
+                            CASE json_array_length(value)
+                                WHEN 5 THEN json_replace(value, '$[4]', '2')
+                                ELSE json(value)
+                            END ORDER BY key)
+                 FROM json_each(trade.events))",
+            [],
+        )
         .unwrap();
     assert_eq!(kept_count(&journal), 0);
     assert_eq!(
@@ -199,7 +210,15 @@ fn a_trade_changed_by_another_program_is_analysed_again() {
     // and the removal of a trade's last event.
     other
         .execute(
-            "UPDATE event SET price = price + 3 WHERE kind = 'exit' AND trade_id = ?1",
+            "UPDATE trade SET events = (
+                 SELECT json_group_array(
+                            CASE value ->> 0
+                                WHEN 'exit' THEN json_replace(
+                                    value, '$[3]', CAST(value ->> 3 + 3 AS TEXT))
+                                ELSE json(value)
+                            END ORDER BY key)
+                 FROM json_each(trade.events))
+             WHERE id = ?1",
             [trades[1].0.0],
         )
         .unwrap();
@@ -211,8 +230,7 @@ fn a_trade_changed_by_another_program_is_analysed_again() {
         .unwrap();
     other
         .execute(
-            "DELETE FROM event WHERE trade_id = ?1
-             AND seq = (SELECT max(seq) FROM event WHERE trade_id = ?1)",
+            "UPDATE trade SET events = json_remove(events, '$[#-1]') WHERE id = ?1",
             [trades[8].0.0],
         )
         .unwrap();
@@ -428,4 +446,121 @@ fn what_is_shown_is_not_kept_when_the_journal_changed_after_it_was_read() {
         })
         .unwrap();
     assert_eq!(with_shown, 0);
+}
+
+/// Takes the journal at `path` back to schema version 8, where events were
+/// rows of their own table (with its triggers), keeping what is kept.
+fn back_to_version_8(path: &std::path::Path) {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .execute_batch(
+            "DROP VIEW event;
+             DROP TRIGGER analysis_cache_trade_update;
+             CREATE TABLE event (
+                 trade_id INTEGER NOT NULL REFERENCES trade (id) ON DELETE CASCADE,
+                 seq      INTEGER NOT NULL CHECK (seq >= 0),
+                 kind     TEXT NOT NULL CHECK (kind IN ('entry', 'exit', 'stop', 'target')),
+                 at       TEXT NOT NULL,
+                 at_utc   INTEGER NOT NULL,
+                 qty      TEXT CHECK ((qty IS NOT NULL) = (kind IN ('entry', 'exit'))),
+                 price    TEXT NOT NULL,
+                 fee      TEXT CHECK ((fee IS NOT NULL) = (kind IN ('entry', 'exit'))),
+                 PRIMARY KEY (trade_id, seq)
+             ) STRICT, WITHOUT ROWID;
+             INSERT INTO event
+             SELECT trade.id, stored.key, stored.value ->> 0, stored.value ->> 1,
+                    CAST(unixepoch(stored.value ->> 1, 'subsec') * 1000 AS INTEGER),
+                    CASE json_array_length(stored.value) WHEN 5 THEN stored.value ->> 2 END,
+                    CASE json_array_length(stored.value) WHEN 5 THEN stored.value ->> 3
+                         ELSE stored.value ->> 2 END,
+                    CASE json_array_length(stored.value) WHEN 5 THEN stored.value ->> 4 END
+             FROM trade, json_each(trade.events) AS stored;
+             ALTER TABLE trade DROP COLUMN events;
+             CREATE TRIGGER analysis_cache_trade_update AFTER UPDATE ON trade
+             BEGIN
+                 DELETE FROM analysis_cache WHERE trade_id IN (OLD.id, NEW.id);
+             END;
+             CREATE TRIGGER analysis_cache_event_insert AFTER INSERT ON event
+             BEGIN
+                 DELETE FROM analysis_cache WHERE trade_id = NEW.trade_id;
+             END;
+             PRAGMA user_version = 8;",
+        )
+        .unwrap();
+}
+
+/// A stored event: trade id, seq, kind, time, quantity, price, fee.
+type EventRow = (
+    i64,
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
+/// The rows of the journal's `event` table or view, in order.
+fn event_rows(path: &std::path::Path) -> Vec<EventRow> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT trade_id, seq, kind, at, qty, price, fee FROM event ORDER BY 1, 2")
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+#[test]
+fn a_journal_of_version_8_moves_its_events_into_its_trades_and_keeps_its_analyses() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let journal = journal_of(&dir, 30);
+    let trades = journal.trades().unwrap();
+    assert!(
+        trades.iter().any(|(_, trade)| trade
+            .events
+            .iter()
+            .any(|event| matches!(event.kind, EventKind::Stop { .. }))),
+        "stops are among the events"
+    );
+    let stats = kept_stats(&journal);
+    let kept = kept_count(&journal);
+    assert_eq!(kept, trades.len());
+    drop(journal);
+    back_to_version_8(&path);
+    let old_rows = event_rows(&path);
+    assert!(old_rows.len() > trades.len());
+
+    let journal = Journal::open(&path).unwrap();
+    assert_eq!(journal.trades().unwrap(), trades);
+    assert_eq!(
+        kept_count(&journal),
+        kept,
+        "moving the events changes no trade"
+    );
+    assert_eq!(kept_stats(&journal), stats);
+    // The view shows the events as the table held them.
+    let rows = event_rows(&path);
+    assert_eq!(rows, old_rows);
+    // A change of a trade's events is a change of its row: its analysis goes.
+    let (id, _) = trades[3];
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE trade SET events = json_remove(events, '$[#-1]') WHERE id = ?1",
+        [id.0],
+    )
+    .unwrap();
+    assert!(!is_kept(&journal, id));
 }

@@ -120,8 +120,9 @@ fn an_event_changed_by_another_program_is_seen_at_the_next_read() {
     // The worked example's last exit, at another price.
     let changed = other
         .execute(
-            "UPDATE event SET price = '130' WHERE trade_id = ?1 AND kind = 'exit' \
-             AND seq = (SELECT max(seq) FROM event WHERE trade_id = ?1 AND kind = 'exit')",
+            "UPDATE trade SET events = json_replace(events, '$[' || (
+                 SELECT max(key) FROM json_each(trade.events) WHERE value ->> 0 = 'exit'
+             ) || '][3]', '130') WHERE id = ?1",
             [id.0],
         )
         .expect("the other program's write");

@@ -274,11 +274,12 @@ fn insert_trades_writes_all_or_nothing() {
     );
     assert_eq!(journal.trade_count().unwrap(), 0);
 
-    // A failure inside the transaction (here a trigger that rejects one
-    // event, standing in for a full disk) rolls back the trades before it.
+    // A failure inside the transaction (here a trigger that rejects a trade
+    // with one event, standing in for a full disk) rolls back the trades
+    // before it.
     raw(&path)
         .execute_batch(
-            "CREATE TRIGGER refuse BEFORE INSERT ON event WHEN NEW.price = '13.13'
+            "CREATE TRIGGER refuse BEFORE INSERT ON trade WHEN NEW.events LIKE '%\"13.13\"%'
              BEGIN SELECT RAISE(ABORT, 'refused by test'); END;",
         )
         .unwrap();
@@ -328,10 +329,11 @@ fn update_replaces_a_trade_in_one_transaction() {
     ));
     assert_eq!(journal.trade(id).unwrap(), Some(edited.clone()));
 
-    // Failing half way (after the old events were deleted): rolled back.
+    // Failing half way (after the row, its events and a first tag were
+    // written): rolled back.
     raw(&path)
         .execute_batch(
-            "CREATE TRIGGER refuse BEFORE INSERT ON event WHEN NEW.price = '106'
+            "CREATE TRIGGER refuse BEFORE INSERT ON trade_tag WHEN NEW.tag = 'pyramid'
              BEGIN SELECT RAISE(ABORT, 'refused by test'); END;",
         )
         .unwrap();

@@ -360,7 +360,15 @@ fn trades_json_from_kept_analyses_is_byte_for_byte_a_fresh_analysis_s() {
         let other = rusqlite::Connection::open(&path).unwrap();
         other
             .execute(
-                "UPDATE event SET price = price + 3 WHERE kind = 'entry' AND trade_id = ?1",
+                "UPDATE trade SET events = (
+                     SELECT json_group_array(
+                                CASE value ->> 0
+                                    WHEN 'entry' THEN json_replace(
+                                        value, '$[3]', CAST(value ->> 3 + 3 AS TEXT))
+                                    ELSE json(value)
+                                END ORDER BY key)
+                     FROM json_each(trade.events))
+                 WHERE id = ?1",
                 [trades[5].0.0],
             )
             .unwrap();

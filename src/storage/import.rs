@@ -56,20 +56,18 @@ use rust_decimal::Decimal;
 
 use super::bulk::{BulkInsert, Value};
 use super::check::write_check;
-use super::{Journal, StorageError, text, write_events_and_tags};
+use super::events::write_events;
+use super::{Journal, StorageError, text, write_tags};
 use crate::domain::imported::{
     FillNames, ImportSnapshot, ImportState, ImportWrite, ImportedTrade, JournalVersion,
     KeepAnalyses, OPENING_PREFIX, SplitPart, TradeFeed,
 };
 use crate::domain::{EventKind, MarketCondition, Side, Trade, TradeId};
 
-/// The most trades written by one INSERT statement (11 parameters each).
+/// The most trades written by one INSERT statement (12 parameters each).
 const TRADES_PER_INSERT: usize = 32;
 /// The parameters of one trade row (see [`insert_trades_sql`]).
-const TRADE_PARAMS: usize = 11;
-
-/// The most events written by one INSERT statement (8 parameters each).
-const EVENTS_PER_INSERT: usize = 32;
+const TRADE_PARAMS: usize = 12;
 
 /// The most imported fills written by one INSERT statement (3 parameters
 /// each, and the account).
@@ -84,7 +82,7 @@ const KEPT_PER_INSERT: usize = 32;
 const TRADES_PER_BATCH: usize = 1024;
 
 /// The page cache while an import is written, in KiB: the rows of an import
-/// go at the end of their tables (trades and events by id, fills in key
+/// go at the end of their tables (trades by id, fills in key
 /// order), so pages written are rarely needed again, and a cache beyond this
 /// size only holds them until the write-ahead log does (measured: an import
 /// of 1,000,000 fills takes as long with it as with the journal's usual
@@ -137,18 +135,6 @@ fn name_of_code(param: usize, names: &[&str]) -> String {
     sql
 }
 
-/// Event kinds as stored, by their code ([`kind_code`]).
-const KINDS: [&str; 4] = ["entry", "exit", "stop", "target"];
-
-fn kind_code(kind: &EventKind) -> i64 {
-    match kind {
-        EventKind::Entry(_) => 0,
-        EventKind::Exit(_) => 1,
-        EventKind::Stop { .. } => 2,
-        EventKind::Target { .. } => 3,
-    }
-}
-
 /// Sides as stored, by their code ([`side_code`]).
 const SIDES: [&str; 2] = ["long", "short"];
 
@@ -171,10 +157,10 @@ fn condition_code(condition: MarketCondition) -> i64 {
 }
 
 /// The INSERT of `rows` trades (1 to [`TRADES_PER_INSERT`]) under given ids,
-/// 11 parameters each: id, symbol, side code, multiplier, currency, account,
-/// setup, market condition code, notes, rate, stops known.
+/// 12 parameters each: id, symbol, side code, multiplier, currency, account,
+/// setup, market condition code, notes, rate, stops known, events.
 ///
-/// `OR FAIL`, here and for events: a row the schema refuses ends the
+/// `OR FAIL`: a row the schema refuses ends the
 /// statement without undoing the rows before it, and every write that runs
 /// these statements (an import, a trade saved) then rolls its whole
 /// transaction back. That spares SQLite copying every page a statement
@@ -184,12 +170,12 @@ fn insert_trades_sql(rows: usize) -> &'static str {
     &SQL.get_or_init(|| {
         multi_row_inserts(
             "INSERT OR FAIL INTO trade (id, symbol, side, multiplier, currency, account, setup, \
-             market_condition, notes, rate, stops_known)",
+             market_condition, notes, rate, stops_known, events)",
             TRADES_PER_INSERT,
             |row| {
                 let p = row * TRADE_PARAMS;
                 format!(
-                    "(?{}, ?{}, {}, ?{}, ?{}, ?{}, ?{}, {}, ?{}, ?{}, ?{})",
+                    "(?{}, ?{}, {}, ?{}, ?{}, ?{}, ?{}, {}, ?{}, ?{}, ?{}, ?{})",
                     p + 1,
                     p + 2,
                     name_of_code(p + 3, &SIDES),
@@ -200,34 +186,8 @@ fn insert_trades_sql(rows: usize) -> &'static str {
                     name_of_code(p + 8, &CONDITIONS),
                     p + 9,
                     p + 10,
-                    p + 11
-                )
-            },
-        )
-    })[rows]
-}
-
-/// The INSERT of `rows` events (1 to [`EVENTS_PER_INSERT`]), 8 parameters
-/// each: trade id, seq, kind code, time, time in UTC milliseconds, quantity,
-/// price, fee.
-fn insert_events_sql(rows: usize) -> &'static str {
-    static SQL: OnceLock<Vec<String>> = OnceLock::new();
-    &SQL.get_or_init(|| {
-        multi_row_inserts(
-            "INSERT OR FAIL INTO event (trade_id, seq, kind, at, at_utc, qty, price, fee)",
-            EVENTS_PER_INSERT,
-            |row| {
-                let p = row * 8;
-                format!(
-                    "(?{}, ?{}, {}, ?{}, ?{}, ?{}, ?{}, ?{})",
-                    p + 1,
-                    p + 2,
-                    name_of_code(p + 3, &KINDS),
-                    p + 4,
-                    p + 5,
-                    p + 6,
-                    p + 7,
-                    p + 8
+                    p + 11,
+                    p + 12
                 )
             },
         )
@@ -448,7 +408,7 @@ impl Journal {
         // cost more than the rest of writing an event (a CHECK with an IN
         // list of more than two values builds a table for each row). The
         // rows are written here from validated trades: every value a CHECK
-        // limits comes from a closed list (`KINDS`, `SIDES`, `CONDITIONS`,
+        // limits comes from a closed list (`SIDES`, `CONDITIONS`,
         // positions counted from 0), and a trade is written before its
         // events, tags and fills. Every other write keeps the checks, and
         // changing these settings makes SQLite compile its statements again.
@@ -987,7 +947,6 @@ struct Batch<'a> {
     /// Continued trades, with their ids.
     continued: Vec<(TradeId, Cow<'a, Trade>)>,
     trades: Vec<TradeRow<'a>>,
-    events: Vec<EventRow>,
     tags: Vec<(i64, i64, String)>,
     /// The analyses to keep of the batch's trades (new and continued), by
     /// id, and the basis they are valid under.
@@ -1000,17 +959,7 @@ struct TradeRow<'a> {
     trade: Cow<'a, Trade>,
     multiplier: Span,
     rate: Span,
-}
-
-struct EventRow {
-    trade_id: i64,
-    seq: i64,
-    kind: i64,
-    at: Span,
-    at_utc: i64,
-    qty: Option<Span>,
-    price: Span,
-    fee: Option<Span>,
+    events: Span,
 }
 
 /// What the helper thread sends: the rows of a run of trades, then the fills.
@@ -1025,14 +974,6 @@ impl<'a> Batch<'a> {
     fn push(&mut self, value: Decimal) -> Span {
         let start = self.text.len();
         super::write_decimal(&mut self.text, value);
-        Span(start as u32, self.text.len() as u32)
-    }
-
-    /// Appends `at` to the text, as the journal writes times, and returns
-    /// its place.
-    fn push_time(&mut self, at: &chrono::DateTime<chrono::FixedOffset>) -> Span {
-        let start = self.text.len();
-        super::write_time(&mut self.text, at);
         Span(start as u32, self.text.len() as u32)
     }
 
@@ -1065,23 +1006,9 @@ impl<'a> Batch<'a> {
     fn add(&mut self, id: TradeId, trade: Cow<'a, Trade>) {
         let multiplier = self.push(trade.multiplier);
         let rate = self.push(trade.rate);
-        for (seq, event) in trade.events.iter().enumerate() {
-            let fill = event.kind.fill();
-            let at = self.push_time(&event.at);
-            let qty = fill.map(|f| self.push(f.qty));
-            let price = self.push(event.kind.price());
-            let fee = fill.map(|f| self.push(f.fee));
-            self.events.push(EventRow {
-                trade_id: id.0,
-                seq: seq as i64,
-                kind: kind_code(&event.kind),
-                at,
-                at_utc: event.at.timestamp_millis(),
-                qty,
-                price,
-                fee,
-            });
-        }
+        let start = self.text.len();
+        write_events(&mut self.text, &trade.events);
+        let events = Span(start as u32, self.text.len() as u32);
         for (position, tag) in trade.tags.iter().enumerate() {
             self.tags.push((id.0, position as i64, tag.clone()));
         }
@@ -1090,6 +1017,7 @@ impl<'a> Batch<'a> {
             trade,
             multiplier,
             rate,
+            events,
         });
     }
 }
@@ -1362,7 +1290,6 @@ fn write_trades_and_fills(
 /// import (a shorter chunk, at most one a batch, goes through the cache).
 struct Inserts<'c> {
     trades: BulkInsert<'c>,
-    events: BulkInsert<'c>,
     fills: BulkInsert<'c>,
     kept: BulkInsert<'c>,
 }
@@ -1398,43 +1325,41 @@ impl<'c> Inserts<'c> {
     fn prepare(tx: &'c Transaction<'_>) -> Result<Inserts<'c>, StorageError> {
         Ok(Inserts {
             trades: BulkInsert::prepare(tx, insert_trades_sql(TRADES_PER_INSERT))?,
-            events: BulkInsert::prepare(tx, insert_events_sql(EVENTS_PER_INSERT))?,
             fills: BulkInsert::prepare(tx, insert_fills_sql(FILLS_PER_INSERT))?,
             kept: BulkInsert::prepare(tx, insert_kept_sql(KEPT_PER_INSERT))?,
         })
     }
 
     /// Writes the rows of a batch: the continued trades' events and tags,
-    /// then the new trades, their events and their tags.
+    /// then the new trades with their events, and their tags.
     fn write_batch(&mut self, tx: &Transaction<'_>, batch: &Batch<'_>) -> Result<(), StorageError> {
         for (id, trade) in &batch.continued {
             tx.prepare_cached("DELETE FROM analysis_cache WHERE trade_id = ?1")?
                 .execute([id.0])?;
-            tx.prepare_cached("DELETE FROM event WHERE trade_id = ?1")?
-                .execute([id.0])?;
             tx.prepare_cached("DELETE FROM trade_tag WHERE trade_id = ?1")?
                 .execute([id.0])?;
-            write_events_and_tags(tx, *id, trade)?;
+            write_tags(tx, *id, trade)?;
             // New fills may change the trade's rate, and bring the stops' history.
+            let mut events = String::new();
+            write_events(&mut events, &trade.events);
             tx.prepare_cached(
-                "UPDATE trade SET currency = ?2, rate = ?3, stops_known = ?4 WHERE id = ?1",
+                "UPDATE trade SET currency = ?2, rate = ?3, stops_known = ?4, events = ?5
+                 WHERE id = ?1",
             )?
             .execute(rusqlite::params![
                 id.0,
                 trade.currency,
                 trade.rate.to_string(),
-                trade.stops_known
+                trade.stops_known,
+                events
             ])?;
         }
         if let Some(first) = batch.trades.first() {
             // New ids have no kept analysis; should one be there, it goes.
             super::kept::forget_from(tx, TradeId(first.id))?;
         }
-        let mut values = Vec::with_capacity(
-            (TRADES_PER_INSERT * TRADE_PARAMS)
-                .max(EVENTS_PER_INSERT * 8)
-                .max(1 + KEPT_PER_INSERT * 2),
-        );
+        let mut values =
+            Vec::with_capacity((TRADES_PER_INSERT * TRADE_PARAMS).max(1 + KEPT_PER_INSERT * 2));
         for chunk in batch.trades.chunks(TRADES_PER_INSERT) {
             values.clear();
             for row in chunk {
@@ -1451,27 +1376,11 @@ impl<'c> Inserts<'c> {
                     Value::Text(&trade.notes),
                     Value::Text(batch.value(row.rate)),
                     Value::Integer(i64::from(trade.stops_known)),
+                    Value::Text(batch.value(row.events)),
                 ]);
             }
             let (max, rows) = (TRADES_PER_INSERT, chunk.len());
             insert_rows(tx, &mut self.trades, max, rows, insert_trades_sql, &values)?;
-        }
-        for chunk in batch.events.chunks(EVENTS_PER_INSERT) {
-            values.clear();
-            for row in chunk {
-                values.extend([
-                    Value::Integer(row.trade_id),
-                    Value::Integer(row.seq),
-                    Value::Integer(row.kind),
-                    Value::Text(batch.value(row.at)),
-                    Value::Integer(row.at_utc),
-                    Value::from(row.qty.map(|s| batch.value(s))),
-                    Value::Text(batch.value(row.price)),
-                    Value::from(row.fee.map(|s| batch.value(s))),
-                ]);
-            }
-            let (max, rows) = (EVENTS_PER_INSERT, chunk.len());
-            insert_rows(tx, &mut self.events, max, rows, insert_events_sql, &values)?;
         }
         if !batch.tags.is_empty() {
             let mut insert = tx.prepare_cached(
@@ -1523,27 +1432,9 @@ impl<'c> Inserts<'c> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::domain::Fill as Execution;
 
     #[test]
     fn codes_name_what_the_domain_names() {
-        let fill = Execution {
-            qty: Decimal::ONE,
-            price: Decimal::ONE,
-            fee: Decimal::ZERO,
-        };
-        for kind in [
-            EventKind::Entry(fill),
-            EventKind::Exit(fill),
-            EventKind::Stop {
-                price: Decimal::ONE,
-            },
-            EventKind::Target {
-                price: Decimal::ONE,
-            },
-        ] {
-            assert_eq!(KINDS[kind_code(&kind) as usize], kind.name());
-        }
         for side in [Side::Long, Side::Short] {
             assert_eq!(SIDES[side_code(side) as usize], side.as_str());
         }
@@ -1632,24 +1523,19 @@ mod tests {
             .pragma_query_value(None, "cache_size", |row| row.get(0))
             .unwrap();
         assert_eq!(cache, -super::super::CACHE_KIB);
-        let mut insert = conn
-            .prepare_cached(super::super::insert_events_sql(1))
-            .unwrap();
-        let mut event = |trade: i64, kind: &str| {
-            insert.execute(rusqlite::params![
-                trade,
-                7,
-                kind,
-                "2024-03-15T11:00:00+00:00",
-                0,
-                "1",
-                "1",
-                "0"
-            ])
-        };
-        let error = event(id.0, "bogus").unwrap_err();
+        let error = conn
+            .execute(
+                "UPDATE trade SET events = '[unclosed' WHERE id = ?1",
+                [id.0],
+            )
+            .unwrap_err();
         assert!(error.to_string().contains("CHECK"), "{error}");
-        let error = event(id.0 + 100, "exit").unwrap_err();
+        let error = conn
+            .execute(
+                "INSERT INTO trade_tag (trade_id, position, tag) VALUES (?1, 0, 'x')",
+                [id.0 + 100],
+            )
+            .unwrap_err();
         assert!(error.to_string().contains("FOREIGN KEY"), "{error}");
     }
 
@@ -1848,9 +1734,10 @@ mod tests {
             "INSERT OR REPLACE INTO imported_fill (account, key, trade_id, seq) VALUES \
              (?1, ?2, ?3, ?4), (?1, ?5, ?6, ?7)"
         );
-        assert!(insert_events_sql(1).ends_with(
-            "VALUES (?1, ?2, CASE ?3 WHEN 0 THEN 'entry' WHEN 1 THEN 'exit' WHEN 2 THEN 'stop' \
-             WHEN 3 THEN 'target' END, ?4, ?5, ?6, ?7, ?8)"
+        assert!(insert_trades_sql(1).ends_with(
+            "VALUES (?1, ?2, CASE ?3 WHEN 0 THEN 'long' WHEN 1 THEN 'short' END, ?4, ?5, ?6, ?7, \
+             CASE ?8 WHEN 0 THEN 'trending' WHEN 1 THEN 'range' WHEN 2 THEN 'unknown' END, \
+             ?9, ?10, ?11, ?12)"
         ));
     }
 }

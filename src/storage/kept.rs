@@ -22,9 +22,8 @@ use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::types::ValueRef;
 use rusqlite::{OptionalExtension, TransactionBehavior};
 
-use super::stream::{
-    EVENT_TEXTS, Texts, event_of, missing_trade, owner, read_tags, reading_through, trade_of,
-};
+use super::events::read_events;
+use super::stream::{Texts, missing_trade, owner, read_tags, reading_through, trade_of};
 use super::{Journal, StorageError};
 use crate::domain::{Trade, TradeId};
 
@@ -56,9 +55,8 @@ pub struct KeptChunk {
     stops_known: Vec<bool>,
     /// [`TRADE_TEXTS`] per trade of `missing`.
     trades: Texts,
-    /// For each event, the index of its trade in `missing`.
-    event_owner: Vec<u32>,
-    /// [`EVENT_TEXTS`] per event.
+    /// The events of each trade of `missing`, as kept (see
+    /// [`super::events`]).
     events: Texts,
     /// For each tag, the index of its trade in `ids`.
     tag_owner: Vec<u32>,
@@ -103,10 +101,9 @@ impl KeptChunk {
         }
         let mut read = Vec::with_capacity(self.missing.len());
         for (m, &stops_known) in self.stops_known.iter().enumerate() {
-            read.push(trade_of(&self.trades, m * TRADE_TEXTS, false, stops_known)?);
-        }
-        for (e, &owner) in self.event_owner.iter().enumerate() {
-            read[owner as usize].events.push(event_of(&self.events, e)?);
+            let mut trade = trade_of(&self.trades, m * TRADE_TEXTS, false, stops_known)?;
+            trade.events = read_events(self.events.bytes(m, "events")?)?;
+            read.push(trade);
         }
         let mut read = read.into_iter();
         let mut rows = Vec::with_capacity(self.ids.len());
@@ -163,8 +160,8 @@ impl KeptChunk {
 /// analyses set aside: dropped first and created again after, in the same
 /// transaction, so that no other connection ever sees the journal without
 /// them (and a `write` that fails, rolled back, takes nothing away). A
-/// trigger costs SQLite about as much per row as a quarter of writing an
-/// event. `write` must itself forget or replace the kept analyses of the
+/// trigger costs SQLite about as much per row as a quarter of writing a
+/// trade. `write` must itself forget or replace the kept analyses of the
 /// trades it changes; trades it adds under new ids have none.
 pub(super) fn with_triggers_aside<T>(
     tx: &rusqlite::Transaction<'_>,
@@ -292,7 +289,7 @@ impl Journal {
             let mut trade_stmt = tx
                 .prepare_cached(
                     "SELECT id, symbol, side, multiplier, currency, account, setup,
-                            market_condition, rate, stops_known
+                            market_condition, rate, stops_known, events
                      FROM trade WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
                 )
                 .map_err(StorageError::from)?;
@@ -310,12 +307,6 @@ impl Journal {
                 .map_err(StorageError::from)?;
             let mut tag_stmt = tx
                 .prepare_cached("SELECT trade_id, tag FROM trade_tag ORDER BY trade_id, position")
-                .map_err(StorageError::from)?;
-            let mut event_stmt = tx
-                .prepare_cached(
-                    "SELECT trade_id, kind, at, qty, price, fee FROM event
-                     WHERE trade_id BETWEEN ?1 AND ?2 ORDER BY trade_id, seq",
-                )
                 .map_err(StorageError::from)?;
             let id_rows = id_stmt.query([]).map_err(StorageError::from)?;
             let mut kept_rows = kept_stmt.query([basis]).map_err(StorageError::from)?;
@@ -336,7 +327,6 @@ impl Journal {
                 kept: kept_rows,
                 tags: tag_rows,
                 trades: &mut trade_stmt,
-                events: &mut event_stmt,
             };
             loop {
                 let chunk = rows.next_chunk(size)?;
@@ -508,10 +498,8 @@ struct Rows<'s, 'c> {
     /// The kept bytes under the basis, in trade id order.
     kept: rusqlite::Rows<'s>,
     tags: rusqlite::Rows<'s>,
-    /// The rows of a range of trades.
+    /// The rows of a range of trades, with their events.
     trades: &'s mut rusqlite::CachedStatement<'c>,
-    /// The events of a range of trades.
-    events: &'s mut rusqlite::CachedStatement<'c>,
 }
 
 impl Rows<'_, '_> {
@@ -576,24 +564,24 @@ impl Rows<'_, '_> {
         Ok(chunk)
     }
 
-    /// Reads the rows and events of the chunk's trades with no kept bytes,
+    /// Reads the rows (with their events) of the chunk's trades with no kept bytes,
     /// between the first and the last of them.
     fn read_missing(&mut self, chunk: &mut KeptChunk) -> Result<(), StorageError> {
         let (Some(&first), Some(&last)) = (chunk.missing.first(), chunk.missing.last()) else {
             return Ok(());
         };
         let range = [chunk.ids[first as usize], chunk.ids[last as usize]];
-        // The position in `missing` of each trade of the range without bytes.
-        let mut place = vec![u32::MAX; chunk.ids.len()];
-        for (m, &i) in chunk.missing.iter().enumerate() {
-            place[i as usize] = m as u32;
+        // Whether each trade of the chunk is one without bytes.
+        let mut wanted = vec![false; chunk.ids.len()];
+        for &i in &chunk.missing {
+            wanted[i as usize] = true;
         }
         let mut rows = self.trades.query(range)?;
         let mut cursor = 0;
         let mut found = 0;
         while let Some(row) = rows.next()? {
             let owner = chunk.owner(&mut cursor, row.get(0)?)?;
-            if place[owner as usize] == u32::MAX {
+            if !wanted[owner as usize] {
                 continue;
             }
             for column in 1..=TRADE_TEXTS {
@@ -602,25 +590,13 @@ impl Rows<'_, '_> {
             chunk
                 .stops_known
                 .push(row.get::<_, i64>(TRADE_TEXTS + 1)? != 0);
+            chunk.events.push(row.get_ref(TRADE_TEXTS + 2)?, "events")?;
             found += 1;
         }
         if found != chunk.missing.len() {
             // Read in the same transaction as the ids: every one is there.
             let id = chunk.ids[chunk.missing[found] as usize];
             return Err(missing_trade(id));
-        }
-        let mut rows = self.events.query(range)?;
-        let mut cursor = 0;
-        while let Some(row) = rows.next()? {
-            let owner = chunk.owner(&mut cursor, row.get(0)?)?;
-            let missing = place[owner as usize];
-            if missing == u32::MAX {
-                continue;
-            }
-            chunk.event_owner.push(missing);
-            for column in 1..=EVENT_TEXTS {
-                chunk.events.push(row.get_ref(column)?, "event")?;
-            }
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{BUSY_TIMEOUT, Journal, StorageError, find_from, read_event_row, read_trade_row};
+use super::{BUSY_TIMEOUT, Journal, StorageError, find_from, read_trade_row};
 use crate::domain::{Trade, TradeId};
 
 /// How many times the ranges are read before reading on one connection.
@@ -163,23 +163,12 @@ where
     let mut trades = Vec::new();
     let mut stmt = conn.prepare_cached(
         "SELECT id, symbol, side, multiplier, currency, account, setup, market_condition, notes,
-                rate, stops_known
+                rate, stops_known, events
          FROM trade WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
     )?;
     let mut rows = stmt.query([low, high])?;
     while let Some(row) = rows.next()? {
         trades.push(read_trade_row(row)?);
-    }
-
-    let mut stmt = conn.prepare_cached(
-        "SELECT trade_id, kind, at, qty, price, fee FROM event
-         WHERE trade_id BETWEEN ?1 AND ?2 ORDER BY trade_id, seq",
-    )?;
-    let mut rows = stmt.query([low, high])?;
-    let mut cursor = 0;
-    while let Some(row) = rows.next()? {
-        let trade = find_from(&mut trades, &mut cursor, TradeId(row.get(0)?))?;
-        trade.events.push(read_event_row(row, 1)?);
     }
 
     let mut stmt = conn.prepare_cached(

@@ -21,6 +21,7 @@
 mod bars;
 mod bulk;
 mod check;
+mod events;
 mod import;
 mod kept;
 mod load;
@@ -58,6 +59,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_playbooks.sql"),
     include_str!("../../migrations/0007_analysis_cache.sql"),
     include_str!("../../migrations/0008_kept_sentences.sql"),
+    include_str!("../../migrations/0009_events_in_trades.sql"),
 ];
 
 /// The schema version this program writes: the number of migrations.
@@ -75,41 +77,6 @@ const MMAP_BYTES: i64 = 256 << 20;
 
 /// The settings key under which the rule settings are stored.
 const RULE_SETTINGS_KEY: &str = "rule_settings";
-
-/// The most events written by one INSERT statement.
-const EVENTS_PER_INSERT: usize = 16;
-
-/// The INSERT of `rows` events (1 to [`EVENTS_PER_INSERT`]), 8 parameters per event.
-fn insert_events_sql(rows: usize) -> &'static str {
-    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let all = SQL.get_or_init(|| {
-        (0..=EVENTS_PER_INSERT)
-            .map(|n| {
-                let values: Vec<String> = (0..n)
-                    .map(|i| {
-                        let p = i * 8;
-                        format!(
-                            "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
-                            p + 1,
-                            p + 2,
-                            p + 3,
-                            p + 4,
-                            p + 5,
-                            p + 6,
-                            p + 7,
-                            p + 8
-                        )
-                    })
-                    .collect();
-                format!(
-                    "INSERT INTO event (trade_id, seq, kind, at, at_utc, qty, price, fee) VALUES {}",
-                    values.join(", ")
-                )
-            })
-            .collect()
-    });
-    &all[rows.min(EVENTS_PER_INSERT)]
-}
 
 /// How many trades an import writes between two progress reports.
 const PROGRESS_EVERY: usize = 1000;
@@ -505,17 +472,7 @@ impl Journal {
             trades.push(read_trade_row(row)?);
         }
 
-        // Events and tags come sorted by trade id, like the trades: merge them in one pass.
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT trade_id, kind, at, qty, price, fee FROM event ORDER BY trade_id, seq",
-        )?;
-        let mut rows = stmt.query([])?;
-        let mut cursor = 0;
-        while let Some(row) = rows.next()? {
-            let trade = find_from(&mut trades, &mut cursor, TradeId(row.get(0)?))?;
-            trade.events.push(read_event_row(row, 1)?);
-        }
-
+        // Tags come sorted by trade id, like the trades: merge them in one pass.
         let mut stmt = self
             .conn
             .prepare_cached("SELECT trade_id, tag FROM trade_tag ORDER BY trade_id, position")?;
@@ -615,7 +572,7 @@ impl Journal {
             .prepare_cached(
                 "UPDATE trade SET symbol = ?2, side = ?3, multiplier = ?4, currency = ?5,
                  account = ?6, setup = ?7, market_condition = ?8, notes = ?9, rate = ?10,
-                 stops_known = ?11 WHERE id = ?1",
+                 stops_known = ?11, events = ?12 WHERE id = ?1",
             )?
             .execute(params![
                 id.0,
@@ -629,15 +586,14 @@ impl Journal {
                 trade.notes,
                 trade.rate.to_string(),
                 trade.stops_known,
+                events::events_text(&trade.events),
             ])?;
         if changed == 0 {
             return Err(StorageError::NotFound(id));
         }
-        tx.prepare_cached("DELETE FROM event WHERE trade_id = ?1")?
-            .execute([id.0])?;
         tx.prepare_cached("DELETE FROM trade_tag WHERE trade_id = ?1")?
             .execute([id.0])?;
-        write_events_and_tags(&tx, id, trade)?;
+        write_tags(&tx, id, trade)?;
         tx.commit()?;
         Ok(())
     }
@@ -648,7 +604,8 @@ impl Journal {
     /// [`Journal::restore_trade`] makes them count again.
     pub fn delete_trade(&mut self, id: TradeId) -> Result<(), StorageError> {
         let tx = self.conn.transaction()?;
-        // Events and tags go with it: ON DELETE CASCADE. Imported fills
+        // Its events are in its row; its tags go with it: ON DELETE
+        // CASCADE. Imported fills
         // point at trades without a foreign key, and stay.
         let changed = tx
             .prepare_cached("DELETE FROM trade WHERE id = ?1")?
@@ -914,7 +871,7 @@ fn find_from<'a>(
     match trades.get_mut(*cursor) {
         Some((found, trade)) if *found == id => Ok(trade),
         _ => Err(StorageError::Corrupt {
-            what: "event or tag of a missing trade",
+            what: "tag of a missing trade",
             value: id.to_string(),
         }),
     }
@@ -946,12 +903,12 @@ fn decimal_of_bytes(what: &'static str, value: &[u8]) -> Result<Decimal, Storage
 /// Every trade row in id order, as [`read_trade_row`] reads them.
 fn trade_rows_sql() -> &'static str {
     "SELECT id, symbol, side, multiplier, currency, account, setup, market_condition, notes,
-            rate, stops_known
+            rate, stops_known, events
      FROM trade ORDER BY id"
 }
 
 /// Reads `id, symbol, side, multiplier, currency, account, setup, market_condition, notes,
-/// rate, stops_known`.
+/// rate, stops_known, events`: the trade with its events, without its tags.
 fn read_trade_row(row: &rusqlite::Row<'_>) -> Result<(TradeId, Trade), StorageError> {
     let trade = trade_from_columns(TradeColumns {
         symbol: row.get(1)?,
@@ -965,6 +922,11 @@ fn read_trade_row(row: &rusqlite::Row<'_>) -> Result<(TradeId, Trade), StorageEr
         rate: text(row, 9)?,
         stops_known: row.get::<_, i64>(10)? != 0,
     })?;
+    let events = row.get_ref(11)?.as_bytes().map_err(rusqlite::Error::from)?;
+    let trade = Trade {
+        events: events::read_events(events)?,
+        ..trade
+    };
     Ok((TradeId(row.get(0)?), trade))
 }
 
@@ -1197,31 +1159,8 @@ fn fast_time(b: &[u8]) -> Option<DateTime<FixedOffset>> {
     date.and_time(time).and_local_timezone(offset).single()
 }
 
-/// Reads `kind, at, qty, price, fee` starting at column `first`.
-fn read_event_row(row: &rusqlite::Row<'_>, first: usize) -> Result<Event, StorageError> {
-    let optional = |column: usize| -> Result<Option<&[u8]>, StorageError> {
-        Ok(row
-            .get_ref(column)?
-            .as_bytes_or_null()
-            .map_err(rusqlite::Error::from)?)
-    };
-    let required = |column: usize| -> Result<&[u8], StorageError> {
-        Ok(row
-            .get_ref(column)?
-            .as_bytes()
-            .map_err(rusqlite::Error::from)?)
-    };
-    event_from_columns(
-        required(first)?,
-        required(first + 1)?,
-        optional(first + 2)?,
-        required(first + 3)?,
-        optional(first + 4)?,
-    )
-}
-
-/// The event of an event row's `kind, at, qty, price, fee` as stored
-/// (`qty` and `fee` are NULL for stops and targets).
+/// The event of its stored `kind, at, qty, price, fee` (`qty` and `fee`
+/// are absent for stops and targets).
 fn event_from_columns(
     kind: &[u8],
     at_text: &[u8],
@@ -1267,7 +1206,7 @@ fn event_from_columns(
 fn load_trade(conn: &Connection, id: TradeId) -> Result<Option<Trade>, StorageError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, symbol, side, multiplier, currency, account, setup, market_condition, notes,
-                    rate, stops_known
+                    rate, stops_known, events
          FROM trade WHERE id = ?1",
     )?;
     let mut rows = stmt.query([id.0])?;
@@ -1275,14 +1214,6 @@ fn load_trade(conn: &Connection, id: TradeId) -> Result<Option<Trade>, StorageEr
         return Ok(None);
     };
     let (_, mut trade) = read_trade_row(row)?;
-
-    let mut stmt = conn.prepare_cached(
-        "SELECT kind, at, qty, price, fee FROM event WHERE trade_id = ?1 ORDER BY seq",
-    )?;
-    let mut rows = stmt.query([id.0])?;
-    while let Some(row) = rows.next()? {
-        trade.events.push(read_event_row(row, 0)?);
-    }
 
     let mut stmt =
         conn.prepare_cached("SELECT tag FROM trade_tag WHERE trade_id = ?1 ORDER BY position")?;
@@ -1292,7 +1223,8 @@ fn load_trade(conn: &Connection, id: TradeId) -> Result<Option<Trade>, StorageEr
     Ok(Some(trade))
 }
 
-/// Inserts the trade row (under `id`, or a new id) and its events and tags.
+/// Inserts the trade row with its events (under `id`, or a new id), and
+/// its tags.
 fn write_trade(
     tx: &Transaction<'_>,
     id: Option<TradeId>,
@@ -1300,8 +1232,8 @@ fn write_trade(
 ) -> Result<TradeId, StorageError> {
     tx.prepare_cached(
         "INSERT INTO trade (id, symbol, side, multiplier, currency, account, setup,
-         market_condition, notes, rate, stops_known)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+         market_condition, notes, rate, stops_known, events)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         id.map(|id| id.0),
@@ -1315,40 +1247,15 @@ fn write_trade(
         trade.notes,
         trade.rate.to_string(),
         trade.stops_known,
+        events::events_text(&trade.events),
     ])?;
     let id = TradeId(tx.last_insert_rowid());
-    write_events_and_tags(tx, id, trade)?;
+    write_tags(tx, id, trade)?;
     Ok(id)
 }
 
-fn write_events_and_tags(
-    tx: &Transaction<'_>,
-    id: TradeId,
-    trade: &Trade,
-) -> Result<(), StorageError> {
-    // Events go in by chunks of up to EVENTS_PER_INSERT rows per statement:
-    // far fewer statement executions than one per event.
-    for (chunk_index, chunk) in trade.events.chunks(EVENTS_PER_INSERT).enumerate() {
-        let mut insert = tx.prepare_cached(insert_events_sql(chunk.len()))?;
-        let mut param = 0;
-        let mut bind = |value: &dyn rusqlite::ToSql| -> rusqlite::Result<()> {
-            param += 1;
-            insert.raw_bind_parameter(param, value)
-        };
-        for (offset, event) in chunk.iter().enumerate() {
-            let seq = (chunk_index * EVENTS_PER_INSERT + offset) as i64;
-            let fill = event.kind.fill();
-            bind(&id.0)?;
-            bind(&seq)?;
-            bind(&event.kind.name())?;
-            bind(&event.at.to_rfc3339())?;
-            bind(&event.at.timestamp_millis())?;
-            bind(&fill.map(|f| f.qty.to_string()))?;
-            bind(&event.kind.price().to_string())?;
-            bind(&fill.map(|f| f.fee.to_string()))?;
-        }
-        insert.raw_execute()?;
-    }
+/// Inserts the trade's tags, in their order.
+fn write_tags(tx: &Transaction<'_>, id: TradeId, trade: &Trade) -> Result<(), StorageError> {
     let mut insert_tag =
         tx.prepare_cached("INSERT INTO trade_tag (trade_id, position, tag) VALUES (?1, ?2, ?3)")?;
     for (position, tag) in trade.tags.iter().enumerate() {

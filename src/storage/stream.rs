@@ -3,8 +3,9 @@
 //!
 //! [`Journal::read_trade_chunks`] reads in one read transaction, so that
 //! the chunks are one consistent snapshot even while another process writes.
-//! The trade, event and tag tables are each read once, in key order, side by
-//! side (a merge join on the trade id): never a query per trade.
+//! The trade table (each trade's events are in its row) and the tag table
+//! are each read once, in key order, side by side (a merge join on the
+//! trade id): never a query per trade.
 //!
 //! While it reads, the journal is neither memory-mapped nor cached beyond a
 //! few megabytes: each page is read once, and a mapped file's pages would
@@ -18,18 +19,15 @@
 use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::types::ValueRef;
 
+use super::events::read_events;
 use super::{
-    CACHE_KIB, Journal, MMAP_BYTES, StorageError, TradeColumns, event_from_columns,
-    trade_from_columns, trade_rows_sql,
+    CACHE_KIB, Journal, MMAP_BYTES, StorageError, TradeColumns, trade_from_columns, trade_rows_sql,
 };
-use crate::domain::{Event, Trade, TradeId};
+use crate::domain::{Trade, TradeId};
 
 /// The text columns of a trade row, after its id: symbol, side, multiplier,
 /// currency, account, setup, market condition, notes, rate.
 const TRADE_TEXTS: usize = 9;
-/// The text columns of an event row, after its trade id: kind, at, qty,
-/// price, fee.
-pub(super) const EVENT_TEXTS: usize = 5;
 
 /// The page cache while the trades are read, in KiB.
 const STREAM_CACHE_KIB: i64 = 4 << 10;
@@ -131,9 +129,7 @@ pub struct TradeChunk {
     stops_known: Vec<bool>,
     /// [`TRADE_TEXTS`] per trade.
     trades: Texts,
-    /// For each event, the index of its trade in `ids`.
-    event_owner: Vec<u32>,
-    /// [`EVENT_TEXTS`] per event.
+    /// Each trade's events, as kept (see [`super::events`]).
     events: Texts,
     /// For each tag, the index of its trade in `ids`.
     tag_owner: Vec<u32>,
@@ -158,39 +154,17 @@ impl TradeChunk {
 
     /// The trades, in id order, with their events (in their order) and tags.
     pub fn decode(&self) -> Result<Vec<(TradeId, Trade)>, StorageError> {
-        // Each trade's events and tags, counted first so that their lists
-        // are allocated once.
-        let mut counts = vec![(0usize, 0usize); self.ids.len()];
-        for &owner in &self.event_owner {
-            counts[owner as usize].0 += 1;
-        }
-        for &owner in &self.tag_owner {
-            counts[owner as usize].1 += 1;
-        }
         let mut trades = Vec::with_capacity(self.ids.len());
         for (i, (&id, &stops_known)) in self.ids.iter().zip(&self.stops_known).enumerate() {
             let mut trade = trade_of(&self.trades, i * TRADE_TEXTS, true, stops_known)?;
-            let (events, tags) = counts[i];
-            trade.events.reserve_exact(events);
-            trade.tags.reserve_exact(tags);
+            trade.events = read_events(self.events.bytes(i, "events")?)?;
             trades.push((TradeId(id), trade));
-        }
-        for (e, &owner) in self.event_owner.iter().enumerate() {
-            trades[owner as usize]
-                .1
-                .events
-                .push(event_of(&self.events, e)?);
         }
         for (t, &owner) in self.tag_owner.iter().enumerate() {
             let tag = self.tags.text(t, "tag")?.to_owned();
             trades[owner as usize].1.tags.push(tag);
         }
         Ok(trades)
-    }
-
-    /// The index in `ids` of trade `id`, looking forward from `cursor`.
-    fn owner(&self, cursor: &mut usize, id: i64) -> Result<u32, StorageError> {
-        owner(&self.ids, cursor, id)
     }
 }
 
@@ -224,20 +198,8 @@ pub(super) fn trade_of(
     })
 }
 
-/// Event `e` of `texts`, which holds [`EVENT_TEXTS`] values per event.
-pub(super) fn event_of(texts: &Texts, e: usize) -> Result<Event, StorageError> {
-    let base = e * EVENT_TEXTS;
-    event_from_columns(
-        texts.bytes(base, "event kind")?,
-        texts.bytes(base + 1, "event time")?,
-        texts.optional(base + 2),
-        texts.bytes(base + 3, "event price")?,
-        texts.optional(base + 4),
-    )
-}
-
 /// The index in `ids` (in order) of trade `id`, looking forward from
-/// `cursor`: the trade an event or tag read in id order belongs to.
+/// `cursor`: the trade a tag or kept row read in id order belongs to.
 pub(super) fn owner(ids: &[i64], cursor: &mut usize, id: i64) -> Result<u32, StorageError> {
     while *cursor < ids.len() && ids[*cursor] < id {
         *cursor += 1;
@@ -270,7 +232,7 @@ pub(super) fn reading_through<T, E: From<StorageError>>(
 
 pub(super) fn missing_trade(id: i64) -> StorageError {
     StorageError::Corrupt {
-        what: "event or tag of a missing trade",
+        what: "tag or kept row of a missing trade",
         value: id.to_string(),
     }
 }
@@ -302,31 +264,22 @@ impl Journal {
             let mut trade_stmt = tx
                 .prepare_cached(trade_rows_sql())
                 .map_err(StorageError::from)?;
-            let mut event_stmt = tx
-                .prepare_cached(
-                    "SELECT trade_id, kind, at, qty, price, fee FROM event ORDER BY trade_id, seq",
-                )
-                .map_err(StorageError::from)?;
             let mut tag_stmt = tx
                 .prepare_cached("SELECT trade_id, tag FROM trade_tag ORDER BY trade_id, position")
                 .map_err(StorageError::from)?;
             let mut trade_rows = trade_stmt.query([]).map_err(StorageError::from)?;
-            let mut event_rows = event_stmt.query([]).map_err(StorageError::from)?;
             let mut tag_rows = tag_stmt.query([]).map_err(StorageError::from)?;
-            event_rows.advance().map_err(StorageError::from)?;
             tag_rows.advance().map_err(StorageError::from)?;
             loop {
-                let chunk = next_chunk(size, &mut trade_rows, &mut event_rows, &mut tag_rows)?;
+                let chunk = next_chunk(size, &mut trade_rows, &mut tag_rows)?;
                 if chunk.is_empty() {
                     break;
                 }
                 each(chunk)?;
             }
-            // Events or tags left over belong to no trade.
-            for rows in [&event_rows, &tag_rows] {
-                if let Some(row) = rows.get() {
-                    return Err(missing_trade(row.get(0).map_err(StorageError::from)?).into());
-                }
+            // Tags left over belong to no trade.
+            if let Some(row) = tag_rows.get() {
+                return Err(missing_trade(row.get(0).map_err(StorageError::from)?).into());
             }
         }
         tx.commit().map_err(StorageError::from)?;
@@ -343,12 +296,11 @@ impl Journal {
     }
 }
 
-/// Reads up to `size` trades, then their events and tags (the rows whose
-/// trade id is at most the last trade's).
+/// Reads up to `size` trades with their events, then their tags (the rows
+/// whose trade id is at most the last trade's).
 fn next_chunk(
     size: usize,
     trade_rows: &mut rusqlite::Rows<'_>,
-    event_rows: &mut rusqlite::Rows<'_>,
     tag_rows: &mut rusqlite::Rows<'_>,
 ) -> Result<TradeChunk, StorageError> {
     let mut chunk = TradeChunk {
@@ -366,22 +318,7 @@ fn next_chunk(
         chunk
             .stops_known
             .push(row.get::<_, i64>(TRADE_TEXTS + 1)? != 0);
-    }
-    let Some(&last) = chunk.ids.last() else {
-        return Ok(chunk);
-    };
-    let mut cursor = 0;
-    while let Some(row) = event_rows.get() {
-        let id: i64 = row.get(0)?;
-        if id > last {
-            break;
-        }
-        let owner = chunk.owner(&mut cursor, id)?;
-        chunk.event_owner.push(owner);
-        for column in 1..=EVENT_TEXTS {
-            chunk.events.push(row.get_ref(column)?, "event")?;
-        }
-        event_rows.advance()?;
+        chunk.events.push(row.get_ref(TRADE_TEXTS + 2)?, "events")?;
     }
     read_tags(&chunk.ids, tag_rows, &mut chunk.tag_owner, &mut chunk.tags)?;
     Ok(chunk)
