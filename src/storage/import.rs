@@ -1154,16 +1154,29 @@ impl FillRecords {
     }
 }
 
-/// Validates the trades and prepares their rows, in batches, then the rows
-/// of their fills sorted by key. Stops at the first invalid trade, or when
-/// the receiver is gone.
-fn prepare<'a>(
+/// A run of the import's trades as made, before their rows are prepared.
+struct Gathered<'a> {
+    /// The position among the import's trades of the first of them.
+    first: usize,
+    /// Each trade with its id, and whether it continues a trade of the journal.
+    trades: Vec<(TradeId, Cow<'a, Trade>, bool)>,
+}
+
+/// What the first helper thread hands the second: the trades in runs, then
+/// their fills.
+enum Made<'a> {
+    Trades(Gathered<'a>),
+    Fills(FillRecords),
+}
+
+/// Makes the trades and hands them on in runs under their ids, with the
+/// records of their fills (sorted by key) last. Stops when the receiver is
+/// gone.
+fn gather<'a>(
     trades: TradeFeed<'a>,
     ids: &[TradeId],
-    keep: Option<KeepAnalyses<'_>>,
-    sender: &mpsc::SyncSender<Result<Prepared<'a>, StorageError>>,
+    sender: &mpsc::SyncSender<Result<Made<'a>, StorageError>>,
 ) {
-    let mut batch = Batch::default();
     let mut fills = FillRecords::default();
     let (count, key_bytes) = match trades {
         TradeFeed::Held(trades) => trades.iter().fold((0, 0), |(n, len), t| {
@@ -1174,6 +1187,11 @@ fn prepare<'a>(
     };
     fills.rows.reserve_exact(count);
     fills.keys.reserve_exact(key_bytes);
+    let new_run = |first| Gathered {
+        first,
+        trades: Vec::with_capacity(TRADES_PER_BATCH),
+    };
+    let mut run = new_run(0);
     let mut index = 0;
     let mut stopped = false;
     let mut beyond = false;
@@ -1182,15 +1200,9 @@ fn prepare<'a>(
             beyond = true;
             return false;
         };
-        let trade = &imported.trade;
-        if let Err(errors) = trade.validate() {
-            let _ = sender.send(Err(StorageError::invalid(Some(index), trade, errors)));
-            stopped = true;
-            return false;
-        }
         for source in &imported.sources {
             fills.add(
-                &trade.account,
+                &imported.trade.account,
                 &source.key.0,
                 source.opening,
                 id,
@@ -1203,17 +1215,11 @@ fn prepare<'a>(
             Cow::Borrowed(imported) => Cow::Borrowed(&imported.trade),
             Cow::Owned(imported) => Cow::Owned(imported.trade),
         };
-        if continues {
-            batch.continued.push((id, trade));
-        } else {
-            batch.add(id, trade);
-        }
+        run.trades.push((id, trade, continues));
         index += 1;
-        if batch.trades.len() + batch.continued.len() == TRADES_PER_BATCH {
-            batch.done = index;
-            let mut full = std::mem::take(&mut batch);
-            full.keep_analyses(keep);
-            if sender.send(Ok(Prepared::Trades(full))).is_err() {
+        if run.trades.len() == TRADES_PER_BATCH {
+            let full = std::mem::replace(&mut run, new_run(index));
+            if sender.send(Ok(Made::Trades(full))).is_err() {
                 stopped = true;
                 return false;
             }
@@ -1233,6 +1239,9 @@ fn prepare<'a>(
     if stopped {
         return;
     }
+    if !run.trades.is_empty() && sender.send(Ok(Made::Trades(run))).is_err() {
+        return;
+    }
     if beyond || index != ids.len() {
         // Not the trades planned: nothing is kept.
         let _ = sender.send(Err(StorageError::Plan(
@@ -1240,18 +1249,54 @@ fn prepare<'a>(
         )));
         return;
     }
-    batch.done = index;
-    batch.keep_analyses(keep);
-    if sender.send(Ok(Prepared::Trades(batch))).is_err() {
-        return;
-    }
     fills.sort();
-    let _ = sender.send(Ok(Prepared::Fills(fills)));
+    let _ = sender.send(Ok(Made::Fills(fills)));
+}
+
+/// Validates the trades that `made` hands over and prepares their rows, a
+/// batch a run, passing on the fills and any error in their place. Stops at
+/// the first invalid trade, or when the receiver is gone.
+fn prepare<'a>(
+    made: mpsc::Receiver<Result<Made<'a>, StorageError>>,
+    keep: Option<KeepAnalyses<'_>>,
+    sender: &mpsc::SyncSender<Result<Prepared<'a>, StorageError>>,
+) {
+    // The receiver goes when this returns, which tells `gather` to stop.
+    for made in made {
+        let prepared = match made {
+            Ok(Made::Trades(run)) => {
+                let mut batch = Batch::default();
+                for (offset, (id, trade, continues)) in run.trades.into_iter().enumerate() {
+                    if let Err(errors) = trade.validate() {
+                        let index = run.first + offset;
+                        let _ =
+                            sender.send(Err(StorageError::invalid(Some(index), &trade, errors)));
+                        return;
+                    }
+                    if continues {
+                        batch.continued.push((id, trade));
+                    } else {
+                        batch.add(id, trade);
+                    }
+                }
+                batch.done = run.first + batch.trades.len() + batch.continued.len();
+                batch.keep_analyses(keep);
+                Ok(Prepared::Trades(batch))
+            }
+            Ok(Made::Fills(fills)) => Ok(Prepared::Fills(fills)),
+            Err(error) => Err(error),
+        };
+        let failed = prepared.is_err();
+        if sender.send(prepared).is_err() || failed {
+            return;
+        }
+    }
 }
 
 /// Writes the trades (new ones under `ids`, continued ones in place) and
-/// records their fills; returns how many fills were recorded. Rows are
-/// prepared on a helper thread while this one writes them.
+/// records their fills; returns how many fills were recorded. The trades
+/// are made on one helper thread and their rows prepared on another while
+/// this one writes them.
 fn write_trades_and_fills(
     tx: &Transaction<'_>,
     trades: TradeFeed<'_>,
@@ -1263,11 +1308,13 @@ fn write_trades_and_fills(
     let mut inserts = Inserts::prepare(tx)?;
     // A few batches ahead at most: trades made as they are written are not
     // held waiting.
+    let (made_sender, made) = mpsc::sync_channel(BATCHES_AHEAD);
     let (sender, receiver) = mpsc::sync_channel(BATCHES_AHEAD);
     std::thread::scope(|scope| {
-        scope.spawn(move || prepare(trades, ids, keep, &sender));
+        scope.spawn(move || gather(trades, ids, &made_sender));
+        scope.spawn(move || prepare(made, keep, &sender));
         // The receiver is dropped when this returns, early or not, which
-        // tells the helper thread to stop.
+        // tells the helper threads to stop.
         let receiver = receiver;
         let mut recorded = 0;
         for prepared in receiver.iter() {
