@@ -63,6 +63,7 @@ fn version_3_journal(path: &Path, trades: usize) {
          DROP TRIGGER analysis_cache_trade_update;
          DROP TRIGGER analysis_cache_trade_delete;
          DROP TABLE analysis_cache;
+         DROP TABLE analysis_shown;
          DROP TABLE bar;
          DROP TABLE bar_series;
          ALTER TABLE trade DROP COLUMN rate;

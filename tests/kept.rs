@@ -384,7 +384,7 @@ fn trades_json_after_an_import_adds_the_sentences_to_what_the_import_kept() {
         rusqlite::Connection::open(&path)
             .unwrap()
             .query_row(
-                "SELECT count(shown) FROM analysis_cache WHERE basis = ?1",
+                "SELECT count(*) FROM analysis_shown WHERE basis = ?1",
                 [basis.0],
                 |row| row.get(0),
             )
@@ -441,20 +441,35 @@ fn what_is_shown_is_not_kept_when_the_journal_changed_after_it_was_read() {
         .unwrap();
     assert!(!kept);
     let with_shown: i64 = other
-        .query_row("SELECT count(shown) FROM analysis_cache", [], |row| {
-            row.get(0)
-        })
+        .query_row("SELECT count(*) FROM analysis_shown", [], |row| row.get(0))
         .unwrap();
     assert_eq!(with_shown, 0);
 }
 
 /// Takes the journal at `path` back to schema version 8, where events were
-/// rows of their own table (with its triggers), keeping what is kept.
+/// rows of their own table (with its triggers) and what is shown was kept
+/// beside the figures, keeping what is kept.
 fn back_to_version_8(path: &std::path::Path) {
     rusqlite::Connection::open(path)
         .unwrap()
         .execute_batch(
-            "DROP VIEW event;
+            "ALTER TABLE analysis_cache ADD COLUMN shown BLOB;
+             UPDATE analysis_cache SET shown = (
+                 SELECT shown FROM analysis_shown
+                 WHERE analysis_shown.trade_id = analysis_cache.trade_id
+                 AND analysis_shown.basis = analysis_cache.basis);
+             DROP TABLE analysis_shown;
+             DROP TRIGGER analysis_cache_trade_insert;
+             DROP TRIGGER analysis_cache_trade_delete;
+             CREATE TRIGGER analysis_cache_trade_insert AFTER INSERT ON trade
+             BEGIN
+                 DELETE FROM analysis_cache WHERE trade_id = NEW.id;
+             END;
+             CREATE TRIGGER analysis_cache_trade_delete AFTER DELETE ON trade
+             BEGIN
+                 DELETE FROM analysis_cache WHERE trade_id = OLD.id;
+             END;
+             DROP VIEW event;
              DROP TRIGGER analysis_cache_trade_update;
              CREATE TABLE event (
                  trade_id INTEGER NOT NULL REFERENCES trade (id) ON DELETE CASCADE,
@@ -524,6 +539,14 @@ fn event_rows(path: &std::path::Path) -> Vec<EventRow> {
 
 #[test]
 fn a_journal_of_version_8_moves_its_events_into_its_trades_and_keeps_its_analyses() {
+    let count_shown = |path: &std::path::Path, table: &str| -> usize {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let sql = match table {
+            "analysis_cache" => "SELECT count(shown) FROM analysis_cache",
+            _ => "SELECT count(*) FROM analysis_shown",
+        };
+        conn.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap() as usize
+    };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.sqlite");
     let journal = journal_of(&dir, 30);
@@ -538,8 +561,11 @@ fn a_journal_of_version_8_moves_its_events_into_its_trades_and_keeps_its_analyse
     let stats = kept_stats(&journal);
     let kept = kept_count(&journal);
     assert_eq!(kept, trades.len());
+    let json = trades_json_of(&path);
+    assert_eq!(count_shown(&path, "analysis_shown"), trades.len());
     drop(journal);
     back_to_version_8(&path);
+    assert_eq!(count_shown(&path, "analysis_cache"), trades.len());
     let old_rows = event_rows(&path);
     assert!(old_rows.len() > trades.len());
 
@@ -551,6 +577,8 @@ fn a_journal_of_version_8_moves_its_events_into_its_trades_and_keeps_its_analyse
         "moving the events changes no trade"
     );
     assert_eq!(kept_stats(&journal), stats);
+    assert_eq!(count_shown(&path, "analysis_shown"), trades.len());
+    assert_eq!(trades_json_of(&path), json);
     // The view shows the events as the table held them.
     let rows = event_rows(&path);
     assert_eq!(rows, old_rows);
@@ -563,4 +591,5 @@ fn a_journal_of_version_8_moves_its_events_into_its_trades_and_keeps_its_analyse
     )
     .unwrap();
     assert!(!is_kept(&journal, id));
+    assert_eq!(count_shown(&path, "analysis_shown"), trades.len() - 1);
 }

@@ -307,7 +307,8 @@ fn kept_rows(journal: &Journal, path: &std::path::Path) -> (usize, usize) {
     let other = rusqlite::Connection::open(path).unwrap();
     other
         .query_row(
-            "SELECT count(*), count(shown) FROM analysis_cache WHERE basis = ?1",
+            "SELECT (SELECT count(*) FROM analysis_cache WHERE basis = ?1),
+                    (SELECT count(*) FROM analysis_shown WHERE basis = ?1)",
             [basis.0],
             |row| {
                 Ok((
@@ -452,9 +453,9 @@ fn trades_json_passes_over_kept_rows_it_cannot_read() {
         // first trade's: they do not match the others' violations).
         other
             .execute_batch(
-                "UPDATE analysis_cache SET shown = x'ff' WHERE trade_id % 3 = 0;
+                "UPDATE analysis_shown SET shown = x'ff' WHERE trade_id % 3 = 0;
                  UPDATE analysis_cache SET figures = x'ffff' WHERE trade_id % 5 = 0;
-                 UPDATE analysis_cache SET shown = (SELECT shown FROM analysis_cache
+                 UPDATE analysis_shown SET shown = (SELECT shown FROM analysis_shown
                      ORDER BY trade_id LIMIT 1) WHERE trade_id % 7 = 0;",
             )
             .unwrap();

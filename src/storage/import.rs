@@ -1383,6 +1383,8 @@ impl<'c> Inserts<'c> {
         for (id, trade) in &batch.continued {
             tx.prepare_cached("DELETE FROM analysis_cache WHERE trade_id = ?1")?
                 .execute([id.0])?;
+            tx.prepare_cached("DELETE FROM analysis_shown WHERE trade_id = ?1")?
+                .execute([id.0])?;
             tx.prepare_cached("DELETE FROM trade_tag WHERE trade_id = ?1")?
                 .execute([id.0])?;
             write_tags(tx, *id, trade)?;

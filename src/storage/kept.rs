@@ -13,7 +13,8 @@
 //! read: an analysis of a trade another program changed meanwhile is never
 //! kept. [`Journal::read_shown_chunks`] and [`Journal::keep_shown_analyses`]
 //! do the same with what `trades --json` shows beside an analysis
-//! (`migrations/0008_kept_sentences.sql`): a row without it counts as none.
+//! (`migrations/0008_kept_sentences.sql`, kept apart since
+//! `migrations/0010_shown_apart.sql`): figures without it count as none.
 //! Writes of many rows at once (an import, [`Journal::insert_trades`])
 //! set the triggers aside in their own transaction and keep or forget the
 //! analyses of what they write themselves ([`with_triggers_aside`]).
@@ -194,6 +195,8 @@ pub(super) fn forget_from(
 ) -> Result<(), StorageError> {
     tx.prepare_cached("DELETE FROM analysis_cache WHERE trade_id >= ?1")?
         .execute([first.0])?;
+    tx.prepare_cached("DELETE FROM analysis_shown WHERE trade_id >= ?1")?
+        .execute([first.0])?;
     Ok(())
 }
 
@@ -202,15 +205,13 @@ pub(super) fn forget_from(
 pub(super) const KEEP_SQL: &str =
     "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures) VALUES (?1, ?2, ?3)";
 
-/// [`KEEP_SQL`] with what is shown beside the analysis (`?4`).
+/// Keeps what is shown (`?3`) beside the figures kept for trade `?1` under
+/// basis `?2`, replacing what was kept for it. (A trade's figures and what
+/// it shows under one basis depend on the trade alone, which the triggers
+/// forget both of when it changes: a row kept beside figures kept again
+/// under its basis still stands.)
 const KEEP_SHOWN_SQL: &str =
-    "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures, shown)
-     VALUES (?1, ?2, ?3, ?4)";
-
-/// Adds what is shown (`?3`) to the figures kept for trade `?1` under
-/// basis `?2`.
-const ADD_SHOWN_SQL: &str =
-    "UPDATE analysis_cache SET shown = ?3 WHERE trade_id = ?1 AND basis = ?2";
+    "INSERT OR REPLACE INTO analysis_shown (trade_id, basis, shown) VALUES (?1, ?2, ?3)";
 
 /// Which kept rows a read takes, and what of them.
 #[derive(Clone, Copy)]
@@ -294,16 +295,16 @@ impl Journal {
                 )
                 .map_err(StorageError::from)?;
             let mut kept_stmt = tx
-                .prepare_cached(match reading {
-                    Reading::Figures => {
-                        "SELECT trade_id, figures FROM analysis_cache WHERE basis = ?1
-                         ORDER BY trade_id"
-                    }
-                    Reading::Shown(_) => {
-                        "SELECT trade_id, figures, shown FROM analysis_cache
-                         WHERE basis = ?1 ORDER BY trade_id"
-                    }
-                })
+                .prepare_cached(
+                    "SELECT trade_id, figures FROM analysis_cache WHERE basis = ?1
+                     ORDER BY trade_id",
+                )
+                .map_err(StorageError::from)?;
+            let mut shown_stmt = tx
+                .prepare_cached(
+                    "SELECT trade_id, shown FROM analysis_shown WHERE basis = ?1
+                     ORDER BY trade_id",
+                )
                 .map_err(StorageError::from)?;
             let mut tag_stmt = tx
                 .prepare_cached("SELECT trade_id, tag FROM trade_tag ORDER BY trade_id, position")
@@ -313,6 +314,14 @@ impl Journal {
             let mut tag_rows = tag_stmt.query([]).map_err(StorageError::from)?;
             kept_rows.advance().map_err(StorageError::from)?;
             tag_rows.advance().map_err(StorageError::from)?;
+            let shown_rows = match reading {
+                Reading::Figures => None,
+                Reading::Shown(_) => {
+                    let mut rows = shown_stmt.query([basis]).map_err(StorageError::from)?;
+                    rows.advance().map_err(StorageError::from)?;
+                    Some(rows)
+                }
+            };
             // Read inside the transaction: the version of what is read.
             version = ReadVersion(
                 tx.query_row("PRAGMA data_version", [], |row| row.get(0))
@@ -325,6 +334,7 @@ impl Journal {
                 },
                 ids: id_rows,
                 kept: kept_rows,
+                shown_rows,
                 tags: tag_rows,
                 trades: &mut trade_stmt,
             };
@@ -422,20 +432,19 @@ impl Journal {
             }
             {
                 let mut insert = tx.prepare_cached(KEEP_SQL)?;
-                let mut insert_both = tx.prepare_cached(KEEP_SHOWN_SQL)?;
-                let mut add_shown = tx.prepare_cached(ADD_SHOWN_SQL)?;
+                let mut insert_shown = tx.prepare_cached(KEEP_SHOWN_SQL)?;
                 for (id, keep) in analyses.by_ref() {
-                    match keep {
-                        Keep::Figures(figures) => {
-                            insert.execute(rusqlite::params![id.0, basis, figures])?
-                        }
-                        Keep::Both(figures, shown) => {
-                            insert_both.execute(rusqlite::params![id.0, basis, figures, shown])?
-                        }
-                        Keep::Shown(shown) => {
-                            add_shown.execute(rusqlite::params![id.0, basis, shown])?
-                        }
+                    let (figures, shown) = match keep {
+                        Keep::Figures(figures) => (Some(figures), None),
+                        Keep::Both(figures, shown) => (Some(figures), Some(shown)),
+                        Keep::Shown(shown) => (None, Some(shown)),
                     };
+                    if let Some(figures) = figures {
+                        insert.execute(rusqlite::params![id.0, basis, figures])?;
+                    }
+                    if let Some(shown) = shown {
+                        insert_shown.execute(rusqlite::params![id.0, basis, shown])?;
+                    }
                 }
             }
             tx.commit()?;
@@ -453,7 +462,8 @@ impl Journal {
 
     /// Forgets every kept analysis.
     pub fn forget_kept_analyses(&self) -> Result<(), StorageError> {
-        self.conn.execute("DELETE FROM analysis_cache", [])?;
+        self.conn
+            .execute_batch("DELETE FROM analysis_cache; DELETE FROM analysis_shown;")?;
         Ok(())
     }
 
@@ -489,14 +499,16 @@ enum Keep<'b> {
 
 /// The queries a read goes through side by side.
 struct Rows<'s, 'c> {
-    /// Whether the kept rows come with what is shown (a third column), and
-    /// the ids with their symbol, which says whether the caller wants the
-    /// trade's events whatever is kept.
+    /// Whether the kept rows come with what is shown ([`Rows::shown_rows`]),
+    /// and the ids with their symbol, which says whether the caller wants
+    /// the trade's events whatever is kept.
     shown: Option<&'s dyn Fn(&str) -> bool>,
     /// Every trade's id, in order.
     ids: rusqlite::Rows<'s>,
     /// The kept bytes under the basis, in trade id order.
     kept: rusqlite::Rows<'s>,
+    /// What is shown under the basis, in trade id order, when it is read.
+    shown_rows: Option<rusqlite::Rows<'s>>,
     tags: rusqlite::Rows<'s>,
     /// The rows of a range of trades, with their events.
     trades: &'s mut rusqlite::CachedStatement<'c>,
@@ -528,16 +540,33 @@ impl Rows<'_, '_> {
                     break;
                 }
                 if kept_id == id && !events_wanted {
-                    if self.shown.is_none() {
-                        chunk.kept.push_blob(kept.get_ref(1)?, "kept analysis")?;
-                        found = true;
-                    } else if kept.get_ref(2)? == ValueRef::Null {
-                        // Figures without what is shown: read as a trade.
-                        chunk.figures_only.push(chunk.ids.len() as u32);
-                    } else {
-                        chunk.kept.push_blob(kept.get_ref(1)?, "kept analysis")?;
-                        chunk.shown.push_blob(kept.get_ref(2)?, "kept analysis")?;
-                        found = true;
+                    match &mut self.shown_rows {
+                        None => {
+                            chunk.kept.push_blob(kept.get_ref(1)?, "kept analysis")?;
+                            found = true;
+                        }
+                        Some(shown_rows) => {
+                            // Rows of no kept figures are passed over.
+                            let mut has_shown = false;
+                            while let Some(row) = shown_rows.get() {
+                                let shown_id: i64 = row.get(0)?;
+                                if shown_id > id {
+                                    break;
+                                }
+                                if shown_id == id {
+                                    chunk.shown.push_blob(row.get_ref(1)?, "kept analysis")?;
+                                    has_shown = true;
+                                }
+                                shown_rows.advance()?;
+                            }
+                            if has_shown {
+                                chunk.kept.push_blob(kept.get_ref(1)?, "kept analysis")?;
+                                found = true;
+                            } else {
+                                // Figures without what is shown: read as a trade.
+                                chunk.figures_only.push(chunk.ids.len() as u32);
+                            }
+                        }
                     }
                 }
                 self.kept.advance()?;

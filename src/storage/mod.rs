@@ -60,6 +60,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0007_analysis_cache.sql"),
     include_str!("../../migrations/0008_kept_sentences.sql"),
     include_str!("../../migrations/0009_events_in_trades.sql"),
+    include_str!("../../migrations/0010_shown_apart.sql"),
 ];
 
 /// The schema version this program writes: the number of migrations.
