@@ -405,13 +405,15 @@ impl Journal {
     ) -> Result<Option<usize>, StorageError> {
         // While an import runs, SQLite does not check the rows it writes
         // against the schema's CHECK constraints and foreign keys, which
-        // cost more than the rest of writing an event (a CHECK with an IN
-        // list of more than two values builds a table for each row). The
-        // rows are written here from validated trades: every value a CHECK
-        // limits comes from a closed list (`SIDES`, `CONDITIONS`,
-        // positions counted from 0), and a trade is written before its
-        // events, tags and fills. Every other write keeps the checks, and
-        // changing these settings makes SQLite compile its statements again.
+        // cost more than the rest of writing a row (a CHECK with an IN list
+        // of more than two values builds a table for each row, and the
+        // check of a trade's events parses their JSON). The rows are
+        // written here from validated trades: every value a CHECK limits
+        // comes from a closed list (`SIDES`, `CONDITIONS`, positions counted
+        // from 0) or is events as `write_events` writes them, and a trade is
+        // written before its tags and fills. Every other write keeps the
+        // checks, and changing these settings makes SQLite compile its
+        // statements again.
         self.conn.pragma_update(None, "foreign_keys", false)?;
         self.conn
             .pragma_update(None, "ignore_check_constraints", true)?;
@@ -962,7 +964,8 @@ struct TradeRow<'a> {
     events: Span,
 }
 
-/// What the helper thread sends: the rows of a run of trades, then the fills.
+/// What the second helper thread sends: the rows of a run of trades, then
+/// the fills.
 enum Prepared<'a> {
     Trades(Batch<'a>),
     Fills(FillRecords),
