@@ -593,3 +593,75 @@ fn a_journal_of_version_8_moves_its_events_into_its_trades_and_keeps_its_analyse
     assert!(!is_kept(&journal, id));
     assert_eq!(count_shown(&path, "analysis_shown"), trades.len() - 1);
 }
+
+#[test]
+fn a_keeper_keeps_chunk_by_chunk_until_another_program_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    let journal = journal_of(&dir, 12);
+    let basis = Basis::of(&journal.rule_settings().unwrap()).0;
+    kept_stats(&journal);
+    let ids: Vec<TradeId> = journal
+        .trades()
+        .unwrap()
+        .iter()
+        .map(|(id, _)| *id)
+        .collect();
+    let other = rusqlite::Connection::open(&path).unwrap();
+    let shown_rows = || -> i64 {
+        other
+            .query_row("SELECT count(*) FROM analysis_shown", [], |row| row.get(0))
+            .unwrap()
+    };
+    let shown = [0u8, 0];
+    let mut keeper = journal
+        .keeper(basis)
+        .unwrap()
+        .expect("a journal on disk has one");
+    // Kept at once, each chunk in its own transaction, while this
+    // connection may still be reading.
+    assert!(
+        keeper
+            .keep(ids[..5].iter().map(|&id| (id, None, &shown[..])))
+            .unwrap()
+    );
+    assert_eq!(shown_rows(), 5);
+    assert!(
+        keeper
+            .keep(ids[5..8].iter().map(|&id| (id, None, &shown[..])))
+            .unwrap()
+    );
+    assert_eq!(shown_rows(), 8);
+    // Another program writes: nothing more is kept, even after.
+    other
+        .execute("UPDATE trade SET setup = 'late' WHERE id = ?1", [ids[0].0])
+        .unwrap();
+    assert!(
+        !keeper
+            .keep(ids[8..].iter().map(|&id| (id, None, &shown[..])))
+            .unwrap()
+    );
+    assert!(
+        !keeper
+            .keep(ids[8..].iter().map(|&id| (id, None, &shown[..])))
+            .unwrap()
+    );
+    // The changed trade's rows went with the change.
+    assert_eq!(shown_rows(), 7);
+
+    // A keeper that finds the journal locked by another program keeps
+    // nothing rather than wait for it.
+    let mut keeper = journal.keeper(basis).unwrap().unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    assert!(
+        !keeper
+            .keep(ids[8..].iter().map(|&id| (id, None, &shown[..])))
+            .unwrap()
+    );
+    other.execute_batch("COMMIT").unwrap();
+    assert_eq!(shown_rows(), 7);
+
+    // A journal in memory has none.
+    let memory = Journal::open_in_memory().unwrap();
+    assert!(memory.keeper(basis).unwrap().is_none());
+}

@@ -266,8 +266,12 @@ struct Listed {
 /// A trade whose analysis is kept with what it shows (its sentences and
 /// twin, [`kept::decode_shown`]) under these settings is written from it
 /// (one row read instead of its events, no analysis); any other is analysed
-/// from its events and its analysis kept afterwards with what it shows, as
-/// [`journal_stats`] keeps its fresh analyses. A kept row that does not
+/// from its events and its analysis kept with what it shows: chunk by chunk
+/// while the journal is read, by a [`Keeper`](crate::storage::Keeper) on a
+/// connection of its own, as
+/// long as no other program writes to the journal meanwhile (a journal in
+/// memory keeps them after the read, as [`journal_stats`] keeps its fresh
+/// analyses). A kept row that does not
 /// decode is passed over: its trade is read again in the same snapshot and
 /// analysed, and the row replaced. A trade in a symbol the journal holds
 /// bars of is read with its events and analysed every time, and measured
@@ -284,6 +288,12 @@ fn trades_json_kept(
     let mut any = false;
     // A journal that cannot be written keeps nothing: nothing is held.
     let keeps = !journal.is_read_only();
+    // Made before the read starts: it keeps only what was computed from the
+    // journal as it still is.
+    let mut keeper = match keeps {
+        true => journal.keeper(basis.0)?,
+        false => None,
+    };
     // One trade analysed from its events: its element (the first of the
     // document or not) and what to keep: nothing with an excursion (such a
     // trade is read with its events every time), else its figures unless
@@ -386,6 +396,14 @@ fn trades_json_kept(
             }
             out.write_all(&listed.bytes[written..])?;
             fresh.append(listed.fresh);
+            if let Some(keeper) = keeper.as_mut() {
+                keeper.keep(
+                    fresh
+                        .iter()
+                        .filter_map(|(id, figures, shown)| Some((id, figures, shown?))),
+                )?;
+                fresh = Fresh::default();
+            }
             Ok(())
         },
     )?;

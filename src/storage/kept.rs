@@ -409,16 +409,6 @@ impl Journal {
             return Ok(false);
         }
         // Not waiting for another program's lock: a busy journal keeps nothing.
-        let busy = |error: &rusqlite::Error| {
-            matches!(
-                error.sqlite_error_code(),
-                Some(
-                    rusqlite::ErrorCode::DatabaseBusy
-                        | rusqlite::ErrorCode::DatabaseLocked
-                        | rusqlite::ErrorCode::ReadOnly
-                )
-            )
-        };
         self.conn.busy_timeout(std::time::Duration::ZERO)?;
         // Written, like the whole journal is read, with a small page cache:
         // a keep of every trade's analysis writes as many pages as the
@@ -455,7 +445,7 @@ impl Journal {
         let result = result?;
         match result {
             Ok(kept) => Ok(kept),
-            Err(error) if busy(&error) => Ok(false),
+            Err(error) if is_busy(&error) => Ok(false),
             Err(error) => Err(error.into()),
         }
     }
@@ -486,6 +476,122 @@ impl Journal {
             .query_row(rusqlite::params![id.0, basis], |row| row.get(0))
             .optional()?)
     }
+}
+
+/// Keeps what `trades --json` computes a chunk at a time while the journal
+/// is still being read, on a connection of its own ([`Journal::keeper`]):
+/// each chunk in a short transaction of its own, so that the write lock is
+/// never held while the output waits for its reader. A keeper made before a
+/// read starts keeps only while no other connection has written to the
+/// journal since it was made, which it checks under the write lock each
+/// time: what it keeps was computed from the journal as it still is.
+pub struct Keeper {
+    conn: rusqlite::Connection,
+    basis: i64,
+    /// `PRAGMA data_version` on `conn` when the keeper was made: it changes
+    /// when another connection commits (this one's own commits leave it).
+    version: i64,
+    /// Whether it still keeps: once another program wrote, or held the
+    /// journal's lock, it keeps nothing more.
+    keeping: bool,
+}
+
+impl Journal {
+    /// A [`Keeper`] of analyses under `basis`, for a read that starts after
+    /// this returns; `None` for a journal in memory or opened read-only,
+    /// which keep nothing as they are read.
+    pub fn keeper(&self, basis: i64) -> Result<Option<Keeper>, StorageError> {
+        let Some(path) = self.path.as_deref().filter(|_| !self.read_only) else {
+            return Ok(None);
+        };
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StorageError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        // Not waiting for another program's lock: a busy journal keeps
+        // nothing. A small page cache: every page it writes is new.
+        conn.busy_timeout(std::time::Duration::ZERO)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "cache_size", -KEEPER_CACHE_KIB)?;
+        let version = conn.query_row("PRAGMA data_version", [], |row| row.get(0))?;
+        Ok(Some(Keeper {
+            conn,
+            basis,
+            version,
+            keeping: true,
+        }))
+    }
+}
+
+/// The page cache of a [`Keeper`]'s connection, in KiB.
+const KEEPER_CACHE_KIB: i64 = 2 << 10;
+
+impl Keeper {
+    /// Keeps each trade's figures (where given: `None` when they are kept
+    /// already) and what it shows, in one transaction, if no other
+    /// connection has written to the journal since the keeper was made;
+    /// returns whether they were kept. Once it has kept nothing, it keeps
+    /// nothing again.
+    pub fn keep<'b>(
+        &mut self,
+        analyses: impl IntoIterator<Item = (TradeId, Option<&'b [u8]>, &'b [u8])>,
+    ) -> Result<bool, StorageError> {
+        if !self.keeping {
+            return Ok(false);
+        }
+        let mut analyses = analyses.into_iter().peekable();
+        if analyses.peek().is_none() {
+            return Ok(true);
+        }
+        let mut keep = || -> Result<bool, rusqlite::Error> {
+            let tx =
+                rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+            if tx.query_row("PRAGMA data_version", [], |row| row.get::<_, i64>(0))? != self.version
+            {
+                return Ok(false);
+            }
+            {
+                let mut insert = tx.prepare_cached(KEEP_SQL)?;
+                let mut insert_shown = tx.prepare_cached(KEEP_SHOWN_SQL)?;
+                for (id, figures, shown) in analyses.by_ref() {
+                    if let Some(figures) = figures {
+                        insert.execute(rusqlite::params![id.0, self.basis, figures])?;
+                    }
+                    insert_shown.execute(rusqlite::params![id.0, self.basis, shown])?;
+                }
+            }
+            tx.commit()?;
+            Ok(true)
+        };
+        match keep() {
+            Ok(kept) => {
+                self.keeping = kept;
+                Ok(kept)
+            }
+            Err(error) if is_busy(&error) => {
+                self.keeping = false;
+                Ok(false)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+/// Whether SQLite refused a write because another program holds the
+/// journal, or because it cannot be written.
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(
+            rusqlite::ErrorCode::DatabaseBusy
+                | rusqlite::ErrorCode::DatabaseLocked
+                | rusqlite::ErrorCode::ReadOnly
+        )
+    )
 }
 
 /// What is kept of one trade.

@@ -31,7 +31,7 @@ mod stream;
 pub use crate::domain::imported::ImportOutcome;
 pub use bars::{BarsOutcome, SeriesInfo};
 pub use check::StatementCheck;
-pub use kept::{KeptChunk, KeptRow, ReadVersion};
+pub use kept::{Keeper, KeptChunk, KeptRow, ReadVersion};
 pub use stream::TradeChunk;
 
 use std::fmt::Write as _;
