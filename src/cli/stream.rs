@@ -268,10 +268,9 @@ struct Listed {
 /// (one row read instead of its events, no analysis); any other is analysed
 /// from its events and its analysis kept with what it shows: chunk by chunk
 /// while the journal is read, by a [`Keeper`](crate::storage::Keeper) on a
-/// connection of its own, as
-/// long as no other program writes to the journal meanwhile (a journal in
-/// memory keeps them after the read, as [`journal_stats`] keeps its fresh
-/// analyses). A kept row that does not
+/// connection of its own, as long as no other program writes to the
+/// journal meanwhile (a journal in memory keeps them after the read, as
+/// [`journal_stats`] keeps its fresh analyses). A kept row that does not
 /// decode is passed over: its trade is read again in the same snapshot and
 /// analysed, and the row replaced. A trade in a symbol the journal holds
 /// bars of is read with its events and analysed every time, and measured
