@@ -11,7 +11,9 @@ use tranche::domain::TradeId;
 use tranche::interchange::to_json;
 use tranche::storage::{Journal, SCHEMA_VERSION};
 
-use crate::helpers::{generated_trades, run, sample_trades, tranche, worked_example};
+use crate::helpers::{
+    EVENTS_BACK_INTO_THEIR_TABLE, generated_trades, run, sample_trades, tranche, worked_example,
+};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -37,29 +39,9 @@ fn version_3_journal(path: &Path, trades: usize) {
         .unwrap();
     drop(journal);
     let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(EVENTS_BACK_INTO_THEIR_TABLE).unwrap();
     conn.execute_batch(
-        "DROP VIEW event;
-         CREATE TABLE event (
-             trade_id INTEGER NOT NULL REFERENCES trade (id) ON DELETE CASCADE,
-             seq      INTEGER NOT NULL CHECK (seq >= 0),
-             kind     TEXT NOT NULL CHECK (kind IN ('entry', 'exit', 'stop', 'target')),
-             at       TEXT NOT NULL,
-             at_utc   INTEGER NOT NULL,
-             qty      TEXT CHECK ((qty IS NOT NULL) = (kind IN ('entry', 'exit'))),
-             price    TEXT NOT NULL,
-             fee      TEXT CHECK ((fee IS NOT NULL) = (kind IN ('entry', 'exit'))),
-             PRIMARY KEY (trade_id, seq)
-         ) STRICT, WITHOUT ROWID;
-         INSERT INTO event
-         SELECT trade.id, stored.key, stored.value ->> 0, stored.value ->> 1,
-                CAST(unixepoch(stored.value ->> 1, 'subsec') * 1000 AS INTEGER),
-                CASE json_array_length(stored.value) WHEN 5 THEN stored.value ->> 2 END,
-                CASE json_array_length(stored.value) WHEN 5 THEN stored.value ->> 3
-                     ELSE stored.value ->> 2 END,
-                CASE json_array_length(stored.value) WHEN 5 THEN stored.value ->> 4 END
-         FROM trade, json_each(trade.events) AS stored;
-         ALTER TABLE trade DROP COLUMN events;
-         DROP TRIGGER analysis_cache_trade_insert;
+        "DROP TRIGGER analysis_cache_trade_insert;
          DROP TRIGGER analysis_cache_trade_update;
          DROP TRIGGER analysis_cache_trade_delete;
          DROP TABLE analysis_cache;

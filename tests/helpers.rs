@@ -227,6 +227,50 @@ pub fn insert_trade_before_v4(path: &std::path::Path, trade: &Trade) -> i64 {
     id
 }
 
+/// SQL that takes a journal's events back into the `event` table of schema
+/// versions 1 to 8 (without that table's triggers), out of `trade.events`,
+/// where version 9 keeps them.
+pub const EVENTS_BACK_INTO_THEIR_TABLE: &str = "
+    DROP VIEW event;
+    CREATE TABLE event (
+        trade_id INTEGER NOT NULL REFERENCES trade (id) ON DELETE CASCADE,
+        seq      INTEGER NOT NULL CHECK (seq >= 0),
+        kind     TEXT NOT NULL CHECK (kind IN ('entry', 'exit', 'stop', 'target')),
+        at       TEXT NOT NULL,
+        at_utc   INTEGER NOT NULL,
+        qty      TEXT CHECK ((qty IS NOT NULL) = (kind IN ('entry', 'exit'))),
+        price    TEXT NOT NULL,
+        fee      TEXT CHECK ((fee IS NOT NULL) = (kind IN ('entry', 'exit'))),
+        PRIMARY KEY (trade_id, seq)
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO event
+    SELECT trade.id, stored.key, stored.value ->> 0, stored.value ->> 1,
+           CAST(unixepoch(stored.value ->> 1, 'subsec') * 1000 AS INTEGER),
+           CASE json_array_length(stored.value) WHEN 5 THEN stored.value ->> 2 END,
+           CASE json_array_length(stored.value) WHEN 5 THEN stored.value ->> 3
+                ELSE stored.value ->> 2 END,
+           CASE json_array_length(stored.value) WHEN 5 THEN stored.value ->> 4 END
+    FROM trade, json_each(trade.events) AS stored;
+    ALTER TABLE trade DROP COLUMN events;";
+
+/// Raises by 3 the price of every event of `kind` of trade `id`, in plain
+/// SQL, as another program might; returns the rows changed.
+pub fn raise_prices(conn: &rusqlite::Connection, kind: &str, id: i64) -> usize {
+    conn.execute(
+        "UPDATE trade SET events = (
+             SELECT json_group_array(
+                        CASE value ->> 0
+                            WHEN ?2 THEN json_replace(
+                                value, '$[3]', CAST(value ->> 3 + 3 AS TEXT))
+                            ELSE json(value)
+                        END ORDER BY key)
+             FROM json_each(trade.events))
+         WHERE id = ?1",
+        rusqlite::params![id, kind],
+    )
+    .expect("the other program's write")
+}
+
 /// The `tranche` binary, with no journal named by the environment.
 pub fn tranche() -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tranche"));

@@ -10,7 +10,9 @@ use tranche::cli::stream;
 use tranche::domain::{EventKind, Playbook, TradeId};
 use tranche::storage::Journal;
 
-use crate::helpers::{generated_trades, run, sample_trades};
+use crate::helpers::{
+    EVENTS_BACK_INTO_THEIR_TABLE, generated_trades, raise_prices, run, sample_trades,
+};
 
 /// The statistics computed from every trade's events, as if nothing were kept.
 fn fresh_stats(journal: &Journal, filter: &Filter) -> JournalStats {
@@ -208,20 +210,7 @@ fn a_trade_changed_by_another_program_is_analysed_again() {
     let other = rusqlite::Connection::open(dir.path().join("j.sqlite")).unwrap();
     // Plain SQL, as any program might write: an exit's price, a trade's side
     // and the removal of a trade's last event.
-    other
-        .execute(
-            "UPDATE trade SET events = (
-                 SELECT json_group_array(
-                            CASE value ->> 0
-                                WHEN 'exit' THEN json_replace(
-                                    value, '$[3]', CAST(value ->> 3 + 3 AS TEXT))
-                                ELSE json(value)
-                            END ORDER BY key)
-                 FROM json_each(trade.events))
-             WHERE id = ?1",
-            [trades[1].0.0],
-        )
-        .unwrap();
+    raise_prices(&other, "exit", trades[1].0.0);
     other
         .execute(
             "UPDATE trade SET multiplier = '2' WHERE id = ?1",
@@ -450,58 +439,40 @@ fn what_is_shown_is_not_kept_when_the_journal_changed_after_it_was_read() {
 /// rows of their own table (with its triggers) and what is shown was kept
 /// beside the figures, keeping what is kept.
 fn back_to_version_8(path: &std::path::Path) {
-    rusqlite::Connection::open(path)
-        .unwrap()
-        .execute_batch(
-            "ALTER TABLE analysis_cache ADD COLUMN shown BLOB;
-             UPDATE analysis_cache SET shown = (
-                 SELECT shown FROM analysis_shown
-                 WHERE analysis_shown.trade_id = analysis_cache.trade_id
-                 AND analysis_shown.basis = analysis_cache.basis);
-             DROP TABLE analysis_shown;
-             DROP TRIGGER analysis_cache_trade_insert;
-             DROP TRIGGER analysis_cache_trade_delete;
-             CREATE TRIGGER analysis_cache_trade_insert AFTER INSERT ON trade
-             BEGIN
-                 DELETE FROM analysis_cache WHERE trade_id = NEW.id;
-             END;
-             CREATE TRIGGER analysis_cache_trade_delete AFTER DELETE ON trade
-             BEGIN
-                 DELETE FROM analysis_cache WHERE trade_id = OLD.id;
-             END;
-             DROP VIEW event;
-             DROP TRIGGER analysis_cache_trade_update;
-             CREATE TABLE event (
-                 trade_id INTEGER NOT NULL REFERENCES trade (id) ON DELETE CASCADE,
-                 seq      INTEGER NOT NULL CHECK (seq >= 0),
-                 kind     TEXT NOT NULL CHECK (kind IN ('entry', 'exit', 'stop', 'target')),
-                 at       TEXT NOT NULL,
-                 at_utc   INTEGER NOT NULL,
-                 qty      TEXT CHECK ((qty IS NOT NULL) = (kind IN ('entry', 'exit'))),
-                 price    TEXT NOT NULL,
-                 fee      TEXT CHECK ((fee IS NOT NULL) = (kind IN ('entry', 'exit'))),
-                 PRIMARY KEY (trade_id, seq)
-             ) STRICT, WITHOUT ROWID;
-             INSERT INTO event
-             SELECT trade.id, stored.key, stored.value ->> 0, stored.value ->> 1,
-                    CAST(unixepoch(stored.value ->> 1, 'subsec') * 1000 AS INTEGER),
-                    CASE json_array_length(stored.value) WHEN 5 THEN stored.value ->> 2 END,
-                    CASE json_array_length(stored.value) WHEN 5 THEN stored.value ->> 3
-                         ELSE stored.value ->> 2 END,
-                    CASE json_array_length(stored.value) WHEN 5 THEN stored.value ->> 4 END
-             FROM trade, json_each(trade.events) AS stored;
-             ALTER TABLE trade DROP COLUMN events;
-             CREATE TRIGGER analysis_cache_trade_update AFTER UPDATE ON trade
-             BEGIN
-                 DELETE FROM analysis_cache WHERE trade_id IN (OLD.id, NEW.id);
-             END;
-             CREATE TRIGGER analysis_cache_event_insert AFTER INSERT ON event
-             BEGIN
-                 DELETE FROM analysis_cache WHERE trade_id = NEW.trade_id;
-             END;
-             PRAGMA user_version = 8;",
-        )
-        .unwrap();
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(
+        "ALTER TABLE analysis_cache ADD COLUMN shown BLOB;
+         UPDATE analysis_cache SET shown = (
+             SELECT shown FROM analysis_shown
+             WHERE analysis_shown.trade_id = analysis_cache.trade_id
+             AND analysis_shown.basis = analysis_cache.basis);
+         DROP TABLE analysis_shown;
+         DROP TRIGGER analysis_cache_trade_insert;
+         DROP TRIGGER analysis_cache_trade_delete;
+         CREATE TRIGGER analysis_cache_trade_insert AFTER INSERT ON trade
+         BEGIN
+             DELETE FROM analysis_cache WHERE trade_id = NEW.id;
+         END;
+         CREATE TRIGGER analysis_cache_trade_delete AFTER DELETE ON trade
+         BEGIN
+             DELETE FROM analysis_cache WHERE trade_id = OLD.id;
+         END;
+         DROP TRIGGER analysis_cache_trade_update;",
+    )
+    .unwrap();
+    conn.execute_batch(EVENTS_BACK_INTO_THEIR_TABLE).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER analysis_cache_trade_update AFTER UPDATE ON trade
+         BEGIN
+             DELETE FROM analysis_cache WHERE trade_id IN (OLD.id, NEW.id);
+         END;
+         CREATE TRIGGER analysis_cache_event_insert AFTER INSERT ON event
+         BEGIN
+             DELETE FROM analysis_cache WHERE trade_id = NEW.trade_id;
+         END;
+         PRAGMA user_version = 8;",
+    )
+    .unwrap();
 }
 
 /// A stored event: trade id, seq, kind, time, quantity, price, fee.

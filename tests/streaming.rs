@@ -14,7 +14,7 @@ use tranche::domain::{Event, MarketCondition, Playbook, Side, Trade, TradeId};
 use tranche::storage::Journal;
 use tranche::views::TradeView;
 
-use crate::helpers::{generated_trades, sample_trades, t, worked_example};
+use crate::helpers::{generated_trades, raise_prices, sample_trades, t, worked_example};
 
 /// Chunk sizes that put the chunk boundaries in many places, the whole
 /// journal in one chunk among them.
@@ -359,20 +359,7 @@ fn trades_json_from_kept_analyses_is_byte_for_byte_a_fresh_analysis_s() {
         trade.events.pop();
         journal.update_trade(id, &trade).unwrap();
         let other = rusqlite::Connection::open(&path).unwrap();
-        other
-            .execute(
-                "UPDATE trade SET events = (
-                     SELECT json_group_array(
-                                CASE value ->> 0
-                                    WHEN 'entry' THEN json_replace(
-                                        value, '$[3]', CAST(value ->> 3 + 3 AS TEXT))
-                                    ELSE json(value)
-                                END ORDER BY key)
-                     FROM json_each(trade.events))
-                 WHERE id = ?1",
-                [trades[5].0.0],
-            )
-            .unwrap();
+        raise_prices(&other, "entry", trades[5].0.0);
         other
             .execute(
                 "UPDATE trade SET multiplier = '2' WHERE id = ?1",
