@@ -372,7 +372,7 @@ impl Journal {
             read,
             analyses
                 .into_iter()
-                .map(|(id, figures)| (id, Keep::Figures(figures))),
+                .map(|(id, figures)| (id, Some(figures), None)),
         )
     }
 
@@ -391,10 +391,7 @@ impl Journal {
             read,
             analyses
                 .into_iter()
-                .map(|(id, figures, shown)| match figures {
-                    Some(figures) => (id, Keep::Both(figures, shown)),
-                    None => (id, Keep::Shown(shown)),
-                }),
+                .map(|(id, figures, shown)| (id, figures, Some(shown))),
         )
     }
 
@@ -402,7 +399,7 @@ impl Journal {
         &self,
         basis: i64,
         read: ReadVersion,
-        analyses: impl IntoIterator<Item = (TradeId, Keep<'b>)>,
+        analyses: impl IntoIterator<Item = Kept<'b>>,
     ) -> Result<bool, StorageError> {
         let mut analyses = analyses.into_iter().peekable();
         if analyses.peek().is_none() || self.read_only {
@@ -414,33 +411,9 @@ impl Journal {
         // a keep of every trade's analysis writes as many pages as the
         // analyses take, which the journal's own cache would hold until the
         // commit.
-        let mut keep = || -> Result<bool, rusqlite::Error> {
-            let tx =
-                rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
-            if tx.query_row("PRAGMA data_version", [], |row| row.get::<_, i64>(0))? != read.0 {
-                return Ok(false);
-            }
-            {
-                let mut insert = tx.prepare_cached(KEEP_SQL)?;
-                let mut insert_shown = tx.prepare_cached(KEEP_SHOWN_SQL)?;
-                for (id, keep) in analyses.by_ref() {
-                    let (figures, shown) = match keep {
-                        Keep::Figures(figures) => (Some(figures), None),
-                        Keep::Both(figures, shown) => (Some(figures), Some(shown)),
-                        Keep::Shown(shown) => (None, Some(shown)),
-                    };
-                    if let Some(figures) = figures {
-                        insert.execute(rusqlite::params![id.0, basis, figures])?;
-                    }
-                    if let Some(shown) = shown {
-                        insert_shown.execute(rusqlite::params![id.0, basis, shown])?;
-                    }
-                }
-            }
-            tx.commit()?;
-            Ok(true)
-        };
-        let result = reading_through(&self.conn, || Ok::<_, StorageError>(keep()));
+        let result = reading_through(&self.conn, || {
+            Ok::<_, StorageError>(keep_in_transaction(&self.conn, basis, read.0, analyses))
+        });
         self.conn.busy_timeout(super::BUSY_TIMEOUT)?;
         let result = result?;
         match result {
@@ -543,31 +516,10 @@ impl Keeper {
         if !self.keeping {
             return Ok(false);
         }
-        let mut analyses = analyses.into_iter().peekable();
-        if analyses.peek().is_none() {
-            return Ok(true);
-        }
-        let mut keep = || -> Result<bool, rusqlite::Error> {
-            let tx =
-                rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
-            if tx.query_row("PRAGMA data_version", [], |row| row.get::<_, i64>(0))? != self.version
-            {
-                return Ok(false);
-            }
-            {
-                let mut insert = tx.prepare_cached(KEEP_SQL)?;
-                let mut insert_shown = tx.prepare_cached(KEEP_SHOWN_SQL)?;
-                for (id, figures, shown) in analyses.by_ref() {
-                    if let Some(figures) = figures {
-                        insert.execute(rusqlite::params![id.0, self.basis, figures])?;
-                    }
-                    insert_shown.execute(rusqlite::params![id.0, self.basis, shown])?;
-                }
-            }
-            tx.commit()?;
-            Ok(true)
-        };
-        match keep() {
+        let analyses = analyses
+            .into_iter()
+            .map(|(id, figures, shown)| (id, figures, Some(shown)));
+        match keep_in_transaction(&self.conn, self.basis, self.version, analyses) {
             Ok(kept) => {
                 self.keeping = kept;
                 Ok(kept)
@@ -594,13 +546,41 @@ fn is_busy(error: &rusqlite::Error) -> bool {
     )
 }
 
-/// What is kept of one trade.
-enum Keep<'b> {
-    Figures(&'b [u8]),
-    /// Figures and what is shown.
-    Both(&'b [u8], &'b [u8]),
-    /// What is shown, beside figures kept already.
-    Shown(&'b [u8]),
+/// What is kept of one trade: its figures, what it shows, or both.
+type Kept<'b> = (TradeId, Option<&'b [u8]>, Option<&'b [u8]>);
+
+/// Keeps `analyses` under `basis` in one transaction on `conn`, if no other
+/// connection has written to the journal since `conn`'s `PRAGMA
+/// data_version` was `version`; returns whether it did (nothing to keep
+/// counts as kept).
+fn keep_in_transaction<'b>(
+    conn: &rusqlite::Connection,
+    basis: i64,
+    version: i64,
+    analyses: impl IntoIterator<Item = Kept<'b>>,
+) -> Result<bool, rusqlite::Error> {
+    let mut analyses = analyses.into_iter().peekable();
+    if analyses.peek().is_none() {
+        return Ok(true);
+    }
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    if tx.query_row("PRAGMA data_version", [], |row| row.get::<_, i64>(0))? != version {
+        return Ok(false);
+    }
+    {
+        let mut insert = tx.prepare_cached(KEEP_SQL)?;
+        let mut insert_shown = tx.prepare_cached(KEEP_SHOWN_SQL)?;
+        for (id, figures, shown) in analyses {
+            if let Some(figures) = figures {
+                insert.execute(rusqlite::params![id.0, basis, figures])?;
+            }
+            if let Some(shown) = shown {
+                insert_shown.execute(rusqlite::params![id.0, basis, shown])?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(true)
 }
 
 /// The queries a read goes through side by side.
