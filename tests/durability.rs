@@ -12,7 +12,8 @@ use tranche::interchange::to_json;
 use tranche::storage::{Journal, SCHEMA_VERSION};
 
 use crate::helpers::{
-    EVENTS_BACK_INTO_THEIR_TABLE, generated_trades, run, sample_trades, tranche, worked_example,
+    EVENTS_BACK_INTO_THEIR_TABLE, FILL_RECORDS_BACK_INTO_THEIR_TABLE, generated_trades, run,
+    sample_trades, tranche, worked_example,
 };
 
 fn text(bytes: &[u8]) -> String {
@@ -40,6 +41,8 @@ fn version_3_journal(path: &Path, trades: usize) {
     drop(journal);
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(EVENTS_BACK_INTO_THEIR_TABLE).unwrap();
+    conn.execute_batch(FILL_RECORDS_BACK_INTO_THEIR_TABLE)
+        .unwrap();
     conn.execute_batch(
         "DROP TRIGGER analysis_cache_trade_insert;
          DROP TRIGGER analysis_cache_trade_update;

@@ -253,6 +253,22 @@ pub const EVENTS_BACK_INTO_THEIR_TABLE: &str = "
     FROM trade, json_each(trade.events) AS stored;
     ALTER TABLE trade DROP COLUMN events;";
 
+/// Takes a journal's fill records back into one row per fill, as a journal
+/// of version 10 held them (for tests of older journals).
+pub const FILL_RECORDS_BACK_INTO_THEIR_TABLE: &str = "
+    CREATE TABLE imported_fill_v10 (
+        account  TEXT NOT NULL,
+        key      TEXT NOT NULL,
+        trade_id INTEGER NOT NULL,
+        seq      INTEGER NOT NULL CHECK (seq >= 0),
+        PRIMARY KEY (account, key)
+    ) STRICT, WITHOUT ROWID;
+    INSERT OR REPLACE INTO imported_fill_v10 (account, key, trade_id, seq)
+    SELECT account, key, trade_id, seq FROM imported_fill ORDER BY trade_id;
+    DROP VIEW imported_fill;
+    DROP TABLE fill_record;
+    ALTER TABLE imported_fill_v10 RENAME TO imported_fill;";
+
 /// Raises by 3 the price of every event of `kind` of trade `id`, in plain
 /// SQL, as another program might; returns the rows changed.
 pub fn raise_prices(conn: &rusqlite::Connection, kind: &str, id: i64) -> usize {

@@ -459,7 +459,9 @@ fn undoing_the_delete_of_an_imported_trade_brings_its_fills_back() {
     assert_eq!(journal.trade(aapl).unwrap().unwrap(), trade);
 
     // Undoing a delete after the trade was imported again leaves the
-    // imported copy with the fills, and the restored one without.
+    // imported copy with the fills (the newer trade has them), until it is
+    // deleted in turn: then the restored trade has them again, and
+    // importing the file once more adds nothing.
     let mut journal = open(&path);
     journal.delete_trade(aapl).unwrap();
     let reimported = commit(&mut journal, &file).added[0];
@@ -469,7 +471,10 @@ fn undoing_the_delete_of_an_imported_trade_brings_its_fills_back() {
     let later = commit(&mut journal, &file);
     assert_eq!((later.new_fills, later.known_fills), (0, 3));
     journal.delete_trade(reimported).unwrap();
-    assert_eq!(commit(&mut journal, &file).added.len(), 1);
+    assert_eq!(journal.imported_fill_count().unwrap(), 3);
+    let last = commit(&mut journal, &file);
+    assert_eq!((last.added.len(), last.known_fills), (0, 3));
+    assert_eq!(symbols(&journal), ["AAPL", "TSLA"]);
 }
 
 #[test]
@@ -528,6 +533,66 @@ fn a_version_2_journal_keeps_its_imported_fills_when_it_is_upgraded() {
     assert_eq!((again.new_fills, again.known_fills), (0, 3));
     // The open TSLA trade is still the one its later fills extend.
     let later = commit(&mut open(&path), &csv(&[TSLA_IN, TSLA_OUT]));
+    assert_eq!((later.extended.len(), later.added.len()), (1, 0));
+}
+
+/// The fill records of a journal as rows, as the `imported_fill` table (and
+/// now view) shows them.
+fn fill_rows(path: &Path) -> Vec<(String, String, i64, i64)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT account, key, trade_id, seq FROM imported_fill ORDER BY account, key")
+        .unwrap();
+    stmt.query_map([], |row| {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+#[test]
+fn a_version_10_journal_keeps_its_fill_records_when_it_is_upgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    // A flip, whose opening part is remembered apart, and a trade deleted.
+    let flip = "U1,2024-03-15,10:00:00,AAPL,Sell,150,172.00,1.50,E2";
+    let file = csv(&[AAPL_IN, flip, TSLA_IN, TSLA_OUT, MSFT_IN]);
+    let first = commit(&mut open(&path), &file);
+    assert_eq!(first.added.len(), 4);
+    let mut journal = open(&path);
+    let (msft, _) = journal
+        .trades()
+        .unwrap()
+        .into_iter()
+        .find(|(_, trade)| trade.symbol == "MSFT")
+        .unwrap();
+    journal.delete_trade(msft).unwrap();
+    drop(journal);
+    let rows = fill_rows(&path);
+    assert_eq!(rows.len(), 6, "{rows:?}");
+    assert!(rows.iter().any(|row| row.1 == "o:x:E2"));
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(crate::helpers::FILL_RECORDS_BACK_INTO_THEIR_TABLE)
+        .unwrap();
+    conn.pragma_update(None, "user_version", 10).unwrap();
+    drop(conn);
+
+    let journal = open(&path);
+    assert_eq!(journal.schema_version().unwrap(), 11);
+    assert_eq!(journal.integrity_check().unwrap(), ["ok"]);
+    assert_eq!(journal.imported_fill_count().unwrap(), 4);
+    drop(journal);
+    assert_eq!(fill_rows(&path), rows);
+    // The deleted trade's fill is imported again; the others are known.
+    let again = commit(&mut open(&path), &file);
+    assert_eq!((again.new_fills, again.known_fills), (1, 4));
+    assert_eq!(again.added.len(), 1);
+    // The short the flip opened is still the trade a later buy extends.
+    let later = commit(
+        &mut open(&path),
+        &csv(&["U1,2024-03-18,10:00:00,AAPL,Buy,50,171.00,0.50,E7"]),
+    );
     assert_eq!((later.extended.len(), later.added.len()), (1, 0));
 }
 
@@ -1330,10 +1395,21 @@ fn a_trade_opened_by_a_flip_before_its_part_was_remembered_is_continued_too() {
     // As a journal written before the opening part of a fill split by a
     // flip was remembered apart: only with the trade it closed.
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let forgotten = conn
-        .execute("DELETE FROM imported_fill WHERE key LIKE 'o:%'", [])
+    let forgotten: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM imported_fill WHERE key LIKE 'o:%'",
+            [],
+            |row| row.get(0),
+        )
         .unwrap();
     assert_eq!(forgotten, 1);
+    conn.execute_batch(
+        "UPDATE fill_record SET fills = (
+             SELECT json_group_object(key, value) FROM json_each(fill_record.fills)
+             WHERE key NOT LIKE 'o:%');
+         DELETE FROM fill_record WHERE fills = '{}';",
+    )
+    .unwrap();
     drop(conn);
     let later = csv(&["U1,2024-03-18,10:00:00,AAPL,Buy,50,171.00,0.50,E3"]);
     let second = commit(&mut open(&path), &later);

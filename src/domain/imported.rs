@@ -243,9 +243,6 @@ pub trait FillNames {
     fn symbol(&self, i: usize) -> &str;
     /// Writes fill `i`'s key into `key`, in place of what it held.
     fn key(&self, i: usize, key: &mut String);
-    /// The positions of the fills in the order of their account and then
-    /// their key (as text, byte by byte), each once.
-    fn key_order(&self) -> Vec<u32>;
 }
 
 /// What the journal held of a file's fills, read in one pass.

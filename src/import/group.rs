@@ -253,43 +253,6 @@ impl<'a> FileKeys<'a> {
     pub fn key_of(&self, i: usize) -> FillKey {
         key_of(self.fills, i, fingerprint(&self.fingerprints, i))
     }
-
-    /// What orders fill `i`'s key among others, as far as a number does:
-    /// its first byte (`x` for an execution id, `f` for a fingerprint), then
-    /// the next seven bytes of what follows `x:`, or the fingerprint's first
-    /// 56 bits (whose hexadecimal digits the key spells out, zero-padded).
-    fn key_prefix(&self, i: usize) -> u64 {
-        match execution_id(self.fills, i) {
-            Some(id) => {
-                let mut prefix = [0u8; 8];
-                prefix[0] = b'x';
-                let bytes = id.as_bytes();
-                let length = bytes.len().min(7);
-                prefix[1..=length].copy_from_slice(&bytes[..length]);
-                u64::from_be_bytes(prefix)
-            }
-            None => (u64::from(b'f') << 56) | (fingerprint(&self.fingerprints, i).0 >> 8),
-        }
-    }
-
-    /// Orders the keys of fills `a` and `b` as their text.
-    fn cmp_keys(&self, a: usize, b: usize) -> std::cmp::Ordering {
-        match (execution_id(self.fills, a), execution_id(self.fills, b)) {
-            // `x:` and then the ids.
-            (Some(a), Some(b)) => a.cmp(b),
-            // `f:`, sixteen hexadecimal digits, `:` and the count.
-            (None, None) => {
-                let (a, b) = (
-                    fingerprint(&self.fingerprints, a),
-                    fingerprint(&self.fingerprints, b),
-                );
-                a.0.cmp(&b.0)
-                    .then_with(|| a.1.to_string().cmp(&b.1.to_string()))
-            }
-            (Some(_), None) => std::cmp::Ordering::Greater,
-            (None, Some(_)) => std::cmp::Ordering::Less,
-        }
-    }
 }
 
 impl FillNames for FileKeys<'_> {
@@ -319,44 +282,6 @@ impl FillNames for FileKeys<'_> {
                 let _ = write!(key, "f:{hash:016x}:{n}");
             }
         }
-    }
-
-    /// Sorting compares numbers first: the account's rank among the
-    /// accounts' names, then `FileKeys::key_prefix`; keys are compared
-    /// whole only where those meet.
-    fn key_order(&self) -> Vec<u32> {
-        let fills = self.fills;
-        let mut names: Vec<&str> = self.accounts.clone();
-        names.sort_unstable();
-        names.dedup();
-        let rank: Vec<u32> = self
-            .accounts
-            .iter()
-            .map(|account| names.binary_search(account).unwrap_or(0) as u32)
-            .collect();
-        // A store holds fewer than 2^32 fills (see `FillStore`).
-        let mut order: Vec<(u32, u64, u32)> = (0..fills.len())
-            .map(|i| {
-                (
-                    rank[fills.account_id(i) as usize],
-                    self.key_prefix(i),
-                    i as u32,
-                )
-            })
-            .collect();
-        let compare = |a: &(u32, u64, u32), b: &(u32, u64, u32)| {
-            (a.0, a.1)
-                .cmp(&(b.0, b.1))
-                .then_with(|| self.cmp_keys(a.2 as usize, b.2 as usize))
-                .then(a.2.cmp(&b.2))
-        };
-        if super::parallel::worth_splitting(order.len()) {
-            use rayon::slice::ParallelSliceMut as _;
-            order.par_sort_unstable_by(compare);
-        } else {
-            order.sort_unstable_by(compare);
-        }
-        order.into_iter().map(|(_, _, i)| i).collect()
     }
 }
 
@@ -2196,7 +2121,7 @@ mod tests {
     }
 
     #[test]
-    fn a_file_s_keys_are_put_in_the_order_of_their_account_and_text() {
+    fn a_file_s_keys_are_made_as_they_are_needed_under_their_recorded_accounts() {
         let (mut fills, _) = stream(3_000, false);
         // Accounts with spaces around them and blank ones are recorded
         // under their trimmed names and the default one; execution ids
@@ -2217,7 +2142,6 @@ mod tests {
         let store = FillStore::from(&fills);
         let keys = fill_keys(&store);
         let file = FileKeys::new(&store);
-        let mut expected: Vec<u32> = (0..fills.len() as u32).collect();
         let account = |i: u32| {
             let account = fills[i as usize].account.trim();
             if account.is_empty() {
@@ -2226,17 +2150,6 @@ mod tests {
                 account
             }
         };
-        expected.sort_by(|&a, &b| {
-            (account(a), keys[a as usize].0.as_str())
-                .cmp(&(account(b), keys[b as usize].0.as_str()))
-        });
-        for threads in [1, 3] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            assert_eq!(pool.install(|| file.key_order()), expected);
-        }
         let mut key = String::new();
         for i in 0..fills.len() {
             file.key(i, &mut key);

@@ -7,10 +7,12 @@
 //!
 //! 1. [`Journal::import_state`]: the journal's version, the next trade id,
 //!    and whether any fill was imported before;
-//! 2. [`Journal::import_snapshot`]: the journal's imported fills, read once in
-//!    key order and merged with the file's keys sorted the same way. A fill
-//!    the journal has, in a trade the journal still holds, is known; a fill
-//!    of a deleted trade is not (see `migrations/0003_fills_outlive_trades.sql`).
+//! 2. [`Journal::import_snapshot`]: the journal's fill records, read once,
+//!    each key looked up among the file's (a hash table of their positions).
+//!    A fill the journal has, in a trade the journal still holds, is known; a
+//!    fill of a deleted trade is not (see
+//!    `migrations/0003_fills_outlive_trades.sql` and
+//!    `migrations/0011_fill_records_by_trade.sql`).
 //!    The same pass finds the latest imported trade of each account and
 //!    symbol, and those still open are loaded, with the file's fills each
 //!    holds (where it begins in the file: fills before it are not its).
@@ -21,31 +23,31 @@
 //!    with its part of the fill and no more (see [`SplitPart`]);
 //! 3. [`Journal::write_import`] writes, in one transaction, exactly what it is
 //!    given: new trades under their ids; a continued trade's events (its
-//!    details, tags, notes and hand-made events stay); each new fill's record,
-//!    with its key, its trade and the event it became (replacing the record
-//!    of a deleted trade's fill); and the statement's check ([`super::check`]).
+//!    details, tags, notes and hand-made events stay); the record of the new
+//!    fills of each trade written, one row with each fill's key and the event
+//!    it became (a deleted trade's record of a fill stays, and counts no
+//!    more); and the statement's check ([`super::check`]).
 //!    It first makes sure the journal is still at the version the plan was
 //!    made from, holding the write lock; if not, it writes nothing and the
 //!    import is planned again.
 //!
 //! Writing runs on two threads. A helper thread takes the trades (held, or
 //! made one at a time as they are written: see [`TradeFeed`]), validates
-//! them, turns their numbers and times into the text the journal stores, and
-//! then sorts the fills by key (compact rows, their keys in one text, sorted
-//! in place); the calling thread hands the rows to SQLite as they come, a few
-//! batches behind at most,
+//! them, turns their numbers and times into the text the journal stores, with
+//! the records of their fills; the calling thread hands the rows to SQLite as
+//! they come, a few batches behind at most,
 //! many to a statement, binding their text without copying it
 //! ([`super::bulk`]) and names as numbers. While an import runs, SQLite does
 //! not check CHECK constraints and foreign keys (see [`Journal::write_import`]).
 //! The page cache is smaller while an import is written ([`IMPORT_CACHE_KIB`]):
-//! the rows of a new import go at the end of their tables (trades and events
-//! by id, fills in key order), so pages written are rarely needed again, and
+//! the rows of a new import go at the end of their tables, so pages written
+//! are rarely needed again, and
 //! SQLite spills them to the write-ahead log rather than holding a large
 //! import's pages in memory. The cache size is no durability setting: what
 //! is spilled is part of the transaction until it commits, as before.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::hash::BuildHasherDefault;
 use std::sync::{OnceLock, mpsc};
@@ -69,9 +71,9 @@ const TRADES_PER_INSERT: usize = 32;
 /// The parameters of one trade row (see [`insert_trades_sql`]).
 const TRADE_PARAMS: usize = 12;
 
-/// The most imported fills written by one INSERT statement (3 parameters
-/// each, and the account).
-const FILLS_PER_INSERT: usize = 32;
+/// The most fill records written by one INSERT statement (3 parameters
+/// each).
+const RECORDS_PER_INSERT: usize = 32;
 
 /// The most kept analyses written by one INSERT statement (2 parameters
 /// each, and the basis).
@@ -82,17 +84,16 @@ const KEPT_PER_INSERT: usize = 32;
 const TRADES_PER_BATCH: usize = 1024;
 
 /// The page cache while an import is written, in KiB: the rows of an import
-/// go at the end of their tables (trades by id, fills in key
-/// order), so pages written are rarely needed again, and a cache beyond this
+/// go at the end of their tables, so pages written are rarely needed again,
+/// and a cache beyond this
 /// size only holds them until the write-ahead log does (measured: an import
 /// of 1,000,000 fills takes as long with it as with the journal's usual
 /// 64 MiB, and peaks 50 MB lower; with 8 MiB, it takes longer).
 const IMPORT_CACHE_KIB: i64 = 16 << 10;
 
-/// The page cache while the journal's imported fills are read to plan an
+/// The page cache while the journal's fill records are read to plan an
 /// import, in KiB: they are read once, in order, so a larger cache would
-/// only hold pages that are not read again (a journal of 1,000,000 imported
-/// fills takes about 50 MB).
+/// only hold pages that are not read again.
 const SNAPSHOT_CACHE_KIB: i64 = 4 << 10;
 
 /// How many prepared batches may wait to be written.
@@ -194,20 +195,17 @@ fn insert_trades_sql(rows: usize) -> &'static str {
     })[rows]
 }
 
-/// The INSERT of `rows` imported fills of one account (1 to
-/// [`FILLS_PER_INSERT`]): the account is parameter 1, then key, trade id and
-/// seq of each fill. A fill recorded for a trade that was deleted since is
-/// taken over (the fills of trades the journal holds are never among those
-/// written).
-fn insert_fills_sql(rows: usize) -> &'static str {
+/// The INSERT of `rows` fill records (1 to [`RECORDS_PER_INSERT`]): trade
+/// id, account and the record of each (see [`write_fill_record`]).
+fn insert_records_sql(rows: usize) -> &'static str {
     static SQL: OnceLock<Vec<String>> = OnceLock::new();
     &SQL.get_or_init(|| {
         multi_row_inserts(
-            "INSERT OR REPLACE INTO imported_fill (account, key, trade_id, seq)",
-            FILLS_PER_INSERT,
+            "INSERT INTO fill_record (trade_id, account, fills)",
+            RECORDS_PER_INSERT,
             |row| {
-                let p = row * 3 + 1;
-                format!("(?1, ?{}, ?{}, ?{})", p + 1, p + 2, p + 3)
+                let p = row * 3;
+                format!("(?{}, ?{}, ?{})", p + 1, p + 2, p + 3)
             },
         )
     })[rows]
@@ -216,7 +214,7 @@ fn insert_fills_sql(rows: usize) -> &'static str {
 /// Whether the journal holds no trade and remembers no imported fill.
 fn holds_nothing(conn: &rusqlite::Connection) -> Result<bool, StorageError> {
     Ok(!conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM trade) OR EXISTS (SELECT 1 FROM imported_fill)",
+        "SELECT EXISTS (SELECT 1 FROM trade) OR EXISTS (SELECT 1 FROM fill_record)",
         [],
         |row| row.get::<_, bool>(0),
     )?)
@@ -255,7 +253,7 @@ impl Journal {
         let version = version(&self.conn)?;
         let any_imported: bool = self
             .conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM imported_fill)")?
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM fill_record)")?
             .query_row([], |row| row.get(0))?;
         // Ids are handed out as AUTOINCREMENT would: after the largest ever
         // used.
@@ -276,16 +274,13 @@ impl Journal {
     /// What the journal holds of a file's fills (see [`ImportSnapshot`]):
     /// which it has, in which trades when `with_holders`, and the open
     /// imported trades the others may continue. Read in one pass over the
-    /// imported fills, in one read transaction.
-    ///
-    /// The file's fills are taken in the order `fills` gives
-    /// ([`FillNames::key_order`]); fills out of that order are refused.
+    /// fill records, in one read transaction.
     pub fn import_snapshot(
         &self,
         fills: &dyn FillNames,
         with_holders: bool,
     ) -> Result<ImportSnapshot, StorageError> {
-        // The journal's imported fills are read once, in order: through a
+        // The journal's fill records are read once, in order: through a
         // small page cache rather than mapped into memory, where a large
         // journal's pages would stay (see `SNAPSHOT_CACHE_KIB`).
         // The journal's own settings are restored after (a journal in
@@ -319,10 +314,20 @@ impl Journal {
         with_holders: bool,
     ) -> Result<ImportSnapshot, StorageError> {
         let tx = self.conn.unchecked_transaction()?;
-        let journal = JournalFills::read(&tx, fills, with_holders)?;
+        let journal = JournalFills::read(&tx, fills)?;
+        let known: Vec<bool> = journal.records.iter().map(Option::is_some).collect();
+        let holders = if with_holders {
+            journal
+                .records
+                .iter()
+                .map(|record| record.map(|(trade, _)| TradeId(trade)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut wanted: BTreeSet<(&str, &str)> = BTreeSet::new();
         let mut last = None;
-        for i in (0..fills.count()).filter(|&i| !journal.known[i]) {
+        for i in (0..fills.count()).filter(|&i| !known[i]) {
             let names = (fills.account(i), fills.symbol(i));
             // Fills of one account and symbol often come one after another.
             if last != Some(names) {
@@ -366,20 +371,20 @@ impl Journal {
         // other part is booked again.
         let mut split = Vec::new();
         for &(i, opened) in &journal.openings {
-            let closing_known = journal.known[i];
-            if opened && !closing_known {
+            let closing = journal.records[i];
+            if opened && closing.is_none() {
                 split.push((i, SplitPart::Closing));
             } else if !opened
-                && closing_known
-                && let Some((qty, fee)) = closing_exit(&tx, fills, i)?
+                && let Some(closing) = closing
+                && let Some((qty, fee)) = closing_exit(&tx, closing)?
             {
                 split.push((i, SplitPart::Opening { qty, fee }));
             }
         }
         drop(tx);
         Ok(ImportSnapshot {
-            known: journal.known,
-            holders: journal.holders,
+            known,
+            holders,
             open_trades,
             open_fills,
             split,
@@ -559,11 +564,14 @@ impl Journal {
     }
 
     /// The number of fills the journal remembers from imports, in the trades
-    /// it holds (the fills of deleted trades are not counted).
+    /// it holds (the fills of deleted trades are not counted), each once.
     pub fn imported_fill_count(&self) -> Result<usize, StorageError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT count(*) FROM imported_fill
-             WHERE trade_id IN (SELECT id FROM trade) AND substr(key, 1, 2) <> 'o:'",
+            "SELECT count(*) FROM (
+                 SELECT DISTINCT record.account, fill.key
+                 FROM fill_record AS record, json_each(record.fills) AS fill
+                 WHERE record.trade_id IN (SELECT id FROM trade)
+                   AND substr(fill.key, 1, 2) <> 'o:')",
         )?;
         let count: i64 = stmt.query_row([], |row| row.get(0))?;
         Ok(usize::try_from(count).unwrap_or(0))
@@ -594,30 +602,19 @@ fn opened_by_flip_of(closed: &Trade, next: &Trade) -> bool {
     }
 }
 
-/// The quantity and fee of the exit that fill `i` of the file closed a
-/// trade with, as the journal holds it, where it is an exit.
+/// The quantity and fee of the exit event `seq` of trade `trade`, as the
+/// journal holds it, where it is an exit: what the fill that closed the
+/// trade with a flip booked.
 fn closing_exit(
     tx: &Transaction<'_>,
-    fills: &dyn FillNames,
-    i: usize,
+    (trade, seq): (i64, u32),
 ) -> Result<Option<(Decimal, Decimal)>, StorageError> {
-    let mut key = String::new();
-    fills.key(i, &mut key);
-    let record: Option<(i64, i64)> = tx
-        .prepare_cached("SELECT trade_id, seq FROM imported_fill WHERE account = ?1 AND key = ?2")?
-        .query_row(rusqlite::params![fills.account(i), key], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })
-        .optional()?;
-    let Some((trade, seq)) = record else {
-        return Ok(None);
-    };
     let Some(trade) = super::load_trade(tx, TradeId(trade))? else {
         return Ok(None);
     };
-    let exit = usize::try_from(seq)
-        .ok()
-        .and_then(|seq| trade.events.get(seq))
+    let exit = trade
+        .events
+        .get(seq as usize)
         .and_then(|event| match event.kind {
             EventKind::Exit(fill) => Some((fill.qty, fill.fee)),
             _ => None,
@@ -626,14 +623,11 @@ fn closing_exit(
 }
 
 /// What the journal holds of a file's fills, read in one pass over the
-/// imported fills.
+/// fill records.
 struct JournalFills {
-    /// For each fill of the file, whether the journal has it, in a trade it
-    /// still holds.
-    known: Vec<bool>,
-    /// When asked for, for each fill of the file, the trade that holds it;
-    /// else empty.
-    holders: Vec<Option<TradeId>>,
+    /// For each fill of the file, the trade that holds it and the event it
+    /// became, where the journal has it in a trade it still holds.
+    records: Vec<Option<(i64, u32)>>,
     /// The latest trade (the largest id) with imported fills, by the
     /// trade's account and then its symbol.
     latest: FastMap<String, FastMap<String, i64>>,
@@ -668,79 +662,57 @@ impl Holding {
 }
 
 impl JournalFills {
-    fn read(
-        tx: &Transaction<'_>,
-        fills: &dyn FillNames,
-        with_holders: bool,
-    ) -> Result<JournalFills, StorageError> {
+    fn read(tx: &Transaction<'_>, fills: &dyn FillNames) -> Result<JournalFills, StorageError> {
         let mut held = HeldTrades::read(tx)?;
-        // The file's keys in the order of the table's primary key, so that
-        // the two lists are merged in one pass.
         let count = fills.count();
-        let mut file = InKeyOrder::new(fills)?;
-        let mut known = vec![false; count];
-        let mut holders = if with_holders {
-            vec![None; count]
-        } else {
-            Vec::new()
-        };
-        let mut holding = Holding(vec![(0, Vec::new()); held.names.len()]);
-        // The opening parts of fills split by a flip, by account and the
-        // fill's key: the trade they opened, and whether it is held.
-        let mut opening_parts: FastMap<String, FastMap<String, (i64, bool)>> = FastMap::default();
-        let mut stmt = tx.prepare_cached(
-            "SELECT account, key, trade_id FROM imported_fill ORDER BY account, key",
-        )?;
+        let mut file = FileIndex::new(fills);
+        let mut records: Vec<Option<(i64, u32)>> = vec![None; count];
+        // The opening parts of the file's fills split by a flip: the trade
+        // each opened, and whether the journal holds it.
+        let mut opening_parts: FastMap<usize, (i64, bool)> = FastMap::default();
+        let mut stmt = tx.prepare_cached("SELECT trade_id, account, fills FROM fill_record")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let trade_id: i64 = row.get(2)?;
-            let names = held.mark_imported(trade_id);
-            let stored = (text(row, 0)?, text(row, 1)?);
-            if let Some(key) = stored.1.strip_prefix(OPENING_PREFIX) {
-                // Never the key of a fill of the file.
-                opening_parts
-                    .entry(stored.0.to_owned())
-                    .or_default()
-                    .insert(key.to_owned(), (trade_id, names.is_some()));
-                continue;
-            }
-            let Some(names) = names else {
-                continue;
-            };
-            while let Some((i, name)) = file.current() {
-                match name.cmp(&stored) {
-                    std::cmp::Ordering::Less => file.advance()?,
-                    std::cmp::Ordering::Equal => {
-                        known[i] = true;
-                        if let Some(holder) = holders.get_mut(i) {
-                            *holder = Some(TradeId(trade_id));
+            let trade_id: i64 = row.get(0)?;
+            let is_held = held.mark_imported(trade_id).is_some();
+            let account = text(row, 1)?;
+            for (key, seq) in read_fill_record(text(row, 2)?)? {
+                if let Some(key) = key.strip_prefix(OPENING_PREFIX) {
+                    file.find(account, key, |i| {
+                        // Of two records, one of a trade the journal holds
+                        // counts, then the newer trade's.
+                        let part = opening_parts.entry(i).or_insert((trade_id, is_held));
+                        if (is_held, trade_id) > (part.1, part.0) {
+                            *part = (trade_id, is_held);
                         }
-                        holding.note(names, trade_id, i);
-                        file.advance()?;
-                    }
-                    std::cmp::Ordering::Greater => break,
+                    });
+                } else if is_held {
+                    // Of two trades the journal holds that recorded one
+                    // fill, the newer one (the larger id) has it.
+                    file.find(account, &key, |i| {
+                        let record = &mut records[i];
+                        if record.is_none_or(|(holder, _)| trade_id > holder) {
+                            *record = Some((trade_id, seq));
+                        }
+                    });
                 }
             }
         }
-        // The rest of the file's fills are new; their order is checked too.
-        while file.current().is_some() {
-            file.advance()?;
+        let mut holding = Holding(vec![(0, Vec::new()); held.names.len()]);
+        for (i, record) in records.iter().enumerate() {
+            if let Some((trade_id, _)) = *record
+                && let Some(names) = held.names_of_trade(trade_id)
+            {
+                holding.note(names, trade_id, i);
+            }
         }
-        let mut openings = Vec::new();
-        if !opening_parts.is_empty() {
-            let mut key = String::new();
-            for i in 0..count {
-                let Some(parts) = opening_parts.get(fills.account(i)) else {
-                    continue;
-                };
-                fills.key(i, &mut key);
-                let found = parts.get(key.as_str()).copied();
-                if let Some((trade_id, is_held)) = found {
-                    openings.push((i, is_held));
-                    if is_held && let Some(names) = held.names_of_trade(trade_id) {
-                        holding.note(names, trade_id, i);
-                    }
-                }
+        let mut openings: Vec<(usize, bool)> = Vec::with_capacity(opening_parts.len());
+        let mut opening_parts: Vec<(usize, (i64, bool))> = opening_parts.into_iter().collect();
+        opening_parts.sort_unstable_by_key(|&(i, _)| i);
+        for (i, (trade_id, is_held)) in opening_parts {
+            openings.push((i, is_held));
+            if is_held && let Some(names) = held.names_of_trade(trade_id) {
+                holding.note(names, trade_id, i);
             }
         }
         let latest = held.latest_by_names();
@@ -752,8 +724,7 @@ impl JournalFills {
             }
         }
         Ok(JournalFills {
-            known,
-            holders,
+            records,
             latest: held.latest_imported(&latest),
             latest_fills,
             openings,
@@ -762,75 +733,127 @@ impl JournalFills {
     }
 }
 
-/// A file's fills in the order of their account and key, one at a time,
-/// each one's key written when it comes up.
-struct InKeyOrder<'f> {
-    fills: &'f dyn FillNames,
-    order: Vec<u32>,
-    /// The position in `order` of the current fill.
-    next: usize,
-    /// The current fill's key, and the one before it.
-    key: String,
-    previous: String,
+/// The fills of one trade recorded by one import, as `fill_record.fills`
+/// holds them: each key with its event, in one JSON object.
+fn read_fill_record(text: &str) -> Result<Vec<(Cow<'_, str>, u32)>, StorageError> {
+    if let Some(record) = record_as_written(text) {
+        return Ok(record);
+    }
+    let record: BTreeMap<String, u32> =
+        serde_json::from_str(text).map_err(|_| StorageError::Corrupt {
+            what: "fill record",
+            value: text.to_owned(),
+        })?;
+    Ok(record
+        .into_iter()
+        .map(|(key, seq)| (Cow::Owned(key), seq))
+        .collect())
 }
 
-impl<'f> InKeyOrder<'f> {
-    fn new(fills: &'f dyn FillNames) -> Result<Self, StorageError> {
-        let order = fills.key_order();
-        let mut seen = vec![false; fills.count()];
-        for &i in &order {
-            match seen.get_mut(i as usize) {
-                Some(seen) if !*seen => *seen = true,
-                _ => {
-                    return Err(StorageError::Plan(
-                        "the file's fills are not each once in the order of their keys",
-                    ));
-                }
+/// The keys and events of a fill record written as [`write_fill_record`]
+/// (or SQL's `json_group_object`) writes one: no space, and no key that
+/// JSON escapes; `None` for any other text, which serde_json reads.
+fn record_as_written(text: &str) -> Option<Vec<(Cow<'_, str>, u32)>> {
+    let mut rest = text.strip_prefix('{')?;
+    let mut record = Vec::with_capacity(4);
+    if rest == "}" {
+        return Some(record);
+    }
+    loop {
+        rest = rest.strip_prefix('"')?;
+        let end = rest.find('"')?;
+        let key = &rest[..end];
+        if key.contains('\\') {
+            return None;
+        }
+        rest = rest[end + 1..].strip_prefix(':')?;
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let seq: u32 = rest[..digits].parse().ok()?;
+        record.push((Cow::Borrowed(key), seq));
+        rest = &rest[digits..];
+        match rest.as_bytes().split_first()? {
+            (b',', _) => rest = &rest[1..],
+            (b'}', []) => return Some(record),
+            _ => return None,
+        }
+    }
+}
+
+/// Appends the record of a trade's fills (see [`read_fill_record`]): each
+/// key, as a JSON string, with the event it became.
+fn write_fill_record<'k>(
+    out: &mut String,
+    fills: impl IntoIterator<Item = (&'k str, &'k str, usize)>,
+) {
+    out.push('{');
+    for (n, (prefix, key, seq)) in fills.into_iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        if key.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+            out.push('"');
+            out.push_str(prefix);
+            out.push_str(key);
+            out.push('"');
+        } else {
+            // serde_json escapes what JSON must.
+            out.push_str(&serde_json::Value::from(format!("{prefix}{key}")).to_string());
+        }
+        out.push(':');
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{seq}");
+    }
+    out.push('}');
+}
+
+/// A file's fills found by their account and key: their positions in a
+/// hash table, by a hash of the two. Keys are made again to compare them,
+/// so that the table holds four bytes a fill.
+struct FileIndex<'f> {
+    fills: &'f dyn FillNames,
+    table: hashbrown::HashTable<u32>,
+    key: String,
+}
+
+/// The hash of an account and a fill's key, as [`FileIndex`] finds them.
+fn names_hash(account: &str, key: &str) -> u64 {
+    use std::hash::Hasher as _;
+    let mut hasher = FnvHasher::default();
+    hasher.write(account.as_bytes());
+    // No account holds this byte (it is not UTF-8): "a" and "bc" do not
+    // hash as "ab" and "c".
+    hasher.write_u8(0xff);
+    hasher.write(key.as_bytes());
+    hasher.finish()
+}
+
+impl<'f> FileIndex<'f> {
+    fn new(fills: &'f dyn FillNames) -> Self {
+        let count = fills.count();
+        let mut table = hashbrown::HashTable::with_capacity(count);
+        let mut key = String::new();
+        let rehash = |&i: &u32| {
+            let mut key = String::new();
+            fills.key(i as usize, &mut key);
+            names_hash(fills.account(i as usize), &key)
+        };
+        for i in 0..count {
+            fills.key(i, &mut key);
+            // A store holds fewer than 2^32 fills (see `FillStore`).
+            table.insert_unique(names_hash(fills.account(i), &key), i as u32, rehash);
+        }
+        FileIndex { fills, table, key }
+    }
+
+    /// Hands `found` each of the file's fills of `account` whose key is `key`.
+    fn find(&mut self, account: &str, key: &str, mut found: impl FnMut(usize)) {
+        for &i in self.table.iter_hash(names_hash(account, key)) {
+            let i = i as usize;
+            self.fills.key(i, &mut self.key);
+            if self.key == key && self.fills.account(i) == account {
+                found(i);
             }
         }
-        if order.len() != seen.len() {
-            return Err(StorageError::Plan(
-                "the file's fills are not each once in the order of their keys",
-            ));
-        }
-        let mut file = InKeyOrder {
-            fills,
-            order,
-            next: 0,
-            key: String::new(),
-            previous: String::new(),
-        };
-        if let Some(&first) = file.order.first() {
-            fills.key(first as usize, &mut file.key);
-        }
-        Ok(file)
-    }
-
-    /// The current fill: its position and its account and key.
-    fn current(&self) -> Option<(usize, (&str, &str))> {
-        let i = *self.order.get(self.next)? as usize;
-        Some((i, (self.fills.account(i), self.key.as_str())))
-    }
-
-    /// Moves on to the next fill, making sure it does not come before the
-    /// current one.
-    fn advance(&mut self) -> Result<(), StorageError> {
-        let Some(&was) = self.order.get(self.next) else {
-            return Ok(());
-        };
-        self.next += 1;
-        let Some(&now) = self.order.get(self.next) else {
-            return Ok(());
-        };
-        std::mem::swap(&mut self.key, &mut self.previous);
-        self.fills.key(now as usize, &mut self.key);
-        let before = (self.fills.account(was as usize), self.previous.as_str());
-        if (self.fills.account(now as usize), self.key.as_str()) < before {
-            return Err(StorageError::Plan(
-                "the file's fills are not in the order of their keys",
-            ));
-        }
-        Ok(())
     }
 }
 
@@ -954,6 +977,8 @@ struct Batch<'a> {
     /// id, and the basis they are valid under.
     kept: Vec<(i64, Vec<u8>)>,
     kept_basis: i64,
+    /// The fill records of the batch's trades (see [`FillRecords`]).
+    records: FillRecords,
 }
 
 struct TradeRow<'a> {
@@ -962,13 +987,6 @@ struct TradeRow<'a> {
     multiplier: Span,
     rate: Span,
     events: Span,
-}
-
-/// What the second helper thread sends: the rows of a run of trades, then
-/// the fills.
-enum Prepared<'a> {
-    Trades(Batch<'a>),
-    Fills(FillRecords),
 }
 
 impl<'a> Batch<'a> {
@@ -1025,135 +1043,42 @@ impl<'a> Batch<'a> {
     }
 }
 
-/// The imported fills to record: each one's account and key, its trade and
-/// its event. Keys are kept in one text; rows are small, so that the fills
-/// of a large import are sorted in place.
+/// The fill records of a run of trades: for each trade that took fills,
+/// its id, its account and the record of its fills, the text of both
+/// written into `text` (see [`write_fill_record`]).
 #[derive(Default)]
 struct FillRecords {
-    accounts: Vec<String>,
-    keys: String,
-    rows: Vec<FillRecord>,
-    /// How many of the rows record the opening part of a fill split by a
-    /// flip.
-    openings: usize,
-}
-
-#[derive(Clone, Copy)]
-struct FillRecord {
-    /// The key's first eight bytes, which order keys as their text does
-    /// wherever they differ.
-    prefix: u64,
-    /// Where the key is in [`FillRecords::keys`].
-    key_at: usize,
-    key_len: u32,
-    /// The account, by its place in [`FillRecords::accounts`] (by rank of
-    /// name, once sorted).
-    account: u32,
-    trade_id: i64,
-    seq: u32,
-    /// The position of the trade among those written.
-    order: u32,
+    text: String,
+    rows: Vec<(i64, Span, Span)>,
+    /// How many fills the records hold (the opening part of a fill split
+    /// by a flip does not count apart from its fill).
+    fills: usize,
 }
 
 impl FillRecords {
-    /// Adds a fill's record: of its opening part when `opening` (see
-    /// [`crate::domain::imported::FillKey::opening`]).
-    fn add(
-        &mut self,
-        account: &str,
-        key: &str,
-        opening: bool,
-        trade_id: TradeId,
-        seq: usize,
-        order: usize,
-    ) {
-        let account = match self.accounts.iter().rposition(|a| a == account) {
-            Some(rank) => rank,
-            None => {
-                self.accounts.push(account.to_owned());
-                self.accounts.len() - 1
-            }
-        } as u32;
-        let key_at = self.keys.len();
-        if opening {
-            self.keys.push_str(OPENING_PREFIX);
-            self.openings += 1;
+    /// Adds the record of the fills of trade `id`, if it took any.
+    fn add(&mut self, id: TradeId, imported: &ImportedTrade) {
+        if imported.sources.is_empty() {
+            return;
         }
-        self.keys.push_str(key);
-        let key = &self.keys[key_at..];
-        let mut prefix = [0u8; 8];
-        let bytes = key.as_bytes();
-        let length = bytes.len().min(8);
-        prefix[..length].copy_from_slice(&bytes[..length]);
-        self.rows.push(FillRecord {
-            prefix: u64::from_be_bytes(prefix),
-            key_at,
-            key_len: key.len() as u32,
-            account,
-            trade_id: trade_id.0,
-            seq: seq as u32,
-            order: order as u32,
-        });
+        let start = self.text.len();
+        self.text.push_str(&imported.trade.account);
+        let account = Span(start as u32, self.text.len() as u32);
+        let start = self.text.len();
+        write_fill_record(
+            &mut self.text,
+            imported.sources.iter().map(|source| {
+                let prefix = if source.opening { OPENING_PREFIX } else { "" };
+                (prefix, source.key.0.as_str(), source.event)
+            }),
+        );
+        let record = Span(start as u32, self.text.len() as u32);
+        self.rows.push((id.0, account, record));
+        self.fills += imported.sources.iter().filter(|s| !s.opening).count();
     }
 
-    /// How many fills are recorded (the opening parts of fills split by a
-    /// flip are not counted apart from their fills).
-    fn fill_count(&self) -> usize {
-        self.rows.len() - self.openings
-    }
-
-    fn key(&self, row: &FillRecord) -> &str {
-        &self.keys[row.key_at..row.key_at + row.key_len as usize]
-    }
-
-    fn account(&self, row: &FillRecord) -> &str {
-        &self.accounts[row.account as usize]
-    }
-
-    /// Puts the fills in the order of their account and key (the order of
-    /// the table's primary key), each once, with the first trade it is part
-    /// of. (A fill split by a flip closes one trade and opens the next: it
-    /// is recorded with the one it closes under its own key, and with the
-    /// one it opens under its opening key.)
-    fn sort(&mut self) {
-        // Accounts by rank of name.
-        let mut by_name: Vec<u32> = (0..self.accounts.len() as u32).collect();
-        by_name
-            .sort_unstable_by(|&a, &b| self.accounts[a as usize].cmp(&self.accounts[b as usize]));
-        let mut place = vec![0u32; self.accounts.len()];
-        for (position, &rank) in by_name.iter().enumerate() {
-            place[rank as usize] = position as u32;
-        }
-        for row in &mut self.rows {
-            row.account = place[row.account as usize];
-        }
-        let mut accounts = vec![String::new(); self.accounts.len()];
-        for (rank, name) in std::mem::take(&mut self.accounts).into_iter().enumerate() {
-            accounts[place[rank] as usize] = name;
-        }
-        self.accounts = accounts;
-        let mut rows = std::mem::take(&mut self.rows);
-        let keys = &self.keys;
-        let key = |row: &FillRecord| &keys[row.key_at..row.key_at + row.key_len as usize];
-        rows.sort_unstable_by(|a, b| {
-            (a.account, a.prefix)
-                .cmp(&(b.account, b.prefix))
-                .then_with(|| key(a).cmp(key(b)))
-                .then(a.order.cmp(&b.order))
-        });
-        let before = rows.len();
-        rows.dedup_by(|later, kept| later.account == kept.account && key(later) == key(kept));
-        // A fill twice in the file's trades is recorded once; should that
-        // be an opening part, it counts no more.
-        let left_out = before - rows.len();
-        self.rows = rows;
-        if left_out > 0 {
-            self.openings = self
-                .rows
-                .iter()
-                .filter(|row| key(row).starts_with(OPENING_PREFIX))
-                .count();
-        }
+    fn value(&self, span: Span) -> &str {
+        &self.text[span.0 as usize..span.1 as usize]
     }
 }
 
@@ -1163,36 +1088,20 @@ struct Gathered<'a> {
     first: usize,
     /// Each trade with its id, and whether it continues a trade of the journal.
     trades: Vec<(TradeId, Cow<'a, Trade>, bool)>,
-}
-
-/// What the first helper thread hands the second: the trades in runs, then
-/// their fills.
-enum Made<'a> {
-    Trades(Gathered<'a>),
-    Fills(FillRecords),
+    records: FillRecords,
 }
 
 /// Makes the trades and hands them on in runs under their ids, with the
-/// records of their fills (sorted by key) last. Stops when the receiver is
-/// gone.
+/// records of their fills. Stops when the receiver is gone.
 fn gather<'a>(
     trades: TradeFeed<'a>,
     ids: &[TradeId],
-    sender: &mpsc::SyncSender<Result<Made<'a>, StorageError>>,
+    sender: &mpsc::SyncSender<Result<Gathered<'a>, StorageError>>,
 ) {
-    let mut fills = FillRecords::default();
-    let (count, key_bytes) = match trades {
-        TradeFeed::Held(trades) => trades.iter().fold((0, 0), |(n, len), t| {
-            let room = t.room();
-            (n + room.0, len + room.1)
-        }),
-        TradeFeed::Produced { room, .. } => room,
-    };
-    fills.rows.reserve_exact(count);
-    fills.keys.reserve_exact(key_bytes);
     let new_run = |first| Gathered {
         first,
         trades: Vec::with_capacity(TRADES_PER_BATCH),
+        records: FillRecords::default(),
     };
     let mut run = new_run(0);
     let mut index = 0;
@@ -1203,16 +1112,7 @@ fn gather<'a>(
             beyond = true;
             return false;
         };
-        for source in &imported.sources {
-            fills.add(
-                &imported.trade.account,
-                &source.key.0,
-                source.opening,
-                id,
-                source.event,
-                index,
-            );
-        }
+        run.records.add(id, &imported);
         let continues = imported.continues.is_some();
         let trade = match imported {
             Cow::Borrowed(imported) => Cow::Borrowed(&imported.trade),
@@ -1222,7 +1122,7 @@ fn gather<'a>(
         index += 1;
         if run.trades.len() == TRADES_PER_BATCH {
             let full = std::mem::replace(&mut run, new_run(index));
-            if sender.send(Ok(Made::Trades(full))).is_err() {
+            if sender.send(Ok(full)).is_err() {
                 stopped = true;
                 return false;
             }
@@ -1242,7 +1142,7 @@ fn gather<'a>(
     if stopped {
         return;
     }
-    if !run.trades.is_empty() && sender.send(Ok(Made::Trades(run))).is_err() {
+    if !run.trades.is_empty() && sender.send(Ok(run)).is_err() {
         return;
     }
     if beyond || index != ids.len() {
@@ -1250,25 +1150,25 @@ fn gather<'a>(
         let _ = sender.send(Err(StorageError::Plan(
             "the trades made are not those the import planned",
         )));
-        return;
     }
-    fills.sort();
-    let _ = sender.send(Ok(Made::Fills(fills)));
 }
 
 /// Validates the trades that `made` hands over and prepares their rows, a
-/// batch a run, passing on the fills and any error in their place. Stops at
-/// the first invalid trade, or when the receiver is gone.
+/// batch a run, passing on any error in their place. Stops at the first
+/// invalid trade, or when the receiver is gone.
 fn prepare<'a>(
-    made: mpsc::Receiver<Result<Made<'a>, StorageError>>,
+    made: mpsc::Receiver<Result<Gathered<'a>, StorageError>>,
     keep: Option<KeepAnalyses<'_>>,
-    sender: &mpsc::SyncSender<Result<Prepared<'a>, StorageError>>,
+    sender: &mpsc::SyncSender<Result<Batch<'a>, StorageError>>,
 ) {
     // The receiver goes when this returns, which tells `gather` to stop.
     for made in made {
         let prepared = match made {
-            Ok(Made::Trades(run)) => {
-                let mut batch = Batch::default();
+            Ok(run) => {
+                let mut batch = Batch {
+                    records: run.records,
+                    ..Batch::default()
+                };
                 for (offset, (id, trade, continues)) in run.trades.into_iter().enumerate() {
                     if let Err(errors) = trade.validate() {
                         let index = run.first + offset;
@@ -1284,9 +1184,8 @@ fn prepare<'a>(
                 }
                 batch.done = run.first + batch.trades.len() + batch.continued.len();
                 batch.keep_analyses(keep);
-                Ok(Prepared::Trades(batch))
+                Ok(batch)
             }
-            Ok(Made::Fills(fills)) => Ok(Prepared::Fills(fills)),
             Err(error) => Err(error),
         };
         let failed = prepared.is_err();
@@ -1320,17 +1219,11 @@ fn write_trades_and_fills(
         // tells the helper threads to stop.
         let receiver = receiver;
         let mut recorded = 0;
-        for prepared in receiver.iter() {
-            match prepared? {
-                Prepared::Trades(batch) => {
-                    inserts.write_batch(tx, &batch)?;
-                    progress(batch.done, total);
-                }
-                Prepared::Fills(fills) => {
-                    inserts.record_fills(tx, &fills)?;
-                    recorded = fills.fill_count();
-                }
-            }
+        for batch in receiver.iter() {
+            let batch = batch?;
+            inserts.write_batch(tx, &batch)?;
+            recorded += batch.records.fills;
+            progress(batch.done, total);
         }
         Ok(recorded)
     })
@@ -1340,7 +1233,7 @@ fn write_trades_and_fills(
 /// import (a shorter chunk, at most one a batch, goes through the cache).
 struct Inserts<'c> {
     trades: BulkInsert<'c>,
-    fills: BulkInsert<'c>,
+    records: BulkInsert<'c>,
     kept: BulkInsert<'c>,
 }
 
@@ -1375,7 +1268,7 @@ impl<'c> Inserts<'c> {
     fn prepare(tx: &'c Transaction<'_>) -> Result<Inserts<'c>, StorageError> {
         Ok(Inserts {
             trades: BulkInsert::prepare(tx, insert_trades_sql(TRADES_PER_INSERT))?,
-            fills: BulkInsert::prepare(tx, insert_fills_sql(FILLS_PER_INSERT))?,
+            records: BulkInsert::prepare(tx, insert_records_sql(RECORDS_PER_INSERT))?,
             kept: BulkInsert::prepare(tx, insert_kept_sql(KEPT_PER_INSERT))?,
         })
     }
@@ -1451,30 +1344,25 @@ impl<'c> Inserts<'c> {
             let (max, rows) = (KEPT_PER_INSERT, chunk.len());
             insert_rows(tx, &mut self.kept, max, rows, insert_kept_sql, &values)?;
         }
-        Ok(())
-    }
-
-    /// Records imported fills, many of one account to a statement.
-    fn record_fills(
-        &mut self,
-        tx: &Transaction<'_>,
-        fills: &FillRecords,
-    ) -> Result<(), StorageError> {
-        let mut values = Vec::with_capacity(1 + FILLS_PER_INSERT * 3);
-        for same_account in fills.rows.chunk_by(|a, b| a.account == b.account) {
-            for chunk in same_account.chunks(FILLS_PER_INSERT) {
-                values.clear();
-                values.push(Value::Text(fills.account(&chunk[0])));
-                for row in chunk {
-                    values.extend([
-                        Value::Text(fills.key(row)),
-                        Value::Integer(row.trade_id),
-                        Value::Integer(i64::from(row.seq)),
-                    ]);
-                }
-                let (max, count) = (FILLS_PER_INSERT, chunk.len());
-                insert_rows(tx, &mut self.fills, max, count, insert_fills_sql, &values)?;
+        let records = &batch.records;
+        for chunk in records.rows.chunks(RECORDS_PER_INSERT) {
+            values.clear();
+            for &(id, account, fills) in chunk {
+                values.extend([
+                    Value::Integer(id),
+                    Value::Text(records.value(account)),
+                    Value::Text(records.value(fills)),
+                ]);
             }
+            let (max, rows) = (RECORDS_PER_INSERT, chunk.len());
+            insert_rows(
+                tx,
+                &mut self.records,
+                max,
+                rows,
+                insert_records_sql,
+                &values,
+            )?;
         }
         Ok(())
     }
@@ -1699,10 +1587,9 @@ mod tests {
         assert_eq!(journal.imported_fill_count().unwrap(), 2);
     }
 
-    /// Fills named by a list, in the order `order` says is theirs.
+    /// Fills named by a list.
     struct Listed {
         names: Vec<(&'static str, &'static str)>,
-        order: Vec<u32>,
     }
 
     impl FillNames for Listed {
@@ -1719,13 +1606,10 @@ mod tests {
             key.clear();
             key.push_str(self.names[i].1);
         }
-        fn key_order(&self) -> Vec<u32> {
-            self.order.clone()
-        }
     }
 
     #[test]
-    fn the_journal_knows_the_fills_it_holds_and_refuses_them_out_of_order() {
+    fn the_journal_knows_the_fills_it_holds_in_any_order() {
         let mut journal = Journal::open_in_memory().unwrap();
         let state = journal.import_state().unwrap();
         let trade = imported(true, None);
@@ -1740,41 +1624,57 @@ mod tests {
         // The trade's account is the default one; `x:E2` is its exit.
         let account = trade.trade.account.as_str();
         assert_eq!(account, crate::domain::DEFAULT_ACCOUNT);
-        let names = vec![
-            ("U1", "x:E1"),
-            ("default", "x:E2"),
-            ("default", "x:E0"),
-            ("default", "x:E1"),
-        ];
-        // In order: U1 comes before default.
         let listed = Listed {
-            names: names.clone(),
-            order: vec![0, 2, 3, 1],
+            names: vec![
+                ("U1", "x:E1"),
+                ("default", "x:E2"),
+                ("default", "x:E0"),
+                ("default", "x:E1"),
+                // An account and key that run together as another fill's
+                // do ("defaul" and "tx:E1") are not that fill.
+                ("defaul", "tx:E1"),
+            ],
         };
         let snapshot = journal.import_snapshot(&listed, true).unwrap();
-        assert_eq!(snapshot.known, [false, true, false, true]);
+        assert_eq!(snapshot.known, [false, true, false, true, false]);
         assert_eq!(
             snapshot.holders,
-            [None, Some(state.next_id), None, Some(state.next_id)]
+            [None, Some(state.next_id), None, Some(state.next_id), None]
         );
-        // Out of order (within the journal's fills, or after them), some
-        // twice, some left out, or some that are not there.
-        for order in [
-            vec![2, 3, 1, 0],
-            vec![0, 2, 1, 3],
-            vec![0, 2, 3],
-            vec![0, 2, 3, 3],
-            vec![0, 2, 3, 7],
-        ] {
-            let listed = Listed {
-                names: names.clone(),
-                order,
-            };
-            let refused = journal.import_snapshot(&listed, false);
+    }
+
+    #[test]
+    fn fill_records_read_back_as_written_escapes_and_all() {
+        let fills = [
+            ("", "x:E1", 0),
+            ("o:", "x:E2", 3),
+            ("", "x:a \"quoted\" \\ id\u{1}", 12),
+            ("", "x:ünï", 7),
+        ];
+        let mut text = String::new();
+        write_fill_record(&mut text, fills.iter().map(|&(p, k, s)| (p, k, s)));
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value.as_object().unwrap().len(), 4);
+        let mut read: Vec<(String, u32)> = read_fill_record(&text)
+            .unwrap()
+            .into_iter()
+            .map(|(key, seq)| (key.into_owned(), seq))
+            .collect();
+        read.sort();
+        let mut expected: Vec<(String, u32)> = fills
+            .iter()
+            .map(|&(p, k, s)| (format!("{p}{k}"), s as u32))
+            .collect();
+        expected.sort();
+        assert_eq!(read, expected);
+        // As SQL writes it, and with spaces.
+        let spaced = "{ \"x:E1\" : 0, \"o:x:E2\": 3 }";
+        assert_eq!(read_fill_record(spaced).unwrap().len(), 2);
+        assert_eq!(read_fill_record("{}").unwrap().len(), 0);
+        for corrupt in ["", "[]", "{\"x:E1\":-1}", "{\"x:E1\":0", "{\"x:E1\":\"0\"}"] {
             assert!(
-                matches!(refused, Err(StorageError::Plan(_))),
-                "{:?}",
-                listed.order
+                matches!(read_fill_record(corrupt), Err(StorageError::Corrupt { .. })),
+                "{corrupt}"
             );
         }
     }
@@ -1782,9 +1682,8 @@ mod tests {
     #[test]
     fn several_rows_go_in_one_statement() {
         assert_eq!(
-            insert_fills_sql(2),
-            "INSERT OR REPLACE INTO imported_fill (account, key, trade_id, seq) VALUES \
-             (?1, ?2, ?3, ?4), (?1, ?5, ?6, ?7)"
+            insert_records_sql(2),
+            "INSERT INTO fill_record (trade_id, account, fills) VALUES (?1, ?2, ?3), (?4, ?5, ?6)"
         );
         assert!(insert_trades_sql(1).ends_with(
             "VALUES (?1, ?2, CASE ?3 WHEN 0 THEN 'long' WHEN 1 THEN 'short' END, ?4, ?5, ?6, ?7, \
