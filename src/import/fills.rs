@@ -134,6 +134,27 @@ impl Names {
     }
 }
 
+/// A [`Fill`] whose strings are borrowed: what a reader hands a store
+/// without making strings of its own first.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BorrowedFill<'a> {
+    pub(crate) account: &'a str,
+    pub(crate) symbol: &'a str,
+    pub(crate) kind: InstrumentKind,
+    pub(crate) side: FillSide,
+    pub(crate) qty: Decimal,
+    pub(crate) price: Decimal,
+    pub(crate) fee: Decimal,
+    pub(crate) at: DateTime<FixedOffset>,
+    pub(crate) currency: &'a str,
+    pub(crate) multiplier: Option<Decimal>,
+    pub(crate) order_id: Option<&'a str>,
+    pub(crate) exec_id: Option<&'a str>,
+    pub(crate) profit: Option<Decimal>,
+    pub(crate) position: Option<Side>,
+    pub(crate) line: usize,
+}
+
 /// The fills of a file, compact (see the module documentation).
 #[derive(Debug, Clone, Default)]
 pub struct FillStore {
@@ -165,13 +186,35 @@ impl FillStore {
     }
 
     fn push_ref(&mut self, fill: &Fill) {
+        self.push_borrowed(&BorrowedFill {
+            account: &fill.account,
+            symbol: &fill.symbol,
+            kind: fill.kind,
+            side: fill.side,
+            qty: fill.qty,
+            price: fill.price,
+            fee: fill.fee,
+            at: fill.at,
+            currency: &fill.currency,
+            multiplier: fill.multiplier,
+            order_id: fill.order_id.as_deref(),
+            exec_id: fill.exec_id.as_deref(),
+            profit: fill.profit,
+            position: fill.position,
+            line: fill.line,
+        });
+    }
+
+    /// Adds a fill at the end, its strings copied from where they are
+    /// borrowed (a reader's row) straight into the store.
+    pub(crate) fn push_borrowed(&mut self, fill: &BorrowedFill<'_>) {
         let ids_at = self.ids.len();
-        let order_len = id_len(fill.order_id.as_deref());
-        let exec_len = id_len(fill.exec_id.as_deref());
-        if let Some(order) = &fill.order_id {
+        let order_len = id_len(fill.order_id);
+        let exec_len = id_len(fill.exec_id);
+        if let Some(order) = fill.order_id {
             self.ids.push_str(order);
         }
-        if let Some(exec) = &fill.exec_id {
+        if let Some(exec) = fill.exec_id {
             self.ids.push_str(exec);
         }
         if fill.multiplier.is_some() || fill.profit.is_some() || !self.extras.is_empty() {
@@ -187,9 +230,9 @@ impl FillStore {
             ids_at,
             order_len,
             exec_len,
-            account: self.names.id(&fill.account),
-            symbol: self.names.id(&fill.symbol),
-            currency: self.names.id(&fill.currency),
+            account: self.names.id(fill.account),
+            symbol: self.names.id(fill.symbol),
+            currency: self.names.id(fill.currency),
             kind: fill.kind,
             side: fill.side,
             position: fill.position,

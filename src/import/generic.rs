@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 
 use super::instrument::{InstrumentKind, guess_kind};
 use super::table::{Cells, Header, LineCounter, opt_number, opt_text, req_number, sniff_delimiter};
-use super::{Fill, FillSide, ImportError, RowError, Sink, text};
+use super::{FillSide, ImportError, RowError, Sink, text};
 
 /// Which column holds what, by header name. Empty names mean "no such column".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -330,13 +330,15 @@ pub(crate) struct Flavour {
     pub(crate) kind: Option<InstrumentKind>,
 }
 
-pub(crate) fn fill_from<R: Cells + ?Sized>(
-    row: &R,
+/// The fill of a row, its strings borrowed from the row; `None` for a blank
+/// or summary row.
+pub(crate) fn fill_from<'r, R: Cells + ?Sized>(
+    row: &'r R,
     cols: &Columns,
     flavour: &Flavour,
     line: usize,
     kinds: &mut super::group::FastMap<String, InstrumentKind>,
-) -> Result<Option<Fill>, RowError> {
+) -> Result<Option<super::fills::BorrowedFill<'r>>, RowError> {
     let symbol = row.cell(cols.symbol);
     let date_text = opt_text(row, cols.date);
     let time_text = opt_text(row, cols.time);
@@ -404,18 +406,18 @@ pub(crate) fn fill_from<R: Cells + ?Sized>(
         });
     let text_of = |c: Option<usize>| {
         let t = opt_text(row, c);
-        (!t.is_empty()).then(|| t.to_owned())
+        (!t.is_empty()).then_some(t)
     };
-    Ok(Some(Fill {
-        account: opt_text(row, cols.account).to_owned(),
-        symbol: symbol.to_owned(),
+    Ok(Some(super::fills::BorrowedFill {
+        account: opt_text(row, cols.account),
+        symbol,
         kind,
         side,
         qty,
         price,
         fee,
         at,
-        currency: opt_text(row, cols.currency).to_owned(),
+        currency: opt_text(row, cols.currency),
         multiplier: opt_number(row, cols.multiplier, "multiplier")?,
         order_id: text_of(cols.order_id),
         exec_id: text_of(cols.exec_id),
@@ -590,10 +592,7 @@ impl RowReader<'_> {
     ) -> Rows {
         let text = &self.text[from..];
         let mut sink = Sink::new(self.file, self.options);
-        let lines_ahead = self.text.as_bytes()[from..room.max(from)]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
+        let lines_ahead = super::table::count_lines(&self.text.as_bytes()[from..room.max(from)]);
         sink.parsed.fills.reserve(lines_ahead);
         let mut reader = csv_reader(text.as_bytes(), self.delimiter);
         let mut record = csv::StringRecord::new();
@@ -629,7 +628,7 @@ impl RowReader<'_> {
             let result =
                 fill_from(&record, self.cols, self.flavour, line, &mut kinds).map(|fill| {
                     if let Some(fill) = fill {
-                        sink.parsed.fills.push(fill);
+                        sink.parsed.fills.push_borrowed(&fill);
                     }
                 });
             if let Err(e) = sink.row(line, result) {

@@ -72,14 +72,16 @@ impl<'a> LineCounter<'a> {
             offset += 1;
         }
         if offset > self.offset {
-            self.line += self.bytes[self.offset..offset]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
+            self.line += count_lines(&self.bytes[self.offset..offset]);
             self.offset = offset;
         }
         self.line
     }
+}
+
+/// How many line ends (`\n`) `bytes` holds.
+pub fn count_lines(bytes: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', bytes).count()
 }
 
 /// Picks the delimiter of a CSV from its first lines: comma, semicolon or tab.
