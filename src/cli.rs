@@ -394,6 +394,14 @@ fn import_statement(
     } else {
         None
     };
+    // A new journal's schema is made aside while the file is read (see
+    // `NewJournal`).
+    let making = (existing.is_none() && !args.dry_run).then(|| {
+        let path = journal_path.to_owned();
+        Joined(Some(std::thread::spawn(move || {
+            crate::storage::NewJournal::create(&path)
+        })))
+    });
     let multipliers = match &existing {
         Some(journal) => journal.import_multipliers()?.into_iter().collect(),
         None => Default::default(),
@@ -426,7 +434,12 @@ fn import_statement(
     let mut journal = match existing {
         Some(journal) => journal,
         None if args.dry_run => Journal::open_in_memory()?,
-        None => Journal::open(journal_path)?,
+        None => match making.and_then(Joined::join) {
+            Some(Ok(new)) => new.put_in_place()?,
+            // Where it could not be made aside, it is made in place, which
+            // says why if it cannot be.
+            _ => Journal::open(journal_path)?,
+        },
     };
     let group_options = GroupOptions {
         multipliers: options.multipliers.clone(),
@@ -478,6 +491,25 @@ fn import_statement(
         }
     }
     Ok(())
+}
+
+/// A helper thread, waited for when it goes out of scope: what it makes is
+/// let go (a journal made aside is removed) before the command ends.
+struct Joined<T>(Option<std::thread::JoinHandle<T>>);
+
+impl<T> Joined<T> {
+    /// What the thread made, or `None` if it panicked.
+    fn join(mut self) -> Option<T> {
+        self.0.take()?.join().ok()
+    }
+}
+
+impl<T> Drop for Joined<T> {
+    fn drop(&mut self) {
+        if let Some(thread) = self.0.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// The zone of `--tz`, else the local zone.

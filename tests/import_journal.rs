@@ -286,7 +286,17 @@ fn the_command_line_names_the_file_line_and_field_of_a_bad_row_and_writes_nothin
     assert!(stderr.contains("bad.csv, line 3"), "{stderr}");
     assert!(stderr.contains("field \"quantity\""), "{stderr}");
     assert!(stderr.contains("nothing was imported"), "{stderr}");
-    assert!(!path.exists() || open(&path).trade_count().unwrap() == 0);
+    // No journal, and nothing made aside for it, is left.
+    let journal_files = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with("j.sqlite"))
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(journal_files(), Vec::<String>::new());
 
     let skipped = tranche(&[
         "--journal",
@@ -305,6 +315,9 @@ fn the_command_line_names_the_file_line_and_field_of_a_bad_row_and_writes_nothin
     );
     assert!(text.contains("line 3"), "{text}");
     assert!(text.contains("1 trade added"), "{text}");
+    // The journal made aside while the file was read is in its place.
+    assert_eq!(journal_files(), ["j.sqlite"]);
+    assert_eq!(open(&path).trade_count().unwrap(), 1);
 }
 
 #[test]

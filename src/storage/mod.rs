@@ -18,6 +18,7 @@
 //! transaction, and every trade is validated before it is written: the journal
 //! only ever holds trades that pass [`Trade::validate`].
 
+mod aside;
 mod bars;
 mod bulk;
 mod check;
@@ -29,6 +30,7 @@ mod playbook;
 mod stream;
 
 pub use crate::domain::imported::ImportOutcome;
+pub use aside::NewJournal;
 pub use bars::{BarsOutcome, SeriesInfo};
 pub use check::StatementCheck;
 pub use kept::{Keeper, KeptChunk, KeptRow, ReadVersion};
@@ -837,12 +839,18 @@ fn check_backup(file: &Path, version: i64) -> rusqlite::Result<()> {
 }
 
 /// Removes backups of the journal at `path` that an earlier run left half
-/// written (killed during the copy).
+/// written (killed during the copy), and journals made aside for it that an
+/// earlier run left (see [`NewJournal`]).
 fn remove_stale_backups(path: &Path) {
     let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
         return;
     };
     let prefix = format!("{}.bak-v", name.to_string_lossy());
+    // Journals made aside for this one by processes that did not finish
+    // (see `aside`); one that another process is making still would be made
+    // in place instead.
+    let aside = format!("{}{}", name.to_string_lossy(), aside::MADE_ASIDE);
+    let own = std::process::id().to_string();
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {
@@ -856,6 +864,11 @@ fn remove_stale_backups(path: &Path) {
         let file = file.to_string_lossy();
         // The copy, and the rollback journal SQLite keeps beside it while writing.
         if file.starts_with(&prefix) && file.contains(BACKUP_PARTIAL) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+        if let Some(rest) = file.strip_prefix(&aside)
+            && rest.split('-').next() != Some(own.as_str())
+        {
             let _ = std::fs::remove_file(entry.path());
         }
     }

@@ -1,0 +1,132 @@
+//! A new journal made aside, under a temporary name, while a first import
+//! reads its file: creating a journal's schema takes a while (every
+//! migration, one after the other), which the import spends reading
+//! instead of waiting. The journal takes its name only once there is
+//! something to write into it, so that a file that does not read leaves no
+//! journal behind.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use super::{Journal, StorageError};
+
+/// What follows a journal's name in the name of a journal made aside for it
+/// (then the number of the process making it).
+pub(super) const MADE_ASIDE: &str = ".new-";
+
+/// A new journal made beside `path` under a temporary name (see the module
+/// documentation). Dropped before [`NewJournal::put_in_place`], it is
+/// removed.
+#[derive(Debug)]
+pub struct NewJournal {
+    made: PathBuf,
+    path: PathBuf,
+}
+
+impl NewJournal {
+    /// Makes a new, empty journal for `path`, beside it.
+    pub fn create(path: &Path) -> Result<NewJournal, StorageError> {
+        let mut name = path.file_name().map(OsString::from).unwrap_or_default();
+        name.push(format!("{MADE_ASIDE}{}", std::process::id()));
+        let new = NewJournal {
+            made: path.with_file_name(name),
+            path: path.to_owned(),
+        };
+        // A journal made aside by an earlier process of the same number,
+        // which did not finish, goes first.
+        remove_database(&new.made);
+        // Closed, the journal leaves no write-ahead log beside it.
+        drop(Journal::open(&new.made)?);
+        Ok(new)
+    }
+
+    /// Gives the journal its name and opens it there. A hard link never
+    /// replaces a file: a journal that another program made at `path`
+    /// meanwhile is the one opened, and this one is removed. Where no link
+    /// can be made, the journal is made in place, as [`Journal::open`] makes
+    /// one.
+    pub fn put_in_place(self) -> Result<Journal, StorageError> {
+        let _ = std::fs::hard_link(&self.made, &self.path);
+        Journal::open(&self.path)
+    }
+}
+
+impl Drop for NewJournal {
+    fn drop(&mut self) {
+        remove_database(&self.made);
+    }
+}
+
+/// Removes a database file and the files SQLite keeps beside it.
+pub(super) fn remove_database(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(name));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_journal_made_aside_takes_its_name_or_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        let new = NewJournal::create(&path).unwrap();
+        assert!(!path.exists());
+        assert_eq!(names_in(dir.path()).len(), 1);
+        drop(new);
+        assert_eq!(names_in(dir.path()), Vec::<String>::new());
+
+        let journal = NewJournal::create(&path).unwrap().put_in_place().unwrap();
+        assert_eq!(journal.trade_count().unwrap(), 0);
+        assert_eq!(journal.integrity_check().unwrap(), ["ok"]);
+        drop(journal);
+        assert_eq!(names_in(dir.path()), ["j.sqlite"]);
+    }
+
+    #[test]
+    fn journals_made_aside_by_processes_that_did_not_finish_go_at_the_next_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        for name in ["j.sqlite.new-4000000001", "j.sqlite.new-4000000001-wal"] {
+            std::fs::write(dir.path().join(name), b"left").unwrap();
+        }
+        // This process's own is still being made: it stays.
+        let new = NewJournal::create(&path).unwrap();
+        drop(Journal::open(&path).unwrap());
+        let own = format!("j.sqlite{MADE_ASIDE}{}", std::process::id());
+        assert_eq!(names_in(dir.path()), ["j.sqlite".to_owned(), own]);
+        drop(new);
+        assert_eq!(names_in(dir.path()), ["j.sqlite"]);
+    }
+
+    #[test]
+    fn a_journal_made_meanwhile_in_its_place_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        let new = NewJournal::create(&path).unwrap();
+        let mut other = Journal::open(&path).unwrap();
+        other.set_setting("made by", "another program").unwrap();
+        drop(other);
+        let journal = new.put_in_place().unwrap();
+        assert_eq!(
+            journal.setting("made by").unwrap().as_deref(),
+            Some("another program")
+        );
+        drop(journal);
+        assert_eq!(names_in(dir.path()), ["j.sqlite"]);
+    }
+}
