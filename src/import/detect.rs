@@ -20,10 +20,35 @@ use super::metatrader::mt5_table_by_shape;
 use super::table::{Header, csv_rows};
 use super::text::decode;
 
+/// How many characters of a file's beginning detection reads.
+const HEAD_CHARS: usize = 200_000;
+
+/// How many bytes of a file hold at least its first [`HEAD_CHARS`]
+/// characters in any encoding (four bytes a character at most), with a
+/// character cut at the end to spare.
+const HEAD_BYTES: usize = HEAD_CHARS * 4 + 8;
+
+/// Whether `line` starts with `prefix` once its double quotes are left out
+/// (`prefix` has none).
+fn starts_without_quotes(line: &str, prefix: &str) -> bool {
+    let mut chars = line.chars().filter(|&c| c != '"');
+    prefix.chars().all(|p| chars.next() == Some(p))
+}
+
 /// The format of a file, or `None` when it is not one Tranche knows.
 pub fn detect(bytes: &[u8]) -> Option<Format> {
-    let text = decode(bytes);
-    let head: String = text.chars().take(200_000).collect();
+    // Only the file's beginning is decoded, cut where no UTF-8 character
+    // continues (UTF-16, whose last character may be cut, has characters to
+    // spare; see `HEAD_BYTES`).
+    let mut cut = bytes.len().min(HEAD_BYTES);
+    while cut > 0 && cut < bytes.len() && bytes[cut] & 0xC0 == 0x80 {
+        cut -= 1;
+    }
+    let text = decode(&bytes[..cut]);
+    let head: &str = match text.char_indices().nth(HEAD_CHARS) {
+        Some((end, _)) => &text[..end],
+        None => &text,
+    };
     let lower = head.to_ascii_lowercase();
     let trimmed = lower.trim_start();
     if trimmed.starts_with('<') {
@@ -42,7 +67,7 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
             return Some(Format::Mt5Html);
         }
         // A report in another language: the shape of its Positions header.
-        let positions = table_rows(&head)
+        let positions = table_rows(head)
             .iter()
             .any(|row| matches!(mt5_table_by_shape(row), Some(("positions", _))));
         return positions.then_some(Format::Mt5Html);
@@ -76,15 +101,15 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         return Some(Format::Thinkorswim);
     }
     // IBKR Activity Statement: "Statement,Header,Field Name,Field Value" first.
-    if opening.first().is_some_and(|l| {
-        let l = l.replace('"', "");
-        l.starts_with("statement,header,")
-    }) || lower.lines().any(|l| {
-        let l = l.replace('"', "");
-        l.starts_with("trades,header,datadiscriminator")
-            || l.starts_with("transaktionen,header,datadiscriminator")
-            || l.starts_with("operaciones,header,datadiscriminator")
-    }) {
+    if opening
+        .first()
+        .is_some_and(|l| starts_without_quotes(l, "statement,header,"))
+        || lower.lines().any(|l| {
+            starts_without_quotes(l, "trades,header,datadiscriminator")
+                || starts_without_quotes(l, "transaktionen,header,datadiscriminator")
+                || starts_without_quotes(l, "operaciones,header,datadiscriminator")
+        })
+    {
         return Some(Format::IbkrFlexCsv);
     }
     // Only the first lines matter for a CSV header: cut at a line boundary.
@@ -193,4 +218,58 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
         }
     }
     generic.then_some(Format::GenericCsv)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// A generic CSV of `rows` rows, each with a two-byte character, its
+    /// header `pad` bytes longer than the shortest.
+    fn long_csv(rows: usize, pad: usize) -> String {
+        let mut text = format!(
+            "Date,Time,Symbol,Side,Quantity,Price,Account,Note{}\n",
+            "s".repeat(pad)
+        );
+        for n in 0..rows {
+            text.push_str(&format!(
+                "2024-01-02,09:30:00,AAPL,Buy,{n},170.25,U1,café\n"
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn a_long_file_is_told_by_its_beginning_whatever_its_encoding() {
+        let text = long_csv(30_000, 0);
+        assert!(text.len() > HEAD_BYTES);
+        assert_eq!(detect(text.as_bytes()), Some(Format::GenericCsv));
+        // The header padded so that the cut falls inside an `é`.
+        let before = text.as_bytes()[..HEAD_BYTES]
+            .windows(2)
+            .rposition(|pair| pair == "é".as_bytes())
+            .unwrap();
+        let cut_inside = long_csv(30_000, HEAD_BYTES - 1 - before);
+        assert!(!cut_inside.is_char_boundary(HEAD_BYTES));
+        assert_eq!(detect(cut_inside.as_bytes()), Some(Format::GenericCsv));
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        assert!(utf16.len() > HEAD_BYTES);
+        assert_eq!(detect(&utf16), Some(Format::GenericCsv));
+    }
+
+    #[test]
+    fn quotes_are_left_out_of_a_line_s_beginning() {
+        assert!(starts_without_quotes(
+            "\"trades\",\"header\"",
+            "trades,header"
+        ));
+        assert!(starts_without_quotes("trades,header,x", "trades,header"));
+        assert!(!starts_without_quotes("trades,head", "trades,header"));
+        assert!(!starts_without_quotes(
+            "\"trade\"s,header",
+            "trades,headers"
+        ));
+    }
 }
