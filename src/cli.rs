@@ -293,6 +293,14 @@ fn is_journal_json(bytes: &[u8]) -> bool {
 }
 
 fn import(args: &ImportArgs, journal_path: &Path, out: &mut dyn Write) -> Result<(), CliError> {
+    // A new journal's schema is made aside while the file is read (see
+    // `NewJournal`); it takes its place only once the file has read.
+    let making = (!args.dry_run && !journal_path.exists()).then(|| {
+        let path = journal_path.to_owned();
+        Joined(Some(std::thread::spawn(move || {
+            crate::storage::NewJournal::create(&path)
+        })))
+    });
     let bytes = fs::read(&args.file).map_err(|source| CliError::File {
         action: "read",
         path: args.file.clone(),
@@ -307,7 +315,7 @@ fn import(args: &ImportArgs, journal_path: &Path, out: &mut dyn Write) -> Result
         _ => None,
     };
     if let Some(format) = bars_format {
-        return import_bars(args, format, &bytes, journal_path, out);
+        return import_bars(args, format, &bytes, journal_path, making, out);
     }
     let format = match args.format.as_deref().map(str::trim) {
         Some(name) if name.eq_ignore_ascii_case("json") => None,
@@ -331,8 +339,22 @@ fn import(args: &ImportArgs, journal_path: &Path, out: &mut dyn Write) -> Result
         },
     };
     match format {
-        Some(format) => import_statement(args, format, bytes, journal_path, out),
-        None => import_json(args, &bytes, journal_path, out),
+        Some(format) => import_statement(args, format, bytes, journal_path, making, out),
+        None => import_json(args, &bytes, journal_path, making, out),
+    }
+}
+
+/// A journal being made aside on a helper thread (see `NewJournal`).
+type Making = Option<Joined<Result<crate::storage::NewJournal, StorageError>>>;
+
+/// The journal at `path` that an import writes into: the one `making` made
+/// aside, put in its place, when there is one.
+fn journal_for_import(making: Making, path: &Path) -> Result<Journal, StorageError> {
+    match making.and_then(Joined::join) {
+        Some(Ok(new)) => new.put_in_place(),
+        // Where it could not be made aside, it is made in place, which says
+        // why if it cannot be.
+        _ => Journal::open(path),
     }
 }
 
@@ -363,6 +385,7 @@ fn import_statement(
     format: crate::import::Format,
     bytes: Vec<u8>,
     journal_path: &Path,
+    making: Making,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     use crate::import::{GroupOptions, ImportOptions, import_bytes_with_progress};
@@ -394,14 +417,6 @@ fn import_statement(
     } else {
         None
     };
-    // A new journal's schema is made aside while the file is read (see
-    // `NewJournal`).
-    let making = (existing.is_none() && !args.dry_run).then(|| {
-        let path = journal_path.to_owned();
-        Joined(Some(std::thread::spawn(move || {
-            crate::storage::NewJournal::create(&path)
-        })))
-    });
     let multipliers = match &existing {
         Some(journal) => journal.import_multipliers()?.into_iter().collect(),
         None => Default::default(),
@@ -434,12 +449,7 @@ fn import_statement(
     let mut journal = match existing {
         Some(journal) => journal,
         None if args.dry_run => Journal::open_in_memory()?,
-        None => match making.and_then(Joined::join) {
-            Some(Ok(new)) => new.put_in_place()?,
-            // Where it could not be made aside, it is made in place, which
-            // says why if it cannot be.
-            _ => Journal::open(journal_path)?,
-        },
+        None => journal_for_import(making, journal_path)?,
     };
     let group_options = GroupOptions {
         multipliers: options.multipliers.clone(),
@@ -528,6 +538,7 @@ fn import_bars(
     format: crate::import::bars::BarFormat,
     bytes: &[u8],
     journal_path: &Path,
+    making: Making,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     use crate::import::bars::{BarOptions, read_bars};
@@ -546,7 +557,7 @@ fn import_bars(
             Journal::open_in_memory()?
         }
     } else {
-        Journal::open(journal_path)?
+        journal_for_import(making, journal_path)?
     };
     if args.dry_run {
         writeln!(out, "dry run: nothing written")?;
@@ -577,6 +588,7 @@ fn import_json(
     args: &ImportArgs,
     bytes: &[u8],
     journal_path: &Path,
+    making: Making,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let text = std::str::from_utf8(bytes).map_err(|e| CliError::File {
@@ -608,7 +620,7 @@ fn import_json(
         return Ok(());
     }
 
-    let mut journal = Journal::open(journal_path)?;
+    let mut journal = journal_for_import(making, journal_path)?;
     let terminal = io::stderr().is_terminal();
     let mut progress = |done: usize, total: usize| {
         if args.progress {
