@@ -429,9 +429,14 @@ impl FillStore {
 
     /// The first and last fill times.
     pub fn date_range(&self) -> Option<(DateTime<FixedOffset>, DateTime<FixedOffset>)> {
-        let first = self.rows.iter().map(|r| r.at).min();
-        let last = self.rows.iter().map(|r| r.at).max();
-        first.zip(last)
+        // In one pass over the rows. Of times at one instant (in different
+        // zones), the first is the earliest and the last the latest, as
+        // `Iterator::min` and `max` pick them.
+        let mut times = self.rows.iter().map(|r| r.at);
+        let first = times.next()?;
+        Some(times.fold((first, first), |(earliest, latest), at| {
+            (earliest.min(at), latest.max(at))
+        }))
     }
 
     /// The fills `keep` says to keep, in order, in a store of their own.
@@ -520,6 +525,33 @@ mod tests {
             position: (line == 2).then_some(Side::Short),
             line,
         }
+    }
+
+    #[test]
+    fn the_date_range_takes_the_first_earliest_and_the_last_latest_time() {
+        let at = |text: &str| DateTime::parse_from_rfc3339(text).unwrap();
+        let times = [
+            "2024-03-15T10:00:00-05:00",
+            // The same instants as the first and the last, in other zones.
+            "2024-03-15T09:00:00-06:00",
+            "2024-03-15T12:00:00-05:00",
+            "2024-03-15T10:30:00-05:00",
+            "2024-03-15T11:00:00-06:00",
+        ];
+        let store = FillStore::from(
+            times
+                .iter()
+                .enumerate()
+                .map(|(line, time)| Fill {
+                    at: at(time),
+                    ..fill(line, "U1", None, None)
+                })
+                .collect::<Vec<_>>(),
+        );
+        let (first, last) = store.date_range().unwrap();
+        assert_eq!(first.to_rfc3339(), "2024-03-15T10:00:00-05:00");
+        assert_eq!(last.to_rfc3339(), "2024-03-15T11:00:00-06:00");
+        assert_eq!(FillStore::default().date_range(), None);
     }
 
     #[test]
