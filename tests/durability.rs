@@ -12,8 +12,8 @@ use tranche::interchange::to_json;
 use tranche::storage::{Journal, SCHEMA_VERSION};
 
 use crate::helpers::{
-    EVENTS_BACK_INTO_THEIR_TABLE, FILL_RECORDS_BACK_INTO_THEIR_TABLE, generated_trades, run,
-    sample_trades, tranche, worked_example,
+    EVENTS_BACK_INTO_THEIR_TABLE, FILL_RECORDS_BACK_INTO_THEIR_TABLE, files_in, generated_trades,
+    run, sample_trades, tranche, worked_example,
 };
 
 fn text(bytes: &[u8]) -> String {
@@ -59,15 +59,6 @@ fn version_3_journal(path: &Path, trades: usize) {
          PRAGMA user_version = 3;",
     )
     .unwrap();
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// An upgrade is killed at moments through its backup and migration. Every

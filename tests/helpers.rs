@@ -253,6 +253,16 @@ pub const EVENTS_BACK_INTO_THEIR_TABLE: &str = "
     FROM trade, json_each(trade.events) AS stored;
     ALTER TABLE trade DROP COLUMN events;";
 
+/// The names of the files in `dir`, sorted.
+pub fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// Takes a journal's fill records back into one row per fill, as a journal
 /// of version 10 held them (for tests of older journals).
 pub const FILL_RECORDS_BACK_INTO_THEIR_TABLE: &str = "

@@ -288,13 +288,10 @@ fn the_command_line_names_the_file_line_and_field_of_a_bad_row_and_writes_nothin
     assert!(stderr.contains("nothing was imported"), "{stderr}");
     // No journal, and nothing made aside for it, is left.
     let journal_files = || -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        crate::helpers::files_in(dir.path())
+            .into_iter()
             .filter(|name| name.starts_with("j.sqlite"))
-            .collect();
-        names.sort();
-        names
+            .collect()
     };
     assert_eq!(journal_files(), Vec::<String>::new());
 
