@@ -10,8 +10,9 @@
 //! they all share. The broker's profit and the file's multiplier, which
 //! most files do not give, take room only once a fill has one.
 //!
-//! Readers push [`Fill`]s as they read them, and the store compacts each on
-//! push; [`FillStore::get`] gives one back whole.
+//! Readers push [`Fill`]s as they read them (the CSV reader a
+//! `BorrowedFill`, whose strings are its row's), and the store compacts
+//! each on push; [`FillStore::get`] gives one back whole.
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
