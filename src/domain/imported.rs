@@ -74,17 +74,6 @@ impl FillKey {
 pub const OPENING_PREFIX: &str = "o:";
 
 impl ImportedTrade {
-    /// How many fill records the trade's sources make, and the length of
-    /// their keys as recorded.
-    pub fn room(&self) -> (usize, usize) {
-        let len = self
-            .sources
-            .iter()
-            .map(|s| s.key.0.len() + if s.opening { OPENING_PREFIX.len() } else { 0 })
-            .sum();
-        (self.sources.len(), len)
-    }
-
     /// The keys of the fills an event came from (none for stops).
     pub fn keys_of(&self, event: usize) -> impl Iterator<Item = &FillKey> {
         self.sources
@@ -314,9 +303,6 @@ pub enum TradeFeed<'a> {
     Produced {
         /// How many trades `produce` makes.
         count: usize,
-        /// How many fills they are made of (counting a fill split by a flip
-        /// twice), and the length of those fills' keys, to make room for.
-        room: (usize, usize),
         /// Makes them.
         produce: &'a Produce<'a>,
     },

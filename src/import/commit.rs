@@ -122,7 +122,6 @@ impl<'a> Plan<'a> {
             Some(trades) => TradeFeed::Held(trades),
             None => TradeFeed::Produced {
                 count: self.trade_count(),
-                room: self.trade_room(),
                 produce,
             },
         }
@@ -131,24 +130,6 @@ impl<'a> Plan<'a> {
     /// How many trades the plan writes.
     fn trade_count(&self) -> usize {
         self.ids.len()
-    }
-
-    /// How many fills the trades written are made of, and their keys' length.
-    fn trade_room(&self) -> (usize, usize) {
-        match &self.regrouped {
-            Some(Regrouped {
-                grouped: Grouped::Outline(outline),
-                ..
-            }) => outline.room(),
-            Some(Regrouped {
-                grouped: Grouped::Trades(trades),
-                ..
-            }) => trades.iter().fold((0, 0), |(n, len), t| {
-                let room = t.room();
-                (n + room.0, len + room.1)
-            }),
-            None => self.import.trade_room(),
-        }
     }
 
     /// Hands the trades to write, in order, to `each` until it returns

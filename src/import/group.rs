@@ -1595,16 +1595,6 @@ pub struct Outline {
     open: usize,
     /// The trades that continue an open trade: position and open trade's index.
     continues: Vec<(usize, usize)>,
-    /// How many fills the trades are made of (a fill split by a flip counts
-    /// twice), and the length of their keys.
-    room: (usize, usize),
-}
-
-impl Outline {
-    /// How many fills the trades are made of, and the length of their keys.
-    pub fn room(&self) -> (usize, usize) {
-        self.room
-    }
 }
 
 /// A trade's first entry (as [`opened_key`]), whether it is open, and the
@@ -1621,8 +1611,6 @@ struct RunOutline<'a> {
     used_stops: Option<(&'a str, &'a str)>,
     /// Whether a trade of the run wants a rate from the others.
     wants_rate: bool,
-    /// How many fills its trades are made of, and the length of their keys.
-    room: (usize, usize),
 }
 
 impl<'a> Booking<'a> {
@@ -1635,8 +1623,6 @@ impl<'a> Booking<'a> {
         }
         while let Some((trade, rate)) = cursor.next(self, &mut out.warnings) {
             out.wants_rate |= matches!(rate, RateFound::Wanted { .. });
-            let room = trade.room();
-            out.room = (out.room.0 + room.0, out.room.1 + room.1);
             out.trades
                 .push((opened_key(&trade.trade), trade.open, trade.continues));
         }
@@ -1746,9 +1732,7 @@ pub fn outline_except(
     let mut used_stops: HashSet<(&str, &str)> = HashSet::new();
     let mut keys_of = Vec::new();
     let mut flags = Vec::new();
-    let mut room = (0, 0);
     for (run, part) in outlines.into_iter().enumerate() {
-        room = (room.0 + part.room.0, room.1 + part.room.1);
         for (opened, open, continues) in part.trades {
             keys_of.push((opened, rank[run], keys_of.len() as u32, run as u32));
             flags.push((open, continues));
@@ -1767,7 +1751,6 @@ pub fn outline_except(
             .enumerate()
             .filter_map(|(position, k)| flags[k.2 as usize].1.map(|c| (position, c)))
             .collect(),
-        room,
     };
     (Grouped::Outline(outline), warnings)
 }

@@ -839,18 +839,6 @@ impl Import {
         }
     }
 
-    /// How many fills the trades are made of (a fill split by a flip counts
-    /// twice), and the length of their keys.
-    pub fn trade_room(&self) -> (usize, usize) {
-        match &self.grouped {
-            group::Grouped::Trades(trades) => trades.iter().fold((0, 0), |(n, len), t| {
-                let room = t.room();
-                (n + room.0, len + room.1)
-            }),
-            group::Grouped::Outline(outline) => outline.room(),
-        }
-    }
-
     /// The trades as they are held, when they are (see [`group::outline`]).
     pub fn held_trades(&self) -> Option<&[ImportedTrade]> {
         match &self.grouped {

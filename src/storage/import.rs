@@ -1497,7 +1497,6 @@ mod tests {
                 version: state.version,
                 trades: TradeFeed::Produced {
                     count: 1,
-                    room: (2, 8),
                     produce: &produce,
                 },
                 ids: &[state.next_id],
@@ -1518,7 +1517,6 @@ mod tests {
             version: state.version,
             trades: TradeFeed::Produced {
                 count: 1,
-                room: (2, 8),
                 produce: &produce,
             },
             ids: &[state.next_id],
