@@ -849,7 +849,7 @@ fn remove_stale_backups(path: &Path) {
     // Journals made aside for this one by processes that did not finish
     // (see `aside`); one that another process is making still would be made
     // in place instead.
-    let aside = format!("{}{}", name.to_string_lossy(), aside::MADE_ASIDE);
+    let made_aside = format!("{}{}", name.to_string_lossy(), aside::MADE_ASIDE);
     let own = std::process::id().to_string();
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
@@ -866,7 +866,7 @@ fn remove_stale_backups(path: &Path) {
         if file.starts_with(&prefix) && file.contains(BACKUP_PARTIAL) {
             let _ = std::fs::remove_file(entry.path());
         }
-        if let Some(rest) = file.strip_prefix(&aside)
+        if let Some(rest) = file.strip_prefix(&made_aside)
             && rest.split('-').next() != Some(own.as_str())
         {
             let _ = std::fs::remove_file(entry.path());
