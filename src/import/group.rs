@@ -814,35 +814,32 @@ fn trade_key(fills: &FillStore, i: usize) -> (String, String) {
 }
 
 /// The fills whose execution id an earlier fill of the file has, in order.
-/// The ids are found by their hashes, sorted (a few bytes a fill, where a
-/// set of the ids would take several times as many); ids whose hashes meet
-/// are compared whole.
+/// The first fill of each id is kept by its position in a hash table (four
+/// bytes a fill, where a set of the ids would take several times as many);
+/// a later fill whose hash meets one there is compared with it whole.
 fn repeated_executions(fills: &FillStore, keys: &Keys, skip: &[bool]) -> Vec<usize> {
-    let mut hashed: Vec<(u64, usize)> = (0..fills.len())
-        .filter(|&i| !left_out(skip, i))
-        .filter_map(|i| {
-            keys.execution_id(fills, i)
-                .map(|id| (fnv1a(id.as_bytes()), i))
-        })
-        .collect();
-    hashed.sort_unstable();
+    let mut first_of_id: hashbrown::HashTable<u32> =
+        hashbrown::HashTable::with_capacity(fills.len());
     let mut repeats = Vec::new();
-    for same_hash in hashed.chunk_by(|a, b| a.0 == b.0) {
-        if same_hash.len() < 2 {
+    for i in (0..fills.len()).filter(|&i| !left_out(skip, i)) {
+        let Some(id) = keys.execution_id(fills, i) else {
             continue;
-        }
-        let mut ids: Vec<(&str, usize)> = same_hash
-            .iter()
-            .filter_map(|&(_, i)| keys.execution_id(fills, i).map(|id| (id, i)))
-            .collect();
-        ids.sort_unstable();
-        for pair in ids.windows(2) {
-            if pair[0].0 == pair[1].0 {
-                repeats.push(pair[1].1);
+        };
+        let hash = fnv1a(id.as_bytes());
+        let same_id = |&first: &u32| keys.execution_id(fills, first as usize) == Some(id);
+        let hash_of = |&first: &u32| {
+            keys.execution_id(fills, first as usize)
+                .map_or(0, |id| fnv1a(id.as_bytes()))
+        };
+        match first_of_id.entry(hash, same_id, hash_of) {
+            hashbrown::hash_table::Entry::Occupied(_) => repeats.push(i),
+            // A store holds fewer than 2^32 fills (each takes more than a
+            // byte of a file held in memory).
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                slot.insert(i as u32);
             }
         }
     }
-    repeats.sort_unstable();
     repeats
 }
 
@@ -1910,6 +1907,37 @@ mod tests {
                     split == whole,
                     "{threads} threads, newest first: {newest_first}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_executions_are_the_later_fills_of_each_id_whatever_its_spelling() {
+        let (mut fills, _) = stream(3_000, false);
+        // Ids padded with blanks are the same ids; a skipped fill is no
+        // first of its id.
+        for (i, fill) in fills.iter_mut().enumerate() {
+            if i % 7 == 0 {
+                fill.exec_id = fill.exec_id.take().map(|id| format!(" {id} "));
+            }
+        }
+        let store = FillStore::from(fills.clone());
+        let skip: Vec<bool> = (0..fills.len()).map(|i| i % 11 == 5).collect();
+        for skip in [&[][..], &skip[..]] {
+            let mut seen = std::collections::HashSet::new();
+            let expected: Vec<usize> = (0..fills.len())
+                .filter(|&i| !left_out(skip, i))
+                .filter(|&i| {
+                    let id = fills[i].exec_id.as_deref().map(str::trim);
+                    id.is_some_and(|id| !id.is_empty() && !seen.insert(id.to_owned()))
+                })
+                .collect();
+            assert!(expected.len() > 100, "{}", expected.len());
+            for keys in [
+                Keys::Given(fill_keys(&store)),
+                Keys::Made(fingerprints(&store)),
+            ] {
+                assert_eq!(repeated_executions(&store, &keys, skip), expected);
             }
         }
     }
