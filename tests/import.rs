@@ -904,7 +904,7 @@ mod properties {
             known in prop::collection::vec(any::<bool>(), 40),
             hedged in any::<bool>(),
         ) {
-            use tranche::import::group::{Grouped, fill_keys, group_keyed, outline_except, produce_except};
+            use tranche::import::group::{Grouped, fill_keys, group_keyed, outline_except, produce};
             let mut fills = fills_of(&steps);
             for (i, f) in fills.iter_mut().enumerate() {
                 // Two accounts, one blank; on a hedging account, positions
@@ -930,7 +930,7 @@ mod properties {
                 panic!("fills without broker profits are outlined");
             };
             let mut made = Vec::new();
-            produce_except(&store, known, &[], &options, &outline, &mut |t| {
+            produce(&store, &[], &options, &outline, &mut |t| {
                 made.push(t);
                 true
             });

@@ -56,11 +56,9 @@ pub fn recorded_account(account: &str) -> &str {
     }
 }
 
-/// The file's fills regrouped without those the journal has: the fills it
-/// has, and the options and outline of the others' grouping.
+/// The file's fills regrouped without those the journal has: the options
+/// and outline of their grouping.
 struct Regrouped {
-    /// For each fill of the file, whether the journal has it.
-    known: Vec<bool>,
     /// The options the new fills were grouped with (the journal's open
     /// trades among them).
     options: GroupOptions,
@@ -81,14 +79,9 @@ impl Regrouped {
                     }
                 }
             }
-            Grouped::Outline(outline) => group::produce_except(
-                &import.fills,
-                &self.known,
-                &import.stops,
-                &self.options,
-                outline,
-                each,
-            ),
+            Grouped::Outline(outline) => {
+                group::produce(&import.fills, &import.stops, &self.options, outline, each)
+            }
         }
     }
 }
@@ -187,11 +180,7 @@ fn plan<'a>(
             let (grouped, warnings) =
                 group::outline_except(&import.fills, &skip, &import.stops, &options);
             outcome.warnings = warnings;
-            regrouped = Some(Regrouped {
-                known: skip,
-                options,
-                grouped,
-            });
+            regrouped = Some(Regrouped { options, grouped });
         }
     }
     let count = match &regrouped {

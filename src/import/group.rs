@@ -44,6 +44,7 @@
 //! needed, as a stop may belong to any of its trades; a file whose trades
 //! take their rates from each other's broker profits is grouped whole.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, FixedOffset};
@@ -1253,26 +1254,33 @@ pub fn group_keyed<F: AsFills + ?Sized>(
     group_in_parts(fills, Keys::Given(keys), &[], stops, options, parallel)
 }
 
-/// What booking needs, made once from the fills: the order they are booked
-/// in, cut into runs of one account and instrument, the journal's open
-/// trades and the stop orders by account and symbol.
-struct Prepared<'a> {
+/// The order the fills are booked in, cut into runs of one account and
+/// instrument: the costly part of what booking needs, made once for the
+/// preview and kept in its [`Outline`] for making the trades again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct FillOrder {
     order: Vec<usize>,
     runs: Vec<std::ops::Range<usize>>,
-    open_by_key: HashMap<(String, String, Side), usize>,
-    /// For each open trade, the first of the fills it holds (see
-    /// [`GroupOptions::open_fills`]), by time and then as the fills are
-    /// booked: its instant and [`Booking::rank`].
-    open_starts: Vec<Option<(DateTime<FixedOffset>, usize)>>,
     /// Whether the fills are booked in the reverse of the file's order.
     reversed: bool,
-    stops_by_key: HashMap<(&'a str, &'a str), Vec<&'a StopOrder>>,
     /// Whether a fill booked gives the broker's profit (see
     /// [`Booking::priced_apart`]).
     priced_apart: bool,
 }
 
-impl<'a> Prepared<'a> {
+/// What booking needs, made once from the fills: their [`FillOrder`], the
+/// journal's open trades and the stop orders by account and symbol.
+struct Prepared<'a> {
+    fill_order: Cow<'a, FillOrder>,
+    open_by_key: HashMap<(String, String, Side), usize>,
+    /// For each open trade, the first of the fills it holds (see
+    /// [`GroupOptions::open_fills`]), by time and then as the fills are
+    /// booked: its instant and [`Booking::rank`].
+    open_starts: Vec<Option<(DateTime<FixedOffset>, usize)>>,
+    stops_by_key: HashMap<(&'a str, &'a str), Vec<&'a StopOrder>>,
+}
+
+impl FillOrder {
     /// Orders the fills and finds their runs; warns of repeated executions.
     /// The fills `skip` marks are left out, as if the store did not hold
     /// them (`skip` is empty when none is).
@@ -1280,8 +1288,6 @@ impl<'a> Prepared<'a> {
         fills: &FillStore,
         keys: &Keys,
         skip: &[bool],
-        stops: &'a [StopOrder],
-        options: &GroupOptions,
         parallel: bool,
         warnings: &mut Vec<Warning>,
     ) -> Self {
@@ -1332,17 +1338,6 @@ impl<'a> Prepared<'a> {
         if reversed {
             order.reverse();
         }
-        let rank = |i: usize| if reversed { usize::MAX - i } else { i };
-        let open_starts = options
-            .open_fills
-            .iter()
-            .map(|held| {
-                held.iter()
-                    .filter(|&&i| i < fills.len())
-                    .map(|&i| (fills.at(i), rank(i)))
-                    .min()
-            })
-            .collect();
         // By account and instrument (in the order they first appear), keeping
         // the order of the fills of each; then by time, where a file is not in
         // time order already. A stable order: fills at one instant keep theirs.
@@ -1368,23 +1363,6 @@ impl<'a> Prepared<'a> {
             }
         }
 
-        // Open trades of the journal, by the account and symbol a trade gets.
-        let mut open_by_key: HashMap<(String, String, Side), usize> = HashMap::new();
-        for (i, t) in options.open_trades.iter().enumerate() {
-            open_by_key.insert((t.account.clone(), t.symbol.clone(), t.side), i);
-        }
-
-        let mut stops_by_key: HashMap<(&str, &str), Vec<&StopOrder>> = HashMap::new();
-        for stop in stops {
-            stops_by_key
-                .entry((stop.account.as_str(), stop.symbol.as_str()))
-                .or_default()
-                .push(stop);
-        }
-        for list in stops_by_key.values_mut() {
-            list.sort_by_key(|s| s.at);
-        }
-
         // The runs of one account and instrument, booked in parts that run side
         // by side; the parts are consecutive runs, so their results put end to
         // end are in the order the runs come.
@@ -1404,14 +1382,72 @@ impl<'a> Prepared<'a> {
             fills.any_profit()
                 && (0..fills.len()).any(|i| !left_out(skip, i) && fills.profit(i).is_some())
         };
-        Prepared {
+        FillOrder {
             order,
             runs,
+            reversed,
+            priced_apart,
+        }
+    }
+}
+
+impl<'a> Prepared<'a> {
+    /// The fills put in order ([`FillOrder::new`]), and the rest of what
+    /// booking needs.
+    fn new(
+        fills: &FillStore,
+        keys: &Keys,
+        skip: &[bool],
+        stops: &'a [StopOrder],
+        options: &GroupOptions,
+        parallel: bool,
+        warnings: &mut Vec<Warning>,
+    ) -> Self {
+        let fill_order = FillOrder::new(fills, keys, skip, parallel, warnings);
+        Prepared::in_order(Cow::Owned(fill_order), fills, stops, options)
+    }
+
+    /// What booking needs, given the fills' order.
+    fn in_order(
+        fill_order: Cow<'a, FillOrder>,
+        fills: &FillStore,
+        stops: &'a [StopOrder],
+        options: &GroupOptions,
+    ) -> Self {
+        let reversed = fill_order.reversed;
+        let rank = |i: usize| if reversed { usize::MAX - i } else { i };
+        let open_starts = options
+            .open_fills
+            .iter()
+            .map(|held| {
+                held.iter()
+                    .filter(|&&i| i < fills.len())
+                    .map(|&i| (fills.at(i), rank(i)))
+                    .min()
+            })
+            .collect();
+
+        // Open trades of the journal, by the account and symbol a trade gets.
+        let mut open_by_key: HashMap<(String, String, Side), usize> = HashMap::new();
+        for (i, t) in options.open_trades.iter().enumerate() {
+            open_by_key.insert((t.account.clone(), t.symbol.clone(), t.side), i);
+        }
+
+        let mut stops_by_key: HashMap<(&str, &str), Vec<&StopOrder>> = HashMap::new();
+        for stop in stops {
+            stops_by_key
+                .entry((stop.account.as_str(), stop.symbol.as_str()))
+                .or_default()
+                .push(stop);
+        }
+        for list in stops_by_key.values_mut() {
+            list.sort_by_key(|s| s.at);
+        }
+        Prepared {
+            fill_order,
             open_by_key,
             open_starts,
-            reversed,
             stops_by_key,
-            priced_apart,
         }
     }
 
@@ -1424,12 +1460,12 @@ impl<'a> Prepared<'a> {
         Booking {
             fills,
             keys,
-            order: &self.order,
+            order: &self.fill_order.order,
             options,
             open_by_key: &self.open_by_key,
             open_starts: &self.open_starts,
-            reversed: self.reversed,
-            priced_apart: self.priced_apart,
+            reversed: self.fill_order.reversed,
+            priced_apart: self.fill_order.priced_apart,
             stops_by_key: &self.stops_by_key,
         }
     }
@@ -1500,7 +1536,7 @@ fn group_in_parts(
     let mut warnings = Vec::new();
     let prepared = Prepared::new(fills, &keys, skip, stops, options, parallel, &mut warnings);
     let booking = prepared.booking(fills, &keys, options);
-    let runs = &prepared.runs;
+    let runs = &prepared.fill_order.runs;
     // Each run is booked on its own, on whichever core is free; the results
     // are collected in the order of the runs.
     let booked: Vec<Booked<'_>> = if parallel {
@@ -1586,7 +1622,9 @@ impl Grouped {
 /// at a time, gives them in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outline {
-    /// For each trade, in order, the run (of [`Prepared::runs`]) it is of.
+    /// The fills in the order they were booked in, in runs.
+    fill_order: FillOrder,
+    /// For each trade, in order, the run (of [`FillOrder::runs`]) it is of.
     runs: Vec<u32>,
     /// How many trades are still open.
     open: usize,
@@ -1691,7 +1729,7 @@ pub fn outline<F: AsFills + ?Sized>(
 /// [`outline`] of the fills that `known` does not mark (the fills of a file
 /// that a journal does not have yet), under the keys they have in the whole
 /// file: the trades are those [`group_keyed`] makes of those fills alone,
-/// and [`produce_except`] makes them again. `known` has one flag per fill,
+/// and [`produce`] makes them again. `known` has one flag per fill,
 /// or none.
 pub fn outline_except(
     fills: &FillStore,
@@ -1704,7 +1742,7 @@ pub fn outline_except(
     let mut warnings = Vec::new();
     let prepared = Prepared::new(fills, &keys, known, stops, options, parallel, &mut warnings);
     let booking = prepared.booking(fills, &keys, options);
-    let runs = &prepared.runs;
+    let runs = &prepared.fill_order.runs;
     let outlines: Vec<RunOutline<'_>> = if parallel {
         use rayon::prelude::*;
         runs.par_iter()
@@ -1719,7 +1757,11 @@ pub fn outline_except(
         return (Grouped::Trades(trades), warnings);
     }
     // Runs ranked by their symbol, as trades are ordered.
-    let symbol_of = |run: usize| fills.symbol(prepared.order[runs[run].start]).trim();
+    let symbol_of = |run: usize| {
+        fills
+            .symbol(prepared.fill_order.order[runs[run].start])
+            .trim()
+    };
     let mut symbols: Vec<&str> = (0..runs.len()).map(symbol_of).collect();
     symbols.sort_unstable();
     symbols.dedup();
@@ -1741,6 +1783,7 @@ pub fn outline_except(
     warnings.sort_by_key(|w| w.line);
     keys_of.sort_unstable();
     let outline = Outline {
+        fill_order: prepared.fill_order.into_owned(),
         runs: keys_of.iter().map(|k| k.3).collect(),
         open: flags.iter().filter(|f| f.0).count(),
         continues: keys_of
@@ -1752,9 +1795,10 @@ pub fn outline_except(
     (Grouped::Outline(outline), warnings)
 }
 
-/// Makes the trades of an [`Outline`] again, in order, from the fills,
-/// stops and options it was made from, handing each to `each` until it
-/// returns `false`.
+/// Makes the trades of an [`Outline`] (of [`outline`] or [`outline_except`])
+/// again, in order, from the fills, stops and options it was made from,
+/// handing each to `each` until it returns `false`. The outline holds the
+/// order it booked the fills in, without those its `known` flags marked.
 pub fn produce(
     fills: &FillStore,
     stops: &[StopOrder],
@@ -1762,36 +1806,19 @@ pub fn produce(
     outline: &Outline,
     each: &mut dyn FnMut(ImportedTrade) -> bool,
 ) {
-    produce_except(fills, &[], stops, options, outline, each);
-}
-
-/// Makes the trades of an [`Outline`] of [`outline_except`] again, in
-/// order, from the fills, flags, stops and options it was made from, handing
-/// each to `each` until it returns `false`.
-pub fn produce_except(
-    fills: &FillStore,
-    known: &[bool],
-    stops: &[StopOrder],
-    options: &GroupOptions,
-    outline: &Outline,
-    each: &mut dyn FnMut(ImportedTrade) -> bool,
-) {
     let keys = Keys::Made(fingerprints(fills));
     let mut ignored = Vec::new();
-    // The trades' writer waits for the first of them: the fills are put in
-    // order on every core, as for the outline.
-    let parallel = super::parallel::worth_splitting(fills.len() - count_known(known));
-    let prepared = Prepared::new(fills, &keys, known, stops, options, parallel, &mut ignored);
+    let prepared = Prepared::in_order(Cow::Borrowed(&outline.fill_order), fills, stops, options);
     let booking = prepared.booking(fills, &keys, options);
+    let runs = &prepared.fill_order.runs;
     let mut cursors: Vec<Option<RunCursor<'_>>> = Vec::new();
-    cursors.resize_with(prepared.runs.len(), || None);
+    cursors.resize_with(runs.len(), || None);
     for &run in &outline.runs {
         let run = run as usize;
         let Some(slot) = cursors.get_mut(run) else {
             return;
         };
-        let cursor =
-            slot.get_or_insert_with(|| RunCursor::new(&booking, &prepared.runs[run], &mut ignored));
+        let cursor = slot.get_or_insert_with(|| RunCursor::new(&booking, &runs[run], &mut ignored));
         ignored.clear();
         let Some((trade, _)) = cursor.next(&booking, &mut ignored) else {
             return;
@@ -2026,7 +2053,7 @@ mod tests {
         }
     }
 
-    /// What [`outline_except`] and [`produce_except`] give, as `streamed`.
+    /// What [`outline_except`] and [`produce`] give, as `streamed`.
     fn streamed_except(
         fills: &FillStore,
         known: &[bool],
@@ -2039,7 +2066,7 @@ mod tests {
             Grouped::Trades(trades) => trades,
             Grouped::Outline(outline) => {
                 let mut trades = Vec::new();
-                produce_except(fills, known, stops, options, &outline, &mut |trade| {
+                produce(fills, stops, options, &outline, &mut |trade| {
                     trades.push(trade);
                     true
                 });
