@@ -805,13 +805,20 @@ fn multiplier_for(fills: &FillStore, i: usize, options: &GroupOptions) -> Decima
 
 /// The account and symbol a fill's trade gets (a blank account is the default one).
 fn trade_key(fills: &FillStore, i: usize) -> (String, String) {
+    (
+        account_of(fills, i).to_owned(),
+        fills.symbol(i).trim().to_owned(),
+    )
+}
+
+/// The account of the trade fill `i` is of: the default one for a blank.
+fn account_of(fills: &FillStore, i: usize) -> &str {
     let account = fills.account(i).trim();
-    let account = if account.is_empty() {
+    if account.is_empty() {
         DEFAULT_ACCOUNT
     } else {
         account
-    };
-    (account.to_owned(), fills.symbol(i).trim().to_owned())
+    }
 }
 
 /// The fills whose execution id an earlier fill of the file has, in order.
@@ -895,6 +902,9 @@ struct Booking<'a> {
     /// be in another currency than its prices, so every trade wants a rate.
     priced_apart: bool,
     stops_by_key: &'a HashMap<(&'a str, &'a str), Vec<&'a StopOrder>>,
+    /// Whether the trades name the fills they are of ([`ImportedTrade::sources`]):
+    /// an outline, which only counts them, leaves those out.
+    with_sources: bool,
 }
 
 /// The trades booked from some runs.
@@ -1013,7 +1023,7 @@ impl<'a> Booking<'a> {
                 } else {
                     trade.currency = DEFAULT_CURRENCY.to_owned();
                 }
-                trade.account = trade_key(fills, first_fill).0;
+                trade.account = account_of(fills, first_fill).to_owned();
                 trade
             }
         };
@@ -1072,16 +1082,19 @@ impl<'a> Booking<'a> {
             }
             return None;
         }
-        let sources = b
-            .sources
-            .iter()
-            .map(|&(event, f, opening)| Source {
-                event,
-                key: self.keys.key(fills, f),
-                line: fills.line(f),
-                opening,
-            })
-            .collect();
+        let sources = if self.with_sources {
+            b.sources
+                .iter()
+                .map(|&(event, f, opening)| Source {
+                    event,
+                    key: self.keys.key(fills, f),
+                    line: fills.line(f),
+                    opening,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let imported = ImportedTrade {
             sources,
             lines: b.lines,
@@ -1467,6 +1480,7 @@ impl<'a> Prepared<'a> {
             reversed: self.fill_order.reversed,
             priced_apart: self.fill_order.priced_apart,
             stops_by_key: &self.stops_by_key,
+            with_sources: true,
         }
     }
 }
@@ -1741,7 +1755,10 @@ pub fn outline_except(
     let parallel = super::parallel::worth_splitting(fills.len() - count_known(known));
     let mut warnings = Vec::new();
     let prepared = Prepared::new(fills, &keys, known, stops, options, parallel, &mut warnings);
-    let booking = prepared.booking(fills, &keys, options);
+    let booking = Booking {
+        with_sources: false,
+        ..prepared.booking(fills, &keys, options)
+    };
     let runs = &prepared.fill_order.runs;
     let outlines: Vec<RunOutline<'_>> = if parallel {
         use rayon::prelude::*;
