@@ -421,16 +421,47 @@ impl Journal {
         // written before its tags and fills. Every other write keeps the
         // checks, and changing these settings makes SQLite compile its
         // statements again.
-        self.conn.pragma_update(None, "foreign_keys", false)?;
-        self.conn
-            .pragma_update(None, "ignore_check_constraints", true)?;
+        //
         // A smaller page cache while the import is written (see
-        // `IMPORT_CACHE_KIB`); the journal's own is restored after.
+        // `IMPORT_CACHE_KIB`). Whatever happens, every setting is put back
+        // before this returns.
         let cache: i64 = self
             .conn
             .pragma_query_value(None, "cache_size", |row| row.get(0))?;
-        self.conn
-            .pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
+        let result = self
+            .conn
+            .pragma_update(None, "foreign_keys", false)
+            .and_then(|()| {
+                self.conn
+                    .pragma_update(None, "ignore_check_constraints", true)
+            })
+            .and_then(|()| {
+                self.conn
+                    .pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)
+            })
+            .map_err(StorageError::from)
+            .and_then(|()| self.write_import_in_mode(write, dry_run, progress));
+        let restored = self
+            .conn
+            .pragma_update(None, "cache_size", cache)
+            .and_then(|()| {
+                self.conn
+                    .pragma_update(None, "ignore_check_constraints", false)
+            })
+            .and_then(|()| self.conn.pragma_update(None, "foreign_keys", true));
+        let recorded = result?;
+        restored?;
+        Ok(recorded)
+    }
+
+    /// [`Journal::write_import`] under its settings: first imports under a
+    /// rollback journal where they can be (see [`Journal::leave_wal`]).
+    fn write_import_in_mode(
+        &mut self,
+        write: &ImportWrite<'_>,
+        dry_run: bool,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Option<usize>, StorageError> {
         // Leaving WAL mode changes the journal's version on this connection:
         // the plan must be of the journal as it was just before, and is then
         // checked against the version after (see `leave_wal`).
@@ -449,17 +480,7 @@ impl Journal {
             // mode by the next open, as every open does.
             let _ = self.back_to_wal();
         }
-        let restored = self
-            .conn
-            .pragma_update(None, "cache_size", cache)
-            .and_then(|()| {
-                self.conn
-                    .pragma_update(None, "ignore_check_constraints", false)
-            })
-            .and_then(|()| self.conn.pragma_update(None, "foreign_keys", true));
-        let recorded = result?;
-        restored?;
-        Ok(recorded)
+        result
     }
 
     /// Puts the journal under a rollback journal for a first import, if
@@ -1448,10 +1469,41 @@ mod tests {
         };
         let id = journal.import_state().unwrap().next_id;
         assert_eq!(write(&mut journal, &imported(false, None), id), Some(1));
+        let keep_for_trade = |journal: &Journal| {
+            journal
+                .conn
+                .execute(
+                    "INSERT INTO analysis_cache (trade_id, basis, figures) VALUES (?1, 1, x'00')",
+                    [id.0],
+                )
+                .unwrap();
+        };
+        let kept_rows = |journal: &Journal| -> i64 {
+            journal
+                .conn
+                .query_row("SELECT count(*) FROM analysis_cache", [], |row| row.get(0))
+                .unwrap()
+        };
+        keep_for_trade(&journal);
         // Extending the open trade writes its events with the statements
-        // every other write uses, which SQLite keeps in its cache.
+        // every other write uses, which SQLite keeps in its cache. The
+        // trade's kept analysis is forgotten.
         assert_eq!(write(&mut journal, &imported(true, Some(0)), id), Some(2));
         assert_eq!(journal.imported_fill_count().unwrap(), 2);
+        assert_eq!(kept_rows(&journal), 0);
+        // The statement the import changed the trade with, run again from
+        // the cache, forgets it as well.
+        keep_for_trade(&journal);
+        journal
+            .conn
+            .prepare_cached(
+                "UPDATE trade SET currency = ?2, rate = ?3, stops_known = ?4, events = ?5
+                 WHERE id = ?1",
+            )
+            .unwrap()
+            .execute(rusqlite::params![id.0, "USD", "1", true, "[]"])
+            .unwrap();
+        assert_eq!(kept_rows(&journal), 0);
 
         let conn = &journal.conn;
         let setting = |name: &str| -> bool {
