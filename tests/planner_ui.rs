@@ -109,8 +109,9 @@ fn the_detail_of_an_open_trade_has_a_planner_form() {
         Event::stop(t("2025-06-02T10:10:00-04:00"), dec!(99)),
     ];
     let mut harness = app_with(MemoryStore::with_trades([trade]));
-    harness.get_by_label("NVDA").click();
-    harness.run();
+    // Settled: the trade's detail must have all it loads before the form
+    // is typed in.
+    click(&mut harness, "NVDA");
     click(&mut harness, "Plan an add");
     fill(&mut harness, "Add price", "106");
     fill(&mut harness, "Stop with the add", "100");
