@@ -1,7 +1,6 @@
 //! The pyramid planner in the app: live in the editor while an add is
 //! typed, and the "Plan an add" form of an open trade's detail.
 
-use egui_kittest::kittest::Queryable;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use tranche::analysis::planner::Limit;
