@@ -73,6 +73,10 @@ impl Rows {
         self.len == 0
     }
 
+    fn last(&self) -> Option<&Row> {
+        self.chunks.last().and_then(|chunk| chunk.last())
+    }
+
     fn push(&mut self, row: Row) {
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len() < CHUNK => chunk.push(row),
@@ -122,6 +126,15 @@ struct Names {
 }
 
 impl Names {
+    /// The id of `name`: `before` (the id of a name seen just before) if
+    /// that is `name`'s, without looking it up.
+    fn id_as_before(&mut self, name: &str, before: Option<NameId>) -> NameId {
+        match before {
+            Some(id) if self.list.get(id as usize).is_some_and(|seen| seen == name) => id,
+            _ => self.id(name),
+        }
+    }
+
     fn id(&mut self, name: &str) -> NameId {
         if let Some(&id) = self.ids.get(name) {
             return id;
@@ -222,6 +235,9 @@ impl FillStore {
             self.extras.resize(self.rows.len(), (None, None));
             self.extras.push((fill.multiplier, fill.profit));
         }
+        // Consecutive fills mostly share their account and currency, often
+        // their symbol: the previous fill's name is compared first.
+        let previous = self.rows.last().copied();
         let row = Row {
             at: fill.at,
             qty: fill.qty,
@@ -231,9 +247,15 @@ impl FillStore {
             ids_at,
             order_len,
             exec_len,
-            account: self.names.id(fill.account),
-            symbol: self.names.id(fill.symbol),
-            currency: self.names.id(fill.currency),
+            account: self
+                .names
+                .id_as_before(fill.account, previous.map(|r| r.account)),
+            symbol: self
+                .names
+                .id_as_before(fill.symbol, previous.map(|r| r.symbol)),
+            currency: self
+                .names
+                .id_as_before(fill.currency, previous.map(|r| r.currency)),
             kind: fill.kind,
             side: fill.side,
             position: fill.position,
@@ -563,6 +585,8 @@ mod tests {
             fill(3, "U2", Some(""), None),
             fill(4, "U1", None, None),
             fill(5, "Ü1", Some("é"), Some("O1")),
+            fill(6, "Ü1", None, None),
+            fill(7, "U1", None, None),
         ];
         let mut store = FillStore::default();
         store.push(fills[0].clone());
@@ -574,10 +598,14 @@ mod tests {
         let store = FillStore::from(&fills);
         assert_eq!(store.account_id(0), store.account_id(3));
         assert_ne!(store.account_id(0), store.account_id(2));
+        // A name as the fill before's, or another one.
+        assert_eq!(store.account_id(4), store.account_id(5));
+        assert_eq!(store.account_id(6), store.account_id(0));
+        assert_ne!(store.account_id(5), store.account_id(6));
         assert!(store.any_profit());
         assert_eq!(
             store.subset(|i| i % 2 == 1).into_vec(),
-            [fills[1].clone(), fills[3].clone()]
+            [fills[1].clone(), fills[3].clone(), fills[5].clone()]
         );
     }
 
