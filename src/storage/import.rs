@@ -429,29 +429,22 @@ impl Journal {
             .conn
             .pragma_query_value(None, "cache_size", |row| row.get(0))?;
         let result = self
-            .conn
-            .pragma_update(None, "foreign_keys", false)
-            .and_then(|()| {
-                self.conn
-                    .pragma_update(None, "ignore_check_constraints", true)
-            })
-            .and_then(|()| {
-                self.conn
-                    .pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)
-            })
+            .import_settings(true, -IMPORT_CACHE_KIB)
             .map_err(StorageError::from)
             .and_then(|()| self.write_import_in_mode(write, dry_run, progress));
-        let restored = self
-            .conn
-            .pragma_update(None, "cache_size", cache)
-            .and_then(|()| {
-                self.conn
-                    .pragma_update(None, "ignore_check_constraints", false)
-            })
-            .and_then(|()| self.conn.pragma_update(None, "foreign_keys", true));
+        let restored = self.import_settings(false, cache);
         let recorded = result?;
         restored?;
         Ok(recorded)
+    }
+
+    /// Turns the checks and foreign keys off while `importing` (on again
+    /// otherwise), and sets the page cache (SQLite's `cache_size`).
+    fn import_settings(&self, importing: bool, cache_size: i64) -> rusqlite::Result<()> {
+        self.conn.pragma_update(None, "foreign_keys", !importing)?;
+        self.conn
+            .pragma_update(None, "ignore_check_constraints", importing)?;
+        self.conn.pragma_update(None, "cache_size", cache_size)
     }
 
     /// [`Journal::write_import`] under its settings: first imports under a
