@@ -114,15 +114,23 @@ fn open_qty(trade: &Trade) -> Decimal {
         .sum()
 }
 
-/// `INSERT` statements of 0 to `max` rows: element `n` is `head` with the
-/// `VALUES` of rows `0..n`, each written by `row`.
-fn multi_row_inserts(head: &str, max: usize, row: impl Fn(usize) -> String) -> Vec<String> {
-    (0..=max)
-        .map(|rows| {
-            let values: Vec<String> = (0..rows).map(&row).collect();
-            format!("{head} VALUES {}", values.join(", "))
-        })
-        .collect()
+/// The `INSERT` of `rows` rows: `head` with the `VALUES` of rows
+/// `0..rows`, each written by `row`.
+fn multi_row_insert(head: &str, rows: usize, row: impl Fn(usize) -> String) -> String {
+    let values: Vec<String> = (0..rows).map(row).collect();
+    format!("{head} VALUES {}", values.join(", "))
+}
+
+/// The statement of `rows` rows kept in `cache`, written by `make` the
+/// first time it is asked for: an import needs the longest one and at most
+/// a few shorter ones, so the others are never written.
+fn cached_insert<const N: usize>(
+    cache: &'static [OnceLock<String>; N],
+    rows: usize,
+    make: impl FnOnce(usize) -> String,
+) -> &'static str {
+    // Callers cut their rows into chunks of at most `N - 1`.
+    cache[rows].get_or_init(|| make(rows))
 }
 
 /// An SQL expression for the name that parameter `param` gives by its
@@ -169,12 +177,13 @@ fn condition_code(condition: MarketCondition) -> i64 {
 /// transaction back. That spares SQLite copying every page a statement
 /// changes into a statement journal, to undo just that statement.
 fn insert_trades_sql(rows: usize) -> &'static str {
-    static SQL: OnceLock<Vec<String>> = OnceLock::new();
-    &SQL.get_or_init(|| {
-        multi_row_inserts(
+    static SQL: [OnceLock<String>; TRADES_PER_INSERT + 1] =
+        [const { OnceLock::new() }; TRADES_PER_INSERT + 1];
+    cached_insert(&SQL, rows, |rows| {
+        multi_row_insert(
             "INSERT OR FAIL INTO trade (id, symbol, side, multiplier, currency, account, setup, \
              market_condition, notes, rate, stops_known, events)",
-            TRADES_PER_INSERT,
+            rows,
             |row| {
                 let p = row * TRADE_PARAMS;
                 format!(
@@ -194,23 +203,24 @@ fn insert_trades_sql(rows: usize) -> &'static str {
                 )
             },
         )
-    })[rows]
+    })
 }
 
 /// The INSERT of `rows` fill records (1 to [`RECORDS_PER_INSERT`]): trade
 /// id, account and the record of each (see [`write_fill_record`]).
 fn insert_records_sql(rows: usize) -> &'static str {
-    static SQL: OnceLock<Vec<String>> = OnceLock::new();
-    &SQL.get_or_init(|| {
-        multi_row_inserts(
+    static SQL: [OnceLock<String>; RECORDS_PER_INSERT + 1] =
+        [const { OnceLock::new() }; RECORDS_PER_INSERT + 1];
+    cached_insert(&SQL, rows, |rows| {
+        multi_row_insert(
             "INSERT INTO fill_record (trade_id, account, fills)",
-            RECORDS_PER_INSERT,
+            rows,
             |row| {
                 let p = row * 3;
                 format!("(?{}, ?{}, ?{})", p + 1, p + 2, p + 3)
             },
         )
-    })[rows]
+    })
 }
 
 /// Whether the journal holds no trade and remembers no imported fill.
@@ -226,17 +236,18 @@ fn holds_nothing(conn: &rusqlite::Connection) -> Result<bool, StorageError> {
 /// basis is parameter 1, then the trade id and the bytes of each, as
 /// [`super::kept::KEEP_SQL`] writes one.
 fn insert_kept_sql(rows: usize) -> &'static str {
-    static SQL: OnceLock<Vec<String>> = OnceLock::new();
-    &SQL.get_or_init(|| {
-        multi_row_inserts(
+    static SQL: [OnceLock<String>; KEPT_PER_INSERT + 1] =
+        [const { OnceLock::new() }; KEPT_PER_INSERT + 1];
+    cached_insert(&SQL, rows, |rows| {
+        multi_row_insert(
             "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures)",
-            KEPT_PER_INSERT,
+            rows,
             |row| {
                 let p = row * 2 + 1;
                 format!("(?{}, ?1, ?{})", p + 1, p + 2)
             },
         )
-    })[rows]
+    })
 }
 
 /// The state of the journal a plan is made from (see [`JournalVersion`]).
