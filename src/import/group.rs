@@ -215,8 +215,28 @@ fn key_of(fills: &FillStore, i: usize, (hash, n): (u64, u32)) -> FillKey {
             key.push_str(id);
             FillKey(key)
         }
-        None => FillKey(format!("f:{hash:016x}:{n}")),
+        None => {
+            let mut key = String::with_capacity(2 + 16 + 1 + 10);
+            push_fingerprint_key(&mut key, hash, n);
+            FillKey(key)
+        }
     }
+}
+
+/// Appends the key of a fill without an execution id, given its
+/// fingerprint: `f:`, the hash in 16 hexadecimal digits, `:` and the
+/// fill's number among those of that hash (as `format!("f:{hash:016x}:{n}")`
+/// writes it, without the formatting machinery: a key is made for every
+/// fill).
+fn push_fingerprint_key(key: &mut String, hash: u64, n: u32) {
+    key.push_str("f:");
+    for shift in (0..16).rev() {
+        let digit = ((hash >> (shift * 4)) & 0xF) as u32;
+        // A digit below 16 always has a character in base 16.
+        key.push(char::from_digit(digit, 16).unwrap_or('0'));
+    }
+    key.push(':');
+    key.push_str(itoa::Buffer::new().format(n));
 }
 
 /// The keys of a file's fills, made as they are needed (see [`fill_keys`]),
@@ -270,7 +290,6 @@ impl FillNames for FileKeys<'_> {
     }
 
     fn key(&self, i: usize, key: &mut String) {
-        use std::fmt::Write as _;
         key.clear();
         match execution_id(self.fills, i) {
             Some(id) => {
@@ -279,8 +298,7 @@ impl FillNames for FileKeys<'_> {
             }
             None => {
                 let (hash, n) = fingerprint(&self.fingerprints, i);
-                // Writing to a String cannot fail.
-                let _ = write!(key, "f:{hash:016x}:{n}");
+                push_fingerprint_key(key, hash, n);
             }
         }
     }
@@ -1852,6 +1870,20 @@ mod tests {
     use super::*;
     use crate::import::InstrumentKind;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_fingerprint_key_is_written_as_format_writes_it() {
+        for (hash, n) in [
+            (0, 0),
+            (0xF, 7),
+            (0x0123_4567_89AB_CDEF, 42),
+            (u64::MAX, u32::MAX),
+        ] {
+            let mut key = String::from("left alone ");
+            push_fingerprint_key(&mut key, hash, n);
+            assert_eq!(key, format!("left alone f:{hash:016x}:{n}"));
+        }
+    }
 
     /// A varied stream of fills: three accounts (one blank), four symbols,
     /// orders filled in several fills at one instant, flips, repeated

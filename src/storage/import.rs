@@ -827,8 +827,7 @@ fn write_fill_record<'k>(
             out.push_str(&serde_json::Value::from(format!("{prefix}{key}")).to_string());
         }
         out.push(':');
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{seq}");
+        out.push_str(itoa::Buffer::new().format(seq));
     }
     out.push('}');
 }
