@@ -372,6 +372,32 @@ pub(super) fn validate(trade: &Trade) -> Vec<ValidationError> {
 /// within [`MAX_TRADE_SIZE`], for a trade whose numbers are each within
 /// their own limits.
 fn size_fits(trade: &Trade) -> bool {
+    size_surely_fits(trade) || size_fits_exactly(trade)
+}
+
+/// Whether the product of the numbers' digits, as integers, is within
+/// [`MAX_TRADE_SIZE`]: then so is the size, whose factors are each no more
+/// than their digits (dividing by a power of ten only makes them smaller).
+/// The usual case, told without decimal arithmetic.
+fn size_surely_fits(trade: &Trade) -> bool {
+    let digits = |value: Decimal| value.mantissa().unsigned_abs();
+    let mut highest = 0u128;
+    let mut entered = 0u128;
+    for e in &trade.events {
+        highest = highest.max(digits(e.kind.price()));
+        if let EventKind::Entry(fill) = e.kind {
+            entered = entered.saturating_add(digits(fill.qty));
+        }
+    }
+    highest
+        .checked_mul(entered)
+        .and_then(|x| x.checked_mul(digits(trade.multiplier)))
+        .and_then(|x| x.checked_mul(digits(trade.rate)))
+        .is_some_and(|size| size <= digits(MAX_TRADE_SIZE))
+}
+
+/// [`size_fits`], in decimals.
+fn size_fits_exactly(trade: &Trade) -> bool {
     let highest = trade
         .events
         .iter()
@@ -397,6 +423,7 @@ fn size_fits(trade: &Trade) -> bool {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::domain::{Event, Side};
     use proptest::prelude::*;
 
     /// Decimals of every sign, scale and size (zeros of either sign are
@@ -434,6 +461,45 @@ mod tests {
             prop_assert_eq!(is_negative(value), value < Decimal::ZERO);
             prop_assert_eq!(within(value, max), value.abs() <= max);
         }
+
+        #[test]
+        fn a_size_that_surely_fits_fits(
+            prices in proptest::collection::vec(any_decimal(), 1..4),
+            qtys in proptest::collection::vec(any_decimal(), 1..4),
+            multiplier in any_decimal(),
+            rate in any_decimal(),
+            stop in any_decimal(),
+        ) {
+            let at = chrono::DateTime::parse_from_rfc3339("2024-03-01T09:30:00Z").unwrap();
+            let mut trade = Trade::new("X", Side::Long);
+            trade.multiplier = multiplier;
+            trade.rate = rate;
+            for (price, qty) in prices.iter().zip(qtys.iter().cycle()) {
+                trade.events.push(Event::entry(at, *qty, *price, Decimal::ZERO));
+            }
+            trade.events.push(Event::stop(at, stop));
+            if size_surely_fits(&trade) {
+                prop_assert!(size_fits_exactly(&trade));
+            }
+        }
+    }
+
+    #[test]
+    fn a_usual_size_is_told_without_decimals_and_a_huge_one_is_not() {
+        let at = chrono::DateTime::parse_from_rfc3339("2024-03-01T09:30:00Z").unwrap();
+        let mut trade = Trade::new("EURUSD", Side::Long);
+        trade.rate = Decimal::new(108_765, 5);
+        trade.events.push(Event::entry(
+            at,
+            Decimal::new(100_000, 0),
+            Decimal::new(108_765, 5),
+            Decimal::ZERO,
+        ));
+        assert!(size_surely_fits(&trade));
+        trade.multiplier = MAX_MULTIPLIER;
+        trade.events[0] = Event::entry(at, MAX_QTY, MAX_PRICE, Decimal::ZERO);
+        assert!(!size_surely_fits(&trade));
+        assert!(!size_fits(&trade));
     }
 
     #[test]
