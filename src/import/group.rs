@@ -1816,7 +1816,10 @@ pub fn outline_except(
     }
     unused_stops(&prepared.stops_by_key, &used_stops, &mut warnings);
     warnings.sort_by_key(|w| w.line);
-    keys_of.sort_unstable();
+    // Each run's trades come in the order they opened: a stable sort
+    // merges these runs instead of sorting afresh (the keys are distinct,
+    // so the order is the one an unstable sort gives).
+    keys_of.sort();
     let outline = Outline {
         fill_order: prepared.fill_order.into_owned(),
         runs: keys_of.iter().map(|k| k.3).collect(),
