@@ -146,13 +146,16 @@ pub fn number(text: &str) -> Option<Decimal> {
     if t.is_empty() {
         return None;
     }
-    // The common case, without copying: "-1234.5".
+    // The common case, in one pass without copying: "-1234.5".
+    if let Some(plain) = plain_number(t) {
+        return Some(plain);
+    }
     let digits = t.strip_prefix('-').unwrap_or(t);
     if digits.bytes().next().is_some_and(|b| b.is_ascii_digit())
         && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         && digits.bytes().filter(|&b| b == b'.').count() <= 1
     {
-        return plain_number(t).or_else(|| Decimal::from_str_exact(t).ok().map(|d| d.normalize()));
+        return Decimal::from_str_exact(t).ok().map(|d| d.normalize());
     }
     // A trailing currency code: "0.39 USD".
     if let Some((value, code)) = t.rsplit_once(' ')
@@ -933,6 +936,8 @@ mod tests {
             "5.",
             "99999999999999999.9",
             "-1",
+            ".",
+            "-",
         ] {
             let general = Decimal::from_str_exact(text).ok().map(|d| d.normalize());
             let plain = plain_number(text);
@@ -942,6 +947,10 @@ mod tests {
             }
             assert_eq!(number(text), general, "{text}");
         }
+        // Without a digit before the point, as the general parser reads it.
+        assert_eq!(number(".5"), Some(Decimal::new(5, 1)));
+        assert_eq!(number("-.5"), Some(Decimal::new(-5, 1)));
+        assert_eq!(number(".50").map(|d| d.to_string()), Some("0.5".into()));
     }
 
     #[test]
