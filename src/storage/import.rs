@@ -550,6 +550,25 @@ impl Journal {
         dry_run: bool,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Option<usize>, StorageError> {
+        // A first import has the pages SQLite spills written to disk while
+        // it goes on, through a handle of its own on the journal's file
+        // (see `write_trades_and_fills`), instead of all at the commit,
+        // whose wait was the longest of the import's single-threaded
+        // steps.
+        //
+        // The handle is never closed while the process runs: closing any
+        // handle on a file lets go of every POSIX lock the process holds
+        // on it, those of SQLite's connections included (SQLite keeps its
+        // own handles open while locks are held). One is kept for each
+        // first import into a new journal.
+        let early_writes = match (&self.path, first && !dry_run) {
+            (Some(path), true) => std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .ok()
+                .map(std::mem::ManuallyDrop::new),
+            _ => None,
+        };
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -573,7 +592,8 @@ impl Journal {
         // The import keeps or forgets the analyses of the trades it writes
         // itself (see `Inserts::write_batch`).
         let recorded = super::kept::with_triggers_aside(&tx, || {
-            write_trades_and_fills(&tx, trades, write.ids, write.keep, progress)
+            let to_sync = early_writes.as_deref();
+            write_trades_and_fills(&tx, trades, write.ids, write.keep, to_sync, progress)
         })?;
         if let Some(check) = &write.check {
             write_check(&tx, check, chrono::Utc::now())?;
@@ -1224,32 +1244,43 @@ fn prepare<'a>(
 /// Writes the trades (new ones under `ids`, continued ones in place) and
 /// records their fills; returns how many fills were recorded. The trades
 /// are made on one helper thread and their rows prepared on another while
-/// this one writes them.
+/// this one writes them. With `to_sync`, a handle on the journal's file, a
+/// third helper has what SQLite wrote so far put on disk after each batch,
+/// so that little is left for the commit to wait for.
 fn write_trades_and_fills(
     tx: &Transaction<'_>,
     trades: TradeFeed<'_>,
     ids: &[TradeId],
     keep: Option<KeepAnalyses<'_>>,
+    to_sync: Option<&std::fs::File>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<usize, StorageError> {
     let total = trades.len();
-    let mut inserts = Inserts::prepare(tx)?;
     // A few batches ahead at most: trades made as they are written are not
     // held waiting.
     let (made_sender, made) = mpsc::sync_channel(BATCHES_AHEAD);
     let (sender, receiver) = mpsc::sync_channel(BATCHES_AHEAD);
+    // At most one request to sync waits: one sync covers every write
+    // before it.
+    let (sync_sender, sync_requests) = mpsc::sync_channel::<()>(1);
     std::thread::scope(|scope| {
         scope.spawn(move || gather(trades, ids, &made_sender));
         scope.spawn(move || prepare(made, keep, &sender));
-        // The receiver is dropped when this returns, early or not, which
-        // tells the helper threads to stop.
-        let receiver = receiver;
+        if let Some(file) = to_sync {
+            // A failed sync only leaves more for the commit's own.
+            scope.spawn(move || sync_requests.iter().for_each(|()| drop(file.sync_data())));
+        }
+        // The receiver and the sync requests' sender are dropped when this
+        // returns, early or not, which tells the helper threads to stop.
+        let (receiver, sync_sender) = (receiver, sync_sender);
+        let mut inserts = Inserts::prepare(tx)?;
         let mut recorded = 0;
         for batch in receiver.iter() {
             let batch = batch?;
             inserts.write_batch(tx, &batch)?;
             recorded += batch.records.fills;
             progress(batch.done, total);
+            let _ = sync_sender.try_send(());
         }
         Ok(recorded)
     })
