@@ -29,6 +29,16 @@ pub use validate::{
     Field, MAX_MULTIPLIER, MAX_PRICE, MAX_QTY, MAX_RATE, MAX_TRADE_SIZE, ValidationError,
 };
 
+/// `text` without leading and trailing whitespace, as `str::trim` gives it,
+/// with a shortcut for the usual text that starts and ends with a visible
+/// ASCII character (Unicode's other white space is never ASCII).
+pub fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
 /// The identity of a trade stored in a journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -407,4 +417,32 @@ pub struct RuleSettings {
     /// settings, so not written with them).
     #[serde(skip)]
     pub playbooks: Vec<Playbook>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trim_gives_what_str_trim_gives() {
+        for text in [
+            "",
+            " ",
+            "x",
+            " x ",
+            "\tx\r\n",
+            "\u{b}x\u{c}",
+            "\u{a0}x",
+            "x\u{a0}",
+            "\u{2003}x",
+            "x\u{85}",
+            "é",
+            " é ",
+            "é\u{3000}",
+            "a b",
+            "\u{feff}x",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
+    }
 }

@@ -271,7 +271,7 @@ fn check_max(
 /// Every problem with `trade`, in the order of the events.
 pub(super) fn validate(trade: &Trade) -> Vec<ValidationError> {
     let mut errors = Vec::new();
-    if trade.symbol.trim().is_empty() {
+    if super::trim(&trade.symbol).is_empty() {
         errors.push(ValidationError::EmptySymbol);
     }
     if !is_positive(trade.multiplier) {
@@ -288,7 +288,7 @@ pub(super) fn validate(trade: &Trade) -> Vec<ValidationError> {
         errors.push(ValidationError::NonPositiveRate(trade.rate));
     }
     check_max(&mut errors, None, Field::Rate, trade.rate, MAX_RATE);
-    if trade.currency.trim().is_empty() {
+    if super::trim(&trade.currency).is_empty() {
         errors.push(ValidationError::EmptyCurrency);
     }
     if !trade

@@ -48,7 +48,7 @@ pub fn account_of(fill: &Fill) -> &str {
 /// The account a fill of account `account` is recorded under (see
 /// [`account_of`]).
 pub fn recorded_account(account: &str) -> &str {
-    let account = account.trim();
+    let account = crate::domain::trim(account);
     if account.is_empty() {
         DEFAULT_ACCOUNT
     } else {

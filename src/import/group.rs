@@ -53,7 +53,7 @@ use rust_decimal::Decimal;
 use super::fills::{FillStore, NameId};
 use super::instrument::{default_multiplier, user_multiplier};
 use super::{Fill, FillSide, StopOrder, Warning};
-use crate::domain::{DEFAULT_ACCOUNT, DEFAULT_CURRENCY, Event, EventKind, Side, Trade};
+use crate::domain::{DEFAULT_ACCOUNT, DEFAULT_CURRENCY, Event, EventKind, Side, Trade, trim};
 
 pub use crate::domain::imported::{FillKey, FillNames, ImportedTrade, Source, SplitPart};
 
@@ -159,7 +159,7 @@ impl AsFills for Vec<Fill> {
 
 /// The execution id of a fill, when it has one.
 fn execution_id(fills: &FillStore, i: usize) -> Option<&str> {
-    fills.exec_id(i).map(str::trim).filter(|id| !id.is_empty())
+    fills.exec_id(i).map(trim).filter(|id| !id.is_empty())
 }
 
 /// For each fill without an execution id, its fingerprint and how many
@@ -286,7 +286,7 @@ impl FillNames for FileKeys<'_> {
     }
 
     fn symbol(&self, i: usize) -> &str {
-        self.fills.symbol(i).trim()
+        trim(self.fills.symbol(i))
     }
 
     fn key(&self, i: usize, key: &mut String) {
@@ -811,7 +811,7 @@ fn attach(stop: &StopOrder, trades: &mut [Building], lead: Duration) -> bool {
 }
 
 fn multiplier_for(fills: &FillStore, i: usize, options: &GroupOptions) -> Decimal {
-    let symbol = fills.symbol(i).trim();
+    let symbol = trim(fills.symbol(i));
     if let Some(m) = user_multiplier(symbol, &options.multipliers) {
         return m;
     }
@@ -825,13 +825,13 @@ fn multiplier_for(fills: &FillStore, i: usize, options: &GroupOptions) -> Decima
 fn trade_key(fills: &FillStore, i: usize) -> (String, String) {
     (
         account_of(fills, i).to_owned(),
-        fills.symbol(i).trim().to_owned(),
+        trim(fills.symbol(i)).to_owned(),
     )
 }
 
 /// The account of the trade fill `i` is of: the default one for a blank.
 fn account_of(fills: &FillStore, i: usize) -> &str {
-    let account = fills.account(i).trim();
+    let account = trim(fills.account(i));
     if account.is_empty() {
         DEFAULT_ACCOUNT
     } else {
@@ -1033,9 +1033,9 @@ impl<'a> Booking<'a> {
             // Details, tags, notes and hand-made events stay as they were.
             Some(i) => options.open_trades[i].clone(),
             None => {
-                let mut trade = Trade::new(fills.symbol(first_fill).trim(), b.side);
+                let mut trade = Trade::new(trim(fills.symbol(first_fill)), b.side);
                 trade.multiplier = multiplier;
-                let currency = fills.currency(first_fill).trim();
+                let currency = trim(fills.currency(first_fill));
                 if !currency.is_empty() {
                     trade.currency = currency.to_owned();
                 } else {

@@ -275,15 +275,7 @@ impl Cells for csv::StringRecord {
     }
 }
 
-/// `text` without leading and trailing whitespace, as `str::trim` gives it,
-/// with a shortcut for the usual cell that starts and ends with a visible
-/// ASCII character.
-pub fn trim(text: &str) -> &str {
-    match (text.as_bytes().first(), text.as_bytes().last()) {
-        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
-        _ => text.trim(),
-    }
-}
+pub use crate::domain::trim;
 
 /// The text of an optional column.
 pub fn opt_text<R: Cells + ?Sized>(row: &R, col: Option<usize>) -> &str {

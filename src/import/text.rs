@@ -142,7 +142,7 @@ pub fn normalize_header(name: &str) -> String {
 /// trailing space, parentheses or a trailing `-` for negatives, and `.06`.
 /// Returns `None` for empty or unreadable text.
 pub fn number(text: &str) -> Option<Decimal> {
-    let mut t = text.trim();
+    let mut t = crate::domain::trim(text);
     if t.is_empty() {
         return None;
     }
@@ -441,7 +441,7 @@ pub fn date(text: &str) -> Option<NaiveDate> {
 /// Reads a date like [`date`], with `day_first` deciding the order of an
 /// ambiguous `05/03/2024` (the file's other dates tell; see [`day_first`]).
 pub fn date_with(text: &str, day_first: bool) -> Option<NaiveDate> {
-    let t = text.trim();
+    let t = crate::domain::trim(text);
     // The common case, without allocating: 2024-03-15.
     let b = t.as_bytes();
     if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
@@ -530,7 +530,7 @@ pub fn day_first<'a>(samples: impl IntoIterator<Item = &'a str>) -> bool {
 /// optional `AM`/`PM` (attached or as the next word).
 pub fn time(text: &str) -> Option<NaiveTime> {
     // The common case, without allocating: 09:30:15 or 9:30.
-    let b = text.trim().as_bytes();
+    let b = crate::domain::trim(text).as_bytes();
     let two = |i: usize| -> Option<u32> {
         let (x, y) = (*b.get(i)?, *b.get(i + 1)?);
         (x.is_ascii_digit() && y.is_ascii_digit())
@@ -833,7 +833,7 @@ pub fn date_and_time_with(
     tz: chrono_tz::Tz,
     day_first: bool,
 ) -> Option<DateTime<FixedOffset>> {
-    if time_text.trim().is_empty() {
+    if crate::domain::trim(time_text).is_empty() {
         return datetime_with(date_text, tz, day_first);
     }
     if let (Some(d), Some(t)) = (date_with(date_text, day_first), time(time_text)) {
