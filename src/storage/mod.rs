@@ -1024,32 +1024,31 @@ fn fast_decimal(b: &[u8]) -> Option<Decimal> {
 /// (`-12.50`), without its general machinery for the common case of a
 /// mantissa of up to 19 digits.
 fn write_decimal(out: &mut String, value: Decimal) {
-    let Ok(mut magnitude) = u64::try_from(value.mantissa().unsigned_abs()) else {
+    let Ok(magnitude) = u64::try_from(value.mantissa().unsigned_abs()) else {
         // Writing to a String cannot fail.
         let _ = write!(out, "{value}");
         return;
     };
     let scale = value.scale() as usize;
-    // The digits, least significant first: at least one, and one more than
-    // the scale, so that there is a digit before the point.
-    let mut digits = [b'0'; 40];
-    let mut count = 0;
-    loop {
-        digits[count] = b'0' + (magnitude % 10) as u8;
-        magnitude /= 10;
-        count += 1;
-        if magnitude == 0 {
-            break;
-        }
-    }
-    let width = count.max(scale + 1).min(digits.len());
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(magnitude);
     if value.is_sign_negative() {
         out.push('-');
     }
-    for position in (0..width).rev() {
-        out.push(char::from(digits[position]));
-        if position == scale && scale > 0 {
-            out.push('.');
+    match digits.len().checked_sub(scale) {
+        // Digits before the point, and `scale` after it.
+        Some(whole) if whole > 0 => {
+            out.push_str(&digits[..whole]);
+            if scale > 0 {
+                out.push('.');
+                out.push_str(&digits[whole..]);
+            }
+        }
+        // Fewer digits than the scale: `0.`, then zeros up to them.
+        _ => {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', scale - digits.len()));
+            out.push_str(digits);
         }
     }
 }
