@@ -1354,59 +1354,69 @@ impl FillOrder {
                 ),
             ));
         }
-        let mut order: Vec<usize> = (0..fills.len()).filter(|&i| !dropped[i]).collect();
+        // One pass over the fills kept, in the file's order, finds whether
+        // the file is listed newest first, how many fills each account and
+        // instrument has, and whether each one's fills are in time order
+        // read forwards or backwards (a run is sorted only where not).
+        let kept = |i: &usize| !dropped[*i];
+        let mut counts = vec![0usize; instruments];
+        let mut last_at: Vec<Option<DateTime<FixedOffset>>> = vec![None; instruments];
+        let (mut rising, mut falling) = (vec![true; instruments], vec![true; instruments]);
+        let (mut up, mut down) = (0usize, 0usize);
+        let mut previous = None;
+        for i in (0..fills.len()).filter(kept) {
+            let at = fills.at(i);
+            match previous.map(|before: DateTime<FixedOffset>| before.cmp(&at)) {
+                Some(std::cmp::Ordering::Less) => up += 1,
+                Some(std::cmp::Ordering::Greater) => down += 1,
+                _ => {}
+            }
+            previous = Some(at);
+            let n = instrument[i] as usize;
+            if let Some(before) = last_at[n] {
+                rising[n] &= before <= at;
+                falling[n] &= before >= at;
+            }
+            last_at[n] = Some(at);
+            counts[n] += 1;
+        }
         // Files listed newest first: put them oldest first, so that fills at the
         // same instant keep their real order.
-        let (mut up, mut down) = (0usize, 0usize);
-        for w in order.windows(2) {
-            match fills.at(w[0]).cmp(&fills.at(w[1])) {
-                std::cmp::Ordering::Less => up += 1,
-                std::cmp::Ordering::Greater => down += 1,
-                std::cmp::Ordering::Equal => {}
-            }
-        }
         let reversed = down > up;
-        if reversed {
-            order.reverse();
-        }
         // By account and instrument (in the order they first appear), keeping
         // the order of the fills of each; then by time, where a file is not in
         // time order already. A stable order: fills at one instant keep theirs.
         let mut starts = vec![0usize; instruments + 1];
-        for &i in &order {
-            starts[instrument[i] as usize + 1] += 1;
+        for (n, count) in counts.iter().enumerate() {
+            starts[n + 1] = starts[n] + count;
         }
-        for n in 1..starts.len() {
-            starts[n] += starts[n - 1];
-        }
-        let mut by_instrument = vec![0usize; order.len()];
+        let mut order = vec![0usize; starts[instruments]];
         let mut next = starts.clone();
-        for &i in &order {
+        let mut place = |i: usize| {
             let slot = &mut next[instrument[i] as usize];
-            by_instrument[*slot] = i;
+            order[*slot] = i;
             *slot += 1;
+        };
+        if reversed {
+            (0..fills.len()).rev().filter(kept).for_each(&mut place);
+        } else {
+            (0..fills.len()).filter(kept).for_each(&mut place);
         }
-        let mut order = by_instrument;
-        for range in starts.windows(2) {
-            let run = &mut order[range[0]..range[1]];
-            if !run.windows(2).all(|w| fills.at(w[0]) <= fills.at(w[1])) {
-                run.sort_by_key(|&i| fills.at(i));
+        for (n, range) in starts.windows(2).enumerate() {
+            let in_time_order = if reversed { falling[n] } else { rising[n] };
+            if !in_time_order {
+                order[range[0]..range[1]].sort_by_key(|&i| fills.at(i));
             }
         }
 
         // The runs of one account and instrument, booked in parts that run side
         // by side; the parts are consecutive runs, so their results put end to
         // end are in the order the runs come.
-        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
-        let mut start = 0;
-        while start < order.len() {
-            let mut end = start + 1;
-            while end < order.len() && instrument[order[end]] == instrument[order[start]] {
-                end += 1;
-            }
-            runs.push(start..end);
-            start = end;
-        }
+        let runs: Vec<std::ops::Range<usize>> = starts
+            .windows(2)
+            .filter(|range| range[0] < range[1])
+            .map(|range| range[0]..range[1])
+            .collect();
         let priced_apart = if skip.is_empty() {
             fills.any_profit()
         } else {
@@ -1988,6 +1998,78 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn fills_are_ordered_by_instrument_then_time_keeping_the_file_order_of_ties() {
+        for newest_first in [false, true] {
+            let (mut fills, _) = stream(2_000, newest_first);
+            // Some fills out of time order, and many at one instant.
+            for (i, fill) in fills.iter_mut().enumerate() {
+                if i % 13 == 4 {
+                    fill.at -= Duration::minutes(90);
+                } else if i % 17 == 0 {
+                    fill.at = fills_at_noon(fill.at);
+                }
+            }
+            // One account and instrument whose fills run backwards in time.
+            let backwards: Vec<usize> = (0..fills.len())
+                .filter(|&i| {
+                    (&fills[i].account, &fills[i].symbol) == (&fills[0].account, &fills[0].symbol)
+                })
+                .collect();
+            let mut times: Vec<_> = backwards.iter().map(|&i| fills[i].at).collect();
+            times.sort_unstable_by(|a, b| b.cmp(a));
+            for (&i, at) in backwards.iter().zip(times) {
+                fills[i].at = at;
+            }
+            let store = FillStore::from(fills.clone());
+            let keys = Keys::Made(fingerprints(&store));
+            let skip: Vec<bool> = (0..fills.len()).map(|i| i % 29 == 3).collect();
+            for skip in [&[][..], &skip[..]] {
+                let mut warnings = Vec::new();
+                let fill_order = FillOrder::new(&store, &keys, skip, false, &mut warnings);
+                // What the order is meant to be, made the plain way: the
+                // fills kept, oldest first, sorted (stably) by instrument
+                // and time.
+                let repeats = repeated_executions(&store, &keys, skip);
+                let (instrument, _) = instrument_numbers(&store, skip);
+                let mut expected: Vec<usize> = (0..fills.len())
+                    .filter(|&i| !left_out(skip, i) && !repeats.contains(&i))
+                    .collect();
+                let (up, down) = expected.windows(2).fold((0, 0), |(up, down), w| {
+                    match store.at(w[0]).cmp(&store.at(w[1])) {
+                        std::cmp::Ordering::Less => (up + 1, down),
+                        std::cmp::Ordering::Greater => (up, down + 1),
+                        std::cmp::Ordering::Equal => (up, down),
+                    }
+                });
+                assert_eq!(fill_order.reversed, down > up);
+                if down > up {
+                    expected.reverse();
+                }
+                expected.sort_by_key(|&i| (instrument[i], store.at(i)));
+                assert_eq!(fill_order.order, expected, "newest first: {newest_first}");
+                let covered: usize = fill_order.runs.iter().map(|r| r.len()).sum();
+                assert_eq!(covered, expected.len());
+                for run in &fill_order.runs {
+                    let first = instrument[fill_order.order[run.start]];
+                    assert!(
+                        fill_order.order[run.clone()]
+                            .iter()
+                            .all(|&i| instrument[i] == first)
+                    );
+                }
+            }
+        }
+    }
+
+    /// Noon of the day of `at`, in its offset.
+    fn fills_at_noon(at: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+        at.date_naive()
+            .and_hms_opt(12, 0, 0)
+            .and_then(|noon| noon.and_local_timezone(*at.offset()).single())
+            .unwrap()
     }
 
     #[test]
