@@ -253,7 +253,27 @@ pub fn encode(trade: &Trade, analysis: &TradeAnalysis) -> Vec<u8> {
     // Serializing into a growing vector fails only when memory runs out,
     // which aborts the program before this could see it. The vector starts
     // at about the size most analyses take, rather than growing to it.
-    postcard::to_extend(&kept, Vec::with_capacity(ENCODED_SIZE)).unwrap_or_default()
+    postcard::serialize_with_flavor(&kept, Bytes(Vec::with_capacity(ENCODED_SIZE)))
+        .unwrap_or_default()
+}
+
+/// Postcard's output as a growing vector, a byte at a time: a kept analysis
+/// is mostly varints of a byte or two, for which copying a slice (as
+/// postcard's own vector output does) costs a call each.
+struct Bytes(Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for Bytes {
+    type Output = Vec<u8>;
+
+    #[inline]
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.0.push(byte);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<Vec<u8>> {
+        Ok(self.0)
+    }
 }
 
 /// About the bytes [`encode`] writes for a trade with a violation or two.
@@ -383,7 +403,8 @@ pub fn encode_shown(analysis: &TradeAnalysis, twin: &TwinFigures) -> Vec<u8> {
         }),
     };
     // As in `encode`: serializing into a growing vector does not fail.
-    postcard::to_extend(&shown, Vec::with_capacity(ENCODED_SIZE)).unwrap_or_default()
+    postcard::serialize_with_flavor(&shown, Bytes(Vec::with_capacity(ENCODED_SIZE)))
+        .unwrap_or_default()
 }
 
 /// Gives `analysis` (decoded from the same row) the sentences kept as
