@@ -7,9 +7,12 @@
 //! are each read once, in key order, side by side (a merge join on the
 //! trade id): never a query per trade.
 //!
-//! While it reads, the journal is neither memory-mapped nor cached beyond a
-//! few megabytes: each page is read once, and a mapped file's pages would
-//! count in the process's memory as it went through them all.
+//! While it reads, the journal is cached no more than a few megabytes, and
+//! only its first [`STREAM_MMAP_BYTES`] are memory-mapped: each page is read
+//! once, and a mapped file's pages count in the process's memory as it goes
+//! through them. A journal of up to tens of thousands of trades is read
+//! through the map, without a system call and a copy for every page; the
+//! rest of a larger one is read page by page, in bounded memory.
 //!
 //! A [`TradeChunk`] holds the rows' text as SQLite returned it; turning it
 //! into trades ([`TradeChunk::decode`]: decimals, times, names) is most of
@@ -31,6 +34,11 @@ const TRADE_TEXTS: usize = 9;
 
 /// The page cache while the trades are read, in KiB.
 const STREAM_CACHE_KIB: i64 = 4 << 10;
+
+/// How much of the journal file is memory-mapped while the trades are
+/// read: at most this much more memory, to read most journals whole
+/// without a system call per page.
+const STREAM_MMAP_BYTES: i64 = 16 << 20;
 
 /// Marks a NULL among the ends of [`Texts`].
 const NULL: usize = 1 << (usize::BITS - 1);
@@ -211,14 +219,14 @@ pub(super) fn owner(ids: &[i64], cursor: &mut usize, id: i64) -> Result<u32, Sto
     }
 }
 
-/// Runs `read`, which goes through the whole journal once, with no memory
-/// map and a small page cache (see the module's doc), then puts the
+/// Runs `read`, which goes through the whole journal once, with a small
+/// memory map and page cache (see the module's doc), then puts the
 /// journal's own back.
 pub(super) fn reading_through<T, E: From<StorageError>>(
     conn: &rusqlite::Connection,
     read: impl FnOnce() -> Result<T, E>,
 ) -> Result<T, E> {
-    conn.pragma_update(None, "mmap_size", 0)
+    conn.pragma_update(None, "mmap_size", STREAM_MMAP_BYTES)
         .and_then(|()| conn.pragma_update(None, "cache_size", -STREAM_CACHE_KIB))
         .map_err(StorageError::from)?;
     let result = read();
