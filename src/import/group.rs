@@ -1877,6 +1877,116 @@ pub fn produce(
     }
 }
 
+/// What [`stream`] made of the fills, besides the trades it handed on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Streamed {
+    /// How many trades it handed on.
+    pub trades: usize,
+    /// How many of those are still open.
+    pub open: usize,
+    /// The warnings [`outline`] gives for the same fills.
+    pub warnings: Vec<Warning>,
+}
+
+/// Books the fills into trades once, handing each to `each`, in order, as it
+/// is booked: the trades [`outline`] counts and [`produce`] makes, in their
+/// order, without outlining them first. The runs are booked side by side,
+/// one trade ahead each, and the next trade handed on is the one that
+/// opened first among them (by symbol, then run, where they tie), which is
+/// how [`outline`] orders trades whose runs each give them in the order
+/// they opened.
+///
+/// `None` where that does not hold: where a trade wants a rate from the
+/// others (fills that state the broker's profit, or symbols priced in
+/// another currency), or a run's trade opened before the one it handed on
+/// before; also when `each` returns `false`. The trades handed on by then
+/// are not all the file's, nor in [`outline`]'s order. Fills that continue
+/// a journal's trades (`options` with open trades or split fills) are not
+/// streamed: `None` before any trade is handed on.
+pub fn stream(
+    fills: &FillStore,
+    stops: &[StopOrder],
+    options: &GroupOptions,
+    each: &mut dyn FnMut(ImportedTrade) -> bool,
+) -> Option<Streamed> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+
+    if !options.open_trades.is_empty() || !options.split.is_empty() {
+        return None;
+    }
+    let keys = Keys::Made(fingerprints(fills));
+    let parallel = super::parallel::worth_splitting(fills.len());
+    let mut warnings = Vec::new();
+    let prepared = Prepared::new(fills, &keys, &[], stops, options, parallel, &mut warnings);
+    let booking = prepared.booking(fills, &keys, options);
+    let runs = &prepared.fill_order.runs;
+    // Runs ranked by their symbol, as `outline_except` ranks them.
+    let symbol_of = |run: usize| {
+        fills
+            .symbol(prepared.fill_order.order[runs[run].start])
+            .trim()
+    };
+    let mut symbols: Vec<&str> = (0..runs.len()).map(symbol_of).collect();
+    symbols.sort_unstable();
+    symbols.dedup();
+    let rank: Vec<u32> = (0..runs.len())
+        .map(|run| symbols.binary_search(&symbol_of(run)).unwrap_or(0) as u32)
+        .collect();
+
+    let mut run_warnings: Vec<Vec<Warning>> = vec![Vec::new(); runs.len()];
+    let mut used_stops: HashSet<(&str, &str)> = HashSet::new();
+    let mut cursors = Vec::with_capacity(runs.len());
+    // Each run's next trade, and the heap of their keys: first entry,
+    // symbol's rank, run.
+    let mut next: Vec<Option<ImportedTrade>> = Vec::with_capacity(runs.len());
+    let mut heap = BinaryHeap::with_capacity(runs.len());
+    for (run, range) in runs.iter().enumerate() {
+        let mut cursor = RunCursor::new(&booking, range, &mut run_warnings[run]);
+        if let Some((key, _)) = booking.stops_of(&cursor.book) {
+            used_stops.insert(key);
+        }
+        let trade = match cursor.next(&booking, &mut run_warnings[run]) {
+            Some((_, RateFound::Wanted { .. })) => return None,
+            Some((trade, _)) => {
+                heap.push(Reverse((opened_key(&trade.trade), rank[run], run)));
+                Some(trade)
+            }
+            None => None,
+        };
+        cursors.push(cursor);
+        next.push(trade);
+    }
+    let mut streamed = Streamed::default();
+    while let Some(Reverse((opened, rank, run))) = heap.pop() {
+        let trade = next[run].take()?;
+        streamed.trades += 1;
+        streamed.open += usize::from(trade.open);
+        if !each(trade) {
+            return None;
+        }
+        match cursors[run].next(&booking, &mut run_warnings[run]) {
+            Some((_, RateFound::Wanted { .. })) => return None,
+            Some((trade, _)) => {
+                let key = opened_key(&trade.trade);
+                if key < opened {
+                    return None;
+                }
+                heap.push(Reverse((key, rank, run)));
+                next[run] = Some(trade);
+            }
+            None => {}
+        }
+    }
+    for part in run_warnings {
+        warnings.extend(part);
+    }
+    unused_stops(&prepared.stops_by_key, &used_stops, &mut warnings);
+    warnings.sort_by_key(|w| w.line);
+    streamed.warnings = warnings;
+    Some(streamed)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -2185,6 +2295,69 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn trades_booked_once_in_order_are_those_outlined_then_made_again() {
+        for newest_first in [false, true] {
+            for hedged in [false, true] {
+                let (mut fills, stops) = stream(3_000, newest_first);
+                if hedged {
+                    for (i, fill) in fills.iter_mut().enumerate() {
+                        fill.position = Some(if i % 3 == 0 { Side::Short } else { Side::Long });
+                    }
+                }
+                let fills = FillStore::from(fills);
+                let options = GroupOptions::default();
+                for stops in [&stops[..], &[]] {
+                    let (trades, warnings, count, open) = streamed(&fills, stops, &options);
+                    assert!(count > 50, "{count}");
+                    let mut booked = Vec::new();
+                    let once = super::stream(&fills, stops, &options, &mut |trade| {
+                        booked.push(trade);
+                        true
+                    })
+                    .expect("streams");
+                    let case = format!("newest first {newest_first}, hedged {hedged}");
+                    assert!(booked == trades, "{case}");
+                    assert_eq!(once.warnings, warnings, "{case}");
+                    assert_eq!((once.trades, once.open), (count, open), "{case}");
+                    // A receiver that stops early stops the booking.
+                    let mut taken = 0;
+                    let stopped = super::stream(&fills, stops, &options, &mut |_| {
+                        taken += 1;
+                        taken < 10
+                    });
+                    assert_eq!((stopped, taken), (None, 10), "{case}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fills_whose_trades_want_rates_or_continue_trades_are_not_streamed() {
+        let (fills, stops) = stream(500, false);
+        let mut priced = fills.clone();
+        priced[7].profit = Some(Decimal::from(12));
+        let mut handed = 0;
+        let mut count = |_| {
+            handed += 1;
+            true
+        };
+        let options = GroupOptions::default();
+        assert_eq!(
+            super::stream(&FillStore::from(priced), &stops, &options, &mut count),
+            None
+        );
+        let continuing = GroupOptions {
+            open_trades: vec![Trade::new("AAPL", Side::Long)],
+            ..GroupOptions::default()
+        };
+        assert_eq!(
+            super::stream(&FillStore::from(fills), &stops, &continuing, &mut count),
+            None
+        );
+        assert_eq!(handed, 0);
     }
 
     /// What [`outline_except`] and [`produce`] give, as `streamed`.
