@@ -350,7 +350,15 @@ type Making = Option<Joined<Result<crate::storage::NewJournal, StorageError>>>;
 /// The journal at `path` that an import writes into: the one `making` made
 /// aside, put in its place, when there is one.
 fn journal_for_import(making: Making, path: &Path) -> Result<Journal, StorageError> {
-    match making.and_then(Joined::join) {
+    journal_made_for_import(making.and_then(Joined::join), path)
+}
+
+/// [`journal_for_import`] of what the helper thread made, if anything.
+fn journal_made_for_import(
+    made: Option<Result<crate::storage::NewJournal, StorageError>>,
+    path: &Path,
+) -> Result<Journal, StorageError> {
+    match made {
         Some(Ok(new)) => new.put_in_place(),
         // Where it could not be made aside, it is made in place, which says
         // why if it cannot be.
@@ -388,7 +396,7 @@ fn import_statement(
     making: Making,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
-    use crate::import::{GroupOptions, ImportOptions, import_bytes_with_progress};
+    use crate::import::{GroupOptions, ImportOptions, read_bytes_with_progress};
     let tz = match &args.tz {
         Some(zone) => zone
             .trim()
@@ -432,12 +440,37 @@ fn import_statement(
     let file = args.file.display().to_string();
     // The file's bytes are let go once it is read, before its fills are
     // grouped and the import written.
-    let import = import_bytes_with_progress(
+    let read = read_bytes_with_progress(
         bytes,
         &file,
         &options,
         &mut progress_printer(args.progress, "reading"),
     )?;
+    // A first import into a new journal is written into the journal made
+    // aside, each trade booked once as it is written, and the journal takes
+    // its name once the import is committed. Where its trades cannot be
+    // booked that way, or it cannot take its name, the file is grouped and
+    // committed as usual.
+    let mut made = making.and_then(Joined::join);
+    if existing.is_none()
+        && !args.dry_run
+        && read.streams()
+        && let Some(Ok(new)) = made.take()
+    {
+        let streamed = new
+            .open()?
+            .commit_streamed(&read, &mut progress_printer(args.progress, "writing"))?;
+        match streamed {
+            Some(done) => {
+                if new.take_name() {
+                    write!(out, "{}", done.preview)?;
+                    return write_import_result(out, &done.outcome, &[], false);
+                }
+            }
+            None => made = Some(Ok(new)),
+        }
+    }
+    let import = read.group();
     write!(out, "{}", import.preview())?;
     if import.trade_count() == 0 {
         return Err(CliError::NothingImported {
@@ -449,7 +482,7 @@ fn import_statement(
     let mut journal = match existing {
         Some(journal) => journal,
         None if args.dry_run => Journal::open_in_memory()?,
-        None => journal_for_import(making, journal_path)?,
+        None => journal_made_for_import(made, journal_path)?,
     };
     let group_options = GroupOptions {
         multipliers: options.multipliers.clone(),
@@ -461,24 +494,7 @@ fn import_statement(
         args.dry_run,
         &mut progress_printer(args.progress, "writing"),
     )?;
-    for warning in &outcome.warnings {
-        if !import.warnings.contains(warning) {
-            writeln!(out, "  {warning}")?;
-        }
-    }
-    writeln!(
-        out,
-        "{} added, {} extended, {}; {} skipped as already imported{}",
-        counted(outcome.added.len(), "trade"),
-        counted(outcome.extended.len(), "trade"),
-        counted(outcome.new_fills, "new fill"),
-        counted(outcome.known_fills, "fill"),
-        if args.dry_run {
-            " (dry run: nothing written)"
-        } else {
-            ""
-        }
-    )?;
+    write_import_result(out, &outcome, &import.warnings, args.dry_run)?;
     // The file's own total beside the journal's figure, once more after the
     // result; a disagreement is said, and is not a failure.
     if let Some(check) = import.reconciliation() {
@@ -500,6 +516,35 @@ fn import_statement(
             );
         }
     }
+    Ok(())
+}
+
+/// Writes what an import added: the warnings of its commit that its preview
+/// did not give (`previewed`), then the counts.
+fn write_import_result(
+    out: &mut dyn Write,
+    outcome: &crate::storage::ImportOutcome,
+    previewed: &[crate::import::Warning],
+    dry_run: bool,
+) -> Result<(), CliError> {
+    for warning in &outcome.warnings {
+        if !previewed.contains(warning) {
+            writeln!(out, "  {warning}")?;
+        }
+    }
+    writeln!(
+        out,
+        "{} added, {} extended, {}; {} skipped as already imported{}",
+        counted(outcome.added.len(), "trade"),
+        counted(outcome.extended.len(), "trade"),
+        counted(outcome.new_fills, "new fill"),
+        counted(outcome.known_fills, "fill"),
+        if dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        }
+    )?;
     Ok(())
 }
 

@@ -299,7 +299,7 @@ fn an_import_killed_part_way_leaves_none_or_all_of_it() {
     let mut journal = Journal::open(&template).unwrap();
     journal.insert_trade(&worked_example()).unwrap();
     drop(journal);
-    kill_imports_part_way(dir.path(), &file, &template, 1, TRADES);
+    kill_imports_part_way(dir.path(), &file, Some(&template), 1, TRADES);
 }
 
 /// As above for the first import of fills into an empty journal, which is
@@ -328,15 +328,130 @@ fn a_first_import_of_fills_killed_part_way_leaves_none_or_all_of_it() {
     fs::write(&file, csv).unwrap();
     let template = dir.path().join("template.sqlite");
     drop(Journal::open(&template).unwrap());
-    kill_imports_part_way(dir.path(), &file, &template, 0, TRADES);
+    kill_imports_part_way(dir.path(), &file, Some(&template), 0, TRADES);
+    // Into a journal that does not exist yet: the import is written into a
+    // new journal made aside, which takes its name once it is committed.
+    kill_imports_part_way(dir.path(), &file, None, 0, TRADES);
 }
 
-/// Imports `file` into copies of `template` (which holds `before` trades)
-/// and kills each import at another point; see the tests above.
-fn kill_imports_part_way(dir: &Path, file: &Path, template: &Path, before: usize, added: usize) {
+/// A first import into a journal that does not exist yet is written as its
+/// trades are booked, into a journal made aside: it says and keeps exactly
+/// what the same import into an existing empty journal does, warnings,
+/// flips and left-out rows included, and leaves nothing aside.
+#[test]
+fn a_first_import_into_a_new_journal_says_and_keeps_what_any_first_import_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fills.csv");
+    let mut csv =
+        String::from("Date,Time,Symbol,Side,Quantity,Price,Commission,Account,Execution ID\n");
+    let mut positions = [[0i64; 5]; 2];
+    for n in 0..3_000usize {
+        let (account, symbol) = (n / 7 % 2, n % 5);
+        let position = &mut positions[account][symbol];
+        // In twice, out twice, and now and then a fill that goes from long
+        // to short at once (a flip).
+        let qty: i64 = match n / 10 % 4 {
+            0 | 1 => 10,
+            _ if n % 13 == 0 => -(*position + 10),
+            _ => -10,
+        };
+        *position += qty;
+        let side = if qty > 0 { "Buy" } else { "Sell" };
+        let (minute, second) = (n / 60 % 60, n % 60);
+        // Every hundredth execution comes again (a warning), and one row
+        // in a thousand is not a fill (left out with --skip-bad-rows).
+        let exec = if n % 100 == 99 { n - 1 } else { n };
+        let price = if n % 1000 == 500 {
+            "n/a".to_owned()
+        } else {
+            format!("{}.5", 100 + n % 9)
+        };
+        csv.push_str(&format!(
+            "2024-03-{:02},10:{minute:02}:{second:02},S{symbol},{side},{},{price},1,U{account},E{exec}\n",
+            1 + n / 3600,
+            qty.abs()
+        ));
+    }
+    fs::write(&file, csv).unwrap();
+    let import = |journal: &Path| {
+        let output = tranche()
+            .args([
+                "--journal",
+                journal.to_str().unwrap(),
+                "import",
+                "--tz",
+                "UTC",
+            ])
+            .args(["--skip-bad-rows"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let existing = dir.path().join("existing.sqlite");
+    drop(Journal::open(&existing).unwrap());
+    let new = dir.path().join("new.sqlite");
+    let said = import(&new);
+    assert_eq!(said, import(&existing));
+    assert!(said.contains("appears again"), "{said}");
+    assert!(said.contains("row skipped"), "{said}");
+    assert!(!said.contains("trades: 0 "), "{said}");
+    for command in [
+        &["trades", "--json"][..],
+        &["export", "--format", "json"],
+        &["report", "--json"],
+    ] {
+        let output = |journal: &Path| {
+            let output = tranche()
+                .args(["--journal", journal.to_str().unwrap()])
+                .args(command)
+                .output()
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            output.stdout
+        };
+        assert!(output(&new) == output(&existing), "{command:?}");
+    }
+    let journal = Journal::open(&new).unwrap();
+    assert_eq!(journal.integrity_check().unwrap(), ["ok"]);
+    assert!(journal.trade_count().unwrap() > 400);
+    drop(journal);
+    assert_eq!(journal_mode(&new), "wal");
+    let names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".new-"))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+}
+
+/// Imports `file` into copies of `template` (which holds `before` trades),
+/// or into journals that do not exist yet, and kills each import at
+/// another point; see the tests above.
+fn kill_imports_part_way(
+    dir: &Path,
+    file: &Path,
+    template: Option<&Path>,
+    before: usize,
+    added: usize,
+) {
     let fresh_copy = |name: &str| {
         let path = dir.join(name);
-        fs::copy(template, &path).unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = fs::remove_file(dir.join(format!("{name}{suffix}")));
+        }
+        if let Some(template) = template {
+            fs::copy(template, &path).unwrap();
+        }
         path
     };
     let spawn = |journal: &Path| {
@@ -421,6 +536,14 @@ fn kill_imports_part_way(dir: &Path, file: &Path, template: &Path, before: usize
 
         let (integrity, count) = count_trades(&journal);
         assert_eq!(integrity, vec!["ok".to_owned()], "kill point {n}");
+        // Whatever the killed import made aside is gone once the journal
+        // has been opened again.
+        let aside: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains(".new-"))
+            .collect();
+        assert!(aside.is_empty(), "kill point {n}: {aside:?}");
         // Opened (by `count_trades`) after the kill: whole, and in WAL mode.
         assert_eq!(journal_mode(&journal), "wal", "kill point {n}");
         assert!(

@@ -293,6 +293,12 @@ pub struct CheckRecord<'a> {
 /// is given, in order, until that returns `false`.
 pub type Produce<'a> = dyn Fn(&mut dyn FnMut(ImportedTrade) -> bool) + Sync + 'a;
 
+/// Books an import's trades as they are written, handing each to the
+/// function it is given, in order, until that returns `false`; returns
+/// whether it made them all (a file whose trades cannot be booked that way
+/// makes none to keep: what it handed on is not written).
+pub type Stream<'a> = dyn Fn(&mut dyn FnMut(ImportedTrade) -> bool) -> bool + Sync + 'a;
+
 /// The trades an import writes: held, or made one at a time as they are
 /// written (so that a large import never holds them all).
 #[derive(Clone, Copy)]
@@ -306,20 +312,27 @@ pub enum TradeFeed<'a> {
         /// Makes them.
         produce: &'a Produce<'a>,
     },
+    /// New trades, as many as `stream` books of a file's `fills` fills,
+    /// numbered from `first_id` on (the plan's ids are then none).
+    Streamed {
+        /// The first trade's id.
+        first_id: TradeId,
+        /// How many fills the file has, which progress is counted in.
+        fills: usize,
+        /// Books them.
+        stream: &'a Stream<'a>,
+    },
 }
 
 impl TradeFeed<'_> {
-    /// How many trades there are.
-    pub fn len(&self) -> usize {
+    /// How many trades there are, where that is known before they are made
+    /// (not for [`TradeFeed::Streamed`]).
+    pub fn count(&self) -> Option<usize> {
         match self {
-            TradeFeed::Held(trades) => trades.len(),
-            TradeFeed::Produced { count, .. } => *count,
+            TradeFeed::Held(trades) => Some(trades.len()),
+            TradeFeed::Produced { count, .. } => Some(*count),
+            TradeFeed::Streamed { .. } => None,
         }
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -328,6 +341,13 @@ impl fmt::Debug for TradeFeed<'_> {
         match self {
             TradeFeed::Held(trades) => f.debug_tuple("Held").field(&trades.len()).finish(),
             TradeFeed::Produced { count, .. } => f.debug_tuple("Produced").field(count).finish(),
+            TradeFeed::Streamed {
+                first_id, fills, ..
+            } => f
+                .debug_struct("Streamed")
+                .field("first_id", first_id)
+                .field("fills", fills)
+                .finish(),
         }
     }
 }

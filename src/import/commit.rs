@@ -22,11 +22,17 @@
 //!    making sure, under the write lock, that the journal is still as it was
 //!    read. If another program changed it in between, the import is planned
 //!    again from what the journal now holds.
+//!
+//! A file read but not yet grouped ([`FileRead`]) can instead be committed
+//! into a journal that remembers no imported fill by
+//! [`Journal::commit_streamed`]: its trades are booked once, as they are
+//! written ([`group::stream`]), rather than outlined for a preview first
+//! and made again for the write; the journal ends up the same.
 
 use std::collections::{BTreeSet, HashMap};
 
 use super::group::{self, FileKeys, FillKey, GroupOptions, Grouped, ImportedTrade};
-use super::{Fill, Import};
+use super::{FileRead, Fill, Import, Preview};
 use crate::analysis::kept::{self, Basis};
 use crate::analysis::{Messages, analyze_with};
 use crate::domain::imported::{
@@ -343,4 +349,85 @@ impl Journal {
         }
         Err(StorageError::KeptChanging(MAX_PLANS))
     }
+
+    /// Commits a file's trades into this journal, which has no imported
+    /// fills, booking each once as it is written ([`group::stream`])
+    /// instead of outlining them before: the same trades under the same ids
+    /// as [`Journal::commit_import`] of the file's [`FileRead::group`].
+    /// `None`, with nothing written, where the file's trades cannot be
+    /// booked that way ([`FileRead::streams`]), or it makes none: it is
+    /// then to be grouped and committed as usual. Progress is counted in
+    /// fills.
+    pub fn commit_streamed(
+        &mut self,
+        read: &FileRead,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Option<StreamedImport>, StorageError> {
+        if !read.streams() {
+            return Ok(None);
+        }
+        let state = self.import_state()?;
+        if state.any_imported {
+            return Ok(None);
+        }
+        let settings = self.rule_settings()?;
+        let encode = |trade: &Trade| {
+            let analysis = analyze_with(trade, &settings, Messages::Skip);
+            kept::encode(trade, &analysis)
+        };
+        let options = read.group_options();
+        let booked = std::sync::Mutex::new(None);
+        let stream = |each: &mut dyn FnMut(ImportedTrade) -> bool| {
+            let streamed = group::stream(&read.parsed.fills, &read.parsed.stops, &options, each);
+            let made = streamed.as_ref().is_some_and(|s| s.trades > 0);
+            if let Ok(mut booked) = booked.lock() {
+                *booked = streamed;
+            }
+            made
+        };
+        let write = ImportWrite {
+            version: state.version,
+            trades: TradeFeed::Streamed {
+                first_id: state.next_id,
+                fills: read.parsed.fills.len(),
+                stream: &stream,
+            },
+            ids: &[],
+            check: None,
+            keep: Some(KeepAnalyses {
+                basis: Basis::of(&settings).0,
+                encode: &encode,
+            }),
+        };
+        let written = self.write_import(&write, false, progress);
+        let booked = booked.into_inner().ok().flatten();
+        match (written, booked) {
+            (Ok(Some(recorded)), Some(booked)) if booked.trades > 0 => {
+                let outcome = ImportOutcome {
+                    new_fills: recorded,
+                    added: (0..booked.trades as i64)
+                        .map(|i| TradeId(state.next_id.0 + i))
+                        .collect(),
+                    ..ImportOutcome::default()
+                };
+                Ok(Some(StreamedImport {
+                    preview: read.preview(&booked),
+                    outcome,
+                }))
+            }
+            // Not booked whole (the write then fails its plan), or the
+            // journal changed meanwhile: nothing was written.
+            (Ok(_) | Err(StorageError::Plan(_)), _) => Ok(None),
+            (Err(error), _) => Err(error),
+        }
+    }
+}
+
+/// A file's trades committed as they were booked ([`Journal::commit_streamed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamedImport {
+    /// The preview the file's import gives ([`Import::preview`]).
+    pub preview: Preview,
+    /// What it added.
+    pub outcome: ImportOutcome,
 }

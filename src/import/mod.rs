@@ -955,7 +955,7 @@ pub fn import_with_progress(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Import, ImportError> {
     let (format, parsed) = parse_detected(bytes, file, options, progress)?;
-    Ok(grouped(format, parsed, file, options))
+    Ok(FileRead::of(format, parsed, file, options).group())
 }
 
 /// [`import_with_progress`] of a file's bytes, which are let go once the
@@ -966,43 +966,117 @@ pub fn import_bytes_with_progress(
     options: &ImportOptions,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Import, ImportError> {
-    let (format, parsed) = parse_detected(&bytes, file, options, progress)?;
-    drop(bytes);
-    Ok(grouped(format, parsed, file, options))
+    Ok(read_bytes_with_progress(bytes, file, options, progress)?.group())
 }
 
-/// A file read, its fills grouped.
-fn grouped(format: Format, parsed: Parsed, file: &str, options: &ImportOptions) -> Import {
-    let Parsed {
-        fills,
-        stops,
-        mut warnings,
-        stops_recorded,
-        price_currencies,
-        total,
-        repeated_times,
-    } = parsed;
-    let mut fills = fills;
-    keep_file_order(&mut fills, &repeated_times);
-    let group_options = GroupOptions {
-        multipliers: options.multipliers.clone(),
-        stops_recorded,
-        price_currencies: price_currencies.clone(),
-        ..GroupOptions::default()
-    };
-    let (grouped, group_warnings) = group::outline(&fills, &stops, &group_options);
-    warnings.extend(group_warnings);
-    Import {
-        file: file.to_owned(),
-        format,
-        fills,
-        stops,
-        grouped,
-        held: std::sync::OnceLock::new(),
-        multipliers: group_options.multipliers,
-        warnings,
-        stops_recorded,
-        price_currencies,
-        total,
+/// Reads a file's fills (as [`import_bytes_with_progress`]) without
+/// grouping them yet: see [`FileRead::group`], and
+/// [`crate::storage::Journal::commit_streamed`] for a first import that
+/// books each trade once, as it is written.
+pub fn read_bytes_with_progress(
+    bytes: Vec<u8>,
+    file: &str,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<FileRead, ImportError> {
+    let (format, parsed) = parse_detected(&bytes, file, options, progress)?;
+    drop(bytes);
+    Ok(FileRead::of(format, parsed, file, options))
+}
+
+/// A file read, its fills not yet grouped into trades.
+pub struct FileRead {
+    /// The file as the user named it.
+    pub file: String,
+    /// The format it was read as.
+    pub format: Format,
+    /// What reading it gave, its fills in the order grouping takes them.
+    pub parsed: Parsed,
+    /// The multipliers the user set.
+    multipliers: HashMap<String, Decimal>,
+}
+
+impl FileRead {
+    /// What reading `file` gave, its fills put in the order grouping takes.
+    fn of(format: Format, mut parsed: Parsed, file: &str, options: &ImportOptions) -> FileRead {
+        keep_file_order(&mut parsed.fills, &parsed.repeated_times);
+        FileRead {
+            file: file.to_owned(),
+            format,
+            parsed,
+            multipliers: options.multipliers.clone(),
+        }
+    }
+
+    /// The options its fills are grouped with.
+    pub fn group_options(&self) -> GroupOptions {
+        GroupOptions {
+            multipliers: self.multipliers.clone(),
+            stops_recorded: self.parsed.stops_recorded,
+            price_currencies: self.parsed.price_currencies.clone(),
+            ..GroupOptions::default()
+        }
+    }
+
+    /// Whether its trades can be booked once, as they are written
+    /// ([`group::stream`]), rather than outlined first: a file that states
+    /// no total of its own (whose check names its trades), no broker's
+    /// profit and no price currency (whose trades take rates from each
+    /// other).
+    pub fn streams(&self) -> bool {
+        self.parsed.total.is_none()
+            && self.parsed.price_currencies.is_empty()
+            && !self.parsed.fills.any_profit()
+    }
+
+    /// The preview of its fills, given what grouping them made: as
+    /// [`Import::preview`] gives it.
+    pub fn preview(&self, streamed: &group::Streamed) -> Preview {
+        let mut warnings = self.parsed.warnings.clone();
+        warnings.extend(streamed.warnings.iter().cloned());
+        Preview {
+            format: self.format,
+            fills: self.parsed.fills.len(),
+            trades: streamed.trades,
+            open_trades: streamed.open,
+            date_range: self.parsed.fills.date_range(),
+            warnings,
+            reconciliation: None,
+        }
+    }
+
+    /// Its fills grouped: the import to preview and commit.
+    pub fn group(self) -> Import {
+        let group_options = self.group_options();
+        let FileRead {
+            file,
+            format,
+            parsed,
+            ..
+        } = self;
+        let Parsed {
+            fills,
+            stops,
+            mut warnings,
+            stops_recorded,
+            price_currencies,
+            total,
+            repeated_times: _,
+        } = parsed;
+        let (grouped, group_warnings) = group::outline(&fills, &stops, &group_options);
+        warnings.extend(group_warnings);
+        Import {
+            file,
+            format,
+            fills,
+            stops,
+            grouped,
+            held: std::sync::OnceLock::new(),
+            multipliers: group_options.multipliers,
+            warnings,
+            stops_recorded,
+            price_currencies,
+            total,
+        }
     }
 }

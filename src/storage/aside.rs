@@ -2,8 +2,10 @@
 //! reads its file: creating a journal's schema takes a while (every
 //! migration, one after the other), which the import spends reading
 //! instead of waiting. The journal takes its name only once there is
-//! something to write into it, so that a file that does not read leaves no
-//! journal behind.
+//! something to write into it ([`NewJournal::put_in_place`]), or once a
+//! first import is committed into it where it was made
+//! ([`NewJournal::take_name`]), so that a file that does not read, or an
+//! import that is killed, leaves no journal behind.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -48,6 +50,20 @@ impl NewJournal {
     pub fn put_in_place(self) -> Result<Journal, StorageError> {
         let _ = std::fs::hard_link(&self.made, &self.path);
         Journal::open(&self.path)
+    }
+
+    /// Opens the journal where it was made, to be written before it takes
+    /// its name ([`NewJournal::take_name`]): no other program knows of it,
+    /// and a process killed while writing it leaves nothing under the name.
+    pub fn open(&self) -> Result<Journal, StorageError> {
+        Journal::open(&self.made)
+    }
+
+    /// Gives the journal, written and closed, its name; false where it
+    /// cannot take it (a file has that name by now, or no link can be
+    /// made). Either way, it is gone from where it was made.
+    pub fn take_name(self) -> bool {
+        std::fs::hard_link(&self.made, &self.path).is_ok()
     }
 }
 

@@ -582,12 +582,17 @@ impl Journal {
             return Ok(None);
         }
         let trades = write.trades;
-        if trades.len() != write.ids.len() {
-            return Err(StorageError::Plan(
-                "a trade without its id, or an id without its trade",
-            ));
-        }
-        let total = trades.len();
+        let total = match trades {
+            TradeFeed::Streamed { fills, .. } if write.ids.is_empty() => fills,
+            _ => match trades.count() {
+                Some(count) if count == write.ids.len() => count,
+                _ => {
+                    return Err(StorageError::Plan(
+                        "a trade without its id, or an id without its trade",
+                    ));
+                }
+            },
+        };
         progress(0, total);
         // The import keeps or forgets the analyses of the trades it writes
         // itself (see `Inserts::write_batch`).
@@ -1153,10 +1158,21 @@ fn gather<'a>(
     let mut index = 0;
     let mut stopped = false;
     let mut beyond = false;
+    // Streamed trades are new ones, numbered as they come.
+    let first_id = match trades {
+        TradeFeed::Streamed { first_id, .. } => Some(first_id),
+        _ => None,
+    };
     let mut each = |imported: Cow<'a, ImportedTrade>| -> bool {
-        let Some(&id) = ids.get(index) else {
-            beyond = true;
-            return false;
+        let id = match first_id {
+            Some(first) => TradeId(first.0 + index as i64),
+            None => match ids.get(index) {
+                Some(&id) => id,
+                None => {
+                    beyond = true;
+                    return false;
+                }
+            },
         };
         run.records.add(id, &imported);
         let continues = imported.continues.is_some();
@@ -1175,6 +1191,7 @@ fn gather<'a>(
         }
         true
     };
+    let mut made_all = true;
     match trades {
         TradeFeed::Held(trades) => {
             for imported in trades {
@@ -1184,14 +1201,23 @@ fn gather<'a>(
             }
         }
         TradeFeed::Produced { produce, .. } => produce(&mut |imported| each(Cow::Owned(imported))),
+        TradeFeed::Streamed { stream, .. } => {
+            made_all = stream(&mut |imported| each(Cow::Owned(imported)));
+        }
     }
     if stopped {
+        return;
+    }
+    if !made_all {
+        let _ = sender.send(Err(StorageError::Plan(
+            "the trades could not be made as they were written",
+        )));
         return;
     }
     if !run.trades.is_empty() && sender.send(Ok(run)).is_err() {
         return;
     }
-    if beyond || index != ids.len() {
+    if beyond || (first_id.is_none() && index != ids.len()) {
         // Not the trades planned: nothing is kept.
         let _ = sender.send(Err(StorageError::Plan(
             "the trades made are not those the import planned",
@@ -1255,7 +1281,13 @@ fn write_trades_and_fills(
     to_sync: Option<&std::fs::File>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<usize, StorageError> {
-    let total = trades.len();
+    // Progress is counted in trades, or in fills where the trades are not
+    // counted before they are made.
+    let total = match trades {
+        TradeFeed::Streamed { fills, .. } => fills,
+        _ => ids.len(),
+    };
+    let in_fills = matches!(trades, TradeFeed::Streamed { .. });
     // A few batches ahead at most: trades made as they are written are not
     // held waiting.
     let (made_sender, made) = mpsc::sync_channel(BATCHES_AHEAD);
@@ -1279,7 +1311,14 @@ fn write_trades_and_fills(
             let batch = batch?;
             inserts.write_batch(tx, &batch)?;
             recorded += batch.records.fills;
-            progress(batch.done, total);
+            progress(
+                if in_fills {
+                    recorded.min(total)
+                } else {
+                    batch.done
+                },
+                total,
+            );
             let _ = sync_sender.try_send(());
         }
         Ok(recorded)
@@ -1565,6 +1604,70 @@ mod tests {
             )
             .unwrap_err();
         assert!(error.to_string().contains("FOREIGN KEY"), "{error}");
+    }
+
+    #[test]
+    fn streamed_trades_are_numbered_as_they_come_and_kept_only_when_all_are_made() {
+        let mut journal = Journal::open_in_memory().unwrap();
+        let trade = imported(true, None);
+        // Made short of all of them: nothing is written.
+        let state = journal.import_state().unwrap();
+        let stream = |each: &mut dyn FnMut(ImportedTrade) -> bool| {
+            each(trade.clone());
+            false
+        };
+        let plan = ImportWrite {
+            keep: None,
+            version: state.version,
+            trades: TradeFeed::Streamed {
+                first_id: state.next_id,
+                fills: 4,
+                stream: &stream,
+            },
+            ids: &[],
+            check: None,
+        };
+        let error = journal.write_import(&plan, false, &mut |_, _| {});
+        assert!(matches!(error, Err(StorageError::Plan(_))), "{error:?}");
+        assert_eq!(journal.trades().unwrap().len(), 0);
+        assert_eq!(journal.imported_fill_count().unwrap(), 0);
+        // All made: each takes the next id, and progress counts fills.
+        let mut other = trade.clone();
+        other.trade.account = "U2".to_owned();
+        let stream = |each: &mut dyn FnMut(ImportedTrade) -> bool| {
+            each(trade.clone()) && each(other.clone())
+        };
+        let plan = ImportWrite {
+            trades: TradeFeed::Streamed {
+                first_id: state.next_id,
+                fills: 4,
+                stream: &stream,
+            },
+            ..plan
+        };
+        let mut reported = Vec::new();
+        let recorded = journal
+            .write_import(&plan, false, &mut |done, total| {
+                reported.push((done, total))
+            })
+            .unwrap();
+        assert_eq!(recorded, Some(4));
+        assert_eq!(reported.first(), Some(&(0, 4)));
+        assert_eq!(reported.last(), Some(&(4, 4)));
+        let written = journal.trades().unwrap();
+        assert_eq!(
+            written.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+            [state.next_id, TradeId(state.next_id.0 + 1)]
+        );
+        assert_eq!(written[1].1.account, "U2");
+        // Ids alongside a streamed feed are a plan it does not follow.
+        let plan = ImportWrite {
+            ids: &[state.next_id],
+            version: journal.import_state().unwrap().version,
+            ..plan
+        };
+        let error = journal.write_import(&plan, false, &mut |_, _| {});
+        assert!(matches!(error, Err(StorageError::Plan(_))), "{error:?}");
     }
 
     #[test]
