@@ -17,7 +17,9 @@
 //! is what the user sees before anything is committed. The fills are kept
 //! compact ([`FillStore`]), and the trades are counted and ordered but not
 //! held ([`group::outline`]): committing makes them again, one at a time, as
-//! they are written.
+//! they are written. A first import that needs no preview first (the command
+//! line's, into a new journal) reads the file into a [`FileRead`] and books
+//! each trade once, as it is written ([`group::stream`]).
 //!
 //! One module per format: [`generic`] (any CSV of fills, with a [`ColumnMapping`]),
 //! [`ibkr`] (Flex Query CSV and XML), [`thinkorswim`], [`metatrader`] (MT4 and MT5
