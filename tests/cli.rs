@@ -14,7 +14,7 @@ use tranche::interchange::to_json;
 use tranche::storage::Journal;
 use tranche::views::TradeView;
 
-use crate::helpers::{generated_trades, run, sample_trades, tranche, worked_example};
+use crate::helpers::{files_in, generated_trades, run, sample_trades, tranche, worked_example};
 
 fn stdout(output: &Output) -> String {
     assert!(
@@ -373,31 +373,19 @@ fn a_first_import_into_a_new_journal_says_and_keeps_what_any_first_import_does()
         ));
     }
     fs::write(&file, csv).unwrap();
-    let import = |journal: &Path| {
-        let output = tranche()
-            .args([
-                "--journal",
-                journal.to_str().unwrap(),
-                "import",
-                "--tz",
-                "UTC",
-            ])
-            .args(["--skip-bad-rows"])
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+    let file = file.to_str().unwrap();
+    // What a command says about `journal`, having succeeded.
+    let said_of = |journal: &Path, command: &[&str]| {
+        let mut args = vec!["--journal", journal.to_str().unwrap()];
+        args.extend(command);
+        stdout(&run(&args))
     };
+    let import = ["import", "--tz", "UTC", "--skip-bad-rows", file];
     let existing = dir.path().join("existing.sqlite");
     drop(Journal::open(&existing).unwrap());
     let new = dir.path().join("new.sqlite");
-    let said = import(&new);
-    assert_eq!(said, import(&existing));
+    let said = said_of(&new, &import);
+    assert_eq!(said, said_of(&existing, &import));
     assert!(said.contains("appears again"), "{said}");
     assert!(said.contains("row skipped"), "{said}");
     assert!(!said.contains("trades: 0 "), "{said}");
@@ -406,32 +394,21 @@ fn a_first_import_into_a_new_journal_says_and_keeps_what_any_first_import_does()
         &["export", "--format", "json"],
         &["report", "--json"],
     ] {
-        let output = |journal: &Path| {
-            let output = tranche()
-                .args(["--journal", journal.to_str().unwrap()])
-                .args(command)
-                .output()
-                .unwrap();
-            assert!(
-                output.status.success(),
-                "{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            output.stdout
-        };
-        assert!(output(&new) == output(&existing), "{command:?}");
+        assert!(
+            said_of(&new, command) == said_of(&existing, command),
+            "{command:?}"
+        );
     }
     let journal = Journal::open(&new).unwrap();
     assert_eq!(journal.integrity_check().unwrap(), ["ok"]);
     assert!(journal.trade_count().unwrap() > 400);
     drop(journal);
     assert_eq!(journal_mode(&new), "wal");
-    let names: Vec<String> = fs::read_dir(dir.path())
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.contains(".new-"))
-        .collect();
-    assert!(names.is_empty(), "{names:?}");
+    let names = files_in(dir.path());
+    assert!(
+        !names.iter().any(|name| name.contains(".new-")),
+        "{names:?}"
+    );
 }
 
 /// Imports `file` into copies of `template` (which holds `before` trades),
@@ -538,12 +515,11 @@ fn kill_imports_part_way(
         assert_eq!(integrity, vec!["ok".to_owned()], "kill point {n}");
         // Whatever the killed import made aside is gone once the journal
         // has been opened again.
-        let aside: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|name| name.contains(".new-"))
-            .collect();
-        assert!(aside.is_empty(), "kill point {n}: {aside:?}");
+        let aside = files_in(dir);
+        assert!(
+            !aside.iter().any(|name| name.contains(".new-")),
+            "kill point {n}: {aside:?}"
+        );
         // Opened (by `count_trades`) after the kill: whole, and in WAL mode.
         assert_eq!(journal_mode(&journal), "wal", "kill point {n}");
         assert!(

@@ -317,12 +317,11 @@ fn an_import_that_adds_nothing_because_every_row_was_left_out_fails() {
     assert!(said.contains("nothing was imported"), "{said}");
     assert!(said.contains("none of its rows made a trade"), "{said}");
     // No journal is left behind, neither under its name nor aside.
-    let left: Vec<_> = fs::read_dir(dir.path())
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.starts_with("j.sqlite"))
-        .collect();
-    assert!(left.is_empty(), "{left:?}");
+    let left = files_in(dir.path());
+    assert!(
+        !left.iter().any(|name| name.starts_with("j.sqlite")),
+        "{left:?}"
+    );
 
     // A file whose fills are all known already adds nothing, and that is fine.
     let good = dir.path().join("good.csv");

@@ -1432,6 +1432,21 @@ impl FillOrder {
     }
 }
 
+impl FillOrder {
+    /// Each run's rank by its symbol, as trades that open at one instant
+    /// are ordered.
+    fn symbol_ranks(&self, fills: &FillStore) -> Vec<u32> {
+        let symbol_of = |run: &std::ops::Range<usize>| fills.symbol(self.order[run.start]).trim();
+        let mut symbols: Vec<&str> = self.runs.iter().map(symbol_of).collect();
+        symbols.sort_unstable();
+        symbols.dedup();
+        self.runs
+            .iter()
+            .map(|run| symbols.binary_search(&symbol_of(run)).unwrap_or(0) as u32)
+            .collect()
+    }
+}
+
 impl<'a> Prepared<'a> {
     /// The fills put in order ([`FillOrder::new`]), and the rest of what
     /// booking needs.
@@ -1801,18 +1816,7 @@ pub fn outline_except(
         let (trades, warnings) = group_in_parts(fills, keys, known, stops, options, parallel);
         return (Grouped::Trades(trades), warnings);
     }
-    // Runs ranked by their symbol, as trades are ordered.
-    let symbol_of = |run: usize| {
-        fills
-            .symbol(prepared.fill_order.order[runs[run].start])
-            .trim()
-    };
-    let mut symbols: Vec<&str> = (0..runs.len()).map(symbol_of).collect();
-    symbols.sort_unstable();
-    symbols.dedup();
-    let rank: Vec<u32> = (0..runs.len())
-        .map(|run| symbols.binary_search(&symbol_of(run)).unwrap_or(0) as u32)
-        .collect();
+    let rank = prepared.fill_order.symbol_ranks(fills);
     let mut used_stops: HashSet<(&str, &str)> = HashSet::new();
     let mut keys_of = Vec::new();
     let mut flags = Vec::new();
@@ -1921,18 +1925,7 @@ pub fn stream(
     let prepared = Prepared::new(fills, &keys, &[], stops, options, parallel, &mut warnings);
     let booking = prepared.booking(fills, &keys, options);
     let runs = &prepared.fill_order.runs;
-    // Runs ranked by their symbol, as `outline_except` ranks them.
-    let symbol_of = |run: usize| {
-        fills
-            .symbol(prepared.fill_order.order[runs[run].start])
-            .trim()
-    };
-    let mut symbols: Vec<&str> = (0..runs.len()).map(symbol_of).collect();
-    symbols.sort_unstable();
-    symbols.dedup();
-    let rank: Vec<u32> = (0..runs.len())
-        .map(|run| symbols.binary_search(&symbol_of(run)).unwrap_or(0) as u32)
-        .collect();
+    let rank = prepared.fill_order.symbol_ranks(fills);
 
     let mut run_warnings: Vec<Vec<Warning>> = vec![Vec::new(); runs.len()];
     let mut used_stops: HashSet<(&str, &str)> = HashSet::new();
