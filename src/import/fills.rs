@@ -52,12 +52,14 @@ struct Row {
     position: Option<Side>,
 }
 
-/// How many rows a chunk of [`Rows`] holds.
-const CHUNK: usize = 1 << 16;
+/// How many rows a chunk of [`Rows`] holds (a power of two, so that a row's
+/// chunk and place in it are a shift and a mask).
+const CHUNK: usize = 1 << 12;
 
-/// Rows in chunks of [`CHUNK`]: a store grows without copying its rows, and
-/// the stores of a file's parts are put end to end a chunk at a time, so that
-/// the rows are never held twice.
+/// Rows in chunks of [`CHUNK`], every chunk full but the last: a store grows
+/// without copying its rows, and the stores of a file's parts are put end to
+/// end in the memory they already hold ([`Rows::append`]), so that the rows
+/// are never held twice.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Rows {
     chunks: Vec<Vec<Row>>,
@@ -91,6 +93,25 @@ impl Rows {
 
     fn iter(&self) -> impl Iterator<Item = &Row> {
         self.chunks.iter().flatten()
+    }
+
+    /// Adds the rows of `other` at the end, each changed by `change` first.
+    /// The rows stay in `other`'s chunks: the last chunk here is filled up
+    /// from the first rows of `other`, and each chunk of `other` then from
+    /// the first rows of the next, its own moved down within it. Only the
+    /// room left in the last chunk here is memory not held before.
+    fn append(&mut self, other: Rows, change: impl Fn(&mut Row)) {
+        self.len += other.len;
+        for mut chunk in other.chunks {
+            chunk.iter_mut().for_each(&change);
+            if let Some(last) = self.chunks.last_mut() {
+                let moved = CHUNK.saturating_sub(last.len()).min(chunk.len());
+                last.extend(chunk.drain(..moved));
+            }
+            if !chunk.is_empty() {
+                self.chunks.push(chunk);
+            }
+        }
     }
 }
 
@@ -279,16 +300,12 @@ impl FillStore {
             self.extras
                 .resize(self.rows.len() + other.rows.len(), (None, None));
         }
-        self.reserve(other.rows.len());
-        for row in other.rows {
-            self.rows.push(Row {
-                ids_at: row.ids_at + offset,
-                account: ids[row.account as usize],
-                symbol: ids[row.symbol as usize],
-                currency: ids[row.currency as usize],
-                ..row
-            });
-        }
+        self.rows.append(other.rows, |row| {
+            row.ids_at += offset;
+            row.account = ids[row.account as usize];
+            row.symbol = ids[row.symbol as usize];
+            row.currency = ids[row.currency as usize];
+        });
     }
 
     /// How many fills there are.
@@ -634,5 +651,39 @@ mod tests {
             assert_eq!(store.get(i), fills[i], "fill {i}");
         }
         assert!(store.iter().eq(fills.iter().cloned()));
+    }
+
+    #[test]
+    fn appended_rows_fill_every_chunk_but_the_last() {
+        let fills: Vec<Fill> = (0..CHUNK * 3 + 5)
+            .map(|n| fill(n + 2, ["U1", "U2"][n % 2], Some(&format!("E{n}")), None))
+            .collect();
+        let pushed = FillStore::from(&fills);
+        for cuts in [
+            vec![1],
+            vec![CHUNK - 1],
+            vec![CHUNK],
+            vec![CHUNK + 1, CHUNK + 2],
+            vec![7, CHUNK * 2 - 3, CHUNK * 3],
+            vec![CHUNK * 3 + 4],
+        ] {
+            let mut parts = std::iter::once(0).chain(cuts.iter().copied()).peekable();
+            let mut store = FillStore::default();
+            while let Some(from) = parts.next() {
+                let until = parts.peek().copied().unwrap_or(fills.len());
+                // A part from an odd fill on numbers its names the other
+                // way round: they are changed as it is added.
+                store.append(FillStore::from(&fills[from..until]));
+            }
+            let sizes: Vec<usize> = store.rows.chunks.iter().map(Vec::len).collect();
+            let (last, full) = sizes.split_last().unwrap();
+            assert!(full.iter().all(|&n| n == CHUNK), "{cuts:?}: {sizes:?}");
+            assert!((1..=CHUNK).contains(last), "{cuts:?}: {sizes:?}");
+            assert!(store == pushed, "{cuts:?}");
+            assert_eq!(
+                store.exec_id(CHUNK * 2),
+                Some(format!("E{}", CHUNK * 2).as_str())
+            );
+        }
     }
 }

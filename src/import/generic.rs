@@ -524,7 +524,8 @@ fn read_in_parts(
     }
     if from < text.len() {
         let total = text.len();
-        let read = rows.read(from, None, total, &mut |done| sink.report(done, total));
+        let line = 1 + super::table::count_lines(&text.as_bytes()[..from]);
+        let read = rows.read(from, line, None, &mut |done| sink.report(done, total));
         sink.parsed.fills.append(read.fills);
         sink.parsed.warnings.extend(read.warnings);
         sink.parsed.repeated_times.extend(read.repeated_times);
@@ -579,24 +580,24 @@ impl RowReader<'_> {
         offset
     }
 
-    /// Reads the rows from byte `from` (the start of a line) to the end of the
-    /// text, or to the first record that starts at or after `until`, with
-    /// room for the fills of the lines up to `room` (about one a line).
+    /// Reads the rows from byte `from` (the start of line `line`) to the end
+    /// of the text, or to the first record that starts at or after `until`.
     /// `progress(done)` is told the offset reached now and then.
     fn read(
         &self,
         from: usize,
+        line: usize,
         until: Option<usize>,
-        room: usize,
         progress: &mut dyn FnMut(usize),
     ) -> Rows {
         let text = &self.text[from..];
         let mut sink = Sink::new(self.file, self.options);
-        let lines_ahead = super::table::count_lines(&self.text.as_bytes()[from..room.max(from)]);
+        let end = until.unwrap_or(self.text.len()).max(from);
+        let lines_ahead = super::table::count_lines(&self.text.as_bytes()[from..end]);
         sink.parsed.fills.reserve(lines_ahead);
         let mut reader = csv_reader(text.as_bytes(), self.delimiter);
         let mut record = csv::StringRecord::new();
-        let mut lines = LineCounter::new(self.text);
+        let mut lines = LineCounter::starting_at(self.text, from, line);
         let mut kinds = super::group::FastMap::default();
         let (mut first, mut stop, mut error) = (None, None, None);
         loop {
@@ -619,7 +620,7 @@ impl RowReader<'_> {
             }
             first.get_or_insert(start);
             let line = lines.line_at(byte);
-            if line.is_multiple_of(16_384) {
+            if line.is_multiple_of(4_096) {
                 progress(byte);
             }
             if record.iter().all(|c| super::table::trim(c).is_empty()) {
@@ -649,17 +650,24 @@ impl RowReader<'_> {
     /// Reads the rows from `body` on in `parts` parts side by side, into
     /// `sink`; returns where the rest is to be read from (the end of the
     /// text when every cut held).
+    ///
+    /// The parts are taken in order, each by the first thread free to take
+    /// it: this one, which reports the progress of all, and as many of
+    /// rayon's as the pool has threads besides it.
     fn read_in_parts(
         &self,
         body: usize,
         parts: usize,
         sink: &mut Sink,
     ) -> Result<usize, ImportError> {
+        use std::sync::OnceLock;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
         let bytes = self.text.as_bytes();
         let mut cuts = vec![body];
         for k in 1..parts {
             let aim = body + (bytes.len() - body) * k / parts;
-            let Some(newline) = bytes[aim..].iter().position(|&b| b == b'\n') else {
+            let Some(newline) = memchr::memchr(b'\n', &bytes[aim..]) else {
                 break;
             };
             let cut = aim + newline + 1;
@@ -670,38 +678,52 @@ impl RowReader<'_> {
         if cuts.len() < 2 {
             return Ok(body);
         }
-        let done: Vec<std::sync::atomic::AtomicUsize> = cuts
-            .iter()
-            .map(|_| std::sync::atomic::AtomicUsize::new(0))
-            .collect();
-        let total = bytes.len();
-        // The first part is read on this thread, which reports the progress
-        // of all; the others on rayon's pool, each into its own slot.
-        let mut others: Vec<Option<Rows>> = (1..cuts.len()).map(|_| None).collect();
-        let first = rayon::in_place_scope(|scope| {
-            for (k, slot) in (1..cuts.len()).zip(others.iter_mut()) {
-                let (from, until) = (cuts[k], cuts.get(k + 1).copied());
-                let done = &done[k];
-                scope.spawn(move |_| {
-                    *slot = Some(self.read(from, until, until.unwrap_or(total), &mut |at| {
-                        done.store(at - from, std::sync::atomic::Ordering::Relaxed);
-                    }));
-                });
+        // The line each part starts on, counted once for all.
+        let mut line = 1 + super::table::count_lines(&bytes[..body]);
+        let mut starts = Vec::with_capacity(cuts.len());
+        for (k, &cut) in cuts.iter().enumerate() {
+            if k > 0 {
+                line += super::table::count_lines(&bytes[cuts[k - 1]..cut]);
             }
-            // The first part makes room for the fills of all the parts,
-            // which are then added to its own.
-            self.read(body, Some(cuts[1]), total, &mut |at| {
-                let others: usize = done
-                    .iter()
-                    .map(|d| d.load(std::sync::atomic::Ordering::Relaxed))
-                    .sum();
-                sink.report(at + others, total);
-            })
+            starts.push(line);
+        }
+        let done: Vec<AtomicUsize> = cuts.iter().map(|_| AtomicUsize::new(0)).collect();
+        let read: Vec<OnceLock<Rows>> = cuts.iter().map(|_| OnceLock::new()).collect();
+        let next = AtomicUsize::new(0);
+        let total = bytes.len();
+        let take_parts = |progress: &mut dyn FnMut()| {
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&from) = cuts.get(k) else {
+                    return;
+                };
+                let until = cuts.get(k + 1).copied();
+                let rows = self.read(from, starts[k], until, &mut |at| {
+                    done[k].store(at - from, Ordering::Relaxed);
+                    progress();
+                });
+                // Each part is taken once: its slot is empty.
+                let _ = read[k].set(rows);
+            }
+        };
+        let helpers = rayon::current_num_threads()
+            .saturating_sub(1)
+            .min(cuts.len() - 1);
+        rayon::in_place_scope(|scope| {
+            for _ in 0..helpers {
+                scope.spawn(|_| take_parts(&mut || {}));
+            }
+            take_parts(&mut || {
+                let read: usize = done.iter().map(|d| d.load(Ordering::Relaxed)).sum();
+                sink.report(body + read, total);
+            });
         });
-        // The scope returns once every part is read: every slot is filled.
-        let results = std::iter::once(first).chain(others.into_iter().flatten());
+        // The scope returns once every part is taken and read.
         let mut next_first = None;
-        for (k, rows) in results.enumerate() {
+        for (k, rows) in read.into_iter().map(OnceLock::into_inner).enumerate() {
+            let Some(rows) = rows else {
+                return Ok(next_first.unwrap_or(cuts[k]));
+            };
             if k > 0 && rows.first != next_first {
                 // The previous part read on past this cut: the rest is read
                 // from where that part stopped.

@@ -64,6 +64,16 @@ impl<'a> LineCounter<'a> {
         }
     }
 
+    /// A counter at byte `offset` of `text` (the start of a line), which
+    /// is on line `line`.
+    pub fn starting_at(text: &'a str, offset: usize, line: usize) -> Self {
+        LineCounter {
+            bytes: text.as_bytes(),
+            offset,
+            line,
+        }
+    }
+
     /// The line of the record starting at byte `offset` (offsets must not
     /// decrease between calls). Line ends at the offset are skipped.
     pub fn line_at(&mut self, offset: usize) -> usize {
