@@ -84,6 +84,11 @@ const KEPT_PER_INSERT: usize = 32;
 /// reported after each such batch is written.
 const TRADES_PER_BATCH: usize = 1024;
 
+/// How many trades the first batch holds: the batches then double up to
+/// [`TRADES_PER_BATCH`], so that this thread starts writing soon after the
+/// first trades are made instead of waiting for a whole batch.
+const FIRST_BATCH: usize = 64;
+
 /// The page cache while an import is written, in KiB: the rows of an import
 /// go at the end of their tables, so pages written are rarely needed again.
 /// A small cache spills them to the file while the writing thread would
@@ -421,6 +426,24 @@ impl Journal {
         dry_run: bool,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Option<usize>, StorageError> {
+        // The trades are made on one helper thread and their rows prepared
+        // on another from the start, while this one sets the journal up
+        // for the import: the first batches are ready by the time it can
+        // write them. Nothing they do is seen by the journal until written.
+        std::thread::scope(|scope| {
+            let batches = make_batches(scope, write.trades, write.ids, write.keep);
+            self.write_import_of(write, batches, dry_run, progress)
+        })
+    }
+
+    /// [`Journal::write_import`] of the batches its helper threads make.
+    fn write_import_of(
+        &mut self,
+        write: &ImportWrite<'_>,
+        batches: Batches<'_>,
+        dry_run: bool,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Option<usize>, StorageError> {
         // While an import runs, SQLite does not check the rows it writes
         // against the schema's CHECK constraints and foreign keys, which
         // cost more than the rest of writing a row (a CHECK with an IN list
@@ -442,7 +465,7 @@ impl Journal {
         let result = self
             .import_settings(true, -IMPORT_CACHE_KIB)
             .map_err(StorageError::from)
-            .and_then(|()| self.write_import_in_mode(write, dry_run, progress));
+            .and_then(|()| self.write_import_in_mode(write, batches, dry_run, progress));
         let restored = self.import_settings(false, cache);
         let recorded = result?;
         restored?;
@@ -463,6 +486,7 @@ impl Journal {
     fn write_import_in_mode(
         &mut self,
         write: &ImportWrite<'_>,
+        batches: Batches<'_>,
         dry_run: bool,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Option<usize>, StorageError> {
@@ -476,8 +500,8 @@ impl Journal {
         } else {
             write.version
         };
-        let result =
-            self.write_import_in_one_transaction(write, expected, rollback, dry_run, progress);
+        let result = self
+            .write_import_in_one_transaction(write, batches, expected, rollback, dry_run, progress);
         if rollback {
             // The import is committed or rolled back whatever this gives:
             // a journal left with its rollback journal is put back in WAL
@@ -545,6 +569,7 @@ impl Journal {
     fn write_import_in_one_transaction(
         &mut self,
         write: &ImportWrite<'_>,
+        batches: Batches<'_>,
         expected: JournalVersion,
         first: bool,
         dry_run: bool,
@@ -598,7 +623,7 @@ impl Journal {
         // itself (see `Inserts::write_batch`).
         let recorded = super::kept::with_triggers_aside(&tx, || {
             let to_sync = early_writes.as_deref();
-            write_trades_and_fills(&tx, trades, write.ids, write.keep, to_sync, progress)
+            write_trades_and_fills(&tx, batches, trades, write.ids, to_sync, progress)
         })?;
         if let Some(check) = &write.check {
             write_check(&tx, check, chrono::Utc::now())?;
@@ -1149,12 +1174,13 @@ fn gather<'a>(
     ids: &[TradeId],
     sender: &mpsc::SyncSender<Result<Gathered<'a>, StorageError>>,
 ) {
-    let new_run = |first| Gathered {
+    let new_run = |first, size| Gathered {
         first,
-        trades: Vec::with_capacity(TRADES_PER_BATCH),
+        trades: Vec::with_capacity(size),
         records: FillRecords::default(),
     };
-    let mut run = new_run(0);
+    let mut size = FIRST_BATCH.min(TRADES_PER_BATCH);
+    let mut run = new_run(0, size);
     let mut index = 0;
     let mut stopped = false;
     let mut beyond = false;
@@ -1182,8 +1208,9 @@ fn gather<'a>(
         };
         run.trades.push((id, trade, continues));
         index += 1;
-        if run.trades.len() == TRADES_PER_BATCH {
-            let full = std::mem::replace(&mut run, new_run(index));
+        if run.trades.len() >= size {
+            size = (size * 2).min(TRADES_PER_BATCH);
+            let full = std::mem::replace(&mut run, new_run(index, size));
             if sender.send(Ok(full)).is_err() {
                 stopped = true;
                 return false;
@@ -1267,17 +1294,39 @@ fn prepare<'a>(
     }
 }
 
+/// The prepared batches of an import's trades, as its helper threads make
+/// them ([`make_batches`]).
+type Batches<'a> = mpsc::Receiver<Result<Batch<'a>, StorageError>>;
+
+/// Starts the helper threads of an import on `scope`: one makes the trades
+/// and hands them on in runs under their ids, with the records of their
+/// fills; the other prepares their rows, a batch a run. They stop once the
+/// batches' receiver is gone.
+fn make_batches<'scope, 'a: 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    trades: TradeFeed<'a>,
+    ids: &'a [TradeId],
+    keep: Option<KeepAnalyses<'a>>,
+) -> Batches<'a> {
+    // A few batches ahead at most: trades made as they are written are not
+    // held waiting.
+    let (made_sender, made) = mpsc::sync_channel(BATCHES_AHEAD);
+    let (sender, receiver) = mpsc::sync_channel(BATCHES_AHEAD);
+    scope.spawn(move || gather(trades, ids, &made_sender));
+    scope.spawn(move || prepare(made, keep, &sender));
+    receiver
+}
+
 /// Writes the trades (new ones under `ids`, continued ones in place) and
-/// records their fills; returns how many fills were recorded. The trades
-/// are made on one helper thread and their rows prepared on another while
-/// this one writes them. With `to_sync`, a handle on the journal's file, a
-/// third helper has what SQLite wrote so far put on disk after each batch,
-/// so that little is left for the commit to wait for.
+/// records their fills, as the helper threads hand them over in `batches`;
+/// returns how many fills were recorded. With `to_sync`, a handle on the
+/// journal's file, a third helper has what SQLite wrote so far put on disk
+/// after each batch, so that little is left for the commit to wait for.
 fn write_trades_and_fills(
     tx: &Transaction<'_>,
+    batches: Batches<'_>,
     trades: TradeFeed<'_>,
     ids: &[TradeId],
-    keep: Option<KeepAnalyses<'_>>,
     to_sync: Option<&std::fs::File>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<usize, StorageError> {
@@ -1288,26 +1337,21 @@ fn write_trades_and_fills(
         _ => ids.len(),
     };
     let in_fills = matches!(trades, TradeFeed::Streamed { .. });
-    // A few batches ahead at most: trades made as they are written are not
-    // held waiting.
-    let (made_sender, made) = mpsc::sync_channel(BATCHES_AHEAD);
-    let (sender, receiver) = mpsc::sync_channel(BATCHES_AHEAD);
     // At most one request to sync waits: one sync covers every write
     // before it.
     let (sync_sender, sync_requests) = mpsc::sync_channel::<()>(1);
     std::thread::scope(|scope| {
-        scope.spawn(move || gather(trades, ids, &made_sender));
-        scope.spawn(move || prepare(made, keep, &sender));
         if let Some(file) = to_sync {
             // A failed sync only leaves more for the commit's own.
             scope.spawn(move || sync_requests.iter().for_each(|()| drop(file.sync_data())));
         }
-        // The receiver and the sync requests' sender are dropped when this
-        // returns, early or not, which tells the helper threads to stop.
-        let (receiver, sync_sender) = (receiver, sync_sender);
+        // The batches' receiver and the sync requests' sender are dropped
+        // when this returns, early or not, which tells the helper threads
+        // to stop.
+        let (batches, sync_sender) = (batches, sync_sender);
         let mut inserts = Inserts::prepare(tx)?;
         let mut recorded = 0;
-        for batch in receiver.iter() {
+        for batch in batches.iter() {
             let batch = batch?;
             inserts.write_batch(tx, &batch)?;
             recorded += batch.records.fills;
