@@ -313,7 +313,9 @@ pub enum TradeFeed<'a> {
         produce: &'a Produce<'a>,
     },
     /// New trades, as many as `stream` books of a file's `fills` fills,
-    /// numbered from `first_id` on (the plan's ids are then none).
+    /// numbered from `first_id` on (the plan's ids are then none). Every
+    /// trade `stream` gives is valid ([`Trade::validate`]): booking checks
+    /// each, and the write does not check it again.
     Streamed {
         /// The first trade's id.
         first_id: TradeId,

@@ -1898,7 +1898,8 @@ pub struct Streamed {
 /// one trade ahead each, and the next trade handed on is the one that
 /// opened first among them (by symbol, then run, where they tie), which is
 /// how [`outline`] orders trades whose runs each give them in the order
-/// they opened.
+/// they opened. Every trade handed on is valid ([`Trade::validate`]): one
+/// that is not is left out with warnings, as grouping leaves it out.
 ///
 /// `None` where that does not hold: where a trade wants a rate from the
 /// others (fills that state the broker's profit, or symbols priced in
