@@ -2071,6 +2071,14 @@ mod tests {
         (fills, stops)
     }
 
+    /// The fills as a hedging account's: a position of each direction,
+    /// one fill in three the short one's.
+    fn hedge(fills: &mut [Fill]) {
+        for (i, fill) in fills.iter_mut().enumerate() {
+            fill.position = Some(if i % 3 == 0 { Side::Short } else { Side::Long });
+        }
+    }
+
     #[test]
     fn booking_in_parts_gives_what_booking_in_one_gives() {
         for newest_first in [false, true] {
@@ -2247,9 +2255,7 @@ mod tests {
                 for continuing in [false, true] {
                     let (mut fills, stops) = stream(3_000, newest_first);
                     if hedged {
-                        for (i, fill) in fills.iter_mut().enumerate() {
-                            fill.position = Some(if i % 3 == 0 { Side::Short } else { Side::Long });
-                        }
+                        hedge(&mut fills);
                     }
                     let fills = FillStore::from(fills);
                     let options = GroupOptions {
@@ -2297,9 +2303,7 @@ mod tests {
             for hedged in [false, true] {
                 let (mut fills, stops) = stream(3_000, newest_first);
                 if hedged {
-                    for (i, fill) in fills.iter_mut().enumerate() {
-                        fill.position = Some(if i % 3 == 0 { Side::Short } else { Side::Long });
-                    }
+                    hedge(&mut fills);
                 }
                 let fills = FillStore::from(fills);
                 let options = GroupOptions::default();
@@ -2399,9 +2403,7 @@ mod tests {
             for hedged in [false, true] {
                 let (mut fills, stops) = stream(2_000, newest_first);
                 if hedged {
-                    for (i, fill) in fills.iter_mut().enumerate() {
-                        fill.position = Some(if i % 3 == 0 { Side::Short } else { Side::Long });
-                    }
+                    hedge(&mut fills);
                 }
                 let store = FillStore::from(&fills);
                 let keys = fill_keys(&store);
