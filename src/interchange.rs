@@ -43,7 +43,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, FixedOffset, SecondsFormat};
+use chrono::{DateTime, FixedOffset};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -184,7 +184,9 @@ struct EventOut {
 /// A time as the format writes it: RFC 3339 with the recorded offset,
 /// fractional seconds only when there are some.
 pub fn format_time(at: &DateTime<FixedOffset>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    let mut text = String::with_capacity(32);
+    crate::domain::write_time(&mut text, at);
+    text
 }
 
 /// Writes trades as a tranche-journal document (pretty-printed, ending in a newline).

@@ -15,6 +15,7 @@
 pub mod bars;
 pub mod imported;
 pub mod playbook;
+mod time;
 mod validate;
 
 use std::fmt;
@@ -25,6 +26,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 pub use playbook::{Playbook, playbook_for};
+pub use time::write_time;
 pub use validate::{
     Field, MAX_MULTIPLIER, MAX_PRICE, MAX_QTY, MAX_RATE, MAX_TRADE_SIZE, ValidationError,
 };

@@ -1,7 +1,7 @@
 //! A trade's events as the journal keeps them: in the trade's own row, as
 //! one JSON array in the trade's order. An entry or exit is
 //! `["entry", time, quantity, price, fee]`, a stop or target
-//! `["stop", time, price]`; times as [`super::write_time`] writes them and
+//! `["stop", time, price]`; times as [`crate::domain::write_time`] writes them and
 //! decimals as [`super::write_decimal`] does, all as JSON strings, so that
 //! nothing is rounded and SQL's JSON functions (and the `event` view) can
 //! read them.
@@ -14,8 +14,9 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde::de::{self, SeqAccess, Visitor};
 
-use super::{StorageError, event_from_columns, write_decimal, write_time};
+use super::{StorageError, event_from_columns, write_decimal};
 use crate::domain::Event;
+use crate::domain::write_time;
 
 /// Appends `events` as the journal keeps them.
 pub(super) fn write_events(out: &mut String, events: &[Event]) {
