@@ -26,6 +26,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::CliError;
+use super::json::{Pretty, push_element};
 use crate::analysis::excursion::{Excursion, excursion};
 use crate::analysis::kept::{self, Basis, KeptAnalysis};
 use crate::analysis::stats::{Analysed, Filter, JournalStats, JournalSums};
@@ -41,118 +42,6 @@ use crate::views::TradeJson;
 /// nothing beside its work, few enough that several chunks in flight hold
 /// a few megabytes.
 pub const CHUNK: usize = 2048;
-
-/// Writes JSON as serde_json's pretty printer does (two spaces per level),
-/// starting at a given depth: a value serialized alone with it has the
-/// bytes it has inside a document at that depth.
-#[derive(Debug, Clone, Copy)]
-pub struct Pretty {
-    depth: usize,
-    has_value: bool,
-}
-
-impl Pretty {
-    /// A formatter for a value at `depth` (0 for the document itself).
-    pub fn at(depth: usize) -> Pretty {
-        Pretty {
-            depth,
-            has_value: false,
-        }
-    }
-}
-
-fn indent<W: ?Sized + Write>(out: &mut W, depth: usize) -> io::Result<()> {
-    const SPACES: &[u8; 64] = &[b' '; 64];
-    let mut left = depth * 2;
-    while left > 0 {
-        let n = left.min(SPACES.len());
-        out.write_all(&SPACES[..n])?;
-        left -= n;
-    }
-    Ok(())
-}
-
-/// Writes the comma (unless `first`), the new line and the indent before
-/// an element or key at `depth`: in one write for the usual depths.
-fn new_line<W: ?Sized + Write>(out: &mut W, depth: usize, first: bool) -> io::Result<()> {
-    const LINE: &[u8] = b",\n                                                              ";
-    let end = 2 + depth * 2;
-    let start = usize::from(first);
-    match LINE.get(start..end) {
-        Some(bytes) => out.write_all(bytes),
-        None => {
-            out.write_all(&LINE[start..2])?;
-            indent(out, depth)
-        }
-    }
-}
-
-impl serde_json::ser::Formatter for Pretty {
-    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        out.write_all(b"[")
-    }
-
-    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            out.write_all(b"\n")?;
-            indent(out, self.depth)?;
-        }
-        out.write_all(b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        new_line(out, self.depth, first)
-    }
-
-    fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        out.write_all(b"{")
-    }
-
-    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            out.write_all(b"\n")?;
-            indent(out, self.depth)?;
-        }
-        out.write_all(b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        new_line(out, self.depth, first)
-    }
-
-    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        out.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-}
-
-/// Appends `value` to `out` as an element of a pretty-printed array whose
-/// elements sit at `depth`: the separator, the indent, the value.
-fn push_element<T: Serialize>(
-    out: &mut Vec<u8>,
-    value: &T,
-    depth: usize,
-    first: bool,
-) -> io::Result<()> {
-    new_line(out, depth, first)?;
-    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, Pretty::at(depth));
-    value.serialize(&mut serializer).map_err(io::Error::from)
-}
 
 /// Reads the journal's trades `chunk` at a time; `prepare` turns each chunk
 /// into a job on this thread (which holds the journal), `work` does the job
