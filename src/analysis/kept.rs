@@ -257,10 +257,14 @@ pub fn encode(trade: &Trade, analysis: &TradeAnalysis) -> Vec<u8> {
         .unwrap_or_default()
 }
 
-/// Postcard's output as a growing vector, a byte at a time: a kept analysis
-/// is mostly varints of a byte or two, for which copying a slice (as
-/// postcard's own vector output does) costs a call each.
+/// Postcard's output as a growing vector, short runs a byte at a time: a
+/// kept analysis is mostly varints of a byte or two, for which copying a
+/// slice (as postcard's own vector output does) costs a call each, while
+/// its texts (a sentence is dozens of bytes) are copied whole.
 struct Bytes(Vec<u8>);
+
+/// The longest run [`Bytes`] pushes a byte at a time: a varint of a figure.
+const PUSHED_BYTE_BY_BYTE: usize = 8;
 
 impl postcard::ser_flavors::Flavor for Bytes {
     type Output = Vec<u8>;
@@ -268,6 +272,16 @@ impl postcard::ser_flavors::Flavor for Bytes {
     #[inline]
     fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
         self.0.push(byte);
+        Ok(())
+    }
+
+    #[inline]
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        if bytes.len() <= PUSHED_BYTE_BY_BYTE {
+            bytes.iter().for_each(|&byte| self.0.push(byte));
+        } else {
+            self.0.extend_from_slice(bytes);
+        }
         Ok(())
     }
 
