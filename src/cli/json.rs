@@ -145,7 +145,7 @@ fn push_value<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T, depth: usize)
 /// that needs escaping, or an error of the value's own (which serde_json
 /// then meets again, and reports).
 #[derive(Debug)]
-pub struct LeftToSerdeJson;
+pub(crate) struct LeftToSerdeJson;
 
 impl fmt::Display for LeftToSerdeJson {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -179,10 +179,11 @@ fn needs_escaping(text: &str) -> bool {
 }
 
 /// Whether any of the eight bytes of `word` is below 0x20, a quote or a
-/// backslash. For each byte `b` and value `v` below 0x80, the high bit of
-/// `(b - v) & !b` is set for some byte of the word if and only if some byte
-/// is below `v` (the borrows it makes only set bits above such a byte);
-/// a byte equal to `c` is a zero byte of `word ^ c`, that is, one below 1.
+/// backslash. Subtracting `v` (at most 0x80) from every byte of a word and
+/// keeping the bits the word does not have leaves a high bit set if and
+/// only if some byte is below `v` (a borrow only changes the bytes above
+/// one that borrowed); a byte equal to `c` is a zero byte of `word ^ c`,
+/// one below 1.
 fn word_needs_escaping(word: u64) -> bool {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGH_BITS: u64 = ONES * 0x80;
@@ -196,14 +197,14 @@ fn word_needs_escaping(word: u64) -> bool {
 /// A serializer that appends a value sitting at `depth` to `out`, as
 /// serde_json with [`Pretty`] does, for the shapes it knows; any other
 /// fails with [`LeftToSerdeJson`] (see [`push_value`]).
-pub struct Fast<'a> {
+pub(crate) struct Fast<'a> {
     out: &'a mut Vec<u8>,
     depth: usize,
 }
 
 /// A struct or sequence being written by [`Fast`]: its members sit one
 /// level deeper than it.
-pub struct FastCompound<'a> {
+pub(crate) struct FastCompound<'a> {
     out: &'a mut Vec<u8>,
     depth: usize,
     first: bool,
