@@ -78,7 +78,7 @@ const RECORDS_PER_INSERT: usize = 32;
 
 /// The most kept analyses written by one INSERT statement (2 parameters
 /// each, and the basis).
-const KEPT_PER_INSERT: usize = 32;
+pub(super) const KEPT_PER_INSERT: usize = 32;
 
 /// How many trades the helper thread prepares at a time; progress is
 /// reported after each such batch is written.
@@ -121,7 +121,7 @@ fn open_qty(trade: &Trade) -> Decimal {
 
 /// The `INSERT` of `rows` rows: `head` with the `VALUES` of rows
 /// `0..rows`, each written by `row`.
-fn multi_row_insert(head: &str, rows: usize, row: impl Fn(usize) -> String) -> String {
+pub(super) fn multi_row_insert(head: &str, rows: usize, row: impl Fn(usize) -> String) -> String {
     let values: Vec<String> = (0..rows).map(row).collect();
     format!("{head} VALUES {}", values.join(", "))
 }
@@ -129,7 +129,7 @@ fn multi_row_insert(head: &str, rows: usize, row: impl Fn(usize) -> String) -> S
 /// The statement of `rows` rows kept in `cache`, written by `make` the
 /// first time it is asked for: an import needs the longest one and at most
 /// a few shorter ones, so the others are never written.
-fn cached_insert<const N: usize>(
+pub(super) fn cached_insert<const N: usize>(
     cache: &'static [OnceLock<String>; N],
     rows: usize,
     make: impl FnOnce(usize) -> String,
@@ -238,9 +238,9 @@ fn holds_nothing(conn: &rusqlite::Connection) -> Result<bool, StorageError> {
 }
 
 /// The INSERT of `rows` kept analyses (1 to [`KEPT_PER_INSERT`]): the
-/// basis is parameter 1, then the trade id and the bytes of each, as
-/// [`super::kept::KEEP_SQL`] writes one.
-fn insert_kept_sql(rows: usize) -> &'static str {
+/// basis is parameter 1, then the trade id and the bytes of each, each
+/// replacing what was kept for its trade.
+pub(super) fn insert_kept_sql(rows: usize) -> &'static str {
     static SQL: [OnceLock<String>; KEPT_PER_INSERT + 1] =
         [const { OnceLock::new() }; KEPT_PER_INSERT + 1];
     cached_insert(&SQL, rows, |rows| {

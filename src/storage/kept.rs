@@ -19,11 +19,15 @@
 //! set the triggers aside in their own transaction and keep or forget the
 //! analyses of what they write themselves ([`with_triggers_aside`]).
 
+use std::sync::OnceLock;
+
 use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::types::ValueRef;
 use rusqlite::{OptionalExtension, TransactionBehavior};
 
+use super::bulk::{BulkInsert, Value};
 use super::events::read_events;
+use super::import::{KEPT_PER_INSERT, cached_insert, insert_kept_sql, multi_row_insert};
 use super::stream::{Texts, missing_trade, owner, read_tags, reading_through, trade_of};
 use super::{Journal, StorageError};
 use crate::domain::{Trade, TradeId};
@@ -199,19 +203,6 @@ pub(super) fn forget_from(
         .execute([first.0])?;
     Ok(())
 }
-
-/// Keeps a trade's bytes (`?1` the trade, `?2` the basis, `?3` the bytes),
-/// replacing what was kept for it.
-pub(super) const KEEP_SQL: &str =
-    "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures) VALUES (?1, ?2, ?3)";
-
-/// Keeps what is shown (`?3`) beside the figures kept for trade `?1` under
-/// basis `?2`, replacing what was kept for it. (A trade's figures and what
-/// it shows under one basis depend on the trade alone, which the triggers
-/// forget both of when it changes: a row kept beside figures kept again
-/// under its basis still stands.)
-const KEEP_SHOWN_SQL: &str =
-    "INSERT OR REPLACE INTO analysis_shown (trade_id, basis, shown) VALUES (?1, ?2, ?3)";
 
 /// Which kept rows a read takes, and what of them.
 #[derive(Clone, Copy)]
@@ -568,19 +559,109 @@ fn keep_in_transaction<'b>(
         return Ok(false);
     }
     {
-        let mut insert = tx.prepare_cached(KEEP_SQL)?;
-        let mut insert_shown = tx.prepare_cached(KEEP_SHOWN_SQL)?;
-        for (id, figures, shown) in analyses {
-            if let Some(figures) = figures {
-                insert.execute(rusqlite::params![id.0, basis, figures])?;
+        let mut figures = RowsGoingIn::new(&tx, basis, insert_kept_sql)?;
+        let mut shown_rows = RowsGoingIn::new(&tx, basis, insert_shown_sql)?;
+        for (id, figures_kept, shown) in analyses {
+            if let Some(bytes) = figures_kept {
+                figures.push(&tx, id, bytes)?;
             }
-            if let Some(shown) = shown {
-                insert_shown.execute(rusqlite::params![id.0, basis, shown])?;
+            if let Some(bytes) = shown {
+                shown_rows.push(&tx, id, bytes)?;
             }
         }
+        figures.finish(&tx)?;
+        shown_rows.finish(&tx)?;
     }
     tx.commit()?;
     Ok(true)
+}
+
+/// The INSERT of `rows` rows of what is shown (1 to [`KEPT_PER_INSERT`]):
+/// the basis is parameter 1, then the trade id and the bytes of each, each
+/// replacing what was kept for its trade. (A trade's figures and what it
+/// shows under one basis depend on the trade alone, which the triggers
+/// forget both of when it changes: a row kept beside figures kept again
+/// under its basis still stands.)
+fn insert_shown_sql(rows: usize) -> &'static str {
+    static SQL: [OnceLock<String>; KEPT_PER_INSERT + 1] =
+        [const { OnceLock::new() }; KEPT_PER_INSERT + 1];
+    cached_insert(&SQL, rows, |rows| {
+        multi_row_insert(
+            "INSERT OR REPLACE INTO analysis_shown (trade_id, basis, shown)",
+            rows,
+            |row| {
+                let p = row * 2 + 1;
+                format!("(?{}, ?1, ?{})", p + 1, p + 2)
+            },
+        )
+    })
+}
+
+/// Kept rows of one table (figures or what is shown), written
+/// [`KEPT_PER_INSERT`] to a statement: one row at a time, SQLite spends
+/// more on running the statement than on the row.
+struct RowsGoingIn<'t, 'b> {
+    /// The statement of [`KEPT_PER_INSERT`] rows.
+    full: BulkInsert<'t>,
+    /// The statement of any number of rows.
+    sql: fn(usize) -> &'static str,
+    /// The basis, then each waiting row's trade id and bytes.
+    values: Vec<Value<'b>>,
+}
+
+impl<'t, 'b> RowsGoingIn<'t, 'b> {
+    fn new(
+        tx: &'t rusqlite::Transaction<'_>,
+        basis: i64,
+        sql: fn(usize) -> &'static str,
+    ) -> Result<Self, rusqlite::Error> {
+        let mut values = Vec::with_capacity(1 + 2 * KEPT_PER_INSERT);
+        values.push(Value::Integer(basis));
+        Ok(RowsGoingIn {
+            full: BulkInsert::prepare(tx, sql(KEPT_PER_INSERT))?,
+            sql,
+            values,
+        })
+    }
+
+    fn push(
+        &mut self,
+        tx: &rusqlite::Transaction<'_>,
+        id: TradeId,
+        bytes: &'b [u8],
+    ) -> Result<(), rusqlite::Error> {
+        self.values
+            .extend([Value::Integer(id.0), Value::Blob(bytes)]);
+        if self.values.len() == 1 + 2 * KEPT_PER_INSERT {
+            self.write(tx)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the rows still waiting.
+    fn finish(mut self, tx: &rusqlite::Transaction<'_>) -> Result<(), rusqlite::Error> {
+        self.write(tx)
+    }
+
+    fn write(&mut self, tx: &rusqlite::Transaction<'_>) -> Result<(), rusqlite::Error> {
+        let rows = (self.values.len() - 1) / 2;
+        if rows == KEPT_PER_INSERT {
+            self.full.execute(&self.values)?;
+        } else if rows > 0 {
+            let mut insert = tx.prepare_cached((self.sql)(rows))?;
+            for (index, value) in self.values.iter().enumerate() {
+                match *value {
+                    Value::Integer(n) => insert.raw_bind_parameter(index + 1, n)?,
+                    Value::Blob(bytes) => insert.raw_bind_parameter(index + 1, bytes)?,
+                    Value::Text(text) => insert.raw_bind_parameter(index + 1, text)?,
+                    Value::Null => insert.raw_bind_parameter(index + 1, rusqlite::types::Null)?,
+                }
+            }
+            insert.raw_execute()?;
+        }
+        self.values.truncate(1);
+        Ok(())
+    }
 }
 
 /// The queries a read goes through side by side.
