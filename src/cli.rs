@@ -18,7 +18,7 @@
 //! [`Cli`] is the parsed command line and [`run`] carries out a command,
 //! writing to the given output so that tests can read it.
 
-pub mod json;
+mod json;
 pub mod plan;
 pub mod stream;
 

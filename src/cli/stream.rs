@@ -26,7 +26,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::CliError;
-use super::json::{Pretty, push_element};
+pub use super::json::Pretty;
+use super::json::push_element;
 use crate::analysis::excursion::{Excursion, excursion};
 use crate::analysis::kept::{self, Basis, KeptAnalysis};
 use crate::analysis::stats::{Analysed, Filter, JournalStats, JournalSums};

@@ -1053,15 +1053,15 @@ fn write_decimal(out: &mut String, value: Decimal) {
     }
 }
 
-/// Parses a time as the journal writes it (`2024-03-01T09:35:00.25-05:00`).
-/// A fast path reads the fixed layout directly; anything else goes through
-/// chrono's RFC 3339 parser.
+/// [`time_of_bytes`] of text.
 #[cfg(test)]
 fn parse_stored_time(text: &str) -> Option<DateTime<FixedOffset>> {
     time_of_bytes(text.as_bytes())
 }
 
-/// [`parse_stored_time`] of text not yet checked to be UTF-8.
+/// Parses a time as the journal writes it (`2024-03-01T09:35:00.25-05:00`),
+/// from bytes not yet checked to be UTF-8. A fast path reads the fixed
+/// layout directly; anything else goes through chrono's RFC 3339 parser.
 fn time_of_bytes(text: &[u8]) -> Option<DateTime<FixedOffset>> {
     fast_time(text).or_else(|| DateTime::parse_from_rfc3339(std::str::from_utf8(text).ok()?).ok())
 }
