@@ -15,7 +15,7 @@ use crate::analysis::excursion::{Excursion, ExitExcursion};
 use crate::analysis::format::{exact, exact_value, ratio, ratio_value};
 use crate::analysis::twin::{Twin, TwinFigures, twin};
 use crate::analysis::{STOPS_NOT_JUDGED, ScaleOut, TradeAnalysis, Violation};
-use crate::domain::{Trade, TradeId};
+use crate::domain::{DecimalBuffer, Trade, TradeId};
 use crate::interchange::format_time;
 
 /// One trade with its analysis, as `tranche trades --json` writes it.
@@ -245,7 +245,16 @@ struct Exact(Decimal);
 
 impl Serialize for Exact {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Serialize::serialize(&exact_value(self.0), serializer)
+        serialize_decimal(exact_value(self.0), serializer)
+    }
+}
+
+/// Serializes `value` as rust_decimal does (the string its `Display`
+/// writes), the text made without a `String` ([`DecimalBuffer`]).
+fn serialize_decimal<S: Serializer>(value: Decimal, serializer: S) -> Result<S::Ok, S::Error> {
+    match DecimalBuffer::default().of(value) {
+        Some(text) => serializer.serialize_str(text),
+        None => Serialize::serialize(&value, serializer),
     }
 }
 
@@ -255,7 +264,7 @@ struct Ratio(Decimal);
 
 impl Serialize for Ratio {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        Serialize::serialize(&ratio_value(self.0), serializer)
+        serialize_decimal(ratio_value(self.0), serializer)
     }
 }
 

@@ -15,7 +15,7 @@
 pub mod bars;
 pub mod imported;
 pub mod playbook;
-mod time;
+mod text;
 mod validate;
 
 use std::fmt;
@@ -26,7 +26,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 pub use playbook::{Playbook, playbook_for};
-pub use time::write_time;
+pub use text::{DecimalBuffer, write_decimal_pieces, write_time};
 pub use validate::{
     Field, MAX_MULTIPLIER, MAX_PRICE, MAX_QTY, MAX_RATE, MAX_TRADE_SIZE, ValidationError,
 };

@@ -1024,32 +1024,9 @@ fn fast_decimal(b: &[u8]) -> Option<Decimal> {
 /// (`-12.50`), without its general machinery for the common case of a
 /// mantissa of up to 19 digits.
 fn write_decimal(out: &mut String, value: Decimal) {
-    let Ok(magnitude) = u64::try_from(value.mantissa().unsigned_abs()) else {
+    if !crate::domain::write_decimal_pieces(value, |piece| out.push_str(piece)) {
         // Writing to a String cannot fail.
         let _ = write!(out, "{value}");
-        return;
-    };
-    let scale = value.scale() as usize;
-    let mut buffer = itoa::Buffer::new();
-    let digits = buffer.format(magnitude);
-    if value.is_sign_negative() {
-        out.push('-');
-    }
-    match digits.len().checked_sub(scale) {
-        // Digits before the point, and `scale` after it.
-        Some(whole) if whole > 0 => {
-            out.push_str(&digits[..whole]);
-            if scale > 0 {
-                out.push('.');
-                out.push_str(&digits[whole..]);
-            }
-        }
-        // Fewer digits than the scale: `0.`, then zeros up to them.
-        _ => {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', scale - digits.len()));
-            out.push_str(digits);
-        }
     }
 }
 
