@@ -18,6 +18,7 @@
 use std::ffi::{CStr, c_char, c_int};
 use std::marker::PhantomData;
 use std::ptr::NonNull;
+use std::sync::OnceLock;
 
 use rusqlite::{Connection, ffi};
 
@@ -169,6 +170,53 @@ impl<'c> BulkInsert<'c> {
         }
         result
     }
+}
+
+/// The `INSERT` of `rows` rows: `head` with the `VALUES` of rows
+/// `0..rows`, each written by `row`.
+pub(super) fn multi_row_insert(head: &str, rows: usize, row: impl Fn(usize) -> String) -> String {
+    let values: Vec<String> = (0..rows).map(row).collect();
+    format!("{head} VALUES {}", values.join(", "))
+}
+
+/// The statement of `rows` rows kept in `cache`, written by `make` the
+/// first time it is asked for: an import needs the longest one and at most
+/// a few shorter ones, so the others are never written.
+pub(super) fn cached_insert<const N: usize>(
+    cache: &'static [OnceLock<String>; N],
+    rows: usize,
+    make: impl FnOnce(usize) -> String,
+) -> &'static str {
+    // Callers cut their rows into chunks of at most `N - 1`.
+    cache[rows].get_or_init(|| make(rows))
+}
+
+/// Inserts the rows whose parameters are `values`: with `full` when there
+/// are `max` rows, else with the cached statement `sql(rows)` (whose
+/// texts and bytes rusqlite binds as copies: only the last rows of a write).
+pub(super) fn insert_rows(
+    conn: &Connection,
+    full: &mut BulkInsert<'_>,
+    max: usize,
+    rows: usize,
+    sql: fn(usize) -> &'static str,
+    values: &[Value<'_>],
+) -> rusqlite::Result<()> {
+    if rows == max {
+        full.execute(values)?;
+    } else {
+        let mut insert = conn.prepare_cached(sql(rows))?;
+        for (index, value) in values.iter().enumerate() {
+            match *value {
+                Value::Integer(n) => insert.raw_bind_parameter(index + 1, n)?,
+                Value::Text(text) => insert.raw_bind_parameter(index + 1, text)?,
+                Value::Blob(bytes) => insert.raw_bind_parameter(index + 1, bytes)?,
+                Value::Null => insert.raw_bind_parameter(index + 1, rusqlite::types::Null)?,
+            }
+        }
+        insert.raw_execute()?;
+    }
+    Ok(())
 }
 
 impl Drop for BulkInsert<'_> {

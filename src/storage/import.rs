@@ -57,9 +57,10 @@ use fnv::FnvHasher;
 use rusqlite::{OptionalExtension as _, Transaction, TransactionBehavior};
 use rust_decimal::Decimal;
 
-use super::bulk::{BulkInsert, Value};
+use super::bulk::{BulkInsert, Value, cached_insert, insert_rows, multi_row_insert};
 use super::check::write_check;
 use super::events::write_events;
+use super::kept::{KEPT_PER_INSERT, insert_kept_sql};
 use super::{Journal, StorageError, text, write_tags};
 use crate::domain::imported::{
     FillNames, ImportSnapshot, ImportState, ImportWrite, ImportedTrade, JournalVersion,
@@ -75,10 +76,6 @@ const TRADE_PARAMS: usize = 12;
 /// The most fill records written by one INSERT statement (3 parameters
 /// each).
 const RECORDS_PER_INSERT: usize = 32;
-
-/// The most kept analyses written by one INSERT statement (2 parameters
-/// each, and the basis).
-pub(super) const KEPT_PER_INSERT: usize = 32;
 
 /// How many trades the helper thread prepares at a time; progress is
 /// reported after each such batch is written.
@@ -117,25 +114,6 @@ fn open_qty(trade: &Trade) -> Decimal {
             _ => Decimal::ZERO,
         })
         .sum()
-}
-
-/// The `INSERT` of `rows` rows: `head` with the `VALUES` of rows
-/// `0..rows`, each written by `row`.
-pub(super) fn multi_row_insert(head: &str, rows: usize, row: impl Fn(usize) -> String) -> String {
-    let values: Vec<String> = (0..rows).map(row).collect();
-    format!("{head} VALUES {}", values.join(", "))
-}
-
-/// The statement of `rows` rows kept in `cache`, written by `make` the
-/// first time it is asked for: an import needs the longest one and at most
-/// a few shorter ones, so the others are never written.
-pub(super) fn cached_insert<const N: usize>(
-    cache: &'static [OnceLock<String>; N],
-    rows: usize,
-    make: impl FnOnce(usize) -> String,
-) -> &'static str {
-    // Callers cut their rows into chunks of at most `N - 1`.
-    cache[rows].get_or_init(|| make(rows))
 }
 
 /// An SQL expression for the name that parameter `param` gives by its
@@ -235,24 +213,6 @@ fn holds_nothing(conn: &rusqlite::Connection) -> Result<bool, StorageError> {
         [],
         |row| row.get::<_, bool>(0),
     )?)
-}
-
-/// The INSERT of `rows` kept analyses (1 to [`KEPT_PER_INSERT`]): the
-/// basis is parameter 1, then the trade id and the bytes of each, each
-/// replacing what was kept for its trade.
-pub(super) fn insert_kept_sql(rows: usize) -> &'static str {
-    static SQL: [OnceLock<String>; KEPT_PER_INSERT + 1] =
-        [const { OnceLock::new() }; KEPT_PER_INSERT + 1];
-    cached_insert(&SQL, rows, |rows| {
-        multi_row_insert(
-            "INSERT OR REPLACE INTO analysis_cache (trade_id, basis, figures)",
-            rows,
-            |row| {
-                let p = row * 2 + 1;
-                format!("(?{}, ?1, ?{})", p + 1, p + 2)
-            },
-        )
-    })
 }
 
 /// The state of the journal a plan is made from (see [`JournalVersion`]).
@@ -1385,33 +1345,6 @@ struct Inserts<'c> {
     trades: BulkInsert<'c>,
     records: BulkInsert<'c>,
     kept: BulkInsert<'c>,
-}
-
-/// Inserts the rows whose parameters are `values`: with `full` when there
-/// are `max` rows, else with the cached statement `sql(rows)`.
-fn insert_rows(
-    tx: &Transaction<'_>,
-    full: &mut BulkInsert<'_>,
-    max: usize,
-    rows: usize,
-    sql: fn(usize) -> &'static str,
-    values: &[Value<'_>],
-) -> Result<(), StorageError> {
-    if rows == max {
-        full.execute(values)?;
-    } else {
-        let mut insert = tx.prepare_cached(sql(rows))?;
-        for (index, value) in values.iter().enumerate() {
-            match *value {
-                Value::Integer(n) => insert.raw_bind_parameter(index + 1, n)?,
-                Value::Text(text) => insert.raw_bind_parameter(index + 1, text)?,
-                Value::Blob(bytes) => insert.raw_bind_parameter(index + 1, bytes)?,
-                Value::Null => insert.raw_bind_parameter(index + 1, rusqlite::types::Null)?,
-            }
-        }
-        insert.raw_execute()?;
-    }
-    Ok(())
 }
 
 impl<'c> Inserts<'c> {

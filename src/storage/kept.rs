@@ -25,9 +25,8 @@ use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::types::ValueRef;
 use rusqlite::{OptionalExtension, TransactionBehavior};
 
-use super::bulk::{BulkInsert, Value};
+use super::bulk::{BulkInsert, Value, cached_insert, insert_rows, multi_row_insert};
 use super::events::read_events;
-use super::import::{KEPT_PER_INSERT, cached_insert, insert_kept_sql, multi_row_insert};
 use super::stream::{Texts, missing_trade, owner, read_tags, reading_through, trade_of};
 use super::{Journal, StorageError};
 use crate::domain::{Trade, TradeId};
@@ -576,24 +575,40 @@ fn keep_in_transaction<'b>(
     Ok(true)
 }
 
-/// The INSERT of `rows` rows of what is shown (1 to [`KEPT_PER_INSERT`]):
-/// the basis is parameter 1, then the trade id and the bytes of each, each
-/// replacing what was kept for its trade. (A trade's figures and what it
-/// shows under one basis depend on the trade alone, which the triggers
-/// forget both of when it changes: a row kept beside figures kept again
-/// under its basis still stands.)
+/// The most kept rows written by one INSERT statement (2 parameters each,
+/// and the basis).
+pub(super) const KEPT_PER_INSERT: usize = 32;
+
+/// The INSERT of `rows` kept analyses (1 to [`KEPT_PER_INSERT`]), each
+/// replacing what was kept for its trade; parameters as [`kept_rows_sql`].
+pub(super) fn insert_kept_sql(rows: usize) -> &'static str {
+    static SQL: [OnceLock<String>; KEPT_PER_INSERT + 1] =
+        [const { OnceLock::new() }; KEPT_PER_INSERT + 1];
+    cached_insert(&SQL, rows, |rows| {
+        kept_rows_sql("analysis_cache (trade_id, basis, figures)", rows)
+    })
+}
+
+/// The INSERT of `rows` rows of what is shown (1 to [`KEPT_PER_INSERT`]),
+/// each replacing what was kept for its trade; parameters as
+/// [`kept_rows_sql`]. (A trade's figures and what it shows under one basis
+/// depend on the trade alone, which the triggers forget both of when it
+/// changes: a row kept beside figures kept again under its basis still
+/// stands.)
 fn insert_shown_sql(rows: usize) -> &'static str {
     static SQL: [OnceLock<String>; KEPT_PER_INSERT + 1] =
         [const { OnceLock::new() }; KEPT_PER_INSERT + 1];
     cached_insert(&SQL, rows, |rows| {
-        multi_row_insert(
-            "INSERT OR REPLACE INTO analysis_shown (trade_id, basis, shown)",
-            rows,
-            |row| {
-                let p = row * 2 + 1;
-                format!("(?{}, ?1, ?{})", p + 1, p + 2)
-            },
-        )
+        kept_rows_sql("analysis_shown (trade_id, basis, shown)", rows)
+    })
+}
+
+/// `INSERT OR REPLACE INTO` `table` of `rows` rows: the basis is parameter
+/// 1, then the trade id and the bytes of each row.
+fn kept_rows_sql(table: &str, rows: usize) -> String {
+    multi_row_insert(&format!("INSERT OR REPLACE INTO {table}"), rows, |row| {
+        let p = row * 2 + 1;
+        format!("(?{}, ?1, ?{})", p + 1, p + 2)
     })
 }
 
@@ -645,19 +660,15 @@ impl<'t, 'b> RowsGoingIn<'t, 'b> {
 
     fn write(&mut self, tx: &rusqlite::Transaction<'_>) -> Result<(), rusqlite::Error> {
         let rows = (self.values.len() - 1) / 2;
-        if rows == KEPT_PER_INSERT {
-            self.full.execute(&self.values)?;
-        } else if rows > 0 {
-            let mut insert = tx.prepare_cached((self.sql)(rows))?;
-            for (index, value) in self.values.iter().enumerate() {
-                match *value {
-                    Value::Integer(n) => insert.raw_bind_parameter(index + 1, n)?,
-                    Value::Blob(bytes) => insert.raw_bind_parameter(index + 1, bytes)?,
-                    Value::Text(text) => insert.raw_bind_parameter(index + 1, text)?,
-                    Value::Null => insert.raw_bind_parameter(index + 1, rusqlite::types::Null)?,
-                }
-            }
-            insert.raw_execute()?;
+        if rows > 0 {
+            insert_rows(
+                tx,
+                &mut self.full,
+                KEPT_PER_INSERT,
+                rows,
+                self.sql,
+                &self.values,
+            )?;
         }
         self.values.truncate(1);
         Ok(())
