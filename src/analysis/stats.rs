@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use super::breakdown::{self, Breakdowns, HoldingTime, adds_group};
 use super::rules::{Rule, RuleSettings};
 use super::trade::{Messages, TradeAnalysis, analyze_with};
+use crate::domain::names::{NameIds, same_name};
 use crate::domain::{EventKind, MarketCondition, Side, Trade, TradeId};
 
 /// Decimal places R-multiples are rounded to before they are summed.
@@ -703,10 +704,8 @@ fn worst_first(settings: &RuleSettings) -> [Rule; 8] {
 struct Partial {
     currency_names: Vec<String>,
     money: Vec<CurrencySums>,
-    /// The setups met (trimmed), in order of first appearance.
-    setups: Vec<String>,
-    /// Index of each setup in `setups`.
-    setup_index: FnvHashMap<String, usize>,
+    /// The setups met (trimmed), numbered in order of first appearance.
+    setups: NameIds,
     /// The trades summed by everything that puts them in a group: one
     /// addition per trade instead of one per group; `finish` sums the cells
     /// up into the groups.
@@ -747,15 +746,7 @@ impl Partial {
 
     /// The index of `setup` in `setups`, added on first use.
     fn setup(&mut self, setup: &str) -> usize {
-        match self.setup_index.get(setup) {
-            Some(&known) => known,
-            None => {
-                self.setups.push(setup.to_owned());
-                self.setup_index
-                    .insert(setup.to_owned(), self.setups.len() - 1);
-                self.setups.len() - 1
-            }
-        }
+        self.setups.id(setup) as usize
     }
 
     /// Adds `item`; `worst_first` is [`worst_first`] of the settings.
@@ -764,7 +755,7 @@ impl Partial {
         let currency = match self
             .currency_names
             .iter()
-            .position(|c| *c == trade.currency)
+            .position(|c| same_name(c, &trade.currency))
         {
             Some(known) => known,
             None => {
@@ -873,7 +864,7 @@ impl Partial {
             .currency_names
             .into_iter()
             .map(
-                |name| match self.currency_names.iter().position(|c| *c == name) {
+                |name| match self.currency_names.iter().position(|c| same_name(c, &name)) {
                     Some(known) => known,
                     None => {
                         self.currency_names.push(name);
@@ -883,7 +874,12 @@ impl Partial {
                 },
             )
             .collect();
-        let setups: Vec<usize> = other.setups.iter().map(|name| self.setup(name)).collect();
+        let setups: Vec<usize> = other
+            .setups
+            .names()
+            .iter()
+            .map(|name| self.setup(name))
+            .collect();
         for (index, sums) in other.money.into_iter().enumerate() {
             self.money[remap[index]].merge(sums);
         }
@@ -1056,8 +1052,7 @@ fn finish(partial: Partial) -> JournalStats {
     let Partial {
         currency_names,
         money,
-        setups: setup_names,
-        setup_index: _,
+        setups: setup_ids,
         cells,
         violations,
         months,
@@ -1080,6 +1075,7 @@ fn finish(partial: Partial) -> JournalStats {
     let mut by_rule: [GroupSum; Rule::COUNT] = Default::default();
     let (mut scaled_in, mut single_entry) = (GroupSum::default(), GroupSum::default());
     let (mut pyramided, mut averaged_down) = (GroupSum::default(), GroupSum::default());
+    let setup_names = setup_ids.into_names();
     let mut setups: Vec<GroupSum> = vec![GroupSum::default(); setup_names.len()];
     let mut conditions: [GroupSum; 3] = Default::default();
     for (key, cell) in &cells {

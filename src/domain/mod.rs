@@ -14,6 +14,7 @@
 
 pub mod bars;
 pub mod imported;
+pub mod names;
 pub mod playbook;
 mod text;
 mod validate;

@@ -14,15 +14,12 @@
 //! `BorrowedFill`, whose strings are its row's), and the store compacts
 //! each on push; [`FillStore::get`] gives one back whole.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
-
 use chrono::{DateTime, FixedOffset};
-use fnv::FnvHasher;
 use rust_decimal::Decimal;
 
 use super::{Fill, FillSide, InstrumentKind};
 use crate::domain::Side;
+use crate::domain::names::{NameIds, same_name};
 
 /// The id a store gives a name (an account, a symbol or a currency).
 pub type NameId = u32;
@@ -141,31 +138,23 @@ impl IntoIterator for Rows {
 
 /// The names of a store, each once, by id.
 #[derive(Debug, Clone, Default)]
-struct Names {
-    list: Vec<String>,
-    ids: HashMap<String, NameId, BuildHasherDefault<FnvHasher>>,
-}
+struct Names(NameIds);
 
 impl Names {
     /// The id of `name`: `before` (the id of a name seen just before) if
     /// that is `name`'s, without looking it up.
     fn id_as_before(&mut self, name: &str, before: Option<NameId>) -> NameId {
         match before {
-            Some(id) if self.list.get(id as usize).is_some_and(|seen| seen == name) => id,
+            Some(id) if self.0.get(id).is_some_and(|seen| same_name(seen, name)) => id,
             _ => self.id(name),
         }
     }
 
+    /// The id of `name`. A store holds fewer than 2^32 names: fewer than
+    /// its fills, each of which takes more than a byte of a file held in
+    /// memory.
     fn id(&mut self, name: &str) -> NameId {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
-        }
-        // Fewer names than fills, and a store holds fewer than 2^32 of
-        // those (each takes more than a byte of a file held in memory).
-        let id = self.list.len() as NameId;
-        self.list.push(name.to_owned());
-        self.ids.insert(name.to_owned(), id);
-        id
+        self.0.id(name)
     }
 }
 
@@ -290,7 +279,13 @@ impl FillStore {
             *self = other;
             return;
         }
-        let ids: Vec<NameId> = other.names.list.iter().map(|n| self.names.id(n)).collect();
+        let ids: Vec<NameId> = other
+            .names
+            .0
+            .names()
+            .iter()
+            .map(|n| self.names.id(n))
+            .collect();
         let offset = self.ids.len();
         self.ids.reserve_exact(other.ids.len());
         self.ids.push_str(&other.ids);
@@ -356,12 +351,12 @@ impl FillStore {
 
     /// The name of id `id`.
     pub fn name(&self, id: NameId) -> &str {
-        &self.names.list[id as usize]
+        self.names.0.name(id)
     }
 
     /// How many names the store holds (ids are `0..name_count()`).
     pub fn name_count(&self) -> usize {
-        self.names.list.len()
+        self.names.0.len()
     }
 
     /// Fill `i`'s account, as the file gives it (empty when it does not).
