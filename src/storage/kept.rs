@@ -82,8 +82,9 @@ pub enum KeptRow<'c> {
         tags: Vec<String>,
     },
     /// No bytes are kept for the trade: the trade as stored, with its tags
-    /// and events, without its notes.
-    Trade(Trade),
+    /// and events, without its notes. (Boxed: the rows of a chunk are
+    /// mostly kept bytes, which then take a few words each.)
+    Trade(Box<Trade>),
 }
 
 impl KeptChunk {
@@ -125,7 +126,7 @@ impl KeptChunk {
                     // `missing` lists, in order, exactly the trades with no bytes.
                     let mut trade = read.next().ok_or_else(|| missing_trade(id))?;
                     trade.tags = tags;
-                    KeptRow::Trade(trade)
+                    KeptRow::Trade(Box::new(trade))
                 }
             };
             rows.push((TradeId(id), row));
