@@ -33,11 +33,11 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Weekday};
-use fnv::FnvHashMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::stats::{Analysed, Filter, Money, R_DP};
+use crate::domain::names::NameIds;
 use crate::domain::{TradeId, UnknownName};
 
 /// Below this many trades a group is a small sample.
@@ -422,8 +422,8 @@ struct RPoint {
 /// the part's trades need not outlive them.
 #[derive(Debug)]
 pub(crate) struct Part {
-    by_tag: FnvHashMap<String, Sum>,
-    by_account: FnvHashMap<String, Sum>,
+    by_tag: Groups,
+    by_account: Groups,
     by_weekday: [Sum; 7],
     by_hour: Vec<Sum>,
     by_holding_time: [Sum; 6],
@@ -436,8 +436,8 @@ pub(crate) struct Part {
 impl Default for Part {
     fn default() -> Part {
         Part {
-            by_tag: FnvHashMap::default(),
-            by_account: FnvHashMap::default(),
+            by_tag: Groups::default(),
+            by_account: Groups::default(),
             by_weekday: Default::default(),
             by_hour: vec![Sum::default(); 24],
             by_holding_time: Default::default(),
@@ -450,12 +450,36 @@ impl Default for Part {
 }
 
 /// The group of `key` in `groups`, made on first use.
-fn group_of<'g>(groups: &'g mut FnvHashMap<String, Sum>, key: &str) -> &'g mut Sum {
-    if !groups.contains_key(key) {
-        groups.insert(key.to_owned(), Sum::default());
+/// The sums of the groups named by a text (a tag, an account), each
+/// numbered when first met.
+#[derive(Debug, Default)]
+struct Groups {
+    names: NameIds,
+    /// The sums by the names' ids.
+    sums: Vec<Sum>,
+}
+
+impl Groups {
+    /// The sum of group `name`, empty when first met.
+    fn of(&mut self, name: &str) -> &mut Sum {
+        let id = self.names.id(name) as usize;
+        if id == self.sums.len() {
+            self.sums.push(Sum::default());
+        }
+        &mut self.sums[id]
     }
-    // Invariant: inserted just above when it was missing.
-    groups.get_mut(key).unwrap_or_else(|| unreachable!())
+
+    /// Adds the sums of `other`.
+    fn merge(&mut self, other: Groups) {
+        for (name, sum) in other.names.into_names().into_iter().zip(other.sums) {
+            self.of(&name).merge(sum);
+        }
+    }
+
+    /// Each group's name with its sum.
+    fn into_sums(self) -> impl Iterator<Item = (String, Sum)> {
+        self.names.into_names().into_iter().zip(self.sums)
+    }
 }
 
 impl Part {
@@ -494,10 +518,10 @@ impl Part {
             let tag = tag.trim();
             if !tag.is_empty() && !seen.contains(&tag) {
                 seen.push(tag);
-                group_of(&mut self.by_tag, tag).add(&facts);
+                self.by_tag.of(tag).add(&facts);
             }
         }
-        group_of(&mut self.by_account, trade.account.trim()).add(&facts);
+        self.by_account.of(trade.account.trim()).add(&facts);
         self.by_adds[adds_group(analysis.adds)].add(&facts);
         if let Some(opened) = analysis.opened_at {
             let at = local(opened, zone);
@@ -542,12 +566,8 @@ impl Part {
 
     /// Adds the sums of `other`, a later part of the journal.
     pub(crate) fn merge(&mut self, other: Part) {
-        for (key, sum) in other.by_tag {
-            self.by_tag.entry(key).or_default().merge(sum);
-        }
-        for (key, sum) in other.by_account {
-            self.by_account.entry(key).or_default().merge(sum);
-        }
+        self.by_tag.merge(other.by_tag);
+        self.by_account.merge(other.by_account);
         let pairs = self
             .by_weekday
             .iter_mut()
@@ -636,8 +656,9 @@ fn robust_r(mut points: Vec<RPoint>, mut tiny: Vec<TinyRisk>) -> RobustR {
 
 /// The breakdowns of the summed-up journal.
 pub(crate) fn finish(part: Part) -> Breakdowns {
-    let keyed = |map: FnvHashMap<String, Sum>| -> BTreeMap<String, GroupStats> {
-        map.into_iter()
+    let keyed = |groups: Groups| -> BTreeMap<String, GroupStats> {
+        groups
+            .into_sums()
             .map(|(key, sum)| (key, sum.stats()))
             .collect()
     };
