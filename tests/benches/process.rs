@@ -13,7 +13,8 @@
 //!
 //! - `import` and `report --json` of a smaller file of the same fills, beside
 //!   beancount's `bean-check -C` of a ledger holding those fills as FIFO-booked
-//!   lots (when `bean-check` is on the PATH; `pip install beancount==3.2.3`).
+//!   lots (when `bean-check` is on the PATH; `pip install beancount==3.2.3`),
+//!   the runs of each alternating.
 //!
 //! Run with `cargo bench --bench process` (`TRANCHE_BENCH_FILLS` sets the
 //! number of fills, 1,000,000 by default; `TRANCHE_BENCH_RUNS` the runs of
@@ -242,28 +243,31 @@ fn main() {
         small_csv_path.as_str(),
     ];
     let report_args = ["--journal", small_journal_path.as_str(), "report", "--json"];
-    let both: Vec<Run> = (0..runs)
-        .map(|_| {
-            let import = measure(time.as_deref(), tranche, &import_args, &|| {
-                remove(&small_journal)
-            });
-            let report = measure(time.as_deref(), tranche, &report_args, &|| {});
-            Run {
-                wall: import.wall + report.wall,
-                peak_kib: import.peak_kib.max(report.peak_kib),
-            }
-        })
-        .collect();
-    let (both_wall, both_peak) = median(both);
+    let import_and_report = || {
+        let import = measure(time.as_deref(), tranche, &import_args, &|| {
+            remove(&small_journal)
+        });
+        let report = measure(time.as_deref(), tranche, &report_args, &|| {});
+        Run {
+            wall: import.wall + report.wall,
+            peak_kib: import.peak_kib.max(report.peak_kib),
+        }
+    };
     if runs_with("bean-check", "--version") {
         let ledger = dir.path().join("fills.beancount");
         std::fs::write(&ledger, beancount_ledger(&small_csv_text)).unwrap();
         let ledger_path = ledger.to_str().unwrap().to_owned();
-        let (wall, peak) = median(
-            (0..runs)
-                .map(|_| measure(time.as_deref(), "bean-check", &["-C", &ledger_path], &|| {}))
-                .collect(),
-        );
+        // The two alternate, so that the machine's speed, which drifts on a
+        // shared host, is the same for both.
+        let (both, checks): (Vec<Run>, Vec<Run>) = (0..runs)
+            .map(|_| {
+                let both = import_and_report();
+                let check = measure(time.as_deref(), "bean-check", &["-C", &ledger_path], &|| {});
+                (both, check)
+            })
+            .unzip();
+        let (both_wall, both_peak) = median(both);
+        let (wall, peak) = median(checks);
         println!(
             "import+report {:>7.2} s {:>8}   bean-check -C   {:>6.2} s {:>8}   {:.0}x faster ({ledger_fills} fills)",
             both_wall.as_secs_f64(),
@@ -273,6 +277,7 @@ fn main() {
             wall.as_secs_f64() / both_wall.as_secs_f64()
         );
     } else {
+        let (both_wall, both_peak) = median((0..runs).map(|_| import_and_report()).collect());
         println!(
             "import+report {:>7.2} s {:>8}   (no bean-check on the PATH) ({ledger_fills} fills)",
             both_wall.as_secs_f64(),
