@@ -449,7 +449,6 @@ impl Default for Part {
     }
 }
 
-/// The group of `key` in `groups`, made on first use.
 /// The sums of the groups named by a text (a tag, an account), each
 /// numbered when first met.
 #[derive(Debug, Default)]
