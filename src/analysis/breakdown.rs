@@ -470,7 +470,7 @@ impl Groups {
 
     /// Adds the sums of `other`.
     fn merge(&mut self, other: Groups) {
-        for (name, sum) in other.names.into_names().into_iter().zip(other.sums) {
+        for (name, sum) in other.into_sums() {
             self.of(&name).merge(sum);
         }
     }
