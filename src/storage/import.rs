@@ -191,12 +191,16 @@ fn insert_trades_sql(rows: usize) -> &'static str {
 
 /// The INSERT of `rows` fill records (1 to [`RECORDS_PER_INSERT`]): trade
 /// id, account and the record of each (see [`write_fill_record`]).
+///
+/// `OR FAIL`, as the trades' ([`insert_trades_sql`]): the import's one
+/// transaction is rolled back whole on any failure, so SQLite need not copy
+/// the pages each statement changes into a statement journal.
 fn insert_records_sql(rows: usize) -> &'static str {
     static SQL: [OnceLock<String>; RECORDS_PER_INSERT + 1] =
         [const { OnceLock::new() }; RECORDS_PER_INSERT + 1];
     cached_insert(&SQL, rows, |rows| {
         multi_row_insert(
-            "INSERT INTO fill_record (trade_id, account, fills)",
+            "INSERT OR FAIL INTO fill_record (trade_id, account, fills)",
             rows,
             |row| {
                 let p = row * 3;
@@ -1859,7 +1863,7 @@ mod tests {
     fn several_rows_go_in_one_statement() {
         assert_eq!(
             insert_records_sql(2),
-            "INSERT INTO fill_record (trade_id, account, fills) VALUES (?1, ?2, ?3), (?4, ?5, ?6)"
+            "INSERT OR FAIL INTO fill_record (trade_id, account, fills) VALUES (?1, ?2, ?3), (?4, ?5, ?6)"
         );
         assert!(insert_trades_sql(1).ends_with(
             "VALUES (?1, ?2, CASE ?3 WHEN 0 THEN 'long' WHEN 1 THEN 'short' END, ?4, ?5, ?6, ?7, \
