@@ -31,13 +31,14 @@
 //!    made from, holding the write lock; if not, it writes nothing and the
 //!    import is planned again.
 //!
-//! Writing runs on two threads. A helper thread takes the trades (held, or
-//! made one at a time as they are written: see [`TradeFeed`]), validates
-//! them, turns their numbers and times into the text the journal stores, with
-//! the records of their fills; the calling thread hands the rows to SQLite as
-//! they come, a few batches behind at most,
-//! many to a statement, binding their text without copying it
-//! ([`super::bulk`]) and names as numbers. While an import runs, SQLite does
+//! Writing runs on three threads. One helper thread takes the trades (held,
+//! or made one at a time as they are written: see [`TradeFeed`]) and hands
+//! them on in runs, with the records of their fills; another validates them
+//! and turns their numbers and times into the text the journal stores; the
+//! calling thread hands the rows to SQLite as they come, a few batches
+//! behind at most, many to a statement, binding their text without copying
+//! it ([`super::bulk`]) and names as numbers, and gives each batch written
+//! back to the second helper to be freed ([`Batches`]). While an import runs, SQLite does
 //! not check CHECK constraints and foreign keys (see [`Journal::write_import`]).
 //! The page cache is smaller while an import is written ([`IMPORT_CACHE_KIB`]):
 //! the rows of a new import go at the end of their tables, so pages written
