@@ -257,7 +257,12 @@ fn report(args: &ReportArgs, journal_path: &Path, out: &mut dyn Write) -> Result
     let journal = open_for_reading(journal_path)?;
     let settings = journal.rule_settings()?;
     let filter = Filter::from(args.filter.clone());
-    let journal_stats = stream::journal_stats(&journal, &filter, &settings, stream::CHUNK)?;
+    // The page draws the curves; the text and the JSON print none.
+    let journal_stats = if args.html.is_some() {
+        stream::journal_stats(&journal, &filter, &settings, stream::CHUNK)?
+    } else {
+        stream::report_stats(&journal, &filter, &settings, stream::CHUNK)?
+    };
     if let Some(path) = &args.html {
         let about = crate::html_report::About {
             title: "Tranche review".to_owned(),

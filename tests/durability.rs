@@ -12,8 +12,8 @@ use tranche::interchange::to_json;
 use tranche::storage::{Journal, SCHEMA_VERSION};
 
 use crate::helpers::{
-    EVENTS_BACK_INTO_THEIR_TABLE, FILL_RECORDS_BACK_INTO_THEIR_TABLE, files_in, generated_trades,
-    run, sample_trades, tranche, worked_example,
+    EVENTS_BACK_INTO_THEIR_TABLE, FILL_RECORDS_BACK_INTO_THEIR_TABLE, KEPT_STATS_AWAY, files_in,
+    generated_trades, run, sample_trades, tranche, worked_example,
 };
 
 fn text(bytes: &[u8]) -> String {
@@ -40,6 +40,7 @@ fn version_3_journal(path: &Path, trades: usize) {
         .unwrap();
     drop(journal);
     let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(KEPT_STATS_AWAY).unwrap();
     conn.execute_batch(EVENTS_BACK_INTO_THEIR_TABLE).unwrap();
     conn.execute_batch(FILL_RECORDS_BACK_INTO_THEIR_TABLE)
         .unwrap();

@@ -263,6 +263,18 @@ pub fn files_in(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
+/// Takes away a journal's kept statistics and their triggers, as a journal
+/// of version 11 had none (for tests of older journals; first, before the
+/// SQL that takes a journal further back).
+pub const KEPT_STATS_AWAY: &str = "
+    DROP TRIGGER kept_stats_trade_insert;
+    DROP TRIGGER kept_stats_trade_update;
+    DROP TRIGGER kept_stats_trade_delete;
+    DROP TRIGGER kept_stats_tag_insert;
+    DROP TRIGGER kept_stats_tag_update;
+    DROP TRIGGER kept_stats_tag_delete;
+    DROP TABLE kept_stats;";
+
 /// Takes a journal's fill records back into one row per fill, as a journal
 /// of version 10 held them (for tests of older journals).
 pub const FILL_RECORDS_BACK_INTO_THEIR_TABLE: &str = "

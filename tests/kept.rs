@@ -11,8 +11,8 @@ use tranche::domain::{EventKind, Playbook, TradeId};
 use tranche::storage::Journal;
 
 use crate::helpers::{
-    EVENTS_BACK_INTO_THEIR_TABLE, FILL_RECORDS_BACK_INTO_THEIR_TABLE, generated_trades,
-    raise_prices, run, sample_trades,
+    EVENTS_BACK_INTO_THEIR_TABLE, FILL_RECORDS_BACK_INTO_THEIR_TABLE, KEPT_STATS_AWAY,
+    generated_trades, raise_prices, run, sample_trades,
 };
 
 /// The statistics computed from every trade's events, as if nothing were kept.
@@ -441,6 +441,7 @@ fn what_is_shown_is_not_kept_when_the_journal_changed_after_it_was_read() {
 /// beside the figures, keeping what is kept.
 fn back_to_version_8(path: &std::path::Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(KEPT_STATS_AWAY).unwrap();
     conn.execute_batch(FILL_RECORDS_BACK_INTO_THEIR_TABLE)
         .unwrap();
     conn.execute_batch(

@@ -22,6 +22,7 @@ mod import_dialog;
 mod import_journal;
 mod interchange;
 mod kept;
+mod kept_stats;
 mod layers;
 mod money;
 mod planner;

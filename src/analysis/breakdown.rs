@@ -193,7 +193,7 @@ pub fn hour(at: DateTime<FixedOffset>, zone: Option<chrono_tz::Tz>) -> u32 {
 }
 
 /// How one group of trades did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupStats {
     /// Trades in the group.
     pub trades: usize,
@@ -221,7 +221,7 @@ pub struct GroupStats {
 }
 
 /// One bin of the R histogram: closed trades with `from <= R < to`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RBin {
     /// The lower bound (`None`: open below).
     pub from: Option<Decimal>,
@@ -234,7 +234,7 @@ pub struct RBin {
 }
 
 /// A trade whose initial risk is tiny against its size ([`TINY_RISK_SHARE`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TinyRisk {
     /// The trade.
     pub id: TradeId,
@@ -251,7 +251,7 @@ pub struct TinyRisk {
 }
 
 /// The R-multiples of the closed trades beside their mean.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RobustR {
     /// Closed trades with an R-multiple.
     pub r_trades: usize,
@@ -270,7 +270,7 @@ pub struct RobustR {
 }
 
 /// One calendar day: the trades opened that day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Day {
     /// The day, in the zone of the breakdowns.
     pub date: NaiveDate,
@@ -285,7 +285,7 @@ pub struct Day {
 }
 
 /// The journal's breakdowns, its R-multiples and its calendar.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Breakdowns {
     /// By tag, as written (trimmed): a trade counts under each of its tags;
     /// trades without a tag are in no group.

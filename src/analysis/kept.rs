@@ -9,6 +9,10 @@
 //! disciplined twin, is kept apart ([`encode_shown`], [`decode_shown`]),
 //! where the analysis was made with them.
 //!
+//! The statistics of a whole journal are kept too ([`encode_stats`],
+//! [`decode_stats`]), without the per-trade curves a report does not print,
+//! under a basis of their own ([`Basis::of_stats`]).
+//!
 //! Kept figures are only as good as what they were computed under: the
 //! [`Basis`] of a journal's settings fingerprints the analysis's own code,
 //! the program's version and the rule settings with the playbooks, so that
@@ -17,13 +21,18 @@
 //!
 //! [`Messages`]: super::Messages
 
+use std::collections::BTreeMap;
 use std::hash::Hasher as _;
 
 use chrono::{DateTime, Datelike as _, FixedOffset, NaiveDate, NaiveTime, Timelike as _};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::breakdown::Breakdowns;
 use super::rules::{Rule, RuleSettings};
+use super::stats::{
+    Adherence, Breakdown, JournalStats, Month, Performance, ScaleOutTotals, Scaling,
+};
 use super::trade::{ScaleOut, TradeAnalysis, Verdict, Violation};
 use super::twin::TwinFigures;
 use crate::domain::{MarketCondition, Side, Trade};
@@ -69,6 +78,125 @@ impl Basis {
             .as_bytes());
         Basis(hasher.finish() as i64)
     }
+}
+
+/// The code the kept statistics come from besides the analyses': a change
+/// to any of it changes every [`Basis::of_stats`].
+const STATS_CODE: &[&str] = &[
+    include_str!("stats.rs"),
+    include_str!("breakdown.rs"),
+    include_str!("../domain/names.rs"),
+];
+
+impl Basis {
+    /// The basis of the journal's statistics made by this program under
+    /// `settings` ([`encode_stats`]): that of its analyses, and the code
+    /// that adds them up.
+    pub fn of_stats(settings: &RuleSettings) -> Basis {
+        let mut hasher = fnv::FnvHasher::default();
+        hasher.write(&Basis::of(settings).0.to_le_bytes());
+        for code in STATS_CODE {
+            hasher.write(&(code.len() as u64).to_le_bytes());
+            hasher.write(code.as_bytes());
+        }
+        Basis(hasher.finish() as i64)
+    }
+}
+
+/// The statistics of a whole journal as bytes to keep
+/// (`migrations/0012_kept_stats.sql`), without their per-trade curves
+/// ([`JournalStats::equity_curve`], [`JournalStats::scale_out_effects`]),
+/// which grow with the journal and which a report does not print.
+pub fn encode_stats(stats: &JournalStats) -> Vec<u8> {
+    let JournalStats {
+        trades,
+        closed,
+        open,
+        currencies,
+        performance,
+        adherence,
+        scaling,
+        scale_out,
+        by_setup,
+        by_condition,
+        monthly,
+        equity_curve: _,
+        scale_out_effects: _,
+        breakdowns,
+    } = stats;
+    let kept = StatsOut {
+        trades: *trades,
+        closed: *closed,
+        open: *open,
+        currencies,
+        performance,
+        adherence,
+        scaling,
+        scale_out,
+        by_setup,
+        by_condition,
+        monthly,
+        breakdowns,
+    };
+    // Plain structures of numbers, strings and maps with string keys
+    // always serialize; empty bytes decode to nothing.
+    serde_json::to_vec(&kept).unwrap_or_default()
+}
+
+/// The statistics kept as `bytes` (by [`encode_stats`]), their curves
+/// empty; `None` for bytes it did not write.
+pub fn decode_stats(bytes: &[u8]) -> Option<JournalStats> {
+    let kept: StatsIn = serde_json::from_slice(bytes).ok()?;
+    Some(JournalStats {
+        trades: kept.trades,
+        closed: kept.closed,
+        open: kept.open,
+        currencies: kept.currencies,
+        performance: kept.performance,
+        adherence: kept.adherence,
+        scaling: kept.scaling,
+        scale_out: kept.scale_out,
+        by_setup: kept.by_setup,
+        by_condition: kept.by_condition,
+        monthly: kept.monthly,
+        equity_curve: Vec::new(),
+        scale_out_effects: Vec::new(),
+        breakdowns: kept.breakdowns,
+    })
+}
+
+/// The statistics kept, as [`encode_stats`] writes them.
+#[derive(Serialize)]
+struct StatsOut<'a> {
+    trades: usize,
+    closed: usize,
+    open: usize,
+    currencies: &'a [String],
+    performance: &'a Performance,
+    adherence: &'a Adherence,
+    scaling: &'a Scaling,
+    scale_out: &'a ScaleOutTotals,
+    by_setup: &'a BTreeMap<String, Breakdown>,
+    by_condition: &'a BTreeMap<String, Breakdown>,
+    monthly: &'a [Month],
+    breakdowns: &'a Breakdowns,
+}
+
+/// The statistics kept, as [`decode_stats`] reads them: [`StatsOut`].
+#[derive(Deserialize)]
+struct StatsIn {
+    trades: usize,
+    closed: usize,
+    open: usize,
+    currencies: Vec<String>,
+    performance: Performance,
+    adherence: Adherence,
+    scaling: Scaling,
+    scale_out: ScaleOutTotals,
+    by_setup: BTreeMap<String, Breakdown>,
+    by_condition: BTreeMap<String, Breakdown>,
+    monthly: Vec<Month>,
+    breakdowns: Breakdowns,
 }
 
 /// A decimal by its exact parts: the integer it is a multiple of

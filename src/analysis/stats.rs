@@ -296,7 +296,7 @@ pub fn pair<'a>(
 }
 
 /// Results over closed trades.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Performance {
     /// Closed trades.
     pub closed: usize,
@@ -331,7 +331,7 @@ pub struct Performance {
 }
 
 /// A group of trades and how they did, to compare with another group.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     /// Trades in the group.
     pub trades: usize,
@@ -350,7 +350,7 @@ pub struct Group {
 }
 
 /// The trades that broke one rule, next to the clean trades.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleImpact {
     /// The rule.
     pub rule: Rule,
@@ -359,7 +359,7 @@ pub struct RuleImpact {
 }
 
 /// How well the rules were followed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Adherence {
     /// Mean score over every trade; `None` without trades.
     pub mean_score: Option<Decimal>,
@@ -380,7 +380,7 @@ pub struct Adherence {
 
 /// Scaled-in trades against single-entry ones, and among the scaled-in,
 /// pyramided (never averaged down) against averaged-down.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scaling {
     /// Trades with at least one add.
     pub scaled_in: Group,
@@ -393,7 +393,7 @@ pub struct Scaling {
 }
 
 /// What scaling out did, summed over the trades with two exits or more.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScaleOutTotals {
     /// Trades with two exits or more.
     pub trades: usize,
@@ -410,7 +410,7 @@ pub struct ScaleOutTotals {
 }
 
 /// How one setup or market condition did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Breakdown {
     /// Trades.
     pub trades: usize,
@@ -429,7 +429,7 @@ pub struct Breakdown {
 }
 
 /// One month of closed trades.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Month {
     /// `YYYY-MM`, of the close time in its own offset.
     pub month: String,
@@ -442,7 +442,7 @@ pub struct Month {
 }
 
 /// One closed trade on the equity curve, in close-time order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EquityPoint {
     /// The trade.
     pub id: TradeId,
@@ -464,7 +464,7 @@ pub struct EquityPoint {
 }
 
 /// What scaling out did on one trade.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScaleOutPoint {
     /// The trade.
     pub id: TradeId,
@@ -477,7 +477,7 @@ pub struct ScaleOutPoint {
 }
 
 /// Everything the dashboard and `tranche report` show about a journal.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalStats {
     /// Trades that passed the filter.
     pub trades: usize,

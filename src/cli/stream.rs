@@ -36,7 +36,7 @@ use crate::analysis::{Messages, RuleSettings, analyze, analyze_with};
 use crate::domain::bars::BarSeries;
 use crate::domain::{Trade, TradeId};
 use crate::interchange;
-use crate::storage::{Journal, KeptChunk, KeptRow, StorageError, TradeChunk};
+use crate::storage::{Journal, KeptChunk, KeptRow, ReadVersion, StorageError, TradeChunk};
 use crate::views::TradeJson;
 
 /// Trades per chunk: enough that handing a chunk to another thread costs
@@ -371,6 +371,49 @@ pub fn journal_stats(
     settings: &RuleSettings,
     chunk: usize,
 ) -> Result<JournalStats, CliError> {
+    Ok(journal_stats_as_read(journal, filter, settings, chunk)?.0)
+}
+
+/// The statistics a report prints: [`journal_stats`] without the per-trade
+/// curves ([`JournalStats::equity_curve`], [`JournalStats::scale_out_effects`]).
+///
+/// Those of the whole journal (no filter, each time read as it was
+/// recorded) are the ones the journal keeps (`migrations/0012_kept_stats.sql`)
+/// under these settings, where it keeps any; otherwise they are added up,
+/// and then kept, unless the journal changed in the meantime or cannot be
+/// written.
+pub fn report_stats(
+    journal: &Journal,
+    filter: &Filter,
+    settings: &RuleSettings,
+    chunk: usize,
+) -> Result<JournalStats, CliError> {
+    let whole = *filter == Filter::default();
+    let basis = Basis::of_stats(settings).0;
+    if whole
+        && let Some(stats) = journal
+            .kept_stats(basis)?
+            .as_deref()
+            .and_then(kept::decode_stats)
+    {
+        return Ok(stats);
+    }
+    let (mut stats, read) = journal_stats_as_read(journal, filter, settings, chunk)?;
+    stats.equity_curve = Vec::new();
+    stats.scale_out_effects = Vec::new();
+    if whole {
+        journal.keep_stats(basis, read, &kept::encode_stats(&stats))?;
+    }
+    Ok(stats)
+}
+
+/// [`journal_stats`], and the journal's version as they were read.
+fn journal_stats_as_read(
+    journal: &Journal,
+    filter: &Filter,
+    settings: &RuleSettings,
+    chunk: usize,
+) -> Result<(JournalStats, ReadVersion), CliError> {
     match stats_of_kept(journal, filter, settings, chunk) {
         // Bytes this program cannot read under its own basis are forgotten
         // (every trade is then analysed from its events), not a dead end.
@@ -390,7 +433,7 @@ fn stats_of_kept(
     filter: &Filter,
     settings: &RuleSettings,
     chunk: usize,
-) -> Result<JournalStats, CliError> {
+) -> Result<(JournalStats, ReadVersion), CliError> {
     let basis = Basis::of(settings);
     let mut sums: Option<JournalSums> = None;
     let mut fresh = Fresh::default();
@@ -447,7 +490,7 @@ fn stats_of_kept(
             .iter()
             .filter_map(|(id, figures, _)| Some((id, figures?))),
     )?;
-    Ok(sums.unwrap_or_default().finish())
+    Ok((sums.unwrap_or_default().finish(), read))
 }
 
 /// Analyses made while reading, to keep: for each, its figures and (for

@@ -217,6 +217,8 @@ pub struct ImportState {
     pub next_id: TradeId,
     /// Whether the journal remembers any imported fill.
     pub any_imported: bool,
+    /// Whether it holds no trade and remembers no imported fill.
+    pub empty: bool,
 }
 
 /// A file's fills as the journal is asked about them, by position
@@ -383,13 +385,40 @@ pub struct ImportWrite<'a> {
 pub struct KeepAnalyses<'a> {
     /// What the analyses are valid under.
     pub basis: i64,
-    /// The bytes to keep for a trade.
-    pub encode: &'a (dyn Fn(&Trade) -> Vec<u8> + Sync),
+    /// The bytes to keep for a trade, given its id. Each trade written is
+    /// given once, on one thread, new trades in id order.
+    pub encode: &'a (dyn Fn(TradeId, &Trade) -> Vec<u8> + Sync),
+    /// How to keep the statistics of the whole journal, where the import's
+    /// trades are all it will hold.
+    pub stats: Option<KeepStats<'a>>,
 }
 
 impl std::fmt::Debug for KeepAnalyses<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeepAnalyses")
+            .field("basis", &self.basis)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How an import into a journal that holds nothing keeps the statistics of
+/// the whole journal (`migrations/0012_kept_stats.sql`), added up as
+/// [`KeepAnalyses::encode`] is given the trades: the journal keeps them
+/// only if it held nothing when the import was written, and otherwise
+/// forgets any it kept.
+#[derive(Clone, Copy)]
+pub struct KeepStats<'a> {
+    /// What the statistics are valid under.
+    pub basis: i64,
+    /// The bytes to keep, once every trade was encoded; `None` where there
+    /// are none to keep.
+    pub finish: &'a (dyn Fn() -> Option<Vec<u8>> + Sync),
+}
+
+impl std::fmt::Debug for KeepStats<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeepStats")
             .field("basis", &self.basis)
             .finish_non_exhaustive()
     }

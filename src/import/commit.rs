@@ -33,10 +33,13 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::group::{self, FileKeys, FillKey, GroupOptions, Grouped, ImportedTrade};
 use super::{FileRead, Fill, Import, Preview};
+use std::sync::Mutex;
+
 use crate::analysis::kept::{self, Basis};
-use crate::analysis::{Messages, analyze_with};
+use crate::analysis::stats::{Analysed, Filter, JournalSums, SumsAdder};
+use crate::analysis::{Messages, RuleSettings, analyze_with};
 use crate::domain::imported::{
-    CheckRecord, ImportOutcome, ImportWrite, KeepAnalyses, SplitPart, TradeFeed,
+    CheckRecord, ImportOutcome, ImportWrite, KeepAnalyses, KeepStats, SplitPart, TradeFeed,
 };
 use crate::domain::{DEFAULT_ACCOUNT, Trade, TradeId};
 use crate::storage::{Journal, StorageError};
@@ -96,6 +99,8 @@ impl Regrouped {
 /// will say.
 struct Plan<'a> {
     version: crate::domain::imported::JournalVersion,
+    /// Whether the journal held nothing.
+    empty: bool,
     /// The new fills regrouped, or `None` for the file's own trades.
     regrouped: Option<Regrouped>,
     import: &'a Import,
@@ -227,6 +232,7 @@ fn plan<'a>(
     }
     Ok(Plan {
         version: state.version,
+        empty: state.empty,
         regrouped,
         import,
         ids,
@@ -306,18 +312,15 @@ impl Journal {
         // The file's total, when it states one and the import is to be kept.
         let reconciliation = import.reconciliation().filter(|_| !dry_run);
         // Each trade written is analysed as the statistics will read it, and
-        // its analysis kept.
+        // its analysis kept (with the statistics of them all, into a
+        // journal that holds nothing).
         let settings = self.rule_settings()?;
-        let encode = |trade: &Trade| {
-            let analysis = analyze_with(trade, &settings, Messages::Skip);
-            kept::encode(trade, &analysis)
-        };
-        let keep = KeepAnalyses {
-            basis: Basis::of(&settings).0,
-            encode: &encode,
-        };
+        let whole = Filter::default();
         for _ in 0..MAX_PLANS {
             let plan = plan(self, import, options, reconciliation.is_some())?;
+            let keeping = Keeping::new(&settings, &whole, plan.empty && !dry_run);
+            let encode = |id, trade: &Trade| keeping.encode(id, trade);
+            let finish = || keeping.finish();
             let checked;
             let check = match &reconciliation {
                 Some(reconciliation) => {
@@ -339,7 +342,7 @@ impl Journal {
                 trades: plan.feed(&produce),
                 ids: &plan.ids,
                 check,
-                keep: Some(keep),
+                keep: Some(keeping.keep(&encode, &finish)),
             };
             if let Some(recorded) = self.write_import(&write, dry_run, progress)? {
                 let mut outcome = plan.outcome;
@@ -371,10 +374,10 @@ impl Journal {
             return Ok(None);
         }
         let settings = self.rule_settings()?;
-        let encode = |trade: &Trade| {
-            let analysis = analyze_with(trade, &settings, Messages::Skip);
-            kept::encode(trade, &analysis)
-        };
+        let whole = Filter::default();
+        let keeping = Keeping::new(&settings, &whole, state.empty);
+        let encode = |id, trade: &Trade| keeping.encode(id, trade);
+        let finish = || keeping.finish();
         let options = read.group_options();
         let booked = std::sync::Mutex::new(None);
         let stream = |each: &mut dyn FnMut(ImportedTrade) -> bool| {
@@ -394,10 +397,7 @@ impl Journal {
             },
             ids: &[],
             check: None,
-            keep: Some(KeepAnalyses {
-                basis: Basis::of(&settings).0,
-                encode: &encode,
-            }),
+            keep: Some(keeping.keep(&encode, &finish)),
         };
         let written = self.write_import(&write, false, progress);
         let booked = booked.into_inner().ok().flatten();
@@ -419,6 +419,63 @@ impl Journal {
             // journal changed meanwhile: nothing was written.
             (Ok(_) | Err(StorageError::Plan(_)), _) => Ok(None),
             (Err(error), _) => Err(error),
+        }
+    }
+}
+
+/// What an import keeps as it writes (see [`KeepAnalyses`]): each trade's
+/// analysis, and, into a journal that holds nothing, the statistics of the
+/// whole journal, added up as the trades are analysed.
+struct Keeping<'s> {
+    settings: &'s RuleSettings,
+    /// The statistics being added up, where they are, until finished.
+    sums: Option<Mutex<Option<SumsAdder<'s>>>>,
+}
+
+impl<'s> Keeping<'s> {
+    /// Keeping under `settings`; the statistics of the trades (all of them:
+    /// `whole` is the empty filter) are added up where `adds_up`.
+    fn new(settings: &'s RuleSettings, whole: &'s Filter, adds_up: bool) -> Keeping<'s> {
+        Keeping {
+            settings,
+            sums: adds_up.then(|| Mutex::new(Some(JournalSums::adding(whole, settings)))),
+        }
+    }
+
+    /// The bytes to keep for trade `id`, whose analysis is added to the
+    /// statistics.
+    fn encode(&self, id: TradeId, trade: &Trade) -> Vec<u8> {
+        let analysis = analyze_with(trade, self.settings, Messages::Skip);
+        if let Some(sums) = &self.sums
+            && let Ok(mut sums) = sums.lock()
+            && let Some(adder) = sums.as_mut()
+        {
+            adder.add(&Analysed::new(id, trade, &analysis));
+        }
+        kept::encode(trade, &analysis)
+    }
+
+    /// The statistics of every trade encoded, as bytes to keep; `None`
+    /// where they are not added up (or were finished before).
+    fn finish(&self) -> Option<Vec<u8>> {
+        let adder = self.sums.as_ref()?.lock().ok()?.take()?;
+        Some(kept::encode_stats(&adder.finish().finish()))
+    }
+
+    /// How the journal keeps them, through `encode` and `finish`
+    /// ([`Keeping::encode`] and [`Keeping::finish`]).
+    fn keep<'k>(
+        &self,
+        encode: &'k (dyn Fn(TradeId, &Trade) -> Vec<u8> + Sync),
+        finish: &'k (dyn Fn() -> Option<Vec<u8>> + Sync),
+    ) -> KeepAnalyses<'k> {
+        KeepAnalyses {
+            basis: Basis::of(self.settings).0,
+            encode,
+            stats: self.sums.is_some().then(|| KeepStats {
+                basis: Basis::of_stats(self.settings).0,
+                finish,
+            }),
         }
     }
 }

@@ -26,8 +26,11 @@
 //!    details, tags, notes and hand-made events stay); the record of the new
 //!    fills of each trade written, one row with each fill's key and the event
 //!    it became (a deleted trade's record of a fill stays, and counts no
-//!    more); and the statement's check ([`super::check`]).
-//!    It first makes sure the journal is still at the version the plan was
+//!    more); and the statement's check ([`super::check`]). Into a journal
+//!    that holds nothing, it also keeps the statistics of the trades
+//!    written, added up as they were prepared
+//!    ([`crate::domain::imported::KeepStats`]); otherwise it forgets any
+//!    kept. It first makes sure the journal is still at the version the plan was
 //!    made from, holding the write lock; if not, it writes nothing and the
 //!    import is planned again.
 //!
@@ -231,13 +234,15 @@ fn version(conn: &rusqlite::Connection) -> Result<JournalVersion, StorageError> 
 
 impl Journal {
     /// What planning an import needs to know first: the journal's version,
-    /// the next trade id and whether any fill was imported before.
+    /// the next trade id, whether any fill was imported before and whether
+    /// it holds nothing.
     pub fn import_state(&self) -> Result<ImportState, StorageError> {
         let version = version(&self.conn)?;
         let any_imported: bool = self
             .conn
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM fill_record)")?
             .query_row([], |row| row.get(0))?;
+        let empty = !any_imported && holds_nothing(&self.conn)?;
         // Ids are handed out as AUTOINCREMENT would: after the largest ever
         // used.
         let next_id: i64 = self
@@ -251,6 +256,7 @@ impl Journal {
             version,
             next_id: TradeId(next_id),
             any_imported,
+            empty,
         })
     }
 
@@ -583,12 +589,24 @@ impl Journal {
                 }
             },
         };
+        // Statistics added up from the trades as they are prepared are the
+        // whole journal's only where it holds nothing before they are written.
+        let stats_basis = match write.keep.and_then(|keep| keep.stats) {
+            Some(stats) if !dry_run && (first || holds_nothing(&tx)?) => Some(stats.basis),
+            _ => None,
+        };
         progress(0, total);
         // The import keeps or forgets the analyses of the trades it writes
-        // itself (see `Inserts::write_batch`).
+        // itself (see `Inserts::write_batch`), and forgets the statistics
+        // kept, or keeps new ones.
         let recorded = super::kept::with_triggers_aside(&tx, || {
             let to_sync = early_writes.as_deref();
-            write_trades_and_fills(&tx, batches, trades, write.ids, to_sync, progress)
+            let (recorded, stats) =
+                write_trades_and_fills(&tx, batches, trades, write.ids, to_sync, progress)?;
+            if let (Some(basis), Some(stats)) = (stats_basis, stats) {
+                super::kept::write_stats(&tx, basis, &stats)?;
+            }
+            Ok(recorded)
         })?;
         if let Some(check) = &write.check {
             write_check(&tx, check, chrono::Utc::now())?;
@@ -1020,6 +1038,10 @@ struct Batch<'a> {
     kept_basis: i64,
     /// The fill records of the batch's trades (see [`FillRecords`]).
     records: FillRecords,
+    /// The statistics of the whole journal to keep
+    /// ([`crate::domain::imported::KeepStats`]): only
+    /// ever in a batch of their own, after every trade's.
+    stats: Option<Vec<u8>>,
 }
 
 struct TradeRow<'a> {
@@ -1056,7 +1078,7 @@ impl<'a> Batch<'a> {
         self.kept_basis = keep.basis;
         self.kept = trades
             .iter()
-            .map(|&(id, trade)| (id, (keep.encode)(trade)))
+            .map(|&(id, trade)| (id, (keep.encode)(TradeId(id), trade)))
             .collect();
     }
 
@@ -1225,7 +1247,8 @@ fn gather<'a>(
 /// Validates the trades that `made` hands over and prepares their rows, a
 /// batch a run, passing on any error in their place; lets go of the
 /// batches that come back `written`. Stops at the first invalid trade, or
-/// when the receiver is gone.
+/// when the receiver is gone. Once every trade is prepared, the statistics
+/// to keep, if any, follow in a batch of their own ([`Batch::stats`]).
 fn prepare<'a>(
     made: mpsc::Receiver<Result<Gathered<'a>, StorageError>>,
     keep: Option<KeepAnalyses<'_>>,
@@ -1270,6 +1293,16 @@ fn prepare<'a>(
             return;
         }
     }
+    // Every trade is prepared: the statistics they add up to come last, in
+    // a batch of their own.
+    if let Some(stats) = keep.and_then(|keep| keep.stats)
+        && let Some(bytes) = (stats.finish)()
+    {
+        let _ = sender.send(Ok(Batch {
+            stats: Some(bytes),
+            ..Batch::default()
+        }));
+    }
 }
 
 /// The prepared batches of an import's trades, as its helper threads make
@@ -1310,7 +1343,8 @@ fn make_batches<'scope, 'a: 'scope>(
 
 /// Writes the trades (new ones under `ids`, continued ones in place) and
 /// records their fills, as the helper threads hand them over in `batches`;
-/// returns how many fills were recorded. With `to_sync`, a handle on the
+/// returns how many fills were recorded, and the statistics to keep that
+/// came after them, if any. With `to_sync`, a handle on the
 /// journal's file, a third helper has what SQLite wrote so far put on disk
 /// after each batch, so that little is left for the commit to wait for.
 fn write_trades_and_fills(
@@ -1320,7 +1354,7 @@ fn write_trades_and_fills(
     ids: &[TradeId],
     to_sync: Option<&std::fs::File>,
     progress: &mut dyn FnMut(usize, usize),
-) -> Result<usize, StorageError> {
+) -> Result<(usize, Option<Vec<u8>>), StorageError> {
     // Progress is counted in trades, or in fills where the trades are not
     // counted before they are made.
     let total = match trades {
@@ -1342,8 +1376,13 @@ fn write_trades_and_fills(
         let (batches, sync_sender) = (batches, sync_sender);
         let mut inserts = Inserts::prepare(tx)?;
         let mut recorded = 0;
+        let mut stats = None;
         for batch in batches.made.iter() {
-            let batch = batch?;
+            let mut batch = batch?;
+            if let Some(bytes) = batch.stats.take() {
+                stats = Some(bytes);
+                continue;
+            }
             inserts.write_batch(tx, &batch)?;
             recorded += batch.records.fills;
             progress(
@@ -1358,7 +1397,7 @@ fn write_trades_and_fills(
             // Where the preparing thread is gone, the batch is dropped here.
             let _ = batches.written.send(batch);
         }
-        Ok(recorded)
+        Ok((recorded, stats))
     })
 }
 

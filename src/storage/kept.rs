@@ -18,6 +18,12 @@
 //! Writes of many rows at once (an import, [`Journal::insert_trades`])
 //! set the triggers aside in their own transaction and keep or forget the
 //! analyses of what they write themselves ([`with_triggers_aside`]).
+//!
+//! The statistics of the whole journal are kept the same way
+//! (`migrations/0012_kept_stats.sql`): [`Journal::kept_stats`] gives the
+//! bytes kept under a basis, [`Journal::keep_stats`] keeps new ones if the
+//! journal is still as it was read, and the journal forgets them whenever a
+//! trade or a tag changes.
 
 use std::sync::OnceLock;
 
@@ -162,20 +168,24 @@ impl KeptChunk {
 }
 
 /// Runs `write`, which adds many rows, with the triggers that forget kept
-/// analyses set aside: dropped first and created again after, in the same
-/// transaction, so that no other connection ever sees the journal without
-/// them (and a `write` that fails, rolled back, takes nothing away). A
-/// trigger costs SQLite about as much per row as a quarter of writing a
-/// trade. `write` must itself forget or replace the kept analyses of the
-/// trades it changes; trades it adds under new ids have none.
+/// analyses and kept statistics set aside: dropped first and created again
+/// after, in the same transaction, so that no other connection ever sees
+/// the journal without them (and a `write` that fails, rolled back, takes
+/// nothing away). A trigger costs SQLite about as much per row as a quarter
+/// of writing a trade. The kept statistics are forgotten first; `write`
+/// must itself forget or replace the kept analyses of the trades it changes
+/// (trades it adds under new ids have none), and may keep new statistics.
 pub(super) fn with_triggers_aside<T>(
     tx: &rusqlite::Transaction<'_>,
     write: impl FnOnce() -> Result<T, StorageError>,
 ) -> Result<T, StorageError> {
+    tx.execute_batch("DELETE FROM kept_stats")?;
     let triggers = tx
         .prepare(
             "SELECT name, sql FROM sqlite_schema
-             WHERE type = 'trigger' AND name GLOB 'analysis_cache_*' ORDER BY name",
+             WHERE type = 'trigger'
+               AND (name GLOB 'analysis_cache_*' OR name GLOB 'kept_stats_*')
+             ORDER BY name",
         )?
         .query_map([], |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
@@ -414,6 +424,39 @@ impl Journal {
         }
     }
 
+    /// The statistics kept under `basis`, if any
+    /// (`migrations/0012_kept_stats.sql`).
+    pub fn kept_stats(&self, basis: i64) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT stats FROM kept_stats WHERE basis = ?1")?
+            .query_row([basis], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// Keeps `stats` under `basis`, in place of any kept, if no other
+    /// connection has written to the journal since `read`; returns whether
+    /// they were kept. A journal that cannot be written now keeps nothing,
+    /// and that is no error, as for [`Journal::keep_analyses`].
+    pub fn keep_stats(
+        &self,
+        basis: i64,
+        read: ReadVersion,
+        stats: &[u8],
+    ) -> Result<bool, StorageError> {
+        if self.read_only {
+            return Ok(false);
+        }
+        self.conn.busy_timeout(std::time::Duration::ZERO)?;
+        let result = keep_stats_in_transaction(&self.conn, basis, read.0, stats);
+        self.conn.busy_timeout(super::BUSY_TIMEOUT)?;
+        match result {
+            Ok(kept) => Ok(kept),
+            Err(error) if is_busy(&error) => Ok(false),
+            Err(error) => Err(error.into()),
+        }
+    }
+
     /// Forgets every kept analysis.
     pub fn forget_kept_analyses(&self) -> Result<(), StorageError> {
         self.conn
@@ -574,6 +617,37 @@ fn keep_in_transaction<'b>(
     }
     tx.commit()?;
     Ok(true)
+}
+
+/// [`Journal::keep_stats`] in a transaction of its own, if the journal is
+/// still at `version`.
+fn keep_stats_in_transaction(
+    conn: &rusqlite::Connection,
+    basis: i64,
+    version: i64,
+    stats: &[u8],
+) -> Result<bool, rusqlite::Error> {
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    if tx.query_row("PRAGMA data_version", [], |row| row.get::<_, i64>(0))? != version {
+        return Ok(false);
+    }
+    write_stats(&tx, basis, stats)?;
+    tx.commit()?;
+    Ok(true)
+}
+
+/// Keeps `stats` under `basis` in place of any kept.
+pub(super) fn write_stats(
+    tx: &rusqlite::Transaction<'_>,
+    basis: i64,
+    stats: &[u8],
+) -> Result<(), rusqlite::Error> {
+    tx.execute("DELETE FROM kept_stats", [])?;
+    tx.execute(
+        "INSERT INTO kept_stats (basis, stats) VALUES (?1, ?2)",
+        rusqlite::params![basis, stats],
+    )?;
+    Ok(())
 }
 
 /// The most kept rows written by one INSERT statement (2 parameters each,

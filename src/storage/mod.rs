@@ -64,6 +64,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0009_events_in_trades.sql"),
     include_str!("../../migrations/0010_shown_apart.sql"),
     include_str!("../../migrations/0011_fill_records_by_trade.sql"),
+    include_str!("../../migrations/0012_kept_stats.sql"),
 ];
 
 /// The schema version this program writes: the number of migrations.
