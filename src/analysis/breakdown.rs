@@ -33,6 +33,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Weekday};
+use fnv::FnvHashMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -379,6 +380,26 @@ impl Sum {
         merge_money(&mut self.net, other.net);
     }
 
+    /// [`Sum::merge`] of a sum that stays where it is.
+    fn merge_from(&mut self, other: &Sum) {
+        self.trades += other.trades;
+        self.closed += other.closed;
+        self.wins += other.wins;
+        self.score += other.score;
+        self.broke += other.broke;
+        self.r_sum += other.r_sum;
+        self.r_count += other.r_count;
+        for (currency, sum, count) in &other.net {
+            match self.net.iter_mut().find(|(c, _, _)| c == currency) {
+                Some(entry) => {
+                    entry.1 += *sum;
+                    entry.2 += count;
+                }
+                None => self.net.push((currency.clone(), *sum, *count)),
+            }
+        }
+    }
+
     fn stats(&self) -> GroupStats {
         let share = |n: usize, of: usize| (of > 0).then(|| Decimal::from(n) / Decimal::from(of));
         GroupStats {
@@ -418,35 +439,35 @@ struct RPoint {
     tiny: bool,
 }
 
+/// Everything but its tags that puts a trade in a group: its account (by
+/// [`Part::accounts`] id), its number of adds ([`adds_group`]), and, for a
+/// trade with an entry, its weekday and hour, and for a closed one its
+/// holding time ([`NO_GROUP`] where it has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Place {
+    account: u32,
+    adds: u8,
+    weekday: u8,
+    hour: u8,
+    holding_time: u8,
+}
+
+/// A [`Place`]'s weekday, hour or holding time where the trade has none.
+const NO_GROUP: u8 = u8::MAX;
+
 /// The sums of one part of the journal: they own what they hold, so that
 /// the part's trades need not outlive them.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Part {
     by_tag: Groups,
-    by_account: Groups,
-    by_weekday: [Sum; 7],
-    by_hour: Vec<Sum>,
-    by_holding_time: [Sum; 6],
-    by_adds: [Sum; 4],
+    /// The accounts met (trimmed), numbered in order of first appearance.
+    accounts: NameIds,
+    /// The trades summed by their [`Place`]: one addition per trade instead
+    /// of one per group; [`finish`] sums the places up into the groups.
+    places: FnvHashMap<Place, Sum>,
     r: Vec<RPoint>,
     tiny: Vec<TinyRisk>,
     days: BTreeMap<NaiveDate, DaySum>,
-}
-
-impl Default for Part {
-    fn default() -> Part {
-        Part {
-            by_tag: Groups::default(),
-            by_account: Groups::default(),
-            by_weekday: Default::default(),
-            by_hour: vec![Sum::default(); 24],
-            by_holding_time: Default::default(),
-            by_adds: Default::default(),
-            r: Vec::new(),
-            tiny: Vec::new(),
-            days: BTreeMap::new(),
-        }
-    }
 }
 
 /// The sums of the groups named by a text (a tag, an account), each
@@ -520,12 +541,17 @@ impl Part {
                 self.by_tag.of(tag).add(&facts);
             }
         }
-        self.by_account.of(trade.account.trim()).add(&facts);
-        self.by_adds[adds_group(analysis.adds)].add(&facts);
+        let mut place = Place {
+            account: self.accounts.id(trade.account.trim()),
+            adds: adds_group(analysis.adds) as u8,
+            weekday: NO_GROUP,
+            hour: NO_GROUP,
+            holding_time: NO_GROUP,
+        };
         if let Some(opened) = analysis.opened_at {
             let at = local(opened, zone);
-            self.by_weekday[at.weekday().num_days_from_monday() as usize].add(&facts);
-            self.by_hour[at.hour() as usize].add(&facts);
+            place.weekday = at.weekday().num_days_from_monday() as u8;
+            place.hour = at.hour() as u8;
             let day = self.days.entry(at.date()).or_default();
             day.trades += 1;
             day.score += u64::from(facts.score);
@@ -534,10 +560,10 @@ impl Part {
                 add_money(&mut day.net, facts.currency, facts.net);
             }
             if let Some(closed) = analysis.closed_at {
-                let held = HoldingTime::of(opened, closed, zone);
-                self.by_holding_time[held as usize].add(&facts);
+                place.holding_time = HoldingTime::of(opened, closed, zone) as u8;
             }
         }
+        self.places.entry(place).or_default().add(&facts);
         if let (true, Some(r)) = (facts.closed, facts.r) {
             let tiny = match (analysis.initial_risk, item.notional) {
                 // Compared by a product: a quotient only for the few that are tiny.
@@ -566,16 +592,18 @@ impl Part {
     /// Adds the sums of `other`, a later part of the journal.
     pub(crate) fn merge(&mut self, other: Part) {
         self.by_tag.merge(other.by_tag);
-        self.by_account.merge(other.by_account);
-        let pairs = self
-            .by_weekday
-            .iter_mut()
-            .zip(other.by_weekday)
-            .chain(self.by_hour.iter_mut().zip(other.by_hour))
-            .chain(self.by_holding_time.iter_mut().zip(other.by_holding_time))
-            .chain(self.by_adds.iter_mut().zip(other.by_adds));
-        for (mine, theirs) in pairs {
-            mine.merge(theirs);
+        let accounts: Vec<u32> = other
+            .accounts
+            .names()
+            .iter()
+            .map(|name| self.accounts.id(name))
+            .collect();
+        for (place, sum) in other.places {
+            let place = Place {
+                account: accounts[place.account as usize],
+                ..place
+            };
+            self.places.entry(place).or_default().merge(sum);
         }
         self.r.extend(other.r);
         self.tiny.extend(other.tiny);
@@ -661,8 +689,27 @@ pub(crate) fn finish(part: Part) -> Breakdowns {
             .map(|(key, sum)| (key, sum.stats()))
             .collect()
     };
-    let mut by_hour: [GroupStats; 24] = Default::default();
-    for (stats, sum) in by_hour.iter_mut().zip(&part.by_hour) {
+    // Each place's sum goes into every group it is part of.
+    let mut by_account = vec![Sum::default(); part.accounts.len()];
+    let mut by_weekday: [Sum; 7] = Default::default();
+    let mut by_hour = vec![Sum::default(); 24];
+    let mut by_holding_time: [Sum; 6] = Default::default();
+    let mut by_adds: [Sum; 4] = Default::default();
+    for (place, sum) in &part.places {
+        by_account[place.account as usize].merge_from(sum);
+        by_adds[usize::from(place.adds)].merge_from(sum);
+        if let Some(group) = by_weekday.get_mut(usize::from(place.weekday)) {
+            group.merge_from(sum);
+        }
+        if let Some(group) = by_hour.get_mut(usize::from(place.hour)) {
+            group.merge_from(sum);
+        }
+        if let Some(group) = by_holding_time.get_mut(usize::from(place.holding_time)) {
+            group.merge_from(sum);
+        }
+    }
+    let mut hours: [GroupStats; 24] = Default::default();
+    for (stats, sum) in hours.iter_mut().zip(&by_hour) {
         *stats = sum.stats();
     }
     let calendar = part
@@ -682,11 +729,17 @@ pub(crate) fn finish(part: Part) -> Breakdowns {
         .collect();
     Breakdowns {
         by_tag: keyed(part.by_tag),
-        by_account: keyed(part.by_account),
-        by_weekday: part.by_weekday.map(|sum| sum.stats()),
-        by_hour,
-        by_holding_time: part.by_holding_time.map(|sum| sum.stats()),
-        by_adds: part.by_adds.map(|sum| sum.stats()),
+        by_account: part
+            .accounts
+            .into_names()
+            .into_iter()
+            .zip(&by_account)
+            .map(|(name, sum)| (name, sum.stats()))
+            .collect(),
+        by_weekday: by_weekday.map(|sum| sum.stats()),
+        by_hour: hours,
+        by_holding_time: by_holding_time.map(|sum| sum.stats()),
+        by_adds: by_adds.map(|sum| sum.stats()),
         robust_r: robust_r(part.r, part.tiny),
         calendar,
     }
