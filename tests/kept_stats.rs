@@ -114,6 +114,13 @@ fn report_json(path: &Path) -> Vec<u8> {
     output.stdout
 }
 
+/// `tranche report` of the journal at `path`, as text.
+fn report_text(path: &Path) -> Vec<u8> {
+    let output = run(&["--journal", path.to_str().unwrap(), "report"]);
+    assert!(output.status.success(), "{output:?}");
+    output.stdout
+}
+
 #[test]
 fn a_report_of_the_whole_journal_keeps_its_statistics_and_reads_them_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -309,14 +316,21 @@ fn an_import_into_an_empty_journal_keeps_them_and_a_later_one_forgets_them() {
     assert_eq!(whole.breakdowns.by_account.len(), 3);
     assert!(whole.adherence.violations_by_rule[&Rule::AveragingDown] > 0);
 
-    // `report --json` prints the same from what is kept as from the trades.
+    // `report` prints the same from what is kept as from the trades, as
+    // text and as JSON.
     let from_kept = report_json(&path);
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute("DELETE FROM kept_stats", [])
-        .unwrap();
-    assert_eq!(report_json(&path), from_kept);
-    assert_eq!(kept_rows(&path), 1);
+    let text_from_kept = report_text(&path);
+    for (printed, print) in [
+        (&from_kept, report_json as fn(&Path) -> Vec<u8>),
+        (&text_from_kept, report_text),
+    ] {
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute("DELETE FROM kept_stats", [])
+            .unwrap();
+        assert_eq!(&print(&path), printed);
+        assert_eq!(kept_rows(&path), 1);
+    }
     let value: serde_json::Value = serde_json::from_slice(&from_kept).unwrap();
     assert_eq!(value, tranche::report::report_json(&whole));
 
