@@ -6,7 +6,9 @@
 //!   .import` of the same file into a plain table;
 //! - `trades --json`, `export` and `report --json` over that journal, beside
 //!   the size of the journal's file (the data they read), and the first run
-//!   of each after the import apart;
+//!   of each after the import apart; `report --json --from 1900-01-01` too,
+//!   which takes every trade but, filtered, adds them all up instead of
+//!   printing the statistics the journal keeps;
 //! - `import` of the same file again over that journal (which adds nothing),
 //!   and over a journal holding its first fifth, beside the import into a new
 //!   journal.
@@ -157,6 +159,11 @@ fn main() {
         ("trades --json", vec!["trades", "--json"]),
         ("export", vec!["export", "--format", "json"]),
         ("report --json", vec!["report", "--json"]),
+        // Every trade, added up: the statistics of a filter are never kept.
+        (
+            "report --from",
+            vec!["report", "--json", "--from", "1900-01-01"],
+        ),
     ] {
         let mut full = vec!["--journal", journal_text.as_str()];
         full.extend(args);
