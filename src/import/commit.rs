@@ -21,7 +21,9 @@
 //! 4. [`Journal::write_import`] writes the plan in one transaction, after
 //!    making sure, under the write lock, that the journal is still as it was
 //!    read. If another program changed it in between, the import is planned
-//!    again from what the journal now holds.
+//!    again from what the journal now holds. Each trade's analysis is kept
+//!    as it is written, and, into a journal that holds nothing, the
+//!    statistics of them all (see `Keeping`).
 //!
 //! A file read but not yet grouped ([`FileRead`]) can instead be committed
 //! into a journal that remembers no imported fill by
@@ -30,11 +32,10 @@
 //! and made again for the write; the journal ends up the same.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use super::group::{self, FileKeys, FillKey, GroupOptions, Grouped, ImportedTrade};
 use super::{FileRead, Fill, Import, Preview};
-use std::sync::Mutex;
-
 use crate::analysis::kept::{self, Basis};
 use crate::analysis::stats::{Analysed, Filter, JournalSums, SumsAdder};
 use crate::analysis::{Messages, RuleSettings, analyze_with};
@@ -379,7 +380,7 @@ impl Journal {
         let encode = |id, trade: &Trade| keeping.encode(id, trade);
         let finish = || keeping.finish();
         let options = read.group_options();
-        let booked = std::sync::Mutex::new(None);
+        let booked = Mutex::new(None);
         let stream = |each: &mut dyn FnMut(ImportedTrade) -> bool| {
             let streamed = group::stream(&read.parsed.fills, &read.parsed.stops, &options, each);
             let made = streamed.as_ref().is_some_and(|s| s.trades > 0);
