@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use super::breakdown::Breakdowns;
 use super::rules::{Rule, RuleSettings};
 use super::stats::{
-    Adherence, Breakdown, JournalStats, Month, Performance, ScaleOutTotals, Scaling,
+    Adherence, Analysed, Breakdown, JournalStats, Month, Performance, ScaleOutTotals, Scaling,
 };
 use super::trade::{ScaleOut, TradeAnalysis, Verdict, Violation};
 use super::twin::TwinFigures;
@@ -337,6 +337,17 @@ const VERDICTS: [Verdict; 3] = [Verdict::Protected, Verdict::Capped, Verdict::Ne
 /// `trade`'s analysis as bytes to keep, with the trade's details (not its
 /// notes, tags or events).
 pub fn encode(trade: &Trade, analysis: &TradeAnalysis) -> Vec<u8> {
+    encode_with(trade, analysis, super::stats::notional(trade))
+}
+
+/// [`encode`] of a trade as the statistics add it up, its notional value
+/// worked out already.
+pub fn encode_analysed(item: &Analysed<'_>) -> Vec<u8> {
+    encode_with(item.trade, item.analysis, item.notional)
+}
+
+/// [`encode`], given the trade's notional value ([`super::stats::notional`]).
+fn encode_with(trade: &Trade, analysis: &TradeAnalysis, notional: Option<Decimal>) -> Vec<u8> {
     let kept = Kept {
         symbol: &trade.symbol,
         side: trade.side,
@@ -376,7 +387,7 @@ pub fn encode(trade: &Trade, analysis: &TradeAnalysis) -> Vec<u8> {
             verdict: VERDICTS.iter().position(|&v| v == s.verdict).unwrap_or(2) as u8,
         }),
         stops_judged: analysis.stops_judged,
-        notional: super::stats::notional(trade).map(Exact::of),
+        notional: notional.map(Exact::of),
     };
     // Serializing into a growing vector fails only when memory runs out,
     // which aborts the program before this could see it. The vector starts

@@ -467,8 +467,9 @@ fn stats_of_kept(
                     }
                     KeptRow::Trade(trade) => {
                         let analysis = analyze_with(&trade, settings, Messages::Skip);
-                        made.add(id, Some(&kept::encode(&trade, &analysis)), None);
-                        adder.add(&Analysed::new(id, &trade, &analysis));
+                        let analysed = Analysed::new(id, &trade, &analysis);
+                        made.add(id, Some(&kept::encode_analysed(&analysed)), None);
+                        adder.add(&analysed);
                     }
                 }
             }

@@ -447,13 +447,14 @@ impl<'s> Keeping<'s> {
     /// statistics.
     fn encode(&self, id: TradeId, trade: &Trade) -> Vec<u8> {
         let analysis = analyze_with(trade, self.settings, Messages::Skip);
+        let analysed = Analysed::new(id, trade, &analysis);
         if let Some(sums) = &self.sums
             && let Ok(mut sums) = sums.lock()
             && let Some(adder) = sums.as_mut()
         {
-            adder.add(&Analysed::new(id, trade, &analysis));
+            adder.add(&analysed);
         }
-        kept::encode(trade, &analysis)
+        kept::encode_analysed(&analysed)
     }
 
     /// The statistics of every trade encoded, as bytes to keep; `None`
