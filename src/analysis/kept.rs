@@ -622,8 +622,6 @@ mod tests {
     use crate::analysis::{Messages, analyze_with};
     use crate::domain::Playbook;
 
-    /// Settings under which the generated trades break every rule, the
-    /// playbook rules included.
     #[test]
     fn the_code_is_fingerprinted_when_the_program_is_built_as_at_run_time() {
         let fingerprint = |texts: &[&str]| {
@@ -648,6 +646,8 @@ mod tests {
         );
     }
 
+    /// Settings under which the generated trades break every rule, the
+    /// playbook rules included.
     fn strict_settings() -> RuleSettings {
         let mut settings = RuleSettings::default();
         for setup in ["breakout", "pullback", "reversal", ""] {
