@@ -369,19 +369,8 @@ impl Sum {
         }
     }
 
-    fn merge(&mut self, other: Sum) {
-        self.trades += other.trades;
-        self.closed += other.closed;
-        self.wins += other.wins;
-        self.score += other.score;
-        self.broke += other.broke;
-        self.r_sum += other.r_sum;
-        self.r_count += other.r_count;
-        merge_money(&mut self.net, other.net);
-    }
-
-    /// [`Sum::merge`] of a sum that stays where it is.
-    fn merge_from(&mut self, other: &Sum) {
+    /// Adds the sums of `other`.
+    fn merge(&mut self, other: &Sum) {
         self.trades += other.trades;
         self.closed += other.closed;
         self.wins += other.wins;
@@ -492,7 +481,7 @@ impl Groups {
     /// Adds the sums of `other`.
     fn merge(&mut self, other: Groups) {
         for (name, sum) in other.into_sums() {
-            self.of(&name).merge(sum);
+            self.of(&name).merge(&sum);
         }
     }
 
@@ -603,7 +592,7 @@ impl Part {
                 account: accounts[place.account as usize],
                 ..place
             };
-            self.places.entry(place).or_default().merge(sum);
+            self.places.entry(place).or_default().merge(&sum);
         }
         self.r.extend(other.r);
         self.tiny.extend(other.tiny);
@@ -696,16 +685,16 @@ pub(crate) fn finish(part: Part) -> Breakdowns {
     let mut by_holding_time: [Sum; 6] = Default::default();
     let mut by_adds: [Sum; 4] = Default::default();
     for (place, sum) in &part.places {
-        by_account[place.account as usize].merge_from(sum);
-        by_adds[usize::from(place.adds)].merge_from(sum);
+        by_account[place.account as usize].merge(sum);
+        by_adds[usize::from(place.adds)].merge(sum);
         if let Some(group) = by_weekday.get_mut(usize::from(place.weekday)) {
-            group.merge_from(sum);
+            group.merge(sum);
         }
         if let Some(group) = by_hour.get_mut(usize::from(place.hour)) {
-            group.merge_from(sum);
+            group.merge(sum);
         }
         if let Some(group) = by_holding_time.get_mut(usize::from(place.holding_time)) {
-            group.merge_from(sum);
+            group.merge(sum);
         }
     }
     let mut hours: [GroupStats; 24] = Default::default();
