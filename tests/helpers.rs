@@ -330,3 +330,17 @@ pub fn broker_fixture(path: &str) -> String {
         .expect("a UTF-8 path")
         .to_owned()
 }
+
+/// `tranche import --tz UTC` of `csv` into the journal at `path`, which must
+/// succeed.
+pub fn import_utc(path: &std::path::Path, csv: &std::path::Path) {
+    let output = run(&[
+        "--journal",
+        path.to_str().unwrap(),
+        "import",
+        csv.to_str().unwrap(),
+        "--tz",
+        "UTC",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+}

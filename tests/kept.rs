@@ -12,7 +12,7 @@ use tranche::storage::Journal;
 
 use crate::helpers::{
     EVENTS_BACK_INTO_THEIR_TABLE, FILL_RECORDS_BACK_INTO_THEIR_TABLE, KEPT_STATS_AWAY,
-    generated_trades, raise_prices, run, sample_trades,
+    generated_trades, import_utc, raise_prices, run, sample_trades,
 };
 
 /// The statistics computed from every trade's events, as if nothing were kept.
@@ -48,19 +48,6 @@ fn is_kept(journal: &Journal, id: TradeId) -> bool {
     journal.kept_analysis(id, basis.0).unwrap().is_some()
 }
 
-/// `tranche import` of `csv` into the journal at `path`, which must succeed.
-fn import(path: &std::path::Path, csv: &std::path::Path) {
-    let output = run(&[
-        "--journal",
-        path.to_str().unwrap(),
-        "import",
-        csv.to_str().unwrap(),
-        "--tz",
-        "UTC",
-    ]);
-    assert!(output.status.success(), "{output:?}");
-}
-
 #[test]
 fn an_import_keeps_the_analysis_of_every_trade_it_writes() {
     let dir = tempfile::tempdir().unwrap();
@@ -77,7 +64,7 @@ fn an_import_keeps_the_analysis_of_every_trade_it_writes() {
     )
     .unwrap();
     let path = dir.path().join("j.sqlite");
-    import(&path, &csv);
+    import_utc(&path, &csv);
     let journal = Journal::open(&path).unwrap();
     assert_eq!(journal.trade_count().unwrap(), 3);
     assert_eq!(kept_count(&journal), 3);
@@ -93,7 +80,7 @@ fn an_import_keeps_the_analysis_of_every_trade_it_writes() {
          2024-01-04,10:00:00,AAA,Sell,20,13.00,1,U1,E7\n",
     )
     .unwrap();
-    import(&path, &csv);
+    import_utc(&path, &csv);
     assert_eq!(journal.trade_count().unwrap(), 3);
     assert_eq!(kept_count(&journal), 3);
     let stats = kept_stats(&journal);
@@ -366,7 +353,7 @@ fn trades_json_after_an_import_adds_the_sentences_to_what_the_import_kept() {
     )
     .unwrap();
     let path = dir.path().join("j.sqlite");
-    import(&path, &csv);
+    import_utc(&path, &csv);
     let journal = Journal::open(&path).unwrap();
     assert_eq!(kept_count(&journal), 2);
     let shown = |journal: &Journal| -> i64 {

@@ -15,7 +15,7 @@ use tranche::domain::{EventKind, Playbook};
 use tranche::import::{GroupOptions, ImportOptions, import};
 use tranche::storage::{Journal, StorageError};
 
-use crate::helpers::{generated_trades, run, sample_trades};
+use crate::helpers::{generated_trades, import_utc, run, sample_trades};
 
 /// The statistics a report prints, computed from every trade's events as
 /// if nothing were kept: without the per-trade curves.
@@ -92,19 +92,6 @@ fn fills_csv(trades: usize) -> String {
         }
     }
     text
-}
-
-/// `tranche import` of `csv` into the journal at `path`, which must succeed.
-fn import_file(path: &Path, csv: &Path) {
-    let output = run(&[
-        "--journal",
-        path.to_str().unwrap(),
-        "import",
-        csv.to_str().unwrap(),
-        "--tz",
-        "UTC",
-    ]);
-    assert!(output.status.success(), "{output:?}");
 }
 
 /// `tranche report --json` of the journal at `path`.
@@ -308,7 +295,7 @@ fn an_import_into_an_empty_journal_keeps_them_and_a_later_one_forgets_them() {
     let dir = tempfile::tempdir().unwrap();
     let (csv, path) = (dir.path().join("fills.csv"), dir.path().join("j.sqlite"));
     std::fs::write(&csv, fills_csv(400)).unwrap();
-    import_file(&path, &csv);
+    import_utc(&path, &csv);
     let journal = Journal::open(&path).unwrap();
     assert_eq!(journal.trade_count().unwrap(), 400);
     let whole = fresh(&journal, &Filter::default());
@@ -342,7 +329,7 @@ fn an_import_into_an_empty_journal_keeps_them_and_a_later_one_forgets_them() {
          U1,2024-06-03,11:00:00,NEW,Sell,10,55.00,1,N2\n",
     )
     .unwrap();
-    import_file(&path, &csv);
+    import_utc(&path, &csv);
     assert_eq!(kept_rows(&path), 0);
     assert_eq!(
         report_stats(&journal, &Filter::default()),
