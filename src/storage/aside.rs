@@ -6,6 +6,12 @@
 //! first import is committed into it where it was made
 //! ([`NewJournal::take_name`]), so that a file that does not read, or an
 //! import that is killed, leaves no journal behind.
+//!
+//! As no other program knows of it, the journal made aside skips what
+//! sharing a journal costs: its schema is written without syncs, and it
+//! stays under a rollback journal, as its first import is written anyway,
+//! until that import is committed. It is synced whole before it takes its
+//! name.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -37,8 +43,7 @@ impl NewJournal {
         // A journal made aside by an earlier process of the same number,
         // which did not finish, goes first.
         remove_database(&new.made);
-        // Closed, the journal leaves no write-ahead log beside it.
-        drop(Journal::open(&new.made)?);
+        Journal::create_aside(&new.made)?;
         Ok(new)
     }
 
@@ -48,22 +53,33 @@ impl NewJournal {
     /// can be made, the journal is made in place, as [`Journal::open`] makes
     /// one.
     pub fn put_in_place(self) -> Result<Journal, StorageError> {
-        let _ = std::fs::hard_link(&self.made, &self.path);
+        if self.synced() {
+            let _ = std::fs::hard_link(&self.made, &self.path);
+        }
         Journal::open(&self.path)
+    }
+
+    /// Puts the journal on disk whole (its schema was written without
+    /// waiting for the disk), before it has a name that must survive a
+    /// crash; false where it could not.
+    fn synced(&self) -> bool {
+        std::fs::File::open(&self.made)
+            .and_then(|file| file.sync_all())
+            .is_ok()
     }
 
     /// Opens the journal where it was made, to be written before it takes
     /// its name ([`NewJournal::take_name`]): no other program knows of it,
     /// and a process killed while writing it leaves nothing under the name.
     pub fn open(&self) -> Result<Journal, StorageError> {
-        Journal::open(&self.made)
+        Journal::open_aside(&self.made)
     }
 
     /// Gives the journal, written and closed, its name; false where it
     /// cannot take it (a file has that name by now, or no link can be
     /// made). Either way, it is gone from where it was made.
     pub fn take_name(self) -> bool {
-        std::fs::hard_link(&self.made, &self.path).is_ok()
+        self.synced() && std::fs::hard_link(&self.made, &self.path).is_ok()
     }
 }
 
@@ -111,6 +127,52 @@ mod tests {
         assert_eq!(journal.integrity_check().unwrap(), ["ok"]);
         drop(journal);
         assert_eq!(names_in(dir.path()), ["j.sqlite"]);
+    }
+
+    fn journal_mode(path: &Path) -> String {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .unwrap()
+    }
+
+    fn schema(journal: &Journal) -> (i64, Vec<(String, String, Option<String>)>) {
+        let mut stmt = journal
+            .conn
+            .prepare("SELECT type, name, sql FROM sqlite_master ORDER BY name")
+            .unwrap();
+        let rows = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        (journal.schema_version().unwrap(), rows)
+    }
+
+    #[test]
+    fn a_journal_made_aside_has_the_schema_of_one_made_in_place_and_no_wal_until_shared() {
+        let (dir, other) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let in_place = Journal::open(&other.path().join("j.sqlite")).unwrap();
+        let path = dir.path().join("j.sqlite");
+        let new = NewJournal::create(&path).unwrap();
+        // Made under a rollback journal kept in memory: nothing beside it.
+        assert_eq!(names_in(dir.path()).len(), 1);
+        assert_eq!(journal_mode(&new.made), "delete");
+
+        let mut made = new.open().unwrap();
+        assert_eq!(schema(&made), schema(&in_place));
+        assert_eq!(made.integrity_check().unwrap(), ["ok"]);
+        made.set_setting("written", "aside").unwrap();
+        drop(made);
+        assert_eq!(journal_mode(&new.made), "delete");
+        assert!(new.take_name());
+
+        let journal = Journal::open(&path).unwrap();
+        assert_eq!(journal_mode(&path), "wal");
+        assert_eq!(
+            journal.setting("written").unwrap().as_deref(),
+            Some("aside")
+        );
+        assert_eq!(journal.integrity_check().unwrap(), ["ok"]);
     }
 
     #[test]

@@ -270,6 +270,44 @@ impl Journal {
     /// migration that has not shipped; the program itself uses [`MIGRATIONS`].
     #[doc(hidden)]
     pub fn open_with_migrations(path: &Path, migrations: &[&str]) -> Result<Journal, StorageError> {
+        Journal::open_in(path, migrations, Place::Shared)
+    }
+
+    /// Makes a new journal at `path`, where no other program knows of it
+    /// (see [`NewJournal`]). Its schema is written under a rollback journal
+    /// kept in memory, without waiting for the disk: nothing there is of
+    /// use until the journal is synced whole, as its first import's commit
+    /// or [`NewJournal::put_in_place`] does.
+    fn create_aside(path: &Path) -> Result<(), StorageError> {
+        let open_error = |source| StorageError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
+        conn.pragma_update(None, "journal_mode", "MEMORY")
+            .and_then(|()| conn.pragma_update(None, "synchronous", "OFF"))
+            .map_err(open_error)?;
+        let mut journal = Journal {
+            conn,
+            path: Some(path.to_owned()),
+            read_only: false,
+        };
+        journal.migrate(MIGRATIONS)
+    }
+
+    /// Opens a journal made by [`Journal::create_aside`] where it was made,
+    /// as [`Journal::open`] does, except that it stays under a rollback
+    /// journal: its first import is written under one anyway (see
+    /// `Journal::leave_wal`), and it enters WAL mode once that import is
+    /// committed, or when it is opened in its place.
+    fn open_aside(path: &Path) -> Result<Journal, StorageError> {
+        Journal::open_in(path, MIGRATIONS, Place::Aside)
+    }
+
+    fn open_in(path: &Path, migrations: &[&str], place: Place) -> Result<Journal, StorageError> {
         let open_error = |source| StorageError::Open {
             path: path.to_owned(),
             source,
@@ -304,7 +342,7 @@ impl Journal {
         if found > 0 && found < known {
             backup(&conn, path, found)?;
         }
-        configure(&conn).map_err(open_error)?;
+        configure(&conn, place).map_err(open_error)?;
         let mut journal = Journal {
             conn,
             path: Some(path.to_owned()),
@@ -412,7 +450,7 @@ impl Journal {
     /// A journal that lives in memory only, for tests and previews.
     pub fn open_in_memory() -> Result<Journal, StorageError> {
         let conn = Connection::open_in_memory()?;
-        configure(&conn)?;
+        configure(&conn, Place::Shared)?;
         let mut journal = Journal {
             conn,
             path: None,
@@ -706,7 +744,16 @@ impl Journal {
     }
 }
 
-/// The connection settings of every journal.
+/// Where a journal is opened: where every program may open it, or aside,
+/// where no other program knows of it yet (see [`NewJournal`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// In WAL mode, so that readers and a writer do not wait for each other.
+    Shared,
+    /// Under the rollback journal it was made with.
+    Aside,
+}
+
 /// Keeps each prepared statement's plan whatever values are bound to it.
 ///
 /// Without this, SQLite may plan a statement again each time a parameter
@@ -722,9 +769,12 @@ pub(crate) fn steady_plans(conn: &Connection) -> rusqlite::Result<()> {
     .map(|_| ())
 }
 
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
+/// The connection settings of every journal.
+fn configure(conn: &Connection, place: Place) -> rusqlite::Result<()> {
     steady_plans(conn)?;
-    enter_wal(conn)?;
+    if place == Place::Shared {
+        enter_wal(conn)?;
+    }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     // Reads of a large journal go through memory-mapped pages instead of a
