@@ -319,7 +319,12 @@ impl Journal {
         let whole = Filter::default();
         for _ in 0..MAX_PLANS {
             let plan = plan(self, import, options, reconciliation.is_some())?;
-            let keeping = Keeping::new(&settings, &whole, plan.empty && !dry_run);
+            let keeping = Keeping::new(
+                &settings,
+                &whole,
+                plan.empty && !dry_run,
+                plan.trade_count(),
+            );
             let encode = |id, trade: &Trade| keeping.encode(id, trade);
             let finish = || keeping.finish();
             let checked;
@@ -376,7 +381,9 @@ impl Journal {
         }
         let settings = self.rule_settings()?;
         let whole = Filter::default();
-        let keeping = Keeping::new(&settings, &whole, state.empty);
+        // Every closed trade has an entry and an exit, most of them a fill
+        // each: half the fills is about as many trades as a file can make.
+        let keeping = Keeping::new(&settings, &whole, state.empty, read.parsed.fills.len() / 2);
         let encode = |id, trade: &Trade| keeping.encode(id, trade);
         let finish = || keeping.finish();
         let options = read.group_options();
@@ -435,11 +442,23 @@ struct Keeping<'s> {
 
 impl<'s> Keeping<'s> {
     /// Keeping under `settings`; the statistics of the trades (all of them:
-    /// `whole` is the empty filter) are added up where `adds_up`.
-    fn new(settings: &'s RuleSettings, whole: &'s Filter, adds_up: bool) -> Keeping<'s> {
+    /// `whole` is the empty filter) are added up where `adds_up`, with room
+    /// made for `trades` of them at once: grown a trade at a time, their
+    /// figures would be copied to larger memory, again and again.
+    fn new(
+        settings: &'s RuleSettings,
+        whole: &'s Filter,
+        adds_up: bool,
+        trades: usize,
+    ) -> Keeping<'s> {
+        let adder = || {
+            let mut adder = JournalSums::adding(whole, settings);
+            adder.reserve(trades);
+            Mutex::new(Some(adder))
+        };
         Keeping {
             settings,
-            sums: adds_up.then(|| Mutex::new(Some(JournalSums::adding(whole, settings)))),
+            sums: adds_up.then(adder),
         }
     }
 
