@@ -387,12 +387,18 @@ impl Journal {
         let encode = |id, trade: &Trade| keeping.encode(id, trade);
         let finish = || keeping.finish();
         let options = read.group_options();
+        // What was booked, with its preview: made on the thread that booked
+        // it, while this one still writes the last trades.
         let booked = Mutex::new(None);
         let stream = |each: &mut dyn FnMut(ImportedTrade) -> bool| {
             let streamed = group::stream(&read.parsed.fills, &read.parsed.stops, &options, each);
             let made = streamed.as_ref().is_some_and(|s| s.trades > 0);
+            let previewed = streamed.map(|streamed| {
+                let preview = read.preview(&streamed);
+                (streamed, preview)
+            });
             if let Ok(mut booked) = booked.lock() {
-                *booked = streamed;
+                *booked = previewed;
             }
             made
         };
@@ -410,7 +416,7 @@ impl Journal {
         let written = self.write_import(&write, false, progress);
         let booked = booked.into_inner().ok().flatten();
         match (written, booked) {
-            (Ok(Some(recorded)), Some(booked)) if booked.trades > 0 => {
+            (Ok(Some(recorded)), Some((booked, preview))) if booked.trades > 0 => {
                 let outcome = ImportOutcome {
                     new_fills: recorded,
                     added: (0..booked.trades as i64)
@@ -418,10 +424,7 @@ impl Journal {
                         .collect(),
                     ..ImportOutcome::default()
                 };
-                Ok(Some(StreamedImport {
-                    preview: read.preview(&booked),
-                    outcome,
-                }))
+                Ok(Some(StreamedImport { preview, outcome }))
             }
             // Not booked whole (the write then fails its plan), or the
             // journal changed meanwhile: nothing was written.
