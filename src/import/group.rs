@@ -678,14 +678,15 @@ impl<'a> RunBook<'a> {
                 continue;
             }
             let sources = &run[t.fills.clone()];
+            // The trade being built is changed where it is: moved out and
+            // back for each fill, it would be copied twice a fill.
             if closing_only {
                 // The fill's opening part is the journal's: it closes what
                 // is open before it, and no more.
-                let Some(mut b) = self.current.take() else {
+                let Some(b) = self.current.as_mut() else {
                     continue;
                 };
                 if side_of(t.side) == b.side {
-                    self.current = Some(b);
                     continue;
                 }
                 let close_qty = qty.min(b.open_qty);
@@ -699,13 +700,12 @@ impl<'a> RunBook<'a> {
                 b.open_qty -= close_qty;
                 if b.open_qty.is_zero() {
                     b.closed_at = Some(t.at);
-                    return Some(b);
+                    return self.current.take();
                 }
-                self.current = Some(b);
                 continue;
             }
-            let Some(mut b) = self.current.take() else {
-                let mut b = Building::new(side_of(t.side), t.at);
+            let Some(b) = self.current.as_mut() else {
+                let b = self.current.insert(Building::new(side_of(t.side), t.at));
                 b.open_qty = qty;
                 b.push(
                     Event::entry(t.at, qty, t.price, fee),
@@ -713,7 +713,6 @@ impl<'a> RunBook<'a> {
                     fills,
                     opening,
                 );
-                self.current = Some(b);
                 continue;
             };
             if side_of(t.side) == b.side {
@@ -724,13 +723,11 @@ impl<'a> RunBook<'a> {
                     fills,
                     opening,
                 );
-                self.current = Some(b);
                 continue;
             }
             if qty < b.open_qty {
                 b.open_qty -= qty;
                 b.push(Event::exit(t.at, qty, t.price, fee), sources, fills, false);
-                self.current = Some(b);
                 continue;
             }
             // Closes the position, and maybe opens the other way.
@@ -749,7 +746,7 @@ impl<'a> RunBook<'a> {
             if !qty.is_zero() {
                 self.pending = Some((t, qty, fee, true));
             }
-            return Some(b);
+            return self.current.take();
         }
     }
 }

@@ -307,6 +307,7 @@ impl Journal {
         Journal::open_in(path, MIGRATIONS, Place::Aside)
     }
 
+    /// [`Journal::open_with_migrations`] in `place`.
     fn open_in(path: &Path, migrations: &[&str], place: Place) -> Result<Journal, StorageError> {
         let open_error = |source| StorageError::Open {
             path: path.to_owned(),
