@@ -1248,13 +1248,30 @@ fn gather<'a>(
 /// batch a run, passing on any error in their place; lets go of the
 /// batches that come back `written`. Stops at the first invalid trade, or
 /// when the receiver is gone. Once every trade is prepared, the statistics
-/// to keep, if any, follow in a batch of their own ([`Batch::stats`]).
+/// to keep, if any, follow in a batch of their own ([`Batch::stats`]);
+/// then the batches still to be written are let go of as they come back,
+/// beside the writing thread, until it is done.
 fn prepare<'a>(
+    made: mpsc::Receiver<Result<Gathered<'a>, StorageError>>,
+    keep: Option<KeepAnalyses<'_>>,
+    sender: mpsc::SyncSender<Result<Batch<'a>, StorageError>>,
+    written: &mpsc::Receiver<Batch<'a>>,
+) {
+    if prepare_all(made, keep, &sender, written) {
+        // The writing thread reads batches until their sender is gone.
+        drop(sender);
+        written.iter().for_each(drop);
+    }
+}
+
+/// [`prepare`] until every batch is sent: true, or false where it stopped
+/// early.
+fn prepare_all<'a>(
     made: mpsc::Receiver<Result<Gathered<'a>, StorageError>>,
     keep: Option<KeepAnalyses<'_>>,
     sender: &mpsc::SyncSender<Result<Batch<'a>, StorageError>>,
     written: &mpsc::Receiver<Batch<'a>>,
-) {
+) -> bool {
     // The receiver goes when this returns, which tells `gather` to stop.
     for made in made {
         written.try_iter().for_each(drop);
@@ -1274,7 +1291,7 @@ fn prepare<'a>(
                         let index = run.first + offset;
                         let _ =
                             sender.send(Err(StorageError::invalid(Some(index), &trade, errors)));
-                        return;
+                        return false;
                     }
                     if continues {
                         batch.continued.push((id, trade));
@@ -1290,7 +1307,7 @@ fn prepare<'a>(
         };
         let failed = prepared.is_err();
         if sender.send(prepared).is_err() || failed {
-            return;
+            return false;
         }
     }
     // Every trade is prepared: the statistics they add up to come last, in
@@ -1298,11 +1315,14 @@ fn prepare<'a>(
     if let Some(stats) = keep.and_then(|keep| keep.stats)
         && let Some(bytes) = (stats.finish)()
     {
-        let _ = sender.send(Ok(Batch {
-            stats: Some(bytes),
-            ..Batch::default()
-        }));
+        return sender
+            .send(Ok(Batch {
+                stats: Some(bytes),
+                ..Batch::default()
+            }))
+            .is_ok();
     }
+    true
 }
 
 /// The prepared batches of an import's trades, as its helper threads make
@@ -1313,8 +1333,9 @@ struct Batches<'a> {
     /// Each written batch goes back to the thread that prepared it, to be
     /// let go of there: freeing its trades and texts took about a tenth of
     /// the writing thread's time, and that thread is the import's slowest.
-    /// The batches written after the preparing thread is done are let go
-    /// of where they were written.
+    /// The preparing thread waits for the last of them once it has prepared
+    /// every batch; where it stopped early, they are let go of where they
+    /// were written.
     written: mpsc::Sender<Batch<'a>>,
 }
 
@@ -1334,7 +1355,7 @@ fn make_batches<'scope, 'a: 'scope>(
     let (sender, receiver) = mpsc::sync_channel(BATCHES_AHEAD);
     let (written, to_let_go) = mpsc::channel();
     scope.spawn(move || gather(trades, ids, &made_sender));
-    scope.spawn(move || prepare(made, keep, &sender, &to_let_go));
+    scope.spawn(move || prepare(made, keep, sender, &to_let_go));
     Batches {
         made: receiver,
         written,
@@ -1394,7 +1415,8 @@ fn write_trades_and_fills(
                 total,
             );
             let _ = sync_sender.try_send(());
-            // Where the preparing thread is gone, the batch is dropped here.
+            // Where the preparing thread stopped early, the batch is
+            // dropped here.
             let _ = batches.written.send(batch);
         }
         Ok((recorded, stats))
