@@ -709,14 +709,25 @@ impl RowReader<'_> {
         let helpers = rayon::current_num_threads()
             .saturating_sub(1)
             .min(cuts.len() - 1);
+        let mut report = || {
+            let read: usize = done.iter().map(|d| d.load(Ordering::Relaxed)).sum();
+            sink.report(body + read, total);
+        };
+        // Progress is reported on this thread, which may find every part
+        // taken: the helpers say when theirs move on, until they are done.
+        let (tick, ticks) = std::sync::mpsc::channel::<()>();
         rayon::in_place_scope(|scope| {
             for _ in 0..helpers {
-                scope.spawn(|_| take_parts(&mut || {}));
+                let tick = tick.clone();
+                scope.spawn(move |_| {
+                    take_parts(&mut || {
+                        let _ = tick.send(());
+                    });
+                });
             }
-            take_parts(&mut || {
-                let read: usize = done.iter().map(|d| d.load(Ordering::Relaxed)).sum();
-                sink.report(body + read, total);
-            });
+            drop(tick);
+            take_parts(&mut report);
+            ticks.iter().for_each(|()| report());
         });
         // The scope returns once every part is taken and read.
         let mut next_first = None;
