@@ -8,10 +8,11 @@
 //! import that is killed, leaves no journal behind.
 //!
 //! As no other program knows of it, the journal made aside skips what
-//! sharing a journal costs: its schema is written without syncs, and it
-//! stays under a rollback journal, as its first import is written anyway,
-//! until that import is committed. It is synced whole before it takes its
-//! name.
+//! sharing a journal costs. It stays under a rollback journal, as its first
+//! import is written anyway, until that import is committed; the rollback
+//! journal is kept in memory, and nothing written waits for the disk: a
+//! crash leaves a file that never takes the name. It is synced whole
+//! before it takes its name.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -59,9 +60,9 @@ impl NewJournal {
         Journal::open(&self.path)
     }
 
-    /// Puts the journal on disk whole (its schema was written without
-    /// waiting for the disk), before it has a name that must survive a
-    /// crash; false where it could not.
+    /// Puts the journal on disk whole (nothing written into it waited for
+    /// the disk), before it has a name that must survive a crash; false
+    /// where it could not.
     fn synced(&self) -> bool {
         std::fs::File::open(&self.made)
             .and_then(|file| file.sync_all())
@@ -79,7 +80,20 @@ impl NewJournal {
     /// cannot take it (a file has that name by now, or no link can be
     /// made). Either way, it is gone from where it was made.
     pub fn take_name(self) -> bool {
-        self.synced() && std::fs::hard_link(&self.made, &self.path).is_ok()
+        if !(self.synced() && std::fs::hard_link(&self.made, &self.path).is_ok()) {
+            return false;
+        }
+        // The name itself is put on disk: the import it holds is done. A
+        // failure leaves it to the file system, as for any file written.
+        if let Some(folder) = self.path.parent() {
+            let folder = if folder.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                folder
+            };
+            let _ = std::fs::File::open(folder).and_then(|folder| folder.sync_all());
+        }
+        true
     }
 }
 

@@ -508,6 +508,11 @@ impl Journal {
         if self.path.is_none() || self.read_only {
             return false;
         }
+        // A journal made aside is under a rollback journal already, and is
+        // synced whole before it takes its name (see `NewJournal`).
+        if self.aside {
+            return true;
+        }
         // Another connection's lock is an answer, not something to wait for.
         let switched = self
             .conn

@@ -250,6 +250,10 @@ pub struct Journal {
     path: Option<PathBuf>,
     /// Opened read-only, its folder not being writable.
     read_only: bool,
+    /// Made aside, where no other program knows of it (see
+    /// [`NewJournal`]): it is synced whole before it takes its name, so
+    /// that what is written into it meanwhile waits for no sync.
+    aside: bool,
 }
 
 impl std::fmt::Debug for Journal {
@@ -294,15 +298,17 @@ impl Journal {
             conn,
             path: Some(path.to_owned()),
             read_only: false,
+            aside: true,
         };
         journal.migrate(MIGRATIONS)
     }
 
     /// Opens a journal made by [`Journal::create_aside`] where it was made,
     /// as [`Journal::open`] does, except that it stays under a rollback
-    /// journal: its first import is written under one anyway (see
-    /// `Journal::leave_wal`), and it enters WAL mode once that import is
-    /// committed, or when it is opened in its place.
+    /// journal, kept in memory, and writes without syncs: its first import
+    /// is written under a rollback journal anyway (see `Journal::leave_wal`),
+    /// and it enters WAL mode once that import is committed, or when it is
+    /// opened in its place. It is synced whole before it takes its name.
     fn open_aside(path: &Path) -> Result<Journal, StorageError> {
         Journal::open_in(path, MIGRATIONS, Place::Aside)
     }
@@ -348,6 +354,7 @@ impl Journal {
             conn,
             path: Some(path.to_owned()),
             read_only: false,
+            aside: place == Place::Aside,
         };
         if found < known {
             // Creating the journal, or upgrading it: under the write lock,
@@ -421,6 +428,7 @@ impl Journal {
             conn,
             path: Some(path.to_owned()),
             read_only: true,
+            aside: false,
         })
     }
 
@@ -456,6 +464,7 @@ impl Journal {
             conn,
             path: None,
             read_only: false,
+            aside: false,
         };
         journal.migrate(MIGRATIONS)?;
         Ok(journal)
@@ -751,7 +760,7 @@ impl Journal {
 enum Place {
     /// In WAL mode, so that readers and a writer do not wait for each other.
     Shared,
-    /// Under the rollback journal it was made with.
+    /// Under a rollback journal kept in memory, without syncs.
     Aside,
 }
 
@@ -773,10 +782,19 @@ pub(crate) fn steady_plans(conn: &Connection) -> rusqlite::Result<()> {
 /// The connection settings of every journal.
 fn configure(conn: &Connection, place: Place) -> rusqlite::Result<()> {
     steady_plans(conn)?;
-    if place == Place::Shared {
-        enter_wal(conn)?;
+    match place {
+        Place::Shared => {
+            enter_wal(conn)?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        // Until it is synced whole and takes its name, no crash can leave
+        // it half written under that name: a rollback journal in memory
+        // undoes what fails, and nothing waits for the disk.
+        Place::Aside => {
+            conn.pragma_update(None, "journal_mode", "MEMORY")?;
+            conn.pragma_update(None, "synchronous", "OFF")?;
+        }
     }
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
     // Reads of a large journal go through memory-mapped pages instead of a
     // system call per page, and a large import keeps its pages in memory
