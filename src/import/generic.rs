@@ -715,6 +715,9 @@ impl RowReader<'_> {
         };
         // Progress is reported on this thread, which may find every part
         // taken: the helpers say when theirs move on, until they are done.
+        // A thread of rayon's pool does not wait for them so, but as the
+        // scope does, taking part in what is left.
+        let in_pool = rayon::current_thread_index().is_some();
         let (tick, ticks) = std::sync::mpsc::channel::<()>();
         rayon::in_place_scope(|scope| {
             for _ in 0..helpers {
@@ -727,7 +730,9 @@ impl RowReader<'_> {
             }
             drop(tick);
             take_parts(&mut report);
-            ticks.iter().for_each(|()| report());
+            if !in_pool {
+                ticks.iter().for_each(|()| report());
+            }
         });
         // The scope returns once every part is taken and read.
         let mut next_first = None;
