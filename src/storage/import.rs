@@ -510,7 +510,7 @@ impl Journal {
         }
         // A journal made aside is under a rollback journal already, and is
         // synced whole before it takes its name (see `NewJournal`).
-        if self.aside {
+        if self.place == super::Place::Aside {
             return true;
         }
         // Another connection's lock is an answer, not something to wait for.

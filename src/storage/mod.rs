@@ -250,10 +250,10 @@ pub struct Journal {
     path: Option<PathBuf>,
     /// Opened read-only, its folder not being writable.
     read_only: bool,
-    /// Made aside, where no other program knows of it (see
-    /// [`NewJournal`]): it is synced whole before it takes its name, so
-    /// that what is written into it meanwhile waits for no sync.
-    aside: bool,
+    /// Where it was opened: made aside, where no other program knows of it
+    /// (see [`NewJournal`]), it is synced whole before it takes its name,
+    /// so that what is written into it meanwhile waits for no sync.
+    place: Place,
 }
 
 impl std::fmt::Debug for Journal {
@@ -298,7 +298,7 @@ impl Journal {
             conn,
             path: Some(path.to_owned()),
             read_only: false,
-            aside: true,
+            place: Place::Aside,
         };
         journal.migrate(MIGRATIONS)
     }
@@ -354,7 +354,7 @@ impl Journal {
             conn,
             path: Some(path.to_owned()),
             read_only: false,
-            aside: place == Place::Aside,
+            place,
         };
         if found < known {
             // Creating the journal, or upgrading it: under the write lock,
@@ -428,7 +428,7 @@ impl Journal {
             conn,
             path: Some(path.to_owned()),
             read_only: true,
-            aside: false,
+            place: Place::Shared,
         })
     }
 
@@ -464,7 +464,7 @@ impl Journal {
             conn,
             path: None,
             read_only: false,
-            aside: false,
+            place: Place::Shared,
         };
         journal.migrate(MIGRATIONS)?;
         Ok(journal)
