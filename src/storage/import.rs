@@ -1047,6 +1047,9 @@ struct Batch<'a> {
     /// ([`crate::domain::imported::KeepStats`]): only
     /// ever in a batch of their own, after every trade's.
     stats: Option<Vec<u8>>,
+    /// The vector the making thread handed the trades over in, emptied, to
+    /// hand them back in once written ([`give_back`]).
+    handed_over: Vec<(TradeId, Cow<'a, Trade>, bool)>,
 }
 
 struct TradeRow<'a> {
@@ -1124,6 +1127,13 @@ struct FillRecords {
 }
 
 impl FillRecords {
+    /// Forgets every record, keeping the room they took.
+    fn clear(&mut self) {
+        self.text.clear();
+        self.rows.clear();
+        self.fills = 0;
+    }
+
     /// Adds the record of the fills of trade `id`, if it took any.
     fn add(&mut self, id: TradeId, imported: &ImportedTrade) {
         if imported.sources.is_empty() {
@@ -1162,17 +1172,39 @@ struct Gathered<'a> {
     valid: bool,
 }
 
-/// Gives a written `batch` back to the thread that made its trades and
-/// the records of their fills, to be let go of there, if that thread still
-/// takes it; what this thread made for it is let go of here. Memory freed
-/// by another thread than the one that took it goes back to that thread's
-/// heap under a lock, which the two threads otherwise took turns waiting
-/// for (about 3 ms per 100,000 fills).
-fn give_back<'a>(mut batch: Batch<'a>, to: &mpsc::Sender<Batch<'a>>) {
-    drop(std::mem::take(&mut batch.text));
-    drop(std::mem::take(&mut batch.tags));
-    drop(std::mem::take(&mut batch.kept));
-    let _ = to.send(batch);
+/// A written batch's trades and the records of their fills, in what the
+/// making thread handed them over in, given back to it ([`give_back`]).
+struct GivenBack<'a> {
+    trades: Vec<(TradeId, Cow<'a, Trade>, bool)>,
+    records: FillRecords,
+}
+
+/// Gives a written `batch`'s trades and the records of their fills back to
+/// the thread that made them, if it still takes them, in what it handed
+/// them over in: it lets go of them there and hands the next trades over
+/// in the same memory. What this thread made for the batch is let go of
+/// here. Memory freed by another thread than the one that took it goes
+/// back to that thread's heap under a lock, which the two threads
+/// otherwise took turns waiting for (about 3 ms per 100,000 fills).
+fn give_back<'a>(batch: Batch<'a>, to: &mpsc::Sender<GivenBack<'a>>) {
+    let Batch {
+        continued,
+        trades,
+        records,
+        mut handed_over,
+        ..
+    } = batch;
+    // The trades were handed over in it: it has room for all of them.
+    handed_over.extend(continued.into_iter().map(|(id, trade)| (id, trade, true)));
+    handed_over.extend(
+        trades
+            .into_iter()
+            .map(|row| (TradeId(row.id), row.trade, false)),
+    );
+    let _ = to.send(GivenBack {
+        trades: handed_over,
+        records,
+    });
 }
 
 /// Makes the trades and hands them on in runs under their ids, with the
@@ -1182,17 +1214,35 @@ fn gather<'a>(
     trades: TradeFeed<'a>,
     ids: &[TradeId],
     sender: &mpsc::SyncSender<Result<Gathered<'a>, StorageError>>,
-    given_back: &mpsc::Receiver<Batch<'a>>,
+    given_back: &mpsc::Receiver<GivenBack<'a>>,
 ) {
     let valid = matches!(trades, TradeFeed::Streamed { .. });
-    let new_run = |first, size| Gathered {
-        first,
-        trades: Vec::with_capacity(size),
-        records: FillRecords::default(),
-        valid,
+    // A run is handed over in what an earlier one was given back in, where
+    // that has room for it.
+    let new_run = |first, size, spare: Option<GivenBack<'a>>| match spare {
+        Some(GivenBack {
+            mut trades,
+            mut records,
+        }) if trades.capacity() >= size => {
+            trades.clear();
+            records.clear();
+            Gathered {
+                first,
+                trades,
+                records,
+                valid,
+            }
+        }
+        _ => Gathered {
+            first,
+            trades: Vec::with_capacity(size),
+            records: FillRecords::default(),
+            valid,
+        },
     };
+    let mut spare = None;
     let mut size = FIRST_BATCH.min(TRADES_PER_BATCH);
-    let mut run = new_run(0, size);
+    let mut run = new_run(0, size, None);
     let mut index = 0;
     let mut stopped = false;
     let mut beyond = false;
@@ -1222,12 +1272,13 @@ fn gather<'a>(
         index += 1;
         if run.trades.len() >= size {
             size = (size * 2).min(TRADES_PER_BATCH);
-            let full = std::mem::replace(&mut run, new_run(index, size));
+            let full = std::mem::replace(&mut run, new_run(index, size, spare.take()));
             if sender.send(Ok(full)).is_err() {
                 stopped = true;
                 return false;
             }
-            given_back.try_iter().for_each(drop);
+            // The latest given back is kept for the next run.
+            spare = given_back.try_iter().last().or(spare.take());
         }
         true
     };
@@ -1278,7 +1329,7 @@ fn prepare<'a>(
     keep: Option<KeepAnalyses<'_>>,
     sender: mpsc::SyncSender<Result<Batch<'a>, StorageError>>,
     written: &mpsc::Receiver<Batch<'a>>,
-    give_back_to: mpsc::Sender<Batch<'a>>,
+    give_back_to: mpsc::Sender<GivenBack<'a>>,
 ) {
     if prepare_all(made, keep, &sender, written, &give_back_to) {
         // The writing thread reads batches until their sender is gone.
@@ -1294,7 +1345,7 @@ fn prepare_all<'a>(
     keep: Option<KeepAnalyses<'_>>,
     sender: &mpsc::SyncSender<Result<Batch<'a>, StorageError>>,
     written: &mpsc::Receiver<Batch<'a>>,
-    give_back_to: &mpsc::Sender<Batch<'a>>,
+    give_back_to: &mpsc::Sender<GivenBack<'a>>,
 ) -> bool {
     // The receiver goes when this returns, which tells `gather` to stop.
     for made in made {
@@ -1302,19 +1353,22 @@ fn prepare_all<'a>(
             .try_iter()
             .for_each(|batch| give_back(batch, give_back_to));
         let prepared = match made {
-            Ok(run) => {
+            Ok(Gathered {
+                first,
+                mut trades,
+                records,
+                valid,
+            }) => {
                 let mut batch = Batch {
-                    records: run.records,
+                    records,
                     ..Batch::default()
                 };
-                for (offset, (id, trade, continues)) in run.trades.into_iter().enumerate() {
+                for (offset, (id, trade, continues)) in trades.drain(..).enumerate() {
                     // Trades known to be valid are not validated twice
                     // (tests still check them).
-                    debug_assert!(!run.valid || trade.validate().is_ok());
-                    if !run.valid
-                        && let Err(errors) = trade.validate()
-                    {
-                        let index = run.first + offset;
+                    debug_assert!(!valid || trade.validate().is_ok());
+                    if !valid && let Err(errors) = trade.validate() {
+                        let index = first + offset;
                         let _ =
                             sender.send(Err(StorageError::invalid(Some(index), &trade, errors)));
                         return false;
@@ -1325,7 +1379,8 @@ fn prepare_all<'a>(
                         batch.add(id, trade);
                     }
                 }
-                batch.done = run.first + batch.trades.len() + batch.continued.len();
+                batch.handed_over = trades;
+                batch.done = first + batch.trades.len() + batch.continued.len();
                 batch.keep_analyses(keep);
                 Ok(batch)
             }
