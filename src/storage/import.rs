@@ -99,7 +99,8 @@ const FIRST_BATCH: usize = 64;
 /// then has less to write and less to wait for on the disk (measured: an
 /// import of 100,000 fills takes 3–4% less time with 512 KiB than with
 /// 2 MiB, which took 5% less than 16 MiB; one of 1,000,000 takes 2% less;
-/// 256 KiB gains nothing more).
+/// 256 KiB gains nothing more; imports into a journal that holds trades,
+/// in WAL mode, take as long).
 const IMPORT_CACHE_KIB: i64 = 512;
 
 /// The page cache while the journal's fill records are read to plan an
@@ -1188,7 +1189,8 @@ struct GivenBack<'a> {
 /// in the same memory. What this thread made for the batch is let go of
 /// here. Memory freed by another thread than the one that took it goes
 /// back to that thread's heap under a lock, which the two threads
-/// otherwise took turns waiting for (about 3 ms per 100,000 fills).
+/// otherwise took turns waiting for (3 to 12 ms in all per import of
+/// 100,000 fills).
 fn give_back<'a>(batch: Batch<'a>, to: &mpsc::Sender<GivenBack<'a>>) {
     let Batch {
         continued,
