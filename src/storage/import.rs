@@ -1685,6 +1685,129 @@ mod tests {
         }
     }
 
+    /// `n` closed trades of AAPL, each with fills of its own keys.
+    fn many_imported(n: usize) -> Vec<ImportedTrade> {
+        use crate::domain::imported::FillKey;
+        (0..n)
+            .map(|i| {
+                let mut trade = imported(true, None);
+                for (k, source) in trade.sources.iter_mut().enumerate() {
+                    source.key = FillKey(format!("x:E{}", 2 * i + k));
+                }
+                trade
+            })
+            .collect()
+    }
+
+    #[test]
+    fn trades_written_in_many_batches_are_all_written_under_their_ids() {
+        // Many more full batches than may wait at once, so that the making
+        // thread hands trades over in what earlier batches were given back
+        // in (writing the records given back again, or dropping trades,
+        // would change the counts below).
+        let n = FIRST_BATCH * 2 + TRADES_PER_BATCH * (BATCHES_AHEAD * 8) + 7;
+        let mut journal = Journal::open_in_memory().unwrap();
+        let first = journal.import_state().unwrap();
+        let mut open = vec![imported(false, None)];
+        open[0].sources[0].key = crate::domain::imported::FillKey("x:O1".to_owned());
+        let plan = ImportWrite {
+            keep: None,
+            version: first.version,
+            trades: open.as_slice().into(),
+            ids: &[first.next_id],
+            check: None,
+        };
+        journal.write_import(&plan, false, &mut |_, _| {}).unwrap();
+
+        // Every 100th trade continues the open one, the rest are new.
+        let state = journal.import_state().unwrap();
+        let mut trades = many_imported(n);
+        let mut ids = Vec::with_capacity(n);
+        let mut next = state.next_id.0;
+        for (i, trade) in trades.iter_mut().enumerate() {
+            if i % 100 == 50 {
+                trade.continues = Some(0);
+                trade.open = true;
+                trade.trade.events.truncate(1);
+                trade.sources.truncate(1);
+                ids.push(first.next_id);
+            } else {
+                ids.push(TradeId(next));
+                next += 1;
+            }
+        }
+        let plan = ImportWrite {
+            keep: None,
+            version: state.version,
+            trades: trades.as_slice().into(),
+            ids: &ids,
+            check: None,
+        };
+        let mut reported = Vec::new();
+        let recorded = journal
+            .write_import(&plan, false, &mut |done, total| {
+                reported.push((done, total))
+            })
+            .unwrap();
+        let continued = (0..n).filter(|i| i % 100 == 50).count();
+        assert_eq!(recorded, Some(2 * (n - continued) + continued));
+        assert_eq!(journal.trade_count().unwrap(), 1 + n - continued);
+        assert_eq!(
+            journal.imported_fill_count().unwrap(),
+            1 + 2 * (n - continued) + continued
+        );
+        assert_eq!(reported.last(), Some(&(n, n)));
+        // The new trades have the ids planned, in order.
+        let written: Vec<i64> = {
+            let mut stmt = journal
+                .conn
+                .prepare("SELECT id FROM trade ORDER BY id")
+                .unwrap();
+            stmt.query_map([], |row| row.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        let mut expected: Vec<i64> = std::iter::once(first.next_id.0)
+            .chain(
+                ids.iter()
+                    .map(|id| id.0)
+                    .filter(|&id| id != first.next_id.0),
+            )
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(written, expected);
+    }
+
+    #[test]
+    fn an_invalid_trade_late_in_many_batches_writes_none_of_them() {
+        let n = TRADES_PER_BATCH * (BATCHES_AHEAD * 2 + 2);
+        let mut journal = Journal::open_in_memory().unwrap();
+        let state = journal.import_state().unwrap();
+        let mut trades = many_imported(n);
+        let bad = n - 10;
+        trades[bad].trade.symbol = String::new();
+        let ids: Vec<TradeId> = (0..n)
+            .map(|i| TradeId(state.next_id.0 + i as i64))
+            .collect();
+        let plan = ImportWrite {
+            keep: None,
+            version: state.version,
+            trades: trades.as_slice().into(),
+            ids: &ids,
+            check: None,
+        };
+        let error = journal
+            .write_import(&plan, false, &mut |_, _| {})
+            .unwrap_err();
+        assert!(
+            matches!(error, StorageError::InvalidTrade { index: Some(i), .. } if i == bad),
+            "{error}"
+        );
+        assert_eq!(journal.trade_count().unwrap(), 0);
+        assert_eq!(journal.imported_fill_count().unwrap(), 0);
+    }
+
     #[test]
     fn every_check_and_foreign_key_holds_again_after_an_import() {
         let mut journal = Journal::open_in_memory().unwrap();
