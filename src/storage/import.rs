@@ -1282,8 +1282,9 @@ fn gather<'a>(
                 stopped = true;
                 return false;
             }
-            // The latest given back is kept for the next run.
-            spare = given_back.try_iter().last().or(spare.take());
+            // The latest given back is kept for the next run; the others
+            // are let go of here.
+            spare = given_back.try_iter().last();
         }
         true
     };
