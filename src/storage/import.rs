@@ -98,7 +98,7 @@ const FIRST_BATCH: usize = 64;
 /// otherwise wait for the next rows, instead of all at the commit, which
 /// then has less to write and less to wait for on the disk (measured: an
 /// import of 100,000 fills takes 3–4% less time with 512 KiB than with
-/// 2 MiB, which took 5% less than 16 MiB; one of 1,000,000 takes 2% less;
+/// 2 MiB, which took 5% less than 16 MiB; one of 1,000,000 about 2% less;
 /// 256 KiB gains nothing more; imports into a journal that holds trades,
 /// in WAL mode, take as long).
 const IMPORT_CACHE_KIB: i64 = 512;
