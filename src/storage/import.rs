@@ -1686,6 +1686,22 @@ mod tests {
         }
     }
 
+    /// The plan of an import of `trades`, held, under `ids`, made when the
+    /// journal was at `version`.
+    fn held_plan<'a>(
+        version: JournalVersion,
+        trades: &'a [ImportedTrade],
+        ids: &'a [TradeId],
+    ) -> ImportWrite<'a> {
+        ImportWrite {
+            keep: None,
+            version,
+            trades: trades.into(),
+            ids,
+            check: None,
+        }
+    }
+
     /// `n` closed trades of AAPL, each with fills of its own keys.
     fn many_imported(n: usize) -> Vec<ImportedTrade> {
         use crate::domain::imported::FillKey;
@@ -1711,13 +1727,7 @@ mod tests {
         let first = journal.import_state().unwrap();
         let mut open = vec![imported(false, None)];
         open[0].sources[0].key = crate::domain::imported::FillKey("x:O1".to_owned());
-        let plan = ImportWrite {
-            keep: None,
-            version: first.version,
-            trades: open.as_slice().into(),
-            ids: &[first.next_id],
-            check: None,
-        };
+        let plan = held_plan(first.version, &open, std::slice::from_ref(&first.next_id));
         journal.write_import(&plan, false, &mut |_, _| {}).unwrap();
 
         // Every 100th trade continues the open one, the rest are new.
@@ -1737,13 +1747,7 @@ mod tests {
                 next += 1;
             }
         }
-        let plan = ImportWrite {
-            keep: None,
-            version: state.version,
-            trades: trades.as_slice().into(),
-            ids: &ids,
-            check: None,
-        };
+        let plan = held_plan(state.version, &trades, &ids);
         let mut reported = Vec::new();
         let recorded = journal
             .write_import(&plan, false, &mut |done, total| {
@@ -1791,13 +1795,7 @@ mod tests {
         let ids: Vec<TradeId> = (0..n)
             .map(|i| TradeId(state.next_id.0 + i as i64))
             .collect();
-        let plan = ImportWrite {
-            keep: None,
-            version: state.version,
-            trades: trades.as_slice().into(),
-            ids: &ids,
-            check: None,
-        };
+        let plan = held_plan(state.version, &trades, &ids);
         let error = journal
             .write_import(&plan, false, &mut |_, _| {})
             .unwrap_err();
@@ -1814,13 +1812,11 @@ mod tests {
         let mut journal = Journal::open_in_memory().unwrap();
         let write = |journal: &mut Journal, trade: &ImportedTrade, id: TradeId| {
             let state = journal.import_state().unwrap();
-            let plan = ImportWrite {
-                keep: None,
-                version: state.version,
-                trades: std::slice::from_ref(trade).into(),
-                ids: &[id],
-                check: None,
-            };
+            let plan = held_plan(
+                state.version,
+                std::slice::from_ref(trade),
+                std::slice::from_ref(&id),
+            );
             journal.write_import(&plan, false, &mut |_, _| {}).unwrap()
         };
         let id = journal.import_state().unwrap().next_id;
@@ -2015,13 +2011,11 @@ mod tests {
         trade.symbol = "MSFT".to_owned();
         other.insert_trade(&trade).unwrap();
         let trade = imported(true, None);
-        let plan = ImportWrite {
-            keep: None,
-            version: state.version,
-            trades: std::slice::from_ref(&trade).into(),
-            ids: &[state.next_id],
-            check: None,
-        };
+        let plan = held_plan(
+            state.version,
+            std::slice::from_ref(&trade),
+            std::slice::from_ref(&state.next_id),
+        );
         assert_eq!(
             journal.write_import(&plan, false, &mut |_, _| {}).unwrap(),
             None
@@ -2085,13 +2079,11 @@ mod tests {
         let mut journal = Journal::open_in_memory().unwrap();
         let state = journal.import_state().unwrap();
         let trade = imported(true, None);
-        let plan = ImportWrite {
-            keep: None,
-            version: state.version,
-            trades: std::slice::from_ref(&trade).into(),
-            ids: &[state.next_id],
-            check: None,
-        };
+        let plan = held_plan(
+            state.version,
+            std::slice::from_ref(&trade),
+            std::slice::from_ref(&state.next_id),
+        );
         journal.write_import(&plan, false, &mut |_, _| {}).unwrap();
         // The trade's account is the default one; `x:E2` is its exit.
         let account = trade.trade.account.as_str();
